@@ -1,0 +1,44 @@
+"""The exceptions allysim raises.
+
+Every error a user can cause derives from one base, so a caller catches one class::
+
+    AllysimError
+     +-- ScenarioError      the scenario file is not valid (exit code 2); located FILE:LINE:COL
+     +-- UsageError         the command or API call is not valid (exit code 2)
+     +-- SimulationError    a replication could not complete, e.g. it exceeded its event budget (exit code 1)
+     +-- OutputError        an output folder is missing, incomplete or unreadable (exit code 1)
+"""
+
+from __future__ import annotations
+
+__all__ = ["AllysimError", "ScenarioError", "UsageError", "SimulationError", "OutputError"]
+
+
+class AllysimError(Exception):
+    """Base of every error allysim raises on purpose."""
+
+    exit_code = 1
+
+
+class ScenarioError(AllysimError):
+    """A scenario is not valid. ``problems`` holds one located line per problem."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class UsageError(AllysimError):
+    """A command-line option or API argument is not valid."""
+
+    exit_code = 2
+
+
+class SimulationError(AllysimError):
+    """A replication could not complete."""
+
+
+class OutputError(AllysimError):
+    """An output folder cannot be read back."""

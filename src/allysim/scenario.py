@@ -1,0 +1,599 @@
+"""Scenario files: safe loading, every check of the format, and the typed, immutable :class:`Scenario`.
+
+All validation and unit conversion happen here, once. Downstream code (engine, runner, analysis, charts) trusts a
+:class:`Scenario` and never re-checks it. Problems are reported as located lines::
+
+    jv.yaml:12:11: risks[0].rate: must be >= 0, got -0.1
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+
+from . import units
+from .distributions import FAMILIES, Constant, Distribution
+from .errors import ScenarioError
+from .yamlio import Locations, format_path, load_yaml
+
+__all__ = [
+    "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
+    "Effect", "RateFactor", "Costs", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
+]
+
+RESERVED_IDS = ("dissolution", "survived")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# --------------------------------------------------------------------------- value types
+
+
+def _whole(value: Any) -> Any:
+    """Accept 1e4 or 3.0 where a whole number is expected."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _tuple(value: Any) -> Any:
+    """Lists from the file become tuples, so scenario objects stay immutable."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _context_unit(info: ValidationInfo) -> str:
+    unit = (info.context or {}).get("time_unit", "year")
+    return unit if unit in units.TIME_UNITS else "year"
+
+
+def _time(value: Any, info: ValidationInfo) -> Any:
+    return units.parse_time(value, _context_unit(info)) if isinstance(value, str) else value
+
+
+def _money(value: Any, info: ValidationInfo) -> Any:
+    return units.parse_money(value) if isinstance(value, str) else value
+
+
+def _convert_numbers(value: Any, convert: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, str):
+        return convert(value, info)
+    if isinstance(value, list):
+        return [_convert_numbers(v, convert, info) for v in value]
+    return value
+
+
+def _flatten(kind: str):
+    """Turn ``{triangular: {low, likely, high}, clip: [..]}`` into ``{family: triangular, low, ..., clip}``.
+
+    Unit strings in the parameters of time and money distributions become numbers here.
+    """
+    convert = {"time": _time, "money": _money, "plain": lambda v, info: v}[kind]
+    names = ", ".join(FAMILIES)
+
+    def flatten(raw: Any, info: ValidationInfo) -> Any:
+        if isinstance(raw, bool) or raw is None:
+            raise ValueError(f"expected a number or a distribution ({names}), got {raw!r}")
+        if isinstance(raw, (int, float, str)):
+            return {"family": "constant", "value": convert(raw, info)}
+        if not isinstance(raw, dict):
+            raise ValueError(f"expected a number or a distribution mapping ({names}), got a list")
+        families = [k for k in raw if k in FAMILIES]
+        others = [k for k in raw if k not in FAMILIES and k != "clip"]
+        if others or len(families) != 1:
+            found = ", ".join(map(str, raw)) or "nothing"
+            hint = _suggest(others[0], FAMILIES) if others else ""
+            raise ValueError(f"a distribution names exactly one family ({names}) and may add clip; "
+                             f"found {found}{hint}")
+        family = families[0]
+        params = raw[family]
+        if not isinstance(params, dict):
+            fields = [n for n in FAMILIES[family].model_fields if n not in ("family", "clip")]
+            raise ValueError(f"{family}: expected a mapping of its parameters "
+                             f"{{{', '.join(_alias(FAMILIES[family], f) for f in fields)}}}")
+        flat = {k: _convert_numbers(v, convert, info) for k, v in params.items()}
+        if "family" in flat or "clip" in flat:
+            raise ValueError(f"{family}: unexpected parameter {'family' if 'family' in flat else 'clip'!r}")
+        flat["family"] = family
+        if "clip" in raw:
+            flat["clip"] = _convert_numbers(raw["clip"], convert, info)
+        return flat
+
+    return flatten
+
+
+def _alias(model: type[BaseModel], name: str) -> str:
+    return model.model_fields[name].alias or name
+
+
+def _dist_schema(kind: str) -> dict[str, Any]:
+    """JSON Schema of a distribution as written in a file (not the flattened form)."""
+    number: dict[str, Any] = {"type": "number"}
+    if kind != "plain":
+        number = {"anyOf": [{"type": "number"}, {"type": "string", "description": f"a {kind} with a unit"}]}
+
+    def params(cls: type[BaseModel]) -> dict[str, Any]:
+        props, required = {}, []
+        for name, info in cls.model_fields.items():
+            if name in ("family", "clip"):
+                continue
+            key = info.alias or name
+            props[key] = {"type": "array", "items": number} if name in ("values", "weights") else number
+            if info.is_required():
+                required.append(key)
+        return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+
+    clip = {"type": "array", "items": number, "minItems": 2, "maxItems": 2}
+    options: list[dict[str, Any]] = [number]
+    for family, cls in FAMILIES.items():
+        options.append({"type": "object", "properties": {family: params(cls), "clip": clip},
+                        "required": [family], "additionalProperties": False})
+    return {"oneOf": options, "description": f"a {kind} number, or a distribution naming one family"}
+
+
+def _dist(kind: str) -> Any:
+    return Annotated[Distribution, BeforeValidator(_flatten(kind)), WithJsonSchema(_dist_schema(kind))]
+
+
+_TIME_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["18 months", "2 years"]}]}
+_MONEY_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["2.5M", "300k"]}]}
+
+PlainDist = _dist("plain")
+TimeDist = _dist("time")
+MoneyDist = _dist("money")
+Time = Annotated[float, BeforeValidator(_time), WithJsonSchema(_TIME_SCHEMA)]
+Money = Annotated[float, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Whole = Annotated[int, BeforeValidator(_whole)]
+Id = Annotated[str, Field(pattern=_ID.pattern, max_length=64)]
+_ZERO = Constant(value=0.0)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
+                              populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- the format
+
+
+class Health(_Model):
+    """The alliance's health: trust, commitment and performance together, in [0, 1]."""
+
+    initial: Probability = 1.0
+    dissolve_below: float = Field(default=0.2, ge=0, lt=1)
+    recovery: float = Field(default=0.0, ge=0)
+
+
+class Alliance(_Model):
+    health: Health = Health()
+    value_rate: Annotated[Money, Field(ge=0)] = 0.0
+
+
+class ValueImpact(_Model):
+    """The value rate is multiplied by ``factor`` for ``duration``."""
+
+    factor: PlainDist
+    duration: TimeDist
+
+
+class Escalation(_Model):
+    """An occurrence multiplies another risk's rate by ``factor`` for ``duration`` (omitted: for good)."""
+
+    risk: str
+    factor: float = Field(ge=0)
+    duration: TimeDist | None = None
+
+
+class Impact(_Model):
+    health: PlainDist = _ZERO
+    cost: MoneyDist = _ZERO
+    value: ValueImpact | None = None
+    fatal: Probability = 0.0
+    escalates: Annotated[tuple[Escalation, ...], BeforeValidator(_tuple)] = ()
+
+
+class Risk(_Model):
+    id: Id
+    name: str = ""
+    category: str = "other"
+    rate: float | None = Field(default=None, ge=0)
+    probability: float | None = Field(default=None, ge=0, lt=1)
+    max_occurrences: Whole | None = Field(default=None, ge=1)
+    impact: Impact = Impact()
+
+    @model_validator(mode="after")
+    def _one_frequency(self) -> "Risk":
+        if (self.rate is None) == (self.probability is None):
+            raise ValueError("give exactly one of rate (occurrences per time unit) or probability "
+                             "(of at least one occurrence per time unit)")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    @property
+    def hazard(self) -> float:
+        """Occurrences per time unit: ``rate``, or ``-ln(1 - probability)``."""
+        return self.rate if self.rate is not None else -math.log1p(-self.probability)  # type: ignore[operator]
+
+
+class Trigger(_Model):
+    on: str | None = None
+    health_below: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Trigger":
+        if (self.on is None) == (self.health_below is None):
+            raise ValueError("give exactly one of on: <risk id>, on: dissolution, or health_below: <x>")
+        return self
+
+    @property
+    def kind(self) -> Literal["risk", "dissolution", "health"]:
+        if self.health_below is not None:
+            return "health"
+        return "dissolution" if self.on == "dissolution" else "risk"
+
+
+class RateFactor(_Model):
+    """Multiply a risk's rate by ``factor`` for ``duration`` (omitted: for good)."""
+
+    risk: str
+    factor: float = Field(ge=0)
+    duration: Annotated[Time, Field(gt=0)] | None = None
+
+
+def _listify(value: Any) -> Any:
+    return (value,) if isinstance(value, dict) else _tuple(value)
+
+
+class Effect(_Model):
+    reduce_impact: Probability | None = None
+    restore_health: Probability | None = None
+    rate_factor: Annotated[tuple[RateFactor, ...], BeforeValidator(_listify)] = ()
+    rescue_health: Probability | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "Effect":
+        if self.reduce_impact is None and self.restore_health is None and not self.rate_factor \
+                and self.rescue_health is None:
+            raise ValueError("an effect needs at least one of reduce_impact, restore_health, rate_factor, "
+                             "rescue_health")
+        return self
+
+
+class Costs(_Model):
+    setup: Annotated[Money, Field(ge=0)] = 0.0
+    per_time: Annotated[Money, Field(ge=0)] = 0.0
+    per_activation: Annotated[Money, Field(ge=0)] = 0.0
+
+
+class Contingency(_Model):
+    id: Id
+    name: str = ""
+    trigger: Trigger
+    delay: TimeDist = _ZERO
+    success: Probability = 1.0
+    max_activations: Whole | None = Field(default=None, ge=1)
+    effect: Effect
+    cost: Costs = Costs()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Scenario(_Model):
+    """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
+
+    allysim: Literal[1]
+    name: str = Field(min_length=1)
+    description: str = ""
+    time_unit: Literal["year", "quarter", "month", "week", "day"] = "year"
+    horizon: Annotated[Time, Field(gt=0)]
+    currency: str = "USD"
+    discount_rate: float = Field(default=0.0, ge=0)
+    runs: Whole = Field(default=10_000, ge=1)
+    seed: Whole | None = Field(default=None, ge=0)
+    alliance: Alliance = Alliance()
+    risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
+    contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
+    plans: dict[str, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
+
+    _source: str = PrivateAttr(default="<scenario>")
+    _sha256: str = PrivateAttr(default="")
+
+    @property
+    def source(self) -> str:
+        """The file (or label) the scenario was read from."""
+        return self._source
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the scenario file's bytes."""
+        return self._sha256
+
+    @property
+    def plan_sets(self) -> dict[str, tuple[str, ...]]:
+        """Every plan with its contingency ids, in file order; ``all`` expanded, ``default`` when none given."""
+        every = tuple(c.id for c in self.contingencies)
+        if self.plans is None:
+            return {"default": every}
+        return {name: every if ids == "all" else tuple(ids) for name, ids in self.plans.items()}
+
+    @property
+    def discount_per_time(self) -> float:
+        """Continuous discount rate per time unit: ln(1 + discount_rate) per year, scaled."""
+        return math.log1p(self.discount_rate) * units.years_per(self.time_unit)
+
+    def risk(self, risk_id: str) -> Risk:
+        return next(r for r in self.risks if r.id == risk_id)
+
+    def contingency(self, contingency_id: str) -> Contingency:
+        return next(c for c in self.contingencies if c.id == contingency_id)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file.
+
+    Raises :class:`~allysim.errors.ScenarioError` with one located line per problem.
+
+    Examples
+    --------
+    >>> scenario = allysim.load_scenario("scenarios/joint_venture.yaml")   # doctest: +SKIP
+    >>> scenario.plan_sets["full"]                                         # doctest: +SKIP
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}:1:1: cannot read the file: {exc.strerror or exc}") from None
+    return parse_scenario(data, source=str(path))
+
+
+def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
+    """Validate scenario text (YAML). ``source`` names it in error messages."""
+    raw_bytes = text.encode("utf-8") if isinstance(text, str) else text
+    data, locations = load_yaml(text, source)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}:1:1: a scenario is a mapping of keys (allysim, name, horizon, risks, "
+                            f"...), got {_kind(data)}")
+    unit = data.get("time_unit", "year")
+    try:
+        scenario = Scenario.model_validate(data, context={"time_unit": unit})
+    except ValidationError as exc:
+        raise ScenarioError(_problems(exc, data, locations)) from None
+    problems = _check_references(scenario, locations)
+    if problems:
+        raise ScenarioError(problems)
+    scenario._source = source
+    scenario._sha256 = hashlib.sha256(raw_bytes).hexdigest()
+    return scenario
+
+
+def _check_references(s: Scenario, loc: Locations) -> list[str]:
+    """Cross-field rules: unique ids, references that resolve, combinations that make sense."""
+    problems: list[str] = []
+    risk_ids = [r.id for r in s.risks]
+    cont_ids = [c.id for c in s.contingencies]
+    seen: set[str] = set()
+    for group, ids in (("risks", risk_ids), ("contingencies", cont_ids)):
+        for i, rid in enumerate(ids):
+            if rid in RESERVED_IDS:
+                problems.append(loc.error((group, i, "id"), f"'{rid}' is reserved; choose another id"))
+            elif rid in seen:
+                problems.append(loc.error((group, i, "id"), f"duplicate id '{rid}'; ids are unique across "
+                                                            "risks and contingencies"))
+            seen.add(rid)
+
+    def ref(path: tuple, target: str, what: str = "risk") -> None:
+        if target not in risk_ids:
+            problems.append(loc.error(path, f"unknown {what} '{target}'{_suggest(target, risk_ids)}; "
+                                            f"known risks: {', '.join(risk_ids)}"))
+
+    health = s.alliance.health
+    if health.initial < health.dissolve_below:
+        problems.append(loc.error(("alliance", "health", "initial"),
+                                  f"initial health {health.initial:g} is below dissolve_below "
+                                  f"{health.dissolve_below:g}: the alliance would dissolve at once"))
+    for i, risk in enumerate(s.risks):
+        for j, esc in enumerate(risk.impact.escalates):
+            ref(("risks", i, "impact", "escalates", j, "risk"), esc.risk)
+    for i, c in enumerate(s.contingencies):
+        here = ("contingencies", i)
+        kind = c.trigger.kind
+        if kind == "risk":
+            ref(here + ("trigger", "on"), c.trigger.on or "", "risk (or 'dissolution')")
+        for j, rf in enumerate(c.effect.rate_factor):
+            ref(here + ("effect", "rate_factor", j, "risk") if len(c.effect.rate_factor) > 1
+                else here + ("effect", "rate_factor", "risk"), rf.risk)
+        delayed = not (c.delay.is_constant and c.delay.mean() == 0)
+        if c.effect.reduce_impact is not None and (kind != "risk" or delayed):
+            problems.append(loc.error(here + ("effect", "reduce_impact"),
+                                      "reduce_impact needs trigger on: <risk id> and no delay: it scales the "
+                                      "occurrence that triggered it, at that instant"))
+        if c.effect.rescue_health is not None and kind != "dissolution":
+            problems.append(loc.error(here + ("effect", "rescue_health"),
+                                      "rescue_health needs trigger on: dissolution"))
+        if kind == "dissolution" and delayed:
+            problems.append(loc.error(here + ("delay",), "an on: dissolution contingency acts at once "
+                                                         "(remove delay): after dissolution there is nothing "
+                                                         "left to act on"))
+        if not c.delay.is_constant or c.delay.mean() != 0:
+            lo = c.delay.sampler()(0.0)
+            if c.delay.mean() < 0 or lo < 0:
+                problems.append(loc.error(here + ("delay",), "delay must be >= 0; add clip: [0, ...] to the "
+                                                             "distribution"))
+    for name, ids in (s.plans or {}).items():
+        if not name.strip():
+            problems.append(loc.error(("plans", name), "plan names must not be blank", key=True))
+        if ids == "all":
+            continue
+        for j, cid in enumerate(ids):
+            if cid not in cont_ids:
+                problems.append(loc.error(("plans", name, j), f"unknown contingency '{cid}'"
+                                                               f"{_suggest(cid, cont_ids)}; known: "
+                                                               f"{', '.join(cont_ids) or 'none'}"))
+            elif ids.index(cid) != j:
+                problems.append(loc.error(("plans", name, j), f"contingency '{cid}' is listed twice"))
+    if s.plans is not None and not s.plans:
+        problems.append(loc.error(("plans",), "plans is empty; name at least one plan or omit plans"))
+    return problems
+
+
+# --------------------------------------------------------------------------- error messages
+
+
+def _problems(exc: ValidationError, data: Any, loc: Locations) -> list[str]:
+    out: list[str] = []
+    for err in exc.errors(include_url=False):
+        path = _data_path(err["loc"], data)
+        kind = err["type"]
+        if kind == "missing":
+            message = f"missing required key '{err['loc'][-1]}'"
+            out.append(loc.error(path, message))
+        elif kind == "extra_forbidden":
+            key = str(err["loc"][-1])
+            allowed = _allowed_keys(path[:-1])
+            hint = _suggest(key, allowed)
+            listing = f"; allowed: {', '.join(allowed)}" if allowed else ""
+            out.append(loc.error(path, f"unknown key '{key}'{hint}{listing}", key=True))
+        else:
+            out.append(loc.error(path, _message(err)))
+    return list(dict.fromkeys(out))
+
+
+def _data_path(pyd_loc: tuple, data: Any) -> tuple:
+    """Keep the parts of a pydantic location that index into the file's data (drops union tags)."""
+    path: list[Any] = []
+    node = data
+    for part in pyd_loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part.isidentifier() and part not in FAMILIES \
+                and part != "constant":
+            path.append(part)  # a missing or unknown key: name it, it has no node
+            node = None
+    return tuple(path)
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    shown = _show(value)
+    bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
+    if kind in bounds:
+        limit = next(iter(ctx.values()))
+        return f"must be {bounds[kind]} {limit:g}, got {shown}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {shown}"
+    if kind in ("float_type", "float_parsing"):
+        return f"expected a number, got {shown}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number, got {shown}"
+    if kind in ("string_type",):
+        return f"expected text, got {shown}"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected', '')}, got {shown}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping of keys, got {shown}"
+    if kind in ("tuple_type", "list_type"):
+        return f"expected a list, got {shown}"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length', 1)} entr{'y' if ctx.get('min_length', 1) == 1 else 'ies'}"
+    if kind == "too_long":
+        return f"has too many entries (at most {ctx.get('max_length')})"
+    if kind == "string_pattern_mismatch":
+        return f"must be lowercase letters, digits and _, starting with a letter, got {shown}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"is too long (at most {ctx.get('max_length')} characters)"
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    return str(err["msg"])
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict) and set(value) >= {"family"}:
+        value = value.get("value", value)
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "a mapping"
+    if value is None:
+        return "nothing"
+    text = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: Any) -> str:
+    return {bool: "true/false", int: "number", float: "number", str: "text", list: "a list", dict: "a mapping",
+            type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def _suggest(word: str, options: Any) -> str:
+    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _allowed_keys(path: tuple) -> list[str]:
+    """The keys a mapping at ``path`` may hold, walking the model types (best effort, for hints)."""
+    model: Any = Scenario
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = _fields(model).get(part)
+        if field is None:
+            return []
+        model = field
+    return list(_fields(model)) if _fields(model) else []
+
+
+def _fields(annotation: Any) -> dict[str, Any]:
+    """Field name -> inner annotation of a model type hidden inside Optional, tuple or Annotated."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, tuple, list) or str(origin) == "types.UnionType":
+            models = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+            nested = [a for a in get_args(annotation) if get_origin(a) is not None]
+            if models:
+                annotation = models[0]
+            elif nested:
+                annotation = nested[0]
+            else:
+                return {}
+        else:
+            break
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {(f.alias or n): f.annotation for n, f in annotation.model_fields.items()}
+    return {}
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format (version 1), for editors and linters."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "allysim scenario (format version 1)"
+    return schema

@@ -1,0 +1,55 @@
+"""Unit strings a person may write instead of plain numbers: ``18 months``, ``2.5M``, ``300k``."""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = ["TIME_UNITS", "DAYS_PER", "parse_time", "parse_money", "years_per"]
+
+TIME_UNITS = ("year", "quarter", "month", "week", "day")
+DAYS_PER = {"year": 365.25, "quarter": 365.25 / 4, "month": 365.25 / 12, "week": 7.0, "day": 1.0}
+_TIME_WORDS = {
+    "year": ("y", "yr", "yrs", "year", "years"),
+    "quarter": ("q", "qtr", "qtrs", "quarter", "quarters"),
+    "month": ("mo", "mos", "month", "months"),
+    "week": ("w", "wk", "wks", "week", "weeks"),
+    "day": ("d", "day", "days"),
+}
+_TIME_ALIAS = {word: unit for unit, words in _TIME_WORDS.items() for word in words}
+_NUMBER = r"[-+]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_TIME = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z]+)\s*$")
+_MONEY = re.compile(rf"^\s*({_NUMBER})\s*(k|K|m|M|mn|MM|b|B|bn|BN)?\s*$")
+_SCALE = {None: 1.0, "k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "mn": 1e6, "MM": 1e6,
+          "b": 1e9, "B": 1e9, "bn": 1e9, "BN": 1e9}
+
+
+def years_per(time_unit: str) -> float:
+    """How many years one ``time_unit`` lasts."""
+    return DAYS_PER[time_unit] / DAYS_PER["year"]
+
+
+def _number(text: str) -> float:
+    value = float(text.replace(",", "").replace("_", ""))
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} is not a finite number")
+    return value
+
+
+def parse_time(text: str, time_unit: str) -> float:
+    """``"18 months"`` in ``time_unit`` (``1.5`` for years). Raises ValueError with the accepted forms."""
+    match = _TIME.match(text)
+    unit = _TIME_ALIAS.get(match.group(2).lower()) if match else None
+    if unit is None:
+        raise ValueError(f"{text!r} is not a time; write a number in {time_unit}s or a number and a unit, "
+                         "e.g. '18 months', '2 years', '90 days', '3 weeks', '1 quarter'")
+    return _number(match.group(1)) * DAYS_PER[unit] / DAYS_PER[time_unit]
+
+
+def parse_money(text: str) -> float:
+    """``"2.5M"`` -> 2500000.0. Raises ValueError with the accepted forms."""
+    match = _MONEY.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not an amount of money; write a number, optionally with k, M or B, "
+                         "e.g. 1200, '300k', '2.5M', '1.2B'")
+    return _number(match.group(1)) * _SCALE[match.group(2)]

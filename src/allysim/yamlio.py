@@ -1,0 +1,205 @@
+"""Safe, bounded YAML reading that remembers where every value came from.
+
+A scenario is plain data: mappings, lists, strings, numbers, booleans and nulls. This module turns YAML text into
+those Python values and a :class:`Locations` map from each value's path (``("risks", 0, "rate")``) to its line and
+column, so that every later error can point at the file. Scalars are resolved with the YAML 1.2 core schema
+(``on``/``yes`` stay strings, ``1e-3`` is a number), only standard tags are accepted, and nesting depth, value count
+(alias expansion) and file size are bounded, so hostile files are refused quickly with bounded memory.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import ScenarioError
+
+__all__ = ["Locations", "load_yaml", "format_path", "MAX_BYTES", "MAX_DEPTH", "MAX_VALUES"]
+
+MAX_BYTES = 2_000_000
+MAX_DEPTH = 40
+MAX_VALUES = 200_000
+
+Path = tuple[str | int, ...]
+
+_STD = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {None, "!", _STD + "str", _STD + "int", _STD + "float", _STD + "bool", _STD + "null",
+                 _STD + "map", _STD + "seq"}
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?[0-9]+$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, "+.inf": math.inf, "+.Inf": math.inf,
+            "+.INF": math.inf, "-.inf": -math.inf, "-.Inf": -math.inf, "-.INF": -math.inf,
+            ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan}
+
+
+def format_path(path: Path) -> str:
+    """``("risks", 0, "rate")`` -> ``risks[0].rate``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@dataclass
+class Locations:
+    """Where each value (and each mapping key) of a document stands in its file."""
+
+    source: str
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def of(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """Line and column of ``path``, or of its nearest located ancestor."""
+        table = self.keys if key else self.values
+        path = tuple(path)
+        while path:
+            if path in table:
+                return table[path]
+            if path in self.values:
+                return self.values[path]
+            path = path[:-1]
+        return self.values.get((), (1, 1))
+
+    def error(self, path: Path, message: str, *, key: bool = False) -> str:
+        """One located line: ``file:line:col: path: message``."""
+        line, col = self.of(path, key=key)
+        where = format_path(path)
+        return f"{self.source}:{line}:{col}: {where + ': ' if where else ''}{message}"
+
+
+def load_yaml(text: str | bytes, source: str = "<scenario>") -> tuple[Any, Locations]:
+    """Read one YAML document into plain Python values and their locations.
+
+    Raises :class:`ScenarioError` with a located message for anything that is not plain, bounded YAML.
+    """
+    if isinstance(text, bytes):
+        if len(text) > MAX_BYTES:
+            raise ScenarioError(f"{source}:1:1: file is {len(text):,} bytes; scenarios are limited to "
+                                f"{MAX_BYTES:,} bytes")
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = text[: exc.start].count(b"\n") + 1
+            raise ScenarioError(f"{source}:{line}:1: not UTF-8 text (byte 0x{text[exc.start]:02x} at offset "
+                                f"{exc.start}); save the file as UTF-8") from None
+    if len(text) > MAX_BYTES:
+        raise ScenarioError(f"{source}:1:1: file is {len(text):,} characters; scenarios are limited to "
+                            f"{MAX_BYTES:,}")
+    _check_events(text, source)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(_yaml_message(exc, source)) from None
+    locations = Locations(source)
+    if node is None:
+        return None, locations
+    return _Builder(locations).build(node, ()), locations
+
+
+def _yaml_message(exc: yaml.YAMLError, source: str) -> str:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    detail = f"{context}, {problem}" if context else problem
+    return f"{source}:{line}:{col}: not valid YAML: {detail}"
+
+
+def _check_events(text: str, source: str) -> None:
+    """Refuse deep nesting, foreign tags and several documents before anything is built."""
+    depth = documents = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    _fail(source, event, "holds several YAML documents; a scenario file holds exactly one")
+            tag = getattr(event, "tag", None)
+            if isinstance(event, yaml.NodeEvent) and tag not in _ALLOWED_TAGS:
+                _fail(source, event, f"tag {tag!r} is not allowed: a scenario is plain YAML data "
+                                     "(mappings, lists, strings, numbers)")
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    _fail(source, event, f"nested more than {MAX_DEPTH} levels deep")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        raise ScenarioError(_yaml_message(exc, source)) from None
+
+
+def _fail(source: str, event: yaml.Event, message: str) -> None:
+    mark = event.start_mark
+    raise ScenarioError(f"{source}:{mark.line + 1}:{mark.column + 1}: {message}")
+
+
+class _Builder:
+    """Turn composed nodes into plain values, counting every value built so aliases cannot explode."""
+
+    def __init__(self, locations: Locations) -> None:
+        self.locations = locations
+        self.count = 0
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise ScenarioError(self.locations.error(path, f"holds more than {MAX_VALUES:,} values (aliases "
+                                                           "expand too far); a scenario is far smaller"))
+        self.locations.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        merged: list[yaml.MappingNode] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _STD + "merge" or (key_node.value == "<<" and key_node.style is None):
+                merged.extend(self._merge_sources(value_node, path))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ScenarioError(self.locations.error(path, "mapping keys must be plain names, not "
+                                                               "lists or mappings"))
+            key = str(key_node.value)
+            if key in out:
+                line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                raise ScenarioError(f"{self.locations.source}:{line}:{col}: {format_path(path + (key,))}: "
+                                    "duplicate key; each key may appear once")
+            self.locations.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = self.build(value_node, path + (key,))
+        for source in merged:
+            for key, value in self._mapping(source, path).items():
+                out.setdefault(key, value)
+        return out
+
+    def _merge_sources(self, node: yaml.Node, path: Path) -> list[yaml.MappingNode]:
+        nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        if not all(isinstance(n, yaml.MappingNode) for n in nodes):
+            raise ScenarioError(self.locations.error(path, "'<<' merges mappings only"))
+        return list(nodes)
+
+    def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+        text, tag = node.value, node.tag
+        if node.style is not None or tag == _STD + "str":  # quoted or explicitly a string
+            return text
+        if tag in (_STD + "null",) or _NULL.match(text):
+            return None
+        if text in _BOOL:
+            return _BOOL[text]
+        if text in _SPECIAL:
+            return _SPECIAL[text]
+        if _INT.match(text):
+            return int(text, 0) if text[:2] in ("0x", "0o") else int(text)
+        if _FLOAT.match(text):
+            return float(text)
+        if tag in (_STD + "int", _STD + "float", _STD + "bool"):
+            raise ScenarioError(self.locations.error(path, f"{text!r} is not a valid {tag.rsplit(':', 1)[1]}"))
+        return text
