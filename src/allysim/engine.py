@@ -1,0 +1,405 @@
+"""One replication: one alliance lifetime, simulated event by event on SimPy.
+
+Nothing ticks. Risk occurrences, the end of value factors and escalations, and delayed contingency effects are SimPy
+timeouts; between two events health recovers in closed form, ``h(t) = 1 - (1 - h0) exp(-recovery t)``, and value
+and per-time costs are integrated exactly with continuous discounting (:meth:`Life.advance`).
+
+Risk arrivals use the time-change construction of a Poisson process: each risk holds a unit-exponential budget
+drawn from its arrival stream, spent at its current rate. When an escalation or a rate factor changes the rate, the
+unspent budget is rescheduled at the new rate. This is exact for piecewise-constant rates and keeps arrivals
+coupled across plans (common random numbers).
+
+The order of operations at an occurrence is SPEC section 3's, step for step, in :meth:`Life.occur`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import simpy
+
+from .errors import SimulationError
+from .scenario import Contingency, Scenario
+from .streams import Layout, Streams, sources
+
+__all__ = ["Model", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET"]
+
+GRID_POINTS = 101
+DEFAULT_EVENT_BUDGET = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one replication produced."""
+
+    lifetime: float
+    cause: int  # index of the risk that ended the alliance, or -1 if it survived
+    npv: float
+    value: float
+    risk_cost: float
+    contingency_cost: float
+    min_health: float
+    resilience: float
+    occurrences: list[int]
+    activations: list[int]
+    successes: list[int]
+    health: list[float]  # health on the model's grid, 0 after dissolution
+
+
+class _RiskSpec:
+    """A risk compiled for fast simulation: samplers, stream names and the contingencies it triggers."""
+
+    def __init__(self, model: "Model", index: int, scenario: Scenario, removed: bool) -> None:
+        risk = scenario.risks[index]
+        impact = risk.impact
+        self.index, self.id = index, risk.id
+        self.hazard = 0.0 if removed else risk.hazard
+        self.cap = risk.max_occurrences
+        self.health = _sampler(impact.health, 0.0, 1.0)
+        self.cost = _sampler(impact.cost, 0.0, math.inf)
+        self.fatal = impact.fatal
+        self.value = None
+        if impact.value is not None:
+            self.value = (_sampler(impact.value.factor, 0.0, 1.0), _sampler(impact.value.duration, 0.0, math.inf))
+        self.escalates = [(model.risk_index[e.risk], e.factor,
+                           None if e.duration is None else _sampler(e.duration, 0.0, math.inf))
+                          for e in impact.escalates]
+        self.on_risk: list[_ContingencySpec] = []
+
+
+class _ContingencySpec:
+    def __init__(self, model: "Model", index: int, c: Contingency) -> None:
+        self.index, self.id = index, c.id
+        self.trigger = c.trigger.kind
+        self.threshold = c.trigger.health_below
+        self.success = c.success
+        self.cap = c.max_activations if c.max_activations is not None else math.inf
+        self.delay = _sampler(c.delay, 0.0, math.inf)
+        self.delayed = not (c.delay.is_constant and c.delay.mean() <= 0)
+        effect = c.effect
+        self.reduce = effect.reduce_impact or 0.0
+        self.restore = effect.restore_health
+        self.rescue = effect.rescue_health
+        self.rate_factors = [(model.risk_index[rf.risk], rf.factor, rf.duration) for rf in effect.rate_factor]
+        self.setup, self.per_time, self.per_activation = c.cost.setup, c.cost.per_time, c.cost.per_activation
+
+
+def _sampler(dist, lo: float, hi: float) -> tuple[bool, Callable[[float], float]]:  # noqa: ANN001
+    return dist.is_constant, dist.sampler(lo, hi)
+
+
+class Model:
+    """A scenario compiled for one plan (a set of contingencies), ready to simulate replications.
+
+    ``removed_risks`` simulates the scenario without those risks (their rate set to 0) while keeping every random
+    stream where it was, so the variant stays paired with the original.
+    """
+
+    def __init__(self, scenario: Scenario, contingencies: tuple[str, ...], *,
+                 removed_risks: tuple[str, ...] = (), layout: Layout | None = None,
+                 event_budget: int = DEFAULT_EVENT_BUDGET) -> None:
+        self.scenario = scenario
+        self.layout = layout or sources(scenario)
+        self.event_budget = event_budget
+        self.risk_index = {r.id: i for i, r in enumerate(scenario.risks)}
+        self.contingency_ids = tuple(c.id for c in scenario.contingencies)
+        self.risks = [_RiskSpec(self, i, scenario, r.id in removed_risks) for i, r in enumerate(scenario.risks)]
+        chosen = set(contingencies)
+        self.contingencies = [_ContingencySpec(self, i, c) for i, c in enumerate(scenario.contingencies)
+                              if c.id in chosen]
+        for c in self.contingencies:
+            if c.trigger == "risk":
+                self.risks[self.risk_index[scenario.contingencies[c.index].trigger.on]].on_risk.append(c)
+        self.rescuers = [c for c in self.contingencies if c.trigger == "dissolution"]
+        self.watchers = [c for c in self.contingencies if c.trigger == "health"]
+        self.setup_cost = sum(c.setup for c in self.contingencies)
+        self.per_time_cost = sum(c.per_time for c in self.contingencies)
+        health = scenario.alliance.health
+        self.h0, self.floor, self.recovery = health.initial, health.dissolve_below, health.recovery
+        self.value_rate = scenario.alliance.value_rate
+        self.discount = scenario.discount_per_time
+        self.horizon = scenario.horizon
+        self.grid = [self.horizon * k / (GRID_POINTS - 1) for k in range(GRID_POINTS)]
+
+    def run(self, seed: int, replication: int) -> Outcome:
+        """Simulate replication ``replication`` of root seed ``seed``."""
+        return Life(self, Streams(self.layout, seed, replication), replication).run()
+
+
+class _RiskState:
+    __slots__ = ("spec", "factors", "budget", "mark", "token", "count", "arrivals")
+
+    def __init__(self, spec: _RiskSpec, arrivals) -> None:  # noqa: ANN001
+        self.spec, self.arrivals = spec, arrivals
+        self.factors: list[float] = []
+        self.budget = 0.0  # unit-exponential mass left before the next arrival
+        self.mark = 0.0  # when the budget was last brought up to date
+        self.token = 0  # invalidates a scheduled arrival when the rate changes
+        self.count = 0
+
+    @property
+    def rate(self) -> float:
+        rate = self.spec.hazard
+        for f in self.factors:
+            rate *= f
+        return rate
+
+
+class Life:
+    """The state of one alliance through one replication."""
+
+    def __init__(self, model: Model, streams: Streams, replication: int) -> None:
+        self.m, self.streams, self.replication = model, streams, replication
+        self.env = simpy.Environment()
+        self.t = 0.0
+        self.h = model.h0
+        self.value_factors: list[float] = []
+        self.value_pv = 0.0
+        self.risk_cost = 0.0
+        self.cont_cost = model.setup_cost  # setup is paid at t = 0
+        self.area = 0.0
+        self.min_h = model.h0
+        self.alive = True
+        self.cause = -1
+        self.events = 0
+        self.grid_next = 1
+        self.health_path = [model.h0]
+        self.activations = [0] * len(model.contingency_ids)
+        self.successes = [0] * len(model.contingency_ids)
+        self.ended = self.env.event()
+        self.states = [_RiskState(spec, streams[f"{spec.id}.arrivals"]) for spec in model.risks]
+        self.draws = {name: streams[name] for name in model.layout.names}
+
+    # ------------------------------------------------------------------ driving the run
+
+    def run(self) -> Outcome:
+        m = self.m
+        for state in self.states:
+            state.budget = -math.log1p(-next(state.arrivals))
+            self._schedule(state)
+        self.env.timeout(m.horizon).callbacks.append(self._horizon)
+        self.env.run(until=self.ended)
+        if self.alive:
+            self.advance(m.horizon)
+        lifetime = self.t
+        self.health_path.extend([0.0] * (GRID_POINTS - len(self.health_path)))
+        cost = self.risk_cost + self.cont_cost
+        return Outcome(
+            lifetime=lifetime, cause=self.cause, npv=self.value_pv - cost, value=self.value_pv,
+            risk_cost=self.risk_cost, contingency_cost=self.cont_cost, min_health=self.min_h,
+            resilience=self.area / m.horizon, occurrences=[s.count for s in self.states],
+            activations=self.activations, successes=self.successes, health=self.health_path,
+        )
+
+    def _horizon(self, _event: simpy.Event) -> None:
+        if not self.ended.triggered:
+            self.ended.succeed()
+
+    def _schedule(self, state: _RiskState) -> None:
+        """Schedule the risk's next arrival from its budget at its current rate (none beyond the horizon)."""
+        state.token += 1
+        state.mark = self.env.now
+        rate = state.rate
+        cap = state.spec.cap
+        if rate <= 0.0 or (cap is not None and state.count >= cap):
+            return
+        wait = state.budget / rate
+        if self.env.now + wait > self.m.horizon:
+            return
+        token = state.token
+        self.env.timeout(wait).callbacks.append(lambda _e: self._arrive(state, token))
+
+    def _rescale(self, state: _RiskState, change: Callable[[], None]) -> None:
+        """Spend the budget used so far at the old rate, change the rate, reschedule."""
+        state.budget = max(0.0, state.budget - state.rate * (self.env.now - state.mark))
+        change()
+        self._schedule(state)
+
+    def _arrive(self, state: _RiskState, token: int) -> None:
+        if token != state.token or not self.alive:
+            return
+        self._count_event(state.spec.id)
+        state.count += 1
+        state.budget = -math.log1p(-next(state.arrivals))
+        self._schedule(state)
+        self.occur(state.spec)
+
+    def _count_event(self, source: str) -> None:
+        self.events += 1
+        if self.events > self.m.event_budget:
+            busiest = max(self.states, key=lambda s: s.count)
+            raise SimulationError(
+                f"replication {self.replication} exceeded its budget of {self.m.event_budget:,} events by "
+                f"t = {self.env.now:.4g} {self.m.scenario.time_unit}s (last event: {source}; risk "
+                f"'{busiest.spec.id}' occurred {busiest.count:,} times). Check that risk's rate and the "
+                "escalates / rate_factor that raise it.")
+
+    # ------------------------------------------------------------------ continuous dynamics
+
+    def advance(self, now: float) -> None:
+        """Bring health, value, per-time costs and resilience from ``self.t`` up to ``now`` in closed form."""
+        dt = now - self.t
+        if dt <= 0.0:
+            return
+        m, t0, gap = self.m, self.t, 1.0 - self.h
+        rho, delta = m.recovery, m.discount
+        disc0 = math.exp(-delta * t0)
+        flat = disc0 * _integral(delta, dt)  # integral of exp(-delta s) over [t0, now]
+        if m.value_rate:
+            factor = 1.0
+            for f in self.value_factors:
+                factor *= f
+            shortfall = gap * disc0 * _integral(rho + delta, dt)  # integral of (1 - h) exp(-delta s)
+            self.value_pv += m.value_rate * factor * (flat - shortfall)
+        self.cont_cost += m.per_time_cost * flat
+        self.area += dt - gap * _integral(rho, dt)
+        grid, k = m.grid, self.grid_next
+        while k < GRID_POINTS and grid[k] <= now:
+            self.health_path.append(1.0 - gap * math.exp(-rho * (grid[k] - t0)))
+            k += 1
+        self.grid_next = k
+        self.h = 1.0 - gap * math.exp(-rho * dt)
+        self.t = now
+
+    def pay_risk(self, amount: float) -> None:
+        self.risk_cost += amount * math.exp(-self.m.discount * self.t)
+
+    def pay_contingency(self, amount: float) -> None:
+        self.cont_cost += amount * math.exp(-self.m.discount * self.t)
+
+    # ------------------------------------------------------------------ an occurrence, SPEC section 3
+
+    def occur(self, risk: _RiskSpec) -> None:
+        now = self.env.now
+        self.advance(now)
+        before = self.h
+        # 1. contingencies on this risk with no delay activate; delayed ones activate and act later
+        keep, acting = 1.0, []
+        for c in risk.on_risk:
+            worked = self.activate(c)
+            if worked is None:
+                continue
+            if c.delayed:
+                self.act_later(c, worked)
+            elif worked:
+                keep *= 1.0 - c.reduce
+                acting.append(c)
+        # 2. the occurrence hits, scaled by every successful reduce_impact
+        self.h = max(0.0, self.h - keep * self.draw(risk.id, "health", risk.health))
+        cost = self.draw(risk.id, "cost", risk.cost)
+        if cost:
+            self.pay_risk(keep * cost)
+        if risk.value is not None:
+            factor = self.draw(risk.id, "value_factor", risk.value[0])
+            duration = self.draw(risk.id, "value_duration", risk.value[1])
+            self.add_value_factor(1.0 - (1.0 - factor) * keep, duration)
+        for j, (target, k, duration) in enumerate(risk.escalates):
+            length = None if duration is None else self.draw(risk.id, f"escalates{j}", duration)
+            self.add_rate_factor(target, 1.0 + (k - 1.0) * keep, length)
+        # 3. the other effects of those successful activations
+        for c in acting:
+            self.apply(c)
+        # 4. fatal is drawn
+        fatal = False
+        if risk.fatal > 0.0:
+            fatal = next(self.draws[f"{risk.id}.fatal"]) < risk.fatal * keep
+        # 5. about to dissolve: on-dissolution contingencies try to rescue
+        if (fatal or self.h < self.m.floor) and not self.rescue():
+            self.min_h = min(self.min_h, self.h)
+            self.dissolve(risk.index)
+            return
+        self.min_h = min(self.min_h, self.h)
+        # 6. health_below triggers crossed downward by this occurrence, and still under
+        for c in self.m.watchers:
+            if before >= c.threshold > self.h:
+                worked = self.activate(c)
+                if worked is None:
+                    continue
+                if c.delayed:
+                    self.act_later(c, worked)
+                elif worked:
+                    self.apply(c)
+
+    def draw(self, risk_id: str, what: str, sampler: tuple[bool, Callable[[float], float]]) -> float:
+        constant, fn = sampler
+        return fn(0.5) if constant else fn(next(self.draws[f"{risk_id}.{what}"]))
+
+    def activate(self, c: _ContingencySpec) -> bool | None:
+        """Activate ``c`` (None if it has used up max_activations): pay per_activation, draw success."""
+        if self.activations[c.index] >= c.cap:
+            return None
+        self.activations[c.index] += 1
+        if c.per_activation:
+            self.pay_contingency(c.per_activation)
+        u = next(self.draws[f"{c.id}.success"])
+        worked = u < c.success
+        if worked:
+            self.successes[c.index] += 1
+        return worked
+
+    def act_later(self, c: _ContingencySpec, worked: bool) -> None:
+        constant, fn = c.delay
+        delay = fn(0.5) if constant else fn(next(self.draws[f"{c.id}.delay"]))
+        event = self.env.timeout(delay)
+        event.callbacks.append(lambda _e: self._delayed(c, worked))
+
+    def _delayed(self, c: _ContingencySpec, worked: bool) -> None:
+        if not self.alive:
+            return
+        self._count_event(c.id)
+        if worked:
+            self.advance(self.env.now)
+            self.apply(c)
+
+    def apply(self, c: _ContingencySpec) -> None:
+        """Effects other than reduce_impact and rescue_health."""
+        if c.restore is not None:
+            self.h = min(1.0, self.h + c.restore)
+        for target, factor, duration in c.rate_factors:
+            self.add_rate_factor(target, factor, duration)
+
+    def rescue(self) -> bool:
+        for c in self.m.rescuers:
+            worked = self.activate(c)
+            if worked:
+                self.h = max(self.h, c.rescue or 0.0)
+                self.apply(c)
+                return True
+        return False
+
+    def dissolve(self, cause: int) -> None:
+        self.alive = False
+        self.cause = cause
+        if not self.ended.triggered:
+            self.ended.succeed()
+
+    # ------------------------------------------------------------------ factors that last a while
+
+    def add_value_factor(self, factor: float, duration: float) -> None:
+        self.value_factors.append(factor)
+        self.env.timeout(duration).callbacks.append(lambda _e: self._end_value_factor(factor))
+
+    def _end_value_factor(self, factor: float) -> None:
+        if self.alive:
+            self.advance(self.env.now)
+            self.value_factors.remove(factor)
+
+    def add_rate_factor(self, target: int, factor: float, duration: float | None) -> None:
+        state = self.states[target]
+        self._rescale(state, lambda: state.factors.append(factor))
+        if duration is not None:
+            self.env.timeout(duration).callbacks.append(lambda _e: self._end_rate_factor(state, factor))
+
+    def _end_rate_factor(self, state: _RiskState, factor: float) -> None:
+        if self.alive:
+            self._rescale(state, lambda: state.factors.remove(factor))
+
+
+def _integral(rate: float, dt: float) -> float:
+    """Integral of exp(-rate s) over [0, dt], stable as rate -> 0."""
+    x = rate * dt
+    if x < 1e-12:
+        return dt
+    return -math.expm1(-x) / rate

@@ -1,0 +1,342 @@
+"""The allysim look: one place for sizes, colours, fonts, the frame of a chart and how it is saved.
+
+Every chart is a 16:9 slide (13.33 x 7.5 in, 2000 x 1125 px as PNG) with, from top to bottom, a title that
+states the finding, a grey subtitle that says what is drawn, the plot, and a small provenance footer. A plan
+keeps one colour everywhere: the colour of its position in the output's plan order (the baseline first).
+
+Rendering is deterministic: the same figure saves to byte-identical SVG and PDF files and pixel-identical PNGs,
+so ``allysim report`` reproduces ``allysim run``'s pictures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import textwrap
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "DPI",
+    "FORMATS",
+    "HEIGHT_IN",
+    "PLAN_COLORS",
+    "Provenance",
+    "WIDTH_IN",
+    "frame",
+    "plan_color",
+    "plan_label",
+    "plan_text_color",
+    "save_figure",
+    "style",
+    "text_width",
+    "wrap",
+]
+
+WIDTH_IN = 40 / 3  # a 16:9 PowerPoint slide: 13.33 x 7.5 in
+HEIGHT_IN = 7.5
+DPI = 150  # 2000 x 1125 px
+FORMATS = ("png", "svg", "pdf")
+
+# Okabe & Ito (2008), the colour-blind-safe palette, ordered so the first plans get the strongest contrasts:
+# the baseline is black, alternatives follow in blue, vermillion, bluish green, ...
+PLAN_COLORS = (
+    "#000000",  # black
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#E69F00",  # orange
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+)
+
+INK = "#1A1A1A"  # titles
+TEXT = "#3A3A3A"  # labels and annotations
+MUTED = "#6E6E6E"  # subtitles, secondary text
+FAINT = "#9A9A9A"  # footer
+GRID = "#E4E4E4"
+SPINE = "#9A9A9A"
+
+TITLE_SIZE = 22.0
+TITLE_MIN_SIZE = 18.0
+SUBTITLE_SIZE = 14.0
+LABEL_SIZE = 14.0
+TICK_SIZE = 13.0
+ANNOTATION_SIZE = 12.5
+FOOTER_SIZE = 10.0
+FONT = "DejaVu Sans"  # ships with matplotlib, so charts look the same on every machine
+
+# Frame margins, in inches from the figure's edges.
+MARGIN_LEFT = 0.55
+MARGIN_RIGHT = 0.45
+MARGIN_TOP = 0.38
+FOOTER_Y = 0.18
+PLOT_BOTTOM = 0.95  # room under the plot for tick labels, the axis label and the footer
+
+RC: dict[str, Any] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": [FONT],
+    "font.size": TICK_SIZE,
+    "text.color": TEXT,
+    "axes.edgecolor": SPINE,
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "axes.labelsize": LABEL_SIZE,
+    "axes.labelcolor": TEXT,
+    "axes.labelpad": 8.0,
+    "axes.titlesize": LABEL_SIZE,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.titlecolor": INK,
+    "axes.facecolor": "white",
+    "axes.prop_cycle": None,  # filled in by style(): matplotlib's cycler needs an import
+    "grid.color": GRID,
+    "grid.linewidth": 0.7,
+    "xtick.labelsize": TICK_SIZE,
+    "ytick.labelsize": TICK_SIZE,
+    "xtick.color": SPINE,
+    "ytick.color": SPINE,
+    "xtick.labelcolor": TEXT,
+    "ytick.labelcolor": TEXT,
+    "xtick.major.size": 4.0,
+    "xtick.major.width": 0.8,
+    "ytick.major.size": 0.0,
+    "ytick.major.pad": 6.0,
+    "legend.frameon": False,
+    "legend.fontsize": ANNOTATION_SIZE,
+    "legend.handlelength": 1.6,
+    "lines.solid_capstyle": "butt",
+    "figure.facecolor": "white",
+    "figure.figsize": (WIDTH_IN, HEIGHT_IN),
+    "savefig.facecolor": "white",
+    "savefig.dpi": DPI,
+    "savefig.bbox": None,  # never 'tight': it would change the 16:9 size
+    # Determinism: fixed ids in SVG, no dates in SVG/PDF (see _METADATA), fonts embedded the same way every time.
+    "svg.hashsalt": "allysim",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+    "pdf.compression": 6,
+}
+
+_METADATA: dict[str, dict[str, Any]] = {
+    "png": {"Software": "allysim (matplotlib)"},
+    "svg": {"Date": None, "Creator": "allysim (matplotlib)"},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": "allysim (matplotlib)", "Producer": "allysim"},
+}
+
+
+@contextlib.contextmanager
+def style() -> Iterator[None]:
+    """Apply the allysim look to the figures created (and saved) inside the block.
+
+    Examples
+    --------
+    >>> with style():
+    ...     fig = matplotlib.pyplot.figure()
+    """
+    import matplotlib
+    from cycler import cycler
+
+    rc = dict(RC, **{"axes.prop_cycle": cycler(color=PLAN_COLORS)})
+    with matplotlib.rc_context(rc):
+        yield
+
+
+def plan_color(index: int) -> str:
+    """Return the colour of the plan at ``index`` in the output's plan order (it wraps after eight plans)."""
+    return PLAN_COLORS[index % len(PLAN_COLORS)]
+
+
+def plan_text_color(index: int) -> str:
+    """Return a plan's colour darkened enough to read as text on white (yellow and sky blue are too light)."""
+    import matplotlib.colors as mcolors
+
+    rgb = mcolors.to_rgb(plan_color(index))
+    luminance = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+    if luminance <= 0.45:
+        return mcolors.to_hex(rgb)
+    keep = 0.45 / luminance
+    return mcolors.to_hex(tuple(c * keep for c in rgb))
+
+
+def plan_label(name: str) -> str:
+    """Return a plan's display name: ``do_nothing`` -> ``Do nothing``."""
+    label = name.replace("_", " ").strip() or name
+    return label[0].upper() + label[1:] if label[0].islower() else label
+
+
+# --- text measurement ---------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def text_width(text: str, size: float, weight: str = "normal") -> float:
+    """Return the width in inches of one line of ``text`` at ``size`` points in the theme's font."""
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(family=[FONT], size=size, weight=weight)
+    width, _, _ = _measuring_renderer().get_text_width_height_descent(text, prop, ismath=False)
+    return float(width) / 72.0
+
+
+@lru_cache(maxsize=1)
+def _measuring_renderer() -> Any:
+    """Return an off-screen Agg renderer at 72 dpi, so that text widths come out in points."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(10, 10, 72)
+
+
+def wrap(text: str, width_in: float, size: float, weight: str = "normal", max_lines: int = 3) -> list[str]:
+    """Break ``text`` into lines no wider than ``width_in`` inches; shorten the last line with an ellipsis."""
+    words = text.split()
+    if not words:
+        return [""]
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        candidate = f"{current} {word}".strip()
+        if current and text_width(candidate, size, weight) > width_in:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    lines.append(current)
+    lines = [_shorten(line, width_in, size, weight) for line in lines]
+    if len(lines) > max_lines:
+        lines = lines[: max_lines - 1] + [_shorten(" ".join(lines[max_lines - 1 :]), width_in, size, weight)]
+    return lines
+
+
+def _shorten(line: str, width_in: float, size: float, weight: str) -> str:
+    """Cut ``line`` with an ellipsis until it fits ``width_in`` inches."""
+    if text_width(line, size, weight) <= width_in:
+        return line
+    while len(line) > 1 and text_width(line + "…", size, weight) > width_in:
+        line = line[:-1]
+    return line.rstrip() + "…"
+
+
+# --- the frame: title, subtitle, footer ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a chart comes from, printed in its footer.
+
+    Examples
+    --------
+    >>> Provenance("JV", "ab" * 32, seed=7, runs=1000, version="0.1.0").text()
+    'JV · sha256 abababababab · seed 7 · 1,000 runs · allysim 0.1.0'
+    """
+
+    scenario: str
+    sha256: str = ""
+    seed: int | None = None
+    runs: int | None = None
+    version: str = ""
+
+    @classmethod
+    def from_summary(cls, summary: Mapping[str, Any]) -> Provenance:
+        """Read the provenance fields of a ``summary.json`` dictionary."""
+        return cls(
+            scenario=str(summary.get("scenario", "")),
+            sha256=str(summary.get("scenario_sha256", "")),
+            seed=summary.get("seed"),
+            runs=summary.get("runs"),
+            version=str(summary.get("allysim_version", "")),
+        )
+
+    def text(self) -> str:
+        """Return the footer line."""
+        parts = [textwrap.shorten(self.scenario, 70, placeholder="…")] if self.scenario else []
+        if self.sha256:
+            parts.append(f"sha256 {self.sha256[:12]}")
+        if self.seed is not None:
+            parts.append(f"seed {self.seed}")
+        if self.runs is not None:
+            parts.append(f"{int(self.runs):,} runs")
+        if self.version:
+            parts.append(f"allysim {self.version}")
+        return " · ".join(parts)
+
+
+def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | None = None) -> float:
+    """Draw the title, subtitle and footer on ``fig``; return the figure fraction where the plot area may start.
+
+    The title is left-aligned, shrinks from 22 to 18 pt and then wraps to fit the slide; the subtitle wraps too.
+    """
+    width_in, height_in = fig.get_size_inches()
+    text_in = width_in - MARGIN_LEFT - MARGIN_RIGHT
+    x = MARGIN_LEFT / width_in
+
+    size = TITLE_SIZE
+    while size > TITLE_MIN_SIZE and text_width(title, size, "bold") > text_in:
+        size -= 0.5
+    lines = wrap(title, text_in, size, "bold", max_lines=2)
+    y_in = MARGIN_TOP
+    fig.text(x, 1 - y_in / height_in, "\n".join(lines), size=size, weight="bold", color=INK,
+             ha="left", va="top", linespacing=1.15)
+    y_in += len(lines) * size * 1.15 / 72 + 0.08
+
+    if subtitle:
+        sub_lines = wrap(subtitle, text_in, SUBTITLE_SIZE, max_lines=2)
+        fig.text(x, 1 - y_in / height_in, "\n".join(sub_lines), size=SUBTITLE_SIZE, color=MUTED,
+                 ha="left", va="top", linespacing=1.2)
+        y_in += len(sub_lines) * SUBTITLE_SIZE * 1.2 / 72
+
+    if provenance is not None:
+        fig.text(x, FOOTER_Y / height_in, provenance.text(), size=FOOTER_SIZE, color=FAINT,
+                 ha="left", va="bottom")
+    return 1 - (y_in + 0.45) / height_in
+
+
+def plot_box(fig: Figure, top: float, left_in: float = 1.25, right_in: float = 0.45,
+             bottom_in: float = PLOT_BOTTOM) -> tuple[float, float, float, float]:
+    """Return (left, bottom, right, top) figure fractions of the plot area, given margins in inches."""
+    width_in, height_in = fig.get_size_inches()
+    return left_in / width_in, bottom_in / height_in, 1 - right_in / width_in, top
+
+
+# --- saving ----------------------------------------------------------------------------------------------------
+
+
+def save_figure(fig: Figure, folder: str | os.PathLike[str], stem: str,
+                formats: Sequence[str] = ("png",)) -> list[Path]:
+    """Save ``fig`` as ``folder/stem.<format>`` for each format, atomically; return the paths written.
+
+    Each file is first written to a hidden temporary file in the same folder and then renamed over the target,
+    so an interrupted save never leaves a truncated chart behind.
+
+    Examples
+    --------
+    >>> save_figure(fig, "reports/jv", "survival", ("png", "svg"))   # doctest: +SKIP
+    [PosixPath('reports/jv/survival.png'), PosixPath('reports/jv/survival.svg')]
+    """
+    folder = Path(folder)
+    written: list[Path] = []
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown chart format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        target = folder / f"{stem}.{fmt}"
+        temporary = folder / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"
+        try:
+            with style(), open(temporary, "xb") as handle:  # 'x' honours the umask, unlike mkstemp's 0600
+                fig.savefig(handle, format=fmt, dpi=DPI, metadata=_METADATA[fmt])
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written
