@@ -1,0 +1,49 @@
+"""Writing an output folder: ``summary.json``, ``runs.csv``, ``health.json``, every file atomically."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from .results import Results
+
+__all__ = ["write_json", "write_results", "OUTPUT_FILES"]
+
+OUTPUT_FILES = ("summary.json", "runs.csv", "health.json")
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN or infinity: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as JSON atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(_clean(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_results(results: Results, folder: str | Path) -> list[Path]:
+    """Write the data files of an output folder and return their paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        write_json(folder / "summary.json", results.summary()),
+        results.to_csv(folder / "runs.csv"),
+        write_json(folder / "health.json", results.health_bands()),
+    ]
