@@ -1,0 +1,281 @@
+"""The ``allysim`` command line: thin over the library. Parse, call, print, write.
+
+Exit codes: 0 success, 2 bad input (scenario or arguments), 1 anything else, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import AllysimError, ScenarioError, UsageError
+from .scenario import Scenario, json_schema, load_scenario
+
+__all__ = ["main", "cli"]
+
+FORMATS = ("png", "svg", "pdf")
+
+
+def _stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    items = [v.strip().lower() for v in value.split(",") if v.strip()]
+    if items == ["none"]:
+        return ()
+    bad = [v for v in items if v not in FORMATS]
+    if bad or not items:
+        raise click.BadParameter(f"{value!r}: use a comma-separated list of png, svg, pdf, or none")
+    return tuple(dict.fromkeys(items))
+
+
+class _FormatType(click.ParamType):
+    name = "png,svg,pdf|none"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return _formats(value)
+        except click.BadParameter as exc:
+            self.fail(exc.message, param, ctx)
+
+
+def _sim_options(func: Callable) -> Callable:
+    """Options every simulating command shares."""
+    for option in reversed([
+        click.option("--runs", type=click.IntRange(min=1), default=None,
+                     help="Replications per plan (default: the scenario's runs, else 10000)."),
+        click.option("--seed", type=click.IntRange(min=0), default=None,
+                     help="Root seed (default: the scenario's seed, else a fresh one, recorded in summary.json)."),
+        click.option("--workers", type=click.IntRange(min=1), default=None,
+                     help="Worker processes (default: one per CPU). Results do not depend on it."),
+        click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
+                     help="Chart formats, comma-separated, or none."),
+        click.option("--quiet", is_flag=True, help="No progress bar and no results table."),
+    ]):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="allysim")
+def cli() -> None:
+    """Monte Carlo risk and contingency simulation for alliances.
+
+    Write a scenario (see docs/scenario-format.md), check it with `allysim validate`, simulate it with
+    `allysim run`. Results go to reports/<scenario>/ by default.
+    """
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check scenario FILES; print FILE: ok, or one located line per problem."""
+    bad = False
+    for path in files:
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            bad = True
+            for line in exc.problems:
+                _stderr(line)
+            continue
+        click.echo(f"{path}: ok")
+    if bad:
+        sys.exit(2)
+
+
+# --------------------------------------------------------------------------- run
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_sim_options
+@click.option("--plan", "plans", multiple=True, metavar="NAME",
+              help="Simulate only this plan (repeat for several; default every plan).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default reports/<scenario file stem>/; with several files, one sub-folder "
+                   "each).")
+def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: int | None,
+        formats: tuple[str, ...], quiet: bool, plans: tuple[str, ...], out: Path | None) -> None:
+    """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
+    from .runner import simulate
+
+    worst = 0
+    for path in files:
+        folder = _out_folder(path, out, several=len(files) > 1)
+        try:
+            scenario = load_scenario(path)
+            with _progress(quiet, f"{path.name}") as advance:
+                results = simulate(scenario, runs=runs, seed=seed, plans=list(plans) or None, workers=workers,
+                                   progress=advance)
+            written = _write_all(results, folder, formats)
+        except AllysimError as exc:
+            _report_error(exc)
+            worst = max(worst, exc.exit_code)
+            continue
+        if not quiet:
+            _print_table(results)
+            click.echo(f"wrote {len(written)} files to {folder}{os.sep}")
+    if worst:
+        sys.exit(worst)
+
+
+def _out_folder(path: Path, out: Path | None, several: bool) -> Path:
+    if out is None:
+        return Path("reports") / path.stem
+    return out / path.stem if several else out
+
+
+def _write_all(results: Any, folder: Path, formats: tuple[str, ...]) -> list[Path]:
+    from .outputs import write_results
+
+    written = write_results(results, folder)
+    if formats:
+        from .report import load_output, render_charts
+
+        # draw from the files just written, exactly as `allysim report` will: the same pictures either way
+        written += render_charts(load_output(folder), folder, formats)
+    return written
+
+
+@contextmanager
+def _progress(quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr when it is a terminal; advance it by replications done."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    # auto_refresh=False: no refresh thread, so forked workers never inherit one
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int) -> None:
+            bar.advance(task, done)
+            bar.refresh()
+
+        yield advance
+
+
+def _print_table(results: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    summary = results.summary()
+    s: Scenario = results.scenario
+    unit = s.time_unit
+    table = Table(title=f"{s.name} — {results.runs:,} runs per plan, seed {results.seed}", title_justify="left")
+    table.add_column("plan", no_wrap=True)
+    table.add_column(f"survives {s.horizon:g} {unit}s (95% CI)", justify="right")
+    table.add_column(f"median life", justify="right")
+    table.add_column(f"mean NPV ({s.currency})", justify="right")
+    table.add_column("NPV P10 .. P90", justify="right")
+    table.add_column("resilience", justify="right")
+    table.add_column("top end cause", justify="left")
+    for name, p in summary["plans"].items():
+        surv = p["survival"]
+        lo, hi = surv["ci95"]
+        npv = p["npv"]
+        causes = {k: v for k, v in p["end_causes"].items() if k != "survived" and v > 0}
+        top = max(causes, key=causes.get) if causes else "—"
+        table.add_row(
+            name,
+            f"{surv['estimate']:.1%} [{lo:.1%}, {hi:.1%}]",
+            f"{p['lifetime']['p50']:.3g} {unit}s",
+            f"{_money(npv['mean'])} ± {_money((npv['ci95'][1] - npv['ci95'][0]) / 2) if npv['ci95'][0] is not None else '—'}",
+            f"{_money(npv['p10'])} .. {_money(npv['p90'])}",
+            f"{p['resilience']['mean']:.2f}",
+            f"{top} ({causes[top]:.1%})" if causes else "—",
+        )
+    # a terminal's own width, else wide enough that piped output keeps one line per plan
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+
+
+def _money(x: float) -> str:
+    a = abs(x)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= limit:
+            return f"{x / limit:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+# --------------------------------------------------------------------------- report, schema
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
+              help="Chart formats, comma-separated, or none.")
+def report(folder: Path, formats: tuple[str, ...]) -> None:
+    """Re-draw every chart of an output FOLDER from its saved data, with no simulation."""
+    from .report import load_output, render_charts
+
+    try:
+        written = render_charts(load_output(folder), folder, formats)
+    except AllysimError as exc:
+        _report_error(exc)
+        sys.exit(exc.exit_code)
+    click.echo(f"wrote {len(written)} charts to {folder}{os.sep}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format, for editors."""
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _report_error(exc: AllysimError) -> None:
+    problems = exc.problems if isinstance(exc, ScenarioError) else [str(exc)]
+    for line in problems:
+        _stderr(line if isinstance(exc, ScenarioError) else f"allysim: {line}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; turn every error a user can cause into one line and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="allysim", standalone_mode=False)
+    except click.exceptions.Abort:
+        _stderr("allysim: interrupted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        _stderr("allysim: interrupted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) or exc.exit_code == 2 else exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except AllysimError as exc:
+        _report_error(exc)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(1)
+    except Exception as exc:  # a defect in allysim, not the user's doing: one line, no traceback
+        if os.environ.get("ALLYSIM_DEBUG"):
+            raise
+        _stderr(f"allysim: internal error: {type(exc).__name__}: {exc} "
+                "(please report it; set ALLYSIM_DEBUG=1 to see the traceback)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
