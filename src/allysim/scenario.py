@@ -430,6 +430,10 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
             problems.append(loc.error(here + ("effect", "reduce_impact"),
                                       "reduce_impact needs trigger on: <risk id> and no delay: it scales the "
                                       "occurrence that triggered it, at that instant"))
+        if c.effect.rescue_health is not None and c.effect.rescue_health < health.dissolve_below:
+            problems.append(loc.error(here + ("effect", "rescue_health"),
+                                      f"rescue_health {c.effect.rescue_health:g} is below dissolve_below "
+                                      f"{health.dissolve_below:g}: a rescued alliance must be alive"))
         if c.effect.rescue_health is not None and kind != "dissolution":
             problems.append(loc.error(here + ("effect", "rescue_health"),
                                       "rescue_health needs trigger on: dissolution"))

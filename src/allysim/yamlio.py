@@ -188,8 +188,10 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
         text, tag = node.value, node.tag
-        if node.style is not None or tag == _STD + "str":  # quoted or explicitly a string
+        if node.style is not None:  # quoted or block text is a string
             return text
+        # plain scalars: PyYAML's YAML 1.1 resolution tags '15e-2' as text and 'on' as true, so resolve here
+        # with the YAML 1.2 core schema instead
         if tag in (_STD + "null",) or _NULL.match(text):
             return None
         if text in _BOOL:
