@@ -129,11 +129,11 @@ class Model:
 
 
 class _RiskState:
-    __slots__ = ("spec", "factors", "budget", "mark", "token", "count", "arrivals")
+    __slots__ = ("spec", "factor", "budget", "mark", "token", "count", "arrivals")
 
     def __init__(self, spec: _RiskSpec, arrivals) -> None:  # noqa: ANN001
         self.spec, self.arrivals = spec, arrivals
-        self.factors: list[float] = []
+        self.factor = _Product()  # active escalations and rate factors
         self.budget = 0.0  # unit-exponential mass left before the next arrival
         self.mark = 0.0  # when the budget was last brought up to date
         self.token = 0  # invalidates a scheduled arrival when the rate changes
@@ -141,10 +141,38 @@ class _RiskState:
 
     @property
     def rate(self) -> float:
-        rate = self.spec.hazard
-        for f in self.factors:
-            rate *= f
-        return rate
+        return self.spec.hazard * self.factor.value
+
+
+class _Product:
+    """The product of the factors in force, kept up to date in O(1) per change.
+
+    A runaway scenario can pile up hundreds of thousands of factors before the event budget stops it, so the
+    product is never recomputed from the whole list on the hot path; a zero factor is counted apart so that
+    removing it is exact.
+    """
+
+    __slots__ = ("nonzero", "zeros")
+
+    def __init__(self) -> None:
+        self.nonzero = 1.0
+        self.zeros = 0
+
+    @property
+    def value(self) -> float:
+        return 0.0 if self.zeros else self.nonzero
+
+    def add(self, factor: float) -> None:
+        if factor == 0.0:
+            self.zeros += 1
+        else:
+            self.nonzero *= factor
+
+    def remove(self, factor: float) -> None:
+        if factor == 0.0:
+            self.zeros -= 1
+        else:
+            self.nonzero /= factor
 
 
 class Life:
@@ -155,7 +183,7 @@ class Life:
         self.env = simpy.Environment()
         self.t = 0.0
         self.h = model.h0
-        self.value_factors: list[float] = []
+        self.value_factor = _Product()
         self.value_pv = 0.0
         self.risk_cost = 0.0
         self.cont_cost = model.setup_cost  # setup is paid at t = 0
@@ -248,9 +276,7 @@ class Life:
         disc0 = math.exp(-delta * t0)
         flat = disc0 * _integral(delta, dt)  # integral of exp(-delta s) over [t0, now]
         if m.value_rate:
-            factor = 1.0
-            for f in self.value_factors:
-                factor *= f
+            factor = self.value_factor.value
             shortfall = gap * disc0 * _integral(rho + delta, dt)  # integral of (1 - h) exp(-delta s)
             self.value_pv += m.value_rate * factor * (flat - shortfall)
         self.cont_cost += m.per_time_cost * flat
@@ -378,23 +404,23 @@ class Life:
     # ------------------------------------------------------------------ factors that last a while
 
     def add_value_factor(self, factor: float, duration: float) -> None:
-        self.value_factors.append(factor)
+        self.value_factor.add(factor)
         self.env.timeout(duration).callbacks.append(lambda _e: self._end_value_factor(factor))
 
     def _end_value_factor(self, factor: float) -> None:
         if self.alive:
             self.advance(self.env.now)
-            self.value_factors.remove(factor)
+            self.value_factor.remove(factor)
 
     def add_rate_factor(self, target: int, factor: float, duration: float | None) -> None:
         state = self.states[target]
-        self._rescale(state, lambda: state.factors.append(factor))
+        self._rescale(state, lambda: state.factor.add(factor))
         if duration is not None:
             self.env.timeout(duration).callbacks.append(lambda _e: self._end_rate_factor(state, factor))
 
     def _end_rate_factor(self, state: _RiskState, factor: float) -> None:
         if self.alive:
-            self._rescale(state, lambda: state.factors.remove(factor))
+            self._rescale(state, lambda: state.factor.remove(factor))
 
 
 def _integral(rate: float, dt: float) -> float:

@@ -1,0 +1,196 @@
+"""The command line through click's CliRunner: outputs, exit codes, one-line errors, nothing written on bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from allysim.cli import cli, main
+
+SMALL = """\
+allysim: 1
+name: Small alliance
+horizon: 5
+seed: 11
+runs: 300
+alliance:
+  health: {dissolve_below: 0.3, recovery: 0.2}
+  value_rate: 10
+risks:
+  - id: dispute
+    rate: 0.4
+    impact: {health: {uniform: {low: 0.1, high: 0.4}}, cost: 1.0, fatal: 0.1}
+  - id: exit
+    rate: 0.05
+    impact: {fatal: 1}
+contingencies:
+  - id: mediation
+    trigger: {on: dispute}
+    success: 0.7
+    effect: {reduce_impact: 0.5}
+    cost: {per_activation: 0.2}
+plans:
+  none: []
+  mediated: [mediation]
+"""
+
+
+@pytest.fixture()
+def small(tmp_path: Path) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL)
+    return path
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_validate_ok(small):
+    result = invoke("validate", str(small))
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"{small}: ok"
+
+
+def test_validate_bad_file_is_one_located_line_and_exit_2(small, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SMALL.replace("rate: 0.4", "rate: -0.4"))
+    result = invoke("validate", str(small), str(bad))
+    assert result.exit_code == 2
+    assert f"{small}: ok" in result.stdout
+    assert result.stderr.strip() == f"{bad}:11:11: risks[0].rate: must be >= 0, got -0.4"
+
+
+def test_run_writes_the_spec_outputs(small, tmp_path):
+    out = tmp_path / "out"
+    result = invoke("run", str(small), "--out", str(out), "--format", "none", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["health.json", "runs.csv", "summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("scenario", "scenario_sha256", "allysim_version", "runs", "seed", "horizon", "time_unit",
+                "currency", "plans"):
+        assert key in summary
+    assert summary["runs"] == 300 and summary["seed"] == 11 and list(summary["plans"]) == ["none", "mediated"]
+    plan = summary["plans"]["mediated"]
+    assert set(plan) >= {"survival", "lifetime", "npv", "risk_cost", "contingency_cost", "resilience",
+                         "end_causes", "risks", "contingencies"}
+    assert set(plan["npv"]) >= {"mean", "sd", "ci95", "p5", "p10", "p50", "p90", "p95"}
+    assert set(plan["end_causes"]) == {"dispute", "exit", "survived"}
+    assert sum(plan["end_causes"].values()) == pytest.approx(1)
+    with open(out / "runs.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost",
+                             "contingency_cost", "min_health", "resilience"]
+    assert len(rows) == 600
+    assert [r["run"] for r in rows[:3]] == ["0", "1", "2"] and rows[300]["run"] == "0"
+    survived = sum(r["survived"] == "true" for r in rows if r["plan"] == "mediated") / 300
+    assert survived == pytest.approx(plan["survival"]["estimate"])
+    assert "mediated" in result.stdout  # the results table
+
+
+def test_run_options_override_the_scenario(small, tmp_path):
+    out = tmp_path / "o"
+    result = invoke("run", str(small), "--out", str(out), "--format", "none", "--runs", "50", "--seed", "3",
+                    "--plan", "mediated", "--quiet")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["runs"] == 50 and summary["seed"] == 3 and list(summary["plans"]) == ["mediated"]
+    assert result.stdout == ""
+
+
+def test_workers_do_not_change_summary(small, tmp_path):
+    texts = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        result = invoke("run", str(small), "--out", str(out), "--format", "none", "--workers", workers, "--quiet")
+        assert result.exit_code == 0, result.output
+        texts.append((out / "summary.json").read_text())
+        texts.append((out / "runs.csv").read_text())
+    assert texts[0] == texts[2] and texts[1] == texts[3]
+
+
+def test_default_out_is_reports_stem(small, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", str(small), "--format", "none", "--quiet", "--runs", "20")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "reports" / "small" / "summary.json").exists()
+
+
+def test_batch_runs_good_files_and_exits_2_for_the_bad(small, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SMALL.replace("plans:", "plans:\n  broken: [nothing]"))
+    out = tmp_path / "batch"
+    result = invoke("run", str(bad), str(small), "--out", str(out), "--format", "none", "--quiet", "--runs", "20")
+    assert result.exit_code == 2
+    assert "unknown contingency 'nothing'" in result.stderr
+    assert (out / "small" / "summary.json").exists()
+    assert not (out / "bad").exists()
+
+
+def test_bad_input_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SMALL.replace("horizon: 5", "horizon: -5"))
+    out = tmp_path / "never"
+    result = invoke("run", str(bad), "--out", str(out), "--format", "none")
+    assert result.exit_code == 2
+    assert not out.exists()
+    assert "Traceback" not in result.output
+
+
+def test_unknown_plan_is_bad_input(small, tmp_path):
+    result = invoke("run", str(small), "--plan", "nope", "--out", str(tmp_path / "x"), "--format", "none")
+    assert result.exit_code == 2
+    assert "unknown plan 'nope'" in result.stderr and "none, mediated" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_bad_options_exit_2(small, capsys):
+    for args in (["run", str(small), "--runs", "0"], ["run", str(small), "--format", "gif"],
+                 ["run", str(small), "--bogus"], ["nonsense"]):
+        with pytest.raises(SystemExit) as info:
+            main(args)
+        assert info.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(tmp_path / "missing.yaml"), "--format", "none"])
+    assert info.value.code == 2
+    assert "cannot read the file" in capsys.readouterr().err
+
+
+def test_runaway_scenario_stops_with_a_clear_error(tmp_path, capsys):
+    storm = tmp_path / "storm.yaml"
+    storm.write_text(SMALL.replace("rate: 0.05", "rate: 0.05\n    impact: {escalates: [{risk: exit, factor: 3}]}")
+                     .replace("    impact: {fatal: 1}\n", "").replace("fatal: 0.1", "fatal: 0"))
+    storm.write_text("""\
+allysim: 1
+name: Storm
+horizon: 10
+risks:
+  - id: chatter
+    rate: 5
+    impact: {escalates: [{risk: chatter, factor: 3}]}
+""")
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(storm), "--format", "none", "--runs", "1", "--out", str(tmp_path / "o"), "--quiet"])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "exceeded its budget" in err and "chatter" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_schema_prints_json_schema():
+    result = invoke("schema")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["title"].startswith("allysim scenario")
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0 and "allysim" in result.stdout
