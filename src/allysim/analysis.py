@@ -76,7 +76,8 @@ def plan_summary(results: "Results", name: str) -> dict[str, Any]:
         "risks": {rid: {"occurrences_mean": float(np.mean(p.occurrences[:, i]))} for i, rid in enumerate(risk_ids)},
         "contingencies": {
             c.id: {"activations_mean": float(np.mean(p.activations[:, j])),
-                   "successes_mean": float(np.mean(p.successes[:, j]))}
+                   "successes_mean": float(np.mean(p.successes[:, j])),
+                   "cost_mean": float(np.mean(p.costs[:, j]))}
             for j, c in enumerate(scenario.contingencies) if c.id in chosen
         },
     }

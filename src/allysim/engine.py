@@ -45,6 +45,7 @@ class Outcome:
     occurrences: list[int]
     activations: list[int]
     successes: list[int]
+    costs: list[float]  # present value of what each contingency cost (0 for those not in the plan)
     health: list[float]  # health on the model's grid, 0 after dissolution
 
 
@@ -114,8 +115,6 @@ class Model:
                 self.risks[self.risk_index[scenario.contingencies[c.index].trigger.on]].on_risk.append(c)
         self.rescuers = [c for c in self.contingencies if c.trigger == "dissolution"]
         self.watchers = [c for c in self.contingencies if c.trigger == "health"]
-        self.setup_cost = sum(c.setup for c in self.contingencies)
-        self.per_time_cost = sum(c.per_time for c in self.contingencies)
         health = scenario.alliance.health
         self.h0, self.floor, self.recovery = health.initial, health.dissolve_below, health.recovery
         self.value_rate = scenario.alliance.value_rate
@@ -186,7 +185,8 @@ class Life:
         self.value_factor = _Product()
         self.value_pv = 0.0
         self.risk_cost = 0.0
-        self.cont_cost = model.setup_cost  # setup is paid at t = 0
+        self.alive_pv = 0.0  # integral of the discount factor over the life so far: per_time costs accrue on it
+        self.activation_pv = [0.0] * len(model.contingency_ids)
         self.area = 0.0
         self.min_h = model.h0
         self.alive = True
@@ -213,12 +213,16 @@ class Life:
             self.advance(m.horizon)
         lifetime = self.t
         self.health_path.extend([0.0] * (GRID_POINTS - len(self.health_path)))
-        cost = self.risk_cost + self.cont_cost
+        costs = [0.0] * len(m.contingency_ids)
+        for c in m.contingencies:  # setup at t = 0, per_time while alive, per_activation when activated
+            costs[c.index] = c.setup + c.per_time * self.alive_pv + self.activation_pv[c.index]
+        cont_cost = sum(costs)
+        cost = self.risk_cost + cont_cost
         return Outcome(
             lifetime=lifetime, cause=self.cause, npv=self.value_pv - cost, value=self.value_pv,
-            risk_cost=self.risk_cost, contingency_cost=self.cont_cost, min_health=self.min_h,
+            risk_cost=self.risk_cost, contingency_cost=cont_cost, min_health=self.min_h,
             resilience=self.area / m.horizon, occurrences=[s.count for s in self.states],
-            activations=self.activations, successes=self.successes, health=self.health_path,
+            activations=self.activations, successes=self.successes, costs=costs, health=self.health_path,
         )
 
     def _horizon(self, _event: simpy.Event) -> None:
@@ -279,7 +283,7 @@ class Life:
             factor = self.value_factor.value
             shortfall = gap * disc0 * _integral(rho + delta, dt)  # integral of (1 - h) exp(-delta s)
             self.value_pv += m.value_rate * factor * (flat - shortfall)
-        self.cont_cost += m.per_time_cost * flat
+        self.alive_pv += flat
         self.area += dt - gap * _integral(rho, dt)
         grid, k = m.grid, self.grid_next
         while k < GRID_POINTS and grid[k] <= now:
@@ -292,8 +296,6 @@ class Life:
     def pay_risk(self, amount: float) -> None:
         self.risk_cost += amount * math.exp(-self.m.discount * self.t)
 
-    def pay_contingency(self, amount: float) -> None:
-        self.cont_cost += amount * math.exp(-self.m.discount * self.t)
 
     # ------------------------------------------------------------------ an occurrence, SPEC section 3
 
@@ -358,7 +360,7 @@ class Life:
             return None
         self.activations[c.index] += 1
         if c.per_activation:
-            self.pay_contingency(c.per_activation)
+            self.activation_pv[c.index] += c.per_activation * math.exp(-self.m.discount * self.t)
         u = next(self.draws[f"{c.id}.success"])
         worked = u < c.success
         if worked:

@@ -53,6 +53,7 @@ class PlanRuns:
     occurrences: np.ndarray  # (runs, risks)
     activations: np.ndarray  # (runs, contingencies)
     successes: np.ndarray  # (runs, contingencies)
+    costs: np.ndarray  # (runs, contingencies): present value of what each contingency cost
     health_hist: np.ndarray  # (grid points, HEALTH_BINS) counts
 
     @classmethod
@@ -60,7 +61,7 @@ class PlanRuns:
         floats = {name: np.zeros(runs) for name in _FLOATS}
         return cls(cause=np.full(runs, -1, dtype=np.int16), occurrences=np.zeros((runs, risks), np.int32),
                    activations=np.zeros((runs, contingencies), np.int32),
-                   successes=np.zeros((runs, contingencies), np.int32),
+                   successes=np.zeros((runs, contingencies), np.int32), costs=np.zeros((runs, contingencies)),
                    health_hist=np.zeros((GRID_POINTS, HEALTH_BINS), np.int64), **floats)
 
     @classmethod
@@ -75,6 +76,7 @@ class PlanRuns:
             occurrences=np.array([o.occurrences for o in outcomes], dtype=np.int32),
             activations=np.array([o.activations for o in outcomes], dtype=np.int32).reshape(len(outcomes), -1),
             successes=np.array([o.successes for o in outcomes], dtype=np.int32).reshape(len(outcomes), -1),
+            costs=np.array([o.costs for o in outcomes], dtype=float).reshape(len(outcomes), -1),
             health_hist=hist,
             **{name: np.array([getattr(o, name) for o in outcomes], dtype=float) for name in _FLOATS},
         )
@@ -82,7 +84,7 @@ class PlanRuns:
     def place(self, start: int, part: "PlanRuns") -> None:
         """Copy a chunk's arrays into replications ``start, start + 1, ...``."""
         stop = start + len(part.lifetime)
-        for name in (*_FLOATS, "cause", "occurrences", "activations", "successes"):
+        for name in (*_FLOATS, "cause", "occurrences", "activations", "successes", "costs"):
             getattr(self, name)[start:stop] = getattr(part, name)
         self.health_hist += part.health_hist
 
