@@ -35,6 +35,7 @@ __all__ = [
     "plan_label",
     "plan_text_color",
     "save_figure",
+    "title_of",
     "style",
     "text_width",
     "wrap",
@@ -78,8 +79,8 @@ FONT = "DejaVu Sans"  # ships with matplotlib, so charts look the same on every 
 MARGIN_LEFT = 0.55
 MARGIN_RIGHT = 0.45
 MARGIN_TOP = 0.38
-FOOTER_Y = 0.18
-PLOT_BOTTOM = 0.95  # room under the plot for tick labels, the axis label and the footer
+FOOTER_Y = 0.16
+PLOT_BOTTOM = 1.05  # room under the plot for tick labels, the axis label and the footer
 
 RC: dict[str, Any] = {
     "font.family": "sans-serif",
@@ -126,7 +127,7 @@ RC: dict[str, Any] = {
     # Determinism: fixed ids in SVG, no dates in SVG/PDF (see _METADATA), fonts embedded the same way every time.
     "svg.hashsalt": "allysim",
     "svg.fonttype": "path",
-    "pdf.fonttype": 42,
+    "pdf.fonttype": 3,
     "pdf.compression": 6,
 }
 
@@ -266,7 +267,7 @@ class Provenance:
         if self.seed is not None:
             parts.append(f"seed {self.seed}")
         if self.runs is not None:
-            parts.append(f"{int(self.runs):,} runs")
+            parts.append(f"{int(self.runs):,} run{'' if int(self.runs) == 1 else 's'}")
         if self.version:
             parts.append(f"allysim {self.version}")
         return " · ".join(parts)
@@ -287,18 +288,18 @@ def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | 
     lines = wrap(title, text_in, size, "bold", max_lines=2)
     y_in = MARGIN_TOP
     fig.text(x, 1 - y_in / height_in, "\n".join(lines), size=size, weight="bold", color=INK,
-             ha="left", va="top", linespacing=1.15)
+             ha="left", va="top", linespacing=1.15, gid="title")
     y_in += len(lines) * size * 1.15 / 72 + 0.08
 
     if subtitle:
         sub_lines = wrap(subtitle, text_in, SUBTITLE_SIZE, max_lines=2)
         fig.text(x, 1 - y_in / height_in, "\n".join(sub_lines), size=SUBTITLE_SIZE, color=MUTED,
-                 ha="left", va="top", linespacing=1.2)
+                 ha="left", va="top", linespacing=1.2, gid="subtitle")
         y_in += len(sub_lines) * SUBTITLE_SIZE * 1.2 / 72
 
     if provenance is not None:
         fig.text(x, FOOTER_Y / height_in, provenance.text(), size=FOOTER_SIZE, color=FAINT,
-                 ha="left", va="bottom")
+                 ha="left", va="bottom", gid="provenance")
     return 1 - (y_in + 0.45) / height_in
 
 
@@ -310,6 +311,17 @@ def plot_box(fig: Figure, top: float, left_in: float = 1.25, right_in: float = 0
 
 
 # --- saving ----------------------------------------------------------------------------------------------------
+
+
+def title_of(fig: Figure) -> str:
+    """Return the finding drawn as ``fig``'s title by :func:`frame`, on one line ('' if it has none)."""
+    return next((t.get_text().replace("\n", " ") for t in fig.texts if t.get_gid() == "title"), "")
+
+
+def _metadata(fig: Figure, fmt: str) -> dict[str, Any]:
+    """Return the file metadata: fixed fields, no dates, and the chart's title (alt text for decks)."""
+    title = title_of(fig)
+    return dict(_METADATA[fmt], **({"Title": title} if title else {}))
 
 
 def save_figure(fig: Figure, folder: str | os.PathLike[str], stem: str,
@@ -333,7 +345,7 @@ def save_figure(fig: Figure, folder: str | os.PathLike[str], stem: str,
         temporary = folder / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"
         try:
             with style(), open(temporary, "xb") as handle:  # 'x' honours the umask, unlike mkstemp's 0600
-                fig.savefig(handle, format=fmt, dpi=DPI, metadata=_METADATA[fmt])
+                fig.savefig(handle, format=fmt, dpi=DPI, metadata=_metadata(fig, fmt))
             os.replace(temporary, target)
         except BaseException:
             temporary.unlink(missing_ok=True)

@@ -1,0 +1,918 @@
+"""Board-ready charts of a run: survival, NPV, health and causes of dissolution.
+
+Each function takes computed numbers (arrays and summary statistics keyed by plan, in plan order, the baseline
+first), draws one finding on a 16:9 slide in the allysim look (:mod:`allysim.theme`) and returns the figure.
+The title states the finding in words, with the numbers taken from the summary statistics passed in, rounded as
+follows (``docs/charts.md`` repeats this):
+
+- shares and probabilities: nearest whole percent, halves up, except that a share strictly between 0 and 0.5% reads
+  ``<1%`` and one strictly between 99.5% and 100% reads ``>99%``;
+- money: three significant figures of the largest amount in the title, with a k/M/B suffix for thousands,
+  millions and billions (``USD 31.2M``);
+- health: two decimals.
+
+Examples
+--------
+>>> import numpy as np
+>>> from allysim import charts
+>>> rng = np.random.default_rng(1)
+>>> life = {"do_nothing": np.minimum(rng.exponential(8, 500), 10)}
+>>> fig = charts.survival(life, {"do_nothing": life["do_nothing"] >= 10}, horizon=10)
+>>> fig.savefig("survival.png")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from allysim import theme
+from allysim.theme import Provenance
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["Currency", "causes", "format_money", "format_share", "format_span", "health", "npv", "survival"]
+
+Z95 = 1.959963984540054  # two-sided 95% normal quantile
+MAX_STEPS = 1500  # beyond this many distinct dissolution times a survival curve is drawn on a fine grid
+CURVE_POINTS = 1001
+HIST_BINS = 44
+SURVIVED = "survived"
+
+
+# --- numbers in words ------------------------------------------------------------------------------------------
+
+
+def format_share(x: float) -> str:
+    """Format a share in [0, 1] as a whole percent: ``0.414 -> '41%'``; tiny and near-total shares stay honest.
+
+    Examples
+    --------
+    >>> format_share(0.414), format_share(0.003), format_share(0.998), format_share(1.0)
+    ('41%', '<1%', '>99%', '100%')
+    """
+    if x <= 0:
+        return "0%"
+    if x >= 1:
+        return "100%"
+    pct = 100 * x
+    if pct < 0.5:
+        return "<1%"
+    if pct >= 99.5:
+        return ">99%"
+    return f"{math.floor(pct + 0.5):d}%"  # halves round up, so a 0.5% share never reads 0%
+
+
+_UNIT_WORDS = {"k": "k", "K": "k", "thousand": "k", "thousands": "k", "M": "M", "m": "M", "MM": "M", "mn": "M",
+               "million": "M", "millions": "M", "B": "B", "bn": "B", "billion": "B", "billions": "B"}
+_SCALES = ((1e9, "B", "billions"), (1e6, "M", "millions"), (1e3, "k", "thousands"))
+
+
+@dataclass(frozen=True)
+class Currency:
+    """How amounts are labelled: a code or symbol, and the unit they are already counted in (``USD M``).
+
+    Examples
+    --------
+    >>> Currency.parse("USD M"), Currency.parse("gold").prefix
+    (Currency(code='USD', unit='M', prefix=True), False)
+    """
+
+    code: str = ""
+    unit: str = ""  # "", "k", "M" or "B": the amounts are already in thousands, millions, billions
+    prefix: bool = True  # "USD 3.1M" and "$3.1M", but "3.1k gold"
+
+    @classmethod
+    def parse(cls, text: str | Currency | None) -> Currency:
+        """Read a scenario's ``currency`` display string."""
+        if isinstance(text, Currency):
+            return text
+        words = str(text or "").split()
+        unit = ""
+        if len(words) >= 2 and words[-1] in _UNIT_WORDS:
+            unit = _UNIT_WORDS[words.pop()]
+        code = " ".join(words)
+        return cls(code, unit, prefix=bool(code) and (code.isupper() or not code.isalpha()))
+
+    def axis(self, scale: MoneyScale) -> str:
+        """Return the unit for an axis label: ``USD M``, ``EUR millions``, ``thousands of gold``."""
+        if self.unit:
+            return f"{self.code} {self.unit}".strip()
+        if not scale.word:
+            return self.code
+        if not self.code:
+            return scale.word
+        return f"{self.code} {scale.word}" if self.prefix else f"{scale.word} of {self.code}"
+
+
+@dataclass(frozen=True)
+class MoneyScale:
+    """A common unit for amounts shown together: divide by ``factor``, show ``decimals``, append ``suffix``."""
+
+    factor: float
+    suffix: str
+    word: str
+    decimals: int
+
+    @classmethod
+    def of(cls, amounts: Sequence[float], currency: str | Currency | None = None) -> MoneyScale:
+        """Choose the unit and decimals that show the largest amount with three significant figures.
+
+        When the currency already names a unit (``USD M``) amounts are not rescaled, only suffixed.
+        """
+        cur = Currency.parse(currency)
+        largest = max((abs(a) for a in amounts if math.isfinite(a)), default=0.0)
+        factor, suffix, word = 1.0, cur.unit, ""
+        if not cur.unit:
+            for f, s, w in _SCALES:
+                if largest >= f * 0.9995:  # 999,999 shows as 1.00M, not 1,000k
+                    factor, suffix, word = f, s, w
+                    break
+        scaled = largest / factor
+        decimals = 0 if scaled >= 99.95 else 1 if scaled >= 9.995 else 2
+        return cls(factor, suffix, word, decimals)
+
+    def number(self, amount: float) -> str:
+        """Format ``amount`` in this unit, without the currency: ``-3.1M`` with a true minus sign."""
+        text = f"{abs(amount) / self.factor:,.{self.decimals}f}"
+        sign = "\u2212" if amount < 0 and any(c not in "0.," for c in text) else ""
+        return f"{sign}{text}{self.suffix}"
+
+
+def format_money(amount: float, currency: str | Currency | None = "", scale: MoneyScale | None = None) -> str:
+    """Format an amount for a title: ``USD 31.2M``, ``$31.2M``, ``31.2k gold``; amounts shown together should
+    share one ``scale``.
+
+    Examples
+    --------
+    >>> format_money(31_240_000, "USD"), format_money(-0.5, "EUR"), format_money(25.8, "USD M")
+    ('USD 31.2M', 'EUR \u22120.50', 'USD 25.8M')
+    """
+    cur = Currency.parse(currency)
+    number = (scale or MoneyScale.of([amount], cur)).number(amount)
+    if not cur.code:
+        return number
+    if not cur.prefix:
+        return f"{number} {cur.code}"
+    if cur.code.isalpha():
+        return f"{cur.code} {number}"
+    return f"\u2212{cur.code}{number[1:]}" if number.startswith("\u2212") else f"{cur.code}{number}"
+
+
+def _plural(time_unit: str) -> str:
+    """Return the plural of a time unit: ``year -> years``."""
+    return time_unit if time_unit.endswith("s") else f"{time_unit}s"
+
+
+_IN_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
+
+
+def format_span(length: float, time_unit: str) -> str:
+    """Name a length of time as an adjective, in the largest unit that makes it a whole number.
+
+    Examples
+    --------
+    >>> format_span(10, "year"), format_span(20, "quarter"), format_span(26.089285714, "week")
+    ('10-year', '5-year', '6-month')
+    """
+    if time_unit in _IN_DAYS:
+        days = length * _IN_DAYS[time_unit]
+        for unit in ("year", "month", "week", "day"):  # quarters read oddly: 2 quarters is "6-month"
+            amount = days / _IN_DAYS[unit]
+            if amount >= 1 - 1e-9 and abs(amount - round(amount)) <= 1e-6 * max(amount, 1.0):
+                return f"{round(amount):d}-{unit}"
+    return f"{length:.3g}-{time_unit}"
+
+
+_TICK_STEPS = {"year": (1, 2, 5, 10, 20, 50, 100), "quarter": (1, 2, 4, 8, 20, 40, 100),
+               "month": (1, 2, 3, 6, 12, 24, 60, 120), "week": (1, 2, 4, 13, 26, 52, 104, 260),
+               "day": (1, 7, 14, 30, 91, 365, 730, 1826)}
+
+
+def _time_locator(horizon: float, time_unit: str, max_ticks: int) -> Any:
+    """Return a tick locator at steps natural for the time unit (months by 3, 6 or 12; weeks by 4 or 13)."""
+    from matplotlib.ticker import MaxNLocator, MultipleLocator
+
+    for step in _TICK_STEPS.get(time_unit, ()):
+        if horizon / step <= max_ticks:
+            return MultipleLocator(step)
+    return MaxNLocator(nbins=max_ticks)
+
+
+def _life(horizon: float, time_unit: str) -> str:
+    """Return the adjective for the planned life: ``10-year``."""
+    return format_span(horizon, time_unit)
+
+
+def _plan_phrase(name: str) -> str:
+    """Return how a title names a plan: ``governance -> Governance plan``."""
+    label = theme.plan_label(name)
+    return label if label.lower().endswith("plan") else f"{label} plan"
+
+
+def _best(values: Mapping[str, float]) -> str:
+    """Return the plan with the largest value (the earliest on ties)."""
+    names = list(values)
+    return names[int(np.argmax([values[n] for n in names]))]
+
+
+# --- survival --------------------------------------------------------------------------------------------------
+
+
+def survival_curve(lifetime: ArrayLike, survived: ArrayLike, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the step survival curve (times, share still alive from each time on) on [0, horizon].
+
+    Runs that reach the horizon are censored there; with no other censoring this is the Kaplan-Meier estimate.
+    """
+    life = np.asarray(lifetime, dtype=float)
+    alive = np.asarray(survived, dtype=bool)
+    n = max(len(life), 1)
+    deaths = np.sort(life[~alive])
+    times, counts = np.unique(deaths, return_counts=True)
+    if len(times) > MAX_STEPS:
+        grid = np.linspace(0.0, horizon, CURVE_POINTS)
+        return grid, 1.0 - np.searchsorted(deaths, grid, side="right") / n
+    share = 1.0 - np.cumsum(counts) / n
+    t = np.concatenate([[0.0], times, [horizon]])
+    s = np.concatenate([[1.0], share, [share[-1] if len(share) else 1.0]])
+    if len(times) and times[0] <= 0:  # dissolved at t = 0: the curve starts below 1
+        t, s = t[1:], s[1:]
+    return t, s
+
+
+def wilson_band(share: ArrayLike, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Return the pointwise Wilson score interval of binomial proportions ``share`` out of ``n`` runs."""
+    p = np.asarray(share, dtype=float)
+    n = max(n, 1)
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * np.sqrt(np.clip(p * (1 - p), 0, None) / n + z * z / (4 * n * n)) / denominator
+    lo = np.where(p <= 0, 0.0, np.clip(centre - half, 0, 1))  # exact ends, free of rounding residue
+    hi = np.where(p >= 1, 1.0, np.clip(centre + half, 0, 1))
+    return lo, hi
+
+
+def survival(
+    lifetimes: Mapping[str, ArrayLike],
+    survived: Mapping[str, ArrayLike],
+    *,
+    horizon: float,
+    time_unit: str = "year",
+    estimates: Mapping[str, float] | None = None,
+    provenance: Provenance | None = None,
+) -> Figure:
+    """Draw the share of alliances still alive over time, per plan, with a 95% pointwise Wilson band.
+
+    Parameters
+    ----------
+    lifetimes, survived
+        Per plan (in plan order, the baseline first): each run's lifetime and whether it reached the horizon.
+    horizon, time_unit
+        The planned life, for the x axis and the title.
+    estimates
+        Per plan, the survival probability quoted in the title (``summary.json``'s ``survival.estimate``);
+        computed from ``survived`` when omitted.
+    provenance
+        Printed in the footer.
+
+    Examples
+    --------
+    >>> fig = survival({"a": [2.0, 10.0]}, {"a": [False, True]}, horizon=10)
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    plans = list(lifetimes)
+    ends = {p: float(np.mean(np.asarray(survived[p], dtype=bool))) if len(survived[p]) else 0.0 for p in plans}
+    quoted = {p: float(estimates[p]) for p in plans} if estimates is not None else ends
+    runs = {len(np.asarray(lifetimes[p])) for p in plans}
+    life = _life(horizon, time_unit)
+
+    if len(plans) == 1:
+        title = f"Alliance survives its {life} life in {format_share(quoted[plans[0]])} of runs"
+    else:
+        base, best = plans[0], _best(quoted)
+        if format_share(quoted[best]) != format_share(quoted[base]) and quoted[best] > quoted[base]:
+            title = (f"{_plan_phrase(best)} lifts {life} survival from {format_share(quoted[base])} "
+                     f"to {format_share(quoted[best])}")
+        else:
+            title = (f"No plan lifts {life} survival above the baseline's {format_share(quoted[base])} "
+                     f"({_plan_phrase(base)})")
+    n_text = f"{runs.pop():,} simulated alliances" if len(runs) == 1 else "simulated alliances"
+    subtitle = f"Share of {n_text} still together over time, with 95% confidence band"
+
+    with theme.style():
+        fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
+        top = theme.frame(fig, title, subtitle, provenance)
+
+        labels = {p: f"{format_share(quoted[p])}  {theme.plan_label(p)}" if len(plans) > 1
+                  else f"{format_share(quoted[p])} survive" for p in plans}
+        labels = {p: theme.wrap(text, 3.0, theme.ANNOTATION_SIZE + 0.5, "bold", max_lines=1)[0]
+                  for p, text in labels.items()}
+        label_in = max(theme.text_width(t, theme.ANNOTATION_SIZE + 0.5, "bold") for t in labels.values())
+        left, bottom, right, top = theme.plot_box(fig, top, left_in=1.25, right_in=label_in + 0.75)
+        ax = fig.add_axes((left, bottom, right - left, top - bottom))
+
+        band_alpha = 0.16 if len(plans) <= 2 else 0.11 if len(plans) <= 4 else 0.07
+        line_width = 2.8 if len(plans) <= 3 else 2.2
+        for i, plan in enumerate(plans):
+            color = theme.plan_color(i)
+            t, s = survival_curve(lifetimes[plan], survived[plan], horizon)
+            lo, hi = wilson_band(s, len(np.asarray(lifetimes[plan])))
+            ax.fill_between(t, lo, hi, step="post", color=color, alpha=band_alpha, linewidth=0)
+            ax.step(t, s, where="post", color=color, linewidth=line_width, zorder=3 + len(plans) - i)
+            ax.plot([horizon], [s[-1]], "o", color=color, markersize=6.5, clip_on=False,
+                    zorder=4 + len(plans))
+
+        ax.set_xlim(0, horizon)
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_major_locator(_time_locator(horizon, time_unit, 12))
+        ax.set_xlabel(f"Time since the alliance started ({_plural(time_unit)})")
+        ax.set_ylabel("Alliances still together")
+
+        ends_at = {p: survival_curve(lifetimes[p], survived[p], horizon)[1][-1] for p in plans}
+        _label_line_ends(ax, fig, plans, ends_at, labels, x=horizon)
+    return fig
+
+
+def _label_line_ends(ax: Axes, fig: Figure, plans: Sequence[str], ys: Mapping[str, float],
+                     labels: Mapping[str, str], x: float) -> None:
+    """Write each plan's label just right of its line's end, spread apart so that none overlap."""
+    from matplotlib.transforms import offset_copy
+
+    height_in = ax.get_position().height * fig.get_size_inches()[1]
+    y0, y1 = ax.get_ylim()
+    gap = (theme.ANNOTATION_SIZE + 0.5) * 1.35 / 72 / height_in * (y1 - y0)
+    placed = _spread([ys[p] for p in plans], gap, y0 + gap / 2, y1 - gap / 2)
+    beside = offset_copy(ax.transData, fig=fig, x=14, y=0, units="points")  # clear of the end marker
+    for i, (plan, y) in enumerate(zip(plans, placed)):
+        ax.text(x, y, labels[plan], transform=beside, clip_on=False, ha="left", va="center",
+                size=theme.ANNOTATION_SIZE + 0.5, weight="bold", color=theme.plan_text_color(i))
+
+
+def _spread(targets: Sequence[float], gap: float, lo: float, hi: float) -> list[float]:
+    """Return positions near ``targets``, at least ``gap`` apart and inside [lo, hi], in the same order."""
+    order = sorted(range(len(targets)), key=lambda i: (targets[i], i))
+    # Clusters of labels that touch are centred on the mean of their targets, merging until none overlap.
+    clusters: list[list[int]] = []  # each: indices into order
+    positions: list[float] = []
+    for k, i in enumerate(order):
+        clusters.append([k])
+        positions.append(targets[i])
+        while len(clusters) > 1:
+            prev_top = positions[-2] + (len(clusters[-2]) - 1) * gap
+            if positions[-1] - prev_top >= gap:
+                break
+            merged = clusters[-2] + clusters[-1]
+            mean = float(np.mean([targets[order[j]] for j in merged]))
+            clusters[-2:] = [merged]
+            positions[-2:] = [mean - (len(merged) - 1) * gap / 2]
+    placed = [0.0] * len(targets)
+    flat: list[float] = []
+    for cluster, start in zip(clusters, positions):
+        flat.extend(start + j * gap for j in range(len(cluster)))
+    # Keep inside the axes: push up from the bottom, then down from the top.
+    for j in range(len(flat)):
+        flat[j] = max(flat[j], lo + j * gap, flat[j - 1] + gap if j else lo)
+    for j in reversed(range(len(flat))):
+        flat[j] = min(flat[j], hi - (len(flat) - 1 - j) * gap, flat[j + 1] - gap if j + 1 < len(flat) else hi)
+    for k, i in enumerate(order):
+        placed[i] = flat[k]
+    return placed
+
+
+# --- NPV -------------------------------------------------------------------------------------------------------
+
+
+def _npv_stats(values: np.ndarray) -> dict[str, float]:
+    """Return the mean and P10/P50/P90 of NPVs."""
+    if len(values) == 0:
+        return {"mean": 0.0, "p10": 0.0, "p50": 0.0, "p90": 0.0}
+    p10, p50, p90 = np.quantile(values, [0.1, 0.5, 0.9])
+    return {"mean": float(np.mean(values)), "p10": float(p10), "p50": float(p50), "p90": float(p90)}
+
+
+def npv(
+    values: Mapping[str, ArrayLike],
+    *,
+    currency: str | Currency = "",
+    stats: Mapping[str, Mapping[str, float]] | None = None,
+    provenance: Provenance | None = None,
+) -> Figure:
+    """Draw each plan's NPV distribution: a histogram per plan (left) and the S-curves with P10/P50/P90 (right).
+
+    Parameters
+    ----------
+    values
+        Per plan (in plan order, the baseline first): each run's net present value.
+    currency
+        The scenario's display currency, e.g. ``USD``, ``USD M`` (amounts already in millions) or ``gold``.
+    stats
+        Per plan, ``mean``, ``p10``, ``p50`` and ``p90`` as quoted and marked (``summary.json``'s ``npv``);
+        computed from ``values`` when omitted.
+    provenance
+        Printed in the footer.
+
+    Examples
+    --------
+    >>> fig = npv({"a": [1.0, 2.0, 4.0]}, currency="USD")
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    plans = list(values)
+    data = {p: np.sort(np.asarray(values[p], dtype=float)) for p in plans}
+    marks = {p: {k: float(v) for k, v in (stats[p] if stats is not None else _npv_stats(data[p])).items()
+                 if k in ("mean", "p10", "p50", "p90")}
+             for p in plans}
+    for p in plans:  # tolerate summaries that lack a percentile the chart marks
+        for key, value in _npv_stats(data[p]).items():
+            marks[p].setdefault(key, value)
+
+    base = plans[0]
+    if len(plans) == 1:
+        m = marks[base]
+        scale = MoneyScale.of([m["mean"], m["p10"], m["p90"]], currency)
+        title = (f"Expected NPV is {format_money(m['mean'], currency, scale)}; 80% of runs fall between "
+                 f"{format_money(m['p10'], currency, scale)} and {format_money(m['p90'], currency, scale)}")
+    else:
+        means = {p: marks[p]["mean"] for p in plans}
+        best = _best(means)
+        scale = MoneyScale.of([means[base], means[best]], currency)
+        if means[best] > means[base] and scale.number(means[best]) != scale.number(means[base]):
+            title = (f"{_plan_phrase(best)} raises expected NPV from {format_money(means[base], currency, scale)}"
+                     f" to {format_money(means[best], currency, scale)}")
+        else:
+            title = (f"No plan raises expected NPV above the baseline's {format_money(means[base], currency, scale)} "
+                     f"({_plan_phrase(base)})")
+    subtitle = ("Distribution of NPV across simulated alliances, with P10, P50 (solid) and P90: histogram (left), "
+                "S-curve (right)")
+
+    pooled = [d for d in data.values() if len(d)]
+    lo = min((float(np.quantile(d, 0.005)) for d in pooled), default=-1.0)
+    hi = max((float(np.quantile(d, 0.995)) for d in pooled), default=1.0)
+    lo = min(lo, *(marks[p]["p10"] for p in plans))
+    hi = max(hi, *(marks[p]["p90"] for p in plans))
+    if hi - lo <= 1e-12 * max(abs(hi), 1.0):
+        lo, hi = lo - max(abs(lo) * 0.1, 1.0), hi + max(abs(hi) * 0.1, 1.0)
+    pad = 0.03 * (hi - lo)
+    xlim = (lo - pad, hi + pad)
+    axis_scale = MoneyScale.of([xlim[0], xlim[1]], currency)
+    unit = Currency.parse(currency).axis(axis_scale)
+    xlabel = f"NPV ({unit})" if unit else "NPV"
+    ticks = FuncFormatter(lambda v, _pos: _axis_number(v / axis_scale.factor))
+
+    with theme.style():
+        fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
+        top = theme.frame(fig, title, subtitle, provenance)
+        left, bottom, right, top = theme.plot_box(fig, top, left_in=0.55, right_in=0.45)
+        grid = fig.add_gridspec(len(plans), 2, left=left, right=right, bottom=bottom, top=top,
+                                width_ratios=(1.12, 1.0), wspace=0.24, hspace=0.22 if len(plans) > 1 else 0)
+
+        edges = np.linspace(xlim[0], xlim[1], HIST_BINS + 1)
+        shares = {p: np.histogram(data[p], bins=edges)[0] / max(len(data[p]), 1) for p in plans}
+        peak = max((float(s.max()) for s in shares.values()), default=1.0) or 1.0
+        rows: list[Axes] = []
+        for i, plan in enumerate(plans):
+            ax = fig.add_subplot(grid[i, 0], sharex=rows[0] if rows else None)
+            rows.append(ax)
+            _npv_row(ax, i, plan if len(plans) > 1 else None, edges, shares[plan], peak, marks[plan], axis_scale,
+                     len(plans))
+            ax.xaxis.set_major_formatter(ticks)
+            if i < len(plans) - 1:
+                ax.tick_params(axis="x", labelbottom=False, length=0)
+        rows[0].set_xlim(*xlim)
+        rows[-1].set_xlabel(xlabel)
+
+        curve = fig.add_subplot(grid[:, 1])
+        _s_curves(curve, plans, data, marks, xlim)
+        curve.xaxis.set_major_formatter(ticks)
+        curve.set_xlabel(xlabel)
+    return fig
+
+
+def _axis_number(value: float) -> str:
+    """Format an axis tick: thousands separators, no trailing zeros, a true minus sign."""
+    text = f"{abs(value):,.6g}" if abs(value) < 1e6 else f"{abs(value):,.0f}"
+    return ("\u2212" if value < 0 and text.strip("0.,") else "") + text
+
+
+def _npv_row(ax: Axes, index: int, plan: str | None, edges: np.ndarray, shares: np.ndarray, peak: float,
+             marks: Mapping[str, float], scale: MoneyScale, n_plans: int) -> None:
+    """Draw one plan's NPV histogram with its P10/P50/P90 lines, headed by its name and key numbers."""
+    from matplotlib.transforms import offset_copy
+
+    color = theme.plan_color(index)
+    ink = theme.plan_text_color(index)
+    ax.stairs(shares, edges, fill=True, color=color, alpha=0.28, linewidth=0)
+    ax.stairs(shares, edges, color=color, linewidth=1.4)
+    ax.set_ylim(0, peak * (1.25 if n_plans == 1 else 1.5 if n_plans <= 4 else 1.8))
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.spines["left"].set_visible(False)
+    ax.plot([0, 0], [0, peak * 1.06], color=theme.SPINE, linewidth=0.9, zorder=1)  # break-even
+    for key, style in (("p10", (0, (3, 2))), ("p50", "-"), ("p90", (0, (3, 2)))):
+        ax.plot([marks[key]] * 2, [0, peak * 1.06], color=ink, linewidth=1.6, linestyle=style, zorder=3)
+        if n_plans == 1:
+            ax.text(marks[key], peak * 1.08, key.upper(), ha="center", va="bottom", size=theme.ANNOTATION_SIZE,
+                    color=theme.TEXT, weight="bold")
+    size = theme.ANNOTATION_SIZE if n_plans <= 4 else theme.ANNOTATION_SIZE - 1.5
+    numbers = "   ".join(f"{label} {scale.number(marks[key])}"
+                          for label, key in (("P10", "p10"), ("P50", "p50"), ("P90", "p90"), ("Mean", "mean")))
+    width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
+    offset_in = 0.0
+    if plan is not None:
+        name = theme.wrap(theme.plan_label(plan), min(2.8, width_in / 2), size, "bold", max_lines=1)[0]
+        ax.text(0.0, 1.0, name, transform=ax.transAxes, ha="left", va="top", size=size, weight="bold", color=ink)
+        offset_in = theme.text_width(name, size, "bold") + 0.25
+    numbers_size = size - 0.5
+    while numbers_size > 9 and theme.text_width(numbers, numbers_size) > width_in - offset_in:
+        numbers_size -= 0.5
+    ax.text(0.0, 1.0, numbers, ha="left", va="top", size=numbers_size, color=theme.TEXT,
+            transform=offset_copy(ax.transAxes, fig=ax.figure, x=offset_in, y=0.0, units="inches"))
+
+
+def _s_curves(ax: Axes, plans: Sequence[str], data: Mapping[str, np.ndarray],
+              marks: Mapping[str, Mapping[str, float]], xlim: tuple[float, float]) -> None:
+    """Draw the S-curve (empirical CDF) of each plan's NPV, with dots at P10, P50 and P90."""
+    probabilities = np.linspace(0.0, 1.0, CURVE_POINTS)
+    for level in (0.1, 0.5, 0.9):
+        ax.axhline(level, color=theme.GRID, linewidth=1.0, zorder=0)
+    ax.grid(False)
+    ax.axvline(0, color=theme.SPINE, linewidth=0.9, zorder=1)
+    width = 2.6 if len(plans) <= 3 else 2.0
+    for i, plan in enumerate(plans):
+        values = data[plan]
+        if len(values) == 0:
+            continue
+        color = theme.plan_color(i)
+        if len(values) <= CURVE_POINTS:
+            x = np.concatenate([[values[0]], values])
+            y = np.concatenate([[0.0], np.arange(1, len(values) + 1) / len(values)])
+            ax.step(x, y, where="post", color=color, linewidth=width, label=theme.plan_label(plan),
+                    zorder=3 + len(plans) - i)
+        else:
+            x = values[np.minimum((probabilities * len(values)).astype(int), len(values) - 1)]
+            ax.plot(x, probabilities, color=color, linewidth=width, label=theme.plan_label(plan),
+                    zorder=3 + len(plans) - i)
+        ax.plot([marks[plan]["p10"], marks[plan]["p50"], marks[plan]["p90"]], [0.1, 0.5, 0.9], "o",
+                color=color, markersize=7, markeredgecolor="white", markeredgewidth=1.2,
+                zorder=4 + 2 * len(plans))
+    ax.set_xlim(*xlim)
+    ax.set_ylim(0, 1.0)
+    ax.set_yticks([0.0, 0.1, 0.5, 0.9, 1.0], ["0%", "P10", "P50", "P90", "100%"])
+    ax.set_ylabel("Cumulative share of runs")
+    if len(plans) > 1:
+        size = theme.ANNOTATION_SIZE if len(plans) <= 5 else theme.ANNOTATION_SIZE - 1.5
+        legend = ax.legend(loc="best", fontsize=size, handlelength=1.4, borderaxespad=0.3,
+                           labelspacing=0.35)
+        for text in legend.get_texts():
+            label = text.get_text()
+            text.set_text(theme.wrap(label, 2.2, size, max_lines=1)[0])
+
+
+# --- health ----------------------------------------------------------------------------------------------------
+
+
+def health(
+    grid: ArrayLike,
+    bands: Mapping[str, Mapping[str, ArrayLike]],
+    *,
+    dissolve_below: float,
+    time_unit: str = "year",
+    resilience: Mapping[str, float] | None = None,
+    provenance: Provenance | None = None,
+) -> Figure:
+    """Draw a fan chart of alliance health over time per plan: median, middle 50% and middle 90% of runs.
+
+    Parameters
+    ----------
+    grid
+        Times of the band values, from 0 to the horizon.
+    bands
+        Per plan (in plan order, the baseline first): ``p5``, ``p25``, ``p50``, ``p75``, ``p95`` of health on
+        ``grid`` across runs, dissolved alliances counting as 0.
+    dissolve_below
+        The dissolution threshold, drawn as a dashed line.
+    resilience
+        Per plan, the mean time-average health (``summary.json``'s ``resilience.mean``) quoted in the title and
+        panel headings; omitted, the title describes the chart instead.
+    provenance
+        Printed in the footer.
+
+    Examples
+    --------
+    >>> t = np.linspace(0, 10, 101)
+    >>> fig = health(t, {"a": {k: np.full(101, v) for k, v in zip(["p5", "p25", "p50", "p75", "p95"],
+    ...                                                            [0.1, 0.4, 0.6, 0.8, 0.9])}},
+    ...              dissolve_below=0.2)
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    plans = list(bands)
+    t = np.asarray(grid, dtype=float)
+    horizon = float(t[-1]) if len(t) else 1.0
+    life = _life(horizon, time_unit)
+    base = plans[0]
+    if resilience is None:
+        title = "Alliance health over time"
+    elif len(plans) == 1:
+        title = f"Alliance health averages {resilience[base]:.2f} over its {life} life (1 = full health)"
+    else:
+        best = _best(resilience)
+        if resilience[best] > resilience[base] and f"{resilience[best]:.2f}" != f"{resilience[base]:.2f}":
+            title = (f"{_plan_phrase(best)} lifts average health over the {life} life from "
+                     f"{resilience[base]:.2f} to {resilience[best]:.2f}")
+        else:
+            title = (f"No plan lifts average health above the baseline's {resilience[base]:.2f} "
+                     f"({_plan_phrase(base)})")
+    subtitle = (f"Health of the simulated alliances over time (1 = full, 0 = dissolved); "
+                f"an alliance dissolves when health falls below {dissolve_below:g}")
+
+    n = len(plans)
+    ncols = n if n <= 3 else 2 if n == 4 else 3 if n <= 6 else 4
+    nrows = math.ceil(n / ncols)
+    with theme.style():
+        fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
+        top = theme.frame(fig, title, subtitle, provenance)
+        legend_in = 0.42
+        left, bottom, right, top = theme.plot_box(fig, top - legend_in / theme.HEIGHT_IN, left_in=1.05,
+                                                  right_in=0.45)
+        gs = fig.add_gridspec(nrows, ncols, left=left, right=right, bottom=bottom, top=top,
+                              wspace=0.06 if ncols <= 2 else 0.1, hspace=0.45 if nrows > 1 else 0)
+        axes: list[Axes] = []
+        for i, plan in enumerate(plans):
+            ax = fig.add_subplot(gs[i // ncols, i % ncols], sharex=axes[0] if axes else None,
+                                 sharey=axes[0] if axes else None)
+            axes.append(ax)
+            b = {k: np.asarray(v, dtype=float) for k, v in bands[plan].items()}
+            color = theme.plan_color(i)
+            ax.fill_between(t, b["p5"], b["p95"], color=color, alpha=0.14, linewidth=0)
+            ax.fill_between(t, b["p25"], b["p75"], color=color, alpha=0.30, linewidth=0)
+            ax.plot(t, b["p50"], color=color, linewidth=2.6 if n <= 3 else 2.0)
+            ax.axhline(dissolve_below, color=theme.TEXT, linewidth=1.2, linestyle=(0, (5, 3)), zorder=4)
+            if n > 1:
+                size = theme.LABEL_SIZE if n <= 3 else theme.ANNOTATION_SIZE
+                average = "" if resilience is None else \
+                    f"{'average' if n <= 3 else 'avg'} {resilience[plan]:.2f}"
+                width_in = ax.get_position().width * theme.WIDTH_IN - theme.text_width(average, size) - 0.2
+                ax.set_title(theme.wrap(theme.plan_label(plan), width_in, size, "bold", max_lines=1)[0],
+                             size=size, color=theme.plan_text_color(i), pad=7, loc="left")
+                ax.set_title(average, size=size, color=theme.TEXT, pad=7, loc="right", weight="normal")
+            row, col = divmod(i, ncols)
+            last_in_column = (row + 1) * ncols + col >= n
+            if not last_in_column:
+                ax.tick_params(axis="x", labelbottom=False, length=0)
+            else:
+                ax.set_xlabel(f"Time ({_plural(time_unit)})" if n > 1
+                              else f"Time since the alliance started ({_plural(time_unit)})")
+            if col == 0:
+                ax.set_ylabel("Health")
+            else:
+                ax.tick_params(axis="y", labelleft=False)
+        axes[0].set_xlim(0, horizon)
+        axes[0].set_ylim(0, 1.0)
+        axes[0].set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+        axes[0].xaxis.set_major_locator(_time_locator(horizon, time_unit, {1: 12, 2: 10}.get(ncols, 5)))
+
+        neutral = theme.TEXT
+        handles = [
+            Line2D([], [], color=neutral, linewidth=2.4, label="Median run"),
+            Patch(color=neutral, alpha=0.42, linewidth=0, label="Middle 50% of runs"),
+            Patch(color=neutral, alpha=0.14, linewidth=0, label="Middle 90% of runs"),
+            Line2D([], [], color=theme.TEXT, linewidth=1.2, linestyle=(0, (5, 3)),
+                   label=f"Dissolution threshold ({dissolve_below:g})"),
+        ]
+        fig.legend(handles=handles, loc="lower left", ncols=4, bbox_to_anchor=(left, top + 0.055),
+                   bbox_transform=fig.transFigure, borderaxespad=0, handlelength=1.8, columnspacing=2.0,
+                   fontsize=theme.ANNOTATION_SIZE)
+    return fig
+
+
+# --- causes ----------------------------------------------------------------------------------------------------
+
+SURVIVED_COLOR = "#3B4B59"  # slate: reads as the neutral 'no event' outcome beside the warm risk colours
+OTHER_COLOR = "#C9C9C9"
+RISK_COLORS = ("#7F1D12", "#A8321E", "#C8502E", "#DE7446", "#EC9A66", "#F5BE8F", "#FADDBF")  # dark to light
+MAX_NAMED_RISKS = 6  # in stacked bars; beyond, the smaller risks are grouped into "Other risks"
+MAX_NAMED_ROWS = 12  # in the one-plan bar list
+
+
+@dataclass(frozen=True)
+class _Cause:
+    """One segment of the causes chart: a risk, the group of other risks, or survival."""
+
+    label: str
+    shares: np.ndarray  # per plan
+    color: str
+
+
+def _cause_groups(end_causes: Mapping[str, Mapping[str, float]], plans: Sequence[str],
+                  risk_names: Mapping[str, str], max_named: int) -> tuple[list[_Cause], int]:
+    """Return survival, the largest risks and one 'other risks' group, and how many risks ended no alliance."""
+    risks: list[str] = []
+    for plan in plans:
+        risks.extend(r for r in end_causes[plan] if r != SURVIVED and r not in risks)
+    share = {r: np.array([float(end_causes[p].get(r, 0.0)) for p in plans]) for r in risks}
+    # Baseline order first, so the title's risk (the baseline's largest) is the first segment after survival.
+    active = sorted((r for r in risks if share[r].max() > 0),
+                    key=lambda r: (-share[r][0], -share[r].mean(), risks.index(r)))
+    idle = len(risks) - len(active)
+    named = active if len(active) <= max_named + 1 else active[:max_named]
+    rest = [r for r in active if r not in named]
+    survived = np.array([float(end_causes[p].get(SURVIVED, 0.0)) for p in plans])
+    groups = [_Cause("Survived", survived, SURVIVED_COLOR)]
+    ramp = _ramp(len(named))
+    groups += [_Cause(risk_names.get(r, theme.plan_label(r)), share[r], c) for r, c in zip(named, ramp)]
+    if rest:
+        groups.append(_Cause(f"Other risks ({len(rest)})", np.sum([share[r] for r in rest], axis=0), OTHER_COLOR))
+    return groups, idle
+
+
+def _ramp(n: int) -> list[str]:
+    """Return ``n`` warm colours from dark to light, spread over the risk ramp."""
+    if n <= 0:
+        return []
+    idx = np.round(np.linspace(0, len(RISK_COLORS) - 1, n)).astype(int) if n > 1 else np.array([2])
+    return [RISK_COLORS[i] for i in idx]
+
+
+def _ink_on(color: str) -> str:
+    """Return white or near-black, whichever reads better on ``color``."""
+    import matplotlib.colors as mcolors
+
+    r, g, b = mcolors.to_rgb(color)
+    return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else theme.INK
+
+
+def causes(
+    end_causes: Mapping[str, Mapping[str, float]],
+    *,
+    risk_names: Mapping[str, str] | None = None,
+    horizon: float | None = None,
+    time_unit: str = "year",
+    runs: int | None = None,
+    provenance: Provenance | None = None,
+) -> Figure:
+    """Draw how alliances end under each plan: the share dissolved by each risk, and the share surviving.
+
+    With one plan, one bar per outcome; with several, one 100% bar per plan split by outcome. Risks beyond the
+    largest few are grouped as "Other risks" so that the chart stays readable with many risks.
+
+    Parameters
+    ----------
+    end_causes
+        Per plan (in plan order, the baseline first): ``{risk id: share, ..., "survived": share}``
+        (``summary.json``'s ``end_causes``).
+    risk_names
+        Display name of each risk id.
+    horizon, time_unit, runs
+        For the subtitle.
+    provenance
+        Printed in the footer.
+
+    Examples
+    --------
+    >>> fig = causes({"a": {"feud": 0.3, "survived": 0.7}}, risk_names={"feud": "Leadership feud"})
+    """
+    plans = list(end_causes)
+    names = dict(risk_names or {})
+    base = plans[0]
+    risks = [r for r in end_causes[base] if r != SURVIVED]
+    top_risk = max(risks, key=lambda r: (end_causes[base][r], -risks.index(r))) if risks else None
+    top_share = float(end_causes[base].get(top_risk, 0.0)) if top_risk else 0.0
+    if top_risk is None or top_share <= 0:
+        everyone = format_share(float(end_causes[base].get(SURVIVED, 1.0)))
+        title = f"No risk ended an alliance: {everyone} survive" if len(plans) == 1 else \
+            f"No risk ended an alliance under the baseline ({_plan_phrase(base)}): {everyone} survive"
+    else:
+        risk = names.get(top_risk, theme.plan_label(top_risk))
+        if len(plans) == 1:
+            title = f"{risk} is the main threat, ending {format_share(top_share)} of alliances"
+        else:
+            shares = {p: float(end_causes[p].get(top_risk, 0.0)) for p in plans[1:]}
+            lowest = min(shares, key=lambda p: (shares[p], plans.index(p)))
+            if shares[lowest] < top_share and format_share(shares[lowest]) != format_share(top_share):
+                title = (f"{risk} ends {format_share(top_share)} of alliances in the baseline; {_plan_phrase(lowest)} cuts that "
+                         f"to {format_share(shares[lowest])}")
+            else:
+                title = f"{risk} ends {format_share(top_share)} of alliances in the baseline, and no plan reduces that"
+    span = f" within the {_life(horizon, time_unit)} life" if horizon is not None else ""
+    many = f"{runs:,} simulated alliances" if runs else "simulated alliances"
+    subtitle = f"How {many} ended{span}: dissolved by a risk, or survived"
+
+    if len(plans) == 1:
+        groups, idle = _cause_groups(end_causes, plans, names, MAX_NAMED_ROWS)
+        return _cause_bars(groups, idle, title, subtitle, provenance)
+    groups, idle = _cause_groups(end_causes, plans, names, MAX_NAMED_RISKS)
+    return _cause_stacks(plans, groups, idle, title, subtitle, provenance)
+
+
+def _idle_note(idle: int) -> str:
+    """Return the note on risks that ended no alliance."""
+    return "" if idle == 0 else f"; {idle} other risk{'s' if idle > 1 else ''} ended none"
+
+
+def _cause_bars(groups: list[_Cause], idle: int, title: str, subtitle: str,
+                provenance: Provenance | None) -> Figure:
+    """Draw one plan's outcomes as a sorted list of horizontal bars."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    with theme.style():
+        fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
+        top = theme.frame(fig, title, subtitle + _idle_note(idle), provenance)
+        n = len(groups)
+        size = theme.TICK_SIZE if n <= 9 else theme.TICK_SIZE - 1.5
+        label_in = min(4.2, max(theme.text_width(g.label, size) for g in groups) + 0.35)
+        left, bottom, right, top = theme.plot_box(fig, top, left_in=label_in + 0.55, right_in=0.9)
+        ax = fig.add_axes((left, bottom, right - left, top - bottom))
+        # Survival on top, then risks from largest to smallest, the grouped rest last; a gap after survival.
+        positions = [0.0] + [1.35 + k for k in range(n - 1)]
+        for y, g in zip(positions, groups):
+            color = g.color if g.label == "Survived" or g.color == OTHER_COLOR else RISK_COLORS[2]
+            ax.barh(y, g.shares[0], height=0.68, color=color, linewidth=0)
+            ax.text(g.shares[0], y, f"  {format_share(float(g.shares[0]))}", va="center", ha="left",
+                    size=size, weight="bold", color=theme.INK)
+        ax.set_yticks(positions, [theme.wrap(g.label, label_in - 0.3, size, max_lines=1)[0] for g in groups],
+                      size=size)
+        ax.set_ylim(positions[-1] + 0.7, -0.7)
+        largest = max(float(g.shares[0]) for g in groups)
+        ax.set_xlim(0, min(1.0, math.ceil(largest * 1.12 * 10) / 10) or 1.0)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.grid(True, axis="x")
+        ax.grid(False, axis="y")
+        ax.spines["left"].set_visible(False)
+        ax.tick_params(axis="x", length=0)
+        ax.set_xlabel("Share of runs")
+    return fig
+
+
+def _cause_stacks(plans: Sequence[str], groups: list[_Cause], idle: int, title: str, subtitle: str,
+                  provenance: Provenance | None) -> Figure:
+    """Draw one 100% bar per plan, split by outcome, with a legend on the right."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import PercentFormatter
+
+    with theme.style():
+        fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
+        top = theme.frame(fig, title, subtitle + _idle_note(idle), provenance)
+        size = theme.TICK_SIZE if len(plans) <= 5 else theme.TICK_SIZE - 1
+        plan_labels = [theme.wrap(theme.plan_label(p), 2.0, size, max_lines=2) for p in plans]
+        label_in = max(theme.text_width(line, size) for lines in plan_labels for line in lines) + 0.55
+        legend_in = 3.1
+        left, bottom, right, top = theme.plot_box(fig, top, left_in=label_in + 0.4, right_in=legend_in + 0.45)
+        ax = fig.add_axes((left, bottom, right - left, top - bottom))
+        ax_width_in = (right - left) * theme.WIDTH_IN
+        bar_height = 0.64
+        label_size = theme.ANNOTATION_SIZE if len(plans) <= 5 else theme.ANNOTATION_SIZE - 1
+        for row in range(len(plans)):
+            start = 0.0
+            for g in groups:
+                width = float(g.shares[row])
+                if width > 0:
+                    ax.barh(row, width, left=start, height=bar_height, color=g.color, linewidth=0.8,
+                            edgecolor="white")
+                    text = format_share(width)
+                    if width * ax_width_in >= theme.text_width(text, label_size, "bold") + 0.12:
+                        ax.text(start + width / 2, row, text, ha="center", va="center", size=label_size,
+                                weight="bold", color=_ink_on(g.color))
+                start += width
+        ax.set_yticks(range(len(plans)), ["\n".join(lines) for lines in plan_labels], size=size)
+        for i, tick in enumerate(ax.get_yticklabels()):
+            tick.set_color(theme.INK)
+        # A plan keeps its colour on every chart: a swatch beside its name.
+        for i in range(len(plans)):
+            ax.plot([-0.012], [i], marker="s", markersize=11, color=theme.plan_color(i), clip_on=False,
+                    transform=ax.get_yaxis_transform(), linestyle="none")
+        ax.tick_params(axis="y", pad=22)
+        pad = max(3 - len(plans), 0) / 2  # with two plans, bars as thick as with three, not fatter
+        ax.set_ylim(len(plans) - 0.5 + pad, -0.5 - pad)
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.grid(False)
+        ax.spines["left"].set_visible(False)
+        ax.spines["bottom"].set_visible(False)
+        ax.tick_params(axis="x", length=0)
+        ax.set_xlabel("Share of runs")
+
+        legend_size = theme.ANNOTATION_SIZE
+        handles = [Patch(color=g.color, label="\n".join(theme.wrap(g.label, legend_in - 0.55, legend_size,
+                                                                   max_lines=2)))
+                   for g in groups]
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(right + 0.25 / theme.WIDTH_IN, top),
+                   bbox_transform=fig.transFigure, borderaxespad=0, handlelength=1.2, handleheight=1.2,
+                   labelspacing=0.7, fontsize=legend_size, title="Outcome", title_fontsize=legend_size,
+                   alignment="left")
+    return fig

@@ -1,0 +1,138 @@
+"""Synthetic output folders, shaped like ``allysim run``'s, for chart and report tests (no simulation).
+
+Each plan's runs are drawn with numpy from a fixed seed: competing exponential risks (a plan scales their rates
+down), NPVs that grow with the lifetime, and health paths whose percentiles make ``health.json``. The summary
+is computed from those runs exactly as SPEC section 5 describes it, so titles can be checked against it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BANDS = {"p5": 5, "p25": 25, "p50": 50, "p75": 75, "p95": 95}
+RISK_WORDS = ("Partner strategy shift", "Key executive departure", "Regulatory change", "Cost overrun",
+              "Cultural clash", "IP dispute", "Market downturn", "Technology failure", "Currency shock",
+              "Leadership feud")
+CATEGORIES = ("strategic", "people", "external", "financial", "operational")
+
+
+def plan_names(n_plans: int) -> list[str]:
+    """Return plan names, the baseline first; one is long, to exercise wrapping."""
+    names = ["do_nothing", "governance", "full", "escalation_and_exit_clauses_with_a_long_name", "hedging",
+             "joint_board", "staged_commitment", "everything_at_once"]
+    return names[:n_plans] if n_plans > 1 else ["default"]
+
+
+def risk_catalogue(n_risks: int) -> dict[str, dict[str, str]]:
+    """Return ``{risk id: {name, category}}`` for ``n_risks`` risks."""
+    risks = {}
+    for i in range(n_risks):
+        name = RISK_WORDS[i % len(RISK_WORDS)] + ("" if i < len(RISK_WORDS) else f" {i // len(RISK_WORDS) + 1}")
+        risks[f"risk_{i:02d}"] = {"name": name, "category": CATEGORIES[i % len(CATEGORIES)]}
+    return risks
+
+
+def make_output(folder: Path, n_plans: int = 3, n_risks: int = 6, runs: int = 400, horizon: float = 10.0,
+                time_unit: str = "year", seed: int = 20261127, money: float = 1.0) -> dict[str, Any]:
+    """Write ``summary.json``, ``runs.csv`` and ``health.json`` into ``folder``; return the summary."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    plans = plan_names(n_plans)
+    risks = risk_catalogue(n_risks)
+    ids = list(risks)
+    # Rates fall off geometrically so that a few risks dominate, as in real registers.
+    base_rates = 0.09 * 0.7 ** np.arange(n_risks) * (10.0 / horizon)
+    grid = np.linspace(0.0, horizon, 101)
+    rows: list[list[Any]] = []
+    summary_plans: dict[str, Any] = {}
+    health_plans: dict[str, Any] = {}
+    for k, plan in enumerate(plans):
+        mitigation = 1.0 - 0.55 * k / max(n_plans - 1, 1)
+        times = rng.exponential(1.0 / (base_rates * mitigation), size=(runs, n_risks))
+        first = times.min(axis=1)
+        cause = times.argmin(axis=1)
+        survived = first >= horizon
+        lifetime = np.where(survived, horizon, first)
+        end_cause = np.where(survived, "survived", np.array(ids, dtype=object)[cause])
+        npv = money * (3.0 * lifetime - 4.0 - 0.6 * k + rng.normal(0.0, 4.0, runs))
+        risk_cost = money * rng.gamma(2.0, 1.0 + 0.2 * (n_plans - k), runs)
+        contingency_cost = money * 0.3 * k * lifetime / horizon
+        paths = _health_paths(rng, lifetime, survived, grid, mitigation)
+        resilience = paths.mean(axis=1)
+        min_health = np.where(survived, paths.min(axis=1), rng.uniform(0.0, 0.2, runs))
+        for r in range(runs):
+            rows.append([plan, r, repr(float(lifetime[r])), "true" if survived[r] else "false", end_cause[r],
+                         repr(float(npv[r])), repr(float(risk_cost[r])), repr(float(contingency_cost[r])),
+                         repr(float(min_health[r])), repr(float(resilience[r]))])
+        health_plans[plan] = {name: np.percentile(paths, q, axis=0).tolist() for name, q in BANDS.items()}
+        summary_plans[plan] = _plan_summary(lifetime, survived, end_cause, npv, risk_cost, contingency_cost,
+                                            resilience, ids, k)
+    summary = {
+        "scenario": "Northwind–Contoso cloud joint venture (synthetic)",
+        "scenario_sha256": "3f2a9c1b0d4e" + "5a6b7c8d9e0f" * 4 + "1234",
+        "allysim_version": "0.1.0",
+        "runs": runs,
+        "seed": seed,
+        "horizon": horizon,
+        "time_unit": time_unit,
+        "currency": "USD",
+        "dissolve_below": 0.25,
+        "plans": summary_plans,
+        "risks": risks,
+        "contingencies": {},
+    }
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    with open(folder / "runs.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost",
+                         "contingency_cost", "min_health", "resilience"])
+        writer.writerows(rows)
+    health = {"time_unit": time_unit, "dissolve_below": 0.25, "grid": grid.tolist(), "plans": health_plans}
+    (folder / "health.json").write_text(json.dumps(health), encoding="utf-8")
+    return summary
+
+
+def _health_paths(rng: np.random.Generator, lifetime: np.ndarray, survived: np.ndarray, grid: np.ndarray,
+                  mitigation: float) -> np.ndarray:
+    """Return plausible health paths on ``grid`` (runs x points), 0 after dissolution."""
+    runs = len(lifetime)
+    drift = rng.normal(-0.03 * mitigation, 0.02, size=(runs, 1))
+    noise = np.cumsum(rng.normal(0.0, 0.03, size=(runs, len(grid))), axis=1)
+    paths = np.clip(1.0 + drift * grid[None, :] + noise, 0.26, 1.0)
+    paths[~survived[:, None] & (grid[None, :] > lifetime[:, None])] = 0.0
+    return paths
+
+
+def _plan_summary(lifetime: np.ndarray, survived: np.ndarray, end_cause: np.ndarray, npv: np.ndarray,
+                  risk_cost: np.ndarray, contingency_cost: np.ndarray, resilience: np.ndarray,
+                  ids: list[str], k: int) -> dict[str, Any]:
+    """Return the summary of one plan's runs, in ``summary.json``'s shape."""
+    n = len(lifetime)
+    p = float(survived.mean())
+    z = 1.959963984540054
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    q = {name: float(np.quantile(npv, level)) for name, level in
+         (("p5", 0.05), ("p10", 0.1), ("p50", 0.5), ("p90", 0.9), ("p95", 0.95))}
+    se = float(npv.std(ddof=1) / np.sqrt(n))
+    shares = {r: float(np.mean(end_cause == r)) for r in ids}
+    shares["survived"] = float(np.mean(end_cause == "survived"))
+    return {
+        "survival": {"estimate": p, "ci95": [float(centre - half), float(centre + half)]},
+        "lifetime": {"mean": float(lifetime.mean()), "p10": float(np.quantile(lifetime, 0.1)),
+                     "p50": float(np.quantile(lifetime, 0.5)), "p90": float(np.quantile(lifetime, 0.9))},
+        "npv": {"mean": float(npv.mean()), "sd": float(npv.std(ddof=1)),
+                "ci95": [float(npv.mean() - 1.96 * se), float(npv.mean() + 1.96 * se)], **q},
+        "value": {"mean": float(npv.mean() + risk_cost.mean() + contingency_cost.mean())},
+        "risk_cost": {"mean": float(risk_cost.mean())},
+        "contingency_cost": {"mean": float(contingency_cost.mean())},
+        "resilience": {"mean": float(resilience.mean())},
+        "end_causes": shares,
+        "risks": {r: {"occurrences_mean": float(np.mean(end_cause == r)) * 1.4} for r in ids},
+        "contingencies": {},
+    }

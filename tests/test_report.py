@@ -1,0 +1,256 @@
+"""Report: reading an output folder back, writing every chart in every format, and redrawing identical files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the synthetic output helper sits beside this file
+
+from synthetic_output import make_output  # noqa: E402
+
+from allysim import theme  # noqa: E402
+from allysim.errors import OutputError, UsageError  # noqa: E402
+from allysim.report import CHARTS, OutputData, load_output, parse_formats, render_charts  # noqa: E402
+
+DATA_FILES = ("summary.json", "runs.csv", "health.json")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Return (width, height) from a PNG's IHDR chunk, checking its signature."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
+    return struct.unpack(">II", head[16:24])
+
+
+def png_pixels(path: Path) -> np.ndarray:
+    """Return a PNG's pixels."""
+    import matplotlib.image
+
+    return matplotlib.image.imread(path)
+
+
+def check_chart_file(path: Path) -> None:
+    """Check one chart file: valid for its format, 16:9 and at least 1600 px wide as PNG."""
+    assert path.stat().st_size > 1000, path
+    if path.suffix == ".png":
+        width, height = png_size(path)
+        assert width >= 1600, path
+        assert width / height == pytest.approx(16 / 9, rel=0.01), path
+    elif path.suffix == ".svg":
+        root = ET.parse(path).getroot()
+        assert root.tag.endswith("svg")
+        width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+        assert width / height == pytest.approx(16 / 9, rel=0.01)
+    elif path.suffix == ".pdf":
+        data = path.read_bytes()
+        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    else:  # pragma: no cover
+        raise AssertionError(f"unexpected chart file {path}")
+
+
+def copy_data(source: Path, target: Path) -> Path:
+    """Copy only the data files of an output folder, as a user would move results elsewhere."""
+    target.mkdir(parents=True)
+    for name in DATA_FILES:
+        shutil.copy2(source / name, target / name)
+    return target
+
+
+def assert_same_charts(a: list[Path], b: list[Path]) -> None:
+    """SVG and PDF files must be byte-identical and PNGs pixel-identical."""
+    assert [p.name for p in a] == [p.name for p in b]
+    for x, y in zip(a, b):
+        if x.suffix == ".png":
+            assert np.array_equal(png_pixels(x), png_pixels(y)), x.name
+        else:
+            assert x.read_bytes() == y.read_bytes(), x.name
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+
+def test_load_output_reads_every_file_in_plan_order(tmp_path: Path) -> None:
+    summary = make_output(tmp_path, n_plans=3, n_risks=4, runs=50)
+    data = load_output(tmp_path)
+    assert data.plans == list(summary["plans"])
+    runs = data.runs["governance"]
+    assert runs.survived.dtype == bool and len(runs.lifetime) == 50
+    assert np.array_equal(runs.run, np.arange(50))
+    assert runs.survived.mean() == pytest.approx(summary["plans"]["governance"]["survival"]["estimate"])
+    assert set(runs.end_cause) <= set(summary["risks"]) | {"survived"}
+    assert np.all(runs.lifetime[runs.survived] == summary["horizon"])
+    assert data.health is not None and len(data.health.grid) == 101
+    assert set(data.health.plans["full"]) == {"p5", "p25", "p50", "p75", "p95"}
+    assert data.provenance.seed == summary["seed"]
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda d: shutil.rmtree(d), "no such output folder"),
+    (lambda d: (d / "summary.json").unlink(), "summary.json: missing"),
+    (lambda d: (d / "summary.json").write_text("{not json"), "summary.json: cannot be read"),
+    (lambda d: (d / "runs.csv").write_text("plan,run\nx,0\n"), "missing column(s) lifetime"),
+    (lambda d: (d / "health.json").unlink(), "health.json: missing"),
+    (lambda d: (d / "health.json").write_text(json.dumps({"grid": [0, 1]})), "not a health band file"),
+])
+def test_load_output_refuses_a_broken_folder_saying_which_file(tmp_path: Path, damage, message: str) -> None:
+    folder = tmp_path / "out"
+    make_output(folder, n_plans=2, n_risks=2, runs=20)
+    damage(folder)
+    with pytest.raises(OutputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_output(folder)
+
+
+def test_load_output_refuses_runs_missing_a_plan(tmp_path: Path) -> None:
+    make_output(tmp_path, n_plans=2, n_risks=2, runs=10)
+    lines = (tmp_path / "runs.csv").read_text().splitlines()
+    (tmp_path / "runs.csv").write_text("\n".join(line for line in lines if not line.startswith("governance")))
+    with pytest.raises(OutputError, match="no rows for plan"):
+        load_output(tmp_path)
+
+
+@pytest.mark.parametrize(("given", "parsed"), [("png", ("png",)), ("png,svg,pdf", ("png", "svg", "pdf")),
+                                               ("none", ()), ("", ()), (("pdf", "PNG", "pdf"), ("pdf", "png")),
+                                               ((), ())])
+def test_parse_formats(given, parsed) -> None:
+    assert parse_formats(given) == parsed
+
+
+def test_parse_formats_refuses_an_unknown_format() -> None:
+    with pytest.raises(UsageError, match="unknown chart format 'jpg'"):
+        parse_formats("png,jpg")
+
+
+# --- writing ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n_plans", "n_risks", "copy"), [(1, 1, False), (3, 30, True), (8, 8, False)])
+def test_every_chart_is_written_in_every_format(tmp_path: Path, n_plans: int, n_risks: int, copy: bool) -> None:
+    first = tmp_path / "run"
+    make_output(first, n_plans=n_plans, n_risks=n_risks, runs=200)
+    written = render_charts(load_output(first), first, ("png", "svg", "pdf"))
+    assert sorted(p.name for p in written) == sorted(f"{c}.{f}" for c in CHARTS for f in ("png", "svg", "pdf"))
+    for path in written:
+        check_chart_file(path)
+    assert not [p for p in first.iterdir() if p.name.endswith(".tmp")]
+    # each file carries its chart's finding as its title metadata (alt text when pasted in a deck)
+    titles = {p.stem: svg_title(p) for p in written if p.suffix == ".svg"}
+    assert all(titles.values())
+    for path in written:
+        if path.suffix == ".png":
+            assert Image.open(path).text["Title"] == titles[path.stem]
+        elif path.suffix == ".pdf":
+            assert b"/Title (" in path.read_bytes()
+    if copy:  # `allysim report` on a copy of the folder's data redraws the same files
+        second = copy_data(first, tmp_path / "copied")
+        assert_same_charts(written, render_charts(load_output(second), second, ("png", "svg", "pdf")))
+
+
+def test_no_format_writes_nothing(tmp_path: Path) -> None:
+    make_output(tmp_path, n_plans=1, n_risks=2, runs=20)
+    before = sorted(os.listdir(tmp_path))
+    assert render_charts(load_output(tmp_path), tmp_path, ()) == []
+    assert render_charts(load_output(tmp_path), tmp_path, "none") == []
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_output_data_built_in_memory_draws_the_same_pictures(tmp_path: Path) -> None:
+    make_output(tmp_path / "a", n_plans=2, n_risks=3, runs=100)
+    loaded = load_output(tmp_path / "a")
+    built = OutputData(summary=json.loads(json.dumps(loaded.summary)), runs=dict(loaded.runs), health=loaded.health)
+    (tmp_path / "b").mkdir()
+    assert_same_charts(render_charts(loaded, tmp_path / "a", "svg"), render_charts(built, tmp_path / "b", "svg"))
+
+
+def test_in_memory_data_without_health_bands_skips_only_the_health_chart(tmp_path: Path) -> None:
+    make_output(tmp_path, n_plans=2, n_risks=3, runs=50)
+    loaded = load_output(tmp_path)
+    written = render_charts(OutputData(loaded.summary, loaded.runs, None), tmp_path, "png")
+    assert [p.stem for p in written] == ["survival", "npv", "causes"]
+
+
+def test_a_failed_save_leaves_the_previous_chart_and_no_temporary_file(tmp_path: Path, monkeypatch) -> None:
+    make_output(tmp_path, n_plans=1, n_risks=2, runs=30)
+    data = load_output(tmp_path)
+    (tmp_path / "survival.png").write_bytes(b"previous")
+
+    def broken_savefig(self, handle, **kwargs):
+        handle.write(b"half a chart")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", broken_savefig)
+    with pytest.raises(KeyboardInterrupt):
+        render_charts(data, tmp_path, "png")
+    assert (tmp_path / "survival.png").read_bytes() == b"previous"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_saved_files_are_readable_by_others(tmp_path: Path) -> None:
+    figure = matplotlib.figure.Figure()
+    old = os.umask(0o022)
+    try:
+        (path,) = theme.save_figure(figure, tmp_path, "plain", ("svg",))
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o044 == 0o044
+
+
+# --- the real pipeline: every example scenario through `allysim run` and `allysim report` --------------------------
+
+
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.skipif(not (ROOT / "src" / "allysim" / "cli.py").exists() or not SCENARIOS,
+                    reason="needs the allysim CLI and example scenarios")
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_every_example_scenario_charts_and_reports_identically(tmp_path: Path, scenario: Path) -> None:
+    from click.testing import CliRunner
+
+    from allysim.cli import cli
+
+    runner = CliRunner()
+    out = tmp_path / "run"
+    result = runner.invoke(cli, ["run", str(scenario), "--runs", "60", "--workers", "1", "--quiet", "--out",
+                                  str(out), "--format", "png,svg,pdf"])
+    assert result.exit_code == 0, result.output
+    written = sorted(out / f"{c}.{f}" for c in CHARTS for f in ("png", "svg", "pdf"))
+    for path in written:
+        check_chart_file(path)
+
+    summary = json.loads((out / "summary.json").read_text())
+    base, *others = summary["plans"].values()
+    survival = [base["survival"]["estimate"]] + ([max(p["survival"]["estimate"] for p in others)] if others else [])
+    title = svg_title(out / "survival.svg")
+    shown = [int(x) for x in re.findall(r"(\d+)%", title)]
+    assert shown == [int(np.floor(100 * s + 0.5)) for s in survival] or title.startswith("No plan"), title
+
+    # SVG files are byte-identical only if every artist is drawn identically: the cheapest complete check.
+    copied = copy_data(out, tmp_path / "copied")
+    result = runner.invoke(cli, ["report", str(copied), "--format", "svg"])
+    assert result.exit_code == 0, result.output
+    svgs = [p for p in written if p.suffix == ".svg"]
+    assert_same_charts(svgs, sorted(copied / p.name for p in svgs))
+
+
+def svg_title(path: Path) -> str:
+    """Return the title an SVG chart carries in its metadata."""
+    root = ET.parse(path).getroot()
+    ns = {"dc": "http://purl.org/dc/elements/1.1/", "cc": "http://creativecommons.org/ns#",
+          "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+    return root.find(".//cc:Work/dc:title", ns).text
