@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .decisions import compare, contingency_values, risk_drivers  # noqa: E402
 from .errors import AllysimError, OutputError, ScenarioError, SimulationError, UsageError  # noqa: E402
 from .results import PlanRuns, Results  # noqa: E402
 from .runner import Variant, simulate, simulate_variants  # noqa: E402
@@ -22,6 +23,9 @@ __all__ = [
     "json_schema",
     "simulate",
     "simulate_variants",
+    "compare",
+    "contingency_values",
+    "risk_drivers",
     "Scenario",
     "Results",
     "PlanRuns",

@@ -18,7 +18,7 @@ from .results import HEALTH_BINS
 if TYPE_CHECKING:
     from .results import PlanRuns, Results
 
-__all__ = ["wilson", "mean_ci", "summarize", "plan_summary", "health_bands", "BAND_PERCENTILES"]
+__all__ = ["wilson", "mean_ci", "provenance", "summarize", "plan_summary", "health_bands", "BAND_PERCENTILES"]
 
 Z95 = 1.959963984540054
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
@@ -83,8 +83,8 @@ def plan_summary(results: "Results", name: str) -> dict[str, Any]:
     }
 
 
-def summarize(results: "Results") -> dict[str, Any]:
-    """The whole ``summary.json``."""
+def provenance(results: "Results") -> dict[str, Any]:
+    """Where numbers came from: the head of every JSON output."""
     s = results.scenario
     return {
         "scenario": s.name,
@@ -96,6 +96,14 @@ def summarize(results: "Results") -> dict[str, Any]:
         "horizon": s.horizon,
         "time_unit": s.time_unit,
         "currency": s.currency,
+    }
+
+
+def summarize(results: "Results") -> dict[str, Any]:
+    """The whole ``summary.json``."""
+    s = results.scenario
+    return {
+        **provenance(results),
         "discount_rate": s.discount_rate,
         "dissolve_below": s.alliance.health.dissolve_below,
         "money": "present value at t = 0, discounted continuously at ln(1 + discount_rate) per year",

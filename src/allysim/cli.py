@@ -215,6 +215,142 @@ def _money(x: float) -> str:
     return f"{x:.3g}"
 
 
+# --------------------------------------------------------------------------- compare, value, drivers
+
+
+def _out_option(func: Callable) -> Callable:
+    return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Output folder (default reports/<scenario file stem>/).")(func)
+
+
+def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable[..., Any]) -> tuple[Any, Path]:
+    """Load, simulate with a progress bar, and return (study, output folder); errors exit with their code."""
+    folder = _out_folder(path, out, several=False)
+    try:
+        scenario = load_scenario(path)
+        with _progress(quiet, f"{path.name}: {label}") as advance:
+            return work(scenario, advance), folder
+    except AllysimError as exc:
+        _report_error(exc)
+        sys.exit(exc.exit_code)
+
+
+def _write_study(folder: Path, name: str, data: dict[str, Any], chart: str, formats: tuple[str, ...]) -> list[Path]:
+    from .outputs import write_json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_json(folder / f"{name}.json", data)]
+    if formats:
+        from .report import render_study_chart
+
+        written += render_study_chart(chart, data, folder, formats)
+    return written
+
+
+@cli.command("compare")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_sim_options
+@click.option("--plans", default=None, metavar="A,B,...",
+              help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
+@_out_option
+def compare_cmd(file: Path, runs: int | None, seed: int | None, workers: int | None, formats: tuple[str, ...],
+                quiet: bool, plans: str | None, out: Path | None) -> None:
+    """Paired differences of every plan from the baseline, for NPV and survival."""
+    from .decisions import compare
+
+    names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
+    study, folder = _study(file, out, quiet, "compare", lambda s, adv: compare(
+        s, plans=names, runs=runs, seed=seed, workers=workers, progress=adv))
+    data = study.to_dict()
+    written = _write_all(study.results, folder, formats)
+    written += _write_study(folder, "compare", data, "compare", formats)
+    if not quiet:
+        _print_compare(data)
+        click.echo(f"wrote {len(written)} files to {folder}{os.sep}")
+
+
+@cli.command("value")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_sim_options
+@click.option("--plan", default=None, metavar="NAME",
+              help="Plan whose contingencies to value (default: the plan with the most contingencies).")
+@_out_option
+def value_cmd(file: Path, runs: int | None, seed: int | None, workers: int | None, formats: tuple[str, ...],
+              quiet: bool, plan: str | None, out: Path | None) -> None:
+    """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
+    from .decisions import contingency_values
+
+    study, folder = _study(file, out, quiet, "value", lambda s, adv: contingency_values(
+        s, plan=plan, runs=runs, seed=seed, workers=workers, progress=adv))
+    data = study.to_dict()
+    written = _write_study(folder, "value", data, "contingency_value", formats)
+    if not quiet:
+        _print_value(data)
+        click.echo(f"wrote {len(written)} files to {folder}{os.sep}")
+
+
+@cli.command("drivers")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_sim_options
+@click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
+@_out_option
+def drivers_cmd(file: Path, runs: int | None, seed: int | None, workers: int | None, formats: tuple[str, ...],
+                quiet: bool, plan: str | None, out: Path | None) -> None:
+    """What each risk costs in NPV and survival: the paired effect of removing it."""
+    from .decisions import risk_drivers
+
+    study, folder = _study(file, out, quiet, "drivers", lambda s, adv: risk_drivers(
+        s, plan=plan, runs=runs, seed=seed, workers=workers, progress=adv))
+    data = study.to_dict()
+    written = _write_study(folder, "drivers", data, "risk_drivers", formats)
+    if not quiet:
+        _print_drivers(data)
+        click.echo(f"wrote {len(written)} files to {folder}{os.sep}")
+
+
+def _ci(entry: dict[str, Any], pct: bool = False) -> str:
+    fmt = (lambda x: f"{x:+.1%}") if pct else (lambda x: f"{_money(x)}" if x < 0 else f"+{_money(x)}")
+    lo, hi = entry["ci95"]
+    band = f" [{fmt(lo)}, {fmt(hi)}]" if lo is not None else ""
+    return f"{fmt(entry['mean'])}{band}"
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i == 0 else "right", no_wrap=i == 0)
+    for row in rows:
+        table.add_row(*row)
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+
+
+def _print_compare(data: dict[str, Any]) -> None:
+    rows = [[name, _ci(p["npv"]), _ci(p["survival"], pct=True), f"{p['p_better']:.0%}"]
+            for name, p in data["plans"].items()]
+    _table(f"{data['scenario']} — each plan minus {data['baseline']}, paired over {data['runs']:,} runs",
+           ["plan", f"NPV difference ({data['currency']}, 95% CI)", "survival difference", "P(NPV better)"], rows)
+
+
+def _print_value(data: dict[str, Any]) -> None:
+    rows = [[cid, _ci(c["npv"]), f"{_money(c['shapley_npv'])}", _money(c["cost"]), _ci(c["survival"], pct=True),
+             f"{c['shapley_survival']:+.1%}"] for cid, c in data["contingencies"].items()]
+    total = data["total"]
+    _table(f"{data['scenario']} — contingencies of plan {data['plan']} ({data['method']} Shapley); whole plan: "
+           f"NPV {_ci(total['npv'])}, survival {_ci(total['survival'], pct=True)}",
+           ["contingency", "NPV if dropped last (net)", "Shapley NPV", "expected cost", "survival if dropped last",
+            "Shapley survival"], rows)
+
+
+def _print_drivers(data: dict[str, Any]) -> None:
+    ranked = sorted(data["risks"].items(), key=lambda kv: -kv[1]["npv"]["mean"])
+    rows = [[rid, _ci(r["npv"]), _ci(r["survival"], pct=True)] for rid, r in ranked]
+    _table(f"{data['scenario']} — what each risk costs under plan {data['plan']} (removing it gains)",
+           ["risk", f"NPV ({data['currency']}, 95% CI)", "survival"], rows)
+
+
 # --------------------------------------------------------------------------- report, schema
 
 

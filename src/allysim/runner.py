@@ -101,16 +101,18 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
     workers = default_workers() if workers is None else workers
     if not isinstance(workers, (int, np.integer)) or workers < 1:
         raise UsageError(f"workers must be a whole number >= 1, got {workers!r}")
-    job = _Job(scenario, variants, seed, event_budget)
-    store = {name: PlanRuns.empty(int(runs), len(scenario.risks), len(scenario.contingencies))
-             for name in variants}
+    # identical variants are simulated once and shared: on common random numbers they would give the same arrays
+    unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
+    job = _Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget)
+    store = {key: PlanRuns.empty(int(runs), len(scenario.risks), len(scenario.contingencies))
+             for key in job.variants}
     for start, chunk in _execute(job, int(runs), int(workers)):
-        for name, part in chunk.items():
-            store[name].place(start, part)
+        for key, part in chunk.items():
+            store[key].place(start, part)
         if progress is not None:
             progress(len(next(iter(chunk.values())).lifetime))
-    return Results(scenario=scenario, seed=seed, runs=int(runs), plans=store,
-                   variants={name: v for name, v in variants.items()})
+    return Results(scenario=scenario, seed=seed, runs=int(runs),
+                   plans={name: store[unique[v]] for name, v in variants.items()}, variants=dict(variants))
 
 
 # --------------------------------------------------------------------------- chunks and workers
