@@ -173,7 +173,7 @@ def contingency_values(scenario: Scenario, plan: str | None = None, runs: int | 
     else:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**32 - 1,)))
         orders = [tuple(ids[i] for i in rng.permutation(n)) for _ in range(permutations)]
-        subsets = [(), ids]
+        subsets = [(), ids] + [tuple(i for i in ids if i != cid) for cid in ids]  # ends, and one-at-a-time
         for order in orders:
             subsets += [tuple(order[:k]) for k in range(1, n)]
     variants = {}
