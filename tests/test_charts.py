@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-from itertools import combinations
 from pathlib import Path
 
 import matplotlib
@@ -16,9 +15,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the synthetic output helper sits beside this file
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits beside this file
 
-from synthetic_output import make_output  # noqa: E402
+from chart_helpers import assert_readable, make_output  # noqa: E402
 
 from allysim import charts, theme  # noqa: E402
 from allysim.report import draw_charts, load_output  # noqa: E402
@@ -155,37 +154,10 @@ def test_every_chart_is_a_16_9_slide_with_title_subtitle_and_provenance(outputs,
         assert f"allysim {summary['allysim_version']}" in footer
 
 
-def _text_boxes(fig):
-    """Return (label, bbox) of every visible, non-empty text drawn on ``fig``, in display pixels."""
-    renderer = fig.canvas.get_renderer()
-    texts = list(fig.texts)
-    for legend in fig.legends:
-        texts += legend.get_texts()
-    for ax in fig.axes:
-        texts += ax.texts + [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
-        for axis in (ax.xaxis, ax.yaxis):
-            lo, hi = sorted(axis.get_view_interval())
-            span = (hi - lo) * 1e-9
-            texts += [tick.label1 for tick in axis.get_major_ticks() if lo - span <= tick.get_loc() <= hi + span]
-        if ax.get_legend():
-            texts += ax.get_legend().get_texts()
-    boxes = []
-    for text in texts:
-        if text.get_visible() and text.get_text().strip():
-            boxes.append((text.get_text(), text.get_window_extent(renderer).expanded(0.98, 0.9)))
-    return boxes
-
-
 @pytest.mark.parametrize("case", [(1, 6), (3, 6), (8, 8), (3, 30), (1, 30), (2, 1)])
 def test_no_two_labels_overlap_and_all_stay_on_the_slide(outputs, case) -> None:
     for name, fig in outputs[case]["figures"].items():
-        fig.canvas.draw()
-        width, height = fig.canvas.get_width_height()
-        boxes = _text_boxes(fig)
-        for label, box in boxes:
-            assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, (name, label)
-        clashes = [(a, b) for (a, box_a), (b, box_b) in combinations(boxes, 2) if box_a.overlaps(box_b)]
-        assert not clashes, (name, clashes[:3])
+        assert_readable(fig, name)
 
 
 # --- titles state the finding with the summary's numbers -------------------------------------------------------

@@ -19,9 +19,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the synthetic output helper sits beside this file
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits beside this file
 
-from synthetic_output import make_output  # noqa: E402
+from chart_helpers import assert_readable, make_output  # noqa: E402
 
 from allysim import theme  # noqa: E402
 from allysim.errors import OutputError, UsageError  # noqa: E402
@@ -239,6 +239,14 @@ def test_every_example_scenario_charts_and_reports_identically(tmp_path: Path, s
     title = svg_title(out / "survival.svg")
     shown = [int(x) for x in re.findall(r"(\d+)%", title)]
     assert shown == [int(np.floor(100 * s + 0.5)) for s in survival] or title.startswith("No plan"), title
+
+    import matplotlib.pyplot as plt
+
+    from allysim.report import draw_charts
+
+    for name, fig in draw_charts(load_output(out)).items():  # real names and numbers: still no overlaps
+        assert_readable(fig, name)
+        plt.close(fig)
 
     # SVG files are byte-identical only if every artist is drawn identically: the cheapest complete check.
     copied = copy_data(out, tmp_path / "copied")

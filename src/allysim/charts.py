@@ -627,7 +627,7 @@ def health(
     if resilience is None:
         title = "Alliance health over time"
     elif len(plans) == 1:
-        title = f"Alliance health averages {resilience[base]:.2f} over its {life} life (1 = full health)"
+        title = f"Alliance health averages {resilience[base]:.2f} over its {life} life"
     else:
         best = _best(resilience)
         if resilience[best] > resilience[base] and f"{resilience[best]:.2f}" != f"{resilience[base]:.2f}":
@@ -636,8 +636,9 @@ def health(
         else:
             title = (f"No plan lifts average health above the baseline's {resilience[base]:.2f} "
                      f"({_plan_phrase(base)})")
-    subtitle = (f"Health of the simulated alliances over time (1 = full, 0 = dissolved); "
-                f"an alliance dissolves when health falls below {dissolve_below:g}")
+    subtitle = "Health of the simulated alliances over time (1 = full, 0 = dissolved); " + (
+        f"an alliance dissolves when health falls below {dissolve_below:g}" if len(plans) == 1 or resilience is None
+        else "beside each plan, its average health over the life")
 
     n = len(plans)
     ncols = n if n <= 3 else 2 if n == 4 else 3 if n <= 6 else 4
@@ -649,7 +650,7 @@ def health(
         left, bottom, right, top = theme.plot_box(fig, top - legend_in / theme.HEIGHT_IN, left_in=1.05,
                                                   right_in=0.45)
         gs = fig.add_gridspec(nrows, ncols, left=left, right=right, bottom=bottom, top=top,
-                              wspace=0.06 if ncols <= 2 else 0.1, hspace=0.45 if nrows > 1 else 0)
+                              wspace=0.06 if ncols <= 2 else 0.15, hspace=0.45 if nrows > 1 else 0)
         axes: list[Axes] = []
         for i, plan in enumerate(plans):
             ax = fig.add_subplot(gs[i // ncols, i % ncols], sharex=axes[0] if axes else None,
@@ -662,9 +663,9 @@ def health(
             ax.plot(t, b["p50"], color=color, linewidth=2.6 if n <= 3 else 2.0)
             ax.axhline(dissolve_below, color=theme.TEXT, linewidth=1.2, linestyle=(0, (5, 3)), zorder=4)
             if n > 1:
-                size = theme.LABEL_SIZE if n <= 3 else theme.ANNOTATION_SIZE
+                size = theme.LABEL_SIZE if n <= 3 else theme.ANNOTATION_SIZE if n <= 6 else theme.ANNOTATION_SIZE - 1
                 average = "" if resilience is None else \
-                    f"{'average' if n <= 3 else 'avg'} {resilience[plan]:.2f}"
+                    f"{'average ' if n <= 3 else ''}{resilience[plan]:.2f}"
                 width_in = ax.get_position().width * theme.WIDTH_IN - theme.text_width(average, size) - 0.2
                 ax.set_title(theme.wrap(theme.plan_label(plan), width_in, size, "bold", max_lines=1)[0],
                              size=size, color=theme.plan_text_color(i), pad=7, loc="left")
@@ -885,7 +886,7 @@ def _cause_stacks(plans: Sequence[str], groups: list[_Cause], idle: int, title: 
                     ax.barh(row, width, left=start, height=bar_height, color=g.color, linewidth=0.8,
                             edgecolor="white")
                     text = format_share(width)
-                    if width * ax_width_in >= theme.text_width(text, label_size, "bold") + 0.12:
+                    if width * ax_width_in >= theme.text_width(text, label_size, "bold") + 0.06:
                         ax.text(start + width / 2, row, text, ha="center", va="center", size=label_size,
                                 weight="bold", color=_ink_on(g.color))
                 start += width

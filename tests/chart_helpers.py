@@ -1,6 +1,6 @@
-"""Synthetic output folders, shaped like ``allysim run``'s, for chart and report tests (no simulation).
+"""Helpers for the chart and report tests: synthetic output folders, and a check that no two labels overlap.
 
-Each plan's runs are drawn with numpy from a fixed seed: competing exponential risks (a plan scales their rates
+Synthetic output folders are shaped like ``allysim run``'s but need no simulation. Each plan's runs are drawn with numpy from a fixed seed: competing exponential risks (a plan scales their rates
 down), NPVs that grow with the lifetime, and health paths whose percentiles make ``health.json``. The summary
 is computed from those runs exactly as SPEC section 5 describes it, so titles can be checked against it.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -136,3 +137,32 @@ def _plan_summary(lifetime: np.ndarray, survived: np.ndarray, end_cause: np.ndar
         "risks": {r: {"occurrences_mean": float(np.mean(end_cause == r)) * 1.4} for r in ids},
         "contingencies": {},
     }
+
+
+def text_boxes(fig: Any) -> list[tuple[str, Any]]:
+    """Return (text, bbox in display pixels) of every visible, non-empty label drawn on ``fig``."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = list(fig.texts)
+    for legend in fig.legends:
+        texts += legend.get_texts()
+    for ax in fig.axes:
+        texts += ax.texts + [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+        for axis in (ax.xaxis, ax.yaxis):  # only the ticks inside the view are drawn
+            lo, hi = sorted(axis.get_view_interval())
+            span = (hi - lo) * 1e-9
+            texts += [tick.label1 for tick in axis.get_major_ticks() if lo - span <= tick.get_loc() <= hi + span]
+        if ax.get_legend():
+            texts += ax.get_legend().get_texts()
+    return [(t.get_text(), t.get_window_extent(renderer).expanded(0.98, 0.9))
+            for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def assert_readable(fig: Any, name: str = "") -> None:
+    """Assert that every label of ``fig`` lies on the slide and that no two labels overlap."""
+    width, height = fig.canvas.get_width_height()
+    boxes = text_boxes(fig)
+    for label, box in boxes:
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, (name, label)
+    clashes = [(a, b) for (a, box_a), (b, box_b) in combinations(boxes, 2) if box_a.overlaps(box_b)]
+    assert not clashes, (name, clashes[:3])
