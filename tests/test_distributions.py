@@ -105,19 +105,24 @@ contingencies:
 def test_streams_are_reproducible_and_independent_of_other_replications():
     layout = sources(parse_scenario(SCENARIO))
     assert layout.names == ("a.arrivals", "a.health", "b.arrivals", "b.fatal", "c.success", "c.delay")
-    first = [next(Streams(layout, 5, 3)["a.arrivals"]) for _ in range(2)]
+    a = layout.index("a.arrivals")
+    first = [Streams(layout, 5, 3).u(a) for _ in range(2)]
     assert first[0] == first[1]
-    other = Streams(layout, 5, 4)
-    assert next(other["a.arrivals"]) != first[0]
-    assert next(Streams(layout, 6, 3)["a.arrivals"]) != first[0]
+    assert Streams(layout, 5, 4).u(a) != first[0]
+    assert Streams(layout, 6, 3).u(a) != first[0]
+    # a source's draws do not depend on what other sources drew before
+    busy = Streams(layout, 5, 3)
+    for _ in range(50):
+        busy.u(layout.index("c.success"))
+    assert busy.u(a) == first[0]
 
 
 def test_streams_continue_past_their_slice_reproducibly():
     layout = sources(parse_scenario(SCENARIO))
-    size = layout.sizes[layout.index("c.success")]
-    take = size + 600  # well past the slice, into two pages
-    a = Streams(layout, 1, 0)["c.success"]
-    b = Streams(layout, 1, 0)["c.success"]
+    source = layout.index("c.success")
+    take = layout.sizes[source] + 600  # well past the slice, into three pages
+    a = Streams(layout, 1, 0).iterate(source)
+    b = Streams(layout, 1, 0).iterate(source)
     xs = [next(a) for _ in range(take)]
     assert xs == [next(b) for _ in range(take)]
     assert len(set(xs)) == take and all(0.0 <= x < 1.0 for x in xs)

@@ -49,35 +49,52 @@ class Outcome:
     health: list[float]  # health on the model's grid, 0 after dissolution
 
 
+class _Quantity:
+    """A compiled random quantity: its stream (a layout index, -1 for a constant) and inverse CDF."""
+
+    __slots__ = ("source", "fn", "value")
+
+    def __init__(self, dist, lo: float, hi: float, layout: Layout, source: str) -> None:  # noqa: ANN001
+        self.fn = dist.sampler(lo, hi)
+        self.source = -1 if dist.is_constant else layout.index(source)
+        self.value = self.fn(0.5) if dist.is_constant else math.nan
+
+
 class _RiskSpec:
-    """A risk compiled for fast simulation: samplers, stream names and the contingencies it triggers."""
+    """A risk compiled for fast simulation: quantities, stream indices and the contingencies it triggers."""
 
     def __init__(self, model: "Model", index: int, scenario: Scenario, removed: bool) -> None:
         risk = scenario.risks[index]
-        impact = risk.impact
-        self.index, self.id = index, risk.id
+        impact, layout, rid = risk.impact, model.layout, risk.id
+        self.index, self.id = index, rid
         self.hazard = 0.0 if removed else risk.hazard
         self.cap = risk.max_occurrences
-        self.health = _sampler(impact.health, 0.0, 1.0)
-        self.cost = _sampler(impact.cost, 0.0, math.inf)
+        self.arrivals = layout.index(f"{rid}.arrivals")
+        self.health = _Quantity(impact.health, 0.0, 1.0, layout, f"{rid}.health")
+        self.cost = _Quantity(impact.cost, 0.0, math.inf, layout, f"{rid}.cost")
         self.fatal = impact.fatal
+        self.fatal_source = layout.find(f"{rid}.fatal")
         self.value = None
         if impact.value is not None:
-            self.value = (_sampler(impact.value.factor, 0.0, 1.0), _sampler(impact.value.duration, 0.0, math.inf))
+            self.value = (_Quantity(impact.value.factor, 0.0, 1.0, layout, f"{rid}.value_factor"),
+                          _Quantity(impact.value.duration, 0.0, math.inf, layout, f"{rid}.value_duration"))
         self.escalates = [(model.risk_index[e.risk], e.factor,
-                           None if e.duration is None else _sampler(e.duration, 0.0, math.inf))
-                          for e in impact.escalates]
+                           None if e.duration is None else _Quantity(e.duration, 0.0, math.inf, layout,
+                                                                     f"{rid}.escalates{j}"))
+                          for j, e in enumerate(impact.escalates)]
         self.on_risk: list[_ContingencySpec] = []
 
 
 class _ContingencySpec:
     def __init__(self, model: "Model", index: int, c: Contingency) -> None:
+        layout = model.layout
         self.index, self.id = index, c.id
         self.trigger = c.trigger.kind
         self.threshold = c.trigger.health_below
         self.success = c.success
+        self.success_source = layout.index(f"{c.id}.success")
         self.cap = c.max_activations if c.max_activations is not None else math.inf
-        self.delay = _sampler(c.delay, 0.0, math.inf)
+        self.delay = _Quantity(c.delay, 0.0, math.inf, layout, f"{c.id}.delay")
         self.delayed = not (c.delay.is_constant and c.delay.mean() <= 0)
         effect = c.effect
         self.reduce = effect.reduce_impact or 0.0
@@ -85,10 +102,6 @@ class _ContingencySpec:
         self.rescue = effect.rescue_health
         self.rate_factors = [(model.risk_index[rf.risk], rf.factor, rf.duration) for rf in effect.rate_factor]
         self.setup, self.per_time, self.per_activation = c.cost.setup, c.cost.per_time, c.cost.per_activation
-
-
-def _sampler(dist, lo: float, hi: float) -> tuple[bool, Callable[[float], float]]:  # noqa: ANN001
-    return dist.is_constant, dist.sampler(lo, hi)
 
 
 class Model:
@@ -128,10 +141,10 @@ class Model:
 
 
 class _RiskState:
-    __slots__ = ("spec", "factor", "budget", "mark", "token", "count", "arrivals")
+    __slots__ = ("spec", "factor", "budget", "mark", "token", "count")
 
-    def __init__(self, spec: _RiskSpec, arrivals) -> None:  # noqa: ANN001
-        self.spec, self.arrivals = spec, arrivals
+    def __init__(self, spec: _RiskSpec) -> None:
+        self.spec = spec
         self.factor = _Product()  # active escalations and rate factors
         self.budget = 0.0  # unit-exponential mass left before the next arrival
         self.mark = 0.0  # when the budget was last brought up to date
@@ -185,6 +198,7 @@ class Life:
         self.value_factor = _Product()
         self.value_pv = 0.0
         self.risk_cost = 0.0
+        self.disc = 1.0  # the discount factor exp(-delta t) at self.t
         self.alive_pv = 0.0  # integral of the discount factor over the life so far: per_time costs accrue on it
         self.activation_pv = [0.0] * len(model.contingency_ids)
         self.area = 0.0
@@ -197,15 +211,15 @@ class Life:
         self.activations = [0] * len(model.contingency_ids)
         self.successes = [0] * len(model.contingency_ids)
         self.ended = self.env.event()
-        self.states = [_RiskState(spec, streams[f"{spec.id}.arrivals"]) for spec in model.risks]
-        self.draws = {name: streams[name] for name in model.layout.names}
+        self.u = streams.u  # the next uniform of a source: the hot path of every draw
+        self.states = [_RiskState(spec) for spec in model.risks]
 
     # ------------------------------------------------------------------ driving the run
 
     def run(self) -> Outcome:
         m = self.m
         for state in self.states:
-            state.budget = -math.log1p(-next(state.arrivals))
+            state.budget = -math.log1p(-self.u(state.spec.arrivals))
             self._schedule(state)
         self.env.timeout(m.horizon).callbacks.append(self._horizon)
         self.env.run(until=self.ended)
@@ -254,7 +268,7 @@ class Life:
             return
         self._count_event(state.spec.id)
         state.count += 1
-        state.budget = -math.log1p(-next(state.arrivals))
+        state.budget = -math.log1p(-self.u(state.spec.arrivals))
         self._schedule(state)
         self.occur(state.spec)
 
@@ -271,30 +285,41 @@ class Life:
     # ------------------------------------------------------------------ continuous dynamics
 
     def advance(self, now: float) -> None:
-        """Bring health, value, per-time costs and resilience from ``self.t`` up to ``now`` in closed form."""
+        """Bring health, value, per-time costs and resilience from ``self.t`` up to ``now`` in closed form.
+
+        With gap g = 1 - h at t0, health is 1 - g exp(-rho s) and the discount factor D0 exp(-delta s), s in
+        [0, dt]. So the discounted value is V F (D0 I(delta) - g D0 I(rho + delta)), the discounted alive time
+        D0 I(delta) and the health area dt - g I(rho), with I(x) = (1 - exp(-x dt)) / x (dt when x = 0). expm1 keeps
+        each I exact for small x dt; two exponentials serve all three integrals.
+        """
         dt = now - self.t
         if dt <= 0.0:
             return
-        m, t0, gap = self.m, self.t, 1.0 - self.h
+        m, gap, disc0 = self.m, 1.0 - self.h, self.disc
         rho, delta = m.recovery, m.discount
-        disc0 = math.exp(-delta * t0)
-        flat = disc0 * _integral(delta, dt)  # integral of exp(-delta s) over [t0, now]
-        if m.value_rate:
-            factor = self.value_factor.value
-            shortfall = gap * disc0 * _integral(rho + delta, dt)  # integral of (1 - h) exp(-delta s)
-            self.value_pv += m.value_rate * factor * (flat - shortfall)
+        em_rho = math.expm1(-rho * dt)  # exp(-rho dt) - 1
+        em_delta = math.expm1(-delta * dt)
+        i_delta = -em_delta / delta if delta > 0.0 else dt
+        flat = disc0 * i_delta
         self.alive_pv += flat
-        self.area += dt - gap * _integral(rho, dt)
+        if m.value_rate:
+            both = rho + delta
+            i_both = -(em_rho + em_delta + em_rho * em_delta) / both if both > 0.0 else dt
+            self.value_pv += m.value_rate * self.value_factor.value * (flat - gap * disc0 * i_both)
+        self.area += dt - gap * (-em_rho / rho if rho > 0.0 else dt)
         grid, k = m.grid, self.grid_next
-        while k < GRID_POINTS and grid[k] <= now:
-            self.health_path.append(1.0 - gap * math.exp(-rho * (grid[k] - t0)))
-            k += 1
-        self.grid_next = k
-        self.h = 1.0 - gap * math.exp(-rho * dt)
+        if k < GRID_POINTS and grid[k] <= now:
+            t0 = self.t
+            while k < GRID_POINTS and grid[k] <= now:
+                self.health_path.append(1.0 - gap * math.exp(-rho * (grid[k] - t0)))
+                k += 1
+            self.grid_next = k
+        self.h = 1.0 - gap * (1.0 + em_rho)
+        self.disc = disc0 * (1.0 + em_delta)
         self.t = now
 
     def pay_risk(self, amount: float) -> None:
-        self.risk_cost += amount * math.exp(-self.m.discount * self.t)
+        self.risk_cost += amount * self.disc
 
 
     # ------------------------------------------------------------------ an occurrence, SPEC section 3
@@ -315,16 +340,16 @@ class Life:
                 keep *= 1.0 - c.reduce
                 acting.append(c)
         # 2. the occurrence hits, scaled by every successful reduce_impact
-        self.h = max(0.0, self.h - keep * self.draw(risk.id, "health", risk.health))
-        cost = self.draw(risk.id, "cost", risk.cost)
+        self.h = max(0.0, self.h - keep * self.draw(risk.health))
+        cost = self.draw(risk.cost)
         if cost:
             self.pay_risk(keep * cost)
         if risk.value is not None:
-            factor = self.draw(risk.id, "value_factor", risk.value[0])
-            duration = self.draw(risk.id, "value_duration", risk.value[1])
+            factor = self.draw(risk.value[0])
+            duration = self.draw(risk.value[1])
             self.add_value_factor(1.0 - (1.0 - factor) * keep, duration)
-        for j, (target, k, duration) in enumerate(risk.escalates):
-            length = None if duration is None else self.draw(risk.id, f"escalates{j}", duration)
+        for target, k, duration in risk.escalates:
+            length = None if duration is None else self.draw(duration)
             self.add_rate_factor(target, 1.0 + (k - 1.0) * keep, length)
         # 3. the other effects of those successful activations
         for c in acting:
@@ -332,7 +357,7 @@ class Life:
         # 4. fatal is drawn
         fatal = False
         if risk.fatal > 0.0:
-            fatal = next(self.draws[f"{risk.id}.fatal"]) < risk.fatal * keep
+            fatal = self.u(risk.fatal_source) < risk.fatal * keep
         # 5. about to dissolve: on-dissolution contingencies try to rescue
         if (fatal or self.h < self.m.floor) and not self.rescue():
             self.min_h = min(self.min_h, self.h)
@@ -350,9 +375,8 @@ class Life:
                 elif worked:
                     self.apply(c)
 
-    def draw(self, risk_id: str, what: str, sampler: tuple[bool, Callable[[float], float]]) -> float:
-        constant, fn = sampler
-        return fn(0.5) if constant else fn(next(self.draws[f"{risk_id}.{what}"]))
+    def draw(self, q: _Quantity) -> float:
+        return q.value if q.source < 0 else q.fn(self.u(q.source))
 
     def activate(self, c: _ContingencySpec) -> bool | None:
         """Activate ``c`` (None if it has used up max_activations): pay per_activation, draw success."""
@@ -360,17 +384,14 @@ class Life:
             return None
         self.activations[c.index] += 1
         if c.per_activation:
-            self.activation_pv[c.index] += c.per_activation * math.exp(-self.m.discount * self.t)
-        u = next(self.draws[f"{c.id}.success"])
-        worked = u < c.success
+            self.activation_pv[c.index] += c.per_activation * self.disc
+        worked = self.u(c.success_source) < c.success
         if worked:
             self.successes[c.index] += 1
         return worked
 
     def act_later(self, c: _ContingencySpec, worked: bool) -> None:
-        constant, fn = c.delay
-        delay = fn(0.5) if constant else fn(next(self.draws[f"{c.id}.delay"]))
-        event = self.env.timeout(delay)
+        event = self.env.timeout(self.draw(c.delay))
         event.callbacks.append(lambda _e: self._delayed(c, worked))
 
     def _delayed(self, c: _ContingencySpec, worked: bool) -> None:
@@ -423,11 +444,3 @@ class Life:
     def _end_rate_factor(self, state: _RiskState, factor: float) -> None:
         if self.alive:
             self._rescale(state, lambda: state.factor.remove(factor))
-
-
-def _integral(rate: float, dt: float) -> float:
-    """Integral of exp(-rate s) over [0, dt], stable as rate -> 0."""
-    x = rate * dt
-    if x < 1e-12:
-        return dt
-    return -math.expm1(-x) / rate

@@ -6,11 +6,13 @@ plans of one scenario read the same uniforms for everything they share: plan com
 numbers). Results do not depend on how replications are split over workers, because each replication's streams
 are derived from its own index.
 
-How a stream is made, cheaply: one ``SeedSequence(root_seed, spawn_key=(replication,))`` fills one block of
-uniforms, and source ``i`` reads its own fixed slice of that block. A source that needs more than its slice
-continues from pages seeded with ``spawn_key=(replication, i, page)``. Building a numpy Generator costs tens of
-microseconds, so one per replication instead of one per source keeps stream setup well below the cost of the
-simulation itself.
+How a stream is made, cheaply. Streams come from Philox, a counter-based generator: its output at a counter is
+a keyed bijection of that counter, so blocks at different counters are independent by construction, with no
+seeding per stream. The key comes from ``SeedSequence(root_seed)``; the 256-bit counter holds
+``(position, page, replication, 0)``. Page 0 of a replication is one block of ``layout.total`` uniforms, and source
+``i`` reads its own fixed slice of it; a source that needs more continues from its own pages
+``1 + i * 2**32 + p``. Resetting one Philox to a counter costs a few microseconds, where building a seeded
+generator per source would cost tens: stream setup stays far below the cost of simulating the replication.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -32,21 +35,25 @@ class Layout:
 
     names: tuple[str, ...]
     sizes: tuple[int, ...]
+    offsets: tuple[int, ...] = ()
+    ends: tuple[int, ...] = ()
+    total: int = 0
 
-    @property
-    def offsets(self) -> tuple[int, ...]:
-        out, acc = [], 0
+    def __post_init__(self) -> None:
+        offsets, acc = [], 0
         for size in self.sizes:
-            out.append(acc)
+            offsets.append(acc)
             acc += size
-        return tuple(out)
-
-    @property
-    def total(self) -> int:
-        return sum(self.sizes)
+        object.__setattr__(self, "offsets", tuple(offsets))
+        object.__setattr__(self, "ends", tuple(o + n for o, n in zip(offsets, self.sizes)))
+        object.__setattr__(self, "total", acc)
 
     def index(self, name: str) -> int:
         return self.names.index(name)
+
+    def find(self, name: str) -> int:
+        """Index of ``name``, or -1 when the scenario has no such source (a constant draws nothing)."""
+        return self.names.index(name) if name in self.names else -1
 
 
 def sources(scenario) -> Layout:  # noqa: ANN001 - a Scenario; typed loosely to keep this module SimPy- and pydantic-free
@@ -87,26 +94,65 @@ def sources(scenario) -> Layout:  # noqa: ANN001 - a Scenario; typed loosely to 
 
 
 class Streams:
-    """The uniform streams of one replication. ``streams[name]`` is an iterator of floats in [0, 1)."""
+    """The uniform streams of one replication: ``streams.u(i)`` is the next uniform in [0, 1) of source ``i``."""
 
-    __slots__ = ("_iters",)
+    __slots__ = ("_block", "_pos", "_end", "_seed", "_replication", "_pages")
 
     def __init__(self, layout: Layout, seed: int, replication: int) -> None:
-        gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication,))))
-        block = gen.random(layout.total).tolist()
-        self._iters = {
-            name: _stream(block[off:off + size], seed, replication, i)
-            for i, (name, off, size) in enumerate(zip(layout.names, layout.offsets, layout.sizes))
-        }
+        self._block: list[float] = _draw(seed, replication, 0, layout.total)
+        self._pos = list(layout.offsets)
+        self._end = layout.ends
+        self._seed, self._replication = seed, replication
+        self._pages: dict[int, int] = {}
 
-    def __getitem__(self, name: str) -> Iterator[float]:
-        return self._iters[name]
+    def u(self, source: int) -> float:
+        """The next uniform of ``source`` (an index into the layout)."""
+        k = self._pos[source]
+        if k < self._end[source]:
+            self._pos[source] = k + 1
+            return self._block[k]
+        return self._overflow(source)
+
+    def _overflow(self, source: int) -> float:
+        """Continue ``source`` past its slice, from pages of its own."""
+        page = self._pages.get(source, 0)
+        self._pages[source] = page + 1
+        start = len(self._block)
+        self._block.extend(_draw(self._seed, self._replication, 1 + (source << 32) + page, PAGE))
+        self._pos[source] = start + 1
+        self._end = self._end[:source] + (start + PAGE,) + self._end[source + 1:]
+        return self._block[start]
+
+    def iterate(self, source: int) -> Iterator[float]:
+        """An endless iterator over one source, for tests and notebooks (the engine calls :meth:`u`)."""
+        while True:
+            yield self.u(source)
 
 
-def _stream(first: list[float], seed: int, replication: int, index: int) -> Iterator[float]:
-    yield from first
-    page = 1
-    while True:
-        seq = np.random.SeedSequence(seed, spawn_key=(replication, index, page))
-        yield from np.random.Generator(np.random.PCG64(seq)).random(PAGE).tolist()
-        page += 1
+class _Philox:
+    """One Philox generator per root seed in this process, moved to any counter before each use."""
+
+    def __init__(self, seed: int) -> None:
+        key = np.random.SeedSequence(seed).generate_state(2, np.uint64)
+        self.bits = np.random.Philox(key=key)
+        self.generator = np.random.Generator(self.bits)
+        self.state = self.bits.state
+
+    def draw(self, replication: int, page: int, n: int) -> list[float]:
+        self.state["state"]["counter"] = np.array([0, page, replication, 0], dtype=np.uint64)
+        self.state["buffer_pos"] = 4  # discard any buffered output
+        self.state["has_uint32"] = 0
+        self.bits.state = self.state
+        return self.generator.random(n).tolist()
+
+
+@lru_cache(maxsize=8)
+def _philox(seed: int) -> _Philox:
+    return _Philox(seed)
+
+
+def _draw(seed: int, replication: int, page: int, n: int) -> list[float]:
+    """``n`` uniforms from the block at counter (0, page, replication, 0) of the root seed's Philox."""
+    if page >= 2**64 or replication >= 2**64:
+        raise OverflowError("replication or page index beyond 2**64")
+    return _philox(seed).draw(replication, page, n)
