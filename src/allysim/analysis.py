@@ -109,6 +109,7 @@ def summarize(results: "Results") -> dict[str, Any]:
         "money": "present value at t = 0, discounted continuously at ln(1 + discount_rate) per year",
         "risks": {r.id: {"name": r.label, "category": r.category} for r in s.risks},
         "contingencies": {c.id: {"name": c.label} for c in s.contingencies},
+        **({"precision": results.precision} if results.precision is not None else {}),
         "plans": {name: plan_summary(results, name) for name in results.plans},
     }
 

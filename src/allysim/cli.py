@@ -61,6 +61,10 @@ def _sim_options(func: Callable) -> Callable:
                      help="Worker processes (default: one per CPU). Results do not depend on it."),
         click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
                      help="Chart formats, comma-separated, or none."),
+        click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                     help="Where replications run: local processes, or a Dask cluster."),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="With --executor dask: the scheduler's address, or 'local' to start a LocalCluster."),
         click.option("--quiet", is_flag=True, help="No progress bar and no results table."),
     ]):
         func = option(func)
@@ -106,11 +110,15 @@ def validate(files: tuple[Path, ...]) -> None:
 @_sim_options
 @click.option("--plan", "plans", multiple=True, metavar="NAME",
               help="Simulate only this plan (repeat for several; default every plan).")
+@click.option("--precision", type=click.FloatRange(min=0, min_open=True, max=1, max_open=True), default=None,
+              metavar="P", help="Simulate in batches, up to --runs, until every plan's 95%% CI half-width is at "
+                                "most P for survival and P x |mean| for NPV.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default reports/<scenario file stem>/; with several files, one sub-folder "
                    "each).")
 def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: int | None,
-        formats: tuple[str, ...], quiet: bool, plans: tuple[str, ...], out: Path | None) -> None:
+        formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, plans: tuple[str, ...],
+        precision: float | None, out: Path | None) -> None:
     """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
     from .runner import simulate
 
@@ -121,7 +129,8 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
             scenario = load_scenario(path)
             with _progress(quiet, f"{path.name}") as advance:
                 results = simulate(scenario, runs=runs, seed=seed, plans=list(plans) or None, workers=workers,
-                                   progress=advance)
+                                   progress=advance, precision=precision, executor=executor,
+                                   scheduler=scheduler)
             written = _write_all(results, folder, formats)
         except AllysimError as exc:
             _report_error(exc)
@@ -254,13 +263,15 @@ def _write_study(folder: Path, name: str, data: dict[str, Any], chart: str, form
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
 @_out_option
 def compare_cmd(file: Path, runs: int | None, seed: int | None, workers: int | None, formats: tuple[str, ...],
+                executor: str, scheduler: str | None,
                 quiet: bool, plans: str | None, out: Path | None) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
     from .decisions import compare
 
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     study, folder = _study(file, out, quiet, "compare", lambda s, adv: compare(
-        s, plans=names, runs=runs, seed=seed, workers=workers, progress=adv))
+        s, plans=names, runs=runs, seed=seed, workers=workers, progress=adv, executor=executor,
+        scheduler=scheduler))
     data = study.to_dict()
     written = _write_all(study.results, folder, formats)
     written += _write_study(folder, "compare", data, "compare", formats)
@@ -276,12 +287,14 @@ def compare_cmd(file: Path, runs: int | None, seed: int | None, workers: int | N
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
 @_out_option
 def value_cmd(file: Path, runs: int | None, seed: int | None, workers: int | None, formats: tuple[str, ...],
-              quiet: bool, plan: str | None, out: Path | None) -> None:
+                executor: str, scheduler: str | None,
+                quiet: bool, plan: str | None, out: Path | None) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
     from .decisions import contingency_values
 
     study, folder = _study(file, out, quiet, "value", lambda s, adv: contingency_values(
-        s, plan=plan, runs=runs, seed=seed, workers=workers, progress=adv))
+        s, plan=plan, runs=runs, seed=seed, workers=workers, progress=adv, executor=executor,
+        scheduler=scheduler))
     data = study.to_dict()
     written = _write_study(folder, "value", data, "contingency_value", formats)
     if not quiet:
@@ -295,12 +308,14 @@ def value_cmd(file: Path, runs: int | None, seed: int | None, workers: int | Non
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
 @_out_option
 def drivers_cmd(file: Path, runs: int | None, seed: int | None, workers: int | None, formats: tuple[str, ...],
+                executor: str, scheduler: str | None,
                 quiet: bool, plan: str | None, out: Path | None) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
     from .decisions import risk_drivers
 
     study, folder = _study(file, out, quiet, "drivers", lambda s, adv: risk_drivers(
-        s, plan=plan, runs=runs, seed=seed, workers=workers, progress=adv))
+        s, plan=plan, runs=runs, seed=seed, workers=workers, progress=adv, executor=executor,
+        scheduler=scheduler))
     data = study.to_dict()
     written = _write_study(folder, "drivers", data, "risk_drivers", formats)
     if not quiet:

@@ -87,7 +87,8 @@ class Comparison:
 
 
 def compare(scenario: Scenario, plans: list[str] | tuple[str, ...] | None = None, runs: int | None = None,
-            seed: int | None = None, workers: int | None = 1, progress: Progress | None = None) -> Comparison:
+            seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
+            executor: str = "local", scheduler: str | None = None) -> Comparison:
     """Compare plans on common random numbers: each plan minus the baseline (the first plan, or the first named).
 
     Examples
@@ -105,7 +106,8 @@ def compare(scenario: Scenario, plans: list[str] | tuple[str, ...] | None = None
     if len(set(names)) != len(names):
         raise UsageError("each plan may be named once")
     variants = {name: Variant(_order(scenario, sets[name])) for name in names}
-    results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress)
+    results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
+                                executor=executor, scheduler=scheduler)
     return Comparison(results, names[0])
 
 
@@ -152,8 +154,9 @@ def _subset_name(ids: tuple[str, ...]) -> str:
 
 
 def contingency_values(scenario: Scenario, plan: str | None = None, runs: int | None = None,
-                       seed: int | None = None, workers: int | None = 1, progress: Progress | None = None,
-                       permutations: int = PERMUTATIONS) -> ContingencyValues:
+                       seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
+                       permutations: int = PERMUTATIONS, executor: str = "local",
+                       scheduler: str | None = None) -> ContingencyValues:
     """What each contingency of ``plan`` (default: the plan with the most contingencies) is worth.
 
     For each contingency: the one-at-a-time effect (the plan minus that contingency), its Shapley value for NPV and
@@ -180,7 +183,8 @@ def contingency_values(scenario: Scenario, plan: str | None = None, runs: int | 
     for subset in subsets:
         ordered = _order(scenario, subset)
         variants[_subset_name(ordered)] = Variant(ordered)
-    results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress)
+    results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
+                                executor=executor, scheduler=scheduler)
     shapley = _exact_shapley(results, ids) if orders is None else _sampled_shapley(scenario, results, ids, orders)
     return ContingencyValues(results, plan, ids, "exact" if orders is None else "permutation", shapley)
 
@@ -275,12 +279,14 @@ def _without_name(risk_id: str) -> str:
 
 
 def risk_drivers(scenario: Scenario, plan: str | None = None, runs: int | None = None, seed: int | None = None,
-                 workers: int | None = 1, progress: Progress | None = None) -> RiskDrivers:
+                 workers: int | None = 1, progress: Progress | None = None, *, executor: str = "local",
+                 scheduler: str | None = None) -> RiskDrivers:
     """What each risk costs under ``plan`` (default: the first plan): the paired effect of removing it."""
     plan = _plan(scenario, plan, "first")
     contingencies = _order(scenario, scenario.plan_sets[plan])
     variants = {plan: Variant(contingencies)}
     for r in scenario.risks:
         variants[_without_name(r.id)] = Variant(contingencies, removed_risks=(r.id,))
-    results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress)
+    results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
+                                executor=executor, scheduler=scheduler)
     return RiskDrivers(results, plan)

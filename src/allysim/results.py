@@ -91,6 +91,14 @@ class PlanRuns:
     def __len__(self) -> int:
         return len(self.lifetime)
 
+    def head(self, n: int) -> "PlanRuns":
+        """The first ``n`` replications (the health histogram must already count exactly those)."""
+        if n == len(self):
+            return self
+        fields = {name: getattr(self, name)[:n] for name in
+                  (*_FLOATS, "cause", "occurrences", "activations", "successes", "costs")}
+        return PlanRuns(health_hist=self.health_hist, **fields)
+
 
 @dataclass
 class Results:
@@ -108,6 +116,7 @@ class Results:
     runs: int
     plans: dict[str, PlanRuns]
     variants: dict[str, "Variant"]
+    precision: dict[str, Any] | None = None  # what --precision reached, when it was asked for
 
     @property
     def grid(self) -> np.ndarray:

@@ -1,31 +1,32 @@
-"""Many replications: seeds, chunks, worker processes, and the :class:`Results` they fill.
+"""Many replications: seeds, chunks, executors, precision-driven stopping, and the :class:`Results` they fill.
 
 Replications are cut into chunks of consecutive indices; each chunk runs every variant (plan) on the same
-replication indices, so all plans see the same random streams. Chunks run in this process or in worker processes,
-and their arrays are put back by replication index, never by completion order: any number of workers gives the
-same numbers.
+replication indices, so all plans see the same random streams. Chunks run wherever the executor puts them (this
+process, worker processes, a Dask cluster) and their arrays are put back by replication index, never by completion
+order: any executor and any number of workers give the same numbers.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
-import multiprocessing
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import DEFAULT_EVENT_BUDGET, GRID_POINTS, Model
+from .analysis import Z95, mean_ci, wilson
+from .engine import DEFAULT_EVENT_BUDGET
 from .errors import UsageError
-from .results import HEALTH_BINS, PlanRuns, Results, health_bins
+from .executors import Executor, Job, make_executor
+from .results import PlanRuns, Results
 from .scenario import Scenario
-from .streams import sources
 
-__all__ = ["Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers"]
+__all__ = ["Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
 
 Progress = Callable[[int], None]
+MAX_CHUNK = 500
+FIRST_BATCH = 1000  # replications before --precision first checks the intervals
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,15 @@ def resolve_seed(seed: int | None, scenario: Scenario) -> int:
         seed = scenario.seed
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise UsageError(f"seed must be a whole number >= 0, got {seed!r}")
     return int(seed)
 
 
 def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = None,
              plans: list[str] | tuple[str, ...] | None = None, workers: int | None = 1,
-             progress: Progress | None = None, event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
+             progress: Progress | None = None, *, precision: float | None = None, executor: str = "local",
+             scheduler: str | None = None, event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
     """Simulate every plan of ``scenario`` (or the named ``plans``) on common random numbers.
 
     Parameters
@@ -65,13 +67,18 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
     scenario : Scenario
         From :func:`allysim.load_scenario`.
     runs : int, optional
-        Replications per plan; default the scenario's ``runs``.
+        Replications per plan (with ``precision``: at most this many); default the scenario's ``runs``.
     seed : int, optional
         Root seed; default the scenario's ``seed``, else fresh entropy. ``results.seed`` records it.
     plans : list of str, optional
         Plan names, in the order wanted; default every plan in file order.
     workers : int, optional
         Worker processes (``None``: one per CPU). Results do not depend on it.
+    precision : float, optional
+        Stop as soon as every plan's 95% interval half-width is at most ``precision`` for survival and at most
+        ``precision * |mean|`` for NPV (checked after batches of replications), or at ``runs``.
+    executor, scheduler : str
+        ``"local"`` (default) or ``"dask"`` with a scheduler address (``"local"`` starts a LocalCluster).
 
     Examples
     --------
@@ -87,116 +94,91 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
         raise UsageError("each plan may be named once")
     variants = {name: Variant(available[name]) for name in names}
     return simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
+                             precision=precision, executor=executor, scheduler=scheduler,
                              event_budget=event_budget)
 
 
 def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: int | None = None,
-                      seed: int | None = None, workers: int | None = 1, progress: Progress | None = None,
+                      seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
+                      precision: float | None = None, executor: str = "local", scheduler: str | None = None,
                       event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
     """Simulate named variants of one scenario on the same replications (paired)."""
     runs = scenario.runs if runs is None else runs
-    if not isinstance(runs, (int, np.integer)) or runs < 1:
+    if not isinstance(runs, (int, np.integer)) or isinstance(runs, bool) or runs < 1:
         raise UsageError(f"runs must be a whole number >= 1, got {runs!r}")
+    runs = int(runs)
     seed = resolve_seed(seed, scenario)
     workers = default_workers() if workers is None else workers
     if not isinstance(workers, (int, np.integer)) or workers < 1:
         raise UsageError(f"workers must be a whole number >= 1, got {workers!r}")
+    if precision is not None and not (isinstance(precision, (int, float)) and 0 < precision < 1):
+        raise UsageError(f"precision must be a number between 0 and 1, got {precision!r}")
     # identical variants are simulated once and shared: on common random numbers they would give the same arrays
     unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
-    job = _Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget)
-    store = {key: PlanRuns.empty(int(runs), len(scenario.risks), len(scenario.contingencies))
-             for key in job.variants}
-    for start, chunk in _execute(job, int(runs), int(workers)):
+    job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget)
+    store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies)) for key in job.variants}
+    pool = make_executor(executor, int(workers), scheduler)
+    try:
+        done = 0
+        target = runs if precision is None else min(runs, FIRST_BATCH)
+        while True:
+            _fill(pool, job, store, done, target, int(workers), progress)
+            done = target
+            if precision is None or done >= runs:
+                break
+            needed = _runs_needed(store, done, precision)
+            if needed <= done:
+                break
+            target = min(runs, max(needed, math.ceil(done * 1.25)))
+    finally:
+        pool.close()
+    plans = {key: p.head(done) for key, p in store.items()}
+    results = Results(scenario=scenario, seed=seed, runs=done,
+                      plans={name: plans[unique[v]] for name, v in variants.items()}, variants=dict(variants))
+    if precision is not None:
+        results.precision = _precision_report(results, precision, runs)
+    return results
+
+
+def chunk_ranges(start: int, stop: int, workers: int) -> list[tuple[int, int]]:
+    """Consecutive ranges covering ``start .. stop - 1``: big enough to amortise dispatch, small enough to balance
+    load across workers and move the progress bar."""
+    size = max(1, min(MAX_CHUNK, math.ceil((stop - start) / (workers * 8))))
+    return [(a, min(stop, a + size)) for a in range(start, stop, size)]
+
+
+def _fill(pool: Executor, job: Job, store: dict[str, PlanRuns], start: int, stop: int, workers: int,
+          progress: Progress | None) -> None:
+    for first, chunk in pool.map(job, chunk_ranges(start, stop, workers)):
         for key, part in chunk.items():
-            store[key].place(start, part)
+            store[key].place(first, part)
         if progress is not None:
             progress(len(next(iter(chunk.values())).lifetime))
-    return Results(scenario=scenario, seed=seed, runs=int(runs),
-                   plans={name: store[unique[v]] for name, v in variants.items()}, variants=dict(variants))
 
 
-# --------------------------------------------------------------------------- chunks and workers
+def _half_widths(p: PlanRuns) -> tuple[float, float]:
+    """95% half-widths: survival (Wilson) and NPV relative to |mean| (Student t)."""
+    n = len(p)
+    lo, hi = wilson(int(np.count_nonzero(p.cause < 0)), n)
+    mean, _sd, npv_lo, npv_hi = mean_ci(p.npv)
+    npv_rel = 0.0 if npv_lo is None or npv_hi == npv_lo else (npv_hi - npv_lo) / 2 / max(abs(mean), 1e-300)
+    return (hi - lo) / 2, npv_rel
 
 
-@dataclass
-class _Job:
-    scenario: Scenario
-    variants: dict[str, Variant]
-    seed: int
-    event_budget: int
-    models: dict[str, Model] = field(default_factory=dict, repr=False)
-
-    def model(self, name: str) -> Model:
-        if name not in self.models:
-            layout = sources(self.scenario)
-            v = self.variants[name]
-            self.models[name] = Model(self.scenario, v.contingencies, removed_risks=v.removed_risks,
-                                      layout=layout, event_budget=self.event_budget)
-        return self.models[name]
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["models"] = {}  # compiled models hold closures; each worker compiles its own
-        return state
-
-    def run_chunk(self, start: int, stop: int) -> dict[str, PlanRuns]:
-        out = {}
-        for name in self.variants:
-            model = self.model(name)
-            outcomes = [model.run(self.seed, rep) for rep in range(start, stop)]
-            out[name] = PlanRuns.from_outcomes(outcomes)
-        return out
+def _runs_needed(store: dict[str, PlanRuns], done: int, precision: float) -> int:
+    """Replications every variant needs for its half-widths to reach ``precision`` (they shrink as 1/sqrt(n))."""
+    worst = max(max(_half_widths(p.head(done))) for p in store.values())
+    if worst <= precision:
+        return done
+    return math.ceil(done * (worst / precision) ** 2 * 1.05)
 
 
-def _chunk_size(runs: int, workers: int) -> int:
-    """Big enough to amortise dispatch, small enough to balance load and move the progress bar."""
-    return max(1, min(500, math.ceil(runs / (workers * 8))))
-
-
-def _execute(job: _Job, runs: int, workers: int) -> Iterator[tuple[int, dict[str, PlanRuns]]]:
-    size = _chunk_size(runs, workers)
-    starts = list(range(0, runs, size))
-    if workers == 1 or len(starts) == 1:
-        for start in starts:
-            yield start, job.run_chunk(start, min(runs, start + size))
-        return
-    # fork starts workers in milliseconds and works from notebooks and unguarded scripts; elsewhere, spawn
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(starts)), mp_context=context,
-                             initializer=_init_worker, initargs=(job,)) as pool:
-        pending: dict[Future, int] = {}
-        queue = iter(starts)
-        try:
-            for start in queue:
-                pending[pool.submit(_run_in_worker, start, min(runs, start + size))] = start
-                if len(pending) >= workers * 2:
-                    break
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    start = pending.pop(future)
-                    yield start, future.result()
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending[pool.submit(_run_in_worker, nxt, min(runs, nxt + size))] = nxt
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-
-
-_WORKER_JOB: _Job | None = None
-
-
-def _init_worker(job: _Job) -> None:
-    global _WORKER_JOB
-    _WORKER_JOB = job
-
-
-def _run_in_worker(start: int, stop: int) -> dict[str, PlanRuns]:
-    assert _WORKER_JOB is not None  # set by the pool initializer
-    return _WORKER_JOB.run_chunk(start, stop)
-
-
-__all__ += ["GRID_POINTS", "HEALTH_BINS", "health_bins"]
+def _precision_report(results: Results, precision: float, cap: int) -> dict:
+    reached = {}
+    for name, p in results.plans.items():
+        survival, npv = _half_widths(p)
+        reached[name] = {"survival_halfwidth": survival, "npv_relative_halfwidth": npv}
+    met = all(max(r.values()) <= precision for r in reached.values())
+    return {"target": precision, "met": met, "runs_used": results.runs, "runs_cap": cap, "reached": reached,
+            "rule": "95% CI half-width <= target for survival, <= target x |mean| for NPV, for every plan",
+            "z": Z95}

@@ -1,0 +1,190 @@
+"""Where chunks of replications run: in this process, in worker processes, or on a Dask cluster.
+
+An executor takes a :class:`Job` (a scenario, its variants, a seed) and ranges of replication indices, and yields
+each range's arrays as it completes. The runner puts them back by replication index, so the numbers never depend on
+the executor, the number of workers or the order of completion.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .engine import Model
+from .errors import UsageError
+from .results import PlanRuns
+from .scenario import Scenario
+from .streams import sources
+
+__all__ = ["Job", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor"]
+
+Ranges = list[tuple[int, int]]
+Chunk = dict[str, PlanRuns]
+
+
+@dataclass
+class Job:
+    """What every chunk simulates: each variant of a scenario on the same replication indices."""
+
+    scenario: Scenario
+    variants: dict[str, Any]  # name -> Variant (contingencies, removed_risks)
+    seed: int
+    event_budget: int
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    _models: dict[str, Model] = field(default_factory=dict, repr=False)
+
+    def model(self, name: str) -> Model:
+        if name not in self._models:
+            layout = sources(self.scenario)
+            v = self.variants[name]
+            self._models[name] = Model(self.scenario, v.contingencies, removed_risks=v.removed_risks,
+                                       layout=layout, event_budget=self.event_budget)
+        return self._models[name]
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_models"] = {}  # compiled models hold closures; each process compiles its own, once
+        return state
+
+    def run(self, start: int, stop: int) -> Chunk:
+        """Simulate replications ``start .. stop - 1`` of every variant."""
+        out = {}
+        for name in self.variants:
+            model = self.model(name)
+            out[name] = PlanRuns.from_outcomes([model.run(self.seed, rep) for rep in range(start, stop)])
+        return out
+
+
+class Executor(Protocol):
+    def map(self, job: Job, ranges: Ranges) -> Iterator[tuple[int, Chunk]]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """Every chunk in this process, in order."""
+
+    def map(self, job: Job, ranges: Ranges) -> Iterator[tuple[int, Chunk]]:
+        for start, stop in ranges:
+            yield start, job.run(start, stop)
+
+    def close(self) -> None:
+        pass
+
+
+# A worker process keeps the jobs it has seen, so a job's compiled models are built once per process even though
+# the job travels with every chunk (it is small: a validated scenario and a few names).
+_JOBS: dict[str, Job] = {}
+
+
+def _run_chunk(job: Job, start: int, stop: int) -> Chunk:
+    known = _JOBS.setdefault(job.token, job)
+    if len(_JOBS) > 4:
+        _JOBS.clear()
+        _JOBS[job.token] = known
+    return known.run(start, stop)
+
+
+class ProcessExecutor:
+    """Chunks in a pool of worker processes on this machine, a few chunks ahead of completion."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # fork starts workers in milliseconds and works from notebooks and unguarded scripts; else spawn
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._pool
+
+    def map(self, job: Job, ranges: Ranges) -> Iterator[tuple[int, Chunk]]:
+        pool = self._get_pool()
+        queue = iter(ranges)
+        pending: dict[Future, int] = {}
+
+        def submit() -> None:
+            nxt = next(queue, None)
+            if nxt is not None:
+                pending[pool.submit(_run_chunk, job, *nxt)] = nxt[0]
+
+        try:
+            for _ in range(self.workers * 2):
+                submit()
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    start = pending.pop(future)
+                    yield start, future.result()
+                    submit()
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            self.close(cancel=True)
+            raise
+
+    def close(self, cancel: bool = False) -> None:
+        if self._pool is not None:
+            if cancel:
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    process.terminate()  # stop promptly: an interrupted run must not linger in its workers
+            self._pool.shutdown(wait=not cancel, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor:
+    """Chunks as tasks on a Dask cluster: an existing scheduler's address, or ``local`` for a LocalCluster."""
+
+    def __init__(self, address: str, workers: int | None = None) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise UsageError("--executor dask needs dask.distributed: pip install 'allysim[dask]'") from None
+        self._cluster = None
+        try:
+            if address == "local":
+                self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                             processes=True, dashboard_address=None)
+                self.client = Client(self._cluster)
+            else:
+                self.client = Client(address, timeout="10s")
+        except OSError as exc:
+            self.close()
+            raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+    def map(self, job: Job, ranges: Ranges) -> Iterator[tuple[int, Chunk]]:
+        from dask.distributed import as_completed
+
+        shared = self.client.scatter(job, broadcast=True)
+        futures = {self.client.submit(_run_chunk, shared, start, stop, pure=False): start for start, stop in ranges}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        except BaseException:
+            self.client.cancel(list(futures))
+            raise
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        if client is not None:
+            client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(kind: str, workers: int, scheduler: str | None) -> Executor:
+    """The executor for ``--executor`` and ``--workers`` / ``--scheduler``."""
+    if kind == "dask":
+        return DaskExecutor(scheduler or "local", workers)
+    if kind != "local":
+        raise UsageError(f"unknown executor {kind!r}; use local or dask")
+    if scheduler is not None:
+        raise UsageError("--scheduler goes with --executor dask")
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
