@@ -116,6 +116,20 @@ def test_load_output_refuses_a_broken_folder_saying_which_file(tmp_path: Path, d
         load_output(folder)
 
 
+@pytest.mark.parametrize(("bad", "message"), [("lifetime", "could not convert string to float"),
+                                              ("survived", "survived must be true or false")])
+def test_load_output_names_the_line_of_a_bad_row(tmp_path: Path, bad: str, message: str) -> None:
+    make_output(tmp_path, n_plans=1, n_risks=2, runs=10)
+    lines = (tmp_path / "runs.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[3].split(",")
+    row[header.index(bad)] = "maybe"
+    lines[3] = ",".join(row)
+    (tmp_path / "runs.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(OutputError, match=rf"runs\.csv:4: {message}"):
+        load_output(tmp_path)
+
+
 def test_load_output_refuses_runs_missing_a_plan(tmp_path: Path) -> None:
     make_output(tmp_path, n_plans=2, n_risks=2, runs=10)
     lines = (tmp_path / "runs.csv").read_text().splitlines()
@@ -262,3 +276,23 @@ def svg_title(path: Path) -> str:
     ns = {"dc": "http://purl.org/dc/elements/1.1/", "cc": "http://creativecommons.org/ns#",
           "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
     return root.find(".//cc:Work/dc:title", ns).text
+
+
+def test_load_output_names_a_field_the_charts_need_that_the_summary_lacks(tmp_path: Path) -> None:
+    make_output(tmp_path, n_plans=2, n_risks=2, runs=10)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    del summary["plans"]["governance"]["npv"]["mean"]
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(OutputError, match=r"plans\.governance\.npv\.mean is missing"):
+        load_output(tmp_path)
+
+
+def test_null_statistics_are_computed_from_the_runs_instead(tmp_path: Path) -> None:
+    make_output(tmp_path, n_plans=2, n_risks=2, runs=40)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    for plan in summary["plans"].values():  # what the core writes for NaN, e.g. an sd from a single run
+        plan["npv"]["p10"] = None
+        plan["resilience"]["mean"] = None
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    written = render_charts(load_output(tmp_path), tmp_path, "png")
+    assert [p.stem for p in written] == list(CHARTS)

@@ -8,7 +8,7 @@ follows (``docs/charts.md`` repeats this):
 - shares and probabilities: nearest whole percent, halves up, except that a share strictly between 0 and 0.5% reads
   ``<1%`` and one strictly between 99.5% and 100% reads ``>99%``;
 - money: three significant figures of the largest amount in the title, with a k/M/B suffix for thousands,
-  millions and billions (``USD 31.2M``);
+  millions and billions (``USD 31.2M``); a currency that names its unit (``USD M``) is not rescaled;
 - health: two decimals.
 
 Examples
@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from allysim import theme
-from allysim.theme import Provenance
+from . import theme
+from .theme import Provenance
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -206,14 +206,22 @@ def _time_locator(horizon: float, time_unit: str, max_ticks: int) -> Any:
     return MaxNLocator(nbins=max_ticks)
 
 
-def _life(horizon: float, time_unit: str) -> str:
-    """Return the adjective for the planned life: ``10-year``."""
-    return format_span(horizon, time_unit)
+TITLE_NAME_CHARS = 40  # longer plan or risk names are shortened in titles, so the numbers always fit
+
+
+def _title_name(name: str, limit: int = TITLE_NAME_CHARS) -> str:
+    """Shorten a long name for a title: drop a trailing parenthesis, then cut at a word with an ellipsis."""
+    if len(name) > limit and " (" in name:
+        name = name[: name.index(" (")]
+    if len(name) > limit:
+        name = name[: name.rfind(" ", 0, limit)] if " " in name[:limit] else name[:limit]
+        name = name.rstrip(" ,;:-") + "…"
+    return name
 
 
 def _plan_phrase(name: str) -> str:
     """Return how a title names a plan: ``governance -> Governance plan``."""
-    label = theme.plan_label(name)
+    label = _title_name(theme.plan_label(name))
     return label if label.lower().endswith("plan") else f"{label} plan"
 
 
@@ -293,7 +301,7 @@ def survival(
     ends = {p: float(np.mean(np.asarray(survived[p], dtype=bool))) if len(survived[p]) else 0.0 for p in plans}
     quoted = {p: float(estimates[p]) for p in plans} if estimates is not None else ends
     runs = {len(np.asarray(lifetimes[p])) for p in plans}
-    life = _life(horizon, time_unit)
+    life = format_span(horizon, time_unit)
 
     if len(plans) == 1:
         title = f"Alliance survives its {life} life in {format_share(quoted[plans[0]])} of runs"
@@ -322,9 +330,10 @@ def survival(
 
         band_alpha = 0.16 if len(plans) <= 2 else 0.11 if len(plans) <= 4 else 0.07
         line_width = 2.8 if len(plans) <= 3 else 2.2
+        curves = {p: survival_curve(lifetimes[p], survived[p], horizon) for p in plans}
         for i, plan in enumerate(plans):
             color = theme.plan_color(i)
-            t, s = survival_curve(lifetimes[plan], survived[plan], horizon)
+            t, s = curves[plan]
             lo, hi = wilson_band(s, len(np.asarray(lifetimes[plan])))
             ax.fill_between(t, lo, hi, step="post", color=color, alpha=band_alpha, linewidth=0)
             ax.step(t, s, where="post", color=color, linewidth=line_width, zorder=3 + len(plans) - i)
@@ -338,8 +347,7 @@ def survival(
         ax.set_xlabel(f"Time since the alliance started ({_plural(time_unit)})")
         ax.set_ylabel("Alliances still together")
 
-        ends_at = {p: survival_curve(lifetimes[p], survived[p], horizon)[1][-1] for p in plans}
-        _label_line_ends(ax, fig, plans, ends_at, labels, x=horizon)
+        _label_line_ends(ax, fig, plans, {p: curves[p][1][-1] for p in plans}, labels, x=horizon)
     return fig
 
 
@@ -430,12 +438,10 @@ def npv(
 
     plans = list(values)
     data = {p: np.sort(np.asarray(values[p], dtype=float)) for p in plans}
-    marks = {p: {k: float(v) for k, v in (stats[p] if stats is not None else _npv_stats(data[p])).items()
-                 if k in ("mean", "p10", "p50", "p90")}
-             for p in plans}
-    for p in plans:  # tolerate summaries that lack a percentile the chart marks
-        for key, value in _npv_stats(data[p]).items():
-            marks[p].setdefault(key, value)
+    marks = {p: _npv_stats(data[p]) for p in plans}
+    for p in plans:  # quote the summary's numbers; compute only what it lacks (JSON null for NaN)
+        given = stats[p] if stats is not None else {}
+        marks[p].update({k: float(given[k]) for k in marks[p] if given.get(k) is not None})
 
     base = plans[0]
     if len(plans) == 1:
@@ -622,7 +628,7 @@ def health(
     plans = list(bands)
     t = np.asarray(grid, dtype=float)
     horizon = float(t[-1]) if len(t) else 1.0
-    life = _life(horizon, time_unit)
+    life = format_span(horizon, time_unit)
     base = plans[0]
     if resilience is None:
         title = "Alliance health over time"
@@ -797,7 +803,7 @@ def causes(
         title = f"No risk ended an alliance: {everyone} survive" if len(plans) == 1 else \
             f"No risk ended an alliance under the baseline ({_plan_phrase(base)}): {everyone} survive"
     else:
-        risk = names.get(top_risk, theme.plan_label(top_risk))
+        risk = _title_name(names.get(top_risk, theme.plan_label(top_risk)), limit=50)
         if len(plans) == 1:
             title = f"{risk} is the main threat, ending {format_share(top_share)} of alliances"
         else:
@@ -808,7 +814,7 @@ def causes(
                          f"to {format_share(shares[lowest])}")
             else:
                 title = f"{risk} ends {format_share(top_share)} of alliances in the baseline, and no plan reduces that"
-    span = f" within the {_life(horizon, time_unit)} life" if horizon is not None else ""
+    span = f" within the {format_span(horizon, time_unit)} life" if horizon is not None else ""
     many = f"{runs:,} simulated alliances" if runs else "simulated alliances"
     subtitle = f"How {many} ended{span}: dissolved by a risk, or survived"
 

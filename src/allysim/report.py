@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from allysim import charts, theme
-from allysim.errors import OutputError, UsageError
+from . import charts, theme
+from .errors import OutputError, UsageError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -49,7 +50,7 @@ class RunTable:
     run: np.ndarray
     lifetime: np.ndarray
     survived: np.ndarray  # bool
-    end_cause: np.ndarray  # str: a risk id or "survived"
+    end_cause: np.ndarray  # object array of str: a risk id or "survived"
     npv: np.ndarray
     risk_cost: np.ndarray
     contingency_cost: np.ndarray
@@ -126,8 +127,7 @@ def load_output(folder: str | os.PathLike[str]) -> OutputData:
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such output folder; write one with `allysim run SCENARIO --out {folder}`")
     summary = _read_json(folder / "summary.json")
-    if not isinstance(summary.get("plans"), dict) or not summary["plans"]:
-        raise OutputError(f"{folder / 'summary.json'}: has no plans; rerun `allysim run` to rewrite it")
+    _check_summary(summary, folder / "summary.json")
     runs = read_runs_csv(folder / "runs.csv")
     missing = [p for p in summary["plans"] if p not in runs]
     if missing:
@@ -145,6 +145,19 @@ def load_output(folder: str | os.PathLike[str]) -> OutputData:
                       folder=folder)
 
 
+def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
+    """Raise OutputError naming the first field the charts need that ``summary.json`` lacks."""
+    if not isinstance(summary.get("plans"), dict) or not summary["plans"]:
+        raise OutputError(f"{path}: has no plans; rerun `allysim run` to rewrite it")
+    if not isinstance(summary.get("horizon"), (int, float)):
+        raise OutputError(f"{path}: has no numeric horizon; rerun `allysim run` to rewrite it")
+    for plan, stats in summary["plans"].items():
+        for section, key in (("survival", "estimate"), ("npv", "mean"), ("end_causes", "survived")):
+            if not isinstance(stats, dict) or not isinstance(stats.get(section), dict) or key not in stats[section]:
+                raise OutputError(f"{path}: plans.{plan}.{section}.{key} is missing; rerun `allysim run` to "
+                                  f"rewrite it")
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     """Read a JSON object, or raise OutputError saying what is wrong."""
     try:
@@ -160,44 +173,77 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
-    """Read ``runs.csv`` into one :class:`RunTable` per plan, in order of first appearance."""
+    """Read ``runs.csv`` into one :class:`RunTable` per plan, in order of first appearance.
+
+    Rows are converted as they are read into compact typed buffers, so a million-run file needs about
+    70 bytes per row in memory, not the several hundred that lists of strings would take.
+    """
     path = Path(path)
-    columns: dict[str, dict[str, list[str]]] = {}
+    tables: dict[str, _RunBuffers] = {}
     try:
         with open(path, newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            absent = [c for c in RUNS_COLUMNS if c not in (reader.fieldnames or [])]
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            absent = [c for c in RUNS_COLUMNS if c not in header]
             if absent:
                 raise OutputError(f"{path}: missing column(s) {', '.join(absent)}; rerun `allysim run`")
-            for row in reader:
-                plan = columns.setdefault(row["plan"], {c: [] for c in RUNS_COLUMNS[1:]})
-                for c in RUNS_COLUMNS[1:]:
-                    plan[c].append(row[c])
+            index = [header.index(c) for c in RUNS_COLUMNS]
+            for line, row in enumerate(reader, start=2):
+                try:
+                    values = [row[i] for i in index]
+                    table = tables.get(values[0])
+                    if table is None:
+                        table = tables[values[0]] = _RunBuffers()
+                    table.append(values)
+                except (IndexError, ValueError) as exc:
+                    raise OutputError(f"{path}:{line}: {_row_problem(exc)}; rerun `allysim run` to rewrite it") from None
     except FileNotFoundError:
         raise OutputError(f"{path}: missing; is {path.parent} an allysim output folder?") from None
     except (OSError, csv.Error, UnicodeDecodeError) as exc:
         raise OutputError(f"{path}: cannot be read ({exc}); rerun `allysim run` to rewrite it") from None
-    try:
-        return {plan: _plan_runs(cols) for plan, cols in columns.items()}
-    except ValueError as exc:
-        raise OutputError(f"{path}: {exc}; rerun `allysim run` to rewrite it") from None
+    return {plan: buffers.table() for plan, buffers in tables.items()}
 
 
-def _plan_runs(cols: Mapping[str, list[str]]) -> RunTable:
-    """Convert one plan's text columns to arrays ordered by replication index."""
-    run = np.asarray(cols["run"], dtype=np.int64)
-    order = np.argsort(run, kind="stable")
-    flags = [s.strip().lower() for s in cols["survived"]]
-    bad = sorted({f for f in flags if f not in ("true", "false", "1", "0")})
-    if bad:
-        raise ValueError(f"survived must be true or false, found {bad[0]!r}")
-    numbers = {c: np.asarray(cols[c], dtype=float)[order] for c in _NUMBERS}
-    return RunTable(
-        run=run[order],
-        survived=np.asarray([f in ("true", "1") for f in flags], dtype=bool)[order],
-        end_cause=np.asarray(cols["end_cause"], dtype=str)[order],
-        **numbers,
-    )
+def _row_problem(exc: Exception) -> str:
+    """Describe what is wrong with a row of runs.csv."""
+    return "too few columns" if isinstance(exc, IndexError) else str(exc)
+
+
+class _RunBuffers:
+    """One plan's columns of runs.csv while it is read: typed arrays that grow row by row."""
+
+    _FLAGS = {"true": 1, "false": 0, "True": 1, "False": 0, "1": 1, "0": 0}
+
+    def __init__(self) -> None:
+        self.run = array("q")
+        self.survived = array("b")
+        self.cause = array("l")
+        self.causes: dict[str, int] = {}
+        self.numbers = {c: array("d") for c in _NUMBERS}
+
+    def append(self, values: list[str]) -> None:
+        """Add one row, given in RUNS_COLUMNS order."""
+        _, run, lifetime, survived, cause, npv, risk_cost, contingency_cost, min_health, resilience = values
+        flag = self._FLAGS.get(survived.strip())
+        if flag is None:
+            raise ValueError(f"survived must be true or false, found {survived!r}")
+        self.run.append(int(run))
+        self.survived.append(flag)
+        self.cause.append(self.causes.setdefault(cause, len(self.causes)))
+        for column, text in zip(_NUMBERS, (lifetime, npv, risk_cost, contingency_cost, min_health, resilience)):
+            self.numbers[column].append(float(text))
+
+    def table(self) -> RunTable:
+        """Return the arrays, ordered by replication index."""
+        run = np.frombuffer(self.run, dtype=np.int64)
+        order = np.argsort(run, kind="stable")
+        names = np.asarray(list(self.causes), dtype=object)
+        return RunTable(
+            run=run[order],
+            survived=np.frombuffer(self.survived, dtype=np.int8)[order].astype(bool),
+            end_cause=names[np.frombuffer(self.cause, dtype=np.dtype("l"))[order]] if len(names) else names,
+            **{c: np.frombuffer(v, dtype=np.float64)[order] for c, v in self.numbers.items()},
+        )
 
 
 # --- drawing ---------------------------------------------------------------------------------------------------
@@ -294,20 +340,20 @@ def _drawers(data: OutputData) -> dict[str, Callable[[], Figure]]:
         return charts.npv({p: data.runs[p].npv for p in plans}, currency=str(summary.get("currency", "")),
                           stats={p: stats[p]["npv"] for p in plans}, provenance=provenance)
 
-    bands = data.health
-
-    def health() -> Figure:
-        assert bands is not None  # only drawn when present, see below
-        return charts.health(bands.grid, {p: bands.plans[p] for p in plans}, dissolve_below=bands.dissolve_below,
-                             time_unit=bands.time_unit, resilience={p: stats[p]["resilience"]["mean"] for p in plans},
-                             provenance=provenance)
-
     def causes() -> Figure:
         return charts.causes({p: stats[p]["end_causes"] for p in plans}, risk_names=risk_names, horizon=horizon,
                              time_unit=time_unit, runs=summary.get("runs"), provenance=provenance)
 
     drawers: dict[str, Callable[[], Figure]] = {"survival": survival, "npv": npv}
-    if bands is not None and all(p in bands.plans for p in plans):
+    if data.health is not None and all(p in data.health.plans for p in plans):
+        bands = data.health
+        means = [(stats[p].get("resilience") or {}).get("mean") for p in plans]
+        resilience = None if None in means else dict(zip(plans, map(float, means)))
+
+        def health() -> Figure:
+            return charts.health(bands.grid, {p: bands.plans[p] for p in plans}, dissolve_below=bands.dissolve_below,
+                                 time_unit=bands.time_unit, resilience=resilience, provenance=provenance)
+
         drawers["health"] = health
     drawers["causes"] = causes
     return drawers

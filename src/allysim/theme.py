@@ -276,7 +276,8 @@ class Provenance:
 def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | None = None) -> float:
     """Draw the title, subtitle and footer on ``fig``; return the figure fraction where the plot area may start.
 
-    The title is left-aligned, shrinks from 22 to 18 pt and then wraps to fit the slide; the subtitle wraps too.
+    The title is left-aligned, shrinks from 22 to 18 pt and then wraps to fit the slide (charts keep the names
+    they quote short enough for two lines); the subtitle wraps too.
     """
     width_in, height_in = fig.get_size_inches()
     text_in = width_in - MARGIN_LEFT - MARGIN_RIGHT
@@ -285,7 +286,7 @@ def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | 
     size = TITLE_SIZE
     while size > TITLE_MIN_SIZE and text_width(title, size, "bold") > text_in:
         size -= 0.5
-    lines = wrap(title, text_in, size, "bold", max_lines=2)
+    lines = wrap(title, text_in, size, "bold", max_lines=3)  # a third line rather than a cut finding
     y_in = MARGIN_TOP
     fig.text(x, 1 - y_in / height_in, "\n".join(lines), size=size, weight="bold", color=INK,
              ha="left", va="top", linespacing=1.15, gid="title")
