@@ -10,7 +10,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit  # Student t quantiles, without importing all of scipy.stats
 
 from . import __version__
 from .results import HEALTH_BINS
@@ -42,7 +42,7 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float | N
     if n < 2:
         return mean, 0.0, None, None
     sd = float(np.std(x, ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    half = float(stdtrit(n - 1, 0.5 + level / 2)) * sd / math.sqrt(n)
     return mean, sd, mean - half, mean + half
 
 

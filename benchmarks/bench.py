@@ -1,0 +1,99 @@
+"""Time allysim against the hand-written reference model, side by side, whole process, in one sitting.
+
+    python benchmarks/bench.py                 # throughput: allysim --workers 1 vs the reference model
+    python benchmarks/bench.py --scaling       # also --workers 1 vs --workers 2 on 20,000 runs
+    python benchmarks/bench.py --million       # also 1,000,000 runs of one plan: time and peak memory
+
+Machines here are shared and noisy, so the runs are interleaved (reference, allysim, reference, ...) and the
+table reports medians and the ratio of medians; absolute times drift, ratios measured together are what count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "bench"
+PERF = SHARED / "perf.yaml"
+REFERENCE = SHARED / "reference_model.py"
+
+
+def allysim_cmd(runs: int, workers: int, out: str, plan: str = "full") -> list[str]:
+    exe = shutil.which("allysim") or str(Path(sys.executable).with_name("allysim"))
+    return [exe, "run", str(PERF), "--plan", plan, "--runs", str(runs), "--workers", str(workers),
+            "--format", "none", "--quiet", "--out", out]
+
+
+def timed(cmd: list[str]) -> tuple[float, int]:
+    """Wall time of a whole process and its peak resident memory (KiB)."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
+    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def throughput(runs: int, repeats: int) -> None:
+    ref_t, ally_t = [], []
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(repeats):
+            ref_t.append(timed([sys.executable, str(REFERENCE), str(runs)])[0])
+            ally_t.append(timed(allysim_cmd(runs, 1, out))[0])
+    ref, ally = statistics.median(ref_t), statistics.median(ally_t)
+    print(f"\nperf.yaml, plan full, {runs:,} runs, one process, median of {repeats} interleaved repeats")
+    print(f"| model | median s | runs/s |\n| --- | ---: | ---: |")
+    print(f"| reference_model.py | {ref:.2f} | {runs / ref:,.0f} |")
+    print(f"| allysim run --workers 1 | {ally:.2f} | {runs / ally:,.0f} |")
+    print(f"allysim / reference throughput: {ref / ally:.2f}x")
+
+
+def scaling(runs: int, repeats: int) -> None:
+    one, two = [], []
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(repeats):
+            one.append(timed(allysim_cmd(runs, 1, out))[0])
+            two.append(timed(allysim_cmd(runs, 2, out))[0])
+    a, b = statistics.median(one), statistics.median(two)
+    print(f"\nperf.yaml, plan full, {runs:,} runs, median of {repeats} interleaved repeats")
+    print(f"| workers | median s | runs/s |\n| ---: | ---: | ---: |")
+    print(f"| 1 | {a:.2f} | {runs / a:,.0f} |\n| 2 | {b:.2f} | {runs / b:,.0f} |")
+    print(f"speed-up of --workers 2 over --workers 1: {a / b:.2f}x (cores here: {os.cpu_count()})")
+
+
+def million(workers: int) -> None:
+    with tempfile.TemporaryDirectory() as out:
+        elapsed, peak_kib = timed(allysim_cmd(1_000_000, workers, out))
+        size = Path(out, "runs.csv").stat().st_size
+    print(f"\n1,000,000 runs of perf.yaml plan full, --workers {workers}: {elapsed:.0f} s "
+          f"({1e6 / elapsed:,.0f} runs/s), runs.csv {size / 1e6:.0f} MB, "
+          f"peak memory of the largest process: {peak_kib / 1024:.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=8000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--million", action="store_true")
+    args = parser.parse_args()
+    if not PERF.exists():
+        sys.exit(f"{PERF} not found: run from a checkout with shared/ beside it")
+    throughput(args.runs, args.repeats)
+    if args.scaling:
+        scaling(20_000, max(3, args.repeats // 2))
+    if args.million:
+        million(2)
+
+
+if __name__ == "__main__":
+    main()
