@@ -867,59 +867,98 @@ def _cause_bars(groups: list[_Cause], idle: int, title: str, subtitle: str,
 
 def _cause_stacks(plans: Sequence[str], groups: list[_Cause], idle: int, title: str, subtitle: str,
                   provenance: Provenance | None) -> Figure:
-    """Draw one 100% bar per plan, split by outcome, with a legend on the right."""
+    """Draw, per plan, the share surviving (left) and the dissolved share split by risk (right, zoomed)."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
 
+    survived, risks = groups[0], groups[1:]
+    n = len(plans)
     with theme.style():
         fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
         top = theme.frame(fig, title, subtitle + _idle_note(idle), provenance)
-        size = theme.TICK_SIZE if len(plans) <= 5 else theme.TICK_SIZE - 1
+        size = theme.TICK_SIZE if n <= 5 else theme.TICK_SIZE - 1
         plan_labels = [theme.wrap(theme.plan_label(p), 2.0, size, max_lines=2) for p in plans]
         label_in = max(theme.text_width(line, size) for lines in plan_labels for line in lines) + 0.55
         legend_in = 3.1
-        left, bottom, right, top = theme.plot_box(fig, top, left_in=label_in + 0.4, right_in=legend_in + 0.45)
-        ax = fig.add_axes((left, bottom, right - left, top - bottom))
-        ax_width_in = (right - left) * theme.WIDTH_IN
+        left, bottom, right, top = theme.plot_box(fig, top - 0.3 / theme.HEIGHT_IN, left_in=label_in + 0.4,
+                                                  right_in=legend_in + 0.45)
+        # Survival keeps a 0-100% scale; the risks get the rest of the width on a scale that fits the largest
+        # dissolved share, so that a plan where 90% survive still shows which risks end the other 10%.
+        split = left + 2.0 / theme.WIDTH_IN
+        gap = 0.6 / theme.WIDTH_IN
+        kept = fig.add_axes((left, bottom, split - left, top - bottom))
+        lost = fig.add_axes((split + gap, bottom, right - split - gap, top - bottom), sharey=kept)
+        dissolved = max(float(np.sum([g.shares for g in risks], axis=0).max()) if risks else 0.0, 1e-9)
+        step = 0.05 if dissolved <= 0.3 else 0.1
+        lost_max = min(1.0, math.ceil(dissolved * 1.04 / step) * step)
         bar_height = 0.64
-        label_size = theme.ANNOTATION_SIZE if len(plans) <= 5 else theme.ANNOTATION_SIZE - 1
-        for row in range(len(plans)):
+        label_size = theme.ANNOTATION_SIZE if n <= 5 else theme.ANNOTATION_SIZE - 1
+
+        def segment(ax: Axes, row: int, start: float, width: float, color: str, scale_in: float,
+                    size: float) -> bool:
+            ax.barh(row, width, left=start, height=bar_height, color=color, linewidth=0.8, edgecolor="white")
+            text = format_share(width)
+            fits = width * scale_in >= theme.text_width(text, size, "bold") + 0.05
+            if fits:
+                ax.text(start + width / 2, row, text, ha="center", va="center", size=size, weight="bold",
+                        color=_ink_on(color))
+            return fits
+
+        kept_in = (split - left) * theme.WIDTH_IN
+        lost_in = (right - split - gap) * theme.WIDTH_IN / lost_max
+        for row in range(n):
+            share = float(survived.shares[row])
+            if not segment(kept, row, 0.0, share, survived.color, kept_in, label_size):
+                kept.text(share, row, f" {format_share(share)}", ha="left", va="center", size=label_size,
+                          weight="bold", color=theme.INK)
             start = 0.0
-            for g in groups:
+            for g in risks:
                 width = float(g.shares[row])
-                if width > 0:
-                    ax.barh(row, width, left=start, height=bar_height, color=g.color, linewidth=0.8,
-                            edgecolor="white")
-                    text = format_share(width)
-                    if width * ax_width_in >= theme.text_width(text, label_size, "bold") + 0.06:
-                        ax.text(start + width / 2, row, text, ha="center", va="center", size=label_size,
-                                weight="bold", color=_ink_on(g.color))
+                if width > 0:  # the many segments take slightly smaller labels, so that more of them fit
+                    segment(lost, row, start, width, g.color, lost_in, label_size - 1.5)
                 start += width
-        ax.set_yticks(range(len(plans)), ["\n".join(lines) for lines in plan_labels], size=size)
-        for i, tick in enumerate(ax.get_yticklabels()):
+
+        kept.set_yticks(range(n), ["\n".join(lines) for lines in plan_labels], size=size)
+        for tick in kept.get_yticklabels():
             tick.set_color(theme.INK)
-        # A plan keeps its colour on every chart: a swatch beside its name.
-        for i in range(len(plans)):
-            ax.plot([-0.012], [i], marker="s", markersize=11, color=theme.plan_color(i), clip_on=False,
-                    transform=ax.get_yaxis_transform(), linestyle="none")
-        ax.tick_params(axis="y", pad=22)
-        pad = max(3 - len(plans), 0) / 2  # with two plans, bars as thick as with three, not fatter
-        ax.set_ylim(len(plans) - 0.5 + pad, -0.5 - pad)
-        ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.grid(False)
-        ax.spines["left"].set_visible(False)
-        ax.spines["bottom"].set_visible(False)
-        ax.tick_params(axis="x", length=0)
-        ax.set_xlabel("Share of runs")
+        for i in range(n):  # a plan keeps its colour on every chart: a swatch beside its name
+            kept.plot([-0.055], [i], marker="s", markersize=11, color=theme.plan_color(i), clip_on=False,
+                      transform=kept.get_yaxis_transform(), linestyle="none")
+        kept.tick_params(axis="y", pad=26)
+        pad = max(3 - n, 0) / 2  # with two plans, bars as thick as with three, not fatter
+        kept.set_ylim(n - 0.5 + pad, -0.5 - pad)
+        lost.tick_params(axis="y", left=False, labelleft=False)
+        panels = ((kept, 1.0, 2, "Survived"), (lost, lost_max, 6, "Dissolved, by the risk that ended it"))
+        for ax, limit, ticks, heading in panels:
+            ax.set_xlim(0, limit)
+            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.xaxis.set_major_locator(_share_locator(limit, ticks))
+            ax.grid(True, axis="x")
+            ax.grid(False, axis="y")
+            for side in ("left", "bottom"):
+                ax.spines[side].set_visible(False)
+            ax.tick_params(axis="x", length=0)
+            ax.set_xlabel("Share of runs")
+            ax.set_title(heading, loc="left", size=theme.LABEL_SIZE, pad=10)
 
         legend_size = theme.ANNOTATION_SIZE
         handles = [Patch(color=g.color, label="\n".join(theme.wrap(g.label, legend_in - 0.55, legend_size,
                                                                    max_lines=2)))
-                   for g in groups]
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(right + 0.25 / theme.WIDTH_IN, top),
-                   bbox_transform=fig.transFigure, borderaxespad=0, handlelength=1.2, handleheight=1.2,
-                   labelspacing=0.7, fontsize=legend_size, title="Outcome", title_fontsize=legend_size,
-                   alignment="left")
+                   for g in risks]
+        if handles:
+            fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(right + 0.25 / theme.WIDTH_IN, top),
+                       bbox_transform=fig.transFigure, borderaxespad=0, handlelength=1.2, handleheight=1.2,
+                       labelspacing=0.7, fontsize=legend_size, title="Risk", title_fontsize=legend_size,
+                       alignment="left")
     return fig
+
+
+def _share_locator(limit: float, intervals: int) -> Any:
+    """Return ticks for a share axis from 0 to ``limit`` at round percentages, at most ``intervals`` apart."""
+    from matplotlib.ticker import MultipleLocator
+
+    for step in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5):
+        if limit / step <= intervals + 1e-9:
+            return MultipleLocator(step)
+    return MultipleLocator(1.0)
