@@ -145,12 +145,10 @@ class _Builder:
     def __init__(self, locations: Locations) -> None:
         self.locations = locations
         self.count = 0
+        self.merging = 0  # merges being expanded: they nest without lengthening the path
 
     def build(self, node: yaml.Node, path: Path) -> Any:
-        self.count += 1
-        if self.count > MAX_VALUES:
-            raise ScenarioError(self.locations.error(path, f"holds more than {MAX_VALUES:,} values (aliases "
-                                                           "expand too far); a scenario is far smaller"))
+        self._bound(path)
         self.locations.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -176,9 +174,25 @@ class _Builder:
             self.locations.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = self.build(value_node, path + (key,))
         for source in merged:
+            # an alias can point back into its own anchor, so merges are bounded like nesting and counted like
+            # values: a merge of empty mappings builds nothing else that would count
+            self.merging += 1
+            self._bound(path)
             for key, value in self._mapping(source, path).items():
                 out.setdefault(key, value)
+            self.merging -= 1
         return out
+
+    def _bound(self, path: Path) -> None:
+        """Count one more value; refuse alias expansion beyond the value and depth limits."""
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise ScenarioError(self.locations.error(path, f"holds more than {MAX_VALUES:,} values (aliases "
+                                                           "expand too far); a scenario is far smaller"))
+        if len(path) + self.merging > MAX_DEPTH:
+            raise ScenarioError(self.locations.error(path[:3], f"nested more than {MAX_DEPTH} levels deep "
+                                                               "through aliases (is an alias inside its own "
+                                                               "anchor?)"))
 
     def _merge_sources(self, node: yaml.Node, path: Path) -> list[yaml.MappingNode]:
         nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]

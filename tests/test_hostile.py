@@ -1,0 +1,49 @@
+"""Hostile YAML: every file that tries to exhaust memory or time, smuggle objects or break the reader is refused
+quickly, with one located line, and nothing in it is ever executed."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from allysim import ScenarioError, parse_scenario
+
+HANG_GUARD = 10.0  # seconds: far above what any refusal takes, only there to turn a hang into a failure
+
+
+def refused(text: str | bytes, source: str = "h.yaml") -> list[str]:
+    """Parse ``text``; it must be refused with located one-line problems, within the hang guard."""
+    start = time.perf_counter()
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source=source)
+    assert time.perf_counter() - start < HANG_GUARD
+    located = re.compile(rf"^{re.escape(source)}:\d+:\d+: ")
+    for line in info.value.problems:
+        assert located.match(line), line
+        assert "\n" not in line and len(line) < 1000, line[:200]
+    return info.value.problems
+
+
+@pytest.mark.parametrize("text", [
+    "a: &a [*a]\n",  # a list that holds itself
+    "a: &a {b: *a}\n",  # a mapping that holds itself
+    "a: &a {<<: *a}\n",  # a mapping merged into itself
+    "a: &a [{<<: *a}]\n",
+], ids=["list", "mapping", "merge", "list-merge"])
+def test_an_alias_inside_its_own_anchor_is_refused(text):
+    assert any("nested more than" in p for p in refused(text))
+
+
+def test_a_long_chain_of_merges_is_refused():
+    lines = ["a0: &a0 {x: 1}"] + [f"a{i}: &a{i} {{<<: *a{i - 1}, k{i}: 1}}" for i in range(1, 2000)]
+    assert any("nested more than" in p for p in refused("\n".join(lines) + "\n"))
+
+
+@pytest.mark.parametrize("width, depth", [(2, 40), (10, 12)])
+def test_a_merge_bomb_of_empty_mappings_is_refused(width, depth):
+    # merging empty mappings builds no values, so only counting the merges themselves bounds the work
+    lines = ["a0: &a0 {}"] + [f"a{i}: &a{i} {{<<: [{', '.join([f'*a{i - 1}'] * width)}]}}"
+                              for i in range(1, depth)]
+    assert any("aliases expand too far" in p for p in refused("\n".join(lines) + "\n"))
