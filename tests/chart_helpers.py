@@ -1,8 +1,9 @@
 """Helpers for the chart and report tests: synthetic output folders, and a check that no two labels overlap.
 
-Synthetic output folders are shaped like ``allysim run``'s but need no simulation. Each plan's runs are drawn with numpy from a fixed seed: competing exponential risks (a plan scales their rates
-down), NPVs that grow with the lifetime, and health paths whose percentiles make ``health.json``. The summary
-is computed from those runs exactly as SPEC section 5 describes it, so titles can be checked against it.
+Synthetic output folders are shaped like ``allysim run``'s but need no simulation. Each plan's runs are drawn
+with numpy from a fixed seed: competing exponential risks (a plan scales their rates down), NPVs that grow with
+the lifetime, and health paths whose percentiles make ``health.json``. The summary is computed from those runs
+exactly as SPEC section 5 describes it, so titles can be checked against it.
 """
 
 from __future__ import annotations

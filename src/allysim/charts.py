@@ -810,8 +810,8 @@ def causes(
             shares = {p: float(end_causes[p].get(top_risk, 0.0)) for p in plans[1:]}
             lowest = min(shares, key=lambda p: (shares[p], plans.index(p)))
             if shares[lowest] < top_share and format_share(shares[lowest]) != format_share(top_share):
-                title = (f"{risk} ends {format_share(top_share)} of alliances in the baseline; {_plan_phrase(lowest)} cuts that "
-                         f"to {format_share(shares[lowest])}")
+                title = (f"{risk} ends {format_share(top_share)} of alliances in the baseline; "
+                         f"{_plan_phrase(lowest)} cuts that to {format_share(shares[lowest])}")
             else:
                 title = f"{risk} ends {format_share(top_share)} of alliances in the baseline, and no plan reduces that"
     span = f" within the {format_span(horizon, time_unit)} life" if horizon is not None else ""

@@ -196,7 +196,8 @@ def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
                         table = tables[values[0]] = _RunBuffers()
                     table.append(values)
                 except (IndexError, ValueError) as exc:
-                    raise OutputError(f"{path}:{line}: {_row_problem(exc)}; rerun `allysim run` to rewrite it") from None
+                    problem = f"{path}:{line}: {_row_problem(exc)}; rerun `allysim run` to rewrite it"
+                    raise OutputError(problem) from None
     except FileNotFoundError:
         raise OutputError(f"{path}: missing; is {path.parent} an allysim output folder?") from None
     except (OSError, csv.Error, UnicodeDecodeError) as exc:

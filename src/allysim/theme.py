@@ -34,6 +34,7 @@ __all__ = [
     "plan_color",
     "plan_label",
     "plan_text_color",
+    "plot_box",
     "save_figure",
     "title_of",
     "style",
