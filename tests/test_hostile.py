@@ -47,3 +47,13 @@ def test_a_merge_bomb_of_empty_mappings_is_refused(width, depth):
     lines = ["a0: &a0 {}"] + [f"a{i}: &a{i} {{<<: [{', '.join([f'*a{i - 1}'] * width)}]}}"
                               for i in range(1, depth)]
     assert any("aliases expand too far" in p for p in refused("\n".join(lines) + "\n"))
+
+
+MINIMAL = "allysim: 1\nname: Hostile\nhorizon: 5\nrisks:\n  - id: exit\n    rate: 0.1\n    impact: {fatal: 1}\n"
+
+
+@pytest.mark.parametrize("literal", ["9" * 5000, "-" + "9" * 100_000, "0x" + "f" * 20_000, "0o" + "7" * 20_000])
+def test_an_integer_too_long_to_read_is_refused(literal):
+    problems = refused(MINIMAL.replace("horizon: 5", f"horizon: {literal}"))
+    assert problems[0].startswith("h.yaml:3:10: horizon: ")
+    assert "far too large" in problems[0] or "must be a finite number, got a whole number of about" in problems[0]

@@ -510,7 +510,7 @@ def _message(err: dict[str, Any]) -> str:
     if kind in bounds:
         limit = next(iter(ctx.values()))
         return f"must be {bounds[kind]} {limit:g}, got {shown}"
-    if kind == "finite_number":
+    if kind == "finite_number" or (kind == "float_type" and type(value) is int):  # an int beyond float range
         return f"must be a finite number, got {shown}"
     if kind in ("float_type", "float_parsing"):
         return f"expected a number, got {shown}"
@@ -546,6 +546,8 @@ def _show(value: Any) -> str:
         return "a list" if isinstance(value, list) else "a mapping"
     if value is None:
         return "nothing"
+    if isinstance(value, int) and value.bit_length() > 200:  # str() refuses ints beyond 4300 digits
+        return f"a whole number of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
     text = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

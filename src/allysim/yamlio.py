@@ -213,7 +213,11 @@ class _Builder:
         if text in _SPECIAL:
             return _SPECIAL[text]
         if _INT.match(text):
-            return int(text, 0) if text[:2] in ("0x", "0o") else int(text)
+            try:
+                return int(text, 0) if text[:2] in ("0x", "0o") else int(text)
+            except ValueError:  # beyond Python's limit on digits read (sys.get_int_max_str_digits)
+                raise ScenarioError(self.locations.error(path, f"a whole number written with {len(text):,} "
+                                                               "characters is far too large")) from None
         if _FLOAT.match(text):
             return float(text)
         return text  # 'yes', 'on', '1_000', '12:30' and the like stay text, as in YAML 1.2
