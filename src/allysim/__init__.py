@@ -4,35 +4,44 @@
 >>> scenario = allysim.load_scenario("scenarios/joint_venture.yaml")      # doctest: +SKIP
 >>> results = allysim.simulate(scenario, runs=5000, seed=1)               # doctest: +SKIP
 >>> results.summary()["plans"]["full"]["survival"]                       # doctest: +SKIP
+
+The names below are imported on first use, so ``import allysim`` and the command line start quickly.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .decisions import compare, contingency_values, risk_drivers  # noqa: E402
-from .errors import AllysimError, OutputError, ScenarioError, SimulationError, UsageError  # noqa: E402
-from .results import PlanRuns, Results  # noqa: E402
-from .runner import Variant, simulate, simulate_variants  # noqa: E402
-from .scenario import Scenario, json_schema, load_scenario, parse_scenario  # noqa: E402
+_EXPORTS = {
+    "load_scenario": "scenario", "parse_scenario": "scenario", "json_schema": "scenario", "Scenario": "scenario",
+    "simulate": "runner", "simulate_variants": "runner", "Variant": "runner",
+    "compare": "decisions", "contingency_values": "decisions", "risk_drivers": "decisions",
+    "Results": "results", "PlanRuns": "results",
+    "AllysimError": "errors", "ScenarioError": "errors", "SimulationError": "errors", "UsageError": "errors",
+    "OutputError": "errors",
+}
 
-__all__ = [
-    "__version__",
-    "load_scenario",
-    "parse_scenario",
-    "json_schema",
-    "simulate",
-    "simulate_variants",
-    "compare",
-    "contingency_values",
-    "risk_drivers",
-    "Scenario",
-    "Results",
-    "PlanRuns",
-    "Variant",
-    "AllysimError",
-    "ScenarioError",
-    "SimulationError",
-    "UsageError",
-    "OutputError",
-]
+__all__ = ["__version__", *_EXPORTS]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
+    from .decisions import compare, contingency_values, risk_drivers
+    from .errors import AllysimError, OutputError, ScenarioError, SimulationError, UsageError
+    from .results import PlanRuns, Results
+    from .runner import Variant, simulate, simulate_variants
+    from .scenario import Scenario, json_schema, load_scenario, parse_scenario
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'allysim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

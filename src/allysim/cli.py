@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .checkpoint import checkpoint_path
 from .errors import AllysimError, ScenarioError, UsageError
 from .scenario import Scenario, json_schema, load_scenario
 
@@ -116,9 +118,11 @@ def validate(files: tuple[Path, ...]) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default reports/<scenario file stem>/; with several files, one sub-folder "
                    "each).")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted run from its checkpoint (same file and options).")
 def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: int | None,
         formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, plans: tuple[str, ...],
-        precision: float | None, out: Path | None) -> None:
+        precision: float | None, out: Path | None, resume: bool) -> None:
     """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
     from .runner import simulate
 
@@ -130,7 +134,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
             with _progress(quiet, f"{path.name}") as advance:
                 results = simulate(scenario, runs=runs, seed=seed, plans=list(plans) or None, workers=workers,
                                    progress=advance, precision=precision, executor=executor,
-                                   scheduler=scheduler)
+                                   scheduler=scheduler, checkpoint=checkpoint_path(folder), resume=resume)
             written = _write_all(results, folder, formats)
         except AllysimError as exc:
             _report_error(exc)
@@ -149,16 +153,21 @@ def _out_folder(path: Path, out: Path | None, several: bool) -> Path:
     return out / path.stem if several else out
 
 
-def _write_all(results: Any, folder: Path, formats: tuple[str, ...]) -> list[Path]:
-    from .outputs import write_results
+def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
+               extra: Callable[[Path], list[Path]] | None = None) -> list[Path]:
+    """Write a run's files (and ``extra`` ones) into ``folder`` all at once, or not at all."""
+    from .outputs import staged, write_results
 
-    written = write_results(results, folder)
-    if formats:
-        from .report import load_output, render_charts
+    with staged(folder) as stage:
+        written = write_results(results, stage)
+        if formats:
+            from .report import load_output, render_charts
 
-        # draw from the files just written, exactly as `allysim report` will: the same pictures either way
-        written += render_charts(load_output(folder), folder, formats)
-    return written
+            # draw from the files just written, exactly as `allysim report` will: the same pictures either way
+            written += render_charts(load_output(stage), stage, formats)
+        if extra is not None:
+            written += extra(stage)
+    return [folder / path.name for path in written]
 
 
 @contextmanager
@@ -245,15 +254,24 @@ def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable
 
 
 def _write_study(folder: Path, name: str, data: dict[str, Any], chart: str, formats: tuple[str, ...]) -> list[Path]:
+    """Write a study's JSON and chart into ``folder`` (a staging folder or the output folder itself)."""
     from .outputs import write_json
 
-    folder.mkdir(parents=True, exist_ok=True)
     written = [write_json(folder / f"{name}.json", data)]
     if formats:
         from .report import render_study_chart
 
         written += render_study_chart(chart, data, folder, formats)
     return written
+
+
+def _write_study_staged(folder: Path, name: str, data: dict[str, Any], chart: str,
+                        formats: tuple[str, ...]) -> list[Path]:
+    from .outputs import staged
+
+    with staged(folder) as stage:
+        written = _write_study(stage, name, data, chart, formats)
+    return [folder / path.name for path in written]
 
 
 @cli.command("compare")
@@ -273,8 +291,8 @@ def compare_cmd(file: Path, runs: int | None, seed: int | None, workers: int | N
         s, plans=names, runs=runs, seed=seed, workers=workers, progress=adv, executor=executor,
         scheduler=scheduler))
     data = study.to_dict()
-    written = _write_all(study.results, folder, formats)
-    written += _write_study(folder, "compare", data, "compare", formats)
+    written = _write_all(study.results, folder, formats,
+                         extra=lambda stage: _write_study(stage, "compare", data, "compare", formats))
     if not quiet:
         _print_compare(data)
         click.echo(f"wrote {len(written)} files to {folder}{os.sep}")
@@ -296,7 +314,7 @@ def value_cmd(file: Path, runs: int | None, seed: int | None, workers: int | Non
         s, plan=plan, runs=runs, seed=seed, workers=workers, progress=adv, executor=executor,
         scheduler=scheduler))
     data = study.to_dict()
-    written = _write_study(folder, "value", data, "contingency_value", formats)
+    written = _write_study_staged(folder, "value", data, "contingency_value", formats)
     if not quiet:
         _print_value(data)
         click.echo(f"wrote {len(written)} files to {folder}{os.sep}")
@@ -317,7 +335,7 @@ def drivers_cmd(file: Path, runs: int | None, seed: int | None, workers: int | N
         s, plan=plan, runs=runs, seed=seed, workers=workers, progress=adv, executor=executor,
         scheduler=scheduler))
     data = study.to_dict()
-    written = _write_study(folder, "drivers", data, "risk_drivers", formats)
+    written = _write_study_staged(folder, "drivers", data, "risk_drivers", formats)
     if not quiet:
         _print_drivers(data)
         click.echo(f"wrote {len(written)} files to {folder}{os.sep}")
@@ -400,15 +418,24 @@ def _report_error(exc: AllysimError) -> None:
         _stderr(line if isinstance(exc, ScenarioError) else f"allysim: {line}")
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; turn every error a user can cause into one line and an exit code."""
+    previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM stops a run as Ctrl-C does
+    try:
+        _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="allysim", standalone_mode=False)
-    except click.exceptions.Abort:
-        _stderr("allysim: interrupted")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        _stderr("allysim: interrupted")
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _stderr("allysim: interrupted; the output folder is unchanged (continue a run with --resume)")
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -90,6 +91,12 @@ def _run_chunk(job: Job, start: int, stop: int) -> Chunk:
     return known.run(start, stop)
 
 
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them: no tracebacks from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class ProcessExecutor:
     """Chunks in a pool of worker processes on this machine, a few chunks ahead of completion."""
 
@@ -102,7 +109,8 @@ class ProcessExecutor:
             # fork starts workers in milliseconds and works from notebooks and unguarded scripts; else spawn
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                             initializer=_quiet_worker)
         return self._pool
 
     def map(self, job: Job, ranges: Ranges) -> Iterator[tuple[int, Chunk]]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .results import Results
 
-__all__ = ["write_json", "write_results", "OUTPUT_FILES"]
+__all__ = ["write_json", "write_results", "staged", "OUTPUT_FILES"]
 
 OUTPUT_FILES = ("summary.json", "runs.csv", "health.json")
 
@@ -47,3 +51,28 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
         results.to_csv(folder / "runs.csv"),
         write_json(folder / "health.json", results.health_bands()),
     ]
+
+
+@contextmanager
+def staged(folder: str | Path) -> Iterator[Path]:
+    """Write a command's files into a staging folder, then move them all into ``folder`` at once.
+
+    Until the very end nothing in ``folder`` changes, so an error or an interrupt leaves it exactly as it was. The
+    final moves are renames (atomic each) made with SIGINT and SIGTERM held back, so they happen all or none.
+    """
+    folder = Path(folder)
+    stage = folder.parent / f".{folder.name}.staging-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    try:
+        yield stage
+        held = {signal.SIGINT, signal.SIGTERM}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for item in sorted(stage.iterdir()):
+                os.replace(item, folder / item.name)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analysis import Z95, mean_ci, wilson
+from .checkpoint import Checkpoint
 from .engine import DEFAULT_EVENT_BUDGET
 from .errors import UsageError
 from .executors import Executor, Job, make_executor
@@ -59,7 +60,8 @@ def resolve_seed(seed: int | None, scenario: Scenario) -> int:
 def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = None,
              plans: list[str] | tuple[str, ...] | None = None, workers: int | None = 1,
              progress: Progress | None = None, *, precision: float | None = None, executor: str = "local",
-             scheduler: str | None = None, event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
+             scheduler: str | None = None, checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
+             event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
     """Simulate every plan of ``scenario`` (or the named ``plans``) on common random numbers.
 
     Parameters
@@ -95,14 +97,21 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
     variants = {name: Variant(available[name]) for name in names}
     return simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
                              precision=precision, executor=executor, scheduler=scheduler,
-                             event_budget=event_budget)
+                             checkpoint=checkpoint, resume=resume, event_budget=event_budget)
 
 
 def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: int | None = None,
                       seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
                       precision: float | None = None, executor: str = "local", scheduler: str | None = None,
+                      checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
                       event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
-    """Simulate named variants of one scenario on the same replications (paired)."""
+    """Simulate named variants of one scenario on the same replications (paired).
+
+    With ``checkpoint`` (a folder), every finished chunk is kept there, and ``resume=True`` continues from what a
+    previous, interrupted call with the same arguments left (see :mod:`allysim.checkpoint`).
+    """
+    if resume and seed is None and scenario.seed is None and checkpoint is not None:
+        seed = Checkpoint.saved_seed(checkpoint)  # a fresh seed was drawn last time: reuse it
     runs = scenario.runs if runs is None else runs
     if not isinstance(runs, (int, np.integer)) or isinstance(runs, bool) or runs < 1:
         raise UsageError(f"runs must be a whole number >= 1, got {runs!r}")
@@ -117,12 +126,22 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
     unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
     job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget)
     store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies)) for key in job.variants}
+    keeper = None
+    covered: list[tuple[int, int]] = []
+    if checkpoint is not None:
+        keeper = Checkpoint(checkpoint, {
+            "scenario_sha256": scenario.sha256, "seed": seed, "runs": runs, "precision": precision,
+            "variants": {key: [list(v.contingencies), list(v.removed_risks)] for key, v in job.variants.items()}})
+        for (first, last), chunk in sorted(keeper.start(resume).items()):
+            for key, part in chunk.items():
+                store[key].place(first, part)
+            covered.append((first, last))
     pool = make_executor(executor, int(workers), scheduler)
     try:
         done = 0
         target = runs if precision is None else min(runs, FIRST_BATCH)
         while True:
-            _fill(pool, job, store, done, target, int(workers), progress)
+            _fill(pool, job, store, _missing(covered, done, target), int(workers), progress, keeper)
             done = target
             if precision is None or done >= runs:
                 break
@@ -132,6 +151,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
             target = min(runs, max(needed, math.ceil(done * 1.25)))
     finally:
         pool.close()
+    if keeper is not None:
+        keeper.finish()
     plans = {key: p.head(done) for key, p in store.items()}
     results = Results(scenario=scenario, seed=seed, runs=done,
                       plans={name: plans[unique[v]] for name, v in variants.items()}, variants=dict(variants))
@@ -147,11 +168,28 @@ def chunk_ranges(start: int, stop: int, workers: int) -> list[tuple[int, int]]:
     return [(a, min(stop, a + size)) for a in range(start, stop, size)]
 
 
-def _fill(pool: Executor, job: Job, store: dict[str, PlanRuns], start: int, stop: int, workers: int,
-          progress: Progress | None) -> None:
-    for first, chunk in pool.map(job, chunk_ranges(start, stop, workers)):
+def _missing(covered: list[tuple[int, int]], start: int, stop: int) -> list[tuple[int, int]]:
+    """The parts of ``start .. stop - 1`` that no saved chunk covers."""
+    gaps, at = [], start
+    for first, last in sorted(covered):
+        if last <= at or first >= stop:
+            continue
+        if first > at:
+            gaps.append((at, first))
+        at = max(at, last)
+    if at < stop:
+        gaps.append((at, stop))
+    return gaps
+
+
+def _fill(pool: Executor, job: Job, store: dict[str, PlanRuns], gaps: list[tuple[int, int]], workers: int,
+          progress: Progress | None, keeper: Checkpoint | None) -> None:
+    ranges = [r for start, stop in gaps for r in chunk_ranges(start, stop, workers)]
+    for first, chunk in pool.map(job, ranges):
         for key, part in chunk.items():
             store[key].place(first, part)
+        if keeper is not None:
+            keeper.save(first, first + len(next(iter(chunk.values()))), chunk)
         if progress is not None:
             progress(len(next(iter(chunk.values())).lifetime))
 
