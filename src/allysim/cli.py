@@ -140,6 +140,13 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
             _report_error(exc)
             worst = max(worst, exc.exit_code)
             continue
+        except Exception as exc:  # a defect must not cost the rest of the batch its results
+            if os.environ.get("ALLYSIM_DEBUG"):
+                raise
+            _stderr(f"allysim: {path}: internal error: {type(exc).__name__}: {exc} (please report it; set "
+                    "ALLYSIM_DEBUG=1 to see the traceback)")
+            worst = max(worst, 1)
+            continue
         if not quiet:
             _print_table(results)
             click.echo(f"wrote {len(written)} files to {folder}{os.sep}")

@@ -275,12 +275,18 @@ class Life:
     def _count_event(self, source: str) -> None:
         self.events += 1
         if self.events > self.m.event_budget:
-            busiest = max(self.states, key=lambda s: s.count)
-            raise SimulationError(
-                f"replication {self.replication} exceeded its budget of {self.m.event_budget:,} events by "
-                f"t = {self.env.now:.4g} {self.m.scenario.time_unit}s (last event: {source}; risk "
-                f"'{busiest.spec.id}' occurred {busiest.count:,} times). Check that risk's rate and the "
-                "escalates / rate_factor that raise it.")
+            raise SimulationError(self._runaway(source))
+
+    def _runaway(self, source: str) -> str:
+        """Name what ran away: the risk that occurred most, and the contingency that activated most."""
+        busiest = max(self.states, key=lambda s: s.count)
+        blame = f"risk '{busiest.spec.id}' occurred {busiest.count:,} times"
+        if any(self.activations):
+            j = max(range(len(self.activations)), key=self.activations.__getitem__)
+            blame += f", contingency '{self.m.contingency_ids[j]}' activated {self.activations[j]:,} times"
+        return (f"replication {self.replication} exceeded its budget of {self.m.event_budget:,} events by "
+                f"t = {self.env.now:.4g} {self.m.scenario.time_unit}s ({blame}; last event: {source}). Check the "
+                "rates of that risk and the escalates or rate_factor effects that raise them.")
 
     # ------------------------------------------------------------------ continuous dynamics
 
