@@ -57,3 +57,15 @@ def test_an_integer_too_long_to_read_is_refused(literal):
     problems = refused(MINIMAL.replace("horizon: 5", f"horizon: {literal}"))
     assert problems[0].startswith("h.yaml:3:10: horizon: ")
     assert "far too large" in problems[0] or "must be a finite number, got a whole number of about" in problems[0]
+
+
+@pytest.mark.parametrize("text", [
+    "a: [" + "1," * 950_000 + "1]\n",  # a flow list just under the size limit
+    "a:\n" + "- 1\n" * 450_000,  # a block list just under the size limit
+    "a: {" + ", ".join(f"k{i}: 1" for i in range(170_000)) + "}\n",  # a mapping with a huge number of keys
+    "# " + "x" * 1_990_000 + "\n" + MINIMAL.replace("rate: 0.1", "rate: -1"),  # one long comment
+    "name: '" + "x" * 1_990_000 + "'\n",  # one long string
+], ids=["flow-list", "block-list", "many-keys", "comment", "string"])
+def test_a_file_just_under_the_size_limit_is_read_quickly(text):
+    assert len(text) < 2_000_000
+    refused(text)

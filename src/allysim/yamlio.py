@@ -26,6 +26,9 @@ MAX_VALUES = 200_000
 
 Path = tuple[str | int, ...]
 
+# libyaml reads about fifty times faster than PyYAML's pure-Python parser, which takes minutes over a file near
+# MAX_BYTES; the pure-Python one stays as the fallback when PyYAML was built without libyaml
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {None, "!", _STD + "str", _STD + "int", _STD + "float", _STD + "bool", _STD + "null",
                  _STD + "map", _STD + "seq"}
@@ -93,7 +96,7 @@ def load_yaml(text: str | bytes, source: str = "<scenario>") -> tuple[Any, Locat
                             f"{MAX_BYTES:,}")
     _check_events(text, source)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise ScenarioError(_yaml_message(exc, source)) from None
     locations = Locations(source)
@@ -112,18 +115,22 @@ def _yaml_message(exc: yaml.YAMLError, source: str) -> str:
 
 
 def _check_events(text: str, source: str) -> None:
-    """Refuse deep nesting, foreign tags and several documents before anything is built."""
-    depth = documents = 0
+    """Refuse deep nesting, foreign tags, too many values and several documents before anything is built."""
+    depth = documents = nodes = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_LOADER):
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
                     _fail(source, event, "holds several YAML documents; a scenario file holds exactly one")
             tag = getattr(event, "tag", None)
-            if isinstance(event, yaml.NodeEvent) and tag not in _ALLOWED_TAGS:
-                _fail(source, event, f"tag {tag!r} is not allowed: a scenario is plain YAML data "
-                                     "(mappings, lists, strings, numbers)")
+            if isinstance(event, yaml.NodeEvent):
+                if tag not in _ALLOWED_TAGS:
+                    _fail(source, event, f"tag {tag!r} is not allowed: a scenario is plain YAML data "
+                                         "(mappings, lists, strings, numbers)")
+                nodes += 1
+                if nodes > MAX_VALUES:
+                    _fail(source, event, f"holds more than {MAX_VALUES:,} values; a scenario is far smaller")
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -160,7 +167,7 @@ class _Builder:
         out: dict[str, Any] = {}
         merged: list[yaml.MappingNode] = []
         for key_node, value_node in node.value:
-            if key_node.tag == _STD + "merge" or (key_node.value == "<<" and key_node.style is None):
+            if key_node.tag == _STD + "merge" or (key_node.value == "<<" and not key_node.style):
                 merged.extend(self._merge_sources(value_node, path))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
@@ -202,7 +209,7 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
         text, tag = node.value, node.tag
-        if node.style is not None:  # quoted or block text is a string
+        if node.style:  # quoted or block text is a string (libyaml marks plain scalars '', PyYAML None)
             return text
         # plain scalars: PyYAML's YAML 1.1 resolution tags '15e-2' as text and 'on' as true, so resolve here
         # with the YAML 1.2 core schema instead
