@@ -134,6 +134,7 @@ class Model:
         self.discount = scenario.discount_per_time
         self.horizon = scenario.horizon
         self.grid = [self.horizon * k / (GRID_POINTS - 1) for k in range(GRID_POINTS)]
+        self.grid_decay = math.exp(-self.recovery * self.horizon / (GRID_POINTS - 1))
 
     def run(self, seed: int, replication: int) -> Outcome:
         """Simulate replication ``replication`` of root seed ``seed``."""
@@ -315,9 +316,11 @@ class Life:
         self.area += dt - gap * (-em_rho / rho if rho > 0.0 else dt)
         grid, k = m.grid, self.grid_next
         if k < GRID_POINTS and grid[k] <= now:
-            t0 = self.t
+            # the gap shrinks by the same factor from one (evenly spaced) grid point to the next
+            g, step, path = gap * math.exp(-rho * (grid[k] - self.t)), m.grid_decay, self.health_path
             while k < GRID_POINTS and grid[k] <= now:
-                self.health_path.append(1.0 - gap * math.exp(-rho * (grid[k] - t0)))
+                path.append(1.0 - g)
+                g *= step
                 k += 1
             self.grid_next = k
         self.h = 1.0 - gap * (1.0 + em_rho)
