@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 import time
+import tracemalloc
+from pathlib import Path
 
 import pytest
 
-from allysim import ScenarioError, parse_scenario
+from allysim import ScenarioError, load_scenario, parse_scenario
 
 HANG_GUARD = 10.0  # seconds: far above what any refusal takes, only there to turn a hang into a failure
 
@@ -69,3 +71,37 @@ def test_an_integer_too_long_to_read_is_refused(literal):
 def test_a_file_just_under_the_size_limit_is_read_quickly(text):
     assert len(text) < 2_000_000
     refused(text)
+
+
+def test_a_huge_file_is_refused_without_being_read_whole(tmp_path):
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as fh:
+        fh.write(MINIMAL.encode())
+        for _ in range(50):
+            fh.write(b"# " + b"x" * 1_000_000 + b"\n")  # 50 MB of comments after a valid scenario
+    tracemalloc.start()
+    try:
+        start = time.perf_counter()
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(big)
+        elapsed = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert info.value.problems == [f"{big}:1:1: file is {big.stat().st_size:,} bytes; scenarios are limited to "
+                                   "2,000,000 bytes"]
+    assert elapsed < HANG_GUARD
+    assert peak < 12_000_000  # a few copies of the 2 MB that may be read, never the 50 MB
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_file_is_refused_quickly():
+    start = time.perf_counter()
+    with pytest.raises(ScenarioError, match=r"^/dev/zero:1:1: file is more than 2,000,000 bytes; scenarios are "):
+        load_scenario("/dev/zero")
+    assert time.perf_counter() - start < HANG_GUARD
+
+
+def test_a_folder_is_refused(tmp_path):
+    with pytest.raises(ScenarioError, match=rf"^{re.escape(str(tmp_path))}:1:1: cannot read the file: "):
+        load_scenario(tmp_path)

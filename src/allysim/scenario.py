@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -30,7 +31,7 @@ from pydantic import (
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .errors import ScenarioError
-from .yamlio import Locations, format_path, load_yaml
+from .yamlio import MAX_BYTES, Locations, format_path, load_yaml
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
@@ -363,9 +364,14 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)  # never more: a huge file (or an endless device) costs no memory or time
+            size = max(len(data), os.fstat(fh.fileno()).st_size)
     except OSError as exc:
         raise ScenarioError(f"{path}:1:1: cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        told = f"{size:,}" if size > len(data) else f"more than {MAX_BYTES:,}"  # a device tells no size
+        raise ScenarioError(f"{path}:1:1: file is {told} bytes; scenarios are limited to {MAX_BYTES:,} bytes")
     return parse_scenario(data, source=str(path))
 
 
