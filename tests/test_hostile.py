@@ -105,3 +105,8 @@ def test_an_endless_file_is_refused_quickly():
 def test_a_folder_is_refused(tmp_path):
     with pytest.raises(ScenarioError, match=rf"^{re.escape(str(tmp_path))}:1:1: cannot read the file: "):
         load_scenario(tmp_path)
+
+
+@pytest.mark.parametrize("text", ["allysim: 1\nname: \ud800 lone surrogate\n", "\udcff"])
+def test_text_that_is_not_unicode_is_refused(text):
+    assert any("not valid Unicode" in p for p in refused(text))

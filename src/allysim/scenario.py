@@ -377,8 +377,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
     """Validate scenario text (YAML). ``source`` names it in error messages."""
-    raw_bytes = text.encode("utf-8") if isinstance(text, str) else text
     data, locations = load_yaml(text, source)
+    raw_bytes = text.encode("utf-8") if isinstance(text, str) else text  # load_yaml checked that it encodes
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}:1:1: a scenario is a mapping of keys (allysim, name, horizon, risks, "
                             f"...), got {_kind(data)}")

@@ -94,6 +94,13 @@ def load_yaml(text: str | bytes, source: str = "<scenario>") -> tuple[Any, Locat
     if len(text) > MAX_BYTES:
         raise ScenarioError(f"{source}:1:1: file is {len(text):,} characters; scenarios are limited to "
                             f"{MAX_BYTES:,}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, from a str built in Python: no file can hold one
+        line = text.count("\n", 0, exc.start) + 1
+        col = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+        raise ScenarioError(f"{source}:{line}:{col}: not valid Unicode text (lone surrogate "
+                            f"U+{ord(text[exc.start]):04X})") from None
     _check_events(text, source)
     try:
         node = yaml.compose(text, Loader=_LOADER)
