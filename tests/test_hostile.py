@@ -110,3 +110,18 @@ def test_a_folder_is_refused(tmp_path):
 @pytest.mark.parametrize("text", ["allysim: 1\nname: \ud800 lone surrogate\n", "\udcff"])
 def test_text_that_is_not_unicode_is_refused(text):
     assert any("not valid Unicode" in p for p in refused(text))
+
+
+LONG = "k" * 600_000
+
+
+@pytest.mark.parametrize("text", [
+    f"? {LONG}\n: 1\n" + MINIMAL,  # an unknown top-level key
+    f"? {LONG}\n: 1\n? {LONG}\n: 2\n",  # the same key twice
+    MINIMAL + f"plans:\n  ? {LONG}\n  : [nobody]\n",  # an unknown contingency in a plan named by a long key
+    MINIMAL + f"contingencies:\n  - id: c\n    trigger: {{on: {LONG}}}\n    effect: {{restore_health: 0.1}}\n",
+    MINIMAL.replace("impact: {fatal: 1}", f"impact: {{escalates: [{{risk: {LONG}, factor: 2}}]}}"),
+    MINIMAL.replace("id: exit", f"id: {LONG}"),
+], ids=["unknown-key", "duplicate-key", "plan-name", "trigger", "escalates", "id"])
+def test_a_megabyte_name_is_not_echoed_whole(text):
+    refused(text)  # every line stays short

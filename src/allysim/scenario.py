@@ -31,7 +31,7 @@ from pydantic import (
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .errors import ScenarioError
-from .yamlio import MAX_BYTES, Locations, format_path, load_yaml
+from .yamlio import MAX_BYTES, Locations, format_path, load_yaml, shorten
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
@@ -412,7 +412,7 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
 
     def ref(path: tuple, target: str, what: str = "risk") -> None:
         if target not in risk_ids:
-            problems.append(loc.error(path, f"unknown {what} '{target}'{_suggest(target, risk_ids)}; "
+            problems.append(loc.error(path, f"unknown {what} '{shorten(target)}'{_suggest(target, risk_ids)}; "
                                             f"known risks: {', '.join(risk_ids)}"))
 
     health = s.alliance.health
@@ -459,7 +459,7 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
             continue
         for j, cid in enumerate(ids):
             if cid not in cont_ids:
-                problems.append(loc.error(("plans", name, j), f"unknown contingency '{cid}'"
+                problems.append(loc.error(("plans", name, j), f"unknown contingency '{shorten(cid)}'"
                                                                f"{_suggest(cid, cont_ids)}; known: "
                                                                f"{', '.join(cont_ids) or 'none'}"))
             elif ids.index(cid) != j:
@@ -485,7 +485,7 @@ def _problems(exc: ValidationError, data: Any, loc: Locations) -> list[str]:
             allowed = _allowed_keys(path[:-1])
             hint = _suggest(key, allowed)
             listing = f"; allowed: {', '.join(allowed)}" if allowed else ""
-            out.append(loc.error(path, f"unknown key '{key}'{hint}{listing}", key=True))
+            out.append(loc.error(path, f"unknown key '{shorten(key)}'{hint}{listing}", key=True))
         else:
             out.append(loc.error(path, _message(err)))
     return list(dict.fromkeys(out))

@@ -18,7 +18,7 @@ import yaml
 
 from .errors import ScenarioError
 
-__all__ = ["Locations", "load_yaml", "format_path", "MAX_BYTES", "MAX_DEPTH", "MAX_VALUES"]
+__all__ = ["Locations", "load_yaml", "format_path", "shorten", "MAX_BYTES", "MAX_DEPTH", "MAX_VALUES"]
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 40
@@ -41,11 +41,16 @@ _SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, "+.inf": math.
             ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan}
 
 
+def shorten(text: str, limit: int = 60) -> str:
+    """``text``, cut to ``limit`` characters with an ellipsis: a file's own names may be megabytes long."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def format_path(path: Path) -> str:
     """``("risks", 0, "rate")`` -> ``risks[0].rate``."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{shorten(part)}" if out else shorten(part))
     return out
 
 
