@@ -125,3 +125,10 @@ LONG = "k" * 600_000
 ], ids=["unknown-key", "duplicate-key", "plan-name", "trigger", "escalates", "id"])
 def test_a_megabyte_name_is_not_echoed_whole(text):
     refused(text)  # every line stays short
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\ufffe"])
+def test_a_control_character_is_refused_where_it_stands(char):
+    text = MINIMAL.replace("name: Hostile", f"name: é{char}x")
+    assert refused(text)[0].startswith("h.yaml:2:8: not valid YAML: unacceptable character")
+    assert refused(text.encode("utf-8"))[0].startswith("h.yaml:2:8: not valid YAML: unacceptable character")

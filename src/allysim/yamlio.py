@@ -110,16 +110,23 @@ def load_yaml(text: str | bytes, source: str = "<scenario>") -> tuple[Any, Locat
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
-        raise ScenarioError(_yaml_message(exc, source)) from None
+        raise ScenarioError(_yaml_message(exc, source, text)) from None
     locations = Locations(source)
     if node is None:
         return None, locations
     return _Builder(locations).build(node, ()), locations
 
 
-def _yaml_message(exc: yaml.YAMLError, source: str) -> str:
+def _yaml_message(exc: yaml.YAMLError, source: str, text: str) -> str:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        # a reader error has no mark, and its position counts characters (PyYAML) or bytes (libyaml); the
+        # character it names first occurs where it stands, since any earlier one would have been named instead
+        at = text.find(chr(exc.character))
+        if at >= 0:
+            line = text.count("\n", 0, at) + 1
+            col = at - (text.rfind("\n", 0, at) + 1) + 1
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     detail = f"{context}, {problem}" if context else problem
@@ -150,7 +157,7 @@ def _check_events(text: str, source: str) -> None:
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError as exc:
-        raise ScenarioError(_yaml_message(exc, source)) from None
+        raise ScenarioError(_yaml_message(exc, source, text)) from None
 
 
 def _fail(source: str, event: yaml.Event, message: str) -> None:
