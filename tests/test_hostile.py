@@ -132,3 +132,9 @@ def test_a_control_character_is_refused_where_it_stands(char):
     text = MINIMAL.replace("name: Hostile", f"name: é{char}x")
     assert refused(text)[0].startswith("h.yaml:2:8: not valid YAML: unacceptable character")
     assert refused(text.encode("utf-8"))[0].startswith("h.yaml:2:8: not valid YAML: unacceptable character")
+
+
+def test_a_merged_key_does_not_steal_the_location_of_the_key_that_overrides_it():
+    text = MINIMAL.replace("risks:\n  - id: exit\n    rate: 0.1\n", "defaults: &d {rate: 0.1, id: zz}\nrisks:\n"
+                           "  - <<: *d\n    id: exit\n    rate: -1\n")
+    assert "h.yaml:8:11: risks[0].rate: must be >= 0, got -1" in refused(text)

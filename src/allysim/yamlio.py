@@ -177,12 +177,13 @@ class _Builder:
         self._bound(path)
         self.locations.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
+            return self._mapping(node, path, frozenset())
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         return self._scalar(node, path)
 
-    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+    def _mapping(self, node: yaml.MappingNode, path: Path, taken: frozenset[str]) -> dict[str, Any]:
+        """Build a mapping, skipping ``taken`` keys: those a mapping merging this one holds itself."""
         out: dict[str, Any] = {}
         merged: list[yaml.MappingNode] = []
         for key_node, value_node in node.value:
@@ -197,6 +198,9 @@ class _Builder:
                 line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
                 raise ScenarioError(f"{self.locations.source}:{line}:{col}: {format_path(path + (key,))}: "
                                     "duplicate key; each key may appear once")
+            if key in taken:  # overridden: building it would overwrite the locations of the overriding value
+                out[key] = None
+                continue
             self.locations.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = self.build(value_node, path + (key,))
         for source in merged:
@@ -204,7 +208,7 @@ class _Builder:
             # values: a merge of empty mappings builds nothing else that would count
             self.merging += 1
             self._bound(path)
-            for key, value in self._mapping(source, path).items():
+            for key, value in self._mapping(source, path, taken.union(out)).items():
                 out.setdefault(key, value)
             self.merging -= 1
         return out
