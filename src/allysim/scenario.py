@@ -477,6 +477,8 @@ def _problems(exc: ValidationError, data: Any, loc: Locations) -> list[str]:
     for err in exc.errors(include_url=False):
         path = _data_path(err["loc"], data)
         kind = err["type"]
+        if kind == "too_short" and _entries(data, path) >= (err.get("ctx") or {}).get("min_length", 1):
+            continue  # pydantic counts only the entries that validated; the bad ones are reported already
         if kind == "missing":
             message = f"missing required key '{err['loc'][-1]}'"
             out.append(loc.error(path, message))
@@ -507,6 +509,16 @@ def _data_path(pyd_loc: tuple, data: Any) -> tuple:
             path.append(part)  # a missing or unknown key: name it, it has no node
             node = None
     return tuple(path)
+
+
+def _entries(data: Any, path: tuple) -> int:
+    """How many entries the list at ``path`` of the file's data holds (0 when it is not a list)."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return 0
+    return len(data) if isinstance(data, list) else 0
 
 
 def _message(err: dict[str, Any]) -> str:

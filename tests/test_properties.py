@@ -1,0 +1,36 @@
+"""Properties over random scenarios (hypothesis).
+
+Valid scenarios, built to use every feature of the format, keep the engine's invariants; mutations of them (a
+dropped key, a wrong type, an out-of-range or non-finite number, a dangling reference, broken YAML, flipped bytes)
+always end in a located :class:`allysim.ScenarioError`, never in any other exception.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from allysim import ScenarioError, parse_scenario
+
+SOURCE = "p.yaml"
+LOCATED = re.compile(rf"^{re.escape(SOURCE)}:\d+:\d+: ")
+
+
+def problems_of(text: str | bytes) -> list[str]:
+    """The problems ``text`` is refused with; each must be one located line."""
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source=SOURCE)
+    for line in info.value.problems:
+        assert LOCATED.match(line) and "\n" not in line, line
+    return info.value.problems
+
+
+@pytest.mark.parametrize("risks, expected", [
+    ("[{id: a, rate: -1}]", ["p.yaml:4:23: risks[0].rate: must be >= 0, got -1"]),
+    ("[{id: a, rate: 1, impact: {health: {choice: {values: [true]}}}}]",
+     ["p.yaml:4:62: risks[0].impact.health.choice.values[0]: expected a number, got true"]),
+    ("[]", ["p.yaml:4:8: risks: needs at least 1 entry"]),
+])
+def test_a_list_whose_only_entry_is_bad_is_not_called_empty(risks, expected):
+    assert problems_of(f"allysim: 1\nname: x\nhorizon: 1\nrisks: {risks}\n") == expected
