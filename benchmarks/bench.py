@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py                 # throughput: allysim --workers 1 vs the reference model
     python benchmarks/bench.py --scaling       # also --workers 1 vs --workers 2 on 20,000 runs
+    python benchmarks/bench.py --linearity     # also time against runs and against events per replication
     python benchmarks/bench.py --million       # also 1,000,000 runs of one plan: time and peak memory
 
 Machines here are shared and noisy, so the runs are interleaved (reference, allysim, reference, ...) and the
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -79,18 +81,53 @@ def million(workers: int) -> None:
           f"peak memory of the largest process: {peak_kib / 1024:.0f} MiB")
 
 
+def linearity(repeats: int) -> None:
+    """Time in this process against runs (N, 2N, 4N) and against events per replication (rates x1, x2, x4)."""
+    import allysim
+
+    text = PERF.read_text()
+    base = allysim.parse_scenario(text, source=str(PERF))
+    print("\ntime against runs (perf.yaml, plan full, in-process, best of repeats)")
+    print("| runs | s | us per run |\n| ---: | ---: | ---: |")
+    for runs in (2000, 4000, 8000):
+        best = min(_time_simulate(base, runs) for _ in range(repeats))
+        print(f"| {runs:,} | {best:.2f} | {best / runs * 1e6:,.0f} |")
+    print("\ntime against events per replication (every rate scaled, dissolution switched off, 2,000 runs)")
+    print("| rates x | events per run | s | us per event |\n| ---: | ---: | ---: | ---: |")
+    calm = text.replace("dissolve_below: 0.25", "dissolve_below: 0.0").replace("fatal: 1.0", "fatal: 0.0")
+    calm = calm.replace("fatal: 0.05", "fatal: 0.0").replace("fatal: 0.1", "fatal: 0.0")
+    for k in (1, 2, 4):
+        scaled = re.sub(r"(?m)^(\s+rate: )([0-9.]+)$", lambda m: f"{m.group(1)}{float(m.group(2)) * k:g}", calm)
+        scenario = allysim.parse_scenario(scaled, source="scaled")
+        results = allysim.simulate(scenario, runs=2000, seed=1, plans=["full"])
+        events = float(results.plans["full"].occurrences.sum(axis=1).mean())
+        best = min(_time_simulate(scenario, 2000) for _ in range(repeats))
+        print(f"| {k} | {events:.1f} | {best:.2f} | {best / 2000 / events * 1e6:,.0f} |")
+
+
+def _time_simulate(scenario, runs: int) -> float:  # noqa: ANN001
+    import allysim
+
+    start = time.perf_counter()
+    allysim.simulate(scenario, runs=runs, seed=1, plans=["full"], workers=1)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=8000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--scaling", action="store_true")
     parser.add_argument("--million", action="store_true")
+    parser.add_argument("--linearity", action="store_true")
     args = parser.parse_args()
     if not PERF.exists():
         sys.exit(f"{PERF} not found: run from a checkout with shared/ beside it")
     throughput(args.runs, args.repeats)
     if args.scaling:
         scaling(20_000, max(3, args.repeats // 2))
+    if args.linearity:
+        linearity(max(1, args.repeats // 2))
     if args.million:
         million(2)
 
