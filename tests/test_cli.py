@@ -194,3 +194,13 @@ def test_schema_prints_json_schema():
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0 and "allysim" in result.stdout
+
+
+def test_deck_command_writes_the_deck_and_the_brief(small, tmp_path):
+    out = tmp_path / "deckrun"
+    assert invoke("run", str(small), "--out", str(out), "--runs", "60", "--quiet", "--workers", "1").exit_code == 0
+    result = invoke("deck", str(out))
+    assert result.exit_code == 0, result.output
+    assert (out / "deck.pptx").stat().st_size > 10_000 and (out / "summary.pdf").read_bytes()[:4] == b"%PDF"
+    missing = invoke("deck", str(tmp_path / "nothing-here"))
+    assert missing.exit_code == 1 and "Traceback" not in missing.output

@@ -410,6 +410,24 @@ def report(folder: Path, formats: tuple[str, ...]) -> None:
     click.echo(f"wrote {len(written)} charts to {folder}{os.sep}")
 
 
+@cli.command("deck")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Deck file (default DIR/deck.pptx).")
+@click.option("--brief/--no-brief", default=True, help="Also write DIR/summary.pdf, the one-page brief.")
+def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
+    """A board deck (and a one-page brief) from an output FOLDER."""
+    from .brief import write_brief
+    from .deck import build_deck
+
+    try:
+        written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
+    except AllysimError as exc:
+        _report_error(exc)
+        sys.exit(exc.exit_code)
+    click.echo("wrote " + ", ".join(str(p) for p in written))
+
+
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format, for editors."""
