@@ -149,9 +149,13 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
             continue
         if not quiet:
             _print_table(results)
-            click.echo(f"wrote {len(written)} files to {folder}{os.sep}")
+            _wrote(written, folder)
     if worst:
         sys.exit(worst)
+
+
+def _wrote(written: list[Path], folder: Path) -> None:
+    click.echo(f"wrote {len(written)} file{'' if len(written) == 1 else 's'} to {folder}{os.sep}")
 
 
 def _out_folder(path: Path, out: Path | None, several: bool) -> Path:
@@ -302,7 +306,7 @@ def compare_cmd(file: Path, runs: int | None, seed: int | None, workers: int | N
                          extra=lambda stage: _write_study(stage, "compare", data, "compare", formats))
     if not quiet:
         _print_compare(data)
-        click.echo(f"wrote {len(written)} files to {folder}{os.sep}")
+        _wrote(written, folder)
 
 
 @cli.command("value")
@@ -311,20 +315,13 @@ def compare_cmd(file: Path, runs: int | None, seed: int | None, workers: int | N
 @click.option("--plan", default=None, metavar="NAME",
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
 @_out_option
-def value_cmd(file: Path, runs: int | None, seed: int | None, workers: int | None, formats: tuple[str, ...],
-                executor: str, scheduler: str | None,
-                quiet: bool, plan: str | None, out: Path | None) -> None:
+def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
+              **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
     from .decisions import contingency_values
 
-    study, folder = _study(file, out, quiet, "value", lambda s, adv: contingency_values(
-        s, plan=plan, runs=runs, seed=seed, workers=workers, progress=adv, executor=executor,
-        scheduler=scheduler))
-    data = study.to_dict()
-    written = _write_study_staged(folder, "value", data, "contingency_value", formats)
-    if not quiet:
-        _print_value(data)
-        click.echo(f"wrote {len(written)} files to {folder}{os.sep}")
+    _plan_study(file, out, formats, quiet, "value", "contingency_value", _print_value,
+                lambda s, adv: contingency_values(s, plan=plan, progress=adv, **options))
 
 
 @cli.command("drivers")
@@ -332,20 +329,24 @@ def value_cmd(file: Path, runs: int | None, seed: int | None, workers: int | Non
 @_sim_options
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
 @_out_option
-def drivers_cmd(file: Path, runs: int | None, seed: int | None, workers: int | None, formats: tuple[str, ...],
-                executor: str, scheduler: str | None,
-                quiet: bool, plan: str | None, out: Path | None) -> None:
+def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
+                **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
     from .decisions import risk_drivers
 
-    study, folder = _study(file, out, quiet, "drivers", lambda s, adv: risk_drivers(
-        s, plan=plan, runs=runs, seed=seed, workers=workers, progress=adv, executor=executor,
-        scheduler=scheduler))
+    _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", _print_drivers,
+                lambda s, adv: risk_drivers(s, plan=plan, progress=adv, **options))
+
+
+def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, name: str, chart: str,
+                show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
+    """Run a study of one plan, write its JSON and chart all at once, print its table."""
+    study, folder = _study(file, out, quiet, name, work)
     data = study.to_dict()
-    written = _write_study_staged(folder, "drivers", data, "risk_drivers", formats)
+    written = _write_study_staged(folder, name, data, chart, formats)
     if not quiet:
-        _print_drivers(data)
-        click.echo(f"wrote {len(written)} files to {folder}{os.sep}")
+        show(data)
+        _wrote(written, folder)
 
 
 def _ci(entry: dict[str, Any], pct: bool = False) -> str:
@@ -407,7 +408,7 @@ def report(folder: Path, formats: tuple[str, ...]) -> None:
     except AllysimError as exc:
         _report_error(exc)
         sys.exit(exc.exit_code)
-    click.echo(f"wrote {len(written)} charts to {folder}{os.sep}")
+    _wrote(written, folder)
 
 
 @cli.command("deck")

@@ -340,12 +340,7 @@ class Life:
         # 1. contingencies on this risk with no delay activate; delayed ones activate and act later
         keep, acting = 1.0, []
         for c in risk.on_risk:
-            worked = self.activate(c)
-            if worked is None:
-                continue
-            if c.delayed:
-                self.act_later(c, worked)
-            elif worked:
+            if self.trigger(c):
                 keep *= 1.0 - c.reduce
                 acting.append(c)
         # 2. the occurrence hits, scaled by every successful reduce_impact
@@ -375,17 +370,21 @@ class Life:
         self.min_h = min(self.min_h, self.h)
         # 6. health_below triggers crossed downward by this occurrence, and still under
         for c in self.m.watchers:
-            if before >= c.threshold > self.h:
-                worked = self.activate(c)
-                if worked is None:
-                    continue
-                if c.delayed:
-                    self.act_later(c, worked)
-                elif worked:
-                    self.apply(c)
+            if before >= c.threshold > self.h and self.trigger(c):
+                self.apply(c)
 
     def draw(self, q: _Quantity) -> float:
         return q.value if q.source < 0 else q.fn(self.u(q.source))
+
+    def trigger(self, c: _ContingencySpec) -> bool:
+        """Activate ``c``; a delayed one acts later by itself. True when it worked and acts now."""
+        worked = self.activate(c)
+        if worked is None:
+            return False
+        if c.delayed:
+            self.act_later(c, worked)
+            return False
+        return worked
 
     def activate(self, c: _ContingencySpec) -> bool | None:
         """Activate ``c`` (None if it has used up max_activations): pay per_activation, draw success."""
