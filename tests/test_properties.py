@@ -34,3 +34,15 @@ def problems_of(text: str | bytes) -> list[str]:
 ])
 def test_a_list_whose_only_entry_is_bad_is_not_called_empty(risks, expected):
     assert problems_of(f"allysim: 1\nname: x\nhorizon: 1\nrisks: {risks}\n") == expected
+
+
+CLIPPED = "allysim: 1\nname: x\nhorizon: 1\nrisks:\n  - {id: a, rate: 1, impact: {health: {uniform: {low: 0, high: 1}, clip: CLIP}}}\n"
+
+
+@pytest.mark.parametrize("clip, expected", [
+    ("[.nan, 0.5]", "p.yaml:5:75: risks[0].impact.health.clip[0]: must be a finite number, got nan"),
+    ("[0, fast]", "p.yaml:5:78: risks[0].impact.health.clip[1]: expected a number, got 'fast'"),
+])
+def test_a_clip_problem_is_located_at_the_clip(clip, expected):
+    # the file writes clip beside the family; the problem must not be placed among the family's parameters
+    assert problems_of(CLIPPED.replace("CLIP", clip)) == [expected]

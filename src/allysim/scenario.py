@@ -496,14 +496,17 @@ def _problems(exc: ValidationError, data: Any, loc: Locations) -> list[str]:
 def _data_path(pyd_loc: tuple, data: Any) -> tuple:
     """Keep the parts of a pydantic location that index into the file's data (drops union tags)."""
     path: list[Any] = []
-    node = data
+    node = parent = data
     for part in pyd_loc:
-        if isinstance(node, dict) and part in node:
+        if part == "clip" and path and path[-1] in FAMILIES and isinstance(parent, dict) and "clip" in parent:
+            path[-1] = "clip"  # the file writes clip beside the family, not among its parameters
+            node = parent["clip"]
+        elif isinstance(node, dict) and part in node:
             path.append(part)
-            node = node[part]
+            parent, node = node, node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             path.append(part)
-            node = node[part]
+            parent, node = node, node[part]
         elif isinstance(node, dict) and isinstance(part, str) and part.isidentifier() and part not in FAMILIES \
                 and part != "constant":
             path.append(part)  # a missing or unknown key: name it, it has no node
