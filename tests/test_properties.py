@@ -46,3 +46,10 @@ CLIPPED = "allysim: 1\nname: x\nhorizon: 1\nrisks:\n  - {id: a, rate: 1, impact:
 def test_a_clip_problem_is_located_at_the_clip(clip, expected):
     # the file writes clip beside the family; the problem must not be placed among the family's parameters
     assert problems_of(CLIPPED.replace("CLIP", clip)) == [expected]
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_the_format_version_is_a_number_not_a_boolean(value):
+    assert problems_of(f"allysim: {value}\nname: x\nhorizon: 1\nrisks: [{{id: a, rate: 1}}]\n") == [
+        f"p.yaml:1:10: allysim: expected a whole number, got {value}"]
+

@@ -52,6 +52,13 @@ def _whole(value: Any) -> Any:
     return value
 
 
+def _not_bool(value: Any) -> Any:
+    """Refuse true/false where a number is expected even when Python's True == 1 would pass."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, got {str(value).lower()}")
+    return value
+
+
 def _tuple(value: Any) -> Any:
     """Lists from the file become tuples, so scenario objects stay immutable."""
     return tuple(value) if isinstance(value, list) else value
@@ -302,7 +309,7 @@ class Contingency(_Model):
 class Scenario(_Model):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
 
-    allysim: Literal[1]
+    allysim: Annotated[Literal[1], BeforeValidator(_not_bool)]
     name: str = Field(min_length=1)
     description: str = ""
     time_unit: Literal["year", "quarter", "month", "week", "day"] = "year"
