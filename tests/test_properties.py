@@ -42,6 +42,8 @@ CLIPPED = "allysim: 1\nname: x\nhorizon: 1\nrisks:\n  - {id: a, rate: 1, impact:
 @pytest.mark.parametrize("clip, expected", [
     ("[.nan, 0.5]", "p.yaml:5:75: risks[0].impact.health.clip[0]: must be a finite number, got nan"),
     ("[0, fast]", "p.yaml:5:78: risks[0].impact.health.clip[1]: expected a number, got 'fast'"),
+    ("[0.5]", "p.yaml:5:74: risks[0].impact.health.clip: has too few entries (1)"),
+    ("[]", "p.yaml:5:74: risks[0].impact.health.clip: has too few entries (0)"),
 ])
 def test_a_clip_problem_is_located_at_the_clip(clip, expected):
     # the file writes clip beside the family; the problem must not be placed among the family's parameters

@@ -486,6 +486,9 @@ def _problems(exc: ValidationError, data: Any, loc: Locations) -> list[str]:
         kind = err["type"]
         if kind == "too_short" and _entries(data, path) >= (err.get("ctx") or {}).get("min_length", 1):
             continue  # pydantic counts only the entries that validated; the bad ones are reported already
+        if kind == "missing" and isinstance(err["loc"][-1], int):  # a fixed-length list such as clip
+            out.append(loc.error(path, f"has too few entries ({_entries(data, path)})"))
+            continue
         if kind == "missing":
             message = f"missing required key '{err['loc'][-1]}'"
             out.append(loc.error(path, message))
