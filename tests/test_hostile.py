@@ -138,3 +138,20 @@ def test_a_merged_key_does_not_steal_the_location_of_the_key_that_overrides_it()
     text = MINIMAL.replace("risks:\n  - id: exit\n    rate: 0.1\n", "defaults: &d {rate: 0.1, id: zz}\nrisks:\n"
                            "  - <<: *d\n    id: exit\n    rate: -1\n")
     assert "h.yaml:8:11: risks[0].rate: must be >= 0, got -1" in refused(text)
+
+
+def many(n: int, dangling: bool = False) -> str:
+    """A scenario with ``n`` risks, ``n`` contingencies and a plan holding them all."""
+    risks = "".join(f"  - {{id: r{i}, rate: 0.001, impact: {{health: {{uniform: {{low: 0, high: 0.1}}}}, "
+                    f"escalates: [{{risk: r{(i + 1) % n}, factor: 1.1, duration: 1}}]}}}}\n" for i in range(n))
+    conts = "".join(f"  - {{id: c{i}, trigger: {{on: r{i}}}, effect: {{rate_factor: {{risk: r{i}, factor: 0.5}}}}}}\n"
+                    for i in range(n))
+    plan = ", ".join(f"c{i}" for i in range(n)) + (", nobody" if dangling else "")
+    return f"allysim: 1\nname: Crowd\nhorizon: 1\nrisks:\n{risks}contingencies:\n{conts}plans:\n  all: [{plan}]\n"
+
+
+def test_thousands_of_risks_and_contingencies_are_checked_quickly():
+    start = time.perf_counter()
+    scenario = parse_scenario(many(2000), source="h.yaml")
+    assert time.perf_counter() - start < HANG_GUARD
+    assert len(scenario.risks) == len(scenario.contingencies) == len(scenario.plan_sets["all"]) == 2000
