@@ -407,6 +407,7 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
     problems: list[str] = []
     risk_ids = [r.id for r in s.risks]
     cont_ids = [c.id for c in s.contingencies]
+    known_risks, known_conts = set(risk_ids), set(cont_ids)  # thousands of references: look up in sets
     seen: set[str] = set()
     for group, ids in (("risks", risk_ids), ("contingencies", cont_ids)):
         for i, rid in enumerate(ids):
@@ -418,7 +419,7 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
             seen.add(rid)
 
     def ref(path: tuple, target: str, what: str = "risk") -> None:
-        if target not in risk_ids:
+        if target not in known_risks:
             problems.append(loc.error(path, f"unknown {what} '{shorten(target)}'{_suggest(target, risk_ids)}; "
                                             f"known risks: {', '.join(risk_ids)}"))
 
@@ -464,13 +465,15 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
             problems.append(loc.error(("plans", name), "plan names must not be blank", key=True))
         if ids == "all":
             continue
+        listed: set[str] = set()
         for j, cid in enumerate(ids):
-            if cid not in cont_ids:
+            if cid not in known_conts:
                 problems.append(loc.error(("plans", name, j), f"unknown contingency '{shorten(cid)}'"
                                                                f"{_suggest(cid, cont_ids)}; known: "
                                                                f"{', '.join(cont_ids) or 'none'}"))
-            elif ids.index(cid) != j:
+            elif cid in listed:
                 problems.append(loc.error(("plans", name, j), f"contingency '{cid}' is listed twice"))
+            listed.add(cid)
     if s.plans is not None and not s.plans:
         problems.append(loc.error(("plans",), "plans is empty; name at least one plan or omit plans"))
     return problems
