@@ -155,3 +155,5 @@ def test_thousands_of_risks_and_contingencies_are_checked_quickly():
     scenario = parse_scenario(many(2000), source="h.yaml")
     assert time.perf_counter() - start < HANG_GUARD
     assert len(scenario.risks) == len(scenario.contingencies) == len(scenario.plan_sets["all"]) == 2000
+    problems = refused(many(2000, dangling=True))  # and a refusal stays one short line
+    assert len(problems) == 1 and "unknown contingency 'nobody'" in problems[0]

@@ -421,7 +421,7 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
     def ref(path: tuple, target: str, what: str = "risk") -> None:
         if target not in known_risks:
             problems.append(loc.error(path, f"unknown {what} '{shorten(target)}'{_suggest(target, risk_ids)}; "
-                                            f"known risks: {', '.join(risk_ids)}"))
+                                            f"known risks: {_listing(risk_ids)}"))
 
     health = s.alliance.health
     if health.initial < health.dissolve_below:
@@ -470,7 +470,7 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
             if cid not in known_conts:
                 problems.append(loc.error(("plans", name, j), f"unknown contingency '{shorten(cid)}'"
                                                                f"{_suggest(cid, cont_ids)}; known: "
-                                                               f"{', '.join(cont_ids) or 'none'}"))
+                                                               f"{_listing(cont_ids) or 'none'}"))
             elif cid in listed:
                 problems.append(loc.error(("plans", name, j), f"contingency '{cid}' is listed twice"))
             listed.add(cid)
@@ -589,6 +589,12 @@ def _show(value: Any) -> str:
 def _kind(value: Any) -> str:
     return {bool: "true/false", int: "number", float: "number", str: "text", list: "a list", dict: "a mapping",
             type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def _listing(ids: list[str], most: int = 12) -> str:
+    """Ids for a message, the first ``most`` of them when a scenario has thousands."""
+    shown = ", ".join(ids[:most])
+    return shown if len(ids) <= most else f"{shown}, ... ({len(ids):,} in all)"
 
 
 def _suggest(word: str, options: Any) -> str:
