@@ -184,7 +184,7 @@ def contingency_values(scenario: Scenario, plan: str | None = None, runs: int | 
         ordered = _order(scenario, subset)
         variants[_subset_name(ordered)] = Variant(ordered)
     results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
-                                executor=executor, scheduler=scheduler)
+                                executor=executor, scheduler=scheduler, health_bands=False)
     shapley = _exact_shapley(results, ids) if orders is None else _sampled_shapley(scenario, results, ids, orders)
     return ContingencyValues(results, plan, ids, "exact" if orders is None else "permutation", shapley)
 
@@ -288,5 +288,5 @@ def risk_drivers(scenario: Scenario, plan: str | None = None, runs: int | None =
     for r in scenario.risks:
         variants[_without_name(r.id)] = Variant(contingencies, removed_risks=(r.id,))
     results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
-                                executor=executor, scheduler=scheduler)
+                                executor=executor, scheduler=scheduler, health_bands=False)
     return RiskDrivers(results, plan)

@@ -46,7 +46,7 @@ class Outcome:
     activations: list[int]
     successes: list[int]
     costs: list[float]  # present value of what each contingency cost (0 for those not in the plan)
-    health: list[float]  # health on the model's grid, 0 after dissolution
+    health: list[float]  # health on the model's grid, 0 after dissolution (empty when not kept)
 
 
 class _Quantity:
@@ -113,8 +113,9 @@ class Model:
 
     def __init__(self, scenario: Scenario, contingencies: tuple[str, ...], *,
                  removed_risks: tuple[str, ...] = (), layout: Layout | None = None,
-                 event_budget: int = DEFAULT_EVENT_BUDGET) -> None:
+                 event_budget: int = DEFAULT_EVENT_BUDGET, health_path: bool = True) -> None:
         self.scenario = scenario
+        self.health_path = health_path  # keep health on the time grid (for fan charts); studies need not
         self.layout = layout or sources(scenario)
         self.event_budget = event_budget
         self.risk_index = {r.id: i for i, r in enumerate(scenario.risks)}
@@ -207,8 +208,9 @@ class Life:
         self.alive = True
         self.cause = -1
         self.events = 0
-        self.grid_next = 1
-        self.health_path = [model.h0]
+        # with no health path wanted, the grid cursor starts past the end, so advance() never fills it
+        self.grid_next = 1 if model.health_path else GRID_POINTS
+        self.health_path = [model.h0] if model.health_path else []
         self.activations = [0] * len(model.contingency_ids)
         self.successes = [0] * len(model.contingency_ids)
         self.ended = self.env.event()
@@ -227,7 +229,8 @@ class Life:
         if self.alive:
             self.advance(m.horizon)
         lifetime = self.t
-        self.health_path.extend([0.0] * (GRID_POINTS - len(self.health_path)))
+        if m.health_path:
+            self.health_path.extend([0.0] * (GRID_POINTS - len(self.health_path)))
         costs = [0.0] * len(m.contingency_ids)
         for c in m.contingencies:  # setup at t = 0, per_time while alive, per_activation when activated
             costs[c.index] = c.setup + c.per_time * self.alive_pv + self.activation_pv[c.index]

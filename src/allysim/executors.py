@@ -36,6 +36,7 @@ class Job:
     variants: dict[str, Any]  # name -> Variant (contingencies, removed_risks)
     seed: int
     event_budget: int
+    health_path: bool = True
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _models: dict[str, Model] = field(default_factory=dict, repr=False)
 
@@ -44,7 +45,8 @@ class Job:
             layout = sources(self.scenario)
             v = self.variants[name]
             self._models[name] = Model(self.scenario, v.contingencies, removed_risks=v.removed_risks,
-                                       layout=layout, event_budget=self.event_budget)
+                                       layout=layout, event_budget=self.event_budget,
+                                       health_path=self.health_path)
         return self._models[name]
 
     def __getstate__(self) -> dict:

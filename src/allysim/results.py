@@ -66,10 +66,12 @@ class PlanRuns:
 
     @classmethod
     def from_outcomes(cls, outcomes: list[Outcome]) -> "PlanRuns":
-        health = np.array([o.health for o in outcomes])  # (runs, grid)
-        # one bincount over (grid point, bin) pairs instead of one per grid point
-        cells = health_bins(health) + np.arange(GRID_POINTS) * HEALTH_BINS
-        hist = np.bincount(cells.ravel(), minlength=GRID_POINTS * HEALTH_BINS).reshape(GRID_POINTS, HEALTH_BINS)
+        hist = np.zeros((GRID_POINTS, HEALTH_BINS), np.int64)
+        if outcomes and outcomes[0].health:
+            health = np.array([o.health for o in outcomes])  # (runs, grid)
+            # one bincount over (grid point, bin) pairs instead of one per grid point
+            cells = health_bins(health) + np.arange(GRID_POINTS) * HEALTH_BINS
+            hist = np.bincount(cells.ravel(), minlength=GRID_POINTS * HEALTH_BINS).reshape(GRID_POINTS, HEALTH_BINS)
         return cls(
             cause=np.array([o.cause for o in outcomes], dtype=np.int16),
             occurrences=np.array([o.occurrences for o in outcomes], dtype=np.int32),

@@ -104,11 +104,12 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
                       seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
                       precision: float | None = None, executor: str = "local", scheduler: str | None = None,
                       checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-                      event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
+                      health_bands: bool = True, event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
     """Simulate named variants of one scenario on the same replications (paired).
 
     With ``checkpoint`` (a folder), every finished chunk is kept there, and ``resume=True`` continues from what a
-    previous, interrupted call with the same arguments left (see :mod:`allysim.checkpoint`).
+    previous, interrupted call with the same arguments left (see :mod:`allysim.checkpoint`). With
+    ``health_bands=False`` no health path is kept (faster; the results then have no health bands).
     """
     if resume and seed is None and scenario.seed is None and checkpoint is not None:
         seed = Checkpoint.saved_seed(checkpoint)  # a fresh seed was drawn last time: reuse it
@@ -124,7 +125,7 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
         raise UsageError(f"precision must be a number between 0 and 1, got {precision!r}")
     # identical variants are simulated once and shared: on common random numbers they would give the same arrays
     unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
-    job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget)
+    job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget, health_path=health_bands)
     store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies)) for key in job.variants}
     keeper = None
     covered: list[tuple[int, int]] = []
