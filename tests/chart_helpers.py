@@ -167,3 +167,107 @@ def assert_readable(fig: Any, name: str = "") -> None:
         assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, (name, label)
     clashes = [(a, b) for (a, box_a), (b, box_b) in combinations(boxes, 2) if box_a.overlaps(box_b)]
     assert not clashes, (name, clashes[:3])
+
+
+# --- synthetic studies: compare.json, value.json, drivers.json ---------------------------------------------------
+
+CONTINGENCY_WORDS = ("Executive escalation protocol", "Named successors and retention bonuses",
+                     "Joint IP committee and expert determination", "Relationship reset workshop",
+                     "Dedicated alliance management office", "Pre-agreed restructuring option", "Hedging programme",
+                     "Steering committee", "Exit clause with a buy-out formula agreed in advance by both boards",
+                     "Quarterly partner health survey", "Shared KPI dashboard", "Board-level sponsor pairing")
+
+
+def study_head(runs: int = 400, seed: int = 20261127, currency: str = "USD") -> dict[str, Any]:
+    """Return the provenance head every study JSON starts with."""
+    return {"scenario": "Northwind–Contoso cloud joint venture (synthetic)", "scenario_file": "jv.yaml",
+            "scenario_sha256": "3f2a9c1b0d4e" + "5a6b7c8d9e0f" * 4 + "1234", "allysim_version": "0.1.0",
+            "runs": runs, "seed": seed, "horizon": 10.0, "time_unit": "year", "currency": currency}
+
+
+def _interval(rng: np.random.Generator, mean: float, half: float) -> dict[str, Any]:
+    """Return ``{"mean", "ci95"}`` with a slightly asymmetric interval around ``mean``."""
+    return {"mean": mean, "ci95": [mean - half * rng.uniform(0.8, 1.2), mean + half * rng.uniform(0.8, 1.2)]}
+
+
+def make_comparison(n_plans: int = 4, seed: int = 5, money: float = 1e6) -> dict[str, Any]:
+    """Return a synthetic ``compare.json`` with ``n_plans`` plans (the baseline and n - 1 alternatives)."""
+    rng = np.random.default_rng(seed)
+    names = plan_names(n_plans) if n_plans > 1 else ["do_nothing", "governance"]
+    plans = {}
+    for k, plan in enumerate(names[1:], start=1):
+        npv = money * (rng.normal(4.0, 3.0) if k != 2 else -0.8)
+        survival = float(np.clip(rng.normal(0.15, 0.1), -0.05, 0.6))
+        plans[plan] = {"npv": _interval(rng, npv, money * 1.1), "survival": _interval(rng, survival, 0.04),
+                       "p_better": float(rng.uniform(0.2, 0.9))}
+    return {**study_head(), "baseline": names[0], "plans": plans}
+
+
+def make_values(n: int = 6, sampled: bool = False, seed: int = 6, money: float = 1e6) -> dict[str, Any]:
+    """Return a synthetic ``value.json`` with ``n`` contingencies, one of which does not pay for itself."""
+    rng = np.random.default_rng(seed)
+    contingencies = {}
+    for i in range(n):
+        cid = f"c{i:02d}"
+        cost = money * float(rng.uniform(0.1, 3.0))
+        net = money * float(rng.normal(1.2, 1.5)) if i != 1 else -0.4 * cost
+        shapley = _interval(rng, net, money * 0.5)
+        survival = float(rng.uniform(0.0, 0.09))
+        alone = _interval(rng, net * rng.uniform(0.7, 1.3), money * 0.6)
+        entry = {"name": CONTINGENCY_WORDS[i % len(CONTINGENCY_WORDS)] + ("" if i < 12 else f" {i}"),
+                 "npv": alone, "survival": _interval(rng, survival * rng.uniform(0.5, 1.2), 0.02), "cost": cost,
+                 "gross_npv": alone["mean"] + cost, "shapley_npv": net, "shapley_survival": survival,
+                 "shapley_npv_ci95": shapley["ci95"], "shapley_survival_ci95": [survival - 0.02, survival + 0.02]}
+        if sampled:
+            entry["shapley_npv_sampling_se"] = money * 0.1
+            entry["shapley_survival_sampling_se"] = 0.004
+        contingencies[cid] = entry
+    total_npv = sum(c["shapley_npv"] for c in contingencies.values())
+    total_survival = sum(c["shapley_survival"] for c in contingencies.values())
+    return {**study_head(), "plan": "full", "method": "permutation" if sampled else "exact",
+            "total": {"npv": _interval(rng, total_npv, money), "survival": _interval(rng, total_survival, 0.05)},
+            "contingencies": contingencies}
+
+
+def make_drivers(n_risks: int = 8, seed: int = 7, money: float = 1e6) -> dict[str, Any]:
+    """Return a synthetic ``drivers.json`` with ``n_risks`` risks (named as :func:`risk_catalogue` names them)."""
+    rng = np.random.default_rng(seed)
+    risks = {}
+    for rid, info in risk_catalogue(n_risks).items():
+        npv = money * float(rng.gamma(1.2, 2.5)) - (money * 0.3 if rid == "risk_05" else 0.0)
+        survival = float(rng.gamma(1.0, 0.06))
+        risks[rid] = {"name": info["name"], "category": info["category"], "npv": _interval(rng, npv, money * 0.7),
+                      "survival": _interval(rng, survival, 0.03)}
+    return {**study_head(), "plan": "do_nothing", "risks": risks}
+
+
+def big_scenario_yaml(n_risks: int = 30, n_contingencies: int = 12, n_plans: int = 8) -> str:
+    """Return a scenario with many risks, contingencies and plans (for charts at their limits), as YAML text."""
+    names = risk_catalogue(n_risks)
+    lines = ["allysim: 1", "name: Many-risk stress alliance (synthetic)", "horizon: 10", "currency: USD M",
+             "alliance: {health: {initial: 1.0, dissolve_below: 0.25, recovery: 0.3}, value_rate: 12}", "risks:"]
+    for i, (rid, info) in enumerate(names.items()):
+        fatal = f", fatal: {0.02 + 0.01 * (i % 4):.2f}" if i % 3 == 0 else ""
+        lines.append(f"  - {{id: {rid}, name: {info['name']}, category: {info['category']}, "
+                     f"rate: {0.3 * 0.88 ** i:.4f}, impact: {{health: {0.06 + 0.02 * (i % 5):.2f}, "
+                     f"cost: {0.2 + 0.1 * (i % 7):.1f}{fatal}}}}}")
+    lines.append("contingencies:")
+    risk_ids = list(names)
+    for j in range(n_contingencies):
+        cid = f"cont_{j:02d}"
+        name = CONTINGENCY_WORDS[j % len(CONTINGENCY_WORDS)]
+        if j % 3 == 0:
+            trigger, effect = f"{{on: {risk_ids[j % n_risks]}}}", "{reduce_impact: 0.5}"
+        elif j % 3 == 1:
+            trigger, effect = f"{{health_below: {0.4 + 0.02 * j:.2f}}}", "{restore_health: 0.15}"
+        else:
+            trigger, effect = "{on: dissolution}", "{rescue_health: 0.5}"
+        lines.append(f"  - {{id: {cid}, name: \"{name}\", trigger: {trigger}, success: 0.7, effect: {effect}, "
+                     f"cost: {{setup: {0.1 * (j % 4) + 0.05:.2f}, per_activation: {0.3 + 0.2 * (j % 5):.1f}}}}}")
+    lines.append("plans:")
+    plans = plan_names(n_plans) if n_plans > 1 else ["default"]
+    ids = [f"cont_{j:02d}" for j in range(n_contingencies)]
+    for k, plan in enumerate(plans):
+        chosen = ids[: round(k * n_contingencies / max(n_plans - 1, 1))] if k < n_plans - 1 else "all"
+        lines.append(f"  {plan}: {chosen if chosen == 'all' else '[' + ', '.join(chosen) + ']'}")
+    return "\n".join(lines) + "\n"

@@ -271,3 +271,211 @@ def test_long_names_never_cut_the_numbers_from_a_title() -> None:
     assert title.startswith("A member breaks ranks ends 40%") and percents(title) == [40, 20]
     assert_readable(fig, "causes")
     plt.close(fig)
+
+
+# --- the study charts: compare, contingency value, risk drivers -------------------------------------------------
+
+STUDY_CASES = ("compare_perf", "value_perf", "drivers_perf", "compare_8_plans", "value_12_sampled",
+               "drivers_30_risks", "compare_one_plan", "value_one", "value_6_synthetic", "drivers_one",
+               "drivers_30_synthetic")
+DRAW = {"compare": charts.compare, "value": charts.contingency_value, "drivers": charts.risk_drivers}
+
+
+@pytest.fixture(scope="module")
+def studies(perf_yaml):
+    """Real study JSONs from the Python API (perf.yaml, and a scenario with 30 risks, 12 contingencies and
+    8 plans whose contingencies are valued by sampling), and synthetic ones; each drawn once."""
+    import allysim
+    from chart_helpers import big_scenario_yaml, make_comparison, make_drivers, make_values
+
+    perf = allysim.load_scenario(perf_yaml)
+    big = allysim.parse_scenario(big_scenario_yaml(30, 12, 8), source="big.yaml")
+    data = {
+        "compare_perf": allysim.compare(perf, runs=60, seed=2).to_dict(),
+        "value_perf": allysim.contingency_values(perf, runs=60, seed=2).to_dict(),
+        "drivers_perf": allysim.risk_drivers(perf, runs=60, seed=2).to_dict(),
+        "compare_8_plans": allysim.compare(big, runs=30, seed=3).to_dict(),
+        "value_12_sampled": allysim.contingency_values(big, runs=16, seed=3, permutations=6).to_dict(),
+        "drivers_30_risks": allysim.risk_drivers(big, runs=30, seed=3).to_dict(),
+        "compare_one_plan": make_comparison(2),
+        "value_one": make_values(1),
+        "value_6_synthetic": make_values(6, sampled=True),
+        "drivers_one": make_drivers(1),
+        "drivers_30_synthetic": make_drivers(30),
+    }
+    assert data["value_12_sampled"]["method"] == "permutation" and len(data["value_12_sampled"]["contingencies"]) == 12
+    assert len(data["drivers_30_risks"]["risks"]) == 30 and len(data["compare_8_plans"]["plans"]) == 7
+    drawn = {case: (study, DRAW[case.split("_")[0]](study)) for case, study in data.items()}
+    yield drawn
+    for _, fig in drawn.values():
+        plt.close(fig)
+
+
+def money_words(amount: float, currency: str) -> str:
+    """Return an amount as a title quotes it on its own (three significant figures)."""
+    return charts.format_money(amount, currency, charts.MoneyScale.of([amount], currency))
+
+
+def points(difference: float) -> str:
+    """Return a survival difference in whole percentage points, halves up, as docs/charts.md states."""
+    whole = int(np.floor(100 * abs(difference) + 0.5))
+    return f"{whole} point{'' if whole == 1 else 's'}"
+
+
+@pytest.mark.parametrize("case", STUDY_CASES)
+def test_every_study_chart_is_a_16_9_slide_with_title_subtitle_and_provenance(studies, case) -> None:
+    study, fig = studies[case]
+    width, height = fig.get_size_inches()
+    assert width / height == pytest.approx(16 / 9, rel=0.01) and width * theme.DPI >= 1600
+    gids = {t.get_gid(): t.get_text() for t in fig.texts if t.get_gid()}
+    assert gids["title"] and gids["subtitle"] and "…" not in gids["subtitle"]
+    footer = gids["provenance"]
+    assert study["scenario_sha256"][:12] in footer and f"seed {study['seed']}" in footer
+    assert f"{study['runs']:,} runs" in footer and f"allysim {study['allysim_version']}" in footer
+
+
+@pytest.mark.parametrize("case", STUDY_CASES)
+def test_no_two_labels_of_a_study_chart_overlap(studies, case) -> None:
+    assert_readable(studies[case][1], case)
+
+
+@pytest.mark.parametrize("case", [c for c in STUDY_CASES if c.startswith("compare")])
+def test_compare_title_quotes_the_best_plan_from_the_json(studies, case) -> None:
+    study, fig = studies[case]
+    title = title_of(fig)
+    plans = study["plans"]
+    best = max(plans, key=lambda p: plans[p]["npv"]["mean"])
+    assert title.startswith(theme.plan_label(best)[:20]), title
+    assert money_words(plans[best]["npv"]["mean"], study["currency"]) in title
+    assert f"{points(plans[best]['survival']['mean'])} of survival" in title
+    assert title.endswith(f"the {theme.plan_label(study['baseline'])} plan") or "the most survival" in title
+
+
+@pytest.mark.parametrize("case", [c for c in STUDY_CASES if c.startswith("value")])
+def test_contingency_value_title_quotes_the_return_of_the_best_contingency(studies, case) -> None:
+    study, fig = studies[case]
+    title = title_of(fig)
+    entries = study["contingencies"]
+    top = max(entries, key=lambda c: entries[c]["shapley_npv"])
+    e = entries[top]
+    ratio = (e["shapley_npv"] + e["cost"]) / e["cost"]
+    assert title.split(" returns ")[1].startswith(charts.format_ratio(ratio) + " its cost"), title
+    name = e["name"] if e["name"] != top else theme.plan_label(top)
+    assert name.startswith(title.split(" returns ")[0].split("; ")[-1].rstrip("…")), title
+    # pays for itself, or not, when the 95% interval of its net value (with any sampling error) is clear of zero
+    net = {c: charts._widened(v["shapley_npv"], v.get("shapley_npv_ci95"), v.get("shapley_npv_sampling_se"))
+           for c, v in entries.items()}
+    losers = [c for c in entries if net[c].high < 0]
+    even = [c for c in entries if c != top and net[c].low <= 0 <= net[c].high]
+    n = len(entries)
+    if not losers and not even:
+        assert title.startswith(f"All {n} contingencies pay for themselves") or n == 1, title
+    elif len(losers) + len(even) == 1:
+        assert title.endswith("does not pay for itself" if losers else "about breaks even"), title
+    else:
+        if losers:
+            assert f"{len(losers)} of {n} do" in title, title
+        if even:
+            assert f"{len(even)}{'' if losers else f' of {n}'} about break" in title, title
+
+
+@pytest.mark.parametrize("case", [c for c in STUDY_CASES if c.startswith("drivers")])
+def test_risk_drivers_title_quotes_the_costliest_risk(studies, case) -> None:
+    study, fig = studies[case]
+    title = title_of(fig)
+    risks = study["risks"]
+    top = max(risks, key=lambda r: risks[r]["npv"]["mean"])
+    name = risks[top]["name"] if risks[top]["name"] != top else theme.plan_label(top)
+    assert title.startswith(name) and money_words(risks[top]["npv"]["mean"], study["currency"]) in title, title
+    most = max(risks, key=lambda r: risks[r]["survival"]["mean"])
+    assert f"{points(risks[most]['survival']['mean'])}" in title
+
+
+def test_compare_bars_keep_each_plans_colour(studies) -> None:
+    study, fig = studies["compare_8_plans"]
+    plans = list(study["plans"])
+    bars = fig.axes[0].patches[: len(plans)]  # one bar per plan, in the study's order
+    assert [matplotlib.colors.to_hex(b.get_facecolor()).upper() for b in bars] == \
+        [theme.plan_color(i + 1) for i in range(len(plans))]
+    order = [*reversed(plans), study["baseline"]]  # a run whose plans came in another order
+    again = charts.compare(study, plan_order=order)
+    bars = again.axes[0].patches[: len(plans)]
+    assert [matplotlib.colors.to_hex(b.get_facecolor()).upper() for b in bars] == \
+        [theme.plan_color(order.index(p)) for p in plans]
+    plt.close(again)
+
+
+def test_many_risks_name_the_largest_in_npv_and_in_survival(studies) -> None:
+    study, fig = studies["drivers_30_synthetic"]
+    shown = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels()]
+    assert len(shown) == charts.MAX_DRIVER_ROWS
+    risks = study["risks"]
+    by_npv = max(risks.values(), key=lambda r: r["npv"]["mean"])["name"]
+    by_lives = max(risks.values(), key=lambda r: r["survival"]["mean"])["name"]
+    assert by_npv in shown and by_lives in shown
+    subtitle = next(t.get_text() for t in fig.texts if t.get_gid() == "subtitle").replace("\n", " ")
+    assert f"not shown: {len(risks) - charts.MAX_DRIVER_ROWS} smaller risks" in subtitle
+
+
+def test_sampled_shapley_intervals_include_the_sampling_error(studies) -> None:
+    study, fig = studies["value_12_sampled"]
+    subtitle = next(t.get_text() for t in fig.texts if t.get_gid() == "subtitle").replace("\n", " ")
+    assert "sampled over random orders" in subtitle
+    entry = next(iter(study["contingencies"].values()))
+    widened = charts._widened(entry["shapley_npv"], entry["shapley_npv_ci95"], entry["shapley_npv_sampling_se"])
+    lo, hi = entry["shapley_npv_ci95"]
+    assert widened.lo < lo and widened.hi > hi and widened.mean == entry["shapley_npv"]
+
+
+@pytest.mark.parametrize(("value", "text"), [(0.3475, "35 points"), (-0.305, "31 points"), (0.01, "1 point"),
+                                             (0.004, "<1 point"), (0.0, "0 points")])
+def test_format_points_rounds_halves_up(value: float, text: str) -> None:
+    assert charts.format_points(value) == text
+
+
+@pytest.mark.parametrize(("points_", "label"), [(30.5, "+31"), (9.95, "+10"), (9.94, "+9.9"), (-0.05, MINUS + "0.1"),
+                                                (0.04, "0"), (0.0, "0")])
+def test_survival_labels_round_like_titles(points_: float, label: str) -> None:
+    assert charts._signed_points(points_) == label
+
+
+@pytest.mark.parametrize(("ratio", "text"), [(4.31, "4.3×"), (13.4, "13×"), (0.989, "0.99×"), (1.04, "1.04×"),
+                                             (1.0, "1.0×"), (0.47, "0.5×")])
+def test_format_ratio(ratio: float, text: str) -> None:
+    assert charts.format_ratio(ratio) == text
+
+
+def test_study_titles_say_so_when_nothing_helps() -> None:
+    from chart_helpers import study_head
+
+    def entry(npv: float, survival: float) -> dict:
+        return {"npv": {"mean": npv, "ci95": [npv - 1, npv + 1]}, "survival": {"mean": survival, "ci95": [None, None]},
+                "p_better": 0.4}
+
+    worse = {**study_head(currency="USD M"), "baseline": "do_nothing",
+             "plans": {"a": entry(-1.5, 0.1), "b": entry(-0.5, 0.03)}}
+    assert title_of(charts.compare(worse)) == ("No plan adds NPV over the Do nothing plan; A plan adds the most "
+                                               "survival, 10 points")
+    mixed = {**worse, "plans": {"a": entry(-1.5, 0.1)}}
+    assert title_of(charts.compare(mixed)) == ("A plan costs USD 1.50M of NPV but adds 10 points of survival "
+                                               "against the Do nothing plan")
+
+    def contingency(net: float, cost: float, survival: float) -> dict:
+        return {"name": "", "cost": cost, "npv": {"mean": net}, "survival": {"mean": survival}, "shapley_npv": net,
+                "shapley_survival": survival}
+
+    values = {**study_head(currency="USD M"), "plan": "full",
+              "contingencies": {"office": contingency(-1.0, 2.0, 0.02), "audit": contingency(-0.2, 0.5, 0.05)}}
+    assert title_of(charts.contingency_value(values)) == ("No contingency pays for itself in NPV; Audit adds the "
+                                                          "most survival, 5 points")
+    values["contingencies"]["hotline"] = contingency(0.8, 0.0, 0.0)
+    assert title_of(charts.contingency_value(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 2 of 3 do not "
+                                                          "pay for themselves")
+    values["contingencies"]["audit"]["shapley_npv_ci95"] = [-0.5, 0.1]  # its interval holds break-even
+    assert title_of(charts.contingency_value(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 1 of 3 does not "
+                                                          "pay for itself and 1 about breaks even")
+    drivers = {**study_head(), "plan": "do_nothing",
+               "risks": {"merger": {"npv": {"mean": -2e5, "ci95": [-3e5, -1e5]},
+                                    "survival": {"mean": 0.0, "ci95": [0.0, 0.0]}}}}
+    assert title_of(charts.risk_drivers(drivers)) == "No single risk lowers NPV or survival"
+    plt.close("all")

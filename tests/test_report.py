@@ -25,7 +25,17 @@ from chart_helpers import assert_readable, make_output  # noqa: E402
 
 from allysim import theme  # noqa: E402
 from allysim.errors import OutputError, UsageError  # noqa: E402
-from allysim.report import CHARTS, OutputData, load_output, parse_formats, render_charts  # noqa: E402
+from allysim.report import (  # noqa: E402
+    CHARTS,
+    FORMATS,
+    STUDY_CHARTS,
+    OutputData,
+    draw_study_chart,
+    load_output,
+    parse_formats,
+    render_charts,
+    render_study_chart,
+)
 
 DATA_FILES = ("summary.json", "runs.csv", "health.json")
 ROOT = Path(__file__).resolve().parents[1]
@@ -296,3 +306,128 @@ def test_null_statistics_are_computed_from_the_runs_instead(tmp_path: Path) -> N
     (tmp_path / "summary.json").write_text(json.dumps(summary))
     written = render_charts(load_output(tmp_path), tmp_path, "png")
     assert [p.stem for p in written] == list(CHARTS)
+
+
+# --- the study charts: written by compare, value and drivers, redrawn by report ----------------------------------
+
+STUDIES = {"compare": "compare", "value": "contingency_value", "drivers": "risk_drivers"}  # command -> chart
+BENCH = ROOT.parent / "shared" / "bench" / "perf.yaml"
+
+
+@pytest.fixture(scope="module")
+def study_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder written by `allysim compare`, `value` and `drivers` on perf.yaml, charts in every format."""
+    if not BENCH.exists():
+        pytest.skip(f"{BENCH} not found")
+    from click.testing import CliRunner
+
+    from allysim.cli import cli
+
+    folder = tmp_path_factory.mktemp("studies") / "perf"
+    for command in STUDIES:
+        result = CliRunner().invoke(cli, [command, str(BENCH), "--runs", "40", "--seed", "4", "--workers", "1",
+                                          "--quiet", "--out", str(folder), "--format", "png,svg,pdf"])
+        assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_each_study_writes_its_chart_in_every_format(study_folder: Path) -> None:
+    for command, chart in STUDIES.items():
+        study = json.loads((study_folder / f"{command}.json").read_text())
+        fig = draw_study_chart(chart, study, list(json.loads((study_folder / "summary.json").read_text())["plans"]))
+        title = theme.title_of(fig)
+        for fmt in FORMATS:
+            check_chart_file(study_folder / f"{chart}.{fmt}")
+        assert svg_title(study_folder / f"{chart}.svg") == title  # the finding drawn is the JSON's
+        assert Image.open(study_folder / f"{chart}.png").text["Title"] == title
+        assert_readable(fig, chart)
+
+
+def test_report_redraws_every_chart_of_a_folder_identically(study_folder: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from allysim.cli import cli
+
+    copied = tmp_path / "copied"
+    copied.mkdir()
+    for path in study_folder.iterdir():
+        if path.suffix in (".json", ".csv"):
+            shutil.copy2(path, copied / path.name)
+    result = CliRunner().invoke(cli, ["report", str(copied), "--format", "png,svg,pdf"])
+    assert result.exit_code == 0, result.output
+    charts_ = [*CHARTS, *STUDY_CHARTS]
+    names = sorted(f"{c}.{f}" for c in charts_ for f in FORMATS)
+    assert sorted(p.name for p in copied.iterdir() if p.suffix[1:] in FORMATS) == names
+    assert_same_charts([study_folder / n for n in names], [copied / n for n in names])
+
+
+@pytest.mark.parametrize("command", list(STUDIES))
+def test_report_on_a_folder_holding_one_study_draws_its_chart(study_folder: Path, tmp_path: Path,
+                                                              command: str) -> None:
+    shutil.copy2(study_folder / f"{command}.json", tmp_path / f"{command}.json")
+    data = load_output(tmp_path)
+    assert data.plans == [] and list(data.studies) == [command]
+    assert data.provenance.seed == 4
+    written = render_charts(data, tmp_path, ("svg", "png"))
+    chart = STUDIES[command]
+    assert [p.name for p in written] == [f"{chart}.svg", f"{chart}.png"]
+    if command != "compare":  # compare's colours come from the summary.json beside it, absent here
+        assert_same_charts(written, [study_folder / p.name for p in written])
+
+
+def test_render_study_chart_matches_what_report_draws(study_folder: Path, tmp_path: Path) -> None:
+    shutil.copy2(study_folder / "summary.json", tmp_path / "summary.json")
+    for command, chart in STUDIES.items():
+        study = json.loads((study_folder / f"{command}.json").read_text())
+        written = render_study_chart(chart, study, tmp_path, "svg")
+        assert written == [tmp_path / f"{chart}.svg"]
+        assert_same_charts(written, [study_folder / f"{chart}.svg"])
+
+
+def test_compare_colours_follow_the_summary_of_the_same_scenario(tmp_path: Path) -> None:
+    from chart_helpers import make_comparison
+
+    from allysim.report import _plan_order
+
+    study = make_comparison(4)
+    order = ["escalation_and_exit_clauses_with_a_long_name", "do_nothing", "full", "governance", "other"]
+    summary = {"scenario_sha256": study["scenario_sha256"], "plans": {p: {} for p in order}}
+    assert _plan_order(study, summary) == order
+    assert _plan_order(study, {**summary, "scenario_sha256": "another"}) is None
+    assert _plan_order(study, {**summary, "plans": {"do_nothing": {}}}) is None
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    (path,) = render_study_chart("compare", study, tmp_path, "svg")
+    (tmp_path / "alone").mkdir()
+    (alone,) = render_study_chart("compare", study, tmp_path / "alone", "svg")
+    assert path.read_bytes() != alone.read_bytes()
+
+
+def test_report_refuses_a_folder_with_nothing_to_draw(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not an output")
+    with pytest.raises(OutputError, match="nothing to draw: no summary.json"):
+        load_output(tmp_path)
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda v: "{not json", r"value\.json: cannot be read .*rerun `allysim value`"),
+    (lambda v: json.dumps([v]), r"value\.json: expected a JSON object"),
+    (lambda v: json.dumps({**v, "contingencies": {}}), r"value\.json: has no contingencies"),
+    (lambda v: json.dumps({**v, "contingencies": {"x": {"cost": 1.0, "shapley_npv": None, "shapley_survival": 0}}}),
+     r"value\.json: contingencies\.x\.shapley_npv is missing; rerun `allysim value`"),
+])
+def test_a_broken_study_is_named_with_the_command_that_rewrites_it(study_folder: Path, tmp_path: Path, damage,
+                                                                   message: str) -> None:
+    value = json.loads((study_folder / "value.json").read_text())
+    (tmp_path / "value.json").write_text(damage(value))
+    with pytest.raises(OutputError, match=message):
+        load_output(tmp_path)
+
+
+def test_render_study_chart_refuses_an_unknown_chart_and_broken_data(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown study chart 'tornado'"):
+        render_study_chart("tornado", {}, tmp_path, "png")
+    with pytest.raises(OutputError, match=r"drivers\.json: has no risks"):
+        render_study_chart("risk_drivers", {"plan": "a", "risks": {}}, tmp_path, "png")
+    with pytest.raises(OutputError, match="no such folder"):
+        render_study_chart("risk_drivers", {"plan": "a", "risks": {}}, tmp_path / "absent", "png")
+    assert render_study_chart("risk_drivers", {}, tmp_path, "none") == []

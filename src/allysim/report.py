@@ -1,9 +1,12 @@
-"""Read an output folder back and (re)draw its charts: what ``allysim run`` and ``allysim report`` share.
+"""Read an output folder back and (re)draw its charts: what ``allysim run``, the studies and ``allysim report`` share.
 
-An output folder holds ``summary.json``, ``runs.csv`` and ``health.json`` (SPEC section 5). :func:`load_output`
-reads them into an :class:`OutputData`; :func:`render_charts` draws the four charts of a run from it and writes
-them, atomically, in each requested format. The charts depend on nothing but those three files, so
-``allysim report DIR`` on a copied folder redraws the same pictures as the ``allysim run`` that wrote it.
+An output folder holds the files of a run, ``summary.json``, ``runs.csv`` and ``health.json``, and the JSON of any
+study written into it, ``compare.json``, ``value.json`` and ``drivers.json`` (SPEC section 5); a study may also
+sit alone in its folder. :func:`load_output` reads whatever the folder holds into an :class:`OutputData`;
+:func:`render_charts` draws every chart that data supports (the four charts of a run, and the chart of each study)
+and writes them, atomically, in each requested format. :func:`render_study_chart` draws one study's chart straight
+from its JSON, as ``allysim compare``, ``value`` and ``drivers`` do. The charts depend on nothing but those files,
+so ``allysim report DIR`` on a copied folder redraws the same pictures as the commands that wrote it.
 
 Examples
 --------
@@ -32,10 +35,13 @@ from .errors import OutputError, UsageError
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["CHARTS", "FORMATS", "HealthBands", "OutputData", "RunTable", "draw_charts", "load_output",
-           "parse_formats", "render_charts"]
+__all__ = ["CHARTS", "FORMATS", "STUDY_CHARTS", "HealthBands", "OutputData", "RunTable", "draw_charts",
+           "draw_study_chart", "load_output", "load_studies", "parse_formats", "render_charts",
+           "render_study_chart"]
 
-CHARTS = ("survival", "npv", "health", "causes")
+CHARTS = ("survival", "npv", "health", "causes")  # the charts of a run
+STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers"}  # chart -> JSON stem
+RUN_FILES = ("summary.json", "runs.csv", "health.json")
 FORMATS = theme.FORMATS
 BANDS = ("p5", "p25", "p50", "p75", "p95")
 RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost", "contingency_cost",
@@ -77,55 +83,69 @@ class HealthBands:
 
 @dataclass(frozen=True)
 class OutputData:
-    """Everything the charts of a run are drawn from.
+    """Everything the charts of an output folder are drawn from.
 
     ``allysim run`` may build one in memory; ``allysim report`` reads one with :func:`load_output`.
 
     Parameters
     ----------
     summary
-        The ``summary.json`` dictionary; its ``plans`` order is the plan order (the baseline first).
+        The ``summary.json`` dictionary; its ``plans`` order is the plan order (the baseline first). Empty for a
+        folder that holds only studies.
     runs
         Per plan, the per-replication outcomes.
     health
         The health percentile bands; None skips the health chart (only for data built in memory: a folder
         without ``health.json`` is refused by :func:`load_output`).
+    studies
+        The studies found beside the run, by file stem: ``"compare"``, ``"value"``, ``"drivers"`` -> the JSON.
     """
 
     summary: Mapping[str, Any]
     runs: Mapping[str, RunTable]
     health: HealthBands | None = None
     folder: Path | None = field(default=None, compare=False)
+    studies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def plans(self) -> list[str]:
-        """Plan names in the summary's order, the baseline first."""
-        return list(self.summary["plans"])
+        """Plan names in the summary's order, the baseline first (none for a folder of studies alone)."""
+        return list(self.summary.get("plans") or {})
 
     @property
     def provenance(self) -> theme.Provenance:
-        """The footer of every chart."""
-        return theme.Provenance.from_summary(self.summary)
+        """The footer of every chart of the run (of the first study, for a folder of studies alone)."""
+        source = self.summary or next(iter(self.studies.values()), {})
+        return theme.Provenance.from_summary(source)
 
 
 def load_output(folder: str | os.PathLike[str]) -> OutputData:
-    """Read an output folder written by ``allysim run``.
+    """Read an output folder: the files of a run, the studies, or both.
+
+    A folder holding any file of a run must hold all three (``summary.json``, ``runs.csv``, ``health.json``);
+    ``compare.json``, ``value.json`` and ``drivers.json`` are read when present.
 
     Raises
     ------
     OutputError
-        The folder, ``summary.json``, ``runs.csv`` or ``health.json`` is missing or unreadable, or they disagree
-        on the plans.
+        The folder is missing or holds nothing to draw; a file of the run is missing; or a file present is
+        unreadable, or they disagree on the plans.
 
     Examples
     --------
     >>> data = load_output("reports/joint_venture")   # doctest: +SKIP
-    >>> data.plans
-    ['do_nothing', 'governance', 'full']
+    >>> data.plans, list(data.studies)
+    (['do_nothing', 'governance', 'full'], ['compare'])
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such output folder; write one with `allysim run SCENARIO --out {folder}`")
+    studies = load_studies(folder)
+    if not any((folder / name).exists() for name in RUN_FILES):
+        if not studies:
+            raise OutputError(f"{folder}: nothing to draw: no summary.json (from `allysim run` or `compare`) and no "
+                              f"compare.json, value.json or drivers.json; is it an allysim output folder?")
+        return OutputData(summary={}, runs={}, health=None, folder=folder, studies=studies)
     summary = _read_json(folder / "summary.json")
     _check_summary(summary, folder / "summary.json")
     runs = read_runs_csv(folder / "runs.csv")
@@ -142,7 +162,26 @@ def load_output(folder: str | os.PathLike[str]) -> OutputData:
     if absent:
         raise OutputError(f"{health_path}: has no bands for plan(s) {', '.join(absent)}; rerun `allysim run`")
     return OutputData(summary=summary, runs={p: runs[p] for p in summary["plans"]}, health=health,
-                      folder=folder)
+                      folder=folder, studies=studies)
+
+
+def load_studies(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """Read the studies of a folder: ``{"compare": ..., "value": ..., "drivers": ...}`` for the files present.
+
+    Raises
+    ------
+    OutputError
+        A study file is unreadable or lacks a field its chart needs.
+    """
+    folder = Path(folder)
+    studies: dict[str, dict[str, Any]] = {}
+    for chart, stem in STUDY_CHARTS.items():
+        path = folder / f"{stem}.json"
+        if path.exists():
+            study = _read_json(path, command=stem)
+            _check_study(chart, study, path)
+            studies[stem] = study
+    return studies
 
 
 def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
@@ -158,18 +197,45 @@ def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
                                   f"rewrite it")
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    """Read a JSON object, or raise OutputError saying what is wrong."""
+def _read_json(path: Path, command: str = "run") -> dict[str, Any]:
+    """Read a JSON object, or raise OutputError saying what is wrong and which command rewrites it."""
     try:
         with open(path, encoding="utf-8") as handle:
             value = json.load(handle)
     except FileNotFoundError:
         raise OutputError(f"{path}: missing; is {path.parent} an allysim output folder?") from None
     except (OSError, ValueError) as exc:
-        raise OutputError(f"{path}: cannot be read ({exc}); rerun `allysim run` to rewrite it") from None
+        raise OutputError(f"{path}: cannot be read ({exc}); rerun `allysim {command}` to rewrite it") from None
     if not isinstance(value, dict):
-        raise OutputError(f"{path}: expected a JSON object; rerun `allysim run` to rewrite it")
+        raise OutputError(f"{path}: expected a JSON object; rerun `allysim {command}` to rewrite it")
     return value
+
+
+# What each study's chart needs: per entry of its table, the numbers (dotted paths) it draws.
+_STUDY_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "compare": ("plans", ("npv.mean", "survival.mean")),
+    "contingency_value": ("contingencies", ("cost", "shapley_npv", "shapley_survival")),
+    "risk_drivers": ("risks", ("npv.mean", "survival.mean")),
+}
+
+
+def _check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
+    """Raise OutputError naming the first field the chart needs that a study's JSON lacks."""
+    command = STUDY_CHARTS[chart]
+    rewrite = f"rerun `allysim {command}` to rewrite it"
+    table, needed = _STUDY_FIELDS[chart]
+    if chart == "compare" and not isinstance(study.get("baseline"), str):
+        raise OutputError(f"{path}: baseline is missing; {rewrite}")
+    entries = study.get(table)
+    if not isinstance(entries, dict) or not entries:
+        raise OutputError(f"{path}: has no {table}; {rewrite}")
+    for key, entry in entries.items():
+        for dotted in needed:
+            value: Any = entry
+            for part in dotted.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise OutputError(f"{path}: {table}.{key}.{dotted} is missing; {rewrite}")
 
 
 def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
@@ -276,7 +342,7 @@ def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def draw_charts(data: OutputData) -> dict[str, Figure]:
-    """Draw every chart of a run and return the figures by name (for notebooks; nothing is written).
+    """Draw every chart of an output folder and return the figures by name (for notebooks; nothing is written).
 
     Examples
     --------
@@ -288,7 +354,9 @@ def draw_charts(data: OutputData) -> dict[str, Figure]:
 
 def render_charts(data: OutputData, folder: str | os.PathLike[str],
                   formats: str | Sequence[str] = ("png",)) -> list[Path]:
-    """Draw every chart of a run and write each as ``folder/<chart>.<format>``; return the paths written.
+    """Draw every chart of an output folder and write each as ``folder/<chart>.<format>``; return the paths.
+
+    The charts are those of the run (when ``data`` holds one) followed by those of its studies.
 
     Parameters
     ----------
@@ -304,26 +372,128 @@ def render_charts(data: OutputData, folder: str | os.PathLike[str],
     --------
     >>> render_charts(load_output("reports/jv"), "reports/jv", ("png", "pdf"))   # doctest: +SKIP
     """
-    import matplotlib.pyplot as plt
-
     chosen = parse_formats(formats)
     if not chosen:
         return []
+    folder = _existing(folder)
+    written: list[Path] = []
+    for name, draw in _drawers(data).items():
+        written += _save(draw(), folder, name, chosen)
+    return written
+
+
+def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[str] | None = None) -> Figure:
+    """Draw the chart of one study from its JSON: ``compare``, ``contingency_value`` or ``risk_drivers``.
+
+    ``plan_order`` (every plan of the output, the baseline first) keeps each plan's colour on the compare chart
+    the same as on the run's charts.
+
+    Raises
+    ------
+    UsageError
+        ``chart`` is not one of the three.
+
+    Examples
+    --------
+    >>> fig = draw_study_chart("risk_drivers", json.load(open("reports/jv/drivers.json")))   # doctest: +SKIP
+    """
+    if chart == "compare":
+        return charts.compare(data, plan_order=plan_order)
+    if chart == "contingency_value":
+        return charts.contingency_value(data)
+    if chart == "risk_drivers":
+        return charts.risk_drivers(data)
+    raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
+
+
+def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.PathLike[str],
+                       formats: str | Sequence[str] = ("png",)) -> list[Path]:
+    """Draw one study's chart from its JSON and write it as ``folder/<chart>.<format>``; return the paths.
+
+    What ``allysim compare``, ``value`` and ``drivers`` call after writing their JSON. For the compare chart,
+    a ``summary.json`` of the same scenario in ``folder`` gives the plan order, hence the plans' colours;
+    without one, the baseline comes first and the other plans follow in the study's order.
+
+    Parameters
+    ----------
+    chart
+        ``compare``, ``contingency_value`` or ``risk_drivers``.
+    data
+        The study's JSON: ``compare.json``, ``value.json`` or ``drivers.json`` (SPEC section 5), with its
+        provenance fields (printed in the footer).
+    folder
+        Where to write; it must exist.
+    formats
+        Any of ``png``, ``svg``, ``pdf`` (a sequence, or a comma-separated string).
+
+    Raises
+    ------
+    UsageError
+        An unknown chart or format.
+    OutputError
+        ``data`` lacks a field the chart needs, or ``folder`` does not exist.
+
+    Examples
+    --------
+    >>> render_study_chart("contingency_value", value, "reports/jv", ("png", "svg"))   # doctest: +SKIP
+    [PosixPath('reports/jv/contingency_value.png'), PosixPath('reports/jv/contingency_value.svg')]
+    """
+    if chart not in STUDY_CHARTS:
+        raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
+    chosen = parse_formats(formats)
+    if not chosen:
+        return []
+    folder = _existing(folder)
+    _check_study(chart, data, folder / f"{STUDY_CHARTS[chart]}.json")
+    summary: Mapping[str, Any] = {}
+    if chart == "compare" and (folder / "summary.json").is_file():
+        try:
+            summary = _read_json(folder / "summary.json")
+        except OutputError:
+            summary = {}  # only the colours depend on it: fall back to the study's own order
+    return _save(draw_study_chart(chart, data, _plan_order(data, summary)), folder, chart, chosen)
+
+
+def _plan_order(study: Mapping[str, Any], summary: Mapping[str, Any]) -> list[str] | None:
+    """Return the plan order of a run of the same scenario holding every plan of the study, else None."""
+    plans = list(summary.get("plans") or {}) if isinstance(summary.get("plans"), dict) else []
+    if not plans or summary.get("scenario_sha256") != study.get("scenario_sha256"):
+        return None
+    named = [study.get("baseline"), *(study.get("plans") or {})]
+    return plans if all(p in plans for p in named) else None
+
+
+def _existing(folder: str | os.PathLike[str]) -> Path:
+    """Return ``folder`` as a Path, or raise OutputError when it is not a folder."""
     folder = Path(folder)
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such folder to write charts into")
-    written: list[Path] = []
-    for name, draw in _drawers(data).items():
-        fig = draw()
-        try:
-            written += theme.save_figure(fig, folder, name, chosen)
-        finally:
-            plt.close(fig)
-    return written
+    return folder
+
+
+def _save(fig: Figure, folder: Path, name: str, formats: Sequence[str]) -> list[Path]:
+    """Write ``fig`` in each format and close it."""
+    import matplotlib.pyplot as plt
+
+    try:
+        return theme.save_figure(fig, folder, name, formats)
+    finally:
+        plt.close(fig)
 
 
 def _drawers(data: OutputData) -> dict[str, Callable[[], Figure]]:
     """Return, per chart name, a function drawing it from ``data`` (charts without data are left out)."""
+    drawers = _run_drawers(data) if data.plans else {}
+    for chart, stem in STUDY_CHARTS.items():
+        if stem in data.studies:
+            study = data.studies[stem]
+            order = _plan_order(study, data.summary) if chart == "compare" else None
+            drawers[chart] = lambda chart=chart, study=study, order=order: draw_study_chart(chart, study, order)
+    return drawers
+
+
+def _run_drawers(data: OutputData) -> dict[str, Callable[[], Figure]]:
+    """Return, per chart of the run, a function drawing it from ``data``."""
     summary, plans = data.summary, data.plans
     stats = {p: summary["plans"][p] for p in plans}
     provenance = data.provenance
