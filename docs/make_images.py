@@ -2,10 +2,11 @@
 
     python docs/make_images.py
 
-runs ``allysim run scenarios/joint_venture.yaml`` with the scenario's own runs and seed (10,000 runs, seed
-20261127: the same numbers a user gets) into a temporary folder, and saves a 1200-px-wide copy of each chart as
-``docs/img/<chart>.png``, small enough for the repository (well under 300 KB each). Options: ``--runs N`` for a
-quicker draft, ``--width PX``.
+runs ``allysim run``, ``compare`` and ``drivers`` on ``scenarios/joint_venture.yaml`` with the scenario's own runs
+and seed (10,000 runs, seed 20261127: the same numbers a user gets), and ``allysim value`` with 1,000 runs (every
+one of the 64 subsets of the full plan's six contingencies is simulated, so this one is kept shorter), each into a
+temporary folder, and saves a 1200-px-wide copy of each chart as ``docs/img/<chart>.png``, small enough for the
+repository (well under 300 KB each). Options: ``--runs N`` for a quicker draft of every chart, ``--width PX``.
 """
 
 from __future__ import annotations
@@ -21,37 +22,48 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "joint_venture.yaml"
 IMAGES = ROOT / "docs" / "img"
-CHARTS = ("survival", "npv", "health", "causes")
+# command -> the charts it draws
+COMMANDS = {"run": ("survival", "npv", "health", "causes"), "compare": ("compare",),
+            "value": ("contingency_value",), "drivers": ("risk_drivers",)}
+VALUE_RUNS = 1000
 MAX_BYTES = 300_000
 
 
 def main() -> int:
-    """Run the flagship, then write the downscaled charts; return the exit code."""
+    """Run the flagship through every command, then write the downscaled charts; return the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, help="override the scenario's number of runs (for a quick draft)")
+    parser.add_argument("--runs", type=int, help="override the number of runs of every command (for a quick draft)")
     parser.add_argument("--width", type=int, default=1200, help="width of the images in pixels (default 1200)")
     args = parser.parse_args()
 
     IMAGES.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, "-m", "allysim", "run", str(SCENARIO), "--out", out, "--format", "png", "--quiet"]
-        if args.runs:
-            command += ["--runs", str(args.runs)]
-        subprocess.run(command, check=True, cwd=ROOT)
-        for chart in CHARTS:
-            with Image.open(Path(out) / f"{chart}.png") as image:
-                height = round(image.height * args.width / image.width)
-                small = image.convert("RGB").resize((args.width, height), Image.Resampling.LANCZOS)
-            target = IMAGES / f"{chart}.png"
-            # 256 colours are plenty for flat charts and cut the file size by about two thirds
-            small.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-                target, optimize=True)
-            size = target.stat().st_size
-            print(f"{target.relative_to(ROOT)}: {args.width}x{height}, {size // 1000} KB")
-            if size > MAX_BYTES:
-                print(f"  larger than {MAX_BYTES // 1000} KB: use a smaller --width", file=sys.stderr)
-                return 1
+    for command, charts in COMMANDS.items():
+        with tempfile.TemporaryDirectory() as out:
+            line = [sys.executable, "-m", "allysim", command, str(SCENARIO), "--out", out, "--format", "png",
+                    "--quiet"]
+            runs = args.runs or (VALUE_RUNS if command == "value" else None)
+            if runs:
+                line += ["--runs", str(runs)]
+            subprocess.run(line, check=True, cwd=ROOT)
+            for chart in charts:
+                if not shrink(Path(out) / f"{chart}.png", IMAGES / f"{chart}.png", args.width):
+                    return 1
     return 0
+
+
+def shrink(source: Path, target: Path, width: int) -> bool:
+    """Save a ``width``-px copy of a chart in 256 colours; return False if it is still over MAX_BYTES."""
+    with Image.open(source) as image:
+        height = round(image.height * width / image.width)
+        small = image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+    # 256 colours are plenty for flat charts and cut the file size by about two thirds
+    small.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(target, optimize=True)
+    size = target.stat().st_size
+    print(f"{target.relative_to(ROOT)}: {width}x{height}, {size // 1000} KB")
+    if size > MAX_BYTES:
+        print(f"  larger than {MAX_BYTES // 1000} KB: use a smaller --width", file=sys.stderr)
+        return False
+    return True
 
 
 if __name__ == "__main__":
