@@ -55,3 +55,19 @@ def test_the_format_version_is_a_number_not_a_boolean(value):
     assert problems_of(f"allysim: {value}\nname: x\nhorizon: 1\nrisks: [{{id: a, rate: 1}}]\n") == [
         f"p.yaml:1:10: allysim: expected a whole number, got {value}"]
 
+
+# --------------------------------------------------------------------------- distributions that overflow
+
+
+@pytest.mark.parametrize("field, dist", [
+    ("cost", "{lognormal: {median: 1, p90: 1e150}}"),  # exp() overflows: OverflowError in the engine
+    ("cost", "{lognormal: {mean: 1, sd: 1e200}}"),  # (sd / mean) ** 2 overflows
+    ("cost", "{uniform: {low: -1e308, high: 1e308}}"),  # high - low is inf
+    ("cost", "{exponential: {mean: 1e308}}"),
+    ("cost", "{normal: {mean: 0, sd: 1e308}}"),
+    ("health", "{lognormal: {median: 0.1, p90: 1e200}}"),  # the overflow comes before the clip to [0, 1]
+])
+def test_a_distribution_whose_draws_overflow_is_refused(field, dist):
+    text = f"allysim: 1\nname: x\nhorizon: 1\nrisks: [{{id: a, rate: 5, impact: {{{field}: {dist}}}}}]\n"
+    problems = problems_of(text)
+    assert len(problems) == 1 and f"risks[0].impact.{field}: " in problems[0] and "overflow" in problems[0]

@@ -394,7 +394,7 @@ def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
         scenario = Scenario.model_validate(data, context={"time_unit": unit})
     except ValidationError as exc:
         raise ScenarioError(_problems(exc, data, locations)) from None
-    problems = _check_references(scenario, locations)
+    problems = _check_references(scenario, locations) + _check_draws(scenario, locations)
     if problems:
         raise ScenarioError(problems)
     scenario._source = source
@@ -476,6 +476,34 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
             listed.add(cid)
     if s.plans is not None and not s.plans:
         problems.append(loc.error(("plans",), "plans is empty; name at least one plan or omit plans"))
+    return problems
+
+
+def _check_draws(s: Scenario, loc: Locations) -> list[str]:
+    """Every distribution's draws, clipped to their field's range, must be finite numbers.
+
+    Draws are monotone in their uniform, so the extremes are the draws at the smallest and largest uniforms.
+    """
+    unit = (0.0, 1.0)
+    fields: list[tuple[tuple, Any, tuple[float, float]]] = []
+    for i, risk in enumerate(s.risks):
+        here, impact = ("risks", i, "impact"), risk.impact
+        fields += [(here + ("health",), impact.health, unit), (here + ("cost",), impact.cost, (0.0, math.inf))]
+        if impact.value is not None:
+            fields += [(here + ("value", "factor"), impact.value.factor, unit),
+                       (here + ("value", "duration"), impact.value.duration, (0.0, math.inf))]
+        fields += [(here + ("escalates", j, "duration"), e.duration, (0.0, math.inf))
+                   for j, e in enumerate(impact.escalates) if e.duration is not None]
+    fields += [(("contingencies", i, "delay"), c.delay, (0.0, math.inf)) for i, c in enumerate(s.contingencies)]
+    problems = []
+    for path, dist, (lo, hi) in fields:
+        try:
+            sample = dist.sampler(lo, hi)
+            draws = [sample(u) for u in (0.0, 0.5, 1.0 - 2.0**-53)]
+        except (OverflowError, ValueError, ZeroDivisionError):
+            draws = [math.inf]
+        if not all(math.isfinite(d) for d in draws):
+            problems.append(loc.error(path, "its draws overflow (they reach infinity); use smaller parameters"))
     return problems
 
 
