@@ -4,15 +4,23 @@ quickly, with one located line, and nothing in it is ever executed."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
+import yaml
+from click.testing import CliRunner
 
 from allysim import ScenarioError, load_scenario, parse_scenario
+from allysim.cli import cli
 
 HANG_GUARD = 10.0  # seconds: far above what any refusal takes, only there to turn a hang into a failure
+
+
+MINIMAL = "allysim: 1\nname: Hostile\nhorizon: 5\nrisks:\n  - id: exit\n    rate: 0.1\n    impact: {fatal: 1}\n"
 
 
 def refused(text: str | bytes, source: str = "h.yaml") -> list[str]:
@@ -28,6 +36,104 @@ def refused(text: str | bytes, source: str = "h.yaml") -> list[str]:
     return info.value.problems
 
 
+# --------------------------------------------------------------------------- the catalogue
+
+
+def laughs(depth: int, width: int, mapping: bool = False) -> str:
+    """A "billion laughs" alias bomb: each level repeats the one below ``width`` times."""
+    lines = ["l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, depth + 1):
+        refs = ([f"k{j}: *l{i - 1}" for j in range(width)] if mapping else [f"*l{i - 1}"] * width)
+        lines.append(f"l{i}: &l{i} {'{' if mapping else '['}{', '.join(refs)}{'}' if mapping else ']'}")
+    return "\n".join(lines) + "\n"
+
+
+def deep_block_mapping(levels: int) -> str:
+    return "".join(" " * i + f"k{i}:\n" for i in range(levels)) + " " * levels + "x\n"
+
+
+# id: (file content, a phrase its one-line refusal holds)
+HOSTILE: dict[str, tuple[str | bytes, str]] = {
+    # alias bombs at several depths, and a bomb hidden in an otherwise valid scenario
+    "laughs-3x100": (laughs(3, 100), "aliases expand too far"),
+    "laughs-5x20": (laughs(5, 20), "aliases expand too far"),
+    "laughs-9x10": (laughs(9, 10), "aliases expand too far"),
+    "laughs-30x2": (laughs(30, 2), "aliases expand too far"),
+    "laughs-mappings": (laughs(9, 10, mapping=True), "aliases expand too far"),
+    "laughs-in-a-scenario": (laughs(9, 10) + MINIMAL.replace("risks:\n", "risks: *l9\nrisk_list:\n"),
+                             "aliases expand too far"),
+    "alias-in-its-anchor": ("a: &a [*a]\n", "nested more than"),
+    # deep nesting, flow and block
+    "flow-lists-deep": ("a: " + "[" * 100_000 + "]" * 100_000 + "\n", "nest"),  # libyaml stops at 1000 levels
+    "flow-mappings-deep": ("{a: " * 50_000 + "}" * 50_000 + "\n", "nest"),
+    "block-mappings-deep": (deep_block_mapping(1000), "nested more than 40 levels"),
+    "block-lists-deep": ("- " * 20_000 + "x\n", "nested more than 40 levels"),
+    "mixed-deep": (deep_block_mapping(30).replace("x\n", "[{a: " * 10 + "}]" * 10 + "\n"),
+                   "nested more than 40 levels"),
+    # size, encodings, bytes
+    "over-the-size-limit": ("# " + "x" * 2_100_000 + "\n" + MINIMAL, "scenarios are limited to 2,000,000"),
+    "latin-1": (MINIMAL.replace("Hostile", "Caf\xe9").encode("latin-1"), "not UTF-8 text (byte 0xe9"),
+    "utf-16-bom": (MINIMAL.encode("utf-16"), "not UTF-8 text (byte 0xff at offset 0)"),
+    "utf-16-be-bom": (b"\xfe\xff" + MINIMAL.encode("utf-16-be"), "not UTF-8 text (byte 0xfe at offset 0)"),
+    "utf-32-bom": (MINIMAL.encode("utf-32"), "not UTF-8 text"),
+    "nul-bytes": (MINIMAL.replace("Hostile", "Host\x00ile").encode(), "unacceptable character #x0000"),
+    "binary-junk": (bytes(range(256)) * 4, "not UTF-8 text"),
+    "overlong-utf8": (b"name: \xc0\xae\n", "not UTF-8 text (byte 0xc0"),
+    # object and foreign tags
+    "python-object": ("a: !!python/object:os.system {}\n", "is not allowed"),
+    "python-object-apply": ("a: !!python/object/apply:os.system ['echo pwned']\n", "is not allowed"),
+    "python-object-new": ("a: !!python/object/new:subprocess.Popen [[echo, pwned]]\n", "is not allowed"),
+    "python-name": ("a: !!python/name:os.system\n", "is not allowed"),
+    "python-module": ("a: !!python/module:os\n", "is not allowed"),
+    "python-tuple": ("a: !!python/tuple [1, 2]\n", "is not allowed"),
+    "binary": ("a: !!binary aGVsbG8=\n", "is not allowed"),
+    "set": ("a: !!set {x, y}\n", "is not allowed"),
+    "omap": ("a: !!omap [{x: 1}]\n", "is not allowed"),
+    "timestamp": ("a: !!timestamp 2001-12-14\n", "is not allowed"),
+    "custom-tag": ("a: !custom 1\n", "is not allowed"),
+    "verbatim-tag": ("a: !<tag:yaml.org,2002:python/object/apply:os.system> [echo]\n", "is not allowed"),
+    "tag-directive": ("%TAG !py! tag:yaml.org,2002:python/\n---\na: !py!object/apply:os.system [echo]\n",
+                      "is not allowed"),
+    "tag-on-a-key": ("? !!python/name:os.system\n: 1\n", "is not allowed"),
+    "tag-on-a-mapping": ("a: !!python/object:os.system {x: 1}\n", "is not allowed"),
+    "tag-in-a-valid-scenario": (MINIMAL.replace("rate: 0.1", "rate: !!python/object/apply:os.system [echo]"),
+                                "is not allowed"),
+    "explicit-merge-tag": ("a: {!!merge x: 1}\n", "is not allowed"),
+    # merge keys with hostile content
+    "merge-of-a-tagged-anchor": ("b: &b !!python/object/apply:os.system [echo]\nx: {<<: *b}\n", "is not allowed"),
+    "merge-of-a-scalar": ("a: {<<: 5}\n", "'<<' merges mappings only"),
+    "merge-of-scalars": ("a: {<<: [1, 2]}\n", "'<<' merges mappings only"),
+    "merge-into-itself": ("a: &a {<<: *a}\n", "nested more than"),
+    "merge-bomb": ("a0: &a0 {}\n" + "".join(f"a{i}: &a{i} {{<<: [{', '.join([f'*a{i - 1}'] * 10)}]}}\n"
+                                            for i in range(1, 12)), "aliases expand too far"),
+    "merge-of-a-bomb": (laughs(9, 10) + "x: {<<: {k: *l9}}\n", "aliases expand too far"),
+    "merge-injects-a-key": (f"x: &x {{evil: 1}}\n<<: *x\n{MINIMAL}", "unknown key 'evil'"),
+    # huge literals and names
+    "huge-integer": (MINIMAL.replace("rate: 0.1", "rate: " + "9" * 100_000), "far too large"),
+    "huge-hex-integer": (MINIMAL.replace("rate: 0.1", "rate: 0x" + "f" * 100_000), "must be a finite number"),
+    "huge-float": (MINIMAL.replace("rate: 0.1", "rate: 1" + "0" * 100_000 + ".5"), "must be a finite number"),
+    "huge-exponent": (MINIMAL.replace("rate: 0.1", "rate: 1e99999999999"), "must be a finite number"),
+    "huge-time-string": (MINIMAL.replace("horizon: 5", "horizon: 1e400 years"), "is not a finite number"),
+    "megabyte-key": (f"? {'k' * 1_000_000}\n: 1\n" + MINIMAL, "unknown key 'kkkkk"),
+    # documents that are not one mapping
+    "several-documents": (MINIMAL + "---\n" + MINIMAL, "several YAML documents"),
+    "empty": ("", "a scenario is a mapping"),
+    "only-a-comment": ("# nothing here\n", "a scenario is a mapping"),
+    "a-list": ("- allysim: 1\n", "a scenario is a mapping"),
+    "a-string": ("allysim\n", "a scenario is a mapping"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_a_hostile_file_is_refused_with_one_located_line_each(case):
+    text, phrase = HOSTILE[case]
+    problems = refused(text)
+    assert any(phrase in p for p in problems), problems
+
+
+# --------------------------------------------------------------------------- aliases and merge keys
+
+
 @pytest.mark.parametrize("text", [
     "a: &a [*a]\n",  # a list that holds itself
     "a: &a {b: *a}\n",  # a mapping that holds itself
@@ -40,7 +146,8 @@ def test_an_alias_inside_its_own_anchor_is_refused(text):
 
 def test_a_long_chain_of_merges_is_refused():
     lines = ["a0: &a0 {x: 1}"] + [f"a{i}: &a{i} {{<<: *a{i - 1}, k{i}: 1}}" for i in range(1, 2000)]
-    assert any("nested more than" in p for p in refused("\n".join(lines) + "\n"))
+    problems = refused("\n".join(lines) + "\n")
+    assert any("nested more than" in p or "aliases expand too far" in p for p in problems)
 
 
 @pytest.mark.parametrize("width, depth", [(2, 40), (10, 12)])
@@ -51,14 +158,13 @@ def test_a_merge_bomb_of_empty_mappings_is_refused(width, depth):
     assert any("aliases expand too far" in p for p in refused("\n".join(lines) + "\n"))
 
 
-MINIMAL = "allysim: 1\nname: Hostile\nhorizon: 5\nrisks:\n  - id: exit\n    rate: 0.1\n    impact: {fatal: 1}\n"
+def test_a_merged_key_does_not_steal_the_location_of_the_key_that_overrides_it():
+    text = MINIMAL.replace("risks:\n  - id: exit\n    rate: 0.1\n", "defaults: &d {rate: 0.1, id: zz}\nrisks:\n"
+                           "  - <<: *d\n    id: exit\n    rate: -1\n")
+    assert "h.yaml:8:11: risks[0].rate: must be >= 0, got -1" in refused(text)
 
 
-@pytest.mark.parametrize("literal", ["9" * 5000, "-" + "9" * 100_000, "0x" + "f" * 20_000, "0o" + "7" * 20_000])
-def test_an_integer_too_long_to_read_is_refused(literal):
-    problems = refused(MINIMAL.replace("horizon: 5", f"horizon: {literal}"))
-    assert problems[0].startswith("h.yaml:3:10: horizon: ")
-    assert "far too large" in problems[0] or "must be a finite number, got a whole number of about" in problems[0]
+# --------------------------------------------------------------------------- size: bounded time and memory
 
 
 @pytest.mark.parametrize("text", [
@@ -107,39 +213,6 @@ def test_a_folder_is_refused(tmp_path):
         load_scenario(tmp_path)
 
 
-@pytest.mark.parametrize("text", ["allysim: 1\nname: \ud800 lone surrogate\n", "\udcff"])
-def test_text_that_is_not_unicode_is_refused(text):
-    assert any("not valid Unicode" in p for p in refused(text))
-
-
-LONG = "k" * 600_000
-
-
-@pytest.mark.parametrize("text", [
-    f"? {LONG}\n: 1\n" + MINIMAL,  # an unknown top-level key
-    f"? {LONG}\n: 1\n? {LONG}\n: 2\n",  # the same key twice
-    MINIMAL + f"plans:\n  ? {LONG}\n  : [nobody]\n",  # an unknown contingency in a plan named by a long key
-    MINIMAL + f"contingencies:\n  - id: c\n    trigger: {{on: {LONG}}}\n    effect: {{restore_health: 0.1}}\n",
-    MINIMAL.replace("impact: {fatal: 1}", f"impact: {{escalates: [{{risk: {LONG}, factor: 2}}]}}"),
-    MINIMAL.replace("id: exit", f"id: {LONG}"),
-], ids=["unknown-key", "duplicate-key", "plan-name", "trigger", "escalates", "id"])
-def test_a_megabyte_name_is_not_echoed_whole(text):
-    refused(text)  # every line stays short
-
-
-@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\ufffe"])
-def test_a_control_character_is_refused_where_it_stands(char):
-    text = MINIMAL.replace("name: Hostile", f"name: é{char}x")
-    assert refused(text)[0].startswith("h.yaml:2:8: not valid YAML: unacceptable character")
-    assert refused(text.encode("utf-8"))[0].startswith("h.yaml:2:8: not valid YAML: unacceptable character")
-
-
-def test_a_merged_key_does_not_steal_the_location_of_the_key_that_overrides_it():
-    text = MINIMAL.replace("risks:\n  - id: exit\n    rate: 0.1\n", "defaults: &d {rate: 0.1, id: zz}\nrisks:\n"
-                           "  - <<: *d\n    id: exit\n    rate: -1\n")
-    assert "h.yaml:8:11: risks[0].rate: must be >= 0, got -1" in refused(text)
-
-
 def many(n: int, dangling: bool = False) -> str:
     """A scenario with ``n`` risks, ``n`` contingencies and a plan holding them all."""
     risks = "".join(f"  - {{id: r{i}, rate: 0.001, impact: {{health: {{uniform: {{low: 0, high: 0.1}}}}, "
@@ -157,3 +230,180 @@ def test_thousands_of_risks_and_contingencies_are_checked_quickly():
     assert len(scenario.risks) == len(scenario.contingencies) == len(scenario.plan_sets["all"]) == 2000
     problems = refused(many(2000, dangling=True))  # and a refusal stays one short line
     assert len(problems) == 1 and "unknown contingency 'nobody'" in problems[0]
+
+
+# --------------------------------------------------------------------------- text, numbers and names
+
+
+@pytest.mark.parametrize("text", ["allysim: 1\nname: \ud800 lone surrogate\n", "\udcff"])
+def test_text_that_is_not_unicode_is_refused(text):
+    assert any("not valid Unicode" in p for p in refused(text))
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\ufffe"])
+def test_a_control_character_is_refused_where_it_stands(char):
+    text = MINIMAL.replace("name: Hostile", f"name: é{char}x")
+    assert refused(text)[0].startswith("h.yaml:2:8: not valid YAML: unacceptable character")
+    assert refused(text.encode("utf-8"))[0].startswith("h.yaml:2:8: not valid YAML: unacceptable character")
+
+
+@pytest.mark.parametrize("literal", ["9" * 5000, "-" + "9" * 100_000, "0x" + "f" * 20_000, "0o" + "7" * 20_000])
+def test_an_integer_too_long_to_read_is_refused(literal):
+    problems = refused(MINIMAL.replace("horizon: 5", f"horizon: {literal}"))
+    assert problems[0].startswith("h.yaml:3:10: horizon: ")
+    assert "far too large" in problems[0] or "must be a finite number, got a whole number of about" in problems[0]
+
+
+LONG = "k" * 600_000
+
+
+@pytest.mark.parametrize("text", [
+    f"? {LONG}\n: 1\n" + MINIMAL,  # an unknown top-level key
+    f"? {LONG}\n: 1\n? {LONG}\n: 2\n",  # the same key twice
+    MINIMAL + f"plans:\n  ? {LONG}\n  : [nobody]\n",  # an unknown contingency in a plan named by a long key
+    MINIMAL + f"contingencies:\n  - id: c\n    trigger: {{on: {LONG}}}\n    effect: {{restore_health: 0.1}}\n",
+    MINIMAL.replace("impact: {fatal: 1}", f"impact: {{escalates: [{{risk: {LONG}, factor: 2}}]}}"),
+    MINIMAL.replace("id: exit", f"id: {LONG}"),
+], ids=["unknown-key", "duplicate-key", "plan-name", "trigger", "escalates", "id"])
+def test_a_megabyte_name_is_not_echoed_whole(text):
+    refused(text)  # every line stays short
+
+
+# --------------------------------------------------------------------------- through the command line
+
+
+CLI_CASES = ["laughs-9x10", "merge-bomb", "alias-in-its-anchor", "flow-lists-deep", "block-mappings-deep",
+             "over-the-size-limit", "latin-1", "utf-16-bom", "nul-bytes", "python-object-apply", "python-name",
+             "binary", "custom-tag", "tag-directive", "merge-of-a-tagged-anchor", "huge-integer", "huge-float",
+             "megabyte-key", "several-documents", "empty"]
+ALLYSIM = Path(sys.executable).with_name("allysim")
+
+
+def write(folder: Path, case: str) -> Path:
+    path = folder / f"{case}.yaml"
+    text = HOSTILE[case][0]
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
+    return path
+
+
+def assert_refused(exit_code: int, stderr: str, output: str, files: list[Path]) -> None:
+    """Exit code 2, no traceback, and only located lines for the given files on stderr."""
+    assert exit_code == 2, output[-2000:]
+    assert "Traceback" not in output and "internal error" not in output, output[-2000:]
+    lines = stderr.strip().splitlines()
+    assert lines
+    for line in lines:
+        assert any(re.match(rf"^{re.escape(str(f))}:\d+:\d+: ", line) for f in files), line[:300]
+    for f in files:
+        assert any(line.startswith(f"{f}:") for line in lines), f
+
+
+@pytest.mark.parametrize("case", CLI_CASES)
+def test_validate_and_run_refuse_a_hostile_file_and_write_nothing(case, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # so that a default reports/ folder would show up here
+    path = write(tmp_path, case)
+    out = tmp_path / "out"
+    for args in (["validate", str(path)], ["run", str(path), "--out", str(out), "--quiet", "--workers", "1"]):
+        start = time.perf_counter()
+        result = CliRunner().invoke(cli, args)
+        assert time.perf_counter() - start < HANG_GUARD
+        assert_refused(result.exit_code, result.stderr, result.output, [path])
+        assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no out/, no reports/, nothing
+
+
+@pytest.mark.skipif(not ALLYSIM.exists(), reason="the allysim command is not installed next to this Python")
+def test_the_installed_command_refuses_a_batch_of_hostile_files(tmp_path):
+    files = [write(tmp_path, case) for case in CLI_CASES]
+    out = tmp_path / "out"
+    for args in (["validate", *map(str, files)], ["run", *map(str, files), "--out", str(out), "--quiet"]):
+        done = subprocess.run([str(ALLYSIM), *args], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert_refused(done.returncode, done.stderr, done.stdout + done.stderr, files)
+        assert not out.exists() and not (tmp_path / "reports").exists()
+
+
+MEASURE = """\
+import resource, sys, time
+from allysim.cli import main
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print(code, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+def test_the_command_refuses_a_50_mb_file_quickly_with_bounded_memory(tmp_path):
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as fh:
+        fh.write(MINIMAL.encode())
+        for _ in range(50):
+            fh.write(b"# " + b"x" * 1_000_000 + b"\n")
+    for command in ("validate", "run"):
+        args = [command, str(big)] + (["--out", str(tmp_path / "out"), "--quiet"] if command == "run" else [])
+        done = subprocess.run([sys.executable, "-c", MEASURE, *args], capture_output=True, text=True, timeout=120)
+        code, seconds, grown_kib = done.stdout.split()
+        assert int(code) == 2 and "limited to 2,000,000 bytes" in done.stderr, done.stderr
+        assert float(seconds) < HANG_GUARD
+        assert int(grown_kib) < 200 * 1024  # peak RSS grew by less than 200 MB (in practice a few MB)
+    assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- nothing is executed
+
+
+PAYLOADS = [
+    '!!python/object/apply:os.system ["touch {target}"]',
+    '!!python/object/apply:subprocess.call [["touch", "{target}"]]',
+    '!!python/object/apply:subprocess.Popen [["touch", "{target}"]]',
+]
+
+
+def smuggle(payload: str, target: Path) -> list[str]:
+    """The payload in several places of an otherwise valid scenario."""
+    tagged = payload.format(target=target)
+    return [
+        MINIMAL.replace("rate: 0.1", f"rate: {tagged}"),
+        MINIMAL.replace("name: Hostile", f"name: {tagged}"),
+        f"x: &x {{evil: {tagged}}}\n" + MINIMAL.replace("  - id: exit\n", "  - <<: *x\n    id: exit\n"),
+        "%TAG !p! tag:yaml.org,2002:python/\n---\n" + MINIMAL.replace("rate: 0.1", "rate: " + tagged.replace(
+            "!!python/", "!p!")),
+        f"? {tagged}\n: 1\n" + MINIMAL,
+    ]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=["os.system", "subprocess.call", "Popen"])
+def test_a_payload_that_an_unsafe_loader_would_run_is_never_run(payload, tmp_path):
+    live = tmp_path / "live"
+    ran = yaml.unsafe_load(payload.format(target=live))  # the payload works: an unsafe loader runs it
+    getattr(ran, "wait", lambda: None)()  # a Popen returns before its touch has run
+    assert live.exists()
+    target = tmp_path / "pwned"
+    for i, text in enumerate(smuggle(payload, target)):
+        path = tmp_path / f"smuggled{i}.yaml"
+        path.write_text(text)
+        refused(text)
+        with pytest.raises(ScenarioError):
+            load_scenario(path)
+        for args in (["validate", str(path)], ["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]):
+            result = CliRunner().invoke(cli, args)
+            assert_refused(result.exit_code, result.stderr, result.output, [path])
+    time.sleep(0.5)  # give a smuggled Popen, were there one, the time to touch its file
+    assert not target.exists()
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not ALLYSIM.exists(), reason="the allysim command is not installed next to this Python")
+def test_the_installed_command_runs_no_payload(tmp_path):
+    target = tmp_path / "pwned"
+    files = []
+    for i, text in enumerate(t for payload in PAYLOADS for t in smuggle(payload, target)):
+        files.append(tmp_path / f"smuggled{i}.yaml")
+        files[-1].write_text(text)
+    for args in (["validate", *map(str, files)], ["run", *map(str, files), "--out", str(tmp_path / "out"), "--quiet"]):
+        done = subprocess.run([str(ALLYSIM), *args], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert_refused(done.returncode, done.stderr, done.stdout + done.stderr, files)
+    time.sleep(0.5)
+    assert not target.exists()
+    assert not (tmp_path / "out").exists() and not (tmp_path / "reports").exists()
