@@ -158,6 +158,16 @@ def test_a_merge_bomb_of_empty_mappings_is_refused(width, depth):
     assert any("aliases expand too far" in p for p in refused("\n".join(lines) + "\n"))
 
 
+@pytest.mark.parametrize("case", ["laughs-9x10", "laughs-30x2", "laughs-mappings", "merge-bomb", "merge-of-a-bomb"])
+def test_an_alias_bomb_is_refused_before_anything_is_composed(case, monkeypatch):
+    # the events alone tell how far aliases expand; composing and building 200,000 values takes seconds
+    def compose(*args, **kwargs):
+        raise AssertionError("composed")
+
+    monkeypatch.setattr(yaml, "compose", compose)
+    assert any("aliases expand too far" in p for p in refused(HOSTILE[case][0]))
+
+
 def test_a_merged_key_does_not_steal_the_location_of_the_key_that_overrides_it():
     text = MINIMAL.replace("risks:\n  - id: exit\n    rate: 0.1\n", "defaults: &d {rate: 0.1, id: zz}\nrisks:\n"
                            "  - <<: *d\n    id: exit\n    rate: -1\n")
