@@ -71,3 +71,15 @@ def test_a_distribution_whose_draws_overflow_is_refused(field, dist):
     text = f"allysim: 1\nname: x\nhorizon: 1\nrisks: [{{id: a, rate: 5, impact: {{{field}: {dist}}}}}]\n"
     problems = problems_of(text)
     assert len(problems) == 1 and f"risks[0].impact.{field}: " in problems[0] and "overflow" in problems[0]
+
+
+@pytest.mark.parametrize("rate_factor, expected", [
+    ("{risk: nobody, factor: 0.5}", "p.yaml:9:27: contingencies[0].effect.rate_factor.risk: "),
+    ("[{risk: nobody, factor: 0.5}]", "p.yaml:9:28: contingencies[0].effect.rate_factor[0].risk: "),
+    ("[{risk: a, factor: 1}, {risk: nobody, factor: 0.5}]",
+     "p.yaml:9:50: contingencies[0].effect.rate_factor[1].risk: "),
+])
+def test_a_dangling_rate_factor_is_located_whether_written_as_a_mapping_or_a_list(rate_factor, expected):
+    problems = problems_of("allysim: 1\nname: x\nhorizon: 1\nrisks: [{id: a, rate: 1}]\ncontingencies:\n"
+                           f"  - id: c\n    trigger: {{on: a}}\n    effect:\n      rate_factor: {rate_factor}\n")
+    assert problems == [expected + "unknown risk 'nobody'; known risks: a"]

@@ -436,9 +436,9 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
         kind = c.trigger.kind
         if kind == "risk":
             ref(here + ("trigger", "on"), c.trigger.on or "", "risk (or 'dissolution')")
+        as_list = here + ("effect", "rate_factor", 0) in loc.values  # the file wrote a list, not one mapping
         for j, rf in enumerate(c.effect.rate_factor):
-            ref(here + ("effect", "rate_factor", j, "risk") if len(c.effect.rate_factor) > 1
-                else here + ("effect", "rate_factor", "risk"), rf.risk)
+            ref(here + ("effect", "rate_factor") + ((j,) if as_list else ()) + ("risk",), rf.risk)
         delayed = not (c.delay.is_constant and c.delay.mean() == 0)
         if c.effect.reduce_impact is not None and (kind != "risk" or delayed):
             problems.append(loc.error(here + ("effect", "reduce_impact"),
