@@ -671,18 +671,15 @@ def test_a_distribution_whose_draws_overflow_is_refused(field, dist):
     assert len(problems) == 1 and f"risks[0].impact.{field}: " in problems[0] and "overflow" in problems[0]
 
 
-# --------------------------------------------------------------------------- known defects elsewhere
-# Found by the properties above in modules outside this file's reach; each test states the behaviour the properties
-# expect and fails today (strict xfail: it turns red once the defect is fixed, so that the marker is dropped).
+# --------------------------------------------------------------------------- defects found elsewhere
+# Found by the properties above in the engine, the samplers and the runner, and fixed there; each test keeps the
+# behaviour the properties expect.
 
 
 def _runs(text: str, runs: int = 20, seed: int = 0):
     return allysim.simulate(parse_scenario(text), runs=runs, seed=seed, workers=1).plans["default"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="engine.py: a factor product that overflows to inf "
-                   "makes a zero-rate risk's rate 0 * inf = nan; SimPy then schedules at t = nan and the run "
-                   "ends with lifetime nan, not with a SimulationError")
 def test_a_rate_that_overflows_ends_in_an_error_not_a_nan_lifetime():
     text = ("allysim: 1\nname: Runaway\nhorizon: 6.31335299\nrisks:\n"
             "  - id: spiral\n    probability: 0.06706013021255608\n    impact:\n      escalates:\n"
@@ -696,9 +693,6 @@ def test_a_rate_that_overflows_ends_in_an_error_not_a_nan_lifetime():
     assert np.isfinite(runs.lifetime).all()  # replications 8 and 19 end at t = nan
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="engine.py: Life.advance integrates with "
-                   "-expm1(-x dt) / x, which is 0 or 1 instead of dt once x dt underflows (x = a subnormal "
-                   "discount or recovery rate)")
 @pytest.mark.parametrize("alliance", [
     "discount_rate: 5e-324\nalliance: {health: {initial: 0, dissolve_below: 0, recovery: 1}, value_rate: 1}",
     "alliance: {health: {initial: 0, dissolve_below: 0, recovery: 8.1e-235}, value_rate: 1}",
@@ -708,8 +702,6 @@ def test_a_tiny_rate_keeps_value_and_resilience_in_range(alliance):
     assert (runs.value >= 0).all() and (runs.resilience <= 1).all()
 
 
-@pytest.mark.xfail(strict=True, reason="distributions.py: sampler() intersects clip with the field's range; when "
-                   "they do not overlap, min(hi, max(lo, x)) returns the clip's bound, outside the field's range")
 @pytest.mark.parametrize("impact", [
     "{health: {uniform: {low: 0, high: 0.1}, clip: [-0.2, -0.1]}}",  # health rises above 1
     "{cost: {uniform: {low: 0, high: 1}, clip: [-2, -1]}}",  # a negative risk cost
@@ -721,9 +713,10 @@ def test_a_clip_outside_the_fields_range_still_ends_in_it(impact):
     assert (runs.resilience <= 1).all() and (runs.risk_cost >= 0).all()
 
 
-@pytest.mark.xfail(strict=True, raises=(ValueError, MemoryError), reason="runner.py: runs beyond what memory holds "
-                   "(from the scenario or --runs) raises numpy's ValueError or MemoryError, not an AllysimError")
 def test_more_runs_than_memory_holds_is_a_usage_error():
-    scenario = parse_scenario(f"allysim: 1\nname: Huge\nhorizon: 1\nruns: {10**40}\nrisks: [{{id: r, rate: 1}}]\n")
-    with pytest.raises(allysim.AllysimError):
-        allysim.simulate(scenario, workers=1)
+    huge = f"allysim: 1\nname: Huge\nhorizon: 1\nruns: {10**40}\nrisks: [{{id: r, rate: 1}}]\n"
+    with pytest.raises(ScenarioError, match="runs: must be <= 100,000,000"):
+        parse_scenario(huge)
+    scenario = parse_scenario(huge.replace(f"runs: {10**40}", "runs: 10"))
+    with pytest.raises(allysim.UsageError):
+        allysim.simulate(scenario, runs=10**40, workers=1)

@@ -55,7 +55,7 @@ class _FormatType(click.ParamType):
 def _sim_options(func: Callable) -> Callable:
     """Options every simulating command shares."""
     for option in reversed([
-        click.option("--runs", type=click.IntRange(min=1), default=None,
+        click.option("--runs", type=click.IntRange(min=1, max=100_000_000), default=None,
                      help="Replications per plan (default: the scenario's runs, else 10000)."),
         click.option("--seed", type=click.IntRange(min=0), default=None,
                      help="Root seed (default: the scenario's seed, else a fresh one, recorded in summary.json)."),

@@ -59,12 +59,7 @@ class _Base(BaseModel):
 
     def sampler(self, lo: float = -math.inf, hi: float = math.inf) -> Sampler:
         """A function of one uniform in [0, 1) giving a draw, clipped to ``clip`` and to [lo, hi]."""
-        if self.clip is not None:
-            lo, hi = max(lo, self.clip[0]), min(hi, self.clip[1])
-        ppf = self._ppf
-        if lo == -math.inf and hi == math.inf:
-            return ppf
-        return lambda u: min(hi, max(lo, ppf(u)))
+        return _Clipped(self._ppf, self.clip, lo, hi)
 
     def value(self, lo: float = -math.inf, hi: float = math.inf) -> float:
         """The clipped value of a constant."""
@@ -279,9 +274,13 @@ class Empirical(_Base):
 
 
 def _Clipped(base: Sampler, clip: tuple[float, float] | None, lo: float, hi: float) -> Sampler:
-    """Wrap ``base`` with the family's ``clip`` and the field's meaningful range."""
+    """Wrap ``base`` with the family's ``clip``, then the field's meaningful range (which always wins, even when a
+    clip lies outside it)."""
     if clip is not None:
-        lo, hi = max(lo, clip[0]), min(hi, clip[1])
+        clo, chi = clip
+        if lo == -math.inf and hi == math.inf:
+            return lambda u: min(chi, max(clo, base(u)))
+        return lambda u: min(hi, max(lo, min(chi, max(clo, base(u)))))
     if lo == -math.inf and hi == math.inf:
         return base
     return lambda u: min(hi, max(lo, base(u)))

@@ -155,7 +155,8 @@ class _RiskState:
 
     @property
     def rate(self) -> float:
-        return self.spec.hazard * self.factor.value
+        hazard = self.spec.hazard
+        return hazard * self.factor.value if hazard else 0.0  # a zero rate stays 0 whatever the factors
 
 
 class _Product:
@@ -255,6 +256,8 @@ class Life:
         cap = state.spec.cap
         if rate <= 0.0 or (cap is not None and state.count >= cap):
             return
+        if not math.isfinite(rate):
+            raise SimulationError(self._runaway(state.spec.id, f"the rate of risk '{state.spec.id}' overflowed"))
         wait = state.budget / rate
         if self.env.now + wait > self.m.horizon:
             return
@@ -279,16 +282,16 @@ class Life:
     def _count_event(self, source: str) -> None:
         self.events += 1
         if self.events > self.m.event_budget:
-            raise SimulationError(self._runaway(source))
+            raise SimulationError(self._runaway(source, f"exceeded its budget of {self.m.event_budget:,} events"))
 
-    def _runaway(self, source: str) -> str:
+    def _runaway(self, source: str, what: str) -> str:
         """Name what ran away: the risk that occurred most, and the contingency that activated most."""
         busiest = max(self.states, key=lambda s: s.count)
         blame = f"risk '{busiest.spec.id}' occurred {busiest.count:,} times"
         if any(self.activations):
             j = max(range(len(self.activations)), key=self.activations.__getitem__)
             blame += f", contingency '{self.m.contingency_ids[j]}' activated {self.activations[j]:,} times"
-        return (f"replication {self.replication} exceeded its budget of {self.m.event_budget:,} events by "
+        return (f"replication {self.replication} {what} by "
                 f"t = {self.env.now:.4g} {self.m.scenario.time_unit}s ({blame}; last event: {source}). Check the "
                 "rates of that risk and the escalates or rate_factor effects that raise them.")
 
@@ -299,24 +302,20 @@ class Life:
 
         With gap g = 1 - h at t0, health is 1 - g exp(-rho s) and the discount factor D0 exp(-delta s), s in
         [0, dt]. So the discounted value is V F (D0 I(delta) - g D0 I(rho + delta)), the discounted alive time
-        D0 I(delta) and the health area dt - g I(rho), with I(x) = (1 - exp(-x dt)) / x (dt when x = 0). expm1 keeps
-        each I exact for small x dt; two exponentials serve all three integrals.
+        D0 I(delta) and the health area dt - g I(rho), with I(x) = (1 - exp(-x dt)) / x, computed by
+        :func:`_integral` so that it stays exact as x dt goes to 0 (and is dt at x = 0).
         """
         dt = now - self.t
         if dt <= 0.0:
             return
         m, gap, disc0 = self.m, 1.0 - self.h, self.disc
         rho, delta = m.recovery, m.discount
-        em_rho = math.expm1(-rho * dt)  # exp(-rho dt) - 1
-        em_delta = math.expm1(-delta * dt)
-        i_delta = -em_delta / delta if delta > 0.0 else dt
+        i_rho, i_delta = _integral(rho, dt), _integral(delta, dt)
         flat = disc0 * i_delta
         self.alive_pv += flat
         if m.value_rate:
-            both = rho + delta
-            i_both = -(em_rho + em_delta + em_rho * em_delta) / both if both > 0.0 else dt
-            self.value_pv += m.value_rate * self.value_factor.value * (flat - gap * disc0 * i_both)
-        self.area += dt - gap * (-em_rho / rho if rho > 0.0 else dt)
+            self.value_pv += m.value_rate * self.value_factor.value * (flat - gap * disc0 * _integral(rho + delta, dt))
+        self.area += dt - gap * i_rho
         grid, k = m.grid, self.grid_next
         if k < GRID_POINTS and grid[k] <= now:
             # the gap shrinks by the same factor from one (evenly spaced) grid point to the next
@@ -326,8 +325,8 @@ class Life:
                 g *= step
                 k += 1
             self.grid_next = k
-        self.h = 1.0 - gap * (1.0 + em_rho)
-        self.disc = disc0 * (1.0 + em_delta)
+        self.h = 1.0 - gap * (1.0 - rho * i_rho)  # exp(-x dt) = 1 - x I(x)
+        self.disc = disc0 * (1.0 - delta * i_delta)
         self.t = now
 
     def pay_risk(self, amount: float) -> None:
@@ -455,3 +454,11 @@ class Life:
     def _end_rate_factor(self, state: _RiskState, factor: float) -> None:
         if self.alive:
             self._rescale(state, lambda: state.factor.remove(factor))
+
+
+def _integral(rate: float, dt: float) -> float:
+    """Integral of exp(-rate s) over [0, dt]: dt (1 - exp(-y)) / y with y = rate dt, exact as y -> 0."""
+    y = rate * dt
+    if y < 1e-9:
+        return dt * (1.0 - 0.5 * y)  # the series; also right for subnormal rates, where -expm1(-y) / rate is not
+    return -math.expm1(-y) / y * dt

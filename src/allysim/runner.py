@@ -21,7 +21,7 @@ from .engine import DEFAULT_EVENT_BUDGET
 from .errors import UsageError
 from .executors import Executor, Job, make_executor
 from .results import PlanRuns, Results
-from .scenario import Scenario
+from .scenario import MAX_RUNS, Scenario
 
 __all__ = ["Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
 
@@ -114,8 +114,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
     if resume and seed is None and scenario.seed is None and checkpoint is not None:
         seed = Checkpoint.saved_seed(checkpoint)  # a fresh seed was drawn last time: reuse it
     runs = scenario.runs if runs is None else runs
-    if not isinstance(runs, (int, np.integer)) or isinstance(runs, bool) or runs < 1:
-        raise UsageError(f"runs must be a whole number >= 1, got {runs!r}")
+    if not isinstance(runs, (int, np.integer)) or isinstance(runs, bool) or not 1 <= runs <= MAX_RUNS:
+        raise UsageError(f"runs must be a whole number from 1 to {MAX_RUNS:,}, got {runs!r}")
     runs = int(runs)
     seed = resolve_seed(seed, scenario)
     workers = default_workers() if workers is None else workers

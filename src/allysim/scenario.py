@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
+MAX_RUNS = 100_000_000  # replications per plan: beyond this the per-run arrays outgrow any machine's memory
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -316,7 +317,7 @@ class Scenario(_Model):
     horizon: Annotated[Time, Field(gt=0)]
     currency: str = "USD"
     discount_rate: float = Field(default=0.0, ge=0)
-    runs: Whole = Field(default=10_000, ge=1)
+    runs: Whole = Field(default=10_000, ge=1, le=MAX_RUNS)
     seed: Whole | None = Field(default=None, ge=0)
     alliance: Alliance = Alliance()
     risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
@@ -571,7 +572,8 @@ def _message(err: dict[str, Any]) -> str:
     bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
     if kind in bounds:
         limit = next(iter(ctx.values()))
-        return f"must be {bounds[kind]} {limit:g}, got {shown}"
+        text = f"{limit:,}" if isinstance(limit, int) and abs(limit) >= 10_000 else f"{limit:g}"
+        return f"must be {bounds[kind]} {text}, got {shown}"
     if kind == "finite_number" or (kind == "float_type" and type(value) is int):  # an int beyond float range
         return f"must be a finite number, got {shown}"
     if kind in ("float_type", "float_parsing"):
