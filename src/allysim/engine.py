@@ -282,7 +282,7 @@ class Life:
     def _count_event(self, source: str) -> None:
         self.events += 1
         if self.events > self.m.event_budget:
-            raise SimulationError(self._runaway(source, f"exceeded its budget of {self.m.event_budget:,} events"))
+            raise SimulationError(self._runaway(source, f"it exceeded its budget of {self.m.event_budget:,} events"))
 
     def _runaway(self, source: str, what: str) -> str:
         """Name what ran away: the risk that occurred most, and the contingency that activated most."""
@@ -291,8 +291,8 @@ class Life:
         if any(self.activations):
             j = max(range(len(self.activations)), key=self.activations.__getitem__)
             blame += f", contingency '{self.m.contingency_ids[j]}' activated {self.activations[j]:,} times"
-        return (f"replication {self.replication} {what} by "
-                f"t = {self.env.now:.4g} {self.m.scenario.time_unit}s ({blame}; last event: {source}). Check the "
+        return (f"replication {self.replication} stopped at t = {self.env.now:.4g} {self.m.scenario.time_unit}s: "
+                f"{what} ({blame}; last event: {source}). Check the "
                 "rates of that risk and the escalates or rate_factor effects that raise them.")
 
     # ------------------------------------------------------------------ continuous dynamics
