@@ -291,16 +291,14 @@ def _write_study_staged(folder: Path, name: str, data: dict[str, Any], chart: st
 @click.option("--plans", default=None, metavar="A,B,...",
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
 @_out_option
-def compare_cmd(file: Path, runs: int | None, seed: int | None, workers: int | None, formats: tuple[str, ...],
-                executor: str, scheduler: str | None,
-                quiet: bool, plans: str | None, out: Path | None) -> None:
+def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
+                **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
     from .decisions import compare
 
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
-    study, folder = _study(file, out, quiet, "compare", lambda s, adv: compare(
-        s, plans=names, runs=runs, seed=seed, workers=workers, progress=adv, executor=executor,
-        scheduler=scheduler))
+    study, folder = _study(file, out, quiet, "compare",
+                           lambda s, adv: compare(s, plans=names, progress=adv, **options))
     data = study.to_dict()
     written = _write_all(study.results, folder, formats,
                          extra=lambda stage: _write_study(stage, "compare", data, "compare", formats))

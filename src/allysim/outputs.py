@@ -14,10 +14,7 @@ from typing import Any
 
 from .results import Results
 
-__all__ = ["write_json", "write_results", "staged", "OUTPUT_FILES"]
-
-OUTPUT_FILES = ("summary.json", "runs.csv", "health.json")
-
+__all__ = ["write_json", "write_results", "staged"]
 
 def _clean(value: Any) -> Any:
     """JSON has no NaN or infinity: write them as null."""

@@ -124,9 +124,6 @@ class Results:
         """Times at which health bands are kept, from 0 to the horizon."""
         return np.linspace(0.0, self.scenario.horizon, GRID_POINTS)
 
-    def survived(self, plan: str) -> np.ndarray:
-        return self.plans[plan].cause < 0
-
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json`` (SPEC section 5)."""
         from .analysis import summarize
