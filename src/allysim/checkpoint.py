@@ -25,7 +25,7 @@ from .results import PlanRuns
 __all__ = ["Checkpoint", "checkpoint_path"]
 
 _FIELDS = ("lifetime", "cause", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience",
-           "occurrences", "activations", "successes", "costs", "health_hist")
+           "occurrences", "activations", "successes", "costs", "health_hist", "simulated")
 
 
 def checkpoint_path(out: str | Path) -> Path:
@@ -86,7 +86,8 @@ class Checkpoint:
             with np.load(file) as data:
                 keys = {name.split(".", 1)[0] for name in data.files}
                 out[(int(start), int(stop))] = {
-                    key: PlanRuns(**{name: data[f"{key}.{name}"] for name in _FIELDS}) for key in keys}
+                    key: PlanRuns(**{name: data[f"{key}.{name}"] for name in _FIELDS if f"{key}.{name}" in data.files})
+                    for key in keys}
         return out
 
     @staticmethod

@@ -252,6 +252,24 @@ def _out_option(func: Callable) -> Callable:
                         help="Output folder (default reports/<scenario file stem>/).")(func)
 
 
+def _exhaustive_option(func: Callable) -> Callable:
+    return click.option("--exhaustive", is_flag=True,
+                        help="Simulate every variant in full instead of deriving replications whose paths are "
+                             "provably identical (same numbers, slower: for audits).")(func)
+
+
+def _shared(data: dict[str, Any]) -> None:
+    """The closing line of a study: how much was simulated, how much derived from shared paths."""
+    s = data["sharing"]
+    if s["exhaustive"]:
+        click.echo(f"simulated all {s['replications']:,} replications ({s['variants']:,} variants x "
+                   f"{data['runs']:,} runs): --exhaustive")
+        return
+    share = s["derived"] / s["replications"] if s["replications"] else 0.0
+    click.echo(f"simulated {s['simulated']:,} of {s['replications']:,} replications ({s['variants']:,} variants x "
+               f"{data['runs']:,} runs); {s['derived']:,} ({share:.0%}) derived exactly from identical paths")
+
+
 def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable[..., Any]) -> tuple[Any, Path]:
     """Load, simulate with a progress bar, and return (study, output folder); errors exit with their code."""
     folder = _out_folder(path, out, several=False)
@@ -291,6 +309,7 @@ def _write_study_staged(folder: Path, name: str, data: dict[str, Any], chart: st
 @click.option("--plans", default=None, metavar="A,B,...",
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
 @_out_option
+@_exhaustive_option
 def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
                 **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
@@ -305,6 +324,7 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     if not quiet:
         _print_compare(data)
         _wrote(written, folder)
+        _shared(data)
 
 
 @cli.command("value")
@@ -313,6 +333,7 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 @click.option("--plan", default=None, metavar="NAME",
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
 @_out_option
+@_exhaustive_option
 def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
               **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
@@ -327,6 +348,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 @_sim_options
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
 @_out_option
+@_exhaustive_option
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
                 **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
@@ -345,6 +367,7 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
     if not quiet:
         show(data)
         _wrote(written, folder)
+        _shared(data)
 
 
 def _ci(entry: dict[str, Any], pct: bool = False) -> str:

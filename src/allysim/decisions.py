@@ -31,7 +31,7 @@ from .scenario import Scenario
 __all__ = ["compare", "contingency_values", "risk_drivers", "Comparison", "ContingencyValues", "RiskDrivers",
            "paired", "EXACT_LIMIT", "PERMUTATIONS"]
 
-EXACT_LIMIT = 8
+EXACT_LIMIT = 10
 PERMUTATIONS = 64
 
 
@@ -83,12 +83,13 @@ class Comparison:
                 "survival": paired(_alive(p), _alive(base)),
                 "p_better": float(np.mean(p.npv > base.npv)),
             }
-        return {**provenance(self.results), "baseline": self.baseline, "plans": plans}
+        return {**provenance(self.results), "baseline": self.baseline, "plans": plans,
+                "sharing": self.results.sharing()}
 
 
 def compare(scenario: Scenario, plans: list[str] | tuple[str, ...] | None = None, runs: int | None = None,
             seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
-            executor: str = "local", scheduler: str | None = None) -> Comparison:
+            executor: str = "local", scheduler: str | None = None, exhaustive: bool = False) -> Comparison:
     """Compare plans on common random numbers: each plan minus the baseline (the first plan, or the first named).
 
     Examples
@@ -107,7 +108,7 @@ def compare(scenario: Scenario, plans: list[str] | tuple[str, ...] | None = None
         raise UsageError("each plan may be named once")
     variants = {name: Variant(_order(scenario, sets[name])) for name in names}
     results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
-                                executor=executor, scheduler=scheduler)
+                                executor=executor, scheduler=scheduler, exhaustive=exhaustive)
     return Comparison(results, names[0])
 
 
@@ -145,7 +146,7 @@ class ContingencyValues:
         return {
             **provenance(res), "plan": self.plan, "method": self.method,
             "total": {"npv": paired(whole.npv, empty.npv), "survival": paired(_alive(whole), _alive(empty))},
-            "contingencies": out,
+            "contingencies": out, "sharing": res.sharing(),
         }
 
 
@@ -156,12 +157,12 @@ def _subset_name(ids: tuple[str, ...]) -> str:
 def contingency_values(scenario: Scenario, plan: str | None = None, runs: int | None = None,
                        seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
                        permutations: int = PERMUTATIONS, executor: str = "local",
-                       scheduler: str | None = None) -> ContingencyValues:
+                       scheduler: str | None = None, exhaustive: bool = False) -> ContingencyValues:
     """What each contingency of ``plan`` (default: the plan with the most contingencies) is worth.
 
     For each contingency: the one-at-a-time effect (the plan minus that contingency), its Shapley value for NPV and
     survival (these add up to the plan's effect over no contingencies), and its expected cost. Every subset of
-    contingencies is simulated once on common random numbers: exactly all 2^n subsets up to 8 contingencies, else
+    contingencies is simulated once on common random numbers: exactly all 2^n subsets up to 10 contingencies, else
     the subsets met along ``permutations`` random orders.
     """
     plan = _plan(scenario, plan, "largest")
@@ -184,7 +185,7 @@ def contingency_values(scenario: Scenario, plan: str | None = None, runs: int | 
         ordered = _order(scenario, subset)
         variants[_subset_name(ordered)] = Variant(ordered)
     results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
-                                executor=executor, scheduler=scheduler, health_bands=False)
+                                executor=executor, scheduler=scheduler, health_bands=False, exhaustive=exhaustive)
     shapley = _exact_shapley(results, ids) if orders is None else _sampled_shapley(scenario, results, ids, orders)
     return ContingencyValues(results, plan, ids, "exact" if orders is None else "permutation", shapley)
 
@@ -271,7 +272,7 @@ class RiskDrivers:
         return {**provenance(res), "plan": self.plan,
                 "meaning": "each risk's effect is the plan without that risk minus the plan with it: what the "
                            "risk costs, in NPV and in survival probability",
-                "risks": risks}
+                "risks": risks, "sharing": res.sharing()}
 
 
 def _without_name(risk_id: str) -> str:
@@ -280,7 +281,7 @@ def _without_name(risk_id: str) -> str:
 
 def risk_drivers(scenario: Scenario, plan: str | None = None, runs: int | None = None, seed: int | None = None,
                  workers: int | None = 1, progress: Progress | None = None, *, executor: str = "local",
-                 scheduler: str | None = None) -> RiskDrivers:
+                 scheduler: str | None = None, exhaustive: bool = False) -> RiskDrivers:
     """What each risk costs under ``plan`` (default: the first plan): the paired effect of removing it."""
     plan = _plan(scenario, plan, "first")
     contingencies = _order(scenario, scenario.plan_sets[plan])
@@ -288,5 +289,5 @@ def risk_drivers(scenario: Scenario, plan: str | None = None, runs: int | None =
     for r in scenario.risks:
         variants[_without_name(r.id)] = Variant(contingencies, removed_risks=(r.id,))
     results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
-                                executor=executor, scheduler=scheduler, health_bands=False)
+                                executor=executor, scheduler=scheduler, health_bands=False, exhaustive=exhaustive)
     return RiskDrivers(results, plan)

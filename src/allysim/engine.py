@@ -10,6 +10,13 @@ unspent budget is rescheduled at the new rate. This is exact for piecewise-const
 coupled across plans (common random numbers).
 
 The order of operations at an occurrence is SPEC section 3's, step for step, in :meth:`Life.occur`.
+
+Shadows, for path sharing (:mod:`allysim.sharing`). A model built with ``shadows=True`` also follows every
+contingency that is not in its plan: wherever that contingency would activate, it is activated in the shadow
+(its per_activation cost counted, its success drawn from its own stream) but never acts. Its own streams are read
+by nobody else, so the path is exactly the plan's. If no shadow activation of a contingency succeeds, adding it to
+the plan would leave the path unchanged, apart from its own costs, which the shadow has counted: the
+:class:`Outcome` says so in ``shadow_worked`` and carries the costs and activations.
 """
 
 from __future__ import annotations
@@ -47,6 +54,11 @@ class Outcome:
     successes: list[int]
     costs: list[float]  # present value of what each contingency cost (0 for those not in the plan)
     health: list[float]  # health on the model's grid, 0 after dissolution (empty when not kept)
+    # with shadows: for each contingency not in the plan, what it would have cost and how often it would have
+    # activated on this path, and whether any of those activations would have worked (then the path would differ)
+    shadow_activations: list[int] | None = None
+    shadow_costs: list[float] | None = None
+    shadow_worked: list[bool] | None = None
 
 
 class _Quantity:
@@ -86,9 +98,10 @@ class _RiskSpec:
 
 
 class _ContingencySpec:
-    def __init__(self, model: "Model", index: int, c: Contingency) -> None:
+    def __init__(self, model: "Model", index: int, c: Contingency, shadow: bool = False) -> None:
         layout = model.layout
         self.index, self.id = index, c.id
+        self.shadow = shadow  # not in the plan: activations are counted and successes drawn, it never acts
         self.trigger = c.trigger.kind
         self.threshold = c.trigger.health_below
         self.success = c.success
@@ -108,12 +121,14 @@ class Model:
     """A scenario compiled for one plan (a set of contingencies), ready to simulate replications.
 
     ``removed_risks`` simulates the scenario without those risks (their rate set to 0) while keeping every random
-    stream where it was, so the variant stays paired with the original.
+    stream where it was, so the variant stays paired with the original. ``shadows`` follows the contingencies
+    outside the plan without letting them act (see the module docstring).
     """
 
     def __init__(self, scenario: Scenario, contingencies: tuple[str, ...], *,
                  removed_risks: tuple[str, ...] = (), layout: Layout | None = None,
-                 event_budget: int = DEFAULT_EVENT_BUDGET, health_path: bool = True) -> None:
+                 event_budget: int = DEFAULT_EVENT_BUDGET, health_path: bool = True,
+                 shadows: bool = False) -> None:
         self.scenario = scenario
         self.health_path = health_path  # keep health on the time grid (for fan charts); studies need not
         self.layout = layout or sources(scenario)
@@ -122,13 +137,17 @@ class Model:
         self.contingency_ids = tuple(c.id for c in scenario.contingencies)
         self.risks = [_RiskSpec(self, i, scenario, r.id in removed_risks) for i, r in enumerate(scenario.risks)]
         chosen = set(contingencies)
-        self.contingencies = [_ContingencySpec(self, i, c) for i, c in enumerate(scenario.contingencies)
-                              if c.id in chosen]
-        for c in self.contingencies:
+        self.shadows = shadows
+        followed = [_ContingencySpec(self, i, c, shadow=c.id not in chosen)
+                    for i, c in enumerate(scenario.contingencies) if shadows or c.id in chosen]
+        self.contingencies = [c for c in followed if not c.shadow]  # the plan, in file order
+        for c in followed:
             if c.trigger == "risk":
                 self.risks[self.risk_index[scenario.contingencies[c.index].trigger.on]].on_risk.append(c)
-        self.rescuers = [c for c in self.contingencies if c.trigger == "dissolution"]
-        self.watchers = [c for c in self.contingencies if c.trigger == "health"]
+        # file order, shadows included: a rescue stops at the first success, so a shadow sits where it would act
+        self.rescuers = [c for c in followed if c.trigger == "dissolution"]
+        self.watchers = [c for c in followed if c.trigger == "health"]
+        self.shadowed = [c for c in followed if c.shadow]
         health = scenario.alliance.health
         self.h0, self.floor, self.recovery = health.initial, health.dissolve_below, health.recovery
         self.value_rate = scenario.alliance.value_rate
@@ -232,16 +251,30 @@ class Life:
         lifetime = self.t
         if m.health_path:
             self.health_path.extend([0.0] * (GRID_POINTS - len(self.health_path)))
-        costs = [0.0] * len(m.contingency_ids)
+        n = len(m.contingency_ids)
+        costs = [0.0] * n
+        cont_cost = 0.0
         for c in m.contingencies:  # setup at t = 0, per_time while alive, per_activation when activated
             costs[c.index] = c.setup + c.per_time * self.alive_pv + self.activation_pv[c.index]
-        cont_cost = sum(costs)
+            # added one by one in file order (not sum(), which compensates on Python >= 3.12), so that a variant
+            # derived from a shared path adds up its costs to the same bits (allysim.sharing)
+            cont_cost += costs[c.index]
         cost = self.risk_cost + cont_cost
+        shadow = None
+        if m.shadows:
+            shadow = ([0] * n, [0.0] * n, [False] * n)
+            for c in m.shadowed:
+                shadow[0][c.index] = self.activations[c.index]
+                shadow[1][c.index] = c.setup + c.per_time * self.alive_pv + self.activation_pv[c.index]
+                shadow[2][c.index] = self.successes[c.index] > 0
+                self.activations[c.index] = self.successes[c.index] = 0
         return Outcome(
             lifetime=lifetime, cause=self.cause, npv=self.value_pv - cost, value=self.value_pv,
             risk_cost=self.risk_cost, contingency_cost=cont_cost, min_health=self.min_h,
             resilience=self.area / m.horizon, occurrences=[s.count for s in self.states],
             activations=self.activations, successes=self.successes, costs=costs, health=self.health_path,
+            **({} if shadow is None else
+               {"shadow_activations": shadow[0], "shadow_costs": shadow[1], "shadow_worked": shadow[2]}),
         )
 
     def _horizon(self, _event: simpy.Event) -> None:
@@ -288,8 +321,9 @@ class Life:
         """Name what ran away: the risk that occurred most, and the contingency that activated most."""
         busiest = max(self.states, key=lambda s: s.count)
         blame = f"risk '{busiest.spec.id}' occurred {busiest.count:,} times"
-        if any(self.activations):
-            j = max(range(len(self.activations)), key=self.activations.__getitem__)
+        acted = [c.index for c in self.m.contingencies if self.activations[c.index]]  # shadows never act
+        if acted:
+            j = max(acted, key=self.activations.__getitem__)
             blame += f", contingency '{self.m.contingency_ids[j]}' activated {self.activations[j]:,} times"
         return (f"replication {self.replication} stopped at t = {self.env.now:.4g} {self.m.scenario.time_unit}s: "
                 f"{what} ({blame}; last event: {source}). Check the "
@@ -381,7 +415,7 @@ class Life:
     def trigger(self, c: _ContingencySpec) -> bool:
         """Activate ``c``; a delayed one acts later by itself. True when it worked and acts now."""
         worked = self.activate(c)
-        if worked is None:
+        if worked is None or c.shadow:
             return False
         if c.delayed:
             self.act_later(c, worked)
@@ -422,7 +456,7 @@ class Life:
     def rescue(self) -> bool:
         for c in self.m.rescuers:
             worked = self.activate(c)
-            if worked:
+            if worked and not c.shadow:
                 self.h = max(self.h, c.rescue or 0.0)
                 self.apply(c)
                 return True

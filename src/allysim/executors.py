@@ -20,6 +20,7 @@ from .engine import Model
 from .errors import UsageError
 from .results import PlanRuns
 from .scenario import Scenario
+from .sharing import masks_of, simulate_exhaustive, simulate_shared
 from .streams import sources
 
 __all__ = ["Job", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor"]
@@ -30,15 +31,23 @@ Chunk = dict[str, PlanRuns]
 
 @dataclass
 class Job:
-    """What every chunk simulates: each variant of a scenario on the same replication indices."""
+    """What every chunk simulates: each variant of a scenario on the same replication indices.
+
+    Variants share paths (:mod:`allysim.sharing`) unless ``exhaustive``; a single variant is simply simulated.
+    """
 
     scenario: Scenario
     variants: dict[str, Any]  # name -> Variant (contingencies, removed_risks)
     seed: int
     event_budget: int
     health_path: bool = True
+    exhaustive: bool = False
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _models: dict[str, Model] = field(default_factory=dict, repr=False)
+
+    @property
+    def shared(self) -> bool:
+        return not self.exhaustive and len(self.variants) > 1
 
     def model(self, name: str) -> Model:
         if name not in self._models:
@@ -46,7 +55,7 @@ class Job:
             v = self.variants[name]
             self._models[name] = Model(self.scenario, v.contingencies, removed_risks=v.removed_risks,
                                        layout=layout, event_budget=self.event_budget,
-                                       health_path=self.health_path)
+                                       health_path=self.health_path, shadows=self.shared)
         return self._models[name]
 
     def __getstate__(self) -> dict:
@@ -56,11 +65,14 @@ class Job:
 
     def run(self, start: int, stop: int) -> Chunk:
         """Simulate replications ``start .. stop - 1`` of every variant."""
-        out = {}
-        for name in self.variants:
-            model = self.model(name)
-            out[name] = PlanRuns.from_outcomes([model.run(self.seed, rep) for rep in range(start, stop)])
-        return out
+        names = list(self.variants)
+        models = [self.model(name) for name in names]
+        if self.shared:
+            masks = [masks_of(self.scenario, v.contingencies, v.removed_risks) for v in self.variants.values()]
+            runs = simulate_shared(models, masks, self.seed, start, stop)
+        else:
+            runs = simulate_exhaustive(models, self.seed, start, stop)
+        return dict(zip(names, runs))
 
 
 class Executor(Protocol):

@@ -28,6 +28,7 @@ HEALTH_BINS = 202  # [exactly 0] + 200 bins over (0, 1) + [exactly 1]
 RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost", "contingency_cost",
                 "min_health", "resilience")
 _FLOATS = ("lifetime", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience")
+_PER_RUN = (*_FLOATS, "cause", "occurrences", "activations", "successes", "costs", "simulated")
 
 
 def health_bins(health: np.ndarray) -> np.ndarray:
@@ -55,6 +56,11 @@ class PlanRuns:
     successes: np.ndarray  # (runs, contingencies)
     costs: np.ndarray  # (runs, contingencies): present value of what each contingency cost
     health_hist: np.ndarray  # (grid points, HEALTH_BINS) counts
+    simulated: np.ndarray | None = None  # (runs,) True where simulated, False where derived from a shared path
+
+    def __post_init__(self) -> None:
+        if self.simulated is None:
+            self.simulated = np.ones(len(self.lifetime), dtype=bool)
 
     @classmethod
     def empty(cls, runs: int, risks: int, contingencies: int) -> "PlanRuns":
@@ -85,7 +91,7 @@ class PlanRuns:
     def place(self, start: int, part: "PlanRuns") -> None:
         """Copy a chunk's arrays into replications ``start, start + 1, ...``."""
         stop = start + len(part.lifetime)
-        for name in (*_FLOATS, "cause", "occurrences", "activations", "successes", "costs"):
+        for name in _PER_RUN:
             getattr(self, name)[start:stop] = getattr(part, name)
         self.health_hist += part.health_hist
 
@@ -96,8 +102,7 @@ class PlanRuns:
         """The first ``n`` replications (the health histogram must already count exactly those)."""
         if n == len(self):
             return self
-        fields = {name: getattr(self, name)[:n] for name in
-                  (*_FLOATS, "cause", "occurrences", "activations", "successes", "costs")}
+        fields = {name: getattr(self, name)[:n] for name in _PER_RUN}
         return PlanRuns(health_hist=self.health_hist, **fields)
 
 
@@ -118,11 +123,21 @@ class Results:
     plans: dict[str, PlanRuns]
     variants: dict[str, "Variant"]
     precision: dict[str, Any] | None = None  # what --precision reached, when it was asked for
+    exhaustive: bool = False  # every variant simulated in full, no path shared
 
     @property
     def grid(self) -> np.ndarray:
         """Times at which health bands are kept, from 0 to the horizon."""
         return np.linspace(0.0, self.scenario.horizon, GRID_POINTS)
+
+    def sharing(self) -> dict[str, Any]:
+        """How many replications were simulated and how many derived exactly from a shared path (``sharing`` in
+        the studies' JSON). Variants that are the same set of contingencies and removed risks count once."""
+        distinct = {id(p): p for p in self.plans.values()}.values()
+        simulated = sum(int(np.count_nonzero(p.simulated)) for p in distinct)
+        total = self.runs * len(distinct)
+        return {"variants": len(distinct), "replications": total, "simulated": simulated,
+                "derived": total - simulated, "exhaustive": self.exhaustive}
 
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json`` (SPEC section 5)."""

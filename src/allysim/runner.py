@@ -61,7 +61,7 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
              plans: list[str] | tuple[str, ...] | None = None, workers: int | None = 1,
              progress: Progress | None = None, *, precision: float | None = None, executor: str = "local",
              scheduler: str | None = None, checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-             event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
+             event_budget: int = DEFAULT_EVENT_BUDGET, exhaustive: bool = False) -> Results:
     """Simulate every plan of ``scenario`` (or the named ``plans``) on common random numbers.
 
     Parameters
@@ -81,6 +81,9 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
         ``precision * |mean|`` for NPV (checked after batches of replications), or at ``runs``.
     executor, scheduler : str
         ``"local"`` (default) or ``"dask"`` with a scheduler address (``"local"`` starts a LocalCluster).
+    exhaustive : bool
+        Simulate every plan in full rather than deriving a plan's replication from another plan's identical path
+        (the numbers are the same either way; see :func:`simulate_variants`).
 
     Examples
     --------
@@ -97,15 +100,22 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
     variants = {name: Variant(available[name]) for name in names}
     return simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
                              precision=precision, executor=executor, scheduler=scheduler,
-                             checkpoint=checkpoint, resume=resume, event_budget=event_budget)
+                             checkpoint=checkpoint, resume=resume, event_budget=event_budget,
+                             exhaustive=exhaustive)
 
 
 def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: int | None = None,
                       seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
                       precision: float | None = None, executor: str = "local", scheduler: str | None = None,
                       checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-                      health_bands: bool = True, event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
+                      health_bands: bool = True, event_budget: int = DEFAULT_EVENT_BUDGET,
+                      exhaustive: bool = False) -> Results:
     """Simulate named variants of one scenario on the same replications (paired).
+
+    In each replication, only the variants whose paths can differ are simulated; the others are derived exactly
+    from a shared path (:mod:`allysim.sharing`), to the same bits. ``exhaustive=True`` simulates every variant in
+    full instead (the reference for tests and audits). ``results.sharing()`` says how many replications were
+    simulated and how many derived.
 
     With ``checkpoint`` (a folder), every finished chunk is kept there, and ``resume=True`` continues from what a
     previous, interrupted call with the same arguments left (see :mod:`allysim.checkpoint`). With
@@ -125,13 +135,15 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
         raise UsageError(f"precision must be a number between 0 and 1, got {precision!r}")
     # identical variants are simulated once and shared: on common random numbers they would give the same arrays
     unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
-    job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget, health_path=health_bands)
+    job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget, health_path=health_bands,
+              exhaustive=exhaustive)
     store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies)) for key in job.variants}
     keeper = None
     covered: list[tuple[int, int]] = []
     if checkpoint is not None:
         keeper = Checkpoint(checkpoint, {
             "scenario_sha256": scenario.sha256, "seed": seed, "runs": runs, "precision": precision,
+            "exhaustive": exhaustive,
             "variants": {key: [list(v.contingencies), list(v.removed_risks)] for key, v in job.variants.items()}})
         for (first, last), chunk in sorted(keeper.start(resume).items()):
             for key, part in chunk.items():
@@ -156,7 +168,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
         keeper.finish()
     plans = {key: p.head(done) for key, p in store.items()}
     results = Results(scenario=scenario, seed=seed, runs=done,
-                      plans={name: plans[unique[v]] for name, v in variants.items()}, variants=dict(variants))
+                      plans={name: plans[unique[v]] for name, v in variants.items()}, variants=dict(variants),
+                      exhaustive=exhaustive)
     if precision is not None:
         results.precision = _precision_report(results, precision, runs)
     return results

@@ -1,0 +1,143 @@
+"""Path sharing: per replication, simulate only the variants whose paths can differ, and derive the others exactly.
+
+A *variant* is a set of contingencies (a plan, a portfolio, a subset) and a set of risks removed from the scenario
+(:class:`allysim.runner.Variant`). On common random numbers, every variant of a replication reads the same streams,
+so many variants share one path, and that can be known from a single simulation:
+
+1. A contingency of the plan that never activated in the replication, or whose activations all failed, changed
+   nothing but its own costs: the variant without it has the same path.
+2. A contingency outside the plan, followed as a *shadow* (:mod:`allysim.engine`: activated where it would
+   activate, its success drawn from its own stream, never acting), whose would-be activations all fail: the
+   variant with it has the same path, plus its own costs, which the shadow counted.
+3. A risk that never occurred in the replication: the variant without it has the same path.
+
+So a variant ``u`` simulated in replication ``i`` stands, in that replication, for every variant ``v`` with
+
+    acted(u)  <=  contingencies(v)  <=  contingencies(u) + shadows of u that never worked
+    removed(u)  <=  removed(v),  and no risk of removed(v) occurred in u's path
+
+where ``acted(u)`` are the contingencies of ``u`` with at least one successful activation. ``v``'s outcome is
+``u``'s, with ``v``'s own contingency costs (setup, per_time on the same discounted alive time, per_activation on the
+same activations) added up in the engine's order, so that the derived numbers are the very bits a simulation of
+``v`` would give. Each replication simulates one variant per distinct path, whatever the order of the variants.
+``exhaustive=True`` simulates every variant in full instead: the reference the tests hold sharing to.
+
+The engine's runaway guard (its event budget) counts the events of the simulated plans: a variant derived from a
+shared path is not itself checked against the budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import GRID_POINTS, Model, Outcome
+from .results import HEALTH_BINS, PlanRuns, health_bins
+
+__all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive"]
+
+
+@dataclass(frozen=True)
+class Masks:
+    """A variant as bit masks: bit j of ``contingencies`` for the scenario's contingency j, likewise for risks."""
+
+    contingencies: int
+    removed: int
+
+
+def masks_of(scenario, contingencies: Sequence[str], removed_risks: Sequence[str]) -> Masks:  # noqa: ANN001
+    """The bit masks of a variant of ``scenario``."""
+    cids = {c.id: j for j, c in enumerate(scenario.contingencies)}
+    rids = {r.id: j for j, r in enumerate(scenario.risks)}
+    return Masks(sum(1 << cids[c] for c in set(contingencies)), sum(1 << rids[r] for r in set(removed_risks)))
+
+
+def _bits(flags: Sequence) -> int:  # noqa: ANN001 - counts or booleans
+    mask = 0
+    for j, x in enumerate(flags):
+        if x:
+            mask |= 1 << j
+    return mask
+
+
+def simulate_exhaustive(models: Sequence[Model], seed: int, start: int, stop: int) -> list[PlanRuns]:
+    """Every variant simulated in full on replications ``start .. stop - 1``."""
+    return [PlanRuns.from_outcomes([m.run(seed, rep) for rep in range(start, stop)]) for m in models]
+
+
+def simulate_shared(models: Sequence[Model], masks: Sequence[Masks], seed: int, start: int,
+                    stop: int) -> list[PlanRuns]:
+    """Every variant on replications ``start .. stop - 1``, simulating one per distinct path (models need shadows).
+
+    ``models[k]`` is variant ``k`` compiled with ``shadows=True``; ``masks[k]`` its :class:`Masks`.
+    """
+    n, count = stop - start, len(models)
+    everything = (1 << len(models[0].contingency_ids)) - 1
+    # fewest removed risks first: a path with a risk can stand for the variant without it, not the converse
+    order = sorted(range(count), key=lambda k: bin(masks[k].removed).count("1"))
+    source = np.empty((count, n), dtype=np.int64)  # which simulated outcome stands for variant k in replication i
+    simulated = np.zeros((count, n), dtype=bool)
+    outcomes: list[Outcome] = []
+    for i, rep in enumerate(range(start, stop)):
+        paths: list[tuple[int, int, int, int, int]] = []  # (acted, allowed, removed, occurred, outcome index)
+        for k in order:
+            want, removed = masks[k].contingencies, masks[k].removed
+            for acted, allowed, gone, occurred, row in paths:
+                if not (acted & ~want or want & ~allowed or gone & ~removed or removed & occurred):
+                    source[k, i] = row
+                    break
+            else:
+                outcome = models[k].run(seed, rep)
+                row = len(outcomes)
+                outcomes.append(outcome)
+                acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
+                paths.append((acted, everything & ~_bits(outcome.shadow_worked), removed,
+                              _bits(outcome.occurrences), row))
+                source[k, i] = row
+                simulated[k, i] = True
+    table = _Table(outcomes, health=bool(models[0].health_path))
+    return [table.derive(source[k], masks[k].contingencies, simulated[k]) for k in range(count)]
+
+
+class _Table:
+    """The simulated outcomes of a chunk as arrays, from which every variant's arrays are gathered."""
+
+    def __init__(self, outcomes: list[Outcome], health: bool) -> None:
+        floats = ("lifetime", "value", "risk_cost", "min_health", "resilience")
+        for name in floats:
+            setattr(self, name, np.array([getattr(o, name) for o in outcomes], dtype=float))
+        rows = len(outcomes)
+        self.cause = np.array([o.cause for o in outcomes], dtype=np.int16)
+        self.occurrences = np.array([o.occurrences for o in outcomes], dtype=np.int32).reshape(rows, -1)
+        # a contingency is either in the simulated plan or a shadow: one of each pair below is 0, so the sum is exact
+        self.activations = (np.array([o.activations for o in outcomes], dtype=np.int32)
+                            + np.array([o.shadow_activations for o in outcomes], dtype=np.int32)).reshape(rows, -1)
+        self.successes = np.array([o.successes for o in outcomes], dtype=np.int32).reshape(rows, -1)
+        self.costs = (np.array([o.costs for o in outcomes], dtype=float)
+                      + np.array([o.shadow_costs for o in outcomes], dtype=float)).reshape(rows, -1)
+        self.health = np.array([o.health for o in outcomes], dtype=float) if health else None
+
+    def derive(self, rows: np.ndarray, contingencies: int, simulated: np.ndarray) -> PlanRuns:
+        """A variant's arrays: its replications' outcomes, with its own contingencies' counts and costs."""
+        chosen = [j for j in range(self.costs.shape[1]) if contingencies >> j & 1]
+        inside = np.zeros(self.costs.shape[1], dtype=bool)
+        inside[chosen] = True
+        costs = np.where(inside, self.costs[rows], 0.0)
+        contingency_cost = np.zeros(len(rows))
+        for j in chosen:  # one by one in file order, as the engine adds them: the same bits
+            contingency_cost = contingency_cost + costs[:, j]
+        value, risk_cost = self.value[rows], self.risk_cost[rows]
+        hist = np.zeros((GRID_POINTS, HEALTH_BINS), np.int64)
+        if self.health is not None and len(rows):
+            cells = health_bins(self.health[rows]) + np.arange(GRID_POINTS) * HEALTH_BINS
+            hist = np.bincount(cells.ravel(), minlength=GRID_POINTS * HEALTH_BINS).reshape(GRID_POINTS, HEALTH_BINS)
+        return PlanRuns(
+            lifetime=self.lifetime[rows], cause=self.cause[rows], npv=value - (risk_cost + contingency_cost),
+            value=value, risk_cost=risk_cost, contingency_cost=contingency_cost, min_health=self.min_health[rows],
+            resilience=self.resilience[rows], occurrences=self.occurrences[rows],
+            activations=np.where(inside, self.activations[rows], 0).astype(np.int32),
+            successes=np.where(inside, self.successes[rows], 0).astype(np.int32), costs=costs, health_hist=hist,
+            simulated=simulated.copy(),
+        )
