@@ -107,10 +107,10 @@ def test_shapley_values_add_up_to_the_whole_plan(path):
         total["survival"]["mean"], abs=1e-12)
 
 
-def test_sampled_shapley_beyond_eight_contingencies():
-    many = "\n".join(f"  - {{id: c{i}, trigger: {{on: hit}}, success: 0.5, effect: {{restore_health: 0.0{i + 1}}}}}"
-                     for i in range(9))
-    sc = scenario(f"""\
+def many_contingencies(n: int) -> allysim.Scenario:
+    many = "\n".join(f"  - {{id: c{i}, trigger: {{on: hit}}, success: 0.5, effect: {{restore_health: {(i + 1) / 100}}}}}"
+                     for i in range(n))
+    return scenario(f"""\
 allysim: 1
 name: Many
 horizon: 4
@@ -120,14 +120,25 @@ risks:
 contingencies:
 {many}
 """)
-    study = contingency_values(sc, runs=40, seed=1, permutations=6)
+
+
+def test_shapley_is_exact_up_to_ten_contingencies():
+    data = contingency_values(many_contingencies(10), runs=30, seed=1).to_dict()
+    assert data["method"] == "exact" and data["sharing"]["variants"] == 2**10
+    assert sum(v["shapley_npv"] for v in data["contingencies"].values()) == pytest.approx(data["total"]["npv"]["mean"])
+    assert sum(v["shapley_survival"] for v in data["contingencies"].values()) == pytest.approx(
+        data["total"]["survival"]["mean"], abs=1e-12)
+
+
+def test_sampled_shapley_beyond_ten_contingencies():
+    study = contingency_values(many_contingencies(11), runs=40, seed=1, permutations=6)
     data = study.to_dict()
     assert data["method"] == "permutation"
     values = data["contingencies"]
     # each sampled order telescopes from no contingency to all of them, so efficiency holds exactly
     assert sum(v["shapley_npv"] for v in values.values()) == pytest.approx(data["total"]["npv"]["mean"])
     assert all(v["shapley_npv_sampling_se"] is not None for v in values.values())
-    assert len(set(map(id, study.results.plans.values()))) <= 2 + 9 + 6 * 8  # only the subsets met along the sampled orders
+    assert len(set(map(id, study.results.plans.values()))) <= 2 + 11 + 6 * 10  # only the subsets met along the sampled orders
 
 
 def test_compare_matches_paired_differences_and_is_narrower_than_unpaired():
