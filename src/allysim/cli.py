@@ -12,14 +12,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .checkpoint import checkpoint_path
 from .errors import AllysimError, ScenarioError, UsageError
-from .scenario import Scenario, json_schema, load_scenario
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
+# The scenario model (pydantic), the engine (numpy, SimPy) and charts (matplotlib) are imported by the commands that
+# need them, so that `allysim --help` starts in a blink and `validate` loads no numerical library.
 
 __all__ = ["main", "cli"]
 
@@ -90,6 +94,8 @@ def cli() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
     """Check scenario FILES; print FILE: ok, or one located line per problem."""
+    from .scenario import load_scenario
+
     bad = False
     for path in files:
         try:
@@ -124,7 +130,9 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
         formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, plans: tuple[str, ...],
         precision: float | None, out: Path | None, resume: bool) -> None:
     """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
+    from .checkpoint import checkpoint_path
     from .runner import simulate
+    from .scenario import load_scenario
 
     worst = 0
     for path in files:
@@ -272,6 +280,8 @@ def _shared(data: dict[str, Any]) -> None:
 
 def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable[..., Any]) -> tuple[Any, Path]:
     """Load, simulate with a progress bar, and return (study, output folder); errors exit with their code."""
+    from .scenario import load_scenario
+
     folder = _out_folder(path, out, several=False)
     try:
         scenario = load_scenario(path)
@@ -453,6 +463,8 @@ def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format, for editors."""
+    from .scenario import json_schema
+
     click.echo(json.dumps(json_schema(), indent=2))
 
 

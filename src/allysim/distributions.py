@@ -18,7 +18,6 @@ from statistics import NormalDist
 from typing import Annotated, Any, Callable, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
-from scipy import special
 
 __all__ = ["Distribution", "Constant", "FAMILIES", "Sampler"]
 
@@ -34,6 +33,14 @@ def _tuple(value: Any) -> Any:
 
 Numbers = Annotated[tuple[float, ...], BeforeValidator(_tuple)]
 
+
+def _betaincinv(a: float, b: float, u: float) -> float:
+    """scipy's inverse regularized incomplete beta, imported on first use (validating a scenario needs no scipy)."""
+    global _betaincinv
+    from scipy.special import betaincinv
+
+    _betaincinv = betaincinv  # later calls go straight to scipy
+    return betaincinv(a, b, u)
 
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
@@ -64,6 +71,14 @@ class _Base(BaseModel):
     def value(self, lo: float = -math.inf, hi: float = math.inf) -> float:
         """The clipped value of a constant."""
         return self.sampler(lo, hi)(0.5)
+
+    def finite_draws(self, lo: float = -math.inf, hi: float = math.inf) -> bool:
+        """Whether the draws stay finite (parameters can be finite and still overflow: uniform over +-1e308)."""
+        try:
+            sample = self.sampler(lo, hi)
+            return all(math.isfinite(sample(u)) for u in (0.0, 0.5, 1.0 - 2.0**-53))
+        except (OverflowError, ValueError, ZeroDivisionError):
+            return False
 
 
 class Constant(_Base):
@@ -136,11 +151,15 @@ class Pert(_ThreePoint):
         span = self.high - self.low
         return 1 + 4 * (self.likely - self.low) / span, 1 + 4 * (self.high - self.likely) / span
 
+    def finite_draws(self, lo: float = -math.inf, hi: float = math.inf) -> bool:
+        # every draw is low + (high - low) x, x in [0, 1]: no need to load scipy to know
+        return all(math.isfinite(x) for x in (self.low, self.high, self.high - self.low))
+
     def _ppf(self, u: float) -> float:
         if self.high == self.low:
             return self.low
         a, b = self._shape()
-        return self.low + (self.high - self.low) * float(special.betaincinv(a, b, u))
+        return self.low + (self.high - self.low) * float(_betaincinv(a, b, u))
 
     def mean(self) -> float:
         return (self.low + 4 * self.likely + self.high) / 6
@@ -210,7 +229,9 @@ class Beta(_Base):
         return self
 
     def _ppf(self, u: float) -> float:
-        return self.low + (self.high - self.low) * float(special.betaincinv(self.a, self.b, u))
+        return self.low + (self.high - self.low) * float(_betaincinv(self.a, self.b, u))
+
+    finite_draws = Pert.finite_draws
 
     def mean(self) -> float:
         return self.low + (self.high - self.low) * self.a / (self.a + self.b)
