@@ -73,6 +73,23 @@ def _sim_options(func: Callable) -> Callable:
     return func
 
 
+def _parse_sets(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[Any, ...]:
+    from .overrides import parse_overrides
+
+    try:
+        return parse_overrides(value)
+    except UsageError as exc:  # a malformed --set stops the command before any file is read (exit 2)
+        raise click.UsageError(str(exc), ctx) from None
+
+
+def _set_option(func: Callable) -> Callable:
+    """``--set PATH=VALUE``: a what-if over the file's values, on every simulating command."""
+    return click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", callback=_parse_sets,
+                        help="Set a parameter over the file's value, e.g. --set risks.partner_buyout.rate=0.2 "
+                             "(repeatable; VALUE is YAML: a number, '18 months', or a distribution). Recorded "
+                             "as overrides in every output.")(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="allysim")
 def cli() -> None:
@@ -110,6 +127,7 @@ def validate(files: tuple[Path, ...]) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plan", "plans", multiple=True, metavar="NAME",
               help="Simulate only this plan (repeat for several; default every plan).")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True, max=1, max_open=True), default=None,
@@ -121,8 +139,8 @@ def validate(files: tuple[Path, ...]) -> None:
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run from its checkpoint (same file and options).")
 def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: int | None,
-        formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, plans: tuple[str, ...],
-        precision: float | None, out: Path | None, resume: bool) -> None:
+        formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, overrides: tuple[Any, ...],
+        plans: tuple[str, ...], precision: float | None, out: Path | None, resume: bool) -> None:
     """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
     from .runner import simulate
 
@@ -130,7 +148,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
     for path in files:
         folder = _out_folder(path, out, several=len(files) > 1)
         try:
-            scenario = load_scenario(path)
+            scenario = load_scenario(path, overrides=overrides)
             with _progress(quiet, f"{path.name}") as advance:
                 results = simulate(scenario, runs=runs, seed=seed, plans=list(plans) or None, workers=workers,
                                    progress=advance, precision=precision, executor=executor,
@@ -209,7 +227,10 @@ def _print_table(results: Any) -> None:
     summary = results.summary()
     s: Scenario = results.scenario
     unit = s.time_unit
-    table = Table(title=f"{s.name} — {results.runs:,} runs per plan, seed {results.seed}", title_justify="left")
+    title = f"{s.name} — {results.runs:,} runs per plan, seed {results.seed}"
+    if s.overrides:
+        title += " — with " + ", ".join(o.text for o in s._overrides)
+    table = Table(title=title, title_justify="left")
     table.add_column("plan", no_wrap=True)
     table.add_column(f"survives {s.horizon:g} {unit}s (95% CI)", justify="right")
     table.add_column(f"median life", justify="right")
@@ -288,6 +309,7 @@ def _write_study_staged(folder: Path, name: str, data: dict[str, Any], chart: st
 @cli.command("compare")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plans", default=None, metavar="A,B,...",
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
 @_out_option
@@ -310,6 +332,7 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 @cli.command("value")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plan", default=None, metavar="NAME",
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
 @_out_option
@@ -325,6 +348,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 @cli.command("drivers")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
 @_out_option
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,

@@ -196,7 +196,7 @@ def _find_scenario(folder: Path, summary: Mapping[str, Any]) -> tuple[Scenario |
             changed = changed or path
             continue
         try:
-            return load_scenario(path), path, ""
+            return load_scenario(path, overrides=summary.get("overrides") or None), path, ""
         except AllysimError:
             changed = changed or path
     if changed is not None:
@@ -1244,7 +1244,14 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
     if isinstance(precision, dict) and precision:
         items.append("Runs were added in batches until the requested precision was reached "
                      f"({', '.join(f'{k} {v}' for k, v in precision.items() if not isinstance(v, (dict, list)))}).")
+    overrides = theme.override_texts(summary.get("overrides"))
+    if overrides:
+        items.append("What-if: these parameters were set over the scenario file's values (--set): "
+                     f"{'; '.join(overrides)}.")
     for stem, study in board.studies.items():
+        if study.get("overrides", {}) != summary.get("overrides", {}):
+            items.append(f"{stem}.json was simulated with other parameter settings: "
+                         f"{'; '.join(theme.override_texts(study.get('overrides'))) or 'the file as written'}.")
         if study.get("runs") != runs or study.get("seed") != seed:
             items.append(f"{stem}.json was simulated separately: {int(study.get('runs') or 0):,} runs, seed "
                          f"{study.get('seed')}.")

@@ -12,6 +12,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
              plans: list[str] | tuple[str, ...] | None = None, workers: int | None = 1,
              progress: Progress | None = None, *, precision: float | None = None, executor: str = "local",
              scheduler: str | None = None, checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-             event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
+             event_budget: int = DEFAULT_EVENT_BUDGET, overrides: Any = None) -> Results:
     """Simulate every plan of ``scenario`` (or the named ``plans``) on common random numbers.
 
     Parameters
@@ -81,12 +82,17 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
         ``precision * |mean|`` for NPV (checked after batches of replications), or at ``runs``.
     executor, scheduler : str
         ``"local"`` (default) or ``"dask"`` with a scheduler address (``"local"`` starts a LocalCluster).
+    overrides : mapping or list of str, optional
+        Parameters set over the file's values, ``{"risks.partner_buyout.rate": 0.2}`` or
+        ``["horizon=7"]`` (see :meth:`Scenario.with_overrides`); recorded as ``overrides`` in the outputs.
 
     Examples
     --------
     >>> results = allysim.simulate(scenario, runs=2000, seed=7)            # doctest: +SKIP
     >>> results.summary()["plans"]["full"]["survival"]["estimate"]        # doctest: +SKIP
+    >>> allysim.simulate(scenario, runs=2000, overrides={"horizon": 7})    # doctest: +SKIP
     """
+    scenario = scenario.with_overrides(overrides)
     available = scenario.plan_sets
     names = list(plans) if plans else list(available)
     unknown = [p for p in names if p not in available]
