@@ -43,7 +43,7 @@ from .errors import ScenarioError, UsageError
 from .yamlio import Locations, format_path, load_yaml, shorten
 
 __all__ = ["Override", "Target", "parse_override", "parse_overrides", "resolve", "apply_overrides",
-           "SetLocations", "parse_sweep_values", "PATH_HELP"]
+           "SetLocations", "parse_sweep_values", "split_sweep", "PATH_HELP"]
 
 PATH_HELP = ("horizon, discount_rate, alliance.value_rate, alliance.health.(initial|dissolve_below|recovery), "
              "risks.ID.(rate|probability|max_occurrences), risks.ID.impact.(fatal|health|cost), "
@@ -426,7 +426,9 @@ def parse_sweep_values(text: str) -> tuple[str, list[Any]]:
     if raw.startswith("["):
         data, _ = _yaml(raw, label)
         values = data if isinstance(data, list) else [data]
-    elif ":" in raw and "," not in raw and not raw.startswith("{"):
+    elif raw.startswith("{"):
+        values = [_yaml(raw, label)[0]]
+    elif ":" in raw and "," not in raw:
         values = _range(raw, label)
     else:
         values = [_yaml(part, label)[0] for part in raw.split(",") if part.strip()]
@@ -439,6 +441,35 @@ def parse_sweep_values(text: str) -> tuple[str, list[Any]]:
     if len({_show(v) for v in values}) != len(values):
         raise UsageError(f"{label}: a value is listed twice")
     return path, values
+
+
+def _several(raw: str) -> bool:
+    """Whether a --set value lists several values (a sweep) rather than one."""
+    raw = raw.strip()
+    if raw.startswith("["):
+        return True
+    if raw.startswith("{"):
+        return False  # one distribution mapping, whose commas separate its parameters
+    return "," in raw or raw.count(":") == 2
+
+
+def split_sweep(texts: Iterable[str]) -> tuple[str, list[Any], tuple[Override, ...]]:
+    """The one ``--set`` of a sweep that lists several values, and the others (fixed what-ifs).
+
+    Examples
+    --------
+    >>> split_sweep(["risks.a.rate=0.1:0.3:3", "horizon=7"])[0:2]
+    ('risks.a.rate', [0.1, 0.2, 0.3])
+    """
+    swept, fixed = [], []
+    for text in texts:
+        (swept if isinstance(text, str) and "=" in text and _several(text.split("=", 1)[1]) else fixed).append(text)
+    if len(swept) != 1:
+        found = "none does" if not swept else f"{len(swept)} do ({', '.join('--set ' + t for t in swept)})"
+        raise UsageError(f"a sweep needs exactly one --set with several values, PATH=LOW:HIGH:N or PATH=V1,V2,...; "
+                         f"{found}")
+    path, values = parse_sweep_values(swept[0])
+    return path, values, parse_overrides(fixed)
 
 
 def _range(raw: str, label: str) -> list[float]:

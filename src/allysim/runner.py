@@ -23,6 +23,7 @@ from .errors import UsageError
 from .executors import Executor, Job, make_executor
 from .results import PlanRuns, Results
 from .scenario import MAX_RUNS, Scenario
+from .streams import Layout
 
 __all__ = ["Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
 
@@ -110,8 +111,12 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
                       seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
                       precision: float | None = None, executor: str = "local", scheduler: str | None = None,
                       checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-                      health_bands: bool = True, event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
+                      health_bands: bool = True, event_budget: int = DEFAULT_EVENT_BUDGET,
+                      layout: Layout | None = None) -> Results:
     """Simulate named variants of one scenario on the same replications (paired).
+
+    ``layout`` fixes where each random source reads its uniforms; versions of one scenario with different parameter
+    values (a sweep) share streams only with one layout for all of them (:func:`allysim.streams.shared_layout`).
 
     With ``checkpoint`` (a folder), every finished chunk is kept there, and ``resume=True`` continues from what a
     previous, interrupted call with the same arguments left (see :mod:`allysim.checkpoint`). With
@@ -131,7 +136,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
         raise UsageError(f"precision must be a number between 0 and 1, got {precision!r}")
     # identical variants are simulated once and shared: on common random numbers they would give the same arrays
     unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
-    job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget, health_path=health_bands)
+    job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget, health_path=health_bands,
+              layout=layout)
     store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies)) for key in job.variants}
     keeper = None
     covered: list[tuple[int, int]] = []
