@@ -20,12 +20,8 @@ from .engine import Model
 from .errors import UsageError
 from .results import PlanRuns
 from .scenario import Scenario
-<<<<<<< HEAD
 from .streams import Layout, sources
-=======
-from .streams import sources
 from .uncertainty import Draws
->>>>>>> main
 
 __all__ = ["Job", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor"]
 

@@ -23,11 +23,8 @@ from .errors import UsageError
 from .executors import Executor, Job, make_executor
 from .results import PlanRuns, Results
 from .scenario import MAX_RUNS, Scenario
-<<<<<<< HEAD
 from .streams import Layout
-=======
 from .uncertainty import Draws
->>>>>>> main
 
 __all__ = ["Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
 

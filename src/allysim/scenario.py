@@ -345,14 +345,12 @@ class Scenario(_Model):
 
     _source: str = PrivateAttr(default="<scenario>")
     _sha256: str = PrivateAttr(default="")
-<<<<<<< HEAD
     # the file as read (before validation) and where each value stands, so what-ifs re-validate from it; kept in
     # this process only (see __getstate__)
     _document: Any = PrivateAttr(default=None)
     _locations: Any = PrivateAttr(default=None)
     _overrides: tuple = PrivateAttr(default=())  # the Override objects applied, in order
     _recorded: dict = PrivateAttr(default_factory=dict)  # {canonical path: value}, as outputs record them
-=======
     _uncertain: dict[str, uncertainty.Uncertain] = PrivateAttr(default_factory=dict)
 
     @property
@@ -362,7 +360,6 @@ class Scenario(_Model):
         Elsewhere in the scenario such a parameter holds its median; each replication draws its own value.
         """
         return self._uncertain
->>>>>>> main
 
     @property
     def source(self) -> str:
