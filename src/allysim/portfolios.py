@@ -30,10 +30,10 @@ from .results import Results
 from .runner import Progress, Variant, resolve_seed, simulate_variants
 from .scenario import Scenario
 
-__all__ = ["Portfolios", "Outcomes", "optimize", "frontier", "EXACT_LIMIT", "BATCH"]
+__all__ = ["Portfolios", "Outcomes", "optimize", "frontier", "EXACT_LIMIT"]
 
 EXACT_LIMIT = 12  # 4,096 portfolios
-BATCH = 64  # portfolios simulated together: bounds memory (a portfolio keeps three arrays, not every outcome)
+BATCH_BYTES = 400_000_000  # outcome arrays of the portfolios simulated together: the fewer calls the more sharing
 
 
 @dataclass(frozen=True)
@@ -219,12 +219,15 @@ class _Simulator:
     seed: int
     options: dict[str, Any]
     done: dict[tuple[str, ...], Outcomes] = field(default_factory=dict)
-    simulated_runs: int = 0
 
     def __call__(self, portfolios: Sequence[tuple[str, ...]]) -> list[Outcomes]:
         todo = [p for p in dict.fromkeys(portfolios) if p not in self.done]
-        for start in range(0, len(todo), BATCH):
-            self.done.update(_simulate(self.scenario, todo[start:start + BATCH], self.runs, self.seed,
+        # the runner keeps every outcome array of the variants of one call, until optimize keeps three of them
+        runs = self.runs or self.scenario.runs
+        per_run = 70 + 4 * len(self.scenario.risks) + 16 * len(self.scenario.contingencies)
+        batch = max(8, BATCH_BYTES // (runs * per_run))
+        for start in range(0, len(todo), batch):
+            self.done.update(_simulate(self.scenario, todo[start:start + batch], self.runs, self.seed,
                                        self.options))
         return [self.done[p] for p in portfolios]
 
