@@ -145,6 +145,10 @@ def test_cli_optimize_writes_json_and_chart(tmp_path):
     data = json.loads((out / "optimize.json").read_text())
     assert data["overrides"] == {"horizon": 1} and data["budget"] == 1.6
     assert (out / "frontier.png").stat().st_size > 10_000
+    (out / "frontier.png").unlink()
+    redraw = CliRunner().invoke(cli, ["report", str(out)])  # from optimize.json alone, no simulation
+    assert redraw.exit_code == 0, redraw.output
+    assert (out / "frontier.png").exists()
     bad = CliRunner().invoke(cli, ["optimize", str(path), "--runs", "10", "--contingencies", "sa,zz",
                                    "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "unknown contingency 'zz'" in bad.output
