@@ -112,6 +112,46 @@ def test_studies_write_the_same_json_shared_or_exhaustive(doc, seed, monkeypatch
         assert exhaustive["sharing"]["derived"] == 0 and exhaustive["sharing"]["exhaustive"] is True
 
 
+@st.composite
+def uncertain_scenarios(draw) -> dict:
+    """A generated scenario with some of its parameters uncertain (SPEC section 8): drawn once per replication,
+    shared by every variant, read by shadows too."""
+    doc = draw(scenarios())
+    ranged = lambda lo, hi: {"uniform": {"low": lo, "high": hi}}  # noqa: E731
+    for risk in doc["risks"]:
+        if "rate" in risk and draw(st.booleans()):
+            risk["rate"] = ranged(risk["rate"] * 0.5, risk["rate"] * 1.5)
+        if risk.get("impact", {}).get("fatal") and draw(st.booleans()):
+            risk["impact"]["fatal"] = ranged(0.0, risk["impact"]["fatal"])
+    for c in doc.get("contingencies", []):
+        if draw(st.booleans()):
+            c["success"] = ranged(0.1, 0.9)
+        if draw(st.booleans()):
+            c["cost"] = {"setup": ranged(0, 2), "per_time": ranged(0, 1), "per_activation": ranged(0, 1)}
+        if "health_below" in c["trigger"] and draw(st.booleans()):
+            c["trigger"]["health_below"] = ranged(0.2, 0.9)
+        if "restore_health" in c["effect"] and draw(st.booleans()):
+            c["effect"]["restore_health"] = ranged(0.0, 0.5)
+    return doc
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(doc=uncertain_scenarios(), seed=st.integers(0, 2**32))
+def test_sharing_is_exact_with_uncertain_parameters_and_pins(doc, seed):
+    text = dump(doc)
+    note(text)
+    scenario = allysim.parse_scenario(text, source=SOURCE)
+    variants = variants_of(scenario)
+    ids = tuple(c.id for c in scenario.contingencies)
+    for path in list(scenario.uncertain)[:2]:  # pinned worlds, as a sensitivity study makes them
+        for q in (0.1, 0.9):
+            variants[f"{path} at {q}"] = Variant(ids, pins=((path, q),))
+            variants[f"{path} at {q}, none"] = Variant((), pins=((path, q),))
+    pair = both(allysim.simulate_variants, scenario, variants, runs=10, seed=seed, event_budget=EVENT_BUDGET)
+    if pair is not None:
+        assert_identical(*pair)
+
+
 @pytest.fixture(scope="module")
 def monkeypatch_module():
     """Studies simulate with the property tests' small event budget, so that storms stop quickly."""

@@ -21,7 +21,8 @@ from .errors import UsageError
 from .results import PlanRuns
 from .scenario import Scenario
 from .sharing import masks_of, simulate_exhaustive, simulate_shared
-from .streams import sources
+from .streams import Layout, sources
+from .uncertainty import Draws
 
 __all__ = ["Job", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor"]
 
@@ -42,6 +43,7 @@ class Job:
     event_budget: int
     health_path: bool = True
     exhaustive: bool = False
+    layout: Layout | None = None  # fixed across scenarios that must share streams (sweeps); else the scenario's
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _models: dict[str, Model] = field(default_factory=dict, repr=False)
 
@@ -51,7 +53,7 @@ class Job:
 
     def model(self, name: str) -> Model:
         if name not in self._models:
-            layout = sources(self.scenario)
+            layout = self.layout or sources(self.scenario)
             v = self.variants[name]
             self._models[name] = Model(self.scenario, v.contingencies, removed_risks=v.removed_risks,
                                        layout=layout, event_budget=self.event_budget,
@@ -64,14 +66,26 @@ class Job:
         return state
 
     def run(self, start: int, stop: int) -> Chunk:
-        """Simulate replications ``start .. stop - 1`` of every variant."""
-        names = list(self.variants)
-        models = [self.model(name) for name in names]
+        """Simulate replications ``start .. stop - 1`` of every variant.
+
+        The uncertain parameters are drawn once per replication and shared by every variant; a variant that pins
+        some of them (a sensitivity study) draws the same worlds with those pinned, and shares paths only with
+        variants pinned alike.
+        """
+        draws = Draws.of(self.scenario)
+        shared = draws.draw(self.seed, start, stop).tolist() if draws else None
+        names, models, values, worlds = list(self.variants), [], [], []
+        for name, variant in self.variants.items():
+            models.append(self.model(name))
+            pins = tuple(getattr(variant, "pins", ()))
+            values.append(draws.draw(self.seed, start, stop, pins).tolist() if pins and draws else shared)
+            worlds.append(pins if draws else ())
         if self.shared:
-            masks = [masks_of(self.scenario, v.contingencies, v.removed_risks) for v in self.variants.values()]
-            runs = simulate_shared(models, masks, self.seed, start, stop)
+            masks = [masks_of(self.scenario, v.contingencies, v.removed_risks, world)
+                     for v, world in zip(self.variants.values(), worlds)]
+            runs = simulate_shared(models, masks, self.seed, start, stop, values)
         else:
-            runs = simulate_exhaustive(models, self.seed, start, stop)
+            runs = simulate_exhaustive(models, self.seed, start, stop, values)
         return dict(zip(names, runs))
 
 

@@ -12,6 +12,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,8 @@ from .errors import UsageError
 from .executors import Executor, Job, make_executor
 from .results import PlanRuns, Results
 from .scenario import MAX_RUNS, Scenario
+from .streams import Layout
+from .uncertainty import Draws
 
 __all__ = ["Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
 
@@ -32,10 +35,12 @@ FIRST_BATCH = 1000  # replications before --precision first checks the intervals
 
 @dataclass(frozen=True)
 class Variant:
-    """What to simulate: a set of contingencies, optionally without some risks."""
+    """What to simulate: a set of contingencies, optionally without some risks, optionally with some uncertain
+    parameters pinned at quantile levels of their distributions (``pins``: ``(path, level)`` pairs)."""
 
     contingencies: tuple[str, ...]
     removed_risks: tuple[str, ...] = ()
+    pins: tuple[tuple[str, float], ...] = ()
 
 
 def default_workers() -> int:
@@ -61,7 +66,8 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
              plans: list[str] | tuple[str, ...] | None = None, workers: int | None = 1,
              progress: Progress | None = None, *, precision: float | None = None, executor: str = "local",
              scheduler: str | None = None, checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-             event_budget: int = DEFAULT_EVENT_BUDGET, exhaustive: bool = False) -> Results:
+             event_budget: int = DEFAULT_EVENT_BUDGET, overrides: Any = None,
+             exhaustive: bool = False) -> Results:
     """Simulate every plan of ``scenario`` (or the named ``plans``) on common random numbers.
 
     Parameters
@@ -81,6 +87,9 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
         ``precision * |mean|`` for NPV (checked after batches of replications), or at ``runs``.
     executor, scheduler : str
         ``"local"`` (default) or ``"dask"`` with a scheduler address (``"local"`` starts a LocalCluster).
+    overrides : mapping or list of str, optional
+        Parameters set over the file's values, ``{"risks.partner_buyout.rate": 0.2}`` or
+        ``["horizon=7"]`` (see :meth:`Scenario.with_overrides`); recorded as ``overrides`` in the outputs.
     exhaustive : bool
         Simulate every plan in full rather than deriving a plan's replication from another plan's identical path
         (the numbers are the same either way; see :func:`simulate_variants`).
@@ -89,7 +98,9 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
     --------
     >>> results = allysim.simulate(scenario, runs=2000, seed=7)            # doctest: +SKIP
     >>> results.summary()["plans"]["full"]["survival"]["estimate"]        # doctest: +SKIP
+    >>> allysim.simulate(scenario, runs=2000, overrides={"horizon": 7})    # doctest: +SKIP
     """
+    scenario = scenario.with_overrides(overrides)
     available = scenario.plan_sets
     names = list(plans) if plans else list(available)
     unknown = [p for p in names if p not in available]
@@ -109,13 +120,16 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
                       precision: float | None = None, executor: str = "local", scheduler: str | None = None,
                       checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
                       health_bands: bool = True, event_budget: int = DEFAULT_EVENT_BUDGET,
-                      exhaustive: bool = False) -> Results:
+                      layout: Layout | None = None, exhaustive: bool = False) -> Results:
     """Simulate named variants of one scenario on the same replications (paired).
 
     In each replication, only the variants whose paths can differ are simulated; the others are derived exactly
     from a shared path (:mod:`allysim.sharing`), to the same bits. ``exhaustive=True`` simulates every variant in
     full instead (the reference for tests and audits). ``results.sharing()`` says how many replications were
     simulated and how many derived.
+
+    ``layout`` fixes where each random source reads its uniforms; versions of one scenario with different parameter
+    values (a sweep) share streams only with one layout for all of them (:func:`allysim.streams.shared_layout`).
 
     With ``checkpoint`` (a folder), every finished chunk is kept there, and ``resume=True`` continues from what a
     previous, interrupted call with the same arguments left (see :mod:`allysim.checkpoint`). With
@@ -136,7 +150,7 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
     # identical variants are simulated once and shared: on common random numbers they would give the same arrays
     unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
     job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget, health_path=health_bands,
-              exhaustive=exhaustive)
+              layout=layout, exhaustive=exhaustive)
     store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies)) for key in job.variants}
     keeper = None
     covered: list[tuple[int, int]] = []
@@ -144,7 +158,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
         keeper = Checkpoint(checkpoint, {
             "scenario_sha256": scenario.sha256, "seed": seed, "runs": runs, "precision": precision,
             "exhaustive": exhaustive,
-            "variants": {key: [list(v.contingencies), list(v.removed_risks)] for key, v in job.variants.items()}})
+            "variants": {key: [list(v.contingencies), list(v.removed_risks)]
+                         + ([[list(p) for p in v.pins]] if v.pins else []) for key, v in job.variants.items()}})
         for (first, last), chunk in sorted(keeper.start(resume).items()):
             for key, part in chunk.items():
                 store[key].place(first, part)
@@ -167,9 +182,10 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
     if keeper is not None:
         keeper.finish()
     plans = {key: p.head(done) for key, p in store.items()}
+    draws = Draws.of(scenario)
     results = Results(scenario=scenario, seed=seed, runs=done,
                       plans={name: plans[unique[v]] for name, v in variants.items()}, variants=dict(variants),
-                      exhaustive=exhaustive)
+                      params=draws.draw(seed, 0, done) if draws else None, exhaustive=exhaustive)
     if precision is not None:
         results.precision = _precision_report(results, precision, runs)
     return results

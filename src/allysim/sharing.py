@@ -28,7 +28,7 @@ shared path is not itself checked against the budget.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,17 +41,24 @@ __all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive"]
 
 @dataclass(frozen=True)
 class Masks:
-    """A variant as bit masks: bit j of ``contingencies`` for the scenario's contingency j, likewise for risks."""
+    """A variant as bit masks: bit j of ``contingencies`` for the scenario's contingency j, likewise for risks.
+
+    ``world`` names the values of the uncertain parameters the variant lives in (its pins, SPEC section 8): only
+    variants of one world can share a path.
+    """
 
     contingencies: int
     removed: int
+    world: Hashable = ()
 
 
-def masks_of(scenario, contingencies: Sequence[str], removed_risks: Sequence[str]) -> Masks:  # noqa: ANN001
+def masks_of(scenario, contingencies: Sequence[str], removed_risks: Sequence[str],  # noqa: ANN001
+             world: Hashable = ()) -> Masks:
     """The bit masks of a variant of ``scenario``."""
     cids = {c.id: j for j, c in enumerate(scenario.contingencies)}
     rids = {r.id: j for j, r in enumerate(scenario.risks)}
-    return Masks(sum(1 << cids[c] for c in set(contingencies)), sum(1 << rids[r] for r in set(removed_risks)))
+    return Masks(sum(1 << cids[c] for c in set(contingencies)), sum(1 << rids[r] for r in set(removed_risks)),
+                 world)
 
 
 def _bits(flags: Sequence) -> int:  # noqa: ANN001 - counts or booleans
@@ -62,17 +69,25 @@ def _bits(flags: Sequence) -> int:  # noqa: ANN001 - counts or booleans
     return mask
 
 
-def simulate_exhaustive(models: Sequence[Model], seed: int, start: int, stop: int) -> list[PlanRuns]:
+Values = Sequence[Sequence[Sequence[float]] | None]
+
+
+def simulate_exhaustive(models: Sequence[Model], seed: int, start: int, stop: int,
+                        values: Values | None = None) -> list[PlanRuns]:
     """Every variant simulated in full on replications ``start .. stop - 1``."""
-    return [PlanRuns.from_outcomes([m.run(seed, rep) for rep in range(start, stop)]) for m in models]
+    values = values or [None] * len(models)
+    return [PlanRuns.from_outcomes([m.run(seed, rep, None if v is None else v[rep - start])
+                                    for rep in range(start, stop)]) for m, v in zip(models, values)]
 
 
-def simulate_shared(models: Sequence[Model], masks: Sequence[Masks], seed: int, start: int,
-                    stop: int) -> list[PlanRuns]:
+def simulate_shared(models: Sequence[Model], masks: Sequence[Masks], seed: int, start: int, stop: int,
+                    values: Values | None = None) -> list[PlanRuns]:
     """Every variant on replications ``start .. stop - 1``, simulating one per distinct path (models need shadows).
 
-    ``models[k]`` is variant ``k`` compiled with ``shadows=True``; ``masks[k]`` its :class:`Masks`.
+    ``models[k]`` is variant ``k`` compiled with ``shadows=True``; ``masks[k]`` its :class:`Masks`; ``values[k]``
+    (if any) its uncertain parameters' draws, one row per replication (the same rows for variants of one world).
     """
+    values = values or [None] * len(models)
     n, count = stop - start, len(models)
     everything = (1 << len(models[0].contingency_ids)) - 1
     # fewest removed risks first: a path with a risk can stand for the variant without it, not the converse
@@ -81,20 +96,21 @@ def simulate_shared(models: Sequence[Model], masks: Sequence[Masks], seed: int, 
     simulated = np.zeros((count, n), dtype=bool)
     outcomes: list[Outcome] = []
     for i, rep in enumerate(range(start, stop)):
-        paths: list[tuple[int, int, int, int, int]] = []  # (acted, allowed, removed, occurred, outcome index)
+        paths: list[tuple] = []  # (acted, allowed, removed, occurred, world, outcome index)
         for k in order:
-            want, removed = masks[k].contingencies, masks[k].removed
-            for acted, allowed, gone, occurred, row in paths:
-                if not (acted & ~want or want & ~allowed or gone & ~removed or removed & occurred):
+            want, removed, world = masks[k].contingencies, masks[k].removed, masks[k].world
+            for acted, allowed, gone, occurred, lives_in, row in paths:
+                if not (acted & ~want or want & ~allowed or gone & ~removed or removed & occurred) \
+                        and lives_in == world:
                     source[k, i] = row
                     break
             else:
-                outcome = models[k].run(seed, rep)
+                outcome = models[k].run(seed, rep, None if values[k] is None else values[k][i])
                 row = len(outcomes)
                 outcomes.append(outcome)
                 acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
                 paths.append((acted, everything & ~_bits(outcome.shadow_worked), removed,
-                              _bits(outcome.occurrences), row))
+                              _bits(outcome.occurrences), world, row))
                 source[k, i] = row
                 simulated[k, i] = True
     table = _Table(outcomes, health=bool(models[0].health_path))
