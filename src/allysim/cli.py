@@ -289,7 +289,9 @@ def _exhaustive_option(func: Callable) -> Callable:
 
 def _shared(data: dict[str, Any]) -> None:
     """The closing line of a study: how much was simulated, how much derived from shared paths."""
-    s = data["sharing"]
+    s = data.get("sharing")
+    if s is None:
+        return
     if s["exhaustive"]:
         click.echo(f"simulated all {s['replications']:,} replications ({s['variants']:,} variants x "
                    f"{data['runs']:,} runs): --exhaustive")
