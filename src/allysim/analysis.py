@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.special import stdtrit  # Student t quantiles, without importing all of scipy.stats
 
-from . import __version__
+from ._version import __version__
 from .results import HEALTH_BINS
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from ._version import __version__
 from .checkpoint import checkpoint_path
 from .errors import AllysimError, ScenarioError, UsageError
 from .scenario import Scenario, json_schema, load_scenario

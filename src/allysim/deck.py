@@ -42,7 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import __version__, theme
+from . import theme
+from ._version import __version__
 from .charts import Currency, MoneyScale, format_money, format_share, format_span
 from .errors import AllysimError, OutputError, UsageError
 
