@@ -1,0 +1,28 @@
+"""Scenario files: safe loading, every check of the format, and the typed, immutable :class:`Scenario`."""
+
+from __future__ import annotations
+
+from .model import (
+    MAX_RUNS,
+    RESERVED_IDS,
+    Alliance,
+    Contingency,
+    Costs,
+    Effect,
+    Escalation,
+    Health,
+    Impact,
+    RateFactor,
+    Risk,
+    Scenario,
+    Trigger,
+    ValueImpact,
+    json_schema,
+    load_scenario,
+    parse_scenario,
+)
+
+__all__ = [
+    "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
+    "Effect", "RateFactor", "Costs", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS", "MAX_RUNS",
+]
