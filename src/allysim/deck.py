@@ -1362,7 +1362,7 @@ def _round(x: float) -> bool:
 
 def _time_unit_for(numbers: Sequence[float], time_unit: str) -> tuple[str, float]:
     """Choose the unit that shows durations as round numbers of at least 1 (``6 months`` over ``0.5 years``)."""
-    from .units import DAYS_PER, TIME_UNITS
+    from .scenario.units import DAYS_PER, TIME_UNITS
 
     nonzero = [abs(x) for x in numbers if x]
     smaller = [u for u in TIME_UNITS[TIME_UNITS.index(time_unit):] if u != "quarter" or u == time_unit]

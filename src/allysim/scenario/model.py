@@ -28,10 +28,10 @@ from pydantic import (
     model_validator,
 )
 
-from .. import units
-from ..distributions import FAMILIES, Constant, Distribution
+from . import units
+from .distributions import FAMILIES, Constant, Distribution
 from ..errors import ScenarioError
-from ..yamlio import MAX_BYTES, Locations, format_path, load_yaml, shorten
+from .yamlio import MAX_BYTES, Locations, format_path, load_yaml, shorten
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
