@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .loading import load_scenario, parse_scenario
 from .model import (
     MAX_RUNS,
     RESERVED_IDS,
@@ -18,8 +19,6 @@ from .model import (
     Trigger,
     ValueImpact,
     json_schema,
-    load_scenario,
-    parse_scenario,
 )
 
 __all__ = [

@@ -1,20 +1,15 @@
-"""Scenario files: safe loading, every check of the format, and the typed, immutable :class:`Scenario`.
+"""The typed, immutable scenario: pydantic models of every key, with units converted and derived facts.
 
-All validation and unit conversion happen here, once. Downstream code (engine, runner, analysis, charts) trusts a
-:class:`Scenario` and never re-checks it. Problems are reported as located lines::
-
-    jv.yaml:12:11: risks[0].rate: must be >= 0, got -0.1
+Field-by-field validation and unit conversion happen here, once; cross-field rules are in
+:mod:`allysim.scenario.checks`. Downstream code (engine, runner, analysis, charts) trusts a :class:`Scenario` and
+never re-checks it.
 """
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import math
-import os
 import re
-from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -22,7 +17,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     model_validator,
@@ -30,12 +24,11 @@ from pydantic import (
 
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
-from ..errors import ScenarioError
-from .yamlio import MAX_BYTES, Locations, format_path, load_yaml, shorten
+from .messages import suggest
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
+    "Effect", "RateFactor", "Costs", "json_schema", "RESERVED_IDS", "MAX_RUNS",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
@@ -105,7 +98,7 @@ def _flatten(kind: str):
         others = [k for k in raw if k not in FAMILIES and k != "clip"]
         if others or len(families) != 1:
             found = ", ".join(map(str, raw)) or "nothing"
-            hint = _suggest(others[0], FAMILIES) if others else ""
+            hint = suggest(others[0], FAMILIES) if others else ""
             raise ValueError(f"a distribution names exactly one family ({names}) and may add clip; "
                              f"found {found}{hint}")
         family = families[0]
@@ -278,7 +271,7 @@ class Effect(_Model):
     rescue_health: Probability | None = None
 
     @model_validator(mode="after")
-    def _something(self) -> "Effect":
+    def _has_an_effect(self) -> "Effect":
         if self.reduce_impact is None and self.restore_health is None and not self.rate_factor \
                 and self.rescue_health is None:
             raise ValueError("an effect needs at least one of reduce_impact, restore_health, rate_factor, "
@@ -305,6 +298,11 @@ class Contingency(_Model):
     @property
     def label(self) -> str:
         return self.name or self.id
+
+    @property
+    def is_delayed(self) -> bool:
+        """Whether the contingency acts after a delay rather than at the instant it is triggered."""
+        return not (self.delay.is_constant and self.delay.mean() == 0)
 
 
 class Scenario(_Model):
@@ -356,315 +354,20 @@ class Scenario(_Model):
     def contingency(self, contingency_id: str) -> Contingency:
         return next(c for c in self.contingencies if c.id == contingency_id)
 
-
-# --------------------------------------------------------------------------- loading
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file.
-
-    Raises :class:`~allysim.errors.ScenarioError` with one located line per problem.
-
-    Examples
-    --------
-    >>> scenario = allysim.load_scenario("scenarios/joint_venture.yaml")   # doctest: +SKIP
-    >>> scenario.plan_sets["full"]                                         # doctest: +SKIP
-    """
-    path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)  # never more: a huge file (or an endless device) costs no memory or time
-            size = max(len(data), os.fstat(fh.fileno()).st_size)
-    except OSError as exc:
-        raise ScenarioError(f"{path}:1:1: cannot read the file: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        told = f"{size:,}" if size > len(data) else f"more than {MAX_BYTES:,}"  # a device tells no size
-        raise ScenarioError(f"{path}:1:1: file is {told} bytes; scenarios are limited to {MAX_BYTES:,} bytes")
-    return parse_scenario(data, source=str(path))
-
-
-def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
-    """Validate scenario text (YAML). ``source`` names it in error messages."""
-    data, locations = load_yaml(text, source)
-    raw_bytes = text.encode("utf-8") if isinstance(text, str) else text  # load_yaml checked that it encodes
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{source}:1:1: a scenario is a mapping of keys (allysim, name, horizon, risks, "
-                            f"...), got {_kind(data)}")
-    unit = data.get("time_unit", "year")
-    try:
-        scenario = Scenario.model_validate(data, context={"time_unit": unit})
-    except ValidationError as exc:
-        raise ScenarioError(_problems(exc, data, locations)) from None
-    problems = _check_references(scenario, locations) + _check_draws(scenario, locations)
-    if problems:
-        raise ScenarioError(problems)
-    scenario._source = source
-    scenario._sha256 = hashlib.sha256(raw_bytes).hexdigest()
-    return scenario
-
-
-def _check_references(s: Scenario, loc: Locations) -> list[str]:
-    """Cross-field rules: unique ids, references that resolve, combinations that make sense."""
-    problems: list[str] = []
-    risk_ids = [r.id for r in s.risks]
-    cont_ids = [c.id for c in s.contingencies]
-    known_risks, known_conts = set(risk_ids), set(cont_ids)  # thousands of references: look up in sets
-    seen: set[str] = set()
-    for group, ids in (("risks", risk_ids), ("contingencies", cont_ids)):
-        for i, rid in enumerate(ids):
-            if rid in RESERVED_IDS:
-                problems.append(loc.error((group, i, "id"), f"'{rid}' is reserved; choose another id"))
-            elif rid in seen:
-                problems.append(loc.error((group, i, "id"), f"duplicate id '{rid}'; ids are unique across "
-                                                            "risks and contingencies"))
-            seen.add(rid)
-
-    def ref(path: tuple, target: str, what: str = "risk") -> None:
-        if target not in known_risks:
-            problems.append(loc.error(path, f"unknown {what} '{shorten(target)}'{_suggest(target, risk_ids)}; "
-                                            f"known risks: {_listing(risk_ids)}"))
-
-    health = s.alliance.health
-    if health.initial < health.dissolve_below:
-        problems.append(loc.error(("alliance", "health", "initial"),
-                                  f"initial health {health.initial:g} is below dissolve_below "
-                                  f"{health.dissolve_below:g}: the alliance would dissolve at once"))
-    for i, risk in enumerate(s.risks):
-        for j, esc in enumerate(risk.impact.escalates):
-            ref(("risks", i, "impact", "escalates", j, "risk"), esc.risk)
-    for i, c in enumerate(s.contingencies):
-        here = ("contingencies", i)
-        kind = c.trigger.kind
-        if kind == "risk":
-            ref(here + ("trigger", "on"), c.trigger.on or "", "risk (or 'dissolution')")
-        as_list = here + ("effect", "rate_factor", 0) in loc.values  # the file wrote a list, not one mapping
-        for j, rf in enumerate(c.effect.rate_factor):
-            ref(here + ("effect", "rate_factor") + ((j,) if as_list else ()) + ("risk",), rf.risk)
-        delayed = not (c.delay.is_constant and c.delay.mean() == 0)
-        if c.effect.reduce_impact is not None and (kind != "risk" or delayed):
-            problems.append(loc.error(here + ("effect", "reduce_impact"),
-                                      "reduce_impact needs trigger on: <risk id> and no delay: it scales the "
-                                      "occurrence that triggered it, at that instant"))
-        if c.effect.rescue_health is not None and c.effect.rescue_health < health.dissolve_below:
-            problems.append(loc.error(here + ("effect", "rescue_health"),
-                                      f"rescue_health {c.effect.rescue_health:g} is below dissolve_below "
-                                      f"{health.dissolve_below:g}: a rescued alliance must be alive"))
-        if c.effect.rescue_health is not None and kind != "dissolution":
-            problems.append(loc.error(here + ("effect", "rescue_health"),
-                                      "rescue_health needs trigger on: dissolution"))
-        if kind == "dissolution" and delayed:
-            problems.append(loc.error(here + ("delay",), "an on: dissolution contingency acts at once "
-                                                         "(remove delay): after dissolution there is nothing "
-                                                         "left to act on"))
-        if not c.delay.is_constant or c.delay.mean() != 0:
-            lo = c.delay.sampler()(0.0)
-            if c.delay.mean() < 0 or lo < 0:
-                problems.append(loc.error(here + ("delay",), "delay must be >= 0; add clip: [0, ...] to the "
-                                                             "distribution"))
-    for name, ids in (s.plans or {}).items():
-        if not name.strip():
-            problems.append(loc.error(("plans", name), "plan names must not be blank", key=True))
-        if ids == "all":
-            continue
-        listed: set[str] = set()
-        for j, cid in enumerate(ids):
-            if cid not in known_conts:
-                problems.append(loc.error(("plans", name, j), f"unknown contingency '{shorten(cid)}'"
-                                                               f"{_suggest(cid, cont_ids)}; known: "
-                                                               f"{_listing(cont_ids) or 'none'}"))
-            elif cid in listed:
-                problems.append(loc.error(("plans", name, j), f"contingency '{cid}' is listed twice"))
-            listed.add(cid)
-    if s.plans is not None and not s.plans:
-        problems.append(loc.error(("plans",), "plans is empty; name at least one plan or omit plans"))
-    return problems
-
-
-def _check_draws(s: Scenario, loc: Locations) -> list[str]:
-    """Every distribution's draws, clipped to their field's range, must be finite numbers.
-
-    Draws are monotone in their uniform, so the extremes are the draws at the smallest and largest uniforms.
-    """
-    unit = (0.0, 1.0)
-    fields: list[tuple[tuple, Any, tuple[float, float]]] = []
-    for i, risk in enumerate(s.risks):
-        here, impact = ("risks", i, "impact"), risk.impact
-        fields += [(here + ("health",), impact.health, unit), (here + ("cost",), impact.cost, (0.0, math.inf))]
-        if impact.value is not None:
-            fields += [(here + ("value", "factor"), impact.value.factor, unit),
-                       (here + ("value", "duration"), impact.value.duration, (0.0, math.inf))]
-        fields += [(here + ("escalates", j, "duration"), e.duration, (0.0, math.inf))
-                   for j, e in enumerate(impact.escalates) if e.duration is not None]
-    fields += [(("contingencies", i, "delay"), c.delay, (0.0, math.inf)) for i, c in enumerate(s.contingencies)]
-    problems = []
-    for path, dist, (lo, hi) in fields:
-        try:
-            sample = dist.sampler(lo, hi)
-            draws = [sample(u) for u in (0.0, 0.5, 1.0 - 2.0**-53)]
-        except (OverflowError, ValueError, ZeroDivisionError):
-            draws = [math.inf]
-        if not all(math.isfinite(d) for d in draws):
-            problems.append(loc.error(path, "its draws overflow (they reach infinity); use smaller parameters"))
-    return problems
-
-
-# --------------------------------------------------------------------------- error messages
-
-
-def _problems(exc: ValidationError, data: Any, loc: Locations) -> list[str]:
-    out: list[str] = []
-    for err in exc.errors(include_url=False):
-        path = _data_path(err["loc"], data)
-        kind = err["type"]
-        if kind == "too_short" and _entries(data, path) >= (err.get("ctx") or {}).get("min_length", 1):
-            continue  # pydantic counts only the entries that validated; the bad ones are reported already
-        if kind == "missing" and isinstance(err["loc"][-1], int):  # a fixed-length list such as clip
-            out.append(loc.error(path, f"has too few entries ({_entries(data, path)})"))
-            continue
-        if kind == "missing":
-            message = f"missing required key '{err['loc'][-1]}'"
-            out.append(loc.error(path, message))
-        elif kind == "extra_forbidden":
-            key = str(err["loc"][-1])
-            allowed = _allowed_keys(path[:-1])
-            hint = _suggest(key, allowed)
-            listing = f"; allowed: {', '.join(allowed)}" if allowed else ""
-            out.append(loc.error(path, f"unknown key '{shorten(key)}'{hint}{listing}", key=True))
-        else:
-            out.append(loc.error(path, _message(err)))
-    return list(dict.fromkeys(out))
-
-
-def _data_path(pyd_loc: tuple, data: Any) -> tuple:
-    """Keep the parts of a pydantic location that index into the file's data (drops union tags)."""
-    path: list[Any] = []
-    node = parent = data
-    for part in pyd_loc:
-        if part == "clip" and path and path[-1] in FAMILIES and isinstance(parent, dict) and "clip" in parent:
-            path[-1] = "clip"  # the file writes clip beside the family, not among its parameters
-            node = parent["clip"]
-        elif isinstance(node, dict) and part in node:
-            path.append(part)
-            parent, node = node, node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            path.append(part)
-            parent, node = node, node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and part.isidentifier() and part not in FAMILIES \
-                and part != "constant":
-            path.append(part)  # a missing or unknown key: name it, it has no node
-            node = None
-    return tuple(path)
-
-
-def _entries(data: Any, path: tuple) -> int:
-    """How many entries the list at ``path`` of the file's data holds (0 when it is not a list)."""
-    for part in path:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return 0
-    return len(data) if isinstance(data, list) else 0
-
-
-def _message(err: dict[str, Any]) -> str:
-    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
-    shown = _show(value)
-    bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
-    if kind in bounds:
-        limit = next(iter(ctx.values()))
-        text = f"{limit:,}" if isinstance(limit, int) and abs(limit) >= 10_000 else f"{limit:g}"
-        return f"must be {bounds[kind]} {text}, got {shown}"
-    if kind == "finite_number" or (kind == "float_type" and type(value) is int):  # an int beyond float range
-        return f"must be a finite number, got {shown}"
-    if kind in ("float_type", "float_parsing"):
-        return f"expected a number, got {shown}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"expected a whole number, got {shown}"
-    if kind in ("string_type",):
-        return f"expected text, got {shown}"
-    if kind == "literal_error":
-        return f"must be {ctx.get('expected', '')}, got {shown}"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"expected a mapping of keys, got {shown}"
-    if kind in ("tuple_type", "list_type"):
-        return f"expected a list, got {shown}"
-    if kind == "too_short":
-        return f"needs at least {ctx.get('min_length', 1)} entr{'y' if ctx.get('min_length', 1) == 1 else 'ies'}"
-    if kind == "too_long":
-        return f"has too many entries (at most {ctx.get('max_length')})"
-    if kind == "string_pattern_mismatch":
-        return f"must be lowercase letters, digits and _, starting with a letter, got {shown}"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "string_too_long":
-        return f"is too long (at most {ctx.get('max_length')} characters)"
-    if kind == "value_error":
-        return str(err["msg"]).removeprefix("Value error, ")
-    return str(err["msg"])
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict) and set(value) >= {"family"}:
-        value = value.get("value", value)
-    if isinstance(value, (list, dict)):
-        return "a list" if isinstance(value, list) else "a mapping"
-    if value is None:
-        return "nothing"
-    if isinstance(value, int) and value.bit_length() > 200:  # str() refuses ints beyond 4300 digits
-        return f"a whole number of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
-    text = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _kind(value: Any) -> str:
-    return {bool: "true/false", int: "number", float: "number", str: "text", list: "a list", dict: "a mapping",
-            type(None): "nothing"}.get(type(value), type(value).__name__)
-
-
-def _listing(ids: list[str], most: int = 12) -> str:
-    """Ids for a message, the first ``most`` of them when a scenario has thousands."""
-    shown = ", ".join(ids[:most])
-    return shown if len(ids) <= most else f"{shown}, ... ({len(ids):,} in all)"
-
-
-def _suggest(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _allowed_keys(path: tuple) -> list[str]:
-    """The keys a mapping at ``path`` may hold, walking the model types (best effort, for hints)."""
-    model: Any = Scenario
-    for part in path:
-        if isinstance(part, int):
-            continue
-        field = _fields(model).get(part)
-        if field is None:
-            return []
-        model = field
-    return list(_fields(model)) if _fields(model) else []
-
-
-def _fields(annotation: Any) -> dict[str, Any]:
-    """Field name -> inner annotation of a model type hidden inside Optional, tuple or Annotated."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin in (Union, tuple, list) or str(origin) == "types.UnionType":
-            models = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
-            nested = [a for a in get_args(annotation) if get_origin(a) is not None]
-            if models:
-                annotation = models[0]
-            elif nested:
-                annotation = nested[0]
-            else:
-                return {}
-        else:
-            break
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return {(f.alias or n): f.annotation for n, f in annotation.model_fields.items()}
-    return {}
+    def random_fields(self) -> list[tuple[tuple, Distribution, tuple[float, float]]]:
+        """Every distribution of the scenario: (path in the file, distribution, range its draws are clipped to)."""
+        unit, positive = (0.0, 1.0), (0.0, math.inf)
+        fields: list[tuple[tuple, Distribution, tuple[float, float]]] = []
+        for i, risk in enumerate(self.risks):
+            here, impact = ("risks", i, "impact"), risk.impact
+            fields += [(here + ("health",), impact.health, unit), (here + ("cost",), impact.cost, positive)]
+            if impact.value is not None:
+                fields += [(here + ("value", "factor"), impact.value.factor, unit),
+                           (here + ("value", "duration"), impact.value.duration, positive)]
+            fields += [(here + ("escalates", j, "duration"), e.duration, positive)
+                       for j, e in enumerate(impact.escalates) if e.duration is not None]
+        fields += [(("contingencies", i, "delay"), c.delay, positive) for i, c in enumerate(self.contingencies)]
+        return fields
 
 
 def json_schema() -> dict[str, Any]:
