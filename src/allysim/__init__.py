@@ -18,7 +18,7 @@ from ._version import __version__
 _EXPORTS = {
     "load_scenario": "scenario", "parse_scenario": "scenario", "json_schema": "scenario", "Scenario": "scenario",
     "simulate": "runner", "simulate_variants": "runner", "Variant": "runner",
-    "compare": "decisions", "contingency_values": "decisions", "risk_drivers": "decisions",
+    "compare": "studies", "contingency_values": "studies", "risk_drivers": "studies",
     "Results": "results", "PlanRuns": "results",
     "AllysimError": "errors", "ScenarioError": "errors", "SimulationError": "errors", "UsageError": "errors",
     "OutputError": "errors",
@@ -27,7 +27,7 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
-    from .decisions import compare, contingency_values, risk_drivers
+    from .studies import compare, contingency_values, risk_drivers
     from .errors import AllysimError, OutputError, ScenarioError, SimulationError, UsageError
     from .results import PlanRuns, Results
     from .runner import Variant, simulate, simulate_variants

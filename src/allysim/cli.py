@@ -294,7 +294,7 @@ def _write_study_staged(folder: Path, name: str, data: dict[str, Any], chart: st
 def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
                 **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
-    from .decisions import compare
+    from .studies import compare
 
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     study, folder = _study(file, out, quiet, "compare",
@@ -316,7 +316,7 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
               **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
-    from .decisions import contingency_values
+    from .studies import contingency_values
 
     _plan_study(file, out, formats, quiet, "value", "contingency_value", _print_value,
                 lambda s, adv: contingency_values(s, plan=plan, progress=adv, **options))
@@ -330,7 +330,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
                 **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
-    from .decisions import risk_drivers
+    from .studies import risk_drivers
 
     _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", _print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, progress=adv, **options))
