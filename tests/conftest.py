@@ -10,7 +10,7 @@ import pytest
 
 import allysim
 
-PERF_YAML = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "perf.yaml"
+PERF_YAML = Path(__file__).resolve().parent / "data" / "perf.yaml"  # a copy of the shared benchmark scenario
 
 
 def scenario_from_yaml(text: str) -> allysim.Scenario:

@@ -311,7 +311,7 @@ def test_null_statistics_are_computed_from_the_runs_instead(tmp_path: Path) -> N
 # --- the study charts: written by compare, value and drivers, redrawn by report ----------------------------------
 
 STUDIES = {"compare": "compare", "value": "contingency_value", "drivers": "risk_drivers"}  # command -> chart
-BENCH = ROOT.parent / "shared" / "bench" / "perf.yaml"
+BENCH = ROOT / "tests" / "data" / "perf.yaml"  # a copy of the shared benchmark scenario
 
 
 @pytest.fixture(scope="module")

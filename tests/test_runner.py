@@ -11,7 +11,7 @@ import pytest
 import allysim
 from allysim.runner import chunk_ranges
 
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "perf.yaml"
+BENCH = Path(__file__).resolve().parent / "data" / "perf.yaml"  # a copy of the shared benchmark scenario
 pytestmark = pytest.mark.skipif(not BENCH.exists(), reason="shared bench scenario not present")
 
 

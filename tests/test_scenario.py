@@ -13,7 +13,7 @@ from allysim.errors import ScenarioError
 from allysim.scenario import json_schema, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT.parent / "shared" / "bench" / "perf.yaml"
+BENCH = ROOT / "tests" / "data" / "perf.yaml"  # a copy of the shared benchmark scenario
 
 BASE = """\
 allysim: 1

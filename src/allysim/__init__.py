@@ -27,11 +27,11 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
-    from .studies import compare, contingency_values, risk_drivers
     from .errors import AllysimError, OutputError, ScenarioError, SimulationError, UsageError
     from .results import PlanRuns, Results
     from .runner import Variant, simulate, simulate_variants
     from .scenario import Scenario, json_schema, load_scenario, parse_scenario
+    from .studies import compare, contingency_values, risk_drivers
 
 
 def __getattr__(name: str) -> Any:

@@ -18,7 +18,7 @@ import click
 
 from ._version import __version__
 from .checkpoint import checkpoint_path
-from .errors import AllysimError, ScenarioError, UsageError
+from .errors import AllysimError, ScenarioError
 from .scenario import Scenario, json_schema, load_scenario
 
 __all__ = ["main", "cli"]
@@ -212,7 +212,7 @@ def _print_table(results: Any) -> None:
     table = Table(title=f"{s.name} — {results.runs:,} runs per plan, seed {results.seed}", title_justify="left")
     table.add_column("plan", no_wrap=True)
     table.add_column(f"survives {s.horizon:g} {unit}s (95% CI)", justify="right")
-    table.add_column(f"median life", justify="right")
+    table.add_column("median life", justify="right")
     table.add_column(f"mean NPV ({s.currency})", justify="right")
     table.add_column("NPV P10 .. P90", justify="right")
     table.add_column("resilience", justify="right")

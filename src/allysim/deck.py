@@ -32,7 +32,6 @@ import io
 import json
 import os
 import re
-import uuid
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from . import theme
 from ._version import __version__
 from .charts import Currency, MoneyScale, format_money, format_share, format_span
 from .errors import AllysimError, OutputError, UsageError
+from .outputs import atomic_file
 
 if TYPE_CHECKING:
     from .report import OutputData
@@ -1612,14 +1612,5 @@ def _write_atomically(prs: Any, target: Path) -> None:
             dest.writestr(entry, source.read(info.filename))
     if not target.parent.is_dir():
         raise OutputError(f"{target.parent}: no such folder to write the deck into")
-    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
-        with open(temporary, "xb") as handle:
-            handle.write(fixed.getvalue())
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write the deck ({exc.strerror or exc})") from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with atomic_file(target, what="deck") as handle:
+        handle.write(fixed.getvalue())

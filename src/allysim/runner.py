@@ -11,31 +11,22 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
-from .analysis import Z95, mean_ci, wilson
 from .checkpoint import Checkpoint
 from .engine import DEFAULT_EVENT_BUDGET
 from .errors import UsageError
 from .executors import Executor, Job, make_executor
-from .results import PlanRuns, Results
+from .results import PlanRuns, Results, Variant
 from .scenario import MAX_RUNS, Scenario
+from .stats import Z95, mean_ci, wilson
 
 __all__ = ["Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
 
 Progress = Callable[[int], None]
 MAX_CHUNK = 500
 FIRST_BATCH = 1000  # replications before --precision first checks the intervals
-
-
-@dataclass(frozen=True)
-class Variant:
-    """What to simulate: a set of contingencies, optionally without some risks."""
-
-    contingencies: tuple[str, ...]
-    removed_risks: tuple[str, ...] = ()
 
 
 def default_workers() -> int:

@@ -22,23 +22,18 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import mean_ci, provenance
+from .analysis import provenance
 from .errors import UsageError
-from .results import PlanRuns, Results
-from .runner import Progress, Variant, resolve_seed, simulate_variants
+from .results import PlanRuns, Results, Variant
+from .runner import Progress, resolve_seed, simulate_variants
 from .scenario import Scenario
+from .stats import mean_ci, paired
 
 __all__ = ["compare", "contingency_values", "risk_drivers", "Comparison", "ContingencyValues", "RiskDrivers",
            "paired", "EXACT_LIMIT", "PERMUTATIONS"]
 
 EXACT_LIMIT = 8
 PERMUTATIONS = 64
-
-
-def paired(x: np.ndarray, base: np.ndarray) -> dict[str, Any]:
-    """Mean of the run-by-run difference ``x - base`` with its 95% paired t-interval."""
-    mean, _sd, lo, hi = mean_ci(np.asarray(x, dtype=float) - np.asarray(base, dtype=float))
-    return {"mean": mean, "ci95": [lo, hi]}
 
 
 def _alive(p: PlanRuns) -> np.ndarray:

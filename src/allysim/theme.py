@@ -13,12 +13,13 @@ from __future__ import annotations
 import contextlib
 import os
 import textwrap
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .outputs import atomic_file
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -344,13 +345,7 @@ def save_figure(fig: Figure, folder: str | os.PathLike[str], stem: str,
         if fmt not in FORMATS:
             raise ValueError(f"unknown chart format {fmt!r}; expected one of {', '.join(FORMATS)}")
         target = folder / f"{stem}.{fmt}"
-        temporary = folder / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"
-        try:
-            with style(), open(temporary, "xb") as handle:  # 'x' honours the umask, unlike mkstemp's 0600
-                fig.savefig(handle, format=fmt, dpi=DPI, metadata=_metadata(fig, fmt))
-            os.replace(temporary, target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        with style(), atomic_file(target) as handle:
+            fig.savefig(handle, format=fmt, dpi=DPI, metadata=_metadata(fig, fmt))
         written.append(target)
     return written
