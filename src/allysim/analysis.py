@@ -6,7 +6,8 @@ Student's t, percentiles by linear interpolation between order statistics.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -14,17 +15,31 @@ from ._version import __version__
 from .stats import hist_percentile, mean_ci, percentile, wilson
 
 if TYPE_CHECKING:
-    from .results import PlanRuns, Results
+    from .scenario import Scenario
+
+
+class Simulated(Protocol):
+    """What the summaries read of :class:`allysim.results.Results`, whose ``summary()`` calls them."""
+
+    scenario: Scenario
+    seed: int
+    runs: int
+    plans: Mapping[str, Any]  # plan name -> allysim.results.PlanRuns
+    variants: Mapping[str, Any]  # plan name -> allysim.results.Variant
+    precision: dict[str, Any] | None
+
+    @property
+    def grid(self) -> np.ndarray: ...
 
 __all__ = ["provenance", "summarize", "plan_summary", "health_bands", "BAND_PERCENTILES"]
 
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
 
 
-def plan_summary(results: "Results", name: str) -> dict[str, Any]:
+def plan_summary(results: Simulated, name: str) -> dict[str, Any]:
     """One plan's entry of ``summary.json``."""
     scenario = results.scenario
-    p: PlanRuns = results.plans[name]
+    p = results.plans[name]
     n = len(p)
     survived = int(np.count_nonzero(p.cause < 0))
     npv_mean, npv_sd, lo, hi = mean_ci(p.npv)
@@ -54,7 +69,7 @@ def plan_summary(results: "Results", name: str) -> dict[str, Any]:
     }
 
 
-def provenance(results: "Results") -> dict[str, Any]:
+def provenance(results: Simulated) -> dict[str, Any]:
     """Where numbers came from: the head of every JSON output."""
     s = results.scenario
     return {
@@ -70,7 +85,7 @@ def provenance(results: "Results") -> dict[str, Any]:
     }
 
 
-def summarize(results: "Results") -> dict[str, Any]:
+def summarize(results: Simulated) -> dict[str, Any]:
     """The whole ``summary.json``."""
     s = results.scenario
     return {
@@ -85,7 +100,7 @@ def summarize(results: "Results") -> dict[str, Any]:
     }
 
 
-def health_bands(results: "Results") -> dict[str, Any]:
+def health_bands(results: Simulated) -> dict[str, Any]:
     """The content of ``health.json``."""
     s = results.scenario
     return {

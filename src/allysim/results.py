@@ -19,9 +19,6 @@ from .engine import GRID_POINTS, Outcome
 from .stats import HEALTH_BINS, health_bins
 
 if TYPE_CHECKING:
-    import os
-    from pathlib import Path
-
     from .scenario import Scenario
 
 __all__ = ["Variant", "PlanRuns", "Results"]
@@ -116,7 +113,7 @@ class Results:
     --------
     >>> results = allysim.simulate(scenario, runs=2000, seed=7)   # doctest: +SKIP
     >>> results.summary()["plans"]["do_nothing"]["survival"]       # doctest: +SKIP
-    >>> results.to_csv("runs.csv")                                 # doctest: +SKIP
+    >>> allysim.write_results(results, "reports/jv")               # doctest: +SKIP
     """
 
     scenario: "Scenario"
@@ -138,12 +135,6 @@ class Results:
     def health_bands(self) -> dict[str, Any]:
         """The content of ``health.json``: health percentiles on the time grid per plan."""
         return analysis.health_bands(self)
-
-    def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``runs.csv`` atomically and return its path (see :func:`allysim.outputs.write_runs_csv`)."""
-        from .outputs import write_runs_csv
-
-        return write_runs_csv(self, path)
 
     def rows(self) -> Iterator[tuple]:
         """Rows of ``runs.csv`` (columns :data:`allysim.outputs.RUNS_COLUMNS`), plan by plan, run by run."""
