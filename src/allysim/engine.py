@@ -24,7 +24,7 @@ from .errors import SimulationError
 from .scenario import Contingency, Scenario
 from .streams import Layout, Streams, sources
 
-__all__ = ["Model", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET"]
+__all__ = ["CompiledPlan", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET"]
 
 GRID_POINTS = 101
 DEFAULT_EVENT_BUDGET = 200_000
@@ -63,7 +63,7 @@ class _Quantity:
 class _RiskSpec:
     """A risk compiled for fast simulation: quantities, stream indices and the contingencies it triggers."""
 
-    def __init__(self, model: "Model", index: int, scenario: Scenario, removed: bool) -> None:
+    def __init__(self, model: "CompiledPlan", index: int, scenario: Scenario, removed: bool) -> None:
         risk = scenario.risks[index]
         impact, layout, rid = risk.impact, model.layout, risk.id
         self.index, self.id = index, rid
@@ -86,7 +86,7 @@ class _RiskSpec:
 
 
 class _ContingencySpec:
-    def __init__(self, model: "Model", index: int, c: Contingency) -> None:
+    def __init__(self, model: "CompiledPlan", index: int, c: Contingency) -> None:
         layout = model.layout
         self.index, self.id = index, c.id
         self.trigger = c.trigger.kind
@@ -104,7 +104,7 @@ class _ContingencySpec:
         self.setup, self.per_time, self.per_activation = c.cost.setup, c.cost.per_time, c.cost.per_activation
 
 
-class Model:
+class CompiledPlan:
     """A scenario compiled for one plan (a set of contingencies), ready to simulate replications.
 
     ``removed_risks`` simulates the scenario without those risks (their rate set to 0) while keeping every random
@@ -193,7 +193,7 @@ class _Product:
 class Life:
     """The state of one alliance through one replication."""
 
-    def __init__(self, model: Model, streams: Streams, replication: int) -> None:
+    def __init__(self, model: CompiledPlan, streams: Streams, replication: int) -> None:
         self.m, self.streams, self.replication = model, streams, replication
         self.env = simpy.Environment()
         self.t = 0.0

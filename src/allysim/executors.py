@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .engine import Model
+from .engine import CompiledPlan
 from .errors import UsageError
 from .results import PlanRuns
 from .scenario import Scenario
@@ -38,28 +38,28 @@ class Job:
     event_budget: int
     health_path: bool = True
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
-    _models: dict[str, Model] = field(default_factory=dict, repr=False)
+    _compiled: dict[str, CompiledPlan] = field(default_factory=dict, repr=False)
 
-    def model(self, name: str) -> Model:
-        if name not in self._models:
-            layout = sources(self.scenario)
+    def compiled(self, name: str) -> CompiledPlan:
+        """Variant ``name`` compiled for the engine, once per process."""
+        if name not in self._compiled:
             v = self.variants[name]
-            self._models[name] = Model(self.scenario, v.contingencies, removed_risks=v.removed_risks,
-                                       layout=layout, event_budget=self.event_budget,
-                                       health_path=self.health_path)
-        return self._models[name]
+            self._compiled[name] = CompiledPlan(self.scenario, v.contingencies, removed_risks=v.removed_risks,
+                                                layout=sources(self.scenario), event_budget=self.event_budget,
+                                                health_path=self.health_path)
+        return self._compiled[name]
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state["_models"] = {}  # compiled models hold closures; each process compiles its own, once
+        state["_compiled"] = {}  # compiled plans hold closures; each process compiles its own, once
         return state
 
     def run(self, start: int, stop: int) -> Chunk:
         """Simulate replications ``start .. stop - 1`` of every variant."""
         out = {}
         for name in self.variants:
-            model = self.model(name)
-            out[name] = PlanRuns.from_outcomes([model.run(self.seed, rep) for rep in range(start, stop)])
+            plan = self.compiled(name)
+            out[name] = PlanRuns.from_outcomes([plan.run(self.seed, rep) for rep in range(start, stop)])
         return out
 
 
