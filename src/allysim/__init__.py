@@ -17,9 +17,9 @@ from ._version import __version__
 
 _EXPORTS = {
     "load_scenario": "scenario", "parse_scenario": "scenario", "json_schema": "scenario", "Scenario": "scenario",
-    "simulate": "runner", "simulate_variants": "runner", "Variant": "runner",
+    "simulate": "runner", "simulate_variants": "runner", "RunOptions": "runner", "Variant": "results",
     "compare": "studies", "contingency_values": "studies", "risk_drivers": "studies",
-    "Results": "results", "PlanRuns": "results",
+    "Results": "results", "PlanRuns": "results", "write_results": "outputs",
     "AllysimError": "errors", "ScenarioError": "errors", "SimulationError": "errors", "UsageError": "errors",
     "OutputError": "errors",
 }
@@ -28,8 +28,9 @@ __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .errors import AllysimError, OutputError, ScenarioError, SimulationError, UsageError
-    from .results import PlanRuns, Results
-    from .runner import Variant, simulate, simulate_variants
+    from .outputs import write_results
+    from .results import PlanRuns, Results, Variant
+    from .runner import RunOptions, simulate, simulate_variants
     from .scenario import Scenario, json_schema, load_scenario, parse_scenario
     from .studies import compare, contingency_values, risk_drivers
 

@@ -16,7 +16,7 @@ once (:func:`allysim.runner.simulate_variants`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
@@ -25,7 +25,7 @@ import numpy as np
 from .analysis import provenance
 from .errors import UsageError
 from .results import PlanRuns, Results, Variant
-from .runner import Progress, resolve_seed, simulate_variants
+from .runner import RunOptions, resolve_seed, simulate_variants
 from .scenario import Scenario
 from .stats import mean_ci, paired
 
@@ -81,9 +81,8 @@ class Comparison:
         return {**provenance(self.results), "baseline": self.baseline, "plans": plans}
 
 
-def compare(scenario: Scenario, plans: list[str] | tuple[str, ...] | None = None, runs: int | None = None,
-            seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
-            executor: str = "local", scheduler: str | None = None) -> Comparison:
+def compare(scenario: Scenario, plans: list[str] | tuple[str, ...] | None = None, *,
+            options: RunOptions | None = None, **settings: Any) -> Comparison:
     """Compare plans on common random numbers: each plan minus the baseline (the first plan, or the first named).
 
     Examples
@@ -101,8 +100,7 @@ def compare(scenario: Scenario, plans: list[str] | tuple[str, ...] | None = None
     if len(set(names)) != len(names):
         raise UsageError("each plan may be named once")
     variants = {name: Variant(_order(scenario, sets[name])) for name in names}
-    results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
-                                executor=executor, scheduler=scheduler)
+    results = simulate_variants(scenario, variants, RunOptions.of(options, **settings))
     return Comparison(results, names[0])
 
 
@@ -148,10 +146,8 @@ def _subset_name(ids: tuple[str, ...]) -> str:
     return "{" + ",".join(ids) + "}"
 
 
-def contingency_values(scenario: Scenario, plan: str | None = None, runs: int | None = None,
-                       seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
-                       permutations: int = PERMUTATIONS, executor: str = "local",
-                       scheduler: str | None = None) -> ContingencyValues:
+def contingency_values(scenario: Scenario, plan: str | None = None, *, permutations: int = PERMUTATIONS,
+                       options: RunOptions | None = None, **settings: Any) -> ContingencyValues:
     """What each contingency of ``plan`` (default: the plan with the most contingencies) is worth.
 
     For each contingency: the one-at-a-time effect (the plan minus that contingency), its Shapley value for NPV and
@@ -163,7 +159,9 @@ def contingency_values(scenario: Scenario, plan: str | None = None, runs: int | 
     ids = _order(scenario, scenario.plan_sets[plan])
     if not ids:
         raise UsageError(f"plan {plan!r} has no contingencies to value")
-    seed = resolve_seed(seed, scenario)
+    options = RunOptions.of(options, **settings)
+    seed = resolve_seed(options.seed, scenario)  # the permutations and the simulation share it
+    options = replace(options, seed=seed)
     n = len(ids)
     if n <= EXACT_LIMIT:
         subsets = [s for k in range(n + 1) for s in combinations(ids, k)]
@@ -178,8 +176,7 @@ def contingency_values(scenario: Scenario, plan: str | None = None, runs: int | 
     for subset in subsets:
         ordered = _order(scenario, subset)
         variants[_subset_name(ordered)] = Variant(ordered)
-    results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
-                                executor=executor, scheduler=scheduler, health_bands=False)
+    results = simulate_variants(scenario, variants, options, health_bands=False)
     shapley = _exact_shapley(results, ids) if orders is None else _sampled_shapley(scenario, results, ids, orders)
     return ContingencyValues(results, plan, ids, "exact" if orders is None else "permutation", shapley)
 
@@ -273,15 +270,13 @@ def _without_name(risk_id: str) -> str:
     return f"without {risk_id}"
 
 
-def risk_drivers(scenario: Scenario, plan: str | None = None, runs: int | None = None, seed: int | None = None,
-                 workers: int | None = 1, progress: Progress | None = None, *, executor: str = "local",
-                 scheduler: str | None = None) -> RiskDrivers:
+def risk_drivers(scenario: Scenario, plan: str | None = None, *, options: RunOptions | None = None,
+                 **settings: Any) -> RiskDrivers:
     """What each risk costs under ``plan`` (default: the first plan): the paired effect of removing it."""
     plan = _plan(scenario, plan, "first")
     contingencies = _order(scenario, scenario.plan_sets[plan])
     variants = {plan: Variant(contingencies)}
     for r in scenario.risks:
         variants[_without_name(r.id)] = Variant(contingencies, removed_risks=(r.id,))
-    results = simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
-                                executor=executor, scheduler=scheduler, health_bands=False)
+    results = simulate_variants(scenario, variants, RunOptions.of(options, **settings), health_bands=False)
     return RiskDrivers(results, plan)
