@@ -20,6 +20,7 @@ from ._version import __version__
 from .checkpoint import checkpoint_path
 from .errors import AllysimError, ScenarioError
 from .scenario import Scenario, json_schema, load_scenario
+from .wording import format_amount
 
 __all__ = ["main", "cli"]
 
@@ -124,7 +125,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
         formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, plans: tuple[str, ...],
         precision: float | None, out: Path | None, resume: bool) -> None:
     """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
-    from .runner import simulate
+    from .runner import RunOptions, simulate
 
     worst = 0
     for path in files:
@@ -132,9 +133,10 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
         try:
             scenario = load_scenario(path)
             with _progress(quiet, f"{path.name}") as advance:
-                results = simulate(scenario, runs=runs, seed=seed, plans=list(plans) or None, workers=workers,
-                                   progress=advance, precision=precision, executor=executor,
-                                   scheduler=scheduler, checkpoint=checkpoint_path(folder), resume=resume)
+                options = RunOptions(runs=runs, seed=seed, workers=workers, executor=executor, scheduler=scheduler,
+                                     progress=advance, precision=precision, checkpoint=checkpoint_path(folder),
+                                     resume=resume)
+                results = simulate(scenario, plans=list(plans) or None, options=options)
             written = _write_all(results, folder, formats)
         except AllysimError as exc:
             _report_error(exc)
@@ -227,21 +229,14 @@ def _print_table(results: Any) -> None:
             name,
             f"{surv['estimate']:.1%} [{lo:.1%}, {hi:.1%}]",
             f"{p['lifetime']['p50']:.3g} {unit}s",
-            f"{_money(npv['mean'])} ± {_money((npv['ci95'][1] - npv['ci95'][0]) / 2) if npv['ci95'][0] is not None else '—'}",
-            f"{_money(npv['p10'])} .. {_money(npv['p90'])}",
+            f"{format_amount(npv['mean'])} ± "
+            f"{format_amount((npv['ci95'][1] - npv['ci95'][0]) / 2) if npv['ci95'][0] is not None else '—'}",
+            f"{format_amount(npv['p10'])} .. {format_amount(npv['p90'])}",
             f"{p['resilience']['mean']:.2f}",
             f"{top} ({causes[top]:.1%})" if causes else "—",
         )
     # a terminal's own width, else wide enough that piped output keeps one line per plan
     Console(width=None if sys.stdout.isatty() else 160).print(table)
-
-
-def _money(x: float) -> str:
-    a = abs(x)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= limit:
-            return f"{x / limit:.3g}{suffix}"
-    return f"{x:.3g}"
 
 
 # --------------------------------------------------------------------------- compare, value, drivers
@@ -294,11 +289,12 @@ def _write_study_staged(folder: Path, name: str, data: dict[str, Any], chart: st
 def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
                 **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
+    from .runner import RunOptions
     from .studies import compare
 
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     study, folder = _study(file, out, quiet, "compare",
-                           lambda s, adv: compare(s, plans=names, progress=adv, **options))
+                           lambda s, adv: compare(s, plans=names, options=RunOptions(progress=adv, **options)))
     data = study.to_dict()
     written = _write_all(study.results, folder, formats,
                          extra=lambda stage: _write_study(stage, "compare", data, "compare", formats))
@@ -316,10 +312,11 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
               **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
+    from .runner import RunOptions
     from .studies import contingency_values
 
     _plan_study(file, out, formats, quiet, "value", "contingency_value", _print_value,
-                lambda s, adv: contingency_values(s, plan=plan, progress=adv, **options))
+                lambda s, adv: contingency_values(s, plan=plan, options=RunOptions(progress=adv, **options)))
 
 
 @cli.command("drivers")
@@ -330,10 +327,11 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
                 **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
+    from .runner import RunOptions
     from .studies import risk_drivers
 
     _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", _print_drivers,
-                lambda s, adv: risk_drivers(s, plan=plan, progress=adv, **options))
+                lambda s, adv: risk_drivers(s, plan=plan, options=RunOptions(progress=adv, **options)))
 
 
 def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, name: str, chart: str,
@@ -348,7 +346,7 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
 
 
 def _ci(entry: dict[str, Any], pct: bool = False) -> str:
-    fmt = (lambda x: f"{x:+.1%}") if pct else (lambda x: f"{_money(x)}" if x < 0 else f"+{_money(x)}")
+    fmt = (lambda x: f"{x:+.1%}") if pct else (lambda x: format_amount(x) if x < 0 else f"+{format_amount(x)}")
     lo, hi = entry["ci95"]
     band = f" [{fmt(lo)}, {fmt(hi)}]" if lo is not None else ""
     return f"{fmt(entry['mean'])}{band}"
@@ -374,8 +372,8 @@ def _print_compare(data: dict[str, Any]) -> None:
 
 
 def _print_value(data: dict[str, Any]) -> None:
-    rows = [[cid, _ci(c["npv"]), f"{_money(c['shapley_npv'])}", _money(c["cost"]), _ci(c["survival"], pct=True),
-             f"{c['shapley_survival']:+.1%}"] for cid, c in data["contingencies"].items()]
+    rows = [[cid, _ci(c["npv"]), format_amount(c["shapley_npv"]), format_amount(c["cost"]),
+             _ci(c["survival"], pct=True), f"{c['shapley_survival']:+.1%}"] for cid, c in data["contingencies"].items()]
     total = data["total"]
     _table(f"{data['scenario']} — contingencies of plan {data['plan']} ({data['method']} Shapley); whole plan: "
            f"NPV {_ci(total['npv'])}, survival {_ci(total['survival'], pct=True)}",

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import textwrap
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .outputs import atomic_file
+from .wording import Provenance
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -232,47 +231,6 @@ def _shorten(line: str, width_in: float, size: float, weight: str) -> str:
 
 
 # --- the frame: title, subtitle, footer ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a chart comes from, printed in its footer.
-
-    Examples
-    --------
-    >>> Provenance("JV", "ab" * 32, seed=7, runs=1000, version="0.1.0").text()
-    'JV · sha256 abababababab · seed 7 · 1,000 runs · allysim 0.1.0'
-    """
-
-    scenario: str
-    sha256: str = ""
-    seed: int | None = None
-    runs: int | None = None
-    version: str = ""
-
-    @classmethod
-    def from_summary(cls, summary: Mapping[str, Any]) -> Provenance:
-        """Read the provenance fields of a ``summary.json`` dictionary."""
-        return cls(
-            scenario=str(summary.get("scenario", "")),
-            sha256=str(summary.get("scenario_sha256", "")),
-            seed=summary.get("seed"),
-            runs=summary.get("runs"),
-            version=str(summary.get("allysim_version", "")),
-        )
-
-    def text(self) -> str:
-        """Return the footer line."""
-        parts = [textwrap.shorten(self.scenario, 70, placeholder="…")] if self.scenario else []
-        if self.sha256:
-            parts.append(f"sha256 {self.sha256[:12]}")
-        if self.seed is not None:
-            parts.append(f"seed {self.seed}")
-        if self.runs is not None:
-            parts.append(f"{int(self.runs):,} run{'' if int(self.runs) == 1 else 's'}")
-        if self.version:
-            parts.append(f"allysim {self.version}")
-        return " · ".join(parts)
 
 
 def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | None = None) -> float:
