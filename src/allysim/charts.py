@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import theme
+from .stats import CURVE_POINTS, Z95, kaplan_meier, wilson_band
 from .theme import Provenance
 from .wording import (
     Currency,
@@ -58,9 +59,6 @@ if TYPE_CHECKING:
 __all__ = ["Currency", "causes", "compare", "contingency_value", "format_money", "format_points", "format_ratio",
            "format_share", "format_span", "health", "npv", "risk_drivers", "survival"]
 
-Z95 = 1.959963984540054  # two-sided 95% normal quantile
-MAX_STEPS = 1500  # beyond this many distinct dissolution times a survival curve is drawn on a fine grid
-CURVE_POINTS = 1001
 HIST_BINS = 44
 SURVIVED = "survived"
 
@@ -106,39 +104,6 @@ def _best(values: Mapping[str, float]) -> str:
 
 
 # --- survival --------------------------------------------------------------------------------------------------
-
-
-def survival_curve(lifetime: ArrayLike, survived: ArrayLike, horizon: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return the step survival curve (times, share still alive from each time on) on [0, horizon].
-
-    Runs that reach the horizon are censored there; with no other censoring this is the Kaplan-Meier estimate.
-    """
-    life = np.asarray(lifetime, dtype=float)
-    alive = np.asarray(survived, dtype=bool)
-    n = max(len(life), 1)
-    deaths = np.sort(life[~alive])
-    times, counts = np.unique(deaths, return_counts=True)
-    if len(times) > MAX_STEPS:
-        grid = np.linspace(0.0, horizon, CURVE_POINTS)
-        return grid, 1.0 - np.searchsorted(deaths, grid, side="right") / n
-    share = 1.0 - np.cumsum(counts) / n
-    t = np.concatenate([[0.0], times, [horizon]])
-    s = np.concatenate([[1.0], share, [share[-1] if len(share) else 1.0]])
-    if len(times) and times[0] <= 0:  # dissolved at t = 0: the curve starts below 1
-        t, s = t[1:], s[1:]
-    return t, s
-
-
-def wilson_band(share: ArrayLike, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    """Return the pointwise Wilson score interval of binomial proportions ``share`` out of ``n`` runs."""
-    p = np.asarray(share, dtype=float)
-    n = max(n, 1)
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * np.sqrt(np.clip(p * (1 - p), 0, None) / n + z * z / (4 * n * n)) / denominator
-    lo = np.where(p <= 0, 0.0, np.clip(centre - half, 0, 1))  # exact ends, free of rounding residue
-    hi = np.where(p >= 1, 1.0, np.clip(centre + half, 0, 1))
-    return lo, hi
 
 
 def survival(
@@ -204,7 +169,7 @@ def survival(
 
         band_alpha = 0.16 if len(plans) <= 2 else 0.11 if len(plans) <= 4 else 0.07
         line_width = 2.8 if len(plans) <= 3 else 2.2
-        curves = {p: survival_curve(lifetimes[p], survived[p], horizon) for p in plans}
+        curves = {p: kaplan_meier(lifetimes[p], survived[p], horizon) for p in plans}
         for i, plan in enumerate(plans):
             color = theme.plan_color(i)
             t, s = curves[plan]
