@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits b
 
 from chart_helpers import assert_readable, make_output  # noqa: E402
 
-from allysim import charts, theme  # noqa: E402
+from allysim import charts, theme, wording  # noqa: E402
 from allysim.report import draw_charts, load_output  # noqa: E402
 
 MINUS = "\u2212"
@@ -408,7 +408,7 @@ def test_format_points_rounds_halves_up(value: float, text: str) -> None:
 @pytest.mark.parametrize(("points_", "label"), [(30.5, "+31"), (9.95, "+10"), (9.94, "+9.9"), (-0.05, MINUS + "0.1"),
                                                 (0.04, "0"), (0.0, "0")])
 def test_survival_labels_round_like_titles(points_: float, label: str) -> None:
-    assert charts._signed_points(points_) == label
+    assert wording.signed_points(points_) == label
 
 
 @pytest.mark.parametrize(("ratio", "text"), [(4.31, "4.3×"), (13.4, "13×"), (0.989, "0.99×"), (1.04, "1.04×"),

@@ -96,8 +96,20 @@ def summarize(results: Simulated) -> dict[str, Any]:
         "risks": {r.id: {"name": r.label, "category": r.category} for r in s.risks},
         "contingencies": {c.id: {"name": c.label} for c in s.contingencies},
         **({"precision": results.precision} if results.precision is not None else {}),
+        **({"uncertain": uncertain_summary(s)} if s.uncertain else {}),
         "plans": {name: plan_summary(results, name) for name in results.plans},
     }
+
+
+def uncertain_summary(scenario: "Scenario") -> dict[str, Any]:
+    """``uncertain`` of summary.json: each uncertain parameter's P10, P50 and P90 (exact, from its distribution)."""
+    from .uncertainty import quantiles
+
+    out = {}
+    for path, item in scenario.uncertain.items():
+        p10, p50, p90 = quantiles(item, (0.1, 0.5, 0.9))
+        out[path] = {"p10": p10, "p50": p50, "p90": p90}
+    return out
 
 
 def health_bands(results: Simulated) -> dict[str, Any]:

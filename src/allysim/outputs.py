@@ -15,7 +15,7 @@ import os
 import shutil
 import signal
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -25,7 +25,8 @@ from .errors import OutputError
 if TYPE_CHECKING:
     from .results import Results
 
-__all__ = ["atomic_file", "write_bytes", "write_json", "write_runs_csv", "write_results", "staged", "RUNS_COLUMNS"]
+__all__ = ["atomic_file", "write_bytes", "write_json", "write_csv", "write_runs_csv", "write_params_csv",
+           "write_results", "staged", "RUNS_COLUMNS"]
 
 RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost", "contingency_cost",
                 "min_health", "resilience")
@@ -88,24 +89,37 @@ def write_json(path: str | Path, data: Any) -> Path:
     return Path(path)
 
 
-def write_runs_csv(results: Results, path: str | os.PathLike[str]) -> Path:
-    """Write ``runs.csv`` (one row per plan and replication) atomically and return its path."""
+def write_csv(path: str | os.PathLike[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    """Write a CSV file (``header``, then ``rows``) atomically and return its path."""
     with atomic_file(path, text=True) as fh:
         writer = csv.writer(fh)
-        writer.writerow(RUNS_COLUMNS)
-        writer.writerows(results.rows())
+        writer.writerow(header)
+        writer.writerows(rows)
     return Path(path)
+
+
+def write_runs_csv(results: Results, path: str | os.PathLike[str]) -> Path:
+    """Write ``runs.csv`` (one row per plan and replication) atomically and return its path."""
+    return write_csv(path, RUNS_COLUMNS, results.rows())
+
+
+def write_params_csv(results: Results, path: str | os.PathLike[str]) -> Path:
+    """Write ``params.csv`` (``run, PATH, PATH, ...``: each replication's uncertain draws) atomically."""
+    return write_csv(path, ("run", *results.scenario.uncertain), results.params_rows())
 
 
 def write_results(results: Results, folder: str | Path) -> list[Path]:
     """Write the data files of an output folder and return their paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [
+    written = [
         write_json(folder / "summary.json", results.summary()),
         write_runs_csv(results, folder / "runs.csv"),
         write_json(folder / "health.json", results.health_bands()),
     ]
+    if results.params is not None:
+        written.append(write_params_csv(results, folder / "params.csv"))
+    return written
 
 
 @contextmanager

@@ -28,10 +28,12 @@ _FLOATS = ("lifetime", "npv", "value", "risk_cost", "contingency_cost", "min_hea
 
 @dataclass(frozen=True)
 class Variant:
-    """What to simulate: a set of contingencies, optionally without some risks."""
+    """What to simulate: a set of contingencies, optionally without some risks, optionally with some uncertain
+    parameters pinned at quantile levels of their distributions (``pins``: ``(path, level)`` pairs)."""
 
     contingencies: tuple[str, ...]
     removed_risks: tuple[str, ...] = ()
+    pins: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -122,6 +124,7 @@ class Results:
     plans: dict[str, PlanRuns]
     variants: dict[str, Variant]
     precision: dict[str, Any] | None = None  # what --precision reached, when it was asked for
+    params: np.ndarray | None = None  # (runs, uncertain parameters): each replication's draws, shared by its plans
 
     @property
     def grid(self) -> np.ndarray:
@@ -145,6 +148,13 @@ class Results:
                 yield (name, i, _num(p.lifetime[i]), "true" if survived[i] else "false", risk_ids[p.cause[i]],
                        _num(p.npv[i]), _num(p.risk_cost[i]), _num(p.contingency_cost[i]), _num(p.min_health[i]),
                        _num(p.resilience[i]))
+
+    def params_rows(self) -> Iterator[tuple]:
+        """Rows of ``params.csv``: the replication index, then each uncertain parameter's draw."""
+        if self.params is None:
+            return
+        for i, row in enumerate(self.params):
+            yield (i, *(_num(x) for x in row))
 
 
 def _num(x: float) -> str:

@@ -23,6 +23,7 @@ from .executors import Executor, Job, make_executor
 from .results import PlanRuns, Results, Variant
 from .scenario import MAX_RUNS, Scenario
 from .stats import Z95, mean_ci, wilson
+from .uncertainty import Draws
 
 __all__ = ["RunOptions", "Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
 
@@ -180,7 +181,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
     if options.checkpoint is not None:
         keeper = Checkpoint(options.checkpoint, {
             "scenario_sha256": scenario.sha256, "seed": seed, "runs": runs, "precision": precision,
-            "variants": {key: [list(v.contingencies), list(v.removed_risks)] for key, v in job.variants.items()}})
+            "variants": {key: [list(v.contingencies), list(v.removed_risks)]
+                         + ([[list(p) for p in v.pins]] if v.pins else []) for key, v in job.variants.items()}})
         for (first, last), chunk in sorted(keeper.start(options.resume).items()):
             for key, part in chunk.items():
                 store[key].place(first, part)
@@ -203,8 +205,10 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
     if keeper is not None:
         keeper.finish()
     plans = {key: p.head(done) for key, p in store.items()}
+    draws = Draws.of(scenario)
     results = Results(scenario=scenario, seed=seed, runs=done,
-                      plans={name: plans[unique[v]] for name, v in variants.items()}, variants=dict(variants))
+                      plans={name: plans[unique[v]] for name, v in variants.items()}, variants=dict(variants),
+                      params=draws.draw(seed, 0, done) if draws else None)
     if precision is not None:
         results.precision = _precision_report(results, precision, runs)
     return results

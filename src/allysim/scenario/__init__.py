@@ -8,6 +8,7 @@ from .model import (
     RESERVED_IDS,
     Alliance,
     Contingency,
+    Correlation,
     Costs,
     Effect,
     Escalation,
@@ -23,5 +24,5 @@ from .model import (
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS", "MAX_RUNS",
+    "Effect", "RateFactor", "Costs", "Correlation", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS", "MAX_RUNS",
 ]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 
+from .. import uncertainty
 from .messages import listing, suggest
 from .model import RESERVED_IDS, Scenario
 from .yamlio import Locations, shorten
 
-__all__ = ["check_references", "check_draws"]
+__all__ = ["check_references", "check_draws", "check_uncertain_ranges"]
 
 
 def check_references(s: Scenario, loc: Locations) -> list[str]:
@@ -61,6 +62,11 @@ def check_references(s: Scenario, loc: Locations) -> list[str]:
             problems.append(loc.error(here + ("effect", "rescue_health"),
                                       f"rescue_health {c.effect.rescue_health:g} is below dissolve_below "
                                       f"{health.dissolve_below:g}: a rescued alliance must be alive"))
+        if kind == "dissolution" and c.effect.rescue_health is None:
+            problems.append(loc.error(here + ("effect",),
+                                      f"an on: dissolution contingency needs rescue_health (at or above "
+                                      f"dissolve_below {health.dissolve_below:g}): only a rescue that lifts "
+                                      "health back to where the alliance is alive can cancel a dissolution"))
         if c.effect.rescue_health is not None and kind != "dissolution":
             problems.append(loc.error(here + ("effect", "rescue_health"),
                                       "rescue_health needs trigger on: dissolution"))
@@ -106,4 +112,31 @@ def check_draws(s: Scenario, loc: Locations) -> list[str]:
             draws = [math.inf]
         if not all(math.isfinite(d) for d in draws):
             problems.append(loc.error(path, "its draws overflow (they reach infinity); use smaller parameters"))
+    return problems
+
+
+def check_uncertain_ranges(s: Scenario, uncertain: dict[str, uncertainty.Uncertain], loc: Locations) -> list[str]:
+    """Rules between fields that must hold for every draw, checked at the ends of the ranges."""
+    problems: list[str] = []
+    health = s.alliance.health
+
+    def span(path: str, nominal: float) -> tuple[float, float]:
+        return uncertainty.extremes(uncertain[path]) if path in uncertain else (nominal, nominal)
+
+    if not uncertain:
+        return problems
+    floor = span("alliance.health.dissolve_below", health.dissolve_below)[1]
+    initial = span("alliance.health.initial", health.initial)[0]
+    if initial < floor and health.initial >= health.dissolve_below:
+        problems.append(loc.error(("alliance", "health", "initial"),
+                                  f"the lowest initial health ({initial:g}) is below the highest dissolve_below "
+                                  f"({floor:g}): in some replications the alliance would dissolve at once"))
+    for i, c in enumerate(s.contingencies):
+        if c.effect.rescue_health is None:
+            continue
+        lowest = span(f"contingencies.{c.id}.effect.rescue_health", c.effect.rescue_health)[0]
+        if lowest < floor and c.effect.rescue_health >= health.dissolve_below:
+            problems.append(loc.error(("contingencies", i, "effect", "rescue_health"),
+                                      f"the lowest rescue_health ({lowest:g}) is below the highest "
+                                      f"dissolve_below ({floor:g}): a rescued alliance must be alive"))
     return problems

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from .. import uncertainty
 from ..errors import ScenarioError
-from .checks import check_draws, check_references
+from .checks import check_draws, check_references, check_uncertain_ranges
 from .messages import kind, problems
-from .model import Scenario
-from .yamlio import MAX_BYTES, load_yaml
+from .model import Scenario, distribution_type
+from .yamlio import MAX_BYTES, Locations, load_yaml
 
 __all__ = ["load_scenario", "parse_scenario"]
 
@@ -48,13 +51,45 @@ def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(f"{source}:1:1: a scenario is a mapping of keys (allysim, name, horizon, risks, "
                             f"...), got {kind(data)}")
     unit = data.get("time_unit", "year")
+    data, uncertain, found = uncertainty.extract(data, locations, _uncertain_validator(data, locations, unit))
     try:
         scenario = Scenario.model_validate(data, context={"time_unit": unit})
     except ValidationError as exc:
-        raise ScenarioError(problems(exc, data, locations, Scenario)) from None
-    found = check_references(scenario, locations) + check_draws(scenario, locations)
+        raise ScenarioError(found + problems(exc, data, locations, Scenario)) from None
+    if not found:  # a correlation naming a refused distribution would only repeat that problem
+        found += uncertainty.check_correlations(scenario.correlations, uncertain, locations)
+    found += check_references(scenario, locations) + check_draws(scenario, locations)
+    found += check_uncertain_ranges(scenario, uncertain, locations)
     if found:
-        raise ScenarioError(found)
+        raise ScenarioError(list(dict.fromkeys(found)))
+    scenario._uncertain = uncertain
     scenario._source = source
     scenario._sha256 = hashlib.sha256(raw_bytes).hexdigest()
     return scenario
+
+
+_DIST_ADAPTERS: dict[str, TypeAdapter] = {}
+
+
+def _uncertain_validator(data: Any, loc: Locations, unit: str) -> Callable[[Any, str, tuple], Any]:
+    """Validate a distribution written where a plain number is usual, with errors located in the file."""
+
+    def validate(raw: Any, kind: str, where: tuple) -> Any:
+        if kind not in _DIST_ADAPTERS:
+            _DIST_ADAPTERS[kind] = TypeAdapter(distribution_type(kind))
+        try:
+            return _DIST_ADAPTERS[kind].validate_python(raw, context={"time_unit": unit})
+        except ValidationError as exc:
+            raise ScenarioError(problems(_Located(exc, where), data, loc, Scenario)) from None
+
+    return validate
+
+
+class _Located:
+    """A validation error of one value, its locations made relative to the whole file."""
+
+    def __init__(self, exc: ValidationError, where: tuple) -> None:
+        self.exc, self.where = exc, where
+
+    def errors(self, include_url: bool = False) -> list[dict[str, Any]]:
+        return [{**e, "loc": self.where + tuple(e["loc"])} for e in self.exc.errors(include_url=include_url)]

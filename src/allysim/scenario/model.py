@@ -22,13 +22,14 @@ from pydantic import (
     model_validator,
 )
 
+from .. import uncertainty
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "json_schema", "RESERVED_IDS", "MAX_RUNS",
+    "Effect", "RateFactor", "Costs", "Correlation", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
@@ -147,16 +148,17 @@ def _dist_schema(kind: str) -> dict[str, Any]:
     return {"oneOf": options, "description": f"a {kind} number, or a distribution naming one family"}
 
 
-def _dist(kind: str) -> Any:
+def distribution_type(kind: str) -> Any:
+    """The field type of a number that may be written as a distribution: ``kind`` is plain, time or money."""
     return Annotated[Distribution, BeforeValidator(_flatten(kind)), WithJsonSchema(_dist_schema(kind))]
 
 
 _TIME_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["18 months", "2 years"]}]}
 _MONEY_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["2.5M", "300k"]}]}
 
-PlainDist = _dist("plain")
-TimeDist = _dist("time")
-MoneyDist = _dist("money")
+PlainDist = distribution_type("plain")
+TimeDist = distribution_type("time")
+MoneyDist = distribution_type("money")
 Time = Annotated[float, BeforeValidator(_time), WithJsonSchema(_TIME_SCHEMA)]
 Money = Annotated[float, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -285,7 +287,17 @@ class Costs(_Model):
     per_activation: Annotated[Money, Field(ge=0)] = 0.0
 
 
+# SPEC 3 (v1.1): a rescue must lift health to where the alliance is alive, so on: dissolution needs rescue_health
+_RESCUE_NEEDS_HEALTH = {
+    "if": {"properties": {"trigger": {"properties": {"on": {"const": "dissolution"}}, "required": ["on"]}},
+           "required": ["trigger"]},
+    "then": {"properties": {"effect": {"required": ["rescue_health"]}}},
+}
+
+
 class Contingency(_Model):
+    model_config = ConfigDict(**_Model.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
+
     id: Id
     name: str = ""
     trigger: Trigger
@@ -305,6 +317,13 @@ class Contingency(_Model):
         return not (self.delay.is_constant and self.delay.mean() == 0)
 
 
+class Correlation(_Model):
+    """A Spearman rank correlation between two uncertain parameters, named by their paths (SPEC section 8)."""
+
+    between: Annotated[tuple[str, str], BeforeValidator(_tuple)]
+    rho: float = Field(ge=-1, le=1)
+
+
 class Scenario(_Model):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
 
@@ -321,9 +340,19 @@ class Scenario(_Model):
     risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
     contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
     plans: dict[str, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
+    correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
 
     _source: str = PrivateAttr(default="<scenario>")
     _sha256: str = PrivateAttr(default="")
+    _uncertain: dict[str, uncertainty.Uncertain] = PrivateAttr(default_factory=dict)
+
+    @property
+    def uncertain(self) -> dict[str, uncertainty.Uncertain]:
+        """The uncertain parameters (written as distributions where a number is usual), by path, in file order.
+
+        Elsewhere in the scenario such a parameter holds its median; each replication draws its own value.
+        """
+        return self._uncertain
 
     @property
     def source(self) -> str:
