@@ -18,7 +18,7 @@ import click
 
 from ._version import __version__
 from .checkpoint import checkpoint_path
-from .errors import AllysimError, ScenarioError
+from .errors import AllysimError, ScenarioError, UsageError
 from .scenario import Scenario, json_schema, load_scenario
 from .wording import format_amount
 
