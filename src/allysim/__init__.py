@@ -20,6 +20,7 @@ _EXPORTS = {
     "simulate": "runner", "simulate_variants": "runner", "RunOptions": "runner", "Variant": "results",
     "compare": "studies", "contingency_values": "studies", "risk_drivers": "studies",
     "Results": "results", "PlanRuns": "results", "write_results": "outputs",
+    "sweep": "sweeps", "Sweep": "sweeps", "optimize": "portfolios", "Portfolios": "portfolios",
     "AllysimError": "errors", "ScenarioError": "errors", "SimulationError": "errors", "UsageError": "errors",
     "OutputError": "errors",
 }
@@ -29,10 +30,12 @@ __all__ = ["__version__", *_EXPORTS]
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .errors import AllysimError, OutputError, ScenarioError, SimulationError, UsageError
     from .outputs import write_results
+    from .portfolios import Portfolios, optimize
     from .results import PlanRuns, Results, Variant
     from .runner import RunOptions, simulate, simulate_variants
     from .scenario import Scenario, json_schema, load_scenario, parse_scenario
     from .studies import compare, contingency_values, risk_drivers
+    from .sweeps import Sweep, sweep
 
 
 def __getattr__(name: str) -> Any:

@@ -82,6 +82,7 @@ def provenance(results: Simulated) -> dict[str, Any]:
         "horizon": s.horizon,
         "time_unit": s.time_unit,
         "currency": s.currency,
+        "overrides": s.overrides,
     }
 
 

@@ -20,7 +20,7 @@ from .engine import CompiledPlan
 from .errors import UsageError
 from .results import PlanRuns
 from .scenario import Scenario
-from .streams import sources
+from .streams import Layout, sources
 from .uncertainty import Draws
 
 __all__ = ["Job", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor"]
@@ -38,6 +38,7 @@ class Job:
     seed: int
     event_budget: int
     health_path: bool = True
+    layout: Layout | None = None  # fixed across scenarios that must share streams (sweeps); else the scenario's
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _compiled: dict[str, CompiledPlan] = field(default_factory=dict, repr=False)
 
@@ -46,8 +47,8 @@ class Job:
         if name not in self._compiled:
             v = self.variants[name]
             self._compiled[name] = CompiledPlan(self.scenario, v.contingencies, removed_risks=v.removed_risks,
-                                                layout=sources(self.scenario), event_budget=self.event_budget,
-                                                health_path=self.health_path)
+                                                layout=self.layout or sources(self.scenario),
+                                                event_budget=self.event_budget, health_path=self.health_path)
         return self._compiled[name]
 
     def __getstate__(self) -> dict:

@@ -35,7 +35,8 @@ from .wording import Provenance
 __all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "RunTable", "load_output",
            "load_studies", "read_runs_csv", "read_json", "check_study"]
 
-STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers"}  # chart -> JSON stem
+STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers",
+                "sweep": "sweep", "frontier": "optimize"}  # chart -> JSON stem
 RUN_FILES = ("summary.json", "runs.csv", "health.json")
 BANDS = ("p5", "p25", "p50", "p75", "p95")
 _NUMBERS = ("lifetime", "npv", "risk_cost", "contingency_cost", "min_health", "resilience")
@@ -211,10 +212,19 @@ _STUDY_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+_LIST_STUDIES = {"sweep": ("parameter", "values", "plans", "best"),
+                 "frontier": ("portfolios", "frontier", "best", "candidates")}
+
+
 def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
     """Raise OutputError naming the first field the chart needs that a study's JSON lacks."""
     command = STUDY_CHARTS[chart]
     rewrite = f"rerun `allysim {command}` to rewrite it"
+    if chart in _LIST_STUDIES:
+        for key in _LIST_STUDIES[chart]:
+            if not study.get(key):
+                raise OutputError(f"{path}: has no {key}; {rewrite}")
+        return
     table, needed = _STUDY_FIELDS[chart]
     if chart == "compare" and not isinstance(study.get("baseline"), str):
         raise OutputError(f"{path}: baseline is missing; {rewrite}")

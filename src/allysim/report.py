@@ -126,6 +126,10 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
         return charts.contingency_value(data)
     if chart == "risk_drivers":
         return charts.risk_drivers(data)
+    if chart in ("sweep", "frontier"):
+        from . import decision_charts
+
+        return decision_charts.sweep(data) if chart == "sweep" else decision_charts.frontier(data)
     raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
 
 

@@ -23,6 +23,7 @@ from .executors import Executor, Job, make_executor
 from .results import PlanRuns, Results, Variant
 from .scenario import MAX_RUNS, Scenario
 from .stats import Z95, mean_ci, wilson
+from .streams import Layout
 from .uncertainty import Draws
 
 __all__ = ["RunOptions", "Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
@@ -122,8 +123,8 @@ class RunOptions:
 
 
 def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = None,
-             plans: list[str] | tuple[str, ...] | None = None, *, options: RunOptions | None = None,
-             **settings: Any) -> Results:
+             plans: list[str] | tuple[str, ...] | None = None, *, overrides: Any = None,
+             options: RunOptions | None = None, **settings: Any) -> Results:
     """Simulate every plan of ``scenario`` (or the named ``plans``) on common random numbers.
 
     Parameters
@@ -139,12 +140,17 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
     options : RunOptions, optional
         How to simulate; ``settings`` (``workers=2``, ``precision=0.01``, ... any field of :class:`RunOptions`)
         replace some of its fields.
+    overrides : mapping or list of str, optional
+        Parameters set over the file's values, ``{"risks.partner_buyout.rate": 0.2}`` or
+        ``["horizon=7"]`` (see :meth:`Scenario.with_overrides`); recorded as ``overrides`` in the outputs.
 
     Examples
     --------
     >>> results = allysim.simulate(scenario, runs=2000, seed=7)            # doctest: +SKIP
     >>> results.summary()["plans"]["full"]["survival"]["estimate"]        # doctest: +SKIP
+    >>> allysim.simulate(scenario, runs=2000, overrides={"horizon": 7})    # doctest: +SKIP
     """
+    scenario = scenario.with_overrides(overrides)
     available = scenario.plan_sets
     names = list(plans) if plans else list(available)
     unknown = [p for p in names if p not in available]
@@ -161,20 +167,23 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
 
 
 def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options: RunOptions | None = None, *,
-                      health_bands: bool = True, **settings: Any) -> Results:
+                      health_bands: bool = True, layout: Layout | None = None, **settings: Any) -> Results:
     """Simulate named variants of one scenario on the same replications (paired).
 
     ``options`` (or ``settings``, the fields of :class:`RunOptions` as keywords) say how. With
     ``options.checkpoint`` (a folder), every finished chunk is kept there, and ``resume=True`` continues from what
     a previous, interrupted call with the same arguments left (see :mod:`allysim.checkpoint`). With
-    ``health_bands=False`` no health path is kept (faster; the results then have no health bands).
+    ``health_bands=False`` no health path is kept (faster; the results then have no health bands). ``layout`` fixes
+    where each random source reads its uniforms: versions of one scenario with different parameter values (a sweep)
+    share streams only with one layout for all of them (:func:`allysim.streams.shared_layout`).
     """
     options = RunOptions.of(options, **settings).resolve(scenario)
     runs, seed, workers, precision = int(options.runs or 0), int(options.seed or 0), int(options.workers or 1), \
         options.precision  # resolve() filled every one in
     # identical variants are simulated once and shared: on common random numbers they would give the same arrays
     unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
-    job = Job(scenario, {key: v for v, key in unique.items()}, seed, options.event_budget, health_path=health_bands)
+    job = Job(scenario, {key: v for v, key in unique.items()}, seed, options.event_budget, health_path=health_bands,
+              layout=layout)
     store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies)) for key in job.variants}
     keeper = None
     covered: list[tuple[int, int]] = []

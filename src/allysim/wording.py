@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["format_share", "Currency", "MoneyScale", "format_money", "signed_money", "format_amount", "format_span",
-           "plural", "format_points", "points_change", "signed_points", "signed_number", "format_ratio", "Provenance"]
+           "plural", "format_points", "points_change", "signed_points", "signed_number", "format_ratio", "Provenance",
+           "override_texts"]
 
 
 def format_share(x: float) -> str:
@@ -261,6 +262,7 @@ class Provenance:
     seed: int | None = None
     runs: int | None = None
     version: str = ""
+    overrides: tuple[str, ...] = ()  # what-ifs set over the file's values: "risks.x.rate=0.2"
 
     @classmethod
     def from_summary(cls, summary: Mapping[str, Any]) -> Provenance:
@@ -271,6 +273,7 @@ class Provenance:
             seed=summary.get("seed"),
             runs=summary.get("runs"),
             version=str(summary.get("allysim_version", "")),
+            overrides=override_texts(summary.get("overrides")),
         )
 
     def text(self) -> str:
@@ -284,4 +287,19 @@ class Provenance:
             parts.append(f"{int(self.runs):,} run{'' if int(self.runs) == 1 else 's'}")
         if self.version:
             parts.append(f"allysim {self.version}")
+        if self.overrides:
+            parts.append(textwrap.shorten("set " + ", ".join(self.overrides), 90, placeholder="…"))
         return " · ".join(parts)
+
+
+def override_texts(overrides: Any) -> tuple[str, ...]:
+    """``{"horizon": 7}`` (as outputs record overrides) -> ``("horizon=7",)``."""
+    if not isinstance(overrides, Mapping):
+        return ()
+
+    def show(v: Any) -> str:
+        if isinstance(v, Mapping):
+            return "{" + ", ".join(f"{k}: {show(x)}" for k, x in v.items()) + "}"
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    return tuple(f"{k}={show(v)}" for k, v in overrides.items())

@@ -24,5 +24,6 @@ from .model import (
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "Correlation", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS", "MAX_RUNS",
+    "Effect", "RateFactor", "Costs", "Correlation", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
+    "MAX_RUNS",
 ]

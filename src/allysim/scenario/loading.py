@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,14 @@ from ..errors import ScenarioError
 from .checks import check_draws, check_references, check_uncertain_ranges
 from .messages import kind, problems
 from .model import Scenario, distribution_type
+from .overrides import SetLocations, apply_overrides, parse_overrides
 from .yamlio import MAX_BYTES, Locations, load_yaml
 
 __all__ = ["load_scenario", "parse_scenario"]
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file.
+def load_scenario(path: str | Path, overrides: Any = None) -> Scenario:
+    """Read and validate a scenario file, with ``overrides`` (see :meth:`Scenario.with_overrides`) if given.
 
     Raises :class:`~allysim.errors.ScenarioError` with one located line per problem.
 
@@ -40,16 +42,38 @@ def load_scenario(path: str | Path) -> Scenario:
     if len(data) > MAX_BYTES:
         told = f"{size:,}" if size > len(data) else f"more than {MAX_BYTES:,}"  # a device tells no size
         raise ScenarioError(f"{path}:1:1: file is {told} bytes; scenarios are limited to {MAX_BYTES:,} bytes")
-    return parse_scenario(data, source=str(path))
+    return parse_scenario(data, source=str(path), overrides=overrides)
 
 
-def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
-    """Validate scenario text (YAML). ``source`` names it in error messages."""
+def parse_scenario(text: str | bytes, source: str = "<scenario>", overrides: Any = None) -> Scenario:
+    """Validate scenario text (YAML), with ``overrides`` if given. ``source`` names it in error messages."""
+    sets = parse_overrides(overrides)  # a malformed --set is refused before the file is read
     data, locations = load_yaml(text, source)
     raw_bytes = text.encode("utf-8") if isinstance(text, str) else text  # load_yaml checked that it encodes
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}:1:1: a scenario is a mapping of keys (allysim, name, horizon, risks, "
                             f"...), got {kind(data)}")
+    sha = hashlib.sha256(raw_bytes).hexdigest()
+    scenario = _validate(data, locations, source, sha)
+    scenario._reread, scenario._document = partial(_with_overrides, data, locations, source, sha), data
+    return _with_overrides(data, locations, source, sha, sets) if sets else scenario
+
+
+def _with_overrides(document: dict[str, Any], locations: Locations, source: str, sha: str,
+                    overrides: tuple) -> Scenario:
+    """Validate ``document`` with ``overrides`` applied; every problem is told against its ``--set``."""
+    name = Path(source).name if source and not source.startswith("<") else "the scenario"
+    data, landed, recorded = apply_overrides(document, overrides, name)
+    scenario = _validate(data, SetLocations.wrap(locations, landed), source, sha)
+    scenario._reread = partial(_with_overrides, document, locations, source, sha)
+    scenario._document = document
+    scenario._overrides, scenario._recorded = tuple(overrides), recorded
+    return scenario
+
+
+def _validate(data: dict[str, Any], locations: Locations, source: str, sha: str) -> Scenario:
+    """The file's data -> a checked Scenario: distributions where numbers are usual, the model, the cross-field
+    rules."""
     unit = data.get("time_unit", "year")
     data, uncertain, found = uncertainty.extract(data, locations, _uncertain_validator(data, locations, unit))
     try:
@@ -64,7 +88,7 @@ def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(list(dict.fromkeys(found)))
     scenario._uncertain = uncertain
     scenario._source = source
-    scenario._sha256 = hashlib.sha256(raw_bytes).hexdigest()
+    scenario._sha256 = sha
     return scenario
 
 

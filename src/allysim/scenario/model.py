@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from .. import uncertainty
+from ..errors import UsageError
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
@@ -344,6 +345,12 @@ class Scenario(_Model):
 
     _source: str = PrivateAttr(default="<scenario>")
     _sha256: str = PrivateAttr(default="")
+    # how to validate the file as read again with overrides (set by loading), so what-ifs re-validate from it;
+    # kept in this process only (see __getstate__)
+    _reread: Any = PrivateAttr(default=None)
+    _document: Any = PrivateAttr(default=None)  # the file's data as read, before validation
+    _overrides: tuple = PrivateAttr(default=())  # the Override objects applied, in order
+    _recorded: dict = PrivateAttr(default_factory=dict)  # {canonical path: value}, as outputs record them
     _uncertain: dict[str, uncertainty.Uncertain] = PrivateAttr(default_factory=dict)
 
     @property
@@ -363,6 +370,39 @@ class Scenario(_Model):
     def sha256(self) -> str:
         """SHA-256 of the scenario file's bytes."""
         return self._sha256
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """The parameters set over the file's values (``--set``), ``{path: value}``; empty when none."""
+        return dict(self._recorded)
+
+    def with_overrides(self, overrides: Any) -> Scenario:
+        """This scenario with parameters set over the file's values, validated like the file.
+
+        ``overrides`` is a ``{PATH: VALUE}`` mapping or ``PATH=VALUE`` strings (paths:
+        :mod:`allysim.scenario.overrides`). Overrides already applied stay, unless a new one sets the same parameter.
+
+        Examples
+        --------
+        >>> scenario.with_overrides({"risks.partner_buyout.rate": 0.2, "horizon": "7 years"})  # doctest: +SKIP
+        """
+        from .overrides import parse_overrides
+
+        new = parse_overrides(overrides)
+        if not new:
+            return self
+        if self._reread is None:
+            raise UsageError("this scenario was not read with load_scenario or parse_scenario in this process, "
+                             "so overrides cannot be applied to it; load it again")
+        paths = {o.path for o in new}
+        return self._reread(tuple(o for o in self._overrides if o.path not in paths) + new)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private["_reread"] = private["_document"] = None  # workers need the validated scenario only
+        state["__pydantic_private__"] = private
+        return state
 
     @property
     def plan_sets(self) -> dict[str, tuple[str, ...]]:
