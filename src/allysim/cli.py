@@ -526,6 +526,64 @@ def _print_drivers(data: dict[str, Any]) -> None:
            ["risk", f"NPV ({data['currency']}, 95% CI)", "survival"], rows)
 
 
+@cli.command("sensitivity")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_sim_options
+@click.option("--plan", default=None, metavar="NAME",
+              help="Plan to analyse (default: the plan with the most contingencies).")
+@click.option("--against", default=None, metavar="NAME",
+              help="Plan to compare with, for the switch points (default: the baseline, the first plan).")
+@_out_option
+def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
+                    formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+    """Which uncertain assumptions move a plan's results, and which could change the decision."""
+    from .sensitivity import sensitivity
+
+    study, folder = _study(file, out, quiet, "sensitivity",
+                           lambda s, adv: sensitivity(s, plan=plan, against=against, progress=adv, **options))
+    data = study.to_dict()
+
+    def write(stage: Path) -> list[Path]:
+        from .outputs import write_json
+
+        written = [write_json(stage / "sensitivity.json", data)]
+        if formats:
+            from .sensitivity_charts import CHARTS
+            from .theme import save_figure
+
+            for name, draw in CHARTS.items():
+                written += save_figure(draw(data), stage, name, formats)
+        return written
+
+    from .outputs import staged
+
+    with staged(folder) as stage:
+        written = [folder / path.name for path in write(stage)]
+    if not quiet:
+        _print_sensitivity(data)
+        _wrote(written, folder)
+
+
+def _print_sensitivity(data: dict[str, Any]) -> None:
+    from .sensitivity_charts import sensitivity_findings
+
+    rows = []
+    for path, e in data["inputs"].items():
+        sw = e.get("switch")
+        rows.append([path, f"{_money(e['p10'])} .. {_money(e['p90'])}",
+                     f"{_money(e['npv']['at_p10'])} .. {_money(e['npv']['at_p90'])}",
+                     f"{e['survival']['at_p10']:.1%} .. {e['survival']['at_p90']:.1%}",
+                     f"{e['variance_share']['npv']:.1%}", _money(sw["value"]) if sw else "—"])
+    against = data.get("against")
+    _table(f"{data['scenario']} — plan {data['plan']}"
+           + (f" against {against}, P(NPV better) {data['p_better']:.0%}" if against else ""),
+           ["input", "P10 .. P90", f"NPV at P10 .. P90 ({data['currency']})", "survival at P10 .. P90",
+            "NPV variance share", "switch at"], rows)
+    words = sensitivity_findings(data)
+    click.echo(words["headline"] + ".")
+    click.echo(words["switch"] + ".")
+
+
 # --------------------------------------------------------------------------- report, schema
 
 
