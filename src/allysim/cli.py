@@ -529,6 +529,7 @@ def _print_drivers(data: dict[str, Any]) -> None:
 @cli.command("sensitivity")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plan", default=None, metavar="NAME",
               help="Plan to analyse (default: the plan with the most contingencies).")
 @click.option("--against", default=None, metavar="NAME",

@@ -474,6 +474,7 @@ def _with_overrides(document: dict[str, Any], locations: Locations, source: str,
 
     name = Path(source).name if source and not source.startswith("<") else "the scenario"
     data, landed, recorded = apply_overrides(document, overrides, name)
+    data = uncertainty.without_correlations_of(data, [p for p, v in recorded.items() if not isinstance(v, dict)])
     scenario = _validate(data, SetLocations.wrap(locations, landed), source, sha)
     scenario._document, scenario._locations = document, locations
     scenario._overrides, scenario._recorded = tuple(overrides), recorded
