@@ -129,7 +129,7 @@ def sweep_panels(data: Mapping[str, Any], axes: tuple[Axes, Axes], plan_order: S
     npv_ax.set_ylabel(f"Mean NPV{f' ({unit})' if unit else ''}")
     surv_ax.set_ylim(0, 100)
     for ax in axes:
-        ax.set_xlabel(label)
+        ax.set_xlabel(label[:1].upper() + label[1:])
         if not _numeric(values):
             ax.set_xticks(xs, [_value_text(v) for v in values])
         ax.margins(x=0.02)
