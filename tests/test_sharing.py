@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from test_properties import EVENT_BUDGET, SETTINGS, SOURCE, dump, scenarios
 
 import allysim
-from allysim import SimulationError, Variant, decisions
+from allysim import SimulationError, Variant, studies
 from allysim.cli import cli
-from allysim.engine import Model
+from allysim.engine import CompiledPlan
 from allysim.streams import sources
 
 FIELDS = ("lifetime", "cause", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience",
@@ -98,12 +98,12 @@ def test_studies_write_the_same_json_shared_or_exhaustive(doc, seed, monkeypatch
     note(text)
     scenario = allysim.parse_scenario(text, source=SOURCE)
     plans = list(scenario.plan_sets)
-    studies = [(decisions.risk_drivers, {})]
+    cases = [(studies.risk_drivers, {})]
     if any(scenario.plan_sets.values()):
-        studies.append((decisions.contingency_values, {}))
+        cases.append((studies.contingency_values, {}))
     if len(plans) > 1:
-        studies.append((decisions.compare, {}))
-    for study, options in studies:
+        cases.append((studies.compare, {}))
+    for study, options in cases:
         pair = both(study, scenario, runs=10, seed=seed, **options)
         if pair is None:
             continue
@@ -156,7 +156,7 @@ def test_sharing_is_exact_with_uncertain_parameters_and_pins(doc, seed):
 def monkeypatch_module():
     """Studies simulate with the property tests' small event budget, so that storms stop quickly."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(decisions, "simulate_variants",
+        mp.setattr(studies, "simulate_variants",
                    functools.partial(allysim.simulate_variants, event_budget=EVENT_BUDGET))
         yield
 
@@ -189,7 +189,7 @@ def test_contingencies_that_never_act_are_derived_in_every_replication():
     # on_never never activates, hopeless and late always fail: every subset has the path of its 'works' part,
     # so each replication simulates two paths (with and without works) when shock occurs, one otherwise
     scenario = allysim.parse_scenario(IDLE, source="idle.yaml")
-    pair = [decisions.contingency_values(scenario, runs=200, seed=5, exhaustive=e) for e in (False, True)]
+    pair = [studies.contingency_values(scenario, runs=200, seed=5, exhaustive=e) for e in (False, True)]
     shared, exhaustive = (s.to_dict() for s in pair)
     assert without_sharing(shared) == without_sharing(exhaustive)
     shock = pair[1].results.plans["{on_never,hopeless,late,works}"].occurrences[:, 0] > 0
@@ -205,7 +205,7 @@ def test_contingencies_that_never_act_are_derived_in_every_replication():
 
 def test_risks_that_never_occur_are_derived():
     scenario = allysim.parse_scenario(IDLE, source="idle.yaml")
-    pair = [decisions.risk_drivers(scenario, plan="all", runs=300, seed=2, exhaustive=e) for e in (False, True)]
+    pair = [studies.risk_drivers(scenario, plan="all", runs=300, seed=2, exhaustive=e) for e in (False, True)]
     shared = pair[0].to_dict()
     assert without_sharing(shared) == without_sharing(pair[1].to_dict())
     base = pair[1].results.plans["all"]
@@ -227,9 +227,9 @@ def test_sharing_does_not_depend_on_workers():
 def test_a_shadow_leaves_the_path_unchanged_and_counts_its_own_costs():
     scenario = allysim.parse_scenario(IDLE, source="idle.yaml")
     layout = sources(scenario)
-    plain = Model(scenario, ("works",), layout=layout)
-    shadowed = Model(scenario, ("works",), layout=layout, shadows=True)
-    everything = Model(scenario, ("on_never", "hopeless", "late", "works"), layout=layout)
+    plain = CompiledPlan(scenario, ("works",), layout=layout)
+    shadowed = CompiledPlan(scenario, ("works",), layout=layout, shadows=True)
+    everything = CompiledPlan(scenario, ("on_never", "hopeless", "late", "works"), layout=layout)
     for rep in range(50):
         a, b, c = plain.run(3, rep), shadowed.run(3, rep), everything.run(3, rep)
         for field in ("lifetime", "cause", "npv", "value", "risk_cost", "min_health", "resilience", "occurrences",

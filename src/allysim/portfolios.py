@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import mean_ci, provenance, wilson
-from .decisions import paired
+from .analysis import provenance
 from .errors import UsageError
-from .results import Results
-from .runner import Progress, Variant, resolve_seed, simulate_variants
+from .results import Results, Variant, sum_sharing
+from .runner import Progress, resolve_seed, simulate_variants
 from .scenario import Scenario
+from .stats import mean_ci, paired, wilson
 
 __all__ = ["Portfolios", "Outcomes", "optimize", "frontier", "EXACT_LIMIT"]
 
@@ -57,6 +57,7 @@ class Portfolios:
     outcomes: list[Outcomes]
     method: str  # "exact" or "greedy"
     budget: float | None = None
+    sharing: dict[str, Any] | None = None  # how many replications were simulated, how many derived
     _summary: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -149,7 +150,7 @@ class Portfolios:
             "frontier": {"npv": self.frontier("npv"), "survival": self.frontier("survival")},
             "best": best,
             "versus_runner_up": versus,
-            "plans": plans,
+            "plans": plans, "sharing": self.sharing,
             "meaning": "cost is the expected present value of the portfolio's contingency costs; the frontier for an "
                        "objective lists, cheapest first, the portfolios that no other beats on both cost and that "
                        "objective; versus_runner_up is best minus runner-up on the same runs, and clear_* says "
@@ -219,6 +220,7 @@ class _Simulator:
     seed: int
     options: dict[str, Any]
     done: dict[tuple[str, ...], Outcomes] = field(default_factory=dict)
+    sharing: list[dict[str, Any]] = field(default_factory=list)  # each batch's, for optimize.json
 
     def __call__(self, portfolios: Sequence[tuple[str, ...]]) -> list[Outcomes]:
         todo = [p for p in dict.fromkeys(portfolios) if p not in self.done]
@@ -228,15 +230,16 @@ class _Simulator:
         batch = max(8, BATCH_BYTES // (runs * per_run))
         for start in range(0, len(todo), batch):
             self.done.update(_simulate(self.scenario, todo[start:start + batch], self.runs, self.seed,
-                                       self.options))
+                                       self.options, self.sharing))
         return [self.done[p] for p in portfolios]
 
 
 def _simulate(scenario: Scenario, portfolios: Sequence[tuple[str, ...]], runs: int | None, seed: int,
-              options: dict[str, Any]) -> dict[tuple[str, ...], Outcomes]:
+              options: dict[str, Any], sharing: list[dict[str, Any]]) -> dict[tuple[str, ...], Outcomes]:
     """Simulate each portfolio over the same replications and keep NPV, survival and contingency cost."""
     variants = {",".join(p) or "-": Variant(p) for p in portfolios}
     results: Results = simulate_variants(scenario, variants, runs=runs, seed=seed, health_bands=False, **options)
+    sharing.append(results.sharing())
     out = {}
     for p in portfolios:
         runs_ = results.plans[",".join(p) or "-"]
@@ -253,7 +256,7 @@ def _order(scenario: Scenario, ids: Sequence[str]) -> tuple[str, ...]:
 def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, budget: float | None = None,
              runs: int | None = None, seed: int | None = None, workers: int | None = 1,
              progress: Progress | None = None, *, executor: str = "local", scheduler: str | None = None,
-             overrides: Any = None, exact_limit: int = EXACT_LIMIT) -> Portfolios:
+             overrides: Any = None, exact_limit: int = EXACT_LIMIT, exhaustive: bool = False) -> Portfolios:
     """Every portfolio of ``contingencies`` (default: all the scenario's), the frontiers and the best.
 
     Parameters
@@ -286,7 +289,8 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
         raise UsageError(f"budget must be a number >= 0, got {budget!r}")
     candidates = _order(scenario, ids)
     seed = resolve_seed(seed, scenario)
-    options = {"workers": workers, "progress": progress, "executor": executor, "scheduler": scheduler}
+    options = {"workers": workers, "progress": progress, "executor": executor, "scheduler": scheduler,
+               "exhaustive": exhaustive}
     simulator = _Simulator(scenario, runs, seed, options)
     if len(candidates) <= exact_limit:
         portfolios = [s for k in range(len(candidates) + 1) for s in combinations(candidates, k)]
@@ -296,7 +300,7 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
         portfolios, outcomes = _greedy(scenario, candidates, simulator)
         method = "greedy"
     return Portfolios(scenario, seed, len(outcomes[0].npv), candidates, list(portfolios), list(outcomes), method,
-                      None if budget is None else float(budget))
+                      None if budget is None else float(budget), sharing=sum_sharing(simulator.sharing))
 
 
 def _greedy(scenario: Scenario, candidates: tuple[str, ...],

@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import mean_ci, provenance
-from .decisions import paired
+from .analysis import provenance
 from .errors import UsageError
-from .results import Results
-from .runner import Progress, Variant, resolve_seed, simulate_variants
+from .results import Results, Variant
+from .runner import Progress, resolve_seed, simulate_variants
 from .scenario import Scenario
+from .stats import mean_ci, paired
 from .uncertainty import describe, quantiles
 
 __all__ = ["sensitivity", "Sensitivity", "LEVELS", "REFINE", "BOOTSTRAP"]
@@ -93,7 +93,7 @@ class Sensitivity:
             "npv": {"mean": mean_ci(main.npv)[0], "ci95": list(mean_ci(main.npv)[2:])},
             "survival": {"estimate": float((main.cause < 0).mean())},
             "inputs": {p: inputs[p] for p in ranked},
-            "p_better": None,
+            "p_better": None, "sharing": res.sharing(),
         }
         if self.against is not None:
             other = res.plans[_name("", "against", -1)]
@@ -170,17 +170,20 @@ def _variance_shares(study: Sensitivity) -> dict[str, dict[str, tuple[float, lis
 
 def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None = None, runs: int | None = None,
                 seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
-                executor: str = "local", scheduler: str | None = None) -> Sensitivity:
+                executor: str = "local", scheduler: str | None = None, overrides: Any = None,
+                exhaustive: bool = False) -> Sensitivity:
     """Which uncertain inputs move ``plan``'s results, and which could switch the choice against ``against``.
 
     ``plan`` defaults to the plan with the most contingencies, ``against`` to the first plan (the baseline); with a
     single plan there is nothing to compare, and only the swings and variance shares are computed.
+    ``overrides`` as for :func:`allysim.simulate` (a parameter set to a plain number is no longer uncertain).
 
     Examples
     --------
     >>> study = allysim.sensitivity(scenario, runs=2000, seed=7)          # doctest: +SKIP
     >>> study.to_dict()["inputs"]["risks.partner_buyout.probability"]      # doctest: +SKIP
     """
+    scenario = scenario.with_overrides(overrides)
     if not scenario.uncertain:
         raise UsageError(f"{scenario.source} has no uncertain parameters: write a range where a number is unsure, "
                          "e.g. rate: {pert: {low: 0.02, likely: 0.06, high: 0.15}} (docs/uncertainty.md)")
@@ -212,7 +215,7 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
 
     levels = {path: list(LEVELS) if theirs is not None else [0.1, 0.9] for path in scenario.uncertain}
     options = dict(runs=runs, seed=seed, workers=workers, progress=progress, executor=executor,
-                   scheduler=scheduler, health_bands=False)
+                   scheduler=scheduler, health_bands=False, exhaustive=exhaustive)
     results = simulate_variants(scenario, variants(levels, True), **options)
     study = Sensitivity(scenario, plan, against, results, levels, seed)
     if theirs is not None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import GRID_POINTS, Model, Outcome
+from .engine import GRID_POINTS, CompiledPlan, Outcome
 from .results import HEALTH_BINS, PlanRuns, health_bins
 
 __all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive"]
@@ -72,7 +72,7 @@ def _bits(flags: Sequence) -> int:  # noqa: ANN001 - counts or booleans
 Values = Sequence[Sequence[Sequence[float]] | None]
 
 
-def simulate_exhaustive(models: Sequence[Model], seed: int, start: int, stop: int,
+def simulate_exhaustive(models: Sequence[CompiledPlan], seed: int, start: int, stop: int,
                         values: Values | None = None) -> list[PlanRuns]:
     """Every variant simulated in full on replications ``start .. stop - 1``."""
     values = values or [None] * len(models)
@@ -80,7 +80,7 @@ def simulate_exhaustive(models: Sequence[Model], seed: int, start: int, stop: in
                                     for rep in range(start, stop)]) for m, v in zip(models, values)]
 
 
-def simulate_shared(models: Sequence[Model], masks: Sequence[Masks], seed: int, start: int, stop: int,
+def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed: int, start: int, stop: int,
                     values: Values | None = None) -> list[PlanRuns]:
     """Every variant on replications ``start .. stop - 1``, simulating one per distinct path (models need shadows).
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import mean_ci, provenance, wilson
-from .decisions import paired
+from .analysis import provenance
 from .errors import UsageError
-from .overrides import parse_overrides, resolve
-from .results import PlanRuns, Results
-from .runner import Progress, Variant, resolve_seed, simulate_variants
+from .results import PlanRuns, Results, sharing_of, Variant
+from .runner import Progress, resolve_seed, simulate_variants
 from .scenario import Scenario
+from .scenario.overrides import parse_overrides, resolve
+from .stats import mean_ci, paired, wilson
 from .streams import shared_layout, sources
 
 __all__ = ["Sweep", "sweep"]
@@ -66,7 +66,7 @@ class Sweep:
             **provenance(first),
             "overrides": {k: v for k, v in first.scenario.overrides.items() if k != self.parameter},
             "parameter": self.parameter, "parameter_label": describe(self.parameter, first.scenario),
-            "values": list(self.values), "plans": plans, "best": best,
+            "values": list(self.values), "plans": plans, "best": best, "sharing": sharing_of(self.results),
             "meaning": "every plan simulated at every value on the same seed and replications (common random "
                        "numbers); best is the plan with the highest mean NPV at that value, and clear says whether "
                        "its paired 95% interval over the runner-up excludes a tie",
@@ -117,7 +117,7 @@ def _best(res: Results) -> dict[str, Any]:
 def sweep(scenario: Scenario, parameter: str, values: Sequence[Any], plans: Sequence[str] | None = None,
           runs: int | None = None, seed: int | None = None, workers: int | None = 1,
           progress: Progress | None = None, *, executor: str = "local", scheduler: str | None = None,
-          overrides: Any = None) -> Sweep:
+          overrides: Any = None, exhaustive: bool = False) -> Sweep:
     """Simulate ``plans`` (default: every plan) at each value of ``parameter`` on common random numbers.
 
     Parameters
@@ -156,5 +156,5 @@ def sweep(scenario: Scenario, parameter: str, values: Sequence[Any], plans: Sequ
         variants = {name: Variant(version.plan_sets[name]) for name in names}
         results.append(simulate_variants(version, variants, runs=runs, seed=seed, workers=workers,
                                          progress=progress, executor=executor, scheduler=scheduler,
-                                         health_bands=False, layout=layout))
+                                         health_bands=False, layout=layout, exhaustive=exhaustive))
     return Sweep(canonical, values, results)
