@@ -206,3 +206,36 @@ def test_deck_command_writes_the_deck_and_the_brief(small, tmp_path):
     assert (out / "deck.pptx").stat().st_size > 10_000 and (out / "summary.pdf").read_bytes()[:4] == b"%PDF"
     missing = invoke("deck", str(tmp_path / "nothing-here"))
     assert missing.exit_code == 1 and "Traceback" not in missing.output
+
+
+# --------------------------------------------------------------------------- start-up
+
+LOADED = """\
+import sys
+sys.argv = ["allysim", *sys.argv[1:]]
+try:
+    from allysim._entry import main
+    main()
+except SystemExit:
+    pass
+heavy = ["numpy", "scipy", "simpy", "matplotlib", "pptx", "pydantic", "rich"]
+print("loaded:" + ",".join(m for m in heavy if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(("args", "allowed"), [
+    (["--help"], set()),
+    (["validate", "scenarios/joint_venture.yaml"], {"pydantic"}),
+])
+def test_help_and_validate_load_no_numerical_or_drawing_library(args, allowed):
+    """Start-up stays quick because the engine, numpy, scipy, matplotlib and pptx load only where they are used."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", LOADED, *args], capture_output=True, text=True, cwd=root,
+                          env={"PYTHONPATH": str(root / "src"), "PATH": "/usr/bin:/bin"}, timeout=120)
+    line = done.stdout.strip().splitlines()[-1]
+    assert line.startswith("loaded:"), done.stderr
+    loaded = set(filter(None, line.removeprefix("loaded:").split(",")))
+    assert loaded <= allowed, (loaded, done.stderr)

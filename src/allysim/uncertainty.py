@@ -19,12 +19,32 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from scipy import special
+if TYPE_CHECKING:
+    import numpy as np
+    from scipy import special
 
-from .streams import parameter_uniforms
+
+class _OnFirstUse:
+    """A module imported when first used: validating a scenario without uncertain parameters loads neither numpy
+    nor scipy (``allysim validate`` starts in a fraction of the time). The first use puts the module itself in its
+    place, so later uses cost nothing."""
+
+    def __init__(self, name: str, alias: str) -> None:
+        self.name, self.alias = name, alias
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        module = importlib.import_module(self.name)
+        globals()[self.alias] = module
+        return getattr(module, attr)
+
+
+if not TYPE_CHECKING:
+    np = _OnFirstUse("numpy", "np")
+    special = _OnFirstUse("scipy.special", "special")
 
 __all__ = ["Parameter", "Uncertain", "PARAMETERS", "register", "extract", "check_correlations", "Draws",
            "quantiles", "rank_to_pearson"]
@@ -387,6 +407,8 @@ class Draws:
 
     def uniforms(self, seed: int, start: int, stop: int, pins: Sequence[tuple[str, float]] = ()) -> np.ndarray:
         """The (replications, parameters) uniforms of the copula, with ``pins`` (path, quantile level) applied."""
+        from .streams import parameter_uniforms  # numpy: only when drawing
+
         n = stop - start
         u = np.empty((n, len(self.items)))
         for k, path in enumerate(self.paths):

@@ -1,0 +1,103 @@
+"""Time the studies (shared paths against --exhaustive), a run against the reference model, and start-up, in one sitting.
+
+    python benchmarks/studies.py                  # everything below, 3 interleaved repeats
+    python benchmarks/studies.py --quick          # fewer runs, one repeat: a smoke test of the figures
+
+Each figure is a whole process (`python -m allysim ...` with this checkout's src/ on PYTHONPATH), so start-up counts.
+Machines here are shared and noisy: the commands are interleaved (one of each, then again) and the table gives the
+median of each, with the reference model's time from the same rounds as the yardstick. Compare ratios measured
+together, not absolute times from different sittings.
+
+- value: benchmarks/thirty_risks.yaml (30 risks, 8 contingencies: 256 subsets), 10,000 runs, --workers 2;
+  the exhaustive reference on 1,000 runs (it takes ten times as long: scale it by 10 for 10,000).
+- drivers: the same scenario, plan full, 10,000 runs, --workers 2 (31 variants).
+- run: perf.yaml, plan full, 20,000 runs, --workers 1, against `reference_model.py 20000`.
+- start-up: `allysim --help` and `allysim validate scenarios/joint_venture.yaml`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# shared/ beside the checkout (or beside the folder of worktrees holding it)
+SHARED = next((p / "shared" / "bench" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
+              ROOT.parent / "shared" / "bench")
+PERF = SHARED / "perf.yaml"
+REFERENCE = SHARED / "reference_model.py"
+THIRTY = ROOT / "benchmarks" / "thirty_risks.yaml"
+FLAGSHIP = ROOT / "scenarios" / "joint_venture.yaml"
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+
+
+def allysim(*args: str) -> list[str]:
+    return [sys.executable, "-m", "allysim", *args]
+
+
+def timed(cmd: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
+    return elapsed, proc.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    runs, small, ref_runs = (1000, 100, 2000) if args.quick else (10_000, 1000, 20_000)
+    repeats = 1 if args.quick else args.repeats
+    with tempfile.TemporaryDirectory() as out:
+        quiet = ("--format", "none", "--quiet")
+        commands = {
+            f"reference_model.py {ref_runs}": [sys.executable, str(REFERENCE), str(ref_runs)],
+            f"run perf.yaml --plan full --runs {ref_runs} --workers 1":
+                allysim("run", str(PERF), "--plan", "full", "--runs", str(ref_runs), "--workers", "1", *quiet,
+                        "--out", f"{out}/run"),
+            f"value thirty_risks.yaml --runs {runs} --workers 2":
+                allysim("value", str(THIRTY), "--runs", str(runs), "--workers", "2", *quiet, "--out", f"{out}/v"),
+            f"drivers thirty_risks.yaml --plan full --runs {runs} --workers 2":
+                allysim("drivers", str(THIRTY), "--plan", "full", "--runs", str(runs), "--workers", "2", *quiet,
+                        "--out", f"{out}/d"),
+            f"value thirty_risks.yaml --runs {small} --workers 2":
+                allysim("value", str(THIRTY), "--runs", str(small), "--workers", "2", *quiet, "--out", f"{out}/vs"),
+            f"value thirty_risks.yaml --runs {small} --workers 2 --exhaustive":
+                allysim("value", str(THIRTY), "--runs", str(small), "--workers", "2", "--exhaustive", *quiet,
+                        "--out", f"{out}/ve"),
+            "--help": allysim("--help"),
+            "validate joint_venture.yaml": allysim("validate", str(FLAGSHIP)),
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(repeats):
+            for name, cmd in commands.items():
+                times[name].append(timed(cmd)[0])
+        sharing = {key: json.loads(Path(out, key, f"{study}.json").read_text())["sharing"]
+                   for key, study in (("v", "value"), ("d", "drivers"), ("vs", "value"), ("ve", "value"))}
+    print(f"\nmedian of {repeats} interleaved repeat(s), whole processes, load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs at the end\n")
+    print("| command | median s | min s | max s |\n| --- | ---: | ---: | ---: |")
+    for name, values in times.items():
+        print(f"| {name} | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} |")
+    med = {name: statistics.median(values) for name, values in times.items()}
+    names = list(commands)
+    print(f"\nrun / reference time: {med[names[1]] / med[names[0]]:.2f} (<= 1 means allysim as fast or faster)")
+    print(f"exhaustive / shared value on {small:,} runs: {med[names[5]] / med[names[4]]:.1f}x")
+    for key, what in (("v", "value"), ("d", "drivers"), ("vs", f"value {small:,}"), ("ve", "value exhaustive")):
+        s = sharing[key]
+        print(f"sharing, {what}: simulated {s['simulated']:,} of {s['replications']:,} "
+              f"({s['simulated'] / s['replications']:.1%}), derived {s['derived']:,}")
+
+
+if __name__ == "__main__":
+    main()
