@@ -458,6 +458,9 @@ def describe(scenario: Any, path: str) -> str:
     """A reader's name for an uncertain parameter: ``Partner buyout: probability per time unit``."""
     parts = path.split(".")
     what = _WORDS.get(parts[-1], parts[-1].replace("_", " "))
+    unit = getattr(scenario, "time_unit", "time unit")
+    if parts[-1] in ("rate", "probability") and parts[0] == "risks":
+        what = f"{parts[-1]} per {unit}"
     if parts[-1] == "factor" and len(parts) > 3:
         what = "escalation factor" if "escalates" in parts else "rate factor"
     owner = None
