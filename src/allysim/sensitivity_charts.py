@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import theme
+from .wording import format_amount as _num
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -22,17 +23,6 @@ __all__ = ["sensitivity", "switch", "tornado_axes", "switch_axes", "sensitivity_
 SHOWN = 10  # inputs on the tornado
 LABEL_IN = 3.6  # widest input label on the tornado, in inches (longer ones wrap to two lines, then shorten)
 LOW, HIGH = "#0072B2", "#D55E00"  # input at its P10, at its P90
-
-
-def _num(x: float) -> str:
-    a = abs(x)
-    if a >= 1e9:
-        return f"{x / 1e9:.3g}B"
-    if a >= 1e6:
-        return f"{x / 1e6:.3g}M"
-    if a >= 1e3:
-        return f"{x / 1e3:.3g}k"
-    return f"{x:.3g}"
 
 
 def _ranked(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
