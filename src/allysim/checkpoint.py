@@ -25,7 +25,7 @@ from .results import PlanRuns
 __all__ = ["Checkpoint", "checkpoint_path"]
 
 _FIELDS = ("lifetime", "cause", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience",
-           "occurrences", "activations", "successes", "costs", "health_hist")
+           "occurrences", "activations", "successes", "costs", "health_hist", "env_time", "env_state")
 
 
 def checkpoint_path(out: str | Path) -> Path:

@@ -46,7 +46,8 @@ class Job:
             v = self.variants[name]
             self._models[name] = Model(self.scenario, v.contingencies, removed_risks=v.removed_risks,
                                        layout=layout, event_budget=self.event_budget,
-                                       health_path=self.health_path)
+                                       health_path=self.health_path,
+                                       hold_environment=v.hold_environment)
         return self._models[name]
 
     def __getstate__(self) -> dict:

@@ -28,6 +28,7 @@ HEALTH_BINS = 202  # [exactly 0] + 200 bins over (0, 1) + [exactly 1]
 RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost", "contingency_cost",
                 "min_health", "resilience")
 _FLOATS = ("lifetime", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience")
+_PER_RUN = (*_FLOATS, "cause", "occurrences", "activations", "successes", "costs", "env_time", "env_state")
 
 
 def health_bins(health: np.ndarray) -> np.ndarray:
@@ -55,14 +56,17 @@ class PlanRuns:
     successes: np.ndarray  # (runs, contingencies)
     costs: np.ndarray  # (runs, contingencies): present value of what each contingency cost
     health_hist: np.ndarray  # (grid points, HEALTH_BINS) counts
+    env_time: np.ndarray  # (runs, environment states): time spent in each state over the life
+    env_state: np.ndarray  # the environment's state at the end of the life, -1 without an environment
 
     @classmethod
-    def empty(cls, runs: int, risks: int, contingencies: int) -> "PlanRuns":
+    def empty(cls, runs: int, risks: int, contingencies: int, states: int = 0) -> "PlanRuns":
         floats = {name: np.zeros(runs) for name in _FLOATS}
         return cls(cause=np.full(runs, -1, dtype=np.int16), occurrences=np.zeros((runs, risks), np.int32),
                    activations=np.zeros((runs, contingencies), np.int32),
                    successes=np.zeros((runs, contingencies), np.int32), costs=np.zeros((runs, contingencies)),
-                   health_hist=np.zeros((GRID_POINTS, HEALTH_BINS), np.int64), **floats)
+                   health_hist=np.zeros((GRID_POINTS, HEALTH_BINS), np.int64), env_time=np.zeros((runs, states)),
+                   env_state=np.full(runs, -1, dtype=np.int16), **floats)
 
     @classmethod
     def from_outcomes(cls, outcomes: list[Outcome]) -> "PlanRuns":
@@ -79,13 +83,15 @@ class PlanRuns:
             successes=np.array([o.successes for o in outcomes], dtype=np.int32).reshape(len(outcomes), -1),
             costs=np.array([o.costs for o in outcomes], dtype=float).reshape(len(outcomes), -1),
             health_hist=hist,
+            env_time=np.array([o.env_time for o in outcomes], dtype=float).reshape(len(outcomes), -1),
+            env_state=np.array([o.env_state for o in outcomes], dtype=np.int16),
             **{name: np.array([getattr(o, name) for o in outcomes], dtype=float) for name in _FLOATS},
         )
 
     def place(self, start: int, part: "PlanRuns") -> None:
         """Copy a chunk's arrays into replications ``start, start + 1, ...``."""
         stop = start + len(part.lifetime)
-        for name in (*_FLOATS, "cause", "occurrences", "activations", "successes", "costs"):
+        for name in _PER_RUN:
             getattr(self, name)[start:stop] = getattr(part, name)
         self.health_hist += part.health_hist
 
@@ -96,8 +102,7 @@ class PlanRuns:
         """The first ``n`` replications (the health histogram must already count exactly those)."""
         if n == len(self):
             return self
-        fields = {name: getattr(self, name)[:n] for name in
-                  (*_FLOATS, "cause", "occurrences", "activations", "successes", "costs")}
+        fields = {name: getattr(self, name)[:n] for name in _PER_RUN}
         return PlanRuns(health_hist=self.health_hist, **fields)
 
 
@@ -139,12 +144,19 @@ class Results:
     def rows(self):  # noqa: ANN201 - an iterator of runs.csv rows
         """Rows of ``runs.csv``, plan by plan, replication by replication."""
         risk_ids = [r.id for r in self.scenario.risks] + ["survived"]
+        env = self.scenario.environment
         for name, p in self.plans.items():
             survived = p.cause < 0
             for i in range(len(p)):
-                yield (name, i, _num(p.lifetime[i]), "true" if survived[i] else "false", risk_ids[p.cause[i]],
+                row = (name, i, _num(p.lifetime[i]), "true" if survived[i] else "false", risk_ids[p.cause[i]],
                        _num(p.npv[i]), _num(p.risk_cost[i]), _num(p.contingency_cost[i]), _num(p.min_health[i]),
                        _num(p.resilience[i]))
+                yield row if env is None else (*row, env.names[p.env_state[i]])
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The header of ``runs.csv``: SPEC's columns, and ``env_state_at_end`` with an environment."""
+        return RUNS_COLUMNS if self.scenario.environment is None else (*RUNS_COLUMNS, "env_state_at_end")
 
     def to_csv(self, path: str | Path) -> Path:
         """Write ``runs.csv`` atomically and return its path."""
@@ -153,7 +165,7 @@ class Results:
         try:
             with open(tmp, "w", newline="", encoding="utf-8") as fh:
                 writer = csv.writer(fh)
-                writer.writerow(RUNS_COLUMNS)
+                writer.writerow(self.columns)
                 writer.writerows(self.rows())
             os.replace(tmp, path)
         finally:

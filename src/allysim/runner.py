@@ -32,10 +32,11 @@ FIRST_BATCH = 1000  # replications before --precision first checks the intervals
 
 @dataclass(frozen=True)
 class Variant:
-    """What to simulate: a set of contingencies, optionally without some risks."""
+    """What to simulate: a set of contingencies, optionally without some risks or the environment's changes."""
 
     contingencies: tuple[str, ...]
     removed_risks: tuple[str, ...] = ()
+    hold_environment: bool = False  # the environment stays in its initial state (no effect without one)
 
 
 def default_workers() -> int:
@@ -126,13 +127,16 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
     # identical variants are simulated once and shared: on common random numbers they would give the same arrays
     unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
     job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget, health_path=health_bands)
-    store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies)) for key in job.variants}
+    states = 0 if scenario.environment is None else len(scenario.environment.states)
+    store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies), states)
+             for key in job.variants}
     keeper = None
     covered: list[tuple[int, int]] = []
     if checkpoint is not None:
         keeper = Checkpoint(checkpoint, {
             "scenario_sha256": scenario.sha256, "seed": seed, "runs": runs, "precision": precision,
-            "variants": {key: [list(v.contingencies), list(v.removed_risks)] for key, v in job.variants.items()}})
+            "variants": {key: [list(v.contingencies), list(v.removed_risks)] + (["hold_environment"] if v.hold_environment
+                                                                     else []) for key, v in job.variants.items()}})
         for (first, last), chunk in sorted(keeper.start(resume).items()):
             for key, part in chunk.items():
                 store[key].place(first, part)

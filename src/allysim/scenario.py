@@ -13,6 +13,7 @@ import hashlib
 import math
 import os
 import re
+import types
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -35,7 +36,7 @@ from .yamlio import MAX_BYTES, Locations, format_path, load_yaml, shorten
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
+    "Effect", "RateFactor", "Costs", "Environment", "EnvironmentState", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
@@ -307,6 +308,63 @@ class Contingency(_Model):
         return self.name or self.id
 
 
+def _empty_mapping(value: Any) -> Any:
+    """``recession:`` with nothing under it is a state with the default factors."""
+    return {} if value is None else value
+
+
+def _state_or_shares(value: Any) -> Any:
+    if not isinstance(value, (str, dict)):
+        raise ValueError(f"expected a state name, or shares of the states such as {{normal: 0.8, recession: 0.2}}, "
+                         f"got {_show(value)}")
+    return value
+
+
+class EnvironmentState(_Model):
+    """A state of the shared environment: its risk-rate multipliers and its value-rate multiplier."""
+
+    rates: dict[str, Annotated[float, Field(ge=0)]] = {}
+    value: float = Field(default=1.0, ge=0)
+
+    def rate(self, risk_id: str) -> float:
+        """The multiplier of ``risk_id``'s rate in this state (1 when not listed)."""
+        return self.rates.get(risk_id, 1.0)
+
+
+class Environment(_Model):
+    """The shared environment: a continuous-time Markov chain whose state multiplies risk rates and the value rate.
+
+    ``initial`` is a state, or shares of the states at t = 0; ``transitions[FROM][TO]`` is the rate per time unit
+    of leaving FROM for TO.
+    """
+
+    initial: Annotated[Union[str, dict[str, Probability]], BeforeValidator(_state_or_shares)]
+    states: dict[str, Annotated[EnvironmentState, BeforeValidator(_empty_mapping)]] = Field(min_length=1)
+    transitions: dict[str, Annotated[dict[str, Annotated[float, Field(ge=0)]], BeforeValidator(_empty_mapping)]] = {}
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The states, in file order."""
+        return tuple(self.states)
+
+    @property
+    def initial_shares(self) -> tuple[float, ...]:
+        """The probability of each state (file order) at t = 0."""
+        if isinstance(self.initial, str):
+            return tuple(1.0 if name == self.initial else 0.0 for name in self.states)
+        return tuple(self.initial.get(name, 0.0) for name in self.states)
+
+    def generator(self) -> list[list[float]]:
+        """The generator matrix Q (rows: from, columns: to; each row sums to 0), states in file order."""
+        index = {name: i for i, name in enumerate(self.states)}
+        q = [[0.0] * len(index) for _ in index]
+        for origin, targets in self.transitions.items():
+            for target, rate in targets.items():
+                q[index[origin]][index[target]] += rate
+                q[index[origin]][index[origin]] -= rate
+        return q
+
+
 class Scenario(_Model):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
 
@@ -323,6 +381,7 @@ class Scenario(_Model):
     risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
     contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
     plans: dict[str, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
+    environment: Environment | None = None
 
     _source: str = PrivateAttr(default="<scenario>")
     _sha256: str = PrivateAttr(default="")
@@ -395,7 +454,8 @@ def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
         scenario = Scenario.model_validate(data, context={"time_unit": unit})
     except ValidationError as exc:
         raise ScenarioError(_problems(exc, data, locations)) from None
-    problems = _check_references(scenario, locations) + _check_draws(scenario, locations)
+    problems = (_check_references(scenario, locations) + _check_environment(scenario, locations)
+                + _check_draws(scenario, locations))
     if problems:
         raise ScenarioError(problems)
     scenario._source = source
@@ -477,6 +537,52 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
             listed.add(cid)
     if s.plans is not None and not s.plans:
         problems.append(loc.error(("plans",), "plans is empty; name at least one plan or omit plans"))
+    return problems
+
+
+def _check_environment(s: Scenario, loc: Locations) -> list[str]:
+    """The environment names only its own states and the scenario's risks; its initial shares sum to 1."""
+    env = s.environment
+    if env is None:
+        return []
+    problems: list[str] = []
+    here = ("environment",)
+    states = list(env.states)
+    risk_ids = [r.id for r in s.risks]
+    known_risks = set(risk_ids)
+
+    def state(path: tuple, name: str, key: bool = True) -> bool:
+        if name in env.states:
+            return True
+        problems.append(loc.error(path, f"unknown state '{shorten(name)}'{_suggest(name, states)}; known states: "
+                                        f"{_listing(states)}", key=key))
+        return False
+
+    for name, st in env.states.items():
+        if not _ID.match(name) or len(name) > 64:
+            problems.append(loc.error(here + ("states", name), f"state name '{shorten(name)}' must be lowercase "
+                                      "letters, digits and _, starting with a letter", key=True))
+        for rid in st.rates:
+            if rid not in known_risks:
+                problems.append(loc.error(here + ("states", name, "rates", rid),
+                                          f"unknown risk '{shorten(rid)}'{_suggest(rid, risk_ids)}; known risks: "
+                                          f"{_listing(risk_ids)}", key=True))
+    if isinstance(env.initial, str):
+        state(here + ("initial",), env.initial, key=False)
+    else:
+        for name in env.initial:
+            state(here + ("initial", name), name)
+        total = sum(env.initial.values())
+        if all(name in env.states for name in env.initial) and abs(total - 1.0) > 1e-9:
+            problems.append(loc.error(here + ("initial",), f"initial shares must sum to 1, got {total:.10g}"))
+    for origin, targets in env.transitions.items():
+        if not state(here + ("transitions", origin), origin):
+            continue
+        for target in targets:
+            if state(here + ("transitions", origin, target), target) and target == origin:
+                problems.append(loc.error(here + ("transitions", origin, target),
+                                          f"a transition from '{origin}' to itself changes nothing; remove it",
+                                          key=True))
     return problems
 
 
@@ -638,11 +744,32 @@ def _allowed_keys(path: tuple) -> list[str]:
     for part in path:
         if isinstance(part, int):
             continue
+        inner = _mapping_values(model)
+        if inner is not None:  # a key of a free mapping (a state, a plan): move on to what it maps to
+            model = inner
+            continue
         field = _fields(model).get(part)
         if field is None:
             return []
         model = field
     return list(_fields(model)) if _fields(model) else []
+
+
+def _mapping_values(annotation: Any) -> Any:
+    """The value type of a ``dict[str, X]`` annotation (inside Optional or Annotated), else None."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin is Union or origin is types.UnionType:
+            dicts = [a for a in get_args(annotation) if get_origin(a) is dict]
+            if not dicts:
+                return None
+            annotation = dicts[0]
+        elif origin is dict:
+            return get_args(annotation)[1]
+        else:
+            return None
 
 
 def _fields(annotation: Any) -> dict[str, Any]:
@@ -651,7 +778,7 @@ def _fields(annotation: Any) -> dict[str, Any]:
         origin = get_origin(annotation)
         if origin is Annotated:
             annotation = get_args(annotation)[0]
-        elif origin in (Union, tuple, list) or str(origin) == "types.UnionType":
+        elif origin in (Union, tuple, list) or origin is types.UnionType:
             models = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
             nested = [a for a in get_args(annotation) if get_origin(a) is not None]
             if models:
