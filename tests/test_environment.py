@@ -369,3 +369,25 @@ def test_good_environments_validate() -> None:
     shares = allysim.parse_scenario(VALID.replace("initial: normal", "initial: {normal: 0.8, recession: 0.2}"),
                                     source="t.yaml")
     assert shares.environment.initial_shares == (0.8, 0.2)
+
+
+def test_cli_run_and_drivers_show_the_environment(tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    from click.testing import CliRunner
+
+    from allysim.cli import cli
+
+    path = tmp_path / "env.yaml"
+    path.write_text(VALID.replace("    rate: 0.1\n", "    rate: 0.1\n    impact: {fatal: 0.5}\n", 1))
+    out = tmp_path / "out"
+    runner = CliRunner()
+    for command in ("run", "drivers"):
+        result = runner.invoke(cli, [command, str(path), "--runs", "200", "--seed", "4", "--out", str(out),
+                                     "--format", "none", "--workers", "1"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    assert "(environment changes)" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["plans"]["default"]["environment"]["time_share"]) == {"normal", "recession"}
+    assert (out / "runs.csv").read_text().splitlines()[0].endswith(",env_state_at_end")
+    assert set(json.loads((out / "drivers.json").read_text())["environment"]) >= {"npv", "survival"}

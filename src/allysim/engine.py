@@ -320,7 +320,7 @@ class Life:
                 state = exits[0][0]
             else:  # the next state in proportion to the rates out of this one
                 draw = u(source) * spec.leave[state]
-                for state, rate in exits:  # noqa: B007 - the loop leaves the chosen state in ``state``
+                for state, rate in exits:  # the loop leaves the chosen state in ``state``
                     if draw < rate:
                         break
                     draw -= rate
