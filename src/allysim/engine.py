@@ -449,8 +449,11 @@ class Life:
             if self.trigger(c):
                 keep *= 1.0 - c.reduce
                 acting.append(c)
-        # 2. the occurrence hits, scaled by every successful reduce_impact
+        # 2. the occurrence hits, scaled by every successful reduce_impact; min_health is the low point right
+        #    after a hit, before steps 3, 5 and 6 lift health again
         self.h = max(0.0, self.h - keep * self.draw(risk.health))
+        if self.h < self.min_h:
+            self.min_h = self.h
         cost = self.draw(risk.cost)
         if cost:
             self.pay_risk(keep * cost)
@@ -470,14 +473,16 @@ class Life:
             fatal = self.u(risk.fatal_source) < risk.fatal * keep
         # 5. about to dissolve: on-dissolution contingencies try to rescue
         if (fatal or self.h < self.m.floor) and not self.rescue():
-            self.min_h = min(self.min_h, self.h)
             self.dissolve(risk.index)
             return
-        self.min_h = min(self.min_h, self.h)
-        # 6. health_below triggers crossed downward by this occurrence, and still under
-        for c in self.m.watchers:
-            if before >= c.threshold > self.h and self.trigger(c):
-                self.apply(c)
+        # 6. every health_below threshold this occurrence crossed downward, and still under, as one set: all of
+        #    them activate before any acts, so no restore can hide a threshold from another and file order
+        #    does not matter
+        after = self.h
+        crossed = [c for c in self.m.watchers if before >= c.threshold > after]
+        acting = [c for c in crossed if self.trigger(c)]
+        for c in acting:
+            self.apply(c)
 
     def draw(self, q: _Quantity) -> float:
         return q.value if q.source < 0 else q.fn(self.u(q.source))
@@ -527,7 +532,7 @@ class Life:
         for c in self.m.rescuers:
             worked = self.activate(c)
             if worked:
-                self.h = max(self.h, c.rescue or 0.0)
+                self.h = max(self.h, c.rescue)  # validation holds rescue_health >= dissolve_below
                 self.apply(c)
                 return True
         return False

@@ -293,7 +293,17 @@ class Costs(_Model):
     per_activation: Annotated[Money, Field(ge=0)] = 0.0
 
 
+# SPEC 3 (v1.1): a rescue must lift health to where the alliance is alive, so on: dissolution needs rescue_health
+_RESCUE_NEEDS_HEALTH = {
+    "if": {"properties": {"trigger": {"properties": {"on": {"const": "dissolution"}}, "required": ["on"]}},
+           "required": ["trigger"]},
+    "then": {"properties": {"effect": {"required": ["rescue_health"]}}},
+}
+
+
 class Contingency(_Model):
+    model_config = ConfigDict(**_Model.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
+
     id: Id
     name: str = ""
     trigger: Trigger
@@ -509,6 +519,11 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
             problems.append(loc.error(here + ("effect", "rescue_health"),
                                       f"rescue_health {c.effect.rescue_health:g} is below dissolve_below "
                                       f"{health.dissolve_below:g}: a rescued alliance must be alive"))
+        if kind == "dissolution" and c.effect.rescue_health is None:
+            problems.append(loc.error(here + ("effect",),
+                                      f"an on: dissolution contingency needs rescue_health (at or above "
+                                      f"dissolve_below {health.dissolve_below:g}): only a rescue that lifts "
+                                      "health back to where the alliance is alive can cancel a dissolution"))
         if c.effect.rescue_health is not None and kind != "dissolution":
             problems.append(loc.error(here + ("effect", "rescue_health"),
                                       "rescue_health needs trigger on: dissolution"))
