@@ -391,3 +391,50 @@ def test_cli_run_and_drivers_show_the_environment(tmp_path) -> None:  # noqa: AN
     assert set(summary["plans"]["default"]["environment"]["time_share"]) == {"normal", "recession"}
     assert (out / "runs.csv").read_text().splitlines()[0].endswith(",env_state_at_end")
     assert set(json.loads((out / "drivers.json").read_text())["environment"]) >= {"npv", "survival"}
+
+
+# --------------------------------------------------------------------------- uncertain environment parameters
+
+
+def test_an_uncertain_multiplier_is_drawn_once_per_replication(make_scenario: MakeScenario) -> None:
+    """A fatal risk of rate 1 x K, K ~ uniform(a, b) per replication: survival (e^{-aT} - e^{-bT}) / ((b - a) T)."""
+    a, b, T = 0.05, 0.4, 3.0
+    s = make_scenario(f"""
+        allysim: 1
+        name: uncertain multiplier
+        horizon: {T}
+        risks:
+          - id: hit
+            rate: 1
+            impact: {{fatal: 1}}
+        environment:
+          initial: only
+          states:
+            only: {{rates: {{hit: {{uniform: {{low: {a}, high: {b}}}}}}}}}
+            other: {{value: {{uniform: {{low: 0, high: 2}}}}}}
+          transitions:
+            only: {{other: {{uniform: {{low: 0, high: 0.5}}}}}}
+            other: {{only: 1}}
+    """)
+    assert list(s.uncertain) == ["environment.states.only.rates.hit", "environment.states.other.value",
+                                 "environment.transitions.only.other"]
+    from allysim.runner import Variant, simulate_variants
+
+    results = simulate_variants(s, {"with": Variant(()), "without": Variant((), removed_risks=("hit",))},
+                                runs=RUNS, seed=11)
+    p, full = results.plans["with"], results.plans["without"]
+    k = results.params[:, 0]
+    assert k.min() >= a and k.max() <= b
+    assert np.all(full.cause < 0)  # the same environment path, lived to the horizon without the risk
+    # the risk's rate is K in state `only` and 1 in `other`: given K and the path, survival is
+    # exp(-K t_only - t_other); the engine's lives must match it on average
+    conditional = np.exp(-k * full.env_time[:, 0] - full.env_time[:, 1])
+    alive = (p.cause < 0).astype(float)
+    tol = check(alive - conditional, 0.0, "survival given the drawn multiplier and path")
+    # with the chain stuck in `only` the answer would be the closed form (e^{-aT} - e^{-bT}) / ((b - a) T)
+    frozen = (math.exp(-a * T) - math.exp(-b * T)) / ((b - a) * T)
+    check_power(float(np.mean(alive)), frozen, tol, "an environment that never leaves its first state")
+    # the drawn transition rate shows in the time spent in `other`: more time there when the rate is higher
+    rate = results.params[:, 2]
+    assert rate.min() >= 0 and rate.max() <= 0.5
+    assert np.corrcoef(rate, full.env_time[:, 1])[0, 1] > 0.2

@@ -42,3 +42,7 @@ class SimulationError(AllysimError):
 
 class OutputError(AllysimError):
     """An output folder cannot be read back."""
+
+
+class RegisterError(ScenarioError):
+    """A risk register cannot be imported. ``problems`` holds one ``FILE:SHEET!CELL: message`` line per problem."""

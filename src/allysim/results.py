@@ -123,6 +123,7 @@ class Results:
     plans: dict[str, PlanRuns]
     variants: dict[str, "Variant"]
     precision: dict[str, Any] | None = None  # what --precision reached, when it was asked for
+    params: np.ndarray | None = None  # (runs, uncertain parameters): each replication's draws, shared by its plans
 
     @property
     def grid(self) -> np.ndarray:
@@ -158,19 +159,34 @@ class Results:
         """The header of ``runs.csv``: SPEC's columns, and ``env_state_at_end`` with an environment."""
         return RUNS_COLUMNS if self.scenario.environment is None else (*RUNS_COLUMNS, "env_state_at_end")
 
+    def params_rows(self):  # noqa: ANN201 - an iterator of params.csv rows
+        """Rows of ``params.csv``: the replication index, then each uncertain parameter's draw."""
+        if self.params is None:
+            return
+        for i, row in enumerate(self.params):
+            yield (i, *(_num(x) for x in row))
+
+    def params_to_csv(self, path: str | Path) -> Path:
+        """Write ``params.csv`` (``run, PATH, PATH, ...``) atomically and return its path."""
+        return _write_csv(path, ("run", *self.scenario.uncertain), self.params_rows())
+
     def to_csv(self, path: str | Path) -> Path:
         """Write ``runs.csv`` atomically and return its path."""
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(self.columns)
-                writer.writerows(self.rows())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return path
+        return _write_csv(path, self.columns, self.rows())
+
+
+def _write_csv(path: str | Path, header: Any, rows: Any) -> Path:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def _num(x: float) -> str:
