@@ -20,7 +20,8 @@ import pytest
 from scipy.linalg import expm
 
 import allysim
-from allysim.decisions import risk_drivers
+from allysim.outputs import runs_columns, write_runs_csv
+from allysim.studies import risk_drivers
 from allysim.errors import ScenarioError, SimulationError
 
 MakeScenario = Callable[[str], allysim.Scenario]
@@ -266,7 +267,7 @@ def test_held_environment_as_a_driver(make_scenario: MakeScenario) -> None:
 
 
 def test_outputs_name_the_states(regimes: allysim.Results, tmp_path) -> None:  # noqa: ANN001
-    path = regimes.to_csv(tmp_path / "runs.csv")
+    path = write_runs_csv(regimes, tmp_path / "runs.csv")
     lines = path.read_text().splitlines()
     assert lines[0].split(",")[-1] == "env_state_at_end"
     states = {line.split(",")[-1] for line in lines[1:]}
@@ -286,7 +287,7 @@ def test_no_environment_no_new_outputs(make_scenario: MakeScenario) -> None:
     """)
     results = allysim.simulate(s, runs=10, seed=1)
     assert "environment" not in results.summary()["plans"]["default"]
-    assert "env_state_at_end" not in results.columns
+    assert "env_state_at_end" not in runs_columns(results.scenario)
     assert "environment" not in risk_drivers(s, runs=10, seed=1).to_dict()
 
 
