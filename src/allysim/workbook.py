@@ -70,6 +70,12 @@ class Block:
         self.rows.append([])
 
 
+def _left() -> Any:
+    from openpyxl.styles import Alignment
+
+    return Alignment(horizontal="left")
+
+
 def _fonts() -> dict[str, Any]:
     from openpyxl.styles import Font
 
@@ -208,7 +214,10 @@ def _value(value: Any, name: str) -> Any:
     if _is_number(value):
         if isinstance(value, float) and not math.isfinite(value):
             return None
-        return (value, _format(name), None)
+        fmt = _format(name)
+        if isinstance(value, int) and fmt == NUMBER:
+            fmt = "0" if name.lower() == "seed" else WHOLE  # counts and seeds are whole numbers
+        return (value, fmt, None)
     if isinstance(value, bool):
         return value
     return value
@@ -257,7 +266,7 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
     row("Resilience, mean (time-average health, 0 to 1)", NUMBER, lambda p: p["resilience"]["mean"])
     if any("min_health" in p for p in plans.values()):
         row("Lowest health, mean", NUMBER, lambda p: p["min_health"]["mean"])
-    row("Contingencies in the plan", "", lambda p: ", ".join(p["contingencies_in_plan"]) or "none")
+    row("Contingencies in the plan (count)", WHOLE, lambda p: len(p["contingencies_in_plan"]))
 
     def section(title: str, key: str, fmt: str, field_name: str | None, label: str) -> None:
         ids: list[str] = []
@@ -272,6 +281,15 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
             row(label.format(i) if i != "survived" else "survived", fmt,
                 (lambda p, i=i: p[key][i]) if field_name is None else (lambda p, i=i: p[key][i][field_name]))
 
+    members: list[str] = []
+    for p in plans.values():
+        members += [c for c in p.get("contingencies_in_plan") or () if c not in members]
+    if members:
+        block.blank()
+        block.note("Contingencies in each plan", fonts["section"])
+        for c in members:
+            block.add(f"{c} in plan", *["yes" if c in (plans[n].get("contingencies_in_plan") or ()) else "no"
+                                        for n in names])
     section("How alliances end (share of runs)", "end_causes", PERCENT, None, "ended by {}")
     section("Risk occurrences per run (mean)", "risks", NUMBER, "occurrences_mean", "{} occurrences")
     section("Contingency activations per run (mean)", "contingencies", NUMBER, "activations_mean",
@@ -312,9 +330,11 @@ def _provenance(block: Block, summary: dict[str, Any], files: dict[str, dict[str
         ("Files", ", ".join(files)),
         ("Workbook written by allysim", __version__),
     ]
+    left = _left()
     for label, value in items:
         if value is not None and value != (None, WHOLE, None):
-            block.add((label, None, fonts["bold"]), value, fit=False)
+            shown = value if isinstance(value, tuple) else (value, None, None)
+            block.add((label, None, fonts["bold"]), (*shown, left), fit=False)
     differ = _consistency(files)
     if not differ:
         block.add(("Consistency", None, fonts["bold"]), "every file in the folder comes from the same scenario, "
@@ -432,9 +452,10 @@ def _emit(wb: Any, title: str, block: Block, freeze: str | None, fonts: dict[str
           pictures: list[Path] = ()) -> None:
     from openpyxl.utils import get_column_letter
 
-    from .spreadsheet import fit_widths
+    from .spreadsheet import fit_widths, landscape
 
     ws = wb.create_sheet(title)
+    landscape(ws)
     fit_widths(ws, {i: w + 1 for i, w in block.widths.items()})
     if freeze:
         ws.freeze_panes = freeze
@@ -442,8 +463,8 @@ def _emit(wb: Any, title: str, block: Block, freeze: str | None, fonts: dict[str
         out = []
         for value in values:
             if isinstance(value, tuple):
-                v, fmt, font = value
-                out.append(cell(ws, v, fmt, font))
+                v, fmt, font, *align = value
+                out.append(cell(ws, v, fmt, font, alignment=align[0] if align else None))
             else:
                 out.append(cell(ws, value))
         if n in block.header_rows:
@@ -476,9 +497,10 @@ def _count_rows(path: Path) -> int:
 
 def _runs(wb: Any, path: Path, total: int, fonts: dict[str, Any]) -> None:
     """Stream runs.csv into the Runs sheet, row by row; beyond Excel's row limit, say so."""
-    from .spreadsheet import fit_widths
+    from .spreadsheet import fit_widths, landscape
 
     ws = wb.create_sheet("Runs")
+    landscape(ws)
     room = EXCEL_ROWS - 2
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
