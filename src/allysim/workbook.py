@@ -171,7 +171,7 @@ def _flat(entry: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield f"{name} low", value[0]
             yield f"{name} high", value[1]
         elif isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
-            yield name, ", ".join(str(v) for v in value)
+            yield name, ", ".join(str(v) for v in value) if value else "none"
         elif isinstance(value, list):
             continue  # a nested table (a sensitivity's difference curve): written as its own table
         else:
@@ -183,6 +183,11 @@ def _nested(entry: Any) -> dict[str, list[dict[str, Any]]]:
     if not isinstance(entry, dict):
         return {}
     return {k: v for k, v in entry.items() if isinstance(v, list) and v and all(isinstance(i, dict) for i in v)}
+
+
+# what one row of a study's secondary table is, by the table's key
+_ROW_NAMES = {"plans": "plan", "versus": "measure", "versus_runner_up": "objective", "total": "measure",
+              "best": "#"}
 
 
 def _rows_of(data: Any, label: str) -> list[dict[str, Any]] | None:
@@ -374,7 +379,7 @@ def _study(name: str, data: dict[str, Any], fonts: dict[str, Any]) -> tuple[Bloc
     for k, v in data.items():
         if k in (key,) or k in PROVENANCE:
             continue
-        more = _rows_of(v, k.rstrip("s") or k)
+        more = _rows_of(v, _ROW_NAMES.get(k, k))
         if more:
             block.blank()
             block.note(_label(k), fonts["section"])
