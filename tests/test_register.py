@@ -324,3 +324,19 @@ def test_every_example_scenario_survives_a_round_trip_through_a_register(tmp_pat
         register = write_register(tables, tmp_path / f"{path.stem}.xlsx")
         again = allysim.parse_scenario(import_register(register))
         assert again.model_dump() == allysim.load_scenario(path).model_dump(), path.name
+
+
+def test_a_bad_cell_in_a_csv_folder_names_the_csv_file(tmp_path):
+    folder = _csv_folder(tmp_path / "reg", _edited(HAND, "Risks", 3, 3, "-0.2"))
+    result = invoke("import", str(folder))
+    assert result.exit_code == 2 and not (tmp_path / "reg.yaml").exists()
+    assert result.stderr.strip() == f"{folder / 'Risks.csv'}:Risks!C3: rate: must be >= 0, got -0.2"
+
+
+def test_a_workbook_that_expands_too_far_is_refused_before_parsing(tmp_path, monkeypatch):
+    import allysim.register.reading as reading
+
+    monkeypatch.setattr(reading, "MAX_UNZIPPED", 1000)
+    with pytest.raises(RegisterError) as info:
+        import_register(_xlsx(tmp_path / "big.xlsx", HAND))
+    assert "expands to" in info.value.problems[0] and "limit 1,000" in info.value.problems[0]
