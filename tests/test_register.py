@@ -16,8 +16,8 @@ import allysim
 from allysim.cli import cli
 from allysim.errors import RegisterError
 from allysim.register import SHEETS, import_register
-from allysim.register.export import scenario_tables, write_register, write_template
-from allysim.yamlio import load_yaml
+from allysim.register.export import scenario_tables, write_register
+from allysim.scenario.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "joint_venture.yaml"
@@ -278,7 +278,8 @@ def test_formula_cells_are_read_as_their_saved_values_and_never_evaluated(tmp_pa
 def test_macros_are_never_run_nor_kept(tmp_path):
     path = _xlsx(tmp_path / "m.xlsm", HAND)
     with zipfile.ZipFile(path, "a") as archive:
-        archive.writestr("xl/vbaProject.bin", b"Attribute VB_Name = \"Module1\"\nSub Auto_Open()\nShell \"calc\"\nEnd Sub")
+        macro = b"Attribute VB_Name = \"Module1\"\nSub Auto_Open()\nShell \"calc\"\nEnd Sub"
+        archive.writestr("xl/vbaProject.bin", macro)
     text = import_register(path)
     assert "calc" not in text and allysim.parse_scenario(text).name == "Hand-filled alliance"
 

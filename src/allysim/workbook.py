@@ -16,13 +16,14 @@ import csv
 import hashlib
 import json
 import math
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
+from .folder import read_json
+from .outputs import atomic_file
 from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, width_of
 
 __all__ = ["write_workbook", "STUDIES", "EXCEL_ROWS"]
@@ -86,16 +87,8 @@ def _fonts() -> dict[str, Any]:
 # --------------------------------------------------------------------------- reading the folder
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise OutputError(f"{path}: unreadable ({exc}); rerun the command that wrote it") from None
-    if not isinstance(data, dict):
-        raise OutputError(f"{path}: not an allysim output file (expected a JSON object)")
-    return data
+def _read_json(path: Path, command: str) -> dict[str, Any] | None:
+    return read_json(path, command) if path.exists() else None
 
 
 def _consistency(files: dict[str, dict[str, Any]]) -> list[str]:
@@ -313,7 +306,7 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
 
 def _provenance(block: Block, summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: Path,
                 notes: list[str], fonts: dict[str, Any]) -> None:
-    from . import __version__
+    from ._version import __version__
 
     block.blank()
     block.note("Provenance", fonts["section"])
@@ -426,7 +419,7 @@ def _assumptions(folder: Path, summary: dict[str, Any] | None, fonts: dict[str, 
 def _scenario_data(folder: Path, summary: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str]:
     """The scenario's raw data (units as written) and where it came from, or None and why not."""
     from .errors import ScenarioError
-    from .yamlio import load_yaml
+    from .scenario.yamlio import load_yaml
 
     candidates = [folder / "scenario.yaml"]
     named = (summary or {}).get("scenario_file")
@@ -568,8 +561,10 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     folder = Path(folder)
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such output folder; write one with `allysim run SCENARIO --out {folder}`")
-    summary = _read_json(folder / "summary.json")
-    studies = {name: data for name in STUDIES if (data := _read_json(folder / f"{name}.json")) is not None}
+    summary = _read_json(folder / "summary.json", "run")
+    if summary is not None and not isinstance(summary.get("plans"), dict):
+        raise OutputError(f"{folder / 'summary.json'}: has no plans; rerun `allysim run` to rewrite it")
+    studies = {name: data for name in STUDIES if (data := _read_json(folder / f"{name}.json", name)) is not None}
     if summary is None and not studies:
         raise OutputError(f"{folder}: no summary.json and no study files (compare.json, value.json, ...); is it an "
                           "allysim output folder?")
@@ -596,10 +591,6 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
     if runs_csv.exists():
         _runs(wb, runs_csv, total, fonts)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(target, what="workbook") as fh:
+        wb.save(fh)
     return target, notes

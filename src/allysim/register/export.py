@@ -9,13 +9,13 @@ YAML (``{lognormal: {median: 1.5, p90: 5}}``), which the importer reads back.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any
 
+from ..outputs import atomic_file, write_bytes
+from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, landscape, put, style_header, width_of
 from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, SHEETS
 from .yamltext import scalar
-from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, landscape, put, style_header, width_of
 
 __all__ = ["scenario_tables", "write_register", "write_template", "template_tables", "flow_text", "save_text"]
 
@@ -206,24 +206,13 @@ def _choices(ws: Any, formula: str, ref: str, title: str, prompt: str, strict: b
 
 def save_text(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) atomically: a temporary file beside it, then a rename."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return write_bytes(path, text.encode("utf-8"))
 
 
 def _save(wb: Any, path: Path) -> Path:
     """Save a workbook atomically: a temporary file beside it, then a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(path, what="register") as fh:
+        wb.save(fh)
     return path
 
 
