@@ -58,7 +58,7 @@ class Job:
             self._compiled[name] = CompiledPlan(self.scenario, v.contingencies, removed_risks=v.removed_risks,
                                                 layout=self.layout or sources(self.scenario),
                                                 event_budget=self.event_budget, health_path=self.health_path,
-                                                shadows=self.shared)
+                                                hold_environment=v.hold_environment, shadows=self.shared)
         return self._compiled[name]
 
     def __getstate__(self) -> dict:
@@ -80,7 +80,8 @@ class Job:
             models.append(self.compiled(name))
             pins = tuple(getattr(variant, "pins", ()))
             values.append(draws.draw(self.seed, start, stop, pins).tolist() if pins and draws else shared)
-            worlds.append(pins if draws else ())
+            # a held environment or pinned parameters make another world: paths are shared only within one
+            worlds.append((pins if draws else (), bool(getattr(variant, "hold_environment", False))))
         if self.shared:
             masks = [masks_of(self.scenario, v.contingencies, v.removed_risks, world)
                      for v, world in zip(self.variants.values(), worlds)]

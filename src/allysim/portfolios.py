@@ -10,8 +10,9 @@ empty portfolio, each adding at every step the contingency that most raises, ove
 chain) or survival per unit of cost (the other), until every contingency is in; every portfolio met on the way is
 kept. The frontiers and the best are then those of the portfolios explored, which need not include the true best.
 
-The one place that simulates portfolios is :func:`_simulate`, so sharing identical paths between portfolios can
-replace it without changing anything else.
+The one place that simulates portfolios is :func:`_simulate`, through :func:`allysim.simulate_variants`, which
+shares identical paths between the portfolios of a batch (:mod:`allysim.sharing`): the fewer, larger batches, the
+more is derived rather than simulated.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 from .analysis import provenance
 from .errors import UsageError
 from .results import Results, Variant, sum_sharing
-from .runner import Progress, resolve_seed, simulate_variants
+from .runner import RunOptions, simulate_variants
 from .scenario import Scenario
 from .stats import mean_ci, paired, wilson
 
@@ -216,29 +217,25 @@ class _Simulator:
     """Simulates portfolios on common random numbers, remembering those already done."""
 
     scenario: Scenario
-    runs: int | None
-    seed: int
-    options: dict[str, Any]
+    options: RunOptions  # resolved: runs and seed fixed, the same for every call
     done: dict[tuple[str, ...], Outcomes] = field(default_factory=dict)
     sharing: list[dict[str, Any]] = field(default_factory=list)  # each batch's, for optimize.json
 
     def __call__(self, portfolios: Sequence[tuple[str, ...]]) -> list[Outcomes]:
         todo = [p for p in dict.fromkeys(portfolios) if p not in self.done]
         # the runner keeps every outcome array of the variants of one call, until optimize keeps three of them
-        runs = self.runs or self.scenario.runs
         per_run = 70 + 4 * len(self.scenario.risks) + 16 * len(self.scenario.contingencies)
-        batch = max(8, BATCH_BYTES // (runs * per_run))
+        batch = max(8, BATCH_BYTES // (int(self.options.runs or 1) * per_run))
         for start in range(0, len(todo), batch):
-            self.done.update(_simulate(self.scenario, todo[start:start + batch], self.runs, self.seed,
-                                       self.options, self.sharing))
+            self.done.update(_simulate(self.scenario, todo[start:start + batch], self.options, self.sharing))
         return [self.done[p] for p in portfolios]
 
 
-def _simulate(scenario: Scenario, portfolios: Sequence[tuple[str, ...]], runs: int | None, seed: int,
-              options: dict[str, Any], sharing: list[dict[str, Any]]) -> dict[tuple[str, ...], Outcomes]:
+def _simulate(scenario: Scenario, portfolios: Sequence[tuple[str, ...]],
+              options: RunOptions, sharing: list[dict[str, Any]]) -> dict[tuple[str, ...], Outcomes]:
     """Simulate each portfolio over the same replications and keep NPV, survival and contingency cost."""
     variants = {",".join(p) or "-": Variant(p) for p in portfolios}
-    results: Results = simulate_variants(scenario, variants, runs=runs, seed=seed, health_bands=False, **options)
+    results: Results = simulate_variants(scenario, variants, options, health_bands=False)
     sharing.append(results.sharing())
     out = {}
     for p in portfolios:
@@ -253,10 +250,9 @@ def _order(scenario: Scenario, ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(c.id for c in scenario.contingencies if c.id in chosen)
 
 
-def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, budget: float | None = None,
-             runs: int | None = None, seed: int | None = None, workers: int | None = 1,
-             progress: Progress | None = None, *, executor: str = "local", scheduler: str | None = None,
-             overrides: Any = None, exact_limit: int = EXACT_LIMIT, exhaustive: bool = False) -> Portfolios:
+def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, budget: float | None = None, *,
+             overrides: Any = None, exact_limit: int = EXACT_LIMIT, options: RunOptions | None = None,
+             **settings: Any) -> Portfolios:
     """Every portfolio of ``contingencies`` (default: all the scenario's), the frontiers and the best.
 
     Parameters
@@ -268,6 +264,8 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
         ``best["survival_within_budget"]``.
     exact_limit : int
         Up to this many candidates every portfolio is simulated; beyond, a greedy heuristic (module docstring).
+    overrides, options, settings
+        As for :func:`allysim.compare`: parameters set over the file's values, and how to simulate.
 
     Examples
     --------
@@ -288,10 +286,8 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
     if budget is not None and not (isinstance(budget, (int, float)) and np.isfinite(budget) and budget >= 0):
         raise UsageError(f"budget must be a number >= 0, got {budget!r}")
     candidates = _order(scenario, ids)
-    seed = resolve_seed(seed, scenario)
-    options = {"workers": workers, "progress": progress, "executor": executor, "scheduler": scheduler,
-               "exhaustive": exhaustive}
-    simulator = _Simulator(scenario, runs, seed, options)
+    resolved = RunOptions.of(options, **settings).resolve(scenario)  # one seed for every call, even a fresh one
+    simulator = _Simulator(scenario, resolved)
     if len(candidates) <= exact_limit:
         portfolios = [s for k in range(len(candidates) + 1) for s in combinations(candidates, k)]
         method = "exact"
@@ -299,7 +295,7 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
     else:
         portfolios, outcomes = _greedy(scenario, candidates, simulator)
         method = "greedy"
-    return Portfolios(scenario, seed, len(outcomes[0].npv), candidates, list(portfolios), list(outcomes), method,
+    return Portfolios(scenario, int(resolved.seed or 0), len(outcomes[0].npv), candidates, list(portfolios), list(outcomes), method,
                       None if budget is None else float(budget), sharing=sum_sharing(simulator.sharing))
 
 

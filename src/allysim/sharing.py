@@ -134,6 +134,8 @@ class _Table:
         self.costs = (np.array([o.costs for o in outcomes], dtype=float)
                       + np.array([o.shadow_costs for o in outcomes], dtype=float)).reshape(rows, -1)
         self.health = np.array([o.health for o in outcomes], dtype=float) if health else None
+        self.env_time = np.array([o.env_time for o in outcomes], dtype=float).reshape(rows, -1)
+        self.env_state = np.array([o.env_state for o in outcomes], dtype=np.int16)
 
     def derive(self, rows: np.ndarray, contingencies: int, simulated: np.ndarray) -> PlanRuns:
         """A variant's arrays: its replications' outcomes, with its own contingencies' counts and costs."""
@@ -155,5 +157,5 @@ class _Table:
             resilience=self.resilience[rows], occurrences=self.occurrences[rows],
             activations=np.where(inside, self.activations[rows], 0).astype(np.int32),
             successes=np.where(inside, self.successes[rows], 0).astype(np.int32), costs=costs, health_hist=hist,
-            simulated=simulated.copy(),
+            env_time=self.env_time[rows], env_state=self.env_state[rows], simulated=simulated.copy(),
         )
