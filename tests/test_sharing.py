@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from pathlib import Path
 from itertools import combinations
 
 import numpy as np
@@ -27,7 +28,7 @@ from allysim.engine import CompiledPlan
 from allysim.streams import sources
 
 FIELDS = ("lifetime", "cause", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience",
-          "occurrences", "activations", "successes", "costs", "health_hist")
+          "occurrences", "activations", "successes", "costs", "health_hist", "env_time", "env_state")
 
 
 def variants_of(scenario: allysim.Scenario) -> dict[str, Variant]:
@@ -263,3 +264,21 @@ def test_exhaustive_flag_gives_the_same_json_and_the_closing_line_says_what_was_
         outputs.append(json.loads((out / f"{command}.json").read_text()))
     assert without_sharing(outputs[0]) == without_sharing(outputs[1])
     assert outputs[0]["sharing"]["derived"] > 0
+
+
+def test_sharing_is_exact_with_a_shared_environment():
+    # the flagship has an economic cycle: every variant lives in the same environment history, except those that
+    # hold it in its initial state, which share paths only among themselves
+    root = Path(__file__).resolve().parents[1]
+    scenario = allysim.load_scenario(root / "scenarios" / "joint_venture.yaml")
+    assert scenario.environment is not None
+    variants = variants_of(scenario)
+    ids = tuple(c.id for c in scenario.contingencies)
+    variants["all, environment held"] = Variant(ids, hold_environment=True)
+    variants["none, environment held"] = Variant((), hold_environment=True)
+    variants["none, environment held, without first risk"] = Variant((), removed_risks=(scenario.risks[0].id,),
+                                                                     hold_environment=True)
+    shared, exhaustive = (allysim.simulate_variants(scenario, variants, runs=40, seed=8, exhaustive=e)
+                          for e in (False, True))
+    assert_identical(shared, exhaustive)
+    assert shared.sharing()["derived"] > 0
