@@ -266,7 +266,7 @@ def test_held_environment_as_a_driver(make_scenario: MakeScenario) -> None:
     assert set(np.unique(starts)) == {0, 1, 2}
 
 
-def test_outputs_name_the_states(regimes: allysim.Results, tmp_path) -> None:  # noqa: ANN001
+def test_outputs_name_the_states(regimes: allysim.Results, tmp_path) -> None:
     path = write_runs_csv(regimes, tmp_path / "runs.csv")
     lines = path.read_text().splitlines()
     assert lines[0].split(",")[-1] == "env_state_at_end"
@@ -372,7 +372,7 @@ def test_good_environments_validate() -> None:
     assert shares.environment.initial_shares == (0.8, 0.2)
 
 
-def test_cli_run_and_drivers_show_the_environment(tmp_path) -> None:  # noqa: ANN001
+def test_cli_run_and_drivers_show_the_environment(tmp_path) -> None:
     import json
 
     from click.testing import CliRunner
