@@ -15,7 +15,6 @@ from allysim.runner import Variant, simulate, simulate_variants
 from allysim.uncertainty import Draws, quantiles
 
 
-
 def scenario_from_yaml(text: str) -> allysim.Scenario:
     return allysim.parse_scenario(textwrap.dedent(text), source="t.yaml")
 
@@ -237,8 +236,9 @@ def test_a_probability_range_must_stay_in_0_1() -> None:
     """
     with pytest.raises(ScenarioError) as info:
         scenario_from_yaml(text)
-    assert info.value.problems == ["t.yaml:10:14: contingencies[0].success: its draws reach 1.2, outside [0, 1] "
-                                   "for a probability; narrow the distribution or bound it, e.g. with clip: [0, 1]"]
+    assert info.value.problems == [("t.yaml:10:14: contingencies[0].success: its draws reach 1.2, outside [0, 1] "
+                                    "for a probability; narrow the distribution or bound it, e.g. with clip: "
+                                    "[0, 1]")]
     clipped = scenario_from_yaml(text.replace("high: 1.2}}", "high: 1.2}, clip: [0, 1]}"))
     median = quantiles(clipped.uncertain["contingencies.fix.success"], (0.5,))[0]
     assert clipped.contingencies[0].success == pytest.approx(median)

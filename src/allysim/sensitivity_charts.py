@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["sensitivity", "switch", "tornado_axes", "switch_axes", "sensitivity_findings", "SHOWN"]
+__all__ = ["SHOWN", "sensitivity", "sensitivity_findings", "switch", "switch_axes", "tornado_axes"]
 
 SHOWN = 10  # inputs on the tornado
 LABEL_IN = 3.6  # widest input label on the tornado, in inches (longer ones wrap to two lines, then shorten)
@@ -42,7 +42,7 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
     flips = [(p, e) for p, e in ranked if e.get("switch")]
     out: dict[str, Any] = {"moving": [p for p, _ in moving], "flips": [p for p, _ in flips]}
     if moving:
-        path, e = moving[0]
+        _, e = moving[0]
         out["headline"] = (f"{e['label']} moves {plan}'s NPV most: {_num(e['npv']['at_p10'])} at its P10, "
                            f"{_num(e['npv']['at_p90'])} at its P90 ({currency})")
     else:
@@ -50,7 +50,7 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
     if against is None:
         out["switch"] = "There is no other plan to compare with"
     elif flips:
-        path, e = flips[0]
+        _, e = flips[0]
         sw = e["switch"]
         lo, hi = sw["ci95"]
         if lo is None and hi is None:

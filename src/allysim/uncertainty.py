@@ -26,8 +26,17 @@ from scipy import special
 
 from .streams import parameter_uniforms
 
-__all__ = ["Parameter", "Uncertain", "PARAMETERS", "register", "extract", "check_correlations", "Draws",
-           "quantiles", "rank_to_pearson"]
+__all__ = [
+    "PARAMETERS",
+    "Draws",
+    "Parameter",
+    "Uncertain",
+    "check_correlations",
+    "extract",
+    "quantiles",
+    "rank_to_pearson",
+    "register",
+]
 
 _TOP = 1.0 - 2.0**-53  # the largest uniform a stream gives
 _TINY = 2.0**-54
@@ -265,7 +274,7 @@ def check_correlations(correlations: Sequence[Any], uncertain: Mapping[str, Unce
         seen.add(pair)
     if problems or not correlations:
         return problems
-    paths, matrix = correlation_matrix(correlations)
+    _, matrix = correlation_matrix(correlations)
     smallest = float(np.linalg.eigvalsh(matrix).min())
     if smallest <= 1e-10:
         worst = max(range(len(correlations)), key=lambda k: abs(correlations[k].rho))
@@ -390,7 +399,7 @@ class Draws:
             self._chol = np.linalg.cholesky(self._cov)
 
     @classmethod
-    def of(cls, scenario: Any) -> "Draws":
+    def of(cls, scenario: Any) -> Draws:
         """The draws of ``scenario``'s uncertain parameters (none: an empty :class:`Draws`)."""
         return cls(list(scenario.uncertain.values()), tuple(scenario.correlations))
 
