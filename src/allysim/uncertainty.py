@@ -390,6 +390,7 @@ class Draws:
     _linked: list[str] = field(init=False)
     _chol: np.ndarray | None = field(init=False)
     _cov: np.ndarray | None = field(init=False)
+    _last: tuple[tuple[int, int, int], np.ndarray, np.ndarray] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.paths = [u.path for u in self.items]
@@ -449,9 +450,20 @@ class Draws:
     def draw(self, seed: int, start: int, stop: int, pins: Sequence[tuple[str, float]] = ()) -> np.ndarray:
         """Parameter values for replications ``start .. stop - 1``: (replications, parameters)."""
         u = self.uniforms(seed, start, stop, pins)
-        out = np.empty_like(u)
-        for k, item in enumerate(self.items):
+        key = (seed, start, stop)
+        if pins and self._last is not None and self._last[0] == key:
+            # the same worlds with some inputs pinned: only the pinned columns and their partners change
+            base_u, base_x = self._last[1], self._last[2]
+            out = base_x.copy()
+            changed = np.flatnonzero(np.any(u != base_u, axis=0))
+        else:
+            out = np.empty_like(u)
+            changed = np.arange(len(self.items))
+        for k in changed:
+            item = self.items[k]
             out[:, k] = ppf(item.distribution, u[:, k], item.parameter)
+        if not pins:
+            self._last = (key, u, out)
         return out
 
 
