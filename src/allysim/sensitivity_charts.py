@@ -85,8 +85,8 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
     plan, against = data["plan"], data.get("against")
     currency = data.get("currency", "")
     inputs = data["inputs"]
-    out = [f"{len(inputs)} assumption{'s' if len(inputs) != 1 else ''} given as ranges, not single numbers; each "
-           "simulated life draws one value of each (one \"world\"), and every plan lives in the same worlds."]
+    out = [(f"{len(inputs)} assumption{'s' if len(inputs) != 1 else ''} given as ranges, not single numbers; each "
+            "simulated life draws one value of each (one \"world\"), and every plan lives in the same worlds.")]
     if moving:
         parts = [f"{e['label']} ({_num(e['npv']['at_p10'])} to {_num(e['npv']['at_p90'])})" for _, e in moving[:3]]
         out.append(f"What moves {plan}'s mean NPV most, input at its P10 to its P90 ({currency}): "
