@@ -31,7 +31,7 @@ from .scenario import Scenario
 from .stats import mean_ci, paired
 from .uncertainty import describe, quantiles
 
-__all__ = ["sensitivity", "Sensitivity", "LEVELS", "REFINE", "BOOTSTRAP"]
+__all__ = ["BOOTSTRAP", "LEVELS", "REFINE", "Sensitivity", "sensitivity"]
 
 LEVELS = (0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95)  # quantile levels at which each input is pinned
 REFINE = 3  # extra levels inside a bracket where the difference changes sign
