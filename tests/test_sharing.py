@@ -28,7 +28,7 @@ from allysim.engine import CompiledPlan
 from allysim.streams import sources
 
 FIELDS = ("lifetime", "cause", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience",
-          "occurrences", "activations", "successes", "costs", "health_hist", "env_time", "env_state")
+          "occurrences", "activations", "successes", "costs", "health_hist", "env_time", "env_state", "env_hist")
 
 
 def variants_of(scenario: allysim.Scenario) -> dict[str, Variant]:

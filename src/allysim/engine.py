@@ -62,6 +62,7 @@ class Outcome:
     health: list[float]  # health on the model's grid, 0 after dissolution (empty when not kept)
     env_time: list[float]  # time spent in each environment state over the life (empty without an environment)
     env_state: int  # the environment's state when the run ended, -1 without an environment
+    env_grid: list[int]  # the environment's state at each point of the grid, to the horizon (empty when not kept)
     # with shadows: for each contingency not in the plan, what it would have cost and how often it would have
     # activated on this path, and whether any of those activations would have worked (then the path would differ)
     shadow_activations: list[int] | None = None
@@ -398,6 +399,7 @@ class Life:
         self.env_state = -1
         self.env_since = 0.0
         self.env_time: list[float] = []
+        self.env_grid: list[int] = []
 
     # ------------------------------------------------------------------ driving the run
 
@@ -443,7 +445,7 @@ class Life:
             risk_cost=self.risk_cost, contingency_cost=cont_cost, min_health=self.min_h,
             resilience=self.area / m.horizon, occurrences=[s.count for s in self.states],
             activations=self.activations, successes=self.successes, costs=costs, health=self.health_path,
-            env_time=self.env_time, env_state=self.env_state,
+            env_time=self.env_time, env_state=self.env_state, env_grid=self.env_grid,
             **({} if shadow is None else
                {"shadow_activations": shadow[0], "shadow_costs": shadow[1], "shadow_worked": shadow[2]}),
         )
@@ -454,6 +456,12 @@ class Life:
         """Draw the environment's whole path, enter its first state and schedule every change of state."""
         path = self.environment_path(spec)
         self.env_time = [0.0] * len(spec.names)
+        if self.m.health_path:  # the state at each grid time, for charts: the path is known to the horizon
+            k, last = 0, len(path) - 1
+            for t in self.m.grid:
+                while k < last and path[k + 1][0] <= t:
+                    k += 1
+                self.env_grid.append(path[k][1])
         first = path[0][1]
         self.env_state, self.env_value = first, spec.value[first]
         for state, multiplier in zip(self.states, spec.rates[first]):

@@ -135,6 +135,7 @@ class _Table:
                       + np.array([o.shadow_costs for o in outcomes], dtype=float)).reshape(rows, -1)
         self.health = np.array([o.health for o in outcomes], dtype=float) if health else None
         self.env_time = np.array([o.env_time for o in outcomes], dtype=float).reshape(rows, -1)
+        self.env_grid = np.array([o.env_grid for o in outcomes], dtype=np.int64) if health else None
         self.env_state = np.array([o.env_state for o in outcomes], dtype=np.int16)
 
     def derive(self, rows: np.ndarray, contingencies: int, simulated: np.ndarray) -> PlanRuns:
@@ -151,11 +152,17 @@ class _Table:
         if self.health is not None and len(rows):
             cells = health_bins(self.health[rows]) + np.arange(GRID_POINTS) * HEALTH_BINS
             hist = np.bincount(cells.ravel(), minlength=GRID_POINTS * HEALTH_BINS).reshape(GRID_POINTS, HEALTH_BINS)
+        states = self.env_time.shape[1]
+        env_hist = np.zeros((GRID_POINTS, states), np.int64)
+        if self.env_grid is not None and self.env_grid.size and len(rows):
+            cells = self.env_grid[rows] + np.arange(GRID_POINTS) * states
+            env_hist = np.bincount(cells.ravel(), minlength=GRID_POINTS * states).reshape(GRID_POINTS, states)
         return PlanRuns(
             lifetime=self.lifetime[rows], cause=self.cause[rows], npv=value - (risk_cost + contingency_cost),
             value=value, risk_cost=risk_cost, contingency_cost=contingency_cost, min_health=self.min_health[rows],
             resilience=self.resilience[rows], occurrences=self.occurrences[rows],
             activations=np.where(inside, self.activations[rows], 0).astype(np.int32),
             successes=np.where(inside, self.successes[rows], 0).astype(np.int32), costs=costs, health_hist=hist,
-            env_time=self.env_time[rows], env_state=self.env_state[rows], simulated=simulated.copy(),
+            env_time=self.env_time[rows], env_state=self.env_state[rows], env_hist=env_hist,
+            simulated=simulated.copy(),
         )
