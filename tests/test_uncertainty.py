@@ -15,7 +15,6 @@ from allysim.runner import Variant, simulate, simulate_variants
 from allysim.uncertainty import Draws, quantiles
 
 
-
 def scenario_from_yaml(text: str) -> allysim.Scenario:
     return allysim.parse_scenario(textwrap.dedent(text), source="t.yaml")
 
