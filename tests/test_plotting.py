@@ -453,3 +453,14 @@ def test_study_titles_say_so_when_nothing_helps() -> None:
                                     "survival": {"mean": 0.0, "ci95": [0.0, 0.0]}}}}
     assert title_of(study_charts.risk_drivers(drivers)) == "No single risk lowers NPV or survival"
     plt.close("all")
+
+
+def test_survival_draws_on_a_given_axes_without_a_frame() -> None:
+    fig, (left, right) = plt.subplots(1, 2)
+    life = {"a": [10.0, 10.0, 3.0], "b": [10.0, 2.0, 3.0]}
+    alive = {"a": [True, True, False], "b": [True, False, False]}
+    assert run_charts.survival(life, alive, horizon=10, ax=left) is left
+    assert not fig.texts and theme.title_of(fig) == ""  # no title, subtitle or footer: the caller frames
+    ends = [line.get_ydata()[-1] for line in left.get_lines() if len(line.get_ydata()) > 1]
+    assert ends == pytest.approx([2 / 3, 1 / 3])
+    plt.close(fig)

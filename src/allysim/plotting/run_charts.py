@@ -60,7 +60,8 @@ def survival(
     estimates: Mapping[str, float] | None = None,
     provenance: Provenance | None = None,
     titled: bool = True,
-) -> Figure:
+    ax: Axes | None = None,
+) -> Figure | Axes:
     """Draw the share of alliances still alive over time, per plan, with a 95% pointwise Wilson band.
 
     Parameters
@@ -76,13 +77,16 @@ def survival(
         Printed in the footer.
     titled
         False: keep the title off the picture, for a slide that states it (:func:`theme.untitled_png`).
+    ax
+        Draw the curves on this axes (no slide frame, no title: the caller places them) and return it; by default
+        a 16:9 slide figure is made, framed and returned.
 
     Examples
     --------
     >>> fig = survival({"a": [2.0, 10.0]}, {"a": [False, True]}, horizon=10)
+    >>> fig, ax = plt.subplots(); survival({"a": [2.0, 10.0]}, {"a": [False, True]}, horizon=10, ax=ax)  # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import PercentFormatter
 
     plans = list(lifetimes)
     ends = {p: float(np.mean(np.asarray(survived[p], dtype=bool))) if len(survived[p]) else 0.0 for p in plans}
@@ -103,39 +107,46 @@ def survival(
     n_text = f"{runs.pop():,} simulated alliances" if len(runs) == 1 else "simulated alliances"
     subtitle = f"Share of {n_text} still together over time, with 95% confidence band"
 
+    labels = {p: f"{format_share(quoted[p])}  {theme.plan_label(p)}" if len(plans) > 1
+              else f"{format_share(quoted[p])} survive" for p in plans}
+    labels = {p: theme.wrap(text, 3.0, theme.ANNOTATION_SIZE + 0.5, "bold", max_lines=1)[0]
+              for p, text in labels.items()}
+    curves = {p: kaplan_meier(lifetimes[p], survived[p], horizon) for p in plans}
+    runs_of = {p: len(np.asarray(lifetimes[p])) for p in plans}
     with theme.style():
+        if ax is not None:
+            _survival_curves(ax, plans, curves, runs_of, labels, horizon, time_unit)
+            return ax
         fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
         top = theme.frame(fig, title, subtitle, provenance, titled=titled)
-
-        labels = {p: f"{format_share(quoted[p])}  {theme.plan_label(p)}" if len(plans) > 1
-                  else f"{format_share(quoted[p])} survive" for p in plans}
-        labels = {p: theme.wrap(text, 3.0, theme.ANNOTATION_SIZE + 0.5, "bold", max_lines=1)[0]
-                  for p, text in labels.items()}
         label_in = max(theme.text_width(t, theme.ANNOTATION_SIZE + 0.5, "bold") for t in labels.values())
         left, bottom, right, top = theme.plot_box(fig, top, left_in=1.25, right_in=label_in + 0.75)
-        ax = fig.add_axes((left, bottom, right - left, top - bottom))
-
-        band_alpha = 0.16 if len(plans) <= 2 else 0.11 if len(plans) <= 4 else 0.07
-        line_width = 2.8 if len(plans) <= 3 else 2.2
-        curves = {p: kaplan_meier(lifetimes[p], survived[p], horizon) for p in plans}
-        for i, plan in enumerate(plans):
-            color = theme.plan_color(i)
-            t, s = curves[plan]
-            lo, hi = wilson_band(s, len(np.asarray(lifetimes[plan])))
-            ax.fill_between(t, lo, hi, step="post", color=color, alpha=band_alpha, linewidth=0)
-            ax.step(t, s, where="post", color=color, linewidth=line_width, zorder=3 + len(plans) - i)
-            ax.plot([horizon], [s[-1]], "o", color=color, markersize=6.5, clip_on=False,
-                    zorder=4 + len(plans))
-
-        ax.set_xlim(0, horizon)
-        ax.set_ylim(0, 1.02)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.xaxis.set_major_locator(layout.time_locator(horizon, time_unit, 12))
-        ax.set_xlabel(f"Time since the alliance started ({plural(time_unit)})")
-        ax.set_ylabel("Alliances still together")
-
-        layout.label_line_ends(ax, fig, plans, {p: curves[p][1][-1] for p in plans}, labels, x=horizon)
+        _survival_curves(fig.add_axes((left, bottom, right - left, top - bottom)), plans, curves, runs_of, labels,
+                         horizon, time_unit)
     return fig
+
+
+def _survival_curves(ax: Axes, plans: Sequence[str], curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                     runs: Mapping[str, int], labels: Mapping[str, str], horizon: float, time_unit: str) -> None:
+    """Draw each plan's Kaplan-Meier curve with its Wilson band and its labelled end on ``ax``."""
+    from matplotlib.ticker import PercentFormatter
+
+    band_alpha = 0.16 if len(plans) <= 2 else 0.11 if len(plans) <= 4 else 0.07
+    line_width = 2.8 if len(plans) <= 3 else 2.2
+    for i, plan in enumerate(plans):
+        color = theme.plan_color(i)
+        t, s = curves[plan]
+        lo, hi = wilson_band(s, runs[plan])
+        ax.fill_between(t, lo, hi, step="post", color=color, alpha=band_alpha, linewidth=0)
+        ax.step(t, s, where="post", color=color, linewidth=line_width, zorder=3 + len(plans) - i)
+        ax.plot([horizon], [s[-1]], "o", color=color, markersize=6.5, clip_on=False, zorder=4 + len(plans))
+    ax.set_xlim(0, horizon)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.xaxis.set_major_locator(layout.time_locator(horizon, time_unit, 12))
+    ax.set_xlabel(f"Time since the alliance started ({plural(time_unit)})")
+    ax.set_ylabel("Alliances still together")
+    layout.label_line_ends(ax, ax.figure, plans, {p: curves[p][1][-1] for p in plans}, labels, x=horizon)
 
 
 # --- NPV -------------------------------------------------------------------------------------------------------
