@@ -391,7 +391,7 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, ou
 def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
                     formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
-    from .sensitivity import sensitivity
+    from .sensitivities import sensitivity
 
     study, folder = _study(file, out, quiet, "sensitivity",
                            lambda s, adv: sensitivity(s, plan=plan, against=against, progress=adv, **options))

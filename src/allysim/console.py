@@ -134,6 +134,9 @@ def print_value(data: dict[str, Any]) -> None:
 def print_drivers(data: dict[str, Any]) -> None:
     ranked = sorted(data["risks"].items(), key=lambda kv: -kv[1]["npv"]["mean"])
     rows = [[rid, _ci(r["npv"]), _ci(r["survival"], pct=True)] for rid, r in ranked]
+    env = data.get("environment")
+    if env is not None:  # what holding the environment in its initial state gains
+        rows.append(["(environment changes)", _ci(env["npv"]), _ci(env["survival"], pct=True)])
     _table(f"{data['scenario']} — what each risk costs under plan {data['plan']} (removing it gains)",
            ["risk", f"NPV ({data['currency']}, 95% CI)", "survival"], rows)
 
