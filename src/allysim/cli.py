@@ -519,7 +519,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main(argv: list[str] | None) -> None:
     try:
-        cli.main(args=argv, prog_name="allysim", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="allysim", standalone_mode=False)
+        if isinstance(code, int) and code:  # click returns the code of ctx.exit() when not standalone
+            sys.exit(code)
     except (click.exceptions.Abort, KeyboardInterrupt):
         console.stderr("allysim: interrupted; the output folder is unchanged (continue a run with --resume)")
         sys.exit(130)
