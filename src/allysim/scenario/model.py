@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from ..errors import UsageError
-from ..uncertainty import Parameter, Uncertain, register
+from ..uncertainty import PARAMETERS, Parameter, Uncertain, register
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
@@ -511,7 +511,7 @@ def json_schema() -> dict[str, Any]:
     schema = Scenario.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "allysim scenario (format version 1)"
-    for parameter in uncertainty.PARAMETERS:  # these may be written as a range too (SPEC section 8)
+    for parameter in PARAMETERS:  # these may be written as a range too (SPEC section 8)
         _allow_range(schema, schema, parameter.pattern.split("."), parameter.kind)
     return schema
 
