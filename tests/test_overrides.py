@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 import math
 import pickle
+import re
 import textwrap
 
 import numpy as np
