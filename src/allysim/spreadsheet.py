@@ -11,8 +11,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["HEADER_FILL", "HEADER_FONT", "NOTE_FONT", "cell", "clean_text", "fit_widths", "landscape", "put", "style_header",
-           "width_of"]
+__all__ = ["HEADER_FILL", "HEADER_FONT", "NOTE_FONT", "cell", "clean_text", "fit_widths", "landscape", "put",
+           "style_header", "width_of"]
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
