@@ -547,10 +547,13 @@ def _print_drivers(data: dict[str, Any]) -> None:
 def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
                     formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
-    from .sensitivity import sensitivity
+    from .runner import RunOptions
+    from .sensitivities import sensitivity
 
+    sets = options.pop("overrides", ())
     study, folder = _study(file, out, quiet, "sensitivity",
-                           lambda s, adv: sensitivity(s, plan=plan, against=against, progress=adv, **options))
+                           lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
+                                                      options=RunOptions(progress=adv, **options)))
     data = study.to_dict()
 
     def write(stage: Path) -> list[Path]:
