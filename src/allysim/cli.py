@@ -19,6 +19,7 @@ import click
 from . import __version__
 from .checkpoint import checkpoint_path
 from .errors import AllysimError, ScenarioError, UsageError
+from .lock import folder_lock
 from .scenario import Scenario, json_schema, load_scenario
 
 __all__ = ["main", "cli"]
@@ -131,11 +132,12 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
         folder = _out_folder(path, out, several=len(files) > 1)
         try:
             scenario = load_scenario(path)
-            with _progress(quiet, f"{path.name}") as advance:
-                results = simulate(scenario, runs=runs, seed=seed, plans=list(plans) or None, workers=workers,
-                                   progress=advance, precision=precision, executor=executor,
-                                   scheduler=scheduler, checkpoint=checkpoint_path(folder), resume=resume)
-            written = _write_all(results, folder, formats)
+            with folder_lock(folder):
+                with _progress(quiet, f"{path.name}") as advance:
+                    results = simulate(scenario, runs=runs, seed=seed, plans=list(plans) or None,
+                                       workers=workers, progress=advance, precision=precision, executor=executor,
+                                       scheduler=scheduler, checkpoint=checkpoint_path(folder), resume=resume)
+                written = _write_all(results, folder, formats)
         except AllysimError as exc:
             _report_error(exc)
             worst = max(worst, exc.exit_code)
@@ -252,13 +254,18 @@ def _out_option(func: Callable) -> Callable:
                         help="Output folder (default reports/<scenario file stem>/).")(func)
 
 
-def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable[..., Any]) -> tuple[Any, Path]:
-    """Load, simulate with a progress bar, and return (study, output folder); errors exit with their code."""
+@contextmanager
+def _study(path: Path, out: Path | None, quiet: bool, label: str,
+           work: Callable[..., Any]) -> Iterator[tuple[Any, Path]]:
+    """Load, lock the output folder, simulate with a progress bar, and give (study, output folder) to the block
+    that writes it; errors exit with their code."""
     folder = _out_folder(path, out, several=False)
     try:
         scenario = load_scenario(path)
-        with _progress(quiet, f"{path.name}: {label}") as advance:
-            return work(scenario, advance), folder
+        with folder_lock(folder):
+            with _progress(quiet, f"{path.name}: {label}") as advance:
+                study = work(scenario, advance)
+            yield study, folder
     except AllysimError as exc:
         _report_error(exc)
         sys.exit(exc.exit_code)
@@ -297,11 +304,11 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     from .decisions import compare
 
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
-    study, folder = _study(file, out, quiet, "compare",
-                           lambda s, adv: compare(s, plans=names, progress=adv, **options))
-    data = study.to_dict()
-    written = _write_all(study.results, folder, formats,
-                         extra=lambda stage: _write_study(stage, "compare", data, "compare", formats))
+    with _study(file, out, quiet, "compare",
+                lambda s, adv: compare(s, plans=names, progress=adv, **options)) as (study, folder):
+        data = study.to_dict()
+        written = _write_all(study.results, folder, formats,
+                             extra=lambda stage: _write_study(stage, "compare", data, "compare", formats))
     if not quiet:
         _print_compare(data)
         _wrote(written, folder)
@@ -339,9 +346,9 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
 def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, name: str, chart: str,
                 show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
     """Run a study of one plan, write its JSON and chart all at once, print its table."""
-    study, folder = _study(file, out, quiet, name, work)
-    data = study.to_dict()
-    written = _write_study_staged(folder, name, data, chart, formats)
+    with _study(file, out, quiet, name, work) as (study, folder):
+        data = study.to_dict()
+        written = _write_study_staged(folder, name, data, chart, formats)
     if not quiet:
         show(data)
         _wrote(written, folder)
@@ -402,7 +409,8 @@ def report(folder: Path, formats: tuple[str, ...]) -> None:
     from .report import load_output, render_charts
 
     try:
-        written = render_charts(load_output(folder), folder, formats)
+        with folder_lock(folder):
+            written = render_charts(load_output(folder), folder, formats)
     except AllysimError as exc:
         _report_error(exc)
         sys.exit(exc.exit_code)
@@ -420,7 +428,8 @@ def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
     from .deck import build_deck
 
     try:
-        written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
+        with folder_lock(folder):
+            written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
     except AllysimError as exc:
         _report_error(exc)
         sys.exit(exc.exit_code)
