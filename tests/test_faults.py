@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import allysim
+from allysim.checkpoint import checkpoint_path
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX locks and signals")
 
@@ -176,3 +178,76 @@ def test_every_writing_command_takes_the_lock(busy, quick, tmp_path):
     finally:
         busy_run.kill()
         busy_run.communicate()
+
+
+# --------------------------------------------------------------------------- damaged checkpoints
+
+
+def interrupted_checkpoint(scenario_file: Path, out: Path, chunks: int) -> Path:
+    """Leave the checkpoint of a run of ``scenario_file`` into ``out`` that stopped after ``chunks`` chunks."""
+    folder = checkpoint_path(out)
+    seen = []
+
+    def stop_after(done: int) -> None:
+        seen.append(done)
+        if len(seen) == chunks:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        allysim.simulate(allysim.load_scenario(scenario_file), workers=1, checkpoint=folder, progress=stop_after)
+    assert len(list(folder.glob("chunk-*.bin"))) == chunks
+    return folder
+
+
+def test_a_truncated_and_a_bit_flipped_chunk_are_simulated_again_and_the_result_is_unchanged(quick, tmp_path):
+    out = tmp_path / "out"
+    folder = interrupted_checkpoint(quick, out, chunks=5)
+    truncated, flipped = sorted(folder.glob("chunk-*.bin"))[1:3]
+    truncated.write_bytes(truncated.read_bytes()[:-100])
+    data = bytearray(flipped.read_bytes())
+    data[len(data) // 2] ^= 0b1000
+    flipped.write_bytes(bytes(data))
+
+    resumed = run("run", str(quick), "--workers", "1", "--format", "none", "--quiet", "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr == (f"allysim: 2 of 5 checkpoint chunks in {folder} were damaged or truncated; "
+                              "simulating them again\n")
+    assert not folder.exists()
+    straight = run("run", str(quick), "--workers", "1", "--format", "none", "--quiet", "--out", str(tmp_path / "s"))
+    assert straight.returncode == 0, straight.stderr
+    for name in ("runs.csv", "summary.json", "health.json"):
+        assert (out / name).read_bytes() == (tmp_path / "s" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("damage", [b"{\"seed\": 11, \"runs\"", b"", b"\x00" * 64, "flip"])
+def test_a_damaged_manifest_is_no_checkpoint(quick, tmp_path, damage):
+    out = tmp_path / "out"
+    folder = interrupted_checkpoint(quick, out, chunks=2)
+    manifest = folder / "manifest.json"
+    if damage == "flip":  # still JSON, but no longer what was written
+        damage = manifest.read_bytes().replace(b'"runs": 600', b'"runs": 601')
+    manifest.write_bytes(damage)
+    resumed = run("run", str(quick), "--workers", "1", "--format", "none", "--quiet", "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr == (f"allysim: the checkpoint in {folder} is damaged (its manifest does not match its "
+                              "checksum); starting afresh\n")
+    assert (out / "summary.json").exists() and not folder.exists()
+
+
+def test_chunks_are_small_and_read_back_exactly(quick):
+    from allysim.checkpoint import decode_chunk, encode_chunk
+    from allysim.executors import Job
+    from allysim.runner import Variant
+
+    scenario = allysim.load_scenario(quick)
+    job = Job(scenario, {name: Variant(plan) for name, plan in scenario.plan_sets.items()}, seed=1,
+              event_budget=100_000)
+    chunk = job.run(0, 500)
+    data = encode_chunk(chunk)
+    assert len(data) / 500 <= 200  # about 90 bytes per replication, against about 810 stored raw
+    back = decode_chunk(data)
+    assert set(back) == set(chunk)
+    for key, runs in chunk.items():
+        for name, array in vars(runs).items():
+            assert getattr(back[key], name).dtype == array.dtype
+            assert np.array_equal(getattr(back[key], name), array), (key, name)

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ import click
 
 from . import __version__
 from .checkpoint import checkpoint_path
-from .errors import AllysimError, ScenarioError, UsageError
+from .errors import AllysimError, AllysimWarning, ScenarioError, UsageError
 from .lock import folder_lock
 from .scenario import Scenario, json_schema, load_scenario
 
@@ -459,7 +460,18 @@ def main(argv: list[str] | None = None) -> None:
     """Run the command line; turn every error a user can cause into one line and an exit code."""
     previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM stops a run as Ctrl-C does
     try:
-        _main(argv)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", AllysimWarning)
+            shown = warnings.showwarning
+
+            def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+                if issubclass(category, AllysimWarning):
+                    _stderr(f"allysim: {message}")  # one line, like errors: no file name, no source line
+                else:
+                    shown(message, category, *args, **kwargs)
+
+            warnings.showwarning = show
+            _main(argv)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
