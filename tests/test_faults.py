@@ -5,6 +5,7 @@ installed ``allysim``), so locks, signals and exit codes are the real ones."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -251,3 +252,68 @@ def test_chunks_are_small_and_read_back_exactly(quick):
         for name, array in vars(runs).items():
             assert getattr(back[key], name).dtype == array.dtype
             assert np.array_equal(getattr(back[key], name), array), (key, name)
+
+
+# --------------------------------------------------------------------------- workers die with their parent
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has stopped; only its exit status waits to be collected
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find worker processes")
+def test_workers_stop_when_the_main_process_is_killed(busy, tmp_path):
+    out = tmp_path / "out"
+    main = start("run", str(busy), "--workers", "2", "--format", "none", "--quiet", "--out", str(out))
+    workers: set[int] = set()
+    try:
+        wait_for(lambda: len(children(main.pid)) >= 2, main, "its workers started")
+        time.sleep(0.5)  # let them take their first chunks
+        workers = children(main.pid)
+        main.kill()  # SIGKILL: the main process has no chance to stop its workers itself
+        main.wait()  # not communicate(): orphaned workers would hold its pipes open
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in workers if alive(pid)], "workers outlived the main process"
+    finally:
+        for pid in [main.pid, *workers]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        main.communicate()
+
+
+def test_a_dask_clusters_tasks_are_cancelled_when_the_client_is_killed(busy, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                                  dashboard_address=":0") as cluster:
+        scheduler = cluster.scheduler
+        client = start("run", str(busy), "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                       "--format", "none", "--quiet", "--out", str(tmp_path / "out"))
+        try:
+            wait_for(lambda: len(scheduler.tasks) > 10, client, "its tasks reached the scheduler")
+            client.kill()
+            client.wait()
+            deadline = time.monotonic() + 20
+            while scheduler.tasks and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not scheduler.tasks, f"{len(scheduler.tasks)} tasks outlived their client"
+        finally:
+            client.kill()
+            client.communicate()
