@@ -437,6 +437,62 @@ def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
 
+@cli.command("import")
+@click.argument("register", required=False, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.yaml",
+              help="Scenario file to write (default: the register's name with .yaml, beside it).")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
+              help="Write an empty register to fill in, instead of importing one.")
+def import_cmd(register: Path | None, out: Path | None, template: Path | None) -> None:
+    """A scenario from a risk REGISTER (an .xlsx workbook, or a folder of CSV files named after its sheets).
+
+    The sheets and columns are described in docs/spreadsheets.md; `allysim import --template FILE.xlsx` writes an
+    empty register with notes under each column.
+    """
+    from .register import import_register
+    from .register.export import save_text, write_template
+
+    try:
+        if template is not None:
+            if register is not None or out is not None:
+                raise UsageError("give either REGISTER (to import it) or --template FILE.xlsx (to write an empty "
+                                 "one)")
+            if template.suffix.lower() != ".xlsx":
+                raise UsageError(f"{template}: the template is an Excel workbook; name it FILE.xlsx")
+            click.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
+            return
+        if register is None:
+            raise UsageError("give a REGISTER to import (an .xlsx file or a folder of .csv files), or --template "
+                             "FILE.xlsx for an empty one")
+        text = import_register(register)
+        target = out or register.parent / f"{register.name if register.is_dir() else register.stem}.yaml"
+        save_text(target, text)
+    except AllysimError as exc:
+        _report_error(exc)
+        sys.exit(exc.exit_code)
+    click.echo(f"wrote {target} (it validates; run it with allysim run {target})")
+
+
+@cli.command("workbook")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
+              help="Workbook file (default DIR/workbook.xlsx).")
+def workbook_cmd(folder: Path, out: Path | None) -> None:
+    """An output FOLDER as an Excel workbook: Summary, one sheet per study, Assumptions, Runs, charts."""
+    from .workbook import write_workbook
+
+    try:
+        if out is not None and out.suffix.lower() != ".xlsx":
+            raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
+        path, notes = write_workbook(folder, out)
+    except AllysimError as exc:
+        _report_error(exc)
+        sys.exit(exc.exit_code)
+    for line in notes:
+        _stderr(f"allysim: note: {line}")
+    click.echo(f"wrote {path}")
+
+
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format, for editors."""

@@ -4,6 +4,7 @@ Every error a user can cause derives from one base, so a caller catches one clas
 
     AllysimError
      +-- ScenarioError      the scenario file is not valid (exit code 2); located FILE:LINE:COL
+     |    +-- RegisterError a risk register cannot be imported; located FILE:SHEET!CELL
      +-- UsageError         the command or API call is not valid (exit code 2)
      +-- SimulationError    a replication could not complete, e.g. it exceeded its event budget (exit code 1)
      +-- OutputError        an output folder cannot be read, written or locked (exit code 1)
@@ -14,7 +15,8 @@ Every error a user can cause derives from one base, so a caller catches one clas
 
 from __future__ import annotations
 
-__all__ = ["AllysimError", "ScenarioError", "UsageError", "SimulationError", "OutputError", "AllysimWarning"]
+__all__ = ["AllysimError", "ScenarioError", "RegisterError", "UsageError", "SimulationError", "OutputError",
+           "AllysimWarning"]
 
 
 class AllysimError(Exception):
@@ -50,3 +52,7 @@ class OutputError(AllysimError):
 
 class AllysimWarning(UserWarning):
     """Something worth knowing that does not stop the command."""
+
+
+class RegisterError(ScenarioError):
+    """A risk register cannot be imported. ``problems`` holds one ``FILE:SHEET!CELL: message`` line per problem."""

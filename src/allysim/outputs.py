@@ -43,11 +43,14 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
     """Write the data files of an output folder and return their paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [
+    written = [
         write_json(folder / "summary.json", results.summary()),
         results.to_csv(folder / "runs.csv"),
         write_json(folder / "health.json", results.health_bands()),
     ]
+    if results.params is not None:
+        written.append(results.params_to_csv(folder / "params.csv"))
+    return written
 
 
 @contextmanager
