@@ -75,6 +75,23 @@ def _sim_options(func: Callable) -> Callable:
     return func
 
 
+def _parse_sets(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[Any, ...]:
+    from .overrides import parse_overrides
+
+    try:
+        return parse_overrides(value)
+    except UsageError as exc:  # a malformed --set stops the command before any file is read (exit 2)
+        raise click.UsageError(str(exc), ctx) from None
+
+
+def _set_option(func: Callable) -> Callable:
+    """``--set PATH=VALUE``: a what-if over the file's values, on every simulating command."""
+    return click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", callback=_parse_sets,
+                        help="Set a parameter over the file's value, e.g. --set risks.partner_buyout.rate=0.2 "
+                             "(repeatable; VALUE is YAML: a number, '18 months', or a distribution). Recorded "
+                             "as overrides in every output.")(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="allysim")
 def cli() -> None:
@@ -112,6 +129,7 @@ def validate(files: tuple[Path, ...]) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plan", "plans", multiple=True, metavar="NAME",
               help="Simulate only this plan (repeat for several; default every plan).")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True, max=1, max_open=True), default=None,
@@ -123,8 +141,8 @@ def validate(files: tuple[Path, ...]) -> None:
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run from its checkpoint (same file and options).")
 def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: int | None,
-        formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, plans: tuple[str, ...],
-        precision: float | None, out: Path | None, resume: bool) -> None:
+        formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, overrides: tuple[Any, ...],
+        plans: tuple[str, ...], precision: float | None, out: Path | None, resume: bool) -> None:
     """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
     from .runner import simulate
 
@@ -132,7 +150,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
     for path in files:
         folder = _out_folder(path, out, several=len(files) > 1)
         try:
-            scenario = load_scenario(path)
+            scenario = load_scenario(path, overrides=overrides)
             with folder_lock(folder):
                 with _progress(quiet, f"{path.name}") as advance:
                     results = simulate(scenario, runs=runs, seed=seed, plans=list(plans) or None,
@@ -212,7 +230,10 @@ def _print_table(results: Any) -> None:
     summary = results.summary()
     s: Scenario = results.scenario
     unit = s.time_unit
-    table = Table(title=f"{s.name} — {results.runs:,} runs per plan, seed {results.seed}", title_justify="left")
+    title = f"{s.name} — {results.runs:,} runs per plan, seed {results.seed}"
+    if s.overrides:
+        title += " — with " + ", ".join(o.text for o in s._overrides)
+    table = Table(title=title, title_justify="left")
     table.add_column("plan", no_wrap=True)
     table.add_column(f"survives {s.horizon:g} {unit}s (95% CI)", justify="right")
     table.add_column(f"median life", justify="right")
@@ -296,6 +317,7 @@ def _write_study_staged(folder: Path, name: str, data: dict[str, Any], chart: st
 @cli.command("compare")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plans", default=None, metavar="A,B,...",
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
 @_out_option
@@ -318,6 +340,7 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 @cli.command("value")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plan", default=None, metavar="NAME",
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
 @_out_option
@@ -333,6 +356,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 @cli.command("drivers")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
 @_out_option
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
@@ -353,6 +377,118 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
     if not quiet:
         show(data)
         _wrote(written, folder)
+
+
+# --------------------------------------------------------------------------- sweep, optimize
+
+
+@cli.command("sweep")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_sim_options
+@click.option("--set", "sets", multiple=True, required=True, metavar="PATH=LOW:HIGH:N|V1,V2,...",
+              help="The parameter to sweep and its values: a range of N evenly spaced points, or a list. Other "
+                   "--set PATH=VALUE options fix parameters at every point.")
+@click.option("--plan", "plans", multiple=True, metavar="NAME",
+              help="Simulate only this plan (repeat for several; default every plan).")
+@_out_option
+def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Path | None,
+              formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+    """Every plan at each value of one parameter, on the same seed: sweep.json and the sweep chart."""
+    from .overrides import split_sweep
+    from .sweeps import sweep
+
+    try:
+        parameter, values, fixed = split_sweep(sets)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    _plan_study(file, out, formats, quiet, "sweep", "sweep", _print_sweep,
+                lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
+                                     overrides=fixed, **options))
+
+
+def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    from .units import parse_money
+
+    if value is None:
+        return None
+    try:
+        amount = parse_money(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if not (amount >= 0 and amount != float("inf")):
+        raise click.BadParameter(f"{value!r}: a budget is an amount >= 0")
+    return amount
+
+
+@cli.command("optimize")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_sim_options
+@_set_option
+@click.option("--contingencies", default=None, metavar="A,B,...",
+              help="The contingencies to choose from, comma-separated (default: all of the scenario's).")
+@click.option("--budget", default=None, callback=_budget, metavar="B",
+              help="The most a portfolio may cost (expected present value of its contingency costs, in the "
+                   "scenario's currency; 2.5M and 300k are read too): gives the best survival within budget.")
+@_out_option
+def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, out: Path | None,
+                 formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+    """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
+    from .portfolios import optimize
+
+    ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
+    _plan_study(file, out, formats, quiet, "optimize", "frontier", _print_optimize,
+                lambda s, adv: optimize(s, contingencies=ids, budget=budget, progress=adv, **options))
+
+
+def _print_sweep(data: dict[str, Any]) -> None:
+    plans = list(data["plans"])
+    rows = []
+    for k, value in enumerate(data["values"]):
+        best = data["best"][k]
+        cells = [f"{data['plans'][p][k]['survival']['estimate']:.1%} / {_money(data['plans'][p][k]['npv']['mean'])}"
+                 for p in plans]
+        verdict = best["plan"] + ("" if best.get("clear", True) else " (within the noise)")
+        rows.append([str(value), *cells, verdict])
+    _table(f"{data['scenario']} — {data['parameter']} swept over {len(data['values'])} values, "
+           f"{data['runs']:,} runs each on seed {data['seed']}",
+           [data["parameter"], *(f"{p}: survival / NPV" for p in plans), "best by NPV"], rows)
+
+
+def _print_optimize(data: dict[str, Any]) -> None:
+    portfolios = data["portfolios"]
+
+    def name(i: int | None) -> str:
+        if i is None:
+            return "—"
+        return " + ".join(portfolios[i]["contingencies"]) or "(none)"
+
+    rows = []
+    for key, label in (("npv", "highest NPV"), ("survival", "highest survival"),
+                       ("survival_within_budget", f"highest survival within {_money(data['budget'])}"
+                        if data.get("budget") is not None else "")):
+        i = data["best"].get(key)
+        if i is None:
+            continue
+        p = portfolios[i]
+        lo, hi = p["survival"]["ci95"]
+        versus = data["versus_runner_up"].get(key)
+        margin = "—"
+        if versus:
+            diff = versus["npv"] if key == "npv" else versus["survival"]
+            clear = versus["clear_npv"] if key == "npv" else versus["clear_survival"]
+            margin = f"{_ci(diff, pct=key != 'npv')} vs {name(versus['runner_up'])}" + \
+                ("" if clear else " (within the noise)")
+        rows.append([label, name(i), _money(p["cost"]["mean"]), _money(p["npv"]["mean"]),
+                     f"{p['survival']['estimate']:.1%} [{lo:.1%}, {hi:.1%}]", margin])
+    method = "every portfolio" if data["method"] == "exact" else "HEURISTIC (greedy), not every portfolio"
+    _table(f"{data['scenario']} — {len(portfolios):,} portfolios of {len(data['candidates'])} contingencies "
+           f"({method}), {data['runs']:,} runs each on seed {data['seed']}",
+           ["best by", "portfolio", "cost", "NPV", "survival (95% CI)", "margin over the runner-up"], rows)
+    dominated = {p: e for p, e in data["plans"].items() if e.get("dominated_by") is not None}
+    for plan, e in dominated.items():
+        click.echo(f"plan {plan} is dominated by {name(e['dominated_by'])}: no more cost, at least as much NPV and "
+                   "survival" + ("" if e["dominance"]["clear_npv"] or e["dominance"]["clear_survival"]
+                                 else " (on estimates within the noise)"))
 
 
 def _ci(entry: dict[str, Any], pct: bool = False) -> str:
@@ -396,6 +532,65 @@ def _print_drivers(data: dict[str, Any]) -> None:
     rows = [[rid, _ci(r["npv"]), _ci(r["survival"], pct=True)] for rid, r in ranked]
     _table(f"{data['scenario']} — what each risk costs under plan {data['plan']} (removing it gains)",
            ["risk", f"NPV ({data['currency']}, 95% CI)", "survival"], rows)
+
+
+@cli.command("sensitivity")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_sim_options
+@click.option("--plan", default=None, metavar="NAME",
+              help="Plan to analyse (default: the plan with the most contingencies).")
+@click.option("--against", default=None, metavar="NAME",
+              help="Plan to compare with, for the switch points (default: the baseline, the first plan).")
+@_out_option
+def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
+                    formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+    """Which uncertain assumptions move a plan's results, and which could change the decision."""
+    from .sensitivity import sensitivity
+
+    def write(stage: Path, data: dict[str, Any]) -> list[Path]:
+        from .outputs import write_json
+
+        written = [write_json(stage / "sensitivity.json", data)]
+        if formats:
+            from .sensitivity_charts import CHARTS
+            from .theme import save_figure
+
+            for name, draw in CHARTS.items():
+                written += save_figure(draw(data), stage, name, formats)
+        return written
+
+    from .outputs import staged
+
+    def work(scenario: Any, advance: Any) -> Any:
+        return sensitivity(scenario, plan=plan, against=against, progress=advance, **options)
+
+    with _study(file, out, quiet, "sensitivity", work) as (study, folder):
+        data = study.to_dict()
+        with staged(folder) as stage:
+            written = [folder / path.name for path in write(stage, data)]
+    if not quiet:
+        _print_sensitivity(data)
+        _wrote(written, folder)
+
+
+def _print_sensitivity(data: dict[str, Any]) -> None:
+    from .sensitivity_charts import sensitivity_findings
+
+    rows = []
+    for path, e in data["inputs"].items():
+        sw = e.get("switch")
+        rows.append([path, f"{_money(e['p10'])} .. {_money(e['p90'])}",
+                     f"{_money(e['npv']['at_p10'])} .. {_money(e['npv']['at_p90'])}",
+                     f"{e['survival']['at_p10']:.1%} .. {e['survival']['at_p90']:.1%}",
+                     f"{e['variance_share']['npv']:.1%}", _money(sw["value"]) if sw else "—"])
+    against = data.get("against")
+    _table(f"{data['scenario']} — plan {data['plan']}"
+           + (f" against {against}, P(NPV better) {data['p_better']:.0%}" if against else ""),
+           ["input", "P10 .. P90", f"NPV at P10 .. P90 ({data['currency']})", "survival at P10 .. P90",
+            "NPV variance share", "switch at"], rows)
+    words = sensitivity_findings(data)
+    click.echo(words["headline"] + ".")
+    click.echo(words["switch"] + ".")
 
 
 # --------------------------------------------------------------------------- report, schema
