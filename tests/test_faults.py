@@ -169,7 +169,7 @@ def test_every_writing_command_takes_the_lock(busy, quick, tmp_path):
         study = ("--out", str(out), "--workers", "1", "--format", "none", "--quiet")
         others = [start(*args) for args in (("compare", str(quick), *study), ("value", str(quick), *study),
                                             ("drivers", str(quick), *study), ("report", str(out)),
-                                            ("deck", str(out)))]
+                                            ("deck", str(out)), ("workbook", str(out)))]
         for proc in others:
             err = proc.communicate(timeout=120)[1]
             assert proc.returncode == 1, (proc.args, err)
@@ -317,3 +317,140 @@ def test_a_dask_clusters_tasks_are_cancelled_when_the_client_is_killed(busy, tmp
         finally:
             client.kill()
             client.communicate()
+
+
+# --------------------------------------------------------------------------- hostile text in outputs
+
+FORMULA = "=cmd|' /C calc'!A0"
+MARKUP = '<b>bold</b> & "quoted" $5 and $10 -->'
+TITLE = "<script>alert(1)</script> & $x^2$ -->"
+
+
+def test_hostile_names_stay_literal_text_in_every_output(quick, tmp_path):
+    import csv
+    import json
+    import xml.etree.ElementTree as ET
+
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+    from pptx import Presentation
+
+    from allysim.cli import cli
+
+    hostile = tmp_path / "hostile.yaml"
+    hostile.write_text(QUICK.replace("name: Quick alliance", f"name: {json.dumps(TITLE)}")
+                       .replace("  none: []", f"  {json.dumps(FORMULA)}: []")
+                       .replace("  mediated: [mediation]", f"  {json.dumps(MARKUP)}: [mediation]"))
+    scenario = allysim.load_scenario(hostile)
+    assert scenario.name == TITLE and list(scenario.plan_sets) == [FORMULA, MARKUP]
+    out = tmp_path / "out"
+    runner = CliRunner()
+    for args in (["run", str(hostile), "--runs", "200", "--workers", "1", "--format", "svg", "--quiet", "--out",
+                  str(out)], ["deck", str(out), "--no-brief"], ["workbook", str(out)]):
+        result = runner.invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+
+    # SVG: well-formed, nothing active, and no name read as TeX mathematics (it would draw in math italics)
+    for svg in out.glob("*.svg"):
+        text = svg.read_text()
+        tree = ET.fromstring(text)
+        tags = {element.tag.rsplit("}", 1)[-1] for element in tree.iter()}
+        assert not tags & {"script", "foreignObject", "a", "iframe"}, svg.name
+        assert not any(key.startswith("on") for element in tree.iter() for key in element.attrib), svg.name
+        assert "<script" not in text and "<b>" not in text and "Oblique" not in text, svg.name
+
+    # PPTX: the names as written, in the slides' text
+    texts = "\n".join(shape.text_frame.text for slide in Presentation(out / "deck.pptx").slides
+                      for shape in slide.shapes if shape.has_text_frame)
+    assert TITLE in texts and MARKUP in texts and FORMULA in texts
+
+    # workbook: every name is a text cell, never a formula
+    book = load_workbook(out / "workbook.xlsx")
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    named = [c for c in cells if c.value in (FORMULA, MARKUP, TITLE)]
+    assert {c.value for c in named} == {FORMULA, MARKUP, TITLE}
+    assert all(c.data_type == "s" for c in named)
+
+    # runs.csv keeps the data exactly as it is (docs/reliability.md says why, and how to open it safely)
+    with open(out / "runs.csv", newline="", encoding="utf-8") as fh:
+        plans = {row["plan"] for row in csv.DictReader(fh)}
+    assert plans == {FORMULA, MARKUP}
+
+
+# --------------------------------------------------------------------------- full disks, read-only locations
+
+
+@pytest.fixture()
+def tiny_disk(tmp_path: Path):  # noqa: ANN201 - a fixture that yields
+    """A 64 KiB tmpfs: a disk that really fills up (mounting needs root on Linux; skipped elsewhere)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root on Linux")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True,
+                             text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, check=False)
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_disk_that_fills_up_while_checkpointing_stops_cleanly_and_resume_finishes(quick, tiny_disk, tmp_path):
+    out = tiny_disk / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("a user's own file\n")
+    args = ("run", str(quick), "--runs", "4000", "--workers", "1", "--format", "none", "--quiet", "--out", str(out))
+    full = run(*args)
+    folder = checkpoint_path(out)
+    assert full.returncode == 1, full.stderr
+    assert full.stderr.startswith(f"allysim: cannot write the checkpoint {folder}{os.sep}: No space left on device; "
+                                  "free some space, or write to another --out on another disk; the ")
+    assert full.stderr.endswith("kept there: run again with --resume to continue from them, or delete the folder\n")
+    assert full.stderr.count("\n") == 1 and "internal error" not in full.stderr
+    assert files_under(out) == {"notes.txt": b"a user's own file\n"}  # the output folder as it was
+    chunks = {p.name for p in folder.glob("chunk-*.bin")}
+    assert 1 <= len(chunks) < 8  # some chunks kept, every one of them whole; no temporary file left behind
+    assert {p.name for p in tiny_disk.rglob("*") if p.is_file()} == {"manifest.json", "notes.txt", *chunks}
+
+    subprocess.run(["mount", "-o", "remount,size=8m", str(tiny_disk)], check=True)  # space freed
+    resumed = run(*args, "--resume")
+    assert resumed.returncode == 0 and resumed.stderr == "", resumed.stderr
+    straight = run(*args[:-1], str(tmp_path / "straight"))
+    assert straight.returncode == 0, straight.stderr
+    for name in ("runs.csv", "summary.json"):
+        assert (out / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["out"]
+
+
+def test_a_read_only_location_is_one_line_and_exit_1(quick, tmp_path):
+    place = tmp_path / "readonly"
+    place.mkdir()
+    mounted = False
+    if sys.platform.startswith("linux") and os.geteuid() == 0:  # root writes through permissions: mount it ro
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(place)],
+                                 capture_output=True, check=False).returncode == 0
+        if not mounted:
+            pytest.skip("running as root and cannot mount a read-only tmpfs")
+    else:
+        place.chmod(0o555)
+    try:
+        for out in (place / "out", place / "deeper" / "out"):
+            done = run("run", str(quick), "--runs", "100", "--workers", "1", "--format", "none", "--quiet",
+                       "--out", str(out))
+            assert done.returncode == 1, done.stderr
+            reason = "Read-only file system" if mounted else "Permission denied"
+            assert done.stderr == (f"allysim: cannot write to {out}: {reason} ({out.parent}{os.sep}); choose "
+                                   "another --out, in a folder you can write to\n")
+        assert list(place.iterdir()) == []
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(place)], capture_output=True, check=False)
+        else:
+            place.chmod(0o755)

@@ -146,8 +146,9 @@ class Checkpoint:
             self._write(self.path / f"chunk-{start:012d}-{stop:012d}-{_digest(data)}.bin", data)
         except OSError as exc:
             if self.saved:
-                kept = (f"the {self.saved} chunk{'s' if self.saved > 1 else ''} saved so far are kept there: "
-                        "run again with --resume to continue from them, or delete the folder")
+                kept = (f"the {self.saved} chunks saved so far are kept there" if self.saved > 1 else
+                        "the chunk saved so far is kept there")
+                kept += ": run again with --resume to continue from them, or delete the folder"
             else:
                 shutil.rmtree(self.path, ignore_errors=True)
                 kept = "nothing is kept"

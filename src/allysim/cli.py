@@ -679,7 +679,8 @@ def workbook_cmd(folder: Path, out: Path | None) -> None:
     try:
         if out is not None and out.suffix.lower() != ".xlsx":
             raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
-        path, notes = write_workbook(folder, out)
+        with folder_lock(folder):
+            path, notes = write_workbook(folder, out)
     except AllysimError as exc:
         _report_error(exc)
         sys.exit(exc.exit_code)
