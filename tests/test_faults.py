@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -381,17 +381,35 @@ def test_hostile_names_stay_literal_text_in_every_output(quick, tmp_path):
 # --------------------------------------------------------------------------- full disks, read-only locations
 
 
-@pytest.fixture()
-def tiny_disk(tmp_path: Path):  # noqa: ANN201 - a fixture that yields
-    """A 64 KiB tmpfs: a disk that really fills up (mounting needs root on Linux; skipped elsewhere)."""
-    disk = tmp_path / "disk"
+def mount_tiny_disk(disk: Path, size: str) -> None:
+    """A tmpfs of ``size``: a disk that really fills up (mounting needs root on Linux; the test is skipped
+    elsewhere)."""
     disk.mkdir()
     if not sys.platform.startswith("linux") or os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root on Linux")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True,
-                             text=True, check=False)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
+                             capture_output=True, text=True, check=False)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+
+
+@pytest.fixture()
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs."""
+    disk = tmp_path / "disk"
+    mount_tiny_disk(disk, "64k")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, check=False)
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 512 KiB tmpfs: room for the checkpoint of 4,000 runs of QUICK (about 370 kB), not for its runs.csv
+    (about 560 kB)."""
+    disk = tmp_path / "disk"
+    mount_tiny_disk(disk, "512k")
     try:
         yield disk
     finally:
@@ -429,28 +447,108 @@ def test_a_disk_that_fills_up_while_checkpointing_stops_cleanly_and_resume_finis
     assert sorted(p.name for p in tiny_disk.iterdir()) == ["out"]
 
 
-def test_a_read_only_location_is_one_line_and_exit_1(quick, tmp_path):
+@pytest.fixture()
+def read_only(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """An empty folder no one can write into, and the reason the system gives: a read-only tmpfs when running as
+    root (root writes through permissions), else a folder without write permission."""
     place = tmp_path / "readonly"
     place.mkdir()
-    mounted = False
-    if sys.platform.startswith("linux") and os.geteuid() == 0:  # root writes through permissions: mount it ro
+    if sys.platform.startswith("linux") and os.geteuid() == 0:
         mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(place)],
-                                 capture_output=True, check=False).returncode == 0
-        if not mounted:
+                                 capture_output=True, check=False)
+        if mounted.returncode != 0:
             pytest.skip("running as root and cannot mount a read-only tmpfs")
+        try:
+            yield place, "Read-only file system"
+        finally:
+            subprocess.run(["umount", "-l", str(place)], capture_output=True, check=False)
     else:
         place.chmod(0o555)
-    try:
-        for out in (place / "out", place / "deeper" / "out"):
-            done = run("run", str(quick), "--runs", "100", "--workers", "1", "--format", "none", "--quiet",
-                       "--out", str(out))
-            assert done.returncode == 1, done.stderr
-            reason = "Read-only file system" if mounted else "Permission denied"
-            assert done.stderr == (f"allysim: cannot write to {out}: {reason} ({out.parent}{os.sep}); choose "
-                                   "another --out, in a folder you can write to\n")
-        assert list(place.iterdir()) == []
-    finally:
-        if mounted:
-            subprocess.run(["umount", "-l", str(place)], capture_output=True, check=False)
-        else:
+        try:
+            yield place, "Permission denied"
+        finally:
             place.chmod(0o755)
+
+
+def test_a_read_only_location_is_one_line_and_exit_1(quick, read_only):
+    place, reason = read_only
+    for out in (place / "out", place / "deeper" / "out"):
+        done = run("run", str(quick), "--runs", "100", "--workers", "1", "--format", "none", "--quiet",
+                   "--out", str(out))
+        assert done.returncode == 1, done.stderr
+        assert done.stderr == (f"allysim: cannot write to {out}: {reason} ({out.parent}{os.sep}); write to "
+                               "another --out, in a folder you can write to\n")
+    assert list(place.iterdir()) == []
+
+
+def test_a_disk_that_fills_up_while_writing_the_results_keeps_the_folder_and_the_simulation(quick, small_disk,
+                                                                                           tmp_path):
+    out = small_disk / "out"
+    out.mkdir()
+    (out / "summary.json").write_text('{"earlier": true}\n')
+    args = ("run", str(quick), "--runs", "4000", "--workers", "1", "--format", "none", "--quiet", "--out", str(out))
+    full = run(*args)
+    folder = checkpoint_path(out)
+    assert full.returncode == 1, full.stderr
+    assert full.stderr == (
+        f"allysim: cannot write runs.csv in {out}{os.sep}: No space left on device; free some space, or write to "
+        "another --out on another disk, or leave the charts out with --format none; the output folder is as it "
+        f"was; the finished simulation is kept in {folder}{os.sep}: run again with --resume to write the results "
+        "without simulating again\n")
+    assert files_under(out) == {"summary.json": b'{"earlier": true}\n'}
+    assert sorted(p.name for p in small_disk.iterdir()) == [folder.name, "out"]  # no staging folder left
+
+    subprocess.run(["mount", "-o", "remount,size=8m", str(small_disk)], check=True)
+    resumed = run(*args, "--resume")
+    assert resumed.returncode == 0 and resumed.stderr == "", resumed.stderr
+    straight = run(*args[:-1], str(tmp_path / "straight"))
+    for name in ("runs.csv", "summary.json"):
+        assert (out / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
+    assert sorted(p.name for p in small_disk.iterdir()) == ["out"]
+    assert straight.returncode == 0
+
+
+def test_enospc_from_the_writer_is_one_line_and_leaves_nothing_behind(quick, tmp_path, monkeypatch):
+    import errno
+    from contextlib import contextmanager
+
+    from click.testing import CliRunner
+
+    from allysim import outputs
+    from allysim.cli import cli
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("a user's own file\n")
+    writer = outputs.atomic_file
+
+    @contextmanager
+    def full_disk(path: Path, **kwargs: object) -> Iterator[object]:
+        with writer(path, **kwargs) as fh:
+            if Path(path).name == "compare.json":
+                fh.write("{")  # part of it, then the disk is full; a failed write() names no file
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            yield fh
+
+    monkeypatch.setattr(outputs, "atomic_file", full_disk)
+    result = CliRunner().invoke(cli, ["compare", str(quick), "--runs", "200", "--workers", "1", "--format", "svg",
+                                      "--quiet", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"allysim: cannot write compare.json in {out}{os.sep}: No space left on device; free some space, or write "
+        "to another --out on another disk, or leave the charts out with --format none; the output folder is as it "
+        "was and nothing of this command is left behind\n")
+    assert files_under(out) == {"notes.txt": b"a user's own file\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "quick.yaml"]
+
+
+def test_an_os_error_outside_a_staged_write_is_one_line_never_an_internal_error(quick, tmp_path, read_only):
+    place, reason = read_only
+    out = tmp_path / "out"
+    assert run("run", str(quick), "--runs", "100", "--workers", "1", "--format", "none", "--quiet",
+               "--out", str(out)).returncode == 0
+    done = run("workbook", str(out), "--out", str(place / "results.xlsx"))
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1 and "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"allysim: {place}{os.sep}")
+    assert done.stderr.endswith(f"{reason}; write to another --out, in a folder you can write to\n")

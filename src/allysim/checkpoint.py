@@ -32,14 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .errors import AllysimWarning, OutputError, UsageError
+from .outputs import write_advice, write_bytes
 from .results import PlanRuns
 
-__all__ = ["Checkpoint", "checkpoint_path", "encode_chunk", "decode_chunk"]
+__all__ = ["Checkpoint", "checkpoint_path", "decode_chunk", "discard", "encode_chunk"]
 
-_FIELDS = ("lifetime", "cause", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience",
-           "occurrences", "activations", "successes", "costs", "health_hist")
 _FORMAT = 2  # chunk and manifest layout; a checkpoint written in another layout belongs to another run
 _MAGIC = b"allysim checkpoint chunk\n"
 _CHUNK = re.compile(r"chunk-(\d{12})-(\d{12})-([0-9a-f]{16})\.bin")
@@ -50,6 +49,11 @@ def checkpoint_path(out: str | Path) -> Path:
     """Where the checkpoint of an output folder lives: a hidden sibling folder."""
     out = Path(out)
     return out.parent / f".{out.name}.checkpoint"
+
+
+def discard(path: str | Path) -> None:
+    """Remove a checkpoint folder that is no longer needed (its results are written)."""
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _digest(data: bytes) -> str:
@@ -68,7 +72,7 @@ def encode_chunk(chunk: dict[str, PlanRuns]) -> bytes:
     """The bytes of a chunk file: a header line naming each array, then each array regrouped and deflated."""
     entries, blobs = [], []
     for key, runs in chunk.items():
-        for name in _FIELDS:
+        for name in PlanRuns.fields():
             array = np.ascontiguousarray(getattr(runs, name))
             stored = _narrow(array)
             regrouped = stored.view(np.uint8).reshape(-1, stored.dtype.itemsize).T.tobytes()
@@ -132,18 +136,18 @@ class Checkpoint:
         try:
             self.path.mkdir(parents=True)
             body = json.dumps(self.manifest, sort_keys=True)
-            self._write(manifest_file, json.dumps({**self.manifest, "sha256": _sha256(body)}, indent=2).encode())
+            write_bytes(manifest_file, json.dumps({**self.manifest, "sha256": _sha256(body)}, indent=2).encode())
         except OSError as exc:
             shutil.rmtree(self.path, ignore_errors=True)
             raise OutputError(f"cannot write the checkpoint {self.path}{os.sep}: {exc.strerror or exc}; "
-                              f"{_advice(exc)}; nothing is kept") from None
+                              f"{write_advice(exc)}; nothing is kept") from None
         return {}
 
     def save(self, start: int, stop: int, chunk: dict[str, PlanRuns]) -> None:
         """Keep one finished chunk."""
         data = encode_chunk(chunk)
         try:
-            self._write(self.path / f"chunk-{start:012d}-{stop:012d}-{_digest(data)}.bin", data)
+            write_bytes(self.path / f"chunk-{start:012d}-{stop:012d}-{_digest(data)}.bin", data)
         except OSError as exc:
             if self.saved:
                 kept = (f"the {self.saved} chunks saved so far are kept there" if self.saved > 1 else
@@ -153,12 +157,12 @@ class Checkpoint:
                 shutil.rmtree(self.path, ignore_errors=True)
                 kept = "nothing is kept"
             raise OutputError(f"cannot write the checkpoint {self.path}{os.sep}: {exc.strerror or exc}; "
-                              f"{_advice(exc)}; {kept}") from None
+                              f"{write_advice(exc)}; {kept}") from None
         self.saved += 1
 
     def finish(self) -> None:
         """The run completed: the checkpoint is no longer needed."""
-        shutil.rmtree(self.path, ignore_errors=True)
+        discard(self.path)
 
     def _load(self) -> dict[tuple[int, int], dict[str, PlanRuns]]:
         expected = set(self.manifest["variants"])
@@ -168,7 +172,7 @@ class Checkpoint:
         for file in sorted(self.path.iterdir()):
             match = _CHUNK.fullmatch(file.name)
             if match is None:
-                if file.name.startswith("chunk-"):
+                if file.name.startswith((".chunk-", "chunk-")):
                     file.unlink(missing_ok=True)  # a write that never finished
                 continue
             total += 1
@@ -202,16 +206,6 @@ class Checkpoint:
             return None
         return chunk
 
-    @staticmethod
-    def _write(path: Path, data: bytes) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-
-
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -228,11 +222,3 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
     if not isinstance(checksum, str) or checksum != _sha256(json.dumps(data, sort_keys=True)):
         return None
     return data
-
-
-def _advice(exc: OSError) -> str:
-    import errno
-
-    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return "free some space, or write to another --out on another disk"
-    return "write to another --out, in a folder you can write to"

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import OutputError
+from .outputs import write_advice
 
 try:
     import fcntl
@@ -141,9 +142,4 @@ def _holder(fd: int) -> str:
 
 
 def _cannot_write(folder: str | Path, exc: OSError) -> str:
-    where = Path(folder).parent
-    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        advice = "free some space, or choose another --out on another disk"
-    else:
-        advice = "choose another --out, in a folder you can write to"
-    return f"cannot write to {folder}: {exc.strerror or exc} ({where}{os.sep}); {advice}"
+    return f"cannot write to {folder}: {exc.strerror or exc} ({Path(folder).parent}{os.sep}); {write_advice(exc)}"

@@ -16,13 +16,13 @@ import csv
 import hashlib
 import json
 import math
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
+from .outputs import atomic_file
 from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, width_of
 
 __all__ = ["write_workbook", "STUDIES", "EXCEL_ROWS"]
@@ -290,7 +290,7 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
 
 def _provenance(block: Block, summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: Path,
                 notes: list[str], fonts: dict[str, Any]) -> None:
-    from . import __version__
+    from ._version import __version__
 
     block.blank()
     block.note("Provenance", fonts["section"])
@@ -401,7 +401,7 @@ def _assumptions(folder: Path, summary: dict[str, Any] | None, fonts: dict[str, 
 def _scenario_data(folder: Path, summary: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str]:
     """The scenario's raw data (units as written) and where it came from, or None and why not."""
     from .errors import ScenarioError
-    from .yamlio import load_yaml
+    from .scenario.yamlio import load_yaml
 
     candidates = [folder / "scenario.yaml"]
     named = (summary or {}).get("scenario_file")
@@ -557,22 +557,19 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
         notes.append(f"no PNG charts in {folder}; draw them with `allysim report {folder} --format png` to have "
                      "them in the workbook")
     target = Path(out) if out is not None else folder / "workbook.xlsx"
-    fonts = _fonts()
-    wb = Workbook(write_only=True)
-    if summary is not None:
-        block, header = _summary(summary, files, folder, notes, fonts)
-        _emit(wb, "Summary", block, f"B{header + 1}", fonts, charts)
-    for name, data in studies.items():
-        block, header = _study(name, data, fonts)
-        charts = [folder / f"{c}.png" for c in STUDIES[name][3] if (folder / f"{c}.png").exists()]
-        _emit(wb, STUDIES[name][0], block, f"B{header + 1}" if header else None, fonts, charts)
-    _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
-    if runs_csv.exists():
-        _runs(wb, runs_csv, total, fonts)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # the file is opened first: a place that cannot be written fails at once, before openpyxl has sheets half-written
+    with atomic_file(target) as handle:
+        fonts = _fonts()
+        wb = Workbook(write_only=True)
+        if summary is not None:
+            block, header = _summary(summary, files, folder, notes, fonts)
+            _emit(wb, "Summary", block, f"B{header + 1}", fonts, charts)
+        for name, data in studies.items():
+            block, header = _study(name, data, fonts)
+            charts = [folder / f"{c}.png" for c in STUDIES[name][3] if (folder / f"{c}.png").exists()]
+            _emit(wb, STUDIES[name][0], block, f"B{header + 1}" if header else None, fonts, charts)
+        _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
+        if runs_csv.exists():
+            _runs(wb, runs_csv, total, fonts)
+        wb.save(handle)
     return target, notes
