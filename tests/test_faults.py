@@ -549,6 +549,5 @@ def test_an_os_error_outside_a_staged_write_is_one_line_never_an_internal_error(
                "--out", str(out)).returncode == 0
     done = run("workbook", str(out), "--out", str(place / "results.xlsx"))
     assert done.returncode == 1, done.stderr
-    assert done.stderr.count("\n") == 1 and "internal error" not in done.stderr and "Traceback" not in done.stderr
-    assert done.stderr.startswith(f"allysim: {place}{os.sep}")
-    assert done.stderr.endswith(f"{reason}; write to another --out, in a folder you can write to\n")
+    assert done.stderr == (f"allysim: {place / 'results.xlsx'}: cannot write the workbook ({reason}); write to "
+                           "another --out, in a folder you can write to\n")

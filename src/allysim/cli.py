@@ -545,6 +545,9 @@ def _print_value(data: dict[str, Any]) -> None:
 def _print_drivers(data: dict[str, Any]) -> None:
     ranked = sorted(data["risks"].items(), key=lambda kv: -kv[1]["npv"]["mean"])
     rows = [[rid, _ci(r["npv"]), _ci(r["survival"], pct=True)] for rid, r in ranked]
+    env = data.get("environment")
+    if env is not None:  # what holding the environment in its initial state gains
+        rows.append(["(environment changes)", _ci(env["npv"]), _ci(env["survival"], pct=True)])
     _table(f"{data['scenario']} — what each risk costs under plan {data['plan']} (removing it gains)",
            ["risk", f"NPV ({data['currency']}, 95% CI)", "survival"], rows)
 
@@ -721,10 +724,16 @@ def _report_error(exc: AllysimError) -> None:
 
 
 def _os_error(exc: OSError) -> str:
-    from .outputs import write_advice
+    import errno
 
     where = f"{os.fsdecode(exc.filename)}: " if exc.filename is not None else ""
-    return f"{where}{exc.strerror or exc}; {write_advice(exc)}"
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        advice = "free some space and run the command again"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        advice = "choose a place you can write to"
+    else:
+        advice = "check the file and run the command again"
+    return f"{where}{exc.strerror or exc}; {advice}"
 
 
 def _terminate(signum: int, frame: Any) -> None:

@@ -31,10 +31,15 @@ if TYPE_CHECKING:
     from .results import Results
 
 __all__ = ["atomic_file", "write_bytes", "write_json", "write_csv", "write_runs_csv", "write_params_csv",
-           "write_results", "staged", "write_advice", "cannot_write", "RUNS_COLUMNS"]
+           "write_results", "staged", "write_advice", "cannot_write", "RUNS_COLUMNS", "runs_columns"]
 
 RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost", "contingency_cost",
                 "min_health", "resilience")
+
+
+def runs_columns(scenario: Any) -> tuple[str, ...]:
+    """The header of ``runs.csv``: SPEC's columns, and ``env_state_at_end`` with an environment."""
+    return RUNS_COLUMNS if scenario.environment is None else (*RUNS_COLUMNS, "env_state_at_end")
 
 
 @contextmanager
@@ -66,7 +71,7 @@ def atomic_file(path: str | os.PathLike[str], *, text: bool = False, what: str |
             exc.filename = str(target)  # the user knows the file by its name, not by our temporary one
         if what is None:
             raise
-        raise OutputError(f"{target}: cannot write the {what} ({exc.strerror or exc})") from None
+        raise OutputError(f"{target}: cannot write the {what} ({exc.strerror or exc}); {write_advice(exc)}") from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -131,7 +136,7 @@ def write_csv(path: str | os.PathLike[str], header: Sequence[str], rows: Iterabl
 
 def write_runs_csv(results: Results, path: str | os.PathLike[str]) -> Path:
     """Write ``runs.csv`` (one row per plan and replication) atomically and return its path."""
-    return write_csv(path, RUNS_COLUMNS, results.rows())
+    return write_csv(path, runs_columns(results.scenario), results.rows())
 
 
 def write_params_csv(results: Results, path: str | os.PathLike[str]) -> Path:
