@@ -66,15 +66,23 @@ def atomic_file(path: str | os.PathLike[str], *, text: bool = False, what: str |
             yield handle
         os.replace(temporary, target)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        _remove(temporary)
         if exc.filename is None or os.fsdecode(exc.filename) == str(temporary):
             exc.filename = str(target)  # the user knows the file by its name, not by our temporary one
         if what is None:
             raise
         raise OutputError(f"{target}: cannot write the {what} ({exc.strerror or exc}); {write_advice(exc)}") from None
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        _remove(temporary)
         raise
+
+
+def _remove(path: Path) -> None:
+    """Remove a temporary file if it is there; on a read-only disk even a missing file cannot be unlinked."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
