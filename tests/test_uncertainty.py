@@ -15,7 +15,6 @@ from allysim.runner import Variant, simulate, simulate_variants
 from allysim.uncertainty import Draws, quantiles
 
 
-
 def scenario_from_yaml(text: str) -> allysim.Scenario:
     return allysim.parse_scenario(textwrap.dedent(text), source="t.yaml")
 
@@ -237,8 +236,9 @@ def test_a_probability_range_must_stay_in_0_1() -> None:
     """
     with pytest.raises(ScenarioError) as info:
         scenario_from_yaml(text)
-    assert info.value.problems == ["t.yaml:10:14: contingencies[0].success: its draws reach 1.2, outside [0, 1] "
-                                   "for a probability; narrow the distribution or bound it, e.g. with clip: [0, 1]"]
+    assert info.value.problems == [("t.yaml:10:14: contingencies[0].success: its draws reach 1.2, outside [0, 1] "
+                                    "for a probability; narrow the distribution or bound it, e.g. with clip: "
+                                    "[0, 1]")]
     clipped = scenario_from_yaml(text.replace("high: 1.2}}", "high: 1.2}, clip: [0, 1]}"))
     median = quantiles(clipped.uncertain["contingencies.fix.success"], (0.5,))[0]
     assert clipped.contingencies[0].success == pytest.approx(median)
@@ -300,3 +300,52 @@ def test_a_what_if_on_a_correlated_range_fixes_it_and_keeps_the_other_worlds() -
     a, b = simulate(low, runs=100, seed=6), simulate(high, runs=100, seed=6)
     assert np.array_equal(a.params, b.params)  # every sweep point lives in the same worlds
     assert np.all(a.plans["default"].occurrences[:, 0] <= b.plans["default"].occurrences[:, 0])
+
+
+def test_an_uncertain_escalation_factor_has_its_spec_path_and_closed_form() -> None:
+    """A occurs at once and multiplies B's rate by k ~ U[1, 3] for good: survival E[exp(-b k T)]."""
+    b, horizon, n = 0.1, 5.0, 20_000
+    text = f"""
+        allysim: 1
+        name: escalation
+        horizon: {horizon}
+        risks:
+          - id: trigger
+            rate: 1000000
+            max_occurrences: 1
+            impact:
+              escalates: [{{risk: killer, factor: {{uniform: {{low: 1, high: 3}}}}}}]
+          - id: killer
+            rate: {b}
+            impact: {{fatal: 1}}
+    """
+    scenario = scenario_from_yaml(text)
+    assert list(scenario.uncertain) == ["risks.trigger.escalates.0.factor"]
+    results = simulate(scenario, runs=n, seed=8)
+    expected = (math.exp(-b * 1 * horizon) - math.exp(-b * 3 * horizon)) / (b * 2 * horizon)
+    survival = float(np.mean(results.plans["default"].cause < 0))
+    assert abs(survival - expected) < 4 * math.sqrt(expected * (1 - expected) / n)
+    # a correlation may name it in either spelling
+    both = text + """
+        correlations:
+          - {between: [risks.trigger.impact.escalates.0.factor, risks.killer.rate], rho: 0.5}
+    """
+    both = both.replace(f"rate: {b}\n", "rate: {uniform: {low: 0.05, high: 0.15}}\n")
+    assert len(scenario_from_yaml(both).correlations) == 1
+
+
+def test_the_json_schema_lets_every_spec_8_parameter_be_a_range() -> None:
+    schema = allysim.json_schema()
+    defs = schema["$defs"]
+    for model, field in (("Alliance", "value_rate"), ("Health", "initial"), ("Health", "dissolve_below"),
+                         ("Health", "recovery"), ("Risk", "rate"), ("Risk", "probability"), ("Impact", "fatal"),
+                         ("Escalation", "factor"), ("Contingency", "success"), ("Trigger", "health_below"),
+                         ("Effect", "reduce_impact"), ("Effect", "restore_health"), ("Effect", "rescue_health"),
+                         ("RateFactor", "factor"), ("Costs", "setup"), ("Costs", "per_time"),
+                         ("Costs", "per_activation")):
+        entry = defs[model]["properties"][field]
+        assert entry.get("x-allysim-range") is True, (model, field)
+        families = entry["anyOf"][1]["oneOf"]
+        assert any("pert" in option.get("properties", {}) for option in families)
+    assert "correlations" in schema["properties"]
+    assert "x-allysim-range" not in defs["Risk"]["properties"]["max_occurrences"]

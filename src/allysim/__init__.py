@@ -21,6 +21,7 @@ _EXPORTS = {
     "compare": "studies", "contingency_values": "studies", "risk_drivers": "studies",
     "Results": "results", "PlanRuns": "results", "write_results": "outputs",
     "sweep": "sweeps", "Sweep": "sweeps", "optimize": "portfolios", "Portfolios": "portfolios",
+    "sensitivity": "sensitivities", "Sensitivity": "sensitivities",
     "AllysimError": "errors", "ScenarioError": "errors", "SimulationError": "errors", "UsageError": "errors",
     "OutputError": "errors", "RegisterError": "errors",
     "import_register": "register", "write_workbook": "workbook",
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .portfolios import Portfolios, optimize
     from .register import import_register
     from .results import PlanRuns, Results, Variant
+    from .sensitivities import Sensitivity, sensitivity
     from .runner import RunOptions, simulate, simulate_variants
     from .scenario import Scenario, json_schema, load_scenario, parse_scenario
     from .studies import compare, contingency_values, risk_drivers

@@ -564,7 +564,10 @@ def _print_drivers(data: dict[str, Any]) -> None:
 def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
                     formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
-    from .sensitivity import sensitivity
+    from .runner import RunOptions
+    from .sensitivities import sensitivity
+
+    sets = options.pop("overrides", ())
 
     def write(stage: Path, data: dict[str, Any]) -> list[Path]:
         from .outputs import write_json
@@ -581,7 +584,8 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
     from .outputs import staged
 
     def work(scenario: Any, advance: Any) -> Any:
-        return sensitivity(scenario, plan=plan, against=against, progress=advance, **options)
+        return sensitivity(scenario, plan=plan, against=against, overrides=sets,
+                           options=RunOptions(progress=advance, **options))
 
     with _study(file, out, quiet, "sensitivity", work) as (study, folder):
         data = study.to_dict()

@@ -267,8 +267,10 @@ def _risk_setter(risk: _RiskSpec, parts: list[str]) -> Callable[[float], None]:
         def set_fatal(value: float) -> None:
             risk.fatal = value
         return set_fatal
-    if parts[:2] == ["impact", "escalates"] and parts[3:] == ["factor"]:
-        entry = risk.escalates[int(parts[2])]
+    if parts[:1] == ["impact"]:
+        parts = parts[1:]
+    if parts[:1] == ["escalates"] and parts[2:] == ["factor"]:
+        entry = risk.escalates[int(parts[1])]
 
         def set_escalation(value: float) -> None:
             entry[1] = value
