@@ -206,3 +206,14 @@ def test_deck_command_writes_the_deck_and_the_brief(small, tmp_path):
     assert (out / "deck.pptx").stat().st_size > 10_000 and (out / "summary.pdf").read_bytes()[:4] == b"%PDF"
     missing = invoke("deck", str(tmp_path / "nothing-here"))
     assert missing.exit_code == 1 and "Traceback" not in missing.output
+
+
+def test_main_maps_a_library_error_to_one_line_and_its_exit_code(tmp_path, capsys) -> None:
+    flagship = Path(__file__).resolve().parents[1] / "scenarios" / "joint_venture.yaml"
+    for argv, code in ((["deck", str(tmp_path / "nowhere")], 1),
+                       (["compare", str(flagship), "--plans", "nope,full", "--runs", "5"], 2)):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == code
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("allysim: ") and "Traceback" not in err[0]

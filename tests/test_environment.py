@@ -20,9 +20,9 @@ import pytest
 from scipy.linalg import expm
 
 import allysim
+from allysim.errors import ScenarioError, SimulationError
 from allysim.outputs import runs_columns, write_runs_csv
 from allysim.studies import risk_drivers
-from allysim.errors import ScenarioError, SimulationError
 
 MakeScenario = Callable[[str], allysim.Scenario]
 Z = 4.0

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 import math
 import pickle
+import re
 import textwrap
 
 import numpy as np
@@ -220,7 +220,7 @@ def test_cli_bad_set_exits_2_writes_nothing(fatal_file, tmp_path):
 
 
 def test_footer_names_the_overrides():
-    from allysim.theme import Provenance
+    from allysim.wording import Provenance
 
     text = Provenance.from_summary({"scenario": "JV", "overrides": {"horizon": 7, "risks.a.rate": 0.25}}).text()
     assert "set horizon=7, risks.a.rate=0.25" in text

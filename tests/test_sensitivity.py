@@ -164,7 +164,7 @@ def test_the_same_seed_gives_the_same_study_for_any_worker_count() -> None:
 
 
 def test_the_findings_say_in_words_what_matters_and_what_flips_the_choice() -> None:
-    from allysim.sensitivity_charts import sensitivity_findings
+    from allysim.plotting.sensitivity_charts import sensitivity_findings
 
     data = sensitivity(scenario_from_yaml(SHIELD), runs=1500, seed=9).to_dict()
     words = sensitivity_findings(data)

@@ -1,6 +1,7 @@
-"""The ``allysim`` command line: thin over the library. Parse, call, print, write.
+"""The ``allysim`` command line: thin over the library. Parse, call, print (:mod:`allysim.console`), write.
 
-Exit codes: 0 success, 2 bad input (scenario or arguments), 1 anything else, 130 interrupted.
+Exit codes: 0 success, 2 bad input (scenario or arguments), 1 anything else, 130 interrupted. Commands let every
+:class:`~allysim.errors.AllysimError` rise; :func:`main` turns it into its lines and exit code, in one place.
 """
 
 from __future__ import annotations
@@ -17,20 +18,16 @@ from typing import Any
 
 import click
 
+from . import console
 from ._version import __version__
 from .checkpoint import checkpoint_path, discard
 from .errors import AllysimError, AllysimWarning, ScenarioError, UsageError
 from .lock import folder_lock
-from .scenario import Scenario, json_schema, load_scenario
-from .wording import format_amount
+from .scenario import json_schema, load_scenario
 
 __all__ = ["main", "cli"]
 
 FORMATS = ("png", "svg", "pdf")
-
-
-def _stderr(message: str) -> None:
-    click.echo(message, err=True)
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -93,7 +90,23 @@ def _set_option(func: Callable) -> Callable:
                              "as overrides in every output.")(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: the one place where an error a user can cause becomes its lines and exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AllysimError as exc:
+            console.report_error(exc)
+            ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # the system refused a file: the user can act on it, it is no defect of allysim
+            console.stderr(f"allysim: {_os_error(exc)}")
+            ctx.exit(1)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="allysim")
 def cli() -> None:
     """Monte Carlo risk and contingency simulation for alliances.
@@ -117,7 +130,7 @@ def validate(files: tuple[Path, ...]) -> None:
         except ScenarioError as exc:
             bad = True
             for line in exc.problems:
-                _stderr(line)
+                console.stderr(line)
             continue
         click.echo(f"{path}: ok")
     if bad:
@@ -154,7 +167,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
             scenario = load_scenario(path, overrides=overrides)
             checkpoint = checkpoint_path(folder)
             with folder_lock(folder):
-                with _progress(quiet, f"{path.name}") as advance:
+                with console.progress(quiet, f"{path.name}") as advance:
                     options = RunOptions(runs=runs, seed=seed, workers=workers, executor=executor,
                                          scheduler=scheduler, progress=advance, precision=precision,
                                          checkpoint=checkpoint, resume=resume, keep_checkpoint=True)
@@ -165,29 +178,25 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
                                           "with --resume to write the results without simulating again")
                 discard(checkpoint)
         except AllysimError as exc:
-            _report_error(exc)
+            console.report_error(exc)
             worst = max(worst, exc.exit_code)
             continue
         except OSError as exc:  # not while writing outputs (those are OutputErrors): reading, the lock file...
-            _stderr(f"allysim: {path}: {_os_error(exc)}")
+            console.stderr(f"allysim: {path}: {_os_error(exc)}")
             worst = max(worst, 1)
             continue
         except Exception as exc:  # a defect must not cost the rest of the batch its results
             if os.environ.get("ALLYSIM_DEBUG"):
                 raise
-            _stderr(f"allysim: {path}: internal error: {type(exc).__name__}: {exc} (please report it; set "
-                    "ALLYSIM_DEBUG=1 to see the traceback)")
+            console.stderr(f"allysim: {path}: internal error: {type(exc).__name__}: {exc} (please report it; set "
+                           "ALLYSIM_DEBUG=1 to see the traceback)")
             worst = max(worst, 1)
             continue
         if not quiet:
-            _print_table(results)
-            _wrote(written, folder)
+            console.print_results(results)
+            console.wrote(written, folder)
     if worst:
         sys.exit(worst)
-
-
-def _wrote(written: list[Path], folder: Path) -> None:
-    click.echo(f"wrote {len(written)} file{'' if len(written) == 1 else 's'} to {folder}{os.sep}")
 
 
 def _out_folder(path: Path, out: Path | None, several: bool) -> Path:
@@ -204,72 +213,14 @@ def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
     with staged(folder, kept) as stage:
         written = write_results(results, stage)
         if formats:
-            from .report import load_output, render_charts
+            from .folder import load_output
+            from .plotting.render import render_charts
 
             # draw from the files just written, exactly as `allysim report` will: the same pictures either way
             written += render_charts(load_output(stage), stage, formats)
         if extra is not None:
             written += extra(stage)
     return [folder / path.name for path in written]
-
-
-@contextmanager
-def _progress(quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr when it is a terminal; advance it by replications done."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    # auto_refresh=False: no refresh thread, so forked workers never inherit one
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
-        task = bar.add_task(label, total=None)
-
-        def advance(done: int) -> None:
-            bar.advance(task, done)
-            bar.refresh()
-
-        yield advance
-
-
-def _print_table(results: Any) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    summary = results.summary()
-    s: Scenario = results.scenario
-    unit = s.time_unit
-    title = f"{s.name} — {results.runs:,} runs per plan, seed {results.seed}"
-    if s.overrides:
-        title += " — with " + ", ".join(o.text for o in s._overrides)
-    table = Table(title=title, title_justify="left")
-    table.add_column("plan", no_wrap=True)
-    table.add_column(f"survives {s.horizon:g} {unit}s (95% CI)", justify="right")
-    table.add_column("median life", justify="right")
-    table.add_column(f"mean NPV ({s.currency})", justify="right")
-    table.add_column("NPV P10 .. P90", justify="right")
-    table.add_column("resilience", justify="right")
-    table.add_column("top end cause", justify="left")
-    for name, p in summary["plans"].items():
-        surv = p["survival"]
-        lo, hi = surv["ci95"]
-        npv = p["npv"]
-        causes = {k: v for k, v in p["end_causes"].items() if k != "survived" and v > 0}
-        top = max(causes, key=causes.get) if causes else "—"
-        table.add_row(
-            name,
-            f"{surv['estimate']:.1%} [{lo:.1%}, {hi:.1%}]",
-            f"{p['lifetime']['p50']:.3g} {unit}s",
-            f"{format_amount(npv['mean'])} ± "
-            f"{format_amount((npv['ci95'][1] - npv['ci95'][0]) / 2) if npv['ci95'][0] is not None else '—'}",
-            f"{format_amount(npv['p10'])} .. {format_amount(npv['p90'])}",
-            f"{p['resilience']['mean']:.2f}",
-            f"{top} ({causes[top]:.1%})" if causes else "—",
-        )
-    # a terminal's own width, else wide enough that piped output keeps one line per plan
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 
 # --------------------------------------------------------------------------- compare, value, drivers
@@ -284,17 +235,13 @@ def _out_option(func: Callable) -> Callable:
 def _study(path: Path, out: Path | None, quiet: bool, label: str,
            work: Callable[..., Any]) -> Iterator[tuple[Any, Path]]:
     """Load, lock the output folder, simulate with a progress bar, and give (study, output folder) to the block
-    that writes it; errors exit with their code."""
+    that writes it, the lock still held."""
     folder = _out_folder(path, out, several=False)
-    try:
-        scenario = load_scenario(path)
-        with folder_lock(folder):
-            with _progress(quiet, f"{path.name}: {label}") as advance:
-                study = work(scenario, advance)
-            yield study, folder
-    except AllysimError as exc:
-        _report_error(exc)
-        sys.exit(exc.exit_code)
+    scenario = load_scenario(path)
+    with folder_lock(folder):
+        with console.progress(quiet, f"{path.name}: {label}") as advance:
+            study = work(scenario, advance)
+        yield study, folder
 
 
 def _write_study(folder: Path, name: str, data: dict[str, Any], chart: str, formats: tuple[str, ...]) -> list[Path]:
@@ -303,7 +250,7 @@ def _write_study(folder: Path, name: str, data: dict[str, Any], chart: str, form
 
     written = [write_json(folder / f"{name}.json", data)]
     if formats:
-        from .report import render_study_chart
+        from .plotting.render import render_study_chart
 
         written += render_study_chart(chart, data, folder, formats)
     return written
@@ -340,8 +287,8 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
         written = _write_all(study.results, folder, formats,
                              extra=lambda stage: _write_study(stage, "compare", data, "compare", formats))
     if not quiet:
-        _print_compare(data)
-        _wrote(written, folder)
+        console.print_compare(data)
+        console.wrote(written, folder)
 
 
 @cli.command("value")
@@ -359,7 +306,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 
     sets = options.pop("overrides", ())
 
-    _plan_study(file, out, formats, quiet, "value", "contingency_value", _print_value,
+    _plan_study(file, out, formats, quiet, "value", "contingency_value", console.print_value,
                 lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
                                                   options=RunOptions(progress=adv, **options)))
 
@@ -378,7 +325,7 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
 
     sets = options.pop("overrides", ())
 
-    _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", _print_drivers,
+    _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", console.print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
                                             options=RunOptions(progress=adv, **options)))
 
@@ -391,7 +338,7 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
         written = _write_study_staged(folder, name, data, chart, formats)
     if not quiet:
         show(data)
-        _wrote(written, folder)
+        console.wrote(written, folder)
 
 
 # --------------------------------------------------------------------------- sweep, optimize
@@ -416,7 +363,7 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         parameter, values, fixed = split_sweep(sets)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    _plan_study(file, out, formats, quiet, "sweep", "sweep", _print_sweep,
+    _plan_study(file, out, formats, quiet, "sweep", "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
                                      overrides=fixed, **options))
 
@@ -451,105 +398,8 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, ou
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
-    _plan_study(file, out, formats, quiet, "optimize", "frontier", _print_optimize,
+    _plan_study(file, out, formats, quiet, "optimize", "frontier", console.print_optimize,
                 lambda s, adv: optimize(s, contingencies=ids, budget=budget, progress=adv, **options))
-
-
-def _print_sweep(data: dict[str, Any]) -> None:
-    plans = list(data["plans"])
-    rows = []
-    for k, value in enumerate(data["values"]):
-        best = data["best"][k]
-        cells = [f"{data['plans'][p][k]['survival']['estimate']:.1%} / {format_amount(data['plans'][p][k]['npv']['mean'])}"
-                 for p in plans]
-        verdict = best["plan"] + ("" if best.get("clear", True) else " (within the noise)")
-        rows.append([str(value), *cells, verdict])
-    _table(f"{data['scenario']} — {data['parameter']} swept over {len(data['values'])} values, "
-           f"{data['runs']:,} runs each on seed {data['seed']}",
-           [data["parameter"], *(f"{p}: survival / NPV" for p in plans), "best by NPV"], rows)
-
-
-def _print_optimize(data: dict[str, Any]) -> None:
-    portfolios = data["portfolios"]
-
-    def name(i: int | None) -> str:
-        if i is None:
-            return "—"
-        return " + ".join(portfolios[i]["contingencies"]) or "(none)"
-
-    rows = []
-    for key, label in (("npv", "highest NPV"), ("survival", "highest survival"),
-                       ("survival_within_budget", f"highest survival within {format_amount(data['budget'])}"
-                        if data.get("budget") is not None else "")):
-        i = data["best"].get(key)
-        if i is None:
-            continue
-        p = portfolios[i]
-        lo, hi = p["survival"]["ci95"]
-        versus = data["versus_runner_up"].get(key)
-        margin = "—"
-        if versus:
-            diff = versus["npv"] if key == "npv" else versus["survival"]
-            clear = versus["clear_npv"] if key == "npv" else versus["clear_survival"]
-            margin = f"{_ci(diff, pct=key != 'npv')} vs {name(versus['runner_up'])}" + \
-                ("" if clear else " (within the noise)")
-        rows.append([label, name(i), format_amount(p["cost"]["mean"]), format_amount(p["npv"]["mean"]),
-                     f"{p['survival']['estimate']:.1%} [{lo:.1%}, {hi:.1%}]", margin])
-    method = "every portfolio" if data["method"] == "exact" else "HEURISTIC (greedy), not every portfolio"
-    _table(f"{data['scenario']} — {len(portfolios):,} portfolios of {len(data['candidates'])} contingencies "
-           f"({method}), {data['runs']:,} runs each on seed {data['seed']}",
-           ["best by", "portfolio", "cost", "NPV", "survival (95% CI)", "margin over the runner-up"], rows)
-    dominated = {p: e for p, e in data["plans"].items() if e.get("dominated_by") is not None}
-    for plan, e in dominated.items():
-        click.echo(f"plan {plan} is dominated by {name(e['dominated_by'])}: no more cost, at least as much NPV and "
-                   "survival" + ("" if e["dominance"]["clear_npv"] or e["dominance"]["clear_survival"]
-                                 else " (on estimates within the noise)"))
-
-
-def _ci(entry: dict[str, Any], pct: bool = False) -> str:
-    fmt = (lambda x: f"{x:+.1%}") if pct else (lambda x: format_amount(x) if x < 0 else f"+{format_amount(x)}")
-    lo, hi = entry["ci95"]
-    band = f" [{fmt(lo)}, {fmt(hi)}]" if lo is not None else ""
-    return f"{fmt(entry['mean'])}{band}"
-
-
-def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left")
-    for i, col in enumerate(columns):
-        table.add_column(col, justify="left" if i == 0 else "right", no_wrap=i == 0)
-    for row in rows:
-        table.add_row(*row)
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
-
-
-def _print_compare(data: dict[str, Any]) -> None:
-    rows = [[name, _ci(p["npv"]), _ci(p["survival"], pct=True), f"{p['p_better']:.0%}"]
-            for name, p in data["plans"].items()]
-    _table(f"{data['scenario']} — each plan minus {data['baseline']}, paired over {data['runs']:,} runs",
-           ["plan", f"NPV difference ({data['currency']}, 95% CI)", "survival difference", "P(NPV better)"], rows)
-
-
-def _print_value(data: dict[str, Any]) -> None:
-    rows = [[cid, _ci(c["npv"]), format_amount(c["shapley_npv"]), format_amount(c["cost"]),
-             _ci(c["survival"], pct=True), f"{c['shapley_survival']:+.1%}"] for cid, c in data["contingencies"].items()]
-    total = data["total"]
-    _table(f"{data['scenario']} — contingencies of plan {data['plan']} ({data['method']} Shapley); whole plan: "
-           f"NPV {_ci(total['npv'])}, survival {_ci(total['survival'], pct=True)}",
-           ["contingency", "NPV if dropped last (net)", "Shapley NPV", "expected cost", "survival if dropped last",
-            "Shapley survival"], rows)
-
-
-def _print_drivers(data: dict[str, Any]) -> None:
-    ranked = sorted(data["risks"].items(), key=lambda kv: -kv[1]["npv"]["mean"])
-    rows = [[rid, _ci(r["npv"]), _ci(r["survival"], pct=True)] for rid, r in ranked]
-    env = data.get("environment")
-    if env is not None:  # what holding the environment in its initial state gains
-        rows.append(["(environment changes)", _ci(env["npv"]), _ci(env["survival"], pct=True)])
-    _table(f"{data['scenario']} — what each risk costs under plan {data['plan']} (removing it gains)",
-           ["risk", f"NPV ({data['currency']}, 95% CI)", "survival"], rows)
 
 
 @cli.command("sensitivity")
@@ -574,8 +424,8 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 
         written = [write_json(stage / "sensitivity.json", data)]
         if formats:
-            from .sensitivity_charts import CHARTS
-            from .theme import save_figure
+            from .plotting.sensitivity_charts import CHARTS
+            from .plotting.theme import save_figure
 
             for name, draw in CHARTS.items():
                 written += save_figure(draw(data), stage, name, formats)
@@ -583,37 +433,15 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 
     from .outputs import staged
 
-    def work(scenario: Any, advance: Any) -> Any:
-        return sensitivity(scenario, plan=plan, against=against, overrides=sets,
-                           options=RunOptions(progress=advance, **options))
-
-    with _study(file, out, quiet, "sensitivity", work) as (study, folder):
+    with _study(file, out, quiet, "sensitivity",
+                lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
+                                           options=RunOptions(progress=adv, **options))) as (study, folder):
         data = study.to_dict()
         with staged(folder) as stage:
             written = [folder / path.name for path in write(stage, data)]
     if not quiet:
-        _print_sensitivity(data)
-        _wrote(written, folder)
-
-
-def _print_sensitivity(data: dict[str, Any]) -> None:
-    from .sensitivity_charts import sensitivity_findings
-
-    rows = []
-    for path, e in data["inputs"].items():
-        sw = e.get("switch")
-        rows.append([path, f"{format_amount(e['p10'])} .. {format_amount(e['p90'])}",
-                     f"{format_amount(e['npv']['at_p10'])} .. {format_amount(e['npv']['at_p90'])}",
-                     f"{e['survival']['at_p10']:.1%} .. {e['survival']['at_p90']:.1%}",
-                     f"{e['variance_share']['npv']:.1%}", format_amount(sw["value"]) if sw else "—"])
-    against = data.get("against")
-    _table(f"{data['scenario']} — plan {data['plan']}"
-           + (f" against {against}, P(NPV better) {data['p_better']:.0%}" if against else ""),
-           ["input", "P10 .. P90", f"NPV at P10 .. P90 ({data['currency']})", "survival at P10 .. P90",
-            "NPV variance share", "switch at"], rows)
-    words = sensitivity_findings(data)
-    click.echo(words["headline"] + ".")
-    click.echo(words["switch"] + ".")
+        console.print_sensitivity(data)
+        console.wrote(written, folder)
 
 
 # --------------------------------------------------------------------------- report, schema
@@ -625,15 +453,12 @@ def _print_sensitivity(data: dict[str, Any]) -> None:
               help="Chart formats, comma-separated, or none.")
 def report(folder: Path, formats: tuple[str, ...]) -> None:
     """Re-draw every chart of an output FOLDER from its saved data, with no simulation."""
-    from .report import load_output, render_charts
+    from .folder import load_output
+    from .plotting.render import render_charts
 
-    try:
-        with folder_lock(folder):
-            written = render_charts(load_output(folder), folder, formats)
-    except AllysimError as exc:
-        _report_error(exc)
-        sys.exit(exc.exit_code)
-    _wrote(written, folder)
+    with folder_lock(folder):
+        written = render_charts(load_output(folder), folder, formats)
+    console.wrote(written, folder)
 
 
 @cli.command("deck")
@@ -643,15 +468,10 @@ def report(folder: Path, formats: tuple[str, ...]) -> None:
 @click.option("--brief/--no-brief", default=True, help="Also write DIR/summary.pdf, the one-page brief.")
 def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
     """A board deck (and a one-page brief) from an output FOLDER."""
-    from .brief import write_brief
-    from .deck import build_deck
+    from .deck import build_deck, write_brief
 
-    try:
-        with folder_lock(folder):
-            written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
-    except AllysimError as exc:
-        _report_error(exc)
-        sys.exit(exc.exit_code)
+    with folder_lock(folder):
+        written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
 
@@ -670,24 +490,20 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None) -
     from .register import import_register
     from .register.export import save_text, write_template
 
-    try:
-        if template is not None:
-            if register is not None or out is not None:
-                raise UsageError("give either REGISTER (to import it) or --template FILE.xlsx (to write an empty "
-                                 "one)")
-            if template.suffix.lower() != ".xlsx":
-                raise UsageError(f"{template}: the template is an Excel workbook; name it FILE.xlsx")
-            click.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
-            return
-        if register is None:
-            raise UsageError("give a REGISTER to import (an .xlsx file or a folder of .csv files), or --template "
-                             "FILE.xlsx for an empty one")
-        text = import_register(register)
-        target = out or register.parent / f"{register.name if register.is_dir() else register.stem}.yaml"
-        save_text(target, text)
-    except AllysimError as exc:
-        _report_error(exc)
-        sys.exit(exc.exit_code)
+    if template is not None:
+        if register is not None or out is not None:
+            raise UsageError("give either REGISTER (to import it) or --template FILE.xlsx (to write an empty "
+                             "one)")
+        if template.suffix.lower() != ".xlsx":
+            raise UsageError(f"{template}: the template is an Excel workbook; name it FILE.xlsx")
+        click.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
+        return
+    if register is None:
+        raise UsageError("give a REGISTER to import (an .xlsx file or a folder of .csv files), or --template "
+                         "FILE.xlsx for an empty one")
+    text = import_register(register)
+    target = out or register.parent / f"{register.name if register.is_dir() else register.stem}.yaml"
+    save_text(target, text)
     click.echo(f"wrote {target} (it validates; run it with allysim run {target})")
 
 
@@ -699,16 +515,12 @@ def workbook_cmd(folder: Path, out: Path | None) -> None:
     """An output FOLDER as an Excel workbook: Summary, one sheet per study, Assumptions, Runs, charts."""
     from .workbook import write_workbook
 
-    try:
-        if out is not None and out.suffix.lower() != ".xlsx":
-            raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
-        with folder_lock(folder):
-            path, notes = write_workbook(folder, out)
-    except AllysimError as exc:
-        _report_error(exc)
-        sys.exit(exc.exit_code)
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
+    with folder_lock(folder):
+        path, notes = write_workbook(folder, out)
     for line in notes:
-        _stderr(f"allysim: note: {line}")
+        console.stderr(f"allysim: note: {line}")
     click.echo(f"wrote {path}")
 
 
@@ -719,12 +531,6 @@ def schema() -> None:
 
 
 # --------------------------------------------------------------------------- entry point
-
-
-def _report_error(exc: AllysimError) -> None:
-    problems = exc.problems if isinstance(exc, ScenarioError) else [str(exc)]
-    for line in problems:
-        _stderr(line if isinstance(exc, ScenarioError) else f"allysim: {line}")
 
 
 def _os_error(exc: OSError) -> str:
@@ -754,7 +560,7 @@ def main(argv: list[str] | None = None) -> None:
 
             def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
                 if issubclass(category, AllysimWarning):
-                    _stderr(f"allysim: {message}")  # one line, like errors: no file name, no source line
+                    console.stderr(f"allysim: {message}")  # one line, like errors: no file name, no source line
                 else:
                     shown(message, category, *args, **kwargs)
 
@@ -766,28 +572,24 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main(argv: list[str] | None) -> None:
     try:
-        cli.main(args=argv, prog_name="allysim", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="allysim", standalone_mode=False)
+        if isinstance(code, int) and code:  # click returns the code of ctx.exit() when not standalone
+            sys.exit(code)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        _stderr("allysim: interrupted; the output folder is unchanged (continue a run with --resume)")
+        console.stderr("allysim: interrupted; the output folder is unchanged (continue a run with --resume)")
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(2 if isinstance(exc, click.UsageError) or exc.exit_code == 2 else exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except AllysimError as exc:
-        _report_error(exc)
+    except click.exceptions.Exit as exc:  # AllysimError included: _Commands turned it into its exit code
         sys.exit(exc.exit_code)
     except BrokenPipeError:
-        sys.exit(1)
-    except OSError as exc:  # the system refused a file: the user can act on it, it is no defect of allysim
-        _stderr(f"allysim: {_os_error(exc)}")
         sys.exit(1)
     except Exception as exc:  # a defect in allysim, not the user's doing: one line, no traceback
         if os.environ.get("ALLYSIM_DEBUG"):
             raise
-        _stderr(f"allysim: internal error: {type(exc).__name__}: {exc} "
-                "(please report it; set ALLYSIM_DEBUG=1 to see the traceback)")
+        console.stderr(f"allysim: internal error: {type(exc).__name__}: {exc} "
+                       "(please report it; set ALLYSIM_DEBUG=1 to see the traceback)")
         sys.exit(1)
 
 

@@ -22,8 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-from .. import uncertainty
 from ..errors import UsageError
+from ..uncertainty import PARAMETERS, Parameter, Uncertain, register
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
@@ -343,7 +343,7 @@ def _state_or_shares(value: Any) -> Any:
 for _pattern, _what in (("environment.transitions.?.?", "a transition rate"),
                         ("environment.states.?.rates.?", "a rate multiplier"),
                         ("environment.states.?.value", "a value multiplier")):
-    uncertainty.register(uncertainty.Parameter(_pattern, what=_what))
+    register(Parameter(_pattern, what=_what))
 
 
 class EnvironmentState(_Model):
@@ -418,10 +418,10 @@ class Scenario(_Model):
     _document: Any = PrivateAttr(default=None)  # the file's data as read, before validation
     _overrides: tuple = PrivateAttr(default=())  # the Override objects applied, in order
     _recorded: dict = PrivateAttr(default_factory=dict)  # {canonical path: value}, as outputs record them
-    _uncertain: dict[str, uncertainty.Uncertain] = PrivateAttr(default_factory=dict)
+    _uncertain: dict[str, Uncertain] = PrivateAttr(default_factory=dict)
 
     @property
-    def uncertain(self) -> dict[str, uncertainty.Uncertain]:
+    def uncertain(self) -> dict[str, Uncertain]:
         """The uncertain parameters (written as distributions where a number is usual), by path, in file order.
 
         Elsewhere in the scenario such a parameter holds its median; each replication draws its own value.
@@ -511,7 +511,7 @@ def json_schema() -> dict[str, Any]:
     schema = Scenario.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "allysim scenario (format version 1)"
-    for parameter in uncertainty.PARAMETERS:  # these may be written as a range too (SPEC section 8)
+    for parameter in PARAMETERS:  # these may be written as a range too (SPEC section 8)
         _allow_range(schema, schema, parameter.pattern.split("."), parameter.kind)
     return schema
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..wording import format_amount as _num
+from ..wording import format_share
 from . import theme
-from .wording import format_amount as _num
-from .wording import format_share
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
