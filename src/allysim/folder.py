@@ -66,13 +66,17 @@ class HealthBands:
     dissolve_below: float
     time_unit: str
     plans: Mapping[str, Mapping[str, np.ndarray]]  # plan -> {"p5", "p25", "p50", "p75", "p95"} -> values
+    environment: Mapping[str, np.ndarray] | None = None  # state -> share of runs in it on the grid, file order
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> HealthBands:
         """Build from the ``health.json`` dictionary."""
         grid = np.asarray(raw["grid"], dtype=float)
         plans = {plan: {k: np.asarray(v[k], dtype=float) for k in BANDS} for plan, v in raw["plans"].items()}
-        return cls(grid, float(raw["dissolve_below"]), str(raw.get("time_unit", "year")), plans)
+        env = raw.get("environment")
+        shares = None if env is None else {state: np.asarray(env["share"][state], dtype=float)
+                                           for state in env["states"]}
+        return cls(grid, float(raw["dissolve_below"]), str(raw.get("time_unit", "year")), plans, shares)
 
 
 @dataclass(frozen=True)
