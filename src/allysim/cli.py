@@ -424,11 +424,10 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 
         written = [write_json(stage / "sensitivity.json", data)]
         if formats:
-            from .plotting.sensitivity_charts import CHARTS
-            from .plotting.theme import save_figure
+            from .plotting.render import render_study_chart
 
-            for name, draw in CHARTS.items():
-                written += save_figure(draw(data), stage, name, formats)
+            for chart in ("sensitivity", "switch"):
+                written += render_study_chart(chart, data, stage, formats)
         return written
 
     from .outputs import staged
