@@ -4,14 +4,19 @@ Every error a user can cause derives from one base, so a caller catches one clas
 
     AllysimError
      +-- ScenarioError      the scenario file is not valid (exit code 2); located FILE:LINE:COL
+     |    +-- RegisterError a risk register cannot be imported; located FILE:SHEET!CELL
      +-- UsageError         the command or API call is not valid (exit code 2)
      +-- SimulationError    a replication could not complete, e.g. it exceeded its event budget (exit code 1)
-     +-- OutputError        an output folder is missing, incomplete or unreadable (exit code 1)
+     +-- OutputError        an output folder cannot be read, written or locked (exit code 1)
+
+    AllysimWarning          something the user should know that does not stop the command (a damaged
+                            checkpoint chunk simulated again); the command line prints it as one line
 """
 
 from __future__ import annotations
 
-__all__ = ["AllysimError", "ScenarioError", "UsageError", "SimulationError", "OutputError"]
+__all__ = ["AllysimError", "ScenarioError", "RegisterError", "UsageError", "SimulationError", "OutputError",
+           "AllysimWarning"]
 
 
 class AllysimError(Exception):
@@ -41,7 +46,12 @@ class SimulationError(AllysimError):
 
 
 class OutputError(AllysimError):
-    """An output folder cannot be read back."""
+    """An output folder cannot be read back, written (a full disk, a read-only location) or locked (another
+    command is writing it)."""
+
+
+class AllysimWarning(UserWarning):
+    """Something worth knowing that does not stop the command."""
 
 
 class RegisterError(ScenarioError):

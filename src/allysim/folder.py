@@ -36,7 +36,8 @@ __all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "R
            "load_studies", "read_runs_csv", "read_json", "check_study"]
 
 STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers",
-                "sweep": "sweep", "frontier": "optimize"}  # chart -> JSON stem
+                "sweep": "sweep", "frontier": "optimize", "sensitivity": "sensitivity",
+                "switch": "sensitivity"}  # chart -> JSON stem
 RUN_FILES = ("summary.json", "runs.csv", "health.json")
 BANDS = ("p5", "p25", "p50", "p75", "p95")
 _NUMBERS = ("lifetime", "npv", "risk_cost", "contingency_cost", "min_health", "resilience")
@@ -213,6 +214,8 @@ _STUDY_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "compare": ("plans", ("npv.mean", "survival.mean")),
     "contingency_value": ("contingencies", ("cost", "shapley_npv", "shapley_survival")),
     "risk_drivers": ("risks", ("npv.mean", "survival.mean")),
+    "sensitivity": ("inputs", ("npv.at_p10", "npv.at_p90", "survival.at_p10", "survival.at_p90")),
+    "switch": ("inputs", ("npv.at_p10", "npv.at_p90")),
 }
 
 

@@ -81,6 +81,9 @@ class RunOptions:
     exhaustive : bool
         Simulate every variant in full, rather than deriving a variant's replication exactly from another's
         identical path (:mod:`allysim.sharing`): the same numbers, slower; the reference for tests and audits.
+    keep_checkpoint : bool
+        Leave the checkpoint when the simulation completes, for the caller to remove once the results are safely
+        written (:func:`allysim.checkpoint.discard`); if writing fails, ``resume=True`` returns them at once.
 
     Examples
     --------
@@ -99,6 +102,7 @@ class RunOptions:
     checkpoint: str | os.PathLike[str] | None = None
     resume: bool = False
     exhaustive: bool = False
+    keep_checkpoint: bool = False
 
     @classmethod
     def of(cls, options: RunOptions | None = None, **settings: Any) -> RunOptions:
@@ -222,7 +226,7 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
             target = min(runs, max(needed, math.ceil(done * 1.25)))
     finally:
         pool.close()
-    if keeper is not None:
+    if keeper is not None and not options.keep_checkpoint:
         keeper.finish()
     plans = {key: p.head(done) for key, p in store.items()}
     draws = Draws.of(scenario)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import OutputError, UsageError
 from ..folder import STUDY_CHARTS, OutputData, check_study, read_json
 from ..wording import environment_ends
-from . import decision_charts, layout, run_charts, study_charts, theme
+from . import decision_charts, layout, run_charts, sensitivity_charts, study_charts, theme
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -108,8 +108,8 @@ def render_charts(data: OutputData, folder: str | os.PathLike[str],
 
 def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[str] | None = None, *,
                      titled: bool = True) -> Figure:
-    """Draw the chart of one study from its JSON: ``compare``, ``contingency_value``, ``risk_drivers``, ``sweep``
-    or ``frontier``.
+    """Draw the chart of one study from its JSON: ``compare``, ``contingency_value``, ``risk_drivers``, ``sweep``,
+    ``frontier``, ``sensitivity`` or ``switch``.
 
     ``plan_order`` (every plan of the output, the baseline first) keeps each plan's colour on the compare chart
     the same as on the run's charts.
@@ -133,6 +133,8 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
         return decision_charts.sweep(data, titled=titled)
     if chart == "frontier":
         return decision_charts.frontier(data, titled=titled)
+    if chart in ("sensitivity", "switch"):
+        return sensitivity_charts.CHARTS[chart](data, titled=titled)
     raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
 
 
