@@ -428,6 +428,7 @@ def test_render_study_chart_refuses_an_unknown_chart_and_broken_data(tmp_path: P
         render_study_chart("tornado", {}, tmp_path, "png")
     with pytest.raises(OutputError, match=r"drivers\.json: has no risks"):
         render_study_chart("risk_drivers", {"plan": "a", "risks": {}}, tmp_path, "png")
-    with pytest.raises(OutputError, match="no such folder"):
+    with pytest.raises(OutputError, match="has no risks"):
         render_study_chart("risk_drivers", {"plan": "a", "risks": {}}, tmp_path / "absent", "png")
+    assert not (tmp_path / "absent").exists()  # refused before anything is created
     assert render_study_chart("risk_drivers", {}, tmp_path, "none") == []

@@ -52,12 +52,30 @@ class _FormatType(click.ParamType):
             self.fail(exc.message, param, ctx)
 
 
+class _SeedType(click.ParamType):
+    """A root seed: a whole number >= 0; the message says what a seed is for."""
+
+    name = "INTEGER"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        try:
+            seed = int(str(value).replace("_", ""), 10)
+        except ValueError:
+            seed = -1
+        if seed < 0:
+            self.fail(f"{value!r} is not a seed: a seed is a whole number >= 0 (e.g. 20261127) that fixes the "
+                      "random draws, so the same seed gives the same results", param, ctx)
+        return seed
+
+
 def _sim_options(func: Callable) -> Callable:
     """Options every simulating command shares."""
     for option in reversed([
         click.option("--runs", type=click.IntRange(min=1, max=100_000_000), default=None,
                      help="Replications per plan (default: the scenario's runs, else 10000)."),
-        click.option("--seed", type=click.IntRange(min=0), default=None,
+        click.option("--seed", type=_SeedType(), default=None,
                      help="Root seed (default: the scenario's seed, else a fresh one, recorded in summary.json)."),
         click.option("--workers", type=click.IntRange(min=1), default=None,
                      help="Worker processes (default: one per CPU). Results do not depend on it."),
@@ -113,7 +131,7 @@ def validate(files: tuple[Path, ...]) -> None:
 @click.option("--plan", "plans", multiple=True, metavar="NAME",
               help="Simulate only this plan (repeat for several; default every plan).")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True, max=1, max_open=True), default=None,
-              metavar="P", help="Simulate in batches, up to --runs, until every plan's 95%% CI half-width is at "
+              metavar="P", help="Simulate in batches, up to --runs, until every plan's 95% CI half-width is at "
                                 "most P for survival and P x |mean| for NPV.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default reports/<scenario file stem>/; with several files, one sub-folder "
@@ -264,24 +282,25 @@ def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable
         sys.exit(exc.exit_code)
 
 
-def _write_study(folder: Path, name: str, data: dict[str, Any], chart: str, formats: tuple[str, ...]) -> list[Path]:
-    """Write a study's JSON and chart into ``folder`` (a staging folder or the output folder itself)."""
-    from .outputs import write_json
+def _write_study_staged(folder: Path, study: Any, name: str, chart: str, formats: tuple[str, ...]) -> list[Path]:
+    """Write a study's JSON and chart into ``folder`` all at once, and nothing else of the folder's.
 
-    written = [write_json(folder / f"{name}.json", data)]
-    if formats:
-        from .report import render_study_chart
+    The scenario is copied in as ``scenario.yaml`` only when the folder has none: the copy beside a run is the
+    run's, and a study from another version of the file is flagged by ``deck`` through its sha256.
+    """
+    from .outputs import SCENARIO_COPY, staged, write_json, write_scenario_copy
 
-        written += render_study_chart(chart, data, folder, formats)
-    return written
-
-
-def _write_study_staged(folder: Path, name: str, data: dict[str, Any], chart: str,
-                        formats: tuple[str, ...]) -> list[Path]:
-    from .outputs import staged
-
+    data = study.to_dict()
     with staged(folder) as stage:
-        written = _write_study(stage, name, data, chart, formats)
+        written = [write_json(stage / f"{name}.json", data)]
+        if formats:
+            from .report import render_study_chart
+
+            # the compare chart takes its plan colours from the run beside it, in the real folder
+            written += render_study_chart(chart, data, stage, formats, beside=folder)
+        if not (folder / SCENARIO_COPY).exists():
+            copy = write_scenario_copy(study.results.scenario, stage)
+            written += [copy] if copy is not None else []
     return [folder / path.name for path in written]
 
 
@@ -299,11 +318,9 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     study, folder = _study(file, out, quiet, "compare",
                            lambda s, adv: compare(s, plans=names, progress=adv, **options))
-    data = study.to_dict()
-    written = _write_all(study.results, folder, formats,
-                         extra=lambda stage: _write_study(stage, "compare", data, "compare", formats))
+    written = _write_study_staged(folder, study, "compare", "compare", formats)
     if not quiet:
-        _print_compare(data)
+        _print_compare(study.to_dict())
         _wrote(written, folder)
 
 
@@ -340,10 +357,9 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
                 show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
     """Run a study of one plan, write its JSON and chart all at once, print its table."""
     study, folder = _study(file, out, quiet, name, work)
-    data = study.to_dict()
-    written = _write_study_staged(folder, name, data, chart, formats)
+    written = _write_study_staged(folder, study, name, chart, formats)
     if not quiet:
-        show(data)
+        show(study.to_dict())
         _wrote(written, folder)
 
 

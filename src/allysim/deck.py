@@ -84,6 +84,7 @@ class Board:
     scenario: Scenario | None
     scenario_path: Path | None
     notes: tuple[str, ...] = ()  # what was left out, and why (printed on the method slide)
+    mixed: tuple[str, ...] = ()  # study files made from another version of the scenario file (left out)
     _charts: dict[tuple[str, bool], ChartImage | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -134,9 +135,9 @@ def load_board(folder: str | os.PathLike[str]) -> Board:
     """Read an output folder for a deck: ``summary.json`` and friends, the optional studies, the scenario file.
 
     ``compare.json``, ``value.json`` and ``drivers.json`` are used when present and made from the same scenario
-    file (same sha256). The scenario file is found from ``summary.json``'s ``scenario_file`` (as given, or
-    relative to the folder or one of its parents) and used only when its sha256 matches, so the assumptions
-    shown are the ones the numbers were simulated from.
+    file (same sha256). The scenario is the folder's own copy, ``scenario.yaml``, else the file named in
+    ``summary.json``'s ``scenario_file`` (as given, or relative to the folder or one of its parents); it is used
+    only when its sha256 matches, so the assumptions shown are the ones the numbers were simulated from.
 
     Raises
     ------
@@ -152,6 +153,7 @@ def load_board(folder: str | os.PathLike[str]) -> Board:
         raise OutputError(f"{folder}: holds no run (summary.json, runs.csv, health.json); a deck starts from "
                           f"`allysim run SCENARIO --out {folder}`")
     notes: list[str] = []
+    mixed: list[str] = []
     studies: dict[str, Mapping[str, Any]] = {}
     for stem in STUDIES:
         path = folder / f"{stem}.json"
@@ -167,24 +169,28 @@ def load_board(folder: str | os.PathLike[str]) -> Board:
         elif study.get("scenario_sha256") and study.get("scenario_sha256") != summary.get("scenario_sha256"):
             notes.append(f"{path.name} was left out: it was made from another version of the scenario file "
                          f"(sha256 {str(study['scenario_sha256'])[:12]}).")
+            mixed.append(path.name)
         else:
             studies[stem] = study
     scenario, scenario_path, note = _find_scenario(folder, summary)
     if note:
         notes.append(note)
-    return Board(folder, data, studies, scenario, scenario_path, tuple(notes))
+    return Board(folder, data, studies, scenario, scenario_path, tuple(notes), tuple(mixed))
 
 
 def _find_scenario(folder: Path, summary: Mapping[str, Any]) -> tuple[Scenario | None, Path | None, str]:
     """Return the scenario the folder was simulated from, its path, and a note when it cannot be used."""
     from .scenario import load_scenario
 
+    from .outputs import SCENARIO_COPY
+
     given = summary.get("scenario_file")
-    if not given:
+    copy = folder / SCENARIO_COPY
+    if not given and not copy.is_file():
         return None, None, "The scenario file is not named in summary.json: the appendix lists names only."
-    given_path = Path(str(given))
-    candidates = [given_path] if given_path.is_absolute() else \
-        [given_path, folder / given_path, *(parent / given_path for parent in folder.resolve().parents)]
+    given_path = Path(str(given or SCENARIO_COPY))
+    candidates = [copy] + ([given_path] if given_path.is_absolute() else
+                           [given_path, folder / given_path, *(parent / given_path for parent in folder.resolve().parents)])
     expected = str(summary.get("scenario_sha256", ""))
     changed: Path | None = None
     for path in candidates:
@@ -475,19 +481,26 @@ def caption(board: Board, chart: str) -> str:
     if chart == "compare":
         study = board.studies.get("compare") or {}
         baseline = theme.plan_label(str(study.get("baseline", board.plans[0])))
-        return (f"Each plan minus the baseline ({baseline}) on the same simulated futures (common random numbers), "
-                f"with 95% confidence intervals.")
+        return (f"Each plan minus the baseline ({baseline}) on the same {_study_runs(study)} (common random "
+                f"numbers), with 95% confidence intervals.")
     if chart == "contingency_value":
         study = board.studies.get("value") or {}
         plan = _plan(str(study.get("plan", ""))) if study.get("plan") else "the plan"
         return (f"What each contingency of {plan} adds before its own cost (its fair share of the plan's gain, and "
-                f"its effect if dropped last), against that cost, on paired runs; a ratio below 1\u00d7 does not pay.")
+                f"its effect if dropped last), against that cost, on {_study_runs(study, 'paired')}; a ratio below "
+                f"1\u00d7 does not pay.")
     if chart == "risk_drivers":
         study = board.studies.get("drivers") or {}
         plan = _plan(str(study.get("plan", board.plans[0])))
         return (f"What each risk costs under {plan}: the paired effect of removing it from the scenario, in NPV "
-                f"and in survival, with 95% confidence intervals.")
+                f"and in survival, over {_study_runs(study, 'paired')}, with 95% confidence intervals.")
     return f"{base}: {chart.replace('_', ' ')}."
+
+
+def _study_runs(study: Mapping[str, Any], kind: str = "simulated") -> str:
+    """``10,000 simulated futures`` for a study's caption: the runs it was simulated with."""
+    runs = study.get("runs")
+    return f"{int(runs):,} {kind} futures" if isinstance(runs, (int, float)) and runs else f"{kind} futures"
 
 
 # --- charts as pictures ----------------------------------------------------------------------------------------
@@ -1050,6 +1063,8 @@ def _title_slide(deck: _Deck, date: _dt.date) -> None:
     facts = [f"{int(runs):,} simulated lifetimes per plan" if runs else "", f"{plans} plan{'s' if plans != 1 else ''}",
              f"seed {summary.get('seed')}" if summary.get("seed") is not None else "",
              f"scenario sha256 {sha[:12]}" if sha else "", f"allysim {summary.get('allysim_version', __version__)}"]
+    if board.mixed:  # a board must not read numbers from two versions of the assumptions as one story
+        facts.insert(0, "this folder mixes scenario versions: " + ", ".join(board.mixed) + " left out (see Method)")
     provenance = "  \u00b7  ".join(f for f in facts if f)
     p_size, p_lines = _fit(provenance, width, _height(2, 13), 13, 10)
     _box(slide, left, 5.75, width, 0.4, [[(date.strftime("%-d %B %Y") if os.name != "nt" else
@@ -1211,6 +1226,9 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
         _table(slide, MARGIN, y, BODY_W, columns, page, size, name=title)
 
 
+_STUDY_NAMES = {"compare": "Plan comparison", "value": "Contingency values", "drivers": "Risk drivers"}
+
+
 def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
     board, summary = deck.board, deck.board.summary
     slide, bottom = deck.slide("Method and provenance")
@@ -1245,9 +1263,9 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
         items.append("Runs were added in batches until the requested precision was reached "
                      f"({', '.join(f'{k} {v}' for k, v in precision.items() if not isinstance(v, (dict, list)))}).")
     for stem, study in board.studies.items():
-        if study.get("runs") != runs or study.get("seed") != seed:
-            items.append(f"{stem}.json was simulated separately: {int(study.get('runs') or 0):,} runs, seed "
-                         f"{study.get('seed')}.")
+        same = study.get("runs") == runs and study.get("seed") == seed
+        items.append(f"{_STUDY_NAMES.get(stem, stem)} ({stem}.json): {int(study.get('runs') or 0):,} runs, seed "
+                     f"{study.get('seed')}" + (", as the run." if same else ", simulated separately from the run."))
     items += list(board.notes) + list(omitted)
     scenario_file = board.scenario_path or summary.get("scenario_file")
     facts = [("Scenario", str(summary.get("scenario", ""))),
@@ -1609,8 +1627,11 @@ def _write_atomically(prs: Any, target: Path) -> None:
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             dest.writestr(entry, source.read(info.filename))
-    if not target.parent.is_dir():
-        raise OutputError(f"{target.parent}: no such folder to write the deck into")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{target.parent}: cannot create the folder for the deck ({exc.strerror or exc})",
+                          exit_code=1) from None
     temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"
     try:
         with open(temporary, "xb") as handle:
@@ -1618,7 +1639,7 @@ def _write_atomically(prs: Any, target: Path) -> None:
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write the deck ({exc.strerror or exc})") from None
+        raise OutputError(f"{target}: cannot write the deck ({exc.strerror or exc})", exit_code=1) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -6,7 +6,8 @@ Every error a user can cause derives from one base, so a caller catches one clas
      +-- ScenarioError      the scenario file is not valid (exit code 2); located FILE:LINE:COL
      +-- UsageError         the command or API call is not valid (exit code 2)
      +-- SimulationError    a replication could not complete, e.g. it exceeded its event budget (exit code 1)
-     +-- OutputError        an output folder is missing, incomplete or unreadable (exit code 1)
+     +-- OutputError        an output folder given to read is missing, incomplete or unreadable (exit code 2),
+                            or a file cannot be written (exit code 1)
 """
 
 from __future__ import annotations
@@ -41,4 +42,10 @@ class SimulationError(AllysimError):
 
 
 class OutputError(AllysimError):
-    """An output folder cannot be read back."""
+    """An output folder cannot be read back (bad input, exit code 2), or a file cannot be written (exit code 1)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

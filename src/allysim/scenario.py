@@ -577,13 +577,15 @@ def _message(err: dict[str, Any]) -> str:
     if kind == "finite_number" or (kind == "float_type" and type(value) is int):  # an int beyond float range
         return f"must be a finite number, got {shown}"
     if kind in ("float_type", "float_parsing"):
-        return f"expected a number, got {shown}"
+        hint = units.percent_hint(value) if isinstance(value, str) else ""
+        return f"expected a number, got {shown}{hint}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"expected a whole number, got {shown}"
     if kind in ("string_type",):
         return f"expected text, got {shown}"
     if kind == "literal_error":
-        return f"must be {ctx.get('expected', '')}, got {shown}"
+        hint = _suggest(value, re.findall(r"'([^']*)'", str(ctx.get("expected", "")))) if isinstance(value, str) else ""
+        return f"must be {ctx.get('expected', '')}, got {shown}{hint}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"expected a mapping of keys, got {shown}"
     if kind in ("tuple_type", "list_type"):
@@ -670,6 +672,12 @@ def _fields(annotation: Any) -> dict[str, Any]:
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the scenario format (version 1), for editors and linters."""
     schema = Scenario.model_json_schema(by_alias=True)
+    # a single rate factor may be written as a mapping, without the list around it
+    listed = schema["$defs"]["Effect"]["properties"]["rate_factor"]
+    item = listed.pop("items")
+    listed.pop("type")
+    listed["anyOf"] = [item, {"type": "array", "items": item}]
+    listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "allysim scenario (format version 1)"
     return schema
