@@ -318,6 +318,10 @@ def test_eight_plans_and_long_names_fit(crowded: Path) -> None:
 def test_the_appendix_falls_back_to_names_when_the_scenario_file_is_gone_or_changed(jv: Path,
                                                                                      tmp_path: Path) -> None:
     folder = copy_folder(jv, tmp_path / "moved")
+    assert deck.load_board(folder).scenario_path == folder / "scenario.yaml"  # the folder's own copy
+    (folder / "scenario.yaml").write_text(FLAGSHIP.read_text() + "\n# edited\n")
+    assert deck.load_board(folder).scenario_path != folder / "scenario.yaml"  # an edited copy is not used
+    (folder / "scenario.yaml").unlink()  # as in a folder written before the copy was made
     summary = json.loads((folder / "summary.json").read_text())
     (tmp_path / "edited.yaml").write_text(FLAGSHIP.read_text() + "\n# edited\n")
     for given, note in ((str(tmp_path / "edited.yaml"), "has changed"), (str(tmp_path / "gone.yaml"), "was not found")):

@@ -316,7 +316,7 @@ BENCH = ROOT.parent / "shared" / "bench" / "perf.yaml"
 
 @pytest.fixture(scope="module")
 def study_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder written by `allysim compare`, `value` and `drivers` on perf.yaml, charts in every format."""
+    """A folder written by `allysim run`, `compare`, `value` and `drivers` on perf.yaml, charts in every format."""
     if not BENCH.exists():
         pytest.skip(f"{BENCH} not found")
     from click.testing import CliRunner
@@ -324,7 +324,7 @@ def study_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from allysim.cli import cli
 
     folder = tmp_path_factory.mktemp("studies") / "perf"
-    for command in STUDIES:
+    for command in ("run", *STUDIES):
         result = CliRunner().invoke(cli, [command, str(BENCH), "--runs", "40", "--seed", "4", "--workers", "1",
                                           "--quiet", "--out", str(folder), "--format", "png,svg,pdf"])
         assert result.exit_code == 0, result.output
