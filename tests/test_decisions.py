@@ -14,7 +14,7 @@ import allysim
 from allysim.cli import cli
 from allysim.decisions import compare, contingency_values, risk_drivers
 
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "perf.yaml"
+BENCH = Path(__file__).resolve().parent / "data" / "perf.yaml"  # a copy of the benchmark scenario
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -613,7 +613,130 @@ def test_running_costs_and_value_without_risk_are_exact(make_scenario: MakeScena
     assert with_.contingency_cost[0] == pytest.approx(setup + cost_per_year * yearly, rel=1e-12)
 
 
-# --------------------------------------------------------------------------- 12. invariants
+# --------------------------------------------------------------------------- 12. the v1.1 clarifications (SPEC 3)
+
+WATCHERS = {
+    "early": """
+          - id: early_warning
+            trigger: {{health_below: 0.8}}
+            success: {s1}
+            effect: {{restore_health: 0.3}}
+            cost: {{per_activation: 1}}
+""",
+    "late": """
+          - id: crisis_team
+            trigger: {{health_below: 0.6}}
+            success: {s2}
+            effect: {{restore_health: 0.3}}
+            cost: {{per_activation: 100}}
+""",
+}
+
+
+@pytest.mark.parametrize("order", [("early", "late"), ("late", "early")])
+def test_thresholds_crossed_by_one_occurrence_all_activate_whatever_the_file_order(
+        make_scenario: MakeScenario, order: tuple[str, str]) -> None:
+    # One occurrence drops health from 1 to 0.5, crossing 0.8 and 0.6 at once. Step 6 is a set: both watchers
+    # activate, then both restore (health 0.5 + 0.3 per success, capped at 1). Activating and restoring one at a
+    # time would let the first restore lift health above the second threshold and silence it.
+    lam, s1, s2, T, n = 0.15, 0.7, 0.5, 6.0, 6_000
+    watchers = "".join(WATCHERS[k] for k in order).format(s1=s1, s2=s2)
+    s = make_scenario(f"""
+        allysim: 1
+        name: two thresholds
+        horizon: {T}
+        alliance:
+          health: {{dissolve_below: 0.1, recovery: 0}}
+        risks:
+          - id: blow
+            rate: {lam}
+            max_occurrences: 1
+            impact: {{health: 0.5}}
+        contingencies:
+{watchers}""")
+    p = allysim.simulate(s, runs=n, seed=121).plans["default"]
+    col = {c.id: j for j, c in enumerate(s.contingencies)}
+    early, late = p.activations[:, col["early_warning"]], p.activations[:, col["crisis_team"]]
+    occurred = p.occurrences[:, 0]
+    np.testing.assert_array_equal(early, occurred)  # exact, run by run
+    np.testing.assert_array_equal(late, occurred)
+    hit = -math.expm1(-lam * T)
+    check_proportion(int(late.sum()), n, hit, "activations of the lower threshold")
+    # the cost per run is 1 + 100 whenever the risk occurred (no discounting)
+    np.testing.assert_allclose(p.contingency_cost, 101.0 * occurred, rtol=1e-12)
+    # health right after: 0.5 + 0.3 per successful restore, capped at 1; with recovery 0 it stays there, so
+    # every survivor's health on the grid ends at that level
+    ok1, ok2 = p.successes[:, col["early_warning"]], p.successes[:, col["crisis_team"]]
+    h_after = np.minimum(1.0, 0.5 + 0.3 * (ok1 + ok2))
+    # E[h_after | occurred] = 0.5 + 0.3 (s1 (1 - s2) + s2 (1 - s1)) + 0.5 s1 s2
+    expected = 0.5 + 0.3 * (s1 * (1 - s2) + s2 * (1 - s1)) + 0.5 * s1 * s2
+    check_sample_mean(h_after[occurred == 1], expected, "health after both restores")
+    mistaken = hit * (1 - (s1 if order[0] == "early" else s2))  # file order: a success silences the other
+    tol = Z * math.sqrt(hit * (1 - hit) / n)
+    check_power(hit, mistaken, tol, "file order deciding which thresholds activate")
+
+
+def test_min_health_is_the_low_point_right_after_each_hit(make_scenario: MakeScenario) -> None:
+    # Two risks, each at most once, no recovery. `strain` drops health 0.3 and a restore lifts it back at once
+    # (step 3); `crisis` drops it 0.9, below dissolve_below, and a certain rescue lifts it to 0.5 (step 5). The
+    # low point of a run is 0.1 if the crisis came (whatever the order: after a strain health is back at 1),
+    # 0.7 if only the strain came, 1 otherwise. Hiding dips that steps 3 and 5 undo would give 1, 0.5 and 1.
+    a, b, T, n = 0.12, 0.08, 5.0, 8_000
+    s = make_scenario(f"""
+        allysim: 1
+        name: low points
+        horizon: {T}
+        alliance:
+          health: {{dissolve_below: 0.25, recovery: 0}}
+        risks:
+          - id: strain
+            rate: {a}
+            max_occurrences: 1
+            impact: {{health: 0.3}}
+          - id: crisis
+            rate: {b}
+            max_occurrences: 1
+            impact: {{health: 0.9}}
+        contingencies:
+          - id: repair
+            trigger: {{on: strain}}
+            effect: {{restore_health: 0.3}}
+          - id: bailout
+            trigger: {{on: dissolution}}
+            effect: {{rescue_health: 0.5}}
+        """)
+    p = allysim.simulate(s, runs=n, seed=122).plans["default"]
+    assert np.all(p.cause < 0)  # every crisis is rescued
+    strain, crisis = p.occurrences[:, 0] == 1, p.occurrences[:, 1] == 1
+    np.testing.assert_allclose(p.min_health, np.where(crisis, 0.1, np.where(strain, 0.7, 1.0)), atol=1e-12)
+    pa, pb = -math.expm1(-a * T), -math.expm1(-b * T)
+    values = np.array([0.1, 0.7, 1.0])
+    probs = np.array([pb, (1 - pb) * pa, (1 - pb) * (1 - pa)])
+    mean = float(probs @ values)
+    tol = check_mean(p.min_health, mean, float(probs @ values**2) - mean**2, "expected min_health")
+    hidden = float(probs @ np.array([0.5, 1.0, 1.0]))
+    check_power(mean, hidden, tol, "min_health taken after restores and rescues")
+
+
+def test_a_rescue_that_cannot_lift_health_is_refused(tmp_path: Path) -> None:
+    # Without rescue_health a "successful" rescue would leave the alliance alive at health 0: a scenario that
+    # dissolves 99% of the time would survive 100%. Such a contingency is refused before anything is simulated.
+    from click.testing import CliRunner
+
+    from allysim.cli import cli
+
+    path = tmp_path / "no_lift.yaml"
+    path.write_text("allysim: 1\nname: no lift\nhorizon: 10\nrisks:\n  - id: blow\n    rate: 0.5\n"
+                    "    impact: {fatal: 1}\ncontingencies:\n  - id: rescue\n    trigger: {on: dissolution}\n"
+                    "    effect: {restore_health: 1}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", str(path), "--runs", "10", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"{path}:11:13: contingencies[0].effect: "), result.output
+    assert "rescue_health" in lines[0] and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+# --------------------------------------------------------------------------- 13. invariants
 
 
 EXTRA_PLANS = "  full: all\n  full_again: [escalation_protocol, steering_committee, renegotiation]\n" \

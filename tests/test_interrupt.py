@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "perf.yaml"
-pytestmark = [pytest.mark.skipif(not BENCH.exists(), reason="shared bench scenario not present"),
-              pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")]
+BENCH = Path(__file__).resolve().parent / "data" / "perf.yaml"
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
 def allysim(*args: str) -> list[str]:

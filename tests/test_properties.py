@@ -8,9 +8,12 @@ other exception. Settings are derandomized, so CI sees the same examples every t
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import re
+from typing import Iterator
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -19,7 +22,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import allysim
-from allysim import ScenarioError, SimulationError, parse_scenario
+from allysim import ScenarioError, SimulationError, engine, parse_scenario
 from allysim.units import DAYS_PER, years_per
 from allysim.yamlio import format_path
 
@@ -247,7 +250,7 @@ def contingency(draw, cid: str, ids: list[str], horizon: float, unit: str, disso
         out["delay"] = 0
     if kind == "risk" and not delayed and draw(st.booleans()):
         effect["reduce_impact"] = unit_fraction(draw, 0, 1)
-    if kind == "dissolution" and draw(st.booleans()):
+    if kind == "dissolution":  # a rescue must lift health to where the alliance is alive (SPEC 3, v1.1)
         effect["rescue_health"] = unit_fraction(draw, dissolve, 1)
     if draw(st.booleans()):
         effect["restore_health"] = unit_fraction(draw, 0, 1)
@@ -270,10 +273,29 @@ def dump(doc: dict) -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=math.inf)
 
 
+@contextlib.contextmanager
+def alive_above_the_floor() -> Iterator[list[int]]:
+    """Check, after every occurrence, that an alliance still alive has health at or above dissolve_below.
+
+    Health falls only at an occurrence and only rises between them, so this is the invariant at every instant.
+    Yields a one-item list counting the checks, so a test can tell the check ran in this process.
+    """
+    occur, checked = engine.Life.occur, [0]
+
+    def checked_occur(life: engine.Life, risk) -> None:  # noqa: ANN001
+        occur(life, risk)
+        checked[0] += 1
+        assert not life.alive or life.h >= life.m.floor, (life.h, life.m.floor)
+
+    with mock.patch.object(engine.Life, "occur", checked_occur):
+        yield checked
+
+
 def simulate(scenario: allysim.Scenario, seed: int) -> allysim.Results | None:
     """Simulate 20 runs per plan; None when the event budget stopped a storm (the error must name a risk)."""
     try:
-        return allysim.simulate(scenario, runs=20, seed=seed, workers=1, event_budget=EVENT_BUDGET)
+        with alive_above_the_floor():
+            return allysim.simulate(scenario, runs=20, seed=seed, workers=1, event_budget=EVENT_BUDGET)
     except SimulationError as exc:
         assert re.search(r"risk '(r\d+)' occurred [\d,]+ times", str(exc)), exc
         note(f"storm stopped: {exc}")
@@ -330,6 +352,22 @@ def check_invariants(scenario: allysim.Scenario, results: allysim.Results) -> No
         for i, r in enumerate(scenario.risks):
             assert causes[r.id] == np.count_nonzero(p.cause == i) / n
         assert math.isfinite(s["npv"]["mean"]) and 0 <= s["lifetime"]["mean"] <= horizon * (1 + 1e-12)
+
+
+def test_the_floor_check_runs_here_and_catches_a_rescue_that_leaves_health_down():
+    text = ("allysim: 1\nname: floor\nhorizon: 10\nrisks:\n  - id: blow\n    rate: 1\n    impact: {health: 1}\n"
+            "contingencies:\n  - id: save\n    trigger: {on: dissolution}\n    effect: {rescue_health: 0.5}\n")
+    scenario = parse_scenario(text, source=SOURCE)
+    with alive_above_the_floor() as checked:
+        allysim.simulate(scenario, runs=20, seed=1, workers=1)
+    assert checked[0] > 0  # simulate ran in this process, so the patched engine was the one checked
+
+    def cancel_only(life: engine.Life) -> bool:  # a rescue that cancels the dissolution and lifts nothing
+        return True
+
+    with mock.patch.object(engine.Life, "rescue", cancel_only), alive_above_the_floor(), \
+            pytest.raises(AssertionError):
+        allysim.simulate(scenario, runs=20, seed=1, workers=1)
 
 
 @settings(max_examples=120, **SETTINGS)

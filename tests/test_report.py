@@ -311,14 +311,12 @@ def test_null_statistics_are_computed_from_the_runs_instead(tmp_path: Path) -> N
 # --- the study charts: written by compare, value and drivers, redrawn by report ----------------------------------
 
 STUDIES = {"compare": "compare", "value": "contingency_value", "drivers": "risk_drivers"}  # command -> chart
-BENCH = ROOT.parent / "shared" / "bench" / "perf.yaml"
+BENCH = ROOT / "tests" / "data" / "perf.yaml"
 
 
 @pytest.fixture(scope="module")
 def study_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder written by `allysim run`, `compare`, `value` and `drivers` on perf.yaml, charts in every format."""
-    if not BENCH.exists():
-        pytest.skip(f"{BENCH} not found")
     from click.testing import CliRunner
 
     from allysim.cli import cli

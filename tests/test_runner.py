@@ -11,8 +11,7 @@ import pytest
 import allysim
 from allysim.runner import chunk_ranges
 
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "perf.yaml"
-pytestmark = pytest.mark.skipif(not BENCH.exists(), reason="shared bench scenario not present")
+BENCH = Path(__file__).resolve().parent / "data" / "perf.yaml"
 
 
 @pytest.fixture(scope="module")

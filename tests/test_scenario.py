@@ -13,7 +13,7 @@ from allysim.errors import ScenarioError
 from allysim.scenario import json_schema, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT.parent / "shared" / "bench" / "perf.yaml"
+BENCH = ROOT / "tests" / "data" / "perf.yaml"
 
 BASE = """\
 allysim: 1
@@ -270,7 +270,6 @@ def test_every_shipped_scenario_conforms_to_the_json_schema():
     assert schema_problems(document, schema)
 
 
-@pytest.mark.skipif(not BENCH.exists(), reason="shared bench scenario not present")
 def test_bench_scenario_is_valid():
     s = allysim.load_scenario(BENCH)
     assert len(s.risks) == 8 and set(s.plan_sets) == {"do_nothing", "full"}

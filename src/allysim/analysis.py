@@ -17,6 +17,7 @@ from .results import HEALTH_BINS
 
 if TYPE_CHECKING:
     from .results import PlanRuns, Results
+    from .scenario import Scenario
 
 __all__ = ["wilson", "mean_ci", "provenance", "summarize", "plan_summary", "health_bands", "BAND_PERCENTILES"]
 
@@ -110,8 +111,20 @@ def summarize(results: "Results") -> dict[str, Any]:
         "risks": {r.id: {"name": r.label, "category": r.category} for r in s.risks},
         "contingencies": {c.id: {"name": c.label} for c in s.contingencies},
         **({"precision": results.precision} if results.precision is not None else {}),
+        **({"uncertain": uncertain_summary(s)} if s.uncertain else {}),
         "plans": {name: plan_summary(results, name) for name in results.plans},
     }
+
+
+def uncertain_summary(scenario: "Scenario") -> dict[str, Any]:
+    """``uncertain`` of summary.json: each uncertain parameter's P10, P50 and P90 (exact, from its distribution)."""
+    from .uncertainty import quantiles
+
+    out = {}
+    for path, item in scenario.uncertain.items():
+        p10, p50, p90 = quantiles(item, (0.1, 0.5, 0.9))
+        out[path] = {"p10": p10, "p50": p50, "p90": p90}
+    return out
 
 
 def _hist_percentile(counts: np.ndarray, q: float) -> float:

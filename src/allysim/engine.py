@@ -15,6 +15,7 @@ The order of operations at an occurrence is SPEC section 3's, step for step, in 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,7 +25,7 @@ from .errors import SimulationError
 from .scenario import Contingency, Scenario
 from .streams import Layout, Streams, sources
 
-__all__ = ["Model", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET"]
+__all__ = ["Model", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET", "EXTRA_SETTERS"]
 
 GRID_POINTS = 101
 DEFAULT_EVENT_BUDGET = 200_000
@@ -67,6 +68,7 @@ class _RiskSpec:
         risk = scenario.risks[index]
         impact, layout, rid = risk.impact, model.layout, risk.id
         self.index, self.id = index, rid
+        self.removed = removed
         self.hazard = 0.0 if removed else risk.hazard
         self.cap = risk.max_occurrences
         self.arrivals = layout.index(f"{rid}.arrivals")
@@ -78,9 +80,9 @@ class _RiskSpec:
         if impact.value is not None:
             self.value = (_Quantity(impact.value.factor, 0.0, 1.0, layout, f"{rid}.value_factor"),
                           _Quantity(impact.value.duration, 0.0, math.inf, layout, f"{rid}.value_duration"))
-        self.escalates = [(model.risk_index[e.risk], e.factor,
+        self.escalates = [[model.risk_index[e.risk], e.factor,
                            None if e.duration is None else _Quantity(e.duration, 0.0, math.inf, layout,
-                                                                     f"{rid}.escalates{j}"))
+                                                                     f"{rid}.escalates{j}")]
                           for j, e in enumerate(impact.escalates)]
         self.on_risk: list[_ContingencySpec] = []
 
@@ -100,7 +102,7 @@ class _ContingencySpec:
         self.reduce = effect.reduce_impact or 0.0
         self.restore = effect.restore_health
         self.rescue = effect.rescue_health
-        self.rate_factors = [(model.risk_index[rf.risk], rf.factor, rf.duration) for rf in effect.rate_factor]
+        self.rate_factors = [[model.risk_index[rf.risk], rf.factor, rf.duration] for rf in effect.rate_factor]
         self.setup, self.per_time, self.per_activation = c.cost.setup, c.cost.per_time, c.cost.per_activation
 
 
@@ -136,10 +138,107 @@ class Model:
         self.horizon = scenario.horizon
         self.grid = [self.horizon * k / (GRID_POINTS - 1) for k in range(GRID_POINTS)]
         self.grid_decay = math.exp(-self.recovery * self.horizon / (GRID_POINTS - 1))
+        self.setters = [self._setter(path) for path in scenario.uncertain]
 
-    def run(self, seed: int, replication: int) -> Outcome:
-        """Simulate replication ``replication`` of root seed ``seed``."""
+    def run(self, seed: int, replication: int, values: Sequence[float] | None = None) -> Outcome:
+        """Simulate replication ``replication`` of root seed ``seed``.
+
+        ``values`` are this replication's draws of the scenario's uncertain parameters, in
+        ``scenario.uncertain`` order (see :class:`allysim.uncertainty.Draws`); without them every uncertain
+        parameter keeps its median.
+        """
+        if values is not None:
+            for setter, value in zip(self.setters, values):
+                setter(value)
         return Life(self, Streams(self.layout, seed, replication), replication).run()
+
+    # ------------------------------------------------------------------ uncertain parameters (SPEC section 8)
+
+    def _setter(self, path: str) -> Callable[[float], None]:
+        """A function that puts one draw of the uncertain parameter ``path`` where the simulation reads it."""
+        parts = path.split(".")
+        if parts[0] == "alliance":
+            return _ALLIANCE_SETTERS[parts[-1]].__get__(self)
+        if parts[0] == "risks":
+            risk = self.risks[self.risk_index[parts[1]]]
+            return _risk_setter(risk, parts[2:])
+        if parts[0] == "contingencies":
+            chosen = {c.id: c for c in self.contingencies}
+            if parts[1] not in chosen:
+                return _ignore  # not in this plan: its draws have nothing to change
+            return _contingency_setter(chosen[parts[1]], parts[2:])
+        setter = EXTRA_SETTERS.get(parts[0])
+        if setter is None:
+            raise ValueError(f"no engine setter for the uncertain parameter {path!r}")
+        return setter(self, parts)
+
+    def _set_value_rate(self, value: float) -> None:
+        self.value_rate = value
+
+    def _set_initial(self, value: float) -> None:
+        self.h0 = value
+
+    def _set_floor(self, value: float) -> None:
+        self.floor = value
+
+    def _set_recovery(self, value: float) -> None:
+        self.recovery = value
+        self.grid_decay = math.exp(-value * self.horizon / (GRID_POINTS - 1))
+
+
+def _ignore(value: float) -> None:
+    return None
+
+
+_ALLIANCE_SETTERS = {"value_rate": Model._set_value_rate, "initial": Model._set_initial,
+                     "dissolve_below": Model._set_floor, "recovery": Model._set_recovery}
+
+# Setters for parts of the format that live outside alliance, risks and contingencies (e.g. the environment):
+# top-level key -> function(model, path parts) returning a setter of one float.
+EXTRA_SETTERS: dict[str, Callable[[Model, list[str]], Callable[[float], None]]] = {}
+
+
+def _risk_setter(risk: _RiskSpec, parts: list[str]) -> Callable[[float], None]:
+    if parts == ["rate"]:
+        def set_rate(value: float) -> None:
+            risk.hazard = 0.0 if risk.removed else value
+        return set_rate
+    if parts == ["probability"]:
+        def set_probability(value: float) -> None:
+            risk.hazard = 0.0 if risk.removed else -math.log1p(-value)
+        return set_probability
+    if parts == ["impact", "fatal"]:
+        def set_fatal(value: float) -> None:
+            risk.fatal = value
+        return set_fatal
+    if parts[:2] == ["impact", "escalates"] and parts[3:] == ["factor"]:
+        entry = risk.escalates[int(parts[2])]
+
+        def set_escalation(value: float) -> None:
+            entry[1] = value
+        return set_escalation
+    raise ValueError(f"no engine setter for risks.{risk.id}.{'.'.join(parts)}")
+
+
+_CONTINGENCY_FIELDS = {("success",): "success", ("trigger", "health_below"): "threshold",
+                       ("effect", "reduce_impact"): "reduce", ("effect", "restore_health"): "restore",
+                       ("effect", "rescue_health"): "rescue", ("cost", "setup"): "setup",
+                       ("cost", "per_time"): "per_time", ("cost", "per_activation"): "per_activation"}
+
+
+def _contingency_setter(c: _ContingencySpec, parts: list[str]) -> Callable[[float], None]:
+    name = _CONTINGENCY_FIELDS.get(tuple(parts))
+    if name is not None:
+        def set_field(value: float) -> None:
+            setattr(c, name, value)
+        return set_field
+    if parts[:2] == ["effect", "rate_factor"] and parts[3:] == ["factor"]:
+        entry = c.rate_factors[int(parts[2])]
+
+        def set_rate_factor(value: float) -> None:
+            entry[1] = value
+        return set_rate_factor
+    raise ValueError(f"no engine setter for contingencies.{c.id}.{'.'.join(parts)}")
 
 
 class _RiskState:
@@ -345,8 +444,11 @@ class Life:
             if self.trigger(c):
                 keep *= 1.0 - c.reduce
                 acting.append(c)
-        # 2. the occurrence hits, scaled by every successful reduce_impact
+        # 2. the occurrence hits, scaled by every successful reduce_impact; min_health is the low point right
+        #    after a hit, before steps 3, 5 and 6 lift health again
         self.h = max(0.0, self.h - keep * self.draw(risk.health))
+        if self.h < self.min_h:
+            self.min_h = self.h
         cost = self.draw(risk.cost)
         if cost:
             self.pay_risk(keep * cost)
@@ -366,14 +468,16 @@ class Life:
             fatal = self.u(risk.fatal_source) < risk.fatal * keep
         # 5. about to dissolve: on-dissolution contingencies try to rescue
         if (fatal or self.h < self.m.floor) and not self.rescue():
-            self.min_h = min(self.min_h, self.h)
             self.dissolve(risk.index)
             return
-        self.min_h = min(self.min_h, self.h)
-        # 6. health_below triggers crossed downward by this occurrence, and still under
-        for c in self.m.watchers:
-            if before >= c.threshold > self.h and self.trigger(c):
-                self.apply(c)
+        # 6. every health_below threshold this occurrence crossed downward, and still under, as one set: all of
+        #    them activate before any acts, so no restore can hide a threshold from another and file order
+        #    does not matter
+        after = self.h
+        crossed = [c for c in self.m.watchers if before >= c.threshold > after]
+        acting = [c for c in crossed if self.trigger(c)]
+        for c in acting:
+            self.apply(c)
 
     def draw(self, q: _Quantity) -> float:
         return q.value if q.source < 0 else q.fn(self.u(q.source))
@@ -423,7 +527,7 @@ class Life:
         for c in self.m.rescuers:
             worked = self.activate(c)
             if worked:
-                self.h = max(self.h, c.rescue or 0.0)
+                self.h = max(self.h, c.rescue)  # validation holds rescue_health >= dissolve_below
                 self.apply(c)
                 return True
         return False

@@ -21,6 +21,7 @@ from .errors import UsageError
 from .results import PlanRuns
 from .scenario import Scenario
 from .streams import sources
+from .uncertainty import Draws
 
 __all__ = ["Job", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor"]
 
@@ -55,11 +56,23 @@ class Job:
         return state
 
     def run(self, start: int, stop: int) -> Chunk:
-        """Simulate replications ``start .. stop - 1`` of every variant."""
+        """Simulate replications ``start .. stop - 1`` of every variant.
+
+        The uncertain parameters are drawn once per replication and shared by every variant; a variant that pins
+        some of them (a sensitivity study) draws the same worlds with those pinned.
+        """
+        draws = Draws.of(self.scenario)
+        shared = draws.draw(self.seed, start, stop).tolist() if draws else None
         out = {}
-        for name in self.variants:
+        for name, variant in self.variants.items():
             model = self.model(name)
-            out[name] = PlanRuns.from_outcomes([model.run(self.seed, rep) for rep in range(start, stop)])
+            pins = getattr(variant, "pins", ())
+            values = draws.draw(self.seed, start, stop, pins).tolist() if pins and draws else shared
+            if values is None:
+                outcomes = [model.run(self.seed, rep) for rep in range(start, stop)]
+            else:
+                outcomes = [model.run(self.seed, rep, values[rep - start]) for rep in range(start, stop)]
+            out[name] = PlanRuns.from_outcomes(outcomes)
         return out
 
 

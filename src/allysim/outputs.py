@@ -69,7 +69,8 @@ def write_scenario_copy(scenario: Any, folder: str | Path) -> Path | None:
 def write_results(results: Results, folder: str | Path) -> list[Path]:
     """Write the data files of a run into ``folder`` (created if missing) and return their paths.
 
-    ``summary.json``, ``runs.csv``, ``health.json`` and, when the scenario was read from a file, ``scenario.yaml``.
+    ``summary.json``, ``runs.csv``, ``health.json``, ``params.csv`` when the scenario has uncertain parameters,
+    and, when the scenario was read from a file, ``scenario.yaml``.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -78,6 +79,8 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
         results.to_csv(folder / "runs.csv"),
         write_json(folder / "health.json", results.health_bands()),
     ]
+    if results.params is not None:
+        written.append(results.params_to_csv(folder / "params.csv"))
     copy = write_scenario_copy(results.scenario, folder)
     return written + ([copy] if copy is not None else [])
 

@@ -118,6 +118,7 @@ class Results:
     plans: dict[str, PlanRuns]
     variants: dict[str, "Variant"]
     precision: dict[str, Any] | None = None  # what --precision reached, when it was asked for
+    params: np.ndarray | None = None  # (runs, uncertain parameters): each replication's draws, shared by its plans
 
     @property
     def grid(self) -> np.ndarray:
@@ -146,19 +147,34 @@ class Results:
                        _num(p.npv[i]), _num(p.risk_cost[i]), _num(p.contingency_cost[i]), _num(p.min_health[i]),
                        _num(p.resilience[i]))
 
+    def params_rows(self):  # noqa: ANN201 - an iterator of params.csv rows
+        """Rows of ``params.csv``: the replication index, then each uncertain parameter's draw."""
+        if self.params is None:
+            return
+        for i, row in enumerate(self.params):
+            yield (i, *(_num(x) for x in row))
+
+    def params_to_csv(self, path: str | Path) -> Path:
+        """Write ``params.csv`` (``run, PATH, PATH, ...``) atomically and return its path."""
+        return _write_csv(path, ("run", *self.scenario.uncertain), self.params_rows())
+
     def to_csv(self, path: str | Path) -> Path:
         """Write ``runs.csv`` atomically and return its path."""
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(RUNS_COLUMNS)
-                writer.writerows(self.rows())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return path
+        return _write_csv(path, RUNS_COLUMNS, self.rows())
+
+
+def _write_csv(path: str | Path, header: Any, rows: Any) -> Path:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def _num(x: float) -> str:

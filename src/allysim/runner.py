@@ -22,6 +22,7 @@ from .errors import UsageError
 from .executors import Executor, Job, make_executor
 from .results import PlanRuns, Results
 from .scenario import MAX_RUNS, Scenario
+from .uncertainty import Draws
 
 __all__ = ["Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
 
@@ -32,10 +33,12 @@ FIRST_BATCH = 1000  # replications before --precision first checks the intervals
 
 @dataclass(frozen=True)
 class Variant:
-    """What to simulate: a set of contingencies, optionally without some risks."""
+    """What to simulate: a set of contingencies, optionally without some risks, optionally with some uncertain
+    parameters pinned at quantile levels of their distributions (``pins``: ``(path, level)`` pairs)."""
 
     contingencies: tuple[str, ...]
     removed_risks: tuple[str, ...] = ()
+    pins: tuple[tuple[str, float], ...] = ()
 
 
 def default_workers() -> int:
@@ -132,7 +135,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
     if checkpoint is not None:
         keeper = Checkpoint(checkpoint, {
             "scenario_sha256": scenario.sha256, "seed": seed, "runs": runs, "precision": precision,
-            "variants": {key: [list(v.contingencies), list(v.removed_risks)] for key, v in job.variants.items()}})
+            "variants": {key: [list(v.contingencies), list(v.removed_risks)]
+                         + ([[list(p) for p in v.pins]] if v.pins else []) for key, v in job.variants.items()}})
         for (first, last), chunk in sorted(keeper.start(resume).items()):
             for key, part in chunk.items():
                 store[key].place(first, part)
@@ -155,8 +159,10 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
     if keeper is not None:
         keeper.finish()
     plans = {key: p.head(done) for key, p in store.items()}
+    draws = Draws.of(scenario)
     results = Results(scenario=scenario, seed=seed, runs=done,
-                      plans={name: plans[unique[v]] for name, v in variants.items()}, variants=dict(variants))
+                      plans={name: plans[unique[v]] for name, v in variants.items()}, variants=dict(variants),
+                      params=draws.draw(seed, 0, done) if draws else None)
     if precision is not None:
         results.precision = _precision_report(results, precision, runs)
     return results

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
+    TypeAdapter,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -28,14 +29,14 @@ from pydantic import (
     model_validator,
 )
 
-from . import units
+from . import uncertainty, units
 from .distributions import FAMILIES, Constant, Distribution
 from .errors import ScenarioError
 from .yamlio import MAX_BYTES, Locations, format_path, load_yaml, shorten
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
+    "Effect", "RateFactor", "Costs", "Correlation", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
@@ -292,7 +293,17 @@ class Costs(_Model):
     per_activation: Annotated[Money, Field(ge=0)] = 0.0
 
 
+# SPEC 3 (v1.1): a rescue must lift health to where the alliance is alive, so on: dissolution needs rescue_health
+_RESCUE_NEEDS_HEALTH = {
+    "if": {"properties": {"trigger": {"properties": {"on": {"const": "dissolution"}}, "required": ["on"]}},
+           "required": ["trigger"]},
+    "then": {"properties": {"effect": {"required": ["rescue_health"]}}},
+}
+
+
 class Contingency(_Model):
+    model_config = ConfigDict(**_Model.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
+
     id: Id
     name: str = ""
     trigger: Trigger
@@ -305,6 +316,13 @@ class Contingency(_Model):
     @property
     def label(self) -> str:
         return self.name or self.id
+
+
+class Correlation(_Model):
+    """A Spearman rank correlation between two uncertain parameters, named by their paths (SPEC section 8)."""
+
+    between: Annotated[tuple[str, str], BeforeValidator(_tuple)]
+    rho: float = Field(ge=-1, le=1)
 
 
 class Scenario(_Model):
@@ -323,9 +341,19 @@ class Scenario(_Model):
     risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
     contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
     plans: dict[str, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
+    correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
 
     _source: str = PrivateAttr(default="<scenario>")
     _sha256: str = PrivateAttr(default="")
+    _uncertain: dict[str, uncertainty.Uncertain] = PrivateAttr(default_factory=dict)
+
+    @property
+    def uncertain(self) -> dict[str, uncertainty.Uncertain]:
+        """The uncertain parameters (written as distributions where a number is usual), by path, in file order.
+
+        Elsewhere in the scenario such a parameter holds its median; each replication draws its own value.
+        """
+        return self._uncertain
 
     @property
     def source(self) -> str:
@@ -391,16 +419,75 @@ def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(f"{source}:1:1: a scenario is a mapping of keys (allysim, name, horizon, risks, "
                             f"...), got {_kind(data)}")
     unit = data.get("time_unit", "year")
+    data, uncertain, problems = uncertainty.extract(data, locations, _uncertain_validator(data, locations, unit))
     try:
         scenario = Scenario.model_validate(data, context={"time_unit": unit})
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc, data, locations)) from None
-    problems = _check_references(scenario, locations) + _check_draws(scenario, locations)
+        raise ScenarioError(problems + _problems(exc, data, locations)) from None
+    if not problems:  # a correlation naming a refused distribution would only repeat that problem
+        problems += uncertainty.check_correlations(scenario.correlations, uncertain, locations)
+    problems += _check_references(scenario, locations) + _check_draws(scenario, locations)
+    problems += _check_uncertain_ranges(scenario, uncertain, locations)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(list(dict.fromkeys(problems)))
+    scenario._uncertain = uncertain
     scenario._source = source
     scenario._sha256 = hashlib.sha256(raw_bytes).hexdigest()
     return scenario
+
+
+_DIST_ADAPTERS: dict[str, TypeAdapter] = {}
+
+
+def _uncertain_validator(data: Any, loc: Locations, unit: str):  # noqa: ANN202 - a validate callback
+    """Validate a distribution written where a plain number is usual, with errors located in the file."""
+
+    def validate(raw: Any, kind: str, where: tuple) -> Any:
+        if kind not in _DIST_ADAPTERS:
+            _DIST_ADAPTERS[kind] = TypeAdapter(_dist(kind))
+        try:
+            return _DIST_ADAPTERS[kind].validate_python(raw, context={"time_unit": unit})
+        except ValidationError as exc:
+            raise ScenarioError(_problems(_Located(exc, where), data, loc)) from None
+
+    return validate
+
+
+class _Located:
+    """A validation error of one value, its locations made relative to the whole file."""
+
+    def __init__(self, exc: ValidationError, where: tuple) -> None:
+        self.exc, self.where = exc, where
+
+    def errors(self, include_url: bool = False) -> list[dict[str, Any]]:
+        return [{**e, "loc": self.where + tuple(e["loc"])} for e in self.exc.errors(include_url=include_url)]
+
+
+def _check_uncertain_ranges(s: Scenario, uncertain: dict[str, uncertainty.Uncertain], loc: Locations) -> list[str]:
+    """Rules between fields that must hold for every draw, checked at the ends of the ranges."""
+    problems: list[str] = []
+    health = s.alliance.health
+
+    def span(path: str, nominal: float) -> tuple[float, float]:
+        return uncertainty.extremes(uncertain[path]) if path in uncertain else (nominal, nominal)
+
+    if not uncertain:
+        return problems
+    floor = span("alliance.health.dissolve_below", health.dissolve_below)[1]
+    initial = span("alliance.health.initial", health.initial)[0]
+    if initial < floor and health.initial >= health.dissolve_below:
+        problems.append(loc.error(("alliance", "health", "initial"),
+                                  f"the lowest initial health ({initial:g}) is below the highest dissolve_below "
+                                  f"({floor:g}): in some replications the alliance would dissolve at once"))
+    for i, c in enumerate(s.contingencies):
+        if c.effect.rescue_health is None:
+            continue
+        lowest = span(f"contingencies.{c.id}.effect.rescue_health", c.effect.rescue_health)[0]
+        if lowest < floor and c.effect.rescue_health >= health.dissolve_below:
+            problems.append(loc.error(("contingencies", i, "effect", "rescue_health"),
+                                      f"the lowest rescue_health ({lowest:g}) is below the highest "
+                                      f"dissolve_below ({floor:g}): a rescued alliance must be alive"))
+    return problems
 
 
 def _check_references(s: Scenario, loc: Locations) -> list[str]:
@@ -449,6 +536,11 @@ def _check_references(s: Scenario, loc: Locations) -> list[str]:
             problems.append(loc.error(here + ("effect", "rescue_health"),
                                       f"rescue_health {c.effect.rescue_health:g} is below dissolve_below "
                                       f"{health.dissolve_below:g}: a rescued alliance must be alive"))
+        if kind == "dissolution" and c.effect.rescue_health is None:
+            problems.append(loc.error(here + ("effect",),
+                                      f"an on: dissolution contingency needs rescue_health (at or above "
+                                      f"dissolve_below {health.dissolve_below:g}): only a rescue that lifts "
+                                      "health back to where the alliance is alive can cancel a dissolution"))
         if c.effect.rescue_health is not None and kind != "dissolution":
             problems.append(loc.error(here + ("effect", "rescue_health"),
                                       "rescue_health needs trigger on: dissolution"))

@@ -11,12 +11,15 @@ a keyed bijection of that counter, so blocks at different counters are independe
 seeding per stream. The key comes from ``SeedSequence(root_seed)``; the 256-bit counter holds
 ``(position, page, replication, 0)``. Page 0 of a replication is one block of ``layout.total`` uniforms, and source
 ``i`` reads its own fixed slice of it; a source that needs more continues from its own pages
-``1 + i * 2**32 + p``. Resetting one Philox to a counter costs a few microseconds, where building a seeded
+``1 + i * 2**32 + p``. Uncertain parameters (drawn once per replication) live apart, in counters whose last
+word is 1: ``(replication // 4, key(name), 0, 1)``, one uniform per replication (:func:`parameter_uniforms`).
+Resetting one Philox to a counter costs a few microseconds, where building a seeded
 generator per source would cost tens: stream setup stays far below the cost of simulating the replication.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["Layout", "Streams", "sources", "PAGE"]
+__all__ = ["Layout", "Streams", "sources", "parameter_uniforms", "PAGE"]
 
 PAGE = 256
 
@@ -84,7 +87,7 @@ def sources(scenario) -> Layout:  # noqa: ANN001 - a Scenario; typed loosely to 
         for j, esc in enumerate(impact.escalates):
             if esc.duration is not None and not esc.duration.is_constant:
                 add(f"{risk.id}.escalates{j}", n)
-        if impact.fatal > 0:
+        if impact.fatal > 0 or f"risks.{risk.id}.impact.fatal" in getattr(scenario, "uncertain", {}):
             add(f"{risk.id}.fatal", n)
     for c in scenario.contingencies:
         add(f"{c.id}.success", 2)
@@ -156,3 +159,25 @@ def _draw(seed: int, replication: int, page: int, n: int) -> list[float]:
     if page >= 2**64 or replication >= 2**64:
         raise OverflowError("replication or page index beyond 2**64")
     return _philox(seed).draw(replication, page, n)
+
+
+def _key(name: str) -> int:
+    """A 64-bit key for a stream name, stable across processes and Python versions."""
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def parameter_uniforms(seed: int, name: str, start: int, stop: int) -> np.ndarray:
+    """One uniform per replication ``start .. stop - 1`` from the stream ``name`` (e.g. ``param:risks.x.rate``).
+
+    Replication ``r``'s uniform is the ``r % 4``-th output of the Philox block at counter ``(r // 4, key, 0, 1)``,
+    so it does not depend on which range it was drawn with: any chunking gives the same numbers.
+    """
+    if stop <= start:
+        return np.empty(0)
+    philox = _philox(seed)
+    first = start // 4
+    philox.state["state"]["counter"] = np.array([first, _key(name), 0, 1], dtype=np.uint64)
+    philox.state["buffer_pos"] = 4
+    philox.state["has_uint32"] = 0
+    philox.bits.state = philox.state
+    return philox.generator.random(stop - 4 * first)[start - 4 * first:]
