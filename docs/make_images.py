@@ -24,7 +24,11 @@ SCENARIO = ROOT / "scenarios" / "joint_venture.yaml"
 IMAGES = ROOT / "docs" / "img"
 # command -> the charts it draws
 COMMANDS = {"run": ("survival", "npv", "health", "causes"), "compare": ("compare",),
-            "value": ("contingency_value",), "drivers": ("risk_drivers",)}
+            "value": ("contingency_value",), "drivers": ("risk_drivers",), "optimize": ("frontier",),
+            "sweep": ("sweep",)}
+# the worked example of docs/deciding.md
+ARGUMENTS = {"optimize": ["--budget", "3"],
+             "sweep": ["--set", "contingencies.relationship_reset.trigger.health_below=0.3:0.8:6"]}
 VALUE_RUNS = 1000
 MAX_BYTES = 300_000
 
@@ -41,6 +45,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as out:
             line = [sys.executable, "-m", "allysim", command, str(SCENARIO), "--out", out, "--format", "png",
                     "--quiet"]
+            line += ARGUMENTS.get(command, [])
             runs = args.runs or (VALUE_RUNS if command == "value" else None)
             if runs:
                 line += ["--runs", str(runs)]

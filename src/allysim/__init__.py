@@ -19,6 +19,7 @@ _EXPORTS = {
     "load_scenario": "scenario", "parse_scenario": "scenario", "json_schema": "scenario", "Scenario": "scenario",
     "simulate": "runner", "simulate_variants": "runner", "Variant": "runner",
     "compare": "decisions", "contingency_values": "decisions", "risk_drivers": "decisions",
+    "sweep": "sweeps", "Sweep": "sweeps", "optimize": "portfolios", "Portfolios": "portfolios",
     "Results": "results", "PlanRuns": "results",
     "AllysimError": "errors", "ScenarioError": "errors", "SimulationError": "errors", "UsageError": "errors",
     "OutputError": "errors",
@@ -28,6 +29,8 @@ __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .decisions import compare, contingency_values, risk_drivers
+    from .portfolios import Portfolios, optimize
+    from .sweeps import Sweep, sweep
     from .errors import AllysimError, OutputError, ScenarioError, SimulationError, UsageError
     from .results import PlanRuns, Results
     from .runner import Variant, simulate, simulate_variants

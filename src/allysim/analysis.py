@@ -97,6 +97,7 @@ def provenance(results: "Results") -> dict[str, Any]:
         "horizon": s.horizon,
         "time_unit": s.time_unit,
         "currency": s.currency,
+        "overrides": s.overrides,
     }
 
 

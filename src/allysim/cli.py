@@ -91,6 +91,23 @@ def _sim_options(func: Callable) -> Callable:
     return func
 
 
+def _parse_sets(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[Any, ...]:
+    from .overrides import parse_overrides
+
+    try:
+        return parse_overrides(value)
+    except UsageError as exc:  # a malformed --set stops the command before any file is read (exit 2)
+        raise click.UsageError(str(exc), ctx) from None
+
+
+def _set_option(func: Callable) -> Callable:
+    """``--set PATH=VALUE``: a what-if over the file's values, on every simulating command."""
+    return click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", callback=_parse_sets,
+                        help="Set a parameter over the file's value, e.g. --set risks.partner_buyout.rate=0.2 "
+                             "(repeatable; VALUE is YAML: a number, '18 months', or a distribution). Recorded "
+                             "as overrides in every output.")(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="allysim")
 def cli() -> None:
@@ -128,6 +145,7 @@ def validate(files: tuple[Path, ...]) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plan", "plans", multiple=True, metavar="NAME",
               help="Simulate only this plan (repeat for several; default every plan).")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True, max=1, max_open=True), default=None,
@@ -139,8 +157,8 @@ def validate(files: tuple[Path, ...]) -> None:
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run from its checkpoint (same file and options).")
 def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: int | None,
-        formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, plans: tuple[str, ...],
-        precision: float | None, out: Path | None, resume: bool) -> None:
+        formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, overrides: tuple[Any, ...],
+        plans: tuple[str, ...], precision: float | None, out: Path | None, resume: bool) -> None:
     """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
     from .runner import simulate
 
@@ -148,7 +166,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
     for path in files:
         folder = _out_folder(path, out, several=len(files) > 1)
         try:
-            scenario = load_scenario(path)
+            scenario = load_scenario(path, overrides=overrides)
             with _progress(quiet, f"{path.name}") as advance:
                 results = simulate(scenario, runs=runs, seed=seed, plans=list(plans) or None, workers=workers,
                                    progress=advance, precision=precision, executor=executor,
@@ -227,7 +245,10 @@ def _print_table(results: Any) -> None:
     summary = results.summary()
     s: Scenario = results.scenario
     unit = s.time_unit
-    table = Table(title=f"{s.name} — {results.runs:,} runs per plan, seed {results.seed}", title_justify="left")
+    title = f"{s.name} — {results.runs:,} runs per plan, seed {results.seed}"
+    if s.overrides:
+        title += " — with " + ", ".join(o.text for o in s._overrides)
+    table = Table(title=title, title_justify="left")
     table.add_column("plan", no_wrap=True)
     table.add_column(f"survives {s.horizon:g} {unit}s (95% CI)", justify="right")
     table.add_column(f"median life", justify="right")
@@ -270,27 +291,38 @@ def _out_option(func: Callable) -> Callable:
                         help="Output folder (default reports/<scenario file stem>/).")(func)
 
 
-def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable[..., Any]) -> tuple[Any, Path]:
-    """Load, simulate with a progress bar, and return (study, output folder); errors exit with their code."""
+def _study(path: Path, out: Path | None, quiet: bool, label: str,
+           work: Callable[..., Any]) -> tuple[Any, Path, Scenario]:
+    """Load, simulate with a progress bar, and return (study, output folder, scenario as read); errors exit."""
     folder = _out_folder(path, out, several=False)
     try:
         scenario = load_scenario(path)
         with _progress(quiet, f"{path.name}: {label}") as advance:
-            return work(scenario, advance), folder
+            return work(scenario, advance), folder, scenario
     except AllysimError as exc:
         _report_error(exc)
         sys.exit(exc.exit_code)
 
 
-def _write_study_staged(folder: Path, study: Any, name: str, chart: str, formats: tuple[str, ...]) -> list[Path]:
-    """Write a study's JSON and chart into ``folder`` all at once, and nothing else of the folder's.
+def _scenario_copy(scenario: Scenario, folder: Path, stage: Path) -> list[Path]:
+    """Copy the scenario into a study's staging folder when the output folder has none yet.
 
-    The scenario is copied in as ``scenario.yaml`` only when the folder has none: the copy beside a run is the
-    run's, and a study from another version of the file is flagged by ``deck`` through its sha256.
+    The copy beside a run is the run's; a study from another version of the file is flagged by ``deck`` and
+    ``workbook`` through its sha256.
     """
-    from .outputs import SCENARIO_COPY, staged, write_json, write_scenario_copy
+    from .outputs import SCENARIO_COPY, write_scenario_copy
 
-    data = study.to_dict()
+    if (folder / SCENARIO_COPY).exists():
+        return []
+    copy = write_scenario_copy(scenario, stage)
+    return [copy] if copy is not None else []
+
+
+def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, name: str, chart: str,
+                        formats: tuple[str, ...]) -> list[Path]:
+    """Write a study's JSON and chart into ``folder`` all at once, and nothing else of the folder's."""
+    from .outputs import staged, write_json
+
     with staged(folder) as stage:
         written = [write_json(stage / f"{name}.json", data)]
         if formats:
@@ -298,15 +330,14 @@ def _write_study_staged(folder: Path, study: Any, name: str, chart: str, formats
 
             # the compare chart takes its plan colours from the run beside it, in the real folder
             written += render_study_chart(chart, data, stage, formats, beside=folder)
-        if not (folder / SCENARIO_COPY).exists():
-            copy = write_scenario_copy(study.results.scenario, stage)
-            written += [copy] if copy is not None else []
+        written += _scenario_copy(scenario, folder, stage)
     return [folder / path.name for path in written]
 
 
 @cli.command("compare")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plans", default=None, metavar="A,B,...",
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
 @_out_option
@@ -316,17 +347,19 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     from .decisions import compare
 
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
-    study, folder = _study(file, out, quiet, "compare",
-                           lambda s, adv: compare(s, plans=names, progress=adv, **options))
-    written = _write_study_staged(folder, study, "compare", "compare", formats)
+    study, folder, scenario = _study(file, out, quiet, "compare",
+                                     lambda s, adv: compare(s, plans=names, progress=adv, **options))
+    data = study.to_dict()
+    written = _write_study_staged(folder, data, scenario, "compare", "compare", formats)
     if not quiet:
-        _print_compare(study.to_dict())
+        _print_compare(data)
         _wrote(written, folder)
 
 
 @cli.command("value")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plan", default=None, metavar="NAME",
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
 @_out_option
@@ -342,6 +375,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 @cli.command("drivers")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
 @_out_option
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
@@ -356,11 +390,124 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
 def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, name: str, chart: str,
                 show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
     """Run a study of one plan, write its JSON and chart all at once, print its table."""
-    study, folder = _study(file, out, quiet, name, work)
-    written = _write_study_staged(folder, study, name, chart, formats)
+    study, folder, scenario = _study(file, out, quiet, name, work)
+    data = study.to_dict()
+    written = _write_study_staged(folder, data, scenario, name, chart, formats)
     if not quiet:
-        show(study.to_dict())
+        show(data)
         _wrote(written, folder)
+
+
+# --------------------------------------------------------------------------- sweep, optimize
+
+
+@cli.command("sweep")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_sim_options
+@click.option("--set", "sets", multiple=True, required=True, metavar="PATH=LOW:HIGH:N|V1,V2,...",
+              help="The parameter to sweep and its values: a range of N evenly spaced points, or a list. Other "
+                   "--set PATH=VALUE options fix parameters at every point.")
+@click.option("--plan", "plans", multiple=True, metavar="NAME",
+              help="Simulate only this plan (repeat for several; default every plan).")
+@_out_option
+def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Path | None,
+              formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+    """Every plan at each value of one parameter, on the same seed: sweep.json and the sweep chart."""
+    from .overrides import split_sweep
+    from .sweeps import sweep
+
+    try:
+        parameter, values, fixed = split_sweep(sets)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    _plan_study(file, out, formats, quiet, "sweep", "sweep", _print_sweep,
+                lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
+                                     overrides=fixed, **options))
+
+
+def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    from .units import parse_money
+
+    if value is None:
+        return None
+    try:
+        amount = parse_money(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if not (amount >= 0 and amount != float("inf")):
+        raise click.BadParameter(f"{value!r}: a budget is an amount >= 0")
+    return amount
+
+
+@cli.command("optimize")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_sim_options
+@_set_option
+@click.option("--contingencies", default=None, metavar="A,B,...",
+              help="The contingencies to choose from, comma-separated (default: all of the scenario's).")
+@click.option("--budget", default=None, callback=_budget, metavar="B",
+              help="The most a portfolio may cost (expected present value of its contingency costs, in the "
+                   "scenario's currency; 2.5M and 300k are read too): gives the best survival within budget.")
+@_out_option
+def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, out: Path | None,
+                 formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+    """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
+    from .portfolios import optimize
+
+    ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
+    _plan_study(file, out, formats, quiet, "optimize", "frontier", _print_optimize,
+                lambda s, adv: optimize(s, contingencies=ids, budget=budget, progress=adv, **options))
+
+
+def _print_sweep(data: dict[str, Any]) -> None:
+    plans = list(data["plans"])
+    rows = []
+    for k, value in enumerate(data["values"]):
+        best = data["best"][k]
+        cells = [f"{data['plans'][p][k]['survival']['estimate']:.1%} / {_money(data['plans'][p][k]['npv']['mean'])}"
+                 for p in plans]
+        verdict = best["plan"] + ("" if best.get("clear", True) else " (within the noise)")
+        rows.append([str(value), *cells, verdict])
+    _table(f"{data['scenario']} — {data['parameter']} swept over {len(data['values'])} values, "
+           f"{data['runs']:,} runs each on seed {data['seed']}",
+           [data["parameter"], *(f"{p}: survival / NPV" for p in plans), "best by NPV"], rows)
+
+
+def _print_optimize(data: dict[str, Any]) -> None:
+    portfolios = data["portfolios"]
+
+    def name(i: int | None) -> str:
+        if i is None:
+            return "—"
+        return " + ".join(portfolios[i]["contingencies"]) or "(none)"
+
+    rows = []
+    for key, label in (("npv", "highest NPV"), ("survival", "highest survival"),
+                       ("survival_within_budget", f"highest survival within {_money(data['budget'])}"
+                        if data.get("budget") is not None else "")):
+        i = data["best"].get(key)
+        if i is None:
+            continue
+        p = portfolios[i]
+        lo, hi = p["survival"]["ci95"]
+        versus = data["versus_runner_up"].get(key)
+        margin = "—"
+        if versus:
+            diff = versus["npv"] if key == "npv" else versus["survival"]
+            clear = versus["clear_npv"] if key == "npv" else versus["clear_survival"]
+            margin = f"{_ci(diff, pct=key != 'npv')} vs {name(versus['runner_up'])}" + \
+                ("" if clear else " (within the noise)")
+        rows.append([label, name(i), _money(p["cost"]["mean"]), _money(p["npv"]["mean"]),
+                     f"{p['survival']['estimate']:.1%} [{lo:.1%}, {hi:.1%}]", margin])
+    method = "every portfolio" if data["method"] == "exact" else "HEURISTIC (greedy), not every portfolio"
+    _table(f"{data['scenario']} — {len(portfolios):,} portfolios of {len(data['candidates'])} contingencies "
+           f"({method}), {data['runs']:,} runs each on seed {data['seed']}",
+           ["best by", "portfolio", "cost", "NPV", "survival (95% CI)", "margin over the runner-up"], rows)
+    dominated = {p: e for p, e in data["plans"].items() if e.get("dominated_by") is not None}
+    for plan, e in dominated.items():
+        click.echo(f"plan {plan} is dominated by {name(e['dominated_by'])}: no more cost, at least as much NPV and "
+                   "survival" + ("" if e["dominance"]["clear_npv"] or e["dominance"]["clear_survival"]
+                                 else " (on estimates within the noise)"))
 
 
 def _ci(entry: dict[str, Any], pct: bool = False) -> str:
@@ -406,6 +553,65 @@ def _print_drivers(data: dict[str, Any]) -> None:
            ["risk", f"NPV ({data['currency']}, 95% CI)", "survival"], rows)
 
 
+@cli.command("sensitivity")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_sim_options
+@click.option("--plan", default=None, metavar="NAME",
+              help="Plan to analyse (default: the plan with the most contingencies).")
+@click.option("--against", default=None, metavar="NAME",
+              help="Plan to compare with, for the switch points (default: the baseline, the first plan).")
+@_out_option
+def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
+                    formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+    """Which uncertain assumptions move a plan's results, and which could change the decision."""
+    from .sensitivity import sensitivity
+
+    study, folder, scenario = _study(file, out, quiet, "sensitivity",
+                                     lambda s, adv: sensitivity(s, plan=plan, against=against, progress=adv,
+                                                                **options))
+    data = study.to_dict()
+
+    def write(stage: Path) -> list[Path]:
+        from .outputs import write_json
+
+        written = [write_json(stage / "sensitivity.json", data)]
+        if formats:
+            from .sensitivity_charts import CHARTS
+            from .theme import save_figure
+
+            for name, draw in CHARTS.items():
+                written += save_figure(draw(data), stage, name, formats)
+        return written + _scenario_copy(scenario, folder, stage)
+
+    from .outputs import staged
+
+    with staged(folder) as stage:
+        written = [folder / path.name for path in write(stage)]
+    if not quiet:
+        _print_sensitivity(data)
+        _wrote(written, folder)
+
+
+def _print_sensitivity(data: dict[str, Any]) -> None:
+    from .sensitivity_charts import sensitivity_findings
+
+    rows = []
+    for path, e in data["inputs"].items():
+        sw = e.get("switch")
+        rows.append([path, f"{_money(e['p10'])} .. {_money(e['p90'])}",
+                     f"{_money(e['npv']['at_p10'])} .. {_money(e['npv']['at_p90'])}",
+                     f"{e['survival']['at_p10']:.1%} .. {e['survival']['at_p90']:.1%}",
+                     f"{e['variance_share']['npv']:.1%}", _money(sw["value"]) if sw else "—"])
+    against = data.get("against")
+    _table(f"{data['scenario']} — plan {data['plan']}"
+           + (f" against {against}, P(NPV better) {data['p_better']:.0%}" if against else ""),
+           ["input", "P10 .. P90", f"NPV at P10 .. P90 ({data['currency']})", "survival at P10 .. P90",
+            "NPV variance share", "switch at"], rows)
+    words = sensitivity_findings(data)
+    click.echo(words["headline"] + ".")
+    click.echo(words["switch"] + ".")
+
+
 # --------------------------------------------------------------------------- report, schema
 
 
@@ -441,6 +647,62 @@ def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
         _report_error(exc)
         sys.exit(exc.exit_code)
     click.echo("wrote " + ", ".join(str(p) for p in written))
+
+
+@cli.command("import")
+@click.argument("register", required=False, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.yaml",
+              help="Scenario file to write (default: the register's name with .yaml, beside it).")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
+              help="Write an empty register to fill in, instead of importing one.")
+def import_cmd(register: Path | None, out: Path | None, template: Path | None) -> None:
+    """A scenario from a risk REGISTER (an .xlsx workbook, or a folder of CSV files named after its sheets).
+
+    The sheets and columns are described in docs/spreadsheets.md; `allysim import --template FILE.xlsx` writes an
+    empty register with notes under each column.
+    """
+    from .register import import_register
+    from .register.export import save_text, write_template
+
+    try:
+        if template is not None:
+            if register is not None or out is not None:
+                raise UsageError("give either REGISTER (to import it) or --template FILE.xlsx (to write an empty "
+                                 "one)")
+            if template.suffix.lower() != ".xlsx":
+                raise UsageError(f"{template}: the template is an Excel workbook; name it FILE.xlsx")
+            click.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
+            return
+        if register is None:
+            raise UsageError("give a REGISTER to import (an .xlsx file or a folder of .csv files), or --template "
+                             "FILE.xlsx for an empty one")
+        text = import_register(register)
+        target = out or register.parent / f"{register.name if register.is_dir() else register.stem}.yaml"
+        save_text(target, text)
+    except AllysimError as exc:
+        _report_error(exc)
+        sys.exit(exc.exit_code)
+    click.echo(f"wrote {target} (it validates; run it with allysim run {target})")
+
+
+@cli.command("workbook")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
+              help="Workbook file (default DIR/workbook.xlsx).")
+def workbook_cmd(folder: Path, out: Path | None) -> None:
+    """An output FOLDER as an Excel workbook: Summary, one sheet per study, Assumptions, Runs, charts."""
+    from .workbook import write_workbook
+
+    try:
+        if out is not None and out.suffix.lower() != ".xlsx":
+            raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
+        path, notes = write_workbook(folder, out)
+    except AllysimError as exc:
+        _report_error(exc)
+        sys.exit(exc.exit_code)
+    for line in notes:
+        _stderr(f"allysim: note: {line}")
+    click.echo(f"wrote {path}")
 
 
 @cli.command()

@@ -88,7 +88,7 @@ class Comparison:
 
 def compare(scenario: Scenario, plans: list[str] | tuple[str, ...] | None = None, runs: int | None = None,
             seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
-            executor: str = "local", scheduler: str | None = None) -> Comparison:
+            executor: str = "local", scheduler: str | None = None, overrides: Any = None) -> Comparison:
     """Compare plans on common random numbers: each plan minus the baseline (the first plan, or the first named).
 
     Examples
@@ -97,6 +97,7 @@ def compare(scenario: Scenario, plans: list[str] | tuple[str, ...] | None = None
     >>> comparison.to_dict()["plans"]["full"]["npv"]                           # doctest: +SKIP
     {'mean': 6.7, 'ci95': [6.4, 7.0]}
     """
+    scenario = scenario.with_overrides(overrides)
     sets = scenario.plan_sets
     names = list(plans) if plans else list(sets)
     for name in names:
@@ -156,14 +157,15 @@ def _subset_name(ids: tuple[str, ...]) -> str:
 def contingency_values(scenario: Scenario, plan: str | None = None, runs: int | None = None,
                        seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
                        permutations: int = PERMUTATIONS, executor: str = "local",
-                       scheduler: str | None = None) -> ContingencyValues:
+                       scheduler: str | None = None, overrides: Any = None) -> ContingencyValues:
     """What each contingency of ``plan`` (default: the plan with the most contingencies) is worth.
 
     For each contingency: the one-at-a-time effect (the plan minus that contingency), its Shapley value for NPV and
     survival (these add up to the plan's effect over no contingencies), and its expected cost. Every subset of
     contingencies is simulated once on common random numbers: exactly all 2^n subsets up to 8 contingencies, else
-    the subsets met along ``permutations`` random orders.
+    the subsets met along ``permutations`` random orders. ``overrides`` as for :func:`allysim.simulate`.
     """
+    scenario = scenario.with_overrides(overrides)
     plan = _plan(scenario, plan, "largest")
     ids = _order(scenario, scenario.plan_sets[plan])
     if not ids:
@@ -280,8 +282,12 @@ def _without_name(risk_id: str) -> str:
 
 def risk_drivers(scenario: Scenario, plan: str | None = None, runs: int | None = None, seed: int | None = None,
                  workers: int | None = 1, progress: Progress | None = None, *, executor: str = "local",
-                 scheduler: str | None = None) -> RiskDrivers:
-    """What each risk costs under ``plan`` (default: the first plan): the paired effect of removing it."""
+                 scheduler: str | None = None, overrides: Any = None) -> RiskDrivers:
+    """What each risk costs under ``plan`` (default: the first plan): the paired effect of removing it.
+
+    ``overrides`` as for :func:`allysim.simulate`.
+    """
+    scenario = scenario.with_overrides(overrides)
     plan = _plan(scenario, plan, "first")
     contingencies = _order(scenario, scenario.plan_sets[plan])
     variants = {plan: Variant(contingencies)}

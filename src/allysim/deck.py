@@ -53,9 +53,11 @@ if TYPE_CHECKING:
 __all__ = ["DECK_CHARTS", "Board", "ChartImage", "KeyNumbers", "build_deck", "findings", "key_numbers",
            "load_board"]
 
-DECK_CHARTS = ("survival", "npv", "health", "causes", "compare", "contingency_value", "risk_drivers")
+DECK_CHARTS = ("survival", "npv", "health", "causes", "compare", "contingency_value", "risk_drivers", "frontier",
+               "sweep")
 RUN_CHARTS = ("survival", "npv", "health", "causes")
-STUDIES = {"compare": "compare", "value": "contingency_value", "drivers": "risk_drivers"}  # file stem -> chart
+STUDIES = {"compare": "compare", "value": "contingency_value", "drivers": "risk_drivers",
+           "optimize": "frontier", "sweep": "sweep"}  # file stem -> chart
 
 
 # --- reading an output folder ----------------------------------------------------------------------------------
@@ -202,7 +204,7 @@ def _find_scenario(folder: Path, summary: Mapping[str, Any]) -> tuple[Scenario |
             changed = changed or path
             continue
         try:
-            return load_scenario(path), path, ""
+            return load_scenario(path, overrides=summary.get("overrides") or None), path, ""
         except AllysimError:
             changed = changed or path
     if changed is not None:
@@ -494,6 +496,18 @@ def caption(board: Board, chart: str) -> str:
         plan = _plan(str(study.get("plan", board.plans[0])))
         return (f"What each risk costs under {plan}: the paired effect of removing it from the scenario, in NPV "
                 f"and in survival, over {_study_runs(study, 'paired')}, with 95% confidence intervals.")
+    if chart == "frontier":
+        study = board.studies.get("optimize") or {}
+        every = "every portfolio" if study.get("method", "exact") == "exact" else "the portfolios a heuristic explored"
+        return ("Each dot is a portfolio of contingencies (" + every + "), on the same simulated futures: its "
+                "expected cost against survival (left) and mean NPV (right). The line is the frontier: nothing "
+                "cheaper does better. Rings mark the scenario's plans.")
+    if chart == "sweep":
+        study = board.studies.get("sweep") or {}
+        what = str(study.get("parameter_label") or study.get("parameter") or "the parameter")
+        return (f"Every plan at each value of {what}, on the same simulated futures, so the curves are smooth and "
+                "point-to-point changes are paired; bands are 95% intervals, dashed lines mark where the best plan "
+                "changes.")
     return f"{base}: {chart.replace('_', ' ')}."
 
 
@@ -567,6 +581,8 @@ FALLBACK_TITLES = {
     "compare": "Each plan against the baseline",
     "contingency_value": "What each contingency is worth against its cost",
     "risk_drivers": "What each risk costs",
+    "frontier": "Which contingencies to fund: cost against survival and NPV",
+    "sweep": "How the results move with one assumption",
 }
 
 
@@ -1183,6 +1199,24 @@ def _chart_slide(deck: _Deck, image: ChartImage) -> None:
     _box(slide, MARGIN, c_top, BODY_W, c_h + 0.02, [[(" ".join(c_lines), c_size, MUTED, False)]], name="Caption")
 
 
+def _portfolio_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
+    """The "Recommended portfolio" slide: the choice, its margin over the runner-up and the dominated plans, in
+    words within the evidence (:func:`allysim.recommendation.recommend`)."""
+    from .recommendation import recommend
+
+    words = recommend(study)
+    slide, bottom = deck.slide(words.headline)
+    top = bottom + 0.3
+    room = FOOTER_TOP - 0.2 - top
+    size = 18.0
+    while size > 12 and sum(_height(len(_wrap(t, BODY_W - 0.3, size)), size) for t in words.points) + \
+            0.12 * (len(words.points) - 1) > room:
+        size -= 0.5
+    shape = _box(slide, MARGIN, top, BODY_W, room, [[(t, size, INK, False)] for t in words.points],
+                 space_after=0.12 * 72, name="Recommendation")
+    _bullets(shape)
+
+
 def _png_size(png: bytes) -> tuple[int, int]:
     from PIL import Image
 
@@ -1226,7 +1260,8 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
         _table(slide, MARGIN, y, BODY_W, columns, page, size, name=title)
 
 
-_STUDY_NAMES = {"compare": "Plan comparison", "value": "Contingency values", "drivers": "Risk drivers"}
+_STUDY_NAMES = {"compare": "Plan comparison", "value": "Contingency values", "drivers": "Risk drivers",
+                "optimize": "Portfolio search", "sweep": "Sweep"}
 
 
 def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
@@ -1258,11 +1293,29 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
                      f"its cost) and its Shapley share of the whole plan's effect ({method}).")
     if board.studies.get("drivers"):
         items.append("Risk drivers: what each risk costs, as the paired effect of removing it from the scenario.")
+    optimize = board.studies.get("optimize")
+    if optimize:
+        how = "every portfolio" if optimize.get("method") == "exact" else \
+            "a greedy heuristic's portfolios (not every one)"
+        items.append(f"Portfolios: {how} of {len(optimize.get('candidates') or {})} contingencies simulated on common "
+                     "random numbers; cost is the expected present value of a portfolio's contingency costs, and a "
+                     "winner is named only when the paired 95% interval over the runner-up excludes a tie.")
+    swept = board.studies.get("sweep")
+    if swept:
+        items.append(f"Sweep: every plan simulated at each of {len(swept.get('values') or [])} values of "
+                     f"{swept.get('parameter')} on the same seed and replications (common random numbers).")
     precision = summary.get("precision")
     if isinstance(precision, dict) and precision:
         items.append("Runs were added in batches until the requested precision was reached "
                      f"({', '.join(f'{k} {v}' for k, v in precision.items() if not isinstance(v, (dict, list)))}).")
+    overrides = theme.override_texts(summary.get("overrides"))
+    if overrides:
+        items.append("What-if: these parameters were set over the scenario file's values (--set): "
+                     f"{'; '.join(overrides)}.")
     for stem, study in board.studies.items():
+        if study.get("overrides", {}) != summary.get("overrides", {}):
+            items.append(f"{stem}.json was simulated with other parameter settings: "
+                         f"{'; '.join(theme.override_texts(study.get('overrides'))) or 'the file as written'}.")
         same = study.get("runs") == runs and study.get("seed") == seed
         items.append(f"{_STUDY_NAMES.get(stem, stem)} ({stem}.json): {int(study.get('runs') or 0):,} runs, seed "
                      f"{study.get('seed')}" + (", as the run." if same else ", simulated separately from the run."))
@@ -1591,6 +1644,8 @@ def build_deck(folder: str | os.PathLike[str], out: str | os.PathLike[str] | Non
             omitted.append(f"The {name.replace('_', ' ')} chart is in the folder only as SVG or PDF, which this "
                            f"version cannot redraw: run `allysim report` or rerun with --format png to include it.")
             continue
+        if name == "frontier" and "optimize" in board.studies:
+            _portfolio_slide(deck, board.studies["optimize"])
         _chart_slide(deck, image)
     if not board.chart_names():
         omitted.append("The folder holds no charts: draw them with `allysim report DIR` and build the deck again.")

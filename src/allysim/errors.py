@@ -49,3 +49,7 @@ class OutputError(AllysimError):
     def __init__(self, message: str, *, exit_code: int = 2) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class RegisterError(ScenarioError):
+    """A risk register cannot be imported. ``problems`` holds one ``FILE:SHEET!CELL: message`` line per problem."""

@@ -20,7 +20,7 @@ from .engine import Model
 from .errors import UsageError
 from .results import PlanRuns
 from .scenario import Scenario
-from .streams import sources
+from .streams import Layout, sources
 from .uncertainty import Draws
 
 __all__ = ["Job", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor"]
@@ -38,12 +38,13 @@ class Job:
     seed: int
     event_budget: int
     health_path: bool = True
+    layout: Layout | None = None  # fixed across scenarios that must share streams (sweeps); else the scenario's
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _models: dict[str, Model] = field(default_factory=dict, repr=False)
 
     def model(self, name: str) -> Model:
         if name not in self._models:
-            layout = sources(self.scenario)
+            layout = self.layout or sources(self.scenario)
             v = self.variants[name]
             self._models[name] = Model(self.scenario, v.contingencies, removed_risks=v.removed_risks,
                                        layout=layout, event_budget=self.event_budget,

@@ -40,7 +40,8 @@ __all__ = ["CHARTS", "FORMATS", "STUDY_CHARTS", "HealthBands", "OutputData", "Ru
            "render_study_chart"]
 
 CHARTS = ("survival", "npv", "health", "causes")  # the charts of a run
-STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers"}  # chart -> JSON stem
+STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers",
+                "sweep": "sweep", "frontier": "optimize"}  # chart -> JSON stem
 RUN_FILES = ("summary.json", "runs.csv", "health.json")
 FORMATS = theme.FORMATS
 BANDS = ("p5", "p25", "p50", "p75", "p95")
@@ -219,10 +220,19 @@ _STUDY_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+_LIST_STUDIES = {"sweep": ("parameter", "values", "plans", "best"),
+                 "frontier": ("portfolios", "frontier", "best", "candidates")}
+
+
 def _check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
     """Raise OutputError naming the first field the chart needs that a study's JSON lacks."""
     command = STUDY_CHARTS[chart]
     rewrite = f"rerun `allysim {command}` to rewrite it"
+    if chart in _LIST_STUDIES:
+        for key in _LIST_STUDIES[chart]:
+            if not study.get(key):
+                raise OutputError(f"{path}: has no {key}; {rewrite}")
+        return
     table, needed = _STUDY_FIELDS[chart]
     if chart == "compare" and not isinstance(study.get("baseline"), str):
         raise OutputError(f"{path}: baseline is missing; {rewrite}")
@@ -403,6 +413,10 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
         return charts.contingency_value(data)
     if chart == "risk_drivers":
         return charts.risk_drivers(data)
+    if chart in ("sweep", "frontier"):
+        from . import decision_charts
+
+        return decision_charts.sweep(data) if chart == "sweep" else decision_charts.frontier(data)
     raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
 
 

@@ -12,6 +12,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from .errors import UsageError
 from .executors import Executor, Job, make_executor
 from .results import PlanRuns, Results
 from .scenario import MAX_RUNS, Scenario
+from .streams import Layout
 from .uncertainty import Draws
 
 __all__ = ["Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
@@ -64,7 +66,7 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
              plans: list[str] | tuple[str, ...] | None = None, workers: int | None = 1,
              progress: Progress | None = None, *, precision: float | None = None, executor: str = "local",
              scheduler: str | None = None, checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-             event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
+             event_budget: int = DEFAULT_EVENT_BUDGET, overrides: Any = None) -> Results:
     """Simulate every plan of ``scenario`` (or the named ``plans``) on common random numbers.
 
     Parameters
@@ -84,12 +86,17 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
         ``precision * |mean|`` for NPV (checked after batches of replications), or at ``runs``.
     executor, scheduler : str
         ``"local"`` (default) or ``"dask"`` with a scheduler address (``"local"`` starts a LocalCluster).
+    overrides : mapping or list of str, optional
+        Parameters set over the file's values, ``{"risks.partner_buyout.rate": 0.2}`` or
+        ``["horizon=7"]`` (see :meth:`Scenario.with_overrides`); recorded as ``overrides`` in the outputs.
 
     Examples
     --------
     >>> results = allysim.simulate(scenario, runs=2000, seed=7)            # doctest: +SKIP
     >>> results.summary()["plans"]["full"]["survival"]["estimate"]        # doctest: +SKIP
+    >>> allysim.simulate(scenario, runs=2000, overrides={"horizon": 7})    # doctest: +SKIP
     """
+    scenario = scenario.with_overrides(overrides)
     available = scenario.plan_sets
     names = list(plans) if plans else list(available)
     unknown = [p for p in names if p not in available]
@@ -107,8 +114,12 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
                       seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
                       precision: float | None = None, executor: str = "local", scheduler: str | None = None,
                       checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-                      health_bands: bool = True, event_budget: int = DEFAULT_EVENT_BUDGET) -> Results:
+                      health_bands: bool = True, event_budget: int = DEFAULT_EVENT_BUDGET,
+                      layout: Layout | None = None) -> Results:
     """Simulate named variants of one scenario on the same replications (paired).
+
+    ``layout`` fixes where each random source reads its uniforms; versions of one scenario with different parameter
+    values (a sweep) share streams only with one layout for all of them (:func:`allysim.streams.shared_layout`).
 
     With ``checkpoint`` (a folder), every finished chunk is kept there, and ``resume=True`` continues from what a
     previous, interrupted call with the same arguments left (see :mod:`allysim.checkpoint`). With
@@ -128,7 +139,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: in
         raise UsageError(f"precision must be a number between 0 and 1, got {precision!r}")
     # identical variants are simulated once and shared: on common random numbers they would give the same arrays
     unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
-    job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget, health_path=health_bands)
+    job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget, health_path=health_bands,
+              layout=layout)
     store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies)) for key in job.variants}
     keeper = None
     covered: list[tuple[int, int]] = []

@@ -31,7 +31,7 @@ from pydantic import (
 
 from . import uncertainty, units
 from .distributions import FAMILIES, Constant, Distribution
-from .errors import ScenarioError
+from .errors import ScenarioError, UsageError
 from .yamlio import MAX_BYTES, Locations, format_path, load_yaml, shorten
 
 __all__ = [
@@ -345,6 +345,12 @@ class Scenario(_Model):
 
     _source: str = PrivateAttr(default="<scenario>")
     _sha256: str = PrivateAttr(default="")
+    # the file as read (before validation) and where each value stands, so what-ifs re-validate from it; kept in
+    # this process only (see __getstate__)
+    _document: Any = PrivateAttr(default=None)
+    _locations: Any = PrivateAttr(default=None)
+    _overrides: tuple = PrivateAttr(default=())  # the Override objects applied, in order
+    _recorded: dict = PrivateAttr(default_factory=dict)  # {canonical path: value}, as outputs record them
     _uncertain: dict[str, uncertainty.Uncertain] = PrivateAttr(default_factory=dict)
 
     @property
@@ -364,6 +370,40 @@ class Scenario(_Model):
     def sha256(self) -> str:
         """SHA-256 of the scenario file's bytes."""
         return self._sha256
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """The parameters set over the file's values (``--set``), ``{path: value}``; empty when none."""
+        return dict(self._recorded)
+
+    def with_overrides(self, overrides: Any) -> "Scenario":
+        """This scenario with parameters set over the file's values, validated like the file.
+
+        ``overrides`` is a ``{PATH: VALUE}`` mapping or ``PATH=VALUE`` strings (paths: :mod:`allysim.overrides`).
+        Overrides already applied stay, unless a new one sets the same parameter.
+
+        Examples
+        --------
+        >>> scenario.with_overrides({"risks.partner_buyout.rate": 0.2, "horizon": "7 years"})  # doctest: +SKIP
+        """
+        from .overrides import parse_overrides
+
+        new = parse_overrides(overrides)
+        if not new:
+            return self
+        if self._document is None:
+            raise UsageError("this scenario was not read with load_scenario or parse_scenario in this process, "
+                             "so overrides cannot be applied to it; load it again")
+        paths = {o.path for o in new}
+        combined = tuple(o for o in self._overrides if o.path not in paths) + new
+        return _with_overrides(self._document, self._locations, self._source, self._sha256, combined)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private["_document"] = private["_locations"] = None  # workers need the validated scenario only
+        state["__pydantic_private__"] = private
+        return state
 
     @property
     def plan_sets(self) -> dict[str, tuple[str, ...]]:
@@ -388,8 +428,8 @@ class Scenario(_Model):
 # --------------------------------------------------------------------------- loading
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file.
+def load_scenario(path: str | Path, overrides: Any = None) -> Scenario:
+    """Read and validate a scenario file, with ``overrides`` (see :meth:`Scenario.with_overrides`) if given.
 
     Raises :class:`~allysim.errors.ScenarioError` with one located line per problem.
 
@@ -408,16 +448,39 @@ def load_scenario(path: str | Path) -> Scenario:
     if len(data) > MAX_BYTES:
         told = f"{size:,}" if size > len(data) else f"more than {MAX_BYTES:,}"  # a device tells no size
         raise ScenarioError(f"{path}:1:1: file is {told} bytes; scenarios are limited to {MAX_BYTES:,} bytes")
-    return parse_scenario(data, source=str(path))
+    return parse_scenario(data, source=str(path), overrides=overrides)
 
 
-def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
-    """Validate scenario text (YAML). ``source`` names it in error messages."""
+def parse_scenario(text: str | bytes, source: str = "<scenario>", overrides: Any = None) -> Scenario:
+    """Validate scenario text (YAML), with ``overrides`` if given. ``source`` names it in error messages."""
+    from .overrides import parse_overrides
+
+    sets = parse_overrides(overrides)  # a malformed --set is refused before the file is read
     data, locations = load_yaml(text, source)
     raw_bytes = text.encode("utf-8") if isinstance(text, str) else text  # load_yaml checked that it encodes
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}:1:1: a scenario is a mapping of keys (allysim, name, horizon, risks, "
                             f"...), got {_kind(data)}")
+    sha = hashlib.sha256(raw_bytes).hexdigest()
+    scenario = _validate(data, locations, source, sha)
+    scenario._document, scenario._locations = data, locations
+    return _with_overrides(data, locations, source, sha, sets) if sets else scenario
+
+
+def _with_overrides(document: dict[str, Any], locations: Locations, source: str, sha: str,
+                    overrides: tuple) -> Scenario:
+    """Validate ``document`` with ``overrides`` applied; every problem is told against its ``--set``."""
+    from .overrides import SetLocations, apply_overrides
+
+    name = Path(source).name if source and not source.startswith("<") else "the scenario"
+    data, landed, recorded = apply_overrides(document, overrides, name)
+    scenario = _validate(data, SetLocations.wrap(locations, landed), source, sha)
+    scenario._document, scenario._locations = document, locations
+    scenario._overrides, scenario._recorded = tuple(overrides), recorded
+    return scenario
+
+
+def _validate(data: dict[str, Any], locations: Locations, source: str, sha: str) -> Scenario:
     unit = data.get("time_unit", "year")
     data, uncertain, problems = uncertainty.extract(data, locations, _uncertain_validator(data, locations, unit))
     try:
@@ -432,7 +495,7 @@ def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(list(dict.fromkeys(problems)))
     scenario._uncertain = uncertain
     scenario._source = source
-    scenario._sha256 = hashlib.sha256(raw_bytes).hexdigest()
+    scenario._sha256 = sha
     return scenario
 
 

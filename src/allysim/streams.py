@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["Layout", "Streams", "sources", "parameter_uniforms", "PAGE"]
+__all__ = ["Layout", "Streams", "sources", "shared_layout", "parameter_uniforms", "PAGE"]
 
 PAGE = 256
 
@@ -94,6 +94,22 @@ def sources(scenario) -> Layout:  # noqa: ANN001 - a Scenario; typed loosely to 
         if not c.delay.is_constant:
             add(f"{c.id}.delay", 2)
     return Layout(tuple(names), tuple(sizes))
+
+
+def shared_layout(layouts: list[Layout]) -> Layout:
+    """One layout serving versions of a scenario that differ in parameter values (the points of a sweep).
+
+    A source's slice size, and whether some sources exist at all, depend on parameter values (a rate, the horizon, a
+    fatal probability of 0), and each source's offset on the sizes before it: with their own layouts two versions
+    would read different uniforms. Here every source of any version keeps one place (first seen, first placed) with
+    the largest slice any version asked for, so each source reads the same uniforms in every version: common random
+    numbers across the values.
+    """
+    sizes: dict[str, int] = {}
+    for layout in layouts:
+        for name, size in zip(layout.names, layout.sizes):
+            sizes[name] = max(size, sizes.get(name, 0))
+    return Layout(tuple(sizes), tuple(sizes.values()))
 
 
 class Streams:

@@ -248,6 +248,7 @@ class Provenance:
     seed: int | None = None
     runs: int | None = None
     version: str = ""
+    overrides: tuple[str, ...] = ()  # what-ifs set over the file's values: "risks.x.rate=0.2"
 
     @classmethod
     def from_summary(cls, summary: Mapping[str, Any]) -> Provenance:
@@ -258,6 +259,7 @@ class Provenance:
             seed=summary.get("seed"),
             runs=summary.get("runs"),
             version=str(summary.get("allysim_version", "")),
+            overrides=override_texts(summary.get("overrides")),
         )
 
     def text(self) -> str:
@@ -271,7 +273,22 @@ class Provenance:
             parts.append(f"{int(self.runs):,} run{'' if int(self.runs) == 1 else 's'}")
         if self.version:
             parts.append(f"allysim {self.version}")
+        if self.overrides:
+            parts.append(textwrap.shorten("set " + ", ".join(self.overrides), 90, placeholder="…"))
         return " · ".join(parts)
+
+
+def override_texts(overrides: Any) -> tuple[str, ...]:
+    """``{"horizon": 7}`` (as outputs record overrides) -> ``("horizon=7",)``."""
+    if not isinstance(overrides, Mapping):
+        return ()
+
+    def show(v: Any) -> str:
+        if isinstance(v, Mapping):
+            return "{" + ", ".join(f"{k}: {show(x)}" for k, x in v.items()) + "}"
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    return tuple(f"{k}={show(v)}" for k, v in overrides.items())
 
 
 def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | None = None) -> float:

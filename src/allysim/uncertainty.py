@@ -414,3 +414,29 @@ class Draws:
         for k, item in enumerate(self.items):
             out[:, k] = ppf(item.distribution, u[:, k], item.parameter)
         return out
+
+
+_WORDS = {"rate": "rate", "probability": "probability per time unit", "fatal": "fatal share",
+          "factor": "factor", "success": "success", "health_below": "trigger threshold",
+          "reduce_impact": "impact reduction", "restore_health": "health restored",
+          "rescue_health": "rescue health", "setup": "setup cost", "per_time": "running cost",
+          "per_activation": "cost per activation", "value_rate": "value rate", "initial": "initial health",
+          "dissolve_below": "dissolution threshold", "recovery": "health recovery rate"}
+
+
+def describe(scenario: Any, path: str) -> str:
+    """A reader's name for an uncertain parameter: ``Partner buyout: probability per time unit``."""
+    parts = path.split(".")
+    what = _WORDS.get(parts[-1], parts[-1].replace("_", " "))
+    if parts[-1] == "factor" and len(parts) > 3:
+        what = "escalation factor" if "escalates" in parts else "rate factor"
+    owner = None
+    if parts[0] == "risks" and len(parts) > 2:
+        owner = next((r.label for r in scenario.risks if r.id == parts[1]), parts[1])
+    elif parts[0] == "contingencies" and len(parts) > 2:
+        owner = next((c.label for c in scenario.contingencies if c.id == parts[1]), parts[1])
+    elif parts[0] == "alliance":
+        return what[:1].upper() + what[1:]
+    else:
+        return path
+    return f"{owner}: {what}"

@@ -1,0 +1,321 @@
+"""The best portfolio: which contingencies to fund, the cost-survival and cost-NPV frontiers, and how sure we are.
+
+A portfolio is a subset of the scenario's contingencies (or of the ones listed). Every portfolio is simulated on
+common random numbers (the same seed, replications and streams), so two portfolios differ run by run only by the
+contingencies that differ, and the best one is compared with the runner-up on paired runs.
+
+Up to :data:`EXACT_LIMIT` contingencies every one of the 2^n portfolios is simulated (``method: "exact"``).
+Beyond that a heuristic (``method: "greedy"``) explores a small part of them and says so: two greedy chains from the
+empty portfolio, each adding at every step the contingency that most raises, over the same runs, mean NPV (one
+chain) or survival per unit of cost (the other), until every contingency is in; every portfolio met on the way is
+kept. The frontiers and the best are then those of the portfolios explored, which need not include the true best.
+
+The one place that simulates portfolios is :func:`_simulate`, so sharing identical paths between portfolios can
+replace it without changing anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from .analysis import mean_ci, provenance, wilson
+from .decisions import paired
+from .errors import UsageError
+from .results import Results
+from .runner import Progress, Variant, resolve_seed, simulate_variants
+from .scenario import Scenario
+
+__all__ = ["Portfolios", "Outcomes", "optimize", "frontier", "EXACT_LIMIT"]
+
+EXACT_LIMIT = 12  # 4,096 portfolios
+BATCH_BYTES = 400_000_000  # outcome arrays of the portfolios simulated together: the fewer calls the more sharing
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What optimize keeps of one portfolio, replication by replication."""
+
+    npv: np.ndarray
+    alive: np.ndarray  # 1.0 if the alliance reached the horizon
+    cost: np.ndarray  # present value of the portfolio's contingency costs
+
+
+@dataclass
+class Portfolios:
+    """Every portfolio simulated, the frontiers and the best. ``to_dict()`` is ``optimize.json``."""
+
+    scenario: Scenario
+    seed: int
+    runs: int
+    contingencies: tuple[str, ...]  # the candidates, in file order
+    portfolios: list[tuple[str, ...]]  # index -> contingency ids, in file order
+    outcomes: list[Outcomes]
+    method: str  # "exact" or "greedy"
+    budget: float | None = None
+    _summary: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._summary = [_summary(o) for o in self.outcomes]
+
+    def cost(self, i: int) -> float:
+        return self._summary[i]["cost"]["mean"]
+
+    def npv(self, i: int) -> float:
+        return self._summary[i]["npv"]["mean"]
+
+    def survival(self, i: int) -> float:
+        return self._summary[i]["survival"]["estimate"]
+
+    def index(self, ids: Sequence[str]) -> int | None:
+        """The index of the portfolio holding exactly ``ids``, if it was simulated."""
+        wanted = set(ids)
+        return next((i for i, p in enumerate(self.portfolios) if set(p) == wanted), None)
+
+    def frontier(self, objective: str) -> list[int]:
+        """Portfolios that no other beats on both cost and ``objective`` ("npv" or "survival"), cheapest first."""
+        score = self.npv if objective == "npv" else self.survival
+        return frontier([self.cost(i) for i in range(len(self.portfolios))],
+                        [score(i) for i in range(len(self.portfolios))])
+
+    def best(self, objective: str, budget: float | None = None) -> int | None:
+        """The portfolio with the highest ``objective`` (cheapest on a tie), within ``budget`` if given."""
+        score = self.npv if objective == "npv" else self.survival
+        pool = [i for i in range(len(self.portfolios)) if budget is None or self.cost(i) <= budget]
+        if not pool:
+            return None
+        return max(pool, key=lambda i: (score(i), -self.cost(i), -len(self.portfolios[i])))
+
+    def runner_up(self, objective: str, budget: float | None = None) -> int | None:
+        score = self.npv if objective == "npv" else self.survival
+        top = self.best(objective, budget)
+        pool = [i for i in range(len(self.portfolios)) if i != top and (budget is None or self.cost(i) <= budget)]
+        if top is None or not pool:
+            return None
+        return max(pool, key=lambda i: (score(i), -self.cost(i), -len(self.portfolios[i])))
+
+    def versus(self, a: int, b: int) -> dict[str, Any]:
+        """Portfolio ``a`` minus portfolio ``b`` on the same replications."""
+        x, y = self.outcomes[a], self.outcomes[b]
+        npv, survival = paired(x.npv, y.npv), paired(x.alive, y.alive)
+        return {"npv": npv, "survival": survival, "cost": paired(x.cost, y.cost),
+                "p_better": float(np.mean(x.npv > y.npv)),
+                "clear_npv": _excludes_zero(npv), "clear_survival": _excludes_zero(survival)}
+
+    def dominated_by(self, i: int) -> int | None:
+        """A portfolio at most as costly with at least the NPV and survival of ``i``, better in one (estimates);
+        of several, the one with the highest NPV."""
+        c, n, s = self.cost(i), self.npv(i), self.survival(i)
+        better = [j for j in range(len(self.portfolios)) if j != i and self.cost(j) <= c and self.npv(j) >= n
+                  and self.survival(j) >= s and (self.cost(j) < c or self.npv(j) > n or self.survival(j) > s)]
+        return max(better, key=lambda j: (self.npv(j), self.survival(j), -self.cost(j))) if better else None
+
+    def to_dict(self) -> dict[str, Any]:
+        best = {"npv": self.best("npv"), "survival": self.best("survival"),
+                "survival_within_budget": self.best("survival", self.budget) if self.budget is not None else None}
+        versus: dict[str, Any] = {}
+        for key, top in best.items():
+            objective = "npv" if key == "npv" else "survival"
+            second = self.runner_up(objective, self.budget if key == "survival_within_budget" else None)
+            if top is not None and second is not None:
+                versus[key] = {"best": top, "runner_up": second, **self.versus(top, second)}
+        plans: dict[str, Any] = {}
+        for name, ids in self.scenario.plan_sets.items():
+            outside = [c for c in ids if c not in self.contingencies]
+            i = None if outside else self.index(ids)
+            entry: dict[str, Any] = {"contingencies": list(ids), "index": i, "dominated_by": None}
+            if outside:
+                entry["note"] = f"holds {', '.join(outside)}, not among the contingencies optimized"
+            elif i is None:
+                entry["note"] = "not among the portfolios the heuristic explored"
+            else:
+                j = self.dominated_by(i)
+                entry["dominated_by"] = j
+                if j is not None:
+                    entry["dominance"] = self.versus(j, i)
+            plans[name] = entry
+        names = {c.id: c.label for c in self.scenario.contingencies}
+        return {
+            **provenance(_Provenance(self.scenario, self.runs, self.seed)),
+            "method": self.method,
+            "method_note": _METHOD_NOTES[self.method],
+            "candidates": {cid: names[cid] for cid in self.contingencies},
+            "budget": self.budget,
+            "portfolios": [{"contingencies": list(p), **self._summary[i]} for i, p in enumerate(self.portfolios)],
+            "frontier": {"npv": self.frontier("npv"), "survival": self.frontier("survival")},
+            "best": best,
+            "versus_runner_up": versus,
+            "plans": plans,
+            "meaning": "cost is the expected present value of the portfolio's contingency costs; the frontier for an "
+                       "objective lists, cheapest first, the portfolios that no other beats on both cost and that "
+                       "objective; versus_runner_up is best minus runner-up on the same runs, and clear_* says "
+                       "whether its 95% interval excludes a tie",
+        }
+
+
+_METHOD_NOTES = {
+    "exact": "every portfolio simulated on common random numbers",
+    "greedy": "heuristic: greedy chains from the empty portfolio (adding the contingency that most raises mean NPV, "
+              "or survival per unit of cost, on the same runs); only the portfolios met on the way were simulated, "
+              "so the true best may be missing",
+}
+
+
+@dataclass(frozen=True)
+class _Provenance:
+    """What :func:`allysim.analysis.provenance` reads from a Results."""
+
+    scenario: Scenario
+    runs: int
+    seed: int
+
+
+def _excludes_zero(entry: dict[str, Any]) -> bool:
+    lo, hi = entry["ci95"]
+    return lo is not None and (lo > 0 or hi < 0)
+
+
+def _summary(o: Outcomes) -> dict[str, Any]:
+    n = len(o.npv)
+    alive = int(o.alive.sum())
+    mean, _sd, lo, hi = mean_ci(o.npv)
+    return {"cost": {"mean": float(o.cost.mean())}, "npv": {"mean": mean, "ci95": [lo, hi]},
+            "survival": {"estimate": alive / n, "ci95": list(wilson(alive, n))}}
+
+
+def frontier(cost: Sequence[float], score: Sequence[float]) -> list[int]:
+    """Indices no other point beats on both counts (cost at most, score at least, one strictly), cheapest first.
+
+    Examples
+    --------
+    >>> frontier([0, 1, 2, 3], [0.5, 0.4, 0.8, 0.8])
+    [0, 2]
+    """
+    order = sorted(range(len(cost)), key=lambda i: (cost[i], -score[i]))
+    kept: list[int] = []
+    top = -np.inf
+    for i in order:
+        if score[i] > top:
+            kept.append(i)
+            top = score[i]
+        elif score[i] == top and kept and cost[kept[-1]] == cost[i]:
+            kept.append(i)  # the same cost and score as a kept one: neither beats the other
+    return kept
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+@dataclass
+class _Simulator:
+    """Simulates portfolios on common random numbers, remembering those already done."""
+
+    scenario: Scenario
+    runs: int | None
+    seed: int
+    options: dict[str, Any]
+    done: dict[tuple[str, ...], Outcomes] = field(default_factory=dict)
+
+    def __call__(self, portfolios: Sequence[tuple[str, ...]]) -> list[Outcomes]:
+        todo = [p for p in dict.fromkeys(portfolios) if p not in self.done]
+        # the runner keeps every outcome array of the variants of one call, until optimize keeps three of them
+        runs = self.runs or self.scenario.runs
+        per_run = 70 + 4 * len(self.scenario.risks) + 16 * len(self.scenario.contingencies)
+        batch = max(8, BATCH_BYTES // (runs * per_run))
+        for start in range(0, len(todo), batch):
+            self.done.update(_simulate(self.scenario, todo[start:start + batch], self.runs, self.seed,
+                                       self.options))
+        return [self.done[p] for p in portfolios]
+
+
+def _simulate(scenario: Scenario, portfolios: Sequence[tuple[str, ...]], runs: int | None, seed: int,
+              options: dict[str, Any]) -> dict[tuple[str, ...], Outcomes]:
+    """Simulate each portfolio over the same replications and keep NPV, survival and contingency cost."""
+    variants = {",".join(p) or "-": Variant(p) for p in portfolios}
+    results: Results = simulate_variants(scenario, variants, runs=runs, seed=seed, health_bands=False, **options)
+    out = {}
+    for p in portfolios:
+        runs_ = results.plans[",".join(p) or "-"]
+        out[p] = Outcomes(npv=runs_.npv.copy(), alive=(runs_.cause < 0).astype(float),
+                          cost=runs_.contingency_cost.copy())
+    return out
+
+
+def _order(scenario: Scenario, ids: Sequence[str]) -> tuple[str, ...]:
+    chosen = set(ids)
+    return tuple(c.id for c in scenario.contingencies if c.id in chosen)
+
+
+def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, budget: float | None = None,
+             runs: int | None = None, seed: int | None = None, workers: int | None = 1,
+             progress: Progress | None = None, *, executor: str = "local", scheduler: str | None = None,
+             overrides: Any = None, exact_limit: int = EXACT_LIMIT) -> Portfolios:
+    """Every portfolio of ``contingencies`` (default: all the scenario's), the frontiers and the best.
+
+    Parameters
+    ----------
+    contingencies : sequence of str, optional
+        The candidates; a portfolio is any subset of them (the others are left out).
+    budget : float, optional
+        The most a portfolio may cost (expected present value of its contingency costs) for
+        ``best["survival_within_budget"]``.
+    exact_limit : int
+        Up to this many candidates every portfolio is simulated; beyond, a greedy heuristic (module docstring).
+
+    Examples
+    --------
+    >>> result = allysim.optimize(scenario, budget=5, runs=5000)          # doctest: +SKIP
+    >>> data = result.to_dict(); data["portfolios"][data["best"]["npv"]]   # doctest: +SKIP
+    """
+    scenario = scenario.with_overrides(overrides)
+    known = [c.id for c in scenario.contingencies]
+    ids = list(contingencies) if contingencies is not None else known
+    unknown = [c for c in ids if c not in known]
+    if unknown:
+        raise UsageError(f"unknown contingency {unknown[0]!r}; {scenario.source} has contingencies: "
+                         f"{', '.join(known) or 'none'}")
+    if len(set(ids)) != len(ids):
+        raise UsageError("each contingency may be listed once")
+    if not ids:
+        raise UsageError(f"{scenario.source} has no contingencies to choose from")
+    if budget is not None and not (isinstance(budget, (int, float)) and np.isfinite(budget) and budget >= 0):
+        raise UsageError(f"budget must be a number >= 0, got {budget!r}")
+    candidates = _order(scenario, ids)
+    seed = resolve_seed(seed, scenario)
+    options = {"workers": workers, "progress": progress, "executor": executor, "scheduler": scheduler}
+    simulator = _Simulator(scenario, runs, seed, options)
+    if len(candidates) <= exact_limit:
+        portfolios = [s for k in range(len(candidates) + 1) for s in combinations(candidates, k)]
+        method = "exact"
+        outcomes = simulator(portfolios)
+    else:
+        portfolios, outcomes = _greedy(scenario, candidates, simulator)
+        method = "greedy"
+    return Portfolios(scenario, seed, len(outcomes[0].npv), candidates, list(portfolios), list(outcomes), method,
+                      None if budget is None else float(budget))
+
+
+def _greedy(scenario: Scenario, candidates: tuple[str, ...],
+            simulate: _Simulator) -> tuple[list[tuple[str, ...]], list[Outcomes]]:
+    """Two greedy chains from the empty portfolio (module docstring); every portfolio met is kept."""
+    def npv_gain(now: Outcomes, then: Outcomes) -> float:
+        return float(np.mean(then.npv - now.npv))
+
+    def survival_per_cost(now: Outcomes, then: Outcomes) -> float:
+        extra = float(np.mean(then.cost - now.cost))
+        return float(np.mean(then.alive - now.alive)) / max(extra, 1e-12)
+
+    for gain in (npv_gain, survival_per_cost):
+        current: tuple[str, ...] = ()
+        now = simulate([current])[0]
+        while len(current) < len(candidates):
+            steps = [_order(scenario, (*current, c)) for c in candidates if c not in current]
+            outcomes = simulate(steps)
+            k = max(range(len(steps)), key=lambda j: gain(now, outcomes[j]))
+            current, now = steps[k], outcomes[k]
+    met = sorted(simulate.done, key=lambda p: (len(p), [candidates.index(c) for c in p]))
+    return met, [simulate.done[p] for p in met]

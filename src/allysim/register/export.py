@@ -1,0 +1,229 @@
+"""Writing registers: the empty template ``allysim import --template`` gives, and a scenario as a register.
+
+A scenario's data (as read from its YAML, units kept as written) becomes the rows of the register's sheets
+(:func:`scenario_tables`); :func:`write_register` lays them out under a header and a notes row. Importing the result
+gives back an equivalent scenario: a distribution the three-point columns cannot hold is written in its cell as in
+YAML (``{lognormal: {median: 1.5, p90: 5}}``), which the importer reads back.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, SHEETS
+from .yamltext import scalar
+from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, put, style_header, width_of
+
+__all__ = ["scenario_tables", "write_register", "write_template", "template_tables", "flow_text", "save_text"]
+
+Tables = dict[str, list[dict[str, Any]]]
+DATA_ROWS = 500  # rows below the header that the template's drop-down lists cover
+
+
+def flow_text(value: Any) -> str:
+    """A value in YAML flow style, as a register cell holds a distribution: ``{pert: {low: 1, ...}}``."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{scalar(k)}: {flow_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(flow_text(v) for v in value) + "]"
+    return scalar(value)
+
+
+def _cell(value: Any) -> Any:
+    """A scenario value as a cell: numbers and unit strings as they are, a distribution as flow text."""
+    return flow_text(value) if isinstance(value, (dict, list)) else value
+
+
+def _three_point(value: Any) -> tuple[str, dict[str, Any]] | None:
+    """``(family, {low, likely, high})`` when the three-point columns can hold ``value``, else None."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    family, params = next(iter(value.items()))
+    if family not in DISTRIBUTIONS or not isinstance(params, dict):
+        return None
+    keys = {"low", "high"} if family == "uniform" else {"low", "likely", "high"}
+    if set(params) != keys or any(isinstance(v, (dict, list, bool)) for v in params.values()):
+        return None
+    return family, params
+
+
+def scenario_tables(data: dict[str, Any]) -> tuple[Tables, list[str]]:
+    """The register rows of a scenario's data, and the keys a register cannot hold (left out)."""
+    tables: Tables = {name: [] for name in SHEETS}
+    left_out: list[str] = [k for k in data if k not in {"allysim", "alliance", "risks", "contingencies", "plans"}
+                           and k not in ALLIANCE_KEYS]
+    for key, (path, note, _) in ALLIANCE_KEYS.items():
+        node: Any = data
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is not None:
+            tables["Alliance"].append({"key": key, "value": _cell(node), "notes": note})
+    for risk in data.get("risks") or []:
+        row: dict[str, Any] = {k: risk.get(k) for k in ("id", "name", "category", "rate", "probability",
+                                                          "max_occurrences")}
+        row = {k: _cell(v) for k, v in row.items() if v is not None}
+        impact = risk.get("impact") or {}
+        family = None
+        for what in ("health", "cost"):
+            value = impact.get(what)
+            if value is None:
+                continue
+            split = _three_point(value)
+            if split is not None and family in (None, split[0]):
+                family = split[0]
+                for key in ("low", "likely", "high"):
+                    if key in split[1]:
+                        row[f"{what}_{key}"] = split[1][key]
+            else:
+                row[f"{what}_likely"] = _cell(value)
+        if family is not None:
+            row["distribution"] = family
+        if impact.get("fatal") is not None:
+            row["fatal"] = _cell(impact["fatal"])
+        if impact.get("value"):
+            row["value_factor"] = _cell(impact["value"].get("factor"))
+            row["value_duration"] = _cell(impact["value"].get("duration"))
+        tables["Risks"].append(row)
+        for esc in impact.get("escalates") or []:
+            tables["Cascades"].append({"risk": risk.get("id"), "escalates": esc.get("risk"),
+                                       "factor": _cell(esc.get("factor")), "duration": _cell(esc.get("duration"))})
+    for c in data.get("contingencies") or []:
+        row = {"id": c.get("id"), "name": c.get("name"), "trigger": _trigger_text(c.get("trigger") or {})}
+        for key in ("delay", "success", "max_activations"):
+            row[key] = _cell(c.get(key))
+        effect = c.get("effect") or {}
+        for key in ("reduce_impact", "restore_health", "rescue_health"):
+            row[key] = _cell(effect.get(key))
+        factors = effect.get("rate_factor") or []
+        factors = [factors] if isinstance(factors, dict) else list(factors)
+        cost = c.get("cost") or {}
+        for key, column in (("setup", "setup_cost"), ("per_time", "per_time_cost"),
+                            ("per_activation", "per_activation_cost")):
+            row[column] = _cell(cost.get(key))
+        for n, factor in enumerate(factors or [None]):
+            if factor is not None:
+                row.update({"rate_factor_risk": factor.get("risk"), "rate_factor": _cell(factor.get("factor")),
+                            "rate_factor_duration": _cell(factor.get("duration"))})
+            tables["Contingencies"].append({k: v for k, v in row.items() if v is not None})
+            row = {"id": c.get("id")}  # further rate factors: rows repeating the id
+    plans = data.get("plans")
+    if isinstance(plans, dict):
+        for name, ids in plans.items():
+            tables["Plans"].append({"plan": str(name), "contingencies": ids if ids == "all" else ", ".join(ids)})
+    return tables, left_out
+
+
+def _trigger_text(trigger: dict[str, Any]) -> str | None:
+    if "health_below" in trigger:
+        return f"health below {trigger['health_below']}"
+    return trigger.get("on")
+
+
+def template_tables() -> Tables:
+    """The template's example rows: one per sheet, and every Alliance setting."""
+    tables: Tables = {name: [] for name in SHEETS}
+    for key, (_, note, example) in ALLIANCE_KEYS.items():
+        tables["Alliance"].append({"key": key, "value": example if example != "" else None, "notes": note})
+    for name in ("Risks", "Cascades", "Contingencies", "Plans"):
+        tables[name].append({c.name: c.example for c in SHEETS[name] if c.example not in (None, "")})
+    tables["Risks"].append({"id": "quality_failure", "name": "Quality failure at a flagship customer",
+                            "category": "operational", "probability": 0.1, "health_likely": 0.1,
+                            "cost_low": "100k", "cost_likely": "400k", "cost_high": "2M"})
+    tables["Plans"].append({"plan": "backup", "contingencies": "backup_supplier"})
+    return tables
+
+
+def write_register(tables: Tables, path: str | Path, title: str | None = None) -> Path:
+    """Write register ``tables`` as an ``.xlsx`` workbook (atomically): a header, a notes row, then the rows.
+
+    The notes row starts with ``#``, so the importer skips it; drop-down lists offer the words a column takes.
+    """
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, columns in SHEETS.items():
+        ws = wb.create_sheet(name)
+        widths: dict[int, int] = {}
+        header = [put(ws, 1, i, col.name) for i, col in enumerate(columns, start=1)]
+        style_header(header)
+        for i, col in enumerate(columns, start=1):
+            note = put(ws, 2, i, col.note, font=NOTE_FONT)
+            note.alignment = WRAP
+            widths[i] = max(col.width, width_of(col.name))
+        ws.row_dimensions[2].height = 45
+        for r, row in enumerate(tables.get(name, []), start=3):
+            for i, col in enumerate(columns, start=1):
+                value = row.get(col.name)
+                if value is not None:
+                    put(ws, r, i, value)
+                    widths[i] = max(widths[i], min(width_of(value), 40 if col.name != "notes" else 80))
+        ws.freeze_panes = "B3" if name != "Plans" else "A3"
+        fit_widths(ws, widths)
+        letters = {col.name: ws.cell(row=1, column=i).column_letter for i, col in enumerate(columns, start=1)}
+        last = DATA_ROWS + 2
+        if name == "Risks":
+            _choices(ws, f'"{",".join(DISTRIBUTIONS)}"', f"{letters['distribution']}3:{letters['distribution']}{last}",
+                     "Shape of the three-point estimates", "pert (the default when blank), triangular or uniform")
+        if name == "Contingencies":
+            _choices(ws, '"dissolution,health below 0.5"', f"{letters['trigger']}3:{letters['trigger']}{last}",
+                     "What sets it off", "A risk id from the Risks sheet, dissolution, or health below X",
+                     strict=False)
+            _choices(ws, f"Risks!$A$3:$A${last}", f"{letters['rate_factor_risk']}3:{letters['rate_factor_risk']}{last}",
+                     "A risk id", "The risk whose rate this contingency multiplies", strict=False)
+        if name == "Cascades":
+            for column in ("risk", "escalates"):
+                _choices(ws, f"Risks!$A$3:$A${last}", f"{letters[column]}3:{letters[column]}{last}",
+                         "A risk id", "A risk id from the Risks sheet", strict=False)
+        if name == "Alliance":
+            keys = [row.get("key") for row in tables.get(name, [])]
+            if "time_unit" in keys:
+                ref = f"B{keys.index('time_unit') + 3}"
+                _choices(ws, '"year,quarter,month,week,day"', ref, "Time unit",
+                         "Every time and rate in the register is in this unit")
+    if title:
+        wb.properties.title = title
+    wb.properties.creator = "allysim"
+    return _save(wb, Path(path))
+
+
+def _choices(ws: Any, formula: str, ref: str, title: str, prompt: str, strict: bool = True) -> None:
+    """A drop-down list on ``ref``; ``strict=False`` warns about other values instead of refusing them."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    rule = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False,
+                          showInputMessage=True, showErrorMessage=True, promptTitle=title[:32], prompt=prompt,
+                          errorStyle="stop" if strict else "warning", errorTitle=title[:32],
+                          error=prompt if strict else f"{prompt}. Keep this value anyway?")
+    rule.add(ref)
+    ws.add_data_validation(rule)
+
+
+def save_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) atomically: a temporary file beside it, then a rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _save(wb: Any, path: Path) -> Path:
+    """Save a workbook atomically: a temporary file beside it, then a rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_template(path: str | Path) -> Path:
+    """An empty register: the five sheets, headers, a notes row, drop-down lists and one example row each."""
+    return write_register(template_tables(), path, title="allysim risk register")

@@ -1,0 +1,98 @@
+"""The layout of a risk register: its sheets, their columns, the notes the template shows, the Alliance keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Column", "SHEETS", "ALLIANCE_KEYS", "REQUIRED_SHEETS", "DISTRIBUTIONS"]
+
+DISTRIBUTIONS = ("pert", "triangular", "uniform")
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a register sheet: its header, the note the template shows under it, an example value."""
+
+    name: str
+    note: str
+    example: Any = None
+    choices: tuple[str, ...] = ()
+    width: int = 14
+
+
+ALLIANCE_KEYS: dict[str, tuple[tuple[str, ...], str, Any]] = {
+    # key: (scenario path, note, template example)
+    "name": (("name",), "Name of the alliance (required)", "Example joint venture"),
+    "description": (("description",), "One or two sentences: what the alliance is for", ""),
+    "time_unit": (("time_unit",), "year, quarter, month, week or day: the unit of every time and rate",
+                  "year"),
+    "horizon": (("horizon",), "Planned life, in time units or with a unit ('10 years') (required)", 10),
+    "currency": (("currency",), "Display only, e.g. USD (write amounts in full: '2.5M', '300k')", "USD"),
+    "discount_rate": (("discount_rate",), "Per year, e.g. 0.08 or 8%; blank = no discounting", 0.08),
+    "runs": (("runs",), "Simulated lifetimes per plan (default 10000)", 10000),
+    "seed": (("seed",), "Root seed: the same seed gives the same numbers (blank = a fresh one)", 1),
+    "initial_health": (("alliance", "health", "initial"), "Health at the start, 0 to 1 (default 1)", 1),
+    "dissolve_below": (("alliance", "health", "dissolve_below"),
+                       "The alliance dissolves when health falls below this (default 0.2)", 0.25),
+    "recovery": (("alliance", "health", "recovery"),
+                 "Per time unit: how fast health recovers towards 1 (default 0)", 0.5),
+    "value_rate": (("alliance", "value_rate"), "Value created per time unit at full health (default 0)", "12M"),
+}
+
+_ID_NOTE = "lowercase letters, digits and _, starting with a letter; unique across risks and contingencies"
+SHEETS: dict[str, tuple[Column, ...]] = {
+    "Alliance": (
+        Column("key", "# One setting per row (the keys below); blank values take the defaults", width=16),
+        Column("value", "Its value", width=40),
+        Column("notes", "What it means (ignored on import)", width=70),
+    ),
+    "Risks": (
+        Column("id", "# " + _ID_NOTE, "supplier_exit", width=20),
+        Column("name", "Readable name, for charts", "Key supplier leaves", width=28),
+        Column("category", "Free text, groups risks in charts", "operational"),
+        Column("rate", "Occurrences per time unit (fill rate OR probability)", 0.2),
+        Column("probability", "Chance of at least one occurrence per time unit, e.g. 5%", None),
+        Column("max_occurrences", "Cap on occurrences (1 = can happen once); blank = no cap", None),
+        Column("health_low", "Health drop per occurrence, 0 to 1: lowest", 0.05),
+        Column("health_likely", "most likely (a single filled value is a constant)", 0.1),
+        Column("health_high", "highest", 0.3),
+        Column("cost_low", "One-off cost per occurrence ('300k', '2.5M'): lowest", "500k"),
+        Column("cost_likely", "most likely", "1M"),
+        Column("cost_high", "highest", "3M"),
+        Column("fatal", "Probability that an occurrence ends the alliance outright", 0.05),
+        Column("value_factor", "Value rate is multiplied by this for value_duration (0 to 1)", 0.8),
+        Column("value_duration", "How long, e.g. '6 months'", "6 months"),
+        Column("distribution", "Shape of the three-point estimates: pert (default), triangular or uniform",
+               "pert", DISTRIBUTIONS),
+    ),
+    "Cascades": (
+        Column("risk", "# A risk id: each occurrence of this risk ...", "supplier_exit", width=20),
+        Column("escalates", "... multiplies this risk's rate ...", "quality_failure", width=20),
+        Column("factor", "... by this factor ...", 2),
+        Column("duration", "... for this long (blank = for good)", "1 year"),
+    ),
+    "Contingencies": (
+        Column("id", "# " + _ID_NOTE, "backup_supplier", width=20),
+        Column("name", "Readable name, for charts", "Qualified backup supplier", width=28),
+        Column("trigger", "A risk id, dissolution, or health below X", "supplier_exit",
+               ("dissolution", "health below 0.5"), width=18),
+        Column("delay", "Time from trigger to effect (blank = at once)", None),
+        Column("success", "Probability that an activation works (default 1)", 0.8),
+        Column("max_activations", "Blank = unlimited", None),
+        Column("reduce_impact", "0 to 1: cuts the triggering occurrence's impact (risk trigger, no delay)", 0.5),
+        Column("restore_health", "0 to 1: health regained at effect time", None),
+        Column("rescue_health", "Trigger dissolution only: health after a successful rescue", None),
+        Column("rate_factor_risk", "A risk id whose rate this contingency multiplies ...", None, width=18),
+        Column("rate_factor", "... by this factor ...", None),
+        Column("rate_factor_duration", "... for this long (blank = for good); another row with the same id "
+                                       "adds another rate factor", None),
+        Column("setup_cost", "Paid at the start when the contingency is in the plan", "200k"),
+        Column("per_time_cost", "Paid per time unit while the alliance lives", None),
+        Column("per_activation_cost", "Paid at each activation, success or not", "50k"),
+    ),
+    "Plans": (
+        Column("plan", "# Plan name; the first plan is the baseline", "do_nothing", width=20),
+        Column("contingencies", "Contingency ids, comma-separated, or all; blank = none", "", width=50),
+    ),
+}
+REQUIRED_SHEETS = ("Alliance", "Risks")

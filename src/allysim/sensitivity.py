@@ -1,0 +1,240 @@
+"""Which uncertain assumptions matter, and which could change the decision (SPEC section 10, ``sensitivity``).
+
+For a scenario with uncertain parameters (SPEC section 8), per input:
+
+- ``at_p10`` / ``at_p90``: the plan's mean NPV and survival with that input pinned at its P10 / P90 and every other
+  input still uncertain (inputs correlated with it follow their conditional law). Paired re-simulation: the pinned
+  variants run on the same replications, streams and draws of the other inputs as the main sample.
+- ``variance_share``: the input's first-order share of the variance of the plan's NPV (and of survival, the 0/1
+  outcome of a run) across runs, estimated from the main sample with SALib's RBD-FAST given-data estimator (bias
+  corrected) and a bootstrap interval. Lives differ even in one world, so the shares of all inputs add up to
+  what the uncertainty explains, well under 1: the rest is what happens in a life.
+- ``difference``: plan minus ``against`` (default: the baseline) with the input pinned at levels across its range
+  (P5 .. P95), and ``switch``: where that difference crosses zero, refined by extra levels inside the bracket, with
+  a bootstrap interval over replications (``null`` on a side where the crossing may lie beyond the range).
+- ``p_better``: the share of runs, over all uncertainty, in which the plan's NPV beats ``against``'s.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .analysis import mean_ci, provenance
+from .decisions import paired
+from .errors import UsageError
+from .results import Results
+from .runner import Progress, Variant, resolve_seed, simulate_variants
+from .scenario import Scenario
+from .uncertainty import describe, quantiles
+
+__all__ = ["sensitivity", "Sensitivity", "LEVELS", "REFINE", "BOOTSTRAP"]
+
+LEVELS = (0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95)  # quantile levels at which each input is pinned
+REFINE = 3  # extra levels inside a bracket where the difference changes sign
+BOOTSTRAP = 400  # resamples of replications for the switch point's interval
+
+
+def _name(path: str, side: str, level: float) -> str:
+    return f"{side} | {path} @ {level:.6g}"
+
+
+def _alive(results: Results, name: str) -> np.ndarray:
+    return (results.plans[name].cause < 0).astype(float)
+
+
+@dataclass
+class Sensitivity:
+    """The study's simulations and findings. ``to_dict()`` is ``sensitivity.json``."""
+
+    scenario: Scenario
+    plan: str
+    against: str | None
+    results: Results  # the main sample and every pinned variant, on the same replications
+    levels: dict[str, list[float]] = field(default_factory=dict)  # per input, the levels simulated, sorted
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        res = self.results
+        main = res.plans[_name("", "plan", -1)]
+        inputs: dict[str, Any] = {}
+        shares = _variance_shares(self)
+        for path, item in self.scenario.uncertain.items():
+            p10, p90 = quantiles(item, (0.1, 0.9))
+            low, high = _name(path, "plan", 0.1), _name(path, "plan", 0.9)
+            npv10, npv90 = mean_ci(res.plans[low].npv), mean_ci(res.plans[high].npv)
+            s10, s90 = float(_alive(res, low).mean()), float(_alive(res, high).mean())
+            entry: dict[str, Any] = {
+                "label": describe(self.scenario, path), "p10": p10, "p90": p90,
+                "npv": {"at_p10": npv10[0], "at_p90": npv90[0], "ci95_at_p10": [npv10[2], npv10[3]],
+                        "ci95_at_p90": [npv90[2], npv90[3]],
+                        "swing": paired(res.plans[high].npv, res.plans[low].npv)},
+                "survival": {"at_p10": s10, "at_p90": s90,
+                             "swing": paired(_alive(res, high), _alive(res, low))},
+                "variance_share": {"npv": shares[path]["npv"][0], "survival": shares[path]["survival"][0]},
+                "variance_share_ci95": {"npv": shares[path]["npv"][1], "survival": shares[path]["survival"][1]},
+            }
+            if self.against is not None:
+                entry["difference"], entry["switch"] = self._difference(path)
+            else:
+                entry["difference"], entry["switch"] = [], None
+            inputs[path] = entry
+        ranked = sorted(inputs, key=lambda p: -abs(inputs[p]["npv"]["at_p90"] - inputs[p]["npv"]["at_p10"]))
+        for rank, path in enumerate(ranked, 1):
+            inputs[path]["rank"] = rank
+        out: dict[str, Any] = {
+            **provenance(res), "plan": self.plan, "against": self.against,
+            "meaning": "per uncertain input: the plan's mean results with it pinned at its P10 and P90 (the others "
+                       "still uncertain); its first-order share of the variance across runs; the difference plan "
+                       "minus against across its range, and the value where that difference crosses zero",
+            "npv": {"mean": mean_ci(main.npv)[0], "ci95": list(mean_ci(main.npv)[2:])},
+            "survival": {"estimate": float((main.cause < 0).mean())},
+            "inputs": {p: inputs[p] for p in ranked},
+            "p_better": None,
+        }
+        if self.against is not None:
+            other = res.plans[_name("", "against", -1)]
+            out["p_better"] = float(np.mean(main.npv > other.npv))
+            out["versus"] = {"npv": paired(main.npv, other.npv),
+                             "survival": paired((main.cause < 0).astype(float), (other.cause < 0).astype(float))}
+        return out
+
+    def _difference(self, path: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        res, item = self.results, self.scenario.uncertain[path]
+        levels = self.levels[path]
+        values = quantiles(item, levels)
+        diffs = np.column_stack([res.plans[_name(path, "plan", q)].npv - res.plans[_name(path, "against", q)].npv
+                                 for q in levels])  # (runs, levels)
+        curve = []
+        for k, q in enumerate(levels):
+            alive = _alive(res, _name(path, "plan", q)) - _alive(res, _name(path, "against", q))
+            curve.append({"value": values[k], "level": q, "npv": paired(diffs[:, k], 0.0),
+                          "survival": paired(alive, 0.0)})
+        means = diffs.mean(axis=0)
+        at = _crossing(np.asarray(values), means)
+        if at is None:
+            return curve, None
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(2**32 - 2,)))
+        n = diffs.shape[0]
+        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=BOOTSTRAP)
+        boot = counts @ diffs / n  # (resamples, levels): mean differences of each resample
+        direction = math.copysign(1.0, means[-1] - means[0]) if means[-1] != means[0] else 1.0
+        found = [_crossing(np.asarray(values), row, direction) for row in boot]
+        inside = np.array([x for x in found if x is not None])
+        below = sum(1 for row, x in zip(boot, found) if x is None and direction * row[0] > 0)
+        above = BOOTSTRAP - len(inside) - below  # no crossing and the difference stays on the first side
+        lo = None if below > 0.025 * BOOTSTRAP or not len(inside) else float(np.quantile(inside, 0.025))
+        hi = None if above > 0.025 * BOOTSTRAP or not len(inside) else float(np.quantile(inside, 0.975))
+        return curve, {"value": at, "ci95": [lo, hi],
+                       "direction": "plan better above" if direction > 0 else "plan better below"}
+
+
+def _crossing(x: np.ndarray, y: np.ndarray, direction: float | None = None) -> float | None:
+    """Where the piecewise-linear curve (x, y) first crosses zero (in ``direction``: +1 upward, -1 downward)."""
+    for k in range(len(x) - 1):
+        a, b = y[k], y[k + 1]
+        if a == 0.0 and (direction is None or direction * b > 0):
+            return float(x[k])
+        if a * b < 0 and (direction is None or direction * (b - a) > 0):
+            return float(x[k] + (x[k + 1] - x[k]) * a / (a - b))
+    if y[-1] == 0.0:
+        return float(x[-1])
+    return None
+
+
+def _variance_shares(study: Sensitivity) -> dict[str, dict[str, tuple[float, list[float]]]]:
+    """First-order variance shares of NPV and survival from the main sample (SALib RBD-FAST, given data)."""
+    from SALib.analyze import rbd_fast
+
+    res = study.results
+    main = res.plans[_name("", "plan", -1)]
+    x = res.params
+    paths = list(study.scenario.uncertain)
+    problem = {"num_vars": len(paths), "names": paths, "bounds": [[0.0, 1.0]] * len(paths)}
+    out: dict[str, dict[str, tuple[float, list[float]]]] = {p: {} for p in paths}
+    for output, y in (("npv", main.npv), ("survival", (main.cause < 0).astype(float))):
+        if np.ptp(y) == 0.0 or len(y) < 50:
+            for p in paths:
+                out[p][output] = (0.0, [0.0, 0.0])
+            continue
+        rng = np.random.default_rng(np.random.SeedSequence(study.seed, spawn_key=(2**32 - 3,)))
+        si = rbd_fast.analyze(problem, x, np.asarray(y, dtype=float), M=10, num_resamples=100, seed=rng)
+        for k, p in enumerate(paths):
+            s, half = float(si["S1"][k]), float(si["S1_conf"][k])
+            out[p][output] = (max(0.0, s), [max(0.0, s - half), min(1.0, s + half)])
+    return out
+
+
+def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None = None, runs: int | None = None,
+                seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
+                executor: str = "local", scheduler: str | None = None) -> Sensitivity:
+    """Which uncertain inputs move ``plan``'s results, and which could switch the choice against ``against``.
+
+    ``plan`` defaults to the plan with the most contingencies, ``against`` to the first plan (the baseline); with a
+    single plan there is nothing to compare, and only the swings and variance shares are computed.
+
+    Examples
+    --------
+    >>> study = allysim.sensitivity(scenario, runs=2000, seed=7)          # doctest: +SKIP
+    >>> study.to_dict()["inputs"]["risks.partner_buyout.probability"]      # doctest: +SKIP
+    """
+    if not scenario.uncertain:
+        raise UsageError(f"{scenario.source} has no uncertain parameters: write a range where a number is unsure, "
+                         "e.g. rate: {pert: {low: 0.02, likely: 0.06, high: 0.15}} (docs/uncertainty.md)")
+    sets = scenario.plan_sets
+    for name in (plan, against):
+        if name is not None and name not in sets:
+            raise UsageError(f"unknown plan {name!r}; {scenario.source} has plans: {', '.join(sets)}")
+    if plan is None:
+        plan = max(sets, key=lambda name: len(sets[name]))
+    if against is None:
+        against = next(iter(sets))
+        if against == plan:
+            against = next((p for p in sets if p != plan), None)
+    elif against == plan:
+        raise UsageError(f"--against names the plan itself ({plan}); choose another plan to compare with")
+    seed = resolve_seed(seed, scenario)
+    order = {c.id: k for k, c in enumerate(scenario.contingencies)}
+    mine = tuple(sorted(sets[plan], key=order.__getitem__))
+    theirs = tuple(sorted(sets[against], key=order.__getitem__)) if against is not None else None
+    sides = {"plan": mine} if theirs is None else {"plan": mine, "against": theirs}
+
+    def variants(levels: dict[str, list[float]], main: bool) -> dict[str, Variant]:
+        out = {_name("", side, -1): Variant(ids) for side, ids in sides.items()} if main else {}
+        for path, qs in levels.items():
+            for q in qs:
+                for side, ids in sides.items():
+                    out[_name(path, side, q)] = Variant(ids, pins=((path, q),))
+        return out
+
+    levels = {path: list(LEVELS) if theirs is not None else [0.1, 0.9] for path in scenario.uncertain}
+    options = dict(runs=runs, seed=seed, workers=workers, progress=progress, executor=executor,
+                   scheduler=scheduler, health_bands=False)
+    results = simulate_variants(scenario, variants(levels, True), **options)
+    study = Sensitivity(scenario, plan, against, results, levels, seed)
+    if theirs is not None:
+        extra = _refinements(study)
+        if extra:
+            more = simulate_variants(scenario, variants(extra, False), **options)
+            results.plans.update(more.plans)
+            results.variants.update(more.variants)
+            for path, qs in extra.items():
+                study.levels[path] = sorted(study.levels[path] + qs)
+    return study
+
+
+def _refinements(study: Sensitivity) -> dict[str, list[float]]:
+    """Extra levels inside the first bracket where each input's mean difference changes sign."""
+    res, out = study.results, {}
+    for path, levels in study.levels.items():
+        means = [float(np.mean(res.plans[_name(path, "plan", q)].npv - res.plans[_name(path, "against", q)].npv))
+                 for q in levels]
+        for k in range(len(levels) - 1):
+            if means[k] * means[k + 1] < 0:
+                a, b = levels[k], levels[k + 1]
+                out[path] = [a + (b - a) * j / (REFINE + 1) for j in range(1, REFINE + 1)]
+                break
+    return out

@@ -1,0 +1,89 @@
+"""Writing cells with openpyxl the way every allysim workbook does: text stays text, headers look alike.
+
+User text (scenario, plan, risk names) is free text and may start with ``=``, ``+``, ``-`` or ``@``; a spreadsheet
+would run such a cell as a formula (``=cmd|' /C calc'!A0``). Every string is therefore written as a string cell
+(openpyxl's data type ``s``), never a formula, whatever it starts with.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["cell", "put", "HEADER_FONT", "HEADER_FILL", "NOTE_FONT", "fit_widths", "width_of", "style_header"]
+
+MIN_WIDTH, MAX_WIDTH = 8, 60
+
+
+def _styles() -> tuple[Any, Any, Any, Any]:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    return (Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F3A5F"),
+            Font(italic=True, color="595959"), Alignment(wrap_text=True, vertical="top"))
+
+
+HEADER_FONT, HEADER_FILL, NOTE_FONT, WRAP = _styles()
+
+
+def _literal(target: Any, value: Any) -> None:
+    target.value = value
+    if isinstance(value, str):
+        target.data_type = "s"  # never a formula: text that starts with '=' stays text
+    elif isinstance(value, float) and math.isfinite(value):
+        # openpyxl writes floats with 16 significant digits, which can miss the last bit; the shortest repr
+        # reads back exactly, so the workbook holds the very numbers of summary.json
+        target._value = repr(value)
+
+
+def cell(ws: Any, value: Any, number_format: str | None = None, font: Any = None, fill: Any = None,
+         alignment: Any = None) -> Any:
+    """A cell for a write-only sheet's ``append``: strings stay strings, numbers keep ``number_format``."""
+    from openpyxl.cell import WriteOnlyCell
+
+    out = WriteOnlyCell(ws)
+    _literal(out, value)
+    if number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
+        out.number_format = number_format
+    if font is not None:
+        out.font = font
+    if fill is not None:
+        out.fill = fill
+    if alignment is not None:
+        out.alignment = alignment
+    return out
+
+
+def put(ws: Any, row: int, column: int, value: Any, number_format: str | None = None, font: Any = None) -> Any:
+    """Write one cell of an ordinary sheet, strings as strings."""
+    target = ws.cell(row=row, column=column)
+    _literal(target, value)
+    if number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
+        target.number_format = number_format
+    if font is not None:
+        target.font = font
+    return target
+
+
+def style_header(cells: Iterable[Any]) -> None:
+    for target in cells:
+        target.font = HEADER_FONT
+        target.fill = HEADER_FILL
+
+
+def width_of(value: Any) -> int:
+    """Characters a value needs in a column, roughly as a spreadsheet shows it."""
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        return min(len(f"{value:,.4g}") + 2, 14)
+    text = str(value)
+    return max((len(line) for line in text.split("\n")), default=0) + 2
+
+
+def fit_widths(ws: Any, widths: dict[int, int]) -> None:
+    """Set each column's width (1-based index -> characters), within readable bounds."""
+    from openpyxl.utils import get_column_letter
+
+    for index, chars in widths.items():
+        ws.column_dimensions[get_column_letter(index)].width = max(MIN_WIDTH, min(MAX_WIDTH, chars))

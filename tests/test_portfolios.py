@@ -1,0 +1,196 @@
+"""optimize: independent shields on independent fatal risks, where every portfolio's survival, NPV and cost, hence the
+frontiers and the best portfolios, are known in closed form."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from click.testing import CliRunner
+
+import allysim
+from allysim.cli import cli
+from allysim.portfolios import frontier
+
+T, V = 2.0, 10.0
+RISKS = {"a": 0.30, "b": 0.20, "c": 0.10}  # fatal at every occurrence
+SHIELDS = {"sa": ("a", 0.9, 1.0), "sb": ("b", 0.8, 0.5), "sc": ("c", 0.5, 2.0)}  # risk, success, setup cost
+RUNS = 4000
+
+SHIELDS_YAML = f"""\
+allysim: 1
+name: Shields
+horizon: {T}
+seed: 4
+alliance: {{value_rate: {V}}}
+risks:
+""" + "".join(f"  - {{id: {r}, rate: {rate}, impact: {{fatal: 1}}}}\n" for r, rate in RISKS.items()) + \
+    "contingencies:\n" + "".join(
+        f"  - {{id: {c}, trigger: {{on: {r}}}, success: {s}, effect: {{reduce_impact: 1}}, cost: {{setup: {k}}}}}\n"
+        for c, (r, s, k) in SHIELDS.items()) + """\
+plans:
+  none: []
+  c_only: [sc]
+  ab: [sa, sb]
+  all: all
+"""
+
+
+def exact(portfolio: tuple[str, ...]) -> tuple[float, float, float]:
+    """(cost, survival, NPV): a shield thins its risk's fatal occurrences to rate r (1 - success); undiscounted,
+    NPV = V E[min(life, T)] - cost = V (1 - exp(-hazard T)) / hazard - cost."""
+    hazard = 0.0
+    for r, rate in RISKS.items():
+        shield = next((c for c in portfolio if SHIELDS[c][0] == r), None)
+        hazard += rate * (1 - SHIELDS[shield][1]) if shield else rate
+    cost = sum(SHIELDS[c][2] for c in portfolio)
+    return cost, math.exp(-hazard * T), V * (1 - math.exp(-hazard * T)) / hazard - cost
+
+
+@pytest.fixture(scope="module")
+def result():
+    return allysim.optimize(allysim.parse_scenario(SHIELDS_YAML), runs=RUNS, budget=1.6)
+
+
+def test_every_portfolio_matches_its_closed_form(result):
+    data = result.to_dict()
+    assert data["method"] == "exact"
+    assert len(data["portfolios"]) == 8
+    for i, p in enumerate(data["portfolios"]):
+        cost, survival, npv = exact(tuple(p["contingencies"]))
+        assert p["cost"]["mean"] == pytest.approx(cost, abs=1e-12)  # setup at t = 0: exact
+        se = math.sqrt(survival * (1 - survival) / RUNS)
+        assert abs(p["survival"]["estimate"] - survival) < 4 * se
+        npv_runs = result.outcomes[i].npv
+        assert abs(npv_runs.mean() - npv) < 4 * npv_runs.std(ddof=1) / math.sqrt(RUNS)
+
+
+def test_frontiers_and_best_are_the_exact_ones(result):
+    data = result.to_dict()
+    portfolios = [tuple(p["contingencies"]) for p in data["portfolios"]]
+    truth = [exact(p) for p in portfolios]
+    cost = [t[0] for t in truth]
+    assert data["frontier"]["survival"] == frontier(cost, [t[1] for t in truth])
+    assert data["frontier"]["npv"] == frontier(cost, [t[2] for t in truth])
+    assert portfolios[data["best"]["npv"]] == max(portfolios, key=lambda p: exact(p)[2]) == ("sa", "sb")
+    assert portfolios[data["best"]["survival"]] == ("sa", "sb", "sc")
+    within = [p for p in portfolios if exact(p)[0] <= 1.6]
+    assert portfolios[data["best"]["survival_within_budget"]] == max(within, key=lambda p: exact(p)[1])
+    # the closed forms put the frontiers where the test expects them: far apart compared with the noise
+    assert [portfolios[i] for i in data["frontier"]["npv"]] == [(), ("sb",), ("sa",), ("sa", "sb")]
+
+
+def test_best_versus_runner_up_is_paired_and_clear(result):
+    data = result.to_dict()
+    versus = data["versus_runner_up"]["npv"]
+    portfolios = [tuple(p["contingencies"]) for p in data["portfolios"]]
+    assert portfolios[versus["runner_up"]] == ("sa", "sb", "sc")  # the next best NPV, in closed form too
+    expected = exact(("sa", "sb"))[2] - exact(("sa", "sb", "sc"))[2]
+    lo, hi = versus["npv"]["ci95"]
+    assert abs(versus["npv"]["mean"] - expected) < 4 * (hi - lo) / 3.92  # 4 paired standard errors
+    assert versus["clear_npv"] and 0 < versus["p_better"] < 1
+    assert versus["cost"]["mean"] == pytest.approx(-2.0)
+    # paired: the two differ only by shield sc, so runs where c never occurs are identical but for its cost
+    best, second = result.outcomes[versus["best"]], result.outcomes[versus["runner_up"]]
+    same = best.alive == second.alive
+    assert same.mean() > 0.8
+
+
+def test_dominated_plans_are_named_with_what_dominates_them(result):
+    plans = result.to_dict()["plans"]
+    portfolios = [tuple(p["contingencies"]) for p in result.to_dict()["portfolios"]]
+    assert plans["c_only"]["dominated_by"] is not None
+    assert portfolios[plans["c_only"]["dominated_by"]] == ("sa", "sb")  # cheaper, safer, richer: the best NPV
+    assert plans["c_only"]["dominance"]["clear_npv"]
+    assert plans["ab"]["dominated_by"] is None and plans["all"]["dominated_by"] is None
+    assert plans["none"]["dominated_by"] is None  # nothing is cheaper than nothing
+
+
+def test_frontier_function():
+    assert frontier([0, 1, 2, 3], [0.5, 0.4, 0.8, 0.8]) == [0, 2]
+    assert frontier([0, 0, 1], [1, 1, 0]) == [0, 1]  # a tie: neither beats the other
+
+
+def test_greedy_beyond_the_exact_limit_says_it_is_a_heuristic():
+    s = allysim.parse_scenario(SHIELDS_YAML)
+    greedy = allysim.optimize(s, runs=1000, seed=4, exact_limit=2).to_dict()
+    assert greedy["method"] == "greedy" and "heuristic" in greedy["method_note"]
+    portfolios = [tuple(p["contingencies"]) for p in greedy["portfolios"]]
+    assert portfolios[greedy["best"]["npv"]] == ("sa", "sb")
+    exhaustive = allysim.optimize(s, runs=1000, seed=4).to_dict()
+    by_set = {tuple(p["contingencies"]): p for p in exhaustive["portfolios"]}
+    for p in greedy["portfolios"]:  # the same portfolios on the same seed: the same numbers
+        assert p == by_set[tuple(p["contingencies"])]
+
+
+def test_listed_candidates_and_bad_arguments():
+    s = allysim.parse_scenario(SHIELDS_YAML)
+    data = allysim.optimize(s, contingencies=["sb", "sa"], runs=200).to_dict()
+    assert list(data["candidates"]) == ["sa", "sb"] and len(data["portfolios"]) == 4
+    assert data["plans"]["all"]["index"] is None and "sc" in data["plans"]["all"]["note"]
+    with pytest.raises(allysim.UsageError, match="unknown contingency 'sx'"):
+        allysim.optimize(s, contingencies=["sx"], runs=10)
+    with pytest.raises(allysim.UsageError, match="budget"):
+        allysim.optimize(s, budget=-1, runs=10)
+
+
+def test_cli_optimize_writes_json_and_chart(tmp_path):
+    path = tmp_path / "shields.yaml"
+    path.write_text(SHIELDS_YAML, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["optimize", str(path), "--runs", "300", "--workers", "1", "--budget", "1.6",
+                                      "--set", "horizon=1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "optimize.json").read_text())
+    assert data["overrides"] == {"horizon": 1} and data["budget"] == 1.6
+    assert (out / "frontier.png").stat().st_size > 10_000
+    (out / "frontier.png").unlink()
+    redraw = CliRunner().invoke(cli, ["report", str(out)])  # from optimize.json alone, no simulation
+    assert redraw.exit_code == 0, redraw.output
+    assert (out / "frontier.png").exists()
+    bad = CliRunner().invoke(cli, ["optimize", str(path), "--runs", "10", "--contingencies", "sa,zz",
+                                   "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and "unknown contingency 'zz'" in bad.output
+    assert not (tmp_path / "bad").exists()
+
+
+def test_recommendation_in_words_stays_within_the_evidence(result):
+    from allysim.recommendation import recommend
+
+    data = result.to_dict()
+    words = recommend(data)
+    assert words.headline == "Recommended portfolio: the Ab plan"
+    assert "beats the runner-up, the All plan" in words.points[0] + words.points[1]
+    assert any("Plan c only is dominated by the Ab plan" in p for p in words.points)
+    assert any("Within the budget of" in p for p in words.points)
+    tie = json.loads(json.dumps(data))
+    tie["versus_runner_up"]["npv"]["npv"] = {"mean": 0.1, "ci95": [-0.2, 0.4]}
+    tie["versus_runner_up"]["npv"]["clear_npv"] = False
+    words = recommend(tie)
+    assert words.headline == "No clear winner on NPV: the Ab plan or the All plan"
+    assert "within the noise" in words.points[0]
+
+
+def test_deck_has_the_recommended_portfolio_slide(result, tmp_path):
+    from allysim.deck import build_deck
+    from allysim.outputs import write_json
+    from allysim.report import render_study_chart
+
+    s = allysim.parse_scenario(SHIELDS_YAML, source=str(tmp_path / "shields.yaml"))
+    (tmp_path / "shields.yaml").write_text(SHIELDS_YAML, encoding="utf-8")
+    out = tmp_path / "out"
+    result_run = CliRunner().invoke(cli, ["run", str(tmp_path / "shields.yaml"), "--runs", "200", "--workers", "1",
+                                          "--format", "none", "--out", str(out), "--quiet"])
+    assert result_run.exit_code == 0, result_run.output
+    data = result.to_dict()
+    data["scenario_sha256"] = s.sha256
+    write_json(out / "optimize.json", data)
+    render_study_chart("frontier", data, out, ("png",))
+    deck = build_deck(out)
+    from pptx import Presentation
+
+    titles = [slide.shapes.title.text_frame.text for slide in Presentation(str(deck)).slides]
+    assert "Recommended portfolio: the Ab plan" in titles
+    k = titles.index("Recommended portfolio: the Ab plan")
+    assert "Ab plan" in titles[k + 1]  # the frontier chart follows, titled with the same finding

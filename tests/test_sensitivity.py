@@ -1,0 +1,163 @@
+"""``allysim sensitivity`` (SPEC section 10) against closed forms."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scipy.optimize import brentq
+
+import allysim
+from allysim.cli import cli
+from allysim.errors import UsageError
+from allysim.sensitivity import sensitivity
+from allysim.uncertainty import quantiles
+
+
+def scenario_from_yaml(text: str) -> allysim.Scenario:
+    return allysim.parse_scenario(textwrap.dedent(text), source="t.yaml")
+
+
+HORIZON, COST = 10.0, 3.0
+SHIELD = f"""
+    allysim: 1
+    name: shield against a fatal risk
+    horizon: {HORIZON}
+    alliance: {{value_rate: 1}}
+    risks:
+      - id: crash
+        rate: {{uniform: {{low: 0.02, high: 0.3}}}}
+        impact: {{fatal: 1}}
+    contingencies:
+      - id: shield
+        trigger: {{on: crash}}
+        effect: {{reduce_impact: 1}}
+        cost: {{setup: {COST}}}
+    plans: {{none: [], shield: [shield]}}
+"""
+
+
+def _difference(rate: float) -> float:
+    """Shield minus none, in expectation: (T - c) - (1 - exp(-rate T)) / rate (value rate 1, no discounting)."""
+    return HORIZON - COST - (1 - math.exp(-rate * HORIZON)) / rate
+
+
+def _life_sd(rate: float) -> float:
+    """Standard deviation of min(Exp(rate), T): the lifetime, hence the NPV, of the unshielded alliance."""
+    mean = (1 - math.exp(-rate * HORIZON)) / rate
+    second = 2 / rate**2 * (1 - math.exp(-rate * HORIZON) * (1 + rate * HORIZON))
+    return math.sqrt(second - mean**2)
+
+
+def test_the_switch_point_of_a_shield_solves_its_break_even_equation() -> None:
+    """Protecting against a fatal risk at cost c pays above the rate where (T - c) = (1 - e^{-rT}) / r."""
+    runs = 3000
+    study = sensitivity(scenario_from_yaml(SHIELD), runs=runs, seed=17)
+    data = study.to_dict()
+    entry = data["inputs"]["risks.crash.rate"]
+    exact = brentq(_difference, 0.02, 0.3)
+    # the study interpolates linearly between the levels it simulated: the same interpolation of the exact curve
+    values = [d["value"] for d in entry["difference"]]
+    curve = [_difference(v) for v in values]
+    k = next(i for i in range(len(curve) - 1) if curve[i] * curve[i + 1] < 0)
+    interpolated = values[k] + (values[k + 1] - values[k]) * curve[k] / (curve[k] - curve[k + 1])
+    assert abs(interpolated - exact) < 1e-3  # the refinement leaves little interpolation error
+    slope = (_difference(exact + 1e-6) - _difference(exact - 1e-6)) / 2e-6
+    se = _life_sd(exact) / math.sqrt(runs) / slope
+    switch = entry["switch"]
+    assert abs(switch["value"] - interpolated) < 4 * se, (switch, interpolated, se)
+    assert switch["direction"] == "plan better above"
+    lo, hi = switch["ci95"]
+    assert lo < switch["value"] < hi and hi - lo < 8 * se
+    # each point of the difference curve against its closed form
+    for point in entry["difference"]:
+        half = 4 * _life_sd(point["value"]) / math.sqrt(runs)
+        assert abs(point["npv"]["mean"] - _difference(point["value"])) < half
+    # p_better over all uncertainty: shield wins exactly in the runs where none dies before T - c
+    assert data["plan"] == "shield" and data["against"] == "none"
+    assert 0 < data["p_better"] < 1
+
+
+TWO_RISKS = """
+    allysim: 1
+    name: wide and narrow
+    horizon: 5
+    alliance: {value_rate: 1}
+    risks:
+      - id: wide
+        rate: {uniform: {low: 0.01, high: 0.3}}
+        impact: {fatal: 1}
+      - id: narrow
+        rate: {uniform: {low: 0.1, high: 0.12}}
+        impact: {fatal: 1}
+"""
+
+
+def test_conditional_survival_at_p10_and_p90_and_the_ranking_of_a_wide_against_a_narrow_input() -> None:
+    runs, horizon = 6000, 5.0
+    scenario = scenario_from_yaml(TWO_RISKS)
+    data = sensitivity(scenario, runs=runs, seed=3).to_dict()
+    assert data["against"] is None and data["p_better"] is None
+    wide, narrow = data["inputs"]["risks.wide.rate"], data["inputs"]["risks.narrow.rate"]
+    assert list(data["inputs"]) == ["risks.wide.rate", "risks.narrow.rate"]
+    assert (wide["rank"], narrow["rank"]) == (1, 2)
+
+    def averaged(a: float, b: float) -> float:  # E[exp(-rate T)] for rate ~ U[a, b]
+        return (math.exp(-a * horizon) - math.exp(-b * horizon)) / ((b - a) * horizon)
+
+    for path, other in (("risks.wide.rate", (0.1, 0.12)), ("risks.narrow.rate", (0.01, 0.3))):
+        item = scenario.uncertain[path]
+        for level, key in ((0.1, "at_p10"), (0.9, "at_p90")):
+            rate = quantiles(item, (level,))[0]
+            expected = math.exp(-rate * horizon) * averaged(*other)
+            got = data["inputs"][path]["survival"][key]
+            assert abs(got - expected) < 4 * math.sqrt(expected * (1 - expected) / runs), (path, key)
+    # the wide range explains more of the variance, and both estimates come with intervals around them
+    assert wide["variance_share"]["npv"] > narrow["variance_share"]["npv"]
+    for entry in (wide, narrow):
+        lo, hi = entry["variance_share_ci95"]["npv"]
+        assert lo <= entry["variance_share"]["npv"] <= hi
+
+
+def test_sensitivity_needs_uncertain_inputs_and_two_different_plans() -> None:
+    plain = scenario_from_yaml(SHIELD.replace("{uniform: {low: 0.02, high: 0.3}}", "0.1"))
+    with pytest.raises(UsageError, match="no uncertain parameters"):
+        sensitivity(plain, runs=10, seed=1)
+    with pytest.raises(UsageError, match="names the plan itself"):
+        sensitivity(scenario_from_yaml(SHIELD), plan="none", against="none", runs=10, seed=1)
+    with pytest.raises(UsageError, match="unknown plan"):
+        sensitivity(scenario_from_yaml(SHIELD), against="nope", runs=10, seed=1)
+
+
+def test_cli_writes_sensitivity_json_and_both_charts(tmp_path) -> None:
+    path = tmp_path / "shield.yaml"
+    path.write_text(textwrap.dedent(SHIELD))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["sensitivity", str(path), "--runs", "300", "--seed", "1", "--out", str(out),
+                                      "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "sensitivity.json").read_text())
+    assert set(data) >= {"plan", "against", "inputs", "p_better"}
+    entry = data["inputs"]["risks.crash.rate"]
+    assert set(entry) >= {"p10", "p90", "npv", "survival", "variance_share", "difference", "switch"}
+    assert set(entry["npv"]) >= {"at_p10", "at_p90"} and set(entry["variance_share"]) == {"npv", "survival"}
+    assert all(set(d) >= {"value", "npv"} for d in entry["difference"])
+    assert (out / "sensitivity.png").stat().st_size > 10_000 and (out / "switch.png").stat().st_size > 10_000
+    assert "beats" in result.output or "flips" in result.output
+    # a scenario without ranges is refused with one line and exit code 2, nothing written
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(textwrap.dedent(SHIELD.replace("{uniform: {low: 0.02, high: 0.3}}", "0.1")))
+    result = CliRunner().invoke(cli, ["sensitivity", str(plain), "--runs", "10", "--out", str(tmp_path / "p")])
+    assert result.exit_code == 2 and not (tmp_path / "p").exists()
+
+
+def test_the_same_seed_gives_the_same_study_for_any_worker_count() -> None:
+    scenario = scenario_from_yaml(SHIELD)
+    one = sensitivity(scenario, runs=200, seed=5, workers=1).to_dict()
+    two = sensitivity(scenario, runs=200, seed=5, workers=2).to_dict()
+    assert json.dumps(one, sort_keys=True, default=str) == json.dumps(two, sort_keys=True, default=str)
+    assert np.isfinite(one["inputs"]["risks.crash.rate"]["npv"]["at_p10"])
