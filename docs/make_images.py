@@ -30,6 +30,7 @@ COMMANDS = {"run": ("survival", "npv", "health", "causes"), "compare": ("compare
 ARGUMENTS = {"optimize": ["--budget", "3"],
              "sweep": ["--set", "contingencies.relationship_reset.trigger.health_below=0.3:0.8:6"]}
 VALUE_RUNS = 1000
+DECIDING_RUNS = 4000  # 64 portfolios, 6 thresholds x 4 plans: the numbers quoted in docs/deciding.md
 MAX_BYTES = 300_000
 
 
@@ -46,7 +47,7 @@ def main() -> int:
             line = [sys.executable, "-m", "allysim", command, str(SCENARIO), "--out", out, "--format", "png",
                     "--quiet"]
             line += ARGUMENTS.get(command, [])
-            runs = args.runs or (VALUE_RUNS if command == "value" else None)
+            runs = args.runs or (VALUE_RUNS if command == "value" else DECIDING_RUNS if command in ARGUMENTS else None)
             if runs:
                 line += ["--runs", str(runs)]
             subprocess.run(line, check=True, cwd=ROOT)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from allysim.register.export import scenario_tables, write_register
-from allysim.yamlio import load_yaml
+from allysim.scenario.yamlio import load_yaml
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "joint_venture.yaml"

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits b
 
 from chart_helpers import assert_readable, make_output  # noqa: E402
 
-from allysim import charts, theme  # noqa: E402
+from allysim import charts, theme, wording  # noqa: E402
 from allysim.report import draw_charts, load_output  # noqa: E402
 
 MINUS = "\u2212"
@@ -94,34 +94,6 @@ def test_amounts_shown_together_share_one_unit() -> None:
                                                       (2.5, "year", "30-month"), (1.3, "month", "1.3-month")])
 def test_format_span_names_the_life_in_the_roundest_unit(length: float, unit: str, text: str) -> None:
     assert charts.format_span(length, unit) == text
-
-
-# --- survival curve --------------------------------------------------------------------------------------------
-
-
-def test_survival_curve_is_the_empirical_survival_function_censored_at_the_horizon() -> None:
-    rng = np.random.default_rng(3)
-    life = np.minimum(rng.exponential(6.0, 500), 10.0)
-    survived = life >= 10.0
-    t, s = charts.survival_curve(life, survived, 10.0)
-    assert t[0] == 0.0 and s[0] == 1.0 and t[-1] == 10.0
-    assert s[-1] == pytest.approx(survived.mean())
-    assert np.all(np.diff(s) <= 0)
-    for probe in (0.5, 2.0, 7.3):
-        step = s[np.searchsorted(t, probe, side="right") - 1]
-        assert step == pytest.approx(np.mean(life > probe))
-
-
-def test_survival_curve_falls_back_to_a_fine_grid_for_many_distinct_times() -> None:
-    life = np.linspace(0.001, 9.999, 5000)
-    t, s = charts.survival_curve(life, np.zeros(5000, bool), 10.0)
-    assert len(t) == charts.CURVE_POINTS and s[-1] == 0.0
-
-
-def test_wilson_band_matches_the_closed_form_and_contains_the_estimate() -> None:
-    lo, hi = charts.wilson_band(np.array([0.5, 0.0, 1.0]), 100)
-    assert lo[0] == pytest.approx(0.4038, abs=1e-4) and hi[0] == pytest.approx(0.5962, abs=1e-4)
-    assert lo[1] == 0.0 and hi[1] > 0 and hi[2] == 1.0 and lo[2] < 1
 
 
 def test_spread_keeps_order_gap_and_bounds() -> None:
@@ -436,7 +408,7 @@ def test_format_points_rounds_halves_up(value: float, text: str) -> None:
 @pytest.mark.parametrize(("points_", "label"), [(30.5, "+31"), (9.95, "+10"), (9.94, "+9.9"), (-0.05, MINUS + "0.1"),
                                                 (0.04, "0"), (0.0, "0")])
 def test_survival_labels_round_like_titles(points_: float, label: str) -> None:
-    assert charts._signed_points(points_) == label
+    assert wording.signed_points(points_) == label
 
 
 @pytest.mark.parametrize(("ratio", "text"), [(4.31, "4.3×"), (13.4, "13×"), (0.989, "0.99×"), (1.04, "1.04×"),

@@ -394,7 +394,7 @@ def test_deck_refuses_a_folder_that_is_not_an_output(tmp_path: Path) -> None:
 def test_distributions_read_as_words(dist: dict, text: str) -> None:
     from pydantic import TypeAdapter
 
-    from allysim.distributions import Distribution
+    from allysim.scenario.distributions import Distribution
 
     assert deck.describe(TypeAdapter(Distribution).validate_python(dist)) == text
 
@@ -408,7 +408,7 @@ def test_distributions_read_as_words(dist: dict, text: str) -> None:
 def test_durations_read_in_round_units(dist: dict, unit: str, text: str) -> None:
     from pydantic import TypeAdapter
 
-    from allysim.distributions import Distribution
+    from allysim.scenario.distributions import Distribution
 
     assert deck.describe_time(TypeAdapter(Distribution).validate_python(dist), unit) == text
 

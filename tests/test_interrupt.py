@@ -18,7 +18,9 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 def allysim(*args: str) -> list[str]:
     exe = shutil.which("allysim") or str(Path(sys.executable).with_name("allysim"))
-    return [exe, "run", str(BENCH), "--plan", "full", "--format", "none", "--quiet", *args]
+    # without the installed console script (a checkout run with PYTHONPATH=src), the same entry point via -m
+    command = [exe] if Path(exe).exists() else [sys.executable, "-m", "allysim"]
+    return [*command, "run", str(BENCH), "--plan", "full", "--format", "none", "--quiet", *args]
 
 
 def snapshot(folder: Path) -> dict[str, str]:

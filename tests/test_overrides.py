@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import allysim
 from allysim.cli import cli
 from allysim.errors import ScenarioError, UsageError
-from allysim.overrides import parse_override, parse_sweep_values, resolve
+from allysim.scenario.overrides import parse_override, parse_sweep_values, resolve
 
 FATAL = textwrap.dedent("""\
     allysim: 1
@@ -223,3 +223,13 @@ def test_footer_names_the_overrides():
 
     text = Provenance.from_summary({"scenario": "JV", "overrides": {"horizon": 7, "risks.a.rate": 0.25}}).text()
     assert "set horizon=7, risks.a.rate=0.25" in text
+
+
+def test_a_set_distribution_makes_the_parameter_uncertain():
+    s = allysim.parse_scenario(FATAL, source="t.yaml",
+                               overrides=["risks.buyout.probability={uniform: {low: 0.1, high: 0.3}}"])
+    assert list(s.uncertain) == ["risks.buyout.probability"]
+    with pytest.raises(ScenarioError, match=r"^--set risks.buyout.probability=\{uniform: \{low: 0.1, high: 1.3\}\}: "
+                                            r"its draws reach"):
+        allysim.parse_scenario(FATAL, source="t.yaml",
+                               overrides=["risks.buyout.probability={uniform: {low: 0.1, high: 1.3}}"])

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 import allysim
 from allysim import ScenarioError, SimulationError, engine, parse_scenario
-from allysim.units import DAYS_PER, years_per
-from allysim.yamlio import format_path
+from allysim.scenario.units import DAYS_PER, years_per
+from allysim.scenario.yamlio import format_path
 
 
 SOURCE = "p.yaml"

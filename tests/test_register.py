@@ -17,7 +17,7 @@ from allysim.cli import cli
 from allysim.errors import RegisterError
 from allysim.register import SHEETS, import_register
 from allysim.register.export import scenario_tables, write_register, write_template
-from allysim.yamlio import load_yaml
+from allysim.scenario.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "joint_venture.yaml"

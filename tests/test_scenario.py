@@ -246,7 +246,7 @@ def test_json_schema_describes_the_file_format():
 
 
 def test_every_shipped_scenario_conforms_to_the_json_schema():
-    from allysim.yamlio import load_yaml
+    from allysim.scenario.yamlio import load_yaml
     from schema_check import schema_problems
 
     schema = json_schema()

@@ -114,3 +114,10 @@ def test_cli_sweep(tmp_path):
         bad = CliRunner().invoke(cli, ["sweep", str(path), *args, "--runs", "10", "--out", str(tmp_path / "bad")])
         assert bad.exit_code == 2 and message in bad.output, bad.output
         assert not (tmp_path / "bad").exists()
+
+
+def test_same_numbers_for_any_number_of_workers():
+    s = allysim.parse_scenario(SCENARIO)
+    one = allysim.sweep(s, "horizon", [1, 2], runs=300, workers=1).to_dict()
+    two = allysim.sweep(s, "horizon", [1, 2], runs=300, workers=2).to_dict()
+    assert one == two

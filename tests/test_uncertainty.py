@@ -288,3 +288,15 @@ def test_outputs_hold_params_csv_and_the_uncertain_summary(tmp_path) -> None:
     plain = simulate(scenario_from_yaml(_fatal_rate(0.1, 0.1).replace("{uniform: {low: 0.1, high: 0.1}}", "0.1")),
                      runs=20, seed=1)
     assert plain.params is None and "uncertain" not in plain.summary()
+
+
+def test_a_what_if_on_a_correlated_range_fixes_it_and_keeps_the_other_worlds() -> None:
+    """--set on an uncertain parameter makes it a plain number (its correlations go); the others keep their draws."""
+    scenario = scenario_from_yaml(_CORRELATED)
+    low = scenario.with_overrides({"risks.a.rate": 0.1})
+    high = scenario.with_overrides({"risks.a.rate": 0.3})
+    assert "risks.a.rate" not in low.uncertain and low.correlations == high.correlations
+    assert [c.between for c in low.correlations] == [("risks.b.probability", "risks.c.rate")]
+    a, b = simulate(low, runs=100, seed=6), simulate(high, runs=100, seed=6)
+    assert np.array_equal(a.params, b.params)  # every sweep point lives in the same worlds
+    assert np.all(a.plans["default"].occurrences[:, 0] <= b.plans["default"].occurrences[:, 0])

@@ -13,14 +13,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _EXPORTS = {
     "load_scenario": "scenario", "parse_scenario": "scenario", "json_schema": "scenario", "Scenario": "scenario",
-    "simulate": "runner", "simulate_variants": "runner", "Variant": "runner",
-    "compare": "decisions", "contingency_values": "decisions", "risk_drivers": "decisions",
+    "simulate": "runner", "simulate_variants": "runner", "RunOptions": "runner", "Variant": "results",
+    "compare": "studies", "contingency_values": "studies", "risk_drivers": "studies",
+    "Results": "results", "PlanRuns": "results", "write_results": "outputs",
     "sweep": "sweeps", "Sweep": "sweeps", "optimize": "portfolios", "Portfolios": "portfolios",
-    "Results": "results", "PlanRuns": "results",
     "AllysimError": "errors", "ScenarioError": "errors", "SimulationError": "errors", "UsageError": "errors",
     "OutputError": "errors",
 }
@@ -28,13 +28,14 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
-    from .decisions import compare, contingency_values, risk_drivers
-    from .portfolios import Portfolios, optimize
-    from .sweeps import Sweep, sweep
     from .errors import AllysimError, OutputError, ScenarioError, SimulationError, UsageError
-    from .results import PlanRuns, Results
-    from .runner import Variant, simulate, simulate_variants
+    from .outputs import write_results
+    from .portfolios import Portfolios, optimize
+    from .results import PlanRuns, Results, Variant
+    from .runner import RunOptions, simulate, simulate_variants
     from .scenario import Scenario, json_schema, load_scenario, parse_scenario
+    from .studies import compare, contingency_values, risk_drivers
+    from .sweeps import Sweep, sweep
 
 
 def __getattr__(name: str) -> Any:

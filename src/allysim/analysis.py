@@ -1,60 +1,45 @@
-"""Statistics of simulated alliances: the numbers of ``summary.json`` and ``health.json``.
+"""Summaries of simulated alliances: the dictionaries of ``summary.json`` and ``health.json``.
 
-Intervals: survival by the Wilson score interval (good coverage near 0 and 1, unlike the normal approximation);
-means by Student's t. Percentiles use linear interpolation between order statistics.
+The intervals and percentiles come from :mod:`allysim.stats`: survival by the Wilson score interval, means by
+Student's t, percentiles by linear interpolation between order statistics.
 """
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from scipy.special import stdtrit  # Student t quantiles, without importing all of scipy.stats
 
-from . import __version__
-from .results import HEALTH_BINS
+from ._version import __version__
+from .stats import hist_percentile, mean_ci, percentile, wilson
 
 if TYPE_CHECKING:
-    from .results import PlanRuns, Results
     from .scenario import Scenario
 
-__all__ = ["wilson", "mean_ci", "provenance", "summarize", "plan_summary", "health_bands", "BAND_PERCENTILES"]
 
-Z95 = 1.959963984540054
+class Simulated(Protocol):
+    """What the summaries read of :class:`allysim.results.Results`, whose ``summary()`` calls them."""
+
+    scenario: Scenario
+    seed: int
+    runs: int
+    plans: Mapping[str, Any]  # plan name -> allysim.results.PlanRuns
+    variants: Mapping[str, Any]  # plan name -> allysim.results.Variant
+    precision: dict[str, Any] | None
+
+    @property
+    def grid(self) -> np.ndarray: ...
+
+__all__ = ["provenance", "summarize", "plan_summary", "health_bands", "BAND_PERCENTILES"]
+
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
 
 
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float | None, float | None]:
-    """Mean, sample sd, and Student-t interval of the mean (None when it cannot be estimated)."""
-    n = len(x)
-    mean = float(np.mean(x))
-    if n < 2:
-        return mean, 0.0, None, None
-    sd = float(np.std(x, ddof=1))
-    half = float(stdtrit(n - 1, 0.5 + level / 2)) * sd / math.sqrt(n)
-    return mean, sd, mean - half, mean + half
-
-
-def _pct(x: np.ndarray, q: float) -> float:
-    return float(np.percentile(x, q))
-
-
-def plan_summary(results: "Results", name: str) -> dict[str, Any]:
+def plan_summary(results: Simulated, name: str) -> dict[str, Any]:
     """One plan's entry of ``summary.json``."""
     scenario = results.scenario
-    p: PlanRuns = results.plans[name]
+    p = results.plans[name]
     n = len(p)
     survived = int(np.count_nonzero(p.cause < 0))
     npv_mean, npv_sd, lo, hi = mean_ci(p.npv)
@@ -64,10 +49,10 @@ def plan_summary(results: "Results", name: str) -> dict[str, Any]:
     return {
         "contingencies_in_plan": list(results.variants[name].contingencies),
         "survival": {"estimate": survived / n, "ci95": list(wilson(survived, n))},
-        "lifetime": {"mean": float(np.mean(p.lifetime)), "p10": _pct(p.lifetime, 10),
-                     "p50": _pct(p.lifetime, 50), "p90": _pct(p.lifetime, 90)},
+        "lifetime": {"mean": float(np.mean(p.lifetime)), "p10": percentile(p.lifetime, 10),
+                     "p50": percentile(p.lifetime, 50), "p90": percentile(p.lifetime, 90)},
         "npv": {"mean": npv_mean, "sd": npv_sd, "ci95": [lo, hi],
-                **{f"p{q}": _pct(p.npv, q) for q in (5, 10, 50, 90, 95)}},
+                **{f"p{q}": percentile(p.npv, q) for q in (5, 10, 50, 90, 95)}},
         "value": {"mean": float(np.mean(p.value))},
         "risk_cost": {"mean": float(np.mean(p.risk_cost))},
         "contingency_cost": {"mean": float(np.mean(p.contingency_cost))},
@@ -84,7 +69,7 @@ def plan_summary(results: "Results", name: str) -> dict[str, Any]:
     }
 
 
-def provenance(results: "Results") -> dict[str, Any]:
+def provenance(results: Simulated) -> dict[str, Any]:
     """Where numbers came from: the head of every JSON output."""
     s = results.scenario
     return {
@@ -101,7 +86,7 @@ def provenance(results: "Results") -> dict[str, Any]:
     }
 
 
-def summarize(results: "Results") -> dict[str, Any]:
+def summarize(results: Simulated) -> dict[str, Any]:
     """The whole ``summary.json``."""
     s = results.scenario
     return {
@@ -128,25 +113,7 @@ def uncertain_summary(scenario: "Scenario") -> dict[str, Any]:
     return out
 
 
-def _hist_percentile(counts: np.ndarray, q: float) -> float:
-    """Percentile ``q`` of health from a histogram: exact at 0 and 1, linear within the 0.005-wide bins."""
-    total = counts.sum()
-    if total == 0:
-        return float("nan")
-    target = q / 100 * total
-    cum = np.cumsum(counts)
-    k = int(np.searchsorted(cum, target, side="left"))
-    k = min(k, HEALTH_BINS - 1)
-    if k == 0:
-        return 0.0
-    if k == HEALTH_BINS - 1:
-        return 1.0
-    before = cum[k - 1]
-    within = (target - before) / counts[k] if counts[k] else 0.0
-    return float(min(1.0, max(0.0, (k - 1 + within) / 200)))
-
-
-def health_bands(results: "Results") -> dict[str, Any]:
+def health_bands(results: Simulated) -> dict[str, Any]:
     """The content of ``health.json``."""
     s = results.scenario
     return {
@@ -154,7 +121,7 @@ def health_bands(results: "Results") -> dict[str, Any]:
         "dissolve_below": s.alliance.health.dissolve_below,
         "grid": [float(t) for t in results.grid],
         "plans": {
-            name: {f"p{q}": [_hist_percentile(row, q) for row in p.health_hist] for q in BAND_PERCENTILES}
+            name: {f"p{q}": [hist_percentile(row, q) for row in p.health_hist] for q in BAND_PERCENTILES}
             for name, p in results.plans.items()
         },
     }

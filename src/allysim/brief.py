@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ import numpy as np
 from . import theme
 from .deck import Board, chart_without_title, cut_middle, findings, key_numbers, load_board
 from .errors import OutputError
+from .outputs import atomic_file
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -66,20 +66,12 @@ def write_brief(folder: str | os.PathLike[str], out: str | os.PathLike[str] | No
         raise OutputError(f"{target.parent}: cannot create the folder for the brief ({exc.strerror or exc})",
                           exit_code=1) from None
     fig = draw_brief(board)
-    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"
     metadata = {"Title": f"{board.summary.get('scenario', '')}: brief", "Creator": "allysim (matplotlib)",
                 "Subject": "Alliance risk and contingency brief", "Producer": "allysim", "CreationDate": None,
                 "ModDate": None}
     try:
-        with theme.style(), open(temporary, "xb") as handle:
+        with theme.style(), atomic_file(target, what="brief") as handle:
             fig.savefig(handle, format="pdf", metadata=metadata)
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write the brief ({exc.strerror or exc})", exit_code=1) from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
     finally:
         plt.close(fig)
     return target

@@ -37,7 +37,20 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import theme
+from .stats import CURVE_POINTS, Z95, kaplan_meier, wilson_band
 from .theme import Provenance
+from .wording import (
+    Currency,
+    MoneyScale,
+    format_money,
+    format_points,
+    format_ratio,
+    format_share,
+    format_span,
+    plural,
+    signed_number,
+    signed_points,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -46,155 +59,8 @@ if TYPE_CHECKING:
 __all__ = ["Currency", "causes", "compare", "contingency_value", "format_money", "format_points", "format_ratio",
            "format_share", "format_span", "health", "npv", "risk_drivers", "survival"]
 
-Z95 = 1.959963984540054  # two-sided 95% normal quantile
-MAX_STEPS = 1500  # beyond this many distinct dissolution times a survival curve is drawn on a fine grid
-CURVE_POINTS = 1001
 HIST_BINS = 44
 SURVIVED = "survived"
-
-
-# --- numbers in words ------------------------------------------------------------------------------------------
-
-
-def format_share(x: float) -> str:
-    """Format a share in [0, 1] as a whole percent: ``0.414 -> '41%'``; tiny and near-total shares stay honest.
-
-    Examples
-    --------
-    >>> format_share(0.414), format_share(0.003), format_share(0.998), format_share(1.0)
-    ('41%', '<1%', '>99%', '100%')
-    """
-    if x <= 0:
-        return "0%"
-    if x >= 1:
-        return "100%"
-    pct = 100 * x
-    if pct < 0.5:
-        return "<1%"
-    if pct >= 99.5:
-        return ">99%"
-    return f"{math.floor(pct + 0.5):d}%"  # halves round up, so a 0.5% share never reads 0%
-
-
-_UNIT_WORDS = {"k": "k", "K": "k", "thousand": "k", "thousands": "k", "M": "M", "m": "M", "MM": "M", "mn": "M",
-               "million": "M", "millions": "M", "B": "B", "bn": "B", "billion": "B", "billions": "B"}
-_SCALES = ((1e9, "B", "billions"), (1e6, "M", "millions"), (1e3, "k", "thousands"))
-
-
-@dataclass(frozen=True)
-class Currency:
-    """How amounts are labelled: a code or symbol, and the unit they are already counted in (``USD M``).
-
-    Examples
-    --------
-    >>> Currency.parse("USD M"), Currency.parse("gold").prefix
-    (Currency(code='USD', unit='M', prefix=True), False)
-    """
-
-    code: str = ""
-    unit: str = ""  # "", "k", "M" or "B": the amounts are already in thousands, millions, billions
-    prefix: bool = True  # "USD 3.1M" and "$3.1M", but "3.1k gold"
-
-    @classmethod
-    def parse(cls, text: str | Currency | None) -> Currency:
-        """Read a scenario's ``currency`` display string."""
-        if isinstance(text, Currency):
-            return text
-        words = str(text or "").split()
-        unit = ""
-        if len(words) >= 2 and words[-1] in _UNIT_WORDS:
-            unit = _UNIT_WORDS[words.pop()]
-        code = " ".join(words)
-        return cls(code, unit, prefix=bool(code) and (code.isupper() or not code.isalpha()))
-
-    def axis(self, scale: MoneyScale) -> str:
-        """Return the unit for an axis label: ``USD M``, ``EUR millions``, ``thousands of gold``."""
-        if self.unit:
-            return f"{self.code} {self.unit}".strip()
-        if not scale.word:
-            return self.code
-        if not self.code:
-            return scale.word
-        return f"{self.code} {scale.word}" if self.prefix else f"{scale.word} of {self.code}"
-
-
-@dataclass(frozen=True)
-class MoneyScale:
-    """A common unit for amounts shown together: divide by ``factor``, show ``decimals``, append ``suffix``."""
-
-    factor: float
-    suffix: str
-    word: str
-    decimals: int
-
-    @classmethod
-    def of(cls, amounts: Sequence[float], currency: str | Currency | None = None) -> MoneyScale:
-        """Choose the unit and decimals that show the largest amount with three significant figures.
-
-        When the currency already names a unit (``USD M``) amounts are not rescaled, only suffixed.
-        """
-        cur = Currency.parse(currency)
-        largest = max((abs(a) for a in amounts if math.isfinite(a)), default=0.0)
-        factor, suffix, word = 1.0, cur.unit, ""
-        if not cur.unit:
-            for f, s, w in _SCALES:
-                if largest >= f * 0.9995:  # 999,999 shows as 1.00M, not 1,000k
-                    factor, suffix, word = f, s, w
-                    break
-        scaled = largest / factor
-        decimals = 0 if scaled >= 99.95 else 1 if scaled >= 9.995 else 2
-        return cls(factor, suffix, word, decimals)
-
-    def number(self, amount: float) -> str:
-        """Format ``amount`` in this unit, without the currency: ``-3.1M`` with a true minus sign."""
-        text = f"{abs(amount) / self.factor:,.{self.decimals}f}"
-        sign = "\u2212" if amount < 0 and any(c not in "0.," for c in text) else ""
-        return f"{sign}{text}{self.suffix}"
-
-
-def format_money(amount: float, currency: str | Currency | None = "", scale: MoneyScale | None = None) -> str:
-    """Format an amount for a title: ``USD 31.2M``, ``$31.2M``, ``31.2k gold``; amounts shown together should
-    share one ``scale``.
-
-    Examples
-    --------
-    >>> format_money(31_240_000, "USD"), format_money(-0.5, "EUR"), format_money(25.8, "USD M")
-    ('USD 31.2M', 'EUR \u22120.50', 'USD 25.8M')
-    """
-    cur = Currency.parse(currency)
-    number = (scale or MoneyScale.of([amount], cur)).number(amount)
-    if not cur.code:
-        return number
-    if not cur.prefix:
-        return f"{number} {cur.code}"
-    if cur.code.isalpha():
-        return f"{cur.code} {number}"
-    return f"\u2212{cur.code}{number[1:]}" if number.startswith("\u2212") else f"{cur.code}{number}"
-
-
-def _plural(time_unit: str) -> str:
-    """Return the plural of a time unit: ``year -> years``."""
-    return time_unit if time_unit.endswith("s") else f"{time_unit}s"
-
-
-_IN_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
-
-
-def format_span(length: float, time_unit: str) -> str:
-    """Name a length of time as an adjective, in the largest unit that makes it a whole number.
-
-    Examples
-    --------
-    >>> format_span(10, "year"), format_span(20, "quarter"), format_span(26.089285714, "week")
-    ('10-year', '5-year', '6-month')
-    """
-    if time_unit in _IN_DAYS:
-        days = length * _IN_DAYS[time_unit]
-        for unit in ("year", "month", "week", "day"):  # quarters read oddly: 2 quarters is "6-month"
-            amount = days / _IN_DAYS[unit]
-            if amount >= 1 - 1e-9 and abs(amount - round(amount)) <= 1e-6 * max(amount, 1.0):
-                return f"{round(amount):d}-{unit}"
-    return f"{length:.3g}-{time_unit}"
 
 
 _TICK_STEPS = {"year": (1, 2, 5, 10, 20, 50, 100), "quarter": (1, 2, 4, 8, 20, 40, 100),
@@ -238,39 +104,6 @@ def _best(values: Mapping[str, float]) -> str:
 
 
 # --- survival --------------------------------------------------------------------------------------------------
-
-
-def survival_curve(lifetime: ArrayLike, survived: ArrayLike, horizon: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return the step survival curve (times, share still alive from each time on) on [0, horizon].
-
-    Runs that reach the horizon are censored there; with no other censoring this is the Kaplan-Meier estimate.
-    """
-    life = np.asarray(lifetime, dtype=float)
-    alive = np.asarray(survived, dtype=bool)
-    n = max(len(life), 1)
-    deaths = np.sort(life[~alive])
-    times, counts = np.unique(deaths, return_counts=True)
-    if len(times) > MAX_STEPS:
-        grid = np.linspace(0.0, horizon, CURVE_POINTS)
-        return grid, 1.0 - np.searchsorted(deaths, grid, side="right") / n
-    share = 1.0 - np.cumsum(counts) / n
-    t = np.concatenate([[0.0], times, [horizon]])
-    s = np.concatenate([[1.0], share, [share[-1] if len(share) else 1.0]])
-    if len(times) and times[0] <= 0:  # dissolved at t = 0: the curve starts below 1
-        t, s = t[1:], s[1:]
-    return t, s
-
-
-def wilson_band(share: ArrayLike, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    """Return the pointwise Wilson score interval of binomial proportions ``share`` out of ``n`` runs."""
-    p = np.asarray(share, dtype=float)
-    n = max(n, 1)
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * np.sqrt(np.clip(p * (1 - p), 0, None) / n + z * z / (4 * n * n)) / denominator
-    lo = np.where(p <= 0, 0.0, np.clip(centre - half, 0, 1))  # exact ends, free of rounding residue
-    hi = np.where(p >= 1, 1.0, np.clip(centre + half, 0, 1))
-    return lo, hi
 
 
 def survival(
@@ -336,7 +169,7 @@ def survival(
 
         band_alpha = 0.16 if len(plans) <= 2 else 0.11 if len(plans) <= 4 else 0.07
         line_width = 2.8 if len(plans) <= 3 else 2.2
-        curves = {p: survival_curve(lifetimes[p], survived[p], horizon) for p in plans}
+        curves = {p: kaplan_meier(lifetimes[p], survived[p], horizon) for p in plans}
         for i, plan in enumerate(plans):
             color = theme.plan_color(i)
             t, s = curves[plan]
@@ -350,7 +183,7 @@ def survival(
         ax.set_ylim(0, 1.02)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.xaxis.set_major_locator(_time_locator(horizon, time_unit, 12))
-        ax.set_xlabel(f"Time since the alliance started ({_plural(time_unit)})")
+        ax.set_xlabel(f"Time since the alliance started ({plural(time_unit)})")
         ax.set_ylabel("Alliances still together")
 
         _label_line_ends(ax, fig, plans, {p: curves[p][1][-1] for p in plans}, labels, x=horizon)
@@ -687,8 +520,8 @@ def health(
             if not last_in_column:
                 ax.tick_params(axis="x", labelbottom=False, length=0)
             else:
-                ax.set_xlabel(f"Time ({_plural(time_unit)})" if n > 1
-                              else f"Time since the alliance started ({_plural(time_unit)})")
+                ax.set_xlabel(f"Time ({plural(time_unit)})" if n > 1
+                              else f"Time since the alliance started ({plural(time_unit)})")
             if col == 0:
                 ax.set_ylabel("Health")
             else:
@@ -1018,40 +851,6 @@ class _Estimate:
         return self.mean if self.hi is None else self.hi
 
 
-def format_points(difference: float) -> str:
-    """Name a difference of two shares in percentage points, without its sign.
-
-    Examples
-    --------
-    >>> format_points(0.3475), format_points(-0.01), format_points(0.002), format_points(0.0)
-    ('35 points', '1 point', '<1 point', '0 points')
-    """
-    points = abs(difference) * 100
-    if points == 0:
-        return "0 points"
-    if points < 0.5:
-        return "<1 point"
-    whole = math.floor(points + 0.5)
-    return f"{whole:d} point{'' if whole == 1 else 's'}"
-
-
-def _signed_points(points: float) -> str:
-    """Label a difference already in points, halves up like the titles: ``+35``, ``\u22121.5``, ``0``; one decimal
-    below 10 points."""
-    size = abs(points)
-    tenths = math.floor(size * 10 + 0.5) / 10
-    text = f"{math.floor(size + 0.5):d}" if tenths >= 10 else f"{tenths:.1f}"
-    if text.strip("0.") == "":
-        return "0"
-    return ("+" if points > 0 else "\u2212") + text
-
-
-def _signed_money(amount: float, scale: MoneyScale) -> str:
-    """Label an amount with its sign: ``+6.91``, ``\u22120.16``."""
-    text = scale.number(amount)
-    return text if text.startswith("\u2212") or text.strip("0.,kMB") == "" else f"+{text}"
-
-
 def _display_name(name: Any, key: str) -> str:
     """Return a risk's or contingency's display name: its ``name``, or its id made readable."""
     text = str(name or "").strip()
@@ -1298,9 +1097,9 @@ def compare(
         label_size = theme.ANNOTATION_SIZE if n <= 5 else theme.ANNOTATION_SIZE - 1
         height = 0.56
         panels = (
-            (money_ax, [npv[p] for p in plans], [_signed_money(npv[p].mean, scale) for p in plans],
+            (money_ax, [npv[p] for p in plans], [signed_number(npv[p].mean, scale) for p in plans],
              f"Difference{_axis_unit(currency, scale)}", _money_formatter(scale), "Change in expected NPV"),
-            (lives_ax, [survival[p] for p in plans], [_signed_points(survival[p].mean) for p in plans],
+            (lives_ax, [survival[p] for p in plans], [signed_points(survival[p].mean) for p in plans],
              "Difference (percentage points)", _points_formatter(), f"Change in {_horizon_words(comparison)}"),
         )
         for ax, estimates, labels, xlabel, formatter, heading in panels:
@@ -1400,20 +1199,6 @@ def _contingency_rows(values: Mapping[str, Any]) -> list[_Contingency]:
         ))
     order = sorted(range(len(rows)), key=lambda i: (-rows[i].net, i))
     return [rows[i] for i in order]
-
-
-def format_ratio(ratio: float) -> str:
-    """Format a return on cost: ``4.3×``, ``13×``, ``0.99×`` (two decimals only where one would read 1.0×).
-
-    Examples
-    --------
-    >>> format_ratio(4.31), format_ratio(13.4), format_ratio(0.989), format_ratio(1.0)
-    ('4.3×', '13×', '0.99×', '1.0×')
-    """
-    text = f"{ratio:.0f}" if abs(ratio) >= 9.95 else f"{ratio:.1f}"
-    if text in ("1.0", "-0.0", "0.0") and ratio != round(ratio, 1):
-        text = f"{ratio:.2f}"
-    return text.replace("-", "\u2212") + "\u00d7"
 
 
 def _value_title(rows: Sequence[_Contingency], currency: Currency) -> str:
@@ -1525,7 +1310,7 @@ def contingency_value(values: Mapping[str, Any], *, provenance: Provenance | Non
 
         # NPV: value before cost (with its interval and the dropped-last diamond) above the expected cost
         money_in = money_w * theme.WIDTH_IN
-        value_labels = [_signed_money(r.value.mean, scale) if r.value.mean < 0 else scale.number(r.value.mean)
+        value_labels = [signed_number(r.value.mean, scale) if r.value.mean < 0 else scale.number(r.value.mean)
                         for r in rows] if show_numbers else None
         cost_labels = [scale.number(r.cost) for r in rows] if show_numbers else None
         reach = [_Estimate(r.value.mean, min(r.value.low, r.dropped_last), max(r.value.high, r.dropped_last))
@@ -1564,7 +1349,7 @@ def contingency_value(values: Mapping[str, Any], *, provenance: Provenance | Non
 
         # survival, in points
         lives = [r.survival for r in rows]
-        lives_labels = [_signed_points(e.mean) for e in lives] if show_numbers else None
+        lives_labels = [signed_points(e.mean) for e in lives] if show_numbers else None
         lives_reach = [_Estimate(e.mean, min(e.low, r.survival_dropped_last), max(e.high, r.survival_dropped_last))
                        for e, r in zip(lives, rows)]
         lives_room = _label_room(lives_labels, lives_reach, label_size, DIAMOND_GAP) if lives_labels else (0.1, 0.1)
@@ -1731,9 +1516,9 @@ def risk_drivers(drivers: Mapping[str, Any], *, max_rows: int = MAX_DRIVER_ROWS,
         show_numbers = n <= MAX_DRIVER_ROWS
         horizon = _horizon_words(drivers)
         panels = (
-            (money_ax, [r.npv for r in rows], [_signed_money(r.npv.mean, scale) for r in rows],
+            (money_ax, [r.npv for r in rows], [signed_number(r.npv.mean, scale) for r in rows],
              f"Expected NPV lost{_axis_unit(currency, scale)}", _money_formatter(scale), "Cost in NPV"),
-            (lives_ax, [r.survival for r in rows], [_signed_points(r.survival.mean) for r in rows],
+            (lives_ax, [r.survival for r in rows], [signed_points(r.survival.mean) for r in rows],
              "Percentage points", _points_formatter(), f"Cost in {horizon}"),
         )
         for ax, estimates, labels, xlabel, formatter, heading in panels:

@@ -11,21 +11,19 @@ to an uninterrupted run's. The folder is removed when the run completes.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .errors import UsageError
+from .outputs import atomic_file, write_bytes
 from .results import PlanRuns
 
 __all__ = ["Checkpoint", "checkpoint_path"]
 
-_FIELDS = ("lifetime", "cause", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience",
-           "occurrences", "activations", "successes", "costs", "health_hist")
 
 
 def checkpoint_path(out: str | Path) -> Path:
@@ -63,17 +61,14 @@ class Checkpoint:
             return self._load()
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True)
-        self._write(manifest_file, json.dumps(self.manifest, indent=2).encode())
+        write_bytes(manifest_file, json.dumps(self.manifest, indent=2).encode())
         return {}
 
     def save(self, start: int, stop: int, chunk: dict[str, PlanRuns]) -> None:
         """Keep one finished chunk."""
-        arrays = {f"{key}.{name}": getattr(runs, name) for key, runs in chunk.items() for name in _FIELDS}
-        target = self.path / f"chunk-{start:012d}-{stop:012d}.npz"
-        tmp = target.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
+        arrays = {f"{key}.{name}": getattr(runs, name) for key, runs in chunk.items() for name in PlanRuns.fields()}
+        with atomic_file(self.path / f"chunk-{start:012d}-{stop:012d}.npz") as fh:
             np.savez(fh, **arrays)
-        os.replace(tmp, target)
 
     def finish(self) -> None:
         """The run completed: the checkpoint is no longer needed."""
@@ -86,11 +81,5 @@ class Checkpoint:
             with np.load(file) as data:
                 keys = {name.split(".", 1)[0] for name in data.files}
                 out[(int(start), int(stop))] = {
-                    key: PlanRuns(**{name: data[f"{key}.{name}"] for name in _FIELDS}) for key in keys}
+                    key: PlanRuns(**{name: data[f"{key}.{name}"] for name in PlanRuns.fields()}) for key in keys}
         return out
-
-    @staticmethod
-    def _write(path: Path, data: bytes) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)

@@ -16,10 +16,11 @@ from typing import Any
 
 import click
 
-from . import __version__
+from ._version import __version__
 from .checkpoint import checkpoint_path
 from .errors import AllysimError, ScenarioError, UsageError
 from .scenario import Scenario, json_schema, load_scenario
+from .wording import format_amount
 
 __all__ = ["main", "cli"]
 
@@ -92,7 +93,7 @@ def _sim_options(func: Callable) -> Callable:
 
 
 def _parse_sets(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[Any, ...]:
-    from .overrides import parse_overrides
+    from .scenario.overrides import parse_overrides
 
     try:
         return parse_overrides(value)
@@ -160,7 +161,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
         formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, overrides: tuple[Any, ...],
         plans: tuple[str, ...], precision: float | None, out: Path | None, resume: bool) -> None:
     """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
-    from .runner import simulate
+    from .runner import RunOptions, simulate
 
     worst = 0
     for path in files:
@@ -168,9 +169,10 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
         try:
             scenario = load_scenario(path, overrides=overrides)
             with _progress(quiet, f"{path.name}") as advance:
-                results = simulate(scenario, runs=runs, seed=seed, plans=list(plans) or None, workers=workers,
-                                   progress=advance, precision=precision, executor=executor,
-                                   scheduler=scheduler, checkpoint=checkpoint_path(folder), resume=resume)
+                options = RunOptions(runs=runs, seed=seed, workers=workers, executor=executor, scheduler=scheduler,
+                                     progress=advance, precision=precision, checkpoint=checkpoint_path(folder),
+                                     resume=resume)
+                results = simulate(scenario, plans=list(plans) or None, options=options)
             written = _write_all(results, folder, formats)
         except AllysimError as exc:
             _report_error(exc)
@@ -251,7 +253,7 @@ def _print_table(results: Any) -> None:
     table = Table(title=title, title_justify="left")
     table.add_column("plan", no_wrap=True)
     table.add_column(f"survives {s.horizon:g} {unit}s (95% CI)", justify="right")
-    table.add_column(f"median life", justify="right")
+    table.add_column("median life", justify="right")
     table.add_column(f"mean NPV ({s.currency})", justify="right")
     table.add_column("NPV P10 .. P90", justify="right")
     table.add_column("resilience", justify="right")
@@ -266,21 +268,14 @@ def _print_table(results: Any) -> None:
             name,
             f"{surv['estimate']:.1%} [{lo:.1%}, {hi:.1%}]",
             f"{p['lifetime']['p50']:.3g} {unit}s",
-            f"{_money(npv['mean'])} ± {_money((npv['ci95'][1] - npv['ci95'][0]) / 2) if npv['ci95'][0] is not None else '—'}",
-            f"{_money(npv['p10'])} .. {_money(npv['p90'])}",
+            f"{format_amount(npv['mean'])} ± "
+            f"{format_amount((npv['ci95'][1] - npv['ci95'][0]) / 2) if npv['ci95'][0] is not None else '—'}",
+            f"{format_amount(npv['p10'])} .. {format_amount(npv['p90'])}",
             f"{p['resilience']['mean']:.2f}",
             f"{top} ({causes[top]:.1%})" if causes else "—",
         )
     # a terminal's own width, else wide enough that piped output keeps one line per plan
     Console(width=None if sys.stdout.isatty() else 160).print(table)
-
-
-def _money(x: float) -> str:
-    a = abs(x)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= limit:
-            return f"{x / limit:.3g}{suffix}"
-    return f"{x:.3g}"
 
 
 # --------------------------------------------------------------------------- compare, value, drivers
@@ -344,11 +339,14 @@ def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, 
 def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
                 **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
-    from .decisions import compare
+    from .runner import RunOptions
+    from .studies import compare
 
+    sets = options.pop("overrides", ())
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     study, folder, scenario = _study(file, out, quiet, "compare",
-                                     lambda s, adv: compare(s, plans=names, progress=adv, **options))
+                                     lambda s, adv: compare(s, plans=names, overrides=sets,
+                                                            options=RunOptions(progress=adv, **options)))
     data = study.to_dict()
     written = _write_study_staged(folder, data, scenario, "compare", "compare", formats)
     if not quiet:
@@ -366,10 +364,14 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
               **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
-    from .decisions import contingency_values
+    from .runner import RunOptions
+    from .studies import contingency_values
+
+    sets = options.pop("overrides", ())
 
     _plan_study(file, out, formats, quiet, "value", "contingency_value", _print_value,
-                lambda s, adv: contingency_values(s, plan=plan, progress=adv, **options))
+                lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
+                                                  options=RunOptions(progress=adv, **options)))
 
 
 @cli.command("drivers")
@@ -381,10 +383,14 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
                 **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
-    from .decisions import risk_drivers
+    from .runner import RunOptions
+    from .studies import risk_drivers
+
+    sets = options.pop("overrides", ())
 
     _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", _print_drivers,
-                lambda s, adv: risk_drivers(s, plan=plan, progress=adv, **options))
+                lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
+                                            options=RunOptions(progress=adv, **options)))
 
 
 def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, name: str, chart: str,
@@ -413,7 +419,7 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
 def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Path | None,
               formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Every plan at each value of one parameter, on the same seed: sweep.json and the sweep chart."""
-    from .overrides import split_sweep
+    from .scenario.overrides import split_sweep
     from .sweeps import sweep
 
     try:
@@ -426,7 +432,7 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
 
 
 def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    from .units import parse_money
+    from .scenario.units import parse_money
 
     if value is None:
         return None
@@ -464,7 +470,7 @@ def _print_sweep(data: dict[str, Any]) -> None:
     rows = []
     for k, value in enumerate(data["values"]):
         best = data["best"][k]
-        cells = [f"{data['plans'][p][k]['survival']['estimate']:.1%} / {_money(data['plans'][p][k]['npv']['mean'])}"
+        cells = [f"{data['plans'][p][k]['survival']['estimate']:.1%} / {format_amount(data['plans'][p][k]['npv']['mean'])}"
                  for p in plans]
         verdict = best["plan"] + ("" if best.get("clear", True) else " (within the noise)")
         rows.append([str(value), *cells, verdict])
@@ -483,7 +489,7 @@ def _print_optimize(data: dict[str, Any]) -> None:
 
     rows = []
     for key, label in (("npv", "highest NPV"), ("survival", "highest survival"),
-                       ("survival_within_budget", f"highest survival within {_money(data['budget'])}"
+                       ("survival_within_budget", f"highest survival within {format_amount(data['budget'])}"
                         if data.get("budget") is not None else "")):
         i = data["best"].get(key)
         if i is None:
@@ -497,7 +503,7 @@ def _print_optimize(data: dict[str, Any]) -> None:
             clear = versus["clear_npv"] if key == "npv" else versus["clear_survival"]
             margin = f"{_ci(diff, pct=key != 'npv')} vs {name(versus['runner_up'])}" + \
                 ("" if clear else " (within the noise)")
-        rows.append([label, name(i), _money(p["cost"]["mean"]), _money(p["npv"]["mean"]),
+        rows.append([label, name(i), format_amount(p["cost"]["mean"]), format_amount(p["npv"]["mean"]),
                      f"{p['survival']['estimate']:.1%} [{lo:.1%}, {hi:.1%}]", margin])
     method = "every portfolio" if data["method"] == "exact" else "HEURISTIC (greedy), not every portfolio"
     _table(f"{data['scenario']} — {len(portfolios):,} portfolios of {len(data['candidates'])} contingencies "
@@ -511,7 +517,7 @@ def _print_optimize(data: dict[str, Any]) -> None:
 
 
 def _ci(entry: dict[str, Any], pct: bool = False) -> str:
-    fmt = (lambda x: f"{x:+.1%}") if pct else (lambda x: f"{_money(x)}" if x < 0 else f"+{_money(x)}")
+    fmt = (lambda x: f"{x:+.1%}") if pct else (lambda x: format_amount(x) if x < 0 else f"+{format_amount(x)}")
     lo, hi = entry["ci95"]
     band = f" [{fmt(lo)}, {fmt(hi)}]" if lo is not None else ""
     return f"{fmt(entry['mean'])}{band}"
@@ -537,8 +543,8 @@ def _print_compare(data: dict[str, Any]) -> None:
 
 
 def _print_value(data: dict[str, Any]) -> None:
-    rows = [[cid, _ci(c["npv"]), f"{_money(c['shapley_npv'])}", _money(c["cost"]), _ci(c["survival"], pct=True),
-             f"{c['shapley_survival']:+.1%}"] for cid, c in data["contingencies"].items()]
+    rows = [[cid, _ci(c["npv"]), format_amount(c["shapley_npv"]), format_amount(c["cost"]),
+             _ci(c["survival"], pct=True), f"{c['shapley_survival']:+.1%}"] for cid, c in data["contingencies"].items()]
     total = data["total"]
     _table(f"{data['scenario']} — contingencies of plan {data['plan']} ({data['method']} Shapley); whole plan: "
            f"NPV {_ci(total['npv'])}, survival {_ci(total['survival'], pct=True)}",
@@ -556,6 +562,7 @@ def _print_drivers(data: dict[str, Any]) -> None:
 @cli.command("sensitivity")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
+@_set_option
 @click.option("--plan", default=None, metavar="NAME",
               help="Plan to analyse (default: the plan with the most contingencies).")
 @click.option("--against", default=None, metavar="NAME",
@@ -598,10 +605,10 @@ def _print_sensitivity(data: dict[str, Any]) -> None:
     rows = []
     for path, e in data["inputs"].items():
         sw = e.get("switch")
-        rows.append([path, f"{_money(e['p10'])} .. {_money(e['p90'])}",
-                     f"{_money(e['npv']['at_p10'])} .. {_money(e['npv']['at_p90'])}",
+        rows.append([path, f"{format_amount(e['p10'])} .. {format_amount(e['p90'])}",
+                     f"{format_amount(e['npv']['at_p10'])} .. {format_amount(e['npv']['at_p90'])}",
                      f"{e['survival']['at_p10']:.1%} .. {e['survival']['at_p90']:.1%}",
-                     f"{e['variance_share']['npv']:.1%}", _money(sw["value"]) if sw else "—"])
+                     f"{e['variance_share']['npv']:.1%}", format_amount(sw["value"]) if sw else "—"])
     against = data.get("against")
     _table(f"{data['scenario']} — plan {data['plan']}"
            + (f" against {against}, P(NPV better) {data['p_better']:.0%}" if against else ""),

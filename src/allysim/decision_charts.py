@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import theme
-from .charts import Currency, MoneyScale, format_money, format_share
-from .theme import Provenance
+from .wording import Currency, MoneyScale, Provenance, format_money, format_share
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -130,7 +129,7 @@ def sweep_panels(data: Mapping[str, Any], axes: tuple[Axes, Axes], plan_order: S
     npv_ax.set_ylabel(f"Mean NPV{f' ({unit})' if unit else ''}")
     surv_ax.set_ylim(0, 100)
     for ax in axes:
-        ax.set_xlabel(label)
+        ax.set_xlabel(label[:1].upper() + label[1:])
         if not _numeric(values):
             ax.set_xticks(xs, [_value_text(v) for v in values])
         ax.margins(x=0.02)

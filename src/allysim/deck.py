@@ -32,7 +32,6 @@ import io
 import json
 import os
 import re
-import uuid
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,9 +41,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import __version__, theme
-from .charts import Currency, MoneyScale, format_money, format_share, format_span
+from . import theme
+from ._version import __version__
 from .errors import AllysimError, OutputError, UsageError
+from .outputs import atomic_file
+from .wording import (
+    Currency,
+    MoneyScale,
+    format_money,
+    format_share,
+    format_span,
+    override_texts,
+    points_change,
+    signed_money,
+)
 
 if TYPE_CHECKING:
     from .report import OutputData
@@ -316,19 +326,6 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _points(x: float) -> str:
-    """A difference of shares in percentage points: ``+18``, ``−3``."""
-    value = round(100 * x)
-    return f"{'+' if value > 0 else '' if value == 0 else chr(0x2212)}{abs(value)}"
-
-
-def _signed_money(x: float, currency: str, scale: MoneyScale) -> str:
-    """An amount with its sign on the number: ``USD +0.20M``, ``USD −0.44M``."""
-    text = format_money(x, currency, scale)
-    return re.sub(r"(\d)", r"+\1", text, count=1) if x > 0 and any(c not in "0.," for c in scale.number(x)) \
-        else text
-
-
 def findings(board: Board) -> list[str]:
     """Return three findings in words, computed from the folder: the plans, the main threat, and value.
 
@@ -366,7 +363,8 @@ def _plan_finding(board: Board) -> str:
         lo, hi = (entry.get("ci95") or [None, None])[:2]
         if lo is None or hi is None:
             return ""
-        return f" ({_points(entry['mean'])} points on paired runs, 95% CI {_points(lo)} to {_points(hi)})"
+        return (f" ({points_change(entry['mean'])} points on paired runs, 95% CI {points_change(lo)} to "
+                f"{points_change(hi)})")
 
     def beats(plan: str) -> str:
         p = (pairs.get(plan) or {}).get("p_better")
@@ -429,17 +427,17 @@ def _value_finding(board: Board) -> str:
         name = str(items[worst].get("name") or board.contingency_name(worst))
         lo, hi = (items[worst]["npv"].get("ci95") or [None, None])[:2]
         ci = "" if lo is None or hi is None else \
-            f" (95% CI {_signed_money(lo, cur, scale)} to {_signed_money(hi, cur, scale)})"
+            f" (95% CI {signed_money(lo, cur, scale)} to {signed_money(hi, cur, scale)})"
         cost = float(items[worst].get("cost", 0.0))
         if nets[worst] < 0:
             verdict = "costs more than it saves" if hi is not None and hi < 0 else "does not pay for itself"
             return (f"{name} {verdict} in {plan}: it costs {format_money(cost, cur, scale)} and its net effect on "
-                    f"NPV is {_signed_money(nets[worst], cur, scale)}{ci}.")
+                    f"NPV is {signed_money(nets[worst], cur, scale)}{ci}.")
         top = max(nets, key=lambda c: nets[c])
         name = str(items[top].get("name") or board.contingency_name(top))
         cost = float(items[top].get("cost", 0.0))
         return (f"Every contingency in {plan} pays for itself on average; {name} is worth most: "
-                f"{_signed_money(nets[top], cur, scale)} of NPV net of its {format_money(cost, cur, scale)} cost.")
+                f"{signed_money(nets[top], cur, scale)} of NPV net of its {format_money(cost, cur, scale)} cost.")
     if drivers and drivers.get("risks"):
         risks = drivers["risks"]
         top = max(risks, key=lambda r: float(risks[r]["npv"]["mean"]))
@@ -448,7 +446,7 @@ def _value_finding(board: Board) -> str:
         survival = float((risks[top].get("survival") or {}).get("mean", 0.0))
         return (f"{name} costs the most under {_plan(str(drivers.get('plan', board.plans[0])))}: without it, "
                 f"expected NPV would be {format_money(float(risks[top]['npv']['mean']), cur, scale)} higher and "
-                f"{board.life} survival {_points(survival).lstrip('+')} points higher.")
+                f"{board.life} survival {points_change(survival).lstrip('+')} points higher.")
     base = board.plans[0]
     npv = board.stats(base)["npv"]
     if npv.get("p10") is None:
@@ -1308,14 +1306,14 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
     if isinstance(precision, dict) and precision:
         items.append("Runs were added in batches until the requested precision was reached "
                      f"({', '.join(f'{k} {v}' for k, v in precision.items() if not isinstance(v, (dict, list)))}).")
-    overrides = theme.override_texts(summary.get("overrides"))
+    overrides = override_texts(summary.get("overrides"))
     if overrides:
         items.append("What-if: these parameters were set over the scenario file's values (--set): "
                      f"{'; '.join(overrides)}.")
     for stem, study in board.studies.items():
         if study.get("overrides", {}) != summary.get("overrides", {}):
             items.append(f"{stem}.json was simulated with other parameter settings: "
-                         f"{'; '.join(theme.override_texts(study.get('overrides'))) or 'the file as written'}.")
+                         f"{'; '.join(override_texts(study.get('overrides'))) or 'the file as written'}.")
         same = study.get("runs") == runs and study.get("seed") == seed
         items.append(f"{_STUDY_NAMES.get(stem, stem)} ({stem}.json): {int(study.get('runs') or 0):,} runs, seed "
                      f"{study.get('seed')}" + (", as the run." if same else ", simulated separately from the run."))
@@ -1432,7 +1430,7 @@ def _round(x: float) -> bool:
 
 def _time_unit_for(numbers: Sequence[float], time_unit: str) -> tuple[str, float]:
     """Choose the unit that shows durations as round numbers of at least 1 (``6 months`` over ``0.5 years``)."""
-    from .units import DAYS_PER, TIME_UNITS
+    from .scenario.units import DAYS_PER, TIME_UNITS
 
     nonzero = [abs(x) for x in numbers if x]
     smaller = [u for u in TIME_UNITS[TIME_UNITS.index(time_unit):] if u != "quarter" or u == time_unit]
@@ -1687,14 +1685,5 @@ def _write_atomically(prs: Any, target: Path) -> None:
     except OSError as exc:
         raise OutputError(f"{target.parent}: cannot create the folder for the deck ({exc.strerror or exc})",
                           exit_code=1) from None
-    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
-        with open(temporary, "xb") as handle:
-            handle.write(fixed.getvalue())
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write the deck ({exc.strerror or exc})", exit_code=1) from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with atomic_file(target, what="deck") as handle:
+        handle.write(fixed.getvalue())

@@ -25,7 +25,7 @@ from .errors import SimulationError
 from .scenario import Contingency, Scenario
 from .streams import Layout, Streams, sources
 
-__all__ = ["Model", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET", "EXTRA_SETTERS"]
+__all__ = ["CompiledPlan", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET", "EXTRA_SETTERS"]
 
 GRID_POINTS = 101
 DEFAULT_EVENT_BUDGET = 200_000
@@ -64,7 +64,7 @@ class _Quantity:
 class _RiskSpec:
     """A risk compiled for fast simulation: quantities, stream indices and the contingencies it triggers."""
 
-    def __init__(self, model: "Model", index: int, scenario: Scenario, removed: bool) -> None:
+    def __init__(self, model: "CompiledPlan", index: int, scenario: Scenario, removed: bool) -> None:
         risk = scenario.risks[index]
         impact, layout, rid = risk.impact, model.layout, risk.id
         self.index, self.id = index, rid
@@ -88,7 +88,7 @@ class _RiskSpec:
 
 
 class _ContingencySpec:
-    def __init__(self, model: "Model", index: int, c: Contingency) -> None:
+    def __init__(self, model: "CompiledPlan", index: int, c: Contingency) -> None:
         layout = model.layout
         self.index, self.id = index, c.id
         self.trigger = c.trigger.kind
@@ -106,7 +106,7 @@ class _ContingencySpec:
         self.setup, self.per_time, self.per_activation = c.cost.setup, c.cost.per_time, c.cost.per_activation
 
 
-class Model:
+class CompiledPlan:
     """A scenario compiled for one plan (a set of contingencies), ready to simulate replications.
 
     ``removed_risks`` simulates the scenario without those risks (their rate set to 0) while keeping every random
@@ -190,12 +190,12 @@ def _ignore(value: float) -> None:
     return None
 
 
-_ALLIANCE_SETTERS = {"value_rate": Model._set_value_rate, "initial": Model._set_initial,
-                     "dissolve_below": Model._set_floor, "recovery": Model._set_recovery}
+_ALLIANCE_SETTERS = {"value_rate": CompiledPlan._set_value_rate, "initial": CompiledPlan._set_initial,
+                     "dissolve_below": CompiledPlan._set_floor, "recovery": CompiledPlan._set_recovery}
 
 # Setters for parts of the format that live outside alliance, risks and contingencies (e.g. the environment):
 # top-level key -> function(model, path parts) returning a setter of one float.
-EXTRA_SETTERS: dict[str, Callable[[Model, list[str]], Callable[[float], None]]] = {}
+EXTRA_SETTERS: dict[str, Callable[[CompiledPlan, list[str]], Callable[[float], None]]] = {}
 
 
 def _risk_setter(risk: _RiskSpec, parts: list[str]) -> Callable[[float], None]:
@@ -292,7 +292,7 @@ class _Product:
 class Life:
     """The state of one alliance through one replication."""
 
-    def __init__(self, model: Model, streams: Streams, replication: int) -> None:
+    def __init__(self, model: CompiledPlan, streams: Streams, replication: int) -> None:
         self.m, self.streams, self.replication = model, streams, replication
         self.env = simpy.Environment()
         self.t = 0.0

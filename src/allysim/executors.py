@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .engine import Model
+from .engine import CompiledPlan
 from .errors import UsageError
 from .results import PlanRuns
 from .scenario import Scenario
@@ -40,20 +40,20 @@ class Job:
     health_path: bool = True
     layout: Layout | None = None  # fixed across scenarios that must share streams (sweeps); else the scenario's
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
-    _models: dict[str, Model] = field(default_factory=dict, repr=False)
+    _compiled: dict[str, CompiledPlan] = field(default_factory=dict, repr=False)
 
-    def model(self, name: str) -> Model:
-        if name not in self._models:
-            layout = self.layout or sources(self.scenario)
+    def compiled(self, name: str) -> CompiledPlan:
+        """Variant ``name`` compiled for the engine, once per process."""
+        if name not in self._compiled:
             v = self.variants[name]
-            self._models[name] = Model(self.scenario, v.contingencies, removed_risks=v.removed_risks,
-                                       layout=layout, event_budget=self.event_budget,
-                                       health_path=self.health_path)
-        return self._models[name]
+            self._compiled[name] = CompiledPlan(self.scenario, v.contingencies, removed_risks=v.removed_risks,
+                                                layout=self.layout or sources(self.scenario),
+                                                event_budget=self.event_budget, health_path=self.health_path)
+        return self._compiled[name]
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state["_models"] = {}  # compiled models hold closures; each process compiles its own, once
+        state["_compiled"] = {}  # compiled plans hold closures; each process compiles its own, once
         return state
 
     def run(self, start: int, stop: int) -> Chunk:
@@ -66,13 +66,13 @@ class Job:
         shared = draws.draw(self.seed, start, stop).tolist() if draws else None
         out = {}
         for name, variant in self.variants.items():
-            model = self.model(name)
+            plan = self.compiled(name)
             pins = getattr(variant, "pins", ())
             values = draws.draw(self.seed, start, stop, pins).tolist() if pins and draws else shared
             if values is None:
-                outcomes = [model.run(self.seed, rep) for rep in range(start, stop)]
+                outcomes = [plan.run(self.seed, rep) for rep in range(start, stop)]
             else:
-                outcomes = [model.run(self.seed, rep, values[rep - start]) for rep in range(start, stop)]
+                outcomes = [plan.run(self.seed, rep, values[rep - start]) for rep in range(start, stop)]
             out[name] = PlanRuns.from_outcomes(outcomes)
         return out
 

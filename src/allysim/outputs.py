@@ -1,23 +1,78 @@
-"""Writing an output folder: ``summary.json``, ``runs.csv``, ``health.json``, ``scenario.yaml``, atomically."""
+"""The write side of an output folder: one atomic writer for every file allysim writes, and the folder's files.
+
+Every file (JSON, ``runs.csv``, charts, the deck, the brief, checkpoint chunks) is written through
+:func:`atomic_file`: into a hidden temporary file in the same folder, then renamed over the target, so a reader
+never sees a truncated file and an interrupted write leaves nothing behind. :func:`staged` does the same for a
+whole command's files at once. The read side is :mod:`allysim.folder`.
+"""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import math
 import os
 import shutil
 import signal
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
-from .results import Results
+from .errors import OutputError
 
-__all__ = ["SCENARIO_COPY", "write_bytes", "write_json", "write_results", "write_scenario_copy", "staged"]
+if TYPE_CHECKING:
+    from .results import Results
+
+__all__ = ["atomic_file", "write_bytes", "write_json", "write_csv", "write_runs_csv", "write_params_csv",
+           "write_results", "write_scenario_copy", "staged", "RUNS_COLUMNS", "SCENARIO_COPY"]
 
 SCENARIO_COPY = "scenario.yaml"  # the scenario file an output folder was made from, byte for byte
+
+RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost", "contingency_cost",
+                "min_health", "resilience")
+
+
+@contextmanager
+def atomic_file(path: str | os.PathLike[str], *, text: bool = False, what: str | None = None) -> Iterator[IO[Any]]:
+    """Open a file to write that appears at ``path`` whole, or not at all.
+
+    The data go to ``.NAME.<random>.tmp`` beside ``path`` (mode ``x``, which honours the umask, unlike mkstemp's
+    0600), renamed over ``path`` when the block ends without error and removed otherwise. With ``what`` (such as
+    ``"deck"``), a failure to write becomes an :class:`~allysim.errors.OutputError` naming the file.
+
+    Examples
+    --------
+    >>> with atomic_file("reports/jv/notes.txt", text=True) as fh:   # doctest: +SKIP
+    ...     fh.write("hello")
+    """
+    target = Path(path)
+    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"
+    try:
+        if text:
+            handle = open(temporary, "x", newline="", encoding="utf-8")
+        else:
+            handle = open(temporary, "xb")
+        with handle:
+            yield handle
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        if what is None:
+            raise
+        raise OutputError(f"{target}: cannot write the {what} ({exc.strerror or exc})", exit_code=1) from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_file(path) as fh:
+        fh.write(data)
+    return Path(path)
 
 def _clean(value: Any) -> Any:
     """JSON has no NaN or infinity: write them as null."""
@@ -30,30 +85,38 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def write_json(path: str | Path, data: Any) -> Path:
     """Write ``data`` as JSON atomically (temporary file in the same folder, then rename)."""
-    text = json.dumps(_clean(data), indent=2, allow_nan=False) + "\n"
-    return write_bytes(path, text.encode("utf-8"))
+    with atomic_file(path, text=True) as fh:
+        fh.write(json.dumps(_clean(data), indent=2, allow_nan=False) + "\n")
+    return Path(path)
+
+
+def write_csv(path: str | os.PathLike[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    """Write a CSV file (``header``, then ``rows``) atomically and return its path."""
+    with atomic_file(path, text=True) as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return Path(path)
+
+
+def write_runs_csv(results: Results, path: str | os.PathLike[str]) -> Path:
+    """Write ``runs.csv`` (one row per plan and replication) atomically and return its path."""
+    return write_csv(path, RUNS_COLUMNS, results.rows())
+
+
+def write_params_csv(results: Results, path: str | os.PathLike[str]) -> Path:
+    """Write ``params.csv`` (``run, PATH, PATH, ...``: each replication's uncertain draws) atomically."""
+    return write_csv(path, ("run", *results.scenario.uncertain), results.params_rows())
 
 
 def write_scenario_copy(scenario: Any, folder: str | Path) -> Path | None:
     """Copy the scenario file the results were simulated from into ``folder`` as ``scenario.yaml``.
 
-    The copy makes the folder self-contained: ``report`` and ``deck`` read the assumptions from it wherever the
-    folder is moved. Nothing is copied (None) when the scenario was not read from a file, or when the file has
-    changed since it was read (its sha256 no longer matches): a copy must be exactly what was simulated.
+    The copy makes the folder self-contained: ``report``, ``deck`` and ``workbook`` read the assumptions from it
+    wherever the folder is moved. Nothing is copied (None) when the scenario was not read from a file, or when the
+    file has changed since it was read (its sha256 no longer matches): a copy must be exactly what was simulated.
     """
     try:
         raw = Path(scenario.source).read_bytes()
@@ -76,11 +139,11 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = [
         write_json(folder / "summary.json", results.summary()),
-        results.to_csv(folder / "runs.csv"),
+        write_runs_csv(results, folder / "runs.csv"),
         write_json(folder / "health.json", results.health_bands()),
     ]
     if results.params is not None:
-        written.append(results.params_to_csv(folder / "params.csv"))
+        written.append(write_params_csv(results, folder / "params.csv"))
     copy = write_scenario_copy(results.scenario, folder)
     return written + ([copy] if copy is not None else [])
 

@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import mean_ci, provenance, wilson
-from .decisions import paired
+from .analysis import provenance
 from .errors import UsageError
-from .results import Results
-from .runner import Progress, Variant, resolve_seed, simulate_variants
+from .results import Results, Variant
+from .runner import Progress, resolve_seed, simulate_variants
 from .scenario import Scenario
+from .stats import mean_ci, paired, wilson
 
 __all__ = ["Portfolios", "Outcomes", "optimize", "frontier", "EXACT_LIMIT"]
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .charts import MoneyScale, format_money, format_points, format_share
 from .decision_charts import portfolio_name
+from .wording import MoneyScale, format_money, format_points, format_share
 
 __all__ = ["Recommendation", "recommend"]
 
@@ -29,11 +29,14 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _interval(entry: Mapping[str, Any], money: Any) -> str:
-    lo, hi = entry["ci95"]
+def _margin(entry: Mapping[str, Any], currency: str) -> str:
+    """A paired NPV difference with its interval, on a scale of its own (a margin is small beside the NPVs)."""
+    mean, (lo, hi) = entry["mean"], entry["ci95"]
     if lo is None:
-        return ""
-    return f" (95% CI {money(lo)} to {money(hi)})"
+        return format_money(mean, currency)
+    scale = MoneyScale.of([mean, lo, hi], currency)
+    return f"{format_money(mean, currency, scale)} (95% CI {format_money(lo, currency, scale)} to " \
+           f"{format_money(hi, currency, scale)})"
 
 
 def recommend(data: Mapping[str, Any]) -> Recommendation:
@@ -72,14 +75,13 @@ def recommend(data: Mapping[str, Any]) -> Recommendation:
     elif v["clear_npv"]:
         headline = f"Recommended portfolio: {name(top)}"
         points.append(f"{_sentence(name(top))} has the highest expected NPV: {facts(top)}.")
-        points.append(f"It beats the runner-up, {name(v['runner_up'])}, by {money(v['npv']['mean'])} of NPV"
-                      f"{_interval(v['npv'], money)} on the same simulated futures, and does better in "
-                      f"{format_share(v['p_better'])} of them.")
+        points.append(f"It beats the runner-up, {name(v['runner_up'])}, by {_margin(v['npv'], currency)} of NPV "
+                      f"on the same simulated futures, and does better in {format_share(v['p_better'])} of them.")
     else:
         headline = f"No clear winner on NPV: {name(top)} or {name(v['runner_up'])}"
         points.append(f"{_sentence(name(top))} has the highest estimated NPV ({facts(top)}), but its lead over "
-                      f"{name(v['runner_up'])}, {money(v['npv']['mean'])}{_interval(v['npv'], money)}, is within "
-                      "the noise: choose between them on survival and cost, or simulate more runs.")
+                      f"{name(v['runner_up'])}, {_margin(v['npv'], currency)}, is within the noise: choose between "
+                      "them on survival and cost, or simulate more runs.")
     s = best["survival"]
     vs = versus.get("survival")
     if s != top:

@@ -8,34 +8,32 @@ with the number of runs.
 
 from __future__ import annotations
 
-import csv
-import os
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import analysis
 from .engine import GRID_POINTS, Outcome
+from .stats import HEALTH_BINS, health_bins
 
 if TYPE_CHECKING:
-    from .runner import Variant
     from .scenario import Scenario
 
-__all__ = ["PlanRuns", "Results", "HEALTH_BINS", "health_bins", "RUNS_COLUMNS"]
+__all__ = ["Variant", "PlanRuns", "Results"]
 
-HEALTH_BINS = 202  # [exactly 0] + 200 bins over (0, 1) + [exactly 1]
-RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost", "contingency_cost",
-                "min_health", "resilience")
 _FLOATS = ("lifetime", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience")
 
 
-def health_bins(health: np.ndarray) -> np.ndarray:
-    """Bin index of each health value: 0 for exactly 0, 201 for exactly 1, else 1 + floor(200 h)."""
-    index = 1 + np.minimum(np.floor(health * 200).astype(np.int64), 199)
-    index[health <= 0.0] = 0
-    index[health >= 1.0] = HEALTH_BINS - 1
-    return index
+@dataclass(frozen=True)
+class Variant:
+    """What to simulate: a set of contingencies, optionally without some risks, optionally with some uncertain
+    parameters pinned at quantile levels of their distributions (``pins``: ``(path, level)`` pairs)."""
+
+    contingencies: tuple[str, ...]
+    removed_risks: tuple[str, ...] = ()
+    pins: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -82,10 +80,20 @@ class PlanRuns:
             **{name: np.array([getattr(o, name) for o in outcomes], dtype=float) for name in _FLOATS},
         )
 
+    @classmethod
+    def fields(cls) -> tuple[str, ...]:
+        """Every array's name, in one place for everything that stores or moves plan runs (checkpoints)."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def per_run(cls) -> tuple[str, ...]:
+        """The arrays indexed by replication (every field but the health histogram)."""
+        return tuple(name for name in cls.fields() if name != "health_hist")
+
     def place(self, start: int, part: "PlanRuns") -> None:
         """Copy a chunk's arrays into replications ``start, start + 1, ...``."""
         stop = start + len(part.lifetime)
-        for name in (*_FLOATS, "cause", "occurrences", "activations", "successes", "costs"):
+        for name in self.per_run():
             getattr(self, name)[start:stop] = getattr(part, name)
         self.health_hist += part.health_hist
 
@@ -96,9 +104,7 @@ class PlanRuns:
         """The first ``n`` replications (the health histogram must already count exactly those)."""
         if n == len(self):
             return self
-        fields = {name: getattr(self, name)[:n] for name in
-                  (*_FLOATS, "cause", "occurrences", "activations", "successes", "costs")}
-        return PlanRuns(health_hist=self.health_hist, **fields)
+        return PlanRuns(health_hist=self.health_hist, **{name: getattr(self, name)[:n] for name in self.per_run()})
 
 
 @dataclass
@@ -109,14 +115,14 @@ class Results:
     --------
     >>> results = allysim.simulate(scenario, runs=2000, seed=7)   # doctest: +SKIP
     >>> results.summary()["plans"]["do_nothing"]["survival"]       # doctest: +SKIP
-    >>> results.to_csv("runs.csv")                                 # doctest: +SKIP
+    >>> allysim.write_results(results, "reports/jv")               # doctest: +SKIP
     """
 
     scenario: "Scenario"
     seed: int
     runs: int
     plans: dict[str, PlanRuns]
-    variants: dict[str, "Variant"]
+    variants: dict[str, Variant]
     precision: dict[str, Any] | None = None  # what --precision reached, when it was asked for
     params: np.ndarray | None = None  # (runs, uncertain parameters): each replication's draws, shared by its plans
 
@@ -127,18 +133,14 @@ class Results:
 
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json`` (SPEC section 5)."""
-        from .analysis import summarize
-
-        return summarize(self)
+        return analysis.summarize(self)
 
     def health_bands(self) -> dict[str, Any]:
         """The content of ``health.json``: health percentiles on the time grid per plan."""
-        from .analysis import health_bands
+        return analysis.health_bands(self)
 
-        return health_bands(self)
-
-    def rows(self):  # noqa: ANN201 - an iterator of runs.csv rows
-        """Rows of ``runs.csv``, plan by plan, replication by replication."""
+    def rows(self) -> Iterator[tuple]:
+        """Rows of ``runs.csv`` (columns :data:`allysim.outputs.RUNS_COLUMNS`), plan by plan, run by run."""
         risk_ids = [r.id for r in self.scenario.risks] + ["survived"]
         for name, p in self.plans.items():
             survived = p.cause < 0
@@ -147,34 +149,12 @@ class Results:
                        _num(p.npv[i]), _num(p.risk_cost[i]), _num(p.contingency_cost[i]), _num(p.min_health[i]),
                        _num(p.resilience[i]))
 
-    def params_rows(self):  # noqa: ANN201 - an iterator of params.csv rows
+    def params_rows(self) -> Iterator[tuple]:
         """Rows of ``params.csv``: the replication index, then each uncertain parameter's draw."""
         if self.params is None:
             return
         for i, row in enumerate(self.params):
             yield (i, *(_num(x) for x in row))
-
-    def params_to_csv(self, path: str | Path) -> Path:
-        """Write ``params.csv`` (``run, PATH, PATH, ...``) atomically and return its path."""
-        return _write_csv(path, ("run", *self.scenario.uncertain), self.params_rows())
-
-    def to_csv(self, path: str | Path) -> Path:
-        """Write ``runs.csv`` atomically and return its path."""
-        return _write_csv(path, RUNS_COLUMNS, self.rows())
-
-
-def _write_csv(path: str | Path, header: Any, rows: Any) -> Path:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 def _num(x: float) -> str:

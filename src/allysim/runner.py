@@ -11,36 +11,26 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 
-from .analysis import Z95, mean_ci, wilson
 from .checkpoint import Checkpoint
 from .engine import DEFAULT_EVENT_BUDGET
 from .errors import UsageError
 from .executors import Executor, Job, make_executor
-from .results import PlanRuns, Results
+from .results import PlanRuns, Results, Variant
 from .scenario import MAX_RUNS, Scenario
+from .stats import Z95, mean_ci, wilson
 from .streams import Layout
 from .uncertainty import Draws
 
-__all__ = ["Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
+__all__ = ["RunOptions", "Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
 
 Progress = Callable[[int], None]
 MAX_CHUNK = 500
 FIRST_BATCH = 1000  # replications before --precision first checks the intervals
-
-
-@dataclass(frozen=True)
-class Variant:
-    """What to simulate: a set of contingencies, optionally without some risks, optionally with some uncertain
-    parameters pinned at quantile levels of their distributions (``pins``: ``(path, level)`` pairs)."""
-
-    contingencies: tuple[str, ...]
-    removed_risks: tuple[str, ...] = ()
-    pins: tuple[tuple[str, float], ...] = ()
 
 
 def default_workers() -> int:
@@ -62,11 +52,79 @@ def resolve_seed(seed: int | None, scenario: Scenario) -> int:
     return int(seed)
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How to simulate, whatever is simulated: one object, built once and passed whole.
+
+    ``simulate``, ``simulate_variants`` and every study take ``options=RunOptions(...)`` or the same names as
+    keywords; :meth:`resolve` checks them against a scenario and fills in the defaults, once.
+
+    Attributes
+    ----------
+    runs : int, optional
+        Replications per variant (with ``precision``: at most this many); default the scenario's ``runs``.
+    seed : int, optional
+        Root seed; default the scenario's ``seed``, else fresh entropy, recorded in the results.
+    workers : int, optional
+        Worker processes (``None``: one per CPU). Results do not depend on it.
+    executor, scheduler : str
+        ``"local"`` (default) or ``"dask"`` with a scheduler address (``"local"`` starts a LocalCluster).
+    progress : callable, optional
+        Called with the number of replications just finished.
+    precision : float, optional
+        Stop as soon as every variant's 95% interval half-width is at most ``precision`` for survival and at most
+        ``precision * |mean|`` for NPV (checked after batches of replications), or at ``runs``.
+    event_budget : int
+        Events one replication may take before it stops with a :class:`~allysim.errors.SimulationError`.
+    checkpoint, resume
+        A folder keeping finished chunks (see :mod:`allysim.checkpoint`), and whether to continue from it.
+
+    Examples
+    --------
+    >>> options = RunOptions(runs=2000, seed=7, workers=2)                     # doctest: +SKIP
+    >>> allysim.compare(scenario, options=options)                           # doctest: +SKIP
+    """
+
+    runs: int | None = None
+    seed: int | None = None
+    workers: int | None = 1
+    executor: str = "local"
+    scheduler: str | None = None
+    progress: Progress | None = None
+    precision: float | None = None
+    event_budget: int = DEFAULT_EVENT_BUDGET
+    checkpoint: str | os.PathLike[str] | None = None
+    resume: bool = False
+
+    @classmethod
+    def of(cls, options: RunOptions | None = None, **settings: Any) -> RunOptions:
+        """``options`` (default all defaults) with ``settings`` replacing some of its fields."""
+        unknown = sorted(set(settings) - {f.name for f in fields(cls)})
+        if unknown:
+            raise UsageError(f"unknown simulation option {unknown[0]!r}; known: "
+                             f"{', '.join(f.name for f in fields(cls))}")
+        return replace(options or cls(), **settings)
+
+    def resolve(self, scenario: Scenario) -> RunOptions:
+        """These options checked, with every default filled in from ``scenario`` (runs, seed, workers)."""
+        seed = self.seed
+        if self.resume and seed is None and scenario.seed is None and self.checkpoint is not None:
+            seed = Checkpoint.saved_seed(self.checkpoint)  # a fresh seed was drawn last time: reuse it
+        runs = scenario.runs if self.runs is None else self.runs
+        if not isinstance(runs, (int, np.integer)) or isinstance(runs, bool) or not 1 <= runs <= MAX_RUNS:
+            raise UsageError(f"runs must be a whole number from 1 to {MAX_RUNS:,}, got {runs!r}")
+        workers = default_workers() if self.workers is None else self.workers
+        if not isinstance(workers, (int, np.integer)) or workers < 1:
+            raise UsageError(f"workers must be a whole number >= 1, got {workers!r}")
+        precision = self.precision
+        if precision is not None and not (isinstance(precision, (int, float)) and 0 < precision < 1):
+            raise UsageError(f"precision must be a number between 0 and 1, got {precision!r}")
+        return replace(self, runs=int(runs), seed=resolve_seed(seed, scenario), workers=int(workers))
+
+
 def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = None,
-             plans: list[str] | tuple[str, ...] | None = None, workers: int | None = 1,
-             progress: Progress | None = None, *, precision: float | None = None, executor: str = "local",
-             scheduler: str | None = None, checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-             event_budget: int = DEFAULT_EVENT_BUDGET, overrides: Any = None) -> Results:
+             plans: list[str] | tuple[str, ...] | None = None, *, overrides: Any = None,
+             options: RunOptions | None = None, **settings: Any) -> Results:
     """Simulate every plan of ``scenario`` (or the named ``plans``) on common random numbers.
 
     Parameters
@@ -79,13 +137,9 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
         Root seed; default the scenario's ``seed``, else fresh entropy. ``results.seed`` records it.
     plans : list of str, optional
         Plan names, in the order wanted; default every plan in file order.
-    workers : int, optional
-        Worker processes (``None``: one per CPU). Results do not depend on it.
-    precision : float, optional
-        Stop as soon as every plan's 95% interval half-width is at most ``precision`` for survival and at most
-        ``precision * |mean|`` for NPV (checked after batches of replications), or at ``runs``.
-    executor, scheduler : str
-        ``"local"`` (default) or ``"dask"`` with a scheduler address (``"local"`` starts a LocalCluster).
+    options : RunOptions, optional
+        How to simulate; ``settings`` (``workers=2``, ``precision=0.01``, ... any field of :class:`RunOptions`)
+        replace some of its fields.
     overrides : mapping or list of str, optional
         Parameters set over the file's values, ``{"risks.partner_buyout.rate": 0.2}`` or
         ``["horizon=7"]`` (see :meth:`Scenario.with_overrides`); recorded as ``overrides`` in the outputs.
@@ -105,60 +159,49 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
     if len(set(names)) != len(names):
         raise UsageError("each plan may be named once")
     variants = {name: Variant(available[name]) for name in names}
-    return simulate_variants(scenario, variants, runs=runs, seed=seed, workers=workers, progress=progress,
-                             precision=precision, executor=executor, scheduler=scheduler,
-                             checkpoint=checkpoint, resume=resume, event_budget=event_budget)
+    if runs is not None:
+        settings["runs"] = runs
+    if seed is not None:
+        settings["seed"] = seed
+    return simulate_variants(scenario, variants, RunOptions.of(options, **settings))
 
 
-def simulate_variants(scenario: Scenario, variants: dict[str, Variant], runs: int | None = None,
-                      seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
-                      precision: float | None = None, executor: str = "local", scheduler: str | None = None,
-                      checkpoint: str | os.PathLike[str] | None = None, resume: bool = False,
-                      health_bands: bool = True, event_budget: int = DEFAULT_EVENT_BUDGET,
-                      layout: Layout | None = None) -> Results:
+def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options: RunOptions | None = None, *,
+                      health_bands: bool = True, layout: Layout | None = None, **settings: Any) -> Results:
     """Simulate named variants of one scenario on the same replications (paired).
 
-    ``layout`` fixes where each random source reads its uniforms; versions of one scenario with different parameter
-    values (a sweep) share streams only with one layout for all of them (:func:`allysim.streams.shared_layout`).
-
-    With ``checkpoint`` (a folder), every finished chunk is kept there, and ``resume=True`` continues from what a
-    previous, interrupted call with the same arguments left (see :mod:`allysim.checkpoint`). With
-    ``health_bands=False`` no health path is kept (faster; the results then have no health bands).
+    ``options`` (or ``settings``, the fields of :class:`RunOptions` as keywords) say how. With
+    ``options.checkpoint`` (a folder), every finished chunk is kept there, and ``resume=True`` continues from what
+    a previous, interrupted call with the same arguments left (see :mod:`allysim.checkpoint`). With
+    ``health_bands=False`` no health path is kept (faster; the results then have no health bands). ``layout`` fixes
+    where each random source reads its uniforms: versions of one scenario with different parameter values (a sweep)
+    share streams only with one layout for all of them (:func:`allysim.streams.shared_layout`).
     """
-    if resume and seed is None and scenario.seed is None and checkpoint is not None:
-        seed = Checkpoint.saved_seed(checkpoint)  # a fresh seed was drawn last time: reuse it
-    runs = scenario.runs if runs is None else runs
-    if not isinstance(runs, (int, np.integer)) or isinstance(runs, bool) or not 1 <= runs <= MAX_RUNS:
-        raise UsageError(f"runs must be a whole number from 1 to {MAX_RUNS:,}, got {runs!r}")
-    runs = int(runs)
-    seed = resolve_seed(seed, scenario)
-    workers = default_workers() if workers is None else workers
-    if not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise UsageError(f"workers must be a whole number >= 1, got {workers!r}")
-    if precision is not None and not (isinstance(precision, (int, float)) and 0 < precision < 1):
-        raise UsageError(f"precision must be a number between 0 and 1, got {precision!r}")
+    options = RunOptions.of(options, **settings).resolve(scenario)
+    runs, seed, workers, precision = int(options.runs or 0), int(options.seed or 0), int(options.workers or 1), \
+        options.precision  # resolve() filled every one in
     # identical variants are simulated once and shared: on common random numbers they would give the same arrays
     unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
-    job = Job(scenario, {key: v for v, key in unique.items()}, seed, event_budget, health_path=health_bands,
+    job = Job(scenario, {key: v for v, key in unique.items()}, seed, options.event_budget, health_path=health_bands,
               layout=layout)
     store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies)) for key in job.variants}
     keeper = None
     covered: list[tuple[int, int]] = []
-    if checkpoint is not None:
-        keeper = Checkpoint(checkpoint, {
+    if options.checkpoint is not None:
+        keeper = Checkpoint(options.checkpoint, {
             "scenario_sha256": scenario.sha256, "seed": seed, "runs": runs, "precision": precision,
             "variants": {key: [list(v.contingencies), list(v.removed_risks)]
                          + ([[list(p) for p in v.pins]] if v.pins else []) for key, v in job.variants.items()}})
-        for (first, last), chunk in sorted(keeper.start(resume).items()):
+        for (first, last), chunk in sorted(keeper.start(options.resume).items()):
             for key, part in chunk.items():
                 store[key].place(first, part)
             covered.append((first, last))
-    pool = make_executor(executor, int(workers), scheduler)
+    pool = make_executor(options.executor, workers, options.scheduler)
     try:
         done = 0
         target = runs if precision is None else min(runs, FIRST_BATCH)
         while True:
-            _fill(pool, job, store, _missing(covered, done, target), int(workers), progress, keeper)
+            _fill(pool, job, store, _missing(covered, done, target), workers, options.progress, keeper)
             done = target
             if precision is None or done >= runs:
                 break

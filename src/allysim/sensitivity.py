@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import mean_ci, provenance
-from .decisions import paired
+from .analysis import provenance
 from .errors import UsageError
-from .results import Results
-from .runner import Progress, Variant, resolve_seed, simulate_variants
+from .results import Results, Variant
+from .runner import Progress, resolve_seed, simulate_variants
 from .scenario import Scenario
+from .stats import mean_ci, paired
 from .uncertainty import describe, quantiles
 
 __all__ = ["sensitivity", "Sensitivity", "LEVELS", "REFINE", "BOOTSTRAP"]
@@ -170,17 +170,19 @@ def _variance_shares(study: Sensitivity) -> dict[str, dict[str, tuple[float, lis
 
 def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None = None, runs: int | None = None,
                 seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
-                executor: str = "local", scheduler: str | None = None) -> Sensitivity:
+                executor: str = "local", scheduler: str | None = None, overrides: Any = None) -> Sensitivity:
     """Which uncertain inputs move ``plan``'s results, and which could switch the choice against ``against``.
 
     ``plan`` defaults to the plan with the most contingencies, ``against`` to the first plan (the baseline); with a
     single plan there is nothing to compare, and only the swings and variance shares are computed.
+    ``overrides`` as for :func:`allysim.simulate` (a parameter set to a plain number is no longer uncertain).
 
     Examples
     --------
     >>> study = allysim.sensitivity(scenario, runs=2000, seed=7)          # doctest: +SKIP
     >>> study.to_dict()["inputs"]["risks.partner_buyout.probability"]      # doctest: +SKIP
     """
+    scenario = scenario.with_overrides(overrides)
     if not scenario.uncertain:
         raise UsageError(f"{scenario.source} has no uncertain parameters: write a range where a number is unsure, "
                          "e.g. rate: {pert: {low: 0.02, likely: 0.06, high: 0.15}} (docs/uncertainty.md)")

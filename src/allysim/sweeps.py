@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import mean_ci, provenance, wilson
-from .decisions import paired
+from .analysis import provenance
 from .errors import UsageError
-from .overrides import parse_overrides, resolve
-from .results import PlanRuns, Results
-from .runner import Progress, Variant, resolve_seed, simulate_variants
+from .results import PlanRuns, Results, Variant
+from .runner import Progress, resolve_seed, simulate_variants
 from .scenario import Scenario
+from .scenario.overrides import parse_overrides, resolve
+from .stats import mean_ci, paired, wilson
 from .streams import shared_layout, sources
 
 __all__ = ["Sweep", "sweep"]

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import textwrap
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .outputs import atomic_file
+from .wording import Provenance
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -233,64 +233,6 @@ def _shorten(line: str, width_in: float, size: float, weight: str) -> str:
 # --- the frame: title, subtitle, footer ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Provenance:
-    """Where a chart comes from, printed in its footer.
-
-    Examples
-    --------
-    >>> Provenance("JV", "ab" * 32, seed=7, runs=1000, version="0.1.0").text()
-    'JV · sha256 abababababab · seed 7 · 1,000 runs · allysim 0.1.0'
-    """
-
-    scenario: str
-    sha256: str = ""
-    seed: int | None = None
-    runs: int | None = None
-    version: str = ""
-    overrides: tuple[str, ...] = ()  # what-ifs set over the file's values: "risks.x.rate=0.2"
-
-    @classmethod
-    def from_summary(cls, summary: Mapping[str, Any]) -> Provenance:
-        """Read the provenance fields of a ``summary.json`` dictionary."""
-        return cls(
-            scenario=str(summary.get("scenario", "")),
-            sha256=str(summary.get("scenario_sha256", "")),
-            seed=summary.get("seed"),
-            runs=summary.get("runs"),
-            version=str(summary.get("allysim_version", "")),
-            overrides=override_texts(summary.get("overrides")),
-        )
-
-    def text(self) -> str:
-        """Return the footer line."""
-        parts = [textwrap.shorten(self.scenario, 70, placeholder="…")] if self.scenario else []
-        if self.sha256:
-            parts.append(f"sha256 {self.sha256[:12]}")
-        if self.seed is not None:
-            parts.append(f"seed {self.seed}")
-        if self.runs is not None:
-            parts.append(f"{int(self.runs):,} run{'' if int(self.runs) == 1 else 's'}")
-        if self.version:
-            parts.append(f"allysim {self.version}")
-        if self.overrides:
-            parts.append(textwrap.shorten("set " + ", ".join(self.overrides), 90, placeholder="…"))
-        return " · ".join(parts)
-
-
-def override_texts(overrides: Any) -> tuple[str, ...]:
-    """``{"horizon": 7}`` (as outputs record overrides) -> ``("horizon=7",)``."""
-    if not isinstance(overrides, Mapping):
-        return ()
-
-    def show(v: Any) -> str:
-        if isinstance(v, Mapping):
-            return "{" + ", ".join(f"{k}: {show(x)}" for k, x in v.items()) + "}"
-        return f"{v:g}" if isinstance(v, float) else str(v)
-
-    return tuple(f"{k}={show(v)}" for k, v in overrides.items())
-
-
 def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | None = None) -> float:
     """Draw the title, subtitle and footer on ``fig``; return the figure fraction where the plot area may start.
 
@@ -361,13 +303,7 @@ def save_figure(fig: Figure, folder: str | os.PathLike[str], stem: str,
         if fmt not in FORMATS:
             raise ValueError(f"unknown chart format {fmt!r}; expected one of {', '.join(FORMATS)}")
         target = folder / f"{stem}.{fmt}"
-        temporary = folder / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"
-        try:
-            with style(), open(temporary, "xb") as handle:  # 'x' honours the umask, unlike mkstemp's 0600
-                fig.savefig(handle, format=fmt, dpi=DPI, metadata=_metadata(fig, fmt))
-            os.replace(temporary, target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        with style(), atomic_file(target) as handle:
+            fig.savefig(handle, format=fmt, dpi=DPI, metadata=_metadata(fig, fmt))
         written.append(target)
     return written

@@ -261,6 +261,21 @@ def check_correlations(correlations: Sequence[Any], uncertain: Mapping[str, Unce
     return problems
 
 
+def without_correlations_of(data: Any, paths: Sequence[str]) -> Any:
+    """``data`` without the correlations that name one of ``paths``: parameters an override set to a plain number.
+
+    A what-if or a sweep point fixes such a parameter; the parameters it was correlated with keep their own
+    ranges, drawn as if uncorrelated with it.
+    """
+    fixed = set(paths)
+    entries = data.get("correlations") if isinstance(data, dict) else None
+    if not fixed or not isinstance(entries, list):
+        return data
+    kept = [e for e in entries if not (isinstance(e, dict) and isinstance(e.get("between"), list)
+                                       and fixed.intersection(map(str, e["between"])))]
+    return {**data, "correlations": kept} if len(kept) != len(entries) else data
+
+
 def correlation_matrix(correlations: Sequence[Any]) -> tuple[list[str], np.ndarray]:
     """The correlated paths (in order of first mention) and the normal (Pearson) correlation matrix of their copula."""
     paths: list[str] = []

@@ -290,7 +290,7 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
 
 def _provenance(block: Block, summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: Path,
                 notes: list[str], fonts: dict[str, Any]) -> None:
-    from . import __version__
+    from ._version import __version__
 
     block.blank()
     block.note("Provenance", fonts["section"])
@@ -401,7 +401,7 @@ def _assumptions(folder: Path, summary: dict[str, Any] | None, fonts: dict[str, 
 def _scenario_data(folder: Path, summary: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str]:
     """The scenario's raw data (units as written) and where it came from, or None and why not."""
     from .errors import ScenarioError
-    from .yamlio import load_yaml
+    from .scenario.yamlio import load_yaml
 
     candidates = [folder / "scenario.yaml"]
     named = (summary or {}).get("scenario_file")

@@ -39,7 +39,7 @@ def import_register(path: str | Path) -> str:
     >>> allysim.parse_scenario(text).name                                  # doctest: +SKIP
     'Northwind–Contoso cloud joint venture'
     """
-    from .. import __version__
+    from .._version import __version__
 
     path = Path(path)
     source = Source.open(path)

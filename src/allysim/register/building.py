@@ -6,10 +6,10 @@ import re
 import unicodedata
 from typing import Any
 
-from .. import units
 from ..errors import ScenarioError
-from ..scenario import _suggest
-from ..yamlio import load_yaml, shorten
+from ..scenario import units
+from ..scenario.messages import suggest
+from ..scenario.yamlio import load_yaml, shorten
 from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, REQUIRED_SHEETS, SHEETS
 from .reading import Bad, Cell, Row, Source, Table, cell_value, read_table
 
@@ -41,10 +41,10 @@ class Builder:
                 self.tables[sheet] = read_table(self.source, sheet, name, self.problems)
         label = str(self.source.path)
         for other, name in found.items():
-            close = _suggest(other, [s.lower() for s in SHEETS if s not in self.tables])
+            close = suggest(other, [s.lower() for s in SHEETS if s not in self.tables])
             if close:
                 self.problems.append(f"{self.source.files[name]}:{name}!A1: unknown sheet '{shorten(name)}'"
-                                     f"{_suggest(name, [s for s in SHEETS if s not in self.tables])}; a register's "
+                                     f"{suggest(name, [s for s in SHEETS if s not in self.tables])}; a register's "
                                      f"sheets are {', '.join(SHEETS)}")
         for sheet in REQUIRED_SHEETS:
             if sheet not in self.tables:
@@ -130,7 +130,7 @@ class Builder:
                 continue
             key = re.sub(r"[\s\-]+", "_", str(raw_key).strip().lower())
             if key not in ALLIANCE_KEYS:
-                self.bad(key_cell, f"unknown key '{shorten(str(raw_key))}'{_suggest(key, ALLIANCE_KEYS)}; "
+                self.bad(key_cell, f"unknown key '{shorten(str(raw_key))}'{suggest(key, ALLIANCE_KEYS)}; "
                                    f"keys: {', '.join(ALLIANCE_KEYS)}")
                 continue
             if key in seen:
@@ -217,7 +217,7 @@ class Builder:
         cell = row.cells["distribution"][1]
         word = str(value).strip().lower() if not isinstance(value, Bad) else ""
         if word not in DISTRIBUTIONS:
-            self.bad(cell, f"distribution: unknown shape '{shorten(str(value))}'{_suggest(word, DISTRIBUTIONS)}; "
+            self.bad(cell, f"distribution: unknown shape '{shorten(str(value))}'{suggest(word, DISTRIBUTIONS)}; "
                            f"write {', '.join(DISTRIBUTIONS)} (or leave it blank for pert)")
             return None
         return word
@@ -295,7 +295,7 @@ class Builder:
                                                              "another one")
                 continue
             if rid not in risks:
-                self.bad(row.cells["risk"][1], f"unknown risk '{shorten(rid)}'{_suggest(rid, list(risks))}; "
+                self.bad(row.cells["risk"][1], f"unknown risk '{shorten(rid)}'{suggest(rid, list(risks))}; "
                                                "the risk must have a row in the Risks sheet")
                 continue
             escalates = risks[rid].setdefault("impact", {}).setdefault("escalates", [])

@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, put, style_header, width_of
 from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, SHEETS
 from .yamltext import scalar
-from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, put, style_header, width_of
 
 __all__ = ["scenario_tables", "write_register", "write_template", "template_tables", "flow_text", "save_text"]
 

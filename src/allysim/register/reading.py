@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RegisterError
-from ..scenario import _suggest
-from ..yamlio import shorten
+from ..scenario.messages import suggest
+from ..scenario.yamlio import shorten
 from .layout import SHEETS
 
 __all__ = ["Cell", "Bad", "Row", "Table", "Source", "cell_value", "read_table"]
@@ -252,7 +252,7 @@ def read_table(source: Source, sheet: str, found: str, problems: list[str]) -> T
         if key == "notes" or key.startswith("#"):
             continue
         if key not in layout:
-            hint = _suggest(key, layout)
+            hint = suggest(key, layout)
             problems.append(where.error(f"unknown column '{shorten(str(name))}'{hint}; the {sheet} sheet's "
                                         f"columns are {', '.join(c.name for c in SHEETS[sheet])}"))
             continue

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Any
 
-from ..yamlio import format_path
+from ..scenario.yamlio import format_path
 from .reading import Cell
 
 __all__ = ["YamlWriter", "quote", "scalar", "translate"]

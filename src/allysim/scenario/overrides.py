@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ScenarioError, UsageError
+from ..errors import ScenarioError, UsageError
 from .yamlio import Locations, format_path, load_yaml, shorten
 
 __all__ = ["Override", "Target", "parse_override", "parse_overrides", "resolve", "apply_overrides",

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 
 __all__ = ["Locations", "load_yaml", "format_path", "shorten", "MAX_BYTES", "MAX_DEPTH", "MAX_VALUES"]
 

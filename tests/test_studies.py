@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import allysim
 from allysim.cli import cli
-from allysim.decisions import compare, contingency_values, risk_drivers
+from allysim.studies import compare, contingency_values, risk_drivers
 
 BENCH = Path(__file__).resolve().parent / "data" / "perf.yaml"  # a copy of the benchmark scenario
 ROOT = Path(__file__).resolve().parents[1]

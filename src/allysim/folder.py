@@ -1,0 +1,315 @@
+"""The read side of an output folder, mirror of :mod:`allysim.outputs`: what ``allysim report``, the deck and the
+brief read back.
+
+An output folder holds the files of a run, ``summary.json``, ``runs.csv`` and ``health.json``, and the JSON of any
+study written into it, ``compare.json``, ``value.json`` and ``drivers.json`` (SPEC section 5); a study may also
+sit alone in its folder. :func:`load_output` reads whatever the folder holds into an :class:`OutputData`, checking
+every field the charts need, so that a damaged or foreign folder ends in one :class:`~allysim.errors.OutputError`
+line that says which file is wrong and which command rewrites it.
+
+Examples
+--------
+>>> from allysim.folder import load_output
+>>> data = load_output("reports/joint_venture")   # doctest: +SKIP
+>>> data.plans, list(data.studies)                # doctest: +SKIP
+(['do_nothing', 'governance', 'full'], ['compare'])
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import OutputError
+from .outputs import RUNS_COLUMNS
+from .wording import Provenance
+
+__all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "RunTable", "load_output",
+           "load_studies", "read_runs_csv", "read_json", "check_study"]
+
+STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers",
+                "sweep": "sweep", "frontier": "optimize"}  # chart -> JSON stem
+RUN_FILES = ("summary.json", "runs.csv", "health.json")
+BANDS = ("p5", "p25", "p50", "p75", "p95")
+_NUMBERS = ("lifetime", "npv", "risk_cost", "contingency_cost", "min_health", "resilience")
+
+
+@dataclass(frozen=True)
+class RunTable:
+    """One plan's per-replication outcomes (the columns of ``runs.csv``), ordered by replication index."""
+
+    run: np.ndarray
+    lifetime: np.ndarray
+    survived: np.ndarray  # bool
+    end_cause: np.ndarray  # object array of str: a risk id or "survived"
+    npv: np.ndarray
+    risk_cost: np.ndarray
+    contingency_cost: np.ndarray
+    min_health: np.ndarray
+    resilience: np.ndarray
+
+
+@dataclass(frozen=True)
+class HealthBands:
+    """Percentiles of health on a time grid per plan (``health.json``); dissolved alliances count as 0."""
+
+    grid: np.ndarray
+    dissolve_below: float
+    time_unit: str
+    plans: Mapping[str, Mapping[str, np.ndarray]]  # plan -> {"p5", "p25", "p50", "p75", "p95"} -> values
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> HealthBands:
+        """Build from the ``health.json`` dictionary."""
+        grid = np.asarray(raw["grid"], dtype=float)
+        plans = {plan: {k: np.asarray(v[k], dtype=float) for k in BANDS} for plan, v in raw["plans"].items()}
+        return cls(grid, float(raw["dissolve_below"]), str(raw.get("time_unit", "year")), plans)
+
+
+@dataclass(frozen=True)
+class OutputData:
+    """Everything the charts of an output folder are drawn from.
+
+    ``allysim run`` may build one in memory; ``allysim report`` reads one with :func:`load_output`.
+
+    Parameters
+    ----------
+    summary
+        The ``summary.json`` dictionary; its ``plans`` order is the plan order (the baseline first). Empty for a
+        folder that holds only studies.
+    runs
+        Per plan, the per-replication outcomes.
+    health
+        The health percentile bands; None skips the health chart (only for data built in memory: a folder
+        without ``health.json`` is refused by :func:`load_output`).
+    studies
+        The studies found beside the run, by file stem: ``"compare"``, ``"value"``, ``"drivers"`` -> the JSON.
+    """
+
+    summary: Mapping[str, Any]
+    runs: Mapping[str, RunTable]
+    health: HealthBands | None = None
+    folder: Path | None = field(default=None, compare=False)
+    studies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def plans(self) -> list[str]:
+        """Plan names in the summary's order, the baseline first (none for a folder of studies alone)."""
+        return list(self.summary.get("plans") or {})
+
+    @property
+    def provenance(self) -> Provenance:
+        """The footer of every chart of the run (of the first study, for a folder of studies alone)."""
+        source = self.summary or next(iter(self.studies.values()), {})
+        return Provenance.from_summary(source)
+
+
+def load_output(folder: str | os.PathLike[str]) -> OutputData:
+    """Read an output folder: the files of a run, the studies, or both.
+
+    A folder holding any file of a run must hold all three (``summary.json``, ``runs.csv``, ``health.json``);
+    ``compare.json``, ``value.json`` and ``drivers.json`` are read when present.
+
+    Raises
+    ------
+    OutputError
+        The folder is missing or holds nothing to draw; a file of the run is missing; or a file present is
+        unreadable, or they disagree on the plans.
+
+    Examples
+    --------
+    >>> data = load_output("reports/joint_venture")   # doctest: +SKIP
+    >>> data.plans, list(data.studies)
+    (['do_nothing', 'governance', 'full'], ['compare'])
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise OutputError(f"{folder}: no such output folder; write one with `allysim run SCENARIO --out {folder}`")
+    studies = load_studies(folder)
+    if not any((folder / name).exists() for name in RUN_FILES):
+        if not studies:
+            raise OutputError(f"{folder}: nothing to draw: no summary.json (from `allysim run` or `compare`) and no "
+                              f"compare.json, value.json or drivers.json; is it an allysim output folder?")
+        return OutputData(summary={}, runs={}, health=None, folder=folder, studies=studies)
+    summary = read_json(folder / "summary.json")
+    _check_summary(summary, folder / "summary.json")
+    runs = read_runs_csv(folder / "runs.csv")
+    missing = [p for p in summary["plans"] if p not in runs]
+    if missing:
+        raise OutputError(f"{folder / 'runs.csv'}: has no rows for plan(s) {', '.join(missing)} named in "
+                          f"summary.json; rerun `allysim run` to rewrite the folder")
+    health_path = folder / "health.json"
+    try:
+        health = HealthBands.from_dict(read_json(health_path))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise OutputError(f"{health_path}: not a health band file ({exc!r}); rerun `allysim run`") from None
+    absent = [p for p in summary["plans"] if p not in health.plans]
+    if absent:
+        raise OutputError(f"{health_path}: has no bands for plan(s) {', '.join(absent)}; rerun `allysim run`")
+    return OutputData(summary=summary, runs={p: runs[p] for p in summary["plans"]}, health=health,
+                      folder=folder, studies=studies)
+
+
+def load_studies(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """Read the studies of a folder: ``{"compare": ..., "value": ..., "drivers": ...}`` for the files present.
+
+    Raises
+    ------
+    OutputError
+        A study file is unreadable or lacks a field its chart needs.
+    """
+    folder = Path(folder)
+    studies: dict[str, dict[str, Any]] = {}
+    for chart, stem in STUDY_CHARTS.items():
+        path = folder / f"{stem}.json"
+        if path.exists():
+            study = read_json(path, command=stem)
+            check_study(chart, study, path)
+            studies[stem] = study
+    return studies
+
+
+def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
+    """Raise OutputError naming the first field the charts need that ``summary.json`` lacks."""
+    if not isinstance(summary.get("plans"), dict) or not summary["plans"]:
+        raise OutputError(f"{path}: has no plans; rerun `allysim run` to rewrite it")
+    if not isinstance(summary.get("horizon"), (int, float)):
+        raise OutputError(f"{path}: has no numeric horizon; rerun `allysim run` to rewrite it")
+    for plan, stats in summary["plans"].items():
+        for section, key in (("survival", "estimate"), ("npv", "mean"), ("end_causes", "survived")):
+            if not isinstance(stats, dict) or not isinstance(stats.get(section), dict) or key not in stats[section]:
+                raise OutputError(f"{path}: plans.{plan}.{section}.{key} is missing; rerun `allysim run` to "
+                                  f"rewrite it")
+
+
+def read_json(path: Path, command: str = "run") -> dict[str, Any]:
+    """Read a JSON object, or raise OutputError saying what is wrong and which command rewrites it."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = json.load(handle)
+    except FileNotFoundError:
+        raise OutputError(f"{path}: missing; is {path.parent} an allysim output folder?") from None
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{path}: cannot be read ({exc}); rerun `allysim {command}` to rewrite it") from None
+    if not isinstance(value, dict):
+        raise OutputError(f"{path}: expected a JSON object; rerun `allysim {command}` to rewrite it")
+    return value
+
+
+# What each study's chart needs: per entry of its table, the numbers (dotted paths) it draws.
+_STUDY_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "compare": ("plans", ("npv.mean", "survival.mean")),
+    "contingency_value": ("contingencies", ("cost", "shapley_npv", "shapley_survival")),
+    "risk_drivers": ("risks", ("npv.mean", "survival.mean")),
+}
+
+
+_LIST_STUDIES = {"sweep": ("parameter", "values", "plans", "best"),
+                 "frontier": ("portfolios", "frontier", "best", "candidates")}
+
+
+def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
+    """Raise OutputError naming the first field the chart needs that a study's JSON lacks."""
+    command = STUDY_CHARTS[chart]
+    rewrite = f"rerun `allysim {command}` to rewrite it"
+    if chart in _LIST_STUDIES:
+        for key in _LIST_STUDIES[chart]:
+            if not study.get(key):
+                raise OutputError(f"{path}: has no {key}; {rewrite}")
+        return
+    table, needed = _STUDY_FIELDS[chart]
+    if chart == "compare" and not isinstance(study.get("baseline"), str):
+        raise OutputError(f"{path}: baseline is missing; {rewrite}")
+    entries = study.get(table)
+    if not isinstance(entries, dict) or not entries:
+        raise OutputError(f"{path}: has no {table}; {rewrite}")
+    for key, entry in entries.items():
+        for dotted in needed:
+            value: Any = entry
+            for part in dotted.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise OutputError(f"{path}: {table}.{key}.{dotted} is missing; {rewrite}")
+
+
+def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
+    """Read ``runs.csv`` into one :class:`RunTable` per plan, in order of first appearance.
+
+    Rows are converted as they are read into compact typed buffers, so a million-run file needs about
+    70 bytes per row in memory, not the several hundred that lists of strings would take.
+    """
+    path = Path(path)
+    tables: dict[str, _RunBuffers] = {}
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            absent = [c for c in RUNS_COLUMNS if c not in header]
+            if absent:
+                raise OutputError(f"{path}: missing column(s) {', '.join(absent)}; rerun `allysim run`")
+            index = [header.index(c) for c in RUNS_COLUMNS]
+            for line, row in enumerate(reader, start=2):
+                try:
+                    values = [row[i] for i in index]
+                    table = tables.get(values[0])
+                    if table is None:
+                        table = tables[values[0]] = _RunBuffers()
+                    table.append(values)
+                except (IndexError, ValueError) as exc:
+                    problem = f"{path}:{line}: {_row_problem(exc)}; rerun `allysim run` to rewrite it"
+                    raise OutputError(problem) from None
+    except FileNotFoundError:
+        raise OutputError(f"{path}: missing; is {path.parent} an allysim output folder?") from None
+    except (OSError, csv.Error, UnicodeDecodeError) as exc:
+        raise OutputError(f"{path}: cannot be read ({exc}); rerun `allysim run` to rewrite it") from None
+    return {plan: buffers.table() for plan, buffers in tables.items()}
+
+
+def _row_problem(exc: Exception) -> str:
+    """Describe what is wrong with a row of runs.csv."""
+    return "too few columns" if isinstance(exc, IndexError) else str(exc)
+
+
+class _RunBuffers:
+    """One plan's columns of runs.csv while it is read: typed arrays that grow row by row."""
+
+    _FLAGS = {"true": 1, "false": 0, "True": 1, "False": 0, "1": 1, "0": 0}
+
+    def __init__(self) -> None:
+        self.run = array("q")
+        self.survived = array("b")
+        self.cause = array("l")
+        self.causes: dict[str, int] = {}
+        self.numbers = {c: array("d") for c in _NUMBERS}
+
+    def append(self, values: list[str]) -> None:
+        """Add one row, given in RUNS_COLUMNS order."""
+        _, run, lifetime, survived, cause, npv, risk_cost, contingency_cost, min_health, resilience = values
+        flag = self._FLAGS.get(survived.strip())
+        if flag is None:
+            raise ValueError(f"survived must be true or false, found {survived!r}")
+        self.run.append(int(run))
+        self.survived.append(flag)
+        self.cause.append(self.causes.setdefault(cause, len(self.causes)))
+        for column, text in zip(_NUMBERS, (lifetime, npv, risk_cost, contingency_cost, min_health, resilience)):
+            self.numbers[column].append(float(text))
+
+    def table(self) -> RunTable:
+        """Return the arrays, ordered by replication index."""
+        run = np.frombuffer(self.run, dtype=np.int64)
+        order = np.argsort(run, kind="stable")
+        names = np.asarray(list(self.causes), dtype=object)
+        return RunTable(
+            run=run[order],
+            survived=np.frombuffer(self.survived, dtype=np.int8)[order].astype(bool),
+            end_cause=names[np.frombuffer(self.cause, dtype=np.dtype("l"))[order]] if len(names) else names,
+            **{c: np.frombuffer(v, dtype=np.float64)[order] for c, v in self.numbers.items()},
+        )

@@ -1,0 +1,29 @@
+"""Scenario files: safe loading, every check of the format, and the typed, immutable :class:`Scenario`."""
+
+from __future__ import annotations
+
+from .loading import load_scenario, parse_scenario
+from .model import (
+    MAX_RUNS,
+    RESERVED_IDS,
+    Alliance,
+    Contingency,
+    Correlation,
+    Costs,
+    Effect,
+    Escalation,
+    Health,
+    Impact,
+    RateFactor,
+    Risk,
+    Scenario,
+    Trigger,
+    ValueImpact,
+    json_schema,
+)
+
+__all__ = [
+    "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
+    "Effect", "RateFactor", "Costs", "Correlation", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
+    "MAX_RUNS",
+]

@@ -1,0 +1,142 @@
+"""Cross-field rules of the scenario format: what pydantic's field-by-field validation cannot see.
+
+Ids are unique and not reserved, references resolve, combinations make sense (a rescue acts at dissolution, a
+reduction at the triggering occurrence), and no distribution draws beyond a finite number.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import uncertainty
+from .messages import listing, suggest
+from .model import RESERVED_IDS, Scenario
+from .yamlio import Locations, shorten
+
+__all__ = ["check_references", "check_draws", "check_uncertain_ranges"]
+
+
+def check_references(s: Scenario, loc: Locations) -> list[str]:
+    """Cross-field rules: unique ids, references that resolve, combinations that make sense."""
+    problems: list[str] = []
+    risk_ids = [r.id for r in s.risks]
+    cont_ids = [c.id for c in s.contingencies]
+    known_risks, known_conts = set(risk_ids), set(cont_ids)  # thousands of references: look up in sets
+    seen: set[str] = set()
+    for group, ids in (("risks", risk_ids), ("contingencies", cont_ids)):
+        for i, rid in enumerate(ids):
+            if rid in RESERVED_IDS:
+                problems.append(loc.error((group, i, "id"), f"'{rid}' is reserved; choose another id"))
+            elif rid in seen:
+                problems.append(loc.error((group, i, "id"), f"duplicate id '{rid}'; ids are unique across "
+                                                            "risks and contingencies"))
+            seen.add(rid)
+
+    def ref(path: tuple, target: str, what: str = "risk") -> None:
+        if target not in known_risks:
+            problems.append(loc.error(path, f"unknown {what} '{shorten(target)}'{suggest(target, risk_ids)}; "
+                                            f"known risks: {listing(risk_ids)}"))
+
+    health = s.alliance.health
+    if health.initial < health.dissolve_below:
+        problems.append(loc.error(("alliance", "health", "initial"),
+                                  f"initial health {health.initial:g} is below dissolve_below "
+                                  f"{health.dissolve_below:g}: the alliance would dissolve at once"))
+    for i, risk in enumerate(s.risks):
+        for j, esc in enumerate(risk.impact.escalates):
+            ref(("risks", i, "impact", "escalates", j, "risk"), esc.risk)
+    for i, c in enumerate(s.contingencies):
+        here = ("contingencies", i)
+        kind = c.trigger.kind
+        if kind == "risk":
+            ref(here + ("trigger", "on"), c.trigger.on or "", "risk (or 'dissolution')")
+        as_list = here + ("effect", "rate_factor", 0) in loc.values  # the file wrote a list, not one mapping
+        for j, rf in enumerate(c.effect.rate_factor):
+            ref(here + ("effect", "rate_factor") + ((j,) if as_list else ()) + ("risk",), rf.risk)
+        delayed = c.is_delayed
+        if c.effect.reduce_impact is not None and (kind != "risk" or delayed):
+            problems.append(loc.error(here + ("effect", "reduce_impact"),
+                                      "reduce_impact needs trigger on: <risk id> and no delay: it scales the "
+                                      "occurrence that triggered it, at that instant"))
+        if c.effect.rescue_health is not None and c.effect.rescue_health < health.dissolve_below:
+            problems.append(loc.error(here + ("effect", "rescue_health"),
+                                      f"rescue_health {c.effect.rescue_health:g} is below dissolve_below "
+                                      f"{health.dissolve_below:g}: a rescued alliance must be alive"))
+        if kind == "dissolution" and c.effect.rescue_health is None:
+            problems.append(loc.error(here + ("effect",),
+                                      f"an on: dissolution contingency needs rescue_health (at or above "
+                                      f"dissolve_below {health.dissolve_below:g}): only a rescue that lifts "
+                                      "health back to where the alliance is alive can cancel a dissolution"))
+        if c.effect.rescue_health is not None and kind != "dissolution":
+            problems.append(loc.error(here + ("effect", "rescue_health"),
+                                      "rescue_health needs trigger on: dissolution"))
+        if kind == "dissolution" and delayed:
+            problems.append(loc.error(here + ("delay",), "an on: dissolution contingency acts at once "
+                                                         "(remove delay): after dissolution there is nothing "
+                                                         "left to act on"))
+        if delayed:
+            lo = c.delay.sampler()(0.0)
+            if c.delay.mean() < 0 or lo < 0:
+                problems.append(loc.error(here + ("delay",), "delay must be >= 0; add clip: [0, ...] to the "
+                                                             "distribution"))
+    for name, ids in (s.plans or {}).items():
+        if not name.strip():
+            problems.append(loc.error(("plans", name), "plan names must not be blank", key=True))
+        if ids == "all":
+            continue
+        listed: set[str] = set()
+        for j, cid in enumerate(ids):
+            if cid not in known_conts:
+                problems.append(loc.error(("plans", name, j), f"unknown contingency '{shorten(cid)}'"
+                                                               f"{suggest(cid, cont_ids)}; known: "
+                                                               f"{listing(cont_ids) or 'none'}"))
+            elif cid in listed:
+                problems.append(loc.error(("plans", name, j), f"contingency '{cid}' is listed twice"))
+            listed.add(cid)
+    if s.plans is not None and not s.plans:
+        problems.append(loc.error(("plans",), "plans is empty; name at least one plan or omit plans"))
+    return problems
+
+
+def check_draws(s: Scenario, loc: Locations) -> list[str]:
+    """Every distribution's draws, clipped to their field's range, must be finite numbers.
+
+    Draws are monotone in their uniform, so the extremes are the draws at the smallest and largest uniforms.
+    """
+    problems = []
+    for path, dist, (lo, hi) in s.random_fields():
+        try:
+            sample = dist.sampler(lo, hi)
+            draws = [sample(u) for u in (0.0, 0.5, 1.0 - 2.0**-53)]
+        except (OverflowError, ValueError, ZeroDivisionError):
+            draws = [math.inf]
+        if not all(math.isfinite(d) for d in draws):
+            problems.append(loc.error(path, "its draws overflow (they reach infinity); use smaller parameters"))
+    return problems
+
+
+def check_uncertain_ranges(s: Scenario, uncertain: dict[str, uncertainty.Uncertain], loc: Locations) -> list[str]:
+    """Rules between fields that must hold for every draw, checked at the ends of the ranges."""
+    problems: list[str] = []
+    health = s.alliance.health
+
+    def span(path: str, nominal: float) -> tuple[float, float]:
+        return uncertainty.extremes(uncertain[path]) if path in uncertain else (nominal, nominal)
+
+    if not uncertain:
+        return problems
+    floor = span("alliance.health.dissolve_below", health.dissolve_below)[1]
+    initial = span("alliance.health.initial", health.initial)[0]
+    if initial < floor and health.initial >= health.dissolve_below:
+        problems.append(loc.error(("alliance", "health", "initial"),
+                                  f"the lowest initial health ({initial:g}) is below the highest dissolve_below "
+                                  f"({floor:g}): in some replications the alliance would dissolve at once"))
+    for i, c in enumerate(s.contingencies):
+        if c.effect.rescue_health is None:
+            continue
+        lowest = span(f"contingencies.{c.id}.effect.rescue_health", c.effect.rescue_health)[0]
+        if lowest < floor and c.effect.rescue_health >= health.dissolve_below:
+            problems.append(loc.error(("contingencies", i, "effect", "rescue_health"),
+                                      f"the lowest rescue_health ({lowest:g}) is below the highest "
+                                      f"dissolve_below ({floor:g}): a rescued alliance must be alive"))
+    return problems

@@ -1,0 +1,453 @@
+"""The typed, immutable scenario: pydantic models of every key, with units converted and derived facts.
+
+Field-by-field validation and unit conversion happen here, once; cross-field rules are in
+:mod:`allysim.scenario.checks`. Downstream code (engine, runner, analysis, charts) trusts a :class:`Scenario` and
+never re-checks it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+
+from .. import uncertainty
+from ..errors import UsageError
+from . import units
+from .distributions import FAMILIES, Constant, Distribution
+from .messages import suggest
+
+__all__ = [
+    "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
+    "Effect", "RateFactor", "Costs", "Correlation", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
+]
+
+RESERVED_IDS = ("dissolution", "survived")
+MAX_RUNS = 100_000_000  # replications per plan: beyond this the per-run arrays outgrow any machine's memory
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# --------------------------------------------------------------------------- value types
+
+
+def _whole(value: Any) -> Any:
+    """Accept 1e4 or 3.0 where a whole number is expected."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _not_bool(value: Any) -> Any:
+    """Refuse true/false where a number is expected even when Python's True == 1 would pass."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, got {str(value).lower()}")
+    return value
+
+
+def _tuple(value: Any) -> Any:
+    """Lists from the file become tuples, so scenario objects stay immutable."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _context_unit(info: ValidationInfo) -> str:
+    unit = (info.context or {}).get("time_unit", "year")
+    return unit if unit in units.TIME_UNITS else "year"
+
+
+def _time(value: Any, info: ValidationInfo) -> Any:
+    return units.parse_time(value, _context_unit(info)) if isinstance(value, str) else value
+
+
+def _money(value: Any, info: ValidationInfo) -> Any:
+    return units.parse_money(value) if isinstance(value, str) else value
+
+
+def _convert_numbers(value: Any, convert: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, str):
+        return convert(value, info)
+    if isinstance(value, list):
+        return [_convert_numbers(v, convert, info) for v in value]
+    return value
+
+
+def _flatten(kind: str):
+    """Turn ``{triangular: {low, likely, high}, clip: [..]}`` into ``{family: triangular, low, ..., clip}``.
+
+    Unit strings in the parameters of time and money distributions become numbers here.
+    """
+    convert = {"time": _time, "money": _money, "plain": lambda v, info: v}[kind]
+    names = ", ".join(FAMILIES)
+
+    def flatten(raw: Any, info: ValidationInfo) -> Any:
+        if isinstance(raw, bool) or raw is None:
+            raise ValueError(f"expected a number or a distribution ({names}), got {raw!r}")
+        if isinstance(raw, (int, float, str)):
+            return {"family": "constant", "value": convert(raw, info)}
+        if not isinstance(raw, dict):
+            raise ValueError(f"expected a number or a distribution mapping ({names}), got a list")
+        families = [k for k in raw if k in FAMILIES]
+        others = [k for k in raw if k not in FAMILIES and k != "clip"]
+        if others or len(families) != 1:
+            found = ", ".join(map(str, raw)) or "nothing"
+            hint = suggest(others[0], FAMILIES) if others else ""
+            raise ValueError(f"a distribution names exactly one family ({names}) and may add clip; "
+                             f"found {found}{hint}")
+        family = families[0]
+        params = raw[family]
+        if not isinstance(params, dict):
+            fields = [n for n in FAMILIES[family].model_fields if n not in ("family", "clip")]
+            raise ValueError(f"{family}: expected a mapping of its parameters "
+                             f"{{{', '.join(_alias(FAMILIES[family], f) for f in fields)}}}")
+        flat = {k: _convert_numbers(v, convert, info) for k, v in params.items()}
+        if "family" in flat or "clip" in flat:
+            raise ValueError(f"{family}: unexpected parameter {'family' if 'family' in flat else 'clip'!r}")
+        flat["family"] = family
+        if "clip" in raw:
+            flat["clip"] = _convert_numbers(raw["clip"], convert, info)
+        return flat
+
+    return flatten
+
+
+def _alias(model: type[BaseModel], name: str) -> str:
+    return model.model_fields[name].alias or name
+
+
+def _dist_schema(kind: str) -> dict[str, Any]:
+    """JSON Schema of a distribution as written in a file (not the flattened form)."""
+    number: dict[str, Any] = {"type": "number"}
+    if kind != "plain":
+        number = {"anyOf": [{"type": "number"}, {"type": "string", "description": f"a {kind} with a unit"}]}
+
+    def params(cls: type[BaseModel]) -> dict[str, Any]:
+        props, required = {}, []
+        for name, info in cls.model_fields.items():
+            if name in ("family", "clip"):
+                continue
+            key = info.alias or name
+            props[key] = {"type": "array", "items": number} if name in ("values", "weights") else number
+            if info.is_required():
+                required.append(key)
+        return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+
+    clip = {"type": "array", "items": number, "minItems": 2, "maxItems": 2}
+    options: list[dict[str, Any]] = [number]
+    for family, cls in FAMILIES.items():
+        options.append({"type": "object", "properties": {family: params(cls), "clip": clip},
+                        "required": [family], "additionalProperties": False})
+    return {"oneOf": options, "description": f"a {kind} number, or a distribution naming one family"}
+
+
+def distribution_type(kind: str) -> Any:
+    """The field type of a number that may be written as a distribution: ``kind`` is plain, time or money."""
+    return Annotated[Distribution, BeforeValidator(_flatten(kind)), WithJsonSchema(_dist_schema(kind))]
+
+
+_TIME_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["18 months", "2 years"]}]}
+_MONEY_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["2.5M", "300k"]}]}
+
+PlainDist = distribution_type("plain")
+TimeDist = distribution_type("time")
+MoneyDist = distribution_type("money")
+Time = Annotated[float, BeforeValidator(_time), WithJsonSchema(_TIME_SCHEMA)]
+Money = Annotated[float, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Whole = Annotated[int, BeforeValidator(_whole)]
+Id = Annotated[str, Field(pattern=_ID.pattern, max_length=64)]
+_ZERO = Constant(value=0.0)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
+                              populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- the format
+
+
+class Health(_Model):
+    """The alliance's health: trust, commitment and performance together, in [0, 1]."""
+
+    initial: Probability = 1.0
+    dissolve_below: float = Field(default=0.2, ge=0, lt=1)
+    recovery: float = Field(default=0.0, ge=0)
+
+
+class Alliance(_Model):
+    health: Health = Health()
+    value_rate: Annotated[Money, Field(ge=0)] = 0.0
+
+
+class ValueImpact(_Model):
+    """The value rate is multiplied by ``factor`` for ``duration``."""
+
+    factor: PlainDist
+    duration: TimeDist
+
+
+class Escalation(_Model):
+    """An occurrence multiplies another risk's rate by ``factor`` for ``duration`` (omitted: for good)."""
+
+    risk: str
+    factor: float = Field(ge=0)
+    duration: TimeDist | None = None
+
+
+class Impact(_Model):
+    health: PlainDist = _ZERO
+    cost: MoneyDist = _ZERO
+    value: ValueImpact | None = None
+    fatal: Probability = 0.0
+    escalates: Annotated[tuple[Escalation, ...], BeforeValidator(_tuple)] = ()
+
+
+class Risk(_Model):
+    id: Id
+    name: str = ""
+    category: str = "other"
+    rate: float | None = Field(default=None, ge=0)
+    probability: float | None = Field(default=None, ge=0, lt=1)
+    max_occurrences: Whole | None = Field(default=None, ge=1)
+    impact: Impact = Impact()
+
+    @model_validator(mode="after")
+    def _one_frequency(self) -> "Risk":
+        if (self.rate is None) == (self.probability is None):
+            raise ValueError("give exactly one of rate (occurrences per time unit) or probability "
+                             "(of at least one occurrence per time unit)")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    @property
+    def hazard(self) -> float:
+        """Occurrences per time unit: ``rate``, or ``-ln(1 - probability)``."""
+        return self.rate if self.rate is not None else -math.log1p(-self.probability)  # type: ignore[operator]
+
+
+class Trigger(_Model):
+    on: str | None = None
+    health_below: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Trigger":
+        if (self.on is None) == (self.health_below is None):
+            raise ValueError("give exactly one of on: <risk id>, on: dissolution, or health_below: <x>")
+        return self
+
+    @property
+    def kind(self) -> Literal["risk", "dissolution", "health"]:
+        if self.health_below is not None:
+            return "health"
+        return "dissolution" if self.on == "dissolution" else "risk"
+
+
+class RateFactor(_Model):
+    """Multiply a risk's rate by ``factor`` for ``duration`` (omitted: for good)."""
+
+    risk: str
+    factor: float = Field(ge=0)
+    duration: Annotated[Time, Field(gt=0)] | None = None
+
+
+def _listify(value: Any) -> Any:
+    return (value,) if isinstance(value, dict) else _tuple(value)
+
+
+class Effect(_Model):
+    reduce_impact: Probability | None = None
+    restore_health: Probability | None = None
+    rate_factor: Annotated[tuple[RateFactor, ...], BeforeValidator(_listify)] = ()
+    rescue_health: Probability | None = None
+
+    @model_validator(mode="after")
+    def _has_an_effect(self) -> "Effect":
+        if self.reduce_impact is None and self.restore_health is None and not self.rate_factor \
+                and self.rescue_health is None:
+            raise ValueError("an effect needs at least one of reduce_impact, restore_health, rate_factor, "
+                             "rescue_health")
+        return self
+
+
+class Costs(_Model):
+    setup: Annotated[Money, Field(ge=0)] = 0.0
+    per_time: Annotated[Money, Field(ge=0)] = 0.0
+    per_activation: Annotated[Money, Field(ge=0)] = 0.0
+
+
+# SPEC 3 (v1.1): a rescue must lift health to where the alliance is alive, so on: dissolution needs rescue_health
+_RESCUE_NEEDS_HEALTH = {
+    "if": {"properties": {"trigger": {"properties": {"on": {"const": "dissolution"}}, "required": ["on"]}},
+           "required": ["trigger"]},
+    "then": {"properties": {"effect": {"required": ["rescue_health"]}}},
+}
+
+
+class Contingency(_Model):
+    model_config = ConfigDict(**_Model.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
+
+    id: Id
+    name: str = ""
+    trigger: Trigger
+    delay: TimeDist = _ZERO
+    success: Probability = 1.0
+    max_activations: Whole | None = Field(default=None, ge=1)
+    effect: Effect
+    cost: Costs = Costs()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    @property
+    def is_delayed(self) -> bool:
+        """Whether the contingency acts after a delay rather than at the instant it is triggered."""
+        return not (self.delay.is_constant and self.delay.mean() == 0)
+
+
+class Correlation(_Model):
+    """A Spearman rank correlation between two uncertain parameters, named by their paths (SPEC section 8)."""
+
+    between: Annotated[tuple[str, str], BeforeValidator(_tuple)]
+    rho: float = Field(ge=-1, le=1)
+
+
+class Scenario(_Model):
+    """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
+
+    allysim: Annotated[Literal[1], BeforeValidator(_not_bool)]
+    name: str = Field(min_length=1)
+    description: str = ""
+    time_unit: Literal["year", "quarter", "month", "week", "day"] = "year"
+    horizon: Annotated[Time, Field(gt=0)]
+    currency: str = "USD"
+    discount_rate: float = Field(default=0.0, ge=0)
+    runs: Whole = Field(default=10_000, ge=1, le=MAX_RUNS)
+    seed: Whole | None = Field(default=None, ge=0)
+    alliance: Alliance = Alliance()
+    risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
+    contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
+    plans: dict[str, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
+    correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
+
+    _source: str = PrivateAttr(default="<scenario>")
+    _sha256: str = PrivateAttr(default="")
+    # how to validate the file as read again with overrides (set by loading), so what-ifs re-validate from it;
+    # kept in this process only (see __getstate__)
+    _reread: Any = PrivateAttr(default=None)
+    _document: Any = PrivateAttr(default=None)  # the file's data as read, before validation
+    _overrides: tuple = PrivateAttr(default=())  # the Override objects applied, in order
+    _recorded: dict = PrivateAttr(default_factory=dict)  # {canonical path: value}, as outputs record them
+    _uncertain: dict[str, uncertainty.Uncertain] = PrivateAttr(default_factory=dict)
+
+    @property
+    def uncertain(self) -> dict[str, uncertainty.Uncertain]:
+        """The uncertain parameters (written as distributions where a number is usual), by path, in file order.
+
+        Elsewhere in the scenario such a parameter holds its median; each replication draws its own value.
+        """
+        return self._uncertain
+
+    @property
+    def source(self) -> str:
+        """The file (or label) the scenario was read from."""
+        return self._source
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the scenario file's bytes."""
+        return self._sha256
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """The parameters set over the file's values (``--set``), ``{path: value}``; empty when none."""
+        return dict(self._recorded)
+
+    def with_overrides(self, overrides: Any) -> Scenario:
+        """This scenario with parameters set over the file's values, validated like the file.
+
+        ``overrides`` is a ``{PATH: VALUE}`` mapping or ``PATH=VALUE`` strings (paths:
+        :mod:`allysim.scenario.overrides`). Overrides already applied stay, unless a new one sets the same parameter.
+
+        Examples
+        --------
+        >>> scenario.with_overrides({"risks.partner_buyout.rate": 0.2, "horizon": "7 years"})  # doctest: +SKIP
+        """
+        from .overrides import parse_overrides
+
+        new = parse_overrides(overrides)
+        if not new:
+            return self
+        if self._reread is None:
+            raise UsageError("this scenario was not read with load_scenario or parse_scenario in this process, "
+                             "so overrides cannot be applied to it; load it again")
+        paths = {o.path for o in new}
+        return self._reread(tuple(o for o in self._overrides if o.path not in paths) + new)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private["_reread"] = private["_document"] = None  # workers need the validated scenario only
+        state["__pydantic_private__"] = private
+        return state
+
+    @property
+    def plan_sets(self) -> dict[str, tuple[str, ...]]:
+        """Every plan with its contingency ids, in file order; ``all`` expanded, ``default`` when none given."""
+        every = tuple(c.id for c in self.contingencies)
+        if self.plans is None:
+            return {"default": every}
+        return {name: every if ids == "all" else tuple(ids) for name, ids in self.plans.items()}
+
+    @property
+    def discount_per_time(self) -> float:
+        """Continuous discount rate per time unit: ln(1 + discount_rate) per year, scaled."""
+        return math.log1p(self.discount_rate) * units.years_per(self.time_unit)
+
+    def risk(self, risk_id: str) -> Risk:
+        return next(r for r in self.risks if r.id == risk_id)
+
+    def contingency(self, contingency_id: str) -> Contingency:
+        return next(c for c in self.contingencies if c.id == contingency_id)
+
+    def random_fields(self) -> list[tuple[tuple, Distribution, tuple[float, float]]]:
+        """Every distribution of the scenario: (path in the file, distribution, range its draws are clipped to)."""
+        unit, positive = (0.0, 1.0), (0.0, math.inf)
+        fields: list[tuple[tuple, Distribution, tuple[float, float]]] = []
+        for i, risk in enumerate(self.risks):
+            here, impact = ("risks", i, "impact"), risk.impact
+            fields += [(here + ("health",), impact.health, unit), (here + ("cost",), impact.cost, positive)]
+            if impact.value is not None:
+                fields += [(here + ("value", "factor"), impact.value.factor, unit),
+                           (here + ("value", "duration"), impact.value.duration, positive)]
+            fields += [(here + ("escalates", j, "duration"), e.duration, positive)
+                       for j, e in enumerate(impact.escalates) if e.duration is not None]
+        fields += [(("contingencies", i, "delay"), c.delay, positive) for i, c in enumerate(self.contingencies)]
+        return fields
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format (version 1), for editors and linters."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    # a single rate factor may be written as a mapping, without the list around it
+    listed = schema["$defs"]["Effect"]["properties"]["rate_factor"]
+    item = listed.pop("items")
+    listed.pop("type")
+    listed["anyOf"] = [item, {"type": "array", "items": item}]
+    listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "allysim scenario (format version 1)"
+    return schema

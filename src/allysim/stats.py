@@ -1,0 +1,118 @@
+"""The statistics allysim reports, one copy each: every caller (summaries, studies, charts, deck) uses these.
+
+- :func:`wilson`: Wilson score interval of a proportion (good coverage near 0 and 1, unlike the normal
+  approximation); scalars or arrays, exact at 0 and 1.
+- :func:`mean_ci`: mean, sample sd and Student-t interval of the mean; :func:`paired` the same for run-by-run
+  differences of two plans simulated on common random numbers.
+- :func:`kaplan_meier`: the survival curve of runs censored at the horizon.
+- :func:`health_bins` / :func:`hist_percentile`: health kept as histograms (exact 0, 200 bins of 0.005, exact 1),
+  and percentiles read back from them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy.special import stdtrit  # Student t quantiles, without importing all of scipy.stats
+
+__all__ = ["Z95", "wilson", "wilson_band", "mean_ci", "paired", "percentile", "kaplan_meier", "HEALTH_BINS",
+           "health_bins", "hist_percentile", "MAX_STEPS", "CURVE_POINTS"]
+
+Z95 = 1.959963984540054  # two-sided 95% normal quantile
+HEALTH_BINS = 202  # [exactly 0] + 200 bins over (0, 1) + [exactly 1]
+MAX_STEPS = 1500  # beyond this many distinct dissolution times a survival curve is evaluated on a fine grid
+CURVE_POINTS = 1001
+
+
+def wilson_band(share: ArrayLike, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise Wilson score interval of proportions ``share`` out of ``n`` runs (0 and 1 exactly at the ends)."""
+    p = np.asarray(share, dtype=float)
+    n = max(n, 1)
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * np.sqrt(np.clip(p * (1 - p), 0, None) / n + z * z / (4 * n * n)) / denominator
+    lo = np.where(p <= 0, 0.0, np.clip(centre - half, 0, 1))  # exact ends, free of rounding residue
+    hi = np.where(p >= 1, 1.0, np.clip(centre + half, 0, 1))
+    return lo, hi
+
+
+def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of ``successes`` out of ``n``; ``(0, 1)`` when there are no runs."""
+    if n == 0:
+        return (0.0, 1.0)
+    lo, hi = wilson_band(successes / n, n, z)
+    return (float(lo), float(hi))
+
+
+def mean_ci(x: ArrayLike, level: float = 0.95) -> tuple[float, float, float | None, float | None]:
+    """Mean, sample sd, and Student-t interval of the mean (None when it cannot be estimated)."""
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    mean = float(np.mean(x))
+    if n < 2:
+        return mean, 0.0, None, None
+    sd = float(np.std(x, ddof=1))
+    half = float(stdtrit(n - 1, 0.5 + level / 2)) * sd / math.sqrt(n)
+    return mean, sd, mean - half, mean + half
+
+
+def paired(x: ArrayLike, base: ArrayLike) -> dict[str, Any]:
+    """Mean of the run-by-run difference ``x - base`` with its 95% paired t-interval."""
+    mean, _sd, lo, hi = mean_ci(np.asarray(x, dtype=float) - np.asarray(base, dtype=float))
+    return {"mean": mean, "ci95": [lo, hi]}
+
+
+def percentile(x: ArrayLike, q: float) -> float:
+    """Percentile ``q`` (0-100), linear between order statistics."""
+    return float(np.percentile(x, q))
+
+
+def kaplan_meier(lifetime: ArrayLike, survived: ArrayLike, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the step survival curve (times, share still alive from each time on) on [0, horizon].
+
+    Runs that reach the horizon are censored there; with no other censoring this is the Kaplan-Meier estimate.
+    Beyond :data:`MAX_STEPS` distinct dissolution times the curve is evaluated on :data:`CURVE_POINTS` times.
+    """
+    life = np.asarray(lifetime, dtype=float)
+    alive = np.asarray(survived, dtype=bool)
+    n = max(len(life), 1)
+    deaths = np.sort(life[~alive])
+    times, counts = np.unique(deaths, return_counts=True)
+    if len(times) > MAX_STEPS:
+        grid = np.linspace(0.0, horizon, CURVE_POINTS)
+        return grid, 1.0 - np.searchsorted(deaths, grid, side="right") / n
+    share = 1.0 - np.cumsum(counts) / n
+    t = np.concatenate([[0.0], times, [horizon]])
+    s = np.concatenate([[1.0], share, [share[-1] if len(share) else 1.0]])
+    if len(times) and times[0] <= 0:  # dissolved at t = 0: the curve starts below 1
+        t, s = t[1:], s[1:]
+    return t, s
+
+
+def health_bins(health: np.ndarray) -> np.ndarray:
+    """Bin index of each health value: 0 for exactly 0, 201 for exactly 1, else 1 + floor(200 h)."""
+    index = 1 + np.minimum(np.floor(health * 200).astype(np.int64), 199)
+    index[health <= 0.0] = 0
+    index[health >= 1.0] = HEALTH_BINS - 1
+    return index
+
+
+def hist_percentile(counts: np.ndarray, q: float) -> float:
+    """Percentile ``q`` of health from a histogram: exact at 0 and 1, linear within the 0.005-wide bins."""
+    total = counts.sum()
+    if total == 0:
+        return float("nan")
+    target = q / 100 * total
+    cum = np.cumsum(counts)
+    k = int(np.searchsorted(cum, target, side="left"))
+    k = min(k, HEALTH_BINS - 1)
+    if k == 0:
+        return 0.0
+    if k == HEALTH_BINS - 1:
+        return 1.0
+    before = cum[k - 1]
+    within = (target - before) / counts[k] if counts[k] else 0.0
+    return float(min(1.0, max(0.0, (k - 1 + within) / 200)))

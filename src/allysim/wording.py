@@ -1,0 +1,305 @@
+"""Numbers and findings in words: one rounding per quantity, shared by the charts, the deck, the brief and the console.
+
+Rounding (``docs/charts.md`` repeats this):
+
+- shares and probabilities: nearest whole percent, halves up, except that a share strictly between 0 and 0.5% reads
+  ``<1%`` and one strictly between 99.5% and 100% reads ``>99%`` (:func:`format_share`);
+- money: three significant figures of the largest amount shown together, with a k/M/B suffix for thousands,
+  millions and billions (``USD 31.2M``); a currency that names its unit (``USD M``) is not rescaled
+  (:class:`MoneyScale`, :func:`format_money`);
+- differences in survival: whole percentage points, halves up (``35 points``, ``+35``), ``<1 point`` for a
+  nonzero difference under half a point (:func:`format_points`, :func:`points_change`);
+- returns on cost: ``4.3×``, ``13×``; two decimals where one would read ``1.0×`` (:func:`format_ratio`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["format_share", "Currency", "MoneyScale", "format_money", "signed_money", "format_amount", "format_span",
+           "plural", "format_points", "points_change", "signed_points", "signed_number", "format_ratio", "Provenance",
+           "override_texts"]
+
+
+def format_share(x: float) -> str:
+    """Format a share in [0, 1] as a whole percent: ``0.414 -> '41%'``; tiny and near-total shares stay honest.
+
+    Examples
+    --------
+    >>> format_share(0.414), format_share(0.003), format_share(0.998), format_share(1.0)
+    ('41%', '<1%', '>99%', '100%')
+    """
+    if x <= 0:
+        return "0%"
+    if x >= 1:
+        return "100%"
+    pct = 100 * x
+    if pct < 0.5:
+        return "<1%"
+    if pct >= 99.5:
+        return ">99%"
+    return f"{math.floor(pct + 0.5):d}%"  # halves round up, so a 0.5% share never reads 0%
+
+
+_UNIT_WORDS = {"k": "k", "K": "k", "thousand": "k", "thousands": "k", "M": "M", "m": "M", "MM": "M", "mn": "M",
+               "million": "M", "millions": "M", "B": "B", "bn": "B", "billion": "B", "billions": "B"}
+_SCALES = ((1e9, "B", "billions"), (1e6, "M", "millions"), (1e3, "k", "thousands"))
+
+
+@dataclass(frozen=True)
+class Currency:
+    """How amounts are labelled: a code or symbol, and the unit they are already counted in (``USD M``).
+
+    Examples
+    --------
+    >>> Currency.parse("USD M"), Currency.parse("gold").prefix
+    (Currency(code='USD', unit='M', prefix=True), False)
+    """
+
+    code: str = ""
+    unit: str = ""  # "", "k", "M" or "B": the amounts are already in thousands, millions, billions
+    prefix: bool = True  # "USD 3.1M" and "$3.1M", but "3.1k gold"
+
+    @classmethod
+    def parse(cls, text: str | Currency | None) -> Currency:
+        """Read a scenario's ``currency`` display string."""
+        if isinstance(text, Currency):
+            return text
+        words = str(text or "").split()
+        unit = ""
+        if len(words) >= 2 and words[-1] in _UNIT_WORDS:
+            unit = _UNIT_WORDS[words.pop()]
+        code = " ".join(words)
+        return cls(code, unit, prefix=bool(code) and (code.isupper() or not code.isalpha()))
+
+    def axis(self, scale: MoneyScale) -> str:
+        """Return the unit for an axis label: ``USD M``, ``EUR millions``, ``thousands of gold``."""
+        if self.unit:
+            return f"{self.code} {self.unit}".strip()
+        if not scale.word:
+            return self.code
+        if not self.code:
+            return scale.word
+        return f"{self.code} {scale.word}" if self.prefix else f"{scale.word} of {self.code}"
+
+
+@dataclass(frozen=True)
+class MoneyScale:
+    """A common unit for amounts shown together: divide by ``factor``, show ``decimals``, append ``suffix``."""
+
+    factor: float
+    suffix: str
+    word: str
+    decimals: int
+
+    @classmethod
+    def of(cls, amounts: Sequence[float], currency: str | Currency | None = None) -> MoneyScale:
+        """Choose the unit and decimals that show the largest amount with three significant figures.
+
+        When the currency already names a unit (``USD M``) amounts are not rescaled, only suffixed.
+        """
+        cur = Currency.parse(currency)
+        largest = max((abs(a) for a in amounts if math.isfinite(a)), default=0.0)
+        factor, suffix, word = 1.0, cur.unit, ""
+        if not cur.unit:
+            for f, s, w in _SCALES:
+                if largest >= f * 0.9995:  # 999,999 shows as 1.00M, not 1,000k
+                    factor, suffix, word = f, s, w
+                    break
+        scaled = largest / factor
+        decimals = 0 if scaled >= 99.95 else 1 if scaled >= 9.995 else 2
+        return cls(factor, suffix, word, decimals)
+
+    def number(self, amount: float) -> str:
+        """Format ``amount`` in this unit, without the currency: ``-3.1M`` with a true minus sign."""
+        text = f"{abs(amount) / self.factor:,.{self.decimals}f}"
+        sign = "\u2212" if amount < 0 and any(c not in "0.," for c in text) else ""
+        return f"{sign}{text}{self.suffix}"
+
+
+def format_money(amount: float, currency: str | Currency | None = "", scale: MoneyScale | None = None) -> str:
+    """Format an amount for a title: ``USD 31.2M``, ``$31.2M``, ``31.2k gold``; amounts shown together should
+    share one ``scale``.
+
+    Examples
+    --------
+    >>> format_money(31_240_000, "USD"), format_money(-0.5, "EUR"), format_money(25.8, "USD M")
+    ('USD 31.2M', 'EUR \u22120.50', 'USD 25.8M')
+    """
+    cur = Currency.parse(currency)
+    number = (scale or MoneyScale.of([amount], cur)).number(amount)
+    if not cur.code:
+        return number
+    if not cur.prefix:
+        return f"{number} {cur.code}"
+    if cur.code.isalpha():
+        return f"{cur.code} {number}"
+    return f"\u2212{cur.code}{number[1:]}" if number.startswith("\u2212") else f"{cur.code}{number}"
+
+
+def plural(time_unit: str) -> str:
+    """Return the plural of a time unit: ``year -> years``."""
+    return time_unit if time_unit.endswith("s") else f"{time_unit}s"
+
+
+_IN_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
+
+
+def format_span(length: float, time_unit: str) -> str:
+    """Name a length of time as an adjective, in the largest unit that makes it a whole number.
+
+    Examples
+    --------
+    >>> format_span(10, "year"), format_span(20, "quarter"), format_span(26.089285714, "week")
+    ('10-year', '5-year', '6-month')
+    """
+    if time_unit in _IN_DAYS:
+        days = length * _IN_DAYS[time_unit]
+        for unit in ("year", "month", "week", "day"):  # quarters read oddly: 2 quarters is "6-month"
+            amount = days / _IN_DAYS[unit]
+            if amount >= 1 - 1e-9 and abs(amount - round(amount)) <= 1e-6 * max(amount, 1.0):
+                return f"{round(amount):d}-{unit}"
+    return f"{length:.3g}-{time_unit}"
+
+
+def format_points(difference: float) -> str:
+    """Name a difference of two shares in percentage points, without its sign.
+
+    Examples
+    --------
+    >>> format_points(0.3475), format_points(-0.01), format_points(0.002), format_points(0.0)
+    ('35 points', '1 point', '<1 point', '0 points')
+    """
+    points = abs(difference) * 100
+    if points == 0:
+        return "0 points"
+    if points < 0.5:
+        return "<1 point"
+    whole = math.floor(points + 0.5)
+    return f"{whole:d} point{'' if whole == 1 else 's'}"
+
+
+def signed_points(points: float) -> str:
+    """Label a difference already in points, halves up like the titles: ``+35``, ``\u22121.5``, ``0``; one decimal
+    below 10 points."""
+    size = abs(points)
+    tenths = math.floor(size * 10 + 0.5) / 10
+    text = f"{math.floor(size + 0.5):d}" if tenths >= 10 else f"{tenths:.1f}"
+    if text.strip("0.") == "":
+        return "0"
+    return ("+" if points > 0 else "\u2212") + text
+
+
+def signed_number(amount: float, scale: MoneyScale) -> str:
+    """Label an amount with its sign: ``+6.91``, ``\u22120.16``."""
+    text = scale.number(amount)
+    return text if text.startswith("\u2212") or text.strip("0.,kMB") == "" else f"+{text}"
+
+
+def format_ratio(ratio: float) -> str:
+    """Format a return on cost: ``4.3×``, ``13×``, ``0.99×`` (two decimals only where one would read 1.0×).
+
+    Examples
+    --------
+    >>> format_ratio(4.31), format_ratio(13.4), format_ratio(0.989), format_ratio(1.0)
+    ('4.3×', '13×', '0.99×', '1.0×')
+    """
+    text = f"{ratio:.0f}" if abs(ratio) >= 9.95 else f"{ratio:.1f}"
+    if text in ("1.0", "-0.0", "0.0") and ratio != round(ratio, 1):
+        text = f"{ratio:.2f}"
+    return text.replace("-", "\u2212") + "\u00d7"
+
+
+def points_change(difference: float) -> str:
+    """A difference of two shares in whole percentage points with its sign, rounded as :func:`format_points`:
+    ``+35``, ``\u22123``, ``0``.
+
+    Examples
+    --------
+    >>> points_change(0.345), points_change(-0.03), points_change(0.004)
+    ('+35', '\u22123', '0')
+    """
+    whole = math.floor(abs(difference) * 100 + 0.5)
+    if whole == 0:
+        return "0"
+    return ("+" if difference > 0 else "\u2212") + f"{whole:d}"
+
+
+def signed_money(amount: float, currency: str | Currency | None, scale: MoneyScale) -> str:
+    """An amount with its sign on the number: ``USD +0.20M``, ``USD \u22120.44M``."""
+    text = format_money(amount, currency, scale)
+    if amount > 0 and any(ch not in "0.," for ch in scale.number(amount)):
+        return re.sub(r"(\d)", r"+\1", text, count=1)
+    return text
+
+
+def format_amount(amount: float) -> str:
+    """An amount for a table, without currency: three significant figures with a k/M/B suffix (``-3.1M``)."""
+    size = abs(amount)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= limit:
+            return f"{amount / limit:.3g}{suffix}"
+    return f"{amount:.3g}"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a chart comes from, printed in its footer.
+
+    Examples
+    --------
+    >>> Provenance("JV", "ab" * 32, seed=7, runs=1000, version="0.1.0").text()
+    'JV · sha256 abababababab · seed 7 · 1,000 runs · allysim 0.1.0'
+    """
+
+    scenario: str
+    sha256: str = ""
+    seed: int | None = None
+    runs: int | None = None
+    version: str = ""
+    overrides: tuple[str, ...] = ()  # what-ifs set over the file's values: "risks.x.rate=0.2"
+
+    @classmethod
+    def from_summary(cls, summary: Mapping[str, Any]) -> Provenance:
+        """Read the provenance fields of a ``summary.json`` dictionary."""
+        return cls(
+            scenario=str(summary.get("scenario", "")),
+            sha256=str(summary.get("scenario_sha256", "")),
+            seed=summary.get("seed"),
+            runs=summary.get("runs"),
+            version=str(summary.get("allysim_version", "")),
+            overrides=override_texts(summary.get("overrides")),
+        )
+
+    def text(self) -> str:
+        """Return the footer line."""
+        parts = [textwrap.shorten(self.scenario, 70, placeholder="…")] if self.scenario else []
+        if self.sha256:
+            parts.append(f"sha256 {self.sha256[:12]}")
+        if self.seed is not None:
+            parts.append(f"seed {self.seed}")
+        if self.runs is not None:
+            parts.append(f"{int(self.runs):,} run{'' if int(self.runs) == 1 else 's'}")
+        if self.version:
+            parts.append(f"allysim {self.version}")
+        if self.overrides:
+            parts.append(textwrap.shorten("set " + ", ".join(self.overrides), 90, placeholder="…"))
+        return " · ".join(parts)
+
+
+def override_texts(overrides: Any) -> tuple[str, ...]:
+    """``{"horizon": 7}`` (as outputs record overrides) -> ``("horizon=7",)``."""
+    if not isinstance(overrides, Mapping):
+        return ()
+
+    def show(v: Any) -> str:
+        if isinstance(v, Mapping):
+            return "{" + ", ".join(f"{k}: {show(x)}" for k, x in v.items()) + "}"
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    return tuple(f"{k}={show(v)}" for k, v in overrides.items())
