@@ -242,7 +242,9 @@ def test_summary_table_matches_summary_json(jv: Path, jv_deck: Path) -> None:
         assert cells[2] == (f"\u2265{summary['horizon']:.1f}" if median >= summary["horizon"] else f"{median:.1f}")
         nlo, nhi = s["npv"]["ci95"]
         assert cells[3] == f"{amount(s['npv']['mean'])} ({amount(nlo)}\u2013{amount(nhi)})"
-        assert cells[4] == f"{amount(s['npv']['p10'])}\u2013{amount(s['npv']['p90'])}"
+        p10, p90 = amount(s["npv"]["p10"]), amount(s["npv"]["p90"])
+        dash = " to " if p10.startswith("\u2212") or p90.startswith("\u2212") else "\u2013"  # no "-0.1-5" ranges
+        assert cells[4] == f"{p10}{dash}{p90}"
         assert cells[5] == f"{s['resilience']['mean']:.2f}"
     # the summary agrees with the survival chart's title
     best = max(plans, key=lambda p: stats[p]["survival"]["estimate"])

@@ -16,7 +16,7 @@ import allysim
 from allysim.cli import cli
 from allysim.errors import RegisterError
 from allysim.register import SHEETS, import_register
-from allysim.register.export import scenario_tables, write_register, write_template
+from allysim.register.export import scenario_tables, write_register
 from allysim.scenario.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -278,7 +278,8 @@ def test_formula_cells_are_read_as_their_saved_values_and_never_evaluated(tmp_pa
 def test_macros_are_never_run_nor_kept(tmp_path):
     path = _xlsx(tmp_path / "m.xlsm", HAND)
     with zipfile.ZipFile(path, "a") as archive:
-        archive.writestr("xl/vbaProject.bin", b"Attribute VB_Name = \"Module1\"\nSub Auto_Open()\nShell \"calc\"\nEnd Sub")
+        macro = b"Attribute VB_Name = \"Module1\"\nSub Auto_Open()\nShell \"calc\"\nEnd Sub"
+        archive.writestr("xl/vbaProject.bin", macro)
     text = import_register(path)
     assert "calc" not in text and allysim.parse_scenario(text).name == "Hand-filled alliance"
 
@@ -297,7 +298,9 @@ def test_user_text_stays_literal_in_the_yaml(tmp_path):
 
 def test_flagship_register_imports_to_the_flagship_scenario():
     text = import_register(FLAGSHIP_REGISTER)
-    assert allysim.parse_scenario(text).model_dump() == allysim.load_scenario(FLAGSHIP).model_dump()
+    flagship = allysim.load_scenario(FLAGSHIP).model_dump()
+    flagship["environment"] = None  # a register has no sheet for the shared environment (SPEC section 11)
+    assert allysim.parse_scenario(text).model_dump() == flagship
 
 
 def test_flagship_register_is_what_the_script_makes(tmp_path):
@@ -324,3 +327,19 @@ def test_every_example_scenario_survives_a_round_trip_through_a_register(tmp_pat
         register = write_register(tables, tmp_path / f"{path.stem}.xlsx")
         again = allysim.parse_scenario(import_register(register))
         assert again.model_dump() == allysim.load_scenario(path).model_dump(), path.name
+
+
+def test_a_bad_cell_in_a_csv_folder_names_the_csv_file(tmp_path):
+    folder = _csv_folder(tmp_path / "reg", _edited(HAND, "Risks", 3, 3, "-0.2"))
+    result = invoke("import", str(folder))
+    assert result.exit_code == 2 and not (tmp_path / "reg.yaml").exists()
+    assert result.stderr.strip() == f"{folder / 'Risks.csv'}:Risks!C3: rate: must be >= 0, got -0.2"
+
+
+def test_a_workbook_that_expands_too_far_is_refused_before_parsing(tmp_path, monkeypatch):
+    import allysim.register.reading as reading
+
+    monkeypatch.setattr(reading, "MAX_UNZIPPED", 1000)
+    with pytest.raises(RegisterError) as info:
+        import_register(_xlsx(tmp_path / "big.xlsx", HAND))
+    assert "expands to" in info.value.problems[0] and "limit 1,000" in info.value.problems[0]

@@ -14,7 +14,7 @@ from scipy.optimize import brentq
 import allysim
 from allysim.cli import cli
 from allysim.errors import UsageError
-from allysim.sensitivity import sensitivity
+from allysim.sensitivities import sensitivity
 from allysim.uncertainty import quantiles
 
 

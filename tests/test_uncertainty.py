@@ -300,3 +300,35 @@ def test_a_what_if_on_a_correlated_range_fixes_it_and_keeps_the_other_worlds() -
     a, b = simulate(low, runs=100, seed=6), simulate(high, runs=100, seed=6)
     assert np.array_equal(a.params, b.params)  # every sweep point lives in the same worlds
     assert np.all(a.plans["default"].occurrences[:, 0] <= b.plans["default"].occurrences[:, 0])
+
+
+def test_an_uncertain_escalation_factor_has_its_spec_path_and_closed_form() -> None:
+    """A occurs at once and multiplies B's rate by k ~ U[1, 3] for good: survival E[exp(-b k T)]."""
+    b, horizon, n = 0.1, 5.0, 20_000
+    text = f"""
+        allysim: 1
+        name: escalation
+        horizon: {horizon}
+        risks:
+          - id: trigger
+            rate: 1000000
+            max_occurrences: 1
+            impact:
+              escalates: [{{risk: killer, factor: {{uniform: {{low: 1, high: 3}}}}}}]
+          - id: killer
+            rate: {b}
+            impact: {{fatal: 1}}
+    """
+    scenario = scenario_from_yaml(text)
+    assert list(scenario.uncertain) == ["risks.trigger.escalates.0.factor"]
+    results = simulate(scenario, runs=n, seed=8)
+    expected = (math.exp(-b * 1 * horizon) - math.exp(-b * 3 * horizon)) / (b * 2 * horizon)
+    survival = float(np.mean(results.plans["default"].cause < 0))
+    assert abs(survival - expected) < 4 * math.sqrt(expected * (1 - expected) / n)
+    # a correlation may name it in either spelling
+    both = text + """
+        correlations:
+          - {between: [risks.trigger.impact.escalates.0.factor, risks.killer.rate], rho: 0.5}
+    """
+    both = both.replace(f"rate: {b}\n", "rate: {uniform: {low: 0.05, high: 0.15}}\n")
+    assert len(scenario_from_yaml(both).correlations) == 1

@@ -21,21 +21,26 @@ _EXPORTS = {
     "compare": "studies", "contingency_values": "studies", "risk_drivers": "studies",
     "Results": "results", "PlanRuns": "results", "write_results": "outputs",
     "sweep": "sweeps", "Sweep": "sweeps", "optimize": "portfolios", "Portfolios": "portfolios",
+    "sensitivity": "sensitivities", "Sensitivity": "sensitivities",
     "AllysimError": "errors", "ScenarioError": "errors", "SimulationError": "errors", "UsageError": "errors",
-    "OutputError": "errors",
+    "OutputError": "errors", "RegisterError": "errors",
+    "import_register": "register", "write_workbook": "workbook",
 }
 
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
-    from .errors import AllysimError, OutputError, ScenarioError, SimulationError, UsageError
+    from .errors import AllysimError, OutputError, RegisterError, ScenarioError, SimulationError, UsageError
     from .outputs import write_results
     from .portfolios import Portfolios, optimize
+    from .register import import_register
     from .results import PlanRuns, Results, Variant
+    from .sensitivities import Sensitivity, sensitivity
     from .runner import RunOptions, simulate, simulate_variants
     from .scenario import Scenario, json_schema, load_scenario, parse_scenario
     from .studies import compare, contingency_values, risk_drivers
     from .sweeps import Sweep, sweep
+    from .workbook import write_workbook
 
 
 def __getattr__(name: str) -> Any:

@@ -31,7 +31,7 @@ class Simulated(Protocol):
     @property
     def grid(self) -> np.ndarray: ...
 
-__all__ = ["provenance", "summarize", "plan_summary", "health_bands", "BAND_PERCENTILES"]
+__all__ = ["provenance", "summarize", "plan_summary", "environment_summary", "health_bands", "BAND_PERCENTILES"]
 
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
 
@@ -66,7 +66,31 @@ def plan_summary(results: Simulated, name: str) -> dict[str, Any]:
                    "cost_mean": float(np.mean(p.costs[:, j]))}
             for j, c in enumerate(scenario.contingencies) if c.id in chosen
         },
+        **({} if scenario.environment is None else environment_summary(results, name)),
     }
+
+
+def environment_summary(results: Simulated, name: str) -> dict[str, Any]:
+    """A plan's life in the shared environment: the mean share of the life spent in each state, and how the runs
+    ended, split by the state the environment was in at the end (each entry a share of all runs, so a risk's
+    entries add up over the states to its ``end_causes`` share)."""
+    env = results.scenario.environment
+    p = results.plans[name]
+    n = len(p)
+    states = env.names if env is not None else ()
+    alive = p.lifetime > 0.0
+    share = np.zeros_like(p.env_time)
+    share[alive] = p.env_time[alive] / p.lifetime[alive, None]
+    share[~alive, p.env_state[~alive]] = 1.0  # a life of length 0 is spent where it starts
+    risk_ids = [r.id for r in results.scenario.risks]
+    by_state = {}
+    for k, state in enumerate(states):
+        here = p.env_state == k
+        causes = np.bincount(p.cause[here & (p.cause >= 0)], minlength=len(risk_ids))
+        by_state[state] = {**{rid: float(causes[i]) / n for i, rid in enumerate(risk_ids)},
+                           "survived": float(np.count_nonzero(here & (p.cause < 0))) / n}
+    return {"environment": {"time_share": {state: float(np.mean(share[:, k])) for k, state in enumerate(states)}},
+            "end_causes_by_state": by_state}
 
 
 def provenance(results: Simulated) -> dict[str, Any]:

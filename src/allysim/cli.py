@@ -555,6 +555,9 @@ def _print_value(data: dict[str, Any]) -> None:
 def _print_drivers(data: dict[str, Any]) -> None:
     ranked = sorted(data["risks"].items(), key=lambda kv: -kv[1]["npv"]["mean"])
     rows = [[rid, _ci(r["npv"]), _ci(r["survival"], pct=True)] for rid, r in ranked]
+    env = data.get("environment")
+    if env is not None:  # what holding the environment in its initial state gains
+        rows.append(["(environment changes)", _ci(env["npv"]), _ci(env["survival"], pct=True)])
     _table(f"{data['scenario']} — what each risk costs under plan {data['plan']} (removing it gains)",
            ["risk", f"NPV ({data['currency']}, 95% CI)", "survival"], rows)
 
@@ -571,7 +574,7 @@ def _print_drivers(data: dict[str, Any]) -> None:
 def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
                     formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
-    from .sensitivity import sensitivity
+    from .sensitivities import sensitivity
 
     study, folder, scenario = _study(file, out, quiet, "sensitivity",
                                      lambda s, adv: sensitivity(s, plan=plan, against=against, progress=adv,

@@ -9,6 +9,11 @@ drawn from its arrival stream, spent at its current rate. When an escalation or 
 unspent budget is rescheduled at the new rate. This is exact for piecewise-constant rates and keeps arrivals
 coupled across plans (common random numbers).
 
+A shared environment (a continuous-time Markov chain, SPEC section 9) is drawn first, as a whole path up to the
+horizon, from its own stream: it does not depend on the plan, so every plan of a replication lives in the same
+environment history. Each change of state is a SimPy event that reschedules the pending arrivals of the risks whose
+multiplier changes, by the same time change, and changes the value rate.
+
 The order of operations at an occurrence is SPEC section 3's, step for step, in :meth:`Life.occur`.
 """
 
@@ -22,7 +27,7 @@ from typing import Callable
 import simpy
 
 from .errors import SimulationError
-from .scenario import Contingency, Scenario
+from .scenario import Contingency, Environment, Scenario
 from .streams import Layout, Streams, sources
 
 __all__ = ["CompiledPlan", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET", "EXTRA_SETTERS"]
@@ -48,6 +53,8 @@ class Outcome:
     successes: list[int]
     costs: list[float]  # present value of what each contingency cost (0 for those not in the plan)
     health: list[float]  # health on the model's grid, 0 after dissolution (empty when not kept)
+    env_time: list[float]  # time spent in each environment state over the life (empty without an environment)
+    env_state: int  # the environment's state when the run ended, -1 without an environment
 
 
 class _Quantity:
@@ -106,16 +113,61 @@ class _ContingencySpec:
         self.setup, self.per_time, self.per_activation = c.cost.setup, c.cost.per_time, c.cost.per_activation
 
 
+class _EnvironmentSpec:
+    """The environment compiled: each state's exits, risk multipliers (by risk index) and value factor."""
+
+    def __init__(self, scenario: Scenario, env: Environment, layout: Layout, hold: bool) -> None:
+        self.names = env.names
+        index = {name: i for i, name in enumerate(self.names)}
+        self.source = layout.index("environment")
+        self.start = index[env.initial] if isinstance(env.initial, str) else -1  # -1: drawn from the shares
+        self.shares = list(env.initial_shares)
+        self.index = index
+        self.risk_index = {r.id: i for i, r in enumerate(scenario.risks)}
+        # [to, rate] pairs, mutable so that an uncertain rate can be set per replication
+        self.exits = [[[index[to], rate] for to, rate in env.transitions.get(name, {}).items()]
+                      for name in self.names]
+        self.leave = [sum(rate for _, rate in exits) for exits in self.exits]
+        self.rates = [[state.rate(r.id) for r in scenario.risks] for state in env.states.values()]
+        self.value = [state.value for state in env.states.values()]
+        self.hold = hold  # the environment stays in its initial state (the drivers' "without the environment")
+
+    def setter(self, parts: list[str]) -> Callable[[float], None]:
+        """A setter of one uncertain environment parameter (``environment.transitions.FROM.TO``,
+        ``environment.states.STATE.rates.RISK_ID``, ``environment.states.STATE.value``)."""
+        if parts[1] == "transitions":
+            origin = self.index[parts[2]]
+            entry = next(e for e in self.exits[origin] if e[0] == self.index[parts[3]])
+
+            def set_transition(value: float) -> None:
+                entry[1] = value
+                self.leave[origin] = sum(rate for _, rate in self.exits[origin])
+            return set_transition
+        state = self.index[parts[2]]
+        if parts[3:4] == ["rates"]:
+            row, risk = self.rates[state], self.risk_index[parts[4]]
+
+            def set_multiplier(value: float) -> None:
+                row[risk] = value
+            return set_multiplier
+
+        def set_value(value: float) -> None:
+            self.value[state] = value
+        return set_value
+
+
 class CompiledPlan:
     """A scenario compiled for one plan (a set of contingencies), ready to simulate replications.
 
     ``removed_risks`` simulates the scenario without those risks (their rate set to 0) while keeping every random
-    stream where it was, so the variant stays paired with the original.
+    stream where it was, so the variant stays paired with the original. ``hold_environment`` keeps the environment
+    in the state it starts in (drawn as usual), for the paired effect of the environment's changes.
     """
 
     def __init__(self, scenario: Scenario, contingencies: tuple[str, ...], *,
                  removed_risks: tuple[str, ...] = (), layout: Layout | None = None,
-                 event_budget: int = DEFAULT_EVENT_BUDGET, health_path: bool = True) -> None:
+                 event_budget: int = DEFAULT_EVENT_BUDGET, health_path: bool = True,
+                 hold_environment: bool = False) -> None:
         self.scenario = scenario
         self.health_path = health_path  # keep health on the time grid (for fan charts); studies need not
         self.layout = layout or sources(scenario)
@@ -138,6 +190,8 @@ class CompiledPlan:
         self.horizon = scenario.horizon
         self.grid = [self.horizon * k / (GRID_POINTS - 1) for k in range(GRID_POINTS)]
         self.grid_decay = math.exp(-self.recovery * self.horizon / (GRID_POINTS - 1))
+        self.environment = None if scenario.environment is None else \
+            _EnvironmentSpec(scenario, scenario.environment, self.layout, hold_environment)
         self.setters = [self._setter(path) for path in scenario.uncertain]
 
     def run(self, seed: int, replication: int, values: Sequence[float] | None = None) -> Outcome:
@@ -195,7 +249,9 @@ _ALLIANCE_SETTERS = {"value_rate": CompiledPlan._set_value_rate, "initial": Comp
 
 # Setters for parts of the format that live outside alliance, risks and contingencies (e.g. the environment):
 # top-level key -> function(model, path parts) returning a setter of one float.
-EXTRA_SETTERS: dict[str, Callable[[CompiledPlan, list[str]], Callable[[float], None]]] = {}
+EXTRA_SETTERS: dict[str, Callable[[CompiledPlan, list[str]], Callable[[float], None]]] = {
+    "environment": lambda plan, parts: plan.environment.setter(parts),  # type: ignore[union-attr]
+}
 
 
 def _risk_setter(risk: _RiskSpec, parts: list[str]) -> Callable[[float], None]:
@@ -211,8 +267,10 @@ def _risk_setter(risk: _RiskSpec, parts: list[str]) -> Callable[[float], None]:
         def set_fatal(value: float) -> None:
             risk.fatal = value
         return set_fatal
-    if parts[:2] == ["impact", "escalates"] and parts[3:] == ["factor"]:
-        entry = risk.escalates[int(parts[2])]
+    if parts[:1] == ["impact"]:
+        parts = parts[1:]
+    if parts[:1] == ["escalates"] and parts[2:] == ["factor"]:
+        entry = risk.escalates[int(parts[1])]
 
         def set_escalation(value: float) -> None:
             entry[1] = value
@@ -242,11 +300,12 @@ def _contingency_setter(c: _ContingencySpec, parts: list[str]) -> Callable[[floa
 
 
 class _RiskState:
-    __slots__ = ("spec", "factor", "budget", "mark", "token", "count")
+    __slots__ = ("spec", "factor", "env", "budget", "mark", "token", "count")
 
     def __init__(self, spec: _RiskSpec) -> None:
         self.spec = spec
         self.factor = _Product()  # active escalations and rate factors
+        self.env = 1.0  # the environment state's multiplier
         self.budget = 0.0  # unit-exponential mass left before the next arrival
         self.mark = 0.0  # when the budget was last brought up to date
         self.token = 0  # invalidates a scheduled arrival when the rate changes
@@ -255,7 +314,7 @@ class _RiskState:
     @property
     def rate(self) -> float:
         hazard = self.spec.hazard
-        return hazard * self.factor.value if hazard else 0.0  # a zero rate stays 0 whatever the factors
+        return hazard * self.factor.value * self.env if hazard else 0.0  # a zero rate stays 0 whatever the factors
 
 
 class _Product:
@@ -316,11 +375,17 @@ class Life:
         self.ended = self.env.event()
         self.u = streams.u  # the next uniform of a source: the hot path of every draw
         self.states = [_RiskState(spec) for spec in model.risks]
+        self.env_value = 1.0  # the environment state's value factor
+        self.env_state = -1
+        self.env_since = 0.0
+        self.env_time: list[float] = []
 
     # ------------------------------------------------------------------ driving the run
 
     def run(self) -> Outcome:
         m = self.m
+        if m.environment is not None:
+            self.start_environment(m.environment)
         for state in self.states:
             state.budget = -math.log1p(-self.u(state.spec.arrivals))
             self._schedule(state)
@@ -329,6 +394,8 @@ class Life:
         if self.alive:
             self.advance(m.horizon)
         lifetime = self.t
+        if self.env_state >= 0:
+            self.env_time[self.env_state] += lifetime - self.env_since
         if m.health_path:
             self.health_path.extend([0.0] * (GRID_POINTS - len(self.health_path)))
         costs = [0.0] * len(m.contingency_ids)
@@ -341,7 +408,76 @@ class Life:
             risk_cost=self.risk_cost, contingency_cost=cont_cost, min_health=self.min_h,
             resilience=self.area / m.horizon, occurrences=[s.count for s in self.states],
             activations=self.activations, successes=self.successes, costs=costs, health=self.health_path,
+            env_time=self.env_time, env_state=self.env_state,
         )
+
+    # ------------------------------------------------------------------ the shared environment
+
+    def start_environment(self, spec: _EnvironmentSpec) -> None:
+        """Draw the environment's whole path, enter its first state and schedule every change of state."""
+        path = self.environment_path(spec)
+        self.env_time = [0.0] * len(spec.names)
+        first = path[0][1]
+        self.env_state, self.env_value = first, spec.value[first]
+        for state, multiplier in zip(self.states, spec.rates[first]):
+            state.env = multiplier
+        for t, to in path[1:]:
+            self.env.timeout(t).callbacks.append(lambda _e, to=to: self._switch(to))
+
+    def environment_path(self, spec: _EnvironmentSpec) -> list[tuple[float, int]]:
+        """(time, state) pairs from t = 0 up to the horizon, from the environment's own stream only."""
+        source, u = spec.source, self.u
+        state = spec.start
+        if state < 0:
+            draw, state = u(source), 0
+            for share in spec.shares:  # the first state whose cumulative share exceeds the draw
+                if draw < share:
+                    break
+                draw -= share
+                state += 1
+            state = min(state, len(spec.shares) - 1)
+            while spec.shares[state] <= 0.0:  # rounding at the top end never lands on a state with no share
+                state -= 1
+        path = [(0.0, state)]
+        t, budget = 0.0, self.m.event_budget
+        while not spec.hold and spec.leave[state] > 0.0:
+            t += -math.log1p(-u(source)) / spec.leave[state]
+            if t >= self.m.horizon:
+                break
+            exits = spec.exits[state]
+            if len(exits) == 1:
+                state = exits[0][0]
+            else:  # the next state in proportion to the rates out of this one
+                draw = u(source) * spec.leave[state]
+                for to, rate in exits:
+                    if rate > 0.0:  # rounding at the top end falls to the last exit that can be taken
+                        state = to
+                        if draw < rate:
+                            break
+                        draw -= rate
+            path.append((t, state))
+            if len(path) > budget:
+                raise SimulationError(
+                    f"replication {self.replication} stopped at t = {t:.4g} {self.m.scenario.time_unit}s: the "
+                    f"environment changed state more than {budget:,} times before the horizon. Check the rates "
+                    "under environment.transitions (they are per time unit).")
+        return path
+
+    def _switch(self, to: int) -> None:
+        """The environment enters state ``to``: value and the risks whose multiplier changes follow at once."""
+        if not self.alive:
+            return
+        now, spec = self.env.now, self.m.environment
+        self.advance(now)
+        before = self.env_state
+        self.env_time[before] += now - self.env_since
+        self.env_since, self.env_state, self.env_value = now, to, spec.value[to]
+        old, new = spec.rates[before], spec.rates[to]
+        for i, state in enumerate(self.states):
+            if old[i] != new[i]:
+                self._rescale(state, lambda state=state, k=new[i]: setattr(state, "env", k))
+
+    # ------------------------------------------------------------------ the end of the run
 
     def _horizon(self, _event: simpy.Event) -> None:
         if not self.ended.triggered:
@@ -413,7 +549,7 @@ class Life:
         flat = disc0 * i_delta
         self.alive_pv += flat
         if m.value_rate:
-            self.value_pv += m.value_rate * self.value_factor.value * (flat - gap * disc0 * _integral(rho + delta, dt))
+            self.value_pv += m.value_rate * self.value_factor.value * self.env_value * (flat - gap * disc0 * _integral(rho + delta, dt))
         self.area += dt - gap * i_rho
         grid, k = m.grid, self.grid_next
         if k < GRID_POINTS and grid[k] <= now:

@@ -48,7 +48,8 @@ class Job:
             v = self.variants[name]
             self._compiled[name] = CompiledPlan(self.scenario, v.contingencies, removed_risks=v.removed_risks,
                                                 layout=self.layout or sources(self.scenario),
-                                                event_budget=self.event_budget, health_path=self.health_path)
+                                                event_budget=self.event_budget, health_path=self.health_path,
+                                                hold_environment=v.hold_environment)
         return self._compiled[name]
 
     def __getstate__(self) -> dict:

@@ -27,12 +27,17 @@ if TYPE_CHECKING:
     from .results import Results
 
 __all__ = ["atomic_file", "write_bytes", "write_json", "write_csv", "write_runs_csv", "write_params_csv",
-           "write_results", "write_scenario_copy", "staged", "RUNS_COLUMNS", "SCENARIO_COPY"]
+           "write_results", "write_scenario_copy", "staged", "RUNS_COLUMNS", "runs_columns", "SCENARIO_COPY"]
 
 SCENARIO_COPY = "scenario.yaml"  # the scenario file an output folder was made from, byte for byte
 
 RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost", "contingency_cost",
                 "min_health", "resilience")
+
+
+def runs_columns(scenario: Any) -> tuple[str, ...]:
+    """The header of ``runs.csv``: SPEC's columns, and ``env_state_at_end`` with an environment."""
+    return RUNS_COLUMNS if scenario.environment is None else (*RUNS_COLUMNS, "env_state_at_end")
 
 
 @contextmanager
@@ -103,7 +108,7 @@ def write_csv(path: str | os.PathLike[str], header: Sequence[str], rows: Iterabl
 
 def write_runs_csv(results: Results, path: str | os.PathLike[str]) -> Path:
     """Write ``runs.csv`` (one row per plan and replication) atomically and return its path."""
-    return write_csv(path, RUNS_COLUMNS, results.rows())
+    return write_csv(path, runs_columns(results.scenario), results.rows())
 
 
 def write_params_csv(results: Results, path: str | os.PathLike[str]) -> Path:

@@ -26,7 +26,7 @@ import numpy as np
 from .analysis import provenance
 from .errors import UsageError
 from .results import Results, Variant
-from .runner import Progress, resolve_seed, simulate_variants
+from .runner import RunOptions, simulate_variants
 from .scenario import Scenario
 from .stats import mean_ci, paired, wilson
 
@@ -215,28 +215,24 @@ class _Simulator:
     """Simulates portfolios on common random numbers, remembering those already done."""
 
     scenario: Scenario
-    runs: int | None
-    seed: int
-    options: dict[str, Any]
+    options: RunOptions  # resolved: runs and seed fixed, the same for every call
     done: dict[tuple[str, ...], Outcomes] = field(default_factory=dict)
 
     def __call__(self, portfolios: Sequence[tuple[str, ...]]) -> list[Outcomes]:
         todo = [p for p in dict.fromkeys(portfolios) if p not in self.done]
         # the runner keeps every outcome array of the variants of one call, until optimize keeps three of them
-        runs = self.runs or self.scenario.runs
         per_run = 70 + 4 * len(self.scenario.risks) + 16 * len(self.scenario.contingencies)
-        batch = max(8, BATCH_BYTES // (runs * per_run))
+        batch = max(8, BATCH_BYTES // (int(self.options.runs or 1) * per_run))
         for start in range(0, len(todo), batch):
-            self.done.update(_simulate(self.scenario, todo[start:start + batch], self.runs, self.seed,
-                                       self.options))
+            self.done.update(_simulate(self.scenario, todo[start:start + batch], self.options))
         return [self.done[p] for p in portfolios]
 
 
-def _simulate(scenario: Scenario, portfolios: Sequence[tuple[str, ...]], runs: int | None, seed: int,
-              options: dict[str, Any]) -> dict[tuple[str, ...], Outcomes]:
+def _simulate(scenario: Scenario, portfolios: Sequence[tuple[str, ...]],
+              options: RunOptions) -> dict[tuple[str, ...], Outcomes]:
     """Simulate each portfolio over the same replications and keep NPV, survival and contingency cost."""
     variants = {",".join(p) or "-": Variant(p) for p in portfolios}
-    results: Results = simulate_variants(scenario, variants, runs=runs, seed=seed, health_bands=False, **options)
+    results: Results = simulate_variants(scenario, variants, options, health_bands=False)
     out = {}
     for p in portfolios:
         runs_ = results.plans[",".join(p) or "-"]
@@ -250,10 +246,9 @@ def _order(scenario: Scenario, ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(c.id for c in scenario.contingencies if c.id in chosen)
 
 
-def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, budget: float | None = None,
-             runs: int | None = None, seed: int | None = None, workers: int | None = 1,
-             progress: Progress | None = None, *, executor: str = "local", scheduler: str | None = None,
-             overrides: Any = None, exact_limit: int = EXACT_LIMIT) -> Portfolios:
+def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, budget: float | None = None, *,
+             overrides: Any = None, exact_limit: int = EXACT_LIMIT, options: RunOptions | None = None,
+             **settings: Any) -> Portfolios:
     """Every portfolio of ``contingencies`` (default: all the scenario's), the frontiers and the best.
 
     Parameters
@@ -265,6 +260,8 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
         ``best["survival_within_budget"]``.
     exact_limit : int
         Up to this many candidates every portfolio is simulated; beyond, a greedy heuristic (module docstring).
+    overrides, options, settings
+        As for :func:`allysim.compare`: parameters set over the file's values, and how to simulate.
 
     Examples
     --------
@@ -285,9 +282,8 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
     if budget is not None and not (isinstance(budget, (int, float)) and np.isfinite(budget) and budget >= 0):
         raise UsageError(f"budget must be a number >= 0, got {budget!r}")
     candidates = _order(scenario, ids)
-    seed = resolve_seed(seed, scenario)
-    options = {"workers": workers, "progress": progress, "executor": executor, "scheduler": scheduler}
-    simulator = _Simulator(scenario, runs, seed, options)
+    resolved = RunOptions.of(options, **settings).resolve(scenario)  # one seed for every call, even a fresh one
+    simulator = _Simulator(scenario, resolved)
     if len(candidates) <= exact_limit:
         portfolios = [s for k in range(len(candidates) + 1) for s in combinations(candidates, k)]
         method = "exact"
@@ -295,7 +291,7 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
     else:
         portfolios, outcomes = _greedy(scenario, candidates, simulator)
         method = "greedy"
-    return Portfolios(scenario, seed, len(outcomes[0].npv), candidates, list(portfolios), list(outcomes), method,
+    return Portfolios(scenario, int(resolved.seed or 0), len(outcomes[0].npv), candidates, list(portfolios), list(outcomes), method,
                       None if budget is None else float(budget))
 
 

@@ -28,12 +28,14 @@ _FLOATS = ("lifetime", "npv", "value", "risk_cost", "contingency_cost", "min_hea
 
 @dataclass(frozen=True)
 class Variant:
-    """What to simulate: a set of contingencies, optionally without some risks, optionally with some uncertain
-    parameters pinned at quantile levels of their distributions (``pins``: ``(path, level)`` pairs)."""
+    """What to simulate: a set of contingencies, optionally without some risks or the environment's changes,
+    optionally with some uncertain parameters pinned at quantile levels of their distributions (``pins``:
+    ``(path, level)`` pairs)."""
 
     contingencies: tuple[str, ...]
     removed_risks: tuple[str, ...] = ()
     pins: tuple[tuple[str, float], ...] = ()
+    hold_environment: bool = False  # the environment stays in its initial state (no effect without one)
 
 
 @dataclass
@@ -53,14 +55,17 @@ class PlanRuns:
     successes: np.ndarray  # (runs, contingencies)
     costs: np.ndarray  # (runs, contingencies): present value of what each contingency cost
     health_hist: np.ndarray  # (grid points, HEALTH_BINS) counts
+    env_time: np.ndarray  # (runs, environment states): time spent in each state over the life
+    env_state: np.ndarray  # the environment's state at the end of the life, -1 without an environment
 
     @classmethod
-    def empty(cls, runs: int, risks: int, contingencies: int) -> "PlanRuns":
+    def empty(cls, runs: int, risks: int, contingencies: int, states: int = 0) -> "PlanRuns":
         floats = {name: np.zeros(runs) for name in _FLOATS}
         return cls(cause=np.full(runs, -1, dtype=np.int16), occurrences=np.zeros((runs, risks), np.int32),
                    activations=np.zeros((runs, contingencies), np.int32),
                    successes=np.zeros((runs, contingencies), np.int32), costs=np.zeros((runs, contingencies)),
-                   health_hist=np.zeros((GRID_POINTS, HEALTH_BINS), np.int64), **floats)
+                   health_hist=np.zeros((GRID_POINTS, HEALTH_BINS), np.int64), env_time=np.zeros((runs, states)),
+                   env_state=np.full(runs, -1, dtype=np.int16), **floats)
 
     @classmethod
     def from_outcomes(cls, outcomes: list[Outcome]) -> "PlanRuns":
@@ -77,6 +82,8 @@ class PlanRuns:
             successes=np.array([o.successes for o in outcomes], dtype=np.int32).reshape(len(outcomes), -1),
             costs=np.array([o.costs for o in outcomes], dtype=float).reshape(len(outcomes), -1),
             health_hist=hist,
+            env_time=np.array([o.env_time for o in outcomes], dtype=float).reshape(len(outcomes), -1),
+            env_state=np.array([o.env_state for o in outcomes], dtype=np.int16),
             **{name: np.array([getattr(o, name) for o in outcomes], dtype=float) for name in _FLOATS},
         )
 
@@ -140,14 +147,16 @@ class Results:
         return analysis.health_bands(self)
 
     def rows(self) -> Iterator[tuple]:
-        """Rows of ``runs.csv`` (columns :data:`allysim.outputs.RUNS_COLUMNS`), plan by plan, run by run."""
+        """Rows of ``runs.csv`` (columns :func:`allysim.outputs.runs_columns`), plan by plan, run by run."""
         risk_ids = [r.id for r in self.scenario.risks] + ["survived"]
+        env = self.scenario.environment
         for name, p in self.plans.items():
             survived = p.cause < 0
             for i in range(len(p)):
-                yield (name, i, _num(p.lifetime[i]), "true" if survived[i] else "false", risk_ids[p.cause[i]],
+                row = (name, i, _num(p.lifetime[i]), "true" if survived[i] else "false", risk_ids[p.cause[i]],
                        _num(p.npv[i]), _num(p.risk_cost[i]), _num(p.contingency_cost[i]), _num(p.min_health[i]),
                        _num(p.resilience[i]))
+                yield row if env is None else (*row, env.names[p.env_state[i]])
 
     def params_rows(self) -> Iterator[tuple]:
         """Rows of ``params.csv``: the replication index, then each uncertain parameter's draw."""

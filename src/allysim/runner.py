@@ -184,14 +184,17 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
     unique = {v: f"v{i}" for i, v in enumerate(dict.fromkeys(variants.values()))}
     job = Job(scenario, {key: v for v, key in unique.items()}, seed, options.event_budget, health_path=health_bands,
               layout=layout)
-    store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies)) for key in job.variants}
+    states = 0 if scenario.environment is None else len(scenario.environment.states)
+    store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies), states)
+             for key in job.variants}
     keeper = None
     covered: list[tuple[int, int]] = []
     if options.checkpoint is not None:
         keeper = Checkpoint(options.checkpoint, {
             "scenario_sha256": scenario.sha256, "seed": seed, "runs": runs, "precision": precision,
             "variants": {key: [list(v.contingencies), list(v.removed_risks)]
-                         + ([[list(p) for p in v.pins]] if v.pins else []) for key, v in job.variants.items()}})
+                         + ([[list(p) for p in v.pins]] if v.pins else [])
+                         + (["hold_environment"] if v.hold_environment else []) for key, v in job.variants.items()}})
         for (first, last), chunk in sorted(keeper.start(options.resume).items()):
             for key, part in chunk.items():
                 store[key].place(first, part)

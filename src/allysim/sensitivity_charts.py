@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import theme
+from .wording import format_amount as _num
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -20,18 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["sensitivity", "switch", "tornado_axes", "switch_axes", "sensitivity_findings", "SHOWN"]
 
 SHOWN = 10  # inputs on the tornado
+LABEL_IN = 3.6  # widest input label on the tornado, in inches (longer ones wrap to two lines, then shorten)
 LOW, HIGH = "#0072B2", "#D55E00"  # input at its P10, at its P90
-
-
-def _num(x: float) -> str:
-    a = abs(x)
-    if a >= 1e9:
-        return f"{x / 1e9:.3g}B"
-    if a >= 1e6:
-        return f"{x / 1e6:.3g}M"
-    if a >= 1e3:
-        return f"{x / 1e3:.3g}k"
-    return f"{x:.3g}"
 
 
 def _ranked(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
@@ -62,6 +53,10 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
         path, e = flips[0]
         sw = e["switch"]
         lo, hi = sw["ci95"]
+        if lo is None and hi is None:
+            out["switch"] = (f"The choice between {plan} and {against} may flip with {e['label'].lower()}, but these "
+                             "runs cannot tell where: run more")
+            return out
         between = (f"95% interval {_num(lo) if lo is not None else 'below the range'} to "
                    f"{_num(hi) if hi is not None else 'above the range'}")
         better_above = sw.get("direction") == "plan better above"
@@ -69,7 +64,16 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
                          f"{plan} beats {against}; {'below' if better_above else 'above'} it, {against} does "
                          f"({between})")
     else:
-        out["switch"] = f"No input, anywhere in its range, flips the choice between {plan} and {against}"
+        points = [d for _, e in ranked for d in e.get("difference", [])]
+        wins = [d["npv"]["ci95"][0] is not None and d["npv"]["ci95"][0] > 0 for d in points]
+        losses = [d["npv"]["ci95"][1] is not None and d["npv"]["ci95"][1] < 0 for d in points]
+        if points and all(wins):
+            out["switch"] = f"{plan} beats {against} across the whole range of every input: no assumption flips it"
+        elif points and all(losses):
+            out["switch"] = f"{against} beats {plan} across the whole range of every input: no assumption flips it"
+        else:
+            out["switch"] = (f"No input flips the choice between {plan} and {against} within its range, though at "
+                             "some values the difference is within the noise")
     return out
 
 
@@ -81,7 +85,7 @@ def tornado_axes(data: Mapping[str, Any], ax_npv: Axes, ax_survival: Axes | None
     ranked = _ranked(data)[:SHOWN]
     centre = data["npv"]["mean"]
     ys = list(range(len(ranked)))[::-1]
-    labels = [e["label"] for _, e in ranked]
+    labels = [_label(e["label"], LABEL_IN, theme.TICK_SIZE) for _, e in ranked]
     for y, (_, e) in zip(ys, ranked):
         lo, hi = e["npv"]["at_p10"], e["npv"]["at_p90"]
         ax_npv.barh(y, lo - centre, left=centre, color=LOW, height=0.6)
@@ -91,6 +95,8 @@ def tornado_axes(data: Mapping[str, Any], ax_npv: Axes, ax_survival: Axes | None
                             textcoords="offset points", ha="left" if value >= centre else "right", va="center",
                             size=theme.ANNOTATION_SIZE, color=color)
     ax_npv.axvline(centre, color=theme.INK, linewidth=1.0)
+    ax_npv.margins(x=0.16)
+    ax_npv.xaxis.set_major_formatter(_money())
     ax_npv.set_yticks(ys, labels)
     ax_npv.set_xlabel(f"{data['plan']}: mean NPV ({data.get('currency', '')})")
     ax_npv.grid(axis="x")
@@ -112,8 +118,22 @@ def tornado_axes(data: Mapping[str, Any], ax_npv: Axes, ax_survival: Axes | None
     from matplotlib.patches import Patch
 
     ax_npv.legend(handles=[Patch(color=LOW, label="input at its P10"), Patch(color=HIGH, label="input at its P90")],
-                  loc="lower right")
+                  loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.3)
     return ax_npv
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _money() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: _num(v))
+
+
+def _label(text: str, width_in: float, size: float, lines: int = 2) -> str:
+    return "\n".join(theme.wrap(text, width_in, size, max_lines=lines))
 
 
 def _percent() -> Any:
@@ -129,13 +149,14 @@ def sensitivity(data: Mapping[str, Any], *, provenance: theme.Provenance | None 
     words = sensitivity_findings(data)
     with theme.style():
         fig = Figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
-        top = theme.frame(fig, words["headline"],
+        top = theme.frame(fig, _capital(words["headline"]),
                           f"Mean NPV and survival of {data['plan']} with one input pinned at its P10 or P90, the "
                           f"others still uncertain; {data.get('runs', 0):,} paired runs each",
                           provenance or theme.Provenance.from_summary(data))
-        labels = [e["label"] for _, e in _ranked(data)[:SHOWN]]
-        left_in = min(4.5, 0.3 + max(theme.text_width(t, theme.TICK_SIZE) for t in labels))
-        box = theme.plot_box(fig, top, left_in=left_in)
+        labels = [line for _, e in _ranked(data)[:SHOWN]
+                  for line in _label(e["label"], LABEL_IN, theme.TICK_SIZE).split("\n")]
+        left_in = 0.45 + max(theme.text_width(t, theme.TICK_SIZE) for t in labels)
+        box = theme.plot_box(fig, top - 0.05, left_in=left_in)
         width = box[2] - box[0]
         ax_npv = fig.add_axes((box[0], box[1], width * 0.62, box[3] - box[1]))
         ax_surv = fig.add_axes((box[0] + width * 0.67, box[1], width * 0.33, box[3] - box[1]))
@@ -178,7 +199,11 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
         ax.axvline(sw["value"], color=theme.PLAN_COLORS[2], linewidth=1.6, linestyle="--")
         ax.annotate(f"switch at {_num(sw['value'])}", (sw["value"], 0), xytext=(6, 8), textcoords="offset points",
                     color=theme.PLAN_COLORS[2], size=theme.ANNOTATION_SIZE)
-    ax.set_title(entry["label"], loc="left", size=theme.ANNOTATION_SIZE + 1)
+    width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
+    ax.set_title(_label(entry["label"], width_in, theme.ANNOTATION_SIZE, lines=3), loc="left",
+                 size=theme.ANNOTATION_SIZE)
+    ax.yaxis.set_major_formatter(_money())
+    ax.xaxis.set_major_formatter(_money())
     ax.set_ylabel(f"{plan} − {against}\nNPV ({currency})" if currency else f"{plan} − {against}: NPV")
     return ax
 
@@ -192,12 +217,12 @@ def switch(data: Mapping[str, Any], *, provenance: theme.Provenance | None = Non
     with theme.style():
         fig = Figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
         subtitle = (f"Mean NPV difference {data['plan']} minus {data.get('against')}, with the input pinned across "
-                    "its range (P5 to P95), others still uncertain; band: 95% interval; shaded: where the switch "
-                    "lies (95%)")
-        top = theme.frame(fig, words["switch"], subtitle, provenance or theme.Provenance.from_summary(data))
-        box = theme.plot_box(fig, top, left_in=1.4)
+                    "its range (P5 to P95), others still uncertain; band: 95% interval"
+                    + ("; shaded: where the switch lies (95%)" if words["flips"] else ""))
+        top = theme.frame(fig, _capital(words["switch"]), subtitle, provenance or theme.Provenance.from_summary(data))
+        box = theme.plot_box(fig, top - 0.04, left_in=1.5)
         n = max(1, len(shown))
-        gap = 0.07
+        gap = 0.06
         width = (box[2] - box[0] - gap * (n - 1)) / n
         for k, (_, entry) in enumerate(shown):
             ax = fig.add_axes((box[0] + k * (width + gap), box[1], width, box[3] - box[1] - 0.05))

@@ -87,3 +87,11 @@ def fit_widths(ws: Any, widths: dict[int, int]) -> None:
 
     for index, chars in widths.items():
         ws.column_dimensions[get_column_letter(index)].width = max(MIN_WIDTH, min(MAX_WIDTH, chars))
+
+
+def landscape(ws: Any) -> None:
+    """Print a sheet landscape, one page wide: a register or a table reads across, not over a dozen pages."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True

@@ -68,8 +68,11 @@ def sources(scenario) -> Layout:  # noqa: ANN001 - a Scenario; typed loosely to 
         names.append(name)
         sizes.append(int(math.ceil(expected + 3 * math.sqrt(expected))) + 2)
 
+    env = getattr(scenario, "environment", None)
     for risk in scenario.risks:
         n = risk.hazard * scenario.horizon
+        if env is not None:  # sized for the busiest state, so that slices rarely overflow there either
+            n *= max(state.rate(risk.id) for state in env.states.values())
         if risk.max_occurrences is not None:
             n = min(n, risk.max_occurrences)
         n = min(n, 10_000)
@@ -93,6 +96,9 @@ def sources(scenario) -> Layout:  # noqa: ANN001 - a Scenario; typed loosely to 
         add(f"{c.id}.success", 2)
         if not c.delay.is_constant:
             add(f"{c.id}.delay", 2)
+    if env is not None:  # last, so that adding an environment moves no other source's draws
+        fastest = max([sum(targets.values()) for targets in env.transitions.values()] + [0.0])
+        add("environment", 2 * min(fastest * scenario.horizon, 10_000) + 1)
     return Layout(tuple(names), tuple(sizes))
 
 

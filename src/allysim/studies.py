@@ -10,7 +10,8 @@ once (:func:`allysim.runner.simulate_variants`).
   its Shapley value (its share of the whole plan's effect over no contingencies, averaged over every order in which
   the contingencies could be added). Exact over all subsets up to :data:`EXACT_LIMIT` contingencies; beyond that,
   estimated over random permutations, with the sampling error reported.
-- :func:`risk_drivers`: what each risk costs, the paired effect of removing it from the scenario.
+- :func:`risk_drivers`: what each risk costs, the paired effect of removing it from the scenario; and what a shared
+  environment's changes cost, the paired effect of holding it in its initial state.
 """
 
 from __future__ import annotations
@@ -263,10 +264,22 @@ class RiskDrivers:
             risks[r.id] = {"name": r.label, "category": r.category,
                            "npv": paired(without.npv, base.npv),
                            "survival": paired(_alive(without), _alive(base))}
-        return {**provenance(res), "plan": self.plan,
-                "meaning": "each risk's effect is the plan without that risk minus the plan with it: what the "
-                           "risk costs, in NPV and in survival probability",
-                "risks": risks}
+        out = {**provenance(res), "plan": self.plan,
+               "meaning": "each risk's effect is the plan without that risk minus the plan with it: what the "
+                          "risk costs, in NPV and in survival probability",
+               "risks": risks}
+        env = res.scenario.environment
+        if env is not None:
+            held = res.plans[_HELD]
+            out["environment"] = {
+                "name": "Environment", "states": list(env.names),
+                "meaning": "the plan with the environment held in the state it starts in minus the plan with it "
+                           "changing: what the environment's changes cost, in NPV and in survival probability",
+                "npv": paired(held.npv, base.npv), "survival": paired(_alive(held), _alive(base))}
+        return out
+
+
+_HELD = "environment held at its initial state"
 
 
 def _without_name(risk_id: str) -> str:
@@ -277,7 +290,8 @@ def risk_drivers(scenario: Scenario, plan: str | None = None, *, overrides: Any 
                  options: RunOptions | None = None, **settings: Any) -> RiskDrivers:
     """What each risk costs under ``plan`` (default: the first plan): the paired effect of removing it.
 
-    ``overrides`` as for :func:`allysim.simulate`.
+    With a shared environment, the environment is a driver too: the paired effect of holding it in the state it
+    starts in (``drivers.json``'s ``environment``). ``overrides`` as for :func:`allysim.simulate`.
     """
     scenario = scenario.with_overrides(overrides)
     plan = _plan(scenario, plan, "first")
@@ -285,5 +299,7 @@ def risk_drivers(scenario: Scenario, plan: str | None = None, *, overrides: Any 
     variants = {plan: Variant(contingencies)}
     for r in scenario.risks:
         variants[_without_name(r.id)] = Variant(contingencies, removed_risks=(r.id,))
+    if scenario.environment is not None:
+        variants[_HELD] = Variant(contingencies, hold_environment=True)
     results = simulate_variants(scenario, variants, RunOptions.of(options, **settings), health_bands=False)
     return RiskDrivers(results, plan)

@@ -18,7 +18,7 @@ import numpy as np
 from .analysis import provenance
 from .errors import UsageError
 from .results import PlanRuns, Results, Variant
-from .runner import Progress, resolve_seed, simulate_variants
+from .runner import RunOptions, simulate_variants
 from .scenario import Scenario
 from .scenario.overrides import parse_overrides, resolve
 from .stats import mean_ci, paired, wilson
@@ -114,10 +114,8 @@ def _best(res: Results) -> dict[str, Any]:
     return out
 
 
-def sweep(scenario: Scenario, parameter: str, values: Sequence[Any], plans: Sequence[str] | None = None,
-          runs: int | None = None, seed: int | None = None, workers: int | None = 1,
-          progress: Progress | None = None, *, executor: str = "local", scheduler: str | None = None,
-          overrides: Any = None) -> Sweep:
+def sweep(scenario: Scenario, parameter: str, values: Sequence[Any], plans: Sequence[str] | None = None, *,
+          overrides: Any = None, options: RunOptions | None = None, **settings: Any) -> Sweep:
     """Simulate ``plans`` (default: every plan) at each value of ``parameter`` on common random numbers.
 
     Parameters
@@ -128,6 +126,9 @@ def sweep(scenario: Scenario, parameter: str, values: Sequence[Any], plans: Sequ
         The values, in order: numbers, numbers with units, or distributions, as ``--set`` takes them.
     overrides : mapping or list of str, optional
         Other parameters set over the file's values, the same at every point.
+    options, settings
+        How to simulate (:class:`allysim.RunOptions`, or its fields as keywords: ``runs``, ``seed``, ``workers``,
+        ...): every value on the same seed and runs.
 
     Examples
     --------
@@ -149,12 +150,10 @@ def sweep(scenario: Scenario, parameter: str, values: Sequence[Any], plans: Sequ
         raise UsageError(f"unknown plan {unknown[0]!r}; {base.source} has plans: {', '.join(base.plan_sets)}")
     if len(set(names)) != len(names):
         raise UsageError("each plan may be named once")
-    seed = resolve_seed(seed, base)
+    options = RunOptions.of(options, **settings).resolve(base)  # one seed for every value, even a fresh one
     layout = shared_layout([sources(v) for v in versions])
     results = []
     for version in versions:
         variants = {name: Variant(version.plan_sets[name]) for name in names}
-        results.append(simulate_variants(version, variants, runs=runs, seed=seed, workers=workers,
-                                         progress=progress, executor=executor, scheduler=scheduler,
-                                         health_bands=False, layout=layout))
+        results.append(simulate_variants(version, variants, options, health_bands=False, layout=layout))
     return Sweep(canonical, values, results)

@@ -41,13 +41,19 @@ class Parameter:
     mapping counts as index 0) and ``?`` for any key of a mapping (``environment.states.?.value``).
     """
 
-    pattern: str
+    pattern: str  # where it stands in the file
     kind: str = "plain"  # plain | money | time: how unit strings in the distribution's parameters are read
     low: float = 0.0
     high: float = math.inf
     low_open: bool = False
     high_open: bool = False
     what: str = "a number"
+    name: str = ""  # its path's spelling when it differs from the pattern (SPEC's names), same wildcards
+
+    def path(self, wildcards: Sequence[str]) -> str:
+        """The parameter's path, with the ids, indices and keys matched in the file."""
+        parts, found = (self.name or self.pattern).split("."), iter(wildcards)
+        return ".".join(next(found) if part in ("*", "#", "?") else part for part in parts)
 
     def admits(self, x: float) -> bool:
         above = x > self.low if self.low_open else x >= self.low
@@ -73,7 +79,7 @@ PARAMETERS: list[Parameter] = [
     Parameter("risks.*.rate", what="a rate"),
     _probability("risks.*.probability", high_open=True),
     _probability("risks.*.impact.fatal"),
-    Parameter("risks.*.impact.escalates.#.factor", what="a rate factor"),
+    Parameter("risks.*.impact.escalates.#.factor", what="a rate factor", name="risks.*.escalates.#.factor"),
     _probability("contingencies.*.success"),
     _probability("contingencies.*.trigger.health_below", what="a health threshold", low_open=True),
     _probability("contingencies.*.effect.reduce_impact", what="a share"),
@@ -112,10 +118,10 @@ class Uncertain:
 # --------------------------------------------------------------------------- finding uncertain values in a file
 
 
-def _matches(data: Any, parts: list[str], spec: tuple[str, ...], where: tuple) -> Iterator[tuple[str, tuple, Any]]:
-    """Every (SPEC path, file path, value) of ``data`` matching the pattern ``parts``."""
+def _matches(data: Any, parts: list[str], spec: tuple[str, ...], where: tuple) -> Iterator[tuple[tuple, tuple, Any]]:
+    """Every (wildcard values, file path, value) of ``data`` matching the pattern ``parts``."""
     if not parts:
-        yield ".".join(spec), where, data
+        yield spec, where, data
         return
     head, rest = parts[0], parts[1:]
     if head == "*":
@@ -135,7 +141,7 @@ def _matches(data: Any, parts: list[str], spec: tuple[str, ...], where: tuple) -
                 if isinstance(key, str) and "." not in key:
                     yield from _matches(item, rest, spec + (key,), where + (key,))
     elif isinstance(data, dict) and head in data:
-        yield from _matches(data[head], rest, spec + (head,), where + (head,))
+        yield from _matches(data[head], rest, spec, where + (head,))
 
 
 def _replace(data: Any, where: tuple, value: Any) -> Any:
@@ -167,9 +173,10 @@ def extract(data: Any, locations: Any,
     if not isinstance(data, dict):
         return data, {}, problems
     for parameter in PARAMETERS:
-        for path, where, raw in list(_matches(data, parameter.pattern.split("."), (), ())):
+        for wildcards, where, raw in list(_matches(data, parameter.pattern.split("."), (), ())):
             if not isinstance(raw, dict):
                 continue
+            path = parameter.path(wildcards)
             try:
                 dist = validate(raw, parameter.kind, where)
             except ScenarioError as exc:
@@ -222,6 +229,14 @@ def extremes(item: Uncertain) -> tuple[float, float]:
 # --------------------------------------------------------------------------- correlations
 
 
+def canonical(path: str) -> str:
+    """A parameter's path in SPEC's spelling (``risks.ID.impact.escalates.N.factor`` -> ``risks.ID.escalates...``)."""
+    parts = str(path).split(".")
+    if len(parts) > 3 and parts[0] == "risks" and parts[2:4] == ["impact", "escalates"]:
+        del parts[2]
+    return ".".join(parts)
+
+
 def rank_to_pearson(rho: np.ndarray | float) -> np.ndarray | float:
     """The normal correlation whose Gaussian copula has Spearman rank correlation ``rho``: 2 sin(pi rho / 6)."""
     return 2.0 * np.sin(np.pi * np.asarray(rho) / 6.0)
@@ -233,7 +248,7 @@ def check_correlations(correlations: Sequence[Any], uncertain: Mapping[str, Unce
     seen: set[frozenset[str]] = set()
     known = list(uncertain)
     for i, corr in enumerate(correlations):
-        a, b = corr.between
+        a, b = canonical(corr.between[0]), canonical(corr.between[1])
         for j, path in enumerate((a, b)):
             if path not in uncertain:
                 listing = ", ".join(known[:12]) + (f", ... ({len(known)} in all)" if len(known) > 12 else "")
@@ -267,12 +282,12 @@ def without_correlations_of(data: Any, paths: Sequence[str]) -> Any:
     A what-if or a sweep point fixes such a parameter; the parameters it was correlated with keep their own
     ranges, drawn as if uncorrelated with it.
     """
-    fixed = set(paths)
+    fixed = set(map(canonical, paths))
     entries = data.get("correlations") if isinstance(data, dict) else None
     if not fixed or not isinstance(entries, list):
         return data
     kept = [e for e in entries if not (isinstance(e, dict) and isinstance(e.get("between"), list)
-                                       and fixed.intersection(map(str, e["between"])))]
+                                       and fixed.intersection(map(canonical, e["between"])))]
     return {**data, "correlations": kept} if len(kept) != len(entries) else data
 
 
@@ -280,13 +295,13 @@ def correlation_matrix(correlations: Sequence[Any]) -> tuple[list[str], np.ndarr
     """The correlated paths (in order of first mention) and the normal (Pearson) correlation matrix of their copula."""
     paths: list[str] = []
     for corr in correlations:
-        for path in corr.between:
+        for path in map(canonical, corr.between):
             if path not in paths:
                 paths.append(path)
     index = {p: k for k, p in enumerate(paths)}
     matrix = np.eye(len(paths))
     for corr in correlations:
-        a, b = index[corr.between[0]], index[corr.between[1]]
+        a, b = index[canonical(corr.between[0])], index[canonical(corr.between[1])]
         matrix[a, b] = matrix[b, a] = float(rank_to_pearson(corr.rho))
     return paths, matrix
 
@@ -443,6 +458,9 @@ def describe(scenario: Any, path: str) -> str:
     """A reader's name for an uncertain parameter: ``Partner buyout: probability per time unit``."""
     parts = path.split(".")
     what = _WORDS.get(parts[-1], parts[-1].replace("_", " "))
+    unit = getattr(scenario, "time_unit", "time unit")
+    if parts[-1] in ("rate", "probability") and parts[0] == "risks":
+        what = f"{parts[-1]} per {unit}"
     if parts[-1] == "factor" and len(parts) > 3:
         what = "escalation factor" if "escalates" in parts else "rate factor"
     owner = None

@@ -16,13 +16,14 @@ import csv
 import hashlib
 import json
 import math
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
+from .folder import read_json
+from .outputs import atomic_file
 from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, width_of
 
 __all__ = ["write_workbook", "STUDIES", "EXCEL_ROWS"]
@@ -70,6 +71,12 @@ class Block:
         self.rows.append([])
 
 
+def _left() -> Any:
+    from openpyxl.styles import Alignment
+
+    return Alignment(horizontal="left")
+
+
 def _fonts() -> dict[str, Any]:
     from openpyxl.styles import Font
 
@@ -80,16 +87,8 @@ def _fonts() -> dict[str, Any]:
 # --------------------------------------------------------------------------- reading the folder
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise OutputError(f"{path}: unreadable ({exc}); rerun the command that wrote it") from None
-    if not isinstance(data, dict):
-        raise OutputError(f"{path}: not an allysim output file (expected a JSON object)")
-    return data
+def _read_json(path: Path, command: str) -> dict[str, Any] | None:
+    return read_json(path, command) if path.exists() else None
 
 
 def _consistency(files: dict[str, dict[str, Any]]) -> list[str]:
@@ -165,7 +164,7 @@ def _flat(entry: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield f"{name} low", value[0]
             yield f"{name} high", value[1]
         elif isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
-            yield name, ", ".join(str(v) for v in value)
+            yield name, ", ".join(str(v) for v in value) if value else "none"
         elif isinstance(value, list):
             continue  # a nested table (a sensitivity's difference curve): written as its own table
         else:
@@ -177,6 +176,11 @@ def _nested(entry: Any) -> dict[str, list[dict[str, Any]]]:
     if not isinstance(entry, dict):
         return {}
     return {k: v for k, v in entry.items() if isinstance(v, list) and v and all(isinstance(i, dict) for i in v)}
+
+
+# what one row of a study's secondary table is, by the table's key
+_ROW_NAMES = {"plans": "plan", "versus": "measure", "versus_runner_up": "objective", "total": "measure",
+              "best": "#"}
 
 
 def _rows_of(data: Any, label: str) -> list[dict[str, Any]] | None:
@@ -208,7 +212,10 @@ def _value(value: Any, name: str) -> Any:
     if _is_number(value):
         if isinstance(value, float) and not math.isfinite(value):
             return None
-        return (value, _format(name), None)
+        fmt = _format(name)
+        if isinstance(value, int) and fmt == NUMBER:
+            fmt = "0" if name.lower() == "seed" else WHOLE  # counts and seeds are whole numbers
+        return (value, fmt, None)
     if isinstance(value, bool):
         return value
     return value
@@ -257,7 +264,7 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
     row("Resilience, mean (time-average health, 0 to 1)", NUMBER, lambda p: p["resilience"]["mean"])
     if any("min_health" in p for p in plans.values()):
         row("Lowest health, mean", NUMBER, lambda p: p["min_health"]["mean"])
-    row("Contingencies in the plan", "", lambda p: ", ".join(p["contingencies_in_plan"]) or "none")
+    row("Contingencies in the plan (count)", WHOLE, lambda p: len(p["contingencies_in_plan"]))
 
     def section(title: str, key: str, fmt: str, field_name: str | None, label: str) -> None:
         ids: list[str] = []
@@ -272,6 +279,15 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
             row(label.format(i) if i != "survived" else "survived", fmt,
                 (lambda p, i=i: p[key][i]) if field_name is None else (lambda p, i=i: p[key][i][field_name]))
 
+    members: list[str] = []
+    for p in plans.values():
+        members += [c for c in p.get("contingencies_in_plan") or () if c not in members]
+    if members:
+        block.blank()
+        block.note("Contingencies in each plan", fonts["section"])
+        for c in members:
+            block.add(f"{c} in plan", *["yes" if c in (plans[n].get("contingencies_in_plan") or ()) else "no"
+                                        for n in names])
     section("How alliances end (share of runs)", "end_causes", PERCENT, None, "ended by {}")
     section("Risk occurrences per run (mean)", "risks", NUMBER, "occurrences_mean", "{} occurrences")
     section("Contingency activations per run (mean)", "contingencies", NUMBER, "activations_mean",
@@ -312,9 +328,11 @@ def _provenance(block: Block, summary: dict[str, Any], files: dict[str, dict[str
         ("Files", ", ".join(files)),
         ("Workbook written by allysim", __version__),
     ]
+    left = _left()
     for label, value in items:
         if value is not None and value != (None, WHOLE, None):
-            block.add((label, None, fonts["bold"]), value, fit=False)
+            shown = value if isinstance(value, tuple) else (value, None, None)
+            block.add((label, None, fonts["bold"]), (*shown, left), fit=False)
     differ = _consistency(files)
     if not differ:
         block.add(("Consistency", None, fonts["bold"]), "every file in the folder comes from the same scenario, "
@@ -354,7 +372,7 @@ def _study(name: str, data: dict[str, Any], fonts: dict[str, Any]) -> tuple[Bloc
     for k, v in data.items():
         if k in (key,) or k in PROVENANCE:
             continue
-        more = _rows_of(v, k.rstrip("s") or k)
+        more = _rows_of(v, _ROW_NAMES.get(k, k))
         if more:
             block.blank()
             block.note(_label(k), fonts["section"])
@@ -432,9 +450,10 @@ def _emit(wb: Any, title: str, block: Block, freeze: str | None, fonts: dict[str
           pictures: list[Path] = ()) -> None:
     from openpyxl.utils import get_column_letter
 
-    from .spreadsheet import fit_widths
+    from .spreadsheet import fit_widths, landscape
 
     ws = wb.create_sheet(title)
+    landscape(ws)
     fit_widths(ws, {i: w + 1 for i, w in block.widths.items()})
     if freeze:
         ws.freeze_panes = freeze
@@ -442,8 +461,8 @@ def _emit(wb: Any, title: str, block: Block, freeze: str | None, fonts: dict[str
         out = []
         for value in values:
             if isinstance(value, tuple):
-                v, fmt, font = value
-                out.append(cell(ws, v, fmt, font))
+                v, fmt, font, *align = value
+                out.append(cell(ws, v, fmt, font, alignment=align[0] if align else None))
             else:
                 out.append(cell(ws, value))
         if n in block.header_rows:
@@ -476,9 +495,10 @@ def _count_rows(path: Path) -> int:
 
 def _runs(wb: Any, path: Path, total: int, fonts: dict[str, Any]) -> None:
     """Stream runs.csv into the Runs sheet, row by row; beyond Excel's row limit, say so."""
-    from .spreadsheet import fit_widths
+    from .spreadsheet import fit_widths, landscape
 
     ws = wb.create_sheet("Runs")
+    landscape(ws)
     room = EXCEL_ROWS - 2
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
@@ -541,8 +561,10 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     folder = Path(folder)
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such output folder; write one with `allysim run SCENARIO --out {folder}`")
-    summary = _read_json(folder / "summary.json")
-    studies = {name: data for name in STUDIES if (data := _read_json(folder / f"{name}.json")) is not None}
+    summary = _read_json(folder / "summary.json", "run")
+    if summary is not None and not isinstance(summary.get("plans"), dict):
+        raise OutputError(f"{folder / 'summary.json'}: has no plans; rerun `allysim run` to rewrite it")
+    studies = {name: data for name in STUDIES if (data := _read_json(folder / f"{name}.json", name)) is not None}
     if summary is None and not studies:
         raise OutputError(f"{folder}: no summary.json and no study files (compare.json, value.json, ...); is it an "
                           "allysim output folder?")
@@ -569,10 +591,6 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
     if runs_csv.exists():
         _runs(wb, runs_csv, total, fonts)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(target, what="workbook") as fh:
+        wb.save(fh)
     return target, notes

@@ -8,11 +8,12 @@ YAML (``{lognormal: {median: 1.5, p90: 5}}``), which the importer reads back.
 
 from __future__ import annotations
 
-import os
+import math
 from pathlib import Path
 from typing import Any
 
-from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, put, style_header, width_of
+from ..outputs import atomic_file, write_bytes
+from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, landscape, put, style_header, width_of
 from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, SHEETS
 from .yamltext import scalar
 
@@ -153,7 +154,8 @@ def write_register(tables: Tables, path: str | Path, title: str | None = None) -
             note = put(ws, 2, i, col.note, font=NOTE_FONT)
             note.alignment = WRAP
             widths[i] = max(col.width, width_of(col.name))
-        ws.row_dimensions[2].height = 45
+        lines = max(math.ceil(len(col.note) / max(widths[i] - 2, 1)) for i, col in enumerate(columns, start=1))
+        ws.row_dimensions[2].height = 15 * min(lines, 6)  # the whole note shows, wrapped in its column
         for r, row in enumerate(tables.get(name, []), start=3):
             for i, col in enumerate(columns, start=1):
                 value = row.get(col.name)
@@ -161,6 +163,7 @@ def write_register(tables: Tables, path: str | Path, title: str | None = None) -
                     put(ws, r, i, value)
                     widths[i] = max(widths[i], min(width_of(value), 40 if col.name != "notes" else 80))
         ws.freeze_panes = "B3" if name != "Plans" else "A3"
+        landscape(ws)
         fit_widths(ws, widths)
         letters = {col.name: ws.cell(row=1, column=i).column_letter for i, col in enumerate(columns, start=1)}
         last = DATA_ROWS + 2
@@ -203,24 +206,13 @@ def _choices(ws: Any, formula: str, ref: str, title: str, prompt: str, strict: b
 
 def save_text(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) atomically: a temporary file beside it, then a rename."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return write_bytes(path, text.encode("utf-8"))
 
 
 def _save(wb: Any, path: Path) -> Path:
     """Save a workbook atomically: a temporary file beside it, then a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(path, what="register") as fh:
+        wb.save(fh)
     return path
 
 

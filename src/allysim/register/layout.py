@@ -42,7 +42,7 @@ ALLIANCE_KEYS: dict[str, tuple[tuple[str, ...], str, Any]] = {
 _ID_NOTE = "lowercase letters, digits and _, starting with a letter; unique across risks and contingencies"
 SHEETS: dict[str, tuple[Column, ...]] = {
     "Alliance": (
-        Column("key", "# One setting per row (the keys below); blank values take the defaults", width=16),
+        Column("key", "# One setting per row; blank = the default", width=16),
         Column("value", "Its value", width=40),
         Column("notes", "What it means (ignored on import)", width=70),
     ),

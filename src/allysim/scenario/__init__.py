@@ -11,6 +11,8 @@ from .model import (
     Correlation,
     Costs,
     Effect,
+    Environment,
+    EnvironmentState,
     Escalation,
     Health,
     Impact,
@@ -24,6 +26,6 @@ from .model import (
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "Correlation", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
+    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "EnvironmentState", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
     "MAX_RUNS",
 ]

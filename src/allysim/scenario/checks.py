@@ -10,10 +10,10 @@ import math
 
 from .. import uncertainty
 from .messages import listing, suggest
-from .model import RESERVED_IDS, Scenario
+from .model import ID_PATTERN, RESERVED_IDS, Scenario
 from .yamlio import Locations, shorten
 
-__all__ = ["check_references", "check_draws", "check_uncertain_ranges"]
+__all__ = ["check_references", "check_environment", "check_draws", "check_uncertain_ranges"]
 
 
 def check_references(s: Scenario, loc: Locations) -> list[str]:
@@ -95,6 +95,52 @@ def check_references(s: Scenario, loc: Locations) -> list[str]:
             listed.add(cid)
     if s.plans is not None and not s.plans:
         problems.append(loc.error(("plans",), "plans is empty; name at least one plan or omit plans"))
+    return problems
+
+
+def check_environment(s: Scenario, loc: Locations) -> list[str]:
+    """The environment names only its own states and the scenario's risks; its initial shares sum to 1."""
+    env = s.environment
+    if env is None:
+        return []
+    problems: list[str] = []
+    here = ("environment",)
+    states = list(env.states)
+    risk_ids = [r.id for r in s.risks]
+    known_risks = set(risk_ids)
+
+    def state(path: tuple, name: str, key: bool = True) -> bool:
+        if name in env.states:
+            return True
+        problems.append(loc.error(path, f"unknown state '{shorten(name)}'{suggest(name, states)}; known states: "
+                                        f"{listing(states)}", key=key))
+        return False
+
+    for name, st in env.states.items():
+        if not ID_PATTERN.match(name) or len(name) > 64:
+            problems.append(loc.error(here + ("states", name), f"state name '{shorten(name)}' must be lowercase "
+                                      "letters, digits and _, starting with a letter", key=True))
+        for rid in st.rates:
+            if rid not in known_risks:
+                problems.append(loc.error(here + ("states", name, "rates", rid),
+                                          f"unknown risk '{shorten(rid)}'{suggest(rid, risk_ids)}; known risks: "
+                                          f"{listing(risk_ids)}", key=True))
+    if isinstance(env.initial, str):
+        state(here + ("initial",), env.initial, key=False)
+    else:
+        for name in env.initial:
+            state(here + ("initial", name), name)
+        total = sum(env.initial.values())
+        if all(name in env.states for name in env.initial) and abs(total - 1.0) > 1e-9:
+            problems.append(loc.error(here + ("initial",), f"initial shares must sum to 1, got {total:.10g}"))
+    for origin, targets in env.transitions.items():
+        if not state(here + ("transitions", origin), origin):
+            continue
+        for target in targets:
+            if state(here + ("transitions", origin, target), target) and target == origin:
+                problems.append(loc.error(here + ("transitions", origin, target),
+                                          f"a transition from '{origin}' to itself changes nothing; remove it",
+                                          key=True))
     return problems
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -154,11 +155,32 @@ def _allowed_keys(root: type[BaseModel], path: tuple) -> list[str]:
     for part in path:
         if isinstance(part, int):
             continue
+        inner = _mapping_values(model)
+        if inner is not None:  # a key of a free mapping (a state, a plan): move on to what it maps to
+            model = inner
+            continue
         field = _fields(model).get(part)
         if field is None:
             return []
         model = field
     return list(_fields(model)) if _fields(model) else []
+
+
+def _mapping_values(annotation: Any) -> Any:
+    """The value type of a ``dict[str, X]`` annotation (inside Optional or Annotated), else None."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin is Union or origin is types.UnionType:
+            dicts = [a for a in get_args(annotation) if get_origin(a) is dict]
+            if not dicts:
+                return None
+            annotation = dicts[0]
+        elif origin is dict:
+            return get_args(annotation)[1]
+        else:
+            return None
 
 
 def _fields(annotation: Any) -> dict[str, Any]:
@@ -167,7 +189,7 @@ def _fields(annotation: Any) -> dict[str, Any]:
         origin = get_origin(annotation)
         if origin is Annotated:
             annotation = get_args(annotation)[0]
-        elif origin in (Union, tuple, list) or str(origin) == "types.UnionType":
+        elif origin in (Union, tuple, list) or origin is types.UnionType:
             models = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
             nested = [a for a in get_args(annotation) if get_origin(a) is not None]
             if models:

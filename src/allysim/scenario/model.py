@@ -30,12 +30,13 @@ from .messages import suggest
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "Correlation", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
+    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "EnvironmentState", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
 MAX_RUNS = 100_000_000  # replications per plan: beyond this the per-run arrays outgrow any machine's memory
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+ID_PATTERN = _ID  # the ids of risks, contingencies and environment states
 
 
 # --------------------------------------------------------------------------- value types
@@ -325,6 +326,71 @@ class Correlation(_Model):
     rho: float = Field(ge=-1, le=1)
 
 
+def _empty_mapping(value: Any) -> Any:
+    """``recession:`` with nothing under it is a state with the default factors."""
+    return {} if value is None else value
+
+
+def _state_or_shares(value: Any) -> Any:
+    if not isinstance(value, (str, dict)):
+        shown = "a list" if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else value
+        raise ValueError(f"expected a state name, or shares of the states such as {{normal: 0.8, recession: 0.2}}, "
+                         f"got {shown}")
+    return value
+
+
+# the environment's rates, multipliers and value factors may be uncertain too (SPEC sections 8 and 9)
+for _pattern, _what in (("environment.transitions.?.?", "a transition rate"),
+                        ("environment.states.?.rates.?", "a rate multiplier"),
+                        ("environment.states.?.value", "a value multiplier")):
+    uncertainty.register(uncertainty.Parameter(_pattern, what=_what))
+
+
+class EnvironmentState(_Model):
+    """A state of the shared environment: its risk-rate multipliers and its value-rate multiplier."""
+
+    rates: dict[str, Annotated[float, Field(ge=0)]] = {}
+    value: float = Field(default=1.0, ge=0)
+
+    def rate(self, risk_id: str) -> float:
+        """The multiplier of ``risk_id``'s rate in this state (1 when not listed)."""
+        return self.rates.get(risk_id, 1.0)
+
+
+class Environment(_Model):
+    """The shared environment: a continuous-time Markov chain whose state multiplies risk rates and the value rate.
+
+    ``initial`` is a state, or shares of the states at t = 0; ``transitions[FROM][TO]`` is the rate per time unit
+    of leaving FROM for TO.
+    """
+
+    initial: Annotated[Union[str, dict[str, Probability]], BeforeValidator(_state_or_shares)]
+    states: dict[str, Annotated[EnvironmentState, BeforeValidator(_empty_mapping)]] = Field(min_length=1)
+    transitions: dict[str, Annotated[dict[str, Annotated[float, Field(ge=0)]], BeforeValidator(_empty_mapping)]] = {}
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The states, in file order."""
+        return tuple(self.states)
+
+    @property
+    def initial_shares(self) -> tuple[float, ...]:
+        """The probability of each state (file order) at t = 0."""
+        if isinstance(self.initial, str):
+            return tuple(1.0 if name == self.initial else 0.0 for name in self.states)
+        return tuple(self.initial.get(name, 0.0) for name in self.states)
+
+    def generator(self) -> list[list[float]]:
+        """The generator matrix Q (rows: from, columns: to; each row sums to 0), states in file order."""
+        index = {name: i for i, name in enumerate(self.states)}
+        q = [[0.0] * len(index) for _ in index]
+        for origin, targets in self.transitions.items():
+            for target, rate in targets.items():
+                q[index[origin]][index[target]] += rate
+                q[index[origin]][index[origin]] -= rate
+        return q
+
+
 class Scenario(_Model):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
 
@@ -342,6 +408,7 @@ class Scenario(_Model):
     contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
     plans: dict[str, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
     correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
+    environment: Environment | None = None
 
     _source: str = PrivateAttr(default="<scenario>")
     _sha256: str = PrivateAttr(default="")
