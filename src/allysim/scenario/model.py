@@ -515,6 +515,41 @@ def json_schema() -> dict[str, Any]:
     listed.pop("type")
     listed["anyOf"] = [item, {"type": "array", "items": item}]
     listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
+    # an uncertain assumption (SPEC section 8) may be a distribution wherever a plain number is usual
+    wrapped: set[tuple[int, str]] = set()
+    for parameter in uncertainty.PARAMETERS:
+        for holder, key in _schema_slots(schema, schema, parameter.pattern.split(".")):
+            if (id(holder), key) not in wrapped:
+                wrapped.add((id(holder), key))
+                slots = holder if key == "?" else holder["properties"]
+                name = "additionalProperties" if key == "?" else key
+                slots[name] = {"anyOf": [slots[name], _dist_schema(parameter.kind)],
+                               "description": f"{parameter.what}, or a distribution of it"}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "allysim scenario (format version 1)"
     return schema
+
+
+def _schema_slots(root: dict[str, Any], node: Any, parts: list[str]) -> list[tuple[dict[str, Any], str]]:
+    """The (object schema, property) pairs a parameter pattern (``risks.*.rate``) names in a JSON Schema."""
+    if not isinstance(node, dict):
+        return []
+    if "$ref" in node:
+        target: Any = root
+        for step in node["$ref"].removeprefix("#/").split("/"):
+            target = target[step]
+        return _schema_slots(root, target, parts)
+    if "anyOf" in node:
+        return [slot for option in node["anyOf"] for slot in _schema_slots(root, option, parts)]
+    head, rest = parts[0], parts[1:]
+    if head in ("*", "#"):
+        return _schema_slots(root, node.get("items"), rest)
+    if head == "?":
+        extra = node.get("additionalProperties")
+        if not rest:
+            return [(node, "?")] if isinstance(extra, dict) else []
+        return _schema_slots(root, extra, rest)
+    properties = node.get("properties") or {}
+    if head not in properties:
+        return []
+    return [(node, head)] if not rest else _schema_slots(root, properties[head], rest)
