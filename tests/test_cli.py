@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -324,3 +325,49 @@ def test_the_deck_states_each_studys_runs(small, tmp_path):
     method = " ".join(s.text_frame.text for s in deck.slides[-1].shapes if s.has_text_frame)
     assert "Plan comparison (compare.json): 50 runs, seed 11, as the run." in method
     assert "Risk drivers (drivers.json): 70 runs, seed 11, simulated separately from the run." in method
+
+
+# --------------------------------------------------------------------------- tables that fit a terminal
+
+
+@pytest.mark.parametrize("columns", ["100", "120"])
+def test_every_table_fits_the_terminal_width_with_a_legend(small, tmp_path, columns, monkeypatch):
+    monkeypatch.setenv("COLUMNS", columns)
+    out = tmp_path / "o"
+    args = ("--out", str(out), "--runs", "80", "--workers", "1", "--format", "none")
+    for command, legend in (("run", "95% CI half-width"), ("compare", "within the noise"),
+                            ("value", "Net NPV = gross NPV"), ("drivers", "within the noise")):
+        result = invoke(command, str(small), *args)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert max(len(line) for line in lines) <= int(columns), (command, max(lines, key=len))
+        assert legend in " ".join(result.stdout.split()), command
+        # survival differences are in whole percentage points, never "+18.7%", and never "-0"
+        assert not re.search(r"[+\u2212-]\d+(\.\d+)?%", result.stdout), command
+        assert not re.search(r"[\u2212-]0(\.0+)?\b", result.stdout), command
+    value = " ".join(invoke("value", str(small), *args).stdout.split())
+    assert all(words in value for words in ("net NPV", "gross NPV", "gross/cost", "before its cost"))
+
+
+def test_the_progress_bar_is_told_its_total_before_it_moves(small):
+    from allysim.cli import _Advance
+    from allysim.runner import simulate
+    from allysim.scenario import load_scenario
+
+    class Bar:
+        def __init__(self):
+            self.calls = []
+
+        def update(self, task, total):
+            self.calls.append(("total", total))
+
+        def advance(self, task, done):
+            self.calls.append(("done", done))
+
+        def refresh(self):
+            pass
+
+    bar = Bar()
+    simulate(load_scenario(small), runs=50, seed=1, progress=_Advance(bar, 0))
+    assert bar.calls[0] == ("total", 50)
+    assert sum(n for kind, n in bar.calls if kind == "done") == 50

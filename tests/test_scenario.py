@@ -246,8 +246,9 @@ def test_json_schema_describes_the_file_format():
 
 
 def test_every_shipped_scenario_conforms_to_the_json_schema():
-    from allysim.scenario.yamlio import load_yaml
     from schema_check import schema_problems
+
+    from allysim.scenario.yamlio import load_yaml
 
     schema = json_schema()
     paths = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "tests" / "data").glob("*.yaml"))
