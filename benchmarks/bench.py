@@ -53,7 +53,7 @@ def throughput(runs: int, repeats: int) -> None:
             ally_t.append(timed(allysim_cmd(runs, 1, out))[0])
     ref, ally = statistics.median(ref_t), statistics.median(ally_t)
     print(f"\nperf.yaml, plan full, {runs:,} runs, one process, median of {repeats} interleaved repeats")
-    print(f"| model | median s | runs/s |\n| --- | ---: | ---: |")
+    print("| model | median s | runs/s |\n| --- | ---: | ---: |")
     print(f"| reference_model.py | {ref:.2f} | {runs / ref:,.0f} |")
     print(f"| allysim run --workers 1 | {ally:.2f} | {runs / ally:,.0f} |")
     print(f"allysim / reference throughput: {ref / ally:.2f}x")
@@ -67,7 +67,7 @@ def scaling(runs: int, repeats: int) -> None:
             two.append(timed(allysim_cmd(runs, 2, out))[0])
     a, b = statistics.median(one), statistics.median(two)
     print(f"\nperf.yaml, plan full, {runs:,} runs, median of {repeats} interleaved repeats")
-    print(f"| workers | median s | runs/s |\n| ---: | ---: | ---: |")
+    print("| workers | median s | runs/s |\n| ---: | ---: | ---: |")
     print(f"| 1 | {a:.2f} | {runs / a:,.0f} |\n| 2 | {b:.2f} | {runs / b:,.0f} |")
     print(f"speed-up of --workers 2 over --workers 1: {a / b:.2f}x (cores here: {os.cpu_count()})")
 
@@ -97,7 +97,7 @@ def linearity(repeats: int) -> None:
     calm = text.replace("dissolve_below: 0.25", "dissolve_below: 0.0").replace("fatal: 1.0", "fatal: 0.0")
     calm = calm.replace("fatal: 0.05", "fatal: 0.0").replace("fatal: 0.1", "fatal: 0.0")
     for k in (1, 2, 4):
-        scaled = re.sub(r"(?m)^(\s+rate: )([0-9.]+)$", lambda m: f"{m.group(1)}{float(m.group(2)) * k:g}", calm)
+        scaled = re.sub(r"(?m)^(\s+rate: )([0-9.]+)$", lambda m, k=k: f"{m.group(1)}{float(m.group(2)) * k:g}", calm)
         scenario = allysim.parse_scenario(scaled, source="scaled")
         results = allysim.simulate(scenario, runs=2000, seed=1, plans=["full"])
         events = float(results.plans["full"].occurrences.sum(axis=1).mean())

@@ -1,14 +1,48 @@
-"""Shared test helpers: scenarios written inline as YAML, and the shared benchmark scenario."""
+"""Shared test helpers: the Agg backend, scenarios written inline as YAML, the benchmark scenario, and the
+tolerances of statistical checks (about four standard errors, derived in each check)."""
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import matplotlib
+import numpy as np
 import pytest
 
-import allysim
+matplotlib.use("Agg")  # every chart test renders real files, headless, whatever the machine's default backend
+
+import allysim  # noqa: E402 - after the backend is chosen
+
+Z = 4.0  # standard errors allowed: a false alarm has probability ~6e-5 per check
+
+
+def check_proportion(hits: int, n: int, p: float, what: str) -> float:
+    """Assert hits / n is within Z binomial standard errors of p; return the tolerance."""
+    tol = Z * math.sqrt(p * (1 - p) / n)
+    estimate = hits / n
+    assert abs(estimate - p) <= tol, f"{what}: observed {estimate:.5f}, expected {p:.5f} +- {tol:.5f} (n={n})"
+    return tol
+
+
+def check_mean(x: np.ndarray, mean: float, var: float, what: str) -> float:
+    """Assert the sample mean of x is within Z standard errors sqrt(var / n) of mean; return the tolerance."""
+    tol = Z * math.sqrt(var / len(x))
+    observed = float(np.mean(x))
+    assert abs(observed - mean) <= tol, f"{what}: observed {observed:.6g}, expected {mean:.6g} +- {tol:.3g}"
+    return tol
+
+
+def check_sample_mean(x: np.ndarray, mean: float, what: str) -> float:
+    """As :func:`check_mean`, with the sample variance (for counts whose variance has no handy closed form)."""
+    return check_mean(x, mean, float(np.var(x, ddof=1)), what)
+
+
+def check_power(expected: float, mistaken: float, tol: float, mistake: str) -> None:
+    """Assert that a plausible engine mistake would land outside the test's tolerance (with room to spare)."""
+    assert abs(expected - mistaken) > 2 * tol, f"test too weak to detect {mistake}: {expected:.4f} vs {mistaken:.4f}"
 
 PERF_YAML = Path(__file__).resolve().parent / "data" / "perf.yaml"  # a copy of benchmarks' perf.yaml
 

@@ -350,7 +350,7 @@ def test_every_table_fits_the_terminal_width_with_a_legend(small, tmp_path, colu
 
 
 def test_the_progress_bar_is_told_its_total_before_it_moves(small):
-    from allysim.cli import _Advance
+    from allysim.console import _Advance
     from allysim.runner import simulate
     from allysim.scenario import load_scenario
 
@@ -371,3 +371,14 @@ def test_the_progress_bar_is_told_its_total_before_it_moves(small):
     simulate(load_scenario(small), runs=50, seed=1, progress=_Advance(bar, 0))
     assert bar.calls[0] == ("total", 50)
     assert sum(n for kind, n in bar.calls if kind == "done") == 50
+
+
+def test_main_maps_a_library_error_to_one_line_and_its_exit_code(tmp_path, capsys) -> None:
+    flagship = Path(__file__).resolve().parents[1] / "scenarios" / "joint_venture.yaml"
+    for argv, code in ((["deck", str(tmp_path / "nowhere")], 2),
+                       (["compare", str(flagship), "--plans", "nope,full", "--runs", "5"], 2)):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == code
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("allysim: ") and "Traceback" not in err[0]

@@ -17,10 +17,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -29,11 +25,12 @@ pptx = pytest.importorskip("pptx")
 
 import allysim  # noqa: E402
 from allysim import deck  # noqa: E402
-from allysim.brief import write_brief  # noqa: E402
-from allysim.charts import MoneyScale, format_share  # noqa: E402
 from allysim.cli import cli  # noqa: E402
+from allysim.deck import appendix, write_brief  # noqa: E402
+from allysim.deck import layout as deck_layout  # noqa: E402
 from allysim.errors import OutputError  # noqa: E402
 from allysim.outputs import write_results  # noqa: E402
+from allysim.wording import MoneyScale, format_share  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "joint_venture.yaml"
@@ -148,7 +145,7 @@ def assert_inside_slide(prs) -> None:
             right, bottom = left + inches(shape.width), top + inches(shape.height)
             if shape.has_table:
                 bottom = top + sum(inches(r.height) for r in shape.table.rows)
-                assert bottom <= deck.FOOTER_TOP + 1e-6, (k, shape.name, bottom)
+                assert bottom <= deck_layout.FOOTER_TOP + 1e-6, (k, shape.name, bottom)
             assert left >= -1e-6 and top >= -1e-6, (k, shape.name)
             assert right <= width + 1e-6 and bottom <= height + 1e-6, (k, shape.name, right, bottom)
 
@@ -168,8 +165,8 @@ def assert_text_fits(prs) -> None:
                     continue
                 size = max(sizes)
                 bold = all(r.font.bold for r in paragraph.runs)
-                lines = deck._wrap(text, inches(shape.width) - indent, size, bold)
-                needed += deck._height(len(lines), size)
+                lines = deck_layout._wrap(text, inches(shape.width) - indent, size, bold)
+                needed += deck_layout._height(len(lines), size)
             assert needed <= inches(shape.height) + 0.02, (k, shape.name, shape.text_frame.text[:60])
 
 
@@ -206,7 +203,7 @@ def test_chart_pictures_fit_the_slide_undistorted(jv: Path, jv_deck: Path) -> No
     prs = open_deck(jv_deck)
     pictures = [(k, s) for k, slide in enumerate(prs.slides) for s in slide.shapes if s.shape_type == 13]
     assert [k for k, _ in pictures] == [2, 3, 4, 5]
-    for (k, picture), chart in zip(pictures, RUN_CHARTS):
+    for (_k, picture), chart in zip(pictures, RUN_CHARTS):
         with Image.open(io.BytesIO(picture.image.blob)) as shown, Image.open(jv / f"{chart}.png") as original:
             w, h = shown.size
             # the chart's own title is cut (the slide title states it); nothing else is
@@ -235,7 +232,7 @@ def test_summary_table_matches_summary_json(jv: Path, jv_deck: Path) -> None:
         cells = [table.cell(i, j).text_frame.text for j in range(len(table.columns))]
         s = stats[plan]
         lo, hi = s["survival"]["ci95"]
-        assert cells[0] == allysim.theme.plan_label(plan)
+        assert cells[0] == allysim.plotting.theme.plan_label(plan)
         share = format_share(s["survival"]["estimate"])
         assert cells[1] == f"{share} ({format_share(lo)[:-1]}\u2013{format_share(hi)})"
         median = s["lifetime"]["p50"]
@@ -263,7 +260,7 @@ def test_findings_are_computed_from_the_results(jv: Path, jv_deck: Path) -> None
     assert found[1].startswith(summary["risks"][top]["name"])
     assert format_share(summary["plans"][base]["end_causes"][top]) in found[1]
     best = max(summary["plans"], key=lambda p: summary["plans"][p]["survival"]["estimate"])
-    assert allysim.theme.plan_label(best) in found[0]
+    assert allysim.plotting.theme.plan_label(best) in found[0]
     prs = open_deck(jv_deck)
     shown = [p.text for s in prs.slides[1].shapes if s.name == "Findings" for p in s.text_frame.paragraphs]
     assert shown == found
@@ -311,17 +308,17 @@ def test_studies_add_a_column_and_a_value_finding(jv: Path, tmp_path: Path) -> N
 @pytest.fixture
 def fallback_fonts(monkeypatch: pytest.MonkeyPatch):
     """Measure text as on a machine without Arial or Liberation Sans: with DejaVu Sans, the widest fallback."""
-    monkeypatch.setattr(deck, "_METRIC_FONTS", {False: ("no-such-font.ttf",), True: ("no-such-font-bold.ttf",)})
-    deck._metric_font.cache_clear()
+    monkeypatch.setattr(deck_layout, "_METRIC_FONTS", {False: ("no-such-font.ttf",), True: ("no-such-font-bold.ttf",)})
+    deck_layout._metric_font.cache_clear()
     deck.text_width.cache_clear()
     yield
-    deck._metric_font.cache_clear()
+    deck_layout._metric_font.cache_clear()
     deck.text_width.cache_clear()
 
 
 def test_layout_fits_whichever_fonts_are_installed(jv: Path, crowded: Path, tmp_path: Path,
                                                    fallback_fonts: None) -> None:
-    assert "DejaVu" in deck._metric_font(False).getname()[0]
+    assert "DejaVu" in deck_layout._metric_font(False).getname()[0]
     for folder in (jv, crowded):
         prs = open_deck(deck.build_deck(folder, tmp_path / f"{folder.name}.pptx", date=DATE))
         assert_inside_slide(prs)
@@ -405,7 +402,7 @@ def test_distributions_read_as_words(dist: dict, text: str) -> None:
 
     from allysim.scenario.distributions import Distribution
 
-    assert deck.describe(TypeAdapter(Distribution).validate_python(dist)) == text
+    assert appendix.describe(TypeAdapter(Distribution).validate_python(dist)) == text
 
 
 @pytest.mark.parametrize(("dist", "unit", "text"), [
@@ -419,7 +416,7 @@ def test_durations_read_in_round_units(dist: dict, unit: str, text: str) -> None
 
     from allysim.scenario.distributions import Distribution
 
-    assert deck.describe_time(TypeAdapter(Distribution).validate_python(dist), unit) == text
+    assert appendix.describe_time(TypeAdapter(Distribution).validate_python(dist), unit) == text
 
 
 # --- the brief -----------------------------------------------------------------------------------------------

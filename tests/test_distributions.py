@@ -9,9 +9,8 @@ import pytest
 from pydantic import TypeAdapter
 from scipy import stats
 
-from allysim.scenario import units
+from allysim.scenario import parse_scenario, units
 from allysim.scenario.distributions import Distribution
-from allysim.scenario import parse_scenario
 from allysim.streams import Streams, sources
 
 ADAPTER = TypeAdapter(Distribution)

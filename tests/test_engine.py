@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import fields
 from itertools import count
 from pathlib import Path
 
@@ -24,36 +23,9 @@ from scipy import integrate, stats
 import allysim
 from allysim.results import PlanRuns
 
+from conftest import Z, check_mean, check_power, check_proportion, check_sample_mean
+
 MakeScenario = Callable[[str], allysim.Scenario]
-Z = 4.0  # standard errors allowed: a false alarm has probability ~6e-5 per check
-
-
-def check_proportion(hits: int, n: int, p: float, what: str) -> float:
-    """Assert hits / n is within Z binomial standard errors of p; return the tolerance."""
-    tol = Z * math.sqrt(p * (1 - p) / n)
-    estimate = hits / n
-    assert abs(estimate - p) <= tol, f"{what}: observed {estimate:.5f}, expected {p:.5f} +- {tol:.5f} (n={n})"
-    return tol
-
-
-def check_mean(x: np.ndarray, mean: float, var: float, what: str) -> float:
-    """Assert the sample mean of x is within Z standard errors sqrt(var / n) of mean; return the tolerance."""
-    tol = Z * math.sqrt(var / len(x))
-    observed = float(np.mean(x))
-    assert abs(observed - mean) <= tol, f"{what}: observed {observed:.6g}, expected {mean:.6g} +- {tol:.3g}"
-    return tol
-
-
-def check_sample_mean(x: np.ndarray, mean: float, what: str) -> float:
-    """As :func:`check_mean`, with the sample variance (for counts whose variance has no handy closed form)."""
-    return check_mean(x, mean, float(np.var(x, ddof=1)), what)
-
-
-def check_power(expected: float, mistaken: float, tol: float, mistake: str) -> None:
-    """Assert that a plausible engine mistake would land outside the test's tolerance (with room to spare)."""
-    assert abs(expected - mistaken) > 2 * tol, f"test too weak to detect {mistake}: {expected:.4f} vs {mistaken:.4f}"
-
-
 def survived(p: PlanRuns) -> int:
     return int(np.count_nonzero(p.cause < 0))
 
@@ -742,7 +714,6 @@ def test_a_rescue_that_cannot_lift_health_is_refused(tmp_path: Path) -> None:
 EXTRA_PLANS = "  full: all\n  full_again: [escalation_protocol, steering_committee, renegotiation]\n" \
               "  rescue_only: [renegotiation]\n"
 PERF_RUNS, PERF_SEED = 1_500, 20261128
-ARRAYS = [f.name for f in fields(PlanRuns)]
 
 
 @pytest.fixture(scope="module")
@@ -755,9 +726,8 @@ def perf(perf_yaml: Path) -> allysim.Results:
 
 
 def assert_same_runs(a: PlanRuns, b: PlanRuns, rows: slice = slice(None)) -> None:
-    for name in ARRAYS:
-        if name != "health_hist":
-            np.testing.assert_array_equal(getattr(a, name)[rows], getattr(b, name)[rows], err_msg=name)
+    for name in PlanRuns.per_run():  # the histograms count every run; compared by the callers that need them
+        np.testing.assert_array_equal(getattr(a, name)[rows], getattr(b, name)[rows], err_msg=name)
 
 
 def test_every_run_keeps_the_invariants(perf: allysim.Results) -> None:

@@ -20,9 +20,9 @@ import pytest
 from scipy.linalg import expm
 
 import allysim
+from allysim.errors import ScenarioError, SimulationError
 from allysim.outputs import runs_columns, write_runs_csv
 from allysim.studies import risk_drivers
-from allysim.errors import ScenarioError, SimulationError
 
 MakeScenario = Callable[[str], allysim.Scenario]
 Z = 4.0
@@ -266,7 +266,7 @@ def test_held_environment_as_a_driver(make_scenario: MakeScenario) -> None:
     assert set(np.unique(starts)) == {0, 1, 2}
 
 
-def test_outputs_name_the_states(regimes: allysim.Results, tmp_path) -> None:  # noqa: ANN001
+def test_outputs_name_the_states(regimes: allysim.Results, tmp_path) -> None:
     path = write_runs_csv(regimes, tmp_path / "runs.csv")
     lines = path.read_text().splitlines()
     assert lines[0].split(",")[-1] == "env_state_at_end"
@@ -372,7 +372,7 @@ def test_good_environments_validate() -> None:
     assert shares.environment.initial_shares == (0.8, 0.2)
 
 
-def test_cli_run_and_drivers_show_the_environment(tmp_path) -> None:  # noqa: ANN001
+def test_cli_run_and_drivers_show_the_environment(tmp_path) -> None:
     import json
 
     from click.testing import CliRunner
@@ -439,3 +439,22 @@ def test_an_uncertain_multiplier_is_drawn_once_per_replication(make_scenario: Ma
     rate = results.params[:, 2]
     assert rate.min() >= 0 and rate.max() <= 0.5
     assert np.corrcoef(rate, full.env_time[:, 1])[0, 1] > 0.2
+
+
+def test_state_shares_over_time_for_the_charts(cycle: allysim.Results) -> None:
+    """health.json's environment shares at time t are pi0 expm(Q t), for every plan alike."""
+    s = cycle.scenario
+    q, pi0 = generator(s)
+    bands = cycle.health_bands()
+    env = bands["environment"]
+    assert env["states"] == ["boom", "normal", "bust"]
+    for k in (0, 10, 50, 100):
+        t = bands["grid"][k]
+        exact = pi0 @ expm(q * t)
+        for j, state in enumerate(env["states"]):
+            share, p = env["share"][state][k], float(exact[j])
+            tol = Z * math.sqrt(max(p * (1 - p), 1e-12) / RUNS)
+            assert abs(share - p) <= tol, f"{state} at t = {t}: {share:.4f} vs {p:.4f} +- {tol:.4f}"
+    assert env["share"]["bust"][0] == 0.0  # nobody starts in a bust
+    counts = cycle.plans["default"].env_hist
+    assert np.all(counts.sum(axis=1) == RUNS)

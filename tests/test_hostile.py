@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -17,18 +16,13 @@ from click.testing import CliRunner
 from allysim import ScenarioError, load_scenario, parse_scenario
 from allysim.cli import cli
 
-HANG_GUARD = 10.0  # seconds: far above what any refusal takes, only there to turn a hang into a failure
-
-
 MINIMAL = "allysim: 1\nname: Hostile\nhorizon: 5\nrisks:\n  - id: exit\n    rate: 0.1\n    impact: {fatal: 1}\n"
 
 
 def refused(text: str | bytes, source: str = "h.yaml") -> list[str]:
-    """Parse ``text``; it must be refused with located one-line problems, within the hang guard."""
-    start = time.perf_counter()
+    """Parse ``text``; it must be refused with located one-line problems (how fast: benchmarks/hostile.py)."""
     with pytest.raises(ScenarioError) as info:
         parse_scenario(text, source=source)
-    assert time.perf_counter() - start < HANG_GUARD
     located = re.compile(rf"^{re.escape(source)}:\d+:\d+: ")
     for line in info.value.problems:
         assert located.match(line), line
@@ -195,27 +189,16 @@ def test_a_huge_file_is_refused_without_being_read_whole(tmp_path):
         fh.write(MINIMAL.encode())
         for _ in range(50):
             fh.write(b"# " + b"x" * 1_000_000 + b"\n")  # 50 MB of comments after a valid scenario
-    tracemalloc.start()
-    try:
-        start = time.perf_counter()
-        with pytest.raises(ScenarioError) as info:
-            load_scenario(big)
-        elapsed = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(big)
     assert info.value.problems == [f"{big}:1:1: file is {big.stat().st_size:,} bytes; scenarios are limited to "
-                                   "2,000,000 bytes"]
-    assert elapsed < HANG_GUARD
-    assert peak < 12_000_000  # a few copies of the 2 MB that may be read, never the 50 MB
+                                   "2,000,000 bytes"]  # time and peak memory: benchmarks/hostile.py
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-def test_an_endless_file_is_refused_quickly():
-    start = time.perf_counter()
+def test_an_endless_file_is_refused():
     with pytest.raises(ScenarioError, match=r"^/dev/zero:1:1: file is more than 2,000,000 bytes; scenarios are "):
         load_scenario("/dev/zero")
-    assert time.perf_counter() - start < HANG_GUARD
 
 
 def test_a_folder_is_refused(tmp_path):
@@ -233,10 +216,8 @@ def many(n: int, dangling: bool = False) -> str:
     return f"allysim: 1\nname: Crowd\nhorizon: 1\nrisks:\n{risks}contingencies:\n{conts}plans:\n  all: [{plan}]\n"
 
 
-def test_thousands_of_risks_and_contingencies_are_checked_quickly():
-    start = time.perf_counter()
-    scenario = parse_scenario(many(2000), source="h.yaml")
-    assert time.perf_counter() - start < HANG_GUARD
+def test_thousands_of_risks_and_contingencies_are_checked():
+    scenario = parse_scenario(many(2000), source="h.yaml")  # how fast: benchmarks/hostile.py
     assert len(scenario.risks) == len(scenario.contingencies) == len(scenario.plan_sets["all"]) == 2000
     problems = refused(many(2000, dangling=True))  # and a refusal stays one short line
     assert len(problems) == 1 and "unknown contingency 'nobody'" in problems[0]
@@ -314,9 +295,7 @@ def test_validate_and_run_refuse_a_hostile_file_and_write_nothing(case, tmp_path
     path = write(tmp_path, case)
     out = tmp_path / "out"
     for args in (["validate", str(path)], ["run", str(path), "--out", str(out), "--quiet", "--workers", "1"]):
-        start = time.perf_counter()
         result = CliRunner().invoke(cli, args)
-        assert time.perf_counter() - start < HANG_GUARD
         assert_refused(result.exit_code, result.stderr, result.output, [path])
         assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no out/, no reports/, nothing
 
@@ -331,20 +310,7 @@ def test_the_installed_command_refuses_a_batch_of_hostile_files(tmp_path):
         assert not out.exists() and not (tmp_path / "reports").exists()
 
 
-MEASURE = """\
-import resource, sys, time
-from allysim.cli import main
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-start = time.perf_counter()
-try:
-    main(sys.argv[1:])
-except SystemExit as exc:
-    code = exc.code
-print(code, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
-"""
-
-
-def test_the_command_refuses_a_50_mb_file_quickly_with_bounded_memory(tmp_path):
+def test_the_command_refuses_a_50_mb_file(tmp_path):
     big = tmp_path / "big.yaml"
     with big.open("wb") as fh:
         fh.write(MINIMAL.encode())
@@ -352,11 +318,8 @@ def test_the_command_refuses_a_50_mb_file_quickly_with_bounded_memory(tmp_path):
             fh.write(b"# " + b"x" * 1_000_000 + b"\n")
     for command in ("validate", "run"):
         args = [command, str(big)] + (["--out", str(tmp_path / "out"), "--quiet"] if command == "run" else [])
-        done = subprocess.run([sys.executable, "-c", MEASURE, *args], capture_output=True, text=True, timeout=120)
-        code, seconds, grown_kib = done.stdout.split()
-        assert int(code) == 2 and "limited to 2,000,000 bytes" in done.stderr, done.stderr
-        assert float(seconds) < HANG_GUARD
-        assert int(grown_kib) < 200 * 1024  # peak RSS grew by less than 200 MB (in practice a few MB)
+        result = CliRunner().invoke(cli, args)  # time and peak memory: benchmarks/hostile.py
+        assert result.exit_code == 2 and "limited to 2,000,000 bytes" in result.stderr, result.stderr
     assert not (tmp_path / "out").exists()
 
 

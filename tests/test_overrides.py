@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import re
 import textwrap
 
 import numpy as np
@@ -219,7 +220,7 @@ def test_cli_bad_set_exits_2_writes_nothing(fatal_file, tmp_path):
 
 
 def test_footer_names_the_overrides():
-    from allysim.theme import Provenance
+    from allysim.wording import Provenance
 
     text = Provenance.from_summary({"scenario": "JV", "overrides": {"horizon": 7, "risks.a.rate": 0.25}}).text()
     assert "set horizon=7, risks.a.rate=0.25" in text
@@ -233,3 +234,27 @@ def test_a_set_distribution_makes_the_parameter_uncertain():
                                             r"its draws reach"):
         allysim.parse_scenario(FATAL, source="t.yaml",
                                overrides=["risks.buyout.probability={uniform: {low: 0.1, high: 1.3}}"])
+
+
+ENVIRONMENT = FATAL.replace("plans:", """environment:
+  initial: calm
+  states:
+    calm: {}
+    storm: {rates: {buyout: 3.0}, value: 0.5}
+  transitions:
+    calm: {storm: 0.2}
+    storm: {calm: 1.0}
+plans:""")
+
+
+def test_environment_paths():
+    s = allysim.parse_scenario(ENVIRONMENT, source="env.yaml")
+    t = s.with_overrides({"environment.transitions.calm.storm": 0.5, "environment.states.storm.rates.buyout": 4,
+                          "environment.states.storm.value": 0.25})
+    assert t.overrides == {"environment.transitions.calm.storm": 0.5, "environment.states.storm.rates.buyout": 4,
+                           "environment.states.storm.value": 0.25}
+    for text, message in (("environment.states.strom.value=1", "no state 'strom' (did you mean 'storm'?)"),
+                          ("environment.states.storm.rates.byout=2", "has no risk 'byout'"),
+                          ("environment.transitions.calm.storm=-1", "--set environment.transitions.calm.storm=-1: ")):
+        with pytest.raises(ScenarioError, match=re.escape(message)):
+            s.with_overrides([text])

@@ -175,7 +175,7 @@ def test_recommendation_in_words_stays_within_the_evidence(result):
 def test_deck_has_the_recommended_portfolio_slide(result, tmp_path):
     from allysim.deck import build_deck
     from allysim.outputs import write_json
-    from allysim.report import render_study_chart
+    from allysim.plotting.render import render_study_chart
 
     s = allysim.parse_scenario(SHIELDS_YAML, source=str(tmp_path / "shields.yaml"))
     (tmp_path / "shields.yaml").write_text(SHIELDS_YAML, encoding="utf-8")

@@ -26,7 +26,6 @@ from allysim import ScenarioError, SimulationError, engine, parse_scenario
 from allysim.scenario.units import DAYS_PER, years_per
 from allysim.scenario.yamlio import format_path
 
-
 SOURCE = "p.yaml"
 LOCATED = re.compile(rf"^{re.escape(SOURCE)}:\d+:\d+: ")
 UNITS = ("year", "quarter", "month", "week", "day")
@@ -454,7 +453,7 @@ def candidates(doc: dict, kind: str) -> list[tuple[tuple, object]]:
     nodes = list(walk(doc))
     out: list[tuple[tuple, object]] = []
     if kind == "drop":
-        for path, value in nodes:
+        for path, _value in nodes:
             parent = path[:-1]
             if any(matches(path, p) for p in REQUIRED):
                 out.append((path, DROP))

@@ -161,3 +161,16 @@ def test_the_same_seed_gives_the_same_study_for_any_worker_count() -> None:
     two = sensitivity(scenario, runs=200, seed=5, workers=2).to_dict()
     assert json.dumps(one, sort_keys=True, default=str) == json.dumps(two, sort_keys=True, default=str)
     assert np.isfinite(one["inputs"]["risks.crash.rate"]["npv"]["at_p10"])
+
+
+def test_the_findings_say_in_words_what_matters_and_what_flips_the_choice() -> None:
+    from allysim.plotting.sensitivity_charts import sensitivity_findings
+
+    data = sensitivity(scenario_from_yaml(SHIELD), runs=1500, seed=9).to_dict()
+    words = sensitivity_findings(data)
+    assert words["flips"] == ["risks.crash.rate"]
+    assert words["switch"].startswith("If crash: rate per year is above ")
+    assert any(b.startswith("The choice depends on crash: rate per year: shield beats none only above")
+               for b in words["bullets"])
+    # one input only, and the plan's own NPV does not depend on it (the shield removes the risk): no mover
+    assert words["moving"] == [] and "beyond the noise" in words["headline"]

@@ -15,7 +15,6 @@ from allysim.runner import Variant, simulate, simulate_variants
 from allysim.uncertainty import Draws, quantiles
 
 
-
 def scenario_from_yaml(text: str) -> allysim.Scenario:
     return allysim.parse_scenario(textwrap.dedent(text), source="t.yaml")
 
@@ -237,8 +236,9 @@ def test_a_probability_range_must_stay_in_0_1() -> None:
     """
     with pytest.raises(ScenarioError) as info:
         scenario_from_yaml(text)
-    assert info.value.problems == ["t.yaml:10:14: contingencies[0].success: its draws reach 1.2, outside [0, 1] "
-                                   "for a probability; narrow the distribution or bound it, e.g. with clip: [0, 1]"]
+    assert info.value.problems == [("t.yaml:10:14: contingencies[0].success: its draws reach 1.2, outside [0, 1] "
+                                    "for a probability; narrow the distribution or bound it, e.g. with clip: "
+                                    "[0, 1]")]
     clipped = scenario_from_yaml(text.replace("high: 1.2}}", "high: 1.2}, clip: [0, 1]}"))
     median = quantiles(clipped.uncertain["contingencies.fix.success"], (0.5,))[0]
     assert clipped.contingencies[0].success == pytest.approx(median)
@@ -332,3 +332,20 @@ def test_an_uncertain_escalation_factor_has_its_spec_path_and_closed_form() -> N
     """
     both = both.replace(f"rate: {b}\n", "rate: {uniform: {low: 0.05, high: 0.15}}\n")
     assert len(scenario_from_yaml(both).correlations) == 1
+
+
+def test_the_json_schema_lets_every_spec_8_parameter_be_a_range() -> None:
+    schema = allysim.json_schema()
+    defs = schema["$defs"]
+    for model, field in (("Alliance", "value_rate"), ("Health", "initial"), ("Health", "dissolve_below"),
+                         ("Health", "recovery"), ("Risk", "rate"), ("Risk", "probability"), ("Impact", "fatal"),
+                         ("Escalation", "factor"), ("Contingency", "success"), ("Trigger", "health_below"),
+                         ("Effect", "reduce_impact"), ("Effect", "restore_health"), ("Effect", "rescue_health"),
+                         ("RateFactor", "factor"), ("Costs", "setup"), ("Costs", "per_time"),
+                         ("Costs", "per_activation")):
+        entry = defs[model]["properties"][field]
+        assert entry.get("x-allysim-range") is True, (model, field)
+        families = entry["anyOf"][1]["oneOf"]
+        assert any("pert" in option.get("properties", {}) for option in families)
+    assert "correlations" in schema["properties"]
+    assert "x-allysim-range" not in defs["Risk"]["properties"]["max_occurrences"]

@@ -208,3 +208,19 @@ def test_cli_workbook_default_path_and_bad_folder(folder, tmp_path):
     assert result.exit_code == 2 and "no such output folder" in result.stderr and "Traceback" not in result.output
     result = invoke("workbook", str(target), "--out", str(tmp_path / "w.csv"))
     assert result.exit_code == 2 and not (tmp_path / "w.csv").exists()
+
+
+def test_control_characters_in_names_do_not_break_the_workbook(tmp_path):
+    from allysim.spreadsheet import clean_text
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "runs.csv").write_text("plan,run,lifetime,survived,end_cause,npv\nbell\x07plan,0,1.5,false,x,2.0\n")
+    (folder / "compare.json").write_text(json.dumps({"scenario": "s\x01", "baseline": "a", "plans": {
+        "b\x02": {"npv": {"mean": 1.0, "ci95": [0.5, 1.5]}, "survival": {"mean": 0.1, "ci95": [0.0, 0.2]},
+                  "p_better": 0.6}}}))
+    path, _ = write_workbook(folder)
+    wb = openpyxl.load_workbook(path)
+    assert wb["Runs"]["A3"].value == clean_text("bell\x07plan") == "bell\ufffdplan"
+    assert wb["Runs"]["D3"].value is False and wb["Runs"]["C3"].value == 1.5
+    assert any(c.value == "b\ufffd" for row in wb["Compare"].iter_rows() for c in row)

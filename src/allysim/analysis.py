@@ -148,4 +148,16 @@ def health_bands(results: Simulated) -> dict[str, Any]:
             name: {f"p{q}": [hist_percentile(row, q) for row in p.health_hist] for q in BAND_PERCENTILES}
             for name, p in results.plans.items()
         },
+        **({} if s.environment is None else {"environment": environment_shares(results)}),
     }
+
+
+def environment_shares(results: Simulated) -> dict[str, Any]:
+    """The share of runs in each environment state at each grid time, to the horizon (the same for every plan,
+    since every plan lives in the same environment history)."""
+    env = results.scenario.environment
+    counts = next(iter(results.plans.values())).env_hist.astype(float)
+    total = counts.sum(axis=1, keepdims=True)
+    share = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+    return {"states": list(env.names), "share": {name: [float(x) for x in share[:, k]]
+                                                  for k, name in enumerate(env.names)}}

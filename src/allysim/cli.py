@@ -1,6 +1,7 @@
-"""The ``allysim`` command line: thin over the library. Parse, call, print, write.
+"""The ``allysim`` command line: thin over the library. Parse, call, print (:mod:`allysim.console`), write.
 
-Exit codes: 0 success, 2 bad input (scenario or arguments), 1 anything else, 130 interrupted.
+Exit codes: 0 success, 2 bad input (scenario or arguments), 1 anything else, 130 interrupted. Commands let every
+:class:`~allysim.errors.AllysimError` rise; :func:`main` turns it into its lines and exit code, in one place.
 """
 
 from __future__ import annotations
@@ -9,36 +10,21 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from . import console
 from ._version import __version__
 from .checkpoint import checkpoint_path
 from .errors import AllysimError, ScenarioError, UsageError
 from .scenario import Scenario, json_schema, load_scenario
-from .wording import (
-    Evidence,
-    MoneyScale,
-    format_amount,
-    format_ratio,
-    format_share,
-    median_life,
-    plural,
-    points_change,
-    signed_number,
-)
 
 __all__ = ["main", "cli"]
 
 FORMATS = ("png", "svg", "pdf")
-
-
-def _stderr(message: str) -> None:
-    click.echo(message, err=True)
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -119,7 +105,18 @@ def _set_option(func: Callable) -> Callable:
                              "as overrides in every output.")(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: the one place where an error a user can cause becomes its lines and exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AllysimError as exc:
+            console.report_error(exc)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="allysim")
 def cli() -> None:
     """Monte Carlo risk and contingency simulation for alliances.
@@ -143,7 +140,7 @@ def validate(files: tuple[Path, ...]) -> None:
         except ScenarioError as exc:
             bad = True
             for line in exc.problems:
-                _stderr(line)
+                console.stderr(line)
             continue
         click.echo(f"{path}: ok")
     if bad:
@@ -178,32 +175,28 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
         folder = _out_folder(path, out, several=len(files) > 1)
         try:
             scenario = load_scenario(path, overrides=overrides)
-            with _progress(quiet, f"{path.name}") as advance:
+            with console.progress(quiet, f"{path.name}") as advance:
                 options = RunOptions(runs=runs, seed=seed, workers=workers, executor=executor, scheduler=scheduler,
                                      progress=advance, precision=precision, checkpoint=checkpoint_path(folder),
                                      resume=resume)
                 results = simulate(scenario, plans=list(plans) or None, options=options)
             written = _write_all(results, folder, formats)
         except AllysimError as exc:
-            _report_error(exc)
+            console.report_error(exc)
             worst = max(worst, exc.exit_code)
             continue
         except Exception as exc:  # a defect must not cost the rest of the batch its results
             if os.environ.get("ALLYSIM_DEBUG"):
                 raise
-            _stderr(f"allysim: {path}: internal error: {type(exc).__name__}: {exc} (please report it; set "
-                    "ALLYSIM_DEBUG=1 to see the traceback)")
+            console.stderr(f"allysim: {path}: internal error: {type(exc).__name__}: {exc} (please report it; set "
+                           "ALLYSIM_DEBUG=1 to see the traceback)")
             worst = max(worst, 1)
             continue
         if not quiet:
-            _print_table(results)
-            _wrote(written, folder)
+            console.print_results(results)
+            console.wrote(written, folder)
     if worst:
         sys.exit(worst)
-
-
-def _wrote(written: list[Path], folder: Path) -> None:
-    click.echo(f"wrote {len(written)} file{'' if len(written) == 1 else 's'} to {folder}{os.sep}")
 
 
 def _out_folder(path: Path, out: Path | None, several: bool) -> Path:
@@ -220,113 +213,14 @@ def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
     with staged(folder) as stage:
         written = write_results(results, stage)
         if formats:
-            from .report import load_output, render_charts
+            from .folder import load_output
+            from .plotting.render import render_charts
 
             # draw from the files just written, exactly as `allysim report` will: the same pictures either way
             written += render_charts(load_output(stage), stage, formats)
         if extra is not None:
             written += extra(stage)
     return [folder / path.name for path in written]
-
-
-@contextmanager
-def _progress(quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr when it is a terminal; advance it by replications done."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    # auto_refresh=False: no refresh thread, so forked workers never inherit one
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
-                  TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-                  auto_refresh=False) as bar:
-        yield _Advance(bar, bar.add_task(label, total=None))
-
-
-class _Advance:
-    """Moves a progress bar by replications done; the runner announces how many it will run (``expect``), so
-    the bar shows its total, the percentage and the time left."""
-
-    def __init__(self, bar: Any, task: Any) -> None:
-        self.bar, self.task, self.total = bar, task, 0
-
-    def expect(self, runs: int) -> None:
-        self.total += runs
-        self.bar.update(self.task, total=self.total)
-        self.bar.refresh()
-
-    def __call__(self, done: int) -> None:
-        self.bar.advance(self.task, done)
-        self.bar.refresh()
-
-
-def _print_table(results: Any) -> None:
-
-    summary = results.summary()
-    s: Scenario = results.scenario
-    unit = s.time_unit
-    title = f"{s.name} — {results.runs:,} runs per plan, seed {results.seed}"
-    if s.overrides:
-        title += " — with " + ", ".join(o.text for o in s._overrides)
-    table = _new_table(title)
-    table.add_column("plan", overflow="fold")
-    table.add_column(f"survival, {s.horizon:g} {plural(unit)}", justify="right")
-    table.add_column(f"median life ({plural(unit)})", justify="right")
-    table.add_column(f"mean NPV ± ({s.currency})", justify="right")
-    table.add_column("NPV P10 to P90", justify="right")
-    table.add_column("resil.", justify="right")
-    table.add_column("main end cause", justify="left", overflow="fold")
-    plans = summary["plans"]
-    scale = MoneyScale.of([x for p in plans.values() for x in (p["npv"]["mean"], p["npv"]["p10"], p["npv"]["p90"])])
-    for name, p in plans.items():
-        surv = p["survival"]
-        lo, hi = surv["ci95"]
-        npv = p["npv"]
-        causes = {k: v for k, v in p["end_causes"].items() if k != "survived" and v > 0}
-        top = max(causes, key=causes.get) if causes else "—"
-        half = "" if npv["ci95"][0] is None else f" ± {scale.number((npv['ci95'][1] - npv['ci95'][0]) / 2)}"
-        table.add_row(
-            name,
-            f"{format_share(surv['estimate'])} ({format_share(lo).rstrip('%')}–{format_share(hi)})",
-            median_life(p["lifetime"]["p50"], s.horizon, unit, surv["estimate"]).rsplit(" ", 1)[0],
-            f"{scale.number(npv['mean'])}{half}",
-            f"{scale.number(npv['p10'])} to {scale.number(npv['p90'])}",
-            f"{p['resilience']['mean']:.2f}",
-            f"{top} ({format_share(causes[top])})" if causes else "—",
-        )
-    console = _console()
-    console.print(table)
-    console.print("Survival (95% CI); ± is the 95% CI half-width; resil.: average health over the planned life, 0 "
-                  "after dissolution; main end cause: the risk that ended most runs (share of runs).", style="dim",
-                  markup=False, highlight=False)
-
-
-def _new_table(title: str) -> Any:
-    """A table with light rules, so seven columns fit in 100 terminal columns."""
-    from rich import box
-    from rich.table import Table
-
-    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-
-
-def _console() -> Any:
-    """A console as wide as the terminal, else ``COLUMNS``, else 100 columns (so piped output stays readable)."""
-    from rich.console import Console
-
-    columns = os.environ.get("COLUMNS", "")
-    width = int(columns) if columns.isdigit() and int(columns) > 0 else None
-    if width is None and not sys.stdout.isatty():
-        width = 100
-    return Console(width=width)
 
 
 # --------------------------------------------------------------------------- compare, value, drivers
@@ -339,15 +233,11 @@ def _out_option(func: Callable) -> Callable:
 
 def _study(path: Path, out: Path | None, quiet: bool, label: str,
            work: Callable[..., Any]) -> tuple[Any, Path, Scenario]:
-    """Load, simulate with a progress bar, and return (study, output folder, scenario as read); errors exit."""
+    """Load, simulate with a progress bar, and return (study, output folder, scenario as read)."""
     folder = _out_folder(path, out, several=False)
-    try:
-        scenario = load_scenario(path)
-        with _progress(quiet, f"{path.name}: {label}") as advance:
-            return work(scenario, advance), folder, scenario
-    except AllysimError as exc:
-        _report_error(exc)
-        sys.exit(exc.exit_code)
+    scenario = load_scenario(path)
+    with console.progress(quiet, f"{path.name}: {label}") as advance:
+        return work(scenario, advance), folder, scenario
 
 
 def _scenario_copy(scenario: Scenario, folder: Path, stage: Path) -> list[Path]:
@@ -372,7 +262,7 @@ def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, 
     with staged(folder) as stage:
         written = [write_json(stage / f"{name}.json", data)]
         if formats:
-            from .report import render_study_chart
+            from .plotting.render import render_study_chart
 
             # the compare chart takes its plan colours from the run beside it, in the real folder
             written += render_study_chart(chart, data, stage, formats, beside=folder)
@@ -401,8 +291,8 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     data = study.to_dict()
     written = _write_study_staged(folder, data, scenario, "compare", "compare", formats)
     if not quiet:
-        _print_compare(data)
-        _wrote(written, folder)
+        console.print_compare(data)
+        console.wrote(written, folder)
 
 
 @cli.command("value")
@@ -420,7 +310,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 
     sets = options.pop("overrides", ())
 
-    _plan_study(file, out, formats, quiet, "value", "contingency_value", _print_value,
+    _plan_study(file, out, formats, quiet, "value", "contingency_value", console.print_value,
                 lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
                                                   options=RunOptions(progress=adv, **options)))
 
@@ -439,7 +329,7 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
 
     sets = options.pop("overrides", ())
 
-    _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", _print_drivers,
+    _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", console.print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
                                             options=RunOptions(progress=adv, **options)))
 
@@ -452,7 +342,7 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
     written = _write_study_staged(folder, data, scenario, name, chart, formats)
     if not quiet:
         show(data)
-        _wrote(written, folder)
+        console.wrote(written, folder)
 
 
 # --------------------------------------------------------------------------- sweep, optimize
@@ -477,7 +367,7 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         parameter, values, fixed = split_sweep(sets)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    _plan_study(file, out, formats, quiet, "sweep", "sweep", _print_sweep,
+    _plan_study(file, out, formats, quiet, "sweep", "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
                                      overrides=fixed, **options))
 
@@ -512,138 +402,8 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, ou
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
-    _plan_study(file, out, formats, quiet, "optimize", "frontier", _print_optimize,
+    _plan_study(file, out, formats, quiet, "optimize", "frontier", console.print_optimize,
                 lambda s, adv: optimize(s, contingencies=ids, budget=budget, progress=adv, **options))
-
-
-def _print_sweep(data: dict[str, Any]) -> None:
-    plans = list(data["plans"])
-    rows = []
-    for k, value in enumerate(data["values"]):
-        best = data["best"][k]
-        cells = [f"{data['plans'][p][k]['survival']['estimate']:.1%} / {format_amount(data['plans'][p][k]['npv']['mean'])}"
-                 for p in plans]
-        verdict = best["plan"] + ("" if best.get("clear", True) else " (within the noise)")
-        rows.append([str(value), *cells, verdict])
-    _table(f"{data['scenario']} — {data['parameter']} swept over {len(data['values'])} values, "
-           f"{data['runs']:,} runs each on seed {data['seed']}",
-           [data["parameter"], *(f"{p}: survival / NPV" for p in plans), "best by NPV"], rows)
-
-
-def _print_optimize(data: dict[str, Any]) -> None:
-    portfolios = data["portfolios"]
-
-    def name(i: int | None) -> str:
-        if i is None:
-            return "—"
-        return " + ".join(portfolios[i]["contingencies"]) or "(none)"
-
-    rows = []
-    for key, label in (("npv", "highest NPV"), ("survival", "highest survival"),
-                       ("survival_within_budget", f"highest survival within {format_amount(data['budget'])}"
-                        if data.get("budget") is not None else "")):
-        i = data["best"].get(key)
-        if i is None:
-            continue
-        p = portfolios[i]
-        lo, hi = p["survival"]["ci95"]
-        versus = data["versus_runner_up"].get(key)
-        margin = "—"
-        if versus:
-            diff = versus["npv"] if key == "npv" else versus["survival"]
-            clear = versus["clear_npv"] if key == "npv" else versus["clear_survival"]
-            margin = f"{_ci(diff, pct=key != 'npv')} vs {name(versus['runner_up'])}" + \
-                ("" if clear else " (within the noise)")
-        rows.append([label, name(i), format_amount(p["cost"]["mean"]), format_amount(p["npv"]["mean"]),
-                     f"{p['survival']['estimate']:.1%} [{lo:.1%}, {hi:.1%}]", margin])
-    method = "every portfolio" if data["method"] == "exact" else "HEURISTIC (greedy), not every portfolio"
-    _table(f"{data['scenario']} — {len(portfolios):,} portfolios of {len(data['candidates'])} contingencies "
-           f"({method}), {data['runs']:,} runs each on seed {data['seed']}",
-           ["best by", "portfolio", "cost", "NPV", "survival (95% CI)", "margin over the runner-up"], rows)
-    dominated = {p: e for p, e in data["plans"].items() if e.get("dominated_by") is not None}
-    for plan, e in dominated.items():
-        click.echo(f"plan {plan} is dominated by {name(e['dominated_by'])}: no more cost, at least as much NPV and "
-                   "survival" + ("" if e["dominance"]["clear_npv"] or e["dominance"]["clear_survival"]
-                                 else " (on estimates within the noise)"))
-
-
-def _ci(entry: dict[str, Any], pct: bool = False, scale: MoneyScale | None = None) -> str:
-    """``+6.91 [+5.9, +7.9]`` in one money scale, or survival in whole percentage points: ``+18 [+14, +23] pts``."""
-    money = scale or MoneyScale.of([entry["mean"], *(x for x in entry["ci95"] if x is not None)])
-    fmt = (lambda x: points_change(x)) if pct else (lambda x: signed_number(x, money))
-    lo, hi = entry["ci95"]
-    band = f" [{fmt(lo)}, {fmt(hi)}]" if lo is not None else ""
-    return f"{fmt(entry['mean'])}{band}"
-
-
-def _verdict(entry: dict[str, Any], runs: Any, gain: str, loss: str) -> str:
-    """``gain``/``loss`` when the 95% interval excludes zero, else ``within the noise``."""
-    evidence = Evidence.of(entry, runs)
-    return gain if evidence.gain else loss if evidence.loss else "within the noise"
-
-
-def _table(title: str, columns: list[str], rows: list[list[str]], legend: str = "") -> None:
-    table = _new_table(title)
-    for i, col in enumerate(columns):  # numbers stay on one line; names and words wrap
-        table.add_column(col, justify="left" if i == 0 else "right", overflow="fold",
-                         no_wrap=i > 0 and all(not any(c.isalpha() for c in row[i]) for row in rows))
-    for row in rows:
-        table.add_row(*row)
-    console = _console()
-    console.print(table)
-    if legend:
-        console.print(legend, style="dim", markup=False, highlight=False)
-
-
-def _noise_legend(runs: Any) -> str:
-    return (f"[lo, hi]: the paired 95% CI over {int(runs or 0):,} runs; survival in percentage points; a verdict "
-            "only when the CI excludes zero, else 'within the noise'.")
-
-
-def _print_compare(data: dict[str, Any]) -> None:
-    plans = data["plans"]
-    scale = MoneyScale.of([x for p in plans.values() for x in (p["npv"]["mean"], *p["npv"]["ci95"]) if x is not None])
-    rows = [[name, _ci(p["npv"], scale=scale), _ci(p["survival"], pct=True), f"{format_share(p['p_better'])}",
-             _verdict(p["npv"], data["runs"], "better NPV", "worse NPV")] for name, p in plans.items()]
-    _table(f"{data['scenario']} — each plan minus {data['baseline']}, paired over {data['runs']:,} runs",
-           ["plan", f"NPV difference ({data['currency']})", "survival (points)", "P(NPV better)", "verdict"], rows,
-           _noise_legend(data["runs"]))
-
-
-def _print_value(data: dict[str, Any]) -> None:
-    items = data["contingencies"]
-    scale = MoneyScale.of([x for c in items.values() for x in (c["shapley_npv"], c["shapley_npv"] + c["cost"],
-                                                                  c["cost"])])
-    rows = []
-    for cid, c in items.items():
-        net = {"mean": c["shapley_npv"], "ci95": c.get("shapley_npv_ci95") or [None, None]}
-        gross = c["shapley_npv"] + c["cost"]
-        ratio = format_ratio(gross / c["cost"]) if c["cost"] > 0 else "free"
-        survival = {"mean": c["shapley_survival"], "ci95": c.get("shapley_survival_ci95") or [None, None]}
-        rows.append([cid, _ci(net, scale=scale), signed_number(gross, scale), scale.number(c["cost"]), ratio,
-                     _verdict(net, data["runs"], "pays for itself", "does not pay"), _ci(survival, pct=True)])
-    total = data["total"]
-    _table(f"{data['scenario']} — contingencies of plan {data['plan']} ({data['method']} Shapley); whole plan: "
-           f"NPV {_ci(total['npv'])}, survival {_ci(total['survival'], pct=True)}",
-           ["contingency", f"net NPV ({data['currency']})", "gross NPV", "cost", "gross/cost", "verdict",
-            "survival (points)"], rows,
-           "Net NPV = gross NPV (before its cost) - cost: each contingency's fair (Shapley) share of the plan's "
-           "effect. "
-           + _noise_legend(data["runs"]))
-
-
-def _print_drivers(data: dict[str, Any]) -> None:
-    ranked = sorted(data["risks"].items(), key=lambda kv: -kv[1]["npv"]["mean"])
-    scale = MoneyScale.of([x for _, r in ranked for x in (r["npv"]["mean"], *r["npv"]["ci95"]) if x is not None])
-    rows = [[rid, _ci(r["npv"], scale=scale), _ci(r["survival"], pct=True),
-             _verdict(r["npv"], data["runs"], "costs NPV", "adds NPV")] for rid, r in ranked]
-    env = data.get("environment")
-    if env is not None:  # what holding the environment in its initial state gains
-        rows.append(["(environment changes)", _ci(env["npv"], scale=scale), _ci(env["survival"], pct=True),
-                     _verdict(env["npv"], data["runs"], "costs NPV", "adds NPV")])
-    _table(f"{data['scenario']} — what each risk costs under plan {data['plan']} (removing it gains)",
-           ["risk", f"NPV cost ({data['currency']})", "survival cost (points)", "verdict"], rows,
-           _noise_legend(data["runs"]))
 
 
 @cli.command("sensitivity")
@@ -658,11 +418,13 @@ def _print_drivers(data: dict[str, Any]) -> None:
 def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
                     formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
+    from .runner import RunOptions
     from .sensitivities import sensitivity
 
+    sets = options.pop("overrides", ())
     study, folder, scenario = _study(file, out, quiet, "sensitivity",
-                                     lambda s, adv: sensitivity(s, plan=plan, against=against, progress=adv,
-                                                                **options))
+                                     lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
+                                                                options=RunOptions(progress=adv, **options)))
     data = study.to_dict()
 
     def write(stage: Path) -> list[Path]:
@@ -670,8 +432,8 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 
         written = [write_json(stage / "sensitivity.json", data)]
         if formats:
-            from .sensitivity_charts import CHARTS
-            from .theme import save_figure
+            from .plotting.sensitivity_charts import CHARTS
+            from .plotting.theme import save_figure
 
             for name, draw in CHARTS.items():
                 written += save_figure(draw(data), stage, name, formats)
@@ -682,28 +444,8 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
     with staged(folder) as stage:
         written = [folder / path.name for path in write(stage)]
     if not quiet:
-        _print_sensitivity(data)
-        _wrote(written, folder)
-
-
-def _print_sensitivity(data: dict[str, Any]) -> None:
-    from .sensitivity_charts import sensitivity_findings
-
-    rows = []
-    for path, e in data["inputs"].items():
-        sw = e.get("switch")
-        rows.append([path, f"{format_amount(e['p10'])} .. {format_amount(e['p90'])}",
-                     f"{format_amount(e['npv']['at_p10'])} .. {format_amount(e['npv']['at_p90'])}",
-                     f"{e['survival']['at_p10']:.1%} .. {e['survival']['at_p90']:.1%}",
-                     f"{e['variance_share']['npv']:.1%}", format_amount(sw["value"]) if sw else "—"])
-    against = data.get("against")
-    _table(f"{data['scenario']} — plan {data['plan']}"
-           + (f" against {against}, P(NPV better) {data['p_better']:.0%}" if against else ""),
-           ["input", "P10 .. P90", f"NPV at P10 .. P90 ({data['currency']})", "survival at P10 .. P90",
-            "NPV variance share", "switch at"], rows)
-    words = sensitivity_findings(data)
-    click.echo(words["headline"] + ".")
-    click.echo(words["switch"] + ".")
+        console.print_sensitivity(data)
+        console.wrote(written, folder)
 
 
 # --------------------------------------------------------------------------- report, schema
@@ -715,14 +457,11 @@ def _print_sensitivity(data: dict[str, Any]) -> None:
               help="Chart formats, comma-separated, or none.")
 def report(folder: Path, formats: tuple[str, ...]) -> None:
     """Re-draw every chart of an output FOLDER from its saved data, with no simulation."""
-    from .report import load_output, render_charts
+    from .folder import load_output
+    from .plotting.render import render_charts
 
-    try:
-        written = render_charts(load_output(folder), folder, formats)
-    except AllysimError as exc:
-        _report_error(exc)
-        sys.exit(exc.exit_code)
-    _wrote(written, folder)
+    written = render_charts(load_output(folder), folder, formats)
+    console.wrote(written, folder)
 
 
 @cli.command("deck")
@@ -732,14 +471,9 @@ def report(folder: Path, formats: tuple[str, ...]) -> None:
 @click.option("--brief/--no-brief", default=True, help="Also write DIR/summary.pdf, the one-page brief.")
 def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
     """A board deck (and a one-page brief) from an output FOLDER."""
-    from .brief import write_brief
-    from .deck import build_deck
+    from .deck import build_deck, write_brief
 
-    try:
-        written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
-    except AllysimError as exc:
-        _report_error(exc)
-        sys.exit(exc.exit_code)
+    written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
 
@@ -758,24 +492,20 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None) -
     from .register import import_register
     from .register.export import save_text, write_template
 
-    try:
-        if template is not None:
-            if register is not None or out is not None:
-                raise UsageError("give either REGISTER (to import it) or --template FILE.xlsx (to write an empty "
-                                 "one)")
-            if template.suffix.lower() != ".xlsx":
-                raise UsageError(f"{template}: the template is an Excel workbook; name it FILE.xlsx")
-            click.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
-            return
-        if register is None:
-            raise UsageError("give a REGISTER to import (an .xlsx file or a folder of .csv files), or --template "
-                             "FILE.xlsx for an empty one")
-        text = import_register(register)
-        target = out or register.parent / f"{register.name if register.is_dir() else register.stem}.yaml"
-        save_text(target, text)
-    except AllysimError as exc:
-        _report_error(exc)
-        sys.exit(exc.exit_code)
+    if template is not None:
+        if register is not None or out is not None:
+            raise UsageError("give either REGISTER (to import it) or --template FILE.xlsx (to write an empty "
+                             "one)")
+        if template.suffix.lower() != ".xlsx":
+            raise UsageError(f"{template}: the template is an Excel workbook; name it FILE.xlsx")
+        click.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
+        return
+    if register is None:
+        raise UsageError("give a REGISTER to import (an .xlsx file or a folder of .csv files), or --template "
+                         "FILE.xlsx for an empty one")
+    text = import_register(register)
+    target = out or register.parent / f"{register.name if register.is_dir() else register.stem}.yaml"
+    save_text(target, text)
     click.echo(f"wrote {target} (it validates; run it with allysim run {target})")
 
 
@@ -787,15 +517,11 @@ def workbook_cmd(folder: Path, out: Path | None) -> None:
     """An output FOLDER as an Excel workbook: Summary, one sheet per study, Assumptions, Runs, charts."""
     from .workbook import write_workbook
 
-    try:
-        if out is not None and out.suffix.lower() != ".xlsx":
-            raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
-        path, notes = write_workbook(folder, out)
-    except AllysimError as exc:
-        _report_error(exc)
-        sys.exit(exc.exit_code)
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
+    path, notes = write_workbook(folder, out)
     for line in notes:
-        _stderr(f"allysim: note: {line}")
+        console.stderr(f"allysim: note: {line}")
     click.echo(f"wrote {path}")
 
 
@@ -806,12 +532,6 @@ def schema() -> None:
 
 
 # --------------------------------------------------------------------------- entry point
-
-
-def _report_error(exc: AllysimError) -> None:
-    problems = exc.problems if isinstance(exc, ScenarioError) else [str(exc)]
-    for line in problems:
-        _stderr(line if isinstance(exc, ScenarioError) else f"allysim: {line}")
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -829,25 +549,24 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main(argv: list[str] | None) -> None:
     try:
-        cli.main(args=argv, prog_name="allysim", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="allysim", standalone_mode=False)
+        if isinstance(code, int) and code:  # click returns the code of ctx.exit() when not standalone
+            sys.exit(code)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        _stderr("allysim: interrupted; the output folder is unchanged (continue a run with --resume)")
+        console.stderr("allysim: interrupted; the output folder is unchanged (continue a run with --resume)")
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(2 if isinstance(exc, click.UsageError) or exc.exit_code == 2 else exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except AllysimError as exc:
-        _report_error(exc)
+    except click.exceptions.Exit as exc:  # AllysimError included: _Commands turned it into its exit code
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(1)
     except Exception as exc:  # a defect in allysim, not the user's doing: one line, no traceback
         if os.environ.get("ALLYSIM_DEBUG"):
             raise
-        _stderr(f"allysim: internal error: {type(exc).__name__}: {exc} "
-                "(please report it; set ALLYSIM_DEBUG=1 to see the traceback)")
+        console.stderr(f"allysim: internal error: {type(exc).__name__}: {exc} "
+                       "(please report it; set ALLYSIM_DEBUG=1 to see the traceback)")
         sys.exit(1)
 
 

@@ -55,6 +55,7 @@ class Outcome:
     health: list[float]  # health on the model's grid, 0 after dissolution (empty when not kept)
     env_time: list[float]  # time spent in each environment state over the life (empty without an environment)
     env_state: int  # the environment's state when the run ended, -1 without an environment
+    env_grid: list[int]  # the environment's state at each point of the grid, to the horizon (empty when not kept)
 
 
 class _Quantity:
@@ -379,6 +380,7 @@ class Life:
         self.env_state = -1
         self.env_since = 0.0
         self.env_time: list[float] = []
+        self.env_grid: list[int] = []
 
     # ------------------------------------------------------------------ driving the run
 
@@ -408,7 +410,7 @@ class Life:
             risk_cost=self.risk_cost, contingency_cost=cont_cost, min_health=self.min_h,
             resilience=self.area / m.horizon, occurrences=[s.count for s in self.states],
             activations=self.activations, successes=self.successes, costs=costs, health=self.health_path,
-            env_time=self.env_time, env_state=self.env_state,
+            env_time=self.env_time, env_state=self.env_state, env_grid=self.env_grid,
         )
 
     # ------------------------------------------------------------------ the shared environment
@@ -417,6 +419,12 @@ class Life:
         """Draw the environment's whole path, enter its first state and schedule every change of state."""
         path = self.environment_path(spec)
         self.env_time = [0.0] * len(spec.names)
+        if self.m.health_path:  # the state at each grid time, for charts: the path is known to the horizon
+            k, last = 0, len(path) - 1
+            for t in self.m.grid:
+                while k < last and path[k + 1][0] <= t:
+                    k += 1
+                self.env_grid.append(path[k][1])
         first = path[0][1]
         self.env_state, self.env_value = first, spec.value[first]
         for state, multiplier in zip(self.states, spec.rates[first]):

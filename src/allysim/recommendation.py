@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .decision_charts import portfolio_name
+from .plotting.decision_charts import portfolio_name
 from .wording import MoneyScale, format_money, format_points, format_share
 
 __all__ = ["Recommendation", "recommend"]

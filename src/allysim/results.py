@@ -57,6 +57,7 @@ class PlanRuns:
     health_hist: np.ndarray  # (grid points, HEALTH_BINS) counts
     env_time: np.ndarray  # (runs, environment states): time spent in each state over the life
     env_state: np.ndarray  # the environment's state at the end of the life, -1 without an environment
+    env_hist: np.ndarray  # (grid points, environment states) counts of runs in each state, to the horizon
 
     @classmethod
     def empty(cls, runs: int, risks: int, contingencies: int, states: int = 0) -> "PlanRuns":
@@ -65,7 +66,8 @@ class PlanRuns:
                    activations=np.zeros((runs, contingencies), np.int32),
                    successes=np.zeros((runs, contingencies), np.int32), costs=np.zeros((runs, contingencies)),
                    health_hist=np.zeros((GRID_POINTS, HEALTH_BINS), np.int64), env_time=np.zeros((runs, states)),
-                   env_state=np.full(runs, -1, dtype=np.int16), **floats)
+                   env_state=np.full(runs, -1, dtype=np.int16), env_hist=np.zeros((GRID_POINTS, states), np.int64),
+                   **floats)
 
     @classmethod
     def from_outcomes(cls, outcomes: list[Outcome]) -> "PlanRuns":
@@ -84,6 +86,7 @@ class PlanRuns:
             health_hist=hist,
             env_time=np.array([o.env_time for o in outcomes], dtype=float).reshape(len(outcomes), -1),
             env_state=np.array([o.env_state for o in outcomes], dtype=np.int16),
+            env_hist=_env_hist(outcomes),
             **{name: np.array([getattr(o, name) for o in outcomes], dtype=float) for name in _FLOATS},
         )
 
@@ -94,8 +97,8 @@ class PlanRuns:
 
     @classmethod
     def per_run(cls) -> tuple[str, ...]:
-        """The arrays indexed by replication (every field but the health histogram)."""
-        return tuple(name for name in cls.fields() if name != "health_hist")
+        """The arrays indexed by replication (every field but the histograms)."""
+        return tuple(name for name in cls.fields() if not name.endswith("_hist"))
 
     def place(self, start: int, part: "PlanRuns") -> None:
         """Copy a chunk's arrays into replications ``start, start + 1, ...``."""
@@ -103,6 +106,7 @@ class PlanRuns:
         for name in self.per_run():
             getattr(self, name)[start:stop] = getattr(part, name)
         self.health_hist += part.health_hist
+        self.env_hist += part.env_hist
 
     def __len__(self) -> int:
         return len(self.lifetime)
@@ -111,7 +115,17 @@ class PlanRuns:
         """The first ``n`` replications (the health histogram must already count exactly those)."""
         if n == len(self):
             return self
-        return PlanRuns(health_hist=self.health_hist, **{name: getattr(self, name)[:n] for name in self.per_run()})
+        return PlanRuns(health_hist=self.health_hist, env_hist=self.env_hist,
+                        **{name: getattr(self, name)[:n] for name in self.per_run()})
+
+
+def _env_hist(outcomes: list[Outcome]) -> np.ndarray:
+    """Counts of runs in each environment state at each grid point (zeros when the states were not kept)."""
+    states = len(outcomes[0].env_time) if outcomes else 0
+    if not outcomes or not outcomes[0].env_grid:
+        return np.zeros((GRID_POINTS, states), np.int64)
+    cells = np.array([o.env_grid for o in outcomes]) + np.arange(GRID_POINTS) * states
+    return np.bincount(cells.ravel(), minlength=GRID_POINTS * states).reshape(GRID_POINTS, states)
 
 
 @dataclass

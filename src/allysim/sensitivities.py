@@ -26,12 +26,12 @@ import numpy as np
 from .analysis import provenance
 from .errors import UsageError
 from .results import Results, Variant
-from .runner import Progress, resolve_seed, simulate_variants
+from .runner import RunOptions, simulate_variants
 from .scenario import Scenario
 from .stats import mean_ci, paired
 from .uncertainty import describe, quantiles
 
-__all__ = ["sensitivity", "Sensitivity", "LEVELS", "REFINE", "BOOTSTRAP"]
+__all__ = ["BOOTSTRAP", "LEVELS", "REFINE", "Sensitivity", "sensitivity"]
 
 LEVELS = (0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95)  # quantile levels at which each input is pinned
 REFINE = 3  # extra levels inside a bracket where the difference changes sign
@@ -168,14 +168,14 @@ def _variance_shares(study: Sensitivity) -> dict[str, dict[str, tuple[float, lis
     return out
 
 
-def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None = None, runs: int | None = None,
-                seed: int | None = None, workers: int | None = 1, progress: Progress | None = None, *,
-                executor: str = "local", scheduler: str | None = None, overrides: Any = None) -> Sensitivity:
+def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None = None, *, overrides: Any = None,
+                options: RunOptions | None = None, **settings: Any) -> Sensitivity:
     """Which uncertain inputs move ``plan``'s results, and which could switch the choice against ``against``.
 
     ``plan`` defaults to the plan with the most contingencies, ``against`` to the first plan (the baseline); with a
     single plan there is nothing to compare, and only the swings and variance shares are computed.
-    ``overrides`` as for :func:`allysim.simulate` (a parameter set to a plain number is no longer uncertain).
+    ``overrides`` as for :func:`allysim.simulate` (a parameter set to a plain number is no longer uncertain);
+    ``options`` (or its fields as keywords: ``runs``, ``seed``, ``workers``, ...) say how to simulate.
 
     Examples
     --------
@@ -198,7 +198,7 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
             against = next((p for p in sets if p != plan), None)
     elif against == plan:
         raise UsageError(f"--against names the plan itself ({plan}); choose another plan to compare with")
-    seed = resolve_seed(seed, scenario)
+    run = RunOptions.of(options, **settings).resolve(scenario)  # one seed for the main sample and the refinement
     order = {c.id: k for k, c in enumerate(scenario.contingencies)}
     mine = tuple(sorted(sets[plan], key=order.__getitem__))
     theirs = tuple(sorted(sets[against], key=order.__getitem__)) if against is not None else None
@@ -213,14 +213,12 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
         return out
 
     levels = {path: list(LEVELS) if theirs is not None else [0.1, 0.9] for path in scenario.uncertain}
-    options = dict(runs=runs, seed=seed, workers=workers, progress=progress, executor=executor,
-                   scheduler=scheduler, health_bands=False)
-    results = simulate_variants(scenario, variants(levels, True), **options)
-    study = Sensitivity(scenario, plan, against, results, levels, seed)
+    results = simulate_variants(scenario, variants(levels, True), run, health_bands=False)
+    study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0))
     if theirs is not None:
         extra = _refinements(study)
         if extra:
-            more = simulate_variants(scenario, variants(extra, False), **options)
+            more = simulate_variants(scenario, variants(extra, False), run, health_bands=False)
             results.plans.update(more.plans)
             results.variants.update(more.variants)
             for path, qs in extra.items():

@@ -11,7 +11,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["cell", "put", "HEADER_FONT", "HEADER_FILL", "NOTE_FONT", "fit_widths", "width_of", "style_header"]
+__all__ = ["HEADER_FILL", "HEADER_FONT", "NOTE_FONT", "cell", "clean_text", "fit_widths", "landscape", "put",
+           "style_header", "width_of"]
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
@@ -26,7 +27,16 @@ def _styles() -> tuple[Any, Any, Any, Any]:
 HEADER_FONT, HEADER_FILL, NOTE_FONT, WRAP = _styles()
 
 
+def clean_text(text: str) -> str:
+    """``text`` without the control characters a workbook cannot hold (each becomes U+FFFD)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+
+
 def _literal(target: Any, value: Any) -> None:
+    if isinstance(value, str):
+        value = clean_text(value)
     target.value = value
     if isinstance(value, str):
         target.data_type = "s"  # never a formula: text that starts with '=' stays text

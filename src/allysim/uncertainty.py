@@ -26,8 +26,17 @@ from scipy import special
 
 from .streams import parameter_uniforms
 
-__all__ = ["Parameter", "Uncertain", "PARAMETERS", "register", "extract", "check_correlations", "Draws",
-           "quantiles", "rank_to_pearson"]
+__all__ = [
+    "PARAMETERS",
+    "Draws",
+    "Parameter",
+    "Uncertain",
+    "check_correlations",
+    "extract",
+    "quantiles",
+    "rank_to_pearson",
+    "register",
+]
 
 _TOP = 1.0 - 2.0**-53  # the largest uniform a stream gives
 _TINY = 2.0**-54
@@ -265,7 +274,7 @@ def check_correlations(correlations: Sequence[Any], uncertain: Mapping[str, Unce
         seen.add(pair)
     if problems or not correlations:
         return problems
-    paths, matrix = correlation_matrix(correlations)
+    _, matrix = correlation_matrix(correlations)
     smallest = float(np.linalg.eigvalsh(matrix).min())
     if smallest <= 1e-10:
         worst = max(range(len(correlations)), key=lambda k: abs(correlations[k].rho))
@@ -381,6 +390,7 @@ class Draws:
     _linked: list[str] = field(init=False)
     _chol: np.ndarray | None = field(init=False)
     _cov: np.ndarray | None = field(init=False)
+    _last: tuple[tuple[int, int, int], np.ndarray, np.ndarray] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.paths = [u.path for u in self.items]
@@ -390,7 +400,7 @@ class Draws:
             self._chol = np.linalg.cholesky(self._cov)
 
     @classmethod
-    def of(cls, scenario: Any) -> "Draws":
+    def of(cls, scenario: Any) -> Draws:
         """The draws of ``scenario``'s uncertain parameters (none: an empty :class:`Draws`)."""
         return cls(list(scenario.uncertain.values()), tuple(scenario.correlations))
 
@@ -440,9 +450,20 @@ class Draws:
     def draw(self, seed: int, start: int, stop: int, pins: Sequence[tuple[str, float]] = ()) -> np.ndarray:
         """Parameter values for replications ``start .. stop - 1``: (replications, parameters)."""
         u = self.uniforms(seed, start, stop, pins)
-        out = np.empty_like(u)
-        for k, item in enumerate(self.items):
+        key = (seed, start, stop)
+        if pins and self._last is not None and self._last[0] == key:
+            # the same worlds with some inputs pinned: only the pinned columns and their partners change
+            base_u, base_x = self._last[1], self._last[2]
+            out = base_x.copy()
+            changed = np.flatnonzero(np.any(u != base_u, axis=0))
+        else:
+            out = np.empty_like(u)
+            changed = np.arange(len(self.items))
+        for k in changed:
+            item = self.items[k]
             out[:, k] = ppf(item.distribution, u[:, k], item.parameter)
+        if not pins:
+            self._last = (key, u, out)
         return out
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from .errors import OutputError
 from .folder import read_json
 from .outputs import atomic_file
-from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, width_of
+from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, width_of
 
 __all__ = ["write_workbook", "STUDIES", "EXCEL_ROWS"]
 
@@ -512,11 +512,11 @@ def _runs(wb: Any, path: Path, total: int, fonts: dict[str, Any]) -> None:
             ws.append([cell(ws, f"runs.csv: one row per run and plan ({total:,} rows); money in present values",
                             font=fonts["note"])])
         ws.append([cell(ws, h, font=HEADER_FONT, fill=HEADER_FILL) for h in header])
-        kinds = [_run_kind(h) for h in header]
+        columns = _RunColumns(ws, header)
         for n, values in enumerate(reader):
             if n >= room:
                 break
-            ws.append([_run_cell(ws, v, kind) for v, kind in zip(values, kinds)])
+            ws.append(columns.row(values))
 
 
 def _truncated(total: int) -> str:
@@ -534,17 +534,54 @@ def _run_kind(name: str) -> tuple[str, str | None]:
     return "number", MONEY if any(w in name for w in ("npv", "cost", "value")) else NUMBER
 
 
-def _run_cell(ws: Any, text: str, kind: tuple[str, str | None]) -> Any:
-    how, fmt = kind
-    if how == "text" or text == "":
-        return cell(ws, text) if text != "" else None
-    if how == "bool":
-        return text.strip().lower() == "true" if text.strip().lower() in ("true", "false") else cell(ws, text)
-    try:
-        number = int(text) if how == "int" else float(text)
-    except ValueError:
-        return cell(ws, text)
-    return cell(ws, number, fmt) if fmt else number
+class _RunColumns:
+    """One reusable, pre-formatted cell per column of runs.csv.
+
+    A million rows of ten cells: making and styling a cell object for each value costs several times what writing
+    it does, so each column's cell is made once and given each row's value in turn (the write-only sheet writes a
+    row out as soon as it is appended, so the cell is free again for the next row).
+    """
+
+    def __init__(self, ws: Any, header: list[str]) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        self.kinds = [_run_kind(h) for h in header]
+        self.cells = []
+        for _, fmt in self.kinds:
+            target = WriteOnlyCell(ws)
+            if fmt:
+                target.number_format = fmt
+            self.cells.append(target)
+
+    def row(self, values: list[str]) -> list[Any]:
+        out: list[Any] = []
+        for text, (how, _), target in zip(values, self.kinds, self.cells):
+            if text == "":
+                out.append(None)
+                continue
+            value: Any = text
+            if how == "bool" and text in ("true", "false"):
+                value = text == "true"
+            elif how in ("int", "number"):
+                try:
+                    value = int(text) if how == "int" else float(text)
+                except ValueError:
+                    pass
+            _set(target, value)
+            out.append(target)
+        return out
+
+
+def _set(target: Any, value: Any) -> None:
+    """Give a reused cell a value without openpyxl's per-value type inference (the type is known here)."""
+    if isinstance(value, bool):
+        target._value, target.data_type = value, "b"
+    elif isinstance(value, float) and math.isfinite(value):
+        target._value, target.data_type = repr(value), "n"  # the shortest repr reads back exactly
+    elif isinstance(value, int):
+        target._value, target.data_type = value, "n"
+    else:
+        target._value, target.data_type = clean_text(str(value)), "s"  # text, never a formula
 
 
 def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[Path, list[str]]:

@@ -103,7 +103,7 @@ def scenario_tables(data: dict[str, Any]) -> tuple[Tables, list[str]]:
         for key, column in (("setup", "setup_cost"), ("per_time", "per_time_cost"),
                             ("per_activation", "per_activation_cost")):
             row[column] = _cell(cost.get(key))
-        for n, factor in enumerate(factors or [None]):
+        for _n, factor in enumerate(factors or [None]):
             if factor is not None:
                 row.update({"rate_factor_risk": factor.get("risk"), "rate_factor": _cell(factor.get("factor")),
                             "rate_factor_duration": _cell(factor.get("duration"))})

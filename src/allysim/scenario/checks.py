@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from .. import uncertainty
+from ..uncertainty import Uncertain, extremes
 from .messages import listing, suggest
 from .model import ID_PATTERN, RESERVED_IDS, Scenario
 from .yamlio import Locations, shorten
@@ -161,13 +161,13 @@ def check_draws(s: Scenario, loc: Locations) -> list[str]:
     return problems
 
 
-def check_uncertain_ranges(s: Scenario, uncertain: dict[str, uncertainty.Uncertain], loc: Locations) -> list[str]:
+def check_uncertain_ranges(s: Scenario, uncertain: dict[str, Uncertain], loc: Locations) -> list[str]:
     """Rules between fields that must hold for every draw, checked at the ends of the ranges."""
     problems: list[str] = []
     health = s.alliance.health
 
     def span(path: str, nominal: float) -> tuple[float, float]:
-        return uncertainty.extremes(uncertain[path]) if path in uncertain else (nominal, nominal)
+        return extremes(uncertain[path]) if path in uncertain else (nominal, nominal)
 
     if not uncertain:
         return problems

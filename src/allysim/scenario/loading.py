@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from .. import uncertainty
 from ..errors import ScenarioError
+from ..uncertainty import check_correlations, extract, without_correlations_of
 from .checks import check_draws, check_environment, check_references, check_uncertain_ranges
 from .messages import kind, problems
 from .model import Scenario, distribution_type
@@ -64,7 +64,7 @@ def _with_overrides(document: dict[str, Any], locations: Locations, source: str,
     """Validate ``document`` with ``overrides`` applied; every problem is told against its ``--set``."""
     name = Path(source).name if source and not source.startswith("<") else "the scenario"
     data, landed, recorded = apply_overrides(document, overrides, name)
-    data = uncertainty.without_correlations_of(data, [p for p, v in recorded.items() if not isinstance(v, dict)])
+    data = without_correlations_of(data, [p for p, v in recorded.items() if not isinstance(v, dict)])
     scenario = _validate(data, SetLocations.wrap(locations, landed), source, sha)
     scenario._reread = partial(_with_overrides, document, locations, source, sha)
     scenario._document = document
@@ -76,13 +76,13 @@ def _validate(data: dict[str, Any], locations: Locations, source: str, sha: str)
     """The file's data -> a checked Scenario: distributions where numbers are usual, the model, the cross-field
     rules."""
     unit = data.get("time_unit", "year")
-    data, uncertain, found = uncertainty.extract(data, locations, _uncertain_validator(data, locations, unit))
+    data, uncertain, found = extract(data, locations, _uncertain_validator(data, locations, unit))
     try:
         scenario = Scenario.model_validate(data, context={"time_unit": unit})
     except ValidationError as exc:
         raise ScenarioError(found + problems(exc, data, locations, Scenario)) from None
     if not found:  # a correlation naming a refused distribution would only repeat that problem
-        found += uncertainty.check_correlations(scenario.correlations, uncertain, locations)
+        found += check_correlations(scenario.correlations, uncertain, locations)
     found += (check_references(scenario, locations) + check_environment(scenario, locations)
               + check_draws(scenario, locations))
     found += check_uncertain_ranges(scenario, uncertain, locations)

@@ -22,8 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-from .. import uncertainty
 from ..errors import UsageError
+from ..uncertainty import PARAMETERS, Parameter, Uncertain, register
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
@@ -343,7 +343,7 @@ def _state_or_shares(value: Any) -> Any:
 for _pattern, _what in (("environment.transitions.?.?", "a transition rate"),
                         ("environment.states.?.rates.?", "a rate multiplier"),
                         ("environment.states.?.value", "a value multiplier")):
-    uncertainty.register(uncertainty.Parameter(_pattern, what=_what))
+    register(Parameter(_pattern, what=_what))
 
 
 class EnvironmentState(_Model):
@@ -418,10 +418,10 @@ class Scenario(_Model):
     _document: Any = PrivateAttr(default=None)  # the file's data as read, before validation
     _overrides: tuple = PrivateAttr(default=())  # the Override objects applied, in order
     _recorded: dict = PrivateAttr(default_factory=dict)  # {canonical path: value}, as outputs record them
-    _uncertain: dict[str, uncertainty.Uncertain] = PrivateAttr(default_factory=dict)
+    _uncertain: dict[str, Uncertain] = PrivateAttr(default_factory=dict)
 
     @property
-    def uncertain(self) -> dict[str, uncertainty.Uncertain]:
+    def uncertain(self) -> dict[str, Uncertain]:
         """The uncertain parameters (written as distributions where a number is usual), by path, in file order.
 
         Elsewhere in the scenario such a parameter holds its median; each replication draws its own value.
@@ -515,41 +515,50 @@ def json_schema() -> dict[str, Any]:
     listed.pop("type")
     listed["anyOf"] = [item, {"type": "array", "items": item}]
     listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
-    # an uncertain assumption (SPEC section 8) may be a distribution wherever a plain number is usual
-    wrapped: set[tuple[int, str]] = set()
-    for parameter in uncertainty.PARAMETERS:
-        for holder, key in _schema_slots(schema, schema, parameter.pattern.split(".")):
-            if (id(holder), key) not in wrapped:
-                wrapped.add((id(holder), key))
-                slots = holder if key == "?" else holder["properties"]
-                name = "additionalProperties" if key == "?" else key
-                slots[name] = {"anyOf": [slots[name], _dist_schema(parameter.kind)],
-                               "description": f"{parameter.what}, or a distribution of it"}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "allysim scenario (format version 1)"
+    for parameter in PARAMETERS:  # these may be written as a range too (SPEC section 8)
+        _allow_range(schema, schema, parameter.pattern.split("."), parameter.kind)
     return schema
 
 
-def _schema_slots(root: dict[str, Any], node: Any, parts: list[str]) -> list[tuple[dict[str, Any], str]]:
-    """The (object schema, property) pairs a parameter pattern (``risks.*.rate``) names in a JSON Schema."""
-    if not isinstance(node, dict):
-        return []
-    if "$ref" in node:
-        target: Any = root
-        for step in node["$ref"].removeprefix("#/").split("/"):
-            target = target[step]
-        return _schema_slots(root, target, parts)
-    if "anyOf" in node:
-        return [slot for option in node["anyOf"] for slot in _schema_slots(root, option, parts)]
+def _allow_range(root: dict[str, Any], node: dict[str, Any], parts: list[str], kind: str) -> None:
+    """Let the property at the pattern ``parts`` below ``node`` be a distribution as well as a number."""
+    node = _deref(root, node)
+    if not parts:
+        return
     head, rest = parts[0], parts[1:]
-    if head in ("*", "#"):
-        return _schema_slots(root, node.get("items"), rest)
-    if head == "?":
-        extra = node.get("additionalProperties")
-        if not rest:
-            return [(node, "?")] if isinstance(extra, dict) else []
-        return _schema_slots(root, extra, rest)
-    properties = node.get("properties") or {}
-    if head not in properties:
-        return []
-    return [(node, head)] if not rest else _schema_slots(root, properties[head], rest)
+    children: list[dict[str, Any]] = []
+    for option in [node, *node.get("anyOf", []), *node.get("oneOf", [])]:
+        option = _deref(root, option)
+        if head in ("*", "#") and "items" in option:
+            children.append(option["items"])
+        elif head in ("#", "?") and isinstance(option.get("additionalProperties"), dict):
+            if not rest and head == "?":
+                option["additionalProperties"] = _range_of(option["additionalProperties"], kind)
+                continue
+            children.append(option["additionalProperties"])
+        elif head not in ("*", "#", "?") and head in option.get("properties", {}):
+            if not rest:
+                option["properties"][head] = _range_of(option["properties"][head], kind)
+                continue
+            children.append(option["properties"][head])
+    if head == "#":  # a lone mapping written where a list may stand
+        children += [option for option in node.get("anyOf", []) if "$ref" in option]
+    for child in children:
+        _allow_range(root, child, rest, kind)
+
+
+def _range_of(leaf: dict[str, Any], kind: str) -> dict[str, Any]:
+    """``leaf`` (a number's schema) or a distribution; marked so that it is widened once."""
+    if "x-allysim-range" in leaf:
+        return leaf
+    keep = {k: leaf.pop(k) for k in ("default", "title", "description") if k in leaf}
+    return {**keep, "x-allysim-range": True, "anyOf": [leaf, _dist_schema(kind)]}
+
+
+def _deref(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return root["$defs"][ref.split("/")[-1]]
+    return node

@@ -8,7 +8,7 @@ The PDF carries no dates, so the same folder always gives the same bytes.
 
 Examples
 --------
->>> from allysim.brief import write_brief
+>>> from allysim.deck import write_brief
 >>> write_brief("reports/joint_venture")   # doctest: +SKIP
 PosixPath('reports/joint_venture/summary.pdf')
 """
@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import theme
-from .deck import Board, chart_without_title, cut_middle, findings, key_numbers, load_board
-from .errors import OutputError
-from .outputs import atomic_file
+from ..errors import OutputError
+from ..outputs import atomic_file
+from ..plotting import theme
+from .board import Board, findings, key_numbers, load_board
+from .layout import cut_middle
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -201,10 +202,10 @@ class _Page:
         titles = [theme.wrap(i.title or i.name, width, size, "bold", max_lines=2) for i in images]
         title_h = max(len(t) for t in titles) * size * 1.2 / 72 + 0.08
         room = footer_top - 0.3 - (self.y + title_h)
-        pictures = [np.asarray(chart_without_title(i.png) if i.title else _rgb(i.png)) for i in images]
+        pictures = [np.asarray(_rgb(i.png)) for i in images]  # drawn without their titles: the brief states them
         sizes = [(min(width, room * p.shape[1] / p.shape[0]), p.shape[1] / p.shape[0]) for p in pictures]
         self.y += max(0.0, (room - max(w / aspect for w, aspect in sizes)) / 2)  # centred in the space left
-        for k, (image, lines, pixels, (pic_w, aspect)) in enumerate(zip(images, titles, pictures, sizes)):
+        for k, (_image, lines, pixels, (pic_w, aspect)) in enumerate(zip(images, titles, pictures, sizes)):
             pic_h = pic_w / aspect
             x = MARGIN + k * (width + GAP)
             self.text(x, self.y, "\n".join(lines), size, weight="bold", color=theme.INK, linespacing=1.2)

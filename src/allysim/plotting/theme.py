@@ -17,8 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .outputs import atomic_file
-from .wording import Provenance
+from ..outputs import atomic_file
+from ..wording import Provenance
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -28,6 +28,9 @@ __all__ = [
     "FORMATS",
     "HEIGHT_IN",
     "PLAN_COLORS",
+    "SURVIVED_COLOR",
+    "OTHER_COLOR",
+    "RISK_COLORS",
     "Provenance",
     "WIDTH_IN",
     "frame",
@@ -37,6 +40,7 @@ __all__ = [
     "plot_box",
     "save_figure",
     "title_of",
+    "untitled_png",
     "style",
     "text_width",
     "wrap",
@@ -59,6 +63,9 @@ PLAN_COLORS = (
     "#56B4E9",  # sky blue
     "#F0E442",  # yellow
 )
+SURVIVED_COLOR = "#3B4B59"  # slate: reads as the neutral 'no event' outcome beside the warm risk colours
+OTHER_COLOR = "#C9C9C9"
+RISK_COLORS = ("#7F1D12", "#A8321E", "#C8502E", "#DE7446", "#EC9A66", "#F5BE8F", "#FADDBF")  # dark to light
 
 INK = "#1A1A1A"  # titles
 TEXT = "#3A3A3A"  # labels and annotations
@@ -233,11 +240,14 @@ def _shorten(line: str, width_in: float, size: float, weight: str) -> str:
 # --- the frame: title, subtitle, footer ------------------------------------------------------------------------
 
 
-def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | None = None) -> float:
+def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | None = None, *,
+          titled: bool = True) -> float:
     """Draw the title, subtitle and footer on ``fig``; return the figure fraction where the plot area may start.
 
     The title is left-aligned, shrinks from 22 to 18 pt and then wraps to fit the slide (charts keep the names
-    they quote short enough for two lines); the subtitle wraps too.
+    they quote short enough for two lines); the subtitle wraps too. With ``titled=False`` the title is kept (for
+    :func:`title_of`) but not drawn, and its band is left out by :func:`untitled_png`: a slide that states the
+    finding itself shows the chart from its subtitle down, laid out exactly as in the titled chart.
     """
     width_in, height_in = fig.get_size_inches()
     text_in = width_in - MARGIN_LEFT - MARGIN_RIGHT
@@ -249,8 +259,10 @@ def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | 
     lines = wrap(title, text_in, size, "bold", max_lines=3)  # a third line rather than a cut finding
     y_in = MARGIN_TOP
     fig.text(x, 1 - y_in / height_in, "\n".join(lines), size=size, weight="bold", color=INK,
-             ha="left", va="top", linespacing=1.15, gid="title")
+             ha="left", va="top", linespacing=1.15, gid="title", visible=titled)
     y_in += len(lines) * size * 1.15 / 72 + 0.08
+    if not titled:
+        fig.allysim_body_top_in = y_in - 0.12  # where the body starts, in inches from the top
 
     if subtitle:
         sub_lines = wrap(subtitle, text_in, SUBTITLE_SIZE, max_lines=2)
@@ -283,6 +295,21 @@ def _metadata(fig: Figure, fmt: str) -> dict[str, Any]:
     """Return the file metadata: fixed fields, no dates, and the chart's title (alt text for decks)."""
     title = title_of(fig)
     return dict(_METADATA[fmt], **({"Title": title} if title else {}))
+
+
+def untitled_png(fig: Figure) -> bytes:
+    """Render a chart drawn with ``titled=False`` as PNG bytes, from its subtitle down (the title band left out)."""
+    import io
+
+    from matplotlib.transforms import Bbox
+
+    width_in, height_in = fig.get_size_inches()
+    top_in = getattr(fig, "allysim_body_top_in", 0.0)
+    buffer = io.BytesIO()
+    with style():
+        fig.savefig(buffer, format="png", dpi=DPI, metadata=_METADATA["png"],
+                    bbox_inches=Bbox.from_bounds(0, 0, width_in, height_in - top_in))
+    return buffer.getvalue()
 
 
 def save_figure(fig: Figure, folder: str | os.PathLike[str], stem: str,

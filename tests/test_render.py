@@ -12,30 +12,25 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits beside this file
 
-from chart_helpers import assert_readable, make_output  # noqa: E402
-
-from allysim import theme  # noqa: E402
 from allysim.errors import OutputError, UsageError  # noqa: E402
-from allysim.report import (  # noqa: E402
+from allysim.folder import OutputData, load_output  # noqa: E402
+from allysim.plotting import theme  # noqa: E402
+from allysim.plotting.render import (  # noqa: E402
     CHARTS,
     FORMATS,
-    STUDY_CHARTS,
-    OutputData,
     draw_study_chart,
-    load_output,
     parse_formats,
     render_charts,
     render_study_chart,
 )
+
+from chart_helpers import assert_readable, make_output  # noqa: E402
 
 DATA_FILES = ("summary.json", "runs.csv", "health.json")
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,7 +261,7 @@ def test_every_example_scenario_charts_and_reports_identically(tmp_path: Path, s
 
     import matplotlib.pyplot as plt
 
-    from allysim.report import draw_charts
+    from allysim.plotting.render import draw_charts
 
     for name, fig in draw_charts(load_output(out)).items():  # real names and numbers: still no overlaps
         assert_readable(fig, name)
@@ -383,9 +378,9 @@ def test_render_study_chart_matches_what_report_draws(study_folder: Path, tmp_pa
 
 
 def test_compare_colours_follow_the_summary_of_the_same_scenario(tmp_path: Path) -> None:
-    from chart_helpers import make_comparison
+    from allysim.plotting.render import _plan_order
 
-    from allysim.report import _plan_order
+    from chart_helpers import make_comparison
 
     study = make_comparison(4)
     order = ["escalation_and_exit_clauses_with_a_long_name", "do_nothing", "full", "governance", "other"]
@@ -430,3 +425,16 @@ def test_render_study_chart_refuses_an_unknown_chart_and_broken_data(tmp_path: P
         render_study_chart("risk_drivers", {"plan": "a", "risks": {}}, tmp_path / "absent", "png")
     assert not (tmp_path / "absent").exists()  # refused before anything is created
     assert render_study_chart("risk_drivers", {}, tmp_path, "none") == []
+
+
+def test_the_old_import_paths_still_work_for_one_release() -> None:
+    import allysim.charts
+    import allysim.decisions
+    import allysim.report
+    from allysim import plotting, studies, wording
+
+    assert allysim.report.load_output is load_output and allysim.report.render_charts is render_charts
+    assert allysim.charts.survival is plotting.survival and allysim.charts.format_share is wording.format_share
+    assert allysim.decisions.compare is studies.compare
+    for module in (allysim.charts, allysim.report, allysim.decisions):
+        assert all(hasattr(module, name) for name in module.__all__)

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..wording import format_amount as _num
+from ..wording import format_share
 from . import theme
-from .wording import format_amount as _num
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["sensitivity", "switch", "tornado_axes", "switch_axes", "sensitivity_findings", "SHOWN"]
+__all__ = ["SHOWN", "sensitivity", "sensitivity_findings", "switch", "switch_axes", "tornado_axes"]
 
 SHOWN = 10  # inputs on the tornado
 LABEL_IN = 3.6  # widest input label on the tornado, in inches (longer ones wrap to two lines, then shorten)
@@ -42,7 +43,7 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
     flips = [(p, e) for p, e in ranked if e.get("switch")]
     out: dict[str, Any] = {"moving": [p for p, _ in moving], "flips": [p for p, _ in flips]}
     if moving:
-        path, e = moving[0]
+        _, e = moving[0]
         out["headline"] = (f"{e['label']} moves {plan}'s NPV most: {_num(e['npv']['at_p10'])} at its P10, "
                            f"{_num(e['npv']['at_p90'])} at its P90 ({currency})")
     else:
@@ -50,12 +51,13 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
     if against is None:
         out["switch"] = "There is no other plan to compare with"
     elif flips:
-        path, e = flips[0]
+        _, e = flips[0]
         sw = e["switch"]
         lo, hi = sw["ci95"]
         if lo is None and hi is None:
             out["switch"] = (f"The choice between {plan} and {against} may flip with {e['label'].lower()}, but these "
                              "runs cannot tell where: run more")
+            out["bullets"] = _bullets(data, moving, flips, out["switch"])
             return out
         between = (f"95% interval {_num(lo) if lo is not None else 'below the range'} to "
                    f"{_num(hi) if hi is not None else 'above the range'}")
@@ -74,6 +76,49 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out["switch"] = (f"No input flips the choice between {plan} and {against} within its range, though at "
                              "some values the difference is within the noise")
+    out["bullets"] = _bullets(data, moving, flips, out["switch"])
+    return out
+
+
+def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -> list[str]:
+    """A slide's sentences: what we do not know, what moves the result, what could change the choice."""
+    plan, against = data["plan"], data.get("against")
+    currency = data.get("currency", "")
+    inputs = data["inputs"]
+    out = [(f"{len(inputs)} assumption{'s' if len(inputs) != 1 else ''} given as ranges, not single numbers; each "
+            "simulated life draws one value of each (one \"world\"), and every plan lives in the same worlds.")]
+    if moving:
+        parts = [f"{e['label']} ({_num(e['npv']['at_p10'])} to {_num(e['npv']['at_p90'])})" for _, e in moving[:3]]
+        out.append(f"What moves {plan}'s mean NPV most, input at its P10 to its P90 ({currency}): "
+                   + "; ".join(parts) + ".")
+    else:
+        out.append(f"No range moves {plan}'s mean NPV beyond the noise of these runs.")
+    if against is None:
+        return out
+    if flips:
+        for _, e in flips[:2]:
+            sw = e["switch"]
+            lo, hi = sw["ci95"]
+            side = "above" if sw.get("direction") == "plan better above" else "below"
+            where = (f"95% interval {_num(lo) if lo is not None else 'below the range'} to "
+                     f"{_num(hi) if hi is not None else 'above the range'}")
+            out.append(f"The choice depends on {e['label'].lower()}: {plan} beats {against} only {side} "
+                       f"{_num(sw['value'])} ({where}); its range runs from {_num(e['p10'])} (P10) to "
+                       f"{_num(e['p90'])} (P90).")
+    else:
+        out.append(no_flip + ".")
+    versus = data.get("versus", {}).get("npv", {})
+    ci = versus.get("ci95") or [None, None]
+    if data.get("p_better") is not None and ci[0] is not None:
+        if _excludes_zero(ci):
+            better = ci[0] > 0
+            out.append(f"Over all that uncertainty, {plan if better else against}'s mean NPV is higher by "
+                       f"{_num(abs(versus['mean']))} {currency} (95% interval {_num(abs(ci[0 if better else 1]))} "
+                       f"to {_num(abs(ci[1 if better else 0]))}); {plan} does better in "
+                       f"{format_share(data['p_better'])} of the simulated lives.")
+        else:
+            out.append(f"Over all that uncertainty, the difference in mean NPV between {plan} and {against} is "
+                       f"within the noise; {plan} does better in {format_share(data['p_better'])} of the lives.")
     return out
 
 

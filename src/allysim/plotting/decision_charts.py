@@ -12,8 +12,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..wording import Currency, MoneyScale, Provenance, format_money, format_share
 from . import theme
-from .wording import Currency, MoneyScale, Provenance, format_money, format_share
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -138,7 +138,7 @@ def sweep_panels(data: Mapping[str, Any], axes: tuple[Axes, Axes], plan_order: S
 
 
 def sweep(data: Mapping[str, Any], *, plan_order: Sequence[str] | None = None,
-          provenance: Provenance | None = None) -> Figure:
+          provenance: Provenance | None = None, titled: bool = True) -> Figure:
     """The sweep slide: survival and NPV against the swept value, every plan, with bands."""
     import matplotlib.pyplot as plt
 
@@ -146,7 +146,7 @@ def sweep(data: Mapping[str, Any], *, plan_order: Sequence[str] | None = None,
                 "numbers), with 95% intervals; dashed: where the best plan by expected NPV changes")
     with theme.style():
         fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
-        top = theme.frame(fig, sweep_title(data), subtitle, _provenance(data, provenance))
+        top = theme.frame(fig, sweep_title(data), subtitle, _provenance(data, provenance), titled=titled)
         left, bottom, right, top = theme.plot_box(fig, top - 0.2 / theme.HEIGHT_IN, left_in=1.1)
         gap = 1.1 / theme.WIDTH_IN
         width = (right - left - gap) / 2
@@ -277,7 +277,7 @@ def frontier_panels(data: Mapping[str, Any], axes: tuple[Axes, Axes], plan_order
 
 
 def frontier(data: Mapping[str, Any], *, plan_order: Sequence[str] | None = None,
-             provenance: Provenance | None = None) -> Figure:
+             provenance: Provenance | None = None, titled: bool = True) -> Figure:
     """The frontier slide: cost against survival and against NPV, every portfolio a dot."""
     import matplotlib.pyplot as plt
 
@@ -288,7 +288,7 @@ def frontier(data: Mapping[str, Any], *, plan_order: Sequence[str] | None = None
                 "rings: the scenario's plans")
     with theme.style():
         fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
-        top = theme.frame(fig, frontier_title(data), subtitle, _provenance(data, provenance))
+        top = theme.frame(fig, frontier_title(data), subtitle, _provenance(data, provenance), titled=titled)
         left, bottom, right, top = theme.plot_box(fig, top - 0.2 / theme.HEIGHT_IN, left_in=1.1)
         gap = 1.1 / theme.WIDTH_IN
         width = (right - left - gap) / 2

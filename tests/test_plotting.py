@@ -8,7 +8,6 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
 matplotlib.rcParams["figure.max_open_warning"] = 0  # the module fixture keeps 24 charts open on purpose
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -17,11 +16,13 @@ import pytest  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits beside this file
 
-from chart_helpers import assert_readable, make_output  # noqa: E402
-
-from allysim import charts, theme, wording  # noqa: E402
-from allysim.report import draw_charts, load_output  # noqa: E402
+from allysim import wording  # noqa: E402
+from allysim.folder import load_output  # noqa: E402
+from allysim.plotting import layout, run_charts, study_charts, theme  # noqa: E402
+from allysim.plotting.render import draw_charts  # noqa: E402
 from allysim.wording import Evidence  # noqa: E402
+
+from chart_helpers import assert_readable, make_output  # noqa: E402
 
 MINUS = "\u2212"
 
@@ -68,7 +69,7 @@ def plan_word(name: str) -> str:
 @pytest.mark.parametrize(("share", "text"), [(0.0, "0%"), (0.004, "<1%"), (0.005, "1%"), (0.414, "41%"),
                                              (0.4151, "42%"), (0.99, "99%"), (0.996, ">99%"), (1.0, "100%")])
 def test_format_share_rounds_to_whole_percent_and_keeps_ends_honest(share: float, text: str) -> None:
-    assert charts.format_share(share) == text
+    assert wording.format_share(share) == text
 
 
 @pytest.mark.parametrize(("amount", "currency", "text"), [
@@ -82,24 +83,24 @@ def test_format_share_rounds_to_whole_percent_and_keeps_ends_honest(share: float
     (12.5, "", "12.5"),
 ])
 def test_format_money(amount: float, currency: str, text: str) -> None:
-    assert charts.format_money(amount, currency) == text
+    assert wording.format_money(amount, currency) == text
 
 
 def test_amounts_shown_together_share_one_unit() -> None:
-    scale = charts.MoneyScale.of([940_000, 31_240_000], "USD")
-    assert [charts.format_money(a, "USD", scale) for a in (940_000, 31_240_000)] == ["USD 0.9M", "USD 31.2M"]
+    scale = wording.MoneyScale.of([940_000, 31_240_000], "USD")
+    assert [wording.format_money(a, "USD", scale) for a in (940_000, 31_240_000)] == ["USD 0.9M", "USD 31.2M"]
 
 
 @pytest.mark.parametrize(("length", "unit", "text"), [(10, "year", "10-year"), (20, "quarter", "5-year"),
                                                       (48, "month", "4-year"), (26.089285714285715, "week", "6-month"),
                                                       (2.5, "year", "30-month"), (1.3, "month", "1.3-month")])
 def test_format_span_names_the_life_in_the_roundest_unit(length: float, unit: str, text: str) -> None:
-    assert charts.format_span(length, unit) == text
+    assert wording.format_span(length, unit) == text
 
 
 def test_spread_keeps_order_gap_and_bounds() -> None:
     targets = [0.30, 0.31, 0.305, 0.9, 0.02]
-    placed = charts._spread(targets, 0.05, 0.0, 1.0)
+    placed = layout.spread(targets, 0.05, 0.0, 1.0)
     order = sorted(range(5), key=lambda i: targets[i])
     ys = [placed[i] for i in order]
     assert all(b - a >= 0.05 - 1e-12 for a, b in zip(ys, ys[1:]))
@@ -209,19 +210,19 @@ def test_causes_title_names_the_baselines_main_risk_with_its_share(outputs, case
 def test_causes_groups_many_risks_into_other_risks(outputs) -> None:
     fig = outputs[(3, 30)]["figures"]["causes"]
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert len(labels) == 1 + charts.MAX_NAMED_RISKS
+    assert len(labels) == 1 + run_charts.MAX_NAMED_RISKS
     other = [lab for lab in labels if lab.startswith("Other risks")]
     assert len(other) == 1
     summary = outputs[(3, 30)]["data"].summary
     active = {r for p in summary["plans"].values() for r, s in p["end_causes"].items() if r != "survived" and s > 0}
-    assert int(re.search(r"\((\d+)\)", other[0]).group(1)) == len(active) - charts.MAX_NAMED_RISKS
+    assert int(re.search(r"\((\d+)\)", other[0]).group(1)) == len(active) - run_charts.MAX_NAMED_RISKS
 
 
 def test_titles_say_so_when_no_plan_improves() -> None:
-    fig = charts.survival({"a": [10.0, 10.0, 3.0], "b": [10.0, 2.0, 3.0]},
+    fig = run_charts.survival({"a": [10.0, 10.0, 3.0], "b": [10.0, 2.0, 3.0]},
                           {"a": [True, True, False], "b": [True, False, False]}, horizon=10)
     assert title_of(fig) == "No plan lifts 10-year survival above the baseline's 67% (A plan)"
-    fig = charts.causes({"a": {"r": 0.0, "survived": 1.0}}, risk_names={"r": "Feud"})
+    fig = run_charts.causes({"a": {"r": 0.0, "survived": 1.0}}, risk_names={"r": "Feud"})
     assert title_of(fig) == "No risk ended an alliance: 100% survive"
     plt.close("all")
 
@@ -237,7 +238,7 @@ def test_plans_keep_their_colour_across_charts(outputs) -> None:
 
 def test_long_names_never_cut_the_numbers_from_a_title() -> None:
     risk = "A member breaks ranks (sanctions waiver, patrol withdrawn, embargo quietly lifted)"
-    fig = charts.causes({"status_quo_with_a_very_long_and_descriptive_plan_name": {"r": 0.4, "survived": 0.6},
+    fig = run_charts.causes({"status_quo_with_a_very_long_and_descriptive_plan_name": {"r": 0.4, "survived": 0.6},
                          "enhanced_governance_and_exit_clauses_with_an_even_longer_name": {"r": 0.2, "survived": 0.8}},
                         risk_names={"r": risk})
     title = title_of(fig)
@@ -251,16 +252,17 @@ def test_long_names_never_cut_the_numbers_from_a_title() -> None:
 STUDY_CASES = ("compare_perf", "value_perf", "drivers_perf", "compare_8_plans", "value_12_sampled",
                "drivers_30_risks", "compare_one_plan", "value_one", "value_6_synthetic", "drivers_one",
                "drivers_30_synthetic")
-DRAW = {"compare": charts.compare, "value": charts.contingency_value, "drivers": charts.risk_drivers}
+DRAW = {"compare": study_charts.compare, "value": study_charts.contingency_value, "drivers": study_charts.risk_drivers}
 
 
 @pytest.fixture(scope="module")
 def studies(perf_yaml):
     """Real study JSONs from the Python API (perf.yaml, and a scenario with 30 risks, 12 contingencies and
     8 plans whose contingencies are valued by sampling), and synthetic ones; each drawn once."""
+    import allysim
+
     from chart_helpers import big_scenario_yaml, make_comparison, make_drivers, make_values
 
-    import allysim
 
     perf = allysim.load_scenario(perf_yaml)
     big = allysim.parse_scenario(big_scenario_yaml(30, 12, 8), source="big.yaml")
@@ -287,7 +289,7 @@ def studies(perf_yaml):
 
 def money_words(amount: float, currency: str) -> str:
     """Return an amount as a title quotes it on its own (three significant figures)."""
-    return charts.format_money(amount, currency, charts.MoneyScale.of([amount], currency))
+    return wording.format_money(amount, currency, wording.MoneyScale.of([amount], currency))
 
 
 def points(difference: float) -> str:
@@ -340,15 +342,15 @@ def test_titles_claim_a_winner_only_when_the_interval_excludes_the_tie() -> None
     (plan,) = study["plans"]
     study["plans"][plan]["npv"] = {"mean": 0.3e6, "ci95": [-0.1e6, 0.7e6]}
     study["plans"][plan]["survival"] = {"mean": 0.02, "ci95": [-0.01, 0.05]}
-    title = title_of(charts.compare(study))
+    title = title_of(study_charts.compare(study))
     assert "within the noise" in title and "runs would settle it" in title and " adds " not in title, title
     study["plans"][plan]["npv"] = {"mean": 0.3e6, "ci95": [0.1e6, 0.5e6]}
-    assert " adds " in title_of(charts.compare(study))
+    assert " adds " in title_of(study_charts.compare(study))
     drivers = make_drivers(4)
     for risk in drivers["risks"].values():
         risk["npv"] = {"mean": 0.2e6, "ci95": [-0.3e6, 0.7e6]}
         risk["survival"] = {"mean": 0.01, "ci95": [-0.02, 0.04]}
-    title = title_of(charts.risk_drivers(drivers))
+    title = title_of(study_charts.risk_drivers(drivers))
     assert "costs the most" not in title and "within the noise" in title, title
 
 
@@ -360,11 +362,11 @@ def test_contingency_value_title_quotes_the_return_of_the_best_contingency(studi
     top = max(entries, key=lambda c: entries[c]["shapley_npv"])
     e = entries[top]
     ratio = (e["shapley_npv"] + e["cost"]) / e["cost"]
-    assert title.split(" returns ")[1].startswith(charts.format_ratio(ratio) + " its cost"), title
+    assert title.split(" returns ")[1].startswith(wording.format_ratio(ratio) + " its cost"), title
     name = e["name"] if e["name"] != top else theme.plan_label(top)
     assert name.startswith(title.split(" returns ")[0].split("; ")[-1].rstrip("…")), title
     # pays for itself, or not, when the 95% interval of its net value (with any sampling error) is clear of zero
-    net = {c: charts._widened(v["shapley_npv"], v.get("shapley_npv_ci95"), v.get("shapley_npv_sampling_se"))
+    net = {c: study_charts._widened(v["shapley_npv"], v.get("shapley_npv_ci95"), v.get("shapley_npv_sampling_se"))
            for c, v in entries.items()}
     losers = [c for c in entries if net[c].high < 0]
     even = [c for c in entries if c != top and net[c].low <= 0 <= net[c].high]
@@ -405,7 +407,7 @@ def test_compare_bars_keep_each_plans_colour(studies) -> None:
     assert [matplotlib.colors.to_hex(b.get_facecolor()).upper() for b in bars] == \
         [theme.plan_color(i + 1) for i in range(len(plans))]
     order = [*reversed(plans), study["baseline"]]  # a run whose plans came in another order
-    again = charts.compare(study, plan_order=order)
+    again = study_charts.compare(study, plan_order=order)
     bars = again.axes[0].patches[: len(plans)]
     assert [matplotlib.colors.to_hex(b.get_facecolor()).upper() for b in bars] == \
         [theme.plan_color(order.index(p)) for p in plans]
@@ -415,13 +417,13 @@ def test_compare_bars_keep_each_plans_colour(studies) -> None:
 def test_many_risks_name_the_largest_in_npv_and_in_survival(studies) -> None:
     study, fig = studies["drivers_30_synthetic"]
     shown = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels()]
-    assert len(shown) == charts.MAX_DRIVER_ROWS
+    assert len(shown) == study_charts.MAX_DRIVER_ROWS
     risks = study["risks"]
     by_npv = max(risks.values(), key=lambda r: r["npv"]["mean"])["name"]
     by_lives = max(risks.values(), key=lambda r: r["survival"]["mean"])["name"]
     assert by_npv in shown and by_lives in shown
     subtitle = next(t.get_text() for t in fig.texts if t.get_gid() == "subtitle").replace("\n", " ")
-    assert f"not shown: {len(risks) - charts.MAX_DRIVER_ROWS} smaller risks" in subtitle
+    assert f"not shown: {len(risks) - study_charts.MAX_DRIVER_ROWS} smaller risks" in subtitle
 
 
 def test_sampled_shapley_intervals_include_the_sampling_error(studies) -> None:
@@ -429,7 +431,7 @@ def test_sampled_shapley_intervals_include_the_sampling_error(studies) -> None:
     subtitle = next(t.get_text() for t in fig.texts if t.get_gid() == "subtitle").replace("\n", " ")
     assert "sampled over random orders" in subtitle
     entry = next(iter(study["contingencies"].values()))
-    widened = charts._widened(entry["shapley_npv"], entry["shapley_npv_ci95"], entry["shapley_npv_sampling_se"])
+    widened = study_charts._widened(entry["shapley_npv"], entry["shapley_npv_ci95"], entry["shapley_npv_sampling_se"])
     lo, hi = entry["shapley_npv_ci95"]
     assert widened.lo < lo and widened.hi > hi and widened.mean == entry["shapley_npv"]
 
@@ -437,7 +439,7 @@ def test_sampled_shapley_intervals_include_the_sampling_error(studies) -> None:
 @pytest.mark.parametrize(("value", "text"), [(0.3475, "35 points"), (-0.305, "31 points"), (0.01, "1 point"),
                                              (0.004, "<1 point"), (0.0, "0 points")])
 def test_format_points_rounds_halves_up(value: float, text: str) -> None:
-    assert charts.format_points(value) == text
+    assert wording.format_points(value) == text
 
 
 @pytest.mark.parametrize(("points_", "label"), [(30.5, "+31"), (9.95, "+10"), (9.94, "+9.9"), (-0.05, MINUS + "0.1"),
@@ -449,7 +451,7 @@ def test_survival_labels_round_like_titles(points_: float, label: str) -> None:
 @pytest.mark.parametrize(("ratio", "text"), [(4.31, "4.3×"), (13.4, "13×"), (0.989, "0.99×"), (1.04, "1.04×"),
                                              (1.0, "1.0×"), (0.47, "0.5×")])
 def test_format_ratio(ratio: float, text: str) -> None:
-    assert charts.format_ratio(ratio) == text
+    assert wording.format_ratio(ratio) == text
 
 
 def test_study_titles_say_so_when_nothing_helps() -> None:
@@ -461,10 +463,11 @@ def test_study_titles_say_so_when_nothing_helps() -> None:
 
     worse = {**study_head(currency="USD M"), "baseline": "do_nothing",
              "plans": {"a": entry(-1.5, 0.1), "b": entry(-0.5, 0.03)}}
-    assert title_of(charts.compare(worse)).startswith("No plan clearly adds NPV over the Do nothing plan (roughly ")
-    assert title_of(charts.compare(worse)).endswith("runs would settle it); A plan adds the most survival, 10 points")
+    assert title_of(study_charts.compare(worse)).startswith("No plan clearly adds NPV over the Do nothing plan (roughly ")
+    assert title_of(study_charts.compare(worse)).endswith("runs would settle it); A plan adds the most survival, "
+                                                          "10 points")
     mixed = {**worse, "plans": {"a": entry(-1.5, 0.1)}}
-    assert title_of(charts.compare(mixed)) == ("A plan costs USD 1.50M of NPV but adds 10 points of survival "
+    assert title_of(study_charts.compare(mixed)) == ("A plan costs USD 1.50M of NPV but adds 10 points of survival "
                                                "against the Do nothing plan")
 
     def contingency(net: float, cost: float, survival: float) -> dict:
@@ -473,16 +476,27 @@ def test_study_titles_say_so_when_nothing_helps() -> None:
 
     values = {**study_head(currency="USD M"), "plan": "full",
               "contingencies": {"office": contingency(-1.0, 2.0, 0.02), "audit": contingency(-0.2, 0.5, 0.05)}}
-    assert title_of(charts.contingency_value(values)) == ("No contingency pays for itself in NPV; Audit adds the "
+    assert title_of(study_charts.contingency_value(values)) == ("No contingency pays for itself in NPV; Audit adds the "
                                                           "most survival, 5 points")
     values["contingencies"]["hotline"] = contingency(0.8, 0.0, 0.0)
-    assert title_of(charts.contingency_value(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 2 of 3 do not "
+    assert title_of(study_charts.contingency_value(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 2 of 3 do not "
                                                           "pay for themselves")
     values["contingencies"]["audit"]["shapley_npv_ci95"] = [-0.5, 0.1]  # its interval holds break-even
-    assert title_of(charts.contingency_value(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 1 of 3 does not "
-                                                          "pay for itself and 1 is within the noise")
+    assert title_of(study_charts.contingency_value(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 1 of 3 does "
+                                                                "not pay for itself and 1 is within the noise")
     drivers = {**study_head(), "plan": "do_nothing",
                "risks": {"merger": {"npv": {"mean": -2e5, "ci95": [-3e5, -1e5]},
                                     "survival": {"mean": 0.0, "ci95": [0.0, 0.0]}}}}
-    assert title_of(charts.risk_drivers(drivers)) == "No single risk lowers NPV or survival"
+    assert title_of(study_charts.risk_drivers(drivers)) == "No single risk lowers NPV or survival"
     plt.close("all")
+
+
+def test_survival_draws_on_a_given_axes_without_a_frame() -> None:
+    fig, (left, right) = plt.subplots(1, 2)
+    life = {"a": [10.0, 10.0, 3.0], "b": [10.0, 2.0, 3.0]}
+    alive = {"a": [True, True, False], "b": [True, False, False]}
+    assert run_charts.survival(life, alive, horizon=10, ax=left) is left
+    assert not fig.texts and theme.title_of(fig) == ""  # no title, subtitle or footer: the caller frames
+    ends = [line.get_ydata()[-1] for line in left.get_lines() if len(line.get_ydata()) > 1]
+    assert ends == pytest.approx([2 / 3, 1 / 3])
+    plt.close(fig)

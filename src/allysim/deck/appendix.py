@@ -1,0 +1,283 @@
+"""The appendix of a deck: the scenario's plans, risks and contingencies in tables, each assumption in words
+(distributions described with their units, durations in the roundest unit)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..plotting import theme
+from ..wording import (
+    Currency,
+    MoneyScale,
+    format_money,
+    format_share,
+)
+from .board import (
+    Board,
+)
+from .layout import (
+    INK,
+    TEXT,
+    Cell,
+    Column,
+)
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["describe", "describe_time"]
+
+# --- the appendix: the scenario in tables --------------------------------------------------------------------------
+
+
+def _g(x: float) -> str:
+    """A parameter for people: three significant figures, k/M/B beyond ten thousand, a true minus sign."""
+    sign = "\u2212" if x < 0 else ""
+    x = abs(float(x))
+    for factor, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
+        if x >= factor:
+            return f"{sign}{x / (factor if suffix != 'k' else 1e3):.3g}{suffix}"
+    return f"{sign}{x:.3g}"
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.3g}%"
+
+
+_SCALED = {"constant": ("value_",), "uniform": ("low", "high"), "triangular": ("low", "likely", "high"),
+           "pert": ("low", "likely", "high"), "normal": ("mean_", "sd"), "lognormal": ("median", "p90", "mean_", "sd"),
+           "beta": ("low", "high"), "exponential": ("mean_",), "choice": ("values",), "empirical": ("values",)}
+
+
+def _numbers(dist: Any) -> list[float]:
+    """The numbers of a distribution that carry its unit (not shape parameters or weights)."""
+    out: list[float] = []
+    for name in _SCALED.get(getattr(dist, "family", "constant"), ()):
+        value = getattr(dist, name, None)
+        if isinstance(value, (int, float)):
+            out.append(float(value))
+        elif isinstance(value, (tuple, list)):
+            out += [float(v) for v in value]
+    return out + [float(v) for v in (getattr(dist, "clip", None) or ())]
+
+
+def describe(dist: Any, unit: str = "", scale: float = 1.0) -> str:
+    """Describe a scenario distribution in words: ``0.1–0.45, likely 0.2 (triangular)``.
+
+    ``unit`` (``" years"``) follows the main number or range; every number carrying the unit is multiplied by
+    ``scale`` first.
+    """
+    family = getattr(dist, "family", "constant")
+    u = unit
+
+    def g(x: float) -> str:
+        return _g(x * scale)
+
+    if family == "constant":
+        text = f"{g(dist.value_)}{u}"
+    elif family == "uniform":
+        text = f"{g(dist.low)}\u2013{g(dist.high)}{u} (uniform)"
+    elif family in ("triangular", "pert"):
+        text = f"{g(dist.low)}\u2013{g(dist.high)}{u}, likely {g(dist.likely)} " \
+               f"({'PERT' if family == 'pert' else 'triangular'})"
+    elif family == "normal":
+        text = f"mean {g(dist.mean_)}{u}, sd {g(dist.sd)} (normal)"
+    elif family == "lognormal":
+        text = f"median {g(dist.median)}{u}, P90 {g(dist.p90)}" if dist.median is not None else \
+            f"mean {g(dist.mean_)}{u}, sd {g(dist.sd)}"
+        text += " (lognormal)"
+    elif family == "beta":
+        text = f"beta({_g(dist.a)}, {_g(dist.b)})"
+        if (dist.low, dist.high) != (0.0, 1.0):
+            text += f" on {g(dist.low)}\u2013{g(dist.high)}{u}"
+    elif family == "exponential":
+        text = f"mean {g(dist.mean_)}{u} (exponential)"
+    elif family in ("choice", "empirical"):
+        values = list(dist.values)
+        if len(values) <= 4:
+            text = ", ".join(g(v) for v in values[:-1]) + (" or " if len(values) > 1 else "") + g(values[-1]) + u
+            weights = getattr(dist, "weights", None)
+            if weights:
+                total = sum(weights) or 1.0
+                text += f" ({' / '.join(f'{100 * w / total:.0f}%' for w in weights)})"
+        else:
+            text = f"{len(values)} values, {g(min(values))}\u2013{g(max(values))}{u}"
+        if family == "empirical":
+            text += " (resampled)"
+    else:
+        text = family
+    clip = getattr(dist, "clip", None)
+    if clip is not None:
+        text += f", clipped to {g(clip[0])}\u2013{g(clip[1])}"
+    return text
+
+
+def _round(x: float) -> bool:
+    return abs(x * 100 - round(x * 100)) <= 1e-6 * max(1.0, abs(x * 100))
+
+
+def _time_unit_for(numbers: Sequence[float], time_unit: str) -> tuple[str, float]:
+    """Choose the unit that shows durations as round numbers of at least 1 (``6 months`` over ``0.5 years``)."""
+    from ..scenario.units import DAYS_PER, TIME_UNITS
+
+    nonzero = [abs(x) for x in numbers if x]
+    smaller = [u for u in TIME_UNITS[TIME_UNITS.index(time_unit):] if u != "quarter" or u == time_unit]
+    for need_whole in (True, False):
+        for unit in smaller:
+            scale = DAYS_PER[time_unit] / DAYS_PER[unit]
+            if all(_round(x * scale) for x in nonzero) and (not need_whole or min(nonzero, default=1) * scale >= 1):
+                return unit, scale
+    return time_unit, 1.0
+
+
+def describe_time(dist: Any, time_unit: str) -> str:
+    """Describe a duration in the unit that reads best: ``6–36 months, likely 12 (PERT)``."""
+    unit, scale = _time_unit_for(_numbers(dist), time_unit)
+    one = getattr(dist, "family", "") == "constant" and abs(dist.value_ * scale - 1) < 1e-9
+    return _singular(describe(dist, f" {unit}" if one else f" {unit}s", scale))
+
+
+def _singular(text: str) -> str:
+    """``mean 1 years`` -> ``mean 1 year`` (a range such as ``0–1 years`` stays plural)."""
+    return re.sub(r"(?<![\d.\u2013])1 (year|quarter|month|week|day)s\b", r"1 \1", text)
+
+
+def _time_text(value: float, time_unit: str) -> str:
+    unit, scale = _time_unit_for([value], time_unit)
+    return f"{_g(value * scale)} {unit}" + ("" if abs(value * scale - 1) < 1e-9 else "s")
+
+
+def _is_zero(dist: Any) -> bool:
+    return getattr(dist, "family", "") == "constant" and dist.value_ == 0
+
+
+def _short(name: str, limit: int = 40) -> str:
+    """Shorten a name quoted inside a cell: cut at a word, with an ellipsis."""
+    if len(name) <= limit:
+        return name
+    cut = name.rfind(" ", 0, limit)
+    return name[: cut if cut > 0 else limit].rstrip(" ,;:-") + "\u2026"
+
+
+def _risk_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
+    s, unit = board.scenario, board.time_unit
+    cur = Currency.parse(board.currency)
+    money_unit = cur.axis(MoneyScale(1.0, "", "", 0)) or board.currency
+    if s is None:
+        base = board.plans[0]
+        stats = board.stats(base)
+        columns = [Column("Risk", 0.36), Column("Id", 0.22), Column("Category", 0.14),
+                   Column(f"Occurrences per run ({theme.plan_label(base)})", 0.14, "right"),
+                   Column(f"Ends ({theme.plan_label(base)})", 0.14, "right")]
+        rows = []
+        for rid, info in (board.summary.get("risks") or {}).items():
+            occ = ((stats.get("risks") or {}).get(rid) or {}).get("occurrences_mean")
+            rows.append([[(board.risk_name(rid), INK, True)], [(rid, TEXT, False)],
+                         [(str(info.get("category", "")), TEXT, False)],
+                         [("" if occ is None else f"{occ:.2f}", TEXT, False)],
+                         [(format_share(float(stats["end_causes"].get(rid, 0.0))), TEXT, False)]])
+        return columns, rows, ""
+    columns = [Column("Risk", 0.19), Column("Category", 0.09), Column("Frequency", 0.12),
+               Column("Health drop", 0.13), Column(f"Cost ({money_unit})" if money_unit else "Cost", 0.13),
+               Column("Value impact", 0.16), Column("Fatal", 0.06, "right"),
+               Column("Cascades", 0.12)]
+    rows = []
+    for r in s.risks:
+        freq = f"{_g(r.rate)} per {unit}" if r.rate is not None else f"{_pct(r.probability)} chance per {unit}"
+        if r.max_occurrences:
+            freq += f", at most {r.max_occurrences}"
+        imp = r.impact
+        value = ""
+        if imp.value is not None:
+            value = f"\u00d7 {describe(imp.value.factor)} for {describe_time(imp.value.duration, unit)}"
+        cascades = "; ".join(
+            f"{_short(s.risk(e.risk).label, 40)} rate \u00d7 {_g(e.factor)} "
+            + (f"for {describe_time(e.duration, unit)}" if e.duration is not None else "permanently")
+            for e in imp.escalates)
+        rows.append([[(r.label, INK, True)], [(r.category, TEXT, False)], [(freq, TEXT, False)],
+                     [("\u2013" if _is_zero(imp.health) else describe(imp.health), TEXT, False)],
+                     [("\u2013" if _is_zero(imp.cost) else describe(imp.cost), TEXT, False)],
+                     [(value or "\u2013", TEXT, False)], [(_pct(imp.fatal) if imp.fatal else "\u2013", TEXT, False)],
+                     [(cascades or "\u2013", TEXT, False)]])
+    intro = (f"Rates are per {unit}. Each occurrence cuts health (1 = full; the alliance dissolves below "
+             f"{s.alliance.health.dissolve_below:g}), costs money, multiplies the value created for a while, ends the "
+             f"alliance outright with the 'Fatal' probability, and may raise other risks' rates (cascades).")
+    return columns, rows, intro
+
+
+def _contingency_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
+    s, unit = board.scenario, board.time_unit
+    plan_sets = {p: list(board.stats(p).get("contingencies_in_plan") or []) for p in board.plans}
+    if s is not None:
+        plan_sets = {p: list(s.plan_sets.get(p, plan_sets[p])) for p in board.plans}
+
+    def in_plans(cid: str) -> str:
+        names = [theme.plan_label(p) for p in board.plans if cid in plan_sets[p]]
+        return ", ".join(names) or "none of the simulated plans"
+
+    if s is None:
+        columns = [Column("Contingency", 0.34), Column("Id", 0.22), Column("In plans", 0.44)]
+        rows = [[[(board.contingency_name(cid), INK, True)], [(cid, TEXT, False)], [(in_plans(cid), TEXT, False)]]
+                for cid in (board.summary.get("contingencies") or {})]
+        return columns, rows, ""
+    columns = [Column("Contingency", 0.19), Column("Trigger", 0.14), Column("Delay", 0.1),
+               Column("Success", 0.07, "right"), Column("Effect", 0.2), Column("Cost", 0.14), Column("In plans", 0.16)]
+    rows = []
+    for c in s.contingencies:
+        t = c.trigger
+        trigger = (f"Health below {t.health_below:g}" if t.kind == "health" else
+                   "Dissolution (rescue)" if t.kind == "dissolution" else f"On {_short(s.risk(t.on).label, 40)}")
+        if c.max_activations:
+            trigger += f"; at most {c.max_activations} time{'s' if c.max_activations > 1 else ''}"
+        e = c.effect
+        effects = []
+        if e.reduce_impact is not None:
+            effects.append(f"cuts that occurrence's impact by {_pct(e.reduce_impact)}")
+        if e.restore_health is not None:
+            effects.append(f"health +{_g(e.restore_health)}")
+        for f in e.rate_factor:
+            effects.append(f"{_short(s.risk(f.risk).label, 40)} rate \u00d7 {_g(f.factor)} "
+                           + (f"for {_time_text(f.duration, unit)}" if f.duration else "permanently"))
+        if e.rescue_health is not None:
+            effects.append(f"rescues the alliance, health back to {_g(e.rescue_health)}")
+        costs = [f"{_g(c.cost.setup)} setup" if c.cost.setup else "",
+                 f"{_g(c.cost.per_time)} per {unit}" if c.cost.per_time else "",
+                 f"{_g(c.cost.per_activation)} per activation" if c.cost.per_activation else ""]
+        rows.append([[(c.label, INK, True)], [(trigger, TEXT, False)],
+                     [("none" if _is_zero(c.delay) else describe_time(c.delay, unit), TEXT, False)],
+                     [(_pct(c.success), TEXT, False)], [("; ".join(effects), TEXT, False)],
+                     [("; ".join(x for x in costs if x) or "none", TEXT, False)], [(in_plans(c.id), TEXT, False)]])
+    cur = Currency.parse(board.currency)
+    money_unit = cur.axis(MoneyScale(1.0, "", "", 0)) or board.currency
+    intro = (f"Costs in {money_unit}, as written in the scenario: setup at the start, running costs per {unit} "
+             f"while the alliance lives, and a cost per activation, whether or not it succeeds." if money_unit else "")
+    return columns, rows, intro
+
+
+def _plan_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
+    s = board.scenario
+    summary = board.summary
+    columns = [Column("Plan", 0.28), Column("Contingencies prepared", 0.72)]
+    rows = []
+    for plan in board.plans:
+        ids = list(s.plan_sets.get(plan, ())) if s is not None else \
+            list(board.stats(plan).get("contingencies_in_plan") or [])
+        names = ", ".join(board.contingency_name(c) for c in ids) or "none"
+        rows.append([[(theme.plan_label(plan), INK, True)], [(names, TEXT, False)]])
+    parts = [f"Planned life {float(summary['horizon']):g} {board.time_unit}s"]
+    rate = summary.get("discount_rate")
+    if rate is not None:
+        parts.append(f"discount rate {100 * float(rate):.3g}% a year")
+    if s is not None:
+        h = s.alliance.health
+        parts.append(f"value created at full health {format_money(s.alliance.value_rate, board.currency)} per "
+                     f"{board.time_unit}")
+        parts.append(f"health starts at {h.initial:g}, recovers at {h.recovery:g} per {board.time_unit} and the "
+                     f"alliance dissolves below {h.dissolve_below:g}")
+        parts.append(f"{len(s.risks)} risks and {len(s.contingencies)} contingencies")
+    elif summary.get("dissolve_below") is not None:
+        parts.append(f"the alliance dissolves when health falls below {float(summary['dissolve_below']):g}")
+    intro = "; ".join(parts) + ". The first plan is the baseline every comparison refers to."
+    return columns, rows, intro

@@ -1,0 +1,514 @@
+"""A board deck from an output folder: ``deck.pptx``, 16:9, made with python-pptx.
+
+The deck says what the folder says, and nothing is typed by hand:
+
+1. a title slide: the scenario, the date, and where the numbers come from;
+2. an executive summary: the key numbers of every plan and three findings in words;
+3. one slide per chart in the folder (survival, npv, health, causes, compare, contingency_value, risk_drivers), its
+   finding as the slide title (the title the chart is drawn with, left off the picture), the picture, and a
+   caption;
+4. an appendix of assumptions: the plans, the risks and the contingencies, from the scenario file;
+5. the method: runs, seed, intervals, common random numbers, version and scenario sha256.
+
+Every size is chosen here, not by the viewer's autofit: text is measured with Arial's metrics (Arial or the
+metric-compatible Liberation Sans, plus a safety margin; DejaVu Sans, which is wider, when neither is installed),
+titles and findings shrink within limits and wrap, long names are cut at two lines, and long tables continue on
+further slides, so the deck reads the same in PowerPoint, Keynote and LibreOffice.
+
+:func:`load_board` reads everything once; :func:`key_numbers` and :func:`findings` are shared with the one-page
+brief (:mod:`allysim.deck.brief`).
+
+Examples
+--------
+>>> from allysim.deck import build_deck
+>>> build_deck("reports/joint_venture")   # doctest: +SKIP
+PosixPath('reports/joint_venture/deck.pptx')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._version import __version__
+from ..errors import OutputError
+from ..outputs import atomic_file
+from ..plotting import theme
+from ..wording import (
+    override_texts,
+)
+from .appendix import (
+    _contingency_rows,
+    _plan_rows,
+    _risk_rows,
+)
+from .board import (
+    Board,
+    ChartImage,
+    caption,
+    chart_title,
+    findings,
+    key_numbers,
+    load_board,
+)
+from .layout import (
+    ACCENT,
+    BODY_W,
+    CELL_X,
+    FOOTER_TOP,
+    INK,
+    MARGIN,
+    MUTED,
+    SLIDE_H,
+    SLIDE_W,
+    TEXT,
+    TITLE_TOP,
+    Cell,
+    Column,
+    _auto_widths,
+    _box,
+    _fit,
+    _footer,
+    _frame,
+    _height,
+    _new_slide,
+    _paginate,
+    _paragraphs,
+    _pptx,
+    _rgb,
+    _row_height,
+    _table,
+    _title,
+    _title_fit,
+    _wrap,
+    cut_middle,
+)
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["build_deck"]
+
+# --- slides ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Deck:
+    prs: Any
+    board: Board
+    count: int = 0
+
+    def slide(self, title: str, largest: float = 28.0) -> tuple[Any, float]:
+        slide = _new_slide(self.prs)
+        self.count += 1
+        bottom = _title(slide, title, largest=largest)
+        _footer(slide, self.board, self.count)
+        return slide, bottom
+
+
+def _title_slide(deck: _Deck, date: _dt.date) -> None:
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.util import Inches
+
+    board, summary = deck.board, deck.board.summary
+    slide = _new_slide(deck.prs)
+    deck.count += 1
+    left, width = MARGIN + 0.35, BODY_W - 0.35
+    kicker = "Alliance risk and contingency analysis"
+    size, lines = _fit(str(summary.get("scenario", "")), width, _height(3, 40), 40, 26, bold=True)
+    name_h = _height(len(lines), size)
+    description = board.scenario.description.strip() if board.scenario is not None else ""
+    d_size, d_lines = _fit(description, width, _height(3, 18), 18, 14) if description else (18, [])
+    d_h = _height(len(d_lines), d_size)
+    block = 0.35 + 0.2 + name_h + (0.25 + d_h if d_lines else 0)
+    top = max(1.2, 3.3 - block / 2)
+    bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(MARGIN), Inches(top), Inches(0.1), Inches(block))
+    bar.fill.solid()
+    bar.fill.fore_color.rgb = _rgb(ACCENT)
+    bar.line.fill.background()
+    bar.shadow.inherit = False
+    bar.name = "Accent"
+    _box(slide, left, top, width, 0.35, [[(kicker.upper(), 13, ACCENT, True)]], name="Kicker")
+    shape = slide.shapes.title
+    shape.left, shape.top, shape.width, shape.height = Inches(left), Inches(top + 0.55), Inches(width), \
+        Inches(name_h + 0.02)
+    _frame(shape.text_frame)
+    shape.text_frame.text = ""
+    shown = " ".join(lines) if len(_wrap(str(summary.get("scenario", "")), width, size, True)) > 3 else \
+        str(summary.get("scenario", ""))
+    _paragraphs(shape.text_frame, [[(shown, size, INK, True)]])
+    if d_lines:
+        _box(slide, left, top + 0.55 + name_h + 0.25, width, d_h + 0.02, [[(" ".join(d_lines), d_size, TEXT, False)]],
+             name="Description")
+    runs = summary.get("runs")
+    plans = len(board.plans)
+    sha = str(summary.get("scenario_sha256", ""))
+    facts = [f"{int(runs):,} simulated lifetimes per plan" if runs else "", f"{plans} plan{'s' if plans != 1 else ''}",
+             f"seed {summary.get('seed')}" if summary.get("seed") is not None else "",
+             f"scenario sha256 {sha[:12]}" if sha else "", f"allysim {summary.get('allysim_version', __version__)}"]
+    if board.mixed:  # a board must not read numbers from two versions of the assumptions as one story
+        facts.insert(0, "this folder mixes scenario versions: " + ", ".join(board.mixed) + " left out (see Method)")
+    provenance = "  \u00b7  ".join(f for f in facts if f)
+    p_size, p_lines = _fit(provenance, width, _height(2, 13), 13, 10)
+    _box(slide, left, 5.75, width, 0.4, [[(date.strftime("%-d %B %Y") if os.name != "nt" else
+                                           date.strftime("%d %B %Y").lstrip("0"), 18, INK, True)]], name="Date")
+    _box(slide, left, 6.2, width, _height(len(p_lines), p_size) + 0.02, [[(provenance, p_size, MUTED, False)]],
+         name="Provenance")
+
+
+def _summary_slides(deck: _Deck) -> None:
+    """The key numbers and the findings on one slide; on two when eight long-named plans leave no room."""
+    board = deck.board
+    numbers = key_numbers(board)
+    items = findings(board)
+    shares = [0.25, 0.16, 0.11, 0.17, 0.15, 0.16] if len(numbers.headings) == 6 else \
+        [0.22, 0.145, 0.1, 0.155, 0.135, 0.11, 0.135]
+    columns = [Column(h, w, "left" if j == 0 else "right") for j, (h, w) in enumerate(zip(numbers.headings, shares))]
+    table_w = BODY_W - 0.25  # room on the left for each plan's colour
+    widths = [c.width * table_w for c in columns]
+    top = TITLE_TOP + _title_fit("Executive summary")[2] + 0.3
+    body = FOOTER_TOP - 0.15 - top
+
+    def rows(size: float) -> list[list[Cell]]:
+        out = []
+        for plan, row in numbers.rows.items():
+            cells: list[Cell] = []
+            for j, (main, detail) in enumerate(row):
+                if j == 0:  # a long plan name takes two lines at most
+                    main = cut_middle(main, widths[0] - 2 * CELL_X, size, True, max_lines=2)
+                cell = [(main, INK, j == 0 or numbers.best.get(j) == plan)]
+                if detail:
+                    cell.append((f" {detail}", MUTED, False))
+                cells.append(cell)
+            out.append(cells)
+        return out
+
+    def table_height(size: float) -> float:
+        return _row_height([[(c.heading, INK, True)] for c in columns], widths, size - 2) + \
+            sum(_row_height(r, widths, size) for r in rows(size))
+
+    def findings_height(size: float, width: float = BODY_W) -> float:
+        heading = _height(1, size - 1) + 0.12
+        return heading + sum(_height(len(_wrap(t, width - 0.3, size)), size) for t in items) + \
+            0.12 * (len(items) - 1)
+
+    def table(slide: Any, size: float) -> float:
+        swatches = [theme.plan_color(i) for i in range(len(board.plans))]
+        return _table(slide, MARGIN + 0.25, top, table_w, columns, rows(size), size, head_size=size - 2,
+                      swatches=swatches, name="Key numbers")
+
+    def write_findings(slide: Any, y: float, size: float) -> None:
+        _box(slide, MARGIN, y, BODY_W, _height(1, size - 1) + 0.02, [[("What the simulation finds", size - 1,
+                                                                       ACCENT, True)]], name="Findings heading")
+        y += _height(1, size - 1) + 0.12
+        paragraphs = [[(text, size, INK, False)] for text in items]
+        _bullets(_box(slide, MARGIN, y, BODY_W, FOOTER_TOP - 0.1 - y, paragraphs, space_after=0.12 * 72,
+                      name="Findings"))
+
+    # One slide: the table at 16 to 11 pt and the findings at 18 to 13 pt, the table shrinking first.
+    for size in (16.0, 15.0, 14.0, 13.0, 12.0, 11.0):
+        for f_size in np.arange(min(18.0, size + 2), 12.99, -0.5):
+            if table_height(size) + 0.3 + findings_height(float(f_size)) <= body:
+                slide, _ = deck.slide("Executive summary")
+                write_findings(slide, table(slide, size) + 0.3, float(f_size))
+                return
+    # Two slides: the findings, large, then the table.
+    slide, _ = deck.slide("Executive summary")
+    f_size = next((float(f) for f in np.arange(20.0, 12.99, -0.5) if findings_height(float(f)) <= body), 13.0)
+    write_findings(slide, top, f_size)
+    slide, _ = deck.slide("Key numbers by plan")
+    size = next((s for s in (14.0, 13.0, 12.0, 11.0, 10.5, 10.0) if table_height(s) <= body), 10.0)
+    table(slide, size)
+
+
+def _bullets(shape: Any, indent_in: float = 0.3, color: str = ACCENT) -> None:
+    """Make every paragraph of ``shape`` a bullet point: a small square, the text hanging from it."""
+    from lxml import etree
+    from pptx.oxml.ns import qn
+    from pptx.util import Inches
+
+    for paragraph in shape.text_frame.paragraphs:
+        p_pr = paragraph._p.get_or_add_pPr()
+        p_pr.set("marL", str(int(Inches(indent_in))))
+        p_pr.set("indent", str(-int(Inches(indent_in))))
+        for tag in ("a:buClr", "a:buSzPct", "a:buFont", "a:buChar", "a:buNone"):
+            for old in p_pr.findall(qn(tag)):
+                p_pr.remove(old)
+        # schema order inside a:pPr: lnSpc, spcBef, spcAft, buClr, buSzPct, buFont, buChar
+        anchor = next((i + 1 for i, child in enumerate(p_pr) if child.tag in
+                       (qn("a:lnSpc"), qn("a:spcBef"), qn("a:spcAft"))), 0)
+        clr = etree.Element(qn("a:buClr"))
+        etree.SubElement(clr, qn("a:srgbClr"), val=color.lstrip("#").upper())
+        size = etree.Element(qn("a:buSzPct"), val="100000")
+        font = etree.Element(qn("a:buFont"), typeface="Arial")
+        char = etree.Element(qn("a:buChar"), char="\u2022")
+        for k, element in enumerate((clr, size, font, char)):
+            p_pr.insert(anchor + k, element)
+
+
+def _chart_slide(deck: _Deck, image: ChartImage) -> None:
+    from pptx.util import Inches
+
+    board = deck.board
+    slide, bottom = deck.slide(chart_title(image))
+    text = caption(board, image.name)
+    c_size, c_lines = _fit(text, BODY_W, _height(2, 13), 13, 11)
+    c_h = _height(len(c_lines), c_size)
+    c_top = FOOTER_TOP - 0.08 - c_h
+    png, (w, h) = image.png, _png_size(image.png)
+    box_top, box_h = bottom + 0.12, c_top - 0.12 - (bottom + 0.12)
+    scale = min(BODY_W / w, box_h / h)
+    pic_w, pic_h = w * scale, h * scale
+    left = (SLIDE_W - pic_w) / 2
+    picture = slide.shapes.add_picture(io.BytesIO(png), Inches(left), Inches(box_top), Inches(pic_w), Inches(pic_h))
+    picture.name = f"Chart: {image.name}"
+    picture._element.nvPicPr.cNvPr.set("descr", chart_title(image))
+    _box(slide, MARGIN, c_top, BODY_W, c_h + 0.02, [[(" ".join(c_lines), c_size, MUTED, False)]], name="Caption")
+
+
+def _portfolio_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
+    """The "Recommended portfolio" slide: the choice, its margin over the runner-up and the dominated plans, in
+    words within the evidence (:func:`allysim.recommendation.recommend`)."""
+    from ..recommendation import recommend
+
+    words = recommend(study)
+    slide, bottom = deck.slide(words.headline)
+    top = bottom + 0.3
+    room = FOOTER_TOP - 0.2 - top
+    size = 18.0
+    while size > 12 and sum(_height(len(_wrap(t, BODY_W - 0.3, size)), size) for t in words.points) + \
+            0.12 * (len(words.points) - 1) > room:
+        size -= 0.5
+    shape = _box(slide, MARGIN, top, BODY_W, room, [[(t, size, INK, False)] for t in words.points],
+                 space_after=0.12 * 72, name="Recommendation")
+    _bullets(shape)
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        return image.size
+
+
+def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column], rows: Sequence[Sequence[Cell]],
+                  size: float = 12.0, largest: float = 14.0, smallest: float = 11.0) -> None:
+    """Add slides holding a table: at the largest size from ``largest`` down to ``smallest`` at which it fits
+    one slide, else at ``size`` over as few slides as it needs, rows shared evenly, the heading repeated."""
+    columns = _auto_widths(columns, rows, BODY_W, size)
+    widths = [c.width * BODY_W for c in columns]
+    head_cells: list[Cell] = [[(c.heading, INK, True)] for c in columns]
+
+    def head(s: float) -> float:
+        return _row_height(head_cells, widths, s)
+
+    title_bottom = TITLE_TOP + _title_fit(f"{title} (10 of 10)")[2]
+    i_size, i_lines = _fit(intro, BODY_W, _height(2, 13), 13, 11) if intro else (13, [])
+    intro_h = _height(len(i_lines), i_size) + 0.15 if i_lines else 0.0
+    room = FOOTER_TOP - 0.12 - (title_bottom + 0.25 + intro_h)  # the same on every page, so that pages balance
+    for candidate in np.arange(largest, smallest - 0.01, -0.5):
+        if len(_paginate(rows, widths, float(candidate), room, head(float(candidate)))) == 1:
+            size = float(candidate)
+            break
+    pages = _paginate(rows, widths, size, room, head(size))
+    target = room
+    while len(pages) > 1 and target > 1.0:  # shrink the page until one more row would need another slide
+        trial = _paginate(rows, widths, size, target - 0.1, head(size))
+        if len(trial) > len(pages):
+            break
+        pages, target = trial, target - 0.1
+    for k, page in enumerate(pages):
+        label = title if len(pages) == 1 else f"{title} ({k + 1} of {len(pages)})"
+        slide, b = deck.slide(label)
+        y = b + 0.25
+        if k == 0 and i_lines:
+            _box(slide, MARGIN, y, BODY_W, intro_h, [[(" ".join(i_lines), i_size, TEXT, False)]], name="Intro")
+            y += intro_h
+        _table(slide, MARGIN, y, BODY_W, columns, page, size, name=title)
+
+
+_STUDY_NAMES = {"compare": "Plan comparison", "value": "Contingency values", "drivers": "Risk drivers",
+                "optimize": "Portfolio search", "sweep": "Sweep"}
+
+
+def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
+    board, summary = deck.board, deck.board.summary
+    slide, bottom = deck.slide("Method and provenance")
+    runs, seed = summary.get("runs"), summary.get("seed")
+    rate = summary.get("discount_rate")
+    currency = board.currency
+    items = [
+        f"Each plan is simulated over {int(runs):,} alliance lifetimes (Monte Carlo, event by event in SimPy), from "
+        f"the start to dissolution or the end of the {board.life} life." if runs else
+        "Each plan is simulated over many alliance lifetimes (Monte Carlo, event by event in SimPy).",
+        f"One root seed, {seed}, drives every random draw: the same seed and scenario file give the same numbers on "
+        f"any computer and any number of workers.",
+        "Survival is the share of runs that complete the planned life, with a 95% Wilson score interval. Means "
+        "(NPV, costs) carry a 95% Student t interval; P10, P50 and P90 are percentiles across runs.",
+        "Plans are compared on common random numbers: every plan faces the same simulated risks, so differences "
+        "between plans are measured run by run (paired), with far less noise than independent runs.",
+        "NPV is the value created minus risk and contingency costs, as a present value at the start"
+        + (f", discounted continuously at ln(1 + {100 * float(rate):.3g}%) a year" if rate else ", undiscounted")
+        + (f"; amounts in {currency}." if currency else ".")
+        + " Resilience is the average health over the planned life, counting 0 after dissolution.",
+    ]
+    value = board.studies.get("value")
+    if value:
+        method = "exact, over every order" if value.get("method", "exact") == "exact" else \
+            "estimated from sampled orders, with their sampling error"
+        items.append("Contingency values: each contingency's paired effect (the plan with it minus without it, net of "
+                     f"its cost) and its Shapley share of the whole plan's effect ({method}).")
+    if board.studies.get("drivers"):
+        items.append("Risk drivers: what each risk costs, as the paired effect of removing it from the scenario.")
+    optimize = board.studies.get("optimize")
+    if optimize:
+        how = "every portfolio" if optimize.get("method") == "exact" else \
+            "a greedy heuristic's portfolios (not every one)"
+        items.append(f"Portfolios: {how} of {len(optimize.get('candidates') or {})} contingencies simulated on common "
+                     "random numbers; cost is the expected present value of a portfolio's contingency costs, and a "
+                     "winner is named only when the paired 95% interval over the runner-up excludes a tie.")
+    swept = board.studies.get("sweep")
+    if swept:
+        items.append(f"Sweep: every plan simulated at each of {len(swept.get('values') or [])} values of "
+                     f"{swept.get('parameter')} on the same seed and replications (common random numbers).")
+    precision = summary.get("precision")
+    if isinstance(precision, dict) and precision:
+        items.append("Runs were added in batches until the requested precision was reached "
+                     f"({', '.join(f'{k} {v}' for k, v in precision.items() if not isinstance(v, (dict, list)))}).")
+    overrides = override_texts(summary.get("overrides"))
+    if overrides:
+        items.append("What-if: these parameters were set over the scenario file's values (--set): "
+                     f"{'; '.join(overrides)}.")
+    for stem, study in board.studies.items():
+        if study.get("overrides", {}) != summary.get("overrides", {}):
+            items.append(f"{stem}.json was simulated with other parameter settings: "
+                         f"{'; '.join(override_texts(study.get('overrides'))) or 'the file as written'}.")
+        same = study.get("runs") == runs and study.get("seed") == seed
+        items.append(f"{_STUDY_NAMES.get(stem, stem)} ({stem}.json): {int(study.get('runs') or 0):,} runs, seed "
+                     f"{study.get('seed')}" + (", as the run." if same else ", simulated separately from the run."))
+    items += list(board.notes) + list(omitted)
+    scenario_file = board.scenario_path or summary.get("scenario_file")
+    facts = [("Scenario", str(summary.get("scenario", ""))),
+             ("Scenario file", str(scenario_file or "not recorded")),
+             ("sha256", str(summary.get("scenario_sha256", ""))),
+             ("Runs per plan", f"{int(runs):,}" if runs else ""), ("Seed", str(seed)),
+             ("allysim", str(summary.get("allysim_version", __version__)))]
+    facts_h = _height(len(facts), 11) + 0.1
+    top = bottom + 0.3
+    room = FOOTER_TOP - 0.2 - facts_h - 0.25 - top
+    size = 16.0
+    while size > 11 and sum(_height(len(_wrap(t, BODY_W - 0.3, size)), size) for t in items) + \
+            0.1 * (len(items) - 1) > room:
+        size -= 0.5
+    paragraphs = [[(t, size, INK, False)] for t in items]
+    shape = _box(slide, MARGIN, top, BODY_W, room, paragraphs, space_after=0.1 * 72, name="Method")
+    _bullets(shape)
+    y = FOOTER_TOP - 0.15 - facts_h
+    rows = [[(f"{k}  ", 11, MUTED, True), (v, 11, TEXT, False)] for k, v in facts if v]
+    _box(slide, MARGIN, y, BODY_W, facts_h, rows, name="Provenance")
+
+
+
+
+# --- the deck --------------------------------------------------------------------------------------------------
+
+
+def build_deck(folder: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
+               date: _dt.date | None = None) -> Path:
+    """Write a 16:9 board deck (PowerPoint) from an output folder; return its path.
+
+    Parameters
+    ----------
+    folder
+        An output folder of ``allysim run`` (``summary.json``, ``runs.csv``, ``health.json``, charts), perhaps
+        with ``compare.json``, ``value.json`` and ``drivers.json`` and their charts.
+    out
+        Where to write the deck; default ``<folder>/deck.pptx``.
+    date
+        The date on the title slide (default today). With a fixed date the file is byte-for-byte reproducible.
+
+    Raises
+    ------
+    OutputError
+        The folder is not an output folder, or the deck cannot be written.
+    UsageError
+        python-pptx is not installed.
+
+    Examples
+    --------
+    >>> build_deck("reports/joint_venture")                                 # doctest: +SKIP
+    PosixPath('reports/joint_venture/deck.pptx')
+    >>> build_deck("reports/joint_venture", "board/jv.pptx", date=datetime.date(2026, 3, 2))   # doctest: +SKIP
+    """
+    pptx = _pptx()
+    from pptx.util import Inches
+
+    board = load_board(folder)
+    target = Path(out) if out is not None else board.folder / "deck.pptx"
+    date = date or _dt.date.today()
+    prs = pptx.Presentation()
+    prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
+    deck = _Deck(prs, board)
+
+    _title_slide(deck, date)
+    _summary_slides(deck)
+    omitted = []
+    for name in board.chart_names():
+        image = board.chart(name)
+        if image is None:
+            omitted.append(f"The {name.replace('_', ' ')} chart is in the folder only as SVG or PDF, which this "
+                           f"version cannot redraw: run `allysim report` or rerun with --format png to include it.")
+            continue
+        if name == "frontier" and "optimize" in board.studies:
+            _portfolio_slide(deck, board.studies["optimize"])
+        _chart_slide(deck, image)
+    if not board.chart_names():
+        omitted.append("The folder holds no charts: draw them with `allysim report DIR` and build the deck again.")
+    for title, rows in (("Appendix: plans and scenario", _plan_rows(board)),
+                        ("Appendix: risks", _risk_rows(board)),
+                        ("Appendix: contingencies", _contingency_rows(board))):
+        columns, cells, intro = rows
+        if cells:
+            _table_slides(deck, title, intro, columns, cells)
+    _method_slide(deck, omitted)
+
+    props = prs.core_properties
+    props.title = str(board.summary.get("scenario", ""))
+    props.subject = "Alliance risk and contingency analysis"
+    props.author = props.last_modified_by = f"allysim {board.summary.get('allysim_version', __version__)}"
+    props.keywords = f"allysim; scenario sha256 {board.summary.get('scenario_sha256', '')}"
+    props.comments = ""
+    props.revision = 1
+    stamp = _dt.datetime(date.year, date.month, date.day, 12, 0, 0)
+    props.created = props.modified = props.last_printed = stamp
+    _write_atomically(prs, target)
+    return target
+
+
+def _write_atomically(prs: Any, target: Path) -> None:
+    """Save the deck with fixed zip timestamps (same input, same bytes), via a temporary file and a rename."""
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    buffer.seek(0)
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dest:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dest.writestr(entry, source.read(info.filename))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{target.parent}: cannot create the folder for the deck ({exc.strerror or exc})",
+                          exit_code=1) from None
+    with atomic_file(target, what="deck") as handle:
+        handle.write(fixed.getvalue())

@@ -1,0 +1,270 @@
+"""(Re)draw the charts of an output folder: what ``allysim run``, the studies and ``allysim report`` share.
+
+:func:`allysim.folder.load_output` reads whatever an output folder holds into an :class:`OutputData`;
+:func:`render_charts` draws every chart that data supports (the four charts of a run, and the chart of each study)
+and writes them, atomically, in each requested format. :func:`render_study_chart` draws one study's chart straight
+from its JSON, as ``allysim compare``, ``value`` and ``drivers`` do. The charts depend on nothing but those files,
+so ``allysim report DIR`` on a copied folder redraws the same pictures as the commands that wrote it.
+
+Examples
+--------
+>>> from allysim.folder import load_output
+>>> from allysim.plotting.render import render_charts
+>>> data = load_output("reports/joint_venture")                      # doctest: +SKIP
+>>> render_charts(data, "reports/joint_venture", formats=("png", "svg"))  # doctest: +SKIP
+[PosixPath('reports/joint_venture/survival.png'), ...]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import OutputError, UsageError
+from ..folder import STUDY_CHARTS, OutputData, check_study, read_json
+from . import decision_charts, run_charts, study_charts, theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["CHARTS", "FORMATS", "draw_charts", "draw_study_chart", "parse_formats", "render_charts",
+           "render_study_chart", "chart_drawers"]
+
+CHARTS = ("survival", "npv", "health", "causes")  # the charts of a run
+FORMATS = theme.FORMATS
+
+
+# --- drawing ---------------------------------------------------------------------------------------------------
+
+
+def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
+    """Turn ``"png,svg"``, ``["png", "pdf"]`` or ``"none"`` into a tuple of formats, checking each.
+
+    Raises
+    ------
+    UsageError
+        A format is not png, svg, pdf or none.
+
+    Examples
+    --------
+    >>> parse_formats("png,svg"), parse_formats("none")
+    (('png', 'svg'), ())
+    """
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    chosen: list[str] = []
+    for item in (i.strip().lower() for i in items):
+        if item in ("", "none"):
+            continue
+        if item not in FORMATS:
+            raise UsageError(f"unknown chart format {item!r}; expected png, svg, pdf or none, comma-separated")
+        if item not in chosen:
+            chosen.append(item)
+    return tuple(chosen)
+
+
+def draw_charts(data: OutputData) -> dict[str, Figure]:
+    """Draw every chart of an output folder and return the figures by name (for notebooks; nothing is written).
+
+    Examples
+    --------
+    >>> figures = draw_charts(load_output("reports/joint_venture"))   # doctest: +SKIP
+    >>> figures["survival"]
+    """
+    return {name: draw() for name, draw in chart_drawers(data).items()}
+
+
+def render_charts(data: OutputData, folder: str | os.PathLike[str],
+                  formats: str | Sequence[str] = ("png",)) -> list[Path]:
+    """Draw every chart of an output folder and write each as ``folder/<chart>.<format>``; return the paths.
+
+    The charts are those of the run (when ``data`` holds one) followed by those of its studies.
+
+    Parameters
+    ----------
+    data
+        What to draw: from :func:`load_output`, or built in memory by ``allysim run``.
+    folder
+        Where to write; created when missing.
+    formats
+        Any of ``png``, ``svg``, ``pdf`` (a sequence, or a comma-separated string); empty or ``"none"`` writes
+        nothing.
+
+    Examples
+    --------
+    >>> render_charts(load_output("reports/jv"), "reports/jv", ("png", "pdf"))   # doctest: +SKIP
+    """
+    chosen = parse_formats(formats)
+    if not chosen:
+        return []
+    folder = _existing(folder)
+    written: list[Path] = []
+    for name, draw in chart_drawers(data).items():
+        written += _save(draw(), folder, name, chosen)
+    return written
+
+
+def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[str] | None = None, *,
+                     titled: bool = True) -> Figure:
+    """Draw the chart of one study from its JSON: ``compare``, ``contingency_value``, ``risk_drivers``, ``sweep``
+    or ``frontier``.
+
+    ``plan_order`` (every plan of the output, the baseline first) keeps each plan's colour on the compare chart
+    the same as on the run's charts.
+
+    Raises
+    ------
+    UsageError
+        ``chart`` is not one of these.
+
+    Examples
+    --------
+    >>> fig = draw_study_chart("risk_drivers", json.load(open("reports/jv/drivers.json")))   # doctest: +SKIP
+    """
+    if chart == "compare":
+        return study_charts.compare(data, plan_order=plan_order, titled=titled)
+    if chart == "contingency_value":
+        return study_charts.contingency_value(data, titled=titled)
+    if chart == "risk_drivers":
+        return study_charts.risk_drivers(data, titled=titled)
+    if chart == "sweep":
+        return decision_charts.sweep(data, titled=titled)
+    if chart == "frontier":
+        return decision_charts.frontier(data, titled=titled)
+    raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
+
+
+def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.PathLike[str],
+                       formats: str | Sequence[str] = ("png",), *,
+                       beside: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Draw one study's chart from its JSON and write it as ``folder/<chart>.<format>``; return the paths.
+
+    What ``allysim compare``, ``value`` and ``drivers`` call after writing their JSON. For the compare chart,
+    a ``summary.json`` of the same scenario in ``folder`` gives the plan order, hence the plans' colours;
+    without one, the baseline comes first and the other plans follow in the study's order.
+
+    Parameters
+    ----------
+    chart
+        ``compare``, ``contingency_value`` or ``risk_drivers``.
+    data
+        The study's JSON: ``compare.json``, ``value.json`` or ``drivers.json`` (SPEC section 5), with its
+        provenance fields (printed in the footer).
+    folder
+        Where to write; created when missing.
+    formats
+        Any of ``png``, ``svg``, ``pdf`` (a sequence, or a comma-separated string).
+    beside
+        The folder whose ``summary.json`` gives the plan order (default ``folder``).
+
+    Raises
+    ------
+    UsageError
+        An unknown chart or format.
+    OutputError
+        ``data`` lacks a field the chart needs, or ``folder`` cannot be created.
+
+    Examples
+    --------
+    >>> render_study_chart("contingency_value", value, "reports/jv", ("png", "svg"))   # doctest: +SKIP
+    [PosixPath('reports/jv/contingency_value.png'), PosixPath('reports/jv/contingency_value.svg')]
+    """
+    if chart not in STUDY_CHARTS:
+        raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
+    chosen = parse_formats(formats)
+    if not chosen:
+        return []
+    check_study(chart, data, Path(folder) / f"{STUDY_CHARTS[chart]}.json")
+    folder = _existing(folder)
+    summary: Mapping[str, Any] = {}
+    run_folder = Path(beside) if beside is not None else folder  # where the run's summary.json is
+    if chart == "compare" and (run_folder / "summary.json").is_file():
+        try:
+            summary = read_json(run_folder / "summary.json")
+        except OutputError:
+            summary = {}  # only the colours depend on it: fall back to the study's own order
+    return _save(draw_study_chart(chart, data, _plan_order(data, summary)), folder, chart, chosen)
+
+
+def _plan_order(study: Mapping[str, Any], summary: Mapping[str, Any]) -> list[str] | None:
+    """Return the plan order of a run of the same scenario holding every plan of the study, else None."""
+    plans = list(summary.get("plans") or {}) if isinstance(summary.get("plans"), dict) else []
+    if not plans or summary.get("scenario_sha256") != study.get("scenario_sha256"):
+        return None
+    named = [study.get("baseline"), *(study.get("plans") or {})]
+    return plans if all(p in plans for p in named) else None
+
+
+def _existing(folder: str | os.PathLike[str]) -> Path:
+    """Return ``folder`` as a Path, creating it when missing; raise OutputError when that fails."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the folder for the charts ({exc.strerror or exc})",
+                          exit_code=1) from None
+    return folder
+
+
+def _save(fig: Figure, folder: Path, name: str, formats: Sequence[str]) -> list[Path]:
+    """Write ``fig`` in each format and close it."""
+    import matplotlib.pyplot as plt
+
+    try:
+        return theme.save_figure(fig, folder, name, formats)
+    finally:
+        plt.close(fig)
+
+
+def chart_drawers(data: OutputData, *, titled: bool = True) -> dict[str, Callable[[], Figure]]:
+    """Return, per chart name, a function drawing it from ``data`` (charts without data are left out); with
+    ``titled=False`` the charts are drawn without their titles (the deck's slides state them)."""
+    drawers = _run_drawers(data, titled) if data.plans else {}
+    for chart, stem in STUDY_CHARTS.items():
+        if stem in data.studies:
+            study = data.studies[stem]
+            order = _plan_order(study, data.summary) if chart == "compare" else None
+            drawers[chart] = lambda chart=chart, study=study, order=order: draw_study_chart(chart, study, order,
+                                                                                             titled=titled)
+    return drawers
+
+
+def _run_drawers(data: OutputData, titled: bool) -> dict[str, Callable[[], Figure]]:
+    """Return, per chart of the run, a function drawing it from ``data``."""
+    summary, plans = data.summary, data.plans
+    stats = {p: summary["plans"][p] for p in plans}
+    provenance = data.provenance
+    horizon = float(summary["horizon"])
+    time_unit = str(summary.get("time_unit", "year"))
+    risk_names = {r: str(v.get("name", r)) for r, v in (summary.get("risks") or {}).items()}
+
+    def survival() -> Figure:
+        return run_charts.survival({p: data.runs[p].lifetime for p in plans},
+                                   {p: data.runs[p].survived for p in plans}, horizon=horizon, time_unit=time_unit,
+                                   estimates={p: stats[p]["survival"]["estimate"] for p in plans},
+                                   provenance=provenance, titled=titled)
+
+    def npv() -> Figure:
+        return run_charts.npv({p: data.runs[p].npv for p in plans}, currency=str(summary.get("currency", "")),
+                              stats={p: stats[p]["npv"] for p in plans}, provenance=provenance, titled=titled)
+
+    def causes() -> Figure:
+        return run_charts.causes({p: stats[p]["end_causes"] for p in plans}, risk_names=risk_names,
+                                 horizon=horizon, time_unit=time_unit, runs=summary.get("runs"),
+                                 provenance=provenance, titled=titled)
+
+    drawers: dict[str, Callable[[], Figure]] = {"survival": survival, "npv": npv}
+    if data.health is not None and all(p in data.health.plans for p in plans):
+        bands = data.health
+        means = [(stats[p].get("resilience") or {}).get("mean") for p in plans]
+        resilience = None if None in means else dict(zip(plans, map(float, means)))
+
+        def health() -> Figure:
+            return run_charts.health(bands.grid, {p: bands.plans[p] for p in plans},
+                                     dissolve_below=bands.dissolve_below, time_unit=bands.time_unit,
+                                     resilience=resilience, provenance=provenance, titled=titled)
+
+        drawers["health"] = health
+    drawers["causes"] = causes
+    return drawers
