@@ -435,16 +435,20 @@ def _value_finding(board: Board) -> str:
     if value and value.get("contingencies"):
         items = value["contingencies"]
         plan = _plan(str(value.get("plan", "")))
-        nets = {c: float(v["npv"]["mean"]) for c, v in items.items()}
+        # each contingency's net value as the chart and the console show it: its Shapley share net of its cost
+        shares = {c: ({"mean": v["shapley_npv"], "ci95": v["shapley_npv_ci95"]}
+                      if v.get("shapley_npv") is not None and v.get("shapley_npv_ci95") else v["npv"])
+                  for c, v in items.items()}
+        nets = {c: float(shares[c]["mean"]) for c in items}
         scale = MoneyScale.of([x for c in items for x in (nets[c], float(items[c].get("cost", 0.0)))], cur)
         worst = min(nets, key=lambda c: nets[c])
         name = str(items[worst].get("name") or board.contingency_name(worst))
-        lo, hi = (items[worst]["npv"].get("ci95") or [None, None])[:2]
+        lo, hi = (shares[worst].get("ci95") or [None, None])[:2]
         ci = "" if lo is None or hi is None else \
             f" (95% CI {signed_money(lo, cur, scale)} to {signed_money(hi, cur, scale)})"
         cost = float(items[worst].get("cost", 0.0))
         runs = value.get("runs")
-        verdicts = {c: Evidence.of(items[c]["npv"], runs) for c in items}
+        verdicts = {c: Evidence.of(shares[c], runs) for c in items}
         if verdicts[worst].loss:
             return (f"{name} does not pay for itself in {plan}: it costs {format_money(cost, cur, scale)} and its net "
                     f"effect on NPV is {signed_money(nets[worst], cur, scale)}{ci}.")

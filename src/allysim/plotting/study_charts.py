@@ -299,7 +299,7 @@ def _value_title(rows: Sequence[_Contingency], currency: Currency, runs: Any = N
     the interval holds zero its net value is "within the noise", with roughly how many runs would settle it.
     """
     n = len(rows)
-    top = rows[0]
+    top = next((r for r in rows if r.verdict == "pays"), rows[0])  # the most net value among those that pay
     name = title_name(top.name, 50)
     net = Evidence(top.net, top.value.low - top.cost, top.value.high - top.cost,
                    int(runs) if isinstance(runs, (int, float)) and runs else None)
@@ -321,7 +321,7 @@ def _value_title(rows: Sequence[_Contingency], currency: Currency, runs: Any = N
     else:
         lead = f"{name} returns {format_ratio(top.ratio)} its cost"
     losers = [r for r in rows if r.verdict == "loses"]
-    even = [r for r in rows[1:] if r.verdict == "even"]
+    even = [r for r in rows if r.verdict == "even" and r is not top]
     if not losers and not even:
         return lead if n == 1 else f"All {n} contingencies pay for themselves; {lead}"
     if len(losers) + len(even) == 1:  # one to name
