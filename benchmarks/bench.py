@@ -4,6 +4,7 @@
     python benchmarks/bench.py --scaling       # also --workers 1 vs --workers 2 on 20,000 runs
     python benchmarks/bench.py --linearity     # also time against runs and against events per replication
     python benchmarks/bench.py --million       # also 1,000,000 runs of one plan: time and peak memory
+    python benchmarks/bench.py --checkpoint    # also checkpoint bytes per replication and what saving costs
 
 Machines here are shared and noisy, so the runs are interleaved (reference, allysim, reference, ...) and the
 table reports medians and the ratio of medians; absolute times drift, ratios measured together are what count.
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "bench"
+SHARED = Path(os.environ.get("ALLYSIM_BENCH", ROOT.parent / "shared" / "bench"))  # the anchor's folder
 PERF = SHARED / "perf.yaml"
 REFERENCE = SHARED / "reference_model.py"
 
@@ -105,6 +106,37 @@ def linearity(repeats: int) -> None:
         print(f"| {k} | {events:.1f} | {best:.2f} | {best / 2000 / events * 1e6:,.0f} |")
 
 
+def checkpoint(repeats: int) -> None:
+    """Bytes a checkpoint holds per replication (both plans of perf.yaml), and the time a run spends saving it."""
+    import allysim
+
+    scenario = allysim.load_scenario(PERF)
+    print("\ncheckpoint of perf.yaml, both plans, --workers 1 (chunks of min(500, runs / 8) replications)")
+    print("| runs | chunk | bytes per replication |\n| ---: | ---: | ---: |")
+    for runs in (1000, 4000, 20_000):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / ".out.checkpoint"
+            peak = [0]
+
+            def measure(_done: int, folder: Path = folder, peak: list[int] = peak) -> None:
+                peak[0] = max(peak[0], sum(f.stat().st_size for f in folder.iterdir()))
+
+            allysim.simulate(scenario, runs=runs, seed=1, workers=1, checkpoint=folder, progress=measure)
+        print(f"| {runs:,} | {min(500, -(-runs // 8))} | {peak[0] / runs:,.0f} |")
+    runs, plain, kept = 8000, [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeats):  # interleaved, so drift in the machine's load hits both alike
+            start = time.perf_counter()
+            allysim.simulate(scenario, runs=runs, seed=1, workers=1)
+            plain.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            allysim.simulate(scenario, runs=runs, seed=1, workers=1, checkpoint=Path(tmp) / ".out.checkpoint")
+            kept.append(time.perf_counter() - start)
+    a, b = statistics.median(plain), statistics.median(kept)
+    print(f"\n{runs:,} runs, both plans, in-process, median of {repeats} interleaved repeats: "
+          f"{a:.2f} s without a checkpoint, {b:.2f} s with one ({(b / a - 1) * 100:+.1f}%)")
+
+
 def _time_simulate(scenario, runs: int) -> float:  # noqa: ANN001
     import allysim
 
@@ -120,6 +152,7 @@ def main() -> None:
     parser.add_argument("--scaling", action="store_true")
     parser.add_argument("--million", action="store_true")
     parser.add_argument("--linearity", action="store_true")
+    parser.add_argument("--checkpoint", action="store_true")
     args = parser.parse_args()
     if not PERF.exists():
         sys.exit(f"{PERF} not found: run from a checkout with shared/ beside it")
@@ -130,6 +163,8 @@ def main() -> None:
         linearity(max(1, args.repeats // 2))
     if args.million:
         million(2)
+    if args.checkpoint:
+        checkpoint(args.repeats)
 
 
 if __name__ == "__main__":

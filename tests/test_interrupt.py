@@ -30,7 +30,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 def interrupt_midway(cmd: list[str], checkpoint: Path, sig: int) -> subprocess.CompletedProcess:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while not list(checkpoint.glob("chunk-*.npz")):  # wait until the run is really under way
+    while not list(checkpoint.glob("chunk-*.bin")):  # wait until the run is really under way
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"the run ended or stalled before its first chunk: {proc.communicate()}")
@@ -55,7 +55,7 @@ def test_interrupt_leaves_the_folder_as_it_was_and_resume_matches(tmp_path, sig)
     assert "Traceback" not in stopped.stderr and "interrupted" in stopped.stderr
     assert snapshot(out) == before  # no partial or half-updated file
     assert not list(tmp_path.glob(".out.staging-*"))
-    assert list(checkpoint.glob("chunk-*.npz"))
+    assert list(checkpoint.glob("chunk-*.bin"))
 
     resumed = subprocess.run(allysim(*args, "--workers", "2", "--resume"), capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr

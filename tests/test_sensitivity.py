@@ -174,3 +174,25 @@ def test_the_findings_say_in_words_what_matters_and_what_flips_the_choice() -> N
                for b in words["bullets"])
     # one input only, and the plan's own NPV does not depend on it (the shield removes the risk): no mover
     assert words["moving"] == [] and "beyond the noise" in words["headline"]
+
+
+def test_report_redraws_and_the_deck_tells_the_sensitivity_study(tmp_path) -> None:
+    from pptx import Presentation
+
+    path = tmp_path / "shield.yaml"
+    path.write_text(textwrap.dedent(SHIELD))
+    out = tmp_path / "out"
+    runner = CliRunner()
+    for args in (["run", str(path)], ["sensitivity", str(path)]):
+        result = runner.invoke(cli, [*args, "--runs", "300", "--seed", "4", "--out", str(out), "--workers", "1",
+                                     "--quiet"])
+        assert result.exit_code == 0, result.output
+    (out / "switch.png").unlink()
+    assert runner.invoke(cli, ["report", str(out)]).exit_code == 0
+    assert (out / "switch.png").exists() and (out / "sensitivity.png").exists()
+    assert runner.invoke(cli, ["deck", str(out), "--no-brief"]).exit_code == 0
+    texts = [shape.text_frame.text for slide in Presentation(str(out / "deck.pptx")).slides
+             for shape in slide.shapes if shape.has_text_frame]
+    assert any("What we do not know" in t for t in texts)
+    assert any(t.startswith("If crash: rate per year is above") for t in texts)
+    assert any("Two kinds of randomness" in t for t in texts)

@@ -10,7 +10,9 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,9 @@ import click
 
 from . import console
 from ._version import __version__
-from .checkpoint import checkpoint_path
-from .errors import AllysimError, ScenarioError, UsageError
+from .checkpoint import checkpoint_path, discard
+from .errors import AllysimError, AllysimWarning, ScenarioError, UsageError
+from .lock import folder_lock
 from .scenario import Scenario, json_schema, load_scenario
 
 __all__ = ["main", "cli"]
@@ -114,6 +117,11 @@ class _Commands(click.Group):
         except AllysimError as exc:
             console.report_error(exc)
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # the system refused a file: the user can act on it, it is no defect of allysim
+            console.stderr(f"allysim: {_os_error(exc)}")
+            ctx.exit(1)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -175,15 +183,25 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
         folder = _out_folder(path, out, several=len(files) > 1)
         try:
             scenario = load_scenario(path, overrides=overrides)
-            with console.progress(quiet, f"{path.name}") as advance:
-                options = RunOptions(runs=runs, seed=seed, workers=workers, executor=executor, scheduler=scheduler,
-                                     progress=advance, precision=precision, checkpoint=checkpoint_path(folder),
-                                     resume=resume)
-                results = simulate(scenario, plans=list(plans) or None, options=options)
-            written = _write_all(results, folder, formats)
+            checkpoint = checkpoint_path(folder)
+            with folder_lock(folder):
+                with console.progress(quiet, f"{path.name}") as advance:
+                    options = RunOptions(runs=runs, seed=seed, workers=workers, executor=executor,
+                                         scheduler=scheduler, progress=advance, precision=precision,
+                                         checkpoint=checkpoint, resume=resume, keep_checkpoint=True)
+                    results = simulate(scenario, plans=list(plans) or None, options=options)
+                # the checkpoint goes once the results are written: if writing fails, --resume writes them at once
+                written = _write_all(results, folder, formats,
+                                     kept=f"; the finished simulation is kept in {checkpoint}{os.sep}: run again "
+                                          "with --resume to write the results without simulating again")
+                discard(checkpoint)
         except AllysimError as exc:
             console.report_error(exc)
             worst = max(worst, exc.exit_code)
+            continue
+        except OSError as exc:  # not while writing outputs (those are OutputErrors): reading, the lock file...
+            console.stderr(f"allysim: {path}: {_os_error(exc)}")
+            worst = max(worst, 1)
             continue
         except Exception as exc:  # a defect must not cost the rest of the batch its results
             if os.environ.get("ALLYSIM_DEBUG"):
@@ -206,11 +224,11 @@ def _out_folder(path: Path, out: Path | None, several: bool) -> Path:
 
 
 def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
-               extra: Callable[[Path], list[Path]] | None = None) -> list[Path]:
+               extra: Callable[[Path], list[Path]] | None = None, kept: str = "") -> list[Path]:
     """Write a run's files (and ``extra`` ones) into ``folder`` all at once, or not at all."""
     from .outputs import staged, write_results
 
-    with staged(folder) as stage:
+    with staged(folder, kept) as stage:
         written = write_results(results, stage)
         if formats:
             from .folder import load_output
@@ -231,13 +249,17 @@ def _out_option(func: Callable) -> Callable:
                         help="Output folder (default reports/<scenario file stem>/).")(func)
 
 
+@contextmanager
 def _study(path: Path, out: Path | None, quiet: bool, label: str,
-           work: Callable[..., Any]) -> tuple[Any, Path, Scenario]:
-    """Load, simulate with a progress bar, and return (study, output folder, scenario as read)."""
+           work: Callable[..., Any]) -> Iterator[tuple[Any, Path, Scenario]]:
+    """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as
+    read) to the block that writes it, the lock still held."""
     folder = _out_folder(path, out, several=False)
     scenario = load_scenario(path)
-    with console.progress(quiet, f"{path.name}: {label}") as advance:
-        return work(scenario, advance), folder, scenario
+    with folder_lock(folder):
+        with console.progress(quiet, f"{path.name}: {label}") as advance:
+            study = work(scenario, advance)
+        yield study, folder, scenario
 
 
 def _scenario_copy(scenario: Scenario, folder: Path, stage: Path) -> list[Path]:
@@ -285,11 +307,11 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 
     sets = options.pop("overrides", ())
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
-    study, folder, scenario = _study(file, out, quiet, "compare",
-                                     lambda s, adv: compare(s, plans=names, overrides=sets,
-                                                            options=RunOptions(progress=adv, **options)))
-    data = study.to_dict()
-    written = _write_study_staged(folder, data, scenario, "compare", "compare", formats)
+    with _study(file, out, quiet, "compare",
+                lambda s, adv: compare(s, plans=names, overrides=sets,
+                                       options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
+        data = study.to_dict()
+        written = _write_study_staged(folder, data, scenario, "compare", "compare", formats)
     if not quiet:
         console.print_compare(data)
         console.wrote(written, folder)
@@ -337,9 +359,9 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
 def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, name: str, chart: str,
                 show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
     """Run a study of one plan, write its JSON and chart all at once, print its table."""
-    study, folder, scenario = _study(file, out, quiet, name, work)
-    data = study.to_dict()
-    written = _write_study_staged(folder, data, scenario, name, chart, formats)
+    with _study(file, out, quiet, name, work) as (study, folder, scenario):
+        data = study.to_dict()
+        written = _write_study_staged(folder, data, scenario, name, chart, formats)
     if not quiet:
         show(data)
         console.wrote(written, folder)
@@ -422,27 +444,26 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
     from .sensitivities import sensitivity
 
     sets = options.pop("overrides", ())
-    study, folder, scenario = _study(file, out, quiet, "sensitivity",
-                                     lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
-                                                                options=RunOptions(progress=adv, **options)))
-    data = study.to_dict()
 
-    def write(stage: Path) -> list[Path]:
+    def write(stage: Path, data: dict[str, Any]) -> list[Path]:
         from .outputs import write_json
 
         written = [write_json(stage / "sensitivity.json", data)]
         if formats:
-            from .plotting.sensitivity_charts import CHARTS
-            from .plotting.theme import save_figure
+            from .plotting.render import render_study_chart
 
-            for name, draw in CHARTS.items():
-                written += save_figure(draw(data), stage, name, formats)
-        return written + _scenario_copy(scenario, folder, stage)
+            for chart in ("sensitivity", "switch"):
+                written += render_study_chart(chart, data, stage, formats)
+        return written
 
     from .outputs import staged
 
-    with staged(folder) as stage:
-        written = [folder / path.name for path in write(stage)]
+    with _study(file, out, quiet, "sensitivity",
+                lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
+                                           options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
+        data = study.to_dict()
+        with staged(folder) as stage:
+            written = [folder / path.name for path in write(stage, data) + _scenario_copy(scenario, folder, stage)]
     if not quiet:
         console.print_sensitivity(data)
         console.wrote(written, folder)
@@ -460,7 +481,8 @@ def report(folder: Path, formats: tuple[str, ...]) -> None:
     from .folder import load_output
     from .plotting.render import render_charts
 
-    written = render_charts(load_output(folder), folder, formats)
+    with folder_lock(folder):
+        written = render_charts(load_output(folder), folder, formats)
     console.wrote(written, folder)
 
 
@@ -473,7 +495,8 @@ def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
     """A board deck (and a one-page brief) from an output FOLDER."""
     from .deck import build_deck, write_brief
 
-    written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
+    with folder_lock(folder):
+        written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
 
@@ -519,7 +542,8 @@ def workbook_cmd(folder: Path, out: Path | None) -> None:
 
     if out is not None and out.suffix.lower() != ".xlsx":
         raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
-    path, notes = write_workbook(folder, out)
+    with folder_lock(folder):
+        path, notes = write_workbook(folder, out)
     for line in notes:
         console.stderr(f"allysim: note: {line}")
     click.echo(f"wrote {path}")
@@ -534,6 +558,19 @@ def schema() -> None:
 # --------------------------------------------------------------------------- entry point
 
 
+def _os_error(exc: OSError) -> str:
+    import errno
+
+    where = f"{os.fsdecode(exc.filename)}: " if exc.filename is not None else ""
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        advice = "free some space and run the command again"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        advice = "choose a place you can write to"
+    else:
+        advice = "check the file and run the command again"
+    return f"{where}{exc.strerror or exc}; {advice}"
+
+
 def _terminate(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -542,7 +579,18 @@ def main(argv: list[str] | None = None) -> None:
     """Run the command line; turn every error a user can cause into one line and an exit code."""
     previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM stops a run as Ctrl-C does
     try:
-        _main(argv)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", AllysimWarning)
+            shown = warnings.showwarning
+
+            def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+                if issubclass(category, AllysimWarning):
+                    console.stderr(f"allysim: {message}")  # one line, like errors: no file name, no source line
+                else:
+                    shown(message, category, *args, **kwargs)
+
+            warnings.showwarning = show
+            _main(argv)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -163,8 +163,10 @@ def _verdict(entry: dict[str, Any], runs: Any, gain: str, loss: str) -> str:
 
 def _table(title: str, columns: list[str], rows: list[list[str]], legend: str = "") -> None:
     table = _new_table(title)
-    for i, col in enumerate(columns):  # numbers stay on one line; names and words wrap
+    names = max((len(row[0]) for row in rows), default=0)
+    for i, col in enumerate(columns):  # numbers stay on one line; names up to 24 characters too; words wrap
         table.add_column(col, justify="left" if i == 0 else "right", overflow="fold",
+                         min_width=min(names, 24) if i == 0 else None,
                          no_wrap=i > 0 and all(not any(c.isalpha() for c in row[i]) for row in rows))
     for row in rows:
         table.add_row(*row)

@@ -7,9 +7,13 @@ the executor, the number of workers or the order of completion.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -108,10 +112,36 @@ def _run_chunk(job: Job, start: int, stop: int) -> Chunk:
     return known.run(start, stop)
 
 
-def _quiet_worker() -> None:
-    """Workers leave Ctrl-C to the main process, which stops them: no tracebacks from every worker."""
+def _start_worker(parent: int) -> None:
+    """Workers leave Ctrl-C to the main process, which stops them (no tracebacks from every worker), and end when
+    it ends, however it ends (``kill -9``, the OOM killer): no orphans simulating for no one."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(parent)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """End this process when process ``parent`` ends: a parent-death signal on Linux, else a watching thread."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+        if armed:
+            if os.getppid() != parent:  # it ended before the signal was armed
+                os._exit(1)
+            return
+    threading.Thread(target=_watch_parent, args=(parent,), name="allysim-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:  # an orphan is adopted by another process
+        time.sleep(0.5)
+    os._exit(1)
 
 
 class ProcessExecutor:
@@ -127,7 +157,7 @@ class ProcessExecutor:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                             initializer=_quiet_worker)
+                                             initializer=_start_worker, initargs=(os.getpid(),))
         return self._pool
 
     def map(self, job: Job, ranges: Ranges) -> Iterator[tuple[int, Chunk]]:

@@ -36,7 +36,8 @@ __all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "R
            "load_studies", "read_runs_csv", "read_json", "check_study"]
 
 STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers",
-                "sweep": "sweep", "frontier": "optimize"}  # chart -> JSON stem
+                "sweep": "sweep", "frontier": "optimize", "sensitivity": "sensitivity",
+                "switch": "sensitivity"}  # chart -> JSON stem
 RUN_FILES = ("summary.json", "runs.csv", "health.json")
 BANDS = ("p5", "p25", "p50", "p75", "p95")
 _NUMBERS = ("lifetime", "npv", "risk_cost", "contingency_cost", "min_health", "resilience")
@@ -65,13 +66,17 @@ class HealthBands:
     dissolve_below: float
     time_unit: str
     plans: Mapping[str, Mapping[str, np.ndarray]]  # plan -> {"p5", "p25", "p50", "p75", "p95"} -> values
+    environment: Mapping[str, np.ndarray] | None = None  # state -> share of runs in it on the grid, file order
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> HealthBands:
         """Build from the ``health.json`` dictionary."""
         grid = np.asarray(raw["grid"], dtype=float)
         plans = {plan: {k: np.asarray(v[k], dtype=float) for k in BANDS} for plan, v in raw["plans"].items()}
-        return cls(grid, float(raw["dissolve_below"]), str(raw.get("time_unit", "year")), plans)
+        env = raw.get("environment")
+        shares = None if env is None else {state: np.asarray(env["share"][state], dtype=float)
+                                           for state in env["states"]}
+        return cls(grid, float(raw["dissolve_below"]), str(raw.get("time_unit", "year")), plans, shares)
 
 
 @dataclass(frozen=True)
@@ -209,6 +214,8 @@ _STUDY_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "compare": ("plans", ("npv.mean", "survival.mean")),
     "contingency_value": ("contingencies", ("cost", "shapley_npv", "shapley_survival")),
     "risk_drivers": ("risks", ("npv.mean", "survival.mean")),
+    "sensitivity": ("inputs", ("npv.at_p10", "npv.at_p90", "survival.at_p10", "survival.at_p90")),
+    "switch": ("inputs", ("npv.at_p10", "npv.at_p90")),
 }
 
 

@@ -4,11 +4,16 @@ Every file (JSON, ``runs.csv``, charts, the deck, the brief, checkpoint chunks) 
 :func:`atomic_file`: into a hidden temporary file in the same folder, then renamed over the target, so a reader
 never sees a truncated file and an interrupted write leaves nothing behind. :func:`staged` does the same for a
 whole command's files at once. The read side is :mod:`allysim.folder`.
+
+When the disk is full, the location read-only or another OS error stops a write, the error names the file it was
+writing (a failed ``write`` names none), and :func:`staged` turns it into an :class:`~allysim.errors.OutputError`
+that says what could not be written, where, and what to do, leaving the output folder exactly as it was.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import json
 import math
@@ -27,7 +32,8 @@ if TYPE_CHECKING:
     from .results import Results
 
 __all__ = ["atomic_file", "write_bytes", "write_json", "write_csv", "write_runs_csv", "write_params_csv",
-           "write_results", "write_scenario_copy", "staged", "RUNS_COLUMNS", "runs_columns", "SCENARIO_COPY"]
+           "write_results", "write_scenario_copy", "staged", "write_advice", "cannot_write", "RUNS_COLUMNS",
+           "runs_columns", "SCENARIO_COPY"]
 
 SCENARIO_COPY = "scenario.yaml"  # the scenario file an output folder was made from, byte for byte
 
@@ -64,13 +70,48 @@ def atomic_file(path: str | os.PathLike[str], *, text: bool = False, what: str |
             yield handle
         os.replace(temporary, target)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        _remove(temporary)
+        if exc.filename is None or os.fsdecode(exc.filename) == str(temporary):
+            exc.filename = str(target)  # the user knows the file by its name, not by our temporary one
         if what is None:
             raise
-        raise OutputError(f"{target}: cannot write the {what} ({exc.strerror or exc})", exit_code=1) from None
+        raise OutputError(f"{target}: cannot write the {what} ({exc.strerror or exc}); {write_advice(exc)}",
+                          exit_code=1) from None
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        _remove(temporary)
         raise
+
+
+def _remove(path: Path) -> None:
+    """Remove a temporary file if it is there; on a read-only disk even a missing file cannot be unlinked."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def write_advice(exc: OSError, charts: bool = False) -> str:
+    """What to do about an OS error while writing: free space, another --out, fewer files."""
+    if exc.errno in _FULL:
+        return ("free some space, or write to another --out on another disk"
+                + (", or leave the charts out with --format none" if charts else ""))
+    return "write to another --out, in a folder you can write to"
+
+
+def cannot_write(exc: OSError, folder: Path, stage: Path | None = None, kept: str = "") -> str:
+    """One line for an OS error while writing into ``folder`` (through ``stage``): what, where, what to do."""
+    what = "the results"
+    if exc.filename is not None:
+        path = Path(os.fsdecode(exc.filename))
+        if stage is not None and path.parent == stage:
+            what = path.name
+        elif stage is None or stage not in path.parents:
+            what = str(path)
+    return (f"cannot write {what} in {folder}{os.sep}: {exc.strerror or exc}; {write_advice(exc, charts=True)}; "
+            f"the output folder is as it was{kept or ' and nothing of this command is left behind'}")
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -154,17 +195,19 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
 
 
 @contextmanager
-def staged(folder: str | Path) -> Iterator[Path]:
+def staged(folder: str | Path, kept: str = "") -> Iterator[Path]:
     """Write a command's files into a staging folder, then move them all into ``folder`` at once.
 
     Until the very end nothing in ``folder`` changes, so an error or an interrupt leaves it exactly as it was. The
-    final moves are renames (atomic each) made with SIGINT and SIGTERM held back, so they happen all or none.
+    final moves are renames (atomic each, needing no new space) made with SIGINT and SIGTERM held back, so they
+    happen all or none. An OS error while writing (a full disk) becomes an :class:`OutputError` that says what could
+    not be written and what to do; ``kept`` says what of the command is kept elsewhere (``"; the ... is kept"``).
     """
     folder = Path(folder)
     stage = folder.parent / f".{folder.name}.staging-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
     try:
+        stage.mkdir(parents=True)
         yield stage
         held = {signal.SIGINT, signal.SIGTERM}
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
@@ -174,5 +217,7 @@ def staged(folder: str | Path) -> Iterator[Path]:
                 os.replace(item, folder / item.name)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    except OSError as exc:
+        raise OutputError(cannot_write(exc, folder, stage, kept), exit_code=1) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)

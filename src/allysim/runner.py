@@ -79,6 +79,9 @@ class RunOptions:
         Events one replication may take before it stops with a :class:`~allysim.errors.SimulationError`.
     checkpoint, resume
         A folder keeping finished chunks (see :mod:`allysim.checkpoint`), and whether to continue from it.
+    keep_checkpoint : bool
+        Leave the checkpoint when the simulation completes, for the caller to remove once the results are safely
+        written (:func:`allysim.checkpoint.discard`); if writing fails, ``resume=True`` returns them at once.
 
     Examples
     --------
@@ -96,6 +99,7 @@ class RunOptions:
     event_budget: int = DEFAULT_EVENT_BUDGET
     checkpoint: str | os.PathLike[str] | None = None
     resume: bool = False
+    keep_checkpoint: bool = False
 
     @classmethod
     def of(cls, options: RunOptions | None = None, **settings: Any) -> RunOptions:
@@ -215,7 +219,7 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
             target = min(runs, max(needed, math.ceil(done * 1.25)))
     finally:
         pool.close()
-    if keeper is not None:
+    if keeper is not None and not options.keep_checkpoint:
         keeper.finish()
     plans = {key: p.head(done) for key, p in store.items()}
     draws = Draws.of(scenario)

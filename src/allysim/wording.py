@@ -146,6 +146,20 @@ def format_money(amount: float, currency: str | Currency | None = "", scale: Mon
     return f"\u2212{cur.code}{number[1:]}" if number.startswith("\u2212") else f"{cur.code}{number}"
 
 
+def environment_ends(time_share: Mapping[str, float], ends_by_state: Mapping[str, Mapping[str, float]]) -> str:
+    """Where dissolutions happened, for each environment state but the first (the file's usual, calm one):
+    "recession held 18% of the life and 28% of the dissolutions"; empty when no alliance dissolved."""
+    dissolved = {state: sum(v for k, v in causes.items() if k != "survived")
+                 for state, causes in ends_by_state.items()}
+    total = sum(dissolved.values())
+    states = list(time_share)
+    if total <= 0 or len(states) < 2:
+        return ""
+    parts = [f"{state.replace('_', ' ')} held {format_share(time_share[state])} of the life and "
+             f"{format_share(dissolved.get(state, 0.0) / total)} of the dissolutions" for state in states[1:]]
+    return "; ".join(parts)
+
+
 def plural(time_unit: str) -> str:
     """Return the plural of a time unit: ``year -> years``."""
     return time_unit if time_unit.endswith("s") else f"{time_unit}s"

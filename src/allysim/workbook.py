@@ -616,18 +616,19 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
         notes.append(f"no PNG charts in {folder}; draw them with `allysim report {folder} --format png` to have "
                      "them in the workbook")
     target = Path(out) if out is not None else folder / "workbook.xlsx"
-    fonts = _fonts()
-    wb = Workbook(write_only=True)
-    if summary is not None:
-        block, header = _summary(summary, files, folder, notes, fonts)
-        _emit(wb, "Summary", block, f"B{header + 1}", fonts, charts)
-    for name, data in studies.items():
-        block, header = _study(name, data, fonts)
-        charts = [folder / f"{c}.png" for c in STUDIES[name][3] if (folder / f"{c}.png").exists()]
-        _emit(wb, STUDIES[name][0], block, f"B{header + 1}" if header else None, fonts, charts)
-    _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
-    if runs_csv.exists():
-        _runs(wb, runs_csv, total, fonts)
-    with atomic_file(target, what="workbook") as fh:
-        wb.save(fh)
+    # the file is opened first: a place that cannot be written fails at once, before openpyxl has sheets half-written
+    with atomic_file(target, what="workbook") as handle:
+        fonts = _fonts()
+        wb = Workbook(write_only=True)
+        if summary is not None:
+            block, header = _summary(summary, files, folder, notes, fonts)
+            _emit(wb, "Summary", block, f"B{header + 1}", fonts, charts)
+        for name, data in studies.items():
+            block, header = _study(name, data, fonts)
+            charts = [folder / f"{c}.png" for c in STUDIES[name][3] if (folder / f"{c}.png").exists()]
+            _emit(wb, STUDIES[name][0], block, f"B{header + 1}" if header else None, fonts, charts)
+        _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
+        if runs_csv.exists():
+            _runs(wb, runs_csv, total, fonts)
+        wb.save(handle)
     return target, notes

@@ -35,10 +35,10 @@ __all__ = ["DECK_CHARTS", "RUN_CHARTS", "STUDIES", "Board", "ChartImage", "KeyNu
            "key_numbers", "findings", "caption", "chart_title", "FALLBACK_TITLES"]
 
 DECK_CHARTS = ("survival", "npv", "health", "causes", "compare", "contingency_value", "risk_drivers", "frontier",
-               "sweep")
+               "sweep", "sensitivity", "switch")
 RUN_CHARTS = ("survival", "npv", "health", "causes")
 STUDIES = {"compare": "compare", "value": "contingency_value", "drivers": "risk_drivers",
-           "optimize": "frontier", "sweep": "sweep"}  # file stem -> chart
+           "optimize": "frontier", "sweep": "sweep", "sensitivity": "sensitivity"}  # file stem -> chart
 
 
 # --- reading an output folder ----------------------------------------------------------------------------------
@@ -539,6 +539,16 @@ def caption(board: Board, chart: str) -> str:
         return (f"Every plan at each value of {what}, on the same simulated futures, so the curves are smooth and "
                 "point-to-point changes are paired; bands are 95% intervals, dashed lines mark where the best plan "
                 "changes.")
+    if chart in ("sensitivity", "switch"):
+        study = board.studies.get("sensitivity") or {}
+        plan, against = _plan(str(study.get("plan", ""))), _plan(str(study.get("against") or ""))
+        if chart == "sensitivity":
+            return (f"Mean NPV and survival of {plan} with one uncertain input pinned at its P10 (blue) or P90 "
+                    "(orange), the other inputs still uncertain, on the same simulated futures; inputs ranked by "
+                    "how far they move NPV.")
+        return (f"{plan[:1].upper() + plan[1:]} minus {against} in mean NPV with one input pinned across its range (P5 to P95), the others "
+                "still uncertain; bands are 95% intervals. Where a line crosses zero, that input's true value "
+                "decides the choice.")
     return f"{base}: {chart.replace('_', ' ')}."
 
 
@@ -582,6 +592,8 @@ FALLBACK_TITLES = {
     "risk_drivers": "What each risk costs",
     "frontier": "Which contingencies to fund: cost against survival and NPV",
     "sweep": "How the results move with one assumption",
+    "sensitivity": "Which uncertain assumptions move the result",
+    "switch": "Which uncertain assumption could change the choice",
 }
 
 

@@ -337,6 +337,23 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
 
 _STUDY_NAMES = {"compare": "Plan comparison", "value": "Contingency values", "drivers": "Risk drivers",
                 "optimize": "Portfolio search", "sweep": "Sweep"}
+def _uncertainty_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
+    """What we do not know, which of it matters and whether it could change the choice, in words within the
+    evidence (:func:`allysim.plotting.sensitivity_charts.sensitivity_findings`)."""
+    from ..plotting.sensitivity_charts import sensitivity_findings
+
+    words = sensitivity_findings(study)
+    points = words["bullets"]
+    slide, bottom = deck.slide("What we do not know, and whether it changes the choice")
+    top = bottom + 0.3
+    room = FOOTER_TOP - 0.2 - top
+    size = 18.0
+    while size > 12 and sum(_height(len(_wrap(t, BODY_W - 0.3, size)), size) for t in points) + \
+            0.12 * (len(points) - 1) > room:
+        size -= 0.5
+    shape = _box(slide, MARGIN, top, BODY_W, room, [[(t, size, INK, False)] for t in points],
+                 space_after=0.12 * 72, name="Uncertainty")
+    _bullets(shape)
 
 
 def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
@@ -375,6 +392,17 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
         items.append(f"Portfolios: {how} of {len(optimize.get('candidates') or {})} contingencies simulated on common "
                      "random numbers; cost is the expected present value of a portfolio's contingency costs, and a "
                      "winner is named only when the paired 95% interval over the runner-up excludes a tie.")
+    uncertain = summary.get("uncertain") or (board.studies.get("sensitivity") or {}).get("inputs")
+    if uncertain:
+        items.append(f"Two kinds of randomness: what happens in a life (risks, impacts, successes, drawn again and "
+                     f"again within each simulated lifetime) and what we do not know ({len(uncertain)} assumptions "
+                     "given as ranges, each drawn once per lifetime and shared by every plan, so comparisons stay "
+                     "paired). Results average over both.")
+    if board.studies.get("sensitivity"):
+        items.append("Sensitivity: each uncertain input pinned at its P10 and P90, and across its range, with the "
+                     "others still uncertain, on the same runs; variance shares by SALib's RBD-FAST given-data "
+                     "estimator; a switch point is reported only where the paired difference crosses zero, with a "
+                     "bootstrap 95% interval.")
     swept = board.studies.get("sweep")
     if swept:
         items.append(f"Sweep: every plan simulated at each of {len(swept.get('values') or [])} values of "
@@ -469,6 +497,8 @@ def build_deck(folder: str | os.PathLike[str], out: str | os.PathLike[str] | Non
             continue
         if name == "frontier" and "optimize" in board.studies:
             _portfolio_slide(deck, board.studies["optimize"])
+        if name == "sensitivity" and "sensitivity" in board.studies:
+            _uncertainty_slide(deck, board.studies["sensitivity"])
         _chart_slide(deck, image)
     if not board.chart_names():
         omitted.append("The folder holds no charts: draw them with `allysim report DIR` and build the deck again.")

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import OutputError, UsageError
 from ..folder import STUDY_CHARTS, OutputData, check_study, read_json
-from . import decision_charts, run_charts, study_charts, theme
+from ..wording import environment_ends
+from . import decision_charts, layout, run_charts, sensitivity_charts, study_charts, theme
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -107,8 +108,8 @@ def render_charts(data: OutputData, folder: str | os.PathLike[str],
 
 def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[str] | None = None, *,
                      titled: bool = True) -> Figure:
-    """Draw the chart of one study from its JSON: ``compare``, ``contingency_value``, ``risk_drivers``, ``sweep``
-    or ``frontier``.
+    """Draw the chart of one study from its JSON: ``compare``, ``contingency_value``, ``risk_drivers``, ``sweep``,
+    ``frontier``, ``sensitivity`` or ``switch``.
 
     ``plan_order`` (every plan of the output, the baseline first) keeps each plan's colour on the compare chart
     the same as on the run's charts.
@@ -132,6 +133,8 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
         return decision_charts.sweep(data, titled=titled)
     if chart == "frontier":
         return decision_charts.frontier(data, titled=titled)
+    if chart in ("sensitivity", "switch"):
+        return sensitivity_charts.CHARTS[chart](data, titled=titled)
     raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
 
 
@@ -249,10 +252,15 @@ def _run_drawers(data: OutputData, titled: bool) -> dict[str, Callable[[], Figur
         return run_charts.npv({p: data.runs[p].npv for p in plans}, currency=str(summary.get("currency", "")),
                               stats={p: stats[p]["npv"] for p in plans}, provenance=provenance, titled=titled)
 
+    base = stats[plans[0]]
+    ends = "" if "environment" not in base else \
+        environment_ends(base["environment"]["time_share"], base["end_causes_by_state"])
+
     def causes() -> Figure:
         return run_charts.causes({p: stats[p]["end_causes"] for p in plans}, risk_names=risk_names,
                                  horizon=horizon, time_unit=time_unit, runs=summary.get("runs"),
-                                 provenance=provenance, titled=titled)
+                                 provenance=provenance, titled=titled,
+                                 environment_note=f"{ends} ({layout.plan_phrase(plans[0])})" if ends else "")
 
     drawers: dict[str, Callable[[], Figure]] = {"survival": survival, "npv": npv}
     if data.health is not None and all(p in data.health.plans for p in plans):
@@ -263,7 +271,8 @@ def _run_drawers(data: OutputData, titled: bool) -> dict[str, Callable[[], Figur
         def health() -> Figure:
             return run_charts.health(bands.grid, {p: bands.plans[p] for p in plans},
                                      dissolve_below=bands.dissolve_below, time_unit=bands.time_unit,
-                                     resilience=resilience, provenance=provenance, titled=titled)
+                                     resilience=resilience, provenance=provenance, titled=titled,
+                                     environment=bands.environment)
 
         drawers["health"] = health
     drawers["causes"] = causes

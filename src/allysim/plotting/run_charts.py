@@ -346,6 +346,7 @@ def health(
     resilience: Mapping[str, float] | None = None,
     provenance: Provenance | None = None,
     titled: bool = True,
+    environment: Mapping[str, ArrayLike] | None = None,
 ) -> Figure:
     """Draw a fan chart of alliance health over time per plan: median, middle 50% and middle 90% of runs.
 
@@ -365,6 +366,10 @@ def health(
         Printed in the footer.
     titled
         False: keep the title off the picture, for a slide that states it (:func:`theme.untitled_png`).
+    environment
+        With a shared environment, the share of runs in each state on ``grid`` (``health.json``'s
+        ``environment``), states in file order: every state but the first is shaded from the bottom of each panel,
+        so the reader sees when the adverse states weigh.
 
     Examples
     --------
@@ -398,6 +403,9 @@ def health(
         f"an alliance dissolves when health falls below {dissolve_below:g}" if len(plans) == 1 or resilience is None
         else "beside each plan, its average health over the life")
 
+    shaded = {state: np.asarray(share, dtype=float) for state, share in list((environment or {}).items())[1:]}
+    if shaded:
+        subtitle += "; shaded: share of runs in " + ", ".join(s.replace("_", " ") for s in shaded)
     n = len(plans)
     ncols = n if n <= 3 else 2 if n == 4 else 3 if n <= 6 else 4
     nrows = math.ceil(n / ncols)
@@ -420,6 +428,8 @@ def health(
             ax.fill_between(t, b["p25"], b["p75"], color=color, alpha=0.30, linewidth=0)
             ax.plot(t, b["p50"], color=color, linewidth=2.6 if n <= 3 else 2.0)
             ax.axhline(dissolve_below, color=theme.TEXT, linewidth=1.2, linestyle=(0, (5, 3)), zorder=4)
+            if shaded:
+                _environment_shading(ax, t, shaded)
             if n > 1:
                 size = theme.LABEL_SIZE if n <= 3 else theme.ANNOTATION_SIZE if n <= 6 else theme.ANNOTATION_SIZE - 1
                 average = "" if resilience is None else \
@@ -452,10 +462,25 @@ def health(
             Line2D([], [], color=theme.TEXT, linewidth=1.2, linestyle=(0, (5, 3)),
                    label=f"Dissolution threshold ({dissolve_below:g})"),
         ]
-        fig.legend(handles=handles, loc="lower left", ncols=4, bbox_to_anchor=(left, top + 0.055),
-                   bbox_transform=fig.transFigure, borderaxespad=0, handlelength=1.8, columnspacing=2.0,
-                   fontsize=theme.ANNOTATION_SIZE)
+        handles += [Patch(facecolor="none", edgecolor=color, hatch=hatch, linewidth=0,
+                          label=f"Runs in {state.replace('_', ' ')}")
+                    for state, (color, hatch) in zip(shaded, _ENV_STYLES)]
+        fig.legend(handles=handles, loc="lower left", ncols=len(handles), bbox_to_anchor=(left, top + 0.055),
+                   bbox_transform=fig.transFigure, borderaxespad=0, handlelength=1.8,
+                   columnspacing=1.2 if shaded else 2.0, fontsize=theme.ANNOTATION_SIZE)
     return fig
+
+
+_ENV_STYLES = [("#8a8f98", "////"), ("#b5651d", "\\\\\\\\"), ("#5b7a99", "...."), ("#7a5b99", "xxxx")]
+
+
+def _environment_shading(ax: Axes, t: np.ndarray, shares: Mapping[str, np.ndarray]) -> None:
+    """Shade, stacked from the bottom of a health panel, the share of runs in each adverse environment state."""
+    bottom = np.zeros_like(t)
+    for (color, hatch), share in zip(_ENV_STYLES, shares.values()):
+        ax.fill_between(t, bottom, bottom + share, facecolor="none", edgecolor=color, hatch=hatch, linewidth=0,
+                        alpha=0.55, zorder=1)
+        bottom = bottom + share
 
 
 # --- causes ----------------------------------------------------------------------------------------------------
@@ -520,6 +545,7 @@ def causes(
     runs: int | None = None,
     provenance: Provenance | None = None,
     titled: bool = True,
+    environment_note: str = "",
 ) -> Figure:
     """Draw how alliances end under each plan: the share dissolved by each risk, and the share surviving.
 
@@ -539,6 +565,9 @@ def causes(
         Printed in the footer.
     titled
         False: keep the title off the picture, for a slide that states it (:func:`theme.untitled_png`).
+    environment_note
+        With a shared environment, where the dissolutions happened (:func:`allysim.wording.environment_ends`),
+        added to the subtitle.
 
     Examples
     --------
@@ -569,6 +598,8 @@ def causes(
     span = f" within the {format_span(horizon, time_unit)} life" if horizon is not None else ""
     many = f"{runs:,} simulated alliances" if runs else "simulated alliances"
     subtitle = f"How {many} ended{span}: dissolved by a risk, or survived"
+    if environment_note:
+        subtitle += f". {environment_note[0].upper()}{environment_note[1:]}"
 
     if len(plans) == 1:
         groups, idle = _cause_groups(end_causes, plans, names, MAX_NAMED_ROWS)

@@ -155,9 +155,9 @@ def tornado_axes(data: Mapping[str, Any], ax_npv: Axes, ax_survival: Axes | None
         shown = [base] + [e["survival"][k] for _, e in ranked for k in ("at_p10", "at_p90")]
         pad = max(0.02, (max(shown) - min(shown)) * 0.12)
         ax_survival.set_xlim(max(0.0, min(shown) - pad), min(1.0, max(shown) + pad))
+        ax_survival.xaxis.set_major_formatter(_percent(1 if max(shown) - min(shown) < 0.05 else 0))
         ax_survival.set_yticks(ys, [""] * len(ys))
         ax_survival.set_xlabel("survival")
-        ax_survival.xaxis.set_major_formatter(_percent())
         ax_survival.grid(axis="x")
         ax_survival.grid(axis="y", visible=False)
     from matplotlib.patches import Patch
@@ -181,13 +181,14 @@ def _label(text: str, width_in: float, size: float, lines: int = 2) -> str:
     return "\n".join(theme.wrap(text, width_in, size, max_lines=lines))
 
 
-def _percent() -> Any:
+def _percent(decimals: int = 0) -> Any:
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: f"{v:.0%}")
+    return FuncFormatter(lambda v, _pos: f"{v:.{decimals}%}")
 
 
-def sensitivity(data: Mapping[str, Any], *, provenance: theme.Provenance | None = None) -> Figure:
+def sensitivity(data: Mapping[str, Any], *, provenance: theme.Provenance | None = None,
+                titled: bool = True) -> Figure:
     """The ``sensitivity`` chart: a tornado of the plan's NPV and survival swings, inputs ranked by NPV swing."""
     from matplotlib.figure import Figure
 
@@ -197,7 +198,7 @@ def sensitivity(data: Mapping[str, Any], *, provenance: theme.Provenance | None 
         top = theme.frame(fig, _capital(words["headline"]),
                           f"Mean NPV and survival of {data['plan']} with one input pinned at its P10 or P90, the "
                           f"others still uncertain; {data.get('runs', 0):,} paired runs each",
-                          provenance or theme.Provenance.from_summary(data))
+                          provenance or theme.Provenance.from_summary(data), titled=titled)
         labels = [line for _, e in _ranked(data)[:SHOWN]
                   for line in _label(e["label"], LABEL_IN, theme.TICK_SIZE).split("\n")]
         left_in = 0.45 + max(theme.text_width(t, theme.TICK_SIZE) for t in labels)
@@ -253,7 +254,7 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
     return ax
 
 
-def switch(data: Mapping[str, Any], *, provenance: theme.Provenance | None = None) -> Figure:
+def switch(data: Mapping[str, Any], *, provenance: theme.Provenance | None = None, titled: bool = True) -> Figure:
     """The ``switch`` chart: plan minus ``against`` across each input that can flip the decision."""
     from matplotlib.figure import Figure
 
@@ -264,7 +265,8 @@ def switch(data: Mapping[str, Any], *, provenance: theme.Provenance | None = Non
         subtitle = (f"Mean NPV difference {data['plan']} minus {data.get('against')}, with the input pinned across "
                     "its range (P5 to P95), others still uncertain; band: 95% interval"
                     + ("; shaded: where the switch lies (95%)" if words["flips"] else ""))
-        top = theme.frame(fig, _capital(words["switch"]), subtitle, provenance or theme.Provenance.from_summary(data))
+        top = theme.frame(fig, _capital(words["switch"]), subtitle, provenance or theme.Provenance.from_summary(data),
+                          titled=titled)
         box = theme.plot_box(fig, top - 0.04, left_in=1.5)
         n = max(1, len(shown))
         gap = 0.06

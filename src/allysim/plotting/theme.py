@@ -134,6 +134,8 @@ RC: dict[str, Any] = {
     "savefig.bbox": None,  # never 'tight': it would change the 16:9 size
     # Determinism: fixed ids in SVG, no dates in SVG/PDF (see _METADATA), fonts embedded the same way every time.
     "svg.hashsalt": "allysim",
+    # Names are free text: "$5 and $10" or "$x^2$" must print as written, never as TeX mathematics
+    "text.parse_math": False,
     "svg.fonttype": "path",
     "pdf.fonttype": 3,
     "pdf.compression": 6,

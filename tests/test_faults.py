@@ -1,0 +1,553 @@
+"""Faults of real machines, injected for real: two commands on one folder, a killed run, damaged checkpoints, a full
+disk, a read-only location. Commands run as separate processes (``python -m allysim``, the same entry point as the
+installed ``allysim``), so locks, signals and exit codes are the real ones."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import allysim
+from allysim.checkpoint import checkpoint_path
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX locks and signals")
+
+# About 400 events per replication: a few thousand replications keep a command busy for several seconds, so a test
+# can act while it runs, and it never finishes on its own within a test (the test stops it).
+BUSY = """\
+allysim: 1
+name: Busy alliance
+horizon: 10
+seed: 3
+runs: 50000
+alliance:
+  health: {dissolve_below: 0.0, recovery: 0.5}
+  value_rate: 10
+risks:
+  - id: friction
+    rate: 40
+    impact: {health: 0.01, cost: 0.01}
+plans:
+  none: []
+"""
+
+QUICK = """\
+allysim: 1
+name: Quick alliance
+horizon: 5
+seed: 11
+runs: 600
+alliance:
+  health: {dissolve_below: 0.3, recovery: 0.2}
+  value_rate: 10
+risks:
+  - id: dispute
+    rate: 0.4
+    impact: {health: {uniform: {low: 0.1, high: 0.4}}, cost: 1.0, fatal: 0.1}
+contingencies:
+  - id: mediation
+    trigger: {on: dispute}
+    success: 0.7
+    effect: {reduce_impact: 0.5}
+    cost: {per_activation: 0.2}
+plans:
+  none: []
+  mediated: [mediation]
+"""
+
+SRC = str(Path(allysim.__file__).resolve().parents[1])
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "allysim", *args]
+
+
+def environment() -> dict[str, str]:
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": SRC + (os.pathsep + path if path else "")}
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(command(*args), capture_output=True, text=True, env=environment(), cwd=cwd, timeout=300,
+                          check=False)
+
+
+def start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=environment())
+
+
+def wait_for(condition: Callable[[], bool], proc: subprocess.Popen, what: str, limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the command ended or stalled before {what}: {proc.communicate()}")
+        time.sleep(0.02)
+
+
+def holder(lock: Path) -> str:
+    try:
+        return lock.read_text().strip()
+    except OSError:
+        return ""
+
+
+@pytest.fixture()
+def busy(tmp_path: Path) -> Path:
+    path = tmp_path / "busy.yaml"
+    path.write_text(BUSY)
+    return path
+
+
+@pytest.fixture()
+def quick(tmp_path: Path) -> Path:
+    path = tmp_path / "quick.yaml"
+    path.write_text(QUICK)
+    return path
+
+
+# --------------------------------------------------------------------------- one writer per output folder
+
+
+def test_two_commands_racing_for_one_folder_one_runs_the_other_is_told_who_holds_it(busy, tmp_path):
+    out = tmp_path / "out"
+    args = ("run", str(busy), "--workers", "1", "--format", "none", "--quiet", "--out")
+    first, second = start(*args, str(out)), start(*args, f"{out}{os.sep}")  # both at once, one folder
+    try:
+        deadline = time.monotonic() + 60
+        while first.poll() is None and second.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        loser, winner = (first, second) if first.poll() is not None else (second, first)
+        err = loser.communicate(timeout=60)[1]
+        assert loser.returncode == 1, err
+        assert err.strip() == (f"allysim: {out} is in use by another allysim command (process {winner.pid}); "
+                               "wait for it to finish, or write to another --out")
+        assert winner.poll() is None  # the winner is still simulating, undisturbed
+    finally:
+        for proc in (first, second):
+            proc.kill()
+            proc.communicate()
+
+
+def test_a_killed_run_leaves_no_stale_lock_and_other_folders_never_block(busy, quick, tmp_path):
+    out = tmp_path / "out"
+    lock = tmp_path / ".out.lock"
+    busy_run = start("run", str(busy), "--workers", "1", "--format", "none", "--quiet", "--out", str(out))
+    try:
+        wait_for(lambda: holder(lock) == str(busy_run.pid), busy_run, "taking its lock")
+        # another folder, and a folder inside the busy run's folder, are not blocked
+        for other in (tmp_path / "other", out / "inner"):
+            done = run("run", str(quick), "--runs", "100", "--workers", "1", "--format", "none", "--quiet",
+                       "--out", str(other))
+            assert done.returncode == 0, done.stderr
+            assert (other / "summary.json").exists()
+        busy_run.kill()  # SIGKILL: no chance to clean up; the kernel drops the lock
+        busy_run.communicate()
+    finally:
+        busy_run.kill()
+    again = run("run", str(quick), "--runs", "100", "--workers", "1", "--format", "none", "--quiet", "--out",
+                str(out))
+    assert again.returncode == 0, again.stderr
+    assert (out / "summary.json").exists() and (out / "inner" / "summary.json").exists()
+    assert not lock.exists()
+
+
+def test_every_writing_command_takes_the_lock(busy, quick, tmp_path):
+    out = tmp_path / "out"
+    busy_run = start("run", str(busy), "--workers", "1", "--format", "none", "--quiet", "--out", str(out))
+    try:
+        wait_for(lambda: holder(tmp_path / ".out.lock") == str(busy_run.pid), busy_run, "taking its lock")
+        study = ("--out", str(out), "--workers", "1", "--format", "none", "--quiet")
+        others = [start(*args) for args in (("compare", str(quick), *study), ("value", str(quick), *study),
+                                            ("drivers", str(quick), *study), ("report", str(out)),
+                                            ("deck", str(out)), ("workbook", str(out)))]
+        for proc in others:
+            err = proc.communicate(timeout=120)[1]
+            assert proc.returncode == 1, (proc.args, err)
+            assert err.strip() == (f"allysim: {out} is in use by another allysim command (process {busy_run.pid}); "
+                                   "wait for it to finish, or write to another --out")
+        assert not out.exists()
+    finally:
+        busy_run.kill()
+        busy_run.communicate()
+
+
+# --------------------------------------------------------------------------- damaged checkpoints
+
+
+def interrupted_checkpoint(scenario_file: Path, out: Path, chunks: int) -> Path:
+    """Leave the checkpoint of a run of ``scenario_file`` into ``out`` that stopped after ``chunks`` chunks."""
+    folder = checkpoint_path(out)
+    seen = []
+
+    def stop_after(done: int) -> None:
+        seen.append(done)
+        if len(seen) == chunks:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        allysim.simulate(allysim.load_scenario(scenario_file), workers=1, checkpoint=folder, progress=stop_after)
+    assert len(list(folder.glob("chunk-*.bin"))) == chunks
+    return folder
+
+
+def test_a_truncated_and_a_bit_flipped_chunk_are_simulated_again_and_the_result_is_unchanged(quick, tmp_path):
+    out = tmp_path / "out"
+    folder = interrupted_checkpoint(quick, out, chunks=5)
+    truncated, flipped = sorted(folder.glob("chunk-*.bin"))[1:3]
+    truncated.write_bytes(truncated.read_bytes()[:-100])
+    data = bytearray(flipped.read_bytes())
+    data[len(data) // 2] ^= 0b1000
+    flipped.write_bytes(bytes(data))
+
+    resumed = run("run", str(quick), "--workers", "1", "--format", "none", "--quiet", "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr == (f"allysim: 2 of 5 checkpoint chunks in {folder} were damaged or truncated; "
+                              "simulating them again\n")
+    assert not folder.exists()
+    straight = run("run", str(quick), "--workers", "1", "--format", "none", "--quiet", "--out", str(tmp_path / "s"))
+    assert straight.returncode == 0, straight.stderr
+    for name in ("runs.csv", "summary.json", "health.json"):
+        assert (out / name).read_bytes() == (tmp_path / "s" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("damage", [b"{\"seed\": 11, \"runs\"", b"", b"\x00" * 64, "flip"])
+def test_a_damaged_manifest_is_no_checkpoint(quick, tmp_path, damage):
+    out = tmp_path / "out"
+    folder = interrupted_checkpoint(quick, out, chunks=2)
+    manifest = folder / "manifest.json"
+    if damage == "flip":  # still JSON, but no longer what was written
+        damage = manifest.read_bytes().replace(b'"runs": 600', b'"runs": 601')
+    manifest.write_bytes(damage)
+    resumed = run("run", str(quick), "--workers", "1", "--format", "none", "--quiet", "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr == (f"allysim: the checkpoint in {folder} is damaged (its manifest does not match its "
+                              "checksum); starting afresh\n")
+    assert (out / "summary.json").exists() and not folder.exists()
+
+
+def test_chunks_are_small_and_read_back_exactly(quick):
+    from allysim.checkpoint import decode_chunk, encode_chunk
+    from allysim.executors import Job
+    from allysim.runner import Variant
+
+    scenario = allysim.load_scenario(quick)
+    job = Job(scenario, {name: Variant(plan) for name, plan in scenario.plan_sets.items()}, seed=1,
+              event_budget=100_000)
+    chunk = job.run(0, 500)
+    data = encode_chunk(chunk)
+    assert len(data) / 500 <= 200  # about 90 bytes per replication, against about 810 stored raw
+    back = decode_chunk(data)
+    assert set(back) == set(chunk)
+    for key, runs in chunk.items():
+        for name, array in vars(runs).items():
+            assert getattr(back[key], name).dtype == array.dtype
+            assert np.array_equal(getattr(back[key], name), array), (key, name)
+
+
+# --------------------------------------------------------------------------- workers die with their parent
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has stopped; only its exit status waits to be collected
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find worker processes")
+def test_workers_stop_when_the_main_process_is_killed(busy, tmp_path):
+    out = tmp_path / "out"
+    main = start("run", str(busy), "--workers", "2", "--format", "none", "--quiet", "--out", str(out))
+    workers: set[int] = set()
+    try:
+        wait_for(lambda: len(children(main.pid)) >= 2, main, "its workers started")
+        time.sleep(0.5)  # let them take their first chunks
+        workers = children(main.pid)
+        main.kill()  # SIGKILL: the main process has no chance to stop its workers itself
+        main.wait()  # not communicate(): orphaned workers would hold its pipes open
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in workers if alive(pid)], "workers outlived the main process"
+    finally:
+        for pid in [main.pid, *workers]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        main.communicate()
+
+
+def test_a_dask_clusters_tasks_are_cancelled_when_the_client_is_killed(busy, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                                  dashboard_address=":0") as cluster:
+        scheduler = cluster.scheduler
+        client = start("run", str(busy), "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                       "--format", "none", "--quiet", "--out", str(tmp_path / "out"))
+        try:
+            wait_for(lambda: len(scheduler.tasks) > 10, client, "its tasks reached the scheduler")
+            client.kill()
+            client.wait()
+            deadline = time.monotonic() + 20
+            while scheduler.tasks and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not scheduler.tasks, f"{len(scheduler.tasks)} tasks outlived their client"
+        finally:
+            client.kill()
+            client.communicate()
+
+
+# --------------------------------------------------------------------------- hostile text in outputs
+
+FORMULA = "=cmd|' /C calc'!A0"
+MARKUP = '<b>bold</b> & "quoted" $5 and $10 -->'
+TITLE = "<script>alert(1)</script> & $x^2$ -->"
+
+
+def test_hostile_names_stay_literal_text_in_every_output(quick, tmp_path):
+    import csv
+    import json
+    import xml.etree.ElementTree as ET
+
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+    from pptx import Presentation
+
+    from allysim.cli import cli
+
+    hostile = tmp_path / "hostile.yaml"
+    hostile.write_text(QUICK.replace("name: Quick alliance", f"name: {json.dumps(TITLE)}")
+                       .replace("  none: []", f"  {json.dumps(FORMULA)}: []")
+                       .replace("  mediated: [mediation]", f"  {json.dumps(MARKUP)}: [mediation]"))
+    scenario = allysim.load_scenario(hostile)
+    assert scenario.name == TITLE and list(scenario.plan_sets) == [FORMULA, MARKUP]
+    out = tmp_path / "out"
+    runner = CliRunner()
+    for args in (["run", str(hostile), "--runs", "200", "--workers", "1", "--format", "svg", "--quiet", "--out",
+                  str(out)], ["deck", str(out), "--no-brief"], ["workbook", str(out)]):
+        result = runner.invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+
+    # SVG: well-formed, nothing active, and no name read as TeX mathematics (it would draw in math italics)
+    for svg in out.glob("*.svg"):
+        text = svg.read_text()
+        tree = ET.fromstring(text)
+        tags = {element.tag.rsplit("}", 1)[-1] for element in tree.iter()}
+        assert not tags & {"script", "foreignObject", "a", "iframe"}, svg.name
+        assert not any(key.startswith("on") for element in tree.iter() for key in element.attrib), svg.name
+        assert "<script" not in text and "<b>" not in text and "Oblique" not in text, svg.name
+
+    # PPTX: the names as written, in the slides' text
+    texts = "\n".join(shape.text_frame.text for slide in Presentation(out / "deck.pptx").slides
+                      for shape in slide.shapes if shape.has_text_frame)
+    assert TITLE in texts and MARKUP in texts and FORMULA in texts
+
+    # workbook: every name is a text cell, never a formula
+    book = load_workbook(out / "workbook.xlsx")
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    named = [c for c in cells if c.value in (FORMULA, MARKUP, TITLE)]
+    assert {c.value for c in named} == {FORMULA, MARKUP, TITLE}
+    assert all(c.data_type == "s" for c in named)
+
+    # runs.csv keeps the data exactly as it is (docs/reliability.md says why, and how to open it safely)
+    with open(out / "runs.csv", newline="", encoding="utf-8") as fh:
+        plans = {row["plan"] for row in csv.DictReader(fh)}
+    assert plans == {FORMULA, MARKUP}
+
+
+# --------------------------------------------------------------------------- full disks, read-only locations
+
+
+def mount_tiny_disk(disk: Path, size: str) -> None:
+    """A tmpfs of ``size``: a disk that really fills up (mounting needs root on Linux; the test is skipped
+    elsewhere)."""
+    disk.mkdir()
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root on Linux")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+
+
+@pytest.fixture()
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs."""
+    disk = tmp_path / "disk"
+    mount_tiny_disk(disk, "64k")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, check=False)
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 512 KiB tmpfs: room for the checkpoint of 4,000 runs of QUICK (about 370 kB), not for its runs.csv
+    (about 560 kB)."""
+    disk = tmp_path / "disk"
+    mount_tiny_disk(disk, "512k")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, check=False)
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_disk_that_fills_up_while_checkpointing_stops_cleanly_and_resume_finishes(quick, tiny_disk, tmp_path):
+    out = tiny_disk / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("a user's own file\n")
+    args = ("run", str(quick), "--runs", "4000", "--workers", "1", "--format", "none", "--quiet", "--out", str(out))
+    full = run(*args)
+    folder = checkpoint_path(out)
+    assert full.returncode == 1, full.stderr
+    assert full.stderr.startswith(f"allysim: cannot write the checkpoint {folder}{os.sep}: No space left on device; "
+                                  "free some space, or write to another --out on another disk; the ")
+    assert full.stderr.endswith("kept there: run again with --resume to continue from them, or delete the folder\n")
+    assert full.stderr.count("\n") == 1 and "internal error" not in full.stderr
+    assert files_under(out) == {"notes.txt": b"a user's own file\n"}  # the output folder as it was
+    chunks = {p.name for p in folder.glob("chunk-*.bin")}
+    assert 1 <= len(chunks) < 8  # some chunks kept, every one of them whole; no temporary file left behind
+    assert {p.name for p in tiny_disk.rglob("*") if p.is_file()} == {"manifest.json", "notes.txt", *chunks}
+
+    subprocess.run(["mount", "-o", "remount,size=8m", str(tiny_disk)], check=True)  # space freed
+    resumed = run(*args, "--resume")
+    assert resumed.returncode == 0 and resumed.stderr == "", resumed.stderr
+    straight = run(*args[:-1], str(tmp_path / "straight"))
+    assert straight.returncode == 0, straight.stderr
+    for name in ("runs.csv", "summary.json"):
+        assert (out / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["out"]
+
+
+@pytest.fixture()
+def read_only(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """An empty folder no one can write into, and the reason the system gives: a read-only tmpfs when running as
+    root (root writes through permissions), else a folder without write permission."""
+    place = tmp_path / "readonly"
+    place.mkdir()
+    if sys.platform.startswith("linux") and os.geteuid() == 0:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(place)],
+                                 capture_output=True, check=False)
+        if mounted.returncode != 0:
+            pytest.skip("running as root and cannot mount a read-only tmpfs")
+        try:
+            yield place, "Read-only file system"
+        finally:
+            subprocess.run(["umount", "-l", str(place)], capture_output=True, check=False)
+    else:
+        place.chmod(0o555)
+        try:
+            yield place, "Permission denied"
+        finally:
+            place.chmod(0o755)
+
+
+def test_a_read_only_location_is_one_line_and_exit_1(quick, read_only):
+    place, reason = read_only
+    for out in (place / "out", place / "deeper" / "out"):
+        done = run("run", str(quick), "--runs", "100", "--workers", "1", "--format", "none", "--quiet",
+                   "--out", str(out))
+        assert done.returncode == 1, done.stderr
+        assert done.stderr == (f"allysim: cannot write to {out}: {reason} ({out.parent}{os.sep}); write to "
+                               "another --out, in a folder you can write to\n")
+    assert list(place.iterdir()) == []
+
+
+def test_a_disk_that_fills_up_while_writing_the_results_keeps_the_folder_and_the_simulation(quick, small_disk,
+                                                                                           tmp_path):
+    out = small_disk / "out"
+    out.mkdir()
+    (out / "summary.json").write_text('{"earlier": true}\n')
+    args = ("run", str(quick), "--runs", "4000", "--workers", "1", "--format", "none", "--quiet", "--out", str(out))
+    full = run(*args)
+    folder = checkpoint_path(out)
+    assert full.returncode == 1, full.stderr
+    assert full.stderr == (
+        f"allysim: cannot write runs.csv in {out}{os.sep}: No space left on device; free some space, or write to "
+        "another --out on another disk, or leave the charts out with --format none; the output folder is as it "
+        f"was; the finished simulation is kept in {folder}{os.sep}: run again with --resume to write the results "
+        "without simulating again\n")
+    assert files_under(out) == {"summary.json": b'{"earlier": true}\n'}
+    assert sorted(p.name for p in small_disk.iterdir()) == [folder.name, "out"]  # no staging folder left
+
+    subprocess.run(["mount", "-o", "remount,size=8m", str(small_disk)], check=True)
+    resumed = run(*args, "--resume")
+    assert resumed.returncode == 0 and resumed.stderr == "", resumed.stderr
+    straight = run(*args[:-1], str(tmp_path / "straight"))
+    for name in ("runs.csv", "summary.json"):
+        assert (out / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
+    assert sorted(p.name for p in small_disk.iterdir()) == ["out"]
+    assert straight.returncode == 0
+
+
+def test_enospc_from_the_writer_is_one_line_and_leaves_nothing_behind(quick, tmp_path, monkeypatch):
+    import errno
+    from contextlib import contextmanager
+
+    from click.testing import CliRunner
+
+    from allysim import outputs
+    from allysim.cli import cli
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("a user's own file\n")
+    writer = outputs.atomic_file
+
+    @contextmanager
+    def full_disk(path: Path, **kwargs: object) -> Iterator[object]:
+        with writer(path, **kwargs) as fh:
+            if Path(path).name == "compare.json":
+                fh.write("{")  # part of it, then the disk is full; a failed write() names no file
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            yield fh
+
+    monkeypatch.setattr(outputs, "atomic_file", full_disk)
+    result = CliRunner().invoke(cli, ["compare", str(quick), "--runs", "200", "--workers", "1", "--format", "svg",
+                                      "--quiet", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"allysim: cannot write compare.json in {out}{os.sep}: No space left on device; free some space, or write "
+        "to another --out on another disk, or leave the charts out with --format none; the output folder is as it "
+        "was and nothing of this command is left behind\n")
+    assert files_under(out) == {"notes.txt": b"a user's own file\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "quick.yaml"]
+
+
+def test_an_os_error_outside_a_staged_write_is_one_line_never_an_internal_error(quick, tmp_path, read_only):
+    place, reason = read_only
+    out = tmp_path / "out"
+    assert run("run", str(quick), "--runs", "100", "--workers", "1", "--format", "none", "--quiet",
+               "--out", str(out)).returncode == 0
+    done = run("workbook", str(out), "--out", str(place / "results.xlsx"))
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == (f"allysim: {place / 'results.xlsx'}: cannot write the workbook ({reason}); write to "
+                           "another --out, in a folder you can write to\n")
