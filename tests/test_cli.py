@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,8 @@ def test_run_writes_the_spec_outputs(small, tmp_path):
     out = tmp_path / "out"
     result = invoke("run", str(small), "--out", str(out), "--format", "none", "--workers", "1")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["health.json", "runs.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["health.json", "runs.csv", "scenario.yaml", "summary.json"]
+    assert (out / "scenario.yaml").read_bytes() == small.read_bytes()
     summary = json.loads((out / "summary.json").read_text())
     for key in ("scenario", "scenario_sha256", "allysim_version", "runs", "seed", "horizon", "time_unit",
                 "currency", "plans"):
@@ -205,12 +207,175 @@ def test_deck_command_writes_the_deck_and_the_brief(small, tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "deck.pptx").stat().st_size > 10_000 and (out / "summary.pdf").read_bytes()[:4] == b"%PDF"
     missing = invoke("deck", str(tmp_path / "nothing-here"))
-    assert missing.exit_code == 1 and "Traceback" not in missing.output
+    assert missing.exit_code == 2 and "Traceback" not in missing.output
+
+
+# --------------------------------------------------------------------------- arguments and exit codes
+
+
+def test_help_prints_percent_signs_once():
+    result = invoke("run", "--help")
+    assert result.exit_code == 0 and "95% CI" in result.stdout and "%%" not in result.stdout
+
+
+@pytest.mark.parametrize("seed", ["abc", "-3", "1.5"])
+def test_a_seed_that_is_not_a_whole_number_says_what_a_seed_is(small, tmp_path, seed):
+    result = invoke("run", str(small), "--seed", seed, "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2
+    assert "a seed is a whole number >= 0" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", ["report", "deck"])
+def test_report_and_deck_on_a_folder_that_is_not_an_output_folder_are_bad_input(tmp_path, command):
+    stray = tmp_path / "holiday-photos"
+    stray.mkdir()
+    (stray / "beach.txt").write_text("sand")
+    for folder in (stray, tmp_path / "missing"):
+        result = invoke(command, str(folder))
+        assert result.exit_code == 2, result.output
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert sorted(p.name for p in stray.iterdir()) == ["beach.txt"]
+
+
+# --------------------------------------------------------------------------- output folders (SPEC section 5)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_each_command_writes_only_its_own_files(small, tmp_path):
+    out = tmp_path / "o"
+    args = ("--out", str(out), "--runs", "60", "--quiet", "--workers", "1")
+    assert invoke("run", str(small), *args).exit_code == 0
+    after_run = _snapshot(out)
+    assert {"summary.json", "runs.csv", "health.json", "scenario.yaml", "survival.png"} <= set(after_run)
+    for command, own in (("compare", {"compare.json", "compare.png"}),
+                         ("value", {"value.json", "contingency_value.png"}),
+                         ("drivers", {"drivers.json", "risk_drivers.png"})):
+        before = _snapshot(out)
+        assert invoke(command, str(small), *args, "--seed", "5").exit_code == 0, command
+        now = _snapshot(out)
+        assert set(now) - set(before) == own, command
+        assert {k: v for k, v in now.items() if k not in own} == before, f"{command} rewrote another's file"
+
+
+def test_a_study_alone_copies_its_scenario_in(small, tmp_path):
+    out = tmp_path / "alone"
+    assert invoke("drivers", str(small), "--out", str(out), "--runs", "40", "--quiet", "--workers", "1",
+                  "--format", "none").exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["drivers.json", "scenario.yaml"]
+    assert (out / "scenario.yaml").read_bytes() == small.read_bytes()
+
+
+def test_an_output_folder_is_self_contained(small, tmp_path, monkeypatch):
+    made = tmp_path / "work"
+    made.mkdir()
+    monkeypatch.chdir(made)
+    assert invoke("run", str(small), "--out", "o", "--runs", "60", "--quiet", "--workers", "1").exit_code == 0
+    small.unlink()  # the scenario file is gone; the folder's copy stands in for it
+    moved = tmp_path / "elsewhere" / "jv"
+    moved.parent.mkdir()
+    (made / "o").rename(moved)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    for chart in moved.glob("*.png"):
+        chart.unlink()
+    result = invoke("report", str(moved))
+    assert result.exit_code == 0, result.output
+    assert (moved / "survival.png").exists()
+    from allysim.deck import load_board
+
+    board = load_board(moved)
+    assert board.scenario is not None and board.scenario_path == moved / "scenario.yaml" and not board.notes
+    result = invoke("deck", str(moved), "--out", str(tmp_path / "board" / "q3" / "jv.pptx"), "--no-brief")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "board" / "q3" / "jv.pptx").stat().st_size > 10_000
+
+
+def test_the_deck_flags_a_folder_mixing_scenario_versions(small, tmp_path):
+    out = tmp_path / "o"
+    args = ("--out", str(out), "--runs", "40", "--quiet", "--workers", "1", "--format", "none")
+    assert invoke("run", str(small), *args).exit_code == 0
+    small.write_text(SMALL.replace("rate: 0.4", "rate: 0.5"))  # the assumptions change before the next study
+    assert invoke("value", str(small), *args).exit_code == 0
+    assert invoke("drivers", str(small), *args).exit_code == 0
+    from pptx import Presentation
+
+    from allysim.deck import build_deck, load_board
+
+    board = load_board(out)
+    assert board.mixed == ("value.json", "drivers.json") and not board.studies
+    deck = Presentation(str(build_deck(out)))
+    title_text = " ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
+    assert "mixes scenario versions" in title_text and "value.json" in title_text
+
+
+def test_the_deck_states_each_studys_runs(small, tmp_path):
+    out = tmp_path / "o"
+    args = ("--out", str(out), "--quiet", "--workers", "1", "--format", "none")
+    assert invoke("run", str(small), *args, "--runs", "50").exit_code == 0
+    assert invoke("compare", str(small), *args, "--runs", "50").exit_code == 0
+    assert invoke("drivers", str(small), *args, "--runs", "70").exit_code == 0
+    from pptx import Presentation
+
+    from allysim.deck import build_deck
+
+    deck = Presentation(str(build_deck(out)))
+    method = " ".join(s.text_frame.text for s in deck.slides[-1].shapes if s.has_text_frame)
+    assert "Plan comparison (compare.json): 50 runs, seed 11, as the run." in method
+    assert "Risk drivers (drivers.json): 70 runs, seed 11, simulated separately from the run." in method
+
+
+# --------------------------------------------------------------------------- tables that fit a terminal
+
+
+@pytest.mark.parametrize("columns", ["100", "120"])
+def test_every_table_fits_the_terminal_width_with_a_legend(small, tmp_path, columns, monkeypatch):
+    monkeypatch.setenv("COLUMNS", columns)
+    out = tmp_path / "o"
+    args = ("--out", str(out), "--runs", "80", "--workers", "1", "--format", "none")
+    for command, legend in (("run", "95% CI half-width"), ("compare", "within the noise"),
+                            ("value", "Net NPV = gross NPV"), ("drivers", "within the noise")):
+        result = invoke(command, str(small), *args)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert max(len(line) for line in lines) <= int(columns), (command, max(lines, key=len))
+        assert legend in " ".join(result.stdout.split()), command
+        # survival differences are in whole percentage points, never "+18.7%", and never "-0"
+        assert not re.search(r"[+\u2212-]\d+(\.\d+)?%", result.stdout), command
+        assert not re.search(r"[\u2212-]0(\.0+)?\b", result.stdout), command
+    value = " ".join(invoke("value", str(small), *args).stdout.split())
+    assert all(words in value for words in ("net NPV", "gross NPV", "gross/cost", "before its cost"))
+
+
+def test_the_progress_bar_is_told_its_total_before_it_moves(small):
+    from allysim.console import _Advance
+    from allysim.runner import simulate
+    from allysim.scenario import load_scenario
+
+    class Bar:
+        def __init__(self):
+            self.calls = []
+
+        def update(self, task, total):
+            self.calls.append(("total", total))
+
+        def advance(self, task, done):
+            self.calls.append(("done", done))
+
+        def refresh(self):
+            pass
+
+    bar = Bar()
+    simulate(load_scenario(small), runs=50, seed=1, progress=_Advance(bar, 0))
+    assert bar.calls[0] == ("total", 50)
+    assert sum(n for kind, n in bar.calls if kind == "done") == 50
 
 
 def test_main_maps_a_library_error_to_one_line_and_its_exit_code(tmp_path, capsys) -> None:
     flagship = Path(__file__).resolve().parents[1] / "scenarios" / "joint_venture.yaml"
-    for argv, code in ((["deck", str(tmp_path / "nowhere")], 1),
+    for argv, code in ((["deck", str(tmp_path / "nowhere")], 2),
                        (["compare", str(flagship), "--plans", "nope,full", "--runs", "5"], 2)):
         with pytest.raises(SystemExit) as info:
             main(argv)

@@ -20,6 +20,7 @@ from allysim import wording  # noqa: E402
 from allysim.folder import load_output  # noqa: E402
 from allysim.plotting import layout, run_charts, study_charts, theme  # noqa: E402
 from allysim.plotting.render import draw_charts  # noqa: E402
+from allysim.wording import Evidence  # noqa: E402
 
 from chart_helpers import assert_readable, make_output  # noqa: E402
 
@@ -262,6 +263,7 @@ def studies(perf_yaml):
 
     from chart_helpers import big_scenario_yaml, make_comparison, make_drivers, make_values
 
+
     perf = allysim.load_scenario(perf_yaml)
     big = allysim.parse_scenario(big_scenario_yaml(30, 12, 8), source="big.yaml")
     data = {
@@ -319,10 +321,37 @@ def test_compare_title_quotes_the_best_plan_from_the_json(studies, case) -> None
     title = title_of(fig)
     plans = study["plans"]
     best = max(plans, key=lambda p: plans[p]["npv"]["mean"])
+    npv, lives = (Evidence.of(plans[best][k], study["runs"]) for k in ("npv", "survival"))
+    if not npv.gain:  # the claims rule: no winner unless the 95% interval excludes the tie
+        assert theme.plan_label(best)[:20] not in title.split(";")[0] or "within the noise" in title, title
+        assert title.startswith(("No plan clearly adds NPV", "Every plan costs NPV")) or "within the noise" in title
+        return
     assert title.startswith(theme.plan_label(best)[:20]), title
     assert money_words(plans[best]["npv"]["mean"], study["currency"]) in title
-    assert f"{points(plans[best]['survival']['mean'])} of survival" in title
-    assert title.endswith(f"the {theme.plan_label(study['baseline'])} plan") or "the most survival" in title
+    if lives.clear:
+        assert f"{points(plans[best]['survival']['mean'])} of survival" in title
+    else:
+        assert f"{points(plans[best]['survival']['mean'])} of survival" not in title.split(";")[0], title
+    assert title.split(";")[0].endswith(f"the {theme.plan_label(study['baseline'])} plan"), title
+
+
+def test_titles_claim_a_winner_only_when_the_interval_excludes_the_tie() -> None:
+    from chart_helpers import make_comparison, make_drivers
+
+    study = make_comparison(2)
+    (plan,) = study["plans"]
+    study["plans"][plan]["npv"] = {"mean": 0.3e6, "ci95": [-0.1e6, 0.7e6]}
+    study["plans"][plan]["survival"] = {"mean": 0.02, "ci95": [-0.01, 0.05]}
+    title = title_of(study_charts.compare(study))
+    assert "within the noise" in title and "runs would settle it" in title and " adds " not in title, title
+    study["plans"][plan]["npv"] = {"mean": 0.3e6, "ci95": [0.1e6, 0.5e6]}
+    assert " adds " in title_of(study_charts.compare(study))
+    drivers = make_drivers(4)
+    for risk in drivers["risks"].values():
+        risk["npv"] = {"mean": 0.2e6, "ci95": [-0.3e6, 0.7e6]}
+        risk["survival"] = {"mean": 0.01, "ci95": [-0.02, 0.04]}
+    title = title_of(study_charts.risk_drivers(drivers))
+    assert "costs the most" not in title and "within the noise" in title, title
 
 
 @pytest.mark.parametrize("case", [c for c in STUDY_CASES if c.startswith("value")])
@@ -345,12 +374,13 @@ def test_contingency_value_title_quotes_the_return_of_the_best_contingency(studi
     if not losers and not even:
         assert title.startswith(f"All {n} contingencies pay for themselves") or n == 1, title
     elif len(losers) + len(even) == 1:
-        assert title.endswith("does not pay for itself" if losers else "about breaks even"), title
+        assert title.endswith("does not pay for itself" if losers else "is within the noise of breaking even"), title
     else:
         if losers:
             assert f"{len(losers)} of {n} do" in title, title
         if even:
-            assert f"{len(even)}{'' if losers else f' of {n}'} about break" in title, title
+            assert f"{len(even)}{'' if losers else f' of {n}'} {'is' if len(even) == 1 else 'are'} within the noise" \
+                in title, title
 
 
 @pytest.mark.parametrize("case", [c for c in STUDY_CASES if c.startswith("drivers")])
@@ -360,9 +390,14 @@ def test_risk_drivers_title_quotes_the_costliest_risk(studies, case) -> None:
     risks = study["risks"]
     top = max(risks, key=lambda r: risks[r]["npv"]["mean"])
     name = risks[top]["name"] if risks[top]["name"] != top else theme.plan_label(top)
+    if not Evidence.of(risks[top]["npv"], study["runs"]).gain:  # the claims rule: no "top" risk in the noise
+        assert "costs the most:" not in title and "clearly" in title, title
+        return
     assert title.startswith(name) and money_words(risks[top]["npv"]["mean"], study["currency"]) in title, title
-    most = max(risks, key=lambda r: risks[r]["survival"]["mean"])
-    assert f"{points(risks[most]['survival']['mean'])}" in title
+    hurting = [r for r in risks if Evidence.of(risks[r]["survival"]).gain]
+    if hurting:
+        most = max(hurting, key=lambda r: risks[r]["survival"]["mean"])
+        assert f"{points(risks[most]['survival']['mean'])}" in title
 
 
 def test_compare_bars_keep_each_plans_colour(studies) -> None:
@@ -423,20 +458,21 @@ def test_study_titles_say_so_when_nothing_helps() -> None:
     from chart_helpers import study_head
 
     def entry(npv: float, survival: float) -> dict:
-        return {"npv": {"mean": npv, "ci95": [npv - 1, npv + 1]}, "survival": {"mean": survival, "ci95": [None, None]},
-                "p_better": 0.4}
+        return {"npv": {"mean": npv, "ci95": [npv - 1, npv + 1]},
+                "survival": {"mean": survival, "ci95": [survival - 0.02, survival + 0.02]}, "p_better": 0.4}
 
     worse = {**study_head(currency="USD M"), "baseline": "do_nothing",
              "plans": {"a": entry(-1.5, 0.1), "b": entry(-0.5, 0.03)}}
-    assert title_of(study_charts.compare(worse)) == ("No plan adds NPV over the Do nothing plan; A plan adds the most "
-                                               "survival, 10 points")
+    assert title_of(study_charts.compare(worse)).startswith("No plan clearly adds NPV over the Do nothing plan (roughly ")
+    assert title_of(study_charts.compare(worse)).endswith("runs would settle it); A plan adds the most survival, "
+                                                          "10 points")
     mixed = {**worse, "plans": {"a": entry(-1.5, 0.1)}}
     assert title_of(study_charts.compare(mixed)) == ("A plan costs USD 1.50M of NPV but adds 10 points of survival "
                                                "against the Do nothing plan")
 
     def contingency(net: float, cost: float, survival: float) -> dict:
         return {"name": "", "cost": cost, "npv": {"mean": net}, "survival": {"mean": survival}, "shapley_npv": net,
-                "shapley_survival": survival}
+                "shapley_survival": survival, "shapley_survival_ci95": [survival / 2, survival * 1.5]}
 
     values = {**study_head(currency="USD M"), "plan": "full",
               "contingencies": {"office": contingency(-1.0, 2.0, 0.02), "audit": contingency(-0.2, 0.5, 0.05)}}
@@ -446,8 +482,8 @@ def test_study_titles_say_so_when_nothing_helps() -> None:
     assert title_of(study_charts.contingency_value(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 2 of 3 do not "
                                                           "pay for themselves")
     values["contingencies"]["audit"]["shapley_npv_ci95"] = [-0.5, 0.1]  # its interval holds break-even
-    assert title_of(study_charts.contingency_value(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 1 of 3 does not "
-                                                          "pay for itself and 1 about breaks even")
+    assert title_of(study_charts.contingency_value(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 1 of 3 does "
+                                                                "not pay for itself and 1 is within the noise")
     drivers = {**study_head(), "plan": "do_nothing",
                "risks": {"merger": {"npv": {"mean": -2e5, "ci95": [-3e5, -1e5]},
                                     "survival": {"mean": 0.0, "ci95": [0.0, 0.0]}}}}

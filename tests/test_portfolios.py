@@ -194,3 +194,45 @@ def test_deck_has_the_recommended_portfolio_slide(result, tmp_path):
     assert "Recommended portfolio: the Ab plan" in titles
     k = titles.index("Recommended portfolio: the Ab plan")
     assert "Ab plan" in titles[k + 1]  # the frontier chart follows, titled with the same finding
+
+
+TEN = """\
+allysim: 1
+name: Ten contingencies
+horizon: 4
+seed: 12
+alliance: {value_rate: 5, health: {recovery: 0.4, dissolve_below: 0.3}}
+risks:
+  - {id: clash, rate: 0.8, impact: {health: {uniform: {low: 0.05, high: 0.3}}, cost: 0.2, fatal: 0.05}}
+  - {id: exit, rate: 0.15, impact: {fatal: 0.6, escalates: [{risk: clash, factor: 2, duration: 1}]}}
+  - {id: drift, rate: 0.5, impact: {health: 0.1, value: {factor: 0.7, duration: 0.5}}}
+contingencies:
+  - {id: c0, trigger: {on: clash}, success: 0.6, effect: {reduce_impact: 0.5}, cost: {setup: 0.2}}
+  - {id: c1, trigger: {on: exit}, success: 0.5, effect: {reduce_impact: 0.8}, cost: {setup: 0.5}}
+  - {id: c2, trigger: {on: drift}, delay: 0.2, success: 0.7, effect: {restore_health: 0.1}, cost: {per_activation: 0.1}}
+  - {id: c3, trigger: {health_below: 0.6}, success: 0.8, effect: {restore_health: 0.2}, cost: {per_time: 0.1}}
+  - {id: c4, trigger: {health_below: 0.45}, success: 0.5, max_activations: 2, effect: {restore_health: 0.3}}
+  - {id: c5, trigger: {on: dissolution}, success: 0.3, max_activations: 1, effect: {rescue_health: 0.5}, cost: {setup: 0.3}}
+  - {id: c6, trigger: {on: clash}, success: 0.9, effect: {rate_factor: {risk: clash, factor: 0.7, duration: 1}}, cost: {per_activation: 0.05}}
+  - {id: c7, trigger: {on: drift}, success: 0.4, effect: {rate_factor: {risk: exit, factor: 0.5}}, cost: {setup: 0.1}}
+  - {id: c8, trigger: {health_below: 0.8}, delay: {uniform: {low: 0.1, high: 0.3}}, success: 0.6, effect: {restore_health: 0.05}, cost: {per_time: 0.05}}
+  - {id: c9, trigger: {on: dissolution}, success: 0.2, effect: {rescue_health: 0.4}, cost: {per_activation: 1}}
+plans:
+  none: []
+  all: all
+"""
+
+
+def test_every_portfolio_of_ten_contingencies_shared_equals_exhaustive():
+    from dataclasses import fields
+
+    from allysim.runner import RunOptions
+
+    if "exhaustive" not in {f.name for f in fields(RunOptions)}:
+        pytest.skip("path sharing (and its exhaustive reference) is not in this version")
+    s = allysim.parse_scenario(TEN)
+    shared = allysim.optimize(s, runs=40, seed=5).to_dict()
+    exhaustive = allysim.optimize(s, runs=40, seed=5, exhaustive=True).to_dict()
+    assert shared["method"] == "exact" and len(shared["portfolios"]) == 1024
+    shared.pop("sharing", None), exhaustive.pop("sharing", None)
+    assert json.dumps(shared, sort_keys=True) == json.dumps(exhaustive, sort_keys=True)  # bit for bit

@@ -311,13 +311,13 @@ BENCH = ROOT / "tests" / "data" / "perf.yaml"
 
 @pytest.fixture(scope="module")
 def study_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder written by `allysim compare`, `value` and `drivers` on perf.yaml, charts in every format."""
+    """A folder written by `allysim run`, `compare`, `value` and `drivers` on perf.yaml, charts in every format."""
     from click.testing import CliRunner
 
     from allysim.cli import cli
 
     folder = tmp_path_factory.mktemp("studies") / "perf"
-    for command in STUDIES:
+    for command in ("run", *STUDIES):
         result = CliRunner().invoke(cli, [command, str(BENCH), "--runs", "40", "--seed", "4", "--workers", "1",
                                           "--quiet", "--out", str(folder), "--format", "png,svg,pdf"])
         assert result.exit_code == 0, result.output
@@ -421,8 +421,9 @@ def test_render_study_chart_refuses_an_unknown_chart_and_broken_data(tmp_path: P
         render_study_chart("tornado", {}, tmp_path, "png")
     with pytest.raises(OutputError, match=r"drivers\.json: has no risks"):
         render_study_chart("risk_drivers", {"plan": "a", "risks": {}}, tmp_path, "png")
-    with pytest.raises(OutputError, match="no such folder"):
+    with pytest.raises(OutputError, match="has no risks"):
         render_study_chart("risk_drivers", {"plan": "a", "risks": {}}, tmp_path / "absent", "png")
+    assert not (tmp_path / "absent").exists()  # refused before anything is created
     assert render_study_chart("risk_drivers", {}, tmp_path, "none") == []
 
 

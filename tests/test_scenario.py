@@ -158,6 +158,12 @@ def test_yaml_12_numbers_and_keys():
     ("{uniform: {low: 0.05, high: 0.25}}", "{normal: {mean: 0.1, sd: 0.1}}", "delay must be >= 0"),
     # units
     ("horizon: 10", "horizon: 10 moons", "'10 moons' is not a time"),
+    # a near miss gets the likely fix
+    ("time_unit: year", "time_unit: quarters", "got 'quarters' (did you mean 'quarter'?)"),
+    ("horizon: 10", "horizon: 3 m", "'3 m' is not a time (did you mean '3 months'?)"),
+    ("horizon: 10", "horizon: 2 yeras", "(did you mean '2 years'?)"),
+    ("discount_rate: 0.08", "discount_rate: 9%", "got '9%' (did you mean 0.09?)"),
+    ("    probability: 0.1", "    probability: 12.5 %", "(did you mean 0.125?)"),
     ("cost: {setup: 0.3", "cost: {setup: 3 bananas", "is not an amount of money"),
     ("    rate: 0.15", "    rate: 3 months", "expected a number"),
     # dangling references
@@ -237,6 +243,32 @@ def test_json_schema_describes_the_file_format():
     assert {"allysim", "name", "horizon", "risks"} <= set(schema["required"])
     text = str(schema)
     assert "triangular" in text and "lognormal" in text and "18 months" in text
+
+
+def test_every_shipped_scenario_conforms_to_the_json_schema():
+    from schema_check import schema_problems
+
+    from allysim.scenario.yamlio import load_yaml
+
+    schema = json_schema()
+    paths = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "tests" / "data").glob("*.yaml"))
+    assert len(paths) >= 4
+    for path in paths:
+        document, _ = load_yaml(path.read_bytes(), str(path))  # YAML 1.2, as editors read it: 'on' is a key
+        assert schema_problems(document, schema) == [], path.name
+    # both spellings of a rate factor: one mapping, or a list of them
+    document, _ = load_yaml(BASE.encode(), "t.yaml")
+    effect = document["contingencies"][0]["effect"]
+    effect["rate_factor"] = {"risk": "shift", "factor": 0.5}
+    assert schema_problems(document, schema) == []
+    effect["rate_factor"] = [{"risk": "shift", "factor": 0.5, "duration": "18 months"}]
+    assert schema_problems(document, schema) == []
+    # and the check can fail: what the loader refuses, the schema refuses too
+    for key, value in (("horizon", [1]), ("time_unit", "quarters"), ("colour", "red")):
+        broken = {**document, key: value}
+        assert schema_problems(broken, schema), key
+    effect["rate_factor"] = {"risk": "shift"}
+    assert schema_problems(document, schema)
 
 
 def test_bench_scenario_is_valid():

@@ -55,9 +55,10 @@ def folder(tmp_path_factory) -> Path:
     scenario = root / "alliance.yaml"
     scenario.write_text(SCENARIO, encoding="utf-8")
     out = root / "out"
-    result = invoke("compare", str(scenario), "--out", str(out), "--workers", "1", "--quiet")
-    assert result.exit_code == 0, result.output
-    shutil.copy(scenario, out / "scenario.yaml")
+    for command in ("run", "compare"):
+        result = invoke(command, str(scenario), "--out", str(out), "--workers", "1", "--quiet")
+        assert result.exit_code == 0, result.output
+    assert (out / "scenario.yaml").read_bytes() == scenario.read_bytes()  # the run copies its scenario in
     return out
 
 
@@ -204,7 +205,7 @@ def test_cli_workbook_default_path_and_bad_folder(folder, tmp_path):
     assert result.exit_code == 0, result.output
     assert (target / "workbook.xlsx").exists() and f"wrote {target / 'workbook.xlsx'}" in result.stdout
     result = invoke("workbook", str(tmp_path / "nowhere"))
-    assert result.exit_code == 1 and "no such output folder" in result.stderr and "Traceback" not in result.output
+    assert result.exit_code == 2 and "no such output folder" in result.stderr and "Traceback" not in result.output
     result = invoke("workbook", str(target), "--out", str(tmp_path / "w.csv"))
     assert result.exit_code == 2 and not (tmp_path / "w.csv").exists()
 

@@ -140,7 +140,7 @@ class Checkpoint:
         except OSError as exc:
             shutil.rmtree(self.path, ignore_errors=True)
             raise OutputError(f"cannot write the checkpoint {self.path}{os.sep}: {exc.strerror or exc}; "
-                              f"{write_advice(exc)}; nothing is kept") from None
+                              f"{write_advice(exc)}; nothing is kept", exit_code=1) from None
         return {}
 
     def save(self, start: int, stop: int, chunk: dict[str, PlanRuns]) -> None:
@@ -157,7 +157,7 @@ class Checkpoint:
                 shutil.rmtree(self.path, ignore_errors=True)
                 kept = "nothing is kept"
             raise OutputError(f"cannot write the checkpoint {self.path}{os.sep}: {exc.strerror or exc}; "
-                              f"{write_advice(exc)}; {kept}") from None
+                              f"{write_advice(exc)}; {kept}", exit_code=1) from None
         self.saved += 1
 
     def finish(self) -> None:

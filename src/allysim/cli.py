@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +22,9 @@ from . import console
 from ._version import __version__
 from .errors import AllysimError, AllysimWarning, ScenarioError, UsageError
 from .lock import folder_lock
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 # The scenario model (pydantic), the engine (numpy, SimPy) and charts (matplotlib) are imported by the commands that
 # need them, so that `allysim --help` starts at once and `validate` loads no numerical library.
@@ -53,12 +56,30 @@ class _FormatType(click.ParamType):
             self.fail(exc.message, param, ctx)
 
 
+class _SeedType(click.ParamType):
+    """A root seed: a whole number >= 0; the message says what a seed is for."""
+
+    name = "INTEGER"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        try:
+            seed = int(str(value).replace("_", ""), 10)
+        except ValueError:
+            seed = -1
+        if seed < 0:
+            self.fail(f"{value!r} is not a seed: a seed is a whole number >= 0 (e.g. 20261127) that fixes the "
+                      "random draws, so the same seed gives the same results", param, ctx)
+        return seed
+
+
 def _sim_options(func: Callable) -> Callable:
     """Options every simulating command shares."""
     for option in reversed([
         click.option("--runs", type=click.IntRange(min=1, max=100_000_000), default=None,
                      help="Replications per plan (default: the scenario's runs, else 10000)."),
-        click.option("--seed", type=click.IntRange(min=0), default=None,
+        click.option("--seed", type=_SeedType(), default=None,
                      help="Root seed (default: the scenario's seed, else a fresh one, recorded in summary.json)."),
         click.option("--workers", type=click.IntRange(min=1), default=None,
                      help="Worker processes (default: one per CPU). Results do not depend on it."),
@@ -153,7 +174,7 @@ def validate(files: tuple[Path, ...]) -> None:
 @click.option("--plan", "plans", multiple=True, metavar="NAME",
               help="Simulate only this plan (repeat for several; default every plan).")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True, max=1, max_open=True), default=None,
-              metavar="P", help="Simulate in batches, up to --runs, until every plan's 95%% CI half-width is at "
+              metavar="P", help="Simulate in batches, up to --runs, until every plan's 95% CI half-width is at "
                                 "most P for survival and P x |mean| for NPV.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default reports/<scenario file stem>/; with several files, one sub-folder "
@@ -257,9 +278,9 @@ def _shared(data: dict[str, Any]) -> None:
 
 @contextmanager
 def _study(path: Path, out: Path | None, quiet: bool, label: str,
-           work: Callable[..., Any]) -> Iterator[tuple[Any, Path]]:
-    """Load, lock the output folder, simulate with a progress bar, and give (study, output folder) to the block
-    that writes it, the lock still held."""
+           work: Callable[..., Any]) -> Iterator[tuple[Any, Path, Scenario]]:
+    """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as
+    read) to the block that writes it, the lock still held."""
     from .scenario import load_scenario
 
     folder = _out_folder(path, out, several=False)
@@ -267,27 +288,36 @@ def _study(path: Path, out: Path | None, quiet: bool, label: str,
     with folder_lock(folder):
         with console.progress(quiet, f"{path.name}: {label}") as advance:
             study = work(scenario, advance)
-        yield study, folder
+        yield study, folder, scenario
 
 
-def _write_study(folder: Path, name: str, data: dict[str, Any], chart: str, formats: tuple[str, ...]) -> list[Path]:
-    """Write a study's JSON and chart into ``folder`` (a staging folder or the output folder itself)."""
-    from .outputs import write_json
+def _scenario_copy(scenario: Scenario, folder: Path, stage: Path) -> list[Path]:
+    """Copy the scenario into a study's staging folder when the output folder has none yet.
 
-    written = [write_json(folder / f"{name}.json", data)]
-    if formats:
-        from .plotting.render import render_study_chart
+    The copy beside a run is the run's; a study from another version of the file is flagged by ``deck`` and
+    ``workbook`` through its sha256.
+    """
+    from .outputs import SCENARIO_COPY, write_scenario_copy
 
-        written += render_study_chart(chart, data, folder, formats)
-    return written
+    if (folder / SCENARIO_COPY).exists():
+        return []
+    copy = write_scenario_copy(scenario, stage)
+    return [copy] if copy is not None else []
 
 
-def _write_study_staged(folder: Path, name: str, data: dict[str, Any], chart: str,
+def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, name: str, chart: str,
                         formats: tuple[str, ...]) -> list[Path]:
-    from .outputs import staged
+    """Write a study's JSON and chart into ``folder`` all at once, and nothing else of the folder's."""
+    from .outputs import staged, write_json
 
     with staged(folder) as stage:
-        written = _write_study(stage, name, data, chart, formats)
+        written = [write_json(stage / f"{name}.json", data)]
+        if formats:
+            from .plotting.render import render_study_chart
+
+            # the compare chart takes its plan colours from the run beside it, in the real folder
+            written += render_study_chart(chart, data, stage, formats, beside=folder)
+        written += _scenario_copy(scenario, folder, stage)
     return [folder / path.name for path in written]
 
 
@@ -308,10 +338,9 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     with _study(file, out, quiet, "compare",
                 lambda s, adv: compare(s, plans=names, overrides=sets,
-                                       options=RunOptions(progress=adv, **options))) as (study, folder):
+                                       options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
         data = study.to_dict()
-        written = _write_all(study.results, folder, formats,
-                             extra=lambda stage: _write_study(stage, "compare", data, "compare", formats))
+        written = _write_study_staged(folder, data, scenario, "compare", "compare", formats)
     if not quiet:
         console.print_compare(data)
         console.wrote(written, folder)
@@ -360,9 +389,9 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
 def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, name: str, chart: str,
                 show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
     """Run a study of one plan, write its JSON and chart all at once, print its table."""
-    with _study(file, out, quiet, name, work) as (study, folder):
+    with _study(file, out, quiet, name, work) as (study, folder, scenario):
         data = study.to_dict()
-        written = _write_study_staged(folder, name, data, chart, formats)
+        written = _write_study_staged(folder, data, scenario, name, chart, formats)
     if not quiet:
         show(data)
         console.wrote(written, folder)
@@ -462,10 +491,10 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 
     with _study(file, out, quiet, "sensitivity",
                 lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
-                                           options=RunOptions(progress=adv, **options))) as (study, folder):
+                                           options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
         data = study.to_dict()
         with staged(folder) as stage:
-            written = [folder / path.name for path in write(stage, data)]
+            written = [folder / path.name for path in write(stage, data) + _scenario_copy(scenario, folder, stage)]
     if not quiet:
         console.print_sensitivity(data)
         console.wrote(written, folder)

@@ -7,7 +7,8 @@ Every error a user can cause derives from one base, so a caller catches one clas
      |    +-- RegisterError a risk register cannot be imported; located FILE:SHEET!CELL
      +-- UsageError         the command or API call is not valid (exit code 2)
      +-- SimulationError    a replication could not complete, e.g. it exceeded its event budget (exit code 1)
-     +-- OutputError        an output folder cannot be read, written or locked (exit code 1)
+     +-- OutputError        an output folder given to read is missing, incomplete or unreadable (exit code 2),
+                            or a file or folder cannot be written or locked (exit code 1)
 
     AllysimWarning          something the user should know that does not stop the command (a damaged
                             checkpoint chunk simulated again); the command line prints it as one line
@@ -46,8 +47,15 @@ class SimulationError(AllysimError):
 
 
 class OutputError(AllysimError):
-    """An output folder cannot be read back, written (a full disk, a read-only location) or locked (another
-    command is writing it)."""
+    """An output folder given to read is missing, incomplete or unreadable (bad input, exit code 2), or a file
+    or folder cannot be written (a full disk, a read-only location) or locked (another command is writing it;
+    exit code 1)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class AllysimWarning(UserWarning):

@@ -98,7 +98,7 @@ def _make_parents(parent: Path, folder: str | Path) -> list[Path]:
     except OSError as exc:
         for path in reversed(created):
             path.rmdir()
-        raise OutputError(_cannot_write(folder, exc)) from None
+        raise OutputError(_cannot_write(folder, exc), exit_code=1) from None
     return created
 
 
@@ -107,16 +107,16 @@ def _acquire(path: Path, folder: str | Path) -> int:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         except OSError as exc:
-            raise OutputError(_cannot_write(folder, exc)) from None
+            raise OutputError(_cannot_write(folder, exc), exit_code=1) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             holder = _holder(fd)
             os.close(fd)
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise OutputError(_cannot_write(folder, exc)) from None
+                raise OutputError(_cannot_write(folder, exc), exit_code=1) from None
             raise OutputError(f"{folder} is in use by another allysim command ({holder}); wait for it to "
-                              "finish, or write to another --out") from None
+                              "finish, or write to another --out", exit_code=1) from None
         try:
             same = os.path.samestat(os.fstat(fd), os.stat(path))
         except FileNotFoundError:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import hashlib
 import json
 import math
 import os
@@ -31,7 +32,10 @@ if TYPE_CHECKING:
     from .results import Results
 
 __all__ = ["atomic_file", "write_bytes", "write_json", "write_csv", "write_runs_csv", "write_params_csv",
-           "write_results", "staged", "write_advice", "cannot_write", "RUNS_COLUMNS", "runs_columns"]
+           "write_results", "write_scenario_copy", "staged", "write_advice", "cannot_write", "RUNS_COLUMNS",
+           "runs_columns", "SCENARIO_COPY"]
+
+SCENARIO_COPY = "scenario.yaml"  # the scenario file an output folder was made from, byte for byte
 
 RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost", "contingency_cost",
                 "min_health", "resilience")
@@ -71,7 +75,8 @@ def atomic_file(path: str | os.PathLike[str], *, text: bool = False, what: str |
             exc.filename = str(target)  # the user knows the file by its name, not by our temporary one
         if what is None:
             raise
-        raise OutputError(f"{target}: cannot write the {what} ({exc.strerror or exc}); {write_advice(exc)}") from None
+        raise OutputError(f"{target}: cannot write the {what} ({exc.strerror or exc}); {write_advice(exc)}",
+                          exit_code=1) from None
     except BaseException:
         _remove(temporary)
         raise
@@ -152,8 +157,30 @@ def write_params_csv(results: Results, path: str | os.PathLike[str]) -> Path:
     return write_csv(path, ("run", *results.scenario.uncertain), results.params_rows())
 
 
+def write_scenario_copy(scenario: Any, folder: str | Path) -> Path | None:
+    """Copy the scenario file the results were simulated from into ``folder`` as ``scenario.yaml``.
+
+    The copy makes the folder self-contained: ``report``, ``deck`` and ``workbook`` read the assumptions from it
+    wherever the folder is moved. Nothing is copied (None) when the scenario was not read from a file, or when the
+    file has changed since it was read (its sha256 no longer matches): a copy must be exactly what was simulated.
+    """
+    try:
+        raw = Path(scenario.source).read_bytes()
+    except (OSError, ValueError):
+        return None
+    if hashlib.sha256(raw).hexdigest() != scenario.sha256:
+        return None
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_bytes(folder / SCENARIO_COPY, raw)
+
+
 def write_results(results: Results, folder: str | Path) -> list[Path]:
-    """Write the data files of an output folder and return their paths."""
+    """Write the data files of a run into ``folder`` (created if missing) and return their paths.
+
+    ``summary.json``, ``runs.csv``, ``health.json``, ``params.csv`` when the scenario has uncertain parameters,
+    and, when the scenario was read from a file, ``scenario.yaml``.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = [
@@ -163,7 +190,8 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
     ]
     if results.params is not None:
         written.append(write_params_csv(results, folder / "params.csv"))
-    return written
+    copy = write_scenario_copy(results.scenario, folder)
+    return written + ([copy] if copy is not None else [])
 
 
 @contextmanager
@@ -190,6 +218,6 @@ def staged(folder: str | Path, kept: str = "") -> Iterator[Path]:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     except OSError as exc:
-        raise OutputError(cannot_write(exc, folder, stage, kept)) from None
+        raise OutputError(cannot_write(exc, folder, stage, kept), exit_code=1) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)

@@ -70,7 +70,8 @@ class RunOptions:
     executor, scheduler : str
         ``"local"`` (default) or ``"dask"`` with a scheduler address (``"local"`` starts a LocalCluster).
     progress : callable, optional
-        Called with the number of replications just finished.
+        Called with the number of replications just finished. If it has an ``expect`` method, that is called
+        first with the number of replications about to run, so a progress bar can show its total.
     precision : float, optional
         Stop as soon as every variant's 95% interval half-width is at most ``precision`` for survival and at most
         ``precision * |mean|`` for NPV (checked after batches of replications), or at ``runs``.
@@ -262,6 +263,9 @@ def _missing(covered: list[tuple[int, int]], start: int, stop: int) -> list[tupl
 def _fill(pool: Executor, job: Job, store: dict[str, PlanRuns], gaps: list[tuple[int, int]], workers: int,
           progress: Progress | None, keeper: Checkpoint | None) -> None:
     ranges = [r for start, stop in gaps for r in chunk_ranges(start, stop, workers)]
+    expect = getattr(progress, "expect", None)  # a progress bar that shows its total is told it up front
+    if expect is not None:
+        expect(sum(stop - start for start, stop in ranges))
     for first, chunk in pool.map(job, ranges):
         for key, part in chunk.items():
             store[key].place(first, part)

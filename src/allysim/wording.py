@@ -10,6 +10,10 @@ Rounding (``docs/charts.md`` repeats this):
 - differences in survival: whole percentage points, halves up (``35 points``, ``+35``), ``<1 point`` for a
   nonzero difference under half a point (:func:`format_points`, :func:`points_change`);
 - returns on cost: ``4.3×``, ``13×``; two decimals where one would read ``1.0×`` (:func:`format_ratio`).
+
+Claims (:class:`Evidence`): a sentence names a winner or a loser, or says a contingency "pays for itself" or "does
+not pay for itself", only when the 95% interval of the difference excludes zero (the tie). Otherwise it says the
+difference is within the noise and roughly how many runs would settle it (:meth:`Evidence.settle`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["format_share", "Currency", "MoneyScale", "format_money", "signed_money", "format_amount", "format_span",
+__all__ = ["Evidence", "median_life", "format_share", "Currency", "MoneyScale", "format_money", "signed_money", "format_amount", "format_span",
            "plural", "format_points", "points_change", "signed_points", "signed_number", "format_ratio", "Provenance",
            "override_texts"]
 
@@ -317,3 +321,95 @@ def override_texts(overrides: Any) -> tuple[str, ...]:
         return f"{v:g}" if isinstance(v, float) else str(v)
 
     return tuple(f"{k}={show(v)}" for k, v in overrides.items())
+
+
+MAX_SETTLING_RUNS = 100_000_000  # beyond this, no practical number of runs settles a difference
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A paired difference with its 95% interval over ``runs`` runs: what a sentence may claim about it.
+
+    Examples
+    --------
+    >>> e = Evidence(-0.04, -0.20, 0.11, runs=2000)
+    >>> e.clear, e.noise()
+    (False, 'within the noise (roughly 31,000 runs would settle it)')
+    >>> Evidence(0.3, 0.1, 0.5).gain
+    True
+    """
+
+    mean: float
+    low: float | None = None
+    high: float | None = None
+    runs: int | None = None
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any] | None, runs: Any = None, *, offset: float = 0.0) -> Evidence:
+        """Read ``{"mean" (or "estimate"), "ci95": [lo, hi]}``; ``offset`` is subtracted from all three."""
+        entry = entry or {}
+        mean = entry.get("mean", entry.get("estimate"))
+        low, high = (list(entry.get("ci95") or [None, None]) + [None, None])[:2]
+        shift = (lambda x: None if x is None else float(x) - offset)
+        return cls(float(mean if mean is not None else 0.0) - offset, shift(low), shift(high),
+                   int(runs) if isinstance(runs, (int, float)) and runs else None)
+
+    @property
+    def known(self) -> bool:
+        """Whether the interval is known."""
+        return self.low is not None and self.high is not None
+
+    @property
+    def gain(self) -> bool:
+        """The whole 95% interval lies above zero."""
+        return self.known and self.low > 0  # type: ignore[operator]
+
+    @property
+    def loss(self) -> bool:
+        """The whole 95% interval lies below zero."""
+        return self.known and self.high < 0  # type: ignore[operator]
+
+    @property
+    def clear(self) -> bool:
+        """The 95% interval excludes the tie: a sentence may name a winner or a loser."""
+        return self.gain or self.loss
+
+    def settling_runs(self) -> int | None:
+        """Roughly how many runs would make the interval exclude zero, if the mean held (None: unknown, or
+        more than any practical run)."""
+        if not self.known or self.runs is None or self.clear:
+            return None
+        half = (self.high - self.low) / 2  # type: ignore[operator]
+        if half <= 0 or self.mean == 0:
+            return None
+        need = self.runs * (half / abs(self.mean)) ** 2
+        if need > MAX_SETTLING_RUNS:
+            return None
+        digits = max(0, len(str(int(need))) - 2)
+        return int(math.ceil(need / 10 ** digits) * 10 ** digits)  # two significant figures, rounded up
+
+    def settle(self) -> str:
+        """``roughly 30,000 runs would settle it`` (or why none would), for a difference within the noise."""
+        need = self.settling_runs()
+        if need is not None:
+            return f"roughly {need:,} runs would settle it"
+        if self.known and self.runs is not None:
+            return "no practical number of runs would settle it: the difference is close to zero"
+        return "more runs would settle it"
+
+    def noise(self) -> str:
+        """``within the noise (roughly 30,000 runs would settle it)``."""
+        return f"within the noise ({self.settle()})"
+
+
+def median_life(p50: float, horizon: float, time_unit: str, survival: float | None = None) -> str:
+    """The median life in words: ``6.3 years``, or ``more than 10 years`` when fewer than half dissolve.
+
+    Examples
+    --------
+    >>> median_life(6.3, 10, "year"), median_life(10, 10, "year", survival=0.62)
+    ('6.3 years', 'more than 10 years')
+    """
+    if (survival is not None and survival >= 0.5) or p50 >= horizon - 1e-9:
+        return f"more than {horizon:g} {plural(time_unit) if horizon != 1 else time_unit}"
+    return f"{p50:.1f} {plural(time_unit) if round(p50, 1) != 1 else time_unit}"

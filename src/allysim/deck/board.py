@@ -17,10 +17,12 @@ from ..errors import AllysimError, OutputError
 from ..plotting import theme
 from ..wording import (
     Currency,
+    Evidence,
     MoneyScale,
     format_money,
     format_share,
     format_span,
+    median_life,
     points_change,
     signed_money,
 )
@@ -65,6 +67,7 @@ class Board:
     scenario: Scenario | None
     scenario_path: Path | None
     notes: tuple[str, ...] = ()  # what was left out, and why (printed on the method slide)
+    mixed: tuple[str, ...] = ()  # study files made from another version of the scenario file (left out)
     _charts: dict[tuple[str, bool], ChartImage | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -115,9 +118,9 @@ def load_board(folder: str | os.PathLike[str]) -> Board:
     """Read an output folder for a deck: ``summary.json`` and friends, the optional studies, the scenario file.
 
     ``compare.json``, ``value.json`` and ``drivers.json`` are used when present and made from the same scenario
-    file (same sha256). The scenario file is found from ``summary.json``'s ``scenario_file`` (as given, or
-    relative to the folder or one of its parents) and used only when its sha256 matches, so the assumptions
-    shown are the ones the numbers were simulated from.
+    file (same sha256). The scenario is the folder's own copy, ``scenario.yaml``, else the file named in
+    ``summary.json``'s ``scenario_file`` (as given, or relative to the folder or one of its parents); it is used
+    only when its sha256 matches, so the assumptions shown are the ones the numbers were simulated from.
 
     Raises
     ------
@@ -133,6 +136,7 @@ def load_board(folder: str | os.PathLike[str]) -> Board:
         raise OutputError(f"{folder}: holds no run (summary.json, runs.csv, health.json); a deck starts from "
                           f"`allysim run SCENARIO --out {folder}`")
     notes: list[str] = []
+    mixed: list[str] = []
     studies: dict[str, Mapping[str, Any]] = {}
     for stem in STUDIES:
         path = folder / f"{stem}.json"
@@ -148,24 +152,27 @@ def load_board(folder: str | os.PathLike[str]) -> Board:
         elif study.get("scenario_sha256") and study.get("scenario_sha256") != summary.get("scenario_sha256"):
             notes.append(f"{path.name} was left out: it was made from another version of the scenario file "
                          f"(sha256 {str(study['scenario_sha256'])[:12]}).")
+            mixed.append(path.name)
         else:
             studies[stem] = study
     scenario, scenario_path, note = _find_scenario(folder, summary)
     if note:
         notes.append(note)
-    return Board(folder, data, studies, scenario, scenario_path, tuple(notes))
+    return Board(folder, data, studies, scenario, scenario_path, tuple(notes), tuple(mixed))
 
 
 def _find_scenario(folder: Path, summary: Mapping[str, Any]) -> tuple[Scenario | None, Path | None, str]:
     """Return the scenario the folder was simulated from, its path, and a note when it cannot be used."""
+    from ..outputs import SCENARIO_COPY
     from ..scenario import load_scenario
 
     given = summary.get("scenario_file")
-    if not given:
+    copy = folder / SCENARIO_COPY
+    if not given and not copy.is_file():
         return None, None, "The scenario file is not named in summary.json: the appendix lists names only."
-    given_path = Path(str(given))
-    candidates = [given_path] if given_path.is_absolute() else \
-        [given_path, folder / given_path, *(parent / given_path for parent in folder.resolve().parents)]
+    given_path = Path(str(given or SCENARIO_COPY))
+    candidates = [copy] + ([given_path] if given_path.is_absolute() else
+                           [given_path, folder / given_path, *(parent / given_path for parent in folder.resolve().parents)])
     expected = str(summary.get("scenario_sha256", ""))
     changed: Path | None = None
     for path in candidates:
@@ -250,7 +257,9 @@ def key_numbers(board: Board) -> KeyNumbers:
         survival, npv = s["survival"], s["npv"]
         lo, hi = (survival.get("ci95") or [None, None])[:2]
         median = (s.get("lifetime") or {}).get("p50")
-        life = "" if median is None else (f"\u2265{horizon:.1f}" if median >= horizon - 1e-9 else f"{median:.1f}")
+        # fewer than half dissolve: the median life is beyond the horizon, not at it
+        beyond = median is not None and (median >= horizon - 1e-9 or float(survival["estimate"]) >= 0.5)
+        life = "" if median is None else (f"more than {horizon:g}" if beyond else f"{median:.1f}")
         nlo, nhi = (npv.get("ci95") or [None, None])[:2]
         npv_ci = "" if nlo is None or nhi is None else f"({_span(_amount(nlo, scale), _amount(nhi, scale))})"
         p10, p90 = npv.get("p10"), npv.get("p90")
@@ -301,25 +310,60 @@ def findings(board: Board) -> list[str]:
     return [_plan_finding(board), _cause_finding(board), _value_finding(board)]
 
 
+def _independent(a: Mapping[str, Any], b: Mapping[str, Any], runs: Any) -> Evidence:
+    """``a - b`` from two plans' own 95% intervals, as if independent: wider than the paired interval (common
+    random numbers make plans move together), so a difference it calls clear is clear."""
+    mean = float(a.get("mean", a.get("estimate", 0.0))) - float(b.get("mean", b.get("estimate", 0.0)))
+    ci_a, ci_b = a.get("ci95") or [None, None], b.get("ci95") or [None, None]
+    if None in (*ci_a[:2], *ci_b[:2]):
+        return Evidence(mean, runs=runs)
+    half = float(np.hypot((ci_a[1] - ci_a[0]) / 2, (ci_b[1] - ci_b[0]) / 2))
+    return Evidence(mean, mean - half, mean + half, runs)
+
+
+def _difference(board: Board, plan: str, key: str) -> Evidence:
+    """The difference plan minus baseline in ``survival`` or ``npv``: paired from ``compare.json`` when it has
+    the plan, else from the two plans' own intervals."""
+    compare = board.studies.get("compare") or {}
+    entry = ((compare.get("plans") or {}).get(plan) or {}).get(key)
+    if entry and compare.get("baseline") == board.plans[0]:
+        return Evidence.of(entry, compare.get("runs"))
+    return _independent(board.stats(plan)[key], board.stats(board.plans[0])[key], board.summary.get("runs"))
+
+
 def _plan_finding(board: Board) -> str:
     plans, cur = board.plans, board.currency
     base = plans[0]
     surv = {p: float(board.stats(p)["survival"]["estimate"]) for p in plans}
     means = {p: float(board.stats(p)["npv"]["mean"]) for p in plans}
+    horizon = float(board.summary["horizon"])
+
+    def life(plan: str) -> str:
+        median = (board.stats(plan).get("lifetime") or {}).get("p50")
+        return "" if median is None else median_life(float(median), horizon, board.time_unit, surv[plan])
+
     if len(plans) == 1:
         s = board.stats(base)
         lo, hi = (s["survival"].get("ci95") or [None, None])[:2]
         ci = f" (95% CI {_share_range(lo, hi)})" if lo is not None else ""
         median = (s.get("lifetime") or {}).get("p50")
         half = ""
-        if median is not None and median < float(board.summary["horizon"]) - 1e-9:
-            half = f"; half of them end within {median:.1f} {board.time_unit}s"
+        if median is not None and median < horizon - 1e-9 and surv[base] < 0.5:
+            half = f"; half of them end within {life(base)}"
         return f"The alliance survives its {board.life} life in {format_share(surv[base])} of runs{ci}{half}."
     scale = MoneyScale.of([means[p] for p in plans], cur)
     best_s, best_v = _best(surv), _best(means)
-    lifts = best_s != base and surv[best_s] > surv[base] and format_share(surv[best_s]) != format_share(surv[base])
-    raises = best_v != base and means[best_v] > means[base] and scale.number(means[best_v]) != scale.number(means[base])
+    lift, rise = _difference(board, best_s, "survival"), _difference(board, best_v, "npv")
     pairs = (board.studies.get("compare") or {}).get("plans") or {}
+    base_name = theme.plan_label(base)
+    if format_share(surv[best_s]) in ("0%", "<1%") and format_share(surv[base]) in ("0%", "<1%"):
+        # survival says nothing here: how long the alliances last is the informative number
+        longest = max(plans, key=lambda p: float((board.stats(p).get("lifetime") or {}).get("p50") or 0.0))
+        text = (f"Almost no alliance completes its {board.life} life under any plan; the median life is "
+                f"{life(base)} under {base_name}")
+        if longest != base and life(longest) != life(base):
+            text += f" and {life(longest)} under {_plan(longest)}"
+        return text + "."
 
     def paired_survival(plan: str) -> str:
         entry = (pairs.get(plan) or {}).get("survival") or {}
@@ -333,7 +377,8 @@ def _plan_finding(board: Board) -> str:
         p = (pairs.get(plan) or {}).get("p_better")
         return "" if p is None else f"; its NPV beats the baseline's in {format_share(float(p))} of paired runs"
 
-    base_name = theme.plan_label(base)
+    lifts = best_s != base and lift.gain and format_share(surv[best_s]) != format_share(surv[base])
+    raises = best_v != base and rise.gain and scale.number(means[best_v]) != scale.number(means[base])
     if lifts and raises and best_s == best_v:
         return (f"{_cap(_plan(best_s))} is best on both counts: {board.life} survival {format_share(surv[best_s])} "
                 f"against {format_share(surv[base])} under {base_name}{paired_survival(best_s)}, expected NPV "
@@ -343,12 +388,18 @@ def _plan_finding(board: Board) -> str:
     if lifts:
         parts.append(f"{_cap(_plan(best_s))} lifts {board.life} survival most, from {format_share(surv[base])} "
                      f"under {base_name} to {format_share(surv[best_s])}{paired_survival(best_s)}")
+    elif best_s != base and surv[best_s] > surv[base] and format_share(surv[best_s]) != format_share(surv[base]):
+        parts.append(f"{_cap(_plan(best_s))} has the highest {board.life} survival, {format_share(surv[best_s])} "
+                     f"against {format_share(surv[base])} under {base_name}, but the difference is {lift.noise()}")
     else:
         parts.append(f"No plan lifts {board.life} survival above the {format_share(surv[base])} of the baseline, "
                      f"{base_name}")
     if raises:
         parts.append(f"{_plan(best_v)} gives the highest expected NPV, {format_money(means[best_v], cur, scale)} "
                      f"against {format_money(means[base], cur, scale)}{beats(best_v)}")
+    elif best_v != base and means[best_v] > means[base] and scale.number(means[best_v]) != scale.number(means[base]):
+        parts.append(f"{_plan(best_v)} has the highest expected NPV, {format_money(means[best_v], cur, scale)} "
+                     f"against {format_money(means[base], cur, scale)}, {rise.noise()}")
     else:
         parts.append(f"no plan raises expected NPV above the baseline's {format_money(means[base], cur, scale)}: "
                      f"the contingencies cost more than they save")
@@ -384,32 +435,51 @@ def _value_finding(board: Board) -> str:
     if value and value.get("contingencies"):
         items = value["contingencies"]
         plan = _plan(str(value.get("plan", "")))
-        nets = {c: float(v["npv"]["mean"]) for c, v in items.items()}
+        # each contingency's net value as the chart and the console show it: its Shapley share net of its cost
+        shares = {c: ({"mean": v["shapley_npv"], "ci95": v["shapley_npv_ci95"]}
+                      if v.get("shapley_npv") is not None and v.get("shapley_npv_ci95") else v["npv"])
+                  for c, v in items.items()}
+        nets = {c: float(shares[c]["mean"]) for c in items}
         scale = MoneyScale.of([x for c in items for x in (nets[c], float(items[c].get("cost", 0.0)))], cur)
         worst = min(nets, key=lambda c: nets[c])
         name = str(items[worst].get("name") or board.contingency_name(worst))
-        lo, hi = (items[worst]["npv"].get("ci95") or [None, None])[:2]
+        lo, hi = (shares[worst].get("ci95") or [None, None])[:2]
         ci = "" if lo is None or hi is None else \
             f" (95% CI {signed_money(lo, cur, scale)} to {signed_money(hi, cur, scale)})"
         cost = float(items[worst].get("cost", 0.0))
+        runs = value.get("runs")
+        verdicts = {c: Evidence.of(shares[c], runs) for c in items}
+        if verdicts[worst].loss:
+            return (f"{name} does not pay for itself in {plan}: it costs {format_money(cost, cur, scale)} and its net "
+                    f"effect on NPV is {signed_money(nets[worst], cur, scale)}{ci}.")
         if nets[worst] < 0:
-            verdict = "costs more than it saves" if hi is not None and hi < 0 else "does not pay for itself"
-            return (f"{name} {verdict} in {plan}: it costs {format_money(cost, cur, scale)} and its net effect on "
-                    f"NPV is {signed_money(nets[worst], cur, scale)}{ci}.")
+            return (f"Whether {name} pays for itself in {plan} is {verdicts[worst].noise()}: it costs "
+                    f"{format_money(cost, cur, scale)} and its net effect on NPV is "
+                    f"{signed_money(nets[worst], cur, scale)}{ci}.")
         top = max(nets, key=lambda c: nets[c])
         name = str(items[top].get("name") or board.contingency_name(top))
         cost = float(items[top].get("cost", 0.0))
-        return (f"Every contingency in {plan} pays for itself on average; {name} is worth most: "
-                f"{signed_money(nets[top], cur, scale)} of NPV net of its {format_money(cost, cur, scale)} cost.")
+        net = f"{signed_money(nets[top], cur, scale)} of NPV net of its {format_money(cost, cur, scale)} cost"
+        if all(v.gain for v in verdicts.values()):
+            return f"Every contingency in {plan} pays for itself; {name} is worth most: {net}."
+        if verdicts[top].gain:
+            return f"{name} pays for itself in {plan} and is worth most: {net}."
+        return f"No contingency in {plan} clearly pays for itself: {name} is worth most, {net}, {verdicts[top].noise()}."
     if drivers and drivers.get("risks"):
         risks = drivers["risks"]
         top = max(risks, key=lambda r: float(risks[r]["npv"]["mean"]))
         scale = MoneyScale.of([float(risks[top]["npv"]["mean"])], cur)
         name = str(risks[top].get("name") or board.risk_name(top))
         survival = float((risks[top].get("survival") or {}).get("mean", 0.0))
-        return (f"{name} costs the most under {_plan(str(drivers.get('plan', board.plans[0])))}: without it, "
-                f"expected NPV would be {format_money(float(risks[top]['npv']['mean']), cur, scale)} higher and "
-                f"{board.life} survival {points_change(survival).lstrip('+')} points higher.")
+        plan = _plan(str(drivers.get("plan", board.plans[0])))
+        cost = Evidence.of(risks[top]["npv"], drivers.get("runs"))
+        if not cost.gain:
+            return (f"No single risk has a cost clear of the noise under {plan}: {name} has the largest estimate, "
+                    f"{format_money(float(risks[top]['npv']['mean']), cur, scale)} of NPV, {cost.noise()}.")
+        points = points_change(survival).lstrip("+\u2212")
+        lives = f" and {board.life} survival {points} points higher" if points != "0" else ""
+        return (f"{name} costs the most under {plan}: without it, expected NPV would be "
+                f"{format_money(float(risks[top]['npv']['mean']), cur, scale)} higher{lives}.")
     base = board.plans[0]
     npv = board.stats(base)["npv"]
     if npv.get("p10") is None:
@@ -444,18 +514,19 @@ def caption(board: Board, chart: str) -> str:
     if chart == "compare":
         study = board.studies.get("compare") or {}
         baseline = theme.plan_label(str(study.get("baseline", board.plans[0])))
-        return (f"Each plan minus the baseline ({baseline}) on the same simulated futures (common random numbers), "
-                f"with 95% confidence intervals.")
+        return (f"Each plan minus the baseline ({baseline}) on the same {_study_runs(study)} (common random "
+                f"numbers), with 95% confidence intervals.")
     if chart == "contingency_value":
         study = board.studies.get("value") or {}
         plan = _plan(str(study.get("plan", ""))) if study.get("plan") else "the plan"
         return (f"What each contingency of {plan} adds before its own cost (its fair share of the plan's gain, and "
-                f"its effect if dropped last), against that cost, on paired runs; a ratio below 1\u00d7 does not pay.")
+                f"its effect if dropped last), against that cost, on {_study_runs(study, 'paired')}; a ratio below "
+                f"1\u00d7 does not pay.")
     if chart == "risk_drivers":
         study = board.studies.get("drivers") or {}
         plan = _plan(str(study.get("plan", board.plans[0])))
         return (f"What each risk costs under {plan}: the paired effect of removing it from the scenario, in NPV "
-                f"and in survival, with 95% confidence intervals.")
+                f"and in survival, over {_study_runs(study, 'paired')}, with 95% confidence intervals.")
     if chart == "frontier":
         study = board.studies.get("optimize") or {}
         every = "every portfolio" if study.get("method", "exact") == "exact" else "the portfolios a heuristic explored"
@@ -479,6 +550,12 @@ def caption(board: Board, chart: str) -> str:
                 "still uncertain; bands are 95% intervals. Where a line crosses zero, that input's true value "
                 "decides the choice.")
     return f"{base}: {chart.replace('_', ' ')}."
+
+
+def _study_runs(study: Mapping[str, Any], kind: str = "simulated") -> str:
+    """``10,000 simulated futures`` for a study's caption: the runs it was simulated with."""
+    runs = study.get("runs")
+    return f"{int(runs):,} {kind} futures" if isinstance(runs, (int, float)) and runs else f"{kind} futures"
 
 
 

@@ -61,8 +61,11 @@ def write_brief(folder: str | os.PathLike[str], out: str | os.PathLike[str] | No
 
     board = load_board(folder)
     target = Path(out) if out is not None else board.folder / "summary.pdf"
-    if not target.parent.is_dir():
-        raise OutputError(f"{target.parent}: no such folder to write the brief into")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{target.parent}: cannot create the folder for the brief ({exc.strerror or exc})",
+                          exit_code=1) from None
     fig = draw_brief(board)
     metadata = {"Title": f"{board.summary.get('scenario', '')}: brief", "Creator": "allysim (matplotlib)",
                 "Subject": "Alliance risk and contingency brief", "Producer": "allysim", "CreationDate": None,

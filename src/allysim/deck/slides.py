@@ -154,6 +154,8 @@ def _title_slide(deck: _Deck, date: _dt.date) -> None:
     facts = [f"{int(runs):,} simulated lifetimes per plan" if runs else "", f"{plans} plan{'s' if plans != 1 else ''}",
              f"seed {summary.get('seed')}" if summary.get("seed") is not None else "",
              f"scenario sha256 {sha[:12]}" if sha else "", f"allysim {summary.get('allysim_version', __version__)}"]
+    if board.mixed:  # a board must not read numbers from two versions of the assumptions as one story
+        facts.insert(0, "this folder mixes scenario versions: " + ", ".join(board.mixed) + " left out (see Method)")
     provenance = "  \u00b7  ".join(f for f in facts if f)
     p_size, p_lines = _fit(provenance, width, _height(2, 13), 13, 10)
     _box(slide, left, 5.75, width, 0.4, [[(date.strftime("%-d %B %Y") if os.name != "nt" else
@@ -333,6 +335,8 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
         _table(slide, MARGIN, y, BODY_W, columns, page, size, name=title)
 
 
+_STUDY_NAMES = {"compare": "Plan comparison", "value": "Contingency values", "drivers": "Risk drivers",
+                "optimize": "Portfolio search", "sweep": "Sweep"}
 def _uncertainty_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
     """What we do not know, which of it matters and whether it could change the choice, in words within the
     evidence (:func:`allysim.plotting.sensitivity_charts.sensitivity_findings`)."""
@@ -415,9 +419,9 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
         if study.get("overrides", {}) != summary.get("overrides", {}):
             items.append(f"{stem}.json was simulated with other parameter settings: "
                          f"{'; '.join(override_texts(study.get('overrides'))) or 'the file as written'}.")
-        if study.get("runs") != runs or study.get("seed") != seed:
-            items.append(f"{stem}.json was simulated separately: {int(study.get('runs') or 0):,} runs, seed "
-                         f"{study.get('seed')}.")
+        same = study.get("runs") == runs and study.get("seed") == seed
+        items.append(f"{_STUDY_NAMES.get(stem, stem)} ({stem}.json): {int(study.get('runs') or 0):,} runs, seed "
+                     f"{study.get('seed')}" + (", as the run." if same else ", simulated separately from the run."))
     items += list(board.notes) + list(omitted)
     scenario_file = board.scenario_path or summary.get("scenario_file")
     facts = [("Scenario", str(summary.get("scenario", ""))),
@@ -531,7 +535,10 @@ def _write_atomically(prs: Any, target: Path) -> None:
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             dest.writestr(entry, source.read(info.filename))
-    if not target.parent.is_dir():
-        raise OutputError(f"{target.parent}: no such folder to write the deck into")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{target.parent}: cannot create the folder for the deck ({exc.strerror or exc})",
+                          exit_code=1) from None
     with atomic_file(target, what="deck") as handle:
         handle.write(fixed.getvalue())

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..wording import Currency, MoneyScale, Provenance, format_span
+from ..wording import Currency, Evidence, MoneyScale, Provenance, format_span
 from . import theme
 
 if TYPE_CHECKING:
@@ -135,6 +135,10 @@ class Estimate:
         ci = entry.get("ci95") or (None, None)
         lo, hi = (None, None) if any(v is None for v in ci) else (float(ci[0]) * factor, float(ci[1]) * factor)
         return cls(float(entry["mean"]) * factor, lo, hi)
+
+    def evidence(self, runs: Any = None) -> Evidence:
+        """What a title may claim about this difference (see :class:`~allysim.wording.Evidence`)."""
+        return Evidence(self.mean, self.lo, self.hi, int(runs) if isinstance(runs, (int, float)) and runs else None)
 
     @property
     def low(self) -> float:

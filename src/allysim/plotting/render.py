@@ -87,7 +87,7 @@ def render_charts(data: OutputData, folder: str | os.PathLike[str],
     data
         What to draw: from :func:`load_output`, or built in memory by ``allysim run``.
     folder
-        Where to write; it must exist.
+        Where to write; created when missing.
     formats
         Any of ``png``, ``svg``, ``pdf`` (a sequence, or a comma-separated string); empty or ``"none"`` writes
         nothing.
@@ -139,7 +139,8 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
 
 
 def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.PathLike[str],
-                       formats: str | Sequence[str] = ("png",)) -> list[Path]:
+                       formats: str | Sequence[str] = ("png",), *,
+                       beside: str | os.PathLike[str] | None = None) -> list[Path]:
     """Draw one study's chart from its JSON and write it as ``folder/<chart>.<format>``; return the paths.
 
     What ``allysim compare``, ``value`` and ``drivers`` call after writing their JSON. For the compare chart,
@@ -154,16 +155,18 @@ def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.Pat
         The study's JSON: ``compare.json``, ``value.json`` or ``drivers.json`` (SPEC section 5), with its
         provenance fields (printed in the footer).
     folder
-        Where to write; it must exist.
+        Where to write; created when missing.
     formats
         Any of ``png``, ``svg``, ``pdf`` (a sequence, or a comma-separated string).
+    beside
+        The folder whose ``summary.json`` gives the plan order (default ``folder``).
 
     Raises
     ------
     UsageError
         An unknown chart or format.
     OutputError
-        ``data`` lacks a field the chart needs, or ``folder`` does not exist.
+        ``data`` lacks a field the chart needs, or ``folder`` cannot be created.
 
     Examples
     --------
@@ -175,12 +178,13 @@ def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.Pat
     chosen = parse_formats(formats)
     if not chosen:
         return []
+    check_study(chart, data, Path(folder) / f"{STUDY_CHARTS[chart]}.json")
     folder = _existing(folder)
-    check_study(chart, data, folder / f"{STUDY_CHARTS[chart]}.json")
     summary: Mapping[str, Any] = {}
-    if chart == "compare" and (folder / "summary.json").is_file():
+    run_folder = Path(beside) if beside is not None else folder  # where the run's summary.json is
+    if chart == "compare" and (run_folder / "summary.json").is_file():
         try:
-            summary = read_json(folder / "summary.json")
+            summary = read_json(run_folder / "summary.json")
         except OutputError:
             summary = {}  # only the colours depend on it: fall back to the study's own order
     return _save(draw_study_chart(chart, data, _plan_order(data, summary)), folder, chart, chosen)
@@ -196,10 +200,13 @@ def _plan_order(study: Mapping[str, Any], summary: Mapping[str, Any]) -> list[st
 
 
 def _existing(folder: str | os.PathLike[str]) -> Path:
-    """Return ``folder`` as a Path, or raise OutputError when it is not a folder."""
+    """Return ``folder`` as a Path, creating it when missing; raise OutputError when that fails."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise OutputError(f"{folder}: no such folder to write charts into")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the folder for the charts ({exc.strerror or exc})",
+                          exit_code=1) from None
     return folder
 
 

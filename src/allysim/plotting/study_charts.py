@@ -18,6 +18,7 @@ import numpy as np
 from ..stats import Z95
 from ..wording import (
     Currency,
+    Evidence,
     MoneyScale,
     Provenance,
     format_money,
@@ -50,7 +51,7 @@ VALUE_COLOR = SURVIVED_COLOR  # slate: what a contingency adds
 COST_COLOR = RISK_COLORS[4]  # warm: what it costs
 SHORTFALL_COLOR = RISK_COLORS[1]  # the return of a contingency that does not pay for itself
 VERDICT_COLORS = {"pays": theme.INK, "even": theme.MUTED, "loses": SHORTFALL_COLOR}
-VERDICT_WORDS = {"even": "grey: uncertain", "loses": "red: does not pay"}  # the 95% CI decides
+VERDICT_WORDS = {"even": "grey: within the noise", "loses": "red: does not pay"}  # the 95% CI decides
 DRIVER_COLOR = RISK_COLORS[2]  # the risks' colour, as on the causes chart
 DIAMOND_GAP = 9.0  # ... and between a diamond and a label, clear of the diamond's half width
 DIAMOND = {"marker": "D", "markersize": 7.5, "markerfacecolor": "white", "markeredgecolor": theme.INK,
@@ -62,40 +63,58 @@ MAX_DRIVER_ROWS = 20  # risks named on the tornado; the subtitle says how much t
 # --- compare ---------------------------------------------------------------------------------------------------
 
 
-def _change_words(npv: float, survival: float, currency: Currency, scale: MoneyScale) -> tuple[str, bool]:
-    """Return ``adds USD 6.91M of NPV and 35 points of survival`` and whether both changes are gains."""
-    flat_money = scale.number(abs(npv)) == scale.number(0.0)
-    money_verb = "leaves" if flat_money else "adds" if npv > 0 else "costs"
-    lives_verb = "leaves" if survival == 0 else "adds" if survival > 0 else "loses"
-    money = "NPV unchanged" if flat_money else f"{format_money(abs(npv), currency, scale)} of NPV"
-    lives = "survival unchanged" if survival == 0 else f"{format_points(survival)} of survival"
-    if money_verb == lives_verb:
-        words = f"{money_verb} {money} and {lives}"
-    else:
-        joint = " but " if {money_verb, lives_verb} == {"adds", "costs"} or \
-            {money_verb, lives_verb} == {"adds", "loses"} else " and "
-        words = f"{money_verb} {money}{joint}{lives_verb} {lives}"
-    return words, npv > 0 and not flat_money and survival > 0
+def _one_plan_title(plan: str, baseline: str, npv: Evidence, survival: Evidence, currency: Currency,
+                    scale: MoneyScale) -> str:
+    """The compare title for a single plan: the changes clear of the noise, and which are not."""
+    parts, signs = [], []
+    if npv.clear:
+        parts.append(f"{'adds' if npv.gain else 'costs'} {format_money(abs(npv.mean), currency, scale)} of NPV")
+        signs.append(npv.gain)
+    if survival.clear:
+        parts.append(f"{'adds' if survival.gain else 'loses'} {format_points(survival.mean)} of survival")
+        signs.append(survival.gain)
+    name = layout.plan_phrase(plan)
+    if not parts:
+        return f"{name}'s differences from {baseline} are {npv.noise()}"
+    words = (" and " if len(set(signs)) == 1 else " but ").join(parts)
+    title = f"{name} {words} {'over' if all(signs) else 'against'} {baseline}"
+    if len(parts) == 1:
+        title += f"; its {'survival' if npv.clear else 'NPV'} difference is within the noise"
+    return title
 
 
-def _compare_title(base: str, others: Sequence[str], npv: Mapping[str, float], survival: Mapping[str, float],
+def _compare_title(base: str, others: Sequence[str], npv: Mapping[str, Evidence], survival: Mapping[str, Evidence],
                    currency: Currency) -> str:
-    """State which plan does best against the baseline, in NPV and in survival."""
-    best = layout.best({p: npv[p] for p in others})
-    scale = MoneyScale.of([npv[best]], currency)
+    """State which plan does best against the baseline, in NPV and in survival, claiming only what the 95%
+    intervals carry: a gain or a loss whose interval excludes zero; the rest is within the noise."""
     baseline = f"the {layout.plan_phrase(base)}"
-    most_lives = layout.best({p: survival[p] for p in others})
-    extra = ""
-    if most_lives != best and format_points(survival[most_lives]) != format_points(survival[best]) \
-            and survival[most_lives] > max(survival[best], 0.0):
-        extra = f"; {layout.plan_phrase(most_lives)} adds the most survival, {format_points(survival[most_lives])}"
-    if len(others) > 1 and (npv[best] <= 0 or scale.number(npv[best]) == scale.number(0.0)):
-        if survival[most_lives] > 0:
-            return (f"No plan adds NPV over {baseline}; {layout.plan_phrase(most_lives)} adds the most survival, "
-                    f"{format_points(survival[most_lives])}")
-        return f"No plan adds NPV or survival over {baseline}"
-    words, gains = _change_words(npv[best], survival[best], currency, scale)
-    return f"{layout.plan_phrase(best)} {words} {'over' if gains else 'against'} {baseline}{extra}"
+    best = layout.best({p: npv[p].mean for p in others})
+    scale = MoneyScale.of([npv[best].mean], currency)
+    lifted = {p: survival[p].mean for p in others if survival[p].gain}
+    most_lives = layout.best(lifted) if lifted else None
+    lives = f"{layout.plan_phrase(most_lives)} adds the most survival, {format_points(survival[most_lives].mean)}" \
+        if most_lives else ""
+    if len(others) == 1:
+        return _one_plan_title(best, baseline, npv[best], survival[best], currency, scale)
+    if not npv[best].gain:
+        lead = f"Every plan costs NPV against {baseline}" if all(npv[p].loss for p in others) else \
+            f"No plan clearly adds NPV over {baseline} ({npv[best].settle()})"
+        if lives:
+            return f"{lead}; {lives}"
+        if any(survival[p].loss for p in others):
+            return lead
+        return f"{lead}, and no survival gain is clear of the noise"
+    money = f"{layout.plan_phrase(best)} adds {format_money(npv[best].mean, currency, scale)} of NPV"
+    own = survival[best]
+    if own.gain:
+        words = f"{money} and {format_points(own.mean)} of survival over {baseline}"
+    elif own.loss:
+        words = f"{money} but loses {format_points(own.mean)} of survival against {baseline}"
+    else:
+        words = f"{money} over {baseline}"
+    if most_lives and most_lives != best and format_points(survival[most_lives].mean) != format_points(own.mean):
+        words += f"; {lives}"
+    return words
 
 
 def compare(
@@ -139,8 +158,9 @@ def compare(
     better = {p: entries[p].get("p_better") for p in plans}
     currency = Currency.parse(str(comparison.get("currency") or ""))
 
-    title = _compare_title(base, plans, {p: npv[p].mean for p in plans}, {p: survival[p].mean / 100 for p in plans},
-                           currency)
+    runs = comparison.get("runs")
+    title = _compare_title(base, plans, {p: npv[p].evidence(runs) for p in plans},
+                           {p: Estimate.of(entries[p]["survival"]).evidence(runs) for p in plans}, currency)
     baseline = theme.plan_label(base)
     subtitle = fit_subtitle(f"Each plan minus the baseline ({baseline}) over the same {runs_words(comparison)}, "
                              f"with 95% confidence intervals", "; P(NPV better): share of runs in which the plan's "
@@ -272,44 +292,64 @@ def _contingency_rows(values: Mapping[str, Any]) -> list[_Contingency]:
     return [rows[i] for i in order]
 
 
-def _value_title(rows: Sequence[_Contingency], currency: Currency) -> str:
-    """State which contingency returns the most, and which do not pay for themselves or only break even.
+def _value_title(rows: Sequence[_Contingency], currency: Currency, runs: Any = None) -> str:
+    """State which contingency returns the most, and which do not pay for themselves, within the evidence.
 
-    A contingency pays for itself, or does not, when the 95% interval of its net value is clear of zero; when
-    the interval holds zero it "about breaks even".
+    A contingency pays for itself, or does not, only when the 95% interval of its net value excludes zero; when
+    the interval holds zero its net value is "within the noise", with roughly how many runs would settle it.
     """
     n = len(rows)
-    top = rows[0]
+    top = next((r for r in rows if r.verdict == "pays"), rows[0])  # the most net value among those that pay
     name = title_name(top.name, 50)
-    if top.net <= 0:
-        clearly = "" if all(r.verdict == "loses" for r in rows) else "clearly "
+    net = Evidence(top.net, top.value.low - top.cost, top.value.high - top.cost,
+                   int(runs) if isinstance(runs, (int, float)) and runs else None)
+    if top.verdict != "pays":
         lives = max(rows, key=lambda r: r.survival.mean)
-        if lives.survival.mean > 0 and format_points(lives.survival.mean / 100) != "0 points":
-            if n == 1:
-                return (f"{title_name(lives.name, 50)} does not {clearly}pay for itself in NPV but adds "
-                        f"{format_points(lives.survival.mean / 100)} of survival")
-            return (f"No contingency {clearly}pays for itself in NPV; {title_name(lives.name, 50)} adds the most "
-                    f"survival, {format_points(lives.survival.mean / 100)}")
-        return f"No contingency {clearly}pays for itself" if n > 1 else f"{name} does not {clearly}pay for itself"
+        adds = lives.survival.lo is not None and lives.survival.lo > 0  # its survival gain is clear of zero
+        if all(r.verdict == "loses" for r in rows):
+            lead = "No contingency pays for itself in NPV" if n > 1 else f"{name} does not pay for itself in NPV"
+        elif n > 1:
+            lead = f"No contingency clearly pays for itself in NPV: the best is {net.noise()}"
+        else:
+            lead = f"Whether {name} pays for itself in NPV is {net.noise()}"
+        if adds and format_points(lives.survival.mean / 100) != "0 points":
+            joint = " but adds " if n == 1 else f"; {title_name(lives.name, 50)} adds the most survival, "
+            return f"{lead}{joint}{format_points(lives.survival.mean / 100)}" + (" of survival" if n == 1 else "")
+        return lead
     if top.ratio is None:
         lead = f"{name} adds {format_money(top.net, currency)} of NPV at no cost"
     else:
         lead = f"{name} returns {format_ratio(top.ratio)} its cost"
     losers = [r for r in rows if r.verdict == "loses"]
-    even = [r for r in rows[1:] if r.verdict == "even"]
+    even = [r for r in rows if r.verdict == "even" and r is not top]
     if not losers and not even:
         return lead if n == 1 else f"All {n} contingencies pay for themselves; {lead}"
     if len(losers) + len(even) == 1:  # one to name
         other = (losers or even)[0]
-        return f"{lead}; {title_name(other.name, 50)} {'does not pay for itself' if losers else 'about breaks even'}"
+        verdict = "does not pay for itself" if losers else "is within the noise of breaking even"
+        return f"{lead}; {title_name(other.name, 50)} {verdict}"
     parts = []
     if losers:
         verb = "does not pay for itself" if len(losers) == 1 else "do not pay for themselves"
         parts.append(f"{len(losers)} of {n} {verb}")
     if even:
-        verb = "about breaks even" if len(even) == 1 else "about break even"
+        verb = "is within the noise" if len(even) == 1 else "are within the noise"
         parts.append(f"{len(even)} {verb}" if losers else f"{len(even)} of {n} {verb}")
     return f"{lead}; {' and '.join(parts)}"
+
+
+def _whole_plan_words(total: Mapping[str, Any], currency: Currency, runs: Any) -> str:
+    """``the whole plan adds USD 6.9M of NPV and 35 points of survival``, claiming only clear changes."""
+    npv, lives = Estimate.of(total["npv"]).evidence(runs), Estimate.of(total["survival"]).evidence(runs)
+    scale = MoneyScale.of([npv.mean], currency)
+    parts = []
+    if npv.clear:
+        parts.append(f"{'adds' if npv.gain else 'costs'} {format_money(abs(npv.mean), currency, scale)} of NPV")
+    if lives.clear:
+        parts.append(f"{'adds' if lives.gain else 'loses'} {format_points(lives.mean)} of survival")
+    if not parts:
+        return "the whole plan's effect is within the noise"
+    return "the whole plan " + " and ".join(parts)
 
 
 def contingency_value(values: Mapping[str, Any], *, provenance: Provenance | None = None,
@@ -343,15 +383,13 @@ def contingency_value(values: Mapping[str, Any], *, provenance: Provenance | Non
 
     rows = _contingency_rows(values)
     currency = Currency.parse(str(values.get("currency") or ""))
-    title = _value_title(rows, currency)
+    title = _value_title(rows, currency, values.get("runs"))
     plan = layout.plan_phrase(str(values.get("plan") or ""))
     sampled = "; shares sampled over random orders, CIs include that error"
     whole = ""
     total = values.get("total") or {}
     if isinstance(total.get("npv"), Mapping) and isinstance(total.get("survival"), Mapping):
-        together, lives = float(total["npv"]["mean"]), float(total["survival"]["mean"])
-        words, _ = _change_words(together, lives, currency, MoneyScale.of([together], currency))
-        whole = f"; the whole plan {words}"
+        whole = f"; {_whole_plan_words(total, currency, values.get('runs'))}"
     subtitle = fit_subtitle(f"What each contingency of the {plan} adds before its own cost, and that cost, over "
                              f"{runs_words(values)}", sampled if values.get("method") == "permutation" else "",
                              whole)
@@ -501,21 +539,27 @@ def _shown_risks(rows: Sequence[_Risk], limit: int) -> list[_Risk]:
     return [rows[i] for i in sorted(keep + rest[: limit - len(keep)])]
 
 
-def _drivers_title(rows: Sequence[_Risk], currency: Currency) -> str:
-    """Name the risk that costs the most NPV, and the one that costs the most survival if it is another."""
+def _drivers_title(rows: Sequence[_Risk], currency: Currency, runs: Any = None) -> str:
+    """Name the risk that costs the most NPV, and the one that costs the most survival if it is another, only
+    when what each costs is clear of the noise (its 95% interval excludes zero)."""
     top = rows[0]
-    lives = max(rows, key=lambda r: r.survival.mean)
+    cost = top.npv.evidence(runs)
+    hurting = [r for r in rows if r.survival.lo is not None and r.survival.lo > 0]
+    lives = max(hurting, key=lambda r: r.survival.mean) if hurting else None
     scale = MoneyScale.of([top.npv.mean], currency)
-    if top.npv.mean <= 0 or scale.number(top.npv.mean) == scale.number(0.0):
-        if lives.survival.mean > 0 and format_points(lives.survival.mean / 100) != "0 points":
-            return (f"No risk lowers NPV; {title_name(lives.name, 50)} costs the most survival, "
+    if not cost.gain or scale.number(top.npv.mean) == scale.number(0.0):
+        lead = "No single risk clearly lowers NPV" if top.npv.mean > 0 else "No risk lowers NPV"
+        if lives is not None and format_points(lives.survival.mean / 100) != "0 points":
+            return (f"{lead}; {title_name(lives.name, 50)} costs the most survival, "
                     f"{format_points(lives.survival.mean / 100)}")
+        if top.npv.mean > 0:
+            return f"{lead}: the largest, {title_name(top.name, 40)}, is {cost.noise()}"
         return "No single risk lowers NPV or survival"
     money = format_money(top.npv.mean, currency, scale)
     name = title_name(top.name, 50)
     points = format_points(top.survival.mean / 100)
-    if lives is top or format_points(lives.survival.mean / 100) == points or lives.survival.mean <= 0:
-        if top.survival.mean > 0 and points != "0 points":
+    if lives is None or lives is top or format_points(lives.survival.mean / 100) == points:
+        if top in hurting and points != "0 points":
             return f"{name} costs the most: {money} of NPV and {points} of survival"
         return f"{name} costs the most: {money} of NPV"
     return (f"{name} costs the most NPV, {money}; {title_name(lives.name, 50)} the most survival, "
@@ -550,7 +594,7 @@ def risk_drivers(drivers: Mapping[str, Any], *, max_rows: int = MAX_DRIVER_ROWS,
 
     every = _risk_rows(drivers)
     currency = Currency.parse(str(drivers.get("currency") or ""))
-    title = _drivers_title(every, currency)
+    title = _drivers_title(every, currency, drivers.get("runs"))
     plan = layout.plan_phrase(str(drivers.get("plan") or ""))
     rows = _shown_risks(every, max_rows) if len(every) > max_rows else every
     hidden = [r for r in every if r not in rows]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from .distributions import FAMILIES
+from .units import percent_hint
 from .yamlio import Locations, shorten
 
 __all__ = ["problems", "kind", "show", "listing", "suggest"]
@@ -87,13 +89,15 @@ def _message(err: dict[str, Any]) -> str:
     if kind == "finite_number" or (kind == "float_type" and type(value) is int):  # an int beyond float range
         return f"must be a finite number, got {shown}"
     if kind in ("float_type", "float_parsing"):
-        return f"expected a number, got {shown}"
+        hint = percent_hint(value) if isinstance(value, str) else ""
+        return f"expected a number, got {shown}{hint}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"expected a whole number, got {shown}"
     if kind in ("string_type",):
         return f"expected text, got {shown}"
     if kind == "literal_error":
-        return f"must be {ctx.get('expected', '')}, got {shown}"
+        hint = suggest(value, re.findall(r"'([^']*)'", str(ctx.get("expected", "")))) if isinstance(value, str) else ""
+        return f"must be {ctx.get('expected', '')}, got {shown}{hint}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"expected a mapping of keys, got {shown}"
     if kind in ("tuple_type", "list_type"):

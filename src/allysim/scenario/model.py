@@ -509,6 +509,12 @@ class Scenario(_Model):
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the scenario format (version 1), for editors and linters."""
     schema = Scenario.model_json_schema(by_alias=True)
+    # a single rate factor may be written as a mapping, without the list around it
+    listed = schema["$defs"]["Effect"]["properties"]["rate_factor"]
+    item = listed.pop("items")
+    listed.pop("type")
+    listed["anyOf"] = [item, {"type": "array", "items": item}]
+    listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "allysim scenario (format version 1)"
     for parameter in PARAMETERS:  # these may be written as a range too (SPEC section 8)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 
-__all__ = ["TIME_UNITS", "DAYS_PER", "parse_time", "parse_money", "years_per"]
+__all__ = ["TIME_UNITS", "DAYS_PER", "parse_time", "parse_money", "percent_hint", "years_per"]
 
 TIME_UNITS = ("year", "quarter", "month", "week", "day")
 DAYS_PER = {"year": 365.25, "quarter": 365.25 / 4, "month": 365.25 / 12, "week": 7.0, "day": 1.0}
@@ -41,9 +42,33 @@ def parse_time(text: str, time_unit: str) -> float:
     match = _TIME.match(text)
     unit = _TIME_ALIAS.get(match.group(2).lower()) if match else None
     if unit is None:
-        raise ValueError(f"{text!r} is not a time; write a number in {time_unit}s or a number and a unit, "
-                         "e.g. '18 months', '2 years', '90 days', '3 weeks', '1 quarter'")
+        raise ValueError(f"{text!r} is not a time{_time_hint(text)}; write a number in {time_unit}s or a number "
+                         "and a unit, e.g. '18 months', '2 years', '90 days', '3 weeks', '1 quarter'")
     return _number(match.group(1)) * DAYS_PER[unit] / DAYS_PER[time_unit]
+
+
+def _time_hint(text: str) -> str:
+    """`` (did you mean '3 months'?)`` for a unit written too short or misspelt (``3 m``, ``2 yaers``), else ''."""
+    match = _TIME.match(text)
+    if match is None:
+        return ""
+    word = match.group(2).lower()
+    plurals = [f"{unit}s" for unit in TIME_UNITS]
+    starting = [p for p in plurals if p.startswith(word)]
+    close = starting if len(starting) == 1 else difflib.get_close_matches(word, plurals, n=1, cutoff=0.6)
+    return f" (did you mean '{match.group(1)} {close[0]}'?)" if close else ""
+
+
+def percent_hint(text: str) -> str:
+    """`` (did you mean 0.09?)`` for a percentage such as ``9%`` written where a fraction is expected, else ''."""
+    match = re.match(rf"^\s*({_NUMBER})\s*%\s*$", text)
+    if match is None:
+        return ""
+    try:
+        fraction = _number(match.group(1)) / 100
+    except ValueError:
+        return ""
+    return f" (did you mean {fraction:.10g}?)"
 
 
 def parse_money(text: str) -> float:
