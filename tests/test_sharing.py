@@ -257,10 +257,10 @@ def test_exhaustive_flag_gives_the_same_json_and_the_closing_line_says_what_was_
         assert result.exit_code == 0, result.output
         last = result.output.strip().splitlines()[-1]
         if flag:
-            assert re.fullmatch(r"simulated all [\d,]+ replications \(\d+ variants x 100 runs\): --exhaustive", last)
+            assert re.fullmatch(r"sharing: all [\d,]+ replications simulated \(--exhaustive\)", last), last
         else:
-            assert re.fullmatch(r"simulated [\d,]+ of [\d,]+ replications \(\d+ variants x 100 runs\); [\d,]+ "
-                                r"\(\d+%\) derived exactly from identical paths", last), last
+            assert re.fullmatch(r"sharing: [\d,]+ of [\d,]+ replications simulated, [\d,]+ \(\d+%\) derived from "
+                                r"identical paths", last), last
         outputs.append(json.loads((out / f"{command}.json").read_text()))
     assert without_sharing(outputs[0]) == without_sharing(outputs[1])
     assert outputs[0]["sharing"]["derived"] > 0

@@ -268,12 +268,11 @@ def _shared(data: dict[str, Any]) -> None:
     if s is None:
         return
     if s["exhaustive"]:
-        click.echo(f"simulated all {s['replications']:,} replications ({s['variants']:,} variants x "
-                   f"{data['runs']:,} runs): --exhaustive")
+        click.echo(f"sharing: all {s['replications']:,} replications simulated (--exhaustive)")
         return
     share = s["derived"] / s["replications"] if s["replications"] else 0.0
-    click.echo(f"simulated {s['simulated']:,} of {s['replications']:,} replications ({s['variants']:,} variants x "
-               f"{data['runs']:,} runs); {s['derived']:,} ({share:.0%}) derived exactly from identical paths")
+    click.echo(f"sharing: {s['simulated']:,} of {s['replications']:,} replications simulated, {s['derived']:,} "
+               f"({share:.0%}) derived from identical paths")
 
 
 @contextmanager
