@@ -485,3 +485,20 @@ def test_charts_show_the_environment(regimes: allysim.Results) -> None:
     assert "Runs in storm" in labels and "Runs in crisis" in labels and "Runs in calm" not in labels
     plain = run_charts.health(bands["grid"], {"none": bands["plans"]["none"]}, dissolve_below=0.2)
     assert not any("Runs in" in t.get_text() for legend in plain.legends for t in legend.get_texts())
+
+
+def test_the_drivers_chart_draws_the_environment_as_one_more_row(make_scenario: MakeScenario) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from allysim.plotting import study_charts
+
+    def row_labels(drivers: dict) -> str:
+        fig = study_charts.risk_drivers(drivers)
+        return " ".join(t.get_text() for ax in fig.axes for t in ax.get_yticklabels()).replace("\n", " ")
+
+    with_env = risk_drivers(make_scenario(REGIMES), plan="none", runs=200, seed=8).to_dict()
+    assert study_charts.ENVIRONMENT_ROW in row_labels(with_env)
+    without = dict(with_env)
+    del without["environment"]
+    assert study_charts.ENVIRONMENT_ROW not in row_labels(without)

@@ -350,7 +350,9 @@ class Evidence:
         entry = entry or {}
         mean = entry.get("mean", entry.get("estimate"))
         low, high = (list(entry.get("ci95") or [None, None]) + [None, None])[:2]
-        shift = (lambda x: None if x is None else float(x) - offset)
+        def shift(x: Any) -> float | None:
+            return None if x is None else float(x) - offset
+
         return cls(float(mean if mean is not None else 0.0) - offset, shift(low), shift(high),
                    int(runs) if isinstance(runs, (int, float)) and runs else None)
 

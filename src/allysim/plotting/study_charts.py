@@ -507,6 +507,9 @@ def _text_column(fig: Figure, box: tuple[float, float, float, float], ylim: tupl
 # --- risk drivers ----------------------------------------------------------------------------------------------
 
 
+ENVIRONMENT_ROW = "Shared environment's changes"  # drivers.json's environment: held at its initial state vs not
+
+
 @dataclass(frozen=True)
 class _Risk:
     """One row of the risk drivers chart: what removing the risk gains, in NPV and in survival points."""
@@ -517,9 +520,13 @@ class _Risk:
 
 
 def _risk_rows(drivers: Mapping[str, Any]) -> list[_Risk]:
-    """Read ``drivers.json``'s risks, sorted by the NPV each costs (largest first, file order on ties)."""
+    """Read ``drivers.json``'s risks, and its shared environment as one more driver when the scenario has one,
+    sorted by the NPV each costs (largest first, file order on ties)."""
     rows = [_Risk(display_name(r.get("name"), rid), Estimate.of(r["npv"]), Estimate.of(r["survival"], 100.0))
             for rid, r in drivers["risks"].items()]
+    env = drivers.get("environment")
+    if env is not None:
+        rows.append(_Risk(ENVIRONMENT_ROW, Estimate.of(env["npv"]), Estimate.of(env["survival"], 100.0)))
     order = sorted(range(len(rows)), key=lambda i: (-rows[i].npv.mean, i))
     return [rows[i] for i in order]
 
@@ -600,6 +607,8 @@ def risk_drivers(drivers: Mapping[str, Any], *, max_rows: int = MAX_DRIVER_ROWS,
     hidden = [r for r in every if r not in rows]
     subtitle = (f"What each risk costs under the {plan}: the NPV and {horizon_words(drivers)} gained by removing it, "
                 f"over {runs_words(drivers)}")
+    if drivers.get("environment") is not None:
+        subtitle += "; the shared environment's row: gained by holding it in the state it starts in"
     if hidden:
         most_money = format_money(max(r.npv.mean for r in hidden), currency)
         most_lives = max(r.survival.mean for r in hidden) / 100
