@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from pathlib import Path
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 import pytest
