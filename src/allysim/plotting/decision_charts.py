@@ -137,6 +137,15 @@ def sweep_panels(data: Mapping[str, Any], axes: tuple[Axes, Axes], plan_order: S
     return axes
 
 
+def _side_by_side(fig: Figure, top: float) -> tuple[Axes, Axes]:
+    """Two panels of equal width under the frame's text: survival on the left, NPV on the right."""
+    left, bottom, right, top = theme.plot_box(fig, top - 0.2 / theme.HEIGHT_IN, left_in=1.1)
+    gap = 1.1 / theme.WIDTH_IN
+    width = (right - left - gap) / 2
+    return (fig.add_axes((left, bottom, width, top - bottom)),
+            fig.add_axes((left + width + gap, bottom, width, top - bottom)))
+
+
 def sweep(data: Mapping[str, Any], *, plan_order: Sequence[str] | None = None,
           provenance: Provenance | None = None, titled: bool = True) -> Figure:
     """The sweep slide: survival and NPV against the swept value, every plan, with bands."""
@@ -147,12 +156,7 @@ def sweep(data: Mapping[str, Any], *, plan_order: Sequence[str] | None = None,
     with theme.style():
         fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
         top = theme.frame(fig, sweep_title(data), subtitle, _provenance(data, provenance), titled=titled)
-        left, bottom, right, top = theme.plot_box(fig, top - 0.2 / theme.HEIGHT_IN, left_in=1.1)
-        gap = 1.1 / theme.WIDTH_IN
-        width = (right - left - gap) / 2
-        surv_ax = fig.add_axes((left, bottom, width, top - bottom))
-        npv_ax = fig.add_axes((left + width + gap, bottom, width, top - bottom))
-        sweep_panels(data, (surv_ax, npv_ax), plan_order)
+        sweep_panels(data, _side_by_side(fig, top), plan_order)
     return fig
 
 
@@ -289,10 +293,5 @@ def frontier(data: Mapping[str, Any], *, plan_order: Sequence[str] | None = None
     with theme.style():
         fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
         top = theme.frame(fig, frontier_title(data), subtitle, _provenance(data, provenance), titled=titled)
-        left, bottom, right, top = theme.plot_box(fig, top - 0.2 / theme.HEIGHT_IN, left_in=1.1)
-        gap = 1.1 / theme.WIDTH_IN
-        width = (right - left - gap) / 2
-        surv_ax = fig.add_axes((left, bottom, width, top - bottom))
-        npv_ax = fig.add_axes((left + width + gap, bottom, width, top - bottom))
-        frontier_panels(data, (surv_ax, npv_ax), plan_order)
+        frontier_panels(data, _side_by_side(fig, top), plan_order)
     return fig
