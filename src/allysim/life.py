@@ -33,6 +33,7 @@ by a bit with these shortcuts.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right as _bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -432,13 +433,14 @@ class Life:
         if k < GRID_POINTS:
             grid = m.grid
             if grid[k] <= now:
-                # the gap shrinks by the same factor from one (evenly spaced) grid point to the next
-                g, step, path = gap * math.exp(-rho * (grid[k] - self.t)), m.grid_decay, self.health_path
-                while k < GRID_POINTS and grid[k] <= now:
-                    path.append(1.0 - g)
+                # the grid points up to now (the grid is sorted); the gap shrinks by the same factor from one
+                # (evenly spaced) grid point to the next
+                end = _bisect_right(grid, now, k)
+                g, step, append = gap * math.exp(-rho * (grid[k] - self.t)), m.grid_decay, self.health_path.append
+                for _ in range(k, end):
+                    append(1.0 - g)
                     g *= step
-                    k += 1
-                self.grid_next = k
+                self.grid_next = end
         self.h = 1.0 - gap * (1.0 - rho * i_rho)  # exp(-x dt) = 1 - x I(x)
         self.disc = disc0 * (1.0 - delta * i_delta)
         self.t = now
@@ -491,14 +493,15 @@ class Life:
         # 6. every health_below threshold this occurrence crossed downward, and still under, as one set: all of
         #    them activate before any acts, so no restore can hide a threshold from another and file order
         #    does not matter
-        watchers = self.m.watchers
-        if watchers:
-            after = self.h
-            crossed = [c for c in watchers if before >= c.threshold > after]
-            if crossed:
-                acting = [c for c in crossed if self.trigger(c)]
-                for c in acting:
-                    self.apply(c)
+        crossed = None
+        after = self.h
+        for c in self.m.watchers:  # a loop, not a comprehension: most occurrences cross nothing
+            if before >= c.threshold > after:
+                crossed = [c] if crossed is None else crossed + [c]
+        if crossed:
+            acting = [c for c in crossed if self.trigger(c)]
+            for c in acting:
+                self.apply(c)
 
     def draw(self, q) -> float:  # noqa: ANN001 - an engine._Quantity
         return q.value if q.source < 0 else q.fn(self.u(q.source))
