@@ -187,13 +187,13 @@ def fit_columns(columns: Sequence[Column], rows: Sequence[Sequence[str]],
 def _spread(widths: list[int], room: int, texts: Sequence[Sequence[str]], kinds: Sequence[str],
             breaks: Sequence[bool]) -> list[int]:
     """Share the room left over, a character at a time, to the column where it saves the most lines per
-    character, until no column gains."""
+    character (a heading's lines weigh half a row's), until no column gains."""
     widths = list(widths)
     natural = [max(len(line) for t in column for line in t.split("\n")) for column in texts]
     spare = room - sum(widths)
 
-    def lines(j: int, w: int) -> int:
-        return _line_count(texts[j][1:], w, kinds[j], breaks[j]) + len(wrap_cell(texts[j][0], w))
+    def lines(j: int, w: int) -> float:  # a heading's extra line costs less than a row's
+        return _line_count(texts[j][1:], w, kinds[j], breaks[j]) + 0.5 * len(wrap_cell(texts[j][0], w))
 
     while spare > 0:
         best, best_gain, best_step = -1, 0.0, 0
