@@ -68,7 +68,7 @@ class Board:
     scenario_path: Path | None
     notes: tuple[str, ...] = ()  # what was left out, and why (printed on the method slide)
     mixed: tuple[str, ...] = ()  # study files made from another version of the scenario file (left out)
-    _charts: dict[tuple[str, bool], ChartImage | None] = field(default_factory=dict, compare=False, repr=False)
+    _charts: dict[tuple[str, bool, tuple[float, float] | None], ChartImage | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def summary(self) -> Mapping[str, Any]:
@@ -100,13 +100,15 @@ class Board:
     def contingency_name(self, cid: str) -> str:
         return str((self.summary.get("contingencies") or {}).get(cid, {}).get("name") or theme.plan_label(cid))
 
-    def chart(self, name: str, draw_missing: bool = False) -> ChartImage | None:
-        """Return the chart ``name`` as a PNG with its title: the folder's PNG, else one drawn from the folder's
-        data when the folder has it as SVG or PDF (or has no file of it, with ``draw_missing``); None when there
-        is no such chart."""
-        key = (name, draw_missing)
+    def chart(self, name: str, draw_missing: bool = False,
+              size: tuple[float, float] | None = None) -> ChartImage | None:
+        """Return the chart ``name`` drawn from the folder's data as a PNG without its title, with the finding it
+        states: at ``size`` (width, height in inches; default a full slide), so that it fills the space it is
+        shown in with text at its usual size. None when the folder holds no such chart in any format (with
+        ``draw_missing``, when its data do not allow the chart)."""
+        key = (name, draw_missing, size)
         if key not in self._charts:
-            self._charts[key] = _chart_image(self, name, draw_missing)
+            self._charts[key] = _chart_image(self, name, draw_missing, size)
         return self._charts[key]
 
     def chart_names(self) -> list[str]:
@@ -351,8 +353,8 @@ def _plan_finding(board: Board) -> str:
         if median is not None and median < horizon - 1e-9 and surv[base] < 0.5:
             half = f"; half of them end within {life(base)}"
         return f"The alliance survives its {board.life} life in {format_share(surv[base])} of runs{ci}{half}."
-    scale = MoneyScale.of([means[p] for p in plans], cur)
     best_s, best_v = _best(surv), _best(means)
+    scale = MoneyScale.of([means[base], means[best_v]], cur)  # the two amounts said, rounded as the NPV chart does
     lift, rise = _difference(board, best_s, "survival"), _difference(board, best_v, "npv")
     pairs = (board.studies.get("compare") or {}).get("plans") or {}
     base_name = theme.plan_label(base)
@@ -562,9 +564,10 @@ def _study_runs(study: Mapping[str, Any], kind: str = "simulated") -> str:
 # --- charts as pictures ----------------------------------------------------------------------------------------
 
 
-def _chart_image(board: Board, name: str, draw_missing: bool = False) -> ChartImage | None:
-    """Draw chart ``name`` from the folder's data, without its title (the slide states it): None when the folder
-    holds no such chart in any format (with ``draw_missing``, whenever its data allow the chart)."""
+def _chart_image(board: Board, name: str, draw_missing: bool = False,
+                 size: tuple[float, float] | None = None) -> ChartImage | None:
+    """Draw chart ``name`` from the folder's data, without its title (the slide states it), at ``size`` inches:
+    None when the folder holds no such chart in any format (with ``draw_missing``, whenever its data allow it)."""
     import matplotlib.pyplot as plt
 
     from ..plotting.render import chart_drawers
@@ -574,7 +577,8 @@ def _chart_image(board: Board, name: str, draw_missing: bool = False) -> ChartIm
     draw = chart_drawers(board.data, titled=False).get(name)
     if draw is None:
         return None
-    fig = draw()
+    with theme.drawn_at(*(size or (theme.WIDTH_IN, theme.HEIGHT_IN))):
+        fig = draw()
     try:
         png, title = theme.untitled_png(fig), theme.title_of(fig)
     finally:
