@@ -325,11 +325,14 @@ def _independent(a: Mapping[str, Any], b: Mapping[str, Any], runs: Any) -> Evide
 
 def _difference(board: Board, plan: str, key: str) -> Evidence:
     """The difference plan minus baseline in ``survival`` or ``npv``: paired from ``compare.json`` when it has
-    the plan, else from the two plans' own intervals."""
+    the plan, else paired run by run from the folder's runs, as the charts judge it
+    (:meth:`~allysim.folder.OutputData.versus_baseline`)."""
     compare = board.studies.get("compare") or {}
     entry = ((compare.get("plans") or {}).get(plan) or {}).get(key)
     if entry and compare.get("baseline") == board.plans[0]:
         return Evidence.of(entry, compare.get("runs"))
+    if plan in board.data.runs and board.plans[0] in board.data.runs:
+        return board.data.versus_baseline(plan, key)
     return _independent(board.stats(plan)[key], board.stats(board.plans[0])[key], board.summary.get("runs"))
 
 
@@ -574,10 +577,10 @@ def _chart_image(board: Board, name: str, draw_missing: bool = False,
 
     if not draw_missing and not any((board.folder / f"{name}.{fmt}").exists() for fmt in theme.FORMATS):
         return None
-    draw = chart_drawers(board.data, titled=False).get(name)
+    draw = chart_drawers(board.data, titled=False, size=size).get(name)
     if draw is None:
         return None
-    with theme.drawn_at(*(size or (theme.WIDTH_IN, theme.HEIGHT_IN))):
+    with theme.drawn_at(*(size or (theme.WIDTH_IN, theme.HEIGHT_IN))):  # charts without a size parameter
         fig = draw()
     try:
         png, title = theme.untitled_png(fig), theme.title_of(fig)
