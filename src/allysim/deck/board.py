@@ -449,8 +449,12 @@ def _value_finding(board: Board) -> str:
         worst = min(nets, key=lambda c: nets[c])
         name = str(items[worst].get("name") or board.contingency_name(worst))
         lo, hi = (shares[worst].get("ci95") or [None, None])[:2]
-        ci = "" if lo is None or hi is None else \
-            f" (95% CI {signed_money(lo, cur, scale)} to {signed_money(hi, cur, scale)})"
+        def end(x: float) -> str:  # an end of the interval that is not zero never reads as zero
+            if x == 0 or scale.number(x).strip("\u22120.,kMB") != "":
+                return signed_money(x, cur, scale)
+            return "just below zero" if x < 0 else "just above zero"
+
+        ci = "" if lo is None or hi is None else f" (95% CI {end(lo)} to {end(hi)})"
         cost = float(items[worst].get("cost", 0.0))
         runs = value.get("runs")
         verdicts = {c: Evidence.of(shares[c], runs) for c in items}
