@@ -434,7 +434,10 @@ def test_the_old_import_paths_still_work_for_one_release() -> None:
     from allysim import plotting, studies, wording
 
     assert allysim.report.load_output is load_output and allysim.report.render_charts is render_charts
-    assert allysim.charts.survival is plotting.survival and allysim.charts.format_share is wording.format_share
+    assert allysim.charts.compare is plotting.compare and allysim.charts.format_share is wording.format_share
+    # the run charts keep their former shape there: a whole slide, titled
+    slide = allysim.charts.survival({"a": [10.0, 3.0]}, {"a": [True, False]}, horizon=10)
+    assert theme.title_of(slide) == "Alliance survives its 10-year life in 50% of runs"
     assert allysim.decisions.compare is studies.compare
     for module in (allysim.charts, allysim.report, allysim.decisions):
         assert all(hasattr(module, name) for name in module.__all__)

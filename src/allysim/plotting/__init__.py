@@ -3,12 +3,15 @@
 - :mod:`~allysim.plotting.theme`: colours, fonts, sizes, the slide frame (title, subtitle, provenance footer) and
   atomic saving;
 - :mod:`~allysim.plotting.layout`: ticks, label placement, names in titles, rows of estimates with intervals;
-- :mod:`~allysim.plotting.run_charts`: survival, NPV, health and causes of dissolution of a run;
+- :mod:`~allysim.plotting.run_charts`: survival, NPV and health of a run, and (:mod:`~allysim.plotting.causes_chart`)
+  its causes of dissolution, each drawn on a caller's ``ax``;
+- :mod:`~allysim.plotting.headlines`: the title (the finding, within the evidence) and subtitle of each run chart;
 - :mod:`~allysim.plotting.study_charts`: compare, contingency value and risk drivers;
-- :mod:`~allysim.plotting.render`: every chart of an output folder, drawn from its files and saved.
+- :mod:`~allysim.plotting.render`: every chart of an output folder, drawn from its files, framed as a slide
+  (:func:`~allysim.plotting.render.framed`) and saved.
 
 Chart functions take numbers already computed (nothing here simulates or reads files, except ``render``) and
-return a figure; pyplot is imported only when a chart is drawn.
+return the axes they drew on (run charts) or a figure (study charts); pyplot is imported only when a chart is drawn.
 """
 
 from __future__ import annotations
