@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import OutputError, UsageError
 from ..folder import STUDY_CHARTS, OutputData, check_study, read_json
 from ..wording import environment_ends
-from . import decision_charts, layout, run_charts, sensitivity_charts, study_charts, theme
+from . import decision_charts, layout, panels, run_charts, sensitivity_charts, study_charts, theme
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -108,11 +108,14 @@ def render_charts(data: OutputData, folder: str | os.PathLike[str],
 
 def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[str] | None = None, *,
                      titled: bool = True) -> Figure:
-    """Draw the chart of one study from its JSON: ``compare``, ``contingency_value``, ``risk_drivers``, ``sweep``,
-    ``frontier``, ``sensitivity`` or ``switch``.
+    """Draw the chart of one study from its JSON on a 16:9 slide: ``compare``, ``contingency_value``,
+    ``risk_drivers``, ``sweep``, ``frontier``, ``sensitivity`` or ``switch``.
 
-    ``plan_order`` (every plan of the output, the baseline first) keeps each plan's colour on the compare chart
-    the same as on the run's charts.
+    The chart's function draws the study on the slide's panels; the frame around them (the title stating the
+    finding, the subtitle, the provenance footer) is added here. ``plan_order`` (every plan of the output, the
+    baseline first) keeps each plan's colour on the compare chart the same as on the run's charts. With
+    ``titled=False`` the title is left out and takes no room, for a slide that states it (the deck); it is still
+    recorded for :func:`theme.title_of`.
 
     Raises
     ------
@@ -122,13 +125,18 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
     Examples
     --------
     >>> fig = draw_study_chart("risk_drivers", json.load(open("reports/jv/drivers.json")))   # doctest: +SKIP
+    >>> bare = draw_study_chart("risk_drivers", drivers, titled=False)                       # doctest: +SKIP
     """
-    if chart == "compare":
-        return study_charts.compare(data, plan_order=plan_order, titled=titled)
-    if chart == "contingency_value":
-        return study_charts.contingency_value(data, titled=titled)
-    if chart == "risk_drivers":
-        return study_charts.risk_drivers(data, titled=titled)
+    if chart in PANEL_CHARTS:
+        draw, title, subtitle, body = PANEL_CHARTS[chart]
+        with theme.style():
+            fig, axes = panels.slide(lambda height: body(data, height), title(data), subtitle(data),
+                                     layout.study_provenance(data, None), titled=titled)
+            if chart == "compare":
+                draw(data, axes, plan_order=plan_order)
+            else:
+                draw(data, axes)
+        return fig
     if chart == "sweep":
         return decision_charts.sweep(data, titled=titled)
     if chart == "frontier":
@@ -136,6 +144,18 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
     if chart in ("sensitivity", "switch"):
         return sensitivity_charts.CHARTS[chart](data, titled=titled)
     raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
+
+
+# chart -> (draw on panels, title, subtitle, body): what draw_study_chart frames on a slide
+PANEL_CHARTS: dict[str, tuple[Callable[..., Any], Callable[[Mapping[str, Any]], str],
+                              Callable[[Mapping[str, Any]], str], Callable[[Mapping[str, Any], float], Any]]] = {
+    "compare": (study_charts.compare, study_charts.compare_title, study_charts.compare_subtitle,
+                study_charts.compare_body),
+    "contingency_value": (study_charts.contingency_value, study_charts.contingency_value_title,
+                          study_charts.contingency_value_subtitle, study_charts.contingency_value_body),
+    "risk_drivers": (study_charts.risk_drivers, study_charts.risk_drivers_title, study_charts.risk_drivers_subtitle,
+                     study_charts.risk_drivers_body),
+}
 
 
 def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.PathLike[str],
