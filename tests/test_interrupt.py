@@ -48,7 +48,7 @@ def test_interrupt_leaves_the_folder_as_it_was_and_resume_matches(tmp_path, sig)
     (out / "notes.txt").write_text("a user's own file\n")
     before = snapshot(out)
     checkpoint = tmp_path / ".out.checkpoint"
-    args = ("--runs", "3000", "--seed", "5", "--out", str(out))
+    args = ("--runs", "20000", "--seed", "5", "--out", str(out))
 
     stopped = interrupt_midway(allysim(*args, "--workers", "2"), checkpoint, sig)
     assert stopped.returncode == 130, stopped.stderr
@@ -62,7 +62,7 @@ def test_interrupt_leaves_the_folder_as_it_was_and_resume_matches(tmp_path, sig)
     assert not checkpoint.exists()
 
     straight = tmp_path / "straight"
-    done = subprocess.run(allysim("--runs", "3000", "--seed", "5", "--out", str(straight), "--workers", "1"),
+    done = subprocess.run(allysim("--runs", "20000", "--seed", "5", "--out", str(straight), "--workers", "1"),
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (out / "summary.json").read_text() == (straight / "summary.json").read_text()
@@ -73,10 +73,10 @@ def test_interrupt_leaves_the_folder_as_it_was_and_resume_matches(tmp_path, sig)
 def test_resume_refuses_a_checkpoint_of_another_run(tmp_path):
     out = tmp_path / "out"
     checkpoint = tmp_path / ".out.checkpoint"
-    stopped = interrupt_midway(allysim("--runs", "3000", "--seed", "5", "--out", str(out), "--workers", "2"),
+    stopped = interrupt_midway(allysim("--runs", "20000", "--seed", "5", "--out", str(out), "--workers", "2"),
                                checkpoint, signal.SIGINT)
     assert stopped.returncode == 130
-    other = subprocess.run(allysim("--runs", "3000", "--seed", "6", "--out", str(out), "--resume"),
+    other = subprocess.run(allysim("--runs", "20000", "--seed", "6", "--out", str(out), "--resume"),
                            capture_output=True, text=True)
     assert other.returncode == 2 and "belongs to another run" in other.stderr
     assert not out.exists()

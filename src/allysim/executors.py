@@ -98,7 +98,8 @@ class Job:
 class Executor(Protocol):
     def map(self, job: Job, ranges: Ranges) -> Iterator[tuple[int, Chunk]]: ...
 
-    def close(self) -> None: ...
+    def close(self, cancel: bool = False) -> None:
+        """Release the workers: after the chunks under way, or at once (``cancel``) when the run is abandoned."""
 
 
 class SerialExecutor:
@@ -108,7 +109,7 @@ class SerialExecutor:
         for start, stop in ranges:
             yield start, job.run(start, stop)
 
-    def close(self) -> None:
+    def close(self, cancel: bool = False) -> None:
         pass
 
 
@@ -199,12 +200,33 @@ class ProcessExecutor:
             raise
 
     def close(self, cancel: bool = False) -> None:
-        if self._pool is not None:
-            if cancel:
-                for process in list(getattr(self._pool, "_processes", {}).values()):
-                    process.terminate()  # stop promptly: an interrupted run must not linger in its workers
-            self._pool.shutdown(wait=not cancel, cancel_futures=True)
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if not cancel:
+            pool.shutdown(wait=True)
+            return
+        # Stop promptly: an interrupted run must not linger in its workers. The pool's internals are read before
+        # shutdown() forgets them.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        results = getattr(pool, "_result_queue", None)
+        manager = getattr(pool, "_executor_manager_thread", None)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=2)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=2)
+        pool.shutdown(wait=False, cancel_futures=True)
+        # A worker stopped while sending a chunk leaves half a message in the result pipe, and the pool's manager
+        # thread, waiting for the rest, would then hold up the interpreter's exit forever. With every worker gone,
+        # closing this process's copy of the pipe's write end turns that wait into an end of file, which the
+        # manager treats as a broken pool: it cleans up and ends.
+        if results is not None and not any(process.is_alive() for process in processes):
+            results._writer.close()
+        if manager is not None:
+            manager.join(timeout=5)
 
 
 class DaskExecutor:
@@ -239,7 +261,7 @@ class DaskExecutor:
             self.client.cancel(list(futures))
             raise
 
-    def close(self) -> None:
+    def close(self, cancel: bool = False) -> None:
         client = getattr(self, "client", None)
         if client is not None:
             client.close()

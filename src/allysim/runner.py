@@ -225,8 +225,10 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
             if needed <= done:
                 break
             target = min(runs, max(needed, math.ceil(done * 1.25)))
-    finally:
-        pool.close()
+    except BaseException:  # an interrupt or an error: stop the workers now rather than let them finish their chunks
+        pool.close(cancel=True)
+        raise
+    pool.close()
     if keeper is not None and not options.keep_checkpoint:
         keeper.finish()
     plans = {key: p.head(done) for key, p in store.items()}

@@ -143,7 +143,8 @@ class Streams:
         page = self._pages.get(source, 0)
         self._pages[source] = page + 1
         start = len(self._block)
-        self._block.extend(_draw(self._seed, self._replication, 1 + (source << 32) + page, PAGE))
+        # a new list, never extend(): the first block may be shared by every variant simulated on this replication
+        self._block = self._block + _draw(self._seed, self._replication, 1 + (source << 32) + page, PAGE)
         self._pos[source] = start + 1
         self._end = self._end[:source] + (start + PAGE,) + self._end[source + 1:]
         return self._block[start]
@@ -162,13 +163,23 @@ class _Philox:
         self.bits = np.random.Philox(key=key)
         self.generator = np.random.Generator(self.bits)
         self.state = self.bits.state
+        # the last first block drawn: a study simulates several variants of one replication in a row, and each
+        # reads the same block (the list is only read: Streams copies before extending)
+        self.first: tuple[int, int, list[float]] = (-1, -1, [])
 
     def draw(self, replication: int, page: int, n: int) -> list[float]:
+        if page == 0:
+            known_replication, known_n, block = self.first
+            if known_replication == replication and known_n == n:
+                return block
         self.state["state"]["counter"] = np.array([0, page, replication, 0], dtype=np.uint64)
         self.state["buffer_pos"] = 4  # discard any buffered output
         self.state["has_uint32"] = 0
         self.bits.state = self.state
-        return self.generator.random(n).tolist()
+        block = self.generator.random(n).tolist()
+        if page == 0:
+            self.first = (replication, n, block)
+        return block
 
 
 @lru_cache(maxsize=8)

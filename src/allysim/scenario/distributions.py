@@ -140,6 +140,23 @@ class Triangular(_ThreePoint):
             return a + math.sqrt(u * (b - a) * (c - a))
         return b - math.sqrt((1.0 - u) * (b - a) * (b - c))
 
+    def sampler(self, lo: float = -math.inf, hi: float = math.inf) -> Sampler:
+        a, c, b = self.low, self.likely, self.high
+        if b == a:
+            return super().sampler(lo, hi)
+        ba, ca, bc, sqrt = b - a, c - a, b - c, math.sqrt  # _ppf's differences, computed once, not per draw
+
+        def ppf(u: float) -> float:
+            return a + sqrt(u * ba * ca) if u * ba < ca else b - sqrt((1.0 - u) * ba * bc)
+        if self.clip is not None or lo == -math.inf and hi == math.inf:
+            return _Clipped(ppf, self.clip, lo, hi)
+
+        def bounded(u: float) -> float:  # ppf then clipped to [lo, hi] as _Clipped does, in one call per draw
+            x = a + sqrt(u * ba * ca) if u * ba < ca else b - sqrt((1.0 - u) * ba * bc)
+            x = x if x > lo else lo
+            return x if x < hi else hi
+        return bounded
+
     def mean(self) -> float:
         return (self.low + self.likely + self.high) / 3
 
@@ -160,6 +177,12 @@ class Pert(_ThreePoint):
             return self.low
         a, b = self._shape()
         return self.low + (self.high - self.low) * float(_betaincinv(a, b, u))
+
+    def sampler(self, lo: float = -math.inf, hi: float = math.inf) -> Sampler:
+        if self.high == self.low:
+            return super().sampler(lo, hi)
+        (a, b), low, span = self._shape(), self.low, self.high - self.low  # once, not per draw
+        return _Clipped(lambda u: low + span * float(_betaincinv(a, b, u)), self.clip, lo, hi)
 
     def mean(self) -> float:
         return (self.low + 4 * self.likely + self.high) / 6
@@ -208,7 +231,15 @@ class Lognormal(_Base):
     def sampler(self, lo: float = -math.inf, hi: float = math.inf) -> Sampler:
         mu, sigma = self._params()  # computed once, not per draw
         base = lambda u: math.exp(mu + sigma * _inv_phi(u or _TINY))  # noqa: E731
-        return _Clipped(base, self.clip, lo, hi)
+        if self.clip is not None or lo == -math.inf and hi == math.inf:
+            return _Clipped(base, self.clip, lo, hi)
+        exp = math.exp
+
+        def bounded(u: float) -> float:  # base then clipped to [lo, hi] as _Clipped does, in one call per draw
+            x = exp(mu + sigma * _inv_phi(u or _TINY))
+            x = x if x > lo else lo
+            return x if x < hi else hi
+        return bounded
 
     def mean(self) -> float:
         mu, sigma = self._params()
@@ -304,7 +335,12 @@ def _Clipped(base: Sampler, clip: tuple[float, float] | None, lo: float, hi: flo
         return lambda u: min(hi, max(lo, min(chi, max(clo, base(u)))))
     if lo == -math.inf and hi == math.inf:
         return base
-    return lambda u: min(hi, max(lo, base(u)))
+
+    def clipped(u: float) -> float:  # min(hi, max(lo, base(u))) without two calls per draw: the same result
+        x = base(u)
+        x = x if x > lo else lo
+        return x if x < hi else hi
+    return clipped
 
 
 FAMILIES: dict[str, type[_Base]] = {

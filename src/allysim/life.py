@@ -1,0 +1,598 @@
+"""One replication: one alliance lifetime, simulated event by event on SimPy (:class:`Life`).
+
+Nothing ticks. Risk occurrences, the end of value factors and escalations, and delayed contingency effects are SimPy
+events; between two events health recovers in closed form, ``h(t) = 1 - (1 - h0) exp(-recovery t)``, and value and
+per-time costs are integrated exactly with continuous discounting (:meth:`Life.advance`).
+
+Risk arrivals use the time-change construction of a Poisson process: each risk holds a unit-exponential budget
+drawn from its arrival stream, spent at its current rate. When an escalation or a rate factor changes the rate, the
+unspent budget is rescheduled at the new rate. This is exact for piecewise-constant rates and keeps arrivals
+coupled across plans (common random numbers).
+
+A shared environment (a continuous-time Markov chain, SPEC section 9) is drawn first, as a whole path up to the
+horizon, from its own stream: it does not depend on the plan, so every plan of a replication lives in the same
+environment history. Each change of state is a SimPy event that reschedules the pending arrivals of the risks whose
+multiplier changes, by the same time change, and changes the value rate.
+
+The order of operations at an occurrence is SPEC section 3's, step for step, in :meth:`Life.occur`.
+
+Shadows, for path sharing (:mod:`allysim.sharing`): a contingency followed as a shadow (``c.shadow``) is activated
+wherever it would activate (its per_activation cost counted, its success drawn from its own stream) but never acts.
+Its own streams are read by nobody else, so the path is exactly the plan's; the :class:`Outcome` carries its costs
+and activations, and whether any of them worked.
+
+Where the time goes, and why it is safe. A study simulates hundreds of thousands of these lives, so the hot path
+(an arrival: :meth:`Life._arrive`, :meth:`Life.occur`, :meth:`Life.advance`, :meth:`Life._schedule`) keeps
+lookups local and calls few functions: each event is one :class:`_Call` (a SimPy event that calls one function, a
+``Timeout`` without the checks), a pending arrival is recognised by identity rather than by a closure per schedule,
+and the integrals of :meth:`Life.advance` are written out in place. Every number is computed by the same
+floating-point operations in the same order as the plain formulas in the comments, so the results do not change
+by a bit with these shortcuts.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right as _bisect_right
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+import simpy
+from simpy.events import NORMAL
+
+from .errors import SimulationError
+from .streams import Streams
+
+if TYPE_CHECKING:  # the compiled types; the engine imports this module, not the converse
+    from .engine import CompiledPlan, _ContingencySpec, _EnvironmentSpec, _RiskSpec
+
+__all__ = ["Life", "Outcome", "GRID_POINTS"]
+
+GRID_POINTS = 101
+
+_expm1, _log1p, _isfinite = math.expm1, math.log1p, math.isfinite
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one replication produced."""
+
+    lifetime: float
+    cause: int  # index of the risk that ended the alliance, or -1 if it survived
+    npv: float
+    value: float
+    risk_cost: float
+    contingency_cost: float
+    min_health: float
+    resilience: float
+    occurrences: list[int]
+    activations: list[int]
+    successes: list[int]
+    costs: list[float]  # present value of what each contingency cost (0 for those not in the plan)
+    health: list[float]  # health on the model's grid, 0 after dissolution (empty when not kept)
+    env_time: list[float]  # time spent in each environment state over the life (empty without an environment)
+    env_state: int  # the environment's state when the run ended, -1 without an environment
+    env_grid: list[int]  # the environment's state at each point of the grid, to the horizon (empty when not kept)
+    # with shadows: for each contingency not in the plan, what it would have cost and how often it would have
+    # activated on this path, and whether any of those activations would have worked (then the path would differ)
+    shadow_activations: list[int] | None = None
+    shadow_costs: list[float] | None = None
+    shadow_worked: list[bool] | None = None
+
+
+class _Clock(simpy.Environment):
+    """SimPy's environment. A subclass only so that creating one (once per replication) skips binding the event
+    shortcuts (``env.timeout``, ``env.process``, ...) to the instance, which the engine does not use."""
+
+
+class _Call(simpy.Event):
+    """A SimPy event that calls ``callback(event)`` at ``now + delay``: a ``Timeout`` without its checks (the engine
+    never schedules into the past), with an optional ``risk`` riding along for arrivals."""
+
+    def __init__(self, env: simpy.Environment, delay: float, callback: Callable[[simpy.Event], None],
+                 risk: _RiskState | None = None) -> None:
+        self.env = env
+        self.callbacks = [callback]
+        self._value = None
+        self._ok = True
+        self.risk = risk
+        env.schedule(self, NORMAL, delay)
+
+
+class _RiskState:
+    """A risk during one replication: its rate factors, budget and pending arrival."""
+
+    __slots__ = ("spec", "nonzero", "zeros", "env", "budget", "mark", "pending", "count")
+
+    def __init__(self, spec: _RiskSpec) -> None:
+        self.spec = spec
+        # the product of the escalations and rate factors in force, kept up to date in O(1) per change (see
+        # _Product): the nonzero factors' product, and how many factors are 0
+        self.nonzero = 1.0
+        self.zeros = 0
+        self.env = 1.0  # the environment state's multiplier
+        self.budget = 0.0  # unit-exponential mass left before the next arrival
+        self.mark = 0.0  # when the budget was last brought up to date
+        self.pending: _Call | None = None  # the scheduled arrival; a rescheduled risk's earlier one is void
+        self.count = 0
+
+    @property
+    def rate(self) -> float:
+        hazard = self.spec.hazard
+        # a zero rate stays 0 whatever the factors
+        return hazard * (0.0 if self.zeros else self.nonzero) * self.env if hazard else 0.0
+
+    def add_factor(self, factor: float) -> None:
+        if factor == 0.0:
+            self.zeros += 1
+        else:
+            self.nonzero *= factor
+
+    def remove_factor(self, factor: float) -> None:
+        if factor == 0.0:
+            self.zeros -= 1
+        else:
+            self.nonzero /= factor
+
+
+class _Product:
+    """The product of the factors in force, kept up to date in O(1) per change.
+
+    A runaway scenario can pile up hundreds of thousands of factors before the event budget stops it, so the
+    product is never recomputed from the whole list on the hot path; a zero factor is counted apart so that
+    removing it is exact.
+    """
+
+    __slots__ = ("nonzero", "zeros")
+
+    def __init__(self) -> None:
+        self.nonzero = 1.0
+        self.zeros = 0
+
+    @property
+    def value(self) -> float:
+        return 0.0 if self.zeros else self.nonzero
+
+    def add(self, factor: float) -> None:
+        if factor == 0.0:
+            self.zeros += 1
+        else:
+            self.nonzero *= factor
+
+    def remove(self, factor: float) -> None:
+        if factor == 0.0:
+            self.zeros -= 1
+        else:
+            self.nonzero /= factor
+
+
+class Life:
+    """The state of one alliance through one replication."""
+
+    def __init__(self, model: CompiledPlan, streams: Streams, replication: int) -> None:
+        self.m, self.streams, self.replication = model, streams, replication
+        self.env = _Clock()
+        self.t = 0.0
+        self.h = model.h0
+        self.value_factor = _Product()
+        self.value_pv = 0.0
+        self.risk_cost = 0.0
+        self.disc = 1.0  # the discount factor exp(-delta t) at self.t
+        self.alive_pv = 0.0  # integral of the discount factor over the life so far: per_time costs accrue on it
+        n = len(model.contingency_ids)
+        self.activation_pv = [0.0] * n
+        self.area = 0.0
+        self.min_h = model.h0
+        self.alive = True
+        self.cause = -1
+        self.events = 0
+        # with no health path wanted, the grid cursor starts past the end, so advance() never fills it
+        self.grid_next = 1 if model.health_path else GRID_POINTS
+        self.health_path = [model.h0] if model.health_path else []
+        self.activations = [0] * n
+        self.successes = [0] * n
+        self.ended = simpy.Event(self.env)
+        self.u = streams.u  # the next uniform of a source: the hot path of every draw
+        self.states = [_RiskState(spec) for spec in model.risks]
+        self.env_value = 1.0  # the environment state's value factor
+        self.env_state = -1
+        self.env_since = 0.0
+        self.env_time: list[float] = []
+        self.env_grid: list[int] = []
+        self.rho, self.delta = model.recovery, model.discount  # set per replication (uncertain), fixed within it
+        self.rho_delta = model.recovery + model.discount
+
+    # ------------------------------------------------------------------ driving the run
+
+    def run(self) -> Outcome:
+        m = self.m
+        env = self.env
+        if m.environment is not None:
+            self.start_environment(m.environment)
+        u, arrive, horizon = self.u, self._arrive, m.horizon
+        for state in self.states:  # _schedule at t = 0, written out: a large register has many rare risks
+            spec = state.spec
+            hazard = spec.hazard
+            if not hazard:
+                continue  # never arrives: its budget would be read by no one
+            state.budget = budget = -_log1p(-u(spec.arrivals))
+            rate = hazard * state.env  # no factor is in force yet (nonzero is 1.0: the same bits as the product)
+            if rate <= 0.0 or (spec.cap is not None and spec.cap <= 0):
+                continue
+            if not _isfinite(rate):
+                raise SimulationError(self._runaway(spec.id, f"the rate of risk '{spec.id}' overflowed"))
+            wait = budget / rate
+            if wait > horizon:
+                continue
+            state.pending = _Call(env, wait, arrive, state)
+        _Call(env, horizon, self._horizon)
+        env.run(until=self.ended)
+        # Events still scheduled (arrivals after a dissolution, factors that would end later) hold callbacks that
+        # refer back to this Life: a reference cycle that only the garbage collector frees, at up to a third of the
+        # run time in a process holding many objects (a study's outcomes). SimPy has no public way to drop them.
+        env._queue.clear()
+        if self.alive:
+            self.advance(horizon)
+        lifetime = self.t
+        if self.env_state >= 0:
+            self.env_time[self.env_state] += lifetime - self.env_since
+        if m.health_path:
+            self.health_path.extend([0.0] * (GRID_POINTS - len(self.health_path)))
+        n = len(m.contingency_ids)
+        costs = [0.0] * n
+        cont_cost = 0.0
+        for c in m.contingencies:  # setup at t = 0, per_time while alive, per_activation when activated
+            costs[c.index] = c.setup + c.per_time * self.alive_pv + self.activation_pv[c.index]
+            # added one by one in file order (not sum(), which compensates on Python >= 3.12), so that a variant
+            # derived from a shared path adds up its costs to the same bits (allysim.sharing)
+            cont_cost += costs[c.index]
+        cost = self.risk_cost + cont_cost
+        shadow = None
+        if m.shadows:
+            shadow = ([0] * n, [0.0] * n, [False] * n)
+            for c in m.shadowed:
+                shadow[0][c.index] = self.activations[c.index]
+                shadow[1][c.index] = c.setup + c.per_time * self.alive_pv + self.activation_pv[c.index]
+                shadow[2][c.index] = self.successes[c.index] > 0
+                self.activations[c.index] = self.successes[c.index] = 0
+        return Outcome(
+            lifetime=lifetime, cause=self.cause, npv=self.value_pv - cost, value=self.value_pv,
+            risk_cost=self.risk_cost, contingency_cost=cont_cost, min_health=self.min_h,
+            resilience=self.area / m.horizon, occurrences=[s.count for s in self.states],
+            activations=self.activations, successes=self.successes, costs=costs, health=self.health_path,
+            env_time=self.env_time, env_state=self.env_state, env_grid=self.env_grid,
+            **({} if shadow is None else
+               {"shadow_activations": shadow[0], "shadow_costs": shadow[1], "shadow_worked": shadow[2]}),
+        )
+
+    # ------------------------------------------------------------------ the shared environment
+
+    def start_environment(self, spec: _EnvironmentSpec) -> None:
+        """Draw the environment's whole path, enter its first state and schedule every change of state."""
+        path = self.environment_path(spec)
+        self.env_time = [0.0] * len(spec.names)
+        if self.m.health_path:  # the state at each grid time, for charts: the path is known to the horizon
+            k, last = 0, len(path) - 1
+            for t in self.m.grid:
+                while k < last and path[k + 1][0] <= t:
+                    k += 1
+                self.env_grid.append(path[k][1])
+        first = path[0][1]
+        self.env_state, self.env_value = first, spec.value[first]
+        for state, multiplier in zip(self.states, spec.rates[first]):
+            state.env = multiplier
+        for t, to in path[1:]:
+            _Call(self.env, t, lambda _e, to=to: self._switch(to))
+
+    def environment_path(self, spec: _EnvironmentSpec) -> list[tuple[float, int]]:
+        """(time, state) pairs from t = 0 up to the horizon, from the environment's own stream only."""
+        source, u = spec.source, self.u
+        state = spec.start
+        if state < 0:
+            draw, state = u(source), 0
+            for share in spec.shares:  # the first state whose cumulative share exceeds the draw
+                if draw < share:
+                    break
+                draw -= share
+                state += 1
+            state = min(state, len(spec.shares) - 1)
+            while spec.shares[state] <= 0.0:  # rounding at the top end never lands on a state with no share
+                state -= 1
+        path = [(0.0, state)]
+        t, budget = 0.0, self.m.event_budget
+        while not spec.hold and spec.leave[state] > 0.0:
+            t += -math.log1p(-u(source)) / spec.leave[state]
+            if t >= self.m.horizon:
+                break
+            exits = spec.exits[state]
+            if len(exits) == 1:
+                state = exits[0][0]
+            else:  # the next state in proportion to the rates out of this one
+                draw = u(source) * spec.leave[state]
+                for to, rate in exits:
+                    if rate > 0.0:  # rounding at the top end falls to the last exit that can be taken
+                        state = to
+                        if draw < rate:
+                            break
+                        draw -= rate
+            path.append((t, state))
+            if len(path) > budget:
+                raise SimulationError(
+                    f"replication {self.replication} stopped at t = {t:.4g} {self.m.scenario.time_unit}s: the "
+                    f"environment changed state more than {budget:,} times before the horizon. Check the rates "
+                    "under environment.transitions (they are per time unit).")
+        return path
+
+    def _switch(self, to: int) -> None:
+        """The environment enters state ``to``: value and the risks whose multiplier changes follow at once."""
+        if not self.alive:
+            return
+        now, spec = self.env.now, self.m.environment
+        self.advance(now)
+        before = self.env_state
+        self.env_time[before] += now - self.env_since
+        self.env_since, self.env_state, self.env_value = now, to, spec.value[to]
+        old, new = spec.rates[before], spec.rates[to]
+        for i, state in enumerate(self.states):
+            if old[i] != new[i]:
+                self._rescale(state)
+                state.env = new[i]
+                self._schedule(state)
+
+    # ------------------------------------------------------------------ the end of the run
+
+    def _horizon(self, _event: simpy.Event) -> None:
+        if not self.ended.triggered:
+            self.ended.succeed()
+
+    def _schedule(self, state: _RiskState) -> None:
+        """Schedule the risk's next arrival from its budget at its current rate (none beyond the horizon)."""
+        state.pending = None
+        now = self.env.now
+        state.mark = now
+        spec = state.spec
+        hazard = spec.hazard
+        if not hazard:  # the hot path: most risks of a large register never occur
+            return
+        rate = hazard * (0.0 if state.zeros else state.nonzero) * state.env  # state.rate, written out
+        if rate <= 0.0 or (spec.cap is not None and state.count >= spec.cap):
+            return
+        if not _isfinite(rate):
+            raise SimulationError(self._runaway(spec.id, f"the rate of risk '{spec.id}' overflowed"))
+        wait = state.budget / rate
+        if now + wait > self.m.horizon:
+            return
+        state.pending = _Call(self.env, wait, self._arrive, state)
+
+    def _rescale(self, state: _RiskState) -> None:
+        """Spend the budget used so far at the old rate; the caller changes the rate, then calls _schedule."""
+        state.budget = max(0.0, state.budget - state.rate * (self.env.now - state.mark))
+
+    def _arrive(self, event: _Call) -> None:
+        state = event.risk
+        if event is not state.pending or not self.alive:
+            return  # rescheduled since (a rate changed), or the alliance has ended
+        spec = state.spec
+        self.events += 1
+        if self.events > self.m.event_budget:
+            raise self._over_budget(spec.id)
+        state.count += 1
+        state.budget = -_log1p(-self.u(spec.arrivals))
+        self._schedule(state)
+        self.occur(spec)
+
+    def _count_event(self, source: str) -> None:
+        self.events += 1
+        if self.events > self.m.event_budget:
+            raise self._over_budget(source)
+
+    def _over_budget(self, source: str) -> SimulationError:
+        return SimulationError(self._runaway(source, f"it exceeded its budget of {self.m.event_budget:,} events"))
+
+    def _runaway(self, source: str, what: str) -> str:
+        """Name what ran away: the risk that occurred most, and the contingency that activated most."""
+        busiest = max(self.states, key=lambda s: s.count)
+        blame = f"risk '{busiest.spec.id}' occurred {busiest.count:,} times"
+        acted = [c.index for c in self.m.contingencies if self.activations[c.index]]  # shadows never act
+        if acted:
+            j = max(acted, key=self.activations.__getitem__)
+            blame += f", contingency '{self.m.contingency_ids[j]}' activated {self.activations[j]:,} times"
+        return (f"replication {self.replication} stopped at t = {self.env.now:.4g} {self.m.scenario.time_unit}s: "
+                f"{what} ({blame}; last event: {source}). Check the "
+                "rates of that risk and the escalates or rate_factor effects that raise them.")
+
+    # ------------------------------------------------------------------ continuous dynamics
+
+    def advance(self, now: float) -> None:
+        """Bring health, value, per-time costs and resilience from ``self.t`` up to ``now`` in closed form.
+
+        With gap g = 1 - h at t0, health is 1 - g exp(-rho s) and the discount factor D0 exp(-delta s), s in
+        [0, dt]. So the discounted value is V F (D0 I(delta) - g D0 I(rho + delta)), the discounted alive time
+        D0 I(delta) and the health area dt - g I(rho), with I(x) = (1 - exp(-x dt)) / x, computed as
+        :func:`_integral` does (written out here, the same operations) so that it stays exact as x dt goes to 0.
+        """
+        dt = now - self.t
+        if dt <= 0.0:
+            return
+        gap, disc0, rho, delta = 1.0 - self.h, self.disc, self.rho, self.delta
+        y = rho * dt
+        i_rho = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt  # _integral(rho, dt)
+        y = delta * dt
+        i_delta = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt  # _integral(delta, dt)
+        flat = disc0 * i_delta
+        self.alive_pv += flat
+        m = self.m
+        if m.value_rate:
+            y = self.rho_delta * dt
+            i_both = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt  # _integral(rho + delta, dt)
+            vf = self.value_factor
+            self.value_pv += m.value_rate * (0.0 if vf.zeros else vf.nonzero) * self.env_value \
+                * (flat - gap * disc0 * i_both)
+        self.area += dt - gap * i_rho
+        k = self.grid_next
+        if k < GRID_POINTS:
+            grid = m.grid
+            if grid[k] <= now:
+                # the grid points up to now (the grid is sorted); the gap shrinks by the same factor from one
+                # (evenly spaced) grid point to the next
+                end = _bisect_right(grid, now, k)
+                g, step, append = gap * math.exp(-rho * (grid[k] - self.t)), m.grid_decay, self.health_path.append
+                for _ in range(k, end):
+                    append(1.0 - g)
+                    g *= step
+                self.grid_next = end
+        self.h = 1.0 - gap * (1.0 - rho * i_rho)  # exp(-x dt) = 1 - x I(x)
+        self.disc = disc0 * (1.0 - delta * i_delta)
+        self.t = now
+
+    # ------------------------------------------------------------------ an occurrence, SPEC section 3
+
+    def occur(self, risk: _RiskSpec) -> None:
+        self.advance(self.env.now)
+        u = self.u
+        before = self.h
+        # 1. contingencies on this risk with no delay activate; delayed ones activate and act later
+        keep, acting = 1.0, None
+        if risk.on_risk:
+            acting = []
+            for c in risk.on_risk:
+                if self.trigger(c):
+                    keep *= 1.0 - c.reduce
+                    acting.append(c)
+        # 2. the occurrence hits, scaled by every successful reduce_impact; min_health is the low point right
+        #    after a hit, before steps 3, 5 and 6 lift health again. (Draws written out: q.value for a constant,
+        #    else q.fn of the next uniform of its stream; x if x > 0.0 else 0.0 is max(0.0, x), bit for bit.)
+        q = risk.health
+        h = self.h - keep * (q.value if q.source < 0 else q.fn(u(q.source)))
+        self.h = h = h if h > 0.0 else 0.0
+        if h < self.min_h:
+            self.min_h = h
+        q = risk.cost
+        cost = q.value if q.source < 0 else q.fn(u(q.source))
+        if cost:
+            self.risk_cost += keep * cost * self.disc
+        if risk.value is not None:
+            factor = self.draw(risk.value[0])
+            duration = self.draw(risk.value[1])
+            self.add_value_factor(1.0 - (1.0 - factor) * keep, duration)
+        for target, k, duration in risk.escalates:
+            length = None if duration is None else self.draw(duration)
+            self.add_rate_factor(target, 1.0 + (k - 1.0) * keep, length)
+        # 3. the other effects of those successful activations
+        if acting:
+            for c in acting:
+                self.apply(c)
+        # 4. fatal is drawn
+        fatal = False
+        if risk.fatal > 0.0:
+            fatal = u(risk.fatal_source) < risk.fatal * keep
+        # 5. about to dissolve: on-dissolution contingencies try to rescue
+        if (fatal or self.h < self.m.floor) and not self.rescue():
+            self.dissolve(risk.index)
+            return
+        # 6. every health_below threshold this occurrence crossed downward, and still under, as one set: all of
+        #    them activate before any acts, so no restore can hide a threshold from another and file order
+        #    does not matter
+        crossed = None
+        after = self.h
+        for c in self.m.watchers:  # a loop, not a comprehension: most occurrences cross nothing
+            if before >= c.threshold > after:
+                crossed = [c] if crossed is None else crossed + [c]
+        if crossed:
+            acting = [c for c in crossed if self.trigger(c)]
+            for c in acting:
+                self.apply(c)
+
+    def draw(self, q) -> float:  # noqa: ANN001 - an engine._Quantity
+        return q.value if q.source < 0 else q.fn(self.u(q.source))
+
+    def trigger(self, c: _ContingencySpec) -> bool:
+        """Activate ``c``; a delayed one acts later by itself. True when it worked and acts now."""
+        worked = self.activate(c)
+        if worked is None or c.shadow:
+            return False
+        if c.delayed:
+            self.act_later(c, worked)
+            return False
+        return worked
+
+    def activate(self, c: _ContingencySpec) -> bool | None:
+        """Activate ``c`` (None if it has used up max_activations): pay per_activation, draw success."""
+        j = c.index
+        if self.activations[j] >= c.cap:
+            return None
+        self.activations[j] += 1
+        if c.per_activation:
+            self.activation_pv[j] += c.per_activation * self.disc
+        worked = self.u(c.success_source) < c.success
+        if worked:
+            self.successes[j] += 1
+        return worked
+
+    def act_later(self, c: _ContingencySpec, worked: bool) -> None:
+        _Call(self.env, self.draw(c.delay), lambda _e: self._delayed(c, worked))
+
+    def _delayed(self, c: _ContingencySpec, worked: bool) -> None:
+        if not self.alive:
+            return
+        self._count_event(c.id)
+        if worked:
+            self.advance(self.env.now)
+            self.apply(c)
+
+    def apply(self, c: _ContingencySpec) -> None:
+        """Effects other than reduce_impact and rescue_health."""
+        if c.restore is not None:
+            self.h = min(1.0, self.h + c.restore)
+        for target, factor, duration in c.rate_factors:
+            self.add_rate_factor(target, factor, duration)
+
+    def rescue(self) -> bool:
+        for c in self.m.rescuers:
+            worked = self.activate(c)
+            if worked and not c.shadow:
+                self.h = max(self.h, c.rescue)  # validation holds rescue_health >= dissolve_below
+                self.apply(c)
+                return True
+        return False
+
+    def dissolve(self, cause: int) -> None:
+        self.alive = False
+        self.cause = cause
+        if not self.ended.triggered:
+            self.ended.succeed()
+
+    # ------------------------------------------------------------------ factors that last a while
+
+    def add_value_factor(self, factor: float, duration: float) -> None:
+        self.value_factor.add(factor)
+        _Call(self.env, duration, lambda _e: self._end_value_factor(factor))
+
+    def _end_value_factor(self, factor: float) -> None:
+        if self.alive:
+            self.advance(self.env.now)
+            self.value_factor.remove(factor)
+
+    def add_rate_factor(self, target: int, factor: float, duration: float | None) -> None:
+        state = self.states[target]
+        self._rescale(state)
+        state.add_factor(factor)
+        self._schedule(state)
+        if duration is not None:
+            _Call(self.env, duration, lambda _e: self._end_rate_factor(state, factor))
+
+    def _end_rate_factor(self, state: _RiskState, factor: float) -> None:
+        if self.alive:
+            self._rescale(state)
+            state.remove_factor(factor)
+            self._schedule(state)
+
+
+def _integral(rate: float, dt: float) -> float:
+    """Integral of exp(-rate s) over [0, dt]: dt (1 - exp(-y)) / y with y = rate dt, exact as y -> 0.
+
+    :meth:`Life.advance` writes this out in place, operation for operation; it stays here as the reference."""
+    y = rate * dt
+    if y < 1e-9:
+        return dt * (1.0 - 0.5 * y)  # the series; also right for subnormal rates, where -expm1(-y) / rate is not
+    return -math.expm1(-y) / y * dt

@@ -1,0 +1,132 @@
+"""The shape of the house (docs/architecture.md): imports flow one way, modules stay small, the public face is
+explicit. Read from the source with ast, so the check needs nothing imported and sees every import, including
+those inside functions (only ``if TYPE_CHECKING:`` blocks are left out: they never run)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import allysim
+
+PACKAGE = Path(allysim.__file__).resolve().parent
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def imports_of(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = {id(node) for block in ast.walk(tree)
+               if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+               for node in ast.walk(block)}
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            for alias in node.names:  # `from . import engine` imports a module; `from .x import f` imports x
+                found.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in known else target)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {m for m in found if m in known and m != name}
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    return {name: imports_of(name, path, known) for name, path in known.items()}
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(edges[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycles():
+    assert cycles(graph()) == []
+
+
+def test_no_inner_module_imports_the_package_face():
+    edges = graph()
+    assert sorted(name for name, targets in edges.items() if "allysim" in targets) == []
+
+
+def test_the_simulation_never_imports_the_pictures_or_the_command_line():
+    downstream = ("allysim.plotting", "allysim.deck", "allysim.cli", "allysim.console", "allysim.charts",
+                  "allysim.report")
+    upstream = ("allysim.scenario", "allysim.engine", "allysim.streams", "allysim.uncertainty", "allysim.sharing",
+                "allysim.runner", "allysim.executors", "allysim.results", "allysim.stats", "allysim.analysis",
+                "allysim.studies")
+    edges = graph()
+    wrong = {(a, b) for a, targets in edges.items() if a.startswith(upstream)
+             for b in targets if b.startswith(downstream)}
+    assert wrong == set()
+
+
+def test_the_public_face_lists_every_name_and_each_resolves():
+    lazy = set(allysim._LAZY)
+    eager = {"__version__", "AllysimError", "ScenarioError", "SimulationError", "UsageError", "OutputError",
+             "RegisterError"}
+    assert set(allysim.__all__) == lazy | eager
+    for name in allysim.__all__:
+        assert getattr(allysim, name) is not None
+    # the names type checkers see (plain imports under TYPE_CHECKING) are the same as those loaded on first use
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    typed = {alias.name: node.module for block in ast.walk(tree)
+             if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+             for node in ast.walk(block) if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert typed == allysim._LAZY
+
+
+def test_importing_the_package_loads_no_numerics():
+    code = ("import sys, allysim, allysim.cli; "
+            "print(','.join(m for m in ('numpy', 'scipy', 'simpy', 'pydantic', 'matplotlib') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == ""
