@@ -210,5 +210,9 @@ def row_names(names: Sequence[str], width_in: float, size: float, lines: int) ->
 
 
 def short_names(names: Sequence[str], limit: int = 40) -> dict[str, str]:
-    """Return, per name, how a title quotes it: at most ``limit`` characters, distinct from the others."""
-    return dict(zip(names, distinct(list(names), lambda text: len(text) <= limit)))
+    """Return, per name, how a title quotes it: at most ``limit`` characters, distinct from the others; a long
+    name loses a closing parenthesis first (``A member breaks ranks (sanctions waiver, ...)``)."""
+    bare = [n[: n.index(" (")] if len(n) > limit and " (" in n and n.endswith(")") else n for n in names]
+    if len(set(bare)) < len(bare):
+        bare = list(names)
+    return dict(zip(names, distinct(bare, lambda text: len(text) <= limit)))

@@ -132,17 +132,11 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
         with theme.style():
             fig, axes = panels.slide(lambda height: body(data, height), title(data), subtitle(data),
                                      layout.study_provenance(data, None), titled=titled)
-            if chart == "compare":
+            if chart in ("compare", "sweep", "frontier"):
                 draw(data, axes, plan_order=plan_order)
             else:
                 draw(data, axes)
         return fig
-    if chart == "sweep":
-        return decision_charts.sweep(data, titled=titled)
-    if chart == "frontier":
-        return decision_charts.frontier(data, titled=titled)
-    if chart in ("sensitivity", "switch"):
-        return sensitivity_charts.CHARTS[chart](data, titled=titled)
     raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
 
 
@@ -155,6 +149,14 @@ PANEL_CHARTS: dict[str, tuple[Callable[..., Any], Callable[[Mapping[str, Any]], 
                           study_charts.contingency_value_subtitle, study_charts.contingency_value_body),
     "risk_drivers": (study_charts.risk_drivers, study_charts.risk_drivers_title, study_charts.risk_drivers_subtitle,
                      study_charts.risk_drivers_body),
+    "sweep": (decision_charts.sweep, decision_charts.sweep_title, decision_charts.sweep_subtitle,
+              decision_charts.sweep_body),
+    "sensitivity": (sensitivity_charts.sensitivity, sensitivity_charts.sensitivity_title,
+                    sensitivity_charts.sensitivity_subtitle, sensitivity_charts.sensitivity_body),
+    "switch": (sensitivity_charts.switch, sensitivity_charts.switch_title, sensitivity_charts.switch_subtitle,
+               sensitivity_charts.switch_body),
+    "frontier": (decision_charts.frontier, decision_charts.frontier_title, decision_charts.frontier_subtitle,
+                 decision_charts.frontier_body),
 }
 
 

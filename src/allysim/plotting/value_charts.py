@@ -168,6 +168,8 @@ def _whole_plan_words(total: Mapping[str, Any], currency: Currency, runs: Any) -
         parts.append(f"{'adds' if lives.gain else 'loses'} {format_points(lives.mean)} of survival")
     if not parts:
         return "the whole plan's effect is within the noise"
+    if len(parts) == 2 and parts[0].split()[0] == parts[1].split()[0]:
+        parts[1] = parts[1].split(" ", 1)[1]  # "adds USD 6.9M of NPV and 35 points of survival"
     return "the whole plan " + " and ".join(parts)
 
 
