@@ -335,7 +335,7 @@ def test_every_table_fits_the_terminal_width_with_a_legend(small, tmp_path, colu
     monkeypatch.setenv("COLUMNS", columns)
     out = tmp_path / "o"
     args = ("--out", str(out), "--runs", "80", "--workers", "1", "--format", "none")
-    for command, legend in (("run", "95% CI half-width"), ("compare", "within the noise"),
+    for command, legend in (("run", "and ±: 95% CI"), ("compare", "within the noise"),
                             ("value", "Net NPV = gross NPV"), ("drivers", "within the noise")):
         result = invoke(command, str(small), *args)
         assert result.exit_code == 0, result.output

@@ -165,8 +165,8 @@ def assert_text_fits(prs) -> None:
                     continue
                 size = max(sizes)
                 bold = all(r.font.bold for r in paragraph.runs)
-                lines = deck_layout._wrap(text, inches(shape.width) - indent, size, bold)
-                needed += deck_layout._height(len(lines), size)
+                lines = deck_layout.wrap_text(text, inches(shape.width) - indent, size, bold)
+                needed += deck_layout.text_height(len(lines), size)
             assert needed <= inches(shape.height) + 0.02, (k, shape.name, shape.text_frame.text[:60])
 
 
@@ -473,3 +473,17 @@ def test_decks_render_in_libreoffice_without_overlapping_words(jv: Path, crowded
                     # boxes are line boxes: consecutive lines touch; glyphs drawn over each other overlap more
                     lower = 0.3 * min(a[3] - a[1], b[3] - b[1])
                     assert overlap_x <= 1.0 or overlap_y <= lower, (path.name, a, b)
+
+
+@pytest.mark.parametrize(("dist", "unit", "text"), [
+    ({"family": "pert", "low": 0.1533, "likely": 0.6667, "high": 3}, "quarter",
+     "2 weeks to 9 months, likely 2 months (PERT)"),
+    ({"family": "uniform", "low": 0.02, "high": 1.5}, "year", "1 week to 18 months (uniform)"),
+    ({"family": "uniform", "low": 0.25, "high": 1.5}, "year", "3\u201318 months (uniform)"),
+])
+def test_durations_in_mixed_units_read_in_words(dist: dict, unit: str, text: str) -> None:
+    from pydantic import TypeAdapter
+
+    from allysim.scenario.distributions import Distribution
+
+    assert appendix.describe_time(TypeAdapter(Distribution).validate_python(dist), unit) == text

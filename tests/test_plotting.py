@@ -473,8 +473,8 @@ def test_format_points_rounds_halves_up(value: float, text: str) -> None:
     assert wording.format_points(value) == text
 
 
-@pytest.mark.parametrize(("points_", "label"), [(30.5, "+31"), (9.95, "+10"), (9.94, "+9.9"), (-0.05, MINUS + "0.1"),
-                                                (0.04, "0"), (0.0, "0")])
+@pytest.mark.parametrize(("points_", "label"), [(30.5, "+31"), (9.94, "+10"), (-1.5, MINUS + "2"), (-0.05, "0"),
+                                                (0.0, "0")])
 def test_survival_labels_round_like_titles(points_: float, label: str) -> None:
     assert wording.signed_points(points_) == label
 

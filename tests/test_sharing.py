@@ -225,6 +225,30 @@ def test_sharing_does_not_depend_on_workers():
     assert one.sharing() == two.sharing()
 
 
+def test_each_distinct_path_is_kept_once_and_variants_are_derived_when_read():
+    scenario = allysim.parse_scenario(IDLE, source="idle.yaml")
+    results = allysim.simulate_variants(scenario, variants_of(scenario), runs=300, seed=9, workers=1,
+                                        health_bands=False)
+    plans = list(results.plans.values())
+    tables = {id(p._table) for p in plans}
+    assert len(tables) == 1  # one table of simulated paths for every variant
+    assert len(plans[0]._table) == results.sharing()["simulated"]  # a row per simulated path, none per variant
+    p = results.plans["set works"]
+    assert "occurrences" not in vars(p) and "npv" not in vars(p)
+    p.npv  # noqa: B018 - reading one array gathers what it needs, and nothing else
+    assert "npv" in vars(p) and "occurrences" not in vars(p)
+
+
+def test_a_shared_simulation_resumes_from_its_checkpoint_to_the_same_bits(tmp_path):
+    scenario = allysim.parse_scenario(IDLE, source="idle.yaml")
+    variants = variants_of(scenario)
+    options = dict(runs=300, seed=9, workers=1, checkpoint=tmp_path / "cp", keep_checkpoint=True)
+    first = allysim.simulate_variants(scenario, variants, **options)
+    resumed = allysim.simulate_variants(scenario, variants, resume=True, **options)  # every chunk read back
+    assert_identical(first, resumed)
+    assert first.sharing() == resumed.sharing()
+
+
 def test_a_shadow_leaves_the_path_unchanged_and_counts_its_own_costs():
     scenario = allysim.parse_scenario(IDLE, source="idle.yaml")
     layout = sources(scenario)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +23,13 @@ from .wording import (
     median_life,
     plural,
     points_change,
+    share_interval,
     signed_number,
 )
 
-__all__ = ["stderr", "wrote", "report_error", "progress", "print_results", "print_compare", "print_value",
-           "print_drivers", "print_sweep", "print_optimize", "print_sensitivity"]
+__all__ = ["stderr", "wrote", "report_error", "progress", "Column", "fit_columns", "wrap_cell", "print_table",
+           "print_results", "print_compare", "print_value", "print_drivers", "print_sweep", "print_optimize",
+           "print_sensitivity", "say", "RESULTS_LEGEND"]
 
 
 def stderr(message: str) -> None:
@@ -85,54 +89,158 @@ class _Advance:
         self.bar.refresh()
 
 
-def print_results(results: Any) -> None:
-    """The results table of a run: one row per plan, and a one-line legend."""
+# --- tables that fit the terminal ----------------------------------------------------------------------------------
 
-    summary = results.summary()
-    s = results.scenario
-    unit = s.time_unit
-    title = f"{s.name} — {results.runs:,} runs per plan, seed {results.seed}"
-    if s.overrides:
-        title += " — with " + ", ".join(o.text for o in s._overrides)
-    table = _new_table(title)
-    table.add_column("plan", overflow="fold")
-    table.add_column(f"survival, {s.horizon:g} {plural(unit)}", justify="right")
-    table.add_column(f"median life ({plural(unit)})", justify="right")
-    table.add_column(f"mean NPV ± ({s.currency})", justify="right")
-    table.add_column("NPV P10 to P90", justify="right")
-    table.add_column("resil.", justify="right")
-    table.add_column("main end cause", justify="left", overflow="fold")
-    plans = summary["plans"]
-    scale = MoneyScale.of([x for p in plans.values() for x in (p["npv"]["mean"], p["npv"]["p10"], p["npv"]["p90"])])
-    for name, p in plans.items():
-        surv = p["survival"]
-        lo, hi = surv["ci95"]
-        npv = p["npv"]
-        causes = {k: v for k, v in p["end_causes"].items() if k != "survived" and v > 0}
-        top = max(causes, key=causes.get) if causes else "—"
-        half = "" if npv["ci95"][0] is None else f" ± {scale.number((npv['ci95'][1] - npv['ci95'][0]) / 2)}"
-        table.add_row(
-            name,
-            f"{format_share(surv['estimate'])} ({format_share(lo).rstrip('%')}–{format_share(hi)})",
-            median_life(p["lifetime"]["p50"], s.horizon, unit, surv["estimate"]).rsplit(" ", 1)[0],
-            f"{scale.number(npv['mean'])}{half}",
-            f"{scale.number(npv['p10'])} to {scale.number(npv['p90'])}",
-            f"{p['resilience']['mean']:.2f}",
-            f"{top} ({format_share(causes[top])})" if causes else "—",
-        )
-    console = _console()
-    console.print(table)
-    console.print("Survival (95% CI); ± is the 95% CI half-width; resil.: average health over the planned life, 0 "
-                  "after dissolution; main end cause: the risk that ended most runs (share of runs).", style="dim",
-                  markup=False, highlight=False)
+GAP = 2  # characters between two columns
+NARROWEST = 40  # below this many columns, tables overflow rather than become unreadable
 
 
-def _new_table(title: str) -> Any:
-    """A table with light rules, so seven columns fit in 100 terminal columns."""
+@dataclass(frozen=True)
+class Column:
+    """A column of a console table.
+
+    ``kind``: ``"name"`` (identifiers and names: lines break after ``_``, ``.`` or ``/`` and at spaces, never inside
+    a word), ``"text"`` (lines break at spaces) or ``"number"`` (kept on one line while the table can afford it,
+    then broken at spaces). ``keep``: the higher, the later the column is dropped when the table cannot fit; 0: never
+    dropped. ``short``: a shorter heading for a narrow terminal.
+    """
+
+    heading: str
+    kind: str = "number"
+    keep: int = 0
+    short: str = ""
+
+
+def _pieces(text: str, name: bool) -> list[str]:
+    """Split ``text`` where a line may break, each piece keeping what ends it: a space, and in names ``_ . /``:
+    ``'ab_c d' -> ['ab_', 'c ', 'd']``."""
+    out: list[str] = []
+    for word in re.split(r"(?<= )", text):
+        out += [p for p in (re.split(r"(?<=[_./])", word) if name else [word]) if p]
+    return out or [""]
+
+
+def wrap_cell(text: str, width: int, kind: str = "text", breakable: bool = True) -> list[str]:
+    """Break ``text`` into lines at most ``width`` characters wide where a line may break (see :class:`Column`),
+    never inside a word: a piece wider than ``width`` stays whole. Newlines are kept.
+
+    Examples
+    --------
+    >>> wrap_cell("governance_and_escalation", 12, "name")
+    ['governance_', 'and_', 'escalation']
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        if not breakable:
+            lines.append(paragraph)
+            continue
+        current = ""
+        for piece in _pieces(paragraph, kind == "name"):
+            if current and len((current + piece).rstrip()) > width:
+                lines.append(current.rstrip())
+                current = piece
+            else:
+                current += piece
+        lines.append(current.rstrip())
+    return lines
+
+
+def _narrowest(text: str, kind: str, breakable: bool) -> int:
+    """The width below which ``text`` would break inside a word (or at all, when it may not break)."""
+    if not breakable:
+        return max((len(line) for line in text.split("\n")), default=0)
+    return max((len(p.rstrip()) for line in text.split("\n") for p in _pieces(line, kind == "name")), default=0)
+
+
+def _line_count(texts: Sequence[str], width: int, kind: str, breakable: bool) -> int:
+    return sum(len(wrap_cell(t, width, kind, breakable)) for t in texts)
+
+
+def fit_columns(columns: Sequence[Column], rows: Sequence[Sequence[str]],
+                width: int) -> tuple[list[int], list[int], list[str]]:
+    """Choose the columns to show, their headings and their widths so that a table is at most ``width``
+    characters wide and nothing breaks inside a word; return (the columns shown, their widths, their headings).
+
+    In order, until the table fits: numbers on one line under full headings; short headings; numbers broken at
+    their spaces; then the least important column (lowest ``keep``) dropped, and again from the start. Room left
+    over goes, a character at a time, to the column where it saves the most lines.
+    """
+    shown = list(range(len(columns)))
+    width = max(width, NARROWEST)
+    while True:
+        for short, numbers_break in ((False, False), (True, False), (True, True)):
+            heads = [(columns[i].short or columns[i].heading) if short else columns[i].heading for i in shown]
+            kinds = [columns[i].kind for i in shown]
+            breaks = [k != "number" or numbers_break for k in kinds]
+            texts = [[h, *(row[i] for row in rows)] for h, i in zip(heads, shown)]
+            need = [max(_narrowest(t, kind, b or j == 0) for j, t in enumerate(column))  # headings always wrap
+                    for column, kind, b in zip(texts, kinds, breaks)]
+            room = width - GAP * (len(shown) - 1)
+            if sum(need) <= room:
+                return shown, _spread(need, room, texts, kinds, breaks), heads
+        droppable = [i for i in shown if columns[i].keep > 0]
+        if not droppable:  # nothing left to drop: the narrowest layout, wider than asked
+            return shown, need, heads
+        shown.remove(min(droppable, key=lambda i: columns[i].keep))
+
+
+def _spread(widths: list[int], room: int, texts: Sequence[Sequence[str]], kinds: Sequence[str],
+            breaks: Sequence[bool]) -> list[int]:
+    """Share the room left over, a character at a time, to the column where it saves the most lines per
+    character (a heading's lines weigh half a row's), until no column gains."""
+    widths = list(widths)
+    natural = [max(len(line) for t in column for line in t.split("\n")) for column in texts]
+    spare = room - sum(widths)
+
+    def lines(j: int, w: int) -> float:  # a heading's extra line costs less than a row's
+        return _line_count(texts[j][1:], w, kinds[j], breaks[j]) + 0.5 * len(wrap_cell(texts[j][0], w))
+
+    while spare > 0:
+        best, best_gain, best_step = -1, 0.0, 0
+        for j in range(len(texts)):
+            now = lines(j, widths[j])
+            for step in range(1, min(spare, natural[j] - widths[j]) + 1):
+                fewer = now - lines(j, widths[j] + step)
+                if fewer > 0:
+                    if fewer / step > best_gain:
+                        best, best_gain, best_step = j, fewer / step, step
+                    break
+        if best < 0:
+            break
+        widths[best] += best_step
+        spare -= best_step
+    return widths
+
+
+def print_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]], legend: str = "") -> None:
+    """Print a table that fits the terminal (or ``COLUMNS``), its title above it and a legend under it; columns
+    left out for want of room are named under the table."""
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    console = _console()
+    shown, widths, heads = fit_columns(columns, rows, console.width)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    justify = ["right" if columns[i].kind == "number" and k > 0 else "left" for k, i in enumerate(shown)]
+    for w, head, side in zip(widths, heads, justify):
+        table.add_column(Text("\n".join(wrap_cell(head, w)), justify=side), justify=side, width=w, no_wrap=True)
+    for row in rows:
+        table.add_row(*(Text("\n".join(wrap_cell(row[i], w, columns[i].kind)), justify=side)
+                        for i, w, side in zip(shown, widths, justify)))
+    console.print(Text(title, style="bold"))
+    console.print(table)
+    left_out = [columns[i].heading for i in range(len(columns)) if i not in shown]
+    if left_out:
+        console.print(f"Left out at this width: {'; '.join(left_out)} (widen the terminal or set COLUMNS).",
+                      style="dim", markup=False, highlight=False)
+    if legend:
+        console.print(legend, style="dim", markup=False, highlight=False)
+
+
+def say(text: str, dim: bool = False) -> None:
+    """Print a sentence, wrapped at spaces to the terminal's width."""
+    _console().print(text, style="dim" if dim else None, markup=False, highlight=False)
 
 
 def _console() -> Any:
@@ -146,8 +254,49 @@ def _console() -> Any:
     return Console(width=width)
 
 
+# --- what each command prints -------------------------------------------------------------------------------------
+
+RESULTS_LEGEND = ("(lo\u2013hi) and \u00b1: 95% CI \u00b7 resil.: mean health, 0 once dissolved \u00b7 end cause: "
+                  "what ended most runs")
+
+
+def print_results(results: Any) -> None:
+    """The results table of a run: one row per plan, and a one-line legend."""
+    summary = results.summary()
+    s = results.scenario
+    unit = s.time_unit
+    title = f"{s.name} \u2014 {results.runs:,} runs per plan, seed {results.seed}"
+    if s.overrides:
+        title += " \u2014 with " + ", ".join(o.text for o in s._overrides)
+    plans = summary["plans"]
+    scale = MoneyScale.of([x for p in plans.values() for x in (p["npv"]["mean"], p["npv"]["p10"], p["npv"]["p90"])])
+    rows = []
+    for name, p in plans.items():
+        surv = p["survival"]
+        npv = p["npv"]
+        causes = {k: v for k, v in p["end_causes"].items() if k != "survived" and v > 0}
+        top = max(causes, key=causes.get) if causes else "\u2014"
+        half = "" if npv["ci95"][0] is None else f" \u00b1 {scale.number((npv['ci95'][1] - npv['ci95'][0]) / 2)}"
+        rows.append([
+            name,
+            f"{format_share(surv['estimate'])} ({share_interval(*surv['ci95'])})",
+            median_life(p["lifetime"]["p50"], s.horizon, unit, surv["estimate"]).rsplit(" ", 1)[0],
+            f"{scale.number(npv['mean'])}{half}",
+            f"{scale.number(npv['p10'])} to {scale.number(npv['p90'])}",
+            f"{p['resilience']['mean']:.2f}",
+            f"{top} ({format_share(causes[top])})" if causes else "\u2014",
+        ])
+    units = plural(unit)
+    columns = [Column("plan", "name"), Column(f"survival, {s.horizon:g} {units}", short="survival"),
+               Column(f"median life ({units})", short=f"median ({units})"),
+               Column(f"mean NPV \u00b1 ({s.currency})" if s.currency else "mean NPV \u00b1", short="mean NPV \u00b1"),
+               Column("NPV P10 to P90", keep=1, short="P10 to P90"), Column("resil.", keep=2),
+               Column("main end cause", "name", keep=3, short="end cause")]
+    print_table(title, columns, rows, RESULTS_LEGEND)
+
+
 def _ci(entry: dict[str, Any], pct: bool = False, scale: MoneyScale | None = None) -> str:
-    """``+6.91 [+5.9, +7.9]`` in one money scale, or survival in whole percentage points: ``+18 [+14, +23] pts``."""
+    """``+6.91 [+5.9, +7.9]`` in one money scale, or survival in whole percentage points: ``+18 [+14, +23]``."""
     money = scale or MoneyScale.of([entry["mean"], *(x for x in entry["ci95"] if x is not None)])
     fmt = (lambda x: points_change(x)) if pct else (lambda x: signed_number(x, money))
     lo, hi = entry["ci95"]
@@ -161,24 +310,9 @@ def _verdict(entry: dict[str, Any], runs: Any, gain: str, loss: str) -> str:
     return gain if evidence.gain else loss if evidence.loss else "within the noise"
 
 
-def _table(title: str, columns: list[str], rows: list[list[str]], legend: str = "") -> None:
-    table = _new_table(title)
-    names = max((len(row[0]) for row in rows), default=0)
-    for i, col in enumerate(columns):  # numbers stay on one line; names up to 24 characters too; words wrap
-        table.add_column(col, justify="left" if i == 0 else "right", overflow="fold",
-                         min_width=min(names, 24) if i == 0 else None,
-                         no_wrap=i > 0 and all(not any(c.isalpha() for c in row[i]) for row in rows))
-    for row in rows:
-        table.add_row(*row)
-    console = _console()
-    console.print(table)
-    if legend:
-        console.print(legend, style="dim", markup=False, highlight=False)
-
-
 def _noise_legend(runs: Any) -> str:
-    return (f"[lo, hi]: the paired 95% CI over {int(runs or 0):,} runs; survival in percentage points; a verdict "
-            "only when the CI excludes zero, else 'within the noise'.")
+    return (f"[lo, hi]: paired 95% CI over {int(runs or 0):,} runs; survival in percentage points; a verdict only "
+            "when the CI excludes zero, else 'within the noise'.")
 
 
 def print_compare(data: dict[str, Any]) -> None:
@@ -186,9 +320,10 @@ def print_compare(data: dict[str, Any]) -> None:
     scale = MoneyScale.of([x for p in plans.values() for x in (p["npv"]["mean"], *p["npv"]["ci95"]) if x is not None])
     rows = [[name, _ci(p["npv"], scale=scale), _ci(p["survival"], pct=True), f"{format_share(p['p_better'])}",
              _verdict(p["npv"], data["runs"], "better NPV", "worse NPV")] for name, p in plans.items()]
-    _table(f"{data['scenario']} — each plan minus {data['baseline']}, paired over {data['runs']:,} runs",
-           ["plan", f"NPV difference ({data['currency']})", "survival (points)", "P(NPV better)", "verdict"], rows,
-           _noise_legend(data["runs"]))
+    print_table(f"{data['scenario']} \u2014 each plan minus {data['baseline']}, paired over {data['runs']:,} runs",
+                [Column("plan", "name"), Column(f"NPV difference ({data['currency']})", short="NPV difference"),
+                 Column("survival (points)", short="survival, pts"), Column("P(NPV better)", keep=1),
+                 Column("verdict", "text")], rows, _noise_legend(data["runs"]))
 
 
 def print_value(data: dict[str, Any]) -> None:
@@ -204,13 +339,13 @@ def print_value(data: dict[str, Any]) -> None:
         rows.append([cid, _ci(net, scale=scale), signed_number(gross, scale), scale.number(c["cost"]), ratio,
                      _verdict(net, data["runs"], "pays for itself", "does not pay"), _ci(survival, pct=True)])
     total = data["total"]
-    _table(f"{data['scenario']} — contingencies of plan {data['plan']} ({data['method']} Shapley); whole plan: "
-           f"NPV {_ci(total['npv'])}, survival {_ci(total['survival'], pct=True)}",
-           ["contingency", f"net NPV ({data['currency']})", "gross NPV", "cost", "gross/cost", "verdict",
-            "survival (points)"], rows,
-           "Net NPV = gross NPV (before its cost) - cost: each contingency's fair (Shapley) share of the plan's "
-           "effect. "
-           + _noise_legend(data["runs"]))
+    print_table(f"{data['scenario']} \u2014 contingencies of plan {data['plan']} ({data['method']} Shapley); whole "
+                f"plan: NPV {_ci(total['npv'])}, survival {_ci(total['survival'], pct=True)} points",
+                [Column("contingency", "name"), Column(f"net NPV ({data['currency']})", short="net NPV"),
+                 Column("gross NPV", keep=3), Column("cost", keep=2), Column("gross/cost", keep=4, short="ratio"),
+                 Column("verdict", "text"), Column("survival (points)", keep=1, short="survival, pts")], rows,
+                "Net NPV = gross NPV (before its cost) - cost: each contingency's fair (Shapley) share of the plan's "
+                "effect. " + _noise_legend(data["runs"]))
 
 
 def print_drivers(data: dict[str, Any]) -> None:
@@ -222,9 +357,10 @@ def print_drivers(data: dict[str, Any]) -> None:
     if env is not None:  # what holding the environment in its initial state gains
         rows.append(["(environment changes)", _ci(env["npv"], scale=scale), _ci(env["survival"], pct=True),
                      _verdict(env["npv"], data["runs"], "costs NPV", "adds NPV")])
-    _table(f"{data['scenario']} — what each risk costs under plan {data['plan']} (removing it gains)",
-           ["risk", f"NPV cost ({data['currency']})", "survival cost (points)", "verdict"], rows,
-           _noise_legend(data["runs"]))
+    print_table(f"{data['scenario']} \u2014 what each risk costs under plan {data['plan']} (removing it gains)",
+                [Column("risk", "name"), Column(f"NPV cost ({data['currency']})", short="NPV cost"),
+                 Column("survival cost (points)", short="survival, pts"), Column("verdict", "text")], rows,
+                _noise_legend(data["runs"]))
 
 
 def print_sweep(data: dict[str, Any]) -> None:
@@ -232,13 +368,14 @@ def print_sweep(data: dict[str, Any]) -> None:
     rows = []
     for k, value in enumerate(data["values"]):
         best = data["best"][k]
-        cells = [f"{data['plans'][p][k]['survival']['estimate']:.1%} / {format_amount(data['plans'][p][k]['npv']['mean'])}"
-                 for p in plans]
+        cells = [f"{format_share(data['plans'][p][k]['survival']['estimate'])} / "
+                 f"{format_amount(data['plans'][p][k]['npv']['mean'])}" for p in plans]
         verdict = best["plan"] + ("" if best.get("clear", True) else " (within the noise)")
         rows.append([str(value), *cells, verdict])
-    _table(f"{data['scenario']} — {data['parameter']} swept over {len(data['values'])} values, "
-           f"{data['runs']:,} runs each on seed {data['seed']}",
-           [data["parameter"], *(f"{p}: survival / NPV" for p in plans), "best by NPV"], rows)
+    print_table(f"{data['scenario']} \u2014 {data['parameter']} swept over {len(data['values'])} values, "
+                f"{data['runs']:,} runs each on seed {data['seed']}",
+                [Column(data["parameter"], "name"), *(Column(f"{p}: survival / NPV", "name") for p in plans),
+                 Column("best by NPV", "name")], rows)
 
 
 def print_optimize(data: dict[str, Any]) -> None:
@@ -246,10 +383,10 @@ def print_optimize(data: dict[str, Any]) -> None:
 
     def name(i: int | None) -> str:
         if i is None:
-            return "—"
+            return "\u2014"
         return " + ".join(portfolios[i]["contingencies"]) or "(none)"
 
-    rows = []
+    rows, runners = [], []
     for key, label in (("npv", "highest NPV"), ("survival", "highest survival"),
                        ("survival_within_budget", f"highest survival within {format_amount(data['budget'])}"
                         if data.get("budget") is not None else "")):
@@ -257,25 +394,28 @@ def print_optimize(data: dict[str, Any]) -> None:
         if i is None:
             continue
         p = portfolios[i]
-        lo, hi = p["survival"]["ci95"]
         versus = data["versus_runner_up"].get(key)
-        margin = "—"
+        margin = "\u2014"
         if versus:
             diff = versus["npv"] if key == "npv" else versus["survival"]
             clear = versus["clear_npv"] if key == "npv" else versus["clear_survival"]
-            margin = f"{_ci(diff, pct=key != 'npv')} vs {name(versus['runner_up'])}" + \
-                ("" if clear else " (within the noise)")
+            margin = _ci(diff, pct=key != "npv") + (" points" if key != "npv" else "") + \
+                ("" if clear else ", within the noise")
+            runners.append(f"{label}: the runner-up is {name(versus['runner_up'])}")
         rows.append([label, name(i), format_amount(p["cost"]["mean"]), format_amount(p["npv"]["mean"]),
-                     f"{p['survival']['estimate']:.1%} [{lo:.1%}, {hi:.1%}]", margin])
+                     f"{format_share(p['survival']['estimate'])} ({share_interval(*p['survival']['ci95'])})", margin])
     method = "every portfolio" if data["method"] == "exact" else "HEURISTIC (greedy), not every portfolio"
-    _table(f"{data['scenario']} — {len(portfolios):,} portfolios of {len(data['candidates'])} contingencies "
-           f"({method}), {data['runs']:,} runs each on seed {data['seed']}",
-           ["best by", "portfolio", "cost", "NPV", "survival (95% CI)", "margin over the runner-up"], rows)
+    print_table(f"{data['scenario']} \u2014 {len(portfolios):,} portfolios of {len(data['candidates'])} "
+                f"contingencies ({method}), {data['runs']:,} runs each on seed {data['seed']}",
+                [Column("best by", "text"), Column("portfolio", "name"), Column("cost", keep=2),
+                 Column("NPV", keep=3), Column("survival (95% CI)", short="survival"),
+                 Column("margin over the runner-up (paired 95% CI)", "text", short="margin")], rows,
+                "; ".join(runners) + "." if runners else "")
     dominated = {p: e for p, e in data["plans"].items() if e.get("dominated_by") is not None}
     for plan, e in dominated.items():
-        click.echo(f"plan {plan} is dominated by {name(e['dominated_by'])}: no more cost, at least as much NPV and "
-                   "survival" + ("" if e["dominance"]["clear_npv"] or e["dominance"]["clear_survival"]
-                                 else " (on estimates within the noise)"))
+        say(f"plan {plan} is dominated by {name(e['dominated_by'])}: no more cost, at least as much NPV and survival"
+            + ("" if e["dominance"]["clear_npv"] or e["dominance"]["clear_survival"]
+               else " (on estimates within the noise)"))
 
 
 def print_sensitivity(data: dict[str, Any]) -> None:
@@ -286,13 +426,16 @@ def print_sensitivity(data: dict[str, Any]) -> None:
         sw = e.get("switch")
         rows.append([path, f"{format_amount(e['p10'])} .. {format_amount(e['p90'])}",
                      f"{format_amount(e['npv']['at_p10'])} .. {format_amount(e['npv']['at_p90'])}",
-                     f"{e['survival']['at_p10']:.1%} .. {e['survival']['at_p90']:.1%}",
-                     f"{e['variance_share']['npv']:.1%}", format_amount(sw["value"]) if sw else "—"])
+                     f"{format_share(e['survival']['at_p10'])} .. {format_share(e['survival']['at_p90'])}",
+                     format_share(e["variance_share"]["npv"]), format_amount(sw["value"]) if sw else "\u2014"])
     against = data.get("against")
-    _table(f"{data['scenario']} — plan {data['plan']}"
-           + (f" against {against}, P(NPV better) {data['p_better']:.0%}" if against else ""),
-           ["input", "P10 .. P90", f"NPV at P10 .. P90 ({data['currency']})", "survival at P10 .. P90",
-            "NPV variance share", "switch at"], rows)
+    print_table(f"{data['scenario']} \u2014 plan {data['plan']}"
+                + (f" against {against}, P(NPV better) {format_share(data['p_better'])}" if against else ""),
+                [Column("input", "name"), Column("P10 .. P90"),
+                 Column(f"NPV at P10 .. P90 ({data['currency']})", short="NPV at P10 .. P90"),
+                 Column("survival at P10 .. P90", short="survival"), Column("NPV variance share", keep=1,
+                                                                              short="variance"),
+                 Column("switch at", keep=2)], rows)
     words = sensitivity_findings(data)
-    click.echo(words["headline"] + ".")
-    click.echo(words["switch"] + ".")
+    say(words["headline"] + ".")
+    say(words["switch"] + ".")

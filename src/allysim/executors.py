@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -31,7 +31,7 @@ from .uncertainty import Draws
 __all__ = ["Job", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor"]
 
 Ranges = list[tuple[int, int]]
-Chunk = dict[str, PlanRuns]
+Chunk = Mapping[str, PlanRuns]  # a dict of whole arrays, or a SharedChunk deriving them from shared paths
 
 
 @dataclass
@@ -89,10 +89,9 @@ class Job:
         if self.shared:
             masks = [masks_of(self.scenario, v.contingencies, v.removed_risks, world)
                      for v, world in zip(self.variants.values(), worlds)]
-            runs = simulate_shared(models, masks, self.seed, start, stop, values)
-        else:
-            runs = simulate_exhaustive(models, self.seed, start, stop, values)
-        return dict(zip(names, runs))
+            # each distinct path once, and which stands for each variant's replications: derived on reading
+            return simulate_shared(models, masks, self.seed, start, stop, values, names)
+        return dict(zip(names, simulate_exhaustive(models, self.seed, start, stop, values)))
 
 
 class Executor(Protocol):

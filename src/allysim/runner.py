@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -22,6 +22,7 @@ from .errors import UsageError
 from .executors import Executor, Job, make_executor
 from .results import PlanRuns, Results, Variant
 from .scenario import MAX_RUNS, Scenario
+from .sharing import SharedStore, masks_of
 from .stats import Z95, mean_ci, wilson
 from .streams import Layout
 from .uncertainty import Draws
@@ -29,6 +30,7 @@ from .uncertainty import Draws
 __all__ = ["RunOptions", "Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
 
 Progress = Callable[[int], None]
+Store = dict[str, PlanRuns] | SharedStore  # where chunks are put back: whole arrays, or shared paths
 MAX_CHUNK = 500
 FIRST_BATCH = 1000  # replications before --precision first checks the intervals
 
@@ -198,8 +200,13 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
     job = Job(scenario, {key: v for v, key in unique.items()}, seed, options.event_budget, health_path=health_bands,
               layout=layout, exhaustive=options.exhaustive)
     states = 0 if scenario.environment is None else len(scenario.environment.states)
-    store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies), states)
-             for key in job.variants}
+    store: Store
+    if job.shared:  # each distinct path kept once; variants are derived from them when read
+        masks = [masks_of(scenario, v.contingencies, v.removed_risks).contingencies for v in job.variants.values()]
+        store = SharedStore(list(job.variants), masks, runs)
+    else:
+        store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies), states)
+                 for key in job.variants}
     keeper = None
     covered: list[tuple[int, int]] = []
     if options.checkpoint is not None:
@@ -209,8 +216,7 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
                          + ([[list(p) for p in v.pins]] if v.pins else [])
                          + (["hold_environment"] if v.hold_environment else []) for key, v in job.variants.items()}})
         for (first, last), chunk in sorted(keeper.start(options.resume).items()):
-            for key, part in chunk.items():
-                store[key].place(first, part)
+            _place(store, first, chunk)
             covered.append((first, last))
     pool = make_executor(options.executor, workers, options.scheduler)
     try:
@@ -262,19 +268,28 @@ def _missing(covered: list[tuple[int, int]], start: int, stop: int) -> list[tupl
     return gaps
 
 
-def _fill(pool: Executor, job: Job, store: dict[str, PlanRuns], gaps: list[tuple[int, int]], workers: int,
+def _fill(pool: Executor, job: Job, store: Store, gaps: list[tuple[int, int]], workers: int,
           progress: Progress | None, keeper: Checkpoint | None) -> None:
     ranges = [r for start, stop in gaps for r in chunk_ranges(start, stop, workers)]
     expect = getattr(progress, "expect", None)  # a progress bar that shows its total is told it up front
     if expect is not None:
         expect(sum(stop - start for start, stop in ranges))
     for first, chunk in pool.map(job, ranges):
-        for key, part in chunk.items():
-            store[key].place(first, part)
+        _place(store, first, chunk)
+        n = len(next(iter(chunk.values())))
         if keeper is not None:
-            keeper.save(first, first + len(next(iter(chunk.values()))), chunk)
+            keeper.save(first, first + n, chunk)
         if progress is not None:
-            progress(len(next(iter(chunk.values())).lifetime))
+            progress(n)
+
+
+def _place(store: Store, first: int, chunk: Mapping[str, PlanRuns]) -> None:
+    """Put a chunk's replications in their places, from replication ``first`` on."""
+    if isinstance(store, SharedStore):
+        store.place(first, chunk)
+        return
+    for key, part in chunk.items():
+        store[key].place(first, part)
 
 
 def _half_widths(p: PlanRuns) -> tuple[float, float]:
@@ -286,7 +301,7 @@ def _half_widths(p: PlanRuns) -> tuple[float, float]:
     return (hi - lo) / 2, npv_rel
 
 
-def _runs_needed(store: dict[str, PlanRuns], done: int, precision: float) -> int:
+def _runs_needed(store: Store, done: int, precision: float) -> int:
     """Replications every variant needs for its half-widths to reach ``precision`` (they shrink as 1/sqrt(n))."""
     worst = max(max(_half_widths(p.head(done))) for p in store.values())
     if worst <= precision:

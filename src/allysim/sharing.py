@@ -28,7 +28,7 @@ shared path is not itself checked against the budget.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +36,7 @@ import numpy as np
 from .engine import GRID_POINTS, CompiledPlan, Outcome
 from .results import HEALTH_BINS, PlanRuns, health_bins
 
-__all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive"]
+__all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive", "SharedChunk", "SharedStore", "DerivedRuns"]
 
 
 @dataclass(frozen=True)
@@ -81,18 +81,19 @@ def simulate_exhaustive(models: Sequence[CompiledPlan], seed: int, start: int, s
 
 
 def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed: int, start: int, stop: int,
-                    values: Values | None = None) -> list[PlanRuns]:
+                    values: Values | None = None, names: Sequence[str] | None = None) -> SharedChunk:
     """Every variant on replications ``start .. stop - 1``, simulating one per distinct path (models need shadows).
 
     ``models[k]`` is variant ``k`` compiled with ``shadows=True``; ``masks[k]`` its :class:`Masks`; ``values[k]``
-    (if any) its uncertain parameters' draws, one row per replication (the same rows for variants of one world).
+    (if any) its uncertain parameters' draws, one row per replication (the same rows for variants of one world);
+    ``names[k]`` its name in the returned chunk (default ``"0"``, ``"1"``, ...).
     """
     values = values or [None] * len(models)
     n, count = stop - start, len(models)
     everything = (1 << len(models[0].contingency_ids)) - 1
     # fewest removed risks first: a path with a risk can stand for the variant without it, not the converse
     order = sorted(range(count), key=lambda k: bin(masks[k].removed).count("1"))
-    source = np.empty((count, n), dtype=np.int64)  # which simulated outcome stands for variant k in replication i
+    source = np.empty((count, n), dtype=np.int32)  # which simulated outcome stands for variant k in replication i
     simulated = np.zeros((count, n), dtype=bool)
     outcomes: list[Outcome] = []
     for i, rep in enumerate(range(start, stop)):
@@ -114,20 +115,33 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
                 source[k, i] = row
                 simulated[k, i] = True
     table = _Table(outcomes, health=bool(models[0].health_path))
-    return [table.derive(source[k], masks[k].contingencies, simulated[k]) for k in range(count)]
+    names = [str(k) for k in range(count)] if names is None else list(names)
+    return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
 
 
 class _Table:
-    """The simulated outcomes of a chunk as arrays, from which every variant's arrays are gathered."""
+    """Simulated outcomes as arrays, one row per simulated path, from which every variant's arrays are gathered.
 
-    def __init__(self, outcomes: list[Outcome], health: bool) -> None:
+    A contingency is either in the simulated plan or a shadow: activations and costs hold whichever applied, and a
+    variant keeps those of its own contingencies (:meth:`gather`).
+    """
+
+    FIELDS = ("lifetime", "value", "risk_cost", "min_health", "resilience", "cause", "occurrences", "activations",
+              "successes", "costs", "env_time", "env_state")
+
+    def __init__(self, outcomes: list[Outcome] | None = None, health: bool = False, **arrays: np.ndarray) -> None:
+        self.health = self.env_grid = None  # only while a chunk's histograms are made
+        if outcomes is None:
+            for name in self.FIELDS:
+                setattr(self, name, arrays[name])
+            return
         floats = ("lifetime", "value", "risk_cost", "min_health", "resilience")
         for name in floats:
             setattr(self, name, np.array([getattr(o, name) for o in outcomes], dtype=float))
         rows = len(outcomes)
         self.cause = np.array([o.cause for o in outcomes], dtype=np.int16)
         self.occurrences = np.array([o.occurrences for o in outcomes], dtype=np.int32).reshape(rows, -1)
-        # a contingency is either in the simulated plan or a shadow: one of each pair below is 0, so the sum is exact
+        # one of each pair below is 0 (in the plan, or a shadow), so the sum is exact
         self.activations = (np.array([o.activations for o in outcomes], dtype=np.int32)
                             + np.array([o.shadow_activations for o in outcomes], dtype=np.int32)).reshape(rows, -1)
         self.successes = np.array([o.successes for o in outcomes], dtype=np.int32).reshape(rows, -1)
@@ -138,16 +152,20 @@ class _Table:
         self.env_grid = np.array([o.env_grid for o in outcomes], dtype=np.int64) if health else None
         self.env_state = np.array([o.env_state for o in outcomes], dtype=np.int16)
 
-    def derive(self, rows: np.ndarray, contingencies: int, simulated: np.ndarray) -> PlanRuns:
-        """A variant's arrays: its replications' outcomes, with its own contingencies' counts and costs."""
-        chosen = [j for j in range(self.costs.shape[1]) if contingencies >> j & 1]
-        inside = np.zeros(self.costs.shape[1], dtype=bool)
-        inside[chosen] = True
-        costs = np.where(inside, self.costs[rows], 0.0)
-        contingency_cost = np.zeros(len(rows))
-        for j in chosen:  # one by one in file order, as the engine adds them: the same bits
-            contingency_cost = contingency_cost + costs[:, j]
-        value, risk_cost = self.value[rows], self.risk_cost[rows]
+    def __len__(self) -> int:
+        return len(self.lifetime)
+
+    @classmethod
+    def concat(cls, tables: list[_Table]) -> _Table:
+        return cls(**{name: np.concatenate([getattr(t, name) for t in tables]) for name in cls.FIELDS})
+
+    @classmethod
+    def of_plans(cls, plans: list[PlanRuns]) -> _Table:
+        """The rows of whole variants' arrays, one after the other (a saved chunk read back from a checkpoint)."""
+        return cls(**{name: np.concatenate([getattr(p, name) for p in plans]) for name in cls.FIELDS})
+
+    def hists(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A variant's health and environment histograms over these rows (zeros when paths were not kept)."""
         hist = np.zeros((GRID_POINTS, HEALTH_BINS), np.int64)
         if self.health is not None and len(rows):
             cells = health_bins(self.health[rows]) + np.arange(GRID_POINTS) * HEALTH_BINS
@@ -157,12 +175,158 @@ class _Table:
         if self.env_grid is not None and self.env_grid.size and len(rows):
             cells = self.env_grid[rows] + np.arange(GRID_POINTS) * states
             env_hist = np.bincount(cells.ravel(), minlength=GRID_POINTS * states).reshape(GRID_POINTS, states)
-        return PlanRuns(
-            lifetime=self.lifetime[rows], cause=self.cause[rows], npv=value - (risk_cost + contingency_cost),
-            value=value, risk_cost=risk_cost, contingency_cost=contingency_cost, min_health=self.min_health[rows],
-            resilience=self.resilience[rows], occurrences=self.occurrences[rows],
-            activations=np.where(inside, self.activations[rows], 0).astype(np.int32),
-            successes=np.where(inside, self.successes[rows], 0).astype(np.int32), costs=costs, health_hist=hist,
-            env_time=self.env_time[rows], env_state=self.env_state[rows], env_hist=env_hist,
-            simulated=simulated.copy(),
-        )
+        return hist, env_hist
+
+    def gather(self, name: str, rows: np.ndarray, contingencies: int, runs: DerivedRuns) -> np.ndarray:
+        """One array of a variant: its replications' rows, with its own contingencies' counts and costs."""
+        if name in ("costs", "activations", "successes"):
+            inside = np.array([bool(contingencies >> j & 1) for j in range(self.costs.shape[1])], dtype=bool)
+            if name == "costs":
+                return np.where(inside, self.costs[rows], 0.0)
+            return np.where(inside, getattr(self, name)[rows], 0).astype(np.int32)
+        if name == "contingency_cost":
+            costs, total = runs.costs, np.zeros(len(rows))
+            for j in range(costs.shape[1]):  # one by one in file order, as the engine adds them: the same bits
+                if contingencies >> j & 1:
+                    total = total + costs[:, j]
+            return total
+        if name == "npv":
+            return runs.value - (runs.risk_cost + runs.contingency_cost)
+        if name not in self.FIELDS:
+            raise AttributeError(name)
+        return getattr(self, name)[rows]
+
+
+class DerivedRuns(PlanRuns):
+    """A variant's :class:`PlanRuns`, gathered from the shared paths that stand for its replications.
+
+    Each array is made when first read and kept: a study that reads a few arrays of many variants (``value`` reads
+    NPV and survival of every subset) holds those, not every array of every variant.
+    """
+
+    def __init__(self, table: _Table, rows: np.ndarray, contingencies: int, simulated: np.ndarray,
+                 health_hist: np.ndarray, env_hist: np.ndarray) -> None:  # no dataclass __init__: nothing gathered
+        self._table, self._rows, self._contingencies = table, rows, contingencies
+        self.simulated, self.health_hist, self.env_hist = simulated, health_hist, env_hist
+
+    def __getattr__(self, name: str) -> np.ndarray:  # only for an array not gathered yet
+        if name.startswith("_"):
+            raise AttributeError(name)
+        array = self._table.gather(name, self._rows, self._contingencies, self)
+        setattr(self, name, array)
+        return array
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def head(self, n: int) -> PlanRuns:
+        if n == len(self):
+            return self
+        return DerivedRuns(self._table, self._rows[:n], self._contingencies, self.simulated[:n], self.health_hist,
+                           self.env_hist)
+
+
+class SharedChunk(Mapping[str, PlanRuns]):
+    """A chunk of replications simulated with shared paths: each distinct path once (a :class:`_Table`), and for
+    each variant which path stands for each replication. As a mapping it gives each variant's arrays, derived on
+    access, like an exhaustive chunk's; :class:`SharedStore` keeps it whole instead."""
+
+    def __init__(self, names: list[str], table: _Table, rows: np.ndarray, simulated: np.ndarray,
+                 contingencies: list[int]) -> None:
+        self.names, self.table, self.rows, self.simulated = names, table, rows, simulated
+        self.contingencies = contingencies
+        self.runs = rows.shape[1]
+        # (variants, grid, bins) histograms, or None when no path was kept (all zeros: no need to carry them)
+        self.health_hist: np.ndarray | None = None
+        self.env_hist: np.ndarray | None = None
+        if table.health is not None:
+            hists = [table.hists(r) for r in rows]
+            self.health_hist = np.array([h for h, _ in hists]).reshape(len(names), GRID_POINTS, HEALTH_BINS)
+            self.env_hist = np.array([e for _, e in hists]).reshape(len(names), GRID_POINTS, -1)
+        table.health = table.env_grid = None  # counted in the histograms: the paths need not travel or stay
+
+    @classmethod
+    def of_plans(cls, plans: dict[str, PlanRuns], contingencies: list[int]) -> SharedChunk:
+        """Whole variants' arrays (a chunk saved in a checkpoint) as a chunk: each variant its own rows."""
+        names, parts = list(plans), list(plans.values())
+        n = len(parts[0])
+        rows = np.arange(len(parts) * n, dtype=np.int64).reshape(len(parts), n)
+        chunk = cls(names, _Table.of_plans(parts), rows, np.array([p.simulated for p in parts]), contingencies)
+        chunk.health_hist = np.array([p.health_hist for p in parts])
+        chunk.env_hist = np.array([p.env_hist for p in parts]).reshape(len(parts), GRID_POINTS, -1)
+        return chunk
+
+    def __getitem__(self, name: str) -> PlanRuns:
+        k = self.names.index(name)
+        health, env = _hists(self.health_hist, self.env_hist, k, self.table)
+        return DerivedRuns(self.table, self.rows[k], self.contingencies[k], self.simulated[k], health, env)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+class SharedStore(Mapping[str, PlanRuns]):
+    """Every chunk of a shared simulation, kept as its distinct paths: memory grows with the paths simulated, not
+    with variants x replications. Reading a variant gives a :class:`DerivedRuns` over all replications placed."""
+
+    def __init__(self, names: list[str], contingencies: list[int], runs: int) -> None:
+        self.names, self.contingencies, self.runs = names, contingencies, runs
+        self.tables: list[_Table] = []
+        self.filled = 0  # rows of the tables so far
+        count = len(names)
+        self.rows = np.zeros((count, runs), dtype=np.int32 if count * runs < 2**31 else np.int64)
+        self.simulated = np.zeros((count, runs), dtype=bool)
+        self.health_hist: np.ndarray | None = None
+        self.env_hist: np.ndarray | None = None
+        self._views: dict[str, DerivedRuns] = {}
+
+    def place(self, first: int, chunk: Mapping[str, PlanRuns]) -> None:
+        """Keep a chunk of replications ``first, first + 1, ...`` (a :class:`SharedChunk`, or whole variants)."""
+        if not isinstance(chunk, SharedChunk):
+            chunk = SharedChunk.of_plans({name: chunk[name] for name in self.names}, self.contingencies)
+        order = [chunk.names.index(name) for name in self.names]
+        stop = first + chunk.runs
+        self.rows[:, first:stop] = chunk.rows[order] + self.filled
+        self.simulated[:, first:stop] = chunk.simulated[order]
+        if chunk.health_hist is not None:
+            self.health_hist = chunk.health_hist[order] + (0 if self.health_hist is None else self.health_hist)
+            self.env_hist = chunk.env_hist[order] + (0 if self.env_hist is None else self.env_hist)
+        self.tables.append(chunk.table)
+        self.filled += len(chunk.table)
+        self._views = {}
+
+    def __getitem__(self, name: str) -> PlanRuns:
+        if name not in self._views:
+            if len(self.tables) > 1:
+                self.tables = [_Table.concat(self.tables)]
+            k = self.names.index(name)
+            health, env = _hists(self.health_hist, self.env_hist, k, self.tables[0])
+            self._views[name] = DerivedRuns(self.tables[0], self.rows[k], self.contingencies[k], self.simulated[k],
+                                            health, env)
+        return self._views[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def _hists(health: np.ndarray | None, env: np.ndarray | None, k: int, table: _Table) -> tuple[np.ndarray, np.ndarray]:
+    """Variant ``k``'s health and environment histograms (when no path was kept, zeros: one pair for every
+    variant, read only)."""
+    if health is None or env is None:
+        states = table.env_time.shape[1]
+        if states not in _ZEROS:
+            pair = np.zeros((GRID_POINTS, HEALTH_BINS), np.int64), np.zeros((GRID_POINTS, states), np.int64)
+            for array in pair:
+                array.flags.writeable = False
+            _ZEROS[states] = pair
+        return _ZEROS[states]
+    return health[k], env[k]
+
+
+_ZEROS: dict[int, tuple[np.ndarray, np.ndarray]] = {}

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Evidence", "median_life", "format_share", "Currency", "MoneyScale", "format_money", "signed_money", "format_amount", "format_span",
-           "plural", "format_points", "points_change", "signed_points", "signed_number", "format_ratio", "Provenance",
+           "format_duration", "format_duration_span",
+           "plural", "format_points", "points_change", "share_interval", "signed_points", "signed_number", "format_ratio", "Provenance",
            "override_texts"]
 
 
@@ -185,6 +186,53 @@ def format_span(length: float, time_unit: str) -> str:
     return f"{length:.3g}-{time_unit}"
 
 
+_DURATION_UNITS = ("year", "month", "week", "day")
+_MOST_OF = {"year": math.inf, "month": 24, "week": 12, "day": 14}  # "18 months", not "78 weeks"
+
+
+def format_duration(length: float, time_unit: str) -> str:
+    """A length of time in words: a whole number of the largest unit it spans, or of a smaller one that keeps the
+    number small (at most 24 months, 12 weeks, 14 days), else two significant figures of the largest unit.
+
+    Examples
+    --------
+    >>> format_duration(0.1533, "quarter"), format_duration(3, "quarter"), format_duration(1.5, "year")
+    ('2 weeks', '9 months', '18 months')
+    >>> format_duration(0.37, "year"), format_duration(1, "year"), format_duration(0, "month")
+    ('4.4 months', '1 year', '0 days')
+    """
+    if time_unit not in _IN_DAYS:
+        return f"{length:.3g} {time_unit if length == 1 else plural(time_unit)}"
+    days = abs(length) * _IN_DAYS[time_unit]
+    if days == 0:
+        return "0 days"
+    larger = [u for u in _DURATION_UNITS if days / _IN_DAYS[u] >= 0.99]
+    chosen = larger[0] if larger else "day"
+    amount = float(f"{days / _IN_DAYS[chosen]:.2g}")
+    for unit in _DURATION_UNITS[_DURATION_UNITS.index(chosen):]:  # a whole number of a unit not too small
+        x = days / _IN_DAYS[unit]
+        if x <= _MOST_OF[unit] and abs(x - round(x)) <= 0.01 * x:
+            chosen, amount = unit, float(round(x))
+            break
+    text = f"{amount:g}"
+    return f"{text} {chosen if text == '1' else plural(chosen)}"
+
+
+def format_duration_span(low: float, high: float, time_unit: str) -> str:
+    """A range of durations in words: ``2 weeks to 9 months``, or ``3\u20136 months`` in one unit.
+
+    Examples
+    --------
+    >>> format_duration_span(0.1533, 3, "quarter"), format_duration_span(1, 2, "quarter")
+    ('2 weeks to 9 months', '3\u20136 months')
+    """
+    a, b = format_duration(low, time_unit), format_duration(high, time_unit)
+    (na, ua), ub = a.split(" ", 1), b.split(" ", 1)[1]
+    if plural(ua) == ub and na != "1":
+        return f"{na}\u2013{b}"
+    return f"{a} to {b}"
+
+
 def format_points(difference: float) -> str:
     """Name a difference of two shares in percentage points, without its sign.
 
@@ -203,14 +251,9 @@ def format_points(difference: float) -> str:
 
 
 def signed_points(points: float) -> str:
-    """Label a difference already in points, halves up like the titles: ``+35``, ``\u22121.5``, ``0``; one decimal
-    below 10 points."""
-    size = abs(points)
-    tenths = math.floor(size * 10 + 0.5) / 10
-    text = f"{math.floor(size + 0.5):d}" if tenths >= 10 else f"{tenths:.1f}"
-    if text.strip("0.") == "":
-        return "0"
-    return ("+" if points > 0 else "\u2212") + text
+    """Label a difference already in points, rounded as everywhere else (:func:`points_change`): ``+35``,
+    ``\u22122``, ``0``."""
+    return points_change(points / 100)
 
 
 def signed_number(amount: float, scale: MoneyScale) -> str:
@@ -234,8 +277,8 @@ def format_ratio(ratio: float) -> str:
 
 
 def points_change(difference: float) -> str:
-    """A difference of two shares in whole percentage points with its sign, rounded as :func:`format_points`:
-    ``+35``, ``\u22123``, ``0``.
+    """A difference of two shares in whole percentage points with its sign, rounded as :func:`format_points`
+    (a difference under half a point reads ``0``, never ``-0``): ``+35``, ``\u22123``, ``0``.
 
     Examples
     --------
@@ -246,6 +289,21 @@ def points_change(difference: float) -> str:
     if whole == 0:
         return "0"
     return ("+" if difference > 0 else "\u2212") + f"{whole:d}"
+
+
+def share_interval(low: float | None, high: float | None) -> str:
+    """A 95% interval of a share, rounded as :func:`format_share`: ``38\u201348%``, ``0\u20131%``, ``<1% to 3%``;
+    '' when unknown.
+
+    Examples
+    --------
+    >>> share_interval(0.381, 0.479), share_interval(0.002, 0.03)
+    ('38\u201348%', '<1% to 3%')
+    """
+    if low is None or high is None:
+        return ""
+    a, b = format_share(low), format_share(high)
+    return f"{a.removesuffix('%')}\u2013{b}" if a[0].isdigit() and b[0].isdigit() else f"{a} to {b}"
 
 
 def signed_money(amount: float, currency: str | Currency | None, scale: MoneyScale) -> str:

@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..plotting import theme
 from ..wording import (
     Currency,
     MoneyScale,
+    format_duration,
+    format_duration_span,
     format_money,
     format_share,
+    plural,
 )
 from .board import (
     Board,
@@ -27,12 +29,13 @@ from .layout import (
 if TYPE_CHECKING:
     pass
 
-__all__ = ["describe", "describe_time"]
+__all__ = ["describe", "describe_time", "parameter_text", "percent_text", "plan_rows", "risk_rows",
+           "contingency_rows"]
 
 # --- the appendix: the scenario in tables --------------------------------------------------------------------------
 
 
-def _g(x: float) -> str:
+def parameter_text(x: float) -> str:
     """A parameter for people: three significant figures, k/M/B beyond ten thousand, a true minus sign."""
     sign = "\u2212" if x < 0 else ""
     x = abs(float(x))
@@ -42,7 +45,8 @@ def _g(x: float) -> str:
     return f"{sign}{x:.3g}"
 
 
-def _pct(p: float) -> str:
+def percent_text(p: float) -> str:
+    """A probability as a percent, to three significant figures: ``0.125 -> '12.5%'``."""
     return f"{100 * p:.3g}%"
 
 
@@ -63,90 +67,86 @@ def _numbers(dist: Any) -> list[float]:
     return out + [float(v) for v in (getattr(dist, "clip", None) or ())]
 
 
-def describe(dist: Any, unit: str = "", scale: float = 1.0) -> str:
+def describe(dist: Any, unit: str = "", scale: float = 1.0, time_unit: str = "") -> str:
     """Describe a scenario distribution in words: ``0.1–0.45, likely 0.2 (triangular)``.
 
     ``unit`` (``" years"``) follows the main number or range; every number carrying the unit is multiplied by
-    ``scale`` first.
+    ``scale`` first. With ``time_unit``, the numbers are durations in that unit, each said in words in the unit
+    that reads best: ``2 weeks to 9 months, likely 2 months (PERT)``.
     """
     family = getattr(dist, "family", "constant")
-    u = unit
 
-    def g(x: float) -> str:
-        return _g(x * scale)
+    def one(x: float) -> str:  # a number with its unit
+        return format_duration(x, time_unit) if time_unit else f"{parameter_text(x * scale)}{unit}"
+
+    def bare(x: float) -> str:  # a number after the main one: "likely 12"
+        return format_duration(x, time_unit) if time_unit else parameter_text(x * scale)
+
+    def span(a: float, b: float) -> str:
+        if time_unit:
+            return format_duration_span(a, b, time_unit)
+        return f"{parameter_text(a * scale)}\u2013{parameter_text(b * scale)}{unit}"
 
     if family == "constant":
-        text = f"{g(dist.value_)}{u}"
+        text = one(dist.value_)
     elif family == "uniform":
-        text = f"{g(dist.low)}\u2013{g(dist.high)}{u} (uniform)"
+        text = f"{span(dist.low, dist.high)} (uniform)"
     elif family in ("triangular", "pert"):
-        text = f"{g(dist.low)}\u2013{g(dist.high)}{u}, likely {g(dist.likely)} " \
+        text = f"{span(dist.low, dist.high)}, likely {bare(dist.likely)} " \
                f"({'PERT' if family == 'pert' else 'triangular'})"
     elif family == "normal":
-        text = f"mean {g(dist.mean_)}{u}, sd {g(dist.sd)} (normal)"
+        text = f"mean {one(dist.mean_)}, sd {bare(dist.sd)} (normal)"
     elif family == "lognormal":
-        text = f"median {g(dist.median)}{u}, P90 {g(dist.p90)}" if dist.median is not None else \
-            f"mean {g(dist.mean_)}{u}, sd {g(dist.sd)}"
+        text = f"median {one(dist.median)}, P90 {bare(dist.p90)}" if dist.median is not None else \
+            f"mean {one(dist.mean_)}, sd {bare(dist.sd)}"
         text += " (lognormal)"
     elif family == "beta":
-        text = f"beta({_g(dist.a)}, {_g(dist.b)})"
+        text = f"beta({parameter_text(dist.a)}, {parameter_text(dist.b)})"
         if (dist.low, dist.high) != (0.0, 1.0):
-            text += f" on {g(dist.low)}\u2013{g(dist.high)}{u}"
+            text += f" on {span(dist.low, dist.high)}"
     elif family == "exponential":
-        text = f"mean {g(dist.mean_)}{u} (exponential)"
+        text = f"mean {one(dist.mean_)} (exponential)"
     elif family in ("choice", "empirical"):
         values = list(dist.values)
         if len(values) <= 4:
-            text = ", ".join(g(v) for v in values[:-1]) + (" or " if len(values) > 1 else "") + g(values[-1]) + u
+            text = ", ".join(bare(v) for v in values[:-1]) + (" or " if len(values) > 1 else "") + one(values[-1])
             weights = getattr(dist, "weights", None)
             if weights:
                 total = sum(weights) or 1.0
                 text += f" ({' / '.join(f'{100 * w / total:.0f}%' for w in weights)})"
         else:
-            text = f"{len(values)} values, {g(min(values))}\u2013{g(max(values))}{u}"
+            text = f"{len(values)} values, {span(min(values), max(values))}"
         if family == "empirical":
             text += " (resampled)"
     else:
         text = family
     clip = getattr(dist, "clip", None)
     if clip is not None:
-        text += f", clipped to {g(clip[0])}\u2013{g(clip[1])}"
+        text += f", clipped to {span(clip[0], clip[1])}"
     return text
 
 
-def _round(x: float) -> bool:
-    return abs(x * 100 - round(x * 100)) <= 1e-6 * max(1.0, abs(x * 100))
-
-
-def _time_unit_for(numbers: Sequence[float], time_unit: str) -> tuple[str, float]:
-    """Choose the unit that shows durations as round numbers of at least 1 (``6 months`` over ``0.5 years``)."""
-    from ..scenario.units import DAYS_PER, TIME_UNITS
-
-    nonzero = [abs(x) for x in numbers if x]
-    smaller = [u for u in TIME_UNITS[TIME_UNITS.index(time_unit):] if u != "quarter" or u == time_unit]
-    for need_whole in (True, False):
-        for unit in smaller:
-            scale = DAYS_PER[time_unit] / DAYS_PER[unit]
-            if all(_round(x * scale) for x in nonzero) and (not need_whole or min(nonzero, default=1) * scale >= 1):
-                return unit, scale
-    return time_unit, 1.0
+def _whole(x: float) -> bool:
+    return x >= 1 - 1e-9 and abs(x - round(x)) <= 1e-6 * max(1.0, x)
 
 
 def describe_time(dist: Any, time_unit: str) -> str:
-    """Describe a duration in the unit that reads best: ``6–36 months, likely 12 (PERT)``."""
-    unit, scale = _time_unit_for(_numbers(dist), time_unit)
-    one = getattr(dist, "family", "") == "constant" and abs(dist.value_ * scale - 1) < 1e-9
-    return _singular(describe(dist, f" {unit}" if one else f" {unit}s", scale))
+    """Describe a duration in words: in one unit when every number is a whole number of it (``6–36 months,
+    likely 12 (PERT)``), else each number in the unit that reads best (``2 weeks to 9 months, likely 2 months``)."""
+    from ..scenario.units import DAYS_PER, TIME_UNITS
+
+    numbers = [abs(x) for x in _numbers(dist) if x]
+    if time_unit in DAYS_PER:
+        for unit in [u for u in TIME_UNITS[TIME_UNITS.index(time_unit):] if u != "quarter" or u == time_unit]:
+            scale = DAYS_PER[time_unit] / DAYS_PER[unit]
+            if numbers and all(_whole(x * scale) for x in numbers):
+                return _singular(describe(dist, f" {plural(unit)}", scale))
+    return describe(dist, time_unit=time_unit)
 
 
 def _singular(text: str) -> str:
     """``mean 1 years`` -> ``mean 1 year`` (a range such as ``0–1 years`` stays plural)."""
     return re.sub(r"(?<![\d.\u2013])1 (year|quarter|month|week|day)s\b", r"1 \1", text)
-
-
-def _time_text(value: float, time_unit: str) -> str:
-    unit, scale = _time_unit_for([value], time_unit)
-    return f"{_g(value * scale)} {unit}" + ("" if abs(value * scale - 1) < 1e-9 else "s")
 
 
 def _is_zero(dist: Any) -> bool:
@@ -161,7 +161,7 @@ def _short(name: str, limit: int = 40) -> str:
     return name[: cut if cut > 0 else limit].rstrip(" ,;:-") + "\u2026"
 
 
-def _risk_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
+def risk_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
     s, unit = board.scenario, board.time_unit
     cur = Currency.parse(board.currency)
     money_unit = cur.axis(MoneyScale(1.0, "", "", 0)) or board.currency
@@ -185,7 +185,7 @@ def _risk_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
                Column("Cascades", 0.12)]
     rows = []
     for r in s.risks:
-        freq = f"{_g(r.rate)} per {unit}" if r.rate is not None else f"{_pct(r.probability)} chance per {unit}"
+        freq = f"{parameter_text(r.rate)} per {unit}" if r.rate is not None else f"{percent_text(r.probability)} chance per {unit}"
         if r.max_occurrences:
             freq += f", at most {r.max_occurrences}"
         imp = r.impact
@@ -193,13 +193,13 @@ def _risk_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
         if imp.value is not None:
             value = f"\u00d7 {describe(imp.value.factor)} for {describe_time(imp.value.duration, unit)}"
         cascades = "; ".join(
-            f"{_short(s.risk(e.risk).label, 40)} rate \u00d7 {_g(e.factor)} "
+            f"{_short(s.risk(e.risk).label, 40)} rate \u00d7 {parameter_text(e.factor)} "
             + (f"for {describe_time(e.duration, unit)}" if e.duration is not None else "permanently")
             for e in imp.escalates)
         rows.append([[(r.label, INK, True)], [(r.category, TEXT, False)], [(freq, TEXT, False)],
                      [("\u2013" if _is_zero(imp.health) else describe(imp.health), TEXT, False)],
                      [("\u2013" if _is_zero(imp.cost) else describe(imp.cost), TEXT, False)],
-                     [(value or "\u2013", TEXT, False)], [(_pct(imp.fatal) if imp.fatal else "\u2013", TEXT, False)],
+                     [(value or "\u2013", TEXT, False)], [(percent_text(imp.fatal) if imp.fatal else "\u2013", TEXT, False)],
                      [(cascades or "\u2013", TEXT, False)]])
     intro = (f"Rates are per {unit}. Each occurrence cuts health (1 = full; the alliance dissolves below "
              f"{s.alliance.health.dissolve_below:g}), costs money, multiplies the value created for a while, ends the "
@@ -207,7 +207,7 @@ def _risk_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
     return columns, rows, intro
 
 
-def _contingency_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
+def contingency_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
     s, unit = board.scenario, board.time_unit
     plan_sets = {p: list(board.stats(p).get("contingencies_in_plan") or []) for p in board.plans}
     if s is not None:
@@ -234,20 +234,20 @@ def _contingency_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str
         e = c.effect
         effects = []
         if e.reduce_impact is not None:
-            effects.append(f"cuts that occurrence's impact by {_pct(e.reduce_impact)}")
+            effects.append(f"cuts that occurrence's impact by {percent_text(e.reduce_impact)}")
         if e.restore_health is not None:
-            effects.append(f"health +{_g(e.restore_health)}")
+            effects.append(f"health +{parameter_text(e.restore_health)}")
         for f in e.rate_factor:
-            effects.append(f"{_short(s.risk(f.risk).label, 40)} rate \u00d7 {_g(f.factor)} "
-                           + (f"for {_time_text(f.duration, unit)}" if f.duration else "permanently"))
+            effects.append(f"{_short(s.risk(f.risk).label, 40)} rate \u00d7 {parameter_text(f.factor)} "
+                           + (f"for {format_duration(f.duration, unit)}" if f.duration else "permanently"))
         if e.rescue_health is not None:
-            effects.append(f"rescues the alliance, health back to {_g(e.rescue_health)}")
-        costs = [f"{_g(c.cost.setup)} setup" if c.cost.setup else "",
-                 f"{_g(c.cost.per_time)} per {unit}" if c.cost.per_time else "",
-                 f"{_g(c.cost.per_activation)} per activation" if c.cost.per_activation else ""]
+            effects.append(f"rescues the alliance, health back to {parameter_text(e.rescue_health)}")
+        costs = [f"{parameter_text(c.cost.setup)} setup" if c.cost.setup else "",
+                 f"{parameter_text(c.cost.per_time)} per {unit}" if c.cost.per_time else "",
+                 f"{parameter_text(c.cost.per_activation)} per activation" if c.cost.per_activation else ""]
         rows.append([[(c.label, INK, True)], [(trigger, TEXT, False)],
                      [("none" if _is_zero(c.delay) else describe_time(c.delay, unit), TEXT, False)],
-                     [(_pct(c.success), TEXT, False)], [("; ".join(effects), TEXT, False)],
+                     [(percent_text(c.success), TEXT, False)], [("; ".join(effects), TEXT, False)],
                      [("; ".join(x for x in costs if x) or "none", TEXT, False)], [(in_plans(c.id), TEXT, False)]])
     cur = Currency.parse(board.currency)
     money_unit = cur.axis(MoneyScale(1.0, "", "", 0)) or board.currency
@@ -256,7 +256,7 @@ def _contingency_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str
     return columns, rows, intro
 
 
-def _plan_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
+def plan_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
     s = board.scenario
     summary = board.summary
     columns = [Column("Plan", 0.28), Column("Contingencies prepared", 0.72)]

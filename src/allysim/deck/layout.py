@@ -69,7 +69,7 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return _metric_font(bold).getlength(text) / 100 * size / 72 * _SAFETY
 
 
-def _wrap(text: str, width_in: float, size: float, bold: bool = False, max_lines: int = 99) -> list[str]:
+def wrap_text(text: str, width_in: float, size: float, bold: bool = False, max_lines: int = 99) -> list[str]:
     """Break ``text`` (paragraphs separated by newlines) into lines at most ``width_in`` wide; beyond
     ``max_lines``, the last line is cut with an ellipsis."""
     lines: list[str] = []
@@ -104,47 +104,49 @@ def cut_middle(text: str, width_in: float, size: float, bold: bool = False, max_
 
     ``wrap(text, width_in, size, bold)`` breaks text into lines (default: the deck's, in Arial's metrics).
     """
-    _wrap = wrap or globals()["_wrap"]
-    if len(_wrap(text, width_in, size, bold)) <= max_lines:
+    lines_of = wrap or wrap_text
+    if len(lines_of(text, width_in, size, bold)) <= max_lines:
         return text
     words = text.split(" ")
     tail = words[-3:] if len(words) > 4 else words[-1:]
     head: list[str] = []
     for word in words[: len(words) - len(tail)]:
         candidate = " ".join([*head, word, "\u2026", *tail])
-        if len(_wrap(candidate, width_in, size, bold)) > max_lines:
+        if len(lines_of(candidate, width_in, size, bold)) > max_lines:
             break
         head.append(word)
     shortened = " ".join([*head, "\u2026", *tail])
-    if len(_wrap(shortened, width_in, size, bold)) <= max_lines:
+    if len(lines_of(shortened, width_in, size, bold)) <= max_lines:
         return shortened
-    return " ".join(_wrap(text, width_in, size, bold)[: max_lines - 1] + ["\u2026"])
+    while len(tail) > 1 and len(lines_of(" ".join(["\u2026", *tail]), width_in, size, bold)) > max_lines:
+        tail = tail[1:]  # the last words tell similar names apart: keep as many as fit
+    return " ".join(["\u2026", *tail])
 
 
-def _height(lines: int, size: float) -> float:
+def text_height(lines: int, size: float) -> float:
     return lines * size * LINE / 72
 
 
-def _fit(text: str, width_in: float, height_in: float, largest: float, smallest: float,
+def fit_text(text: str, width_in: float, height_in: float, largest: float, smallest: float,
          bold: bool = False) -> tuple[float, list[str]]:
     """Return the largest size (in half points) at which ``text`` fits the box, and its lines; at the
     smallest size, as many lines as fit, the last cut with an ellipsis."""
     size = largest
     while True:
-        lines = _wrap(text, width_in, size, bold)
-        if _height(len(lines), size) <= height_in or size <= smallest:
+        lines = wrap_text(text, width_in, size, bold)
+        if text_height(len(lines), size) <= height_in or size <= smallest:
             break
         size -= 0.5
     room = max(1, int(height_in / (size * LINE / 72) + 1e-9))
     if len(lines) > room:
-        lines = _wrap(text, width_in, size, bold, max_lines=room)
+        lines = wrap_text(text, width_in, size, bold, max_lines=room)
     return size, lines
 
 
 # --- python-pptx helpers ---------------------------------------------------------------------------------------
 
 
-def _pptx() -> Any:
+def require_pptx() -> Any:
     try:
         import pptx
     except ImportError:
@@ -152,7 +154,7 @@ def _pptx() -> Any:
     return pptx
 
 
-def _rgb(color: str) -> Any:
+def rgb(color: str) -> Any:
     from pptx.dml.color import RGBColor
 
     return RGBColor.from_string(color.lstrip("#").upper())
@@ -164,10 +166,10 @@ def _style_run(run: Any, size: float, color: str = TEXT, bold: bool = False) -> 
     run.font.name = FONT
     run.font.size = Pt(size)
     run.font.bold = bold
-    run.font.color.rgb = _rgb(color)
+    run.font.color.rgb = rgb(color)
 
 
-def _frame(frame: Any, anchor: str = "top") -> None:
+def plain_frame(frame: Any, anchor: str = "top") -> None:
     """Plain text frame: no margins, wrapping, no autofit (every size is chosen here)."""
     from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 
@@ -177,7 +179,7 @@ def _frame(frame: Any, anchor: str = "top") -> None:
     frame.vertical_anchor = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}[anchor]
 
 
-def _paragraphs(frame: Any, items: Sequence[Sequence[tuple[str, float, str, bool]]], space_after: float = 0.0,
+def add_paragraphs(frame: Any, items: Sequence[Sequence[tuple[str, float, str, bool]]], space_after: float = 0.0,
                 align: str = "left") -> None:
     """Fill ``frame`` with paragraphs, each a list of runs ``(text, size, colour, bold)``."""
     from pptx.enum.text import PP_ALIGN
@@ -195,7 +197,7 @@ def _paragraphs(frame: Any, items: Sequence[Sequence[tuple[str, float, str, bool
             _style_run(run, size, color, bold)
 
 
-def _box(slide: Any, left: float, top: float, width: float, height: float,
+def text_box(slide: Any, left: float, top: float, width: float, height: float,
          items: Sequence[Sequence[tuple[str, float, str, bool]]], anchor: str = "top", space_after: float = 0.0,
          align: str = "left", name: str = "") -> Any:
     from pptx.util import Inches
@@ -203,44 +205,44 @@ def _box(slide: Any, left: float, top: float, width: float, height: float,
     shape = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
     if name:
         shape.name = name
-    _frame(shape.text_frame, anchor)
-    _paragraphs(shape.text_frame, items, space_after, align)
+    plain_frame(shape.text_frame, anchor)
+    add_paragraphs(shape.text_frame, items, space_after, align)
     return shape
 
 
-def _title_fit(text: str, largest: float = 28.0, smallest: float = 20.0,
+def fit_title(text: str, largest: float = 28.0, smallest: float = 20.0,
                max_lines: int = 2) -> tuple[float, str, float]:
     """Return the size, the text (cut with an ellipsis if it cannot fit) and the height of a slide title."""
-    size, lines = _fit(text, BODY_W, _height(max_lines, largest) + 0.01, largest, smallest, bold=True)
+    size, lines = fit_text(text, BODY_W, text_height(max_lines, largest) + 0.01, largest, smallest, bold=True)
     lines = lines[:max_lines]
-    shown = text if len(_wrap(text, BODY_W, size, True)) <= max_lines else " ".join(lines)
-    return size, shown, _height(len(lines), size)
+    shown = text if len(wrap_text(text, BODY_W, size, True)) <= max_lines else " ".join(lines)
+    return size, shown, text_height(len(lines), size)
 
 
-def _title(slide: Any, text: str, largest: float = 28.0) -> float:
+def add_title(slide: Any, text: str, largest: float = 28.0) -> float:
     """Write the slide title in its placeholder (so outlines and screen readers find it); return its bottom."""
     from pptx.util import Inches
 
-    size, shown, height = _title_fit(text, largest)
+    size, shown, height = fit_title(text, largest)
     shape = slide.shapes.title
     shape.left, shape.top, shape.width, shape.height = Inches(MARGIN), Inches(TITLE_TOP), Inches(BODY_W), \
         Inches(height + 0.02)
-    _frame(shape.text_frame, "top")
+    plain_frame(shape.text_frame, "top")
     shape.text_frame.text = ""
-    _paragraphs(shape.text_frame, [[(shown, size, INK, True)]])
+    add_paragraphs(shape.text_frame, [[(shown, size, INK, True)]])
     return TITLE_TOP + height
 
 
-def _footer(slide: Any, board: Board, number: int) -> None:
+def add_footer(slide: Any, board: Board, number: int) -> None:
     scenario = board.summary.get("scenario", "")
-    left = _wrap(f"{scenario}  \u00b7  allysim {board.summary.get('allysim_version', __version__)}",
+    left = wrap_text(f"{scenario}  \u00b7  allysim {board.summary.get('allysim_version', __version__)}",
                  BODY_W - 1.0, 9.0, max_lines=1)[0]
-    _box(slide, MARGIN, FOOTER_TOP + 0.1, BODY_W - 0.8, 0.22, [[(left, 9.0, FAINT, False)]], name="Footer")
-    _box(slide, SLIDE_W - MARGIN - 0.6, FOOTER_TOP + 0.1, 0.6, 0.22, [[(str(number), 9.0, FAINT, False)]],
+    text_box(slide, MARGIN, FOOTER_TOP + 0.1, BODY_W - 0.8, 0.22, [[(left, 9.0, FAINT, False)]], name="Footer")
+    text_box(slide, SLIDE_W - MARGIN - 0.6, FOOTER_TOP + 0.1, 0.6, 0.22, [[(str(number), 9.0, FAINT, False)]],
          align="right", name="Slide number")
 
 
-def _new_slide(prs: Any) -> Any:
+def new_slide(prs: Any) -> Any:
     return prs.slides.add_slide(prs.slide_layouts[5])  # "Title Only": a real title placeholder
 
 
@@ -263,12 +265,12 @@ Cell = Sequence[tuple[str, str, bool]]  # runs of (text, colour, bold); one para
 def _cell_lines(cell: Cell, width_in: float, size: float) -> int:
     text = "".join(t for t, _, _ in cell)
     bold = all(b for _, _, b in cell) if cell else False
-    return len(_wrap(text, width_in - 2 * CELL_X, size, bold)) if text else 1
+    return len(wrap_text(text, width_in - 2 * CELL_X, size, bold)) if text else 1
 
 
-def _row_height(cells: Sequence[Cell], widths: Sequence[float], size: float) -> float:
+def row_height(cells: Sequence[Cell], widths: Sequence[float], size: float) -> float:
     lines = max(_cell_lines(c, w, size) for c, w in zip(cells, widths))
-    return _height(lines, size) + 2 * CELL_Y + 0.03
+    return text_height(lines, size) + 2 * CELL_Y + 0.03
 
 
 def _set_borders(cell: Any, bottom: str | None, weight_emu: int = 9525) -> None:
@@ -295,7 +297,7 @@ def _set_borders(cell: Any, bottom: str | None, weight_emu: int = 9525) -> None:
         tc_pr.insert(i, ln)
 
 
-def _table(slide: Any, left: float, top: float, width: float, columns: Sequence[Column],
+def add_table(slide: Any, left: float, top: float, width: float, columns: Sequence[Column],
            rows: Sequence[Sequence[Cell]], size: float, head_size: float | None = None,
            swatches: Sequence[str] | None = None, name: str = "Table") -> float:
     """Draw a table with a shaded heading row and thin rules; return its bottom (inches)."""
@@ -305,7 +307,7 @@ def _table(slide: Any, left: float, top: float, width: float, columns: Sequence[
     head_size = head_size or size
     widths = [c.width * width for c in columns]
     heading_cells: list[Cell] = [[(c.heading, INK, True)] for c in columns]
-    heights = [_row_height(heading_cells, widths, head_size)] + [_row_height(r, widths, size) for r in rows]
+    heights = [row_height(heading_cells, widths, head_size)] + [row_height(r, widths, size) for r in rows]
     shape = slide.shapes.add_table(len(rows) + 1, len(columns), Inches(left), Inches(top), Inches(width),
                                    Inches(sum(heights)))
     shape.name = name
@@ -336,7 +338,7 @@ def _table(slide: Any, left: float, top: float, width: float, columns: Sequence[
                     run.font.size = Pt(max(size - 1.5, 8))
             if i == 0:
                 cell.fill.solid()
-                cell.fill.fore_color.rgb = _rgb(HEAD_FILL)
+                cell.fill.fore_color.rgb = rgb(HEAD_FILL)
             else:
                 cell.fill.background()
             _set_borders(cell, "#9A9A9A" if i == 0 else RULE)
@@ -351,7 +353,7 @@ def _table(slide: Any, left: float, top: float, width: float, columns: Sequence[
             mark = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(left - 0.24), Inches(y + first_line),
                                           Inches(side), Inches(side))
             mark.fill.solid()
-            mark.fill.fore_color.rgb = _rgb(color)
+            mark.fill.fore_color.rgb = rgb(color)
             mark.line.fill.background()
             mark.shadow.inherit = False
             mark.name = "Plan colour"
@@ -372,7 +374,7 @@ def _plain_table_style(shape: Any) -> None:
     style.text = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"
 
 
-def _auto_widths(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: float,
+def auto_widths(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: float,
                  size: float) -> list[Column]:
     """Share ``width`` among the columns by their content, as a browser lays out a table: each column gets at
     least its longest word, and the rest goes where text would otherwise wrap most."""
@@ -395,13 +397,13 @@ def _auto_widths(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], widt
     return [Column(c.heading, share, c.align) for c, share in zip(columns, shares)]
 
 
-def _paginate(rows: Sequence[Sequence[Cell]], widths: Sequence[float], size: float, room: float,
+def paginate(rows: Sequence[Sequence[Cell]], widths: Sequence[float], size: float, room: float,
               head: float) -> list[list[Sequence[Cell]]]:
     """Split rows into pages whose tables (heading included) are at most ``room`` inches tall."""
     pages: list[list[Sequence[Cell]]] = [[]]
     used = head
     for row in rows:
-        h = _row_height(row, widths, size)
+        h = row_height(row, widths, size)
         if pages[-1] and used + h > room:
             pages.append([])
             used = head

@@ -46,9 +46,9 @@ from ..wording import (
     override_texts,
 )
 from .appendix import (
-    _contingency_rows,
-    _plan_rows,
-    _risk_rows,
+    contingency_rows,
+    plan_rows,
+    risk_rows,
 )
 from .board import (
     Board,
@@ -73,23 +73,23 @@ from .layout import (
     TITLE_TOP,
     Cell,
     Column,
-    _auto_widths,
-    _box,
-    _fit,
-    _footer,
-    _frame,
-    _height,
-    _new_slide,
-    _paginate,
-    _paragraphs,
-    _pptx,
-    _rgb,
-    _row_height,
-    _table,
-    _title,
-    _title_fit,
-    _wrap,
+    add_footer,
+    add_paragraphs,
+    add_table,
+    add_title,
+    auto_widths,
     cut_middle,
+    fit_text,
+    fit_title,
+    new_slide,
+    paginate,
+    plain_frame,
+    require_pptx,
+    rgb,
+    row_height,
+    text_box,
+    text_height,
+    wrap_text,
 )
 
 if TYPE_CHECKING:
@@ -107,10 +107,10 @@ class _Deck:
     count: int = 0
 
     def slide(self, title: str, largest: float = 28.0) -> tuple[Any, float]:
-        slide = _new_slide(self.prs)
+        slide = new_slide(self.prs)
         self.count += 1
-        bottom = _title(slide, title, largest=largest)
-        _footer(slide, self.board, self.count)
+        bottom = add_title(slide, title, largest=largest)
+        add_footer(slide, self.board, self.count)
         return slide, bottom
 
 
@@ -119,34 +119,34 @@ def _title_slide(deck: _Deck, date: _dt.date) -> None:
     from pptx.util import Inches
 
     board, summary = deck.board, deck.board.summary
-    slide = _new_slide(deck.prs)
+    slide = new_slide(deck.prs)
     deck.count += 1
     left, width = MARGIN + 0.35, BODY_W - 0.35
     kicker = "Alliance risk and contingency analysis"
-    size, lines = _fit(str(summary.get("scenario", "")), width, _height(3, 40), 40, 26, bold=True)
-    name_h = _height(len(lines), size)
+    size, lines = fit_text(str(summary.get("scenario", "")), width, text_height(3, 40), 40, 26, bold=True)
+    name_h = text_height(len(lines), size)
     description = board.scenario.description.strip() if board.scenario is not None else ""
-    d_size, d_lines = _fit(description, width, _height(3, 18), 18, 14) if description else (18, [])
-    d_h = _height(len(d_lines), d_size)
+    d_size, d_lines = fit_text(description, width, text_height(3, 18), 18, 14) if description else (18, [])
+    d_h = text_height(len(d_lines), d_size)
     block = 0.35 + 0.2 + name_h + (0.25 + d_h if d_lines else 0)
     top = max(1.2, 3.3 - block / 2)
     bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(MARGIN), Inches(top), Inches(0.1), Inches(block))
     bar.fill.solid()
-    bar.fill.fore_color.rgb = _rgb(ACCENT)
+    bar.fill.fore_color.rgb = rgb(ACCENT)
     bar.line.fill.background()
     bar.shadow.inherit = False
     bar.name = "Accent"
-    _box(slide, left, top, width, 0.35, [[(kicker.upper(), 13, ACCENT, True)]], name="Kicker")
+    text_box(slide, left, top, width, 0.35, [[(kicker.upper(), 13, ACCENT, True)]], name="Kicker")
     shape = slide.shapes.title
     shape.left, shape.top, shape.width, shape.height = Inches(left), Inches(top + 0.55), Inches(width), \
         Inches(name_h + 0.02)
-    _frame(shape.text_frame)
+    plain_frame(shape.text_frame)
     shape.text_frame.text = ""
-    shown = " ".join(lines) if len(_wrap(str(summary.get("scenario", "")), width, size, True)) > 3 else \
+    shown = " ".join(lines) if len(wrap_text(str(summary.get("scenario", "")), width, size, True)) > 3 else \
         str(summary.get("scenario", ""))
-    _paragraphs(shape.text_frame, [[(shown, size, INK, True)]])
+    add_paragraphs(shape.text_frame, [[(shown, size, INK, True)]])
     if d_lines:
-        _box(slide, left, top + 0.55 + name_h + 0.25, width, d_h + 0.02, [[(" ".join(d_lines), d_size, TEXT, False)]],
+        text_box(slide, left, top + 0.55 + name_h + 0.25, width, d_h + 0.02, [[(" ".join(d_lines), d_size, TEXT, False)]],
              name="Description")
     runs = summary.get("runs")
     plans = len(board.plans)
@@ -157,10 +157,10 @@ def _title_slide(deck: _Deck, date: _dt.date) -> None:
     if board.mixed:  # a board must not read numbers from two versions of the assumptions as one story
         facts.insert(0, "this folder mixes scenario versions: " + ", ".join(board.mixed) + " left out (see Method)")
     provenance = "  \u00b7  ".join(f for f in facts if f)
-    p_size, p_lines = _fit(provenance, width, _height(2, 13), 13, 10)
-    _box(slide, left, 5.75, width, 0.4, [[(date.strftime("%-d %B %Y") if os.name != "nt" else
+    p_size, p_lines = fit_text(provenance, width, text_height(2, 13), 13, 10)
+    text_box(slide, left, 5.75, width, 0.4, [[(date.strftime("%-d %B %Y") if os.name != "nt" else
                                            date.strftime("%d %B %Y").lstrip("0"), 18, INK, True)]], name="Date")
-    _box(slide, left, 6.2, width, _height(len(p_lines), p_size) + 0.02, [[(provenance, p_size, MUTED, False)]],
+    text_box(slide, left, 6.2, width, text_height(len(p_lines), p_size) + 0.02, [[(provenance, p_size, MUTED, False)]],
          name="Provenance")
 
 
@@ -174,7 +174,7 @@ def _summary_slides(deck: _Deck) -> None:
     columns = [Column(h, w, "left" if j == 0 else "right") for j, (h, w) in enumerate(zip(numbers.headings, shares))]
     table_w = BODY_W - 0.25  # room on the left for each plan's colour
     widths = [c.width * table_w for c in columns]
-    top = TITLE_TOP + _title_fit("Executive summary")[2] + 0.3
+    top = TITLE_TOP + fit_title("Executive summary")[2] + 0.3
     body = FOOTER_TOP - 0.15 - top
 
     def rows(size: float) -> list[list[Cell]]:
@@ -192,25 +192,25 @@ def _summary_slides(deck: _Deck) -> None:
         return out
 
     def table_height(size: float) -> float:
-        return _row_height([[(c.heading, INK, True)] for c in columns], widths, size - 2) + \
-            sum(_row_height(r, widths, size) for r in rows(size))
+        return row_height([[(c.heading, INK, True)] for c in columns], widths, size - 2) + \
+            sum(row_height(r, widths, size) for r in rows(size))
 
     def findings_height(size: float, width: float = BODY_W) -> float:
-        heading = _height(1, size - 1) + 0.12
-        return heading + sum(_height(len(_wrap(t, width - 0.3, size)), size) for t in items) + \
+        heading = text_height(1, size - 1) + 0.12
+        return heading + sum(text_height(len(wrap_text(t, width - 0.3, size)), size) for t in items) + \
             0.12 * (len(items) - 1)
 
     def table(slide: Any, size: float) -> float:
         swatches = [theme.plan_color(i) for i in range(len(board.plans))]
-        return _table(slide, MARGIN + 0.25, top, table_w, columns, rows(size), size, head_size=size - 2,
+        return add_table(slide, MARGIN + 0.25, top, table_w, columns, rows(size), size, head_size=size - 2,
                       swatches=swatches, name="Key numbers")
 
     def write_findings(slide: Any, y: float, size: float) -> None:
-        _box(slide, MARGIN, y, BODY_W, _height(1, size - 1) + 0.02, [[("What the simulation finds", size - 1,
+        text_box(slide, MARGIN, y, BODY_W, text_height(1, size - 1) + 0.02, [[("What the simulation finds", size - 1,
                                                                        ACCENT, True)]], name="Findings heading")
-        y += _height(1, size - 1) + 0.12
+        y += text_height(1, size - 1) + 0.12
         paragraphs = [[(text, size, INK, False)] for text in items]
-        _bullets(_box(slide, MARGIN, y, BODY_W, FOOTER_TOP - 0.1 - y, paragraphs, space_after=0.12 * 72,
+        _bullets(text_box(slide, MARGIN, y, BODY_W, FOOTER_TOP - 0.1 - y, paragraphs, space_after=0.12 * 72,
                       name="Findings"))
 
     # One slide: the table at 16 to 11 pt and the findings at 18 to 13 pt, the table shrinking first.
@@ -260,8 +260,8 @@ def _chart_slide(deck: _Deck, image: ChartImage) -> None:
     board = deck.board
     slide, bottom = deck.slide(chart_title(image))
     text = caption(board, image.name)
-    c_size, c_lines = _fit(text, BODY_W, _height(2, 13), 13, 11)
-    c_h = _height(len(c_lines), c_size)
+    c_size, c_lines = fit_text(text, BODY_W, text_height(2, 13), 13, 11)
+    c_h = text_height(len(c_lines), c_size)
     c_top = FOOTER_TOP - 0.08 - c_h
     png, (w, h) = image.png, _png_size(image.png)
     box_top, box_h = bottom + 0.12, c_top - 0.12 - (bottom + 0.12)
@@ -271,7 +271,7 @@ def _chart_slide(deck: _Deck, image: ChartImage) -> None:
     picture = slide.shapes.add_picture(io.BytesIO(png), Inches(left), Inches(box_top), Inches(pic_w), Inches(pic_h))
     picture.name = f"Chart: {image.name}"
     picture._element.nvPicPr.cNvPr.set("descr", chart_title(image))
-    _box(slide, MARGIN, c_top, BODY_W, c_h + 0.02, [[(" ".join(c_lines), c_size, MUTED, False)]], name="Caption")
+    text_box(slide, MARGIN, c_top, BODY_W, c_h + 0.02, [[(" ".join(c_lines), c_size, MUTED, False)]], name="Caption")
 
 
 def _portfolio_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
@@ -284,10 +284,10 @@ def _portfolio_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
     top = bottom + 0.3
     room = FOOTER_TOP - 0.2 - top
     size = 18.0
-    while size > 12 and sum(_height(len(_wrap(t, BODY_W - 0.3, size)), size) for t in words.points) + \
+    while size > 12 and sum(text_height(len(wrap_text(t, BODY_W - 0.3, size)), size) for t in words.points) + \
             0.12 * (len(words.points) - 1) > room:
         size -= 0.5
-    shape = _box(slide, MARGIN, top, BODY_W, room, [[(t, size, INK, False)] for t in words.points],
+    shape = text_box(slide, MARGIN, top, BODY_W, room, [[(t, size, INK, False)] for t in words.points],
                  space_after=0.12 * 72, name="Recommendation")
     _bullets(shape)
 
@@ -303,25 +303,25 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
                   size: float = 12.0, largest: float = 14.0, smallest: float = 11.0) -> None:
     """Add slides holding a table: at the largest size from ``largest`` down to ``smallest`` at which it fits
     one slide, else at ``size`` over as few slides as it needs, rows shared evenly, the heading repeated."""
-    columns = _auto_widths(columns, rows, BODY_W, size)
+    columns = auto_widths(columns, rows, BODY_W, size)
     widths = [c.width * BODY_W for c in columns]
     head_cells: list[Cell] = [[(c.heading, INK, True)] for c in columns]
 
     def head(s: float) -> float:
-        return _row_height(head_cells, widths, s)
+        return row_height(head_cells, widths, s)
 
-    title_bottom = TITLE_TOP + _title_fit(f"{title} (10 of 10)")[2]
-    i_size, i_lines = _fit(intro, BODY_W, _height(2, 13), 13, 11) if intro else (13, [])
-    intro_h = _height(len(i_lines), i_size) + 0.15 if i_lines else 0.0
+    title_bottom = TITLE_TOP + fit_title(f"{title} (10 of 10)")[2]
+    i_size, i_lines = fit_text(intro, BODY_W, text_height(2, 13), 13, 11) if intro else (13, [])
+    intro_h = text_height(len(i_lines), i_size) + 0.15 if i_lines else 0.0
     room = FOOTER_TOP - 0.12 - (title_bottom + 0.25 + intro_h)  # the same on every page, so that pages balance
     for candidate in np.arange(largest, smallest - 0.01, -0.5):
-        if len(_paginate(rows, widths, float(candidate), room, head(float(candidate)))) == 1:
+        if len(paginate(rows, widths, float(candidate), room, head(float(candidate)))) == 1:
             size = float(candidate)
             break
-    pages = _paginate(rows, widths, size, room, head(size))
+    pages = paginate(rows, widths, size, room, head(size))
     target = room
     while len(pages) > 1 and target > 1.0:  # shrink the page until one more row would need another slide
-        trial = _paginate(rows, widths, size, target - 0.1, head(size))
+        trial = paginate(rows, widths, size, target - 0.1, head(size))
         if len(trial) > len(pages):
             break
         pages, target = trial, target - 0.1
@@ -330,9 +330,9 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
         slide, b = deck.slide(label)
         y = b + 0.25
         if k == 0 and i_lines:
-            _box(slide, MARGIN, y, BODY_W, intro_h, [[(" ".join(i_lines), i_size, TEXT, False)]], name="Intro")
+            text_box(slide, MARGIN, y, BODY_W, intro_h, [[(" ".join(i_lines), i_size, TEXT, False)]], name="Intro")
             y += intro_h
-        _table(slide, MARGIN, y, BODY_W, columns, page, size, name=title)
+        add_table(slide, MARGIN, y, BODY_W, columns, page, size, name=title)
 
 
 _STUDY_NAMES = {"compare": "Plan comparison", "value": "Contingency values", "drivers": "Risk drivers",
@@ -348,10 +348,10 @@ def _uncertainty_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
     top = bottom + 0.3
     room = FOOTER_TOP - 0.2 - top
     size = 18.0
-    while size > 12 and sum(_height(len(_wrap(t, BODY_W - 0.3, size)), size) for t in points) + \
+    while size > 12 and sum(text_height(len(wrap_text(t, BODY_W - 0.3, size)), size) for t in points) + \
             0.12 * (len(points) - 1) > room:
         size -= 0.5
-    shape = _box(slide, MARGIN, top, BODY_W, room, [[(t, size, INK, False)] for t in points],
+    shape = text_box(slide, MARGIN, top, BODY_W, room, [[(t, size, INK, False)] for t in points],
                  space_after=0.12 * 72, name="Uncertainty")
     _bullets(shape)
 
@@ -429,19 +429,19 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
              ("sha256", str(summary.get("scenario_sha256", ""))),
              ("Runs per plan", f"{int(runs):,}" if runs else ""), ("Seed", str(seed)),
              ("allysim", str(summary.get("allysim_version", __version__)))]
-    facts_h = _height(len(facts), 11) + 0.1
+    facts_h = text_height(len(facts), 11) + 0.1
     top = bottom + 0.3
     room = FOOTER_TOP - 0.2 - facts_h - 0.25 - top
     size = 16.0
-    while size > 11 and sum(_height(len(_wrap(t, BODY_W - 0.3, size)), size) for t in items) + \
+    while size > 11 and sum(text_height(len(wrap_text(t, BODY_W - 0.3, size)), size) for t in items) + \
             0.1 * (len(items) - 1) > room:
         size -= 0.5
     paragraphs = [[(t, size, INK, False)] for t in items]
-    shape = _box(slide, MARGIN, top, BODY_W, room, paragraphs, space_after=0.1 * 72, name="Method")
+    shape = text_box(slide, MARGIN, top, BODY_W, room, paragraphs, space_after=0.1 * 72, name="Method")
     _bullets(shape)
     y = FOOTER_TOP - 0.15 - facts_h
     rows = [[(f"{k}  ", 11, MUTED, True), (v, 11, TEXT, False)] for k, v in facts if v]
-    _box(slide, MARGIN, y, BODY_W, facts_h, rows, name="Provenance")
+    text_box(slide, MARGIN, y, BODY_W, facts_h, rows, name="Provenance")
 
 
 
@@ -476,7 +476,7 @@ def build_deck(folder: str | os.PathLike[str], out: str | os.PathLike[str] | Non
     PosixPath('reports/joint_venture/deck.pptx')
     >>> build_deck("reports/joint_venture", "board/jv.pptx", date=datetime.date(2026, 3, 2))   # doctest: +SKIP
     """
-    pptx = _pptx()
+    pptx = require_pptx()
     from pptx.util import Inches
 
     board = load_board(folder)
@@ -502,9 +502,9 @@ def build_deck(folder: str | os.PathLike[str], out: str | os.PathLike[str] | Non
         _chart_slide(deck, image)
     if not board.chart_names():
         omitted.append("The folder holds no charts: draw them with `allysim report DIR` and build the deck again.")
-    for title, rows in (("Appendix: plans and scenario", _plan_rows(board)),
-                        ("Appendix: risks", _risk_rows(board)),
-                        ("Appendix: contingencies", _contingency_rows(board))):
+    for title, rows in (("Appendix: plans and scenario", plan_rows(board)),
+                        ("Appendix: risks", risk_rows(board)),
+                        ("Appendix: contingencies", contingency_rows(board))):
         columns, cells, intro = rows
         if cells:
             _table_slides(deck, title, intro, columns, cells)
