@@ -464,7 +464,7 @@ def test_state_shares_over_time_for_the_charts(cycle: allysim.Results) -> None:
 
 
 def test_charts_show_the_environment(regimes: allysim.Results) -> None:
-    from allysim.plotting import run_charts
+    from allysim import charts as run_charts  # the run charts as whole slides, subtitle included
     from allysim.wording import environment_ends
 
     summary = regimes.summary()["plans"]["none"]

@@ -30,7 +30,8 @@ import numpy as np
 
 from .errors import OutputError
 from .outputs import RUNS_COLUMNS
-from .wording import Provenance
+from .stats import paired
+from .wording import Evidence, Provenance
 
 __all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "RunTable", "load_output",
            "load_studies", "read_runs_csv", "read_json", "check_study"]
@@ -115,6 +116,23 @@ class OutputData:
         """The footer of every chart of the run (of the first study, for a folder of studies alone)."""
         source = self.summary or next(iter(self.studies.values()), {})
         return Provenance.from_summary(source)
+
+    def versus_baseline(self, plan: str, key: str) -> Evidence:
+        """``plan`` minus the baseline (the first plan) in ``survival``, ``npv`` or ``resilience``, with its paired
+        95% interval: from ``compare.json`` when it measured this plan against the same baseline on the same
+        scenario file, else run by run from this folder's runs (every plan faces the same simulated futures).
+
+        Charts and deck judge a difference with this one function, so a slide and the chart on it agree.
+        """
+        base = self.plans[0]
+        compare = self.studies.get("compare") or {}
+        entry = ((compare.get("plans") or {}).get(plan) or {}).get(key)
+        if entry and compare.get("baseline") == base and \
+                compare.get("scenario_sha256") == self.summary.get("scenario_sha256"):
+            return Evidence.of(entry, compare.get("runs"))
+        column = {"survival": "survived"}.get(key, key)
+        a, b = getattr(self.runs[plan], column), getattr(self.runs[base], column)
+        return Evidence.of(paired(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), len(a))
 
 
 def load_output(folder: str | os.PathLike[str]) -> OutputData:

@@ -323,11 +323,14 @@ def _independent(a: Mapping[str, Any], b: Mapping[str, Any], runs: Any) -> Evide
 
 def _difference(board: Board, plan: str, key: str) -> Evidence:
     """The difference plan minus baseline in ``survival`` or ``npv``: paired from ``compare.json`` when it has
-    the plan, else from the two plans' own intervals."""
+    the plan, else paired run by run from the folder's runs, as the charts judge it
+    (:meth:`~allysim.folder.OutputData.versus_baseline`)."""
     compare = board.studies.get("compare") or {}
     entry = ((compare.get("plans") or {}).get(plan) or {}).get(key)
     if entry and compare.get("baseline") == board.plans[0]:
         return Evidence.of(entry, compare.get("runs"))
+    if plan in board.data.runs and board.plans[0] in board.data.runs:
+        return board.data.versus_baseline(plan, key)
     return _independent(board.stats(plan)[key], board.stats(board.plans[0])[key], board.summary.get("runs"))
 
 

@@ -19,7 +19,7 @@ __all__ = ["time_locator", "title_name", "plan_phrase", "best", "label_line_ends
            "Estimate", "display_name", "sentence_start", "study_provenance", "horizon_words", "runs_words",
            "fit_subtitle", "row_layout", "row_labels", "fit_limits", "ci_bars", "label_room", "difference_axis",
            "money_formatter", "points_formatter", "axis_unit", "headed", "whisker", "axis_number", "TITLE_NAME_CHARS",
-           "LABEL_GAP", "WHISKER_COLOR"]
+           "LABEL_GAP", "WHISKER_COLOR", "inset", "fill", "region", "body_axes"]
 
 WHISKER_COLOR = theme.INK
 LABEL_GAP = 5.0  # points between a whisker's end and its label
@@ -306,3 +306,32 @@ def axis_number(value: float) -> str:
     """Format an axis tick: thousands separators, no trailing zeros, a true minus sign."""
     text = f"{abs(value):,.6g}" if abs(value) < 1e6 else f"{abs(value):,.0f}"
     return ("\u2212" if value < 0 and text.strip("0.,") else "") + text
+
+
+def inset(ax: Axes, left_in: float = 0.0, right_in: float = 0.0, bottom_in: float = 0.0,
+          top_in: float = 0.0) -> tuple[float, float, float, float]:
+    """Return ``ax``'s box less margins in inches, as (left, bottom, right, top) figure fractions."""
+    width_in, height_in = ax.figure.get_size_inches()
+    box = ax.get_position()
+    return (box.x0 + left_in / width_in, box.y0 + bottom_in / height_in, box.x1 - right_in / width_in,
+            box.y1 - top_in / height_in)
+
+
+def fill(ax: Axes, left_in: float = 0.0, right_in: float = 0.0, bottom_in: float = 0.0, top_in: float = 0.0) -> None:
+    """Shrink ``ax`` inside its box by margins in inches, for the tick labels and labels drawn around it."""
+    left, bottom, right, top = inset(ax, left_in, right_in, bottom_in, top_in)
+    ax.set_position((left, bottom, right - left, top - bottom))
+
+
+def region(ax: Axes, left_in: float = 0.0, right_in: float = 0.0, bottom_in: float = 0.0,
+           top_in: float = 0.0) -> tuple[float, float, float, float]:
+    """Hide ``ax`` and return its box less margins (left, bottom, right, top), for a chart of several panels."""
+    ax.set_axis_off()
+    return inset(ax, left_in, right_in, bottom_in, top_in)
+
+
+def body_axes() -> Axes:
+    """Return an axes spanning the body of a new, untitled 16:9 slide: where a chart drawn without ``ax`` goes."""
+    with theme.style():
+        _fig, body = theme.slide("", titled=False)
+    return body

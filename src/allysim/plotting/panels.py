@@ -10,7 +10,8 @@ draws precomputed data on a caller's axes, one per panel, and returns them. This
 - :func:`bare` makes a slide-sized figure with the panels alone, for a chart function called without axes.
 
 Long names are shortened from the middle when cutting their end would make two of them read the same
-("Governance and escalation … phase one", "… phase two"): :func:`distinct`, :func:`row_names`, :func:`short_names`.
+("Governance and … phase one", "… phase two"): :func:`row_names` on the slide (as :func:`theme.distinct_labels`
+does for the run charts), :func:`short_names` in titles, by characters.
 """
 
 from __future__ import annotations
@@ -26,9 +27,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["Body", "Panels", "bare", "distinct", "panel_axes", "row_names", "short_names", "slide", "UNTITLED_CUT_IN"]
+__all__ = ["Body", "Panels", "bare", "distinct", "panel_axes", "row_names", "short_names", "slide"]
 
-UNTITLED_CUT_IN = 0.95  # a slide without its title is this much shorter: the band a one-line title takes
 ELLIPSIS = "\u2026"
 
 Panels = tuple["Axes", ...]
@@ -74,42 +74,21 @@ def panel_axes(fig: Figure, body: Body, top: float, bottom_in: float = theme.PLO
 
 def slide(body_for: BodyFor, title: str, subtitle: str, provenance: Provenance | None, *,
           titled: bool = True) -> tuple[Figure, Panels]:
-    """Make a 16:9 slide figure with the frame and one empty axes per panel; return both.
+    """Make a 16:9 slide figure with the frame (:func:`theme.frame`) and one empty axes per panel; return both.
 
-    With ``titled=False`` the title is not drawn and takes no room (the slide is :data:`UNTITLED_CUT_IN` shorter
-    and the panels keep their size): the deck's slide states the finding itself. The title is still recorded,
-    invisibly, for :func:`theme.title_of`.
+    With ``titled=False`` the title is not drawn and takes no room (the slide loses the title's band, as
+    :func:`theme.slide` does, and the panels keep their size): the deck's slide states the finding itself. The
+    title is still recorded, invisibly, for :func:`theme.title_of`.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    height = theme.HEIGHT_IN if titled else theme.HEIGHT_IN - UNTITLED_CUT_IN
+    height = theme.HEIGHT_IN if titled else theme.HEIGHT_IN - theme.title_band(title) - theme.UNTITLED_TRIM
     fig = Figure(figsize=(theme.WIDTH_IN, height))  # not pyplot's: nothing to close, nothing shown
     FigureCanvasAgg(fig)
-    if titled:
-        top = theme.frame(fig, title, subtitle, provenance)
-    else:
-        top = _untitled_frame(fig, title, subtitle, provenance)
+    top = theme.frame(fig, title, subtitle, provenance, titled=titled)
     top_in = (1 - top) * height
     return fig, panel_axes(fig, _body(body_for, height - top_in), top)
-
-
-def _untitled_frame(fig: Figure, title: str, subtitle: str, provenance: Provenance | None) -> float:
-    """Draw the subtitle and footer of a slide without its title; return where the plot area may start."""
-    width_in, height_in = fig.get_size_inches()
-    x = theme.MARGIN_LEFT / width_in
-    fig.text(x, 1.0, title, visible=False, gid="title")  # for title_of: the slide states it
-    y_in = theme.MARGIN_TOP - 0.1
-    if subtitle:
-        lines = theme.wrap(subtitle, width_in - theme.MARGIN_LEFT - theme.MARGIN_RIGHT, theme.SUBTITLE_SIZE,
-                           max_lines=2)
-        fig.text(x, 1 - y_in / height_in, "\n".join(lines), size=theme.SUBTITLE_SIZE, color=theme.MUTED,
-                 ha="left", va="top", linespacing=1.2, gid="subtitle")
-        y_in += len(lines) * theme.SUBTITLE_SIZE * 1.2 / 72
-    if provenance is not None:
-        fig.text(x, theme.FOOTER_Y / height_in, provenance.text(), size=theme.FOOTER_SIZE, color=theme.FAINT,
-                 ha="left", va="bottom", gid="provenance")
-    return 1 - (y_in + 0.45) / height_in
 
 
 def bare(body_for: BodyFor) -> Panels:
@@ -199,14 +178,9 @@ def _middle(name: str, twins: Sequence[str], fits: Callable[[str], bool]) -> str
 
 
 def row_names(names: Sequence[str], width_in: float, size: float, lines: int) -> list[str]:
-    """Return row labels: each name on at most ``lines`` lines of ``width_in`` inches, distinct from the others."""
-
-    def fits(text: str) -> bool:
-        wrapped = theme.wrap(text, width_in, size, max_lines=99)
-        return len(wrapped) <= lines and not any(line.endswith(ELLIPSIS) and not text.endswith(ELLIPSIS)
-                                                 for line in wrapped)
-
-    return ["\n".join(theme.wrap(text, width_in, size, max_lines=lines)) for text in distinct(names, fits)]
+    """Return row labels: each name on at most ``lines`` lines of ``width_in`` inches, distinct from the others
+    (:func:`theme.distinct_labels`, as on the run charts)."""
+    return theme.distinct_labels(list(names), width_in, size, max_lines=lines)
 
 
 def short_names(names: Sequence[str], limit: int = 40) -> dict[str, str]:

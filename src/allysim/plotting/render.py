@@ -24,14 +24,26 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import OutputError, UsageError
 from ..folder import STUDY_CHARTS, OutputData, check_study, read_json
-from ..wording import environment_ends
-from . import decision_charts, layout, panels, run_charts, sensitivity_charts, study_charts, theme
+from ..stats import paired
+from ..wording import Evidence, Provenance, environment_ends
+from . import (
+    causes_chart,
+    decision_charts,
+    headlines,
+    layout,
+    panels,
+    run_charts,
+    sensitivity_charts,
+    study_charts,
+    theme,
+)
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = ["CHARTS", "FORMATS", "draw_charts", "draw_study_chart", "parse_formats", "render_charts",
-           "render_study_chart", "chart_drawers"]
+           "render_study_chart", "chart_drawers", "framed"]
 
 CHARTS = ("survival", "npv", "health", "causes")  # the charts of a run
 FORMATS = theme.FORMATS
@@ -242,10 +254,15 @@ def _save(fig: Figure, folder: Path, name: str, formats: Sequence[str]) -> list[
         plt.close(fig)
 
 
-def chart_drawers(data: OutputData, *, titled: bool = True) -> dict[str, Callable[[], Figure]]:
-    """Return, per chart name, a function drawing it from ``data`` (charts without data are left out); with
-    ``titled=False`` the charts are drawn without their titles (the deck's slides state them)."""
-    drawers = _run_drawers(data, titled) if data.plans else {}
+def chart_drawers(data: OutputData, *, titled: bool = True,
+                  size: tuple[float, float] | None = None) -> dict[str, Callable[[], Figure]]:
+    """Return, per chart name, a function drawing it from ``data`` (charts without data are left out).
+
+    With ``titled=False`` the run's charts are drawn without their titles, filling the figure from the subtitle
+    down (the deck's slides state the title, still readable with :func:`theme.title_of`); ``size`` (inches) sets
+    the run charts' figure size, the 16:9 slide by default.
+    """
+    drawers = _run_drawers(data, titled, size) if data.plans else {}
     for chart, stem in STUDY_CHARTS.items():
         if stem in data.studies:
             study = data.studies[stem]
@@ -255,46 +272,87 @@ def chart_drawers(data: OutputData, *, titled: bool = True) -> dict[str, Callabl
     return drawers
 
 
-def _run_drawers(data: OutputData, titled: bool) -> dict[str, Callable[[], Figure]]:
-    """Return, per chart of the run, a function drawing it from ``data``."""
+def framed(headline: headlines.Headline, draw: Callable[[Axes], Any], provenance: Provenance | None = None, *,
+           titled: bool = True, size: tuple[float, float] | None = None) -> Figure:
+    """Return a slide with ``headline`` and ``provenance`` around a chart: ``draw(ax)`` draws it in the body.
+
+    Examples
+    --------
+    >>> fig = framed(headlines.survival(estimates, evidence, horizon=10),
+    ...              lambda ax: run_charts.survival(lifetimes, survived, horizon=10, ax=ax))   # doctest: +SKIP
+    """
+    with theme.style():
+        fig, body = theme.slide(headline.title, headline.subtitle, provenance, titled=titled, size=size)
+        draw(body)
+    return fig
+
+
+def _run_drawers(data: OutputData, titled: bool,
+                 size: tuple[float, float] | None = None) -> dict[str, Callable[[], Figure]]:
+    """Return, per chart of the run, a function drawing it from ``data``: its headline (with the paired
+    differences from the baseline that the deck judges too) on a slide around the chart."""
     summary, plans = data.summary, data.plans
+    base = plans[0]
     stats = {p: summary["plans"][p] for p in plans}
     provenance = data.provenance
     horizon = float(summary["horizon"])
     time_unit = str(summary.get("time_unit", "year"))
+    currency = str(summary.get("currency", ""))
+    runs = summary.get("runs")
     risk_names = {r: str(v.get("name", r)) for r, v in (summary.get("risks") or {}).items()}
+    lifetimes = {p: data.runs[p].lifetime for p in plans}
+    survived = {p: data.runs[p].survived for p in plans}
+
+    def versus(key: str) -> dict[str, Evidence]:
+        return {p: data.versus_baseline(p, key) for p in plans[1:]}
+
+    def frame(headline: headlines.Headline, draw: Callable[[Axes], Any]) -> Figure:
+        return framed(headline, draw, provenance, titled=titled, size=size)
 
     def survival() -> Figure:
-        return run_charts.survival({p: data.runs[p].lifetime for p in plans},
-                                   {p: data.runs[p].survived for p in plans}, horizon=horizon, time_unit=time_unit,
-                                   estimates={p: stats[p]["survival"]["estimate"] for p in plans},
-                                   provenance=provenance, titled=titled)
+        estimates = {p: float(stats[p]["survival"]["estimate"]) for p in plans}
+        medians = {p: float((stats[p].get("lifetime") or {}).get("p50", horizon)) for p in plans}
+        return frame(headlines.survival(estimates, versus("survival"), horizon=horizon, time_unit=time_unit,
+                                        runs=runs, median_lives=medians),
+                     lambda ax: run_charts.survival(lifetimes, survived, horizon=horizon, time_unit=time_unit,
+                                                    estimates=estimates, ax=ax))
 
     def npv() -> Figure:
-        return run_charts.npv({p: data.runs[p].npv for p in plans}, currency=str(summary.get("currency", "")),
-                              stats={p: stats[p]["npv"] for p in plans}, provenance=provenance, titled=titled)
+        marks = {p: stats[p]["npv"] for p in plans}
+        return frame(headlines.npv(marks, versus("npv"), currency=currency),
+                     lambda ax: run_charts.npv({p: data.runs[p].npv for p in plans}, currency=currency,
+                                               stats=marks, ax=ax))
 
-    base = stats[plans[0]]
-    ends = "" if "environment" not in base else \
-        environment_ends(base["environment"]["time_share"], base["end_causes_by_state"])
+    ends = "" if "environment" not in stats[base] else \
+        environment_ends(stats[base]["environment"]["time_share"], stats[base]["end_causes_by_state"])
 
     def causes() -> Figure:
-        return run_charts.causes({p: stats[p]["end_causes"] for p in plans}, risk_names=risk_names,
-                                 horizon=horizon, time_unit=time_unit, runs=summary.get("runs"),
-                                 provenance=provenance, titled=titled,
-                                 environment_note=f"{ends} ({layout.plan_phrase(plans[0])})" if ends else "")
+        end_causes = {p: stats[p]["end_causes"] for p in plans}
+        top = max((r for r in end_causes[base] if r != "survived"), key=lambda r: end_causes[base][r], default=None)
+        evidence = {} if top is None else {
+            p: Evidence.of(paired(data.runs[p].end_cause == top, data.runs[base].end_cause == top),
+                           len(data.runs[p].end_cause)) for p in plans[1:]}
+        headline = headlines.causes(end_causes, evidence, risk_names=risk_names, horizon=horizon,
+                                    time_unit=time_unit, runs=runs,
+                                    environment_note=f"{ends} ({layout.plan_phrase(base)})" if ends else "")
+        headline = headlines.Headline(headline.title, headline.subtitle + causes_chart.idle_note(end_causes))
+        return frame(headline, lambda ax: run_charts.causes(end_causes, risk_names=risk_names, ax=ax))
 
     drawers: dict[str, Callable[[], Figure]] = {"survival": survival, "npv": npv}
     if data.health is not None and all(p in data.health.plans for p in plans):
         bands = data.health
         means = [(stats[p].get("resilience") or {}).get("mean") for p in plans]
         resilience = None if None in means else dict(zip(plans, map(float, means)))
+        shaded = tuple(list(bands.environment or {})[1:])
 
         def health() -> Figure:
-            return run_charts.health(bands.grid, {p: bands.plans[p] for p in plans},
-                                     dissolve_below=bands.dissolve_below, time_unit=bands.time_unit,
-                                     resilience=resilience, provenance=provenance, titled=titled,
-                                     environment=bands.environment)
+            headline = headlines.health(resilience, versus("resilience"), horizon=float(bands.grid[-1]),
+                                        time_unit=bands.time_unit, dissolve_below=bands.dissolve_below,
+                                        shaded=shaded)
+            return frame(headline, lambda ax: run_charts.health(
+                bands.grid, {p: bands.plans[p] for p in plans}, dissolve_below=bands.dissolve_below,
+                time_unit=bands.time_unit, resilience=resilience, environment=bands.environment,
+                dissolved=run_charts.dissolved_shares(bands.grid, lifetimes, survived), ax=ax))
 
         drawers["health"] = health
     drawers["causes"] = causes

@@ -21,6 +21,7 @@ from ..outputs import atomic_file
 from ..wording import Provenance
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = [
@@ -39,6 +40,9 @@ __all__ = [
     "plan_text_color",
     "plot_box",
     "save_figure",
+    "slide",
+    "title_band",
+    "distinct_labels",
     "title_of",
     "untitled_png",
     "style",
@@ -51,17 +55,19 @@ HEIGHT_IN = 7.5
 DPI = 150  # 2000 x 1125 px
 FORMATS = ("png", "svg", "pdf")
 
-# Okabe & Ito (2008), the colour-blind-safe palette, ordered so the first plans get the strongest contrasts:
-# the baseline is black, alternatives follow in blue, vermillion, bluish green, ...
+# Okabe & Ito (2008), the colour-blind-safe palette, ordered so the first plans get the strongest contrasts (the
+# baseline black, then blue, vermillion, bluish green, ...), with each hue's lightness (CIELAB L*) moved so that
+# all eight stand out on white (contrast at least 2.5:1, so no pale yellow) and differ by at least 4.5 L* from one
+# another: told apart in grey print too. The 7th and 8th hues, too light in the original, become brown and olive.
 PLAN_COLORS = (
-    "#000000",  # black
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
-    "#E69F00",  # orange
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#F0E442",  # yellow
+    "#000000",  # black, L* 0
+    "#006CAB",  # blue, L* 43
+    "#D45E00",  # vermillion, L* 54
+    "#14A479",  # bluish green, L* 60
+    "#D89300",  # orange, L* 66
+    "#933470",  # reddish purple, L* 37
+    "#722900",  # brown, L* 27
+    "#7B7800",  # olive, L* 49
 )
 SURVIVED_COLOR = "#3B4B59"  # slate: reads as the neutral 'no event' outcome beside the warm risk colours
 OTHER_COLOR = "#C9C9C9"
@@ -239,7 +245,64 @@ def _shorten(line: str, width_in: float, size: float, weight: str) -> str:
     return line.rstrip() + "…"
 
 
+def distinct_labels(names: Sequence[str], width_in: float, size: float, weight: str = "normal",
+                    max_lines: int = 1) -> list[str]:
+    """Fit each name in ``max_lines`` lines of ``width_in`` inches, keeping the words that tell names apart.
+
+    A name that fits is kept whole. One that does not is cut at its end, unless that would leave it looking like
+    another cut name ("Governance and escalation…" twice): then the words it shares with the other names give way
+    to an ellipsis and its distinguishing words are kept (``Governance and … phase two``).
+
+    Examples
+    --------
+    >>> distinct_labels(["Governance with legal safeguards phase one", "Governance with legal safeguards phase two"],
+    ...                 2.0, 12)   # doctest: +SKIP
+    ['Governance … phase one', 'Governance … phase two']
+    """
+    plain = ["\n".join(wrap(name, width_in, size, weight, max_lines)) for name in names]
+    labels = list(plain)
+    for i, name in enumerate(names):
+        if "…" not in plain[i]:
+            continue
+        words = name.split()
+        twins = [j for j, other in enumerate(plain) if j != i and other == plain[i]]
+        shared = max((_common_words(words, names[j].split()) for j in range(len(names)) if j != i), default=0)
+        if not twins or shared == 0 or shared >= len(words):
+            continue
+        lines: list[str] = []
+        for head, start in ((2, shared - 1), (2, shared), (1, shared - 1), (1, shared), (0, shared)):
+            text = " ".join([*words[: min(head, max(start, 0))], "…", *words[max(start, 1):]])
+            lines = wrap(text, width_in, size, weight, max_lines)
+            if " ".join(" ".join(lines).split()) == text:  # fits without a second cut
+                break
+        labels[i] = "\n".join(lines)
+    return labels
+
+
+def _common_words(a: Sequence[str], b: Sequence[str]) -> int:
+    """Return how many leading words ``a`` and ``b`` share."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n].lower() == b[n].lower():
+        n += 1
+    return n
+
+
 # --- the frame: title, subtitle, footer ------------------------------------------------------------------------
+
+
+def _title_lines(title: str, width_in: float) -> tuple[float, list[str]]:
+    """Return the title's size (22 pt, shrinking to 18 pt before it wraps) and its lines on a slide this wide."""
+    text_in = width_in - MARGIN_LEFT - MARGIN_RIGHT
+    size = TITLE_SIZE
+    while size > TITLE_MIN_SIZE and text_width(title, size, "bold") > text_in:
+        size -= 0.5
+    return size, wrap(title, text_in, size, "bold", max_lines=3)  # a third line rather than a cut finding
+
+
+def title_band(title: str, width_in: float = WIDTH_IN) -> float:
+    """Return the height in inches the title takes on a slide ``width_in`` wide, the gap below it included."""
+    size, lines = _title_lines(title, width_in)
+    return len(lines) * size * 1.15 / 72 + 0.08
 
 
 def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | None = None, *,
@@ -252,22 +315,19 @@ def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | 
     finding itself shows the chart from its subtitle down, laid out exactly as in the titled chart.
     """
     width_in, height_in = fig.get_size_inches()
-    text_in = width_in - MARGIN_LEFT - MARGIN_RIGHT
     x = MARGIN_LEFT / width_in
-
-    size = TITLE_SIZE
-    while size > TITLE_MIN_SIZE and text_width(title, size, "bold") > text_in:
-        size -= 0.5
-    lines = wrap(title, text_in, size, "bold", max_lines=3)  # a third line rather than a cut finding
+    size, lines = _title_lines(title, width_in)
     y_in = MARGIN_TOP
     fig.text(x, 1 - y_in / height_in, "\n".join(lines), size=size, weight="bold", color=INK,
              ha="left", va="top", linespacing=1.15, gid="title", visible=titled)
-    y_in += len(lines) * size * 1.15 / 72 + 0.08
-    if not titled:
-        fig.allysim_body_top_in = y_in - 0.12  # where the body starts, in inches from the top
+    if titled:
+        y_in += title_band(title, width_in)
+    else:  # no band for the title: the chart fills the figure from the subtitle down
+        y_in -= UNTITLED_TRIM
+        fig.allysim_body_top_in = 0.0
 
     if subtitle:
-        sub_lines = wrap(subtitle, text_in, SUBTITLE_SIZE, max_lines=2)
+        sub_lines = wrap(subtitle, width_in - MARGIN_LEFT - MARGIN_RIGHT, SUBTITLE_SIZE, max_lines=2)
         fig.text(x, 1 - y_in / height_in, "\n".join(sub_lines), size=SUBTITLE_SIZE, color=MUTED,
                  ha="left", va="top", linespacing=1.2, gid="subtitle")
         y_in += len(sub_lines) * SUBTITLE_SIZE * 1.2 / 72
@@ -276,6 +336,34 @@ def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | 
         fig.text(x, FOOTER_Y / height_in, provenance.text(), size=FOOTER_SIZE, color=FAINT,
                  ha="left", va="bottom", gid="provenance")
     return 1 - (y_in + 0.45) / height_in
+
+
+UNTITLED_TRIM = MARGIN_TOP - 0.12  # an untitled chart starts with its subtitle 0.12 in from the top
+BODY_BOTTOM = 0.42  # the body of a slide ends just above the footer; charts keep their tick labels inside it
+
+
+def slide(title: str, subtitle: str = "", provenance: Provenance | None = None, *, titled: bool = True,
+          size: tuple[float, float] | None = None) -> tuple[Figure, Axes]:
+    """Return a slide (title, subtitle, footer: :func:`frame`) and an empty axes spanning its body, for a chart
+    to draw into; call inside :func:`style`. Untitled and without ``size``, the figure is the 16:9 slide less
+    the title's band, so that the chart is laid out as on the titled slide.
+
+    Examples
+    --------
+    >>> with style():
+    ...     fig, body = slide("Plan B lifts survival", "Share of runs")
+    ...     run_charts.survival(lifetimes, survived, horizon=10, ax=body)   # doctest: +SKIP
+    """
+    import matplotlib.pyplot as plt
+
+    if size is None:  # untitled, the slide loses the title's band and keeps the body of the titled chart
+        size = (WIDTH_IN, HEIGHT_IN - (0.0 if titled or not title else title_band(title) + UNTITLED_TRIM))
+    fig = plt.figure(figsize=size)
+    top = frame(fig, title, subtitle, provenance, titled=titled)
+    left, bottom, right, top = plot_box(fig, top + 0.3 / fig.get_size_inches()[1], left_in=MARGIN_LEFT,
+                                        right_in=MARGIN_RIGHT, bottom_in=BODY_BOTTOM)
+    body = fig.add_axes((left, bottom, right - left, top - bottom))
+    return fig, body
 
 
 def plot_box(fig: Figure, top: float, left_in: float = 1.25, right_in: float = 0.45,

@@ -1,0 +1,249 @@
+"""The words on top of a run's charts: each chart's title (its finding) and subtitle (what is drawn).
+
+Computing apart from drawing: these functions take the numbers a chart shows and the paired differences from the
+baseline (:meth:`allysim.folder.OutputData.versus_baseline`) and return a :class:`Headline`; the chart functions
+of :mod:`~allysim.plotting.run_charts` draw, and :mod:`~allysim.plotting.render` puts the headline on the slide.
+
+Titles follow the claims rule of :mod:`allysim.wording`: a plan is named as lifting survival or raising NPV only
+when the 95% interval of its paired difference from the baseline excludes zero; otherwise the title says the
+difference is within the noise and how many runs would settle it. Numbers are rounded by :mod:`allysim.wording`,
+as on the deck and in the console.
+
+Examples
+--------
+>>> from allysim.wording import Evidence
+>>> survival({"base": 0.41, "plan": 0.58}, {"plan": Evidence(0.17, 0.15, 0.19, 2000)}, horizon=10).title
+'Plan lifts 10-year survival from 41% to 58%'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..wording import (
+    Currency,
+    Evidence,
+    MoneyScale,
+    format_money,
+    format_share,
+    format_span,
+    median_life,
+)
+from . import layout
+
+__all__ = ["Headline", "survival", "npv", "health", "causes"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A chart's title (the finding, in words) and subtitle (what is drawn)."""
+
+    title: str
+    subtitle: str = ""
+
+
+def _winner(values: Mapping[str, float], evidence: Mapping[str, Evidence], shown: Mapping[str, str]) -> tuple[str, bool]:
+    """Return the plan a title names and whether its gain over the baseline is clear.
+
+    The clear gainer with the largest value wins; without one, the plan with the largest value (the baseline on
+    ties, and when no plan shows more than the baseline once rounded).
+    """
+    plans = list(values)
+    base = plans[0]
+    clear = [p for p in plans[1:] if p in evidence and evidence[p].gain and shown[p] != shown[base]]
+    if clear:
+        return layout.best({p: values[p] for p in clear}), True
+    best = layout.best(values)
+    return (best if shown[best] != shown[base] and values[best] > values[base] else base), False
+
+
+def _judged(difference: Evidence) -> str:
+    """``, within the noise (roughly N runs would settle it)`` for a difference whose interval is known; '' when
+    it is not (the title then states the two numbers and claims nothing)."""
+    return f", {difference.noise()}" if difference.known else ""
+
+
+def survival(estimates: Mapping[str, float], evidence: Mapping[str, Evidence] | None = None, *, horizon: float,
+             time_unit: str = "year", runs: int | None = None,
+             median_lives: Mapping[str, float] | None = None) -> Headline:
+    """The survival chart's headline: which plan lifts the share of alliances that reach the horizon.
+
+    Parameters
+    ----------
+    estimates
+        Per plan (the baseline first), the share that survives the horizon (``survival.estimate``).
+    evidence
+        Per plan but the baseline, its paired difference in survival from the baseline.
+    horizon, time_unit, runs
+        The planned life, and the runs per plan (for the subtitle).
+    median_lives
+        Per plan, the median lifetime: named instead when almost no alliance survives under any plan.
+    """
+    plans = list(estimates)
+    base = plans[0]
+    life = format_span(horizon, time_unit)
+    shown = {p: format_share(estimates[p]) for p in plans}
+    many = f"{runs:,} simulated alliances" if runs else "simulated alliances"
+    subtitle = f"Share of {many} still together over time, with 95% confidence band"
+    if len(plans) == 1:
+        return Headline(f"Alliance survives its {life} life in {shown[base]} of runs", subtitle)
+    if all(shown[p] in ("0%", "<1%") for p in plans) and median_lives:
+        # "lifts survival from 0% to <1%" says nothing: how long the alliances last does
+        longest = layout.best(median_lives)
+        words = {p: median_life(median_lives[p], horizon, time_unit, estimates[p]) for p in plans}
+        title = f"Almost no alliance completes its {life} life; the median life is {words[base]} in the baseline"
+        if words[longest] != words[base]:
+            title += f" and {words[longest]} under the {layout.plan_phrase(longest)}"
+        return Headline(title, subtitle)
+    best, clear = _winner(estimates, evidence or {}, shown)
+    if best == base:
+        return Headline(f"No plan lifts {life} survival above the baseline's {shown[base]} "
+                        f"({layout.plan_phrase(base)})", subtitle)
+    gain = (evidence or {}).get(best, Evidence(estimates[best] - estimates[base]))
+    if clear:
+        return Headline(f"{layout.plan_phrase(best)} lifts {life} survival from {shown[base]} to {shown[best]}",
+                        subtitle)
+    return Headline(f"{layout.plan_phrase(best)} survives its {life} life in {shown[best]} of runs against "
+                    f"{shown[base]}{_judged(gain)}", subtitle)
+
+
+def npv(stats: Mapping[str, Mapping[str, float]], evidence: Mapping[str, Evidence] | None = None, *,
+        currency: str | Currency = "") -> Headline:
+    """The NPV chart's headline: the expected NPV, and which plan raises it.
+
+    Parameters
+    ----------
+    stats
+        Per plan (the baseline first), ``mean``, ``p10``, ``p50`` and ``p90`` of its NPV.
+    evidence
+        Per plan but the baseline, its paired difference in NPV from the baseline.
+    currency
+        The scenario's display currency.
+    """
+    plans = list(stats)
+    base = plans[0]
+    subtitle = ("NPV across simulated alliances: P10 and P90 dashed, P50 solid, the mean \u25c6; histograms "
+                "(left), S-curves (right)")
+    means = {p: float(stats[p]["mean"]) for p in plans}
+    if len(plans) == 1:
+        m = stats[base]
+        scale = MoneyScale.of([m["mean"], m["p10"], m["p90"]], currency)
+        return Headline(f"Expected NPV is {format_money(m['mean'], currency, scale)}; 80% of runs fall between "
+                        f"{format_money(m['p10'], currency, scale)} and {format_money(m['p90'], currency, scale)}",
+                        subtitle)
+    scale = MoneyScale.of(list(means.values()), currency)
+    shown = {p: scale.number(means[p]) for p in plans}
+    best, clear = _winner(means, evidence or {}, shown)
+
+    def money(plan: str) -> str:
+        return format_money(means[plan], currency, scale)
+
+    if best == base:
+        return Headline(f"No plan raises expected NPV above the baseline's {money(base)} "
+                        f"({layout.plan_phrase(base)})", subtitle)
+    if clear:
+        return Headline(f"{layout.plan_phrase(best)} raises expected NPV from {money(base)} to {money(best)}",
+                        subtitle)
+    gain = (evidence or {}).get(best, Evidence(means[best] - means[base]))
+    return Headline(f"{layout.plan_phrase(best)} has the highest expected NPV, {money(best)} against "
+                    f"{money(base)}{_judged(gain)}", subtitle)
+
+
+def health(resilience: Mapping[str, float] | None, evidence: Mapping[str, Evidence] | None = None, *,
+           horizon: float, time_unit: str = "year", dissolve_below: float = 0.0,
+           shaded: tuple[str, ...] = ()) -> Headline:
+    """The health chart's headline: which plan lifts the average health over the life (resilience).
+
+    Parameters
+    ----------
+    resilience
+        Per plan (the baseline first), the mean time-average health; None: the title describes the chart.
+    evidence
+        Per plan but the baseline, its paired difference in resilience from the baseline.
+    shaded
+        Environment states shaded on the chart, named in the subtitle.
+    """
+    life = format_span(horizon, time_unit)
+    plans = list(resilience or {})
+    subtitle = ("Health over time (1 = full): the median, middle 50% and middle 90% of runs at each time; the strip "
+                "below, the share dissolved by then; " +
+                (f"an alliance dissolves when health falls below {dissolve_below:g}" if len(plans) <= 1
+                 else "beside each plan, its average health over the life"))
+    if shaded:
+        subtitle += "; shaded: share of runs in " + ", ".join(s.replace("_", " ") for s in shaded)
+    if resilience is None:
+        return Headline("Alliance health over time", subtitle)
+    base = plans[0]
+    shown = {p: f"{resilience[p]:.2f}" for p in plans}
+    if len(plans) == 1:
+        return Headline(f"Alliance health averages {shown[base]} over its {life} life", subtitle)
+    best, clear = _winner(resilience, evidence or {}, shown)
+    if best == base:
+        return Headline(f"No plan lifts average health above the baseline's {shown[base]} "
+                        f"({layout.plan_phrase(base)})", subtitle)
+    if clear:
+        return Headline(f"{layout.plan_phrase(best)} lifts average health over the {life} life from "
+                        f"{shown[base]} to {shown[best]}", subtitle)
+    gain = (evidence or {}).get(best, Evidence(resilience[best] - resilience[base]))
+    return Headline(f"{layout.plan_phrase(best)} has the highest average health, {shown[best]} against "
+                    f"{shown[base]}{_judged(gain)}", subtitle)
+
+
+SURVIVED = "survived"
+
+
+def causes(end_causes: Mapping[str, Mapping[str, float]], evidence: Mapping[str, Evidence] | None = None, *,
+           risk_names: Mapping[str, str] | None = None, horizon: float | None = None, time_unit: str = "year",
+           runs: int | None = None, environment_note: str = "") -> Headline:
+    """The causes chart's headline: the risk that ends the most alliances in the baseline, and the plan that cuts
+    it most.
+
+    Parameters
+    ----------
+    end_causes
+        Per plan (the baseline first): ``{risk id: share, ..., "survived": share}``.
+    evidence
+        Per plan but the baseline, its paired difference from the baseline in the share of runs ended by the
+        baseline's main risk: a plan is said to cut it only when the interval lies below zero.
+    risk_names
+        Display name of each risk id.
+    horizon, time_unit, runs, environment_note
+        For the subtitle.
+    """
+    plans = list(end_causes)
+    names = dict(risk_names or {})
+    base = plans[0]
+    risks = [r for r in end_causes[base] if r != SURVIVED]
+    top = max(risks, key=lambda r: (end_causes[base][r], -risks.index(r))) if risks else None
+    share = float(end_causes[base].get(top, 0.0)) if top else 0.0
+    span = f" within the {format_span(horizon, time_unit)} life" if horizon is not None else ""
+    many = f"{runs:,} simulated alliances" if runs else "simulated alliances"
+    subtitle = f"How {many} ended{span}: dissolved by a risk, or survived"
+    if environment_note:
+        subtitle += f". {environment_note[0].upper()}{environment_note[1:]}"
+    if top is None or share <= 0:
+        everyone = format_share(float(end_causes[base].get(SURVIVED, 1.0)))
+        return Headline(f"No risk ended an alliance: {everyone} survive" if len(plans) == 1 else
+                        f"No risk ended an alliance under the baseline ({layout.plan_phrase(base)}): {everyone} "
+                        f"survive", subtitle)
+    from . import theme
+
+    risk = layout.title_name(names.get(top, theme.plan_label(top)), limit=50)
+    if len(plans) == 1:
+        return Headline(f"{risk} is the main threat, ending {format_share(share)} of alliances", subtitle)
+    shares = {p: float(end_causes[p].get(top, 0.0)) for p in plans[1:]}
+    evidence = evidence or {}
+    lower = [p for p in shares if shares[p] < share and format_share(shares[p]) != format_share(share)]
+    lead = f"{risk} ends {format_share(share)} of alliances in the baseline"
+    cut = [p for p in lower if p in evidence and evidence[p].loss]
+    if cut:
+        lowest = min(cut, key=lambda p: (shares[p], plans.index(p)))
+        return Headline(f"{lead}; {layout.plan_phrase(lowest)} cuts that to {format_share(shares[lowest])}",
+                        subtitle)
+    if not lower:
+        return Headline(f"{lead}, and no plan reduces that", subtitle)
+    lowest = min(lower, key=lambda p: (shares[p], plans.index(p)))
+    gain = evidence.get(lowest, Evidence(shares[lowest] - share))
+    return Headline(f"{lead}; under the {layout.plan_phrase(lowest)} {format_share(shares[lowest])}"
+                    f"{_judged(gain)}", subtitle)
