@@ -30,7 +30,7 @@ DOTS = "#B8B8B8"
 STAR = "#D55E00"
 BANDS_UP_TO = 3  # plans drawn with their 95% bands on the sweep; more would hide each other
 LEGEND_COLUMNS = 4
-LEGEND_NAME_IN = 2.7  # widest line of a plan's name in a legend
+LEGEND_NAME_IN = 2.35  # widest line of a plan's name in a legend
 LABELLED_UP_TO = 4  # plans named beside their rings on the frontier; more, or long names, go to a legend
 TITLE_NAME = 40
 
@@ -55,7 +55,7 @@ def _sentence(text: str) -> str:
 def _legend_geometry(names: Sequence[str]) -> tuple[list[str], int, float]:
     """The plans' names as a legend shows them (distinct, wrapped), its columns, and the inches it takes."""
     size = theme.ANNOTATION_SIZE
-    labels = row_names([theme.plan_label(n) for n in names], LEGEND_NAME_IN, size, 2)
+    labels = row_names([theme.plan_label(n) for n in names], LEGEND_NAME_IN, size, 3)
     columns = min(LEGEND_COLUMNS, max(len(names), 1))
     rows = math.ceil(len(names) / columns)
     lines = max((label.count("\n") + 1 for label in labels), default=1)
