@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,13 +43,23 @@ def allysim(*args: str) -> list[str]:
     return [sys.executable, "-m", "allysim", *args]
 
 
-def timed(cmd: list[str]) -> tuple[float, str]:
+def timed(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, the process and the workers it waited for) and the peak resident
+    memory of the main process in MiB (where a study's results are held), from the operating system's accounting."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
-    return elapsed, proc.stdout
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=ENV)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            sys.exit(f"failed: {' '.join(cmd)}\n{err.read().decode(errors='replace')}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = max(cpu, usage.ru_utime + usage.ru_stime)
+    return elapsed, cpu, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -79,19 +90,33 @@ def main() -> None:
             "validate joint_venture.yaml": allysim("validate", str(FLAGSHIP)),
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpus: dict[str, list[float]] = {name: [] for name in commands}
+        peaks: dict[str, list[float]] = {name: [] for name in commands}
+        loads = [os.getloadavg()[0]]
         for _ in range(repeats):
             for name, cmd in commands.items():
-                times[name].append(timed(cmd)[0])
+                wall, cpu, peak = timed(cmd)
+                times[name].append(wall)
+                cpus[name].append(cpu)
+                peaks[name].append(peak)
+            loads.append(os.getloadavg()[0])
         sharing = {key: json.loads(Path(out, key, f"{study}.json").read_text())["sharing"]
                    for key, study in (("v", "value"), ("d", "drivers"), ("vs", "value"), ("ve", "value"))}
-    print(f"\nmedian of {repeats} interleaved repeat(s), whole processes, load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} CPUs at the end\n")
-    print("| command | median s | min s | max s |\n| --- | ---: | ---: | ---: |")
+    print(f"\nmedian of {repeats} interleaved repeat(s), whole processes, {time.strftime('%Y-%m-%d %H:%M')}, "
+          f"1-minute load average {', '.join(f'{x:.1f}' for x in loads)} (before, after each round) on "
+          f"{os.cpu_count()} CPUs\n")
+    print("| command | median wall s | min | max | median CPU s | peak MiB (main process) |\n"
+          "| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, values in times.items():
-        print(f"| {name} | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} |")
+        print(f"| {name} | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} | "
+              f"{statistics.median(cpus[name]):.2f} | {max(peaks[name]):.0f} |")
     med = {name: statistics.median(values) for name, values in times.items()}
     names = list(commands)
-    print(f"\nrun / reference time: {med[names[1]] / med[names[0]]:.2f} (<= 1 means allysim as fast or faster)")
+    pairs = [run / ref for run, ref in zip(times[names[1]], times[names[0]])]
+    cpu_pairs = [run / ref for run, ref in zip(cpus[names[1]], cpus[names[0]])]
+    print(f"\nreference / run, wall: {med[names[0]] / med[names[1]]:.2f}x (medians; round by round "
+          f"{', '.join(f'{1 / x:.2f}' for x in pairs)}), CPU: {statistics.median(cpus[names[0]]) / statistics.median(cpus[names[1]]):.2f}x "
+          f"(round by round {', '.join(f'{1 / x:.2f}' for x in cpu_pairs)}); >= 1 means allysim as fast or faster")
     print(f"exhaustive / shared value on {small:,} runs: {med[names[5]] / med[names[4]]:.1f}x")
     for key, what in (("v", "value"), ("d", "drivers"), ("vs", f"value {small:,}"), ("ve", "value exhaustive")):
         s = sharing[key]

@@ -30,6 +30,7 @@ from allysim.deck import appendix, write_brief  # noqa: E402
 from allysim.deck import layout as deck_layout  # noqa: E402
 from allysim.errors import OutputError  # noqa: E402
 from allysim.outputs import write_results  # noqa: E402
+from allysim.plotting.theme import DPI  # noqa: E402
 from allysim.wording import MoneyScale, format_share  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,9 +207,10 @@ def test_chart_pictures_fit_the_slide_undistorted(jv: Path, jv_deck: Path) -> No
     for (_k, picture), chart in zip(pictures, RUN_CHARTS):
         with Image.open(io.BytesIO(picture.image.blob)) as shown, Image.open(jv / f"{chart}.png") as original:
             w, h = shown.size
-            # drawn without its own title (the slide title states it), from the subtitle down; nothing is cut
-            assert w == original.size[0] and 0.75 * original.size[1] < h <= original.size[1]
-        assert picture.width / picture.height == pytest.approx(w / h, rel=0.005)
+            # drawn for the slide, at the size it is shown (no full-slide chart scaled down or cropped): as wide
+            # as the slide, as tall as the room between the title and the caption, text at its usual size
+            assert w == original.size[0] and h < 0.8 * original.size[1]
+        assert (inches(picture.width), inches(picture.height)) == pytest.approx((w / DPI, h / DPI), abs=0.02)
         assert picture.crop_left == picture.crop_right == picture.crop_top == picture.crop_bottom == 0
         assert picture._element.nvPicPr.cNvPr.get("descr") == png_title(jv / f"{chart}.png")
         assert inches(picture.width) >= 9.5  # large enough to read

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -124,7 +125,7 @@ class Streams:
     __slots__ = ("_block", "_pos", "_end", "_seed", "_replication", "_pages")
 
     def __init__(self, layout: Layout, seed: int, replication: int) -> None:
-        self._block: list[float] = _draw(seed, replication, 0, layout.total)
+        self._block: array[float] = _draw(seed, replication, 0, layout.total)
         self._pos = list(layout.offsets)
         self._end = layout.ends
         self._seed, self._replication = seed, replication
@@ -165,9 +166,9 @@ class _Philox:
         self.state = self.bits.state
         # the last first block drawn: a study simulates several variants of one replication in a row, and each
         # reads the same block (the list is only read: Streams copies before extending)
-        self.first: tuple[int, int, list[float]] = (-1, -1, [])
+        self.first: tuple[int, int, array[float]] = (-1, -1, array("d"))
 
-    def draw(self, replication: int, page: int, n: int) -> list[float]:
+    def draw(self, replication: int, page: int, n: int) -> array[float]:
         if page == 0:
             known_replication, known_n, block = self.first
             if known_replication == replication and known_n == n:
@@ -176,7 +177,10 @@ class _Philox:
         self.state["buffer_pos"] = 4  # discard any buffered output
         self.state["has_uint32"] = 0
         self.bits.state = self.state
-        block = self.generator.random(n).tolist()
+        # doubles in a compact array, not a list: a replication reads a fraction of its block, and only the uniforms
+        # read become Python floats (the same values)
+        block = array("d")
+        block.frombytes(memoryview(self.generator.random(n)).cast("B"))
         if page == 0:
             self.first = (replication, n, block)
         return block
@@ -187,7 +191,7 @@ def _philox(seed: int) -> _Philox:
     return _Philox(seed)
 
 
-def _draw(seed: int, replication: int, page: int, n: int) -> list[float]:
+def _draw(seed: int, replication: int, page: int, n: int) -> array[float]:
     """``n`` uniforms from the block at counter (0, page, replication, 0) of the root seed's Philox."""
     if page >= 2**64 or replication >= 2**64:
         raise OverflowError("replication or page index beyond 2**64")

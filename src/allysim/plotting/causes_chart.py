@@ -231,7 +231,7 @@ def _cause_stacks(container: Axes, plans: Sequence[str], groups: list[_Cause]) -
 
     legend_size = theme.ANNOTATION_SIZE
     handles = [Patch(color=g.color, label="\n".join(theme.wrap(f"{g.label} ({format_share(float(g.shares[0]))})",
-                                                               legend_in - 0.55, legend_size, max_lines=2)))
+                                                               legend_in - 0.55, legend_size, max_lines=3 if len(risks) <= 7 else 2)))
                for g in risks]
     if handles:
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(right + 0.3 / width_in, top),
