@@ -239,7 +239,8 @@ def _sweep_series(entries: Sequence[Mapping[str, Any]], panel: str, factor: floa
 
 
 def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
-    """A portfolio in words: a named plan's name, 'No contingency', 'All but X', or its contingencies' names."""
+    """A portfolio in words: a named plan's name, 'No contingency', 'Every contingency but X', or its contingencies'
+    names."""
     ids = list(data["portfolios"][index]["contingencies"])
     names = data.get("candidates") or {}
     for plan, entry in (data.get("plans") or {}).items():
@@ -251,7 +252,7 @@ def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
     if not missing:
         return "Every contingency"
     if len(missing) < len(ids) and len(missing) <= 2:
-        return "All but " + " and ".join(str(names.get(c) or c) for c in missing)
+        return "Every contingency but " + " and ".join(str(names.get(c) or c) for c in missing)
     shown = " + ".join(str(names.get(c) or c) for c in ids[:most])
     return shown if len(ids) <= most else f"{shown} + {len(ids) - most} more"
 

@@ -73,18 +73,20 @@ def panel_axes(fig: Figure, body: Body, top: float, bottom_in: float = theme.PLO
 
 
 def slide(body_for: BodyFor, title: str, subtitle: str, provenance: Provenance | None, *,
-          titled: bool = True) -> tuple[Figure, Panels]:
+          titled: bool = True, size: tuple[float, float] | None = None) -> tuple[Figure, Panels]:
     """Make a 16:9 slide figure with the frame (:func:`theme.frame`) and one empty axes per panel; return both.
 
     With ``titled=False`` the title is not drawn and takes no room (the slide loses the title's band, as
     :func:`theme.slide` does, and the panels keep their size): the deck's slide states the finding itself. The
-    title is still recorded, invisibly, for :func:`theme.title_of`.
+    title is still recorded, invisibly, for :func:`theme.title_of`. ``size`` (inches) sets the figure's size
+    instead, e.g. the picture area of a deck's slide; the panels fill it.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    height = theme.HEIGHT_IN if titled else theme.HEIGHT_IN - theme.title_band(title) - theme.UNTITLED_TRIM
-    fig = Figure(figsize=(theme.WIDTH_IN, height))  # not pyplot's: nothing to close, nothing shown
+    width, height = size or (theme.WIDTH_IN, theme.HEIGHT_IN if titled else
+                             theme.HEIGHT_IN - theme.title_band(title) - theme.UNTITLED_TRIM)
+    fig = Figure(figsize=(width, height))  # not pyplot's: nothing to close, nothing shown
     FigureCanvasAgg(fig)
     top = theme.frame(fig, title, subtitle, provenance, titled=titled)
     top_in = (1 - top) * height

@@ -119,7 +119,7 @@ def render_charts(data: OutputData, folder: str | os.PathLike[str],
 
 
 def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[str] | None = None, *,
-                     titled: bool = True) -> Figure:
+                     titled: bool = True, size: tuple[float, float] | None = None) -> Figure:
     """Draw the chart of one study from its JSON on a 16:9 slide: ``compare``, ``contingency_value``,
     ``risk_drivers``, ``sweep``, ``frontier``, ``sensitivity`` or ``switch``.
 
@@ -127,7 +127,7 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
     finding, the subtitle, the provenance footer) is added here. ``plan_order`` (every plan of the output, the
     baseline first) keeps each plan's colour on the compare chart the same as on the run's charts. With
     ``titled=False`` the title is left out and takes no room, for a slide that states it (the deck); it is still
-    recorded for :func:`theme.title_of`.
+    recorded for :func:`theme.title_of`. ``size`` (inches) sets the figure's size, the 16:9 slide by default.
 
     Raises
     ------
@@ -143,7 +143,7 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
         draw, title, subtitle, body = PANEL_CHARTS[chart]
         with theme.style():
             fig, axes = panels.slide(lambda height: body(data, height), title(data), subtitle(data),
-                                     layout.study_provenance(data, None), titled=titled)
+                                     layout.study_provenance(data, None), titled=titled, size=size)
             if chart in ("compare", "sweep", "frontier"):
                 draw(data, axes, plan_order=plan_order)
             else:
@@ -260,15 +260,15 @@ def chart_drawers(data: OutputData, *, titled: bool = True,
 
     With ``titled=False`` the run's charts are drawn without their titles, filling the figure from the subtitle
     down (the deck's slides state the title, still readable with :func:`theme.title_of`); ``size`` (inches) sets
-    the run charts' figure size, the 16:9 slide by default.
+    the charts' figure size, the 16:9 slide by default.
     """
     drawers = _run_drawers(data, titled, size) if data.plans else {}
     for chart, stem in STUDY_CHARTS.items():
         if stem in data.studies:
             study = data.studies[stem]
             order = _plan_order(study, data.summary) if chart == "compare" else None
-            drawers[chart] = lambda chart=chart, study=study, order=order: draw_study_chart(chart, study, order,
-                                                                                             titled=titled)
+            drawers[chart] = lambda chart=chart, study=study, order=order: draw_study_chart(
+                chart, study, order, titled=titled, size=size)
     return drawers
 
 
