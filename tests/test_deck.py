@@ -489,3 +489,22 @@ def test_durations_in_mixed_units_read_in_words(dist: dict, unit: str, text: str
     from allysim.scenario.distributions import Distribution
 
     assert appendix.describe_time(TypeAdapter(Distribution).validate_python(dist), unit) == text
+
+
+@pytest.fixture(scope="module")
+def stress(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stress scenario's run (8 long-named plans whose means span k and M), few runs."""
+    folder = tmp_path_factory.mktemp("stress")
+    scenario = allysim.load_scenario(Path(__file__).parent / "data" / "stress.yaml")
+    write_results(allysim.simulate(scenario, runs=300, seed=424242, workers=1), folder)
+    return folder
+
+
+@pytest.mark.parametrize("folder", ["jv", "crowded", "stress"])
+def test_the_findings_quote_amounts_as_the_npv_chart_does(folder: str, request: pytest.FixtureRequest) -> None:
+    board = deck.load_board(request.getfixturevalue(folder))
+    title = board.chart("npv", draw_missing=True).title
+    amounts = re.findall(r"[A-Z]{3} \u2212?[\d.,]+[kMB]?", title)
+    assert len(amounts) in (1, 2), title
+    first = deck.findings(board)[0]
+    assert all(a in first for a in amounts), (title, first)

@@ -357,7 +357,7 @@ def _plan_finding(board: Board) -> str:
             half = f"; half of them end within {life(base)}"
         return f"The alliance survives its {board.life} life in {format_share(surv[base])} of runs{ci}{half}."
     best_s, best_v = _best(surv), _best(means)
-    scale = MoneyScale.of([means[base], means[best_v]], cur)  # the two amounts said, rounded as the NPV chart does
+    scale = MoneyScale.of(list(means.values()), cur)  # every plan's mean in one unit, as the NPV chart's title
     lift, rise = _difference(board, best_s, "survival"), _difference(board, best_v, "npv")
     pairs = (board.studies.get("compare") or {}).get("plans") or {}
     base_name = theme.plan_label(base)

@@ -252,7 +252,7 @@ def distinct_labels(names: Sequence[str], width_in: float, size: float, weight: 
 
     A name that fits is kept whole. One that does not is cut at its end, unless that would leave it looking like
     another cut name ("Governance and escalation…" twice): then the words it shares with the other names give way
-    to an ellipsis and its distinguishing words are kept (``Governance and … phase two``).
+    to an ellipsis and its distinguishing words are kept (``Governance … phase two``).
 
     Examples
     --------
@@ -271,7 +271,7 @@ def distinct_labels(names: Sequence[str], width_in: float, size: float, weight: 
         if not twins or shared == 0 or shared >= len(words):
             continue
         lines: list[str] = []
-        for head, start in ((2, shared - 1), (2, shared), (1, shared - 1), (1, shared), (0, shared)):
+        for head, start in ((1, shared - 1), (1, shared), (0, shared - 1), (0, shared)):
             text = " ".join([*words[: min(head, max(start, 0))], "…", *words[max(start, 1):]])
             lines = wrap(text, width_in, size, weight, max_lines)
             if " ".join(" ".join(lines).split()) == text:  # fits without a second cut
