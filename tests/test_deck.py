@@ -508,3 +508,18 @@ def test_the_findings_quote_amounts_as_the_npv_chart_does(folder: str, request: 
     assert len(amounts) in (1, 2), title
     first = deck.findings(board)[0]
     assert all(a in first for a in amounts), (title, first)
+
+
+def test_the_brief_keeps_the_words_that_tell_plans_apart(crowded: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    board = deck.load_board(crowded)
+    fig = deck.draw_brief(board)
+    try:
+        texts = [" ".join(t.get_text().split()) for t in fig.texts]
+    finally:
+        plt.close(fig)
+    names = [t for t in texts if t.startswith("A long plan name")]
+    assert len(names) == len(board.plans) - 2
+    assert sorted(n.rsplit(" ", 2)[-2:][1] for n in names) == [str(j) for j in range(len(names))], names
+    assert all(n.endswith(f"clauses {n.rsplit(' ', 1)[1]}") for n in names)  # written in full, never twins
