@@ -121,3 +121,17 @@ def test_survival_margins_read_in_points(capsys, monkeypatch) -> None:
     assert "+1 [0, +2] points, within the noise" in out
     assert "56% (51\u201362%)" in out
     assert not re.search(r"[+\u2212-]\d+(\.\d+)?%", out)
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_headings_of_name_columns_wrap_like_their_cells(columns, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    plans = ["do_nothing", "governance", "legal_safeguards_with_exit_clauses", "full"]
+    cols = [Column("horizon", "name"), *(Column(f"{p}: survival / NPV", "name") for p in plans),
+            Column("best by NPV", "name")]
+    rows = [["4.0", *(["57% / 17.5"] * len(plans)), "governance (within the noise)"]]
+    console.print_table("t", cols, rows)
+    out = capsys.readouterr().out
+    assert "\u2026" not in out  # nothing cut short by the terminal
+    assert max(len(line) for line in out.splitlines()) <= columns
+    assert "safeguards_" in out and "exit_" in out

@@ -30,6 +30,7 @@ from allysim.deck import appendix, write_brief  # noqa: E402
 from allysim.deck import layout as deck_layout  # noqa: E402
 from allysim.errors import OutputError  # noqa: E402
 from allysim.outputs import write_results  # noqa: E402
+from allysim.plotting.theme import DPI  # noqa: E402
 from allysim.wording import MoneyScale, format_share  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,9 +207,10 @@ def test_chart_pictures_fit_the_slide_undistorted(jv: Path, jv_deck: Path) -> No
     for (_k, picture), chart in zip(pictures, RUN_CHARTS):
         with Image.open(io.BytesIO(picture.image.blob)) as shown, Image.open(jv / f"{chart}.png") as original:
             w, h = shown.size
-            # drawn without its own title (the slide title states it), from the subtitle down; nothing is cut
-            assert w == original.size[0] and 0.75 * original.size[1] < h <= original.size[1]
-        assert picture.width / picture.height == pytest.approx(w / h, rel=0.005)
+            # drawn for the slide, at the size it is shown (no full-slide chart scaled down or cropped): as wide
+            # as the slide, as tall as the room between the title and the caption, text at its usual size
+            assert w == original.size[0] and h < 0.8 * original.size[1]
+        assert (inches(picture.width), inches(picture.height)) == pytest.approx((w / DPI, h / DPI), abs=0.02)
         assert picture.crop_left == picture.crop_right == picture.crop_top == picture.crop_bottom == 0
         assert picture._element.nvPicPr.cNvPr.get("descr") == png_title(jv / f"{chart}.png")
         assert inches(picture.width) >= 9.5  # large enough to read
@@ -487,3 +489,37 @@ def test_durations_in_mixed_units_read_in_words(dist: dict, unit: str, text: str
     from allysim.scenario.distributions import Distribution
 
     assert appendix.describe_time(TypeAdapter(Distribution).validate_python(dist), unit) == text
+
+
+@pytest.fixture(scope="module")
+def stress(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stress scenario's run (8 long-named plans whose means span k and M), few runs."""
+    folder = tmp_path_factory.mktemp("stress")
+    scenario = allysim.load_scenario(Path(__file__).parent / "data" / "stress.yaml")
+    write_results(allysim.simulate(scenario, runs=300, seed=424242, workers=1), folder)
+    return folder
+
+
+@pytest.mark.parametrize("folder", ["jv", "crowded", "stress"])
+def test_the_findings_quote_amounts_as_the_npv_chart_does(folder: str, request: pytest.FixtureRequest) -> None:
+    board = deck.load_board(request.getfixturevalue(folder))
+    title = board.chart("npv", draw_missing=True).title
+    amounts = re.findall(r"[A-Z]{3} \u2212?[\d.,]+[kMB]?", title)
+    assert len(amounts) in (1, 2), title
+    first = deck.findings(board)[0]
+    assert all(a in first for a in amounts), (title, first)
+
+
+def test_the_brief_keeps_the_words_that_tell_plans_apart(crowded: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    board = deck.load_board(crowded)
+    fig = deck.draw_brief(board)
+    try:
+        texts = [" ".join(t.get_text().split()) for t in fig.texts]
+    finally:
+        plt.close(fig)
+    names = [t for t in texts if t.startswith("A long plan name")]
+    assert len(names) == len(board.plans) - 2
+    assert sorted(n.rsplit(" ", 2)[-2:][1] for n in names) == [str(j) for j in range(len(names))], names
+    assert all(n.endswith(f"clauses {n.rsplit(' ', 1)[1]}") for n in names)  # written in full, never twins

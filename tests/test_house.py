@@ -12,6 +12,7 @@ from pathlib import Path
 import allysim
 
 PACKAGE = Path(allysim.__file__).resolve().parent
+MOST_LINES = 700
 
 
 def modules() -> dict[str, Path]:
@@ -108,6 +109,11 @@ def test_the_simulation_never_imports_the_pictures_or_the_command_line():
     wrong = {(a, b) for a, targets in edges.items() if a.startswith(upstream)
              for b in targets if b.startswith(downstream)}
     assert wrong == set()
+
+
+def test_no_module_is_much_over_700_lines():
+    sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()}
+    assert {name: n for name, n in sizes.items() if n > MOST_LINES} == {}
 
 
 def test_the_public_face_lists_every_name_and_each_resolves():

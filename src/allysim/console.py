@@ -223,8 +223,9 @@ def print_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[s
     shown, widths, heads = fit_columns(columns, rows, console.width)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     justify = ["right" if columns[i].kind == "number" and k > 0 else "left" for k, i in enumerate(shown)]
-    for w, head, side in zip(widths, heads, justify):
-        table.add_column(Text("\n".join(wrap_cell(head, w)), justify=side), justify=side, width=w, no_wrap=True)
+    for i, w, head, side in zip(shown, widths, heads, justify):
+        table.add_column(Text("\n".join(wrap_cell(head, w, columns[i].kind)), justify=side), justify=side, width=w,
+                         no_wrap=True)
     for row in rows:
         table.add_row(*(Text("\n".join(wrap_cell(row[i], w, columns[i].kind)), justify=side)
                         for i, w, side in zip(shown, widths, justify)))
@@ -365,11 +366,12 @@ def print_drivers(data: dict[str, Any]) -> None:
 
 def print_sweep(data: dict[str, Any]) -> None:
     plans = list(data["plans"])
+    scale = MoneyScale.of([point["npv"]["mean"] for p in plans for point in data["plans"][p]])
     rows = []
     for k, value in enumerate(data["values"]):
         best = data["best"][k]
         cells = [f"{format_share(data['plans'][p][k]['survival']['estimate'])} / "
-                 f"{format_amount(data['plans'][p][k]['npv']['mean'])}" for p in plans]
+                 f"{scale.number(data['plans'][p][k]['npv']['mean'])}" for p in plans]
         verdict = best["plan"] + ("" if best.get("clear", True) else " (within the noise)")
         rows.append([str(value), *cells, verdict])
     print_table(f"{data['scenario']} \u2014 {data['parameter']} swept over {len(data['values'])} values, "

@@ -68,7 +68,7 @@ class Board:
     scenario_path: Path | None
     notes: tuple[str, ...] = ()  # what was left out, and why (printed on the method slide)
     mixed: tuple[str, ...] = ()  # study files made from another version of the scenario file (left out)
-    _charts: dict[tuple[str, bool], ChartImage | None] = field(default_factory=dict, compare=False, repr=False)
+    _charts: dict[tuple[str, bool, tuple[float, float] | None], ChartImage | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def summary(self) -> Mapping[str, Any]:
@@ -100,13 +100,15 @@ class Board:
     def contingency_name(self, cid: str) -> str:
         return str((self.summary.get("contingencies") or {}).get(cid, {}).get("name") or theme.plan_label(cid))
 
-    def chart(self, name: str, draw_missing: bool = False) -> ChartImage | None:
-        """Return the chart ``name`` as a PNG with its title: the folder's PNG, else one drawn from the folder's
-        data when the folder has it as SVG or PDF (or has no file of it, with ``draw_missing``); None when there
-        is no such chart."""
-        key = (name, draw_missing)
+    def chart(self, name: str, draw_missing: bool = False,
+              size: tuple[float, float] | None = None) -> ChartImage | None:
+        """Return the chart ``name`` drawn from the folder's data as a PNG without its title, with the finding it
+        states: at ``size`` (width, height in inches; default a full slide), so that it fills the space it is
+        shown in with text at its usual size. None when the folder holds no such chart in any format (with
+        ``draw_missing``, when its data do not allow the chart)."""
+        key = (name, draw_missing, size)
         if key not in self._charts:
-            self._charts[key] = _chart_image(self, name, draw_missing)
+            self._charts[key] = _chart_image(self, name, draw_missing, size)
         return self._charts[key]
 
     def chart_names(self) -> list[str]:
@@ -354,8 +356,8 @@ def _plan_finding(board: Board) -> str:
         if median is not None and median < horizon - 1e-9 and surv[base] < 0.5:
             half = f"; half of them end within {life(base)}"
         return f"The alliance survives its {board.life} life in {format_share(surv[base])} of runs{ci}{half}."
-    scale = MoneyScale.of([means[p] for p in plans], cur)
     best_s, best_v = _best(surv), _best(means)
+    scale = MoneyScale.of(list(means.values()), cur)  # every plan's mean in one unit, as the NPV chart's title
     lift, rise = _difference(board, best_s, "survival"), _difference(board, best_v, "npv")
     pairs = (board.studies.get("compare") or {}).get("plans") or {}
     base_name = theme.plan_label(base)
@@ -447,8 +449,12 @@ def _value_finding(board: Board) -> str:
         worst = min(nets, key=lambda c: nets[c])
         name = str(items[worst].get("name") or board.contingency_name(worst))
         lo, hi = (shares[worst].get("ci95") or [None, None])[:2]
-        ci = "" if lo is None or hi is None else \
-            f" (95% CI {signed_money(lo, cur, scale)} to {signed_money(hi, cur, scale)})"
+        def end(x: float) -> str:  # an end of the interval that is not zero never reads as zero
+            if x == 0 or scale.number(x).strip("\u22120.,kMB") != "":
+                return signed_money(x, cur, scale)
+            return "just below zero" if x < 0 else "just above zero"
+
+        ci = "" if lo is None or hi is None else f" (95% CI {end(lo)} to {end(hi)})"
         cost = float(items[worst].get("cost", 0.0))
         runs = value.get("runs")
         verdicts = {c: Evidence.of(shares[c], runs) for c in items}
@@ -522,9 +528,9 @@ def caption(board: Board, chart: str) -> str:
     if chart == "contingency_value":
         study = board.studies.get("value") or {}
         plan = _plan(str(study.get("plan", ""))) if study.get("plan") else "the plan"
-        return (f"What each contingency of {plan} adds before its own cost (its fair share of the plan's gain, and "
-                f"its effect if dropped last), against that cost, on {_study_runs(study, 'paired')}; a ratio below "
-                f"1\u00d7 does not pay.")
+        return (f"What each contingency of {plan} adds to NPV after its own cost, and to survival: its fair share "
+                f"of the plan's gain, on {_study_runs(study, 'paired')}; dark bars clearly pay for themselves, grey "
+                "ones are within the noise, red ones do not pay.")
     if chart == "risk_drivers":
         study = board.studies.get("drivers") or {}
         plan = _plan(str(study.get("plan", board.plans[0])))
@@ -540,8 +546,8 @@ def caption(board: Board, chart: str) -> str:
         study = board.studies.get("sweep") or {}
         what = str(study.get("parameter_label") or study.get("parameter") or "the parameter")
         return (f"Every plan at each value of {what}, on the same simulated futures, so the curves are smooth and "
-                "point-to-point changes are paired; bands are 95% intervals, dashed lines mark where the best plan "
-                "changes.")
+                "point-to-point changes are paired; bands (up to three plans) are 95% intervals, dashed lines mark "
+                "where the best plan changes.")
     if chart in ("sensitivity", "switch"):
         study = board.studies.get("sensitivity") or {}
         plan, against = _plan(str(study.get("plan", ""))), _plan(str(study.get("against") or ""))
@@ -565,19 +571,21 @@ def _study_runs(study: Mapping[str, Any], kind: str = "simulated") -> str:
 # --- charts as pictures ----------------------------------------------------------------------------------------
 
 
-def _chart_image(board: Board, name: str, draw_missing: bool = False) -> ChartImage | None:
-    """Draw chart ``name`` from the folder's data, without its title (the slide states it): None when the folder
-    holds no such chart in any format (with ``draw_missing``, whenever its data allow the chart)."""
+def _chart_image(board: Board, name: str, draw_missing: bool = False,
+                 size: tuple[float, float] | None = None) -> ChartImage | None:
+    """Draw chart ``name`` from the folder's data, without its title (the slide states it), at ``size`` inches:
+    None when the folder holds no such chart in any format (with ``draw_missing``, whenever its data allow it)."""
     import matplotlib.pyplot as plt
 
     from ..plotting.render import chart_drawers
 
     if not draw_missing and not any((board.folder / f"{name}.{fmt}").exists() for fmt in theme.FORMATS):
         return None
-    draw = chart_drawers(board.data, titled=False).get(name)
+    draw = chart_drawers(board.data, titled=False, size=size).get(name)
     if draw is None:
         return None
-    fig = draw()
+    with theme.drawn_at(*(size or (theme.WIDTH_IN, theme.HEIGHT_IN))):  # charts without a size parameter
+        fig = draw()
     try:
         png, title = theme.untitled_png(fig), theme.title_of(fig)
     finally:

@@ -37,6 +37,10 @@ PAGE_W, PAGE_H = 11.69, 8.27  # A4 landscape, inches
 MARGIN = 0.5
 GAP = 0.35  # between the two charts
 BRIEF_CHARTS = ("survival", "npv")
+CHART_ZOOM = 1.5  # the brief's charts are drawn this many times larger than shown: 10 pt text prints at 6.7 pt
+MIN_CHART_HEIGHT = 3.6  # inches a chart is drawn at, at least (then shown smaller)
+MIN_CHART_WIDTH = {"npv": 10.0}  # inches
+SHORT_ROOM = 2.6  # inches of height under which the brief shows the survival chart alone, across the page
 ACCENT = theme.PLAN_COLORS[1]
 RULE = "#D0D0D0"
 
@@ -147,25 +151,24 @@ class _Page:
         table = key_numbers(board)
         n = len(table.rows)
         size = 9.0 if n <= 5 else 8.5
-        shares = [0.25, 0.17, 0.11, 0.17, 0.17, 0.13] if len(table.headings) == 6 else \
-            [0.22, 0.15, 0.1, 0.155, 0.15, 0.105, 0.12]
+        gap = theme.text_width(" ", size)  # "46% (42–49%)": the interval a space after its estimate
         left = MARGIN + 0.22  # room for the plan's colour swatch
-        widths = [s * (self.width - 0.22) for s in shares]
+        widths = _column_widths(table, self.width - 0.22, size, gap)
         edges = np.concatenate([[left], left + np.cumsum(widths)])
+        line_h = size * 1.2 / 72
         # a no-break space ("USD M", "95% CI") must not break: wrap with it as "_", then show it as a space
         head_lines = [[line.replace("_", " ") for line in theme.wrap(h.replace("\u00a0", "_"), w - 0.1, size, "bold",
-                                                                     max_lines=2)]
+                                                                     max_lines=3)]
                       for h, w in zip(table.headings, widths)]
-        head_h = max(len(lines) for lines in head_lines) * size * 1.2 / 72
+        head_h = max(len(lines) for lines in head_lines) * line_h
         for j, lines in enumerate(head_lines):
             right = j > 0
             x = edges[j + 1] - 0.05 if right else edges[j] + 0.03
-            y = self.y + head_h - len(lines) * size * 1.2 / 72
+            y = self.y + head_h - len(lines) * line_h
             self.text(x, y, "\n".join(lines), size, weight="bold", color=theme.MUTED,
                       ha="right" if right else "left", linespacing=1.2)
         self.y += head_h + 0.06
         self.rule(self.y, theme.FAINT, 0.8)
-        row_h = size * 1.75 / 72
         for i, (plan, cells) in enumerate(table.rows.items()):
             top = self.y + 0.05
             swatch = self.fig.add_axes(((MARGIN + 0.02) / PAGE_W, 1 - (top + size * 0.95 / 72) / PAGE_H,
@@ -175,43 +178,53 @@ class _Page:
             swatch.set_yticks([])
             for spine in swatch.spines.values():
                 spine.set_visible(False)
-            for j, (main, detail) in enumerate(cells):
-                bold = j == 0 or table.best.get(j) == plan
-                weight = "bold" if bold else "normal"
-                if j == 0:
-                    shown = cut_middle(main, widths[0] - 0.1, size, True, max_lines=1, wrap=_theme_wrap)
-                    self.text(edges[0] + 0.03, top, shown, size, weight="bold", color=theme.INK)
-                    continue
+            # a long name takes two lines, cut in its middle if need be: its last words tell plans apart
+            name = cut_middle(cells[0][0], widths[0] - 0.1, size, True, max_lines=2, wrap=_theme_wrap)
+            name_lines = _theme_wrap(name, widths[0] - 0.1, size, True)
+            self.text(edges[0] + 0.03, top, "\n".join(name_lines), size, weight="bold", color=theme.INK,
+                      linespacing=1.2)
+            for j, (main, detail) in enumerate(cells[1:], start=1):
+                bold = table.best.get(j) == plan
                 right = edges[j + 1] - 0.05
                 if detail:
                     self.text(right, top + 0.01, detail, size - 1.5, color=theme.MUTED, ha="right")
-                    right -= theme.text_width(detail, size - 1.5) + 0.04
-                self.text(right, top, main, size, weight=weight, color=theme.INK, ha="right")
-            self.y += row_h
+                    right -= theme.text_width(detail, size - 1.5) + gap
+                self.text(right, top, main, size, weight="bold" if bold else "normal", color=theme.INK, ha="right")
+            self.y += len(name_lines) * line_h + size * 0.55 / 72
             self.rule(self.y, RULE, 0.5)
-        self.y += 0.22
+        self.y += 0.16
 
     def charts(self, board: Board) -> None:
+        """The survival and NPV charts side by side, each under its finding, drawn for the room left (at
+        ``CHART_ZOOM`` times its size, then shown at it: print-sized text, nothing cropped)."""
         footer_top = PAGE_H - MARGIN + 0.05
-        images = [board.chart(name, draw_missing=True) for name in BRIEF_CHARTS]
-        images = [i for i in images if i is not None]
-        if not images:
+        names = [n for n in BRIEF_CHARTS if board.chart(n, draw_missing=True) is not None]
+        if not names:
             return
-        width = (self.width - GAP * (len(images) - 1)) / len(images)
         size = 10.0
-        titles = [theme.wrap(i.title or i.name, width, size, "bold", max_lines=2) for i in images]
-        title_h = max(len(t) for t in titles) * size * 1.2 / 72 + 0.08
-        room = footer_top - 0.3 - (self.y + title_h)
-        pictures = [np.asarray(_rgb(i.png)) for i in images]  # drawn without their titles: the brief states them
-        sizes = [(min(width, room * p.shape[1] / p.shape[0]), p.shape[1] / p.shape[0]) for p in pictures]
-        self.y += max(0.0, (room - max(w / aspect for w, aspect in sizes)) / 2)  # centred in the space left
-        for k, (_image, lines, pixels, (pic_w, aspect)) in enumerate(zip(images, titles, pictures, sizes)):
-            pic_h = pic_w / aspect
+
+        def layout(names: list[str]) -> tuple[float, list[list[str]], float, float]:
+            width = (self.width - GAP * (len(names) - 1)) / len(names)
+            titles = [theme.wrap(board.chart(n, draw_missing=True).title or n, width, size, "bold", max_lines=2)
+                      for n in names]
+            title_h = max(len(t) for t in titles) * size * 1.2 / 72 + 0.08
+            return width, titles, title_h, footer_top - 0.15 - (self.y + title_h)
+
+        width, titles, title_h, room = layout(names)
+        if room < SHORT_ROOM and len(names) > 1:  # many plans leave little height: one chart, the whole width
+            names = names[:1]
+            width, titles, title_h, room = layout(names)
+        if room < 1.0:
+            return
+        for k, (name, lines) in enumerate(zip(names, titles)):
+            # a chart needs some height for its axes and labels, and the NPV chart's two panels some width
+            zoom = max(CHART_ZOOM, MIN_CHART_HEIGHT / room, MIN_CHART_WIDTH.get(name, 0.0) / width)
+            image = board.chart(name, draw_missing=True, size=(round(width * zoom, 2), round(room * zoom, 2)))
             x = MARGIN + k * (width + GAP)
             self.text(x, self.y, "\n".join(lines), size, weight="bold", color=theme.INK, linespacing=1.2)
-            ax = self.fig.add_axes((x / PAGE_W, 1 - (self.y + title_h + pic_h) / PAGE_H, pic_w / PAGE_W,
-                                    pic_h / PAGE_H))
-            ax.imshow(pixels, interpolation="none", aspect="auto")
+            ax = self.fig.add_axes((x / PAGE_W, 1 - (self.y + title_h + room) / PAGE_H, width / PAGE_W,
+                                    room / PAGE_H))
+            ax.imshow(np.asarray(_rgb(image.png)), interpolation="antialiased", aspect="auto")
             ax.set_axis_off()
         self.y = footer_top
 
@@ -222,6 +235,24 @@ class _Page:
         self.text(MARGIN, PAGE_H - MARGIN + 0.02, line, 8, color=theme.FAINT)
         self.text(PAGE_W - MARGIN, PAGE_H - MARGIN + 0.02, "allysim deck \u00b7 one-page brief", 8,
                   color=theme.FAINT, ha="right")
+
+
+def _column_widths(table: Any, width: float, size: float, gap: float) -> list[float]:
+    """Widths of the key-numbers columns: each number column as wide as its widest cell (or its heading's longest
+    word), at least 0.75 in; the plan names take the rest, up to what the longest needs on one line."""
+    pad = 0.15
+    numbers = []
+    for j in range(1, len(table.headings)):
+        cells = [row[j] for row in table.rows.values()]
+        need = max(theme.text_width(main, size, "bold") + (gap + theme.text_width(detail, size - 1.5) if detail else 0)
+                   for main, detail in cells)
+        word = max(theme.text_width(w, size, "bold") for w in table.headings[j].replace("\u00a0", "_").split())
+        numbers.append(max(need, word, 0.75) + pad)
+    names = max(theme.text_width(row[0][0], size, "bold") for row in table.rows.values()) + pad
+    spare = width - sum(numbers)
+    name_w = min(names, spare) if spare > 1.5 else spare
+    extra = (width - name_w - sum(numbers)) / len(numbers)  # what the names do not need, shared evenly
+    return [name_w] + [w + extra for w in numbers]
 
 
 def _rgb(png: bytes) -> Any:

@@ -10,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .._version import __version__
 from ..errors import UsageError
 from ..plotting import theme
@@ -90,10 +92,10 @@ def wrap_text(text: str, width_in: float, size: float, bold: bool = False, max_l
                 current = current[cut:]
         lines.append(current)
     if len(lines) > max_lines:
-        last = " ".join(lines[max_lines - 1:])
-        while len(last) > 1 and text_width(last + "\u2026", size, bold) > width_in:
-            last = last[:-1]
-        lines = lines[: max_lines - 1] + [last.rstrip(" ,;:") + "\u2026"]
+        words = " ".join(lines[max_lines - 1:]).split(" ")
+        while len(words) > 1 and text_width(" ".join(words) + "\u2026", size, bold) > width_in:
+            words.pop()  # cut after a word, never inside one
+        lines = lines[: max_lines - 1] + [" ".join(words).rstrip(" ,;:") + "\u2026"]
     return lines
 
 
@@ -212,11 +214,17 @@ def text_box(slide: Any, left: float, top: float, width: float, height: float,
 
 def fit_title(text: str, largest: float = 28.0, smallest: float = 20.0,
                max_lines: int = 2) -> tuple[float, str, float]:
-    """Return the size, the text (cut with an ellipsis if it cannot fit) and the height of a slide title."""
-    size, lines = fit_text(text, BODY_W, text_height(max_lines, largest) + 0.01, largest, smallest, bold=True)
-    lines = lines[:max_lines]
-    shown = text if len(wrap_text(text, BODY_W, size, True)) <= max_lines else " ".join(lines)
-    return size, shown, text_height(len(lines), size)
+    """Return the size, the text and the height of a slide title: ``max_lines`` lines from ``largest`` down to
+    ``smallest`` points, else one line more down to 2 points smaller, else cut after a word with an ellipsis."""
+    stages = [(float(s), max_lines) for s in np.arange(largest, smallest - 0.01, -0.5)] + \
+        [(float(s), max_lines + 1) for s in np.arange(smallest, smallest - 2.01, -0.5)]  # a third line, not a cut
+    for size, allowed in stages:
+        lines = wrap_text(text, BODY_W, size, True)
+        if len(lines) <= allowed:
+            return size, text, text_height(len(lines), size)
+    size, allowed = stages[-1]
+    lines = wrap_text(text, BODY_W, size, True, max_lines=allowed)
+    return size, " ".join(lines), text_height(len(lines), size)
 
 
 def add_title(slide: Any, text: str, largest: float = 28.0) -> float:

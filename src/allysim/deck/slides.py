@@ -169,8 +169,8 @@ def _summary_slides(deck: _Deck) -> None:
     board = deck.board
     numbers = key_numbers(board)
     items = findings(board)
-    shares = [0.25, 0.16, 0.11, 0.17, 0.15, 0.16] if len(numbers.headings) == 6 else \
-        [0.22, 0.145, 0.1, 0.155, 0.135, 0.11, 0.135]
+    shares = [0.24, 0.16, 0.14, 0.17, 0.15, 0.14] if len(numbers.headings) == 6 else \
+        [0.21, 0.14, 0.125, 0.155, 0.135, 0.105, 0.13]  # "more than 10" fits its column on one line
     columns = [Column(h, w, "left" if j == 0 else "right") for j, (h, w) in enumerate(zip(numbers.headings, shares))]
     table_w = BODY_W - 0.25  # room on the left for each plan's colour
     widths = [c.width * table_w for c in columns]
@@ -254,24 +254,52 @@ def _bullets(shape: Any, indent_in: float = 0.3, color: str = ACCENT) -> None:
             p_pr.insert(anchor + k, element)
 
 
+CAPTION_LARGEST, CAPTION_SMALLEST = 13.0, 11.0
+_GUESSED_TITLE = TITLE_TOP + text_height(2, 28.0)  # most findings take two lines at the largest size
+
+
+def _caption_fit(text: str) -> tuple[float, list[str]]:
+    return fit_text(text, BODY_W, text_height(2, CAPTION_LARGEST), CAPTION_LARGEST, CAPTION_SMALLEST)
+
+
+def _chart_box(title_bottom: float, caption_h: float) -> tuple[float, float]:
+    """The picture's top and height on a chart slide: from under the title to over the caption."""
+    top = title_bottom + 0.12
+    return top, FOOTER_TOP - 0.08 - caption_h - 0.12 - top
+
+
+def _chart_size(name: str, title_bottom: float, board: Board | None = None) -> tuple[float, float]:
+    """The size to draw a chart at for its slide: the slide's width (the chart keeps its own margins, close to
+    the slide's) and the height between the title and the caption."""
+    caption_h = text_height(2, CAPTION_LARGEST) if board is None else \
+        text_height(len(_caption_fit(caption(board, name))[1]), _caption_fit(caption(board, name))[0])
+    return SLIDE_W, round(_chart_box(title_bottom, caption_h)[1], 2)
+
+
 def _chart_slide(deck: _Deck, image: ChartImage) -> None:
+    """A chart's slide: its finding as the title, the chart drawn for the space under it (never scaled down from a
+    full slide, never cropped), and a caption saying what is drawn and how to read it."""
     from pptx.util import Inches
 
     board = deck.board
-    slide, bottom = deck.slide(chart_title(image))
-    text = caption(board, image.name)
-    c_size, c_lines = fit_text(text, BODY_W, text_height(2, 13), 13, 11)
+    title = chart_title(image)
+    slide, bottom = deck.slide(title)
+    c_size, c_lines = _caption_fit(caption(board, image.name))
     c_h = text_height(len(c_lines), c_size)
     c_top = FOOTER_TOP - 0.08 - c_h
-    png, (w, h) = image.png, _png_size(image.png)
-    box_top, box_h = bottom + 0.12, c_top - 0.12 - (bottom + 0.12)
-    scale = min(BODY_W / w, box_h / h)
+    box_top, box_h = _chart_box(bottom, c_h)
+    size = _chart_size(image.name, bottom, board)
+    if _png_size(image.png) != (round(size[0] * theme.DPI), round(size[1] * theme.DPI)):
+        image = board.chart(image.name, size=size) or image  # drawn for another title or caption height
+    w, h = _png_size(image.png)
+    scale = min(SLIDE_W / w, box_h / h)
     pic_w, pic_h = w * scale, h * scale
-    left = (SLIDE_W - pic_w) / 2
-    picture = slide.shapes.add_picture(io.BytesIO(png), Inches(left), Inches(box_top), Inches(pic_w), Inches(pic_h))
+    picture = slide.shapes.add_picture(io.BytesIO(image.png), Inches((SLIDE_W - pic_w) / 2), Inches(box_top),
+                                       Inches(pic_w), Inches(pic_h))
     picture.name = f"Chart: {image.name}"
-    picture._element.nvPicPr.cNvPr.set("descr", chart_title(image))
-    text_box(slide, MARGIN, c_top, BODY_W, c_h + 0.02, [[(" ".join(c_lines), c_size, MUTED, False)]], name="Caption")
+    picture._element.nvPicPr.cNvPr.set("descr", title)
+    text_box(slide, MARGIN, c_top, BODY_W, c_h + 0.02, [[(" ".join(c_lines), c_size, MUTED, False)]],
+             name="Caption")
 
 
 def _portfolio_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
@@ -301,8 +329,9 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column], rows: Sequence[Sequence[Cell]],
                   size: float = 12.0, largest: float = 14.0, smallest: float = 11.0) -> None:
-    """Add slides holding a table: at the largest size from ``largest`` down to ``smallest`` at which it fits
-    one slide, else at ``size`` over as few slides as it needs, rows shared evenly, the heading repeated."""
+    """Add slides holding a table: over as few slides as it needs at ``smallest`` points, at the largest size
+    down from ``largest`` that needs no more, rows shared evenly (no slide left with a row or two after a full
+    one), the heading repeated."""
     columns = auto_widths(columns, rows, BODY_W, size)
     widths = [c.width * BODY_W for c in columns]
     head_cells: list[Cell] = [[(c.heading, INK, True)] for c in columns]
@@ -314,10 +343,12 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
     i_size, i_lines = fit_text(intro, BODY_W, text_height(2, 13), 13, 11) if intro else (13, [])
     intro_h = text_height(len(i_lines), i_size) + 0.15 if i_lines else 0.0
     room = FOOTER_TOP - 0.12 - (title_bottom + 0.25 + intro_h)  # the same on every page, so that pages balance
-    for candidate in np.arange(largest, smallest - 0.01, -0.5):
-        if len(paginate(rows, widths, float(candidate), room, head(float(candidate)))) == 1:
-            size = float(candidate)
-            break
+    def count(s: float) -> int:
+        return len(paginate(rows, widths, s, room, head(s)))
+
+    fewest = count(smallest)  # as few slides as the smallest size needs, at the largest size that needs no more
+    size = next((float(c) for c in np.arange(largest, smallest - 0.01, -0.5) if count(float(c)) <= fewest),
+                smallest)
     pages = paginate(rows, widths, size, room, head(size))
     target = room
     while len(pages) > 1 and target > 1.0:  # shrink the page until one more row would need another slide
@@ -490,7 +521,7 @@ def build_deck(folder: str | os.PathLike[str], out: str | os.PathLike[str] | Non
     _summary_slides(deck)
     omitted = []
     for name in board.chart_names():
-        image = board.chart(name)
+        image = board.chart(name, size=_chart_size(name, _GUESSED_TITLE))
         if image is None:
             omitted.append(f"The {name.replace('_', ' ')} chart is in the folder only as SVG or PDF, which this "
                            f"version cannot redraw: run `allysim report` or rerun with --format png to include it.")

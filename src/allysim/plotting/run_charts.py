@@ -88,7 +88,7 @@ def survival(
     ends = {p: float(np.mean(np.asarray(survived[p], dtype=bool))) if len(survived[p]) else 0.0 for p in plans}
     quoted = {p: float(estimates[p]) for p in plans} if estimates is not None else ends
     size = theme.ANNOTATION_SIZE + 0.5
-    names = theme.distinct_labels([theme.plan_label(p) for p in plans], 3.0, size, "bold")
+    names = theme.distinct_labels([theme.plan_label(p) for p in plans], 3.3, size, "bold")
     labels = {p: f"{format_share(quoted[p])}  {name}" if len(plans) > 1 else f"{format_share(quoted[p])} survive"
               for p, name in zip(plans, names)}
     curves = {p: kaplan_meier(lifetimes[p], survived[p], horizon) for p in plans}
@@ -397,7 +397,7 @@ def health(
         panel_in = (right - left) * _width_in / ncols
         number_in = 0.0 if resilience is None else max(theme.text_width(f"{'average ' if n <= 3 else ''}{r:.2f}", size)
                                                         for r in resilience.values())
-        names = theme.distinct_labels([theme.plan_label(p) for p in plans], panel_in - number_in - 0.35, size,
+        names = theme.distinct_labels([theme.plan_label(p) for p in plans], panel_in - number_in - 0.2, size,
                                       "bold")
         axes: list[Axes] = []
         for i, plan in enumerate(plans):

@@ -45,6 +45,7 @@ __all__ = [
     "distinct_labels",
     "title_of",
     "untitled_png",
+    "drawn_at",
     "style",
     "text_width",
     "wrap",
@@ -251,7 +252,7 @@ def distinct_labels(names: Sequence[str], width_in: float, size: float, weight: 
 
     A name that fits is kept whole. One that does not is cut at its end, unless that would leave it looking like
     another cut name ("Governance and escalation…" twice): then the words it shares with the other names give way
-    to an ellipsis and its distinguishing words are kept (``Governance and … phase two``).
+    to an ellipsis and its distinguishing words are kept (``Governance … phase two``).
 
     Examples
     --------
@@ -270,7 +271,7 @@ def distinct_labels(names: Sequence[str], width_in: float, size: float, weight: 
         if not twins or shared == 0 or shared >= len(words):
             continue
         lines: list[str] = []
-        for head, start in ((2, shared - 1), (2, shared), (1, shared - 1), (1, shared), (0, shared)):
+        for head, start in ((1, shared - 1), (1, shared), (0, shared - 1), (0, shared)):
             text = " ".join([*words[: min(head, max(start, 0))], "…", *words[max(start, 1):]])
             lines = wrap(text, width_in, size, weight, max_lines)
             if " ".join(" ".join(lines).split()) == text:  # fits without a second cut
@@ -311,8 +312,8 @@ def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | 
 
     The title is left-aligned, shrinks from 22 to 18 pt and then wraps to fit the slide (charts keep the names
     they quote short enough for two lines); the subtitle wraps too. With ``titled=False`` the title is kept (for
-    :func:`title_of`) but not drawn, and its band is left out by :func:`untitled_png`: a slide that states the
-    finding itself shows the chart from its subtitle down, laid out exactly as in the titled chart.
+    :func:`title_of`) but neither drawn nor given room: the chart starts with its subtitle, for a slide that states
+    the finding itself.
     """
     width_in, height_in = fig.get_size_inches()
     x = MARGIN_LEFT / width_in
@@ -388,18 +389,27 @@ def _metadata(fig: Figure, fmt: str) -> dict[str, Any]:
 
 
 def untitled_png(fig: Figure) -> bytes:
-    """Render a chart drawn with ``titled=False`` as PNG bytes, from its subtitle down (the title band left out)."""
+    """Render a chart drawn with ``titled=False`` as PNG bytes (it has no title band: nothing is cropped)."""
     import io
 
-    from matplotlib.transforms import Bbox
-
-    width_in, height_in = fig.get_size_inches()
-    top_in = getattr(fig, "allysim_body_top_in", 0.0)
     buffer = io.BytesIO()
     with style():
-        fig.savefig(buffer, format="png", dpi=DPI, metadata=_METADATA["png"],
-                    bbox_inches=Bbox.from_bounds(0, 0, width_in, height_in - top_in))
+        fig.savefig(buffer, format="png", dpi=DPI, metadata=_METADATA["png"])
     return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def drawn_at(width_in: float, height_in: float) -> Iterator[None]:
+    """Draw the charts made inside this block at ``width_in`` x ``height_in`` inches rather than a full slide (a
+    deck's picture area, a brief's column): every chart lays itself out in inches from its figure's size, so it
+    fills the new size with its text at the usual size. Not thread-safe: for one drawing thread."""
+    global WIDTH_IN, HEIGHT_IN
+    saved = WIDTH_IN, HEIGHT_IN
+    WIDTH_IN, HEIGHT_IN = float(width_in), float(height_in)
+    try:
+        yield
+    finally:
+        WIDTH_IN, HEIGHT_IN = saved
 
 
 def save_figure(fig: Figure, folder: str | os.PathLike[str], stem: str,
