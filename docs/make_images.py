@@ -6,7 +6,8 @@ runs ``allysim run``, ``compare`` and ``drivers`` on ``scenarios/joint_venture.y
 and seed (10,000 runs, seed 20261127: the same numbers a user gets), and ``allysim value`` with 1,000 runs (every
 one of the 64 subsets of the full plan's six contingencies is simulated, so this one is kept shorter), each into a
 temporary folder, and saves a 1200-px-wide copy of each chart as ``docs/img/<chart>.png``, small enough for the
-repository (well under 300 KB each). Options: ``--runs N`` for a quicker draft of every chart, ``--width PX``.
+repository (well under 300 KB each). Options: ``--runs N`` for a quicker draft of every chart, ``--width PX``,
+``--only CHART,...`` to redraw only those charts (and run only the commands that draw them).
 """
 
 from __future__ import annotations
@@ -39,10 +40,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, help="override the number of runs of every command (for a quick draft)")
     parser.add_argument("--width", type=int, default=1200, help="width of the images in pixels (default 1200)")
+    parser.add_argument("--only", help="comma-separated charts to redraw (default: every chart)")
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
 
     IMAGES.mkdir(parents=True, exist_ok=True)
     for command, charts in COMMANDS.items():
+        if only is not None and not only & set(charts):
+            continue
         with tempfile.TemporaryDirectory() as out:
             line = [sys.executable, "-m", "allysim", command, str(SCENARIO), "--out", out, "--format", "png",
                     "--quiet"]

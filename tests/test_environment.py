@@ -492,9 +492,10 @@ def test_the_drivers_chart_draws_the_environment_as_one_more_row(make_scenario: 
 
     matplotlib.use("Agg")
     from allysim.plotting import study_charts
+    from allysim.plotting.render import draw_study_chart
 
     def row_labels(drivers: dict) -> str:
-        fig = study_charts.risk_drivers(drivers)
+        fig = draw_study_chart("risk_drivers", drivers)
         return " ".join(t.get_text() for ax in fig.axes for t in ax.get_yticklabels()).replace("\n", " ")
 
     with_env = risk_drivers(make_scenario(REGIMES), plan="none", runs=200, seed=8).to_dict()

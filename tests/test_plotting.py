@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits b
 
 from allysim import charts, wording  # noqa: E402
 from allysim.folder import load_output  # noqa: E402
-from allysim.plotting import layout, run_charts, study_charts, theme  # noqa: E402
-from allysim.plotting.render import draw_charts  # noqa: E402
+from allysim.plotting import layout, run_charts, study_charts, theme, value_charts  # noqa: E402
+from allysim.plotting.render import draw_charts, draw_study_chart  # noqa: E402
 from allysim.wording import Evidence  # noqa: E402
 
 from chart_helpers import assert_readable, make_output  # noqa: E402
@@ -252,7 +252,7 @@ def test_long_names_never_cut_the_numbers_from_a_title() -> None:
 STUDY_CASES = ("compare_perf", "value_perf", "drivers_perf", "compare_8_plans", "value_12_sampled",
                "drivers_30_risks", "compare_one_plan", "value_one", "value_6_synthetic", "drivers_one",
                "drivers_30_synthetic")
-DRAW = {"compare": study_charts.compare, "value": study_charts.contingency_value, "drivers": study_charts.risk_drivers}
+CHART = {"compare": "compare", "value": "contingency_value", "drivers": "risk_drivers"}
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +281,7 @@ def studies(perf_yaml):
     }
     assert data["value_12_sampled"]["method"] == "permutation" and len(data["value_12_sampled"]["contingencies"]) == 12
     assert len(data["drivers_30_risks"]["risks"]) == 30 and len(data["compare_8_plans"]["plans"]) == 7
-    drawn = {case: (study, DRAW[case.split("_")[0]](study)) for case, study in data.items()}
+    drawn = {case: (study, draw_study_chart(CHART[case.split("_")[0]], study)) for case, study in data.items()}
     yield drawn
     for _, fig in drawn.values():
         plt.close(fig)
@@ -342,15 +342,15 @@ def test_titles_claim_a_winner_only_when_the_interval_excludes_the_tie() -> None
     (plan,) = study["plans"]
     study["plans"][plan]["npv"] = {"mean": 0.3e6, "ci95": [-0.1e6, 0.7e6]}
     study["plans"][plan]["survival"] = {"mean": 0.02, "ci95": [-0.01, 0.05]}
-    title = title_of(study_charts.compare(study))
+    title = study_charts.compare_title(study)
     assert "within the noise" in title and "runs would settle it" in title and " adds " not in title, title
     study["plans"][plan]["npv"] = {"mean": 0.3e6, "ci95": [0.1e6, 0.5e6]}
-    assert " adds " in title_of(study_charts.compare(study))
+    assert " adds " in study_charts.compare_title(study)
     drivers = make_drivers(4)
     for risk in drivers["risks"].values():
         risk["npv"] = {"mean": 0.2e6, "ci95": [-0.3e6, 0.7e6]}
         risk["survival"] = {"mean": 0.01, "ci95": [-0.02, 0.04]}
-    title = title_of(study_charts.risk_drivers(drivers))
+    title = study_charts.risk_drivers_title(drivers)
     assert "costs the most" not in title and "within the noise" in title, title
 
 
@@ -366,7 +366,7 @@ def test_contingency_value_title_quotes_the_return_of_the_best_contingency(studi
     name = e["name"] if e["name"] != top else theme.plan_label(top)
     assert name.startswith(title.split(" returns ")[0].split("; ")[-1].rstrip("…")), title
     # pays for itself, or not, when the 95% interval of its net value (with any sampling error) is clear of zero
-    net = {c: study_charts._widened(v["shapley_npv"], v.get("shapley_npv_ci95"), v.get("shapley_npv_sampling_se"))
+    net = {c: value_charts._widened(v["shapley_npv"], v.get("shapley_npv_ci95"), v.get("shapley_npv_sampling_se"))
            for c, v in entries.items()}
     losers = [c for c in entries if net[c].high < 0]
     even = [c for c in entries if c != top and net[c].low <= 0 <= net[c].high]
@@ -383,6 +383,12 @@ def test_contingency_value_title_quotes_the_return_of_the_best_contingency(studi
                 in title, title
 
 
+def _leaders(risks: dict, key: str) -> list[str]:
+    """The risks clearly costing something in ``key`` whose mean lies inside the largest one's 95% interval."""
+    clear = sorted((r for r in risks if Evidence.of(risks[r][key]).gain), key=lambda r: -risks[r][key]["mean"])
+    return [r for r in clear if risks[r][key]["mean"] >= risks[clear[0]][key]["ci95"][0]] if clear else []
+
+
 @pytest.mark.parametrize("case", [c for c in STUDY_CASES if c.startswith("drivers")])
 def test_risk_drivers_title_quotes_the_costliest_risk(studies, case) -> None:
     study, fig = studies[case]
@@ -393,11 +399,36 @@ def test_risk_drivers_title_quotes_the_costliest_risk(studies, case) -> None:
     if not Evidence.of(risks[top]["npv"], study["runs"]).gain:  # the claims rule: no "top" risk in the noise
         assert "costs the most:" not in title and "clearly" in title, title
         return
-    assert title.startswith(name) and money_words(risks[top]["npv"]["mean"], study["currency"]) in title, title
-    hurting = [r for r in risks if Evidence.of(risks[r]["survival"]).gain]
-    if hurting:
-        most = max(hurting, key=lambda r: risks[r]["survival"]["mean"])
-        assert f"{points(risks[most]['survival']['mean'])}" in title
+    money = _leaders(risks, "npv")
+    if len(money) == 1:  # one risk clearly costs the most: named with its cost
+        assert title.startswith(name) and money_words(risks[top]["npv"]["mean"], study["currency"]) in title, title
+    else:  # several within the noise of the largest: none is ranked first
+        assert "within the noise of each other" in title.split(";")[0] and "costs the most:" not in title, title
+    lives = [r for r in _leaders(risks, "survival") if points(risks[r]["survival"]["mean"]) != "0 points"]
+    if len(lives) == 1:
+        assert f"{points(risks[lives[0]]['survival']['mean'])}" in title, title
+    elif lives:
+        assert "survival, within the noise of each other" in title or "as much survival" in title, title
+
+
+def test_drivers_title_never_names_a_top_risk_whose_interval_crosses_zero() -> None:
+    from chart_helpers import make_drivers
+
+    drivers = make_drivers(4)
+    for risk in drivers["risks"].values():
+        risk["npv"] = {"mean": 0.2e6, "ci95": [-0.3e6, 0.7e6]}
+        risk["survival"] = {"mean": 0.0, "ci95": [0.0, 0.0]}
+    big = next(iter(drivers["risks"].values()))
+    big["npv"] = {"mean": 2e6, "ci95": [-0.1e6, 4.1e6]}  # by far the largest, yet its interval holds zero
+    title = study_charts.risk_drivers_title(drivers)
+    assert "costs the most" not in title and "No single risk clearly lowers NPV" in title, title
+    big["npv"]["ci95"] = [1.2e6, 2.8e6]  # now clear of zero, and of every other risk's mean
+    assert study_charts.risk_drivers_title(drivers).startswith(f"{big['name']} costs the most: USD 2.00M of NPV")
+    second = list(drivers["risks"].values())[1]
+    second["npv"] = {"mean": 1.5e6, "ci95": [1.0e6, 2.0e6]}  # inside the largest one's interval: a tie
+    title = study_charts.risk_drivers_title(drivers)
+    assert "costs the most" not in title and "within the noise of each other" in title, title
+    assert big["name"] in title and second["name"] in title
 
 
 def test_compare_bars_keep_each_plans_colour(studies) -> None:
@@ -407,7 +438,7 @@ def test_compare_bars_keep_each_plans_colour(studies) -> None:
     assert [matplotlib.colors.to_hex(b.get_facecolor()).upper() for b in bars] == \
         [theme.plan_color(i + 1) for i in range(len(plans))]
     order = [*reversed(plans), study["baseline"]]  # a run whose plans came in another order
-    again = study_charts.compare(study, plan_order=order)
+    again = draw_study_chart("compare", study, order)
     bars = again.axes[0].patches[: len(plans)]
     assert [matplotlib.colors.to_hex(b.get_facecolor()).upper() for b in bars] == \
         [theme.plan_color(order.index(p)) for p in plans]
@@ -431,7 +462,7 @@ def test_sampled_shapley_intervals_include_the_sampling_error(studies) -> None:
     subtitle = next(t.get_text() for t in fig.texts if t.get_gid() == "subtitle").replace("\n", " ")
     assert "sampled over random orders" in subtitle
     entry = next(iter(study["contingencies"].values()))
-    widened = study_charts._widened(entry["shapley_npv"], entry["shapley_npv_ci95"], entry["shapley_npv_sampling_se"])
+    widened = value_charts._widened(entry["shapley_npv"], entry["shapley_npv_ci95"], entry["shapley_npv_sampling_se"])
     lo, hi = entry["shapley_npv_ci95"]
     assert widened.lo < lo and widened.hi > hi and widened.mean == entry["shapley_npv"]
 
@@ -463,11 +494,11 @@ def test_study_titles_say_so_when_nothing_helps() -> None:
 
     worse = {**study_head(currency="USD M"), "baseline": "do_nothing",
              "plans": {"a": entry(-1.5, 0.1), "b": entry(-0.5, 0.03)}}
-    assert title_of(study_charts.compare(worse)).startswith("No plan clearly adds NPV over the Do nothing plan (roughly ")
-    assert title_of(study_charts.compare(worse)).endswith("runs would settle it); A plan adds the most survival, "
+    assert study_charts.compare_title(worse).startswith("No plan clearly adds NPV over the Do nothing plan (roughly ")
+    assert study_charts.compare_title(worse).endswith("runs would settle it); A plan adds the most survival, "
                                                           "10 points")
     mixed = {**worse, "plans": {"a": entry(-1.5, 0.1)}}
-    assert title_of(study_charts.compare(mixed)) == ("A plan costs USD 1.50M of NPV but adds 10 points of survival "
+    assert study_charts.compare_title(mixed) == ("A plan costs USD 1.50M of NPV but adds 10 points of survival "
                                                "against the Do nothing plan")
 
     def contingency(net: float, cost: float, survival: float) -> dict:
@@ -476,18 +507,18 @@ def test_study_titles_say_so_when_nothing_helps() -> None:
 
     values = {**study_head(currency="USD M"), "plan": "full",
               "contingencies": {"office": contingency(-1.0, 2.0, 0.02), "audit": contingency(-0.2, 0.5, 0.05)}}
-    assert title_of(study_charts.contingency_value(values)) == ("No contingency pays for itself in NPV; Audit adds the "
+    assert study_charts.contingency_value_title(values) == ("No contingency pays for itself in NPV; Audit adds the "
                                                           "most survival, 5 points")
     values["contingencies"]["hotline"] = contingency(0.8, 0.0, 0.0)
-    assert title_of(study_charts.contingency_value(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 2 of 3 do not "
+    assert study_charts.contingency_value_title(values) == ("Hotline adds USD 0.80M of NPV at no cost; 2 of 3 do not "
                                                           "pay for themselves")
     values["contingencies"]["audit"]["shapley_npv_ci95"] = [-0.5, 0.1]  # its interval holds break-even
-    assert title_of(study_charts.contingency_value(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 1 of 3 does "
+    assert study_charts.contingency_value_title(values) == ("Hotline adds USD 0.80M of NPV at no cost; 1 of 3 does "
                                                                 "not pay for itself and 1 is within the noise")
     drivers = {**study_head(), "plan": "do_nothing",
                "risks": {"merger": {"npv": {"mean": -2e5, "ci95": [-3e5, -1e5]},
                                     "survival": {"mean": 0.0, "ci95": [0.0, 0.0]}}}}
-    assert title_of(study_charts.risk_drivers(drivers)) == "No single risk lowers NPV or survival"
+    assert study_charts.risk_drivers_title(drivers) == "No single risk lowers NPV or survival"
     plt.close("all")
 
 
@@ -500,3 +531,96 @@ def test_survival_draws_on_a_given_axes_without_a_frame() -> None:
     ends = [line.get_ydata()[-1] for line in left.get_lines() if len(line.get_ydata()) > 1]
     assert ends == pytest.approx([2 / 3, 1 / 3])
     plt.close(fig)
+
+
+# --- the study charts draw on a caller's axes; empty panels go; long names stay distinct -------------------------
+
+
+@pytest.mark.parametrize("chart", ["compare", "contingency_value", "risk_drivers"])
+def test_a_study_chart_draws_on_the_axes_it_is_given_and_makes_no_figure(chart: str) -> None:
+    from matplotlib.figure import Figure
+
+    from chart_helpers import make_comparison, make_drivers, make_values
+
+    study = {"compare": make_comparison(4), "contingency_value": make_values(5),
+             "risk_drivers": make_drivers(6)}[chart]
+    draw = getattr(study_charts, chart)
+    fig = Figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
+    axes = fig.subplots(1, 2)
+    before = plt.get_fignums()
+    drawn = draw(study, tuple(axes))
+    assert plt.get_fignums() == before  # nothing made: the caller's figure holds the chart
+    assert drawn == tuple(axes) and all(ax.patches for ax in axes) and not fig.texts  # no frame, no title
+    one = Figure().add_subplot()
+    assert draw(study, one) is one and one.patches  # one axes: the first panel
+
+
+def test_a_study_chart_without_axes_makes_its_own_panels() -> None:
+    from chart_helpers import make_drivers
+
+    axes = study_charts.risk_drivers(make_drivers(6))
+    assert len(axes) == 2 and axes[0].figure is axes[1].figure and not axes[0].figure.texts
+    plt.close(axes[0].figure)
+
+
+def test_a_panel_with_nothing_to_show_is_dropped() -> None:
+    from chart_helpers import make_comparison, make_drivers, make_values
+
+    drivers = make_drivers(6)
+    for risk in drivers["risks"].values():  # no risk ends an alliance: nothing to draw in survival
+        risk["survival"] = {"mean": 0.001, "ci95": [-0.002, 0.004]}
+    assert study_charts.risk_drivers_panels(drivers) == ("npv",)
+    fig = draw_study_chart("risk_drivers", drivers)
+    assert len(fig.axes) == 1 and "no risk changes 10-year survival" in theme.title_of(fig) + " ".join(
+        t.get_text().replace("\n", " ") for t in fig.texts)
+    plt.close(fig)
+    for risk in drivers["risks"].values():  # no money modelled: survival alone
+        risk["npv"] = {"mean": 0.0, "ci95": [0.0, 0.0]}
+        risk["survival"] = {"mean": 0.05, "ci95": [0.02, 0.08]}
+    assert study_charts.risk_drivers_panels(drivers) == ("survival",)
+    assert "NPV" not in study_charts.risk_drivers_title(drivers)
+    values = make_values(4)
+    for c in values["contingencies"].values():
+        c["shapley_survival"], c["shapley_survival_ci95"] = 0.0, [0.0, 0.0]
+    assert study_charts.contingency_value_panels(values) == ("npv",)
+    for c in values["contingencies"].values():
+        c.update(cost=0.0, shapley_npv=0.0, shapley_npv_ci95=[0.0, 0.0], shapley_survival=0.03,
+                 shapley_survival_ci95=[0.01, 0.05])
+    assert study_charts.contingency_value_panels(values) == ("survival",)
+    comparison = make_comparison(3)
+    for entry in comparison["plans"].values():
+        entry["survival"] = {"mean": 0.0, "ci95": [0.0, 0.0]}
+    assert study_charts.compare_panels(comparison) == ("npv",)
+    fig = draw_study_chart("compare", comparison)
+    assert len(fig.axes) == 1
+    plt.close(fig)
+
+
+def test_long_names_keep_the_words_that_tell_them_apart() -> None:
+    from allysim.plotting.panels import row_names, short_names
+
+    names = ["Governance and escalation with legal safeguards phase one",
+             "Governance and escalation with legal safeguards phase two", "Do nothing"]
+    for size, lines, width in ((13.0, 2, 2.6), (10.0, 1, 3.0)):
+        labels = row_names(names, width, size, lines)
+        assert len(set(labels)) == 3 and labels[2] == "Do nothing"
+        assert labels[0].replace("\n", " ").endswith("phase one") and labels[1].replace("\n", " ").endswith("two")
+        assert all(max(theme.text_width(line, size) for line in label.split("\n")) <= width for label in labels)
+    short = short_names(names, 40)
+    assert len(set(short.values())) == 3 and all(len(s) <= 40 for s in short.values())
+    assert short[names[0]].endswith("phase one")
+    assert short_names(["A short name", "Another"], 40) == {"A short name": "A short name", "Another": "Another"}
+
+
+def test_the_untitled_slide_has_no_title_band_but_keeps_the_title_for_the_deck() -> None:
+    from chart_helpers import make_values
+
+    values = make_values(4)
+    titled, bare = draw_study_chart("contingency_value", values), draw_study_chart("contingency_value", values,
+                                                                                   titled=False)
+    assert theme.title_of(bare) == theme.title_of(titled) == study_charts.contingency_value_title(values)
+    assert not any(t.get_visible() for t in bare.texts if t.get_gid() == "title")
+    assert bare.get_size_inches()[1] < titled.get_size_inches()[1]
+    assert_readable(bare, "untitled")
+    plt.close(titled)
+    plt.close(bare)

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits b
 
 from allysim.errors import OutputError, UsageError  # noqa: E402
 from allysim.folder import OutputData, load_output  # noqa: E402
-from allysim.plotting import theme  # noqa: E402
+from allysim.plotting import study_charts, theme  # noqa: E402
 from allysim.plotting.render import (  # noqa: E402
     CHARTS,
     FORMATS,
@@ -434,10 +434,15 @@ def test_the_old_import_paths_still_work_for_one_release() -> None:
     from allysim import plotting, studies, wording
 
     assert allysim.report.load_output is load_output and allysim.report.render_charts is render_charts
-    assert allysim.charts.compare is plotting.compare and allysim.charts.format_share is wording.format_share
-    # the run charts keep their former shape there: a whole slide, titled
+    assert allysim.charts.format_share is wording.format_share and plotting.compare is study_charts.compare
+    # the charts keep their former shape there: a whole slide, titled
     slide = allysim.charts.survival({"a": [10.0, 3.0]}, {"a": [True, False]}, horizon=10)
     assert theme.title_of(slide) == "Alliance survives its 10-year life in 50% of runs"
+    from chart_helpers import make_comparison
+
+    comparison = make_comparison(3)
+    slide = allysim.charts.compare(comparison)
+    assert theme.title_of(slide) == study_charts.compare_title(comparison) and len(slide.axes) == 2
     assert allysim.decisions.compare is studies.compare
     for module in (allysim.charts, allysim.report, allysim.decisions):
         assert all(hasattr(module, name) for name in module.__all__)

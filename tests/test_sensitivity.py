@@ -170,7 +170,7 @@ def test_the_findings_say_in_words_what_matters_and_what_flips_the_choice() -> N
     words = sensitivity_findings(data)
     assert words["flips"] == ["risks.crash.rate"]
     assert words["switch"].startswith("If crash: rate per year is above ")
-    assert any(b.startswith("The choice depends on crash: rate per year: shield beats none only above")
+    assert any(b.startswith("The choice depends on crash: rate per year: the Shield plan beats the None plan only above")
                for b in words["bullets"])
     # one input only, and the plan's own NPV does not depend on it (the shield removes the risk): no mover
     assert words["moving"] == [] and "beyond the noise" in words["headline"]

@@ -1,6 +1,6 @@
 """Former home of the charts, kept for one release: use :mod:`allysim.plotting` (and :mod:`allysim.wording`).
 
-The run charts here keep their former shape: each returns a whole slide (title, subtitle, footer) as a figure.
+The charts here keep their former shape: each returns a whole slide (title, subtitle, footer) as a figure.
 The functions of :mod:`allysim.plotting` draw on an ``ax`` instead; :func:`allysim.plotting.render.framed` puts a
 :mod:`~allysim.plotting.headlines` headline around one.
 """
@@ -15,7 +15,6 @@ from numpy.typing import ArrayLike
 
 from .plotting import headlines, run_charts
 from .plotting.causes_chart import idle_note
-from .plotting.study_charts import compare, contingency_value, risk_drivers
 from .stats import paired
 from .wording import (
     Currency,
@@ -99,3 +98,24 @@ def causes(end_causes: Mapping[str, Mapping[str, float]], *, risk_names: Mapping
     headline = headlines.Headline(headline.title, headline.subtitle + idle_note(end_causes))
     return _framed(headline, lambda ax: run_charts.causes(end_causes, risk_names=risk_names, ax=ax), provenance,
                    titled)
+
+
+def compare(comparison: Any, *, plan_order: Any = None, titled: bool = True, **_: Any) -> Figure:
+    """The compare chart as a slide (see :func:`allysim.plotting.study_charts.compare`)."""
+    from .plotting.render import draw_study_chart
+
+    return draw_study_chart("compare", comparison, plan_order, titled=titled)
+
+
+def contingency_value(values: Any, *, titled: bool = True, **_: Any) -> Figure:
+    """The contingency value chart as a slide (see :func:`allysim.plotting.study_charts.contingency_value`)."""
+    from .plotting.render import draw_study_chart
+
+    return draw_study_chart("contingency_value", values, titled=titled)
+
+
+def risk_drivers(drivers: Any, *, titled: bool = True, **_: Any) -> Figure:
+    """The risk drivers chart as a slide (see :func:`allysim.plotting.study_charts.risk_drivers`)."""
+    from .plotting.render import draw_study_chart
+
+    return draw_study_chart("risk_drivers", drivers, titled=titled)

@@ -528,9 +528,9 @@ def caption(board: Board, chart: str) -> str:
     if chart == "contingency_value":
         study = board.studies.get("value") or {}
         plan = _plan(str(study.get("plan", ""))) if study.get("plan") else "the plan"
-        return (f"What each contingency of {plan} adds before its own cost (its fair share of the plan's gain, and "
-                f"its effect if dropped last), against that cost, on {_study_runs(study, 'paired')}; a ratio below "
-                f"1\u00d7 does not pay.")
+        return (f"What each contingency of {plan} adds to NPV after its own cost, and to survival: its fair share "
+                f"of the plan's gain, on {_study_runs(study, 'paired')}; dark bars clearly pay for themselves, grey "
+                "ones are within the noise, red ones do not pay.")
     if chart == "risk_drivers":
         study = board.studies.get("drivers") or {}
         plan = _plan(str(study.get("plan", board.plans[0])))
@@ -546,8 +546,8 @@ def caption(board: Board, chart: str) -> str:
         study = board.studies.get("sweep") or {}
         what = str(study.get("parameter_label") or study.get("parameter") or "the parameter")
         return (f"Every plan at each value of {what}, on the same simulated futures, so the curves are smooth and "
-                "point-to-point changes are paired; bands are 95% intervals, dashed lines mark where the best plan "
-                "changes.")
+                "point-to-point changes are paired; bands (up to three plans) are 95% intervals, dashed lines mark "
+                "where the best plan changes.")
     if chart in ("sensitivity", "switch"):
         study = board.studies.get("sensitivity") or {}
         plan, against = _plan(str(study.get("plan", ""))), _plan(str(study.get("against") or ""))

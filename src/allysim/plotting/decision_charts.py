@@ -1,9 +1,11 @@
 """Charts of the deciding studies: ``sweep`` (results against one parameter) and ``frontier`` (every portfolio's
 cost against its survival and NPV).
 
-Each chart has a panel function that draws precomputed data (``sweep.json``, ``optimize.json``) on given axes and
-returns them, a title function that states the finding in words within the evidence (a winner is named only when
-the paired 95% interval excludes a tie), and a slide function that frames both in the allysim look.
+Each chart is a function that draws precomputed data (``sweep.json``, ``optimize.json``) on a caller's axes, one per
+panel (survival, NPV), and returns them; ``*_panels`` says which panels have something to show (no NPV panel when
+no money is modelled), ``*_title`` states the finding in words within the evidence (a winner is named only when the
+paired 95% interval excludes a tie), ``*_subtitle`` says what is drawn, and :mod:`allysim.plotting.render` frames
+them on a 16:9 slide (``*_body`` lays the panels out) when it saves a file.
 """
 
 from __future__ import annotations
@@ -12,37 +14,65 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..wording import Currency, MoneyScale, Provenance, format_money, format_share
+from ..wording import Currency, Evidence, MoneyScale, format_money, format_share
 from . import theme
+from .layout import horizon_words
+from .panels import Body, given, returned, row_names, short_names
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
-__all__ = ["sweep", "sweep_panels", "sweep_title", "frontier", "frontier_panels", "frontier_title",
-           "portfolio_name"]
+__all__ = ["sweep", "sweep_body", "sweep_panels", "sweep_subtitle", "sweep_title", "frontier", "frontier_body",
+           "frontier_panels", "frontier_subtitle", "frontier_title", "portfolio_name"]
 
 ACCENT = "#0072B2"
 DOTS = "#B8B8B8"
-
-
-def _provenance(data: Mapping[str, Any], provenance: Provenance | None) -> Provenance:
-    return provenance if provenance is not None else Provenance.from_summary(data)
-
-
-def _points(difference: float) -> str:
-    points = 100 * difference
-    if points != 0 and abs(points) < 0.5:
-        return "<1 point"
-    n = math.floor(abs(points) + 0.5)
-    return f"{n} point{'' if n == 1 else 's'}"
+STAR = "#D55E00"
+BANDS_UP_TO = 3  # plans drawn with their 95% bands on the sweep; more would hide each other
+LEGEND_COLUMNS = 4
+LEGEND_NAME_IN = 2.35  # widest line of a plan's name in a legend
+LABELLED_UP_TO = 4  # plans named beside their rings on the frontier; more, or long names, go to a legend
+TITLE_NAME = 40
 
 
 def _horizon(data: Mapping[str, Any]) -> str:
-    horizon, unit = data.get("horizon"), str(data.get("time_unit") or "year")
-    if not isinstance(horizon, (int, float)):
+    """``10-year`` survival's horizon, for an axis: ``Survival to 10 years (%)``."""
+    words = horizon_words(data)
+    if words == "survival":
         return "the horizon"
-    return f"{horizon:g} {unit}{'' if horizon == 1 else 's'}"
+    span = words.removesuffix(" survival").replace("-", " ")
+    return span if span.startswith("1 ") else span + "s"
+
+
+def _money_modelled(amounts: Sequence[float]) -> bool:
+    return any(abs(a) > 0 for a in amounts)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _legend_geometry(names: Sequence[str]) -> tuple[list[str], int, float]:
+    """The plans' names as a legend shows them (distinct, wrapped), its columns, and the inches it takes."""
+    size = theme.ANNOTATION_SIZE
+    labels = row_names([theme.plan_label(n) for n in names], LEGEND_NAME_IN, size, 3)
+    columns = min(LEGEND_COLUMNS, max(len(names), 1))
+    rows = math.ceil(len(names) / columns)
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    return labels, columns, rows * lines * size * 1.45 / 72 + 0.2
+
+
+def _plans_legend(ax: Axes, handles: Sequence[Any], columns: int) -> None:
+    """A legend of the plans above the panels, from the slide's left margin."""
+    box, (fig_in, fig_h) = ax.get_position(), ax.figure.get_size_inches()
+    x = min(0.0, (theme.MARGIN_LEFT / fig_in - box.x0) / box.width)
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(x, 1.0 + 0.15 / (box.height * fig_h)),
+              ncols=columns, borderaxespad=0, frameon=False, handlelength=1.6, columnspacing=1.5,
+              fontsize=theme.ANNOTATION_SIZE)
+
+
+def _two_panels(shown: Sequence[str], top_in: float) -> Body:
+    return Body(widths=(1.0,) * len(shown), left_in=1.1, right_in=0.45, gap_in=1.1, top_in=top_in)
 
 
 # --------------------------------------------------------------------------- sweep
@@ -67,104 +97,150 @@ def _switches(data: Mapping[str, Any]) -> list[tuple[int, str, str]]:
     return [(k, best[k - 1], best[k]) for k in range(1, len(best)) if best[k] != best[k - 1]]
 
 
+def _list(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def sweep_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The panels the sweep chart draws: ``survival`` and, when money is modelled, ``npv``."""
+    money = [e["npv"]["mean"] for entries in data["plans"].values() for e in entries]
+    return ("survival", "npv") if _money_modelled(money) else ("survival",)
+
+
 def sweep_title(data: Mapping[str, Any]) -> str:
-    """The finding of a sweep in words: which plan is best by expected NPV, and where that changes."""
+    """The finding of a sweep in words: which plan is best by expected NPV, and where that changes, naming a plan
+    best only where its paired 95% margin over the runner-up excludes a tie."""
     label = str(data.get("parameter_label") or data["parameter"])
     values = data["values"]
     best = data["best"]
     span = f"{_value_text(values[0])} to {_value_text(values[-1])}"
+    names = short_names([theme.plan_label(p) for p in data["plans"]], TITLE_NAME)
+
+    def name(plan: str) -> str:
+        label = names[theme.plan_label(plan)]
+        return label if label.lower().endswith("plan") else f"the {label} plan"
+
+    if len(data["plans"]) == 1 or "npv" not in sweep_panels(data):
+        plan = next(iter(data["plans"]))
+        first, last = (data["plans"][plan][k]["survival"]["estimate"] for k in (0, -1))
+        return (f"{_sentence(name(plan))}: survival goes from {format_share(first)} to {format_share(last)} as "
+                f"{label} goes {span}")
+    clear = [bool(b.get("clear")) for b in best]
     switches = _switches(data)
-    if len(data["plans"]) == 1:
-        plan = theme.plan_label(next(iter(data["plans"])))
-        first = data["plans"][next(iter(data["plans"]))][0]["survival"]["estimate"]
-        last = data["plans"][next(iter(data["plans"]))][-1]["survival"]["estimate"]
-        return f"{plan}: survival goes from {format_share(first)} to {format_share(last)} as {label} goes {span}"
     if not switches:
-        plan = theme.plan_label(best[0]["plan"])
-        clear = all(b.get("clear") for b in best)
-        tail = "" if clear else ", though within the noise at some values"
-        return f"{plan} has the highest expected NPV at every {label} from {span}{tail}"
+        plan = _sentence(name(best[0]["plan"]))
+        if all(clear):
+            return f"{plan} has the highest expected NPV at every {label} from {span}"
+        if not any(clear):
+            return (f"No plan clearly has the highest expected NPV at any {label} from {span}: {name(best[0]['plan'])}"
+                    " leads within the noise")
+        noisy = [_value_text(values[k]) for k, c in enumerate(clear) if not c]
+        sure = [_value_text(values[k]) for k, c in enumerate(clear) if c]
+        if len(noisy) <= len(sure):
+            at = _list(noisy) if len(noisy) <= 3 else f"{len(noisy)} of the {len(values)} values"
+            return f"{plan} has the highest expected NPV at every {label} from {span}, within the noise at {at}"
+        at = _list(sure) if len(sure) <= 3 else f"{len(sure)} of the {len(values)} values"
+        return f"{plan} has the highest expected NPV at every {label} from {span}, clear of the noise only at {at}"
     k, old, new = switches[0]
     at = f"between {_value_text(values[k - 1])} and {_value_text(values[k])}"
     more = f" ({len(switches)} changes in all)" if len(switches) > 1 else ""
-    sure = "" if best[k - 1].get("clear") and best[k].get("clear") else " (close to a tie there)"
-    return (f"The best plan by expected NPV changes from {theme.plan_label(old)} to {theme.plan_label(new)} "
-            f"as {label} passes {at}{sure}{more}")
+    if clear[k - 1] and clear[k]:
+        return (f"The best plan by expected NPV changes from {name(old)} to {name(new)} as {label} passes {at}"
+                f"{more}")
+    return (f"Whether {name(old)} or {name(new)} has the highest expected NPV is within the noise as {label} "
+            f"passes {at}{more}")
 
 
-def sweep_panels(data: Mapping[str, Any], axes: tuple[Axes, Axes], plan_order: Sequence[str] | None = None
-                 ) -> tuple[Axes, Axes]:
-    """Draw survival (first axes) and mean NPV (second) against the swept value, one line per plan with its 95%
-    band, and a dashed line where the best plan changes."""
+def sweep_subtitle(data: Mapping[str, Any]) -> str:
+    """What the sweep chart draws, in words."""
+    bands = "with 95% bands" if len(data["plans"]) <= BANDS_UP_TO else "95% intervals in sweep.json"
+    runs = f"{int(data.get('runs') or 0):,}"
+    dashed = "; dashed: where the plan with the highest expected NPV changes" if _switches(data) and \
+        "npv" in sweep_panels(data) else ""
+    return f"Every plan at each value on the same {runs} simulated lives (common random numbers); {bands}{dashed}"
+
+
+def sweep_body(data: Mapping[str, Any], height_in: float) -> Body:
+    """How the sweep chart's panels share a slide's plot area ``height_in`` tall."""
+    return _two_panels(sweep_panels(data), _legend_geometry(list(data["plans"]))[2] + 0.15)
+
+
+def sweep(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *,
+          plan_order: Sequence[str] | None = None) -> Any:
+    """Draw survival and mean NPV against the swept value, one line per plan (with its 95% band for up to three
+    plans), a dashed line where the best plan changes, and the plans' legend above.
+
+    Parameters
+    ----------
+    data
+        ``sweep.json``.
+    ax
+        One axes per panel of :func:`sweep_panels` (survival, NPV), or one for survival; by default a new
+        slide-sized figure's.
+    plan_order
+        The plans in the order that gives their colours (default: the sweep's).
+
+    Returns
+    -------
+    The axes drawn on, as given (one Axes, or a tuple).
+    """
+    axes, single = given(ax, lambda h: sweep_body(data, h))
+    shown = sweep_panels(data)[: len(axes)]
     values = list(data["values"])
     xs = [float(v) for v in values] if _numeric(values) else list(range(len(values)))
     order = list(plan_order or data["plans"])
     currency = Currency.parse(str(data.get("currency") or ""))
     scale = MoneyScale.of([e["npv"]["mean"] for p in data["plans"].values() for e in p], currency)
-    surv_ax, npv_ax = axes
-    for name, entries in data["plans"].items():
-        i = order.index(name) if name in order else len(order)
-        color = theme.plan_color(i)
-        s = [100 * e["survival"]["estimate"] for e in entries]
-        s_lo = [100 * e["survival"]["ci95"][0] for e in entries]
-        s_hi = [100 * e["survival"]["ci95"][1] for e in entries]
-        n = [e["npv"]["mean"] / scale.factor for e in entries]
-        n_lo = [(e["npv"]["ci95"][0] if e["npv"]["ci95"][0] is not None else e["npv"]["mean"]) / scale.factor
-                for e in entries]
-        n_hi = [(e["npv"]["ci95"][1] if e["npv"]["ci95"][1] is not None else e["npv"]["mean"]) / scale.factor
-                for e in entries]
-        for ax, y, lo, hi in ((surv_ax, s, s_lo, s_hi), (npv_ax, n, n_lo, n_hi)):
-            ax.fill_between(xs, lo, hi, color=color, alpha=0.14, linewidth=0)
-            ax.plot(xs, y, color=color, linewidth=2.4, marker="o", markersize=4.5, label=theme.plan_label(name))
-    for k, _old, new in _switches(data):
-        x = (xs[k - 1] + xs[k]) / 2
-        for ax in axes:
-            ax.axvline(x, color=theme.MUTED, linestyle=(0, (4, 3)), linewidth=1.2)
-        npv_ax.annotate(f"{theme.plan_label(new)} best →", (x, 1.0), xycoords=("data", "axes fraction"),
-                        xytext=(4, -2), textcoords="offset points", ha="left", va="top",
-                        size=theme.ANNOTATION_SIZE, color=theme.TEXT)
-    label = str(data.get("parameter_label") or data["parameter"])
-    unit = currency.axis(scale)
-    surv_ax.set_ylabel(f"Survival to {_horizon(data)} (%)")
-    npv_ax.set_ylabel(f"Mean NPV{f' ({unit})' if unit else ''}")
-    surv_ax.set_ylim(0, 100)
-    for ax in axes:
-        ax.set_xlabel(label[:1].upper() + label[1:])
-        if not _numeric(values):
-            ax.set_xticks(xs, [_value_text(v) for v in values])
-        ax.margins(x=0.02)
-    npv_ax.legend(loc="best")
-    return axes
-
-
-def _side_by_side(fig: Figure, top: float) -> tuple[Axes, Axes]:
-    """Two panels of equal width under the frame's text: survival on the left, NPV on the right."""
-    left, bottom, right, top = theme.plot_box(fig, top - 0.2 / theme.HEIGHT_IN, left_in=1.1)
-    gap = 1.1 / theme.WIDTH_IN
-    width = (right - left - gap) / 2
-    return (fig.add_axes((left, bottom, width, top - bottom)),
-            fig.add_axes((left + width + gap, bottom, width, top - bottom)))
-
-
-def sweep(data: Mapping[str, Any], *, plan_order: Sequence[str] | None = None,
-          provenance: Provenance | None = None, titled: bool = True) -> Figure:
-    """The sweep slide: survival and NPV against the swept value, every plan, with bands."""
-    import matplotlib.pyplot as plt
-
-    subtitle = (f"Every plan at each value on the same {int(data.get('runs') or 0):,} simulated lives (common random "
-                "numbers), with 95% intervals; dashed: where the best plan by expected NPV changes")
+    labels, columns, _ = _legend_geometry(list(data["plans"]))
+    bands = len(data["plans"]) <= BANDS_UP_TO
+    handles = []
     with theme.style():
-        fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
-        top = theme.frame(fig, sweep_title(data), subtitle, _provenance(data, provenance), titled=titled)
-        sweep_panels(data, _side_by_side(fig, top), plan_order)
-    return fig
+        for (name, entries), label in zip(data["plans"].items(), labels):
+            color = theme.plan_color(order.index(name) if name in order else len(order))
+            for ax_, panel in zip(axes, shown):
+                y, lo, hi = _sweep_series(entries, panel, scale.factor)
+                if bands:
+                    ax_.fill_between(xs, lo, hi, color=color, alpha=0.14, linewidth=0)
+                line, = ax_.plot(xs, y, color=color, linewidth=2.4, marker="o", markersize=4.5, label=label)
+            handles.append(line)
+        for k, _old, _new in _switches(data) if "npv" in shown else []:
+            x = (xs[k - 1] + xs[k]) / 2
+            for ax_ in axes:
+                ax_.axvline(x, color=theme.MUTED, linestyle=(0, (4, 3)), linewidth=1.2)
+        label = str(data.get("parameter_label") or data["parameter"])
+        unit = currency.axis(scale)
+        for ax_, panel in zip(axes, shown):
+            ax_.set_xlabel(_sentence(label))
+            if not _numeric(values):
+                ax_.set_xticks(xs, [_value_text(v) for v in values])
+            ax_.margins(x=0.02)
+            if panel == "survival":
+                ax_.set_ylabel(f"Survival to {_horizon(data)} (%)")
+                ax_.set_ylim(0, 100)
+            else:
+                ax_.set_ylabel(f"Mean NPV{f' ({unit})' if unit else ''}")
+        _plans_legend(axes[0], handles, columns)
+    return returned(axes, single)
+
+
+def _sweep_series(entries: Sequence[Mapping[str, Any]], panel: str, factor: float
+                  ) -> tuple[list[float], list[float], list[float]]:
+    """A plan's values and 95% band along the sweep, in percent (survival) or in the money scale (NPV)."""
+    if panel == "survival":
+        return ([100 * e["survival"]["estimate"] for e in entries], [100 * e["survival"]["ci95"][0] for e in entries],
+                [100 * e["survival"]["ci95"][1] for e in entries])
+    mean = [e["npv"]["mean"] / factor for e in entries]
+    ci = [e["npv"].get("ci95") or [None, None] for e in entries]
+    return (mean, [(c[0] / factor if c[0] is not None else m) for c, m in zip(ci, mean)],
+            [(c[1] / factor if c[1] is not None else m) for c, m in zip(ci, mean)])
 
 
 # --------------------------------------------------------------------------- frontier
 
 
 def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
-    """A portfolio in words: a named plan's name, 'No contingency', 'All but X', or its contingencies' names."""
+    """A portfolio in words: a named plan's name, 'No contingency', 'Every contingency but X', or its contingencies'
+    names."""
     ids = list(data["portfolios"][index]["contingencies"])
     names = data.get("candidates") or {}
     for plan, entry in (data.get("plans") or {}).items():
@@ -176,35 +252,195 @@ def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
     if not missing:
         return "Every contingency"
     if len(missing) < len(ids) and len(missing) <= 2:
-        return "All but " + " and ".join(str(names.get(c) or c) for c in missing)
+        return "Every contingency but " + " and ".join(str(names.get(c) or c) for c in missing)
     shown = " + ".join(str(names.get(c) or c) for c in ids[:most])
     return shown if len(ids) <= most else f"{shown} + {len(ids) - most} more"
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def _portfolio_subject(data: Mapping[str, Any], index: int) -> str:
+    """A portfolio as the subject of a title: ``The Full plan``, ``Funding every contingency but the rescue
+    clause``, ``Funding the escalation protocol and the hotline``, ``Funding 5 of the 10 contingencies``."""
+    ids = list(data["portfolios"][index]["contingencies"])
+    names = data.get("candidates") or {}
+    for plan, entry in (data.get("plans") or {}).items():
+        if entry.get("index") == index:
+            return f"The {theme.plan_label(plan)} plan"
+    short = short_names([str(names.get(c) or c) for c in names], TITLE_NAME)
+
+    def named(c: str) -> str:
+        return short[str(names.get(c) or c)]
+
+    missing = [c for c in names if c not in ids]
+    if not ids:
+        return "Funding no contingency"
+    if not missing:
+        return "Funding every contingency"
+    if len(missing) <= 2 and len(missing) < len(ids):
+        return f"Funding every contingency but {_list([named(c) for c in missing])}"
+    if len(ids) <= 2:
+        return f"Funding {_list([named(c) for c in ids])}"
+    return f"Funding {len(ids)} of the {len(names)} contingencies"
+
+
+def frontier_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The panels the frontier chart draws: ``survival`` and, when money is modelled, ``npv``."""
+    amounts = [p["npv"]["mean"] for p in data["portfolios"]] + [p["cost"]["mean"] for p in data["portfolios"]]
+    return ("survival", "npv") if _money_modelled(amounts) else ("survival",)
 
 
 def frontier_title(data: Mapping[str, Any]) -> str:
-    """The recommendation in words, within the evidence."""
-    best = data["best"]["npv"]
-    name = portfolio_name(data, best)
-    currency = str(data.get("currency") or "")
+    """The recommendation in words, within the evidence: a winner only when its paired margin over the runner-up
+    excludes a tie."""
+    best = data["best"]["npv" if "npv" in frontier_panels(data) else "survival"]
+    subject = _portfolio_subject(data, best)
     versus = (data.get("versus_runner_up") or {}).get("npv")
     if not versus:
-        return f"{_sentence(name)}: the only portfolio"
-    other = portfolio_name(data, versus["runner_up"])
-    margin = versus["npv"]["mean"]
+        return f"{subject}: the only portfolio"
+    other = _portfolio_subject(data, versus["runner_up"])
+    other = other[:1].lower() + other[1:]  # "the Full plan", "funding every contingency but ..."
+    margin = Evidence.of(versus["npv"])
+    sizes = [len(data["portfolios"][i]["contingencies"]) for i in (best, versus["runner_up"])]
+    if " of the " in subject and " of the " in other:  # two unnamed sets: their sizes say more than a count twice
+        subject, other = f"The starred portfolio ({sizes[0]} contingencies)", f"one of {sizes[1]}"
     if versus.get("clear_npv"):
-        return (f"{_sentence(name)} gives the highest expected NPV, {format_money(margin, currency)} more than the "
-                f"next best ({other})")
-    return (f"{_sentence(name)} and {other} lead on expected NPV, within the noise of each other: "
-            "choose on survival or cost")
+        money = format_money(margin.mean, str(data.get("currency") or ""))
+        named = other.startswith("the ")  # a plan of the scenario: worth naming; another set: see the chart
+        return (f"{subject} gives the highest expected NPV, {money} more than the next best"
+                + (f", {other}" if named else " portfolio"))
+    return (f"{subject} and {other} lead on expected NPV within the noise of each other: choose on survival or "
+            "cost")
+
+
+def frontier_subtitle(data: Mapping[str, Any]) -> str:
+    """What the frontier chart draws, in words."""
+    method = "every portfolio" if data.get("method") == "exact" else \
+        "the portfolios a greedy heuristic explored (not every one)"
+    return (f"Dots: {method} of {len(data.get('candidates') or {})} contingencies on the same "
+            f"{int(data.get('runs') or 0):,} simulated lives; line: the frontier (nothing cheaper does better); "
+            "rings: the scenario's plans")
+
+
+def _ring_labels(data: Mapping[str, Any]) -> bool:
+    """Whether the frontier names the plans beside their rings (few, short names) rather than in a legend."""
+    plans = [p for p, e in (data.get("plans") or {}).items() if e.get("index") is not None]
+    return len(plans) <= LABELLED_UP_TO and all(len(theme.plan_label(p)) <= 25 for p in plans)
+
+
+def frontier_body(data: Mapping[str, Any], height_in: float) -> Body:
+    """How the frontier chart's panels share a slide's plot area ``height_in`` tall."""
+    top = 0.2 if _ring_labels(data) else _legend_geometry(list(data.get("plans") or {}))[2] + 0.15
+    return _two_panels(frontier_panels(data), top)
+
+
+def frontier(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *,
+             plan_order: Sequence[str] | None = None) -> Any:
+    """Draw every portfolio as a dot, cost against survival and against mean NPV; the frontier of each as a line;
+    the scenario's named plans as rings (named beside them, or in a legend above when there are many or long
+    names) and the best portfolios as stars.
+
+    Parameters
+    ----------
+    data
+        ``optimize.json``.
+    ax
+        One axes per panel of :func:`frontier_panels` (survival, NPV), or one for survival; by default a new
+        slide-sized figure's.
+    plan_order
+        The plans in the order that gives their colours (default: the study's).
+
+    Returns
+    -------
+    The axes drawn on, as given (one Axes, or a tuple).
+    """
+    axes, single = given(ax, lambda h: frontier_body(data, h))
+    shown = frontier_panels(data)[: len(axes)]
+    portfolios = data["portfolios"]
+    currency = Currency.parse(str(data.get("currency") or ""))
+    cost = [p["cost"]["mean"] for p in portfolios]
+    scale = MoneyScale.of(cost + [p["npv"]["mean"] for p in portfolios], currency)
+    xs = [c / scale.factor for c in cost]
+    plans = {p: e for p, e in (data.get("plans") or {}).items() if e.get("index") is not None}
+    order = list(plan_order or data.get("plans") or {})
+    beside = _ring_labels(data)
+    labels, columns, _ = _legend_geometry(list(plans))
+    handles = []
+    with theme.style():
+        for ax_, objective in zip(axes, shown):
+            ys = [100 * p["survival"]["estimate"] if objective == "survival" else p["npv"]["mean"] / scale.factor
+                  for p in portfolios]
+            handles = _frontier_panel(ax_, data, objective, xs, ys, plans, order, beside, labels, scale)
+        unit = currency.axis(scale)
+        for ax_, objective in zip(axes, shown):
+            ax_.set_xlabel(f"Expected cost of the portfolio{f' ({unit})' if unit else ''}")
+            ax_.margins(x=0.04, y=0.06)
+            ax_.set_ylabel(f"Survival to {_horizon(data)} (%)" if objective == "survival" else
+                           f"Mean NPV{f' ({unit})' if unit else ''}")
+        if not beside and handles:
+            _plans_legend(axes[0], handles, columns)
+    return returned(axes, single)
+
+
+def _frontier_panel(ax: Axes, data: Mapping[str, Any], objective: str, xs: Sequence[float], ys: Sequence[float],
+                    plans: Mapping[str, Any], order: Sequence[str], beside: bool, names: Sequence[str],
+                    scale: MoneyScale) -> list[Any]:
+    """Draw one panel of the frontier; return the rings' legend handles."""
+    from matplotlib.lines import Line2D
+
+    ax.scatter(xs, ys, s=22, color=DOTS, zorder=1, linewidths=0)
+    line = data["frontier"][objective]
+    _frontier_line(ax, [xs[i] for i in line], [ys[i] for i in line])
+    ax.scatter([xs[i] for i in line], [ys[i] for i in line], s=34, color=ACCENT, zorder=3, linewidths=0)
+    labelled: dict[int, list[str]] = {}
+    handles = []
+    for (name, entry), label in zip(plans.items(), names):
+        i = entry["index"]
+        color = theme.plan_color(order.index(name) if name in order else 0)
+        ax.scatter([xs[i]], [ys[i]], s=130, facecolors="none", edgecolors=color, linewidths=2.2, zorder=4)
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=11, markerfacecolor="none",
+                              markeredgecolor=color, markeredgewidth=2.2, label=label))
+        if beside:
+            labelled.setdefault(i, []).append(theme.plan_label(name))
+    best = data["best"].get(objective)
+    within = data["best"].get("survival_within_budget") if objective == "survival" else None
+    marks = [(best, "Best NPV" if objective == "npv" else "Best survival")]
+    if within is not None and within != best:
+        marks.append((within, "Best within budget"))
+    for i, words in marks:
+        if i is None:
+            continue
+        ax.scatter([xs[i]], [ys[i]], s=240, marker="*", color=STAR, zorder=5, linewidths=0)
+        labelled.setdefault(i, []).insert(0, words)
+    _annotate(ax, xs, ys, labelled)
+    budget = data.get("budget")
+    if objective == "survival" and budget is not None:
+        ax.axvline(budget / scale.factor, color=theme.MUTED, linestyle=(0, (4, 3)), linewidth=1.2)
+        ax.annotate("budget", (budget / scale.factor, 0.02), xycoords=("data", "axes fraction"),
+                    xytext=(4, 0), textcoords="offset points", size=theme.ANNOTATION_SIZE - 1, color=theme.MUTED)
+    return handles
+
+
+def _annotate(ax: Axes, xs: Sequence[float], ys: Sequence[float], labelled: Mapping[int, list[str]]) -> None:
+    """Write each label beside its point, stepping down from labels above it so that none overlap."""
+    spread = (max(ys) - min(ys)) or 1.0
+    width = (max(xs) - min(xs)) or 1.0
+    placed: list[float] = []
+    for i, words in sorted(labelled.items(), key=lambda kv: -ys[kv[0]]):
+        y = ys[i]
+        while any(abs(y - q) < 0.075 * spread for q in placed):
+            y -= 0.075 * spread
+        placed.append(y)
+        right = xs[i] > min(xs) + 0.6 * width
+        x = xs[i] - 0.03 * width if right else xs[i] + 0.03 * width
+        ax.annotate(" · ".join(words), (xs[i], ys[i]), xytext=(x, y), textcoords="data",
+                    ha="right" if right else "left", va="center", size=theme.ANNOTATION_SIZE, color=theme.INK,
+                    zorder=6, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                                    "alpha": 0.85})
 
 
 def _frontier_line(ax: Axes, xs: Sequence[float], ys: Sequence[float]) -> None:
     """The frontier as a staircase: from each frontier point, flat until the next one raises the objective."""
-    sx, sy = [], []
+    sx: list[float] = []
+    sy: list[float] = []
     for k, (x, y) in enumerate(zip(xs, ys)):
         if k:
             sx.append(x)
@@ -212,86 +448,3 @@ def _frontier_line(ax: Axes, xs: Sequence[float], ys: Sequence[float]) -> None:
         sx.append(x)
         sy.append(y)
     ax.plot(sx, sy, color=ACCENT, linewidth=2.0, zorder=2)
-
-
-def frontier_panels(data: Mapping[str, Any], axes: tuple[Axes, Axes], plan_order: Sequence[str] | None = None
-                    ) -> tuple[Axes, Axes]:
-    """Draw every portfolio as a dot, cost against survival (first axes) and against mean NPV (second); the
-    frontier of each as a line; the scenario's named plans and the best portfolios labelled."""
-    portfolios = data["portfolios"]
-    currency = Currency.parse(str(data.get("currency") or ""))
-    cost = [p["cost"]["mean"] for p in portfolios]
-    scale = MoneyScale.of(cost + [p["npv"]["mean"] for p in portfolios], currency)
-    xs = [c / scale.factor for c in cost]
-    plans = data.get("plans") or {}
-    order = list(plan_order or plans)
-    panels = (("survival", [100 * p["survival"]["estimate"] for p in portfolios]),
-              ("npv", [p["npv"]["mean"] / scale.factor for p in portfolios]))
-    for ax, (objective, ys) in zip(axes, panels):
-        ax.scatter(xs, ys, s=22, color=DOTS, zorder=1, linewidths=0)
-        line = data["frontier"][objective]
-        _frontier_line(ax, [xs[i] for i in line], [ys[i] for i in line])
-        ax.scatter([xs[i] for i in line], [ys[i] for i in line], s=34, color=ACCENT, zorder=3, linewidths=0)
-        labelled: dict[int, list[str]] = {}
-        for name, entry in plans.items():
-            i = entry.get("index")
-            if i is None:
-                continue
-            k = order.index(name) if name in order else 0
-            ax.scatter([xs[i]], [ys[i]], s=130, facecolors="none", edgecolors=theme.plan_color(k), linewidths=2.2,
-                       zorder=4)
-            labelled.setdefault(i, []).append(theme.plan_label(name))
-        best = data["best"].get(objective)
-        within = data["best"].get("survival_within_budget") if objective == "survival" else None
-        marks = [(best, "Best NPV" if objective == "npv" else "Best survival")]
-        if within is not None and within != best:
-            marks.append((within, "Best within budget"))
-        for i, words in marks:
-            if i is None:
-                continue
-            ax.scatter([xs[i]], [ys[i]], s=240, marker="*", color="#D55E00", zorder=5, linewidths=0)
-            labelled.setdefault(i, []).insert(0, words)
-        spread = (max(ys) - min(ys)) or 1.0
-        width = (max(xs) - min(xs)) or 1.0
-        placed: list[float] = []
-        for i, words in sorted(labelled.items(), key=lambda kv: -ys[kv[0]]):
-            y = ys[i]
-            while any(abs(y - q) < 0.075 * spread for q in placed):
-                y -= 0.075 * spread
-            placed.append(y)
-            right = xs[i] > min(xs) + 0.6 * width
-            x = xs[i] - 0.03 * width if right else xs[i] + 0.03 * width
-            ax.annotate(" · ".join(words), (xs[i], ys[i]), xytext=(x, y), textcoords="data",
-                        ha="right" if right else "left", va="center", size=theme.ANNOTATION_SIZE,
-                        color=theme.INK, zorder=6,
-                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
-        budget = data.get("budget")
-        if objective == "survival" and budget is not None:
-            ax.axvline(budget / scale.factor, color=theme.MUTED, linestyle=(0, (4, 3)), linewidth=1.2)
-            ax.annotate("budget", (budget / scale.factor, 0.02), xycoords=("data", "axes fraction"),
-                        xytext=(4, 0), textcoords="offset points", size=theme.ANNOTATION_SIZE - 1,
-                        color=theme.MUTED)
-    unit = currency.axis(scale)
-    for ax in axes:
-        ax.set_xlabel(f"Expected cost of the portfolio{f' ({unit})' if unit else ''}")
-        ax.margins(x=0.04, y=0.06)
-    axes[0].set_ylabel(f"Survival to {_horizon(data)} (%)")
-    axes[1].set_ylabel(f"Mean NPV{f' ({unit})' if unit else ''}")
-    return axes
-
-
-def frontier(data: Mapping[str, Any], *, plan_order: Sequence[str] | None = None,
-             provenance: Provenance | None = None, titled: bool = True) -> Figure:
-    """The frontier slide: cost against survival and against NPV, every portfolio a dot."""
-    import matplotlib.pyplot as plt
-
-    method = "every portfolio" if data.get("method") == "exact" else \
-        "the portfolios a greedy heuristic explored (not every one)"
-    subtitle = (f"Dots: {method} of {len(data.get('candidates') or {})} contingencies on the same "
-                f"{int(data.get('runs') or 0):,} simulated lives; line: the frontier (nothing cheaper does better); "
-                "rings: the scenario's plans")
-    with theme.style():
-        fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
-        top = theme.frame(fig, frontier_title(data), subtitle, _provenance(data, provenance), titled=titled)
-        frontier_panels(data, _side_by_side(fig, top), plan_order)
-    return fig

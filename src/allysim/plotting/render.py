@@ -26,7 +26,17 @@ from ..errors import OutputError, UsageError
 from ..folder import STUDY_CHARTS, OutputData, check_study, read_json
 from ..stats import paired
 from ..wording import Evidence, Provenance, environment_ends
-from . import causes_chart, decision_charts, headlines, layout, run_charts, sensitivity_charts, study_charts, theme
+from . import (
+    causes_chart,
+    decision_charts,
+    headlines,
+    layout,
+    panels,
+    run_charts,
+    sensitivity_charts,
+    study_charts,
+    theme,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -109,12 +119,15 @@ def render_charts(data: OutputData, folder: str | os.PathLike[str],
 
 
 def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[str] | None = None, *,
-                     titled: bool = True) -> Figure:
-    """Draw the chart of one study from its JSON: ``compare``, ``contingency_value``, ``risk_drivers``, ``sweep``,
-    ``frontier``, ``sensitivity`` or ``switch``.
+                     titled: bool = True, size: tuple[float, float] | None = None) -> Figure:
+    """Draw the chart of one study from its JSON on a 16:9 slide: ``compare``, ``contingency_value``,
+    ``risk_drivers``, ``sweep``, ``frontier``, ``sensitivity`` or ``switch``.
 
-    ``plan_order`` (every plan of the output, the baseline first) keeps each plan's colour on the compare chart
-    the same as on the run's charts.
+    The chart's function draws the study on the slide's panels; the frame around them (the title stating the
+    finding, the subtitle, the provenance footer) is added here. ``plan_order`` (every plan of the output, the
+    baseline first) keeps each plan's colour on the compare chart the same as on the run's charts. With
+    ``titled=False`` the title is left out and takes no room, for a slide that states it (the deck); it is still
+    recorded for :func:`theme.title_of`. ``size`` (inches) sets the figure's size, the 16:9 slide by default.
 
     Raises
     ------
@@ -124,20 +137,39 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
     Examples
     --------
     >>> fig = draw_study_chart("risk_drivers", json.load(open("reports/jv/drivers.json")))   # doctest: +SKIP
+    >>> bare = draw_study_chart("risk_drivers", drivers, titled=False)                       # doctest: +SKIP
     """
-    if chart == "compare":
-        return study_charts.compare(data, plan_order=plan_order, titled=titled)
-    if chart == "contingency_value":
-        return study_charts.contingency_value(data, titled=titled)
-    if chart == "risk_drivers":
-        return study_charts.risk_drivers(data, titled=titled)
-    if chart == "sweep":
-        return decision_charts.sweep(data, titled=titled)
-    if chart == "frontier":
-        return decision_charts.frontier(data, titled=titled)
-    if chart in ("sensitivity", "switch"):
-        return sensitivity_charts.CHARTS[chart](data, titled=titled)
+    if chart in PANEL_CHARTS:
+        draw, title, subtitle, body = PANEL_CHARTS[chart]
+        with theme.style():
+            fig, axes = panels.slide(lambda height: body(data, height), title(data), subtitle(data),
+                                     layout.study_provenance(data, None), titled=titled, size=size)
+            if chart in ("compare", "sweep", "frontier"):
+                draw(data, axes, plan_order=plan_order)
+            else:
+                draw(data, axes)
+        return fig
     raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
+
+
+# chart -> (draw on panels, title, subtitle, body): what draw_study_chart frames on a slide
+PANEL_CHARTS: dict[str, tuple[Callable[..., Any], Callable[[Mapping[str, Any]], str],
+                              Callable[[Mapping[str, Any]], str], Callable[[Mapping[str, Any], float], Any]]] = {
+    "compare": (study_charts.compare, study_charts.compare_title, study_charts.compare_subtitle,
+                study_charts.compare_body),
+    "contingency_value": (study_charts.contingency_value, study_charts.contingency_value_title,
+                          study_charts.contingency_value_subtitle, study_charts.contingency_value_body),
+    "risk_drivers": (study_charts.risk_drivers, study_charts.risk_drivers_title, study_charts.risk_drivers_subtitle,
+                     study_charts.risk_drivers_body),
+    "sweep": (decision_charts.sweep, decision_charts.sweep_title, decision_charts.sweep_subtitle,
+              decision_charts.sweep_body),
+    "sensitivity": (sensitivity_charts.sensitivity, sensitivity_charts.sensitivity_title,
+                    sensitivity_charts.sensitivity_subtitle, sensitivity_charts.sensitivity_body),
+    "switch": (sensitivity_charts.switch, sensitivity_charts.switch_title, sensitivity_charts.switch_subtitle,
+               sensitivity_charts.switch_body),
+    "frontier": (decision_charts.frontier, decision_charts.frontier_title, decision_charts.frontier_subtitle,
+                 decision_charts.frontier_body),
+}
 
 
 def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.PathLike[str],
@@ -228,15 +260,15 @@ def chart_drawers(data: OutputData, *, titled: bool = True,
 
     With ``titled=False`` the run's charts are drawn without their titles, filling the figure from the subtitle
     down (the deck's slides state the title, still readable with :func:`theme.title_of`); ``size`` (inches) sets
-    the run charts' figure size, the 16:9 slide by default.
+    the charts' figure size, the 16:9 slide by default.
     """
     drawers = _run_drawers(data, titled, size) if data.plans else {}
     for chart, stem in STUDY_CHARTS.items():
         if stem in data.studies:
             study = data.studies[stem]
             order = _plan_order(study, data.summary) if chart == "compare" else None
-            drawers[chart] = lambda chart=chart, study=study, order=order: draw_study_chart(chart, study, order,
-                                                                                             titled=titled)
+            drawers[chart] = lambda chart=chart, study=study, order=order: draw_study_chart(
+                chart, study, order, titled=titled, size=size)
     return drawers
 
 

@@ -1,9 +1,10 @@
 """The charts of ``allysim sensitivity``: ``sensitivity`` (a tornado of swings) and ``switch`` (the difference
 between the plan and ``--against`` across each input that can flip the choice).
 
-Both draw a computed ``sensitivity.json`` and nothing else: ``tornado_axes`` and ``switch_axes`` draw on given axes
-(so a deck can place them without a frame), ``sensitivity`` and ``switch`` return a framed 16:9 figure whose title
-states the finding in words, within the evidence.
+Both draw a computed ``sensitivity.json`` and nothing else, on a caller's axes, one per panel (the tornado's NPV and
+survival; one per input for the switch chart), and return them; ``*_panels`` says which panels there are,
+``*_title`` states the finding in words within the evidence (:func:`sensitivity_findings`, shared with the deck and
+the console), and :mod:`allysim.plotting.render` frames them on a 16:9 slide (``*_body`` lays the panels out).
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..wording import Currency, format_share
 from ..wording import format_amount as _num
-from ..wording import format_share
 from . import theme
+from .panels import Body, given, returned
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
-__all__ = ["SHOWN", "sensitivity", "sensitivity_findings", "switch", "switch_axes", "tornado_axes"]
+__all__ = ["SHOWN", "sensitivity", "sensitivity_body", "sensitivity_findings", "sensitivity_panels",
+           "sensitivity_subtitle", "sensitivity_title", "switch", "switch_axes", "switch_body", "switch_panels",
+           "switch_subtitle", "switch_title"]
 
 SHOWN = 10  # inputs on the tornado
 LABEL_IN = 3.6  # widest input label on the tornado, in inches (longer ones wrap to two lines, then shorten)
@@ -37,15 +40,15 @@ def _excludes_zero(ci: Sequence[Any] | None) -> bool:
 def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
     """Findings in words, shared by the charts and the deck: which inputs matter, which flip the choice."""
     ranked = _ranked(data)
-    plan, against = data["plan"], data.get("against")
+    plan, against = _plan(data["plan"]), _plan(data.get("against"))
     currency = data.get("currency", "")
     moving = [(p, e) for p, e in ranked if _excludes_zero(e["npv"]["swing"]["ci95"])]
     flips = [(p, e) for p, e in ranked if e.get("switch")]
     out: dict[str, Any] = {"moving": [p for p, _ in moving], "flips": [p for p, _ in flips]}
     if moving:
         _, e = moving[0]
-        out["headline"] = (f"{e['label']} moves {plan}'s NPV most: {_num(e['npv']['at_p10'])} at its P10, "
-                           f"{_num(e['npv']['at_p90'])} at its P90 ({currency})")
+        out["headline"] = (f"{e['label']} moves {plan}'s NPV most: {_money(e['npv']['at_p10'], currency)} at its "
+                           f"P10, {_money(e['npv']['at_p90'], currency)} at its P90")
     else:
         out["headline"] = f"No uncertain input moves {plan}'s NPV beyond the noise of these runs"
     if against is None:
@@ -70,9 +73,11 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
         wins = [d["npv"]["ci95"][0] is not None and d["npv"]["ci95"][0] > 0 for d in points]
         losses = [d["npv"]["ci95"][1] is not None and d["npv"]["ci95"][1] < 0 for d in points]
         if points and all(wins):
-            out["switch"] = f"{plan} beats {against} across the whole range of every input: no assumption flips it"
+            out["switch"] = _capital(f"{plan} beats {against} across the whole range of every input: no assumption "
+                                     "flips it")
         elif points and all(losses):
-            out["switch"] = f"{against} beats {plan} across the whole range of every input: no assumption flips it"
+            out["switch"] = _capital(f"{against} beats {plan} across the whole range of every input: no assumption "
+                                     "flips it")
         else:
             out["switch"] = (f"No input flips the choice between {plan} and {against} within its range, though at "
                              "some values the difference is within the noise")
@@ -80,9 +85,28 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _plan(name: Any) -> Any:
+    """How a sentence names a plan: ``the Full plan`` (None stays None)."""
+    if name is None:
+        return None
+    label = theme.plan_label(str(name))
+    return f"the {label}" if label.lower().endswith("plan") else f"the {label} plan"
+
+
+def _money(amount: float, currency: Any) -> str:
+    """An amount as the console's tables round it (three significant figures), with its currency:
+    ``EUR 4.08M``, ``USD 3.9M`` for a currency counted in millions."""
+    cur = Currency.parse(str(currency or ""))
+    text = _num(amount) + cur.unit
+    if not cur.code:
+        return text
+    return f"{cur.code} {text}" if cur.prefix and cur.code.isalpha() else \
+        (f"{cur.code}{text}" if cur.prefix else f"{text} {cur.code}")
+
+
 def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -> list[str]:
     """A slide's sentences: what we do not know, what moves the result, what could change the choice."""
-    plan, against = data["plan"], data.get("against")
+    plan, against = _plan(data["plan"]), _plan(data.get("against"))
     currency = data.get("currency", "")
     inputs = data["inputs"]
     out = [(f"{len(inputs)} assumption{'s' if len(inputs) != 1 else ''} given as ranges, not single numbers; each "
@@ -125,89 +149,123 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
 # --------------------------------------------------------------------------- tornado
 
 
-def tornado_axes(data: Mapping[str, Any], ax_npv: Axes, ax_survival: Axes | None = None) -> Axes:
-    """Draw the swings: per input (ranked), the plan's mean NPV (and survival) at the input's P10 and P90."""
+def sensitivity_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The tornado's panels: ``npv`` (unless no input moves it at all) and ``survival`` (likewise)."""
     ranked = _ranked(data)[:SHOWN]
-    centre = data["npv"]["mean"]
-    ys = list(range(len(ranked)))[::-1]
-    labels = [_label(e["label"], LABEL_IN, theme.TICK_SIZE) for _, e in ranked]
-    for y, (_, e) in zip(ys, ranked):
-        lo, hi = e["npv"]["at_p10"], e["npv"]["at_p90"]
-        ax_npv.barh(y, lo - centre, left=centre, color=LOW, height=0.6)
-        ax_npv.barh(y, hi - centre, left=centre, color=HIGH, height=0.6)
-        for value, color in ((lo, LOW), (hi, HIGH)):
-            ax_npv.annotate(_num(value), (value, y), xytext=(4 if value >= centre else -4, 0),
-                            textcoords="offset points", ha="left" if value >= centre else "right", va="center",
-                            size=theme.ANNOTATION_SIZE, color=color)
-    ax_npv.axvline(centre, color=theme.INK, linewidth=1.0)
-    ax_npv.margins(x=0.16)
-    ax_npv.xaxis.set_major_formatter(_money())
-    ax_npv.set_yticks(ys, labels)
-    ax_npv.set_xlabel(f"{data['plan']}: mean NPV ({data.get('currency', '')})")
-    ax_npv.grid(axis="x")
-    ax_npv.grid(axis="y", visible=False)
-    if ax_survival is not None:
-        base = data["survival"]["estimate"]
-        for y, (_, e) in zip(ys, ranked):
-            ax_survival.barh(y, e["survival"]["at_p10"] - base, left=base, color=LOW, height=0.6)
-            ax_survival.barh(y, e["survival"]["at_p90"] - base, left=base, color=HIGH, height=0.6)
-        ax_survival.axvline(base, color=theme.INK, linewidth=1.0)
-        shown = [base] + [e["survival"][k] for _, e in ranked for k in ("at_p10", "at_p90")]
-        pad = max(0.02, (max(shown) - min(shown)) * 0.12)
-        ax_survival.set_xlim(max(0.0, min(shown) - pad), min(1.0, max(shown) + pad))
-        ax_survival.xaxis.set_major_formatter(_percent(1 if max(shown) - min(shown) < 0.05 else 0))
-        ax_survival.set_yticks(ys, [""] * len(ys))
-        ax_survival.set_xlabel("survival")
-        ax_survival.grid(axis="x")
-        ax_survival.grid(axis="y", visible=False)
+    shown = [k for k in ("npv", "survival")
+             if any(e[k]["at_p10"] != e[k]["at_p90"] for _, e in ranked)]
+    return tuple(shown) or ("npv",)
+
+
+def sensitivity_title(data: Mapping[str, Any]) -> str:
+    """The tornado's finding: the input that moves NPV most, only when its swing is clear of the noise."""
+    return _capital(sensitivity_findings(data)["headline"])
+
+
+def sensitivity_subtitle(data: Mapping[str, Any]) -> str:
+    """What the tornado draws, in words."""
+    what = " and ".join(w for k, w in (("npv", "Mean NPV"), ("survival", "survival")) if k in sensitivity_panels(data))
+    return (f"{_capital(what)} of {_plan(data['plan'])} with one input pinned at its P10 or P90, the others still "
+            f"uncertain; {data.get('runs', 0):,} paired runs each")
+
+
+def _tornado_labels(data: Mapping[str, Any]) -> list[str]:
+    return [_label(e["label"], LABEL_IN, theme.TICK_SIZE) for _, e in _ranked(data)[:SHOWN]]
+
+
+def sensitivity_body(data: Mapping[str, Any], height_in: float) -> Body:
+    """How the tornado's panels share a slide's plot area ``height_in`` tall."""
+    lines = [line for label in _tornado_labels(data) for line in label.split("\n")]
+    left_in = 0.45 + max((theme.text_width(t, theme.TICK_SIZE) for t in lines), default=1.0)
+    shown = sensitivity_panels(data)
+    return Body(widths=(0.65, 0.35) if len(shown) == 2 else (1.0,), left_in=left_in, right_in=0.45, gap_in=0.5,
+                top_in=0.5)
+
+
+def sensitivity(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> Any:
+    """Draw the swings: per input (ranked by NPV swing), the plan's mean NPV and survival with the input pinned
+    at its P10 (blue) and at its P90 (orange), around the plan's mean over all uncertainty (black line).
+
+    Parameters
+    ----------
+    data
+        ``sensitivity.json``.
+    ax
+        One axes per panel of :func:`sensitivity_panels` (NPV, survival), or one for the first; by default a new
+        slide-sized figure's.
+
+    Returns
+    -------
+    The axes drawn on, as given (one Axes, or a tuple).
+    """
     from matplotlib.patches import Patch
 
-    ax_npv.legend(handles=[Patch(color=LOW, label="input at its P10"), Patch(color=HIGH, label="input at its P90")],
-                  loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.3)
-    return ax_npv
+    axes, single = given(ax, lambda h: sensitivity_body(data, h))
+    shown = sensitivity_panels(data)[: len(axes)]
+    ranked = _ranked(data)[:SHOWN]
+    ys = list(range(len(ranked)))[::-1]
+    labels = _tornado_labels(data)
+    with theme.style():
+        for k, (ax_, panel) in enumerate(zip(axes, shown)):
+            centre = data["npv"]["mean"] if panel == "npv" else data["survival"]["estimate"]
+            for y, (_, e) in zip(ys, ranked):
+                lo, hi = e[panel]["at_p10"], e[panel]["at_p90"]
+                ax_.barh(y, lo - centre, left=centre, color=LOW, height=0.6)
+                ax_.barh(y, hi - centre, left=centre, color=HIGH, height=0.6)
+                if panel == "npv":
+                    for value, color in ((lo, LOW), (hi, HIGH)):
+                        ax_.annotate(_num(value), (value, y), xytext=(4 if value >= centre else -4, 0),
+                                     textcoords="offset points", ha="left" if value >= centre else "right",
+                                     va="center", size=theme.ANNOTATION_SIZE, color=color)
+            ax_.axvline(centre, color=theme.INK, linewidth=1.0)
+            if panel == "npv":
+                ax_.margins(x=0.16)
+                ax_.xaxis.set_major_formatter(_money_ticks())
+                ax_.set_xlabel(f"Mean NPV ({data.get('currency', '')})" if data.get("currency") else "Mean NPV")
+            else:
+                values = [centre] + [e["survival"][q] for _, e in ranked for q in ("at_p10", "at_p90")]
+                pad = max(0.02, (max(values) - min(values)) * 0.12)
+                ax_.set_xlim(max(0.0, min(values) - pad), min(1.0, max(values) + pad))
+                ax_.xaxis.set_major_formatter(_share_ticks())
+                ax_.set_xlabel(f"Survival to {_horizon(data)}")
+            ax_.set_yticks(ys, labels if k == 0 else [""] * len(ys))
+            ax_.grid(axis="x")
+            ax_.grid(axis="y", visible=False)
+        axes[0].legend(handles=[Patch(color=LOW, label="Input at its P10 (low)"),
+                                Patch(color=HIGH, label="Input at its P90 (high)"),
+                                Patch(color=theme.INK, label="Mean over all uncertainty")],
+                       loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=3, borderaxespad=0.3)
+    return returned(axes, single)
+
+
+def _horizon(data: Mapping[str, Any]) -> str:
+    from .layout import horizon_words
+
+    words = horizon_words(data)
+    if words == "survival":
+        return "the horizon"
+    span = words.removesuffix(" survival").replace("-", " ")
+    return span if span.startswith("1 ") else span + "s"
 
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _money() -> Any:
+def _money_ticks() -> Any:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _pos: _num(v))
 
 
-def _label(text: str, width_in: float, size: float, lines: int = 2) -> str:
-    return "\n".join(theme.wrap(text, width_in, size, max_lines=lines))
-
-
-def _percent(decimals: int = 0) -> Any:
+def _share_ticks() -> Any:
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: f"{v:.{decimals}%}")
+    return FuncFormatter(lambda v, _pos: format_share(v) if 0 < v < 1 else f"{v:.0%}")
 
 
-def sensitivity(data: Mapping[str, Any], *, provenance: theme.Provenance | None = None,
-                titled: bool = True) -> Figure:
-    """The ``sensitivity`` chart: a tornado of the plan's NPV and survival swings, inputs ranked by NPV swing."""
-    from matplotlib.figure import Figure
-
-    words = sensitivity_findings(data)
-    with theme.style():
-        fig = Figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
-        top = theme.frame(fig, _capital(words["headline"]),
-                          f"Mean NPV and survival of {data['plan']} with one input pinned at its P10 or P90, the "
-                          f"others still uncertain; {data.get('runs', 0):,} paired runs each",
-                          provenance or theme.Provenance.from_summary(data), titled=titled)
-        labels = [line for _, e in _ranked(data)[:SHOWN]
-                  for line in _label(e["label"], LABEL_IN, theme.TICK_SIZE).split("\n")]
-        left_in = 0.45 + max(theme.text_width(t, theme.TICK_SIZE) for t in labels)
-        box = theme.plot_box(fig, top - 0.05, left_in=left_in)
-        width = box[2] - box[0]
-        ax_npv = fig.add_axes((box[0], box[1], width * 0.62, box[3] - box[1]))
-        ax_surv = fig.add_axes((box[0] + width * 0.67, box[1], width * 0.33, box[3] - box[1]))
-        tornado_axes(data, ax_npv, ax_surv)
-    return fig
+def _label(text: str, width_in: float, size: float, lines: int = 2) -> str:
+    return "\n".join(theme.wrap(text, width_in, size, max_lines=lines))
 
 
 # --------------------------------------------------------------------------- switch
@@ -225,6 +283,56 @@ def _switch_inputs(data: Mapping[str, Any], most: int = 4) -> list[tuple[str, Ma
         return max(means) - min(means)
 
     return sorted(ranked, key=lambda kv: -spread(kv[1]))[:most]
+
+
+def switch_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The switch chart's panels: the inputs it draws (those that can flip the choice, else those that move the
+    difference most), by path."""
+    return tuple(path for path, _ in _switch_inputs(data))
+
+
+def switch_title(data: Mapping[str, Any]) -> str:
+    """The switch chart's finding: where the choice flips, or that no input flips it, within the evidence."""
+    return _capital(sensitivity_findings(data)["switch"])
+
+
+def switch_subtitle(data: Mapping[str, Any]) -> str:
+    """What the switch chart draws, in words."""
+    words = sensitivity_findings(data)
+    return (f"Mean NPV of {_plan(data['plan'])} minus {_plan(data.get('against'))}, with the input pinned across "
+            "its range (P5 to P95), others still uncertain; band: 95% interval"
+            + ("; shaded: where the switch lies (95%)" if words["flips"] else ""))
+
+
+def switch_body(data: Mapping[str, Any], height_in: float) -> Body:
+    """How the switch chart's panels share a slide's plot area ``height_in`` tall."""
+    n = max(1, len(switch_panels(data)))
+    return Body(widths=(1.0,) * n, left_in=1.5, right_in=0.45, gap_in=0.8, top_in=0.75)
+
+
+def switch(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> Any:
+    """Draw the plan minus ``against`` (mean NPV) across each input that can flip the decision, one panel each.
+
+    Parameters
+    ----------
+    data
+        ``sensitivity.json`` with an ``against`` plan.
+    ax
+        One axes per input of :func:`switch_panels`, or one for the first; by default a new slide-sized
+        figure's.
+
+    Returns
+    -------
+    The axes drawn on, as given (one Axes, or a tuple).
+    """
+    axes, single = given(ax, lambda h: switch_body(data, h))
+    shown = _switch_inputs(data)[: len(axes)]
+    with theme.style():
+        for k, (ax_, (_, entry)) in enumerate(zip(axes, shown)):
+            switch_axes(entry, ax_, str(data["plan"]), str(data.get("against")), str(data.get("currency", "")))
+            if k:
+                ax_.set_ylabel("")
+    return returned(axes, single)
 
 
 def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, currency: str = "") -> Axes:
@@ -248,35 +356,8 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
     width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
     ax.set_title(_label(entry["label"], width_in, theme.ANNOTATION_SIZE, lines=3), loc="left",
                  size=theme.ANNOTATION_SIZE)
-    ax.yaxis.set_major_formatter(_money())
-    ax.xaxis.set_major_formatter(_money())
-    ax.set_ylabel(f"{plan} − {against}\nNPV ({currency})" if currency else f"{plan} − {against}: NPV")
+    ax.yaxis.set_major_formatter(_money_ticks())
+    ax.xaxis.set_major_formatter(_money_ticks())
+    a, b = theme.plan_label(plan), theme.plan_label(against)
+    ax.set_ylabel(f"{a} − {b}\nmean NPV ({currency})" if currency else f"{a} − {b}: mean NPV")
     return ax
-
-
-def switch(data: Mapping[str, Any], *, provenance: theme.Provenance | None = None, titled: bool = True) -> Figure:
-    """The ``switch`` chart: plan minus ``against`` across each input that can flip the decision."""
-    from matplotlib.figure import Figure
-
-    words = sensitivity_findings(data)
-    shown = _switch_inputs(data)
-    with theme.style():
-        fig = Figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
-        subtitle = (f"Mean NPV difference {data['plan']} minus {data.get('against')}, with the input pinned across "
-                    "its range (P5 to P95), others still uncertain; band: 95% interval"
-                    + ("; shaded: where the switch lies (95%)" if words["flips"] else ""))
-        top = theme.frame(fig, _capital(words["switch"]), subtitle, provenance or theme.Provenance.from_summary(data),
-                          titled=titled)
-        box = theme.plot_box(fig, top - 0.04, left_in=1.5)
-        n = max(1, len(shown))
-        gap = 0.06
-        width = (box[2] - box[0] - gap * (n - 1)) / n
-        for k, (_, entry) in enumerate(shown):
-            ax = fig.add_axes((box[0] + k * (width + gap), box[1], width, box[3] - box[1] - 0.05))
-            switch_axes(entry, ax, data["plan"], str(data.get("against")), str(data.get("currency", "")))
-            if k:
-                ax.set_ylabel("")
-    return fig
-
-
-CHARTS = {"sensitivity": sensitivity, "switch": switch}
