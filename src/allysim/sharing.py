@@ -184,14 +184,17 @@ class _Table:
             if name == "costs":
                 return np.where(inside, self.costs[rows], 0.0)
             return np.where(inside, getattr(self, name)[rows], 0).astype(np.int32)
-        if name == "contingency_cost":
-            costs, total = runs.costs, np.zeros(len(rows))
-            for j in range(costs.shape[1]):  # one by one in file order, as the engine adds them: the same bits
+        if name == "contingency_cost":  # column by column, not via the costs matrix: npv needs only this
+            total = np.zeros(len(rows))
+            for j in range(self.costs.shape[1]):  # one by one in file order, as the engine adds them: the same bits
                 if contingencies >> j & 1:
-                    total = total + costs[:, j]
+                    total = total + self.costs[rows, j]
             return total
-        if name == "npv":
-            return runs.value - (runs.risk_cost + runs.contingency_cost)
+        if name == "npv":  # from arrays made here and dropped, so that reading npv keeps npv alone
+            cost = vars(runs).get("contingency_cost")
+            if cost is None:
+                cost = self.gather("contingency_cost", rows, contingencies, runs)
+            return self.value[rows] - (self.risk_cost[rows] + cost)
         if name not in self.FIELDS:
             raise AttributeError(name)
         return getattr(self, name)[rows]

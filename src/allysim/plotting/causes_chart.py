@@ -157,7 +157,12 @@ def _cause_stacks(container: Axes, plans: Sequence[str], groups: list[_Cause]) -
     survived, risks = groups[0], groups[1:]
     n = len(plans)
     size = theme.TICK_SIZE if n <= 5 else theme.TICK_SIZE - 1
-    plan_labels = theme.distinct_labels([theme.plan_label(p) for p in plans], 2.1, size, max_lines=2)
+    row_pt = layout.inset(container, bottom_in=0.62, top_in=0.35)  # the rows' height decides the labels' lines
+    row_pt = (row_pt[3] - row_pt[1]) * fig.get_size_inches()[1] * 72 / n
+    lines = 2 if row_pt >= 2 * 1.25 * 10.5 else 1
+    size = min(size, row_pt / (1.3 * lines))
+    plan_labels = theme.distinct_labels([theme.plan_label(p) for p in plans], 2.1 if lines == 2 else 2.8, size,
+                                        max_lines=lines)
     label_in = max(theme.text_width(line, size) for text in plan_labels for line in text.split("\n")) + 0.6
     legend_in = 3.2
     left, bottom, right, top = layout.region(container, left_in=label_in, right_in=legend_in + 0.3,

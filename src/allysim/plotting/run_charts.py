@@ -275,7 +275,7 @@ def _tails(ax: Axes, values: np.ndarray, xlim: tuple[float, float]) -> None:
     for count, x, ha, text in ((below, 0.0, "left", f"\u25c0 {below:,} run{'s' if below != 1 else ''}"),
                                (above, 1.0, "right", f"{above:,} run{'s' if above != 1 else ''} \u25b6")):
         if count:
-            ax.text(x, 0.3, text, transform=ax.transAxes, ha=ha, va="bottom", size=theme.ANNOTATION_SIZE - 2.5,
+            ax.text(x, 0.03, text, transform=ax.transAxes, ha=ha, va="bottom", size=theme.ANNOTATION_SIZE - 2.5,
                     color=theme.MUTED, zorder=7,
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0, "alpha": 0.85})
 

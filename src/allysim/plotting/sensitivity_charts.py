@@ -97,7 +97,7 @@ def _money(amount: float, currency: Any) -> str:
     """An amount as the console's tables round it (three significant figures), with its currency:
     ``EUR 4.08M``, ``USD 3.9M`` for a currency counted in millions."""
     cur = Currency.parse(str(currency or ""))
-    text = _num(amount) + cur.unit
+    text = _num(amount).replace("-", "\u2212") + cur.unit
     if not cur.code:
         return text
     return f"{cur.code} {text}" if cur.prefix and cur.code.isalpha() else \
@@ -214,12 +214,13 @@ def sensitivity(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
                 ax_.barh(y, hi - centre, left=centre, color=HIGH, height=0.6)
                 if panel == "npv":
                     for value, color in ((lo, LOW), (hi, HIGH)):
-                        ax_.annotate(_num(value), (value, y), xytext=(4 if value >= centre else -4, 0),
+                        ax_.annotate(_signed(value), (value, y), xytext=(4 if value >= centre else -4, 0),
                                      textcoords="offset points", ha="left" if value >= centre else "right",
                                      va="center", size=theme.ANNOTATION_SIZE, color=color)
             ax_.axvline(centre, color=theme.INK, linewidth=1.0)
             if panel == "npv":
-                ax_.margins(x=0.16)
+                ax_.margins(x=0.24)  # room for the end labels
+                ax_.xaxis.set_major_locator(_few_ticks())
                 ax_.xaxis.set_major_formatter(_money_ticks())
                 ax_.set_xlabel(f"Mean NPV ({data.get('currency', '')})" if data.get("currency") else "Mean NPV")
             else:
@@ -255,7 +256,18 @@ def _capital(text: str) -> str:
 def _money_ticks() -> Any:
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: _num(v))
+    return FuncFormatter(lambda v, _pos: _signed(v))
+
+
+def _few_ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
+
+
+def _signed(amount: float) -> str:
+    """``_num`` with a true minus sign, for labels on a chart."""
+    return _num(amount).replace("-", "\u2212")
 
 
 def _share_ticks() -> Any:
@@ -358,6 +370,6 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
                  size=theme.ANNOTATION_SIZE)
     ax.yaxis.set_major_formatter(_money_ticks())
     ax.xaxis.set_major_formatter(_money_ticks())
-    a, b = theme.plan_label(plan), theme.plan_label(against)
-    ax.set_ylabel(f"{a} − {b}\nmean NPV ({currency})" if currency else f"{a} − {b}: mean NPV")
+    ax.set_ylabel(f"Difference in mean NPV ({currency})" if currency else "Difference in mean NPV")  # which: subtitle
+    ax.xaxis.set_major_locator(_few_ticks())
     return ax
