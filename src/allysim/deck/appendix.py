@@ -266,7 +266,10 @@ def plan_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
             list(board.stats(plan).get("contingencies_in_plan") or [])
         names = ", ".join(board.contingency_name(c) for c in ids) or "none"
         rows.append([[(theme.plan_label(plan), INK, True)], [(names, TEXT, False)]])
-    parts = [f"Planned life {float(summary['horizon']):g} {board.time_unit}s"]
+    horizon = float(summary["horizon"])
+    life = format_duration(horizon, board.time_unit)
+    own = f"{horizon:g} {board.time_unit if horizon == 1 else plural(board.time_unit)}"
+    parts = [f"Planned life {life}" + ("" if life == own else f" ({own})")]
     rate = summary.get("discount_rate")
     if rate is not None:
         parts.append(f"discount rate {100 * float(rate):.3g}% a year")

@@ -273,7 +273,14 @@ Cell = Sequence[tuple[str, str, bool]]  # runs of (text, colour, bold); one para
 def _cell_lines(cell: Cell, width_in: float, size: float) -> int:
     text = "".join(t for t, _, _ in cell)
     bold = all(b for _, _, b in cell) if cell else False
-    return len(wrap_text(text, width_in - 2 * CELL_X, size, bold)) if text else 1
+    if not text:
+        return 1
+    # runs after the first in muted, regular type are drawn smaller (add_table): on one line if they fit so
+    one_line = sum(text_width(t, size if k == 0 or b or c != MUTED else max(size - 1.5, 8), b)
+                   for k, (t, c, b) in enumerate(cell))
+    if one_line <= width_in - 2 * CELL_X:
+        return 1
+    return len(wrap_text(text, width_in - 2 * CELL_X, size, bold))
 
 
 def row_height(cells: Sequence[Cell], widths: Sequence[float], size: float) -> float:
