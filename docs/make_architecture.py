@@ -21,7 +21,8 @@ FILL = {"in": "#E8EEF4", "core": "#DCE9DF", "study": "#F6E7D4", "words": "#EFE3F
 BOXES = [
     (0.3, 8.6, 11.4, "cli.py  ·  console.py", "click commands: parse, call the library, print, write; one place maps "
      "errors to exit codes", "cli"),
-    (0.3, 7.1, 5.5, "plotting/", "theme · layout · run_charts · study_charts · decision_charts · render", "out"),
+    (0.3, 7.1, 5.5, "plotting/", "theme · layout · panels · rows · headlines · render\n"
+     "run, causes, study, value, decision, sensitivity charts", "out"),
     (6.2, 7.1, 5.5, "deck/", "board · layout · slides · appendix · brief", "out"),
     (0.3, 5.6, 5.5, "wording.py", "numbers and findings in words, one rounding each", "words"),
     (6.2, 5.6, 5.5, "outputs.py  /  folder.py", "write an output folder (one atomic writer) / read it back", "out"),
@@ -31,7 +32,7 @@ BOXES = [
      "study"),
     (0.3, 2.6, 11.4, "runner.py  →  results.py", "RunOptions; seeds, chunks, executors.py, checkpoint.py  →  Variant, "
      "PlanRuns, Results (arrays, no file I/O)", "core"),
-    (0.3, 1.1, 5.5, "engine.py  ·  streams.py", "one replication on SimPy; random streams per (seed, run, source)",
+    (0.3, 1.1, 5.5, "engine.py  ·  life.py  ·  streams.py", "one replication on SimPy; random streams per (seed, run, source)",
      "core"),
     (6.2, 1.1, 5.5, "scenario/", "model · checks · messages · loading · yamlio · units · distributions · "
      "overrides", "in"),
