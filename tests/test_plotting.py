@@ -624,3 +624,15 @@ def test_the_untitled_slide_has_no_title_band_but_keeps_the_title_for_the_deck()
     assert_readable(bare, "untitled")
     plt.close(titled)
     plt.close(bare)
+
+
+@pytest.mark.parametrize("width_in", [1.5, 2.2, 3.0])
+def test_a_name_too_long_for_its_room_is_cut_between_words_never_inside_one(width_in):
+    from allysim.plotting import theme
+
+    name = "Relationship reset workshop with a facilitator"
+    (line,) = theme.wrap(name, width_in, 12, max_lines=1)
+    assert line.endswith("…") and theme.text_width(line, 12) <= width_in
+    kept = line[:-1].split()
+    assert kept == name.split()[: len(kept)]  # whole words, in order
+    assert kept[-1] not in {"with", "a"}  # and no dangling connector before the ellipsis

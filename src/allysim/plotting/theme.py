@@ -237,10 +237,22 @@ def wrap(text: str, width_in: float, size: float, weight: str = "normal", max_li
     return lines
 
 
+_DANGLING = {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "&", "-", "–"}
+
+
 def _shorten(line: str, width_in: float, size: float, weight: str) -> str:
-    """Cut ``line`` with an ellipsis until it fits ``width_in`` inches."""
+    """Cut ``line`` after as many whole words as fit ``width_in`` inches with an ellipsis, never inside a word and
+    never after a dangling ``with`` or ``a``; only a first word too long on its own is cut inside."""
     if text_width(line, size, weight) <= width_in:
         return line
+    words = line.split()
+    for k in range(len(words) - 1, 0, -1):
+        kept = words[:k]
+        while len(kept) > 1 and kept[-1].lower() in _DANGLING:
+            kept = kept[:-1]
+        text = " ".join(kept).rstrip(" ,;:-") + "…"
+        if text_width(text, size, weight) <= width_in:
+            return text
     while len(line) > 1 and text_width(line + "…", size, weight) > width_in:
         line = line[:-1]
     return line.rstrip() + "…"
