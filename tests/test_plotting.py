@@ -636,3 +636,14 @@ def test_a_name_too_long_for_its_room_is_cut_between_words_never_inside_one(widt
     kept = line[:-1].split()
     assert kept == name.split()[: len(kept)]  # whole words, in order
     assert kept[-1] not in {"with", "a"}  # and no dangling connector before the ellipsis
+
+
+def test_titles_quote_plan_names_whole_up_to_sixty_characters_and_cut_longer_ones_between_words():
+    from allysim.plotting.layout import plan_phrase, title_name
+
+    assert plan_phrase("financial_protection_with_hedging_and_escrow") == "Financial protection with hedging and escrow plan"
+    long = "Governance and escalation with legal safeguards, mediation and a standing arbitration panel"
+    cut = title_name(long)
+    assert cut.endswith("…") and len(cut) <= 61
+    assert cut[:-1].split() == long.split()[: len(cut[:-1].split())]
+    assert cut[:-1].split()[-1] not in {"and", "a", "with"}

@@ -40,16 +40,19 @@ def time_locator(horizon: float, time_unit: str, max_ticks: int) -> Any:
     return MaxNLocator(nbins=max_ticks)
 
 
-TITLE_NAME_CHARS = 40  # longer plan or risk names are shortened in titles, so the numbers always fit
+TITLE_NAME_CHARS = 60  # longer plan or risk names are shortened in titles (which wrap to three lines)
 
 
 def title_name(name: str, limit: int = TITLE_NAME_CHARS) -> str:
-    """Shorten a long name for a title: drop a trailing parenthesis, then cut at a word with an ellipsis."""
+    """Shorten a long name for a title: drop a trailing parenthesis, then cut between words with an ellipsis,
+    never right after a dangling ``with`` or ``and``."""
     if len(name) > limit and " (" in name:
         name = name[: name.index(" (")]
     if len(name) > limit:
-        name = name[: name.rfind(" ", 0, limit)] if " " in name[:limit] else name[:limit]
-        name = name.rstrip(" ,;:-") + "…"
+        words = name[: name.rfind(" ", 0, limit)].split() if " " in name[:limit] else [name[:limit]]
+        while len(words) > 1 and words[-1].lower() in theme.DANGLING_WORDS:
+            words.pop()
+        name = " ".join(words).rstrip(" ,;:-") + "…"
     return name
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "slide",
     "title_band",
     "distinct_labels",
+    "DANGLING_WORDS",
     "title_of",
     "untitled_png",
     "drawn_at",
@@ -237,7 +238,9 @@ def wrap(text: str, width_in: float, size: float, weight: str = "normal", max_li
     return lines
 
 
-_DANGLING = {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "&", "-", "–"}
+# words a shortened name should not end on before its ellipsis ("... workshop with a…")
+DANGLING_WORDS = {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "&", "-",
+                  "–"}
 
 
 def _shorten(line: str, width_in: float, size: float, weight: str) -> str:
@@ -248,7 +251,7 @@ def _shorten(line: str, width_in: float, size: float, weight: str) -> str:
     words = line.split()
     for k in range(len(words) - 1, 0, -1):
         kept = words[:k]
-        while len(kept) > 1 and kept[-1].lower() in _DANGLING:
+        while len(kept) > 1 and kept[-1].lower() in DANGLING_WORDS:
             kept = kept[:-1]
         text = " ".join(kept).rstrip(" ,;:-") + "…"
         if text_width(text, size, weight) <= width_in:
