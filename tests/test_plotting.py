@@ -647,3 +647,16 @@ def test_titles_quote_plan_names_whole_up_to_sixty_characters_and_cut_longer_one
     assert cut.endswith("…") and len(cut) <= 61
     assert cut[:-1].split() == long.split()[: len(cut[:-1].split())]
     assert cut[:-1].split()[-1] not in {"and", "a", "with"}
+
+
+def test_the_compare_title_quotes_money_in_the_unit_of_the_bars() -> None:
+    from chart_helpers import study_head
+
+    def entry(npv: float, low: float, high: float) -> dict:
+        return {"npv": {"mean": npv, "ci95": [low, high]}, "survival": {"mean": 0.0, "ci95": [-0.01, 0.01]},
+                "p_better": 0.4}
+
+    study = {**study_head(currency="EUR"), "baseline": "do_nothing",
+             "plans": {"hedging": entry(263_000, 150_000, 380_000), "everything": entry(-4_950_000, -6e6, -3.9e6)}}
+    title = study_charts.compare_title(study)
+    assert "EUR 0.26M of NPV" in title  # the bars, on a millions axis, read +0.26M and -4.95M; not "EUR 263k"

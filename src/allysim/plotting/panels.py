@@ -150,7 +150,10 @@ def _cut(name: str, fits: Callable[[str], bool]) -> str:
         return name
     words = name.split()
     for k in range(len(words) - 1, 0, -1):
-        text = " ".join(words[:k]).rstrip(" ,;:-") + ELLIPSIS
+        kept = words[:k]
+        while len(kept) > 1 and kept[-1].lower() in theme.DANGLING_WORDS:  # not "... hedging and…"
+            kept = kept[:-1]
+        text = " ".join(kept).rstrip(" ,;:-") + ELLIPSIS
         if fits(text):
             return text
     text = name

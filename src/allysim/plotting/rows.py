@@ -24,7 +24,7 @@ PAYS_COLOR = SURVIVED_COLOR  # slate: clearly adds (pays for itself, adds surviv
 NOISE_COLOR = OTHER_COLOR  # light grey: within the noise
 SHORTFALL_COLOR = RISK_COLORS[1]  # red: clearly does not pay for itself
 DRIVER_COLOR = RISK_COLORS[2]  # the risks' colour, as on the causes chart
-TITLE_NAME = 40  # characters of a name quoted in a title
+TITLE_NAME = layout.TITLE_NAME_CHARS  # characters of a name quoted in a title (titles wrap to three lines)
 HEADING_IN = 0.4  # room above a panel for its heading
 LEGEND_IN = 0.45  # and for a legend above that
 

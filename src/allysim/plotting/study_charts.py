@@ -100,7 +100,7 @@ def compare_title(comparison: Mapping[str, Any]) -> str:
     survival = {p: c.evidence(p, "survival") for p in c.plans}
     baseline = f"the {kit.phrase(c.base, short)}"
     best = layout.best({p: npv[p].mean for p in c.plans})
-    scale = MoneyScale.of([npv[best].mean], c.currency)
+    scale = MoneyScale.of([npv[p].mean for p in c.plans], c.currency)  # the bars' unit: one rounding each
     lifted = {p: survival[p].mean for p in c.plans if survival[p].gain}
     most_lives = layout.best(lifted) if lifted else None
     lives = (f"{kit.phrase(most_lives, short)} adds the most survival, {format_points(survival[most_lives].mean)}"
