@@ -92,10 +92,8 @@ def wrap_text(text: str, width_in: float, size: float, bold: bool = False, max_l
                 current = current[cut:]
         lines.append(current)
     if len(lines) > max_lines:
-        words = " ".join(lines[max_lines - 1:]).split(" ")
-        while len(words) > 1 and text_width(" ".join(words) + "\u2026", size, bold) > width_in:
-            words.pop()  # cut after a word, never inside one
-        lines = lines[: max_lines - 1] + [" ".join(words).rstrip(" ,;:") + "\u2026"]
+        rest = " ".join(lines[max_lines - 1:])  # two lines or more: it never fits in one, so it is always cut
+        lines = lines[: max_lines - 1] + [theme.cut_after_words(rest, lambda t: text_width(t, size, bold) <= width_in)]
     return lines
 
 

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..wording import Currency, Evidence, MoneyScale, format_money, format_share
-from . import theme
-from .layout import horizon_words
+from . import layout, theme
+from .layout import horizon_span
 from .panels import Body, given, returned, row_names, short_names
 
 if TYPE_CHECKING:
@@ -32,16 +32,7 @@ BANDS_UP_TO = 3  # plans drawn with their 95% bands on the sweep; more would hid
 LEGEND_COLUMNS = 4
 LEGEND_NAME_IN = 2.35  # widest line of a plan's name in a legend
 LABELLED_UP_TO = 4  # plans named beside their rings on the frontier; more, or long names, go to a legend
-TITLE_NAME = 40
-
-
-def _horizon(data: Mapping[str, Any]) -> str:
-    """``10-year`` survival's horizon, for an axis: ``Survival to 10 years (%)``."""
-    words = horizon_words(data)
-    if words == "survival":
-        return "the horizon"
-    span = words.removesuffix(" survival").replace("-", " ")
-    return span if span.startswith("1 ") else span + "s"
+TITLE_NAME = layout.TITLE_NAME_CHARS  # characters of a name quoted in a title, as on every chart
 
 
 def _money_modelled(amounts: Sequence[float]) -> bool:
@@ -215,7 +206,7 @@ def sweep(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *,
                 ax_.set_xticks(xs, [_value_text(v) for v in values])
             ax_.margins(x=0.02)
             if panel == "survival":
-                ax_.set_ylabel(f"Survival to {_horizon(data)} (%)")
+                ax_.set_ylabel(f"Survival to {horizon_span(data)} (%)")
                 ax_.set_ylim(0, 100)
             else:
                 ax_.set_ylabel(f"Mean NPV{f' ({unit})' if unit else ''}")
@@ -373,7 +364,7 @@ def frontier(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *
         for ax_, objective in zip(axes, shown):
             ax_.set_xlabel(f"Expected cost of the portfolio{f' ({unit})' if unit else ''}")
             ax_.margins(x=0.04, y=0.06)
-            ax_.set_ylabel(f"Survival to {_horizon(data)} (%)" if objective == "survival" else
+            ax_.set_ylabel(f"Survival to {horizon_span(data)} (%)" if objective == "survival" else
                            f"Mean NPV{f' ({unit})' if unit else ''}")
         if not beside and handles:
             _plans_legend(axes[0], handles, columns)

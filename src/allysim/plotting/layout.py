@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 __all__ = ["time_locator", "title_name", "plan_phrase", "best", "label_line_ends", "spread", "share_locator",
            "Estimate", "display_name", "sentence_start", "study_provenance", "horizon_words", "runs_words",
-           "fit_subtitle", "row_layout", "row_labels", "fit_limits", "ci_bars", "label_room", "difference_axis",
+           "horizon_span", "fit_subtitle", "row_layout", "row_labels", "fit_limits", "ci_bars", "label_room",
+           "difference_axis",
            "money_formatter", "points_formatter", "axis_unit", "headed", "whisker", "axis_number", "TITLE_NAME_CHARS",
            "LABEL_GAP", "WHISKER_COLOR", "inset", "fill", "region", "body_axes"]
 
@@ -48,11 +49,8 @@ def title_name(name: str, limit: int = TITLE_NAME_CHARS) -> str:
     never right after a dangling ``with`` or ``and``."""
     if len(name) > limit and " (" in name:
         name = name[: name.index(" (")]
-    if len(name) > limit:
-        words = name[: name.rfind(" ", 0, limit)].split() if " " in name[:limit] else [name[:limit]]
-        while len(words) > 1 and words[-1].lower() in theme.DANGLING_WORDS:
-            words.pop()
-        name = " ".join(words).rstrip(" ,;:-") + "…"
+    if len(name) > limit:  # the ellipsis does not count against the limit
+        name = theme.cut_after_words(name, lambda text: len(text.removesuffix(theme.ELLIPSIS)) <= limit)
     return name
 
 
@@ -176,6 +174,15 @@ def horizon_words(data: Mapping[str, Any]) -> str:
     if isinstance(horizon, (int, float)) and horizon > 0:
         return f"{format_span(float(horizon), str(data.get('time_unit') or 'year'))} survival"
     return "survival"
+
+
+def horizon_span(data: Mapping[str, Any]) -> str:
+    """The horizon for an axis label: ``10 years`` (``Survival to 10 years (%)``), or ``the horizon``."""
+    words = horizon_words(data)
+    if words == "survival":
+        return "the horizon"
+    span = words.removesuffix(" survival").replace("-", " ")
+    return span if span.startswith("1 ") else span + "s"
 
 
 def runs_words(data: Mapping[str, Any]) -> str:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Body", "Panels", "bare", "distinct", "panel_axes", "row_names", "short_names", "slide"]
 
-ELLIPSIS = "\u2026"
+ELLIPSIS = theme.ELLIPSIS
 
 Panels = tuple["Axes", ...]
 
@@ -146,20 +146,7 @@ def distinct(names: Sequence[str], fits: Callable[[str], bool]) -> list[str]:
 
 def _cut(name: str, fits: Callable[[str], bool]) -> str:
     """Return ``name`` cut after as many whole words as fit, with an ellipsis (or itself when it fits)."""
-    if fits(name):
-        return name
-    words = name.split()
-    for k in range(len(words) - 1, 0, -1):
-        kept = words[:k]
-        while len(kept) > 1 and kept[-1].lower() in theme.DANGLING_WORDS:  # not "... hedging and…"
-            kept = kept[:-1]
-        text = " ".join(kept).rstrip(" ,;:-") + ELLIPSIS
-        if fits(text):
-            return text
-    text = name
-    while len(text) > 1 and not fits(text + ELLIPSIS):
-        text = text[:-1]
-    return text + ELLIPSIS
+    return theme.cut_after_words(name, fits)
 
 
 def _middle(name: str, twins: Sequence[str], fits: Callable[[str], bool]) -> str:

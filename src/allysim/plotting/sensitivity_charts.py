@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..wording import Currency, format_share
 from ..wording import format_amount as _num
 from . import theme
+from .layout import horizon_span
 from .panels import Body, given, returned
 
 if TYPE_CHECKING:
@@ -228,7 +229,7 @@ def sensitivity(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
                 pad = max(0.02, (max(values) - min(values)) * 0.12)
                 ax_.set_xlim(max(0.0, min(values) - pad), min(1.0, max(values) + pad))
                 ax_.xaxis.set_major_formatter(_share_ticks())
-                ax_.set_xlabel(f"Survival to {_horizon(data)}")
+                ax_.set_xlabel(f"Survival to {horizon_span(data)}")
             ax_.set_yticks(ys, labels if k == 0 else [""] * len(ys))
             ax_.grid(axis="x")
             ax_.grid(axis="y", visible=False)
@@ -237,16 +238,6 @@ def sensitivity(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
                                 Patch(color=theme.INK, label="Mean over all uncertainty")],
                        loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=3, borderaxespad=0.3)
     return returned(axes, single)
-
-
-def _horizon(data: Mapping[str, Any]) -> str:
-    from .layout import horizon_words
-
-    words = horizon_words(data)
-    if words == "survival":
-        return "the horizon"
-    span = words.removesuffix(" survival").replace("-", " ")
-    return span if span.startswith("1 ") else span + "s"
 
 
 def _capital(text: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,8 @@ __all__ = [
     "title_band",
     "distinct_labels",
     "DANGLING_WORDS",
+    "ELLIPSIS",
+    "cut_after_words",
     "title_of",
     "untitled_png",
     "drawn_at",
@@ -238,27 +240,34 @@ def wrap(text: str, width_in: float, size: float, weight: str = "normal", max_li
     return lines
 
 
+ELLIPSIS = "\u2026"
 # words a shortened name should not end on before its ellipsis ("... workshop with a…")
 DANGLING_WORDS = {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "&", "-",
                   "–"}
 
 
-def _shorten(line: str, width_in: float, size: float, weight: str) -> str:
-    """Cut ``line`` after as many whole words as fit ``width_in`` inches with an ellipsis, never inside a word and
-    never after a dangling ``with`` or ``a``; only a first word too long on its own is cut inside."""
-    if text_width(line, size, weight) <= width_in:
-        return line
-    words = line.split()
+def cut_after_words(text: str, fits: Callable[[str], bool]) -> str:
+    """Return ``text`` if it ``fits``, else as many of its first words as fit followed by an ellipsis: never cut
+    inside a word nor right after a dangling ``with`` or ``a``; only a first word too long on its own is cut inside.
+    Every shortened name on a chart, a title or a slide goes through here."""
+    if fits(text):
+        return text
+    words = text.split()
     for k in range(len(words) - 1, 0, -1):
         kept = words[:k]
         while len(kept) > 1 and kept[-1].lower() in DANGLING_WORDS:
             kept = kept[:-1]
-        text = " ".join(kept).rstrip(" ,;:-") + "…"
-        if text_width(text, size, weight) <= width_in:
-            return text
-    while len(line) > 1 and text_width(line + "…", size, weight) > width_in:
-        line = line[:-1]
-    return line.rstrip() + "…"
+        cut = " ".join(kept).rstrip(" ,;:-") + ELLIPSIS
+        if fits(cut):
+            return cut
+    while len(text) > 1 and not fits(text + ELLIPSIS):
+        text = text[:-1]
+    return text.rstrip() + ELLIPSIS
+
+
+def _shorten(line: str, width_in: float, size: float, weight: str) -> str:
+    """Cut ``line`` between words, with an ellipsis, until it fits ``width_in`` inches."""
+    return cut_after_words(line, lambda text: text_width(text, size, weight) <= width_in)
 
 
 def distinct_labels(names: Sequence[str], width_in: float, size: float, weight: str = "normal",
