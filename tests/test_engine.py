@@ -869,3 +869,43 @@ def test_time_unit_does_not_change_the_alliance(make_scenario: MakeScenario) -> 
     pooled = (sy + sm) / 2
     tol = Z * math.sqrt(2 * pooled * (1 - pooled) / n)
     assert abs(sy - sm) <= tol, f"survival in years {sy:.4f} vs in months {sm:.4f}, +- {tol:.4f}"
+
+
+# --------------------------------------------------------------------------- 14. memory
+
+
+@pytest.mark.parametrize("shadows", [False, True])
+def test_a_replication_is_freed_without_the_cycle_collector(shadows: bool) -> None:
+    """Every shipped scenario (environments, delays, escalations, rescues, dissolutions): once a replication has
+    run, its Life goes by reference counting alone, which is what lets the executor pause the cycle collector."""
+    import gc
+    import weakref
+
+    from allysim.engine import CompiledPlan
+    from allysim.life import Life
+    from allysim.streams import Streams, sources
+
+    root = Path(__file__).resolve().parents[1]
+    files = sorted((root / "scenarios").glob("*.yaml")) + sorted((root / "tests" / "data").glob("*.yaml"))
+    assert len(files) >= 6
+    dissolved = 0
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for file in files:
+            scenario = allysim.load_scenario(file)
+            ids = [c.id for c in scenario.contingencies]
+            for chosen in (ids, ids[: len(ids) // 2]):
+                model = CompiledPlan(scenario, chosen, layout=sources(scenario), event_budget=10**6,
+                                     health_path=True, shadows=shadows)
+                for rep in range(60):
+                    life = Life(model, Streams(model.layout, 7, rep), rep)
+                    outcome = life.run()
+                    dissolved += outcome.cause >= 0
+                    gone = weakref.ref(life)
+                    del life
+                    assert gone() is None, f"{file.name} replication {rep} kept its Life in a reference cycle"
+    finally:
+        if was:
+            gc.enable()
+    assert dissolved > 100  # the paths that leave pending arrivals behind were taken

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import analysis
 from .engine import GRID_POINTS, Outcome
+from .life import health_matrix
 from .stats import HEALTH_BINS, health_bins
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class PlanRuns:
     def from_outcomes(cls, outcomes: list[Outcome]) -> "PlanRuns":
         hist = np.zeros((GRID_POINTS, HEALTH_BINS), np.int64)
         if outcomes and outcomes[0].health:
-            health = np.array([o.health for o in outcomes])  # (runs, grid)
+            health = health_matrix(outcomes)  # (runs, grid)
             # one bincount over (grid point, bin) pairs instead of one per grid point
             cells = health_bins(health) + np.arange(GRID_POINTS) * HEALTH_BINS
             hist = np.bincount(cells.ravel(), minlength=GRID_POINTS * HEALTH_BINS).reshape(GRID_POINTS, HEALTH_BINS)
@@ -190,13 +191,20 @@ class Results:
         """Rows of ``runs.csv`` (columns :func:`allysim.outputs.runs_columns`), plan by plan, run by run."""
         risk_ids = [r.id for r in self.scenario.risks] + ["survived"]
         env = self.scenario.environment
+        numbers = ("lifetime", "npv", "risk_cost", "contingency_cost", "min_health", "resilience")
         for name, p in self.plans.items():
-            survived = p.cause < 0
-            for i in range(len(p)):
-                row = (name, i, _num(p.lifetime[i]), "true" if survived[i] else "false", risk_ids[p.cause[i]],
-                       _num(p.npv[i]), _num(p.risk_cost[i]), _num(p.contingency_cost[i]), _num(p.min_health[i]),
-                       _num(p.resilience[i]))
-                yield row if env is None else (*row, env.names[p.env_state[i]])
+            # a block of rows at a time, column by column: Python floats rather than numpy scalars, and memory
+            # bounded by the block whatever the number of runs
+            for start in range(0, len(p), _ROW_BLOCK):
+                block = slice(start, start + _ROW_BLOCK)
+                life, npv, risk_cost, cont_cost, low, resilience = (
+                    [_num(x) for x in getattr(p, column)[block].tolist()] for column in numbers)
+                causes = p.cause[block].tolist()
+                states = p.env_state[block].tolist() if env is not None else None
+                for k, cause in enumerate(causes):
+                    row = (name, start + k, life[k], "false" if cause >= 0 else "true", risk_ids[cause], npv[k],
+                           risk_cost[k], cont_cost[k], low[k], resilience[k])
+                    yield row if env is None else (*row, env.names[states[k]])
 
     def params_rows(self) -> Iterator[tuple]:
         """Rows of ``params.csv``: the replication index, then each uncertain parameter's draw."""
@@ -204,6 +212,9 @@ class Results:
             return
         for i, row in enumerate(self.params):
             yield (i, *(_num(x) for x in row))
+
+
+_ROW_BLOCK = 10_000
 
 
 def _num(x: float) -> str:

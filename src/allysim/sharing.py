@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import GRID_POINTS, CompiledPlan, Outcome
+from .life import health_matrix
 from .results import HEALTH_BINS, PlanRuns, health_bins
 
 __all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive", "SharedChunk", "SharedStore", "DerivedRuns"]
@@ -147,7 +148,7 @@ class _Table:
         self.successes = np.array([o.successes for o in outcomes], dtype=np.int32).reshape(rows, -1)
         self.costs = (np.array([o.costs for o in outcomes], dtype=float)
                       + np.array([o.shadow_costs for o in outcomes], dtype=float)).reshape(rows, -1)
-        self.health = np.array([o.health for o in outcomes], dtype=float) if health else None
+        self.health = health_matrix(outcomes) if health else None
         self.env_time = np.array([o.env_time for o in outcomes], dtype=float).reshape(rows, -1)
         self.env_grid = np.array([o.env_grid for o in outcomes], dtype=np.int64) if health else None
         self.env_state = np.array([o.env_state for o in outcomes], dtype=np.int16)
