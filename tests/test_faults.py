@@ -71,8 +71,10 @@ def command(*args: str) -> list[str]:
 
 
 def environment() -> dict[str, str]:
+    """This checkout's allysim, saving checkpoint chunks as soon as they finish (not after 2 s), as the faults
+    below need."""
     path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": SRC + (os.pathsep + path if path else "")}
+    return {**os.environ, "PYTHONPATH": SRC + (os.pathsep + path if path else ""), "ALLYSIM_CHECKPOINT_AFTER": "0"}
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -195,7 +197,8 @@ def interrupted_checkpoint(scenario_file: Path, out: Path, chunks: int) -> Path:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        allysim.simulate(allysim.load_scenario(scenario_file), workers=1, checkpoint=folder, progress=stop_after)
+        allysim.simulate(allysim.load_scenario(scenario_file), workers=1, checkpoint=folder, progress=stop_after,
+                         checkpoint_after=0)
     assert len(list(folder.glob("chunk-*.bin"))) == chunks
     return folder
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import signal
 import subprocess
@@ -28,7 +29,9 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def interrupt_midway(cmd: list[str], checkpoint: Path, sig: int) -> subprocess.CompletedProcess:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # chunks saved as soon as they finish (not after 2 s), so the signal can wait for the first one
+    env = {**os.environ, "ALLYSIM_CHECKPOINT_AFTER": "0"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 120
     while not list(checkpoint.glob("chunk-*.bin")):  # wait until the run is really under way
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -242,7 +242,7 @@ def test_each_distinct_path_is_kept_once_and_variants_are_derived_when_read():
 def test_a_shared_simulation_resumes_from_its_checkpoint_to_the_same_bits(tmp_path):
     scenario = allysim.parse_scenario(IDLE, source="idle.yaml")
     variants = variants_of(scenario)
-    options = dict(runs=300, seed=9, workers=1, checkpoint=tmp_path / "cp", keep_checkpoint=True)
+    options = dict(runs=300, seed=9, workers=1, checkpoint=tmp_path / "cp", keep_checkpoint=True, checkpoint_after=0)
     first = allysim.simulate_variants(scenario, variants, **options)
     resumed = allysim.simulate_variants(scenario, variants, resume=True, **options)  # every chunk read back
     assert_identical(first, resumed)

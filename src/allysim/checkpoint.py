@@ -7,6 +7,12 @@ written atomically. Resuming loads the chunks whose manifest matches and simulat
 every replication's numbers depend only on (seed, replication, source), the resumed results are identical to an
 uninterrupted run's. The folder is removed when the run completes.
 
+A run that ends within its first seconds has nothing worth resuming, so chunks are held in memory for the first
+:data:`CHECKPOINT_AFTER` seconds (``ALLYSIM_CHECKPOINT_AFTER`` in the environment changes it; 0 saves every chunk
+at once): such a run touches the disk only for its results. The first chunk to finish after that writes the
+manifest and every chunk held so far, and from then on each chunk is written as it finishes; at any moment, either
+no chunk is on disk or every finished one is. A resumed run saves at once.
+
 Disks fill up and machines crash mid-write, so nothing is trusted unread: a chunk's name carries the sha256 of its
 bytes (``chunk-000000000500-000000001000-3f9a0c...bin``) and the manifest carries the sha256 of its content. A
 chunk that does not match its name (truncated, bit-flipped, half-written) is simulated again, with a warning that
@@ -22,9 +28,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
+import time
 import warnings
 import zlib
 from pathlib import Path
@@ -37,7 +45,10 @@ from .errors import AllysimWarning, OutputError, UsageError
 from .outputs import write_advice, write_bytes
 from .results import PlanRuns
 
-__all__ = ["Checkpoint", "checkpoint_path", "decode_chunk", "discard", "encode_chunk"]
+__all__ = ["Checkpoint", "checkpoint_path", "decode_chunk", "discard", "encode_chunk", "CHECKPOINT_AFTER",
+           "checkpoint_after"]
+
+CHECKPOINT_AFTER = 2.0  # seconds of a run before its first chunk is written (a shorter run writes none)
 
 _FORMAT = 2  # chunk and manifest layout; a checkpoint written in another layout belongs to another run
 _MAGIC = b"allysim checkpoint chunk\n"
@@ -49,6 +60,21 @@ def checkpoint_path(out: str | Path) -> Path:
     """Where the checkpoint of an output folder lives: a hidden sibling folder."""
     out = Path(out)
     return out.parent / f".{out.name}.checkpoint"
+
+
+def checkpoint_after() -> float:
+    """Seconds a run goes before its first checkpoint chunk is written: ``ALLYSIM_CHECKPOINT_AFTER`` if set, else
+    :data:`CHECKPOINT_AFTER`."""
+    text = os.environ.get("ALLYSIM_CHECKPOINT_AFTER", "").strip()
+    if not text:
+        return CHECKPOINT_AFTER
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not seconds >= 0 or math.isinf(seconds):
+        raise UsageError(f"ALLYSIM_CHECKPOINT_AFTER must be a number of seconds >= 0, got {text!r}")
+    return seconds
 
 
 def discard(path: str | Path) -> None:
@@ -103,12 +129,21 @@ def decode_chunk(data: bytes) -> dict[str, PlanRuns]:
 
 
 class Checkpoint:
-    """The chunks of one run, kept as they finish."""
+    """The chunks of one run, kept as they finish (held in memory for the first ``after`` seconds)."""
 
-    def __init__(self, path: str | Path, manifest: dict[str, Any]) -> None:
+    def __init__(self, path: str | Path, manifest: dict[str, Any], after: float | None = None) -> None:
         self.path = Path(path)
         self.manifest = {**manifest, "allysim_version": __version__, "format": _FORMAT}
+        self.after = checkpoint_after() if after is None else after
         self.saved = 0  # chunks on disk
+        self._held: list[tuple[int, int, dict[str, PlanRuns]]] = []  # finished, not yet written
+        self._begun = time.monotonic()
+        self._written = False  # the folder and its manifest exist
+
+    @property
+    def on_disk(self) -> bool:
+        """Whether the checkpoint folder holds this run's manifest (and with it every chunk finished so far)."""
+        return self._written
 
     @staticmethod
     def saved_seed(path: str | Path) -> int | None:
@@ -131,20 +166,37 @@ class Checkpoint:
                 raise UsageError(f"the checkpoint in {self.path} belongs to another run (different scenario, seed, "
                                  "runs, plans or allysim version); run again without --resume to start afresh")
             else:
+                self._written = True
                 return self._load()
         shutil.rmtree(self.path, ignore_errors=True)
+        self._begun = time.monotonic()
+        return {}
+
+    def _write_manifest(self) -> None:
+        manifest_file = self.path / "manifest.json"
         try:
-            self.path.mkdir(parents=True)
+            self.path.mkdir(parents=True, exist_ok=True)
             body = json.dumps(self.manifest, sort_keys=True)
             write_bytes(manifest_file, json.dumps({**self.manifest, "sha256": _sha256(body)}, indent=2).encode())
         except OSError as exc:
             shutil.rmtree(self.path, ignore_errors=True)
             raise OutputError(f"cannot write the checkpoint {self.path}{os.sep}: {exc.strerror or exc}; "
                               f"{write_advice(exc)}; nothing is kept", exit_code=1) from None
-        return {}
+        self._written = True
 
     def save(self, start: int, stop: int, chunk: dict[str, PlanRuns]) -> None:
-        """Keep one finished chunk."""
+        """Keep one finished chunk: held in memory during the run's first ``after`` seconds, else written with
+        every chunk held so far."""
+        if not self._written:
+            self._held.append((start, stop, chunk))
+            if time.monotonic() - self._begun < self.after:
+                return
+            self._write_manifest()
+        held, self._held = self._held or [(start, stop, chunk)], []
+        for first, last, part in held:
+            self._write(first, last, part)
+
+    def _write(self, start: int, stop: int, chunk: dict[str, PlanRuns]) -> None:
         data = encode_chunk(chunk)
         try:
             write_bytes(self.path / f"chunk-{start:012d}-{stop:012d}-{_digest(data)}.bin", data)
@@ -162,6 +214,7 @@ class Checkpoint:
 
     def finish(self) -> None:
         """The run completed: the checkpoint is no longer needed."""
+        self._held = []
         discard(self.path)
 
     def _load(self) -> dict[tuple[int, int], dict[str, PlanRuns]]:

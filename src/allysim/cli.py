@@ -204,9 +204,10 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
                                          exhaustive=exhaustive)
                     results = simulate(scenario, plans=list(plans) or None, options=options)
                 # the checkpoint goes once the results are written: if writing fails, --resume writes them at once
-                written = _write_all(results, folder, formats,
-                                     kept=f"; the finished simulation is kept in {checkpoint}{os.sep}: run again "
-                                          "with --resume to write the results without simulating again")
+                # (a run of a few seconds has no checkpoint: running it again costs as little)
+                kept = (f"; the finished simulation is kept in {checkpoint}{os.sep}: run again with --resume to "
+                        "write the results without simulating again") if checkpoint.is_dir() else ""
+                written = _write_all(results, folder, formats, kept=kept)
                 discard(checkpoint)
         except AllysimError as exc:
             console.report_error(exc)

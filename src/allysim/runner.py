@@ -81,6 +81,10 @@ class RunOptions:
         Events one replication may take before it stops with a :class:`~allysim.errors.SimulationError`.
     checkpoint, resume
         A folder keeping finished chunks (see :mod:`allysim.checkpoint`), and whether to continue from it.
+    checkpoint_after : float, optional
+        Seconds of simulation before the first chunk is written to ``checkpoint`` (chunks finished earlier are
+        held until then; a run that ends sooner writes no checkpoint). Default ``ALLYSIM_CHECKPOINT_AFTER`` from
+        the environment, else :data:`allysim.checkpoint.CHECKPOINT_AFTER` (2 s); 0 writes every chunk at once.
     exhaustive : bool
         Simulate every variant in full, rather than deriving a variant's replication exactly from another's
         identical path (:mod:`allysim.sharing`): the same numbers, slower; the reference for tests and audits.
@@ -106,6 +110,7 @@ class RunOptions:
     resume: bool = False
     exhaustive: bool = False
     keep_checkpoint: bool = False
+    checkpoint_after: float | None = None
 
     @classmethod
     def of(cls, options: RunOptions | None = None, **settings: Any) -> RunOptions:
@@ -214,7 +219,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
             "scenario_sha256": scenario.sha256, "seed": seed, "runs": runs, "precision": precision,
             "exhaustive": options.exhaustive, "variants": {key: [list(v.contingencies), list(v.removed_risks)]
                          + ([[list(p) for p in v.pins]] if v.pins else [])
-                         + (["hold_environment"] if v.hold_environment else []) for key, v in job.variants.items()}})
+                         + (["hold_environment"] if v.hold_environment else []) for key, v in job.variants.items()}},
+            after=options.checkpoint_after)
         for (first, last), chunk in sorted(keeper.start(options.resume).items()):
             _place(store, first, chunk)
             covered.append((first, last))
