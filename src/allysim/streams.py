@@ -167,20 +167,32 @@ class _Philox:
         # the last first block drawn: a study simulates several variants of one replication in a row, and each
         # reads the same block (the list is only read: Streams copies before extending)
         self.first: tuple[int, int, array[float]] = (-1, -1, array("d"))
+        self.counter = np.zeros(4, dtype=np.uint64)
+        self.buffers: dict[int, tuple[np.ndarray, memoryview]] = {}  # by size: the doubles, and their bytes
+
+    def move(self, counter: tuple[int, int, int, int]) -> None:
+        """Put the generator at ``counter``, with nothing buffered."""
+        self.counter[:] = counter
+        self.state["state"]["counter"] = self.counter
+        self.state["buffer_pos"] = 4  # discard any buffered output
+        self.state["has_uint32"] = 0
+        self.bits.state = self.state
 
     def draw(self, replication: int, page: int, n: int) -> array[float]:
         if page == 0:
             known_replication, known_n, block = self.first
             if known_replication == replication and known_n == n:
                 return block
-        self.state["state"]["counter"] = np.array([0, page, replication, 0], dtype=np.uint64)
-        self.state["buffer_pos"] = 4  # discard any buffered output
-        self.state["has_uint32"] = 0
-        self.bits.state = self.state
+        self.move((0, page, replication, 0))
+        if n not in self.buffers:
+            doubles = np.empty(n)
+            self.buffers[n] = (doubles, memoryview(doubles).cast("B"))
+        doubles, raw = self.buffers[n]
+        self.generator.random(out=doubles)  # the same doubles as random(n), without a new array each time
         # doubles in a compact array, not a list: a replication reads a fraction of its block, and only the uniforms
         # read become Python floats (the same values)
         block = array("d")
-        block.frombytes(memoryview(self.generator.random(n)).cast("B"))
+        block.frombytes(raw)
         if page == 0:
             self.first = (replication, n, block)
         return block
@@ -213,8 +225,5 @@ def parameter_uniforms(seed: int, name: str, start: int, stop: int) -> np.ndarra
         return np.empty(0)
     philox = _philox(seed)
     first = start // 4
-    philox.state["state"]["counter"] = np.array([first, _key(name), 0, 1], dtype=np.uint64)
-    philox.state["buffer_pos"] = 4
-    philox.state["has_uint32"] = 0
-    philox.bits.state = philox.state
+    philox.move((first, _key(name), 0, 1))
     return philox.generator.random(stop - 4 * first)[start - 4 * first:]
