@@ -909,3 +909,58 @@ def test_a_replication_is_freed_without_the_cycle_collector(shadows: bool) -> No
         if was:
             gc.enable()
     assert dissolved > 100  # the paths that leave pending arrivals behind were taken
+
+
+# --------------------------------------------------------------------------- 15. the health path on the grid
+
+
+def test_the_health_path_on_the_grid_is_the_closed_form_of_recovery(make_scenario: MakeScenario) -> None:
+    """One drop of d at the first arrival t of a single risk: health on the grid is 1 up to t and
+    1 - d exp(-rho (tau - t)) after; t is read back from the risk's own stream, independently of the engine."""
+    from allysim.engine import CompiledPlan
+    from allysim.life import health_matrix
+    from allysim.streams import Streams, sources
+
+    lam, d, rho, T = 0.3, 0.4, 0.7, 10.0
+    s = make_scenario(f"""
+        allysim: 1
+        name: one drop
+        horizon: {T}
+        alliance: {{health: {{initial: 1.0, dissolve_below: 0.05, recovery: {rho}}}, value_rate: 1}}
+        risks:
+          - id: drop
+            rate: {lam}
+            max_occurrences: 1
+            impact: {{health: {d}}}
+        """)
+    layout = sources(s)
+    model = CompiledPlan(s, (), layout=layout)
+    grid = np.asarray(model.grid)
+    outcomes = [model.run(5, rep) for rep in range(400)]
+    health = health_matrix(outcomes, model.grid)
+    dropped = 0
+    for rep, row in enumerate(health):
+        t = -math.log1p(-Streams(layout, 5, rep).u(layout.index("drop.arrivals"))) / lam
+        expected = np.where(grid <= t, 1.0, 1.0 - d * np.exp(-rho * (grid - t)))
+        np.testing.assert_allclose(row, expected, rtol=0, atol=1e-14, err_msg=f"replication {rep}")
+        dropped += t < T
+    assert 100 < dropped < 400  # both kinds of path were checked
+
+
+def test_a_grid_time_at_an_event_takes_the_health_just_before_it_and_zero_after_the_end() -> None:
+    from array import array
+    from types import SimpleNamespace
+
+    from allysim.life import health_matrix
+
+    rho, grid = 0.5, [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
+    # health 0.9 at first, recovering; at t = 1.0 (a grid time) a drop leaves a gap of 0.5; dissolved at t = 2.0
+    alive = SimpleNamespace(health=array("d", [0.9, rho, 0.0, 0.1, 1.0, 0.5]), lifetime=2.0)
+    at_zero = SimpleNamespace(health=array("d", [1.0, rho]), lifetime=0.0)  # dissolved at once
+    survivor = SimpleNamespace(health=array("d", [1.0, rho, 0.0, 0.0]), lifetime=2.5)
+    health = health_matrix([alive, at_zero, survivor], grid)
+    np.testing.assert_allclose(health[0], [0.9, 1 - 0.1 * math.exp(-rho * 0.5), 1 - 0.1 * math.exp(-rho),
+                                           1 - 0.5 * math.exp(-rho * 0.5), 1 - 0.5 * math.exp(-rho), 0.0],
+                               rtol=0, atol=1e-15)
+    assert health[1].tolist() == [1.0, 0, 0, 0, 0, 0]
+    assert health[2].tolist() == [1.0] * 6

@@ -170,7 +170,6 @@ class CompiledPlan:
         self.discount = scenario.discount_per_time
         self.horizon = scenario.horizon
         self.grid = [self.horizon * k / (GRID_POINTS - 1) for k in range(GRID_POINTS)]
-        self.grid_decay = math.exp(-self.recovery * self.horizon / (GRID_POINTS - 1))
         self.environment = None if scenario.environment is None else \
             _EnvironmentSpec(scenario, scenario.environment, self.layout, hold_environment)
         self.setters = [self._setter(path) for path in scenario.uncertain]
@@ -218,7 +217,6 @@ class CompiledPlan:
 
     def _set_recovery(self, value: float) -> None:
         self.recovery = value
-        self.grid_decay = math.exp(-value * self.horizon / (GRID_POINTS - 1))
 
 
 def _ignore(value: float) -> None:

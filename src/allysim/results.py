@@ -76,10 +76,14 @@ class PlanRuns:
                    **floats)
 
     @classmethod
-    def from_outcomes(cls, outcomes: list[Outcome]) -> "PlanRuns":
+    def from_outcomes(cls, outcomes: list[Outcome], grid: list[float] | None = None) -> "PlanRuns":
+        """The arrays of ``outcomes``; their health paths (if kept) counted in histograms on ``grid`` (the
+        model's)."""
         hist = np.zeros((GRID_POINTS, HEALTH_BINS), np.int64)
         if outcomes and outcomes[0].health:
-            health = health_matrix(outcomes)  # (runs, grid)
+            if grid is None:
+                raise ValueError("outcomes that kept their health paths need the grid they were kept on")
+            health = health_matrix(outcomes, grid)  # (runs, grid)
             # one bincount over (grid point, bin) pairs instead of one per grid point
             cells = health_bins(health) + np.arange(GRID_POINTS) * HEALTH_BINS
             hist = np.bincount(cells.ravel(), minlength=GRID_POINTS * HEALTH_BINS).reshape(GRID_POINTS, HEALTH_BINS)

@@ -78,7 +78,7 @@ def simulate_exhaustive(models: Sequence[CompiledPlan], seed: int, start: int, s
     """Every variant simulated in full on replications ``start .. stop - 1``."""
     values = values or [None] * len(models)
     return [PlanRuns.from_outcomes([m.run(seed, rep, None if v is None else v[rep - start])
-                                    for rep in range(start, stop)]) for m, v in zip(models, values)]
+                                    for rep in range(start, stop)], m.grid) for m, v in zip(models, values)]
 
 
 def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed: int, start: int, stop: int,
@@ -115,7 +115,7 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
                               _bits(outcome.occurrences), world, row))
                 source[k, i] = row
                 simulated[k, i] = True
-    table = _Table(outcomes, health=bool(models[0].health_path))
+    table = _Table(outcomes, grid=models[0].grid if models[0].health_path else None)
     names = [str(k) for k in range(count)] if names is None else list(names)
     return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
 
@@ -130,7 +130,8 @@ class _Table:
     FIELDS = ("lifetime", "value", "risk_cost", "min_health", "resilience", "cause", "occurrences", "activations",
               "successes", "costs", "env_time", "env_state")
 
-    def __init__(self, outcomes: list[Outcome] | None = None, health: bool = False, **arrays: np.ndarray) -> None:
+    def __init__(self, outcomes: list[Outcome] | None = None, grid: list[float] | None = None,
+                 **arrays: np.ndarray) -> None:
         self.health = self.env_grid = None  # only while a chunk's histograms are made
         if outcomes is None:
             for name in self.FIELDS:
@@ -148,9 +149,9 @@ class _Table:
         self.successes = np.array([o.successes for o in outcomes], dtype=np.int32).reshape(rows, -1)
         self.costs = (np.array([o.costs for o in outcomes], dtype=float)
                       + np.array([o.shadow_costs for o in outcomes], dtype=float)).reshape(rows, -1)
-        self.health = health_matrix(outcomes) if health else None
+        self.health = health_matrix(outcomes, grid) if grid is not None else None
         self.env_time = np.array([o.env_time for o in outcomes], dtype=float).reshape(rows, -1)
-        self.env_grid = np.array([o.env_grid for o in outcomes], dtype=np.int64) if health else None
+        self.env_grid = np.array([o.env_grid for o in outcomes], dtype=np.int64) if grid is not None else None
         self.env_state = np.array([o.env_state for o in outcomes], dtype=np.int16)
 
     def __len__(self) -> int:
