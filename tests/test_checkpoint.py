@@ -124,4 +124,4 @@ def test_the_wait_comes_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("ALLYSIM_CHECKPOINT_AFTER", " 0.5 ")
     assert Checkpoint("cp", MANIFEST).after == 0.5
     monkeypatch.delenv("ALLYSIM_CHECKPOINT_AFTER")
-    assert Checkpoint("cp", MANIFEST).after == 2.0
+    assert Checkpoint("cp", MANIFEST).after == 5.0

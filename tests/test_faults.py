@@ -71,7 +71,7 @@ def command(*args: str) -> list[str]:
 
 
 def environment() -> dict[str, str]:
-    """This checkout's allysim, saving checkpoint chunks as soon as they finish (not after 2 s), as the faults
+    """This checkout's allysim, saving checkpoint chunks as soon as they finish (not after 5 s), as the faults
     below need."""
     path = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": SRC + (os.pathsep + path if path else ""), "ALLYSIM_CHECKPOINT_AFTER": "0"}

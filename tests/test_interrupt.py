@@ -29,7 +29,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def interrupt_midway(cmd: list[str], checkpoint: Path, sig: int) -> subprocess.CompletedProcess:
-    # chunks saved as soon as they finish (not after 2 s), so the signal can wait for the first one
+    # chunks saved as soon as they finish (not after 5 s), so the signal can wait for the first one
     env = {**os.environ, "ALLYSIM_CHECKPOINT_AFTER": "0"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 120

@@ -48,7 +48,7 @@ from .results import PlanRuns
 __all__ = ["Checkpoint", "checkpoint_path", "decode_chunk", "discard", "encode_chunk", "CHECKPOINT_AFTER",
            "checkpoint_after"]
 
-CHECKPOINT_AFTER = 2.0  # seconds of a run before its first chunk is written (a shorter run writes none)
+CHECKPOINT_AFTER = 5.0  # seconds of a run before its first chunk is written (a shorter run writes none)
 
 _FORMAT = 2  # chunk and manifest layout; a checkpoint written in another layout belongs to another run
 _MAGIC = b"allysim checkpoint chunk\n"

@@ -116,8 +116,9 @@ def health_matrix(outcomes: list[Outcome], grid: Sequence[float]) -> np.ndarray:
     first = np.searchsorted(times, start, side="right")  # the grid times in (start, stop]
     lengths = np.searchsorted(times, stop, side="right") - first
     which = np.repeat(np.arange(len(start)), lengths)  # the stretch of each grid time on one
-    column = first[which] + np.arange(len(which)) - (np.cumsum(lengths) - lengths)[which]
-    out[owner[which], column] = 1.0 - gap[which] * np.exp(-recovery[owner[which]] * (times[column] - start[which]))
+    column = (first - (np.cumsum(lengths) - lengths))[which] + np.arange(len(which))
+    rate = recovery[owner]
+    out[owner[which], column] = 1.0 - gap[which] * np.exp(-rate[which] * (times[column] - start[which]))
     return out
 
 

@@ -84,7 +84,7 @@ class RunOptions:
     checkpoint_after : float, optional
         Seconds of simulation before the first chunk is written to ``checkpoint`` (chunks finished earlier are
         held until then; a run that ends sooner writes no checkpoint). Default ``ALLYSIM_CHECKPOINT_AFTER`` from
-        the environment, else :data:`allysim.checkpoint.CHECKPOINT_AFTER` (2 s); 0 writes every chunk at once.
+        the environment, else :data:`allysim.checkpoint.CHECKPOINT_AFTER` (5 s); 0 writes every chunk at once.
     exhaustive : bool
         Simulate every variant in full, rather than deriving a variant's replication exactly from another's
         identical path (:mod:`allysim.sharing`): the same numbers, slower; the reference for tests and audits.
