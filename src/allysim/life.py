@@ -141,42 +141,6 @@ class _Call(simpy.Event):
         env.schedule(self, NORMAL, delay)
 
 
-class _RiskState:
-    """A risk during one replication: its rate factors, budget and pending arrival."""
-
-    __slots__ = ("spec", "nonzero", "zeros", "env", "budget", "mark", "pending", "count")
-
-    def __init__(self, spec: _RiskSpec) -> None:
-        self.spec = spec
-        # the product of the escalations and rate factors in force, kept up to date in O(1) per change (see
-        # _Product): the nonzero factors' product, and how many factors are 0
-        self.nonzero = 1.0
-        self.zeros = 0
-        self.env = 1.0  # the environment state's multiplier
-        self.budget = 0.0  # unit-exponential mass left before the next arrival
-        self.mark = 0.0  # when the budget was last brought up to date
-        self.pending: _Call | None = None  # the scheduled arrival; a rescheduled risk's earlier one is void
-        self.count = 0
-
-    @property
-    def rate(self) -> float:
-        hazard = self.spec.hazard
-        # a zero rate stays 0 whatever the factors
-        return hazard * (0.0 if self.zeros else self.nonzero) * self.env if hazard else 0.0
-
-    def add_factor(self, factor: float) -> None:
-        if factor == 0.0:
-            self.zeros += 1
-        else:
-            self.nonzero *= factor
-
-    def remove_factor(self, factor: float) -> None:
-        if factor == 0.0:
-            self.zeros -= 1
-        else:
-            self.nonzero /= factor
-
-
 class _Product:
     """The product of the factors in force, kept up to date in O(1) per change.
 
@@ -206,6 +170,29 @@ class _Product:
             self.zeros -= 1
         else:
             self.nonzero /= factor
+
+
+class _RiskState(_Product):
+    """A risk during one replication: the product of its escalations and rate factors in force (a
+    :class:`_Product`), its budget and its pending arrival."""
+
+    __slots__ = ("spec", "env", "budget", "mark", "pending", "count")
+
+    def __init__(self, spec: _RiskSpec) -> None:
+        self.spec = spec
+        self.nonzero = 1.0  # _Product's, set here: one call fewer per risk and replication
+        self.zeros = 0
+        self.env = 1.0  # the environment state's multiplier
+        self.budget = 0.0  # unit-exponential mass left before the next arrival
+        self.mark = 0.0  # when the budget was last brought up to date
+        self.pending: _Call | None = None  # the scheduled arrival; a rescheduled risk's earlier one is void
+        self.count = 0
+
+    @property
+    def rate(self) -> float:
+        hazard = self.spec.hazard
+        # a zero rate stays 0 whatever the factors
+        return hazard * self.value * self.env if hazard else 0.0
 
 
 class Life:
@@ -611,7 +598,7 @@ class Life:
     def add_rate_factor(self, target: int, factor: float, duration: float | None) -> None:
         state = self.states[target]
         self._rescale(state)
-        state.add_factor(factor)
+        state.add(factor)
         self._schedule(state)
         if duration is not None:
             _Call(self.env, duration, lambda _e: self._end_rate_factor(state, factor))
@@ -619,7 +606,7 @@ class Life:
     def _end_rate_factor(self, state: _RiskState, factor: float) -> None:
         if self.alive:
             self._rescale(state)
-            state.remove_factor(factor)
+            state.remove(factor)
             self._schedule(state)
 
 
