@@ -23,14 +23,14 @@ from pydantic import (
 )
 
 from ..errors import UsageError
-from ..uncertainty import PARAMETERS, Parameter, Uncertain, register
+from ..uncertainty import Parameter, Uncertain, register
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "EnvironmentState", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
+    "Effect", "RateFactor", "Costs", "Correlation", "Partner", "PartnerExit", "ExitHealth", "OnExit", "PartnerCosts", "Environment", "EnvironmentState", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
@@ -188,6 +188,8 @@ class Health(_Model):
 class Alliance(_Model):
     health: Health = Health()
     value_rate: Annotated[Money, Field(ge=0)] = 0.0
+    min_partners: Whole | None = Field(default=None, ge=1)  # with partners: the alliance ends with fewer (default 1)
+    min_share: float | None = Field(default=None, ge=0)  # ... or when the shares still in add up to less (default 0)
 
 
 class ValueImpact(_Model):
@@ -197,10 +199,24 @@ class ValueImpact(_Model):
     duration: TimeDist
 
 
-class Escalation(_Model):
-    """An occurrence multiplies another risk's rate by ``factor`` for ``duration`` (omitted: for good)."""
+class _RiskOrPartner(_Model):
+    """A target that is a risk's rate or a partner's exit hazard: exactly one of ``risk`` and ``partner``."""
 
-    risk: str
+    risk: str | None = None
+    partner: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "_RiskOrPartner":
+        if (self.risk is None) == (self.partner is None):
+            raise ValueError("give exactly one of risk: <risk id> (its rate) or partner: <partner id> (its exit "
+                             "hazard)")
+        return self
+
+
+class Escalation(_RiskOrPartner):
+    """An occurrence multiplies another risk's rate, or a partner's exit hazard, by ``factor`` for ``duration``
+    (omitted: for good)."""
+
     factor: float = Field(ge=0)
     duration: TimeDist | None = None
 
@@ -211,6 +227,7 @@ class Impact(_Model):
     value: ValueImpact | None = None
     fatal: Probability = 0.0
     escalates: Annotated[tuple[Escalation, ...], BeforeValidator(_tuple)] = ()
+    exit: dict[str, Probability] = {}  # partner id -> probability that an occurrence makes it leave (SPEC 12)
 
 
 class Risk(_Model):
@@ -241,25 +258,34 @@ class Risk(_Model):
 
 class Trigger(_Model):
     on: str | None = None
+    partner: str | None = None  # with on: exit, that partner's exit only (omitted: any partner's)
     health_below: float | None = Field(default=None, gt=0, le=1)
 
+    # on: exit is a partner's exit in a scenario with partners; without partners a risk may be called exit
+    _partner_exit: bool = PrivateAttr(default=False)
+
     @model_validator(mode="after")
-    def _one_kind(self) -> "Trigger":
+    def _one_kind(self, info: ValidationInfo) -> "Trigger":
         if (self.on is None) == (self.health_below is None):
-            raise ValueError("give exactly one of on: <risk id>, on: dissolution, or health_below: <x>")
+            raise ValueError("give exactly one of on: <risk id>, on: dissolution, on: exit, or health_below: <x>")
+        if self.partner is not None and self.on != "exit":
+            raise ValueError("partner: <partner id> goes with on: exit (that partner's exit)")
+        self._partner_exit = self.on == "exit" and (self.partner is not None
+                                                   or bool((info.context or {}).get("partners")))
         return self
 
     @property
-    def kind(self) -> Literal["risk", "dissolution", "health"]:
+    def kind(self) -> Literal["risk", "dissolution", "health", "exit"]:
         if self.health_below is not None:
             return "health"
-        return "dissolution" if self.on == "dissolution" else "risk"
+        if self.on == "dissolution":
+            return "dissolution"
+        return "exit" if self._partner_exit else "risk"
 
 
-class RateFactor(_Model):
-    """Multiply a risk's rate by ``factor`` for ``duration`` (omitted: for good)."""
+class RateFactor(_RiskOrPartner):
+    """Multiply a risk's rate, or a partner's exit hazard, by ``factor`` for ``duration`` (omitted: for good)."""
 
-    risk: str
     factor: float = Field(ge=0)
     duration: Annotated[Time, Field(gt=0)] | None = None
 
@@ -273,13 +299,18 @@ class Effect(_Model):
     restore_health: Probability | None = None
     rate_factor: Annotated[tuple[RateFactor, ...], BeforeValidator(_listify)] = ()
     rescue_health: Probability | None = None
+    retain: Literal[True] | None = None  # on: exit, no delay: a successful activation cancels that exit
+    replace: Literal[True] | None = None  # on: exit: the departed partner's seat is filled again (after the delay)
 
     @model_validator(mode="after")
     def _has_an_effect(self) -> "Effect":
         if self.reduce_impact is None and self.restore_health is None and not self.rate_factor \
-                and self.rescue_health is None:
+                and self.rescue_health is None and self.retain is None and self.replace is None:
             raise ValueError("an effect needs at least one of reduce_impact, restore_health, rate_factor, "
-                             "rescue_health")
+                             "rescue_health, retain, replace")
+        if self.retain and self.replace:
+            raise ValueError("retain and replace exclude each other: a retained partner never left, so there is no "
+                             "seat to fill; use two contingencies")
         return self
 
 
@@ -319,6 +350,68 @@ class Contingency(_Model):
         return not (self.delay.is_constant and self.delay.mean() == 0)
 
 
+class ExitHealth(_Model):
+    """While the alliance's health is below ``x``, the partner's exit hazard is multiplied by ``factor``."""
+
+    x: float = Field(gt=0, le=1)
+    factor: float = Field(ge=0)
+
+
+class PartnerExit(_Model):
+    """A partner's own decision to leave: a hazard per time unit (``rate``, or ``probability`` of leaving within one
+    time unit), raised while health is low (``health_below``) and by each partner that has already left
+    (``contagion``). Without rate or probability the partner never leaves by itself (risks may still pull it out)."""
+
+    rate: float | None = Field(default=None, ge=0)
+    probability: float | None = Field(default=None, ge=0, lt=1)
+    hazard: Any = None  # an age-dependent hazard (SPEC section 13): refused by the checks until supported
+    health_below: ExitHealth | None = None
+    contagion: float = Field(default=1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_frequency(self) -> "PartnerExit":
+        if sum(x is not None for x in (self.rate, self.probability, self.hazard)) > 1:
+            raise ValueError("give at most one of rate (exits per time unit), probability (of leaving within one "
+                             "time unit) or hazard")
+        return self
+
+    @property
+    def base(self) -> float:
+        """The exit hazard per time unit before any factor: ``rate``, or ``-ln(1 - probability)``, or 0."""
+        if self.rate is not None:
+            return self.rate
+        return -math.log1p(-self.probability) if self.probability is not None else 0.0
+
+
+class OnExit(_Model):
+    """What a partner's leaving does to the alliance: a drop in health and a one-off cost."""
+
+    health: PlainDist = _ZERO
+    cost: MoneyDist = _ZERO
+
+
+class PartnerCosts(_Model):
+    setup: Annotated[Money, Field(ge=0)] = 0.0
+    per_time: Annotated[Money, Field(ge=0)] = 0.0
+
+
+class Partner(_Model):
+    """A member of the alliance (SPEC section 12). A ``candidate`` is in only the plans that name it."""
+
+    id: Id
+    name: str = ""
+    share: float | None = Field(default=None, ge=0)  # default: 1 / the number of partners that are not candidates
+    required: bool = False
+    candidate: bool = False
+    cost: PartnerCosts = PartnerCosts()
+    exit: PartnerExit = PartnerExit()
+    on_exit: OnExit = OnExit()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
 class Correlation(_Model):
     """A Spearman rank correlation between two uncertain parameters, named by their paths (SPEC section 8)."""
 
@@ -345,12 +438,30 @@ for _pattern, _what in (("environment.transitions.?.?", "a transition rate"),
                         ("environment.states.?.value", "a value multiplier")):
     register(Parameter(_pattern, what=_what))
 
+# partners' numbers may be uncertain too (SPEC sections 8 and 12)
+for _parameter in (Parameter("partners.*.share", what="a share"),
+                   Parameter("partners.*.exit.rate", what="an exit rate"),
+                   Parameter("partners.*.exit.probability", high=1.0, high_open=True, what="an exit probability"),
+                   Parameter("partners.*.exit.contagion", what="a contagion factor"),
+                   Parameter("partners.*.exit.health_below.factor", what="a hazard factor"),
+                   Parameter("partners.*.exit.health_below.x", high=1.0, low_open=True, what="a health threshold"),
+                   Parameter("partners.*.cost.setup", kind="money", what="a cost"),
+                   Parameter("partners.*.cost.per_time", kind="money", what="a cost"),
+                   Parameter("alliance.min_share", what="a share"),
+                   Parameter("risks.*.impact.exit.?", high=1.0, what="an exit probability")):
+    register(_parameter)
+
 
 class EnvironmentState(_Model):
     """A state of the shared environment: its risk-rate multipliers and its value-rate multiplier."""
 
     rates: dict[str, Annotated[float, Field(ge=0)]] = {}
     value: float = Field(default=1.0, ge=0)
+    exits: dict[str, Annotated[float, Field(ge=0)]] = {}  # partner id -> exit hazard multiplier in this state
+
+    def exit_factor(self, partner_id: str) -> float:
+        """The multiplier of ``partner_id``'s exit hazard in this state (1 when not listed)."""
+        return self.exits.get(partner_id, 1.0)
 
     def rate(self, risk_id: str) -> float:
         """The multiplier of ``risk_id``'s rate in this state (1 when not listed)."""
@@ -404,7 +515,8 @@ class Scenario(_Model):
     runs: Whole = Field(default=10_000, ge=1, le=MAX_RUNS)
     seed: Whole | None = Field(default=None, ge=0)
     alliance: Alliance = Alliance()
-    risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
+    risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)]  # empty only with partners (checks)
+    partners: Annotated[tuple[Partner, ...], BeforeValidator(_tuple)] = ()
     contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
     plans: dict[str, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
     correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
@@ -473,11 +585,61 @@ class Scenario(_Model):
 
     @property
     def plan_sets(self) -> dict[str, tuple[str, ...]]:
-        """Every plan with its contingency ids, in file order; ``all`` expanded, ``default`` when none given."""
+        """Every plan with its contingency ids (and candidate partner ids), as written; ``all`` expanded to every
+        contingency, ``default`` (every contingency) when none given."""
         every = tuple(c.id for c in self.contingencies)
         if self.plans is None:
             return {"default": every}
         return {name: every if ids == "all" else tuple(ids) for name, ids in self.plans.items()}
+
+    @property
+    def choice_ids(self) -> tuple[str, ...]:
+        """What a plan may hold, in the one canonical order: the contingencies, then the candidate partners, each in
+        file order."""
+        return tuple(c.id for c in self.contingencies) + tuple(p.id for p in self.partners if p.candidate)
+
+    def ordered(self, ids: Any) -> tuple[str, ...]:
+        """``ids`` (contingencies and candidate partners) in :attr:`choice_ids` order, so that one set is one
+        variant."""
+        chosen = set(ids)
+        return tuple(i for i in self.choice_ids if i in chosen)
+
+    def partner(self, partner_id: str) -> Partner:
+        return next(p for p in self.partners if p.id == partner_id)
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Each partner's share of the value rate: as written, else 1 / the number of partners not candidates."""
+        members = sum(1 for p in self.partners if not p.candidate)
+        default = 1.0 / members if members else 1.0
+        return {p.id: default if p.share is None else p.share for p in self.partners}
+
+    @property
+    def min_partners(self) -> int:
+        return self.alliance.min_partners or 1
+
+    @property
+    def min_share(self) -> float:
+        return self.alliance.min_share or 0.0
+
+    def lineup(self, ids: Any) -> tuple[str, ...]:
+        """The partners in the alliance at t = 0 under a plan holding ``ids``: every partner that is not a
+        candidate, and the candidates named, in file order."""
+        chosen = set(ids)
+        return tuple(p.id for p in self.partners if not p.candidate or p.id in chosen)
+
+    def infeasible(self, ids: Any) -> str | None:
+        """Why a plan holding ``ids`` breaks min_partners or min_share at t = 0, or None when it does not."""
+        if not self.partners:
+            return None
+        members = self.lineup(ids)
+        if len(members) < self.min_partners:
+            return f"{len(members)} partner{'s' * (len(members) != 1)} at the start, fewer than min_partners " \
+                   f"{self.min_partners}"
+        total = sum(self.shares[m] for m in members)
+        if total < self.min_share:
+            return f"shares adding up to {total:g} at the start, less than min_share {self.min_share:g}"
+        return None
 
     @property
     def discount_per_time(self) -> float:
@@ -503,62 +665,7 @@ class Scenario(_Model):
             fields += [(here + ("escalates", j, "duration"), e.duration, positive)
                        for j, e in enumerate(impact.escalates) if e.duration is not None]
         fields += [(("contingencies", i, "delay"), c.delay, positive) for i, c in enumerate(self.contingencies)]
+        for i, p in enumerate(self.partners):
+            fields += [(("partners", i, "on_exit", "health"), p.on_exit.health, unit),
+                       (("partners", i, "on_exit", "cost"), p.on_exit.cost, positive)]
         return fields
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the scenario format (version 1), for editors and linters."""
-    schema = Scenario.model_json_schema(by_alias=True)
-    # a single rate factor may be written as a mapping, without the list around it
-    listed = schema["$defs"]["Effect"]["properties"]["rate_factor"]
-    item = listed.pop("items")
-    listed.pop("type")
-    listed["anyOf"] = [item, {"type": "array", "items": item}]
-    listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "allysim scenario (format version 1)"
-    for parameter in PARAMETERS:  # these may be written as a range too (SPEC section 8)
-        _allow_range(schema, schema, parameter.pattern.split("."), parameter.kind)
-    return schema
-
-
-def _allow_range(root: dict[str, Any], node: dict[str, Any], parts: list[str], kind: str) -> None:
-    """Let the property at the pattern ``parts`` below ``node`` be a distribution as well as a number."""
-    node = _deref(root, node)
-    if not parts:
-        return
-    head, rest = parts[0], parts[1:]
-    children: list[dict[str, Any]] = []
-    for option in [node, *node.get("anyOf", []), *node.get("oneOf", [])]:
-        option = _deref(root, option)
-        if head in ("*", "#") and "items" in option:
-            children.append(option["items"])
-        elif head in ("#", "?") and isinstance(option.get("additionalProperties"), dict):
-            if not rest and head == "?":
-                option["additionalProperties"] = _range_of(option["additionalProperties"], kind)
-                continue
-            children.append(option["additionalProperties"])
-        elif head not in ("*", "#", "?") and head in option.get("properties", {}):
-            if not rest:
-                option["properties"][head] = _range_of(option["properties"][head], kind)
-                continue
-            children.append(option["properties"][head])
-    if head == "#":  # a lone mapping written where a list may stand
-        children += [option for option in node.get("anyOf", []) if "$ref" in option]
-    for child in children:
-        _allow_range(root, child, rest, kind)
-
-
-def _range_of(leaf: dict[str, Any], kind: str) -> dict[str, Any]:
-    """``leaf`` (a number's schema) or a distribution; marked so that it is widened once."""
-    if "x-allysim-range" in leaf:
-        return leaf
-    keep = {k: leaf.pop(k) for k in ("default", "title", "description") if k in leaf}
-    return {**keep, "x-allysim-range": True, "anyOf": [leaf, _dist_schema(kind)]}
-
-
-def _deref(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        return root["$defs"][ref.split("/")[-1]]
-    return node
