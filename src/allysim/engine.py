@@ -22,24 +22,14 @@ import math
 from collections.abc import Sequence
 from typing import Callable
 
-from .life import GRID_POINTS, Life, Outcome
+from .life import GRID_POINTS, Life, Outcome, _Quantity
+from .membership import PartneredLife, PartnerSpec
 from .scenario import Contingency, Environment, Scenario
 from .streams import Layout, Streams, sources
 
 __all__ = ["CompiledPlan", "Life", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET", "EXTRA_SETTERS"]
 
 DEFAULT_EVENT_BUDGET = 200_000
-
-
-class _Quantity:
-    """A compiled random quantity: its stream (a layout index, -1 for a constant) and inverse CDF."""
-
-    __slots__ = ("source", "fn", "value")
-
-    def __init__(self, dist, lo: float, hi: float, layout: Layout, source: str) -> None:  # noqa: ANN001
-        self.fn = dist.sampler(lo, hi)
-        self.source = -1 if dist.is_constant else layout.index(source)
-        self.value = self.fn(0.5) if dist.is_constant else math.nan
 
 
 class _RiskSpec:
@@ -61,10 +51,18 @@ class _RiskSpec:
         if impact.value is not None:
             self.value = (_Quantity(impact.value.factor, 0.0, 1.0, layout, f"{rid}.value_factor"),
                           _Quantity(impact.value.duration, 0.0, math.inf, layout, f"{rid}.value_duration"))
-        self.escalates = [[model.risk_index[e.risk], e.factor,
-                           None if e.duration is None else _Quantity(e.duration, 0.0, math.inf, layout,
-                                                                     f"{rid}.escalates{j}")]
-                          for j, e in enumerate(impact.escalates)]
+        # [target, factor, duration]: a risk's rate (escalates) or a partner's exit hazard (pescalates); by file
+        # index in escalation_entries, for the setters of uncertain factors
+        self.escalation_entries = [[model.risk_index[e.risk] if e.risk is not None else model.partner_index[e.partner],
+                                    e.factor, None if e.duration is None else
+                                    _Quantity(e.duration, 0.0, math.inf, layout, f"{rid}.escalates{j}")]
+                                   for j, e in enumerate(impact.escalates)]
+        self.escalates = [x for x, e in zip(self.escalation_entries, impact.escalates) if e.risk is not None]
+        self.pescalates = [x for x, e in zip(self.escalation_entries, impact.escalates) if e.partner is not None]
+        # [partner, probability, stream]: partners an occurrence makes leave (SPEC 12), drawn with fatal
+        self.pulls = [[model.partner_index[pid], q, layout.index(f"{rid}.exit.{pid}")]
+                      for pid, q in impact.exit.items()]
+        self.partner_index = model.partner_index
         self.on_risk: list[_ContingencySpec] = []
 
 
@@ -84,7 +82,14 @@ class _ContingencySpec:
         self.reduce = effect.reduce_impact or 0.0
         self.restore = effect.restore_health
         self.rescue = effect.rescue_health
-        self.rate_factors = [[model.risk_index[rf.risk], rf.factor, rf.duration] for rf in effect.rate_factor]
+        self.rate_factor_entries = [[model.risk_index[rf.risk] if rf.risk is not None
+                                     else model.partner_index[rf.partner], rf.factor, rf.duration]
+                                    for rf in effect.rate_factor]
+        self.rate_factors = [x for x, rf in zip(self.rate_factor_entries, effect.rate_factor) if rf.risk is not None]
+        self.exit_factors = [x for x, rf in zip(self.rate_factor_entries, effect.rate_factor)
+                             if rf.partner is not None]
+        self.retain, self.replace = bool(effect.retain), bool(effect.replace)
+        self.exit_partner = model.partner_index[c.trigger.partner] if c.trigger.partner is not None else -1
         self.setup, self.per_time, self.per_activation = c.cost.setup, c.cost.per_time, c.cost.per_activation
 
 
@@ -104,6 +109,7 @@ class _EnvironmentSpec:
                       for name in self.names]
         self.leave = [sum(rate for _, rate in exits) for exits in self.exits]
         self.rates = [[state.rate(r.id) for r in scenario.risks] for state in env.states.values()]
+        self.exit_factors = [[state.exit_factor(p.id) for p in scenario.partners] for state in env.states.values()]
         self.value = [state.value for state in env.states.values()]
         self.hold = hold  # the environment stays in its initial state (the drivers' "without the environment")
 
@@ -149,8 +155,14 @@ class CompiledPlan:
         self.layout = layout or sources(scenario)
         self.event_budget = event_budget
         self.risk_index = {r.id: i for i, r in enumerate(scenario.risks)}
+        self.partner_index = {p.id: k for k, p in enumerate(scenario.partners)}
         self.contingency_ids = tuple(c.id for c in scenario.contingencies)
         self.risks = [_RiskSpec(self, i, scenario, r.id in removed_risks) for i, r in enumerate(scenario.risks)]
+        # every partner of the scenario (those not in the line-up never join); a removed partner never leaves
+        lineup = set(scenario.lineup(contingencies))
+        self.partners = [PartnerSpec(p, k, scenario, self.layout, inside=p.id in lineup,
+                                     steady=p.id in removed_risks) for k, p in enumerate(scenario.partners)]
+        self.min_partners, self.min_share = scenario.min_partners, scenario.min_share
         chosen = set(contingencies)
         self.shadows = shadows
         followed = [_ContingencySpec(self, i, c, shadow=c.id not in chosen)
@@ -163,6 +175,8 @@ class CompiledPlan:
         # file order, shadows included: a rescue stops at the first success, so a shadow sits where it would act
         self.rescuers = [c for c in followed if c.trigger == "dissolution"]
         self.watchers = [c for c in followed if c.trigger == "health"]
+        self.retainers = [c for c in followed if c.trigger == "exit" and c.retain]  # file order, as rescuers
+        self.exit_watchers = [c for c in followed if c.trigger == "exit" and not c.retain]
         self.shadowed = [c for c in followed if c.shadow]
         health = scenario.alliance.health
         self.h0, self.floor, self.recovery = health.initial, health.dissolve_below, health.recovery
@@ -184,7 +198,8 @@ class CompiledPlan:
         if values is not None:
             for setter, value in zip(self.setters, values):
                 setter(value)
-        return Life(self, Streams(self.layout, seed, replication), replication).run()
+        life = PartneredLife if self.partners else Life
+        return life(self, Streams(self.layout, seed, replication), replication).run()
 
     # ------------------------------------------------------------------ uncertain parameters (SPEC section 8)
 
@@ -218,18 +233,23 @@ class CompiledPlan:
     def _set_recovery(self, value: float) -> None:
         self.recovery = value
 
+    def _set_min_share(self, value: float) -> None:
+        self.min_share = value
+
 
 def _ignore(value: float) -> None:
     return None
 
 
 _ALLIANCE_SETTERS = {"value_rate": CompiledPlan._set_value_rate, "initial": CompiledPlan._set_initial,
-                     "dissolve_below": CompiledPlan._set_floor, "recovery": CompiledPlan._set_recovery}
+                     "dissolve_below": CompiledPlan._set_floor, "recovery": CompiledPlan._set_recovery,
+                     "min_share": CompiledPlan._set_min_share}
 
 # Setters for parts of the format that live outside alliance, risks and contingencies (e.g. the environment):
 # top-level key -> function(model, path parts) returning a setter of one float.
 EXTRA_SETTERS: dict[str, Callable[[CompiledPlan, list[str]], Callable[[float], None]]] = {
     "environment": lambda plan, parts: plan.environment.setter(parts),  # type: ignore[union-attr]
+    "partners": lambda plan, parts: plan.partners[plan.partner_index[parts[1]]].setter(parts[2:]),
 }
 
 
@@ -248,8 +268,14 @@ def _risk_setter(risk: _RiskSpec, parts: list[str]) -> Callable[[float], None]:
         return set_fatal
     if parts[:1] == ["impact"]:
         parts = parts[1:]
+    if parts[:1] == ["exit"] and len(parts) == 2:
+        pull = next(x for x in risk.pulls if x[0] == risk.partner_index[parts[1]])
+
+        def set_pull(value: float) -> None:
+            pull[1] = value
+        return set_pull
     if parts[:1] == ["escalates"] and parts[2:] == ["factor"]:
-        entry = risk.escalates[int(parts[1])]
+        entry = risk.escalation_entries[int(parts[1])]
 
         def set_escalation(value: float) -> None:
             entry[1] = value
@@ -270,7 +296,7 @@ def _contingency_setter(c: _ContingencySpec, parts: list[str]) -> Callable[[floa
             setattr(c, name, value)
         return set_field
     if parts[:2] == ["effect", "rate_factor"] and parts[3:] == ["factor"]:
-        entry = c.rate_factors[int(parts[2])]
+        entry = c.rate_factor_entries[int(parts[2])]
 
         def set_rate_factor(value: float) -> None:
             entry[1] = value
