@@ -132,6 +132,14 @@ class PartneredLife(Life):
                 ps.inside = True
                 ps.budget = -_log1p(-self.u(ps.spec.source))
         self._refresh_shares()
+        m = self.m
+        members = sum(1 for ps in self.pstates if ps.inside)
+        if members < m.min_partners or self.shares < m.min_share:
+            # a line-up that cannot form the alliance (a study's subset of candidates; named plans are refused by
+            # the checks): it ends at t = 0, credited to the first partner missing from it
+            missing = next((ps.spec.k for ps in self.pstates if not ps.inside), 0)
+            self.dissolve(len(m.risks) + missing)
+            return
         for ps in self.pstates:
             if ps.inside:
                 self._schedule_exit(ps)
