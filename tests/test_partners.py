@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import check_mean, check_power, check_proportion, check_sample_mean, scenario_from_yaml
 from scipy.linalg import expm
 
 import allysim
 from allysim import Variant
 from allysim.cli import cli
+
+from conftest import check_power, check_proportion, check_sample_mean, scenario_from_yaml
 
 SEED = 20261207
 
