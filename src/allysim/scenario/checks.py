@@ -33,8 +33,7 @@ def check_references(s: Scenario, loc: Locations) -> list[str]:
                                                             f"{namespace}"))
             seen.add(rid)
     if not s.risks and not s.partners:
-        problems.append(loc.error(("risks",), "risks is empty; list at least one risk (only a scenario with "
-                                              "partners may have none)"))
+        problems.append(loc.error(("risks",), "needs at least 1 entry"))  # only a scenario with partners may have none
 
     def ref(path: tuple, target: str, what: str = "risk") -> None:
         if target not in known_risks:
