@@ -6,6 +6,7 @@ from .loading import load_scenario, parse_scenario
 from .model import (
     MAX_RUNS,
     RESERVED_IDS,
+    AgeHazard,
     Alliance,
     Contingency,
     Correlation,
@@ -26,7 +27,7 @@ from .model import (
 from .schema import json_schema
 
 __all__ = [
-    "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
+    "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
     "Effect", "RateFactor", "Costs", "Correlation", "Environment", "EnvironmentState", "Partner", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
     "MAX_RUNS",
 ]

@@ -12,7 +12,6 @@ import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -23,14 +22,32 @@ from pydantic import (
 )
 
 from ..errors import UsageError
+from ..hazards import Hazard, Steps, Weibull
 from ..uncertainty import Parameter, Uncertain, register
 from . import units
-from .distributions import FAMILIES, Constant, Distribution
-from .messages import suggest
+from .distributions import Distribution
+from .values import (
+    _TIME_SCHEMA,
+    _ZERO,
+    Id,
+    Money,
+    MoneyDist,
+    PlainDist,
+    Probability,
+    Time,
+    TimeDist,
+    Whole,
+    _dist_schema,
+    _Model,
+    _not_bool,
+    _tuple,
+    distribution_type,
+)  # noqa: F401 - distribution_type and _dist_schema are imported from here
 
 __all__ = [
-    "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "Correlation", "Partner", "PartnerExit", "ExitHealth", "OnExit", "PartnerCosts", "Environment", "EnvironmentState", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
+    "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "WeibullShape", "Impact", "ValueImpact", "Escalation",
+    "Contingency", "Trigger", "Effect", "RateFactor", "Costs", "Correlation", "Partner", "PartnerExit", "ExitHealth",
+    "OnExit", "PartnerCosts", "Environment", "EnvironmentState", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
@@ -38,140 +55,6 @@ MAX_RUNS = 100_000_000  # replications per plan: beyond this the per-run arrays 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 ID_PATTERN = _ID  # the ids of risks, contingencies and environment states
 
-
-# --------------------------------------------------------------------------- value types
-
-
-def _whole(value: Any) -> Any:
-    """Accept 1e4 or 3.0 where a whole number is expected."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _not_bool(value: Any) -> Any:
-    """Refuse true/false where a number is expected even when Python's True == 1 would pass."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a whole number, got {str(value).lower()}")
-    return value
-
-
-def _tuple(value: Any) -> Any:
-    """Lists from the file become tuples, so scenario objects stay immutable."""
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _context_unit(info: ValidationInfo) -> str:
-    unit = (info.context or {}).get("time_unit", "year")
-    return unit if unit in units.TIME_UNITS else "year"
-
-
-def _time(value: Any, info: ValidationInfo) -> Any:
-    return units.parse_time(value, _context_unit(info)) if isinstance(value, str) else value
-
-
-def _money(value: Any, info: ValidationInfo) -> Any:
-    return units.parse_money(value) if isinstance(value, str) else value
-
-
-def _convert_numbers(value: Any, convert: Any, info: ValidationInfo) -> Any:
-    if isinstance(value, str):
-        return convert(value, info)
-    if isinstance(value, list):
-        return [_convert_numbers(v, convert, info) for v in value]
-    return value
-
-
-def _flatten(kind: str):
-    """Turn ``{triangular: {low, likely, high}, clip: [..]}`` into ``{family: triangular, low, ..., clip}``.
-
-    Unit strings in the parameters of time and money distributions become numbers here.
-    """
-    convert = {"time": _time, "money": _money, "plain": lambda v, info: v}[kind]
-    names = ", ".join(FAMILIES)
-
-    def flatten(raw: Any, info: ValidationInfo) -> Any:
-        if isinstance(raw, bool) or raw is None:
-            raise ValueError(f"expected a number or a distribution ({names}), got {raw!r}")
-        if isinstance(raw, (int, float, str)):
-            return {"family": "constant", "value": convert(raw, info)}
-        if not isinstance(raw, dict):
-            raise ValueError(f"expected a number or a distribution mapping ({names}), got a list")
-        families = [k for k in raw if k in FAMILIES]
-        others = [k for k in raw if k not in FAMILIES and k != "clip"]
-        if others or len(families) != 1:
-            found = ", ".join(map(str, raw)) or "nothing"
-            hint = suggest(others[0], FAMILIES) if others else ""
-            raise ValueError(f"a distribution names exactly one family ({names}) and may add clip; "
-                             f"found {found}{hint}")
-        family = families[0]
-        params = raw[family]
-        if not isinstance(params, dict):
-            fields = [n for n in FAMILIES[family].model_fields if n not in ("family", "clip")]
-            raise ValueError(f"{family}: expected a mapping of its parameters "
-                             f"{{{', '.join(_alias(FAMILIES[family], f) for f in fields)}}}")
-        flat = {k: _convert_numbers(v, convert, info) for k, v in params.items()}
-        if "family" in flat or "clip" in flat:
-            raise ValueError(f"{family}: unexpected parameter {'family' if 'family' in flat else 'clip'!r}")
-        flat["family"] = family
-        if "clip" in raw:
-            flat["clip"] = _convert_numbers(raw["clip"], convert, info)
-        return flat
-
-    return flatten
-
-
-def _alias(model: type[BaseModel], name: str) -> str:
-    return model.model_fields[name].alias or name
-
-
-def _dist_schema(kind: str) -> dict[str, Any]:
-    """JSON Schema of a distribution as written in a file (not the flattened form)."""
-    number: dict[str, Any] = {"type": "number"}
-    if kind != "plain":
-        number = {"anyOf": [{"type": "number"}, {"type": "string", "description": f"a {kind} with a unit"}]}
-
-    def params(cls: type[BaseModel]) -> dict[str, Any]:
-        props, required = {}, []
-        for name, info in cls.model_fields.items():
-            if name in ("family", "clip"):
-                continue
-            key = info.alias or name
-            props[key] = {"type": "array", "items": number} if name in ("values", "weights") else number
-            if info.is_required():
-                required.append(key)
-        return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
-
-    clip = {"type": "array", "items": number, "minItems": 2, "maxItems": 2}
-    options: list[dict[str, Any]] = [number]
-    for family, cls in FAMILIES.items():
-        options.append({"type": "object", "properties": {family: params(cls), "clip": clip},
-                        "required": [family], "additionalProperties": False})
-    return {"oneOf": options, "description": f"a {kind} number, or a distribution naming one family"}
-
-
-def distribution_type(kind: str) -> Any:
-    """The field type of a number that may be written as a distribution: ``kind`` is plain, time or money."""
-    return Annotated[Distribution, BeforeValidator(_flatten(kind)), WithJsonSchema(_dist_schema(kind))]
-
-
-_TIME_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["18 months", "2 years"]}]}
-_MONEY_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["2.5M", "300k"]}]}
-
-PlainDist = distribution_type("plain")
-TimeDist = distribution_type("time")
-MoneyDist = distribution_type("money")
-Time = Annotated[float, BeforeValidator(_time), WithJsonSchema(_TIME_SCHEMA)]
-Money = Annotated[float, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-Whole = Annotated[int, BeforeValidator(_whole)]
-Id = Annotated[str, Field(pattern=_ID.pattern, max_length=64)]
-_ZERO = Constant(value=0.0)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
-                              populate_by_name=True)
 
 
 # --------------------------------------------------------------------------- the format
@@ -230,20 +113,64 @@ class Impact(_Model):
     exit: dict[str, Probability] = {}  # partner id -> probability that an occurrence makes it leave (SPEC 12)
 
 
+class WeibullShape(_Model):
+    """intensity (k / s) (t / s)^(k - 1) at age t: the first occurrence is Weibull(shape k, scale s)."""
+
+    shape: float = Field(gt=0)
+    scale: Annotated[Time, Field(gt=0)]
+
+
+def _steps(value: Any) -> Any:
+    """``[[0, 0.05], ["2 years", 0.2]]``: each step a pair, as a tuple (scenario objects stay immutable)."""
+    if not isinstance(value, list):
+        return value
+    for i, step in enumerate(value):
+        if not isinstance(step, list) or len(step) != 2:
+            raise ValueError(f"steps[{i}]: each step is a pair [age, rate], e.g. [2, 0.2] or ['2 years', 0.2]")
+    return tuple(tuple(step) for step in value)
+
+
+_STEPS_SCHEMA = {"type": "array", "minItems": 1, "items": {
+    "type": "array", "minItems": 2, "maxItems": 2,
+    "prefixItems": [_TIME_SCHEMA, {"anyOf": [{"type": "number", "minimum": 0}, _dist_schema("plain")]}]},
+    "description": "[[age, rate], ...]: the rate per time unit from each age on; the first age is 0"}
+
+
+class AgeHazard(_Model):
+    """A hazard that changes with the alliance's age (SPEC section 13): ``weibull`` or ``steps``, exactly one."""
+
+    weibull: WeibullShape | None = None
+    steps: Annotated[tuple[tuple[Time, Annotated[float, Field(ge=0)]], ...] | None,
+                     BeforeValidator(_steps), WithJsonSchema(_STEPS_SCHEMA)] = None
+
+    @model_validator(mode="after")
+    def _one_curve(self) -> "AgeHazard":
+        if (self.weibull is None) == (self.steps is None):
+            raise ValueError("give exactly one of weibull: {shape, scale} or steps: [[0, rate], [age, rate], ...]")
+        return self
+
+    def curve(self) -> Hazard:
+        """A fresh :class:`allysim.hazards.Hazard` of this shape (the engine's own copy, set per replication)."""
+        if self.weibull is not None:
+            return Weibull(self.weibull.shape, self.weibull.scale)
+        return Steps([age for age, _ in self.steps or ()], [rate for _, rate in self.steps or ()])
+
+
 class Risk(_Model):
     id: Id
     name: str = ""
     category: str = "other"
     rate: float | None = Field(default=None, ge=0)
     probability: float | None = Field(default=None, ge=0, lt=1)
+    hazard: AgeHazard | None = None
     max_occurrences: Whole | None = Field(default=None, ge=1)
     impact: Impact = Impact()
 
     @model_validator(mode="after")
     def _one_frequency(self) -> "Risk":
-        if (self.rate is None) == (self.probability is None):
-            raise ValueError("give exactly one of rate (occurrences per time unit) or probability "
-                             "(of at least one occurrence per time unit)")
+        if (self.rate is not None) + (self.probability is not None) + (self.hazard is not None) != 1:
+            raise ValueError("give exactly one of rate (occurrences per time unit), probability (of at least one "
+                             "occurrence per time unit) or hazard (weibull or steps: a rate that changes with age)")
         return self
 
     @property
@@ -251,9 +178,18 @@ class Risk(_Model):
         return self.name or self.id
 
     @property
-    def hazard(self) -> float:
-        """Occurrences per time unit: ``rate``, or ``-ln(1 - probability)``."""
-        return self.rate if self.rate is not None else -math.log1p(-self.probability)  # type: ignore[operator]
+    def constant_hazard(self) -> float | None:
+        """Occurrences per time unit: ``rate``, or ``-ln(1 - probability)``; None for a hazard by age."""
+        if self.rate is not None:
+            return self.rate
+        return None if self.probability is None else -math.log1p(-self.probability)
+
+    def expected_occurrences(self, horizon: float) -> float:
+        """Occurrences expected from age 0 to ``horizon`` with no factor in force."""
+        rate = self.constant_hazard
+        if rate is not None:
+            return rate * horizon
+        return self.hazard.curve().cumulative(horizon)  # type: ignore[union-attr]
 
 
 class Trigger(_Model):

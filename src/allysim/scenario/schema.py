@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..uncertainty import PARAMETERS
-from .model import Scenario, _dist_schema
+from .model import Scenario
+from .values import _dist_schema
 
 __all__ = ["json_schema"]
 
