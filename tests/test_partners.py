@@ -415,3 +415,25 @@ def test_impact_exit_naming_a_risk_is_refused(tmp_path: Path):
                     "risks:\n  - {id: r, rate: 0.1, impact: {exit: {r: 0.1}}}\n")
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 2 and f"{path}:7:" in result.output and "'r' is a risk, not a partner" in result.output
+
+
+def test_an_exit_hazard_by_age_follows_its_weibull_curve_and_the_health_factor():
+    k, scale, factor, h0, x, rho, horizon = 0.6, 20.0, 3.0, 0.3, 0.6, 0.5, 6.0
+    s = scenario_from_yaml(f"""
+        allysim: 1
+        name: aging
+        horizon: {horizon}
+        alliance:
+          health: {{initial: {h0}, dissolve_below: 0.05, recovery: {rho}}}
+        partners:
+          - {{id: a, exit: {{hazard: {{weibull: {{shape: {k}, scale: {scale}}}}},
+                             health_below: {{x: {x}, factor: {factor}}}}}}}
+        risks: []
+        """)
+    runs = 20_000
+    p = allysim.simulate(s, runs=runs, seed=SEED, workers=1).plans["default"]
+    climb = math.log((1 - h0) / (1 - x)) / rho
+    cumulative = factor * (climb / scale) ** k + (horizon / scale) ** k - (climb / scale) ** k
+    expected = math.exp(-cumulative)
+    tol = check_proportion(int(alive(p).sum()), runs, expected, "survival with a Weibull exit hazard")
+    check_power(expected, math.exp(-(horizon / scale) ** k), tol, "the health factor ignored on a curve")

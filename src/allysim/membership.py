@@ -49,6 +49,8 @@ class PartnerSpec:
         self.inside = inside  # in the plan's line-up at t = 0
         self.steady = steady  # never leaves (the drivers' "without this partner's exit")
         self.share = scenario.shares[p.id]
+        # a hazard by age (SPEC section 13): the engine's own copy of the curve, whose scale the rate (1) is
+        self.curve = None if p.exit.hazard is None else p.exit.hazard.curve()
         self.rate = 0.0 if steady else p.exit.base
         hb = p.exit.health_below
         self.x = None if hb is None else hb.x
@@ -63,6 +65,12 @@ class PartnerSpec:
     def setter(self, parts: list[str]) -> Callable[[float], None]:
         """A setter of one uncertain number of this partner (``share``, ``exit.rate``, ...)."""
         key = ".".join(parts)
+        if parts[:2] == ["exit", "hazard"] and self.curve is not None:
+            curve, name = self.curve, parts[-1]  # exit.hazard.shape, exit.hazard.scale, exit.hazard.steps.N
+
+            def set_curve(value: float) -> None:
+                curve.set(name, value)
+            return set_curve
         if key in ("exit.rate", "exit.probability"):
             probability = key == "exit.probability"
 
@@ -177,7 +185,9 @@ class PartneredLife(Life):
 
     def _rescale_exit(self, ps: _PartnerState) -> None:
         """Spend the budget used so far at the old hazard; the caller changes the hazard, then reschedules."""
-        ps.budget = max(0.0, ps.budget - ps.rate * (self.env.now - ps.mark))
+        curve, now = ps.spec.curve, self.env.now
+        spent = ps.rate * (now - ps.mark) if curve is None else curve.spent(ps.mark, now, ps.rate)
+        ps.budget = max(0.0, ps.budget - spent)
 
     def _schedule_exit(self, ps: _PartnerState) -> None:
         ps.pending = None
@@ -188,7 +198,11 @@ class PartneredLife(Life):
             return
         if not math.isfinite(rate):
             raise SimulationError(self._runaway(ps.spec.id, f"the exit hazard of partner '{ps.spec.id}' overflowed"))
-        wait = ps.budget / rate
+        curve = ps.spec.curve
+        if curve is None:
+            wait = ps.budget / rate
+        else:  # a hazard by age: the time t at which rate (H(t) - H(now)) spends the budget
+            wait = curve.arrival(now, ps.budget, rate) - now
         if now + wait > self.m.horizon:
             return
         ps.pending = _Call(self.env, wait, self._exit_due, ps)  # type: ignore[arg-type]

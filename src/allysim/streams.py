@@ -124,7 +124,7 @@ def _partner_sources(scenario) -> tuple[tuple[str, int], ...]:  # noqa: ANN001 -
         if not p.on_exit.cost.is_constant:
             keyed.append((f"{p.id}.on_exit_cost", 4))
     for risk in getattr(scenario, "partners", ()) and scenario.risks:
-        n = int(min(risk.hazard * scenario.horizon, 10_000)) + 4
+        n = int(min(risk.expected_occurrences(scenario.horizon), 10_000)) + 4
         keyed += [(f"{risk.id}.exit.{pid}", n) for pid in risk.impact.exit]
     return tuple(keyed)
 

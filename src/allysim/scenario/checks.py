@@ -111,11 +111,13 @@ def check_references(s: Scenario, loc: Locations) -> list[str]:
 def check_hazards(s: Scenario, loc: Locations) -> list[str]:
     """A hazard by steps starts at age 0 and its ages increase (SPEC section 13)."""
     problems: list[str] = []
-    for i, risk in enumerate(s.risks):
-        steps = None if risk.hazard is None else risk.hazard.steps
+    hazards = [(("risks", i, "hazard"), risk.hazard) for i, risk in enumerate(s.risks)]
+    hazards += [(("partners", i, "exit", "hazard"), p.exit.hazard) for i, p in enumerate(s.partners)]
+    for where, hazard in hazards:
+        steps = None if hazard is None else hazard.steps
         if steps is None:
             continue
-        here = ("risks", i, "hazard", "steps")
+        here = where + ("steps",)
         if not steps:
             problems.append(loc.error(here, "steps is empty; give at least [[0, rate]], e.g. [[0, 0.05], [2, 0.2]]"))
             continue
@@ -241,9 +243,6 @@ def check_partners(s: Scenario, loc: Locations) -> list[str]:
             problems.append(loc.error(here + ("required",), "a candidate partner cannot be required: the alliance "
                                                              "would not exist in the plans without it; make it a "
                                                              "partner (no candidate) or not required"))
-        if p.exit.hazard is not None:
-            problems.append(loc.error(here + ("exit", "hazard"), "an age-dependent exit hazard is not supported "
-                                                                  "yet; give rate or probability"))
     if s.partners:
         shares = s.shares
         most = sum(shares.values())

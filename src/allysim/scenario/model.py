@@ -300,7 +300,7 @@ class PartnerExit(_Model):
 
     rate: float | None = Field(default=None, ge=0)
     probability: float | None = Field(default=None, ge=0, lt=1)
-    hazard: Any = None  # an age-dependent hazard (SPEC section 13): refused by the checks until supported
+    hazard: AgeHazard | None = None  # a hazard by age (SPEC section 13): weibull or steps
     health_below: ExitHealth | None = None
     contagion: float = Field(default=1.0, ge=0)
 
@@ -313,7 +313,10 @@ class PartnerExit(_Model):
 
     @property
     def base(self) -> float:
-        """The exit hazard per time unit before any factor: ``rate``, or ``-ln(1 - probability)``, or 0."""
+        """The exit hazard per time unit before any factor: ``rate``, or ``-ln(1 - probability)``, or 0; with a
+        ``hazard`` by age, 1 (the curve's scale)."""
+        if self.hazard is not None:
+            return 1.0
         if self.rate is not None:
             return self.rate
         return -math.log1p(-self.probability) if self.probability is not None else 0.0
@@ -378,6 +381,11 @@ for _pattern, _what in (("environment.transitions.?.?", "a transition rate"),
 for _parameter in (Parameter("partners.*.share", what="a share"),
                    Parameter("partners.*.exit.rate", what="an exit rate"),
                    Parameter("partners.*.exit.probability", high=1.0, high_open=True, what="an exit probability"),
+                   Parameter("partners.*.exit.hazard.weibull.shape", what="a Weibull shape", low_open=True,
+                             name="partners.*.exit.hazard.shape"),
+                   Parameter("partners.*.exit.hazard.weibull.scale", kind="time", what="a Weibull scale",
+                             low_open=True, name="partners.*.exit.hazard.scale"),
+                   Parameter("partners.*.exit.hazard.steps.#.1", what="a rate", name="partners.*.exit.hazard.steps.#"),
                    Parameter("partners.*.exit.contagion", what="a contagion factor"),
                    Parameter("partners.*.exit.health_below.factor", what="a hazard factor"),
                    Parameter("partners.*.exit.health_below.x", high=1.0, low_open=True, what="a health threshold"),

@@ -54,7 +54,10 @@ PATH_HELP = ("horizon, discount_rate, alliance.value_rate, alliance.health.(init
              "contingencies.ID.effect.(reduce_impact|restore_health|rescue_health), "
              "contingencies.ID.effect.rate_factor.N.(factor|duration), "
              "contingencies.ID.cost.(setup|per_time|per_activation), environment.transitions.FROM.TO, "
-             "environment.states.STATE.(value|rates.RISK_ID)")
+             "environment.states.STATE.(value|rates.RISK_ID), alliance.(min_partners|min_share), "
+             "partners.ID.(share|exit.rate|exit.probability|exit.contagion|exit.health_below.factor|"
+             "exit.health_below.x|exit.hazard.shape|exit.hazard.scale|exit.hazard.steps.N|on_exit.health|"
+             "on_exit.cost|cost.setup|cost.per_time), risks.ID.impact.exit.PARTNER_ID")
 
 _TOP = ("horizon", "discount_rate")
 _HEALTH = ("initial", "dissolve_below", "recovery")
@@ -195,13 +198,17 @@ def _resolve(doc: Mapping[str, Any], parts: list[str], source: str) -> Target:
             return Target("alliance.value_rate", ("alliance", "value_rate"))
         if len(rest) == 2 and rest[0] == "health" and rest[1] in _HEALTH:
             return Target("alliance.health." + rest[1], ("alliance", "health", rest[1]))
-        _unknown(parts, ["value_rate", *(f"health.{k}" for k in _HEALTH)], 1)
+        if rest in (["min_partners"], ["min_share"]):
+            return Target("alliance." + rest[0], ("alliance", rest[0]))
+        _unknown(parts, ["value_rate", *(f"health.{k}" for k in _HEALTH), "min_partners", "min_share"], 1)
     if head == "risks":
         return _risk(doc, rest, source)
     if head == "contingencies":
         return _contingency(doc, rest, source)
     if head == "environment":
         return _environment(doc, rest, source)
+    if head == "partners":
+        return _partner(doc, rest, source)
     close = difflib.get_close_matches(head, _SECTIONS, n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     raise _Refused(f"not a parameter path{hint}; paths are {PATH_HELP}")
@@ -218,7 +225,7 @@ def _unknown(parts: list[str], allowed: list[str], at: int) -> None:
 
 def _by_id(doc: Mapping[str, Any], section: str, item_id: str, source: str) -> int:
     items = doc.get(section)
-    what = "risk" if section == "risks" else "contingency"
+    what = {"risks": "risk", "partners": "partner"}.get(section, "contingency")
     ids = [x.get("id") for x in items if isinstance(x, Mapping)] if isinstance(items, list) else []
     ids = [i for i in ids if isinstance(i, str)]
     for index, x in enumerate(items if isinstance(items, list) else []):
@@ -255,6 +262,9 @@ def _risk(doc: Mapping[str, Any], rest: list[str], source: str) -> Target:
         return Target(f"risks.{rid}.{tail[0]}", here + (tail[0],), other)
     if tail[:1] == ["hazard"] and len(tail) > 1:
         return _hazard(risk, rid, tail[1:], here)
+    if tail[:2] == ["impact", "exit"] and len(tail) == 3:  # the probability that an occurrence pulls a partner out
+        _by_id(doc, "partners", tail[2], source)
+        return Target(f"risks.{rid}.impact.exit.{tail[2]}", here + ("impact", "exit", tail[2]))
     if tail[:1] == ["impact"] and len(tail) == 2 and tail[1] in _IMPACT:
         return Target(f"risks.{rid}.impact.{tail[1]}", here + ("impact", tail[1]))
     if tail[:2] == ["impact", "value"] and len(tail) == 3 and tail[2] in _VALUE:
@@ -273,12 +283,39 @@ def _risk(doc: Mapping[str, Any], rest: list[str], source: str) -> Target:
     raise AssertionError  # unreachable: _unknown raises
 
 
+_PARTNER = {("share",): "share", ("exit", "rate"): "exit.rate", ("exit", "probability"): "exit.probability",
+            ("exit", "contagion"): "exit.contagion", ("exit", "health_below", "factor"): "exit.health_below.factor",
+            ("exit", "health_below", "x"): "exit.health_below.x", ("on_exit", "health"): "on_exit.health",
+            ("on_exit", "cost"): "on_exit.cost", ("cost", "setup"): "cost.setup", ("cost", "per_time"): "cost.per_time"}
+
+
+def _partner(doc: Mapping[str, Any], rest: list[str], source: str) -> Target:
+    """A partner's number (SPEC section 12): ``partners.ID.share``, ``partners.ID.exit.rate``, ..."""
+    if not rest:
+        raise _Refused(f"name a partner and a parameter: partners.ID.exit.rate, for example; paths are {PATH_HELP}")
+    i = _by_id(doc, "partners", rest[0], source)
+    pid, tail = rest[0], rest[1:]
+    here = ("partners", i)
+    key = _PARTNER.get(tuple(tail))
+    if key is not None:
+        other = {"exit.rate": ("probability", "hazard"), "exit.probability": ("rate", "hazard")}.get(key, ())
+        return Target(f"partners.{pid}.{key}", here + tuple(tail), other)
+    if tail[:2] == ["exit", "hazard"] and len(tail) > 2:
+        target = _hazard(doc["partners"][i].get("exit") or {}, f"partners.{pid}.exit", tail[2:], here + ("exit",))
+        return target
+    _unknown(["partners", pid, *tail], [*_PARTNER.values(), "exit.hazard.shape", "exit.hazard.scale",
+                                        "exit.hazard.steps.N"], 2)
+    raise AssertionError  # unreachable: _unknown raises
+
+
 def _hazard(risk: Mapping[str, Any], rid: str, tail: list[str], here: tuple) -> Target:
-    """``hazard.shape``, ``hazard.scale`` (of a Weibull) or ``hazard.steps.N`` (step N's rate) of a risk."""
+    """``hazard.shape``, ``hazard.scale`` (of a Weibull) or ``hazard.steps.N`` (step N's rate) of a risk (or of
+    a partner's exit: ``rid`` is then ``partners.ID.exit``)."""
     hazard = risk.get("hazard")
-    name = f"risks.{rid}.hazard"
+    name = f"{rid}.hazard" if rid.startswith("partners.") else f"risks.{rid}.hazard"
     if not isinstance(hazard, Mapping):
-        raise _Refused(f"risk '{rid}' has no hazard by age to set a part of; set the whole of it, e.g. "
+        owner = rid if rid.startswith("partners.") else f"risk '{rid}'"
+        raise _Refused(f"{owner} has no hazard by age to set a part of; set the whole of it, e.g. "
                        f"--set '{name}={{weibull: {{shape: 0.56, scale: 81}}}}'")
     if len(tail) == 1 and tail[0] in ("shape", "scale"):
         if not isinstance(hazard.get("weibull"), Mapping):
