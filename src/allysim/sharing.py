@@ -106,12 +106,14 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     simulated = np.zeros((count, n), dtype=bool)
     outcomes: list[Outcome] = []
     for i, rep in enumerate(range(start, stop)):
-        paths: list[tuple] = []  # (acted, allowed, removed, occurred, world, outcome index)
+        # per world (only variants of one world share a path), in the order simulated:
+        # (acted, allowed, removed, occurred, outcome index)
+        worlds: dict[Hashable, list[tuple]] = {}
         for k in order:
             want, removed, world = masks[k].contingencies, masks[k].removed, masks[k].world
-            for acted, allowed, gone, occurred, lives_in, row in paths:
-                if not (acted & ~want or want & ~allowed or gone & ~removed or removed & occurred) \
-                        and lives_in == world:
+            paths = worlds.setdefault(world, [])
+            for acted, allowed, gone, occurred, row in paths:
+                if not (acted & ~want or want & ~allowed or gone & ~removed or removed & occurred):
                     source[k, i] = row
                     break
             else:
@@ -122,7 +124,7 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
                 occurred = _bits(outcome.occurrences)
                 if outcome.exit_attempts:
                     occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
-                paths.append((acted, everything & ~_bits(outcome.shadow_worked), removed, occurred, world, row))
+                paths.append((acted, everything & ~_bits(outcome.shadow_worked), removed, occurred, row))
                 source[k, i] = row
                 simulated[k, i] = True
     table = _Table(outcomes, grid=models[0].grid if models[0].health_path else None)

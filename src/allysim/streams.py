@@ -45,6 +45,8 @@ class Layout:
     ends: tuple[int, ...] = ()
     total: int = 0
     keyed: tuple[tuple[str, int], ...] = ()  # (name, size) of the sources with blocks of their own, after the others
+    keys: tuple[int, ...] = ()  # each keyed source's 64-bit key (its name's hash)
+    keyed_offsets: tuple[int, ...] = ()  # where each keyed block starts in a replication's block
 
     def __post_init__(self) -> None:
         offsets, acc = [], 0
@@ -54,6 +56,12 @@ class Layout:
         object.__setattr__(self, "offsets", tuple(offsets))
         object.__setattr__(self, "ends", tuple(o + n for o, n in zip(offsets, self.sizes)))
         object.__setattr__(self, "total", acc)
+        object.__setattr__(self, "keys", tuple(_key(name) for name, _ in self.keyed))
+        keyed_offsets = []
+        for _, size in self.keyed:
+            keyed_offsets.append(acc)
+            acc += size
+        object.__setattr__(self, "keyed_offsets", tuple(keyed_offsets))
 
     def index(self, name: str) -> int:
         if name in self.names:
@@ -161,15 +169,11 @@ class Streams:
         self._pages: dict[int, int] = {}
         self._first_keyed = len(layout.names)
         self._keys: tuple[int, ...] = ()
-        if layout.keyed:  # each keyed source's own block, after the shared one (a new array: that one is cached)
-            self._keys = tuple(_key(name) for name, _ in layout.keyed)
-            block, pos, end = self._block, self._pos, list(self._end)
-            for key, (_, size) in zip(self._keys, layout.keyed):
-                start = len(block)
-                block = block + _philox(seed).draw_at((0, key, replication, 2), size)
-                pos.append(start)
-                end.append(start + size)
-            self._block, self._end = block, tuple(end)
+        if layout.keyed:  # each keyed source's own block, after the shared one
+            self._keys = layout.keys
+            self._block = _philox(seed).with_keyed(replication, self._block, layout)
+            self._pos += list(layout.keyed_offsets)
+            self._end = self._end + tuple(o + size for o, (_, size) in zip(layout.keyed_offsets, layout.keyed))
 
     def u(self, source: int) -> float:
         """The next uniform of ``source`` (an index into the layout)."""
@@ -212,6 +216,7 @@ class _Philox:
         # the last first block drawn: a study simulates several variants of one replication in a row, and each
         # reads the same block (the list is only read: Streams copies before extending)
         self.first: tuple[int, int, array[float]] = (-1, -1, array("d"))
+        self.keyed: tuple[int, Layout | None, array[float]] = (-1, None, array("d"))  # with the keyed blocks
         self.counter = np.zeros(4, dtype=np.uint64)
         self.buffers: dict[int, tuple[np.ndarray, memoryview]] = {}  # by size: the doubles, and their bytes
 
@@ -222,6 +227,18 @@ class _Philox:
         self.state["buffer_pos"] = 4  # discard any buffered output
         self.state["has_uint32"] = 0
         self.bits.state = self.state
+
+    def with_keyed(self, replication: int, first: array[float], layout: Layout) -> array[float]:
+        """``first`` (the replication's shared block) followed by each keyed source's block: made once per
+        replication and layout, and read by every variant simulated on it (a new array: ``first`` is cached)."""
+        known_replication, known_layout, block = self.keyed
+        if known_replication == replication and (known_layout is layout or known_layout == layout):
+            return block
+        block = first + array("d")
+        for key, (_, size) in zip(layout.keys, layout.keyed):
+            block += self.draw_at((0, key, replication, 2), size)
+        self.keyed = (replication, layout, block)
+        return block
 
     def draw_at(self, counter: tuple[int, int, int, int], n: int) -> array[float]:
         """``n`` uniforms from ``counter`` (a keyed source's block), never cached."""
