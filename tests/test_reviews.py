@@ -300,3 +300,18 @@ def test_review_paths_for_set(make_scenario: MakeScenario) -> None:
     plain = one_drop(make_scenario, "{on: blow}")
     with pytest.raises(allysim.ScenarioError, match="not triggered by reviews"):
         plain.with_overrides({"contingencies.board.trigger.if.health_below": 0.4})
+
+
+def test_a_scenario_with_reviews_conforms_to_the_json_schema() -> None:
+    from schema_check import schema_problems
+
+    from allysim.scenario.yamlio import load_yaml
+
+    schema = allysim.json_schema()
+    for trigger in ("{review: [2, '30 months']}", "{review: {every: 1 year}, if: {health_below: 0.6}}",
+                    "{review: [2], if: {health_below: {uniform: {low: 0.4, high: 0.8}}}}"):
+        text = textwrap.dedent(ONE_DROP.format(trigger=trigger, lam=0.5, drop=0.5, recovery=0, discount=0))
+        document, _ = load_yaml(text.encode(), "t.yaml")
+        assert schema_problems(document, schema) == [], trigger
+    document["contingencies"][0]["trigger"]["review"] = {"each": 1}
+    assert schema_problems(document, schema) != []

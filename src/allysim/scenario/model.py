@@ -318,7 +318,8 @@ class Condition(_Model):
 
 
 _REVIEW_SCHEMA = {"anyOf": [{"type": "array", "items": _TIME_SCHEMA, "minItems": 1},
-                            {"$ref": "#/$defs/Every"}],
+                            {"type": "object", "properties": {"every": _TIME_SCHEMA}, "required": ["every"],
+                             "additionalProperties": False}],
                   "description": "ages at which to review ([2, 4, 6]), or {every: X}"}
 
 
