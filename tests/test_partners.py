@@ -437,3 +437,26 @@ def test_an_exit_hazard_by_age_follows_its_weibull_curve_and_the_health_factor()
     expected = math.exp(-cumulative)
     tol = check_proportion(int(alive(p).sum()), runs, expected, "survival with a Weibull exit hazard")
     check_power(expected, math.exp(-(horizon / scale) ** k), tol, "the health factor ignored on a curve")
+
+
+@pytest.mark.parametrize("condition", ["partners_below: 2", "share_below: 0.7"])
+def test_a_review_acts_when_too_few_partners_or_too_little_share_remain(condition):
+    lam, age = 0.5, 1.5
+    s = scenario_from_yaml(f"""
+        allysim: 1
+        name: reviews
+        horizon: 3
+        partners:
+          - {{id: a, share: 0.4, exit: {{rate: {lam}}}}}
+          - {{id: b, share: 0.6}}
+        risks: []
+        contingencies:
+          - id: board_review
+            trigger: {{review: [{age}], if: {{{condition}}}}}
+            effect: {{restore_health: 0.1}}
+        """)
+    runs = 10_000
+    p = allysim.simulate(s, runs=runs, seed=SEED, workers=1).plans["default"]
+    expected = 1 - math.exp(-lam * age)  # a has left by the review: one partner, share 0.6
+    tol = check_proportion(int(p.activations[:, 0].sum()), runs, expected, f"reviews acting ({condition})")
+    check_power(expected, 1.0, tol, "the condition ignored")

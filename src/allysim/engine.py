@@ -77,6 +77,13 @@ class _ContingencySpec:
         self.shadow = shadow  # not in the plan: activations are counted and successes drawn, it never acts
         self.trigger = c.trigger.kind
         self.threshold = c.trigger.health_below
+        # scheduled reviews (SPEC section 13): the ages before the horizon, and the condition's health threshold
+        # (None: every review activates)
+        self.reviews = c.trigger.review_ages(model.scenario.horizon)
+        condition = c.trigger.condition
+        self.review_below = None if condition is None else condition.health_below
+        self.review_partners = None if condition is None else condition.partners_below
+        self.review_share = None if condition is None else condition.share_below
         self.success = c.success
         self.success_source = layout.index(f"{c.id}.success")
         self.cap = c.max_activations if c.max_activations is not None else math.inf
@@ -181,6 +188,7 @@ class CompiledPlan:
         self.watchers = [c for c in followed if c.trigger == "health"]
         self.retainers = [c for c in followed if c.trigger == "exit" and c.retain]  # file order, as rescuers
         self.exit_watchers = [c for c in followed if c.trigger == "exit" and not c.retain]
+        self.reviewers = [c for c in followed if c.trigger == "review" and c.reviews]
         self.shadowed = [c for c in followed if c.shadow]
         health = scenario.alliance.health
         self.h0, self.floor, self.recovery = health.initial, health.dissolve_below, health.recovery
@@ -294,6 +302,8 @@ def _risk_setter(risk: _RiskSpec, parts: list[str]) -> Callable[[float], None]:
 
 
 _CONTINGENCY_FIELDS = {("success",): "success", ("trigger", "health_below"): "threshold",
+                       ("trigger", "if", "health_below"): "review_below",
+                       ("trigger", "if", "share_below"): "review_share",
                        ("effect", "reduce_impact"): "reduce", ("effect", "restore_health"): "restore",
                        ("effect", "rescue_health"): "rescue", ("cost", "setup"): "setup",
                        ("cost", "per_time"): "per_time", ("cost", "per_activation"): "per_activation"}

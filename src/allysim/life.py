@@ -38,11 +38,11 @@ from array import array
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
-import numpy as np
 import simpy
 from simpy.events import NORMAL
 
 from .errors import SimulationError
+from .healthgrid import health_matrix
 from .streams import Layout, Streams
 
 if TYPE_CHECKING:  # the compiled types; the engine imports this module, not the converse
@@ -88,46 +88,6 @@ class Outcome:
     exit_attempts: Sequence[int] = _NONE  # each partner's exits, retained or not (for path sharing)
     partners_end: int = 0  # partners in the alliance when the run ended
     exits: str = ""  # the exits in order, id@time;id@time
-
-
-def health_matrix(outcomes: list[Outcome], grid: Sequence[float]) -> np.ndarray:
-    """Health at each time of ``grid`` (runs, grid points), 0 after a dissolution, for outcomes that kept it.
-
-    A replication keeps its health path as one ``array('d')``: the initial health and the recovery rate, then the
-    start time and the gap ``1 - health`` of each stretch between two events (one per :meth:`Life.advance`); the
-    last stretch ends with the life. Within a stretch health is ``1 - gap exp(-recovery (t - start))``, and a grid
-    time on the boundary of two stretches takes the earlier one's value (the health just before the events at that
-    time). The grid values are computed here, for a chunk of replications at once, rather than one by one in the
-    event loop, where they took a fifth of the simulation time. Grid times after a dissolution lie on no stretch: 0.
-    """
-    n = len(outcomes)
-    times = np.asarray(grid, dtype=float)
-    out = np.zeros((n, len(times)))
-    if n == 0:
-        return out
-    sizes = np.fromiter((len(o.health) for o in outcomes), dtype=np.intp, count=n)
-    lifetime = np.fromiter((o.lifetime for o in outcomes), dtype=float, count=n)
-    flat = np.frombuffer(b"".join(o.health for o in outcomes), dtype=float)
-    heads = np.cumsum(sizes) - sizes
-    out[:, 0] = flat[heads]
-    recovery = flat[heads + 1]
-    body = np.ones(len(flat), dtype=bool)
-    body[heads] = body[heads + 1] = False
-    stretches = flat[body].reshape(-1, 2)
-    counts = (sizes - 2) // 2
-    owner = np.repeat(np.arange(n), counts)
-    start, gap = stretches[:, 0], stretches[:, 1]
-    stop = np.empty_like(start)
-    stop[:-1] = start[1:]
-    last = np.cumsum(counts)[counts > 0] - 1
-    stop[last] = lifetime[counts > 0]  # the last stretch of a life ends with it
-    first = np.searchsorted(times, start, side="right")  # the grid times in (start, stop]
-    lengths = np.searchsorted(times, stop, side="right") - first
-    which = np.repeat(np.arange(len(start)), lengths)  # the stretch of each grid time on one
-    column = (first - (np.cumsum(lengths) - lengths))[which] + np.arange(len(which))
-    rate = recovery[owner]
-    out[owner[which], column] = 1.0 - gap[which] * np.exp(-rate[which] * (times[column] - start[which]))
-    return out
 
 
 class _Quantity:
@@ -276,6 +236,8 @@ class Life:
             if wait > horizon:
                 continue
             state.pending = _Call(env, wait, arrive, state)
+        for c in m.reviewers:  # each review schedules the next one
+            _Call(env, c.reviews[0], lambda _e, c=c: self._review(c, 0))
         _Call(env, horizon, self._horizon)
         env.run(until=self.ended)
         # Events still scheduled (arrivals after a dissolution, factors that would end later) hold callbacks that
@@ -583,7 +545,7 @@ class Life:
 
     def trigger(self, c: _ContingencySpec) -> bool:
         """Activate ``c``; a delayed one acts later by itself. True when it worked and acts now."""
-        worked = self.activate(c)
+        worked = self.activate(c, self.disc)
         if worked is None or c.shadow:
             return False
         if c.delayed:
@@ -591,18 +553,60 @@ class Life:
             return False
         return worked
 
-    def activate(self, c: _ContingencySpec) -> bool | None:
-        """Activate ``c`` (None if it has used up max_activations): pay per_activation, draw success."""
+    def activate(self, c: _ContingencySpec, disc: float) -> bool | None:
+        """Activate ``c`` (None if it has used up max_activations): pay per_activation (at the discount factor
+        ``disc`` of the present), draw success."""
         j = c.index
         if self.activations[j] >= c.cap:
             return None
         self.activations[j] += 1
         if c.per_activation:
-            self.activation_pv[j] += c.per_activation * self.disc
+            self.activation_pv[j] += c.per_activation * disc
         worked = self.u(c.success_source) < c.success
         if worked:
             self.successes[j] += 1
         return worked
+
+    def _review(self, c: _ContingencySpec, k: int) -> None:
+        """Review ``k`` of ``c`` (SPEC section 13): if the alliance is alive and the condition holds, activate.
+
+        Health and the discount factor are read at this instant without bringing the state up to it: a review
+        that does not act leaves the path to the bit as it would be without the review, so variants with and
+        without the contingency stay one shared path (:mod:`allysim.sharing`)."""
+        if not self.alive:
+            return
+        now = self.env.now
+        if k + 1 < len(c.reviews):
+            _Call(self.env, c.reviews[k + 1] - now, lambda _e: self._review(c, k + 1))
+        self._count_event(c.id)
+        health, disc = self.peek(now)
+        if c.review_below is not None and not health < c.review_below:
+            return
+        if c.review_partners is not None and not self.members() < c.review_partners:
+            return
+        if c.review_share is not None and not self.shares < c.review_share:
+            return
+        worked = self.activate(c, disc)
+        if worked is None or c.shadow:
+            return
+        if c.delayed:
+            self.act_later(c, worked)
+        elif worked:
+            self.advance(now)
+            self.apply(c)
+            if self.hwatch:
+                self.health_moved()
+
+    def peek(self, now: float) -> tuple[float, float]:
+        """Health and the discount factor at ``now``, by :meth:`advance`'s operations, without advancing."""
+        dt = now - self.t
+        if dt <= 0.0:
+            return self.h, self.disc
+        y = self.rho * dt
+        i_rho = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
+        y = self.delta * dt
+        i_delta = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
+        return 1.0 - (1.0 - self.h) * (1.0 - self.rho * i_rho), self.disc * (1.0 - self.delta * i_delta)
 
     def act_later(self, c: _ContingencySpec, worked: bool) -> None:
         _Call(self.env, self.draw(c.delay), lambda _e: self._delayed(c, worked))
@@ -629,7 +633,7 @@ class Life:
 
     def rescue(self) -> bool:
         for c in self.m.rescuers:
-            worked = self.activate(c)
+            worked = self.activate(c, self.disc)
             if worked and not c.shadow:
                 self.h = max(self.h, c.rescue)  # validation holds rescue_health >= dissolve_below
                 self.apply(c)
@@ -648,7 +652,7 @@ class Life:
         raise NotImplementedError("a plan with partners is simulated by allysim.membership.PartneredLife")
 
     start_partners = partner_outcome = partner_environment = pull = exit = add_exit_factor = health_moved = \
-        start_partners
+        members = start_partners
 
     # ------------------------------------------------------------------ factors that last a while
 

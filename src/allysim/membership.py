@@ -173,6 +173,10 @@ class PartneredLife(Life):
             "partners_end": sum(1 for ps in self.pstates if ps.inside),
             "exits": ";".join(f"{ids[k]}@{t:.6g}" for k, t in self.exit_log)}}
 
+    def members(self) -> int:
+        """The partners in the alliance now."""
+        return sum(1 for ps in self.pstates if ps.inside)
+
     # ------------------------------------------------------------------ the exit hazard
 
     def _refresh_shares(self) -> None:
