@@ -297,7 +297,7 @@ class PartneredLife(Life):
         for c in m.retainers:
             if c.exit_partner >= 0 and c.exit_partner != k:
                 continue
-            worked = self.activate(c)
+            worked = self.activate(c, self.disc)
             if worked and not c.shadow:
                 self.apply(c)
                 if ps.pending is None:
@@ -340,7 +340,7 @@ class PartneredLife(Life):
         for c in m.exit_watchers:
             if c.exit_partner >= 0 and c.exit_partner != k:
                 continue
-            worked = self.activate(c)
+            worked = self.activate(c, self.disc)
             if worked is None or c.shadow:
                 continue
             if c.delayed:
