@@ -34,7 +34,10 @@ if TYPE_CHECKING:
     from .scenario import Partner, Scenario
     from .streams import Layout, Streams
 
-__all__ = ["PartnerSpec", "PartneredLife"]
+__all__ = ["PartnerSpec", "PartneredLife", "SHARE_TOLERANCE"]
+
+# shares are added in floating point (0.7 + 0.1 is 0.7999999999999999): a sum this close to min_share meets it
+SHARE_TOLERANCE = 1e-9
 
 _INF = math.inf
 _log1p, _log = math.log1p, math.log
@@ -142,7 +145,7 @@ class PartneredLife(Life):
         self._refresh_shares()
         m = self.m
         members = sum(1 for ps in self.pstates if ps.inside)
-        if members < m.min_partners or self.shares < m.min_share:
+        if members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE:
             # a line-up that cannot form the alliance (a study's subset of candidates; named plans are refused by
             # the checks): it ends at t = 0, credited to the first partner missing from it
             missing = next((ps.spec.k for ps in self.pstates if not ps.inside), 0)
@@ -331,7 +334,7 @@ class PartneredLife(Life):
                 self._schedule_exit(other)
         cause = len(m.risks) + k
         members = sum(1 for q in self.pstates if q.inside)
-        if spec.required or members < m.min_partners or self.shares < m.min_share:
+        if spec.required or members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE:
             self.dissolve(cause)  # the alliance cannot stand without it: no rescue
             return
         if self.h < m.floor and not self.rescue():

@@ -283,7 +283,7 @@ def check_partners(s: Scenario, loc: Locations) -> list[str]:
             problems.append(loc.error(("alliance", "min_partners"),
                                       f"min_partners {s.min_partners} is more than the {len(s.partners)} partners "
                                       "listed: no line-up can meet it; lower it or list more partners"))
-        if s.min_share > most:
+        if s.min_share > most + 1e-9:
             problems.append(loc.error(("alliance", "min_share"),
                                       f"min_share {s.min_share:g} is more than the shares of every partner added "
                                       f"up ({most:g}): no line-up can meet it; lower it or raise the shares"))

@@ -628,7 +628,7 @@ class Scenario(_Model):
             return f"{len(members)} partner{'s' * (len(members) != 1)} at the start, fewer than min_partners " \
                    f"{self.min_partners}"
         total = sum(self.shares[m] for m in members)
-        if total < self.min_share:
+        if total < self.min_share - 1e-9:  # as the engine compares: sums of shares carry rounding
             return f"shares adding up to {total:g} at the start, less than min_share {self.min_share:g}"
         return None
 
