@@ -460,3 +460,19 @@ def test_a_review_acts_when_too_few_partners_or_too_little_share_remain(conditio
     expected = 1 - math.exp(-lam * age)  # a has left by the review: one partner, share 0.6
     tol = check_proportion(int(p.activations[:, 0].sum()), runs, expected, f"reviews acting ({condition})")
     check_power(expected, 1.0, tol, "the condition ignored")
+
+
+def test_the_json_schema_accepts_partners_and_refuses_an_unknown_key():
+    import textwrap
+
+    from schema_check import schema_problems
+
+    from allysim.scenario import json_schema
+    from allysim.scenario.yamlio import load_yaml
+
+    schema = json_schema()
+    document, _ = load_yaml(textwrap.dedent(RICH))
+    document["partners"][0]["exit"]["rate"] = {"pert": {"low": 0.02, "likely": 0.08, "high": 0.2}}  # uncertain
+    assert schema_problems(document, schema) == []
+    document["partners"][1]["shares"] = 0.5
+    assert any("shares" in line for line in schema_problems(document, schema))
