@@ -90,10 +90,16 @@ def describe(path: str, scenario: Scenario) -> str:
     owner = ""
     if parts[0] == "risks" and len(parts) > 2:
         owner = parts[1].replace("_", " ")  # the id reads better than a name written as a sentence
+        if parts[2:3] == ["hazard"]:
+            leaf = f"Weibull {parts[-1]}" if parts[-1] in ("shape", "scale") else f"hazard step {parts[-1]} rate"
         if "escalates" in parts:
             leaf = f"escalation {leaf}"
     elif parts[0] == "contingencies" and len(parts) > 2:
         owner = parts[1].replace("_", " ")
+        if parts[2:4] == ["trigger", "if"]:
+            leaf = "review threshold (health below)"
+        if parts[2:4] == ["trigger", "review"]:
+            leaf = "review period"
         if "rate_factor" in parts:
             leaf = f"rate factor {leaf}" if leaf == "duration" else "rate factor"
     elif parts[0] == "environment":
