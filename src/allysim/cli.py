@@ -194,7 +194,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
     for path in files:
         folder = _out_folder(path, out, several=len(files) > 1)
         try:
-            scenario = load_scenario(path, overrides=overrides)
+            scenario = load_scenario(path).with_overrides(overrides)  # refused before anything is written
             checkpoint = checkpoint_path(folder)
             with folder_lock(folder):
                 with console.progress(quiet, f"{path.name}") as advance:
