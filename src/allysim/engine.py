@@ -51,7 +51,11 @@ class _RiskSpec:
         impact, layout, rid = risk.impact, model.layout, risk.id
         self.index, self.id = index, rid
         self.removed = removed
-        self.hazard = 0.0 if removed else risk.hazard
+        # a hazard by age (SPEC section 13) is the engine's own copy of the curve, its parameters set per
+        # replication when uncertain; the constant rate then stands at 1, a scale of the curve (0 when removed)
+        self.curve = None if risk.hazard is None else risk.hazard.curve()
+        constant = risk.constant_hazard
+        self.hazard = 0.0 if removed else (1.0 if constant is None else constant)
         self.cap = risk.max_occurrences
         self.arrivals = layout.index(f"{rid}.arrivals")
         self.health = _Quantity(impact.health, 0.0, 1.0, layout, f"{rid}.health")
@@ -239,6 +243,18 @@ def _hazard(of: Callable[[float], float]) -> Callable[[CompiledPlan, ParameterPa
     return make
 
 
+def _curve(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
+    """A setter of a hazard by age's part: its Weibull shape or scale, or step N's rate."""
+    curve = plan.risks[plan.risk_index[path["ID"]]].curve
+    if curve is None:
+        raise ValueError(f"no hazard by age to set at {path}")
+    name = path["N"] if path.leaf == "N" else path.leaf
+
+    def set_curve(value: float) -> None:
+        curve.set(name, value)
+    return set_curve
+
+
 def _escalation(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
     entry = plan.risks[plan.risk_index[path["ID"]]].escalates[int(path["N"])]
 
@@ -284,6 +300,9 @@ SETTERS: dict[str, Callable[[CompiledPlan, ParameterPath], Callable[[float], Non
     "alliance.health.recovery": lambda plan, path: plan._set_recovery,
     "risks.ID.rate": _hazard(lambda value: value),
     "risks.ID.probability": _hazard(lambda value: -math.log1p(-value)),
+    "risks.ID.hazard.shape": _curve,
+    "risks.ID.hazard.scale": _curve,
+    "risks.ID.hazard.steps.N": _curve,
     "risks.ID.impact.fatal": _risk_field("fatal"),
     "risks.ID.escalates.N.factor": _escalation,
     "contingencies.ID.success": _contingency_field("success"),

@@ -17,13 +17,16 @@ Placeholders in a spelling:
 - ``N``: a position in a list, 0 first; a lone mapping written where a list may stand is entry 0, and then the
   position may be left out (``effect.rate_factor.factor``);
 - ``STATE``, ``FROM``, ``TO``: a state of the environment, as a key; ``RISK_ID``: a risk's id, as a key.
+
+A number in a file spelling is one fixed place in a list (``hazard.steps.N.1``: the rate of step N's
+``[age, rate]`` pair).
 """
 
 from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +80,8 @@ class Shape:
     file: str = ""  # where it stands in the file, when that differs from the spelling
     replaces: tuple[str, ...] = ()  # sibling keys a value set here replaces (rate <-> probability)
     range: Range | None = None  # it may be written as a distribution, drawn once per replication
+    # what the entry its ID names must be for the path to mean something there: (path, entry) -> why not, or None
+    check: Callable[[ParameterPath, Mapping[str, Any]], str | None] | None = None
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -99,6 +104,27 @@ class Shape:
                 yield tuple(p if p != "N" else "" for p in parts)  # "" marks a position left out
 
 
+def _weibull_part(path: ParameterPath, risk: Mapping[str, Any]) -> str | None:
+    name = f"risks.{path['ID']}.hazard"
+    hazard = risk.get("hazard")
+    if not isinstance(hazard, Mapping):
+        return (f"risk '{path['ID']}' has no hazard by age to set a part of; set the whole of it, e.g. "
+                f"--set '{name}={{weibull: {{shape: 0.56, scale: 81}}}}'")
+    if not isinstance(hazard.get("weibull"), Mapping):
+        return f"{name} is not a weibull hazard, so it has no {path.leaf}; its steps are {name}.steps.N (the rate of step N)"
+    return None
+
+
+def _step_part(path: ParameterPath, risk: Mapping[str, Any]) -> str | None:
+    name = f"risks.{path['ID']}.hazard"
+    hazard = risk.get("hazard")
+    if not isinstance(hazard, Mapping):
+        return _weibull_part(path, risk)
+    if not isinstance(hazard.get("steps"), list):
+        return f"{name} is not a hazard by steps; a weibull hazard has {name}.shape and {name}.scale"
+    return None
+
+
 SHAPES: list[Shape] = [
     Shape("horizon", "horizon"),
     Shape("discount_rate", "discount rate"),
@@ -107,8 +133,16 @@ SHAPES: list[Shape] = [
     Shape("alliance.health.dissolve_below", "dissolution threshold",
           range=_share("a health threshold", high_open=True)),
     Shape("alliance.health.recovery", "health recovery rate", range=Range(what="a recovery rate")),
-    Shape("risks.ID.rate", "rate per {time_unit}", replaces=("probability",), range=Range(what="a rate")),
-    Shape("risks.ID.probability", "probability per {time_unit}", replaces=("rate",), range=_share(high_open=True)),
+    Shape("risks.ID.rate", "rate per {time_unit}", replaces=("probability", "hazard"), range=Range(what="a rate")),
+    Shape("risks.ID.probability", "probability per {time_unit}", replaces=("rate", "hazard"),
+          range=_share(high_open=True)),
+    Shape("risks.ID.hazard", "hazard by age", replaces=("rate", "probability")),
+    Shape("risks.ID.hazard.shape", "Weibull shape", file="risks.ID.hazard.weibull.shape", check=_weibull_part,
+          range=Range(what="a Weibull shape", low_open=True)),
+    Shape("risks.ID.hazard.scale", "Weibull scale", file="risks.ID.hazard.weibull.scale", check=_weibull_part,
+          range=Range(kind="time", what="a Weibull scale", low_open=True)),
+    Shape("risks.ID.hazard.steps.N", "rate per {time_unit} in step {N}", file="risks.ID.hazard.steps.N.1",
+          check=_step_part, range=Range(what="a rate")),
     Shape("risks.ID.max_occurrences", "occurrence cap"),
     Shape("risks.ID.impact.fatal", "fatal probability", range=_share()),
     Shape("risks.ID.impact.health", "health drop"),
@@ -240,7 +274,7 @@ class ParameterPath:
         risks = {r.id: r.label for r in getattr(scenario, "risks", ())}
         words = self.shape.words.format(time_unit=getattr(scenario, "time_unit", "time unit"),
                                         **{k: risks.get(v, v) if KEYS.get(k) == "risk" else v
-                                           for k, v in values.items() if k in KEYS})
+                                           for k, v in values.items() if k != "ID"})
         if "ID" not in values:
             return words
         items = getattr(scenario, self.section, ()) or ()
@@ -260,6 +294,9 @@ class ParameterPath:
                 index = _by_id(node, self.shape.file_parts[at - 1], item_id, source)
                 location.append(index)
                 node = node[index]
+                why = self.shape.check(self, node) if self.shape.check is not None else None
+                if why:
+                    raise PathError(why)
             elif part == "N":
                 written = next(names)
                 prefix = ".".join(filled[:next(positions)])
@@ -276,6 +313,9 @@ class ParameterPath:
                 _check_key(document, KEYS[part], key, source)
                 location.append(key)
                 node = node.get(key) if isinstance(node, Mapping) else None
+            elif part.isdigit():  # a fixed place in a list: [age, rate][1]
+                location.append(int(part))
+                node = node[int(part)] if isinstance(node, list) and int(part) < len(node) else None
             else:
                 if part == "environment" and not isinstance(document.get("environment"), Mapping):
                     raise PathError(f"{source} has no environment (SPEC section 9) to set")

@@ -108,6 +108,8 @@ def _matches(data: Any, parts: list[str], spec: tuple[str, ...], where: tuple) -
                     yield from _matches(item, rest, spec + (key,), where + (key,))
     elif isinstance(data, dict) and head in data:
         yield from _matches(data[head], rest, spec, where + (head,))
+    elif head.isdigit() and isinstance(data, list) and int(head) < len(data):  # a fixed place in a list (a step's
+        yield from _matches(data[int(head)], rest, spec, where + (int(head),))  # rate, [age, rate][1])
 
 
 def _replace(data: Any, where: tuple, value: Any) -> Any:
