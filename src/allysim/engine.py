@@ -80,6 +80,11 @@ class _ContingencySpec:
         self.shadow = shadow  # not in the plan: activations are counted and successes drawn, it never acts
         self.trigger = c.trigger.kind
         self.threshold = c.trigger.health_below
+        # scheduled reviews (SPEC section 13): the ages before the horizon, and the condition's health threshold
+        # (None: every review activates)
+        self.reviews = c.trigger.review_ages(model.scenario.horizon)
+        condition = c.trigger.condition
+        self.review_below = None if condition is None else condition.health_below
         self.success = c.success
         self.success_source = layout.index(f"{c.id}.success")
         self.cap = c.max_activations if c.max_activations is not None else math.inf
@@ -171,6 +176,7 @@ class CompiledPlan:
         # file order, shadows included: a rescue stops at the first success, so a shadow sits where it would act
         self.rescuers = [c for c in followed if c.trigger == "dissolution"]
         self.watchers = [c for c in followed if c.trigger == "health"]
+        self.reviewers = [c for c in followed if c.trigger == "review" and c.reviews]
         self.shadowed = [c for c in followed if c.shadow]
         health = scenario.alliance.health
         self.h0, self.floor, self.recovery = health.initial, health.dissolve_below, health.recovery
@@ -307,6 +313,7 @@ SETTERS: dict[str, Callable[[CompiledPlan, ParameterPath], Callable[[float], Non
     "risks.ID.escalates.N.factor": _escalation,
     "contingencies.ID.success": _contingency_field("success"),
     "contingencies.ID.trigger.health_below": _contingency_field("threshold"),
+    "contingencies.ID.trigger.if.health_below": _contingency_field("review_below"),
     "contingencies.ID.effect.reduce_impact": _contingency_field("reduce"),
     "contingencies.ID.effect.restore_health": _contingency_field("restore"),
     "contingencies.ID.effect.rescue_health": _contingency_field("rescue"),

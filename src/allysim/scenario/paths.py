@@ -125,6 +125,17 @@ def _step_part(path: ParameterPath, risk: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _review_part(path: ParameterPath, contingency: Mapping[str, Any]) -> str | None:
+    trigger = contingency.get("trigger")
+    review = trigger.get("review") if isinstance(trigger, Mapping) else None
+    tail = str(path).split(".", 2)[2]
+    if review is None:
+        return f"contingency '{path['ID']}' is not triggered by reviews, so it has no {tail}"
+    if path.leaf == "every" and not isinstance(review, Mapping):
+        return f"contingency '{path['ID']}' reviews at the ages listed, so it has no {tail}; set the list instead"
+    return None
+
+
 SHAPES: list[Shape] = [
     Shape("horizon", "horizon"),
     Shape("discount_rate", "discount rate"),
@@ -157,6 +168,9 @@ SHAPES: list[Shape] = [
     Shape("contingencies.ID.max_activations", "activation cap"),
     Shape("contingencies.ID.trigger.health_below", "trigger threshold (health below)",
           range=_share("a health threshold", low_open=True)),
+    Shape("contingencies.ID.trigger.if.health_below", "review threshold (health below)", check=_review_part,
+          replaces=("partners_below", "share_below"), range=_share("a health threshold", low_open=True)),
+    Shape("contingencies.ID.trigger.review.every", "review period", check=_review_part),
     Shape("contingencies.ID.effect.reduce_impact", "impact reduction", range=_share("a share")),
     Shape("contingencies.ID.effect.restore_health", "health restored", range=_share("a health gain")),
     Shape("contingencies.ID.effect.rescue_health", "rescue health", range=_share("a health level")),
