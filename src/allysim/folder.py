@@ -242,9 +242,12 @@ def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
             if not isinstance(stats, dict) or not isinstance(stats.get(section), dict) or key not in stats[section]:
                 raise OutputError(f"{path}: plans.{shorten(plan)}.{section}.{key} is missing; rerun `allysim run` "
                                   "to rewrite it")
-        wrong = _not_numeric(stats, f"plans.{shorten(plan)}")
+        wrong = _not_numeric({k: v for k, v in stats.items() if k not in _TEXT_FIELDS}, f"plans.{shorten(plan)}")
         if wrong is not None:  # every figure of a plan is a number (or null), however deep
             raise OutputError(f"{path}: {wrong} is not a number; rerun `allysim run` to rewrite it")
+
+
+_TEXT_FIELDS = ("contingencies_in_plan",)  # the only text in a plan's summary: ids
 
 
 def _not_numeric(value: Any, where: str) -> str | None:
