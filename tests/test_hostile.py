@@ -425,14 +425,14 @@ def test_what_the_terminal_is_shown_has_no_escape_sequences(tmp_path):
 
 
 @pytest.mark.parametrize("line, phrase", [
-    ("  value_rate: 1e307\n", "alliance.value_rate: 1e+307 is more than allysim can add up safely (at most 1e+15"),
+    ("  value_rate: 1e307\n", "alliance.value_rate: 1e+307 is more than allysim can add up without overflow (at most 1e+15"),
     ("  value_rate: {lognormal: {median: 1e300, p90: 1e301}}\n", "alliance.value_rate: 1e+300 is more than"),
 ])
 def test_amounts_that_would_overflow_are_refused_with_the_bound(line, phrase):
     problems = refused(MINIMAL + "alliance:\n" + line)
     assert len(problems) == 1 and phrase in problems[0], problems
     problems = refused(MINIMAL.replace("impact: {fatal: 1}", "impact: {cost: 1e308}"))
-    assert "risks[0].impact.cost: 1e+308 is more than allysim can add up safely" in problems[0], problems
+    assert "risks[0].impact.cost: 1e+308 is more than allysim can add up without overflow" in problems[0], problems
     assert "horizon: must be <= 1e+06" in refused(MINIMAL.replace("horizon: 5", "horizon: 1e300"))[0]
 
 

@@ -86,7 +86,7 @@ def _money(value: Any, info: ValidationInfo) -> Any:
 def _bounded(value: Any) -> Any:
     """An amount of money within :data:`MONEY_LIMIT`: larger ones would add up to infinity in a run's NPV."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MONEY_LIMIT:
-        raise ValueError(f"{float(value):.3g} is more than allysim can add up safely (at most {MONEY_LIMIT:.0e} "
+        raise ValueError(f"{float(value):.3g} is more than allysim can add up without overflow (at most {MONEY_LIMIT:.0e} "
                          "in absolute value); write amounts in a larger unit, such as millions")
     if isinstance(value, list):
         return [_bounded(v) for v in value]
