@@ -153,7 +153,7 @@ def reading(folder: Path) -> Iterator[None]:
                           f"is it an allysim output folder? Rerun the command that wrote it") from None
 
 
-def load_output(folder: str | os.PathLike[str]) -> OutputData:
+def load_output(folder: str | os.PathLike[str], *, studies: bool = True) -> OutputData:
     """Read an output folder: the files of a run, the studies, or both.
 
     A folder holding any file of a run must hold all three (``summary.json``, ``runs.csv``, ``health.json``);
@@ -174,7 +174,7 @@ def load_output(folder: str | os.PathLike[str]) -> OutputData:
     folder = Path(folder)
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such output folder; write one with `allysim run SCENARIO --out {folder}`")
-    studies = load_studies(folder)
+    studies = load_studies(folder) if studies else {}  # ``studies=False``: the run's files alone are checked
     if not any((folder / name).exists() for name in RUN_FILES):
         if not studies:
             raise OutputError(f"{folder}: nothing to draw: no summary.json (from `allysim run` or `compare`) and no "

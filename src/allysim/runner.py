@@ -19,7 +19,7 @@ import numpy as np
 
 from .checkpoint import Checkpoint
 from .engine import DEFAULT_EVENT_BUDGET
-from .errors import SimulationError, UsageError
+from .errors import UsageError
 from .executors import Executor, Job, make_executor
 from .results import PlanRuns, Results, Variant
 from .scenario import MAX_RUNS, Scenario
@@ -254,7 +254,6 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
     if keeper is not None and not options.keep_checkpoint:
         keeper.finish()
     plans = {key: p.head(done) for key, p in store.items()}
-    _check_finite(plans)
     draws = Draws.of(scenario)
     results = Results(scenario=scenario, seed=seed, runs=done,
                       plans={name: plans[unique[v]] for name, v in variants.items()}, variants=dict(variants),
@@ -262,22 +261,6 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
     if precision is not None:
         results.precision = _precision_report(results, precision, runs)
     return results
-
-
-_NAMED = {"npv": "NPV", "risk_cost": "risk cost", "contingency_cost": "contingency cost"}
-
-
-def _check_finite(plans: dict[str, PlanRuns]) -> None:
-    """Refuse results that overflowed: amounts within the scenario's bounds can still add up past the largest
-    number (a huge value rate over a huge horizon); no output may hold an infinite NPV."""
-    for runs in plans.values():
-        for name in ("npv", "risk_cost", "contingency_cost"):
-            values = np.asarray(getattr(runs, name))
-            if values.size and not np.isfinite(values).all():
-                raise SimulationError(f"the {_NAMED[name]} of run {int(np.argmin(np.isfinite(values)))} "
-                                      "is too large to compute (more than 1.8e308): the scenario's amounts, horizon "
-                                      "or value factors multiply past what a computer can count; write amounts in "
-                                      "a larger unit, such as millions, or shorten the horizon")
 
 
 def chunk_ranges(start: int, stop: int, workers: int) -> list[tuple[int, int]]:
