@@ -25,16 +25,21 @@ from pydantic import (
 
 from ..errors import UsageError
 from ..hazards import Hazard, Steps, Weibull
-from ..uncertainty import Parameter, Uncertain, register
 from . import units
 from .distributions import Distribution
-from .values import (
+from .uncertain import Uncertain
+from .values import (  # noqa: F401 - HORIZON_LIMIT, MONEY_LIMIT, distribution_type and _dist_schema are read from here
     _TIME_SCHEMA,
     _ZERO,
+    HORIZON_LIMIT,
+    MONEY_LIMIT,
+    Description,
     Id,
     Money,
     MoneyDist,
+    Name,
     PlainDist,
+    PlanName,
     Probability,
     Time,
     TimeDist,
@@ -161,8 +166,8 @@ class AgeHazard(_Model):
 
 class Risk(_Model):
     id: Id
-    name: str = ""
-    category: str = "other"
+    name: Name = ""
+    category: Name = "other"
     rate: float | None = Field(default=None, ge=0)
     probability: float | None = Field(default=None, ge=0, lt=1)
     hazard: AgeHazard | None = None
@@ -315,7 +320,7 @@ class Contingency(_Model):
     model_config = ConfigDict(**_Model.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
 
     id: Id
-    name: str = ""
+    name: Name = ""
     trigger: Trigger
     delay: TimeDist = _ZERO
     success: Probability = 1.0
@@ -418,31 +423,6 @@ def _state_or_shares(value: Any) -> Any:
     return value
 
 
-# the environment's rates, multipliers and value factors may be uncertain too (SPEC sections 8 and 9)
-for _pattern, _what in (("environment.transitions.?.?", "a transition rate"),
-                        ("environment.states.?.rates.?", "a rate multiplier"),
-                        ("environment.states.?.value", "a value multiplier")):
-    register(Parameter(_pattern, what=_what))
-
-# partners' numbers may be uncertain too (SPEC sections 8 and 12)
-for _parameter in (Parameter("partners.*.share", what="a share"),
-                   Parameter("partners.*.exit.rate", what="an exit rate"),
-                   Parameter("partners.*.exit.probability", high=1.0, high_open=True, what="an exit probability"),
-                   Parameter("partners.*.exit.hazard.weibull.shape", what="a Weibull shape", low_open=True,
-                             name="partners.*.exit.hazard.shape"),
-                   Parameter("partners.*.exit.hazard.weibull.scale", kind="time", what="a Weibull scale",
-                             low_open=True, name="partners.*.exit.hazard.scale"),
-                   Parameter("partners.*.exit.hazard.steps.#.1", what="a rate", name="partners.*.exit.hazard.steps.#"),
-                   Parameter("partners.*.exit.contagion", what="a contagion factor"),
-                   Parameter("partners.*.exit.health_below.factor", what="a hazard factor"),
-                   Parameter("partners.*.exit.health_below.x", high=1.0, low_open=True, what="a health threshold"),
-                   Parameter("partners.*.cost.setup", kind="money", what="a cost"),
-                   Parameter("partners.*.cost.per_time", kind="money", what="a cost"),
-                   Parameter("alliance.min_share", what="a share"),
-                   Parameter("risks.*.impact.exit.?", high=1.0, what="an exit probability")):
-    register(_parameter)
-
-
 class EnvironmentState(_Model):
     """A state of the shared environment: its risk-rate multipliers and its value-rate multiplier."""
 
@@ -497,11 +477,11 @@ class Scenario(_Model):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
 
     allysim: Annotated[Literal[1], BeforeValidator(_not_bool)]
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: Annotated[Name, Field(min_length=1)]
+    description: Description = ""
     time_unit: Literal["year", "quarter", "month", "week", "day"] = "year"
-    horizon: Annotated[Time, Field(gt=0)]
-    currency: str = "USD"
+    horizon: Annotated[Time, Field(gt=0, le=HORIZON_LIMIT)]
+    currency: Name = "USD"
     discount_rate: float = Field(default=0.0, ge=0)
     runs: Whole = Field(default=10_000, ge=1, le=MAX_RUNS)
     seed: Whole | None = Field(default=None, ge=0)
@@ -509,7 +489,7 @@ class Scenario(_Model):
     risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)]  # empty only with partners (checks)
     partners: Annotated[tuple[Partner, ...], BeforeValidator(_tuple)] = ()
     contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
-    plans: dict[str, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
+    plans: dict[PlanName, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
     correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
     environment: Environment | None = None
 
@@ -564,8 +544,8 @@ class Scenario(_Model):
         if self._reread is None:
             raise UsageError("this scenario was not read with load_scenario or parse_scenario in this process, "
                              "so overrides cannot be applied to it; load it again")
-        paths = {o.path for o in new}
-        return self._reread(tuple(o for o in self._overrides if o.path not in paths) + new)
+        paths = {o.key for o in new}
+        return self._reread(tuple(o for o in self._overrides if o.key not in paths) + new)
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()

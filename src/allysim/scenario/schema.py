@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..uncertainty import PARAMETERS
 from .model import Scenario
+from .paths import uncertain_shapes
 from .values import _dist_schema
 
 __all__ = ["json_schema"]
@@ -22,8 +22,8 @@ def json_schema() -> dict[str, Any]:
     listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "allysim scenario (format version 1)"
-    for parameter in PARAMETERS:  # these may be written as a range too (SPEC section 8)
-        _allow_range(schema, schema, parameter.pattern.split("."), parameter.kind)
+    for shape in uncertain_shapes():  # these may be written as a range too (SPEC section 8)
+        _allow_range(schema, schema, shape.wildcards, shape.range.kind)  # type: ignore[union-attr]
     return schema
 
 

@@ -3,10 +3,13 @@ and the strict, frozen base of every model (:class:`_Model`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
 
+from ..text import TEXT_LIMIT, plan_problem
+from ..text import problem as text_problem
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
@@ -44,8 +47,22 @@ def _time(value: Any, info: ValidationInfo) -> Any:
     return units.parse_time(value, _context_unit(info)) if isinstance(value, str) else value
 
 
+HORIZON_LIMIT = 1e6  # time units (a million days is 2,700 years): longer ones only serve to overflow sums
+MONEY_LIMIT = 1e15  # the largest amount: sums of amounts over a long horizon and many events stay far from overflow
+
+
 def _money(value: Any, info: ValidationInfo) -> Any:
-    return units.parse_money(value) if isinstance(value, str) else value
+    return _bounded(units.parse_money(value) if isinstance(value, str) else value)
+
+
+def _bounded(value: Any) -> Any:
+    """An amount of money within :data:`MONEY_LIMIT`: larger ones would add up to infinity in a run's NPV."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MONEY_LIMIT:
+        raise ValueError(f"{float(value):.3g} is more than allysim can add up without overflow (at most {MONEY_LIMIT:.0e} "
+                         "in absolute value); write amounts in a larger unit, such as millions")
+    if isinstance(value, list):
+        return [_bounded(v) for v in value]
+    return value
 
 
 def _convert_numbers(value: Any, convert: Any, info: ValidationInfo) -> Any:
@@ -85,6 +102,8 @@ def _flatten(kind: str):
             raise ValueError(f"{family}: expected a mapping of its parameters "
                              f"{{{', '.join(_alias(FAMILIES[family], f) for f in fields)}}}")
         flat = {k: _convert_numbers(v, convert, info) for k, v in params.items()}
+        if kind == "money":
+            flat = {k: _bounded(v) for k, v in flat.items()}
         if "family" in flat or "clip" in flat:
             raise ValueError(f"{family}: unexpected parameter {'family' if 'family' in flat else 'clip'!r}")
         flat["family"] = family
@@ -140,11 +159,25 @@ Money = Annotated[float, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Whole = Annotated[int, BeforeValidator(_whole)]
 Id = Annotated[str, Field(pattern=_ID_TEXT, max_length=64)]
+
+
+def _checked(check: Callable[[str], str | None]) -> AfterValidator:
+    def validate(value: str) -> str:
+        message = check(value)
+        if message is not None:
+            raise ValueError(message)
+        return value
+    return AfterValidator(validate)
+
+
+# free text is checked in one place (allysim.text): nothing a screen, chart, slide or spreadsheet cannot show
+Name = Annotated[str, _checked(text_problem)]
+Description = Annotated[str, _checked(lambda value: text_problem(value, TEXT_LIMIT, lines=True))]
+PlanName = Annotated[str, _checked(plan_problem)]
 _ZERO = Constant(value=0.0)
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
                               populate_by_name=True)
-
 
