@@ -145,11 +145,13 @@ def _percent() -> Any:
 
 def render_calibration(data: Mapping[str, Any], folder: str | os.PathLike[str],
                        formats: Sequence[str] = ("png",)) -> list[Path]:
-    """Draw the calibration chart from ``calibration.json`` and write it as ``folder/calibration.<format>``."""
+    """Draw the calibration chart from ``calibration.json`` and write it as ``folder/calibration.<format>``
+    (``folder`` is created when missing)."""
     import matplotlib.pyplot as plt
 
     if not formats:
         return []
+    Path(folder).mkdir(parents=True, exist_ok=True)
     names = _shown(data)
     provenance = Provenance(Path(str(data.get("file", ""))).name, str(data.get("file_sha256", "")),
                             version=str(data.get("allysim_version", "")))
