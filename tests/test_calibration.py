@@ -99,21 +99,21 @@ def test_the_step_fit_agrees_with_lifelines_piecewise_fitter_on_data_without_tie
     theirs = PiecewiseExponentialFitter([1.5, 6.0]).fit(t, d)
     assert [r["estimate"] for r in mine["rates"]] == pytest.approx(1 / theirs.params_.to_numpy(), rel=1e-4)
     assert mine["loglik"] == pytest.approx(theirs.log_likelihood_, rel=1e-6)
-    # closed form, each step: endings in [a, b) over the time at risk in [a, b)
+    # closed form, each step: endings in (a, b] over the time at risk in it
     first = mine["rates"][1]
-    inside = d & (t >= 1.5) & (t < 6.0)
+    inside = d & (t > 1.5) & (t <= 6.0)
     exposure = np.clip(t - 1.5, 0, 4.5).sum()
     assert first["estimate"] == pytest.approx(inside.sum() / exposure, rel=1e-12)
     spread = math.exp(Z95 / math.sqrt(inside.sum()))
     assert first["ci95"] == pytest.approx([first["estimate"] / spread, first["estimate"] * spread], rel=1e-12)
 
 
-def test_an_ending_exactly_at_a_step_belongs_to_the_step_it_starts():
-    # "0.2 from age 2": an alliance that ended at age 2 ended under the second step's rate
+def test_an_ending_exactly_at_a_breakpoint_closes_the_step_before_it():
+    # a history in whole years: "lasted 2 years" ended during the second year, under the first step's rate
     fit = fit_steps(np.array([1.0, 2.0, 2.0, 3.0]), np.array([True, True, True, False]), (0.0, 2.0))
-    assert [r["events"] for r in fit["rates"]] == [1, 2]
+    assert [r["events"] for r in fit["rates"]] == [3, 0]
     assert [r["exposure"] for r in fit["rates"]] == [7.0, 1.0]
-    assert fit["rates"][1]["estimate"] == 2.0
+    assert fit["rates"][0]["estimate"] == 3 / 7
 
 
 def test_a_step_without_endings_has_rate_zero_and_the_exact_poisson_upper_bound():
@@ -127,8 +127,10 @@ def test_default_steps_are_the_quartiles_of_the_ending_times_with_endings_in_eve
     rng = np.random.default_rng(4)
     times = rng.exponential(3.0, 400)
     assert default_steps(times) == pytest.approx((0.0, *np.quantile(times, [0.25, 0.5, 0.75])))
-    # whole years: the first quartile is the shortest life, a step [0, 1) would hold no ending and is merged
-    assert default_steps(np.array([1.0] * 5 + [2.0, 3.0, 4.0, 7.0, 9.0])) == (0.0, 1.5, 3.75)  # not 1: [0, 1) is empty
+    # whole years: the first and second quartiles are the shortest life, a step (1, 1] would hold no ending
+    assert default_steps(np.array([1.0] * 6 + [2.0, 3.0, 4.0, 7.0, 9.0])) == (0.0, 1.0, 3.5)
+    # nor would a last step after the last ending
+    assert default_steps(np.array([1.0, 2.0, 3.0, 9.0, 9.0, 9.0, 9.0])) == (0.0, 2.5)  # quartiles 2.5, 9, 9
 
 
 def test_best_picks_the_weibull_on_weibull_data_with_a_falling_hazard():

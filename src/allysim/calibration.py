@@ -7,12 +7,13 @@ by another cause) is right-censored at its lifetime. Three models, by maximum li
   by iterating, to about 1e-6);
 - ``weibull``: ``S(t) = exp(-(t/scale)^shape)`` (lifelines ``WeibullFitter``: ``rho_`` is the shape, ``lambda_``
   the scale, exactly SPEC section 13's parameters);
-- ``steps``: a constant rate from each breakpoint on (``[a, b)``: "0.2 from age 2", as the scenario's ``steps``
-  hazard), whose MLE is in closed form: the endings in ``[a, b)`` over the time at risk in ``[a, b)``. It is
-  computed here rather than with lifelines' ``PiecewiseExponentialFitter``, whose pieces are ``(a, b]`` and whose
-  hazard exactly at a breakpoint is the average of the two pieces: with histories recorded in whole years most
-  endings fall exactly on a breakpoint, and the fit would belong to neither convention. On data without ties the
-  two agree (tests/test_calibration.py checks it).
+- ``steps``: a constant rate from each breakpoint on ("0.2 from age 2", as the scenario's ``steps`` hazard), whose
+  MLE is in closed form: the endings in each step over the time at risk in it. An ending exactly at a breakpoint
+  closes the step before it (pieces ``(a, b]``, the life-table convention and lifelines' ``PiecewiseExponentialFitter``'s):
+  a history recorded in whole years (ATOP's "lasted 4 years": it ended during its fourth year) puts most endings
+  exactly on a breakpoint, and they happened before it. The fit is computed here rather than by lifelines, whose
+  hazard exactly at a breakpoint is the average of the two pieces (so with such ties its fit follows neither
+  convention); on data without ties the two agree (tests/test_calibration.py checks it).
 
 Intervals are Wald intervals on the log scale (``estimate * exp(+-1.96 se/estimate)``, from the observed information):
 always positive, and for a rate with ``d`` endings exactly ``rate * exp(+-1.96/sqrt(d))``, the interval that a
@@ -187,15 +188,15 @@ def default_steps(times: np.ndarray) -> tuple[float, ...]:
     cuts = [0.0]
     for q in np.quantile(times, [0.25, 0.5, 0.75]) if times.size else []:
         q = float(q)
-        if q > cuts[-1] and np.any((times >= cuts[-1]) & (times < q)):
+        if q > cuts[-1] and np.any((times > cuts[-1]) & (times <= q)):
             cuts.append(q)
-    if len(cuts) > 1 and not np.any(times >= cuts[-1]):
+    if len(cuts) > 1 and not np.any(times > cuts[-1]):
         cuts.pop()
     return tuple(cuts)
 
 
 def fit_steps(durations: np.ndarray, events: np.ndarray, breaks: Sequence[float]) -> dict[str, Any]:
-    """The piecewise-constant hazard's MLE: in each ``[a, b)``, the endings in it over the time at risk in it.
+    """The piecewise-constant hazard's MLE: in each step, the endings in ``(a, b]`` over the time at risk in it.
 
     A step without an ending has rate 0 and, for interval, 0 to the exact Poisson upper bound ``3.689 / exposure``.
     """
@@ -204,7 +205,7 @@ def fit_steps(durations: np.ndarray, events: np.ndarray, breaks: Sequence[float]
     loglik = 0.0
     for a, b in zip(edges, edges[1:]):
         exposure = float(np.clip(durations - a, 0.0, b - a).sum())
-        count = int(np.sum(events & (durations >= a) & (durations < b)))
+        count = int(np.sum(events & (durations > a) & (durations <= b)))
         if count:
             rate = count / exposure
             entry = _log_wald(rate, rate / math.sqrt(count))
