@@ -233,7 +233,8 @@ def _row(cells: list[str], where: dict[str, int], line: int) -> _Row:
     ended = (end is not None) if ended is None else ended
     cause = cells[where["cause"]].strip() if "cause" in where else ALL_CAUSES
     if ended and end == start:
-        raise ValueError(f"ended at its start ({start_text}): a lifetime must be longer than zero; check the dates")
+        raise ValueError(f"ended at its start ({start_text}): a lifetime must be longer than zero; if it ended "
+                         "within its first day or year, record the end as the day or year after")
     if ended and not cause:
         raise ValueError("ended but cause is blank: name the cause (or drop the cause column to fit all endings "
                          "together)")
