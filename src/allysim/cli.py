@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["main", "cli"]
 
 FORMATS = ("png", "svg", "pdf")
+OBJECTIVES = ("npv", "survival", "cvar10", "p_loss")  # allysim.portfolios.OBJECTIVES, without importing numpy here
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -448,15 +449,19 @@ def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
 @click.option("--budget", default=None, callback=_budget, metavar="B",
               help="The most a portfolio may cost (expected present value of its contingency costs, in the "
                    "scenario's currency; 2.5M and 300k are read too): gives the best survival within budget.")
+@click.option("--objective", type=click.Choice(OBJECTIVES), default="npv", show_default=True,
+              help="What the best portfolio is best at: the highest mean NPV, the highest survival, the highest "
+                   "mean NPV of the worst 10% of runs (cvar10), or the lowest share of runs losing money (p_loss).")
 @_out_option
-def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, out: Path | None,
+def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, objective: str, out: Path | None,
                  formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
     _plan_study(file, out, formats, quiet, "optimize", "frontier", console.print_optimize,
-                lambda s, adv: optimize(s, contingencies=ids, budget=budget, progress=adv, **options))
+                lambda s, adv: optimize(s, contingencies=ids, budget=budget, objective=objective, progress=adv,
+                                        **options))
 
 
 @cli.command("sensitivity")
@@ -598,12 +603,12 @@ def workbook_cmd(folder: Path, out: Path | None) -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar and no results table.")
 def calibrate_cmd(history: Path, model: str, steps: str | None, time_unit: str, as_of: str | None,
                   out: Path | None, formats: tuple[str, ...], quiet: bool) -> None:
-    """Fit hazards to a HISTORY of alliances (CSV: id, start, end, ended[, cause]): calibration.json, the
-    calibration chart and calibrated.yaml, risks ready to paste into a scenario."""
+    """Fit hazards to a HISTORY CSV (id, start, end, ended[, cause]): calibration.json, chart, calibrated.yaml."""
     from .calibrated import calibrated_yaml
     from .calibration import calibrate, parse_steps
     from .history import read_history
     from .outputs import staged, write_bytes, write_json
+    from .plotting.calibration_chart import render_calibration
 
     folder = _out_folder(history, out, several=False)
     with console.progress(quiet, f"{history.name}: calibrate") as advance:
@@ -613,11 +618,8 @@ def calibrate_cmd(history: Path, model: str, steps: str | None, time_unit: str, 
     data = fits.to_dict()
     with folder_lock(folder), staged(folder) as stage:
         written = [write_json(stage / "calibration.json", data),
-                   write_bytes(stage / "calibrated.yaml", calibrated_yaml(data).encode("utf-8"))]
-        if formats:
-            from .plotting.calibration_chart import render_calibration
-
-            written += render_calibration(data, stage, formats)
+                   write_bytes(stage / "calibrated.yaml", calibrated_yaml(data).encode("utf-8")),
+                   *render_calibration(data, stage, formats)]
     if not quiet:
         console.print_calibration(data)
         console.wrote([folder / path.name for path in written], folder)
