@@ -17,6 +17,8 @@ from allysim.cli import cli
 from allysim.scenario import json_schema, parse_scenario
 from allysim.stats import Z95
 
+from conftest import check_proportion
+
 SAMPLE = Path(__file__).resolve().parent / "data" / "atop_sample.csv"
 HAZARDS = "hazard" in json.dumps(json_schema())  # the scenario format knows `hazard:` (SPEC section 13)
 
@@ -79,12 +81,35 @@ def test_a_constant_rate_is_written_as_a_lognormal_spanning_its_interval_and_loa
 
 
 @pytest.mark.skipif(not HAZARDS, reason="the scenario format has no `hazard:` yet (SPEC section 13)")
-@pytest.mark.parametrize("model", ["weibull", "steps"])
-def test_a_calibrated_hazard_loads_as_the_risk_of_a_scenario(tmp_path, model):
-    done, out = calibrate(tmp_path, "--model", model, "--steps", "0,2,6", "--format", "none", "--quiet")
+def test_a_calibrated_weibull_pasted_into_a_scenario_survives_as_the_fit_says(tmp_path):
+    from allysim import RunOptions, simulate
+
+    done, out = calibrate(tmp_path, "--model", "weibull", "--format", "none", "--quiet")
     assert done.exit_code == 0, done.output
+    weibull = json.loads((out / "calibration.json").read_text())["causes"]["all"]["models"]["weibull"]
     scenario = scenario_with((out / "calibrated.yaml").read_text())
-    assert [r.id for r in scenario.risks] == ["ending"]
+    hazard = scenario.risks[0].hazard.weibull
+    assert hazard.shape == pytest.approx(weibull["shape"]["estimate"], rel=1e-3)
+    assert hazard.scale == pytest.approx(weibull["scale"]["estimate"], rel=1e-3)
+    runs = 4000
+    survival = simulate(scenario, options=RunOptions(runs=runs, seed=5, workers=1)).summary()["plans"]["base"][
+        "survival"]["estimate"]
+    check_proportion(round(survival * runs), runs, math.exp(-((10 / hazard.scale) ** hazard.shape)),
+                     "survival to 10 years under the calibrated Weibull")
+
+
+@pytest.mark.skipif(not HAZARDS, reason="the scenario format has no `hazard:` yet (SPEC section 13)")
+def test_calibrated_steps_load_as_uncertain_step_rates(tmp_path):
+    done, out = calibrate(tmp_path, "--model", "steps", "--steps", "0,2,6", "--format", "none", "--quiet")
+    assert done.exit_code == 0, done.output
+    rates = json.loads((out / "calibration.json").read_text())["causes"]["all"]["models"]["steps"]["rates"]
+    scenario = scenario_with((out / "calibrated.yaml").read_text())
+    assert [age for age, _ in scenario.risks[0].hazard.steps] == [0, 2, 6]
+    uncertain = scenario.uncertain
+    assert sorted(uncertain) == [f"risks.ending.hazard.steps.{i}" for i in range(3)]
+    for i, rate in enumerate(rates):
+        assert uncertain[f"risks.ending.hazard.steps.{i}"].distribution.median == pytest.approx(rate["estimate"],
+                                                                                                rel=1e-3)
 
 
 def test_causes_from_dates_become_one_risk_each(tmp_path):
