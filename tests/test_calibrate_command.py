@@ -38,7 +38,8 @@ def scenario_with(risks_yaml: str, time_unit: str = "year"):
 def test_calibrate_writes_the_spec_json_the_yaml_and_the_chart(tmp_path):
     done, out = calibrate(tmp_path, "--quiet")
     assert done.exit_code == 0, done.output
-    assert sorted(p.name for p in out.iterdir()) == ["calibrated.yaml", "calibration.json", "calibration.png"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "calibrated.yaml", "calibration.json", "calibration.png"]
     data = json.loads((out / "calibration.json").read_text())
     assert (data["n"], data["events"], data["exposure"], data["time_unit"]) == (301, 134, 6788.0, "year")
     cause = data["causes"]["all"]
@@ -143,12 +144,44 @@ def test_a_bad_row_exits_2_with_one_located_line_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
+def test_a_folder_allysim_did_not_write_is_refused_unless_forced(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "thesis.docx").write_text("mine")
+    done, _ = calibrate(tmp_path, "--quiet")
+    assert done.exit_code == 2 and "thesis.docx" in done.output
+    assert sorted(p.name for p in out.iterdir()) == ["thesis.docx"]
+    done, _ = calibrate(tmp_path, "--quiet", "--force", "--format", "none")
+    assert done.exit_code == 0 and (out / "calibration.json").is_file() and (out / "thesis.docx").is_file()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--steps", "1,2"], "the first 0"),
     (["--steps", "0,a"], "give ages separated by commas"),
     (["--model", "gamma"], "'gamma' is not one of"),
+    (["--format", "gif"], "unknown chart format 'gif'"),
 ])
 def test_bad_options_exit_2(tmp_path, args, message):
     done, out = calibrate(tmp_path, *args)
     assert done.exit_code == 2 and message in done.output
     assert not out.exists()
+
+
+def test_the_diplomatic_coalition_base_hazard_is_the_atop_calibration_in_quarters():
+    """scenarios/diplomatic_coalition.yaml says its `lapse` hazard is calibrated on examples/data: keep it so."""
+    from allysim.calibration import calibrate as fit
+    from allysim.history import read_history
+    from allysim.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    steps = fit(read_history(root / "examples" / "data" / "atop_defense_spells.csv")).causes["all"]
+    assert steps["chosen"] == "steps"
+    rates = steps["models"]["steps"]["rates"]
+    scenario = load_scenario(root / "scenarios" / "diplomatic_coalition.yaml")
+    lapse = next(r for r in scenario.risks if r.id == "lapse")
+    assert [age for age, _ in lapse.hazard.steps] == pytest.approx([4 * r["from"] for r in rates])  # quarters
+    for i, rate in enumerate(rates):
+        drawn = scenario.uncertain[f"risks.lapse.hazard.steps.{i}"].distribution
+        assert drawn.median == pytest.approx(rate["estimate"] / 4, rel=1e-3)
+        sigma = math.log(drawn.p90 / drawn.median) / Z90
+        assert drawn.median * math.exp(Z95 * sigma) == pytest.approx(rate["ci95"][1] / 4, rel=3e-3)

@@ -20,6 +20,7 @@ import click
 
 from . import console
 from ._version import __version__
+from .calibrate_command import calibrate_cmd
 from .errors import AllysimError, AllysimWarning, ScenarioError, UsageError
 from .lock import folder_lock
 
@@ -147,6 +148,9 @@ def cli() -> None:
     Write a scenario (see docs/scenario-format.md), check it with `allysim validate`, simulate it with
     `allysim run`. Results go to reports/<scenario>/ by default.
     """
+
+
+cli.add_command(calibrate_cmd)  # its own module: fitting hazards to a history is apart from simulating
 
 
 # --------------------------------------------------------------------------- validate
@@ -611,45 +615,6 @@ def workbook_cmd(folder: Path, out: Path | None, force: bool) -> None:
     for line in notes:
         console.stderr(f"allysim: note: {line}")
     click.echo(f"wrote {path}")
-
-
-@cli.command("calibrate")
-@click.argument("history", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--model", type=click.Choice(["exponential", "weibull", "steps", "best"]), default="best",
-              show_default=True, help="The hazard to write to calibrated.yaml; best: the lowest AIC.")
-@click.option("--steps", default=None, metavar="0,A,B,...",
-              help="Ages where the step hazard changes (default: 0 and the quartiles of the ending times).")
-@click.option("--time-unit", type=click.Choice(["year", "quarter", "month", "week", "day"]), default="year",
-              show_default=True, help="The unit of the fitted rates; dates are converted to it, numbers are in it.")
-@click.option("--as-of", default=None, metavar="DATE",
-              help="When a blank end is still going (default: the latest date in the file).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default reports/<history file stem>/).")
-@click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
-              help="Chart formats, comma-separated, or none.")
-@click.option("--quiet", is_flag=True, help="No progress bar and no results table.")
-def calibrate_cmd(history: Path, model: str, steps: str | None, time_unit: str, as_of: str | None,
-                  out: Path | None, formats: tuple[str, ...], quiet: bool) -> None:
-    """Fit hazards to a HISTORY CSV (id, start, end, ended[, cause]): calibration.json, chart, calibrated.yaml."""
-    from .calibrated import calibrated_yaml
-    from .calibration import calibrate, parse_steps
-    from .history import read_history
-    from .outputs import staged, write_bytes, write_json
-    from .plotting.calibration_chart import render_calibration
-
-    folder = _out_folder(history, out, several=False)
-    with console.progress(quiet, f"{history.name}: calibrate") as advance:
-        fits = calibrate(read_history(history, time_unit, as_of), model, parse_steps(steps), advance)
-    for note in fits.notes:
-        console.stderr(f"allysim: note: {note}")
-    data = fits.to_dict()
-    with folder_lock(folder), staged(folder) as stage:
-        written = [write_json(stage / "calibration.json", data),
-                   write_bytes(stage / "calibrated.yaml", calibrated_yaml(data).encode("utf-8")),
-                   *render_calibration(data, stage, formats)]
-    if not quiet:
-        console.print_calibration(data)
-        console.wrote([folder / path.name for path in written], folder)
 
 
 @cli.command()
