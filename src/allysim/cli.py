@@ -425,7 +425,8 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
                                      overrides=fixed, **options))
 
 
-def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check the form of ``--budget`` at once; its amount is read in the scenario's currency unit once loaded."""
     from .scenario.units import parse_money
 
     if value is None:
@@ -436,7 +437,14 @@ def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
         raise click.BadParameter(str(exc)) from None
     if not (amount >= 0 and amount != float("inf")):
         raise click.BadParameter(f"{value!r}: a budget is an amount >= 0")
-    return amount
+    return value
+
+
+def _in_currency(text: str | None, scenario: Scenario) -> float | None:
+    """A money option's text in the scenario's currency unit: ``3M`` is 3 where the currency is ``USD M``."""
+    from .scenario.units import parse_money
+
+    return None if text is None else parse_money(text, scenario.currency)
 
 
 @cli.command("optimize")
@@ -446,17 +454,19 @@ def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
 @click.option("--contingencies", default=None, metavar="A,B,...",
               help="The contingencies to choose from, comma-separated (default: all of the scenario's).")
 @click.option("--budget", default=None, callback=_budget, metavar="B",
-              help="The most a portfolio may cost (expected present value of its contingency costs, in the "
-                   "scenario's currency; 2.5M and 300k are read too): gives the best survival within budget.")
+              help="The most a portfolio may cost (expected present value of its contingency costs): a number in "
+                   "the scenario's currency unit, or an amount such as 2.5M or 300k (in a scenario counted in "
+                   "'USD M', 3M is 3): gives the best survival within budget.")
 @_out_option
-def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, out: Path | None,
+def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, out: Path | None,
                  formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
     _plan_study(file, out, formats, quiet, "optimize", "frontier", console.print_optimize,
-                lambda s, adv: optimize(s, contingencies=ids, budget=budget, progress=adv, **options))
+                lambda s, adv: optimize(s, contingencies=ids, budget=_in_currency(budget, s), progress=adv,
+                                        **options))
 
 
 @cli.command("sensitivity")

@@ -71,7 +71,7 @@ def _time(value: Any, info: ValidationInfo) -> Any:
 
 
 def _money(value: Any, info: ValidationInfo) -> Any:
-    return units.parse_money(value) if isinstance(value, str) else value
+    return units.parse_money(value, (info.context or {}).get("currency")) if isinstance(value, str) else value
 
 
 def _convert_numbers(value: Any, convert: Any, info: ValidationInfo) -> Any:
