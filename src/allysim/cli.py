@@ -514,8 +514,22 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 # --------------------------------------------------------------------------- report, schema
 
 
+def _output_folder(command: str, folder: Path) -> None:
+    """Refuse a file where ``command`` takes an output folder, saying what to run instead."""
+    if not folder.is_file():
+        return
+    takes = f"allysim {command} takes an output folder (written by run or a study), not a file"
+    if folder.suffix.lower() in (".yaml", ".yml"):
+        raise UsageError(f"{folder}: {takes}; simulate this scenario first with `allysim run {folder}`, then "
+                         f"`allysim {command} reports/{folder.stem}`")
+    if folder.suffix.lower() in (".json", ".csv", ".png", ".svg", ".pdf"):
+        raise UsageError(f"{folder}: {takes}; give the folder that holds it: `allysim {command} "
+                         f"{folder.parent}`")
+    raise UsageError(f"{folder}: {takes}")
+
+
 @cli.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
               help="Chart formats, comma-separated, or none.")
 def report(folder: Path, formats: tuple[str, ...]) -> None:
@@ -523,22 +537,26 @@ def report(folder: Path, formats: tuple[str, ...]) -> None:
     from .folder import load_output
     from .plotting.render import render_charts
 
+    _output_folder("report", folder)
     with folder_lock(folder):
         written = render_charts(load_output(folder), folder, formats)
     console.wrote(written, folder)
 
 
 @cli.command("deck")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Deck file (default DIR/deck.pptx).")
-@click.option("--brief/--no-brief", default=True, help="Also write DIR/summary.pdf, the one-page brief.")
+              help="Deck file (default DIR/deck.pptx); its folder is created.")
+@click.option("--brief/--no-brief", default=True,
+              help="Also write summary.pdf, the one-page brief, beside the deck.")
 def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
-    """A board deck (and a one-page brief) from an output FOLDER."""
+    """A board deck (and a one-page brief beside it) from an output FOLDER."""
     from .deck import build_deck, write_brief
 
+    _output_folder("deck", folder)
     with folder_lock(folder):
-        written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
+        deck = build_deck(folder, out)
+        written = [deck] + ([write_brief(folder, deck.parent / "summary.pdf")] if brief else [])
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
 
@@ -575,13 +593,14 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None) -
 
 
 @cli.command("workbook")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
-              help="Workbook file (default DIR/workbook.xlsx).")
+              help="Workbook file (default DIR/workbook.xlsx); its folder is created.")
 def workbook_cmd(folder: Path, out: Path | None) -> None:
     """An output FOLDER as an Excel workbook: Summary, one sheet per study, Assumptions, Runs, charts."""
     from .workbook import write_workbook
 
+    _output_folder("workbook", folder)
     if out is not None and out.suffix.lower() != ".xlsx":
         raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
     with folder_lock(folder):
