@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import console
+from . import arguments, console
 from ._version import __version__
 from .errors import AllysimError, AllysimWarning, ScenarioError, UsageError
 from .lock import folder_lock
@@ -116,6 +116,13 @@ def _set_option(func: Callable) -> Callable:
                              "as overrides in every output.")(func)
 
 
+def _force_option(func: Callable) -> Callable:
+    """``--force``: write into a folder, or over a file, that allysim did not write."""
+    return click.option("--force", is_flag=True,
+                        help="Write even into a folder, or over a file, that allysim did not write (its files of "
+                             "the same names are replaced).")(func)
+
+
 class _Commands(click.Group):
     """The command group: the one place where an error a user can cause becomes its lines and exit code."""
 
@@ -160,7 +167,7 @@ def validate(files: tuple[Path, ...]) -> None:
             for line in exc.problems:
                 console.stderr(line)
             continue
-        click.echo(f"{path}: ok")
+        console.echo(f"{path}: ok")
     if bad:
         sys.exit(2)
 
@@ -179,25 +186,27 @@ def validate(files: tuple[Path, ...]) -> None:
                                 "most P for survival and P x |mean| for NPV.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default reports/<scenario file stem>/; with several files, one sub-folder "
-                   "each).")
+                   "each, named after the file's folder too when two files share a name).")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run from its checkpoint (same file and options).")
+@_force_option
 def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: int | None,
         formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, exhaustive: bool,
         overrides: tuple[Any, ...], plans: tuple[str, ...], precision: float | None, out: Path | None,
-        resume: bool) -> None:
+        resume: bool, force: bool) -> None:
     """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
     from .checkpoint import checkpoint_path, discard
+    from .outputs import claim, out_folders
     from .runner import RunOptions, simulate
     from .scenario import load_scenario
 
     worst = 0
-    for path in files:
-        folder = _out_folder(path, out, several=len(files) > 1)
+    for path, folder in zip(files, out_folders(files, out)):
         try:
-            scenario = load_scenario(path, overrides=overrides)
+            scenario = load_scenario(path).with_overrides(overrides)  # refused before anything is written
             checkpoint = checkpoint_path(folder)
             with folder_lock(folder):
+                claim(folder, force)  # before simulating: a refused folder costs nothing
                 with console.progress(quiet, f"{path.name}") as advance:
                     options = RunOptions(runs=runs, seed=seed, workers=workers, executor=executor,
                                          scheduler=scheduler, progress=advance, precision=precision,
@@ -208,7 +217,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
                 # (a run of a few seconds has no checkpoint: running it again costs as little)
                 kept = (f"; the finished simulation is kept in {checkpoint}{os.sep}: run again with --resume to "
                         "write the results without simulating again") if checkpoint.is_dir() else ""
-                written = _write_all(results, folder, formats, kept=kept)
+                written = _write_all(results, folder, formats, kept=kept, force=force)
                 discard(checkpoint)
         except AllysimError as exc:
             console.report_error(exc)
@@ -232,18 +241,12 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
         sys.exit(worst)
 
 
-def _out_folder(path: Path, out: Path | None, several: bool) -> Path:
-    if out is None:
-        return Path("reports") / path.stem
-    return out / path.stem if several else out
-
-
 def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
-               extra: Callable[[Path], list[Path]] | None = None, kept: str = "") -> list[Path]:
+               extra: Callable[[Path], list[Path]] | None = None, kept: str = "", force: bool = False) -> list[Path]:
     """Write a run's files (and ``extra`` ones) into ``folder`` all at once, or not at all."""
     from .outputs import staged, write_results
 
-    with staged(folder, kept) as stage:
+    with staged(folder, kept, force) as stage:
         written = write_results(results, stage)
         if formats:
             from .folder import load_output
@@ -260,6 +263,7 @@ def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
 
 
 def _out_option(func: Callable) -> Callable:
+    func = _force_option(func)
     return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="Output folder (default reports/<scenario file stem>/).")(func)
 
@@ -270,23 +274,25 @@ def _shared(data: dict[str, Any]) -> None:
     if s is None:
         return
     if s["exhaustive"]:
-        click.echo(f"sharing: all {s['replications']:,} replications simulated (--exhaustive)")
+        console.echo(f"sharing: all {s['replications']:,} replications simulated (--exhaustive)")
         return
     share = s["derived"] / s["replications"] if s["replications"] else 0.0
-    click.echo(f"sharing: {s['simulated']:,} of {s['replications']:,} replications simulated, {s['derived']:,} "
+    console.echo(f"sharing: {s['simulated']:,} of {s['replications']:,} replications simulated, {s['derived']:,} "
                f"({share:.0%}) derived from identical paths")
 
 
 @contextmanager
 def _study(path: Path, out: Path | None, quiet: bool, label: str,
-           work: Callable[..., Any]) -> Iterator[tuple[Any, Path, Scenario]]:
+           work: Callable[..., Any], force: bool = False) -> Iterator[tuple[Any, Path, Scenario]]:
     """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as
     read) to the block that writes it, the lock still held."""
+    from .outputs import claim, out_folders
     from .scenario import load_scenario
 
-    folder = _out_folder(path, out, several=False)
+    folder = out_folders((path,), out)[0]
     scenario = load_scenario(path)
     with folder_lock(folder):
+        claim(folder, force)  # before simulating: a refused folder costs nothing
         with console.progress(quiet, f"{path.name}: {label}") as advance:
             study = work(scenario, advance)
         yield study, folder, scenario
@@ -307,11 +313,11 @@ def _scenario_copy(scenario: Scenario, folder: Path, stage: Path) -> list[Path]:
 
 
 def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, name: str, chart: str,
-                        formats: tuple[str, ...]) -> list[Path]:
+                        formats: tuple[str, ...], force: bool = False) -> list[Path]:
     """Write a study's JSON and chart into ``folder`` all at once, and nothing else of the folder's."""
     from .outputs import staged, write_json
 
-    with staged(folder) as stage:
+    with staged(folder, force=force) as stage:
         written = [write_json(stage / f"{name}.json", data)]
         if formats:
             from .plotting.render import render_study_chart
@@ -330,7 +336,7 @@ def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, 
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
 @_out_option
 def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                **options: Any) -> None:
+                force: bool, **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
     from .runner import RunOptions
     from .studies import compare
@@ -339,9 +345,10 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     with _study(file, out, quiet, "compare",
                 lambda s, adv: compare(s, plans=names, overrides=sets,
-                                       options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
+                                       options=RunOptions(progress=adv, **options)),
+                force) as (study, folder, scenario):
         data = study.to_dict()
-        written = _write_study_staged(folder, data, scenario, "compare", "compare", formats)
+        written = _write_study_staged(folder, data, scenario, "compare", "compare", formats, force)
     if not quiet:
         console.print_compare(data)
         console.wrote(written, folder)
@@ -356,14 +363,14 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
 @_out_option
 def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-              **options: Any) -> None:
+              force: bool, **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
     from .runner import RunOptions
     from .studies import contingency_values
 
     sets = options.pop("overrides", ())
 
-    _plan_study(file, out, formats, quiet, "value", "contingency_value", console.print_value,
+    _plan_study(file, out, formats, quiet, force, "value", "contingency_value", console.print_value,
                 lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
                                                   options=RunOptions(progress=adv, **options)))
 
@@ -375,24 +382,24 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
 @_out_option
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                **options: Any) -> None:
+                force: bool, **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
     from .runner import RunOptions
     from .studies import risk_drivers
 
     sets = options.pop("overrides", ())
 
-    _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", console.print_drivers,
+    _plan_study(file, out, formats, quiet, force, "drivers", "risk_drivers", console.print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
                                             options=RunOptions(progress=adv, **options)))
 
 
-def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, name: str, chart: str,
-                show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
+def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, force: bool, name: str,
+                chart: str, show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
     """Run a study of one plan, write its JSON and chart all at once, print its table."""
-    with _study(file, out, quiet, name, work) as (study, folder, scenario):
+    with _study(file, out, quiet, name, work, force) as (study, folder, scenario):
         data = study.to_dict()
-        written = _write_study_staged(folder, data, scenario, name, chart, formats)
+        written = _write_study_staged(folder, data, scenario, name, chart, formats, force)
     if not quiet:
         show(data)
         console.wrote(written, folder)
@@ -412,7 +419,7 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
               help="Simulate only this plan (repeat for several; default every plan).")
 @_out_option
 def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Path | None,
-              formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+              formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
     """Every plan at each value of one parameter, on the same seed: sweep.json and the sweep chart."""
     from .scenario.overrides import split_sweep
     from .sweeps import sweep
@@ -421,31 +428,9 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         parameter, values, fixed = split_sweep(sets)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    _plan_study(file, out, formats, quiet, "sweep", "sweep", console.print_sweep,
+    _plan_study(file, out, formats, quiet, force, "sweep", "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
                                      overrides=fixed, **options))
-
-
-def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Check the form of ``--budget`` at once; its amount is read in the scenario's currency unit once loaded."""
-    from .scenario.units import parse_money
-
-    if value is None:
-        return None
-    try:
-        amount = parse_money(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    if not (amount >= 0 and amount != float("inf")):
-        raise click.BadParameter(f"{value!r}: a budget is an amount >= 0")
-    return value
-
-
-def _in_currency(text: str | None, scenario: Scenario) -> float | None:
-    """A money option's text in the scenario's currency unit: ``3M`` is 3 where the currency is ``USD M``."""
-    from .scenario.units import parse_money
-
-    return None if text is None else parse_money(text, scenario.currency)
 
 
 @cli.command("optimize")
@@ -454,7 +439,7 @@ def _in_currency(text: str | None, scenario: Scenario) -> float | None:
 @_set_option
 @click.option("--contingencies", default=None, metavar="A,B,...",
               help="The contingencies to choose from, comma-separated (default: all of the scenario's).")
-@click.option("--budget", default=None, callback=_budget, metavar="B",
+@click.option("--budget", default=None, callback=arguments.budget, metavar="B",
               help="The most a portfolio may cost (expected present value of its contingency costs): a number in "
                    "the scenario's currency unit, or an amount such as 2.5M or 300k (in a scenario counted in "
                    "'USD M', 3M is 3): gives the best survival within budget.")
@@ -463,13 +448,13 @@ def _in_currency(text: str | None, scenario: Scenario) -> float | None:
                    "mean NPV of the worst 10% of runs (cvar10), or the lowest share of runs losing money (p_loss).")
 @_out_option
 def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, objective: str, out: Path | None,
-                 formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+                 formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
     """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
-    _plan_study(file, out, formats, quiet, "optimize", "frontier", console.print_optimize,
-                lambda s, adv: optimize(s, contingencies=ids, budget=_in_currency(budget, s), objective=objective,
+    _plan_study(file, out, formats, quiet, force, "optimize", "frontier", console.print_optimize,
+                lambda s, adv: optimize(s, contingencies=ids, budget=arguments.in_currency(budget, s), objective=objective,
                                         progress=adv, **options))
 
 
@@ -483,7 +468,7 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, obje
               help="Plan to compare with, for the switch points (default: the baseline, the first plan).")
 @_out_option
 def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
-                    formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+                    formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
     from .runner import RunOptions
     from .sensitivities import sensitivity
@@ -505,9 +490,10 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 
     with _study(file, out, quiet, "sensitivity",
                 lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
-                                           options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
+                                           options=RunOptions(progress=adv, **options)),
+                force) as (study, folder, scenario):
         data = study.to_dict()
-        with staged(folder) as stage:
+        with staged(folder, force=force) as stage:
             written = [folder / path.name for path in write(stage, data) + _scenario_copy(scenario, folder, stage)]
     if not quiet:
         console.print_sensitivity(data)
@@ -518,32 +504,22 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 # --------------------------------------------------------------------------- report, schema
 
 
-def _output_folder(command: str, folder: Path) -> None:
-    """Refuse a file where ``command`` takes an output folder, saying what to run instead."""
-    if not folder.is_file():
-        return
-    takes = f"allysim {command} takes an output folder (written by run or a study), not a file"
-    if folder.suffix.lower() in (".yaml", ".yml"):
-        raise UsageError(f"{folder}: {takes}; simulate this scenario first with `allysim run {folder}`, then "
-                         f"`allysim {command} reports/{folder.stem}`")
-    if folder.suffix.lower() in (".json", ".csv", ".png", ".svg", ".pdf"):
-        raise UsageError(f"{folder}: {takes}; give the folder that holds it: `allysim {command} "
-                         f"{folder.parent}`")
-    raise UsageError(f"{folder}: {takes}")
-
-
 @cli.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
               help="Chart formats, comma-separated, or none.")
-def report(folder: Path, formats: tuple[str, ...]) -> None:
+@_force_option
+def report(folder: Path, formats: tuple[str, ...], force: bool) -> None:
     """Re-draw every chart of an output FOLDER from its saved data, with no simulation."""
-    from .folder import load_output
+    from .folder import load_output, reading
+    from .outputs import claim
     from .plotting.render import render_charts
 
-    _output_folder("report", folder)
-    with folder_lock(folder):
-        written = render_charts(load_output(folder), folder, formats)
+    arguments.output_folder("report", folder)
+    with folder_lock(folder), reading(folder):
+        data = load_output(folder)
+        claim(folder, force)
+        written = render_charts(data, folder, formats)
     console.wrote(written, folder)
 
 
@@ -553,15 +529,23 @@ def report(folder: Path, formats: tuple[str, ...]) -> None:
               help="Deck file (default DIR/deck.pptx); its folder is created.")
 @click.option("--brief/--no-brief", default=True,
               help="Also write summary.pdf, the one-page brief, beside the deck.")
-def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
+@_force_option
+def deck_cmd(folder: Path, out: Path | None, brief: bool, force: bool) -> None:
     """A board deck (and a one-page brief beside it) from an output FOLDER."""
     from .deck import build_deck, write_brief
+    from .folder import reading
+    from .outputs import claim_file
 
-    _output_folder("deck", folder)
-    with folder_lock(folder):
-        deck = build_deck(folder, out)
-        written = [deck] + ([write_brief(folder, deck.parent / "summary.pdf")] if brief else [])
-    click.echo("wrote " + ", ".join(str(p) for p in written))
+    arguments.output_folder("deck", folder)
+    if out is not None and out.suffix.lower() != ".pptx":
+        raise UsageError(f"{out}: the deck is a PowerPoint file; name it FILE.pptx")
+    summary = (out.parent if out is not None else folder) / "summary.pdf"  # the brief goes beside the deck
+    with folder_lock(folder), reading(folder):
+        claim_file(out if out is not None else folder / "deck.pptx", force)
+        if brief:
+            claim_file(summary, force)
+        written = [build_deck(folder, out)] + ([write_brief(folder, summary)] if brief else [])
+    console.echo("wrote " + ", ".join(str(p) for p in written))
 
 
 @cli.command("import")
@@ -570,12 +554,14 @@ def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
               help="Scenario file to write (default: the register's name with .yaml, beside it).")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
               help="Write an empty register to fill in, instead of importing one.")
-def import_cmd(register: Path | None, out: Path | None, template: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Replace the file to write if it exists.")
+def import_cmd(register: Path | None, out: Path | None, template: Path | None, force: bool) -> None:
     """A scenario from a risk REGISTER (an .xlsx workbook, or a folder of CSV files named after its sheets).
 
     The sheets and columns are described in docs/spreadsheets.md; `allysim import --template FILE.xlsx` writes an
     empty register with notes under each column.
     """
+    from .outputs import claim_file
     from .register import import_register
     from .register.export import save_text, write_template
 
@@ -585,33 +571,40 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None) -
                              "one)")
         if template.suffix.lower() != ".xlsx":
             raise UsageError(f"{template}: the template is an Excel workbook; name it FILE.xlsx")
-        click.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
+        claim_file(template, force, recognise=False)  # a filled-in register must never be replaced by an empty one
+        console.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
         return
     if register is None:
         raise UsageError("give a REGISTER to import (an .xlsx file or a folder of .csv files), or --template "
                          "FILE.xlsx for an empty one")
     text = import_register(register)
     target = out or register.parent / f"{register.name if register.is_dir() else register.stem}.yaml"
+    claim_file(target, force, recognise=False)  # a scenario edited by hand must never be replaced
     save_text(target, text)
-    click.echo(f"wrote {target} (it validates; run it with allysim run {target})")
+    console.echo(f"wrote {target} (it validates; run it with allysim run {target})")
 
 
 @cli.command("workbook")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
               help="Workbook file (default DIR/workbook.xlsx); its folder is created.")
-def workbook_cmd(folder: Path, out: Path | None) -> None:
+@_force_option
+def workbook_cmd(folder: Path, out: Path | None, force: bool) -> None:
     """An output FOLDER as an Excel workbook: Summary, one sheet per study, Assumptions, Runs, charts."""
     from .workbook import write_workbook
 
-    _output_folder("workbook", folder)
+    arguments.output_folder("workbook", folder)
     if out is not None and out.suffix.lower() != ".xlsx":
         raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
-    with folder_lock(folder):
+    from .folder import reading
+    from .outputs import claim_file
+
+    with folder_lock(folder), reading(folder):
+        claim_file(out if out is not None else folder / "workbook.xlsx", force)
         path, notes = write_workbook(folder, out)
     for line in notes:
         console.stderr(f"allysim: note: {line}")
-    click.echo(f"wrote {path}")
+    console.echo(f"wrote {path}")
 
 
 @cli.command()

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     ValidationInfo,
     WithJsonSchema,
     model_validator,
@@ -24,14 +28,17 @@ from pydantic import (
 
 from ..errors import UsageError
 from ..hazards import Hazard, Steps, Weibull
-from ..uncertainty import PARAMETERS, Parameter, Uncertain, register
+from ..text import TEXT_LIMIT, plan_problem
+from ..text import problem as text_problem
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
+from .paths import uncertain_shapes
+from .uncertain import Uncertain
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "WeibullShape", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "EnvironmentState", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
+    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "Every", "Condition", "EnvironmentState", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
@@ -71,8 +78,23 @@ def _time(value: Any, info: ValidationInfo) -> Any:
     return units.parse_time(value, _context_unit(info)) if isinstance(value, str) else value
 
 
+HORIZON_LIMIT = 1e6  # time units (a million days is 2,700 years): longer ones only serve to overflow sums
+MONEY_LIMIT = 1e15  # the largest amount: sums of amounts over a long horizon and many events stay far from overflow
+
+
 def _money(value: Any, info: ValidationInfo) -> Any:
-    return units.parse_money(value, (info.context or {}).get("currency")) if isinstance(value, str) else value
+    return _bounded(units.parse_money(value, (info.context or {}).get("currency")) if isinstance(value, str)
+                    else value)
+
+
+def _bounded(value: Any) -> Any:
+    """An amount of money within :data:`MONEY_LIMIT`: larger ones would add up to infinity in a run's NPV."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MONEY_LIMIT:
+        raise ValueError(f"{float(value):.3g} is more than allysim can add up without overflow (at most {MONEY_LIMIT:.0e} "
+                         "in absolute value); write amounts in a larger unit, such as millions")
+    if isinstance(value, list):
+        return [_bounded(v) for v in value]
+    return value
 
 
 def _convert_numbers(value: Any, convert: Any, info: ValidationInfo) -> Any:
@@ -112,6 +134,8 @@ def _flatten(kind: str):
             raise ValueError(f"{family}: expected a mapping of its parameters "
                              f"{{{', '.join(_alias(FAMILIES[family], f) for f in fields)}}}")
         flat = {k: _convert_numbers(v, convert, info) for k, v in params.items()}
+        if kind == "money":
+            flat = {k: _bounded(v) for k, v in flat.items()}
         if "family" in flat or "clip" in flat:
             raise ValueError(f"{family}: unexpected parameter {'family' if 'family' in flat else 'clip'!r}")
         flat["family"] = family
@@ -167,6 +191,21 @@ Money = Annotated[float, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Whole = Annotated[int, BeforeValidator(_whole)]
 Id = Annotated[str, Field(pattern=_ID.pattern, max_length=64)]
+
+
+def _checked(check: Callable[[str], str | None]) -> AfterValidator:
+    def validate(value: str) -> str:
+        message = check(value)
+        if message is not None:
+            raise ValueError(message)
+        return value
+    return AfterValidator(validate)
+
+
+# free text is checked in one place (allysim.text): nothing a screen, chart, slide or spreadsheet cannot show
+Name = Annotated[str, _checked(text_problem)]
+Description = Annotated[str, _checked(lambda value: text_problem(value, TEXT_LIMIT, lines=True))]
+PlanName = Annotated[str, _checked(plan_problem)]
 _ZERO = Constant(value=0.0)
 
 
@@ -259,8 +298,8 @@ class AgeHazard(_Model):
 
 class Risk(_Model):
     id: Id
-    name: str = ""
-    category: str = "other"
+    name: Name = ""
+    category: Name = "other"
     rate: float | None = Field(default=None, ge=0)
     probability: float | None = Field(default=None, ge=0, lt=1)
     hazard: AgeHazard | None = None
@@ -293,21 +332,65 @@ class Risk(_Model):
         return self.hazard.curve().cumulative(horizon)  # type: ignore[union-attr]
 
 
+class Every(_Model):
+    """Reviews at every multiple of ``every``: every, 2 every, ... before the horizon."""
+
+    every: Annotated[Time, Field(gt=0)]
+
+
+class Condition(_Model):
+    """What must hold at a review for the contingency to activate (SPEC section 13): one condition."""
+
+    health_below: float | None = Field(default=None, gt=0, le=1)
+    partners_below: Whole | None = Field(default=None, ge=1)
+    share_below: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> "Condition":
+        given = [k for k in ("health_below", "partners_below", "share_below") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one condition: health_below: <x>, partners_below: <n> or "
+                             "share_below: <x>")
+        return self
+
+
+_REVIEW_SCHEMA = {"anyOf": [{"type": "array", "items": _TIME_SCHEMA, "minItems": 1},
+                            {"type": "object", "properties": {"every": _TIME_SCHEMA}, "required": ["every"],
+                             "additionalProperties": False}],
+                  "description": "ages at which to review ([2, 4, 6]), or {every: X}"}
+
+
 class Trigger(_Model):
     on: str | None = None
     health_below: float | None = Field(default=None, gt=0, le=1)
+    review: Annotated[Annotated[Union[Annotated[tuple[Time, ...], Tag("ages")], Annotated[Every, Tag("every")]],
+                                Discriminator(lambda v: "every" if isinstance(v, (dict, Every)) else "ages")] | None,
+                      BeforeValidator(_tuple), WithJsonSchema(_REVIEW_SCHEMA)] = None
+    condition: Condition | None = Field(default=None, alias="if")
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Trigger":
-        if (self.on is None) == (self.health_below is None):
-            raise ValueError("give exactly one of on: <risk id>, on: dissolution, or health_below: <x>")
+        if (self.on is not None) + (self.health_below is not None) + (self.review is not None) != 1:
+            raise ValueError("give exactly one of on: <risk id>, on: dissolution, health_below: <x>, or "
+                             "review: [ages] | {every: X}")
+        if self.condition is not None and self.review is None:
+            raise ValueError("if: {...} is the condition of a review; it needs review: [ages] or {every: X}")
         return self
 
     @property
-    def kind(self) -> Literal["risk", "dissolution", "health"]:
+    def kind(self) -> Literal["risk", "dissolution", "health", "review"]:
         if self.health_below is not None:
             return "health"
+        if self.review is not None:
+            return "review"
         return "dissolution" if self.on == "dissolution" else "risk"
+
+    def review_ages(self, horizon: float) -> tuple[float, ...]:
+        """The ages of the reviews that take place: those before ``horizon``, in order."""
+        if isinstance(self.review, Every):
+            count = math.ceil(horizon / self.review.every)  # k every < horizon for k = 1 .. count - 1
+            return tuple(k * self.review.every for k in range(1, count) if k * self.review.every < horizon)
+        return tuple(age for age in self.review or () if age < horizon)
 
 
 class RateFactor(_Model):
@@ -355,7 +438,7 @@ class Contingency(_Model):
     model_config = ConfigDict(**_Model.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
 
     id: Id
-    name: str = ""
+    name: Name = ""
     trigger: Trigger
     delay: TimeDist = _ZERO
     success: Probability = 1.0
@@ -391,13 +474,6 @@ def _state_or_shares(value: Any) -> Any:
         raise ValueError(f"expected a state name, or shares of the states such as {{normal: 0.8, recession: 0.2}}, "
                          f"got {shown}")
     return value
-
-
-# the environment's rates, multipliers and value factors may be uncertain too (SPEC sections 8 and 9)
-for _pattern, _what in (("environment.transitions.?.?", "a transition rate"),
-                        ("environment.states.?.rates.?", "a rate multiplier"),
-                        ("environment.states.?.value", "a value multiplier")):
-    register(Parameter(_pattern, what=_what))
 
 
 class EnvironmentState(_Model):
@@ -449,18 +525,18 @@ class Scenario(_Model):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
 
     allysim: Annotated[Literal[1], BeforeValidator(_not_bool)]
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: Annotated[Name, Field(min_length=1)]
+    description: Description = ""
     time_unit: Literal["year", "quarter", "month", "week", "day"] = "year"
-    horizon: Annotated[Time, Field(gt=0)]
-    currency: str = "USD"
+    horizon: Annotated[Time, Field(gt=0, le=HORIZON_LIMIT)]
+    currency: Name = "USD"
     discount_rate: float = Field(default=0.0, ge=0)
     runs: Whole = Field(default=10_000, ge=1, le=MAX_RUNS)
     seed: Whole | None = Field(default=None, ge=0)
     alliance: Alliance = Alliance()
     risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
     contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
-    plans: dict[str, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
+    plans: dict[PlanName, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
     correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
     environment: Environment | None = None
 
@@ -515,8 +591,8 @@ class Scenario(_Model):
         if self._reread is None:
             raise UsageError("this scenario was not read with load_scenario or parse_scenario in this process, "
                              "so overrides cannot be applied to it; load it again")
-        paths = {o.path for o in new}
-        return self._reread(tuple(o for o in self._overrides if o.path not in paths) + new)
+        paths = {o.key for o in new}
+        return self._reread(tuple(o for o in self._overrides if o.key not in paths) + new)
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
@@ -571,8 +647,8 @@ def json_schema() -> dict[str, Any]:
     listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "allysim scenario (format version 1)"
-    for parameter in PARAMETERS:  # these may be written as a range too (SPEC section 8)
-        _allow_range(schema, schema, parameter.pattern.split("."), parameter.kind)
+    for shape in uncertain_shapes():  # these may be written as a range too (SPEC section 8)
+        _allow_range(schema, schema, shape.wildcards, shape.range.kind)  # type: ignore[union-attr]
     return schema
 
 
