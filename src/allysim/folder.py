@@ -247,7 +247,7 @@ def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
             raise OutputError(f"{path}: {wrong} is not a number; rerun `allysim run` to rewrite it")
 
 
-_TEXT_FIELDS = ("contingencies_in_plan",)  # the only text in a plan's summary: ids
+_TEXT_FIELDS = ("contingencies_in_plan", "partners_in_plan")  # the only text in a plan's summary: ids
 
 
 def _not_numeric(value: Any, where: str) -> str | None:
