@@ -83,7 +83,7 @@ def _sim_options(func: Callable) -> Callable:
         click.option("--seed", type=_SeedType(), default=None,
                      help="Root seed (default: the scenario's seed, else a fresh one, recorded in summary.json)."),
         click.option("--workers", type=click.IntRange(min=1), default=None,
-                     help="Worker processes (default: one per CPU). Results do not depend on it."),
+                     help="Worker processes (default: one per CPU; at most 4 per CPU). Results do not depend on it."),
         click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
                      help="Chart formats, comma-separated, or none."),
         click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,

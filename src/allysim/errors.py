@@ -7,6 +7,7 @@ Every error a user can cause derives from one base, so a caller catches one clas
      |    +-- RegisterError a risk register cannot be imported; located FILE:SHEET!CELL
      +-- UsageError         the command or API call is not valid (exit code 2)
      +-- SimulationError    a replication could not complete, e.g. it exceeded its event budget (exit code 1)
+     |    +-- ClusterError  the Dask cluster cannot be reached or lost its workers (exit code 1)
      +-- OutputError        an output folder given to read is missing, incomplete or unreadable (exit code 2),
                             or a file or folder cannot be written or locked (exit code 1)
 
@@ -16,8 +17,8 @@ Every error a user can cause derives from one base, so a caller catches one clas
 
 from __future__ import annotations
 
-__all__ = ["AllysimError", "ScenarioError", "RegisterError", "UsageError", "SimulationError", "OutputError",
-           "AllysimWarning"]
+__all__ = ["AllysimError", "ScenarioError", "RegisterError", "UsageError", "SimulationError", "ClusterError",
+           "OutputError", "AllysimWarning"]
 
 
 class AllysimError(Exception):
@@ -44,6 +45,10 @@ class UsageError(AllysimError):
 
 class SimulationError(AllysimError):
     """A replication could not complete."""
+
+
+class ClusterError(SimulationError):
+    """The Dask cluster cannot be reached, does not answer, or lost its workers while simulating."""
 
 
 class OutputError(AllysimError):

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .errors import AllysimError, OutputError
+from .files import open_input
 from .outputs import RUNS_COLUMNS
 from .stats import paired
 from .text import markup, plain_data, shorten
@@ -266,7 +268,7 @@ def _number(value: Any) -> bool:
 def read_json(path: Path, command: str = "run") -> dict[str, Any]:
     """Read a JSON object, or raise OutputError saying what is wrong and which command rewrites it."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_input(path) as raw, io.TextIOWrapper(raw, encoding="utf-8") as handle:
             value = json.load(handle, parse_constant=_not_a_number)
     except FileNotFoundError:
         raise OutputError(f"{path}: missing; is {path.parent} an allysim output folder?") from None
@@ -332,7 +334,7 @@ def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
     path = Path(path)
     tables: dict[str, _RunBuffers] = {}
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        with open_input(path) as raw, io.TextIOWrapper(raw, newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
             absent = [c for c in RUNS_COLUMNS if c not in header]
