@@ -936,3 +936,16 @@ def test_workers_lost_by_a_dask_cluster_are_one_line(quick, monkeypatch):
                                       "(FutureCancelledError")
     assert str(info.value).endswith("check that its workers are running and have memory enough, then continue with "
                                     "--resume")
+
+
+def test_a_full_disk_in_workbook_and_template_is_one_line_and_nothing_after(quick, tiny_disk, tmp_path):
+    out = tmp_path / "out"
+    assert cli_run("run", str(quick), *QUICKLY, "--out", str(out))[0] == 0
+    (tiny_disk / "filler").write_bytes(b"\0" * 58_000)  # leaves too little room for either file
+    for args, name in ((("workbook", str(out), "--out", str(tiny_disk / "w.xlsx")), "workbook"),
+                       (("import", "--template", str(tiny_disk / "t.xlsx")), "register")):
+        done = run(*args)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr == (f"allysim: {args[-1]}: cannot write the {name} (No space left on device); free some "
+                               "space, or write to another --out on another disk\n")  # no traceback after it
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler"]

@@ -24,7 +24,7 @@ from typing import Any
 from .errors import OutputError
 from .folder import read_json
 from .outputs import atomic_file
-from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, width_of
+from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, save_to, width_of
 
 __all__ = ["write_workbook", "STUDIES", "EXCEL_ROWS"]
 
@@ -642,5 +642,5 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
         _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
         if runs_csv.exists():
             _runs(wb, runs_csv, total, fonts)
-        wb.save(handle)
+        save_to(wb, handle)
     return target, notes
