@@ -18,6 +18,7 @@ from .wording import (
     Evidence,
     MoneyScale,
     format_amount,
+    format_length,
     format_ratio,
     format_share,
     median_life,
@@ -281,14 +282,14 @@ def print_results(results: Any) -> None:
         rows.append([
             name,
             f"{format_share(surv['estimate'])} ({share_interval(*surv['ci95'])})",
-            median_life(p["lifetime"]["p50"], s.horizon, unit, surv["estimate"]).rsplit(" ", 1)[0],
+            median_life(p["lifetime"]["p50"], s.horizon, unit, surv["estimate"], unit=False),
             f"{scale.number(npv['mean'])}{half}",
             f"{scale.number(npv['p10'])} to {scale.number(npv['p90'])}",
             f"{p['resilience']['mean']:.2f}",
             f"{top} ({format_share(causes[top])})" if causes else "\u2014",
         ])
     units = plural(unit)
-    columns = [Column("plan", "name"), Column(f"survival, {s.horizon:g} {units}", short="survival"),
+    columns = [Column("plan", "name"), Column(f"survival, {format_length(s.horizon, unit)}", short="survival"),
                Column(f"median life ({units})", short=f"median ({units})"),
                Column(f"mean NPV \u00b1 ({s.currency})" if s.currency else "mean NPV \u00b1", short="mean NPV \u00b1"),
                Column("NPV P10 to P90", keep=1, short="P10 to P90"), Column("resil.", keep=2),
@@ -345,7 +346,7 @@ def print_value(data: dict[str, Any]) -> None:
                 [Column("contingency", "name"), Column(f"net NPV ({data['currency']})", short="net NPV"),
                  Column("gross NPV", keep=3), Column("cost", keep=2), Column("gross/cost", keep=4, short="ratio"),
                  Column("verdict", "text"), Column("survival (points)", keep=1, short="survival, pts")], rows,
-                "Net NPV = gross NPV (before its cost) - cost: each contingency's fair (Shapley) share of the plan's "
+                "Net NPV = gross NPV (before its cost) \u2212 cost: each contingency's fair (Shapley) share of the plan's "
                 "effect. " + _noise_legend(data["runs"]))
 
 
@@ -389,6 +390,9 @@ def print_optimize(data: dict[str, Any]) -> None:
         return " + ".join(portfolios[i]["contingencies"]) or "(none)"
 
     rows, runners = [], []
+    chosen = [portfolios[i] for i in data["best"].values() if i is not None]
+    cost_scale = MoneyScale.of([p["cost"]["mean"] for p in chosen])  # one rounding per column
+    npv_scale = MoneyScale.of([p["npv"]["mean"] for p in chosen])
     for key, label in (("npv", "highest NPV"), ("survival", "highest survival"),
                        ("survival_within_budget", f"highest survival within {format_amount(data['budget'])}"
                         if data.get("budget") is not None else "")):
@@ -404,7 +408,7 @@ def print_optimize(data: dict[str, Any]) -> None:
             margin = _ci(diff, pct=key != "npv") + (" points" if key != "npv" else "") + \
                 ("" if clear else ", within the noise")
             runners.append(f"{label}: the runner-up is {name(versus['runner_up'])}")
-        rows.append([label, name(i), format_amount(p["cost"]["mean"]), format_amount(p["npv"]["mean"]),
+        rows.append([label, name(i), cost_scale.number(p["cost"]["mean"]), npv_scale.number(p["npv"]["mean"]),
                      f"{format_share(p['survival']['estimate'])} ({share_interval(*p['survival']['ci95'])})", margin])
     method = "every portfolio" if data["method"] == "exact" else "HEURISTIC (greedy), not every portfolio"
     print_table(f"{data['scenario']} \u2014 {len(portfolios):,} portfolios of {len(data['candidates'])} "
@@ -424,18 +428,20 @@ def print_sensitivity(data: dict[str, Any]) -> None:
     from .plotting.sensitivity_charts import sensitivity_findings
 
     rows = []
+    npv_scale = MoneyScale.of([x for e in data["inputs"].values() for x in (e["npv"]["at_p10"], e["npv"]["at_p90"])])
     for path, e in data["inputs"].items():
         sw = e.get("switch")
-        rows.append([path, f"{format_amount(e['p10'])} .. {format_amount(e['p90'])}",
-                     f"{format_amount(e['npv']['at_p10'])} .. {format_amount(e['npv']['at_p90'])}",
-                     f"{format_share(e['survival']['at_p10'])} .. {format_share(e['survival']['at_p90'])}",
+        inputs = MoneyScale.of([e["p10"], e["p90"]])  # an input's own unit, both ends alike
+        rows.append([path, f"{inputs.number(e['p10'])} to {inputs.number(e['p90'])}",
+                     f"{npv_scale.number(e['npv']['at_p10'])} to {npv_scale.number(e['npv']['at_p90'])}",
+                     f"{format_share(e['survival']['at_p10'])} to {format_share(e['survival']['at_p90'])}",
                      format_share(e["variance_share"]["npv"]), format_amount(sw["value"]) if sw else "\u2014"])
     against = data.get("against")
     print_table(f"{data['scenario']} \u2014 plan {data['plan']}"
                 + (f" against {against}, P(NPV better) {format_share(data['p_better'])}" if against else ""),
-                [Column("input", "name"), Column("P10 .. P90"),
-                 Column(f"NPV at P10 .. P90 ({data['currency']})", short="NPV at P10 .. P90"),
-                 Column("survival at P10 .. P90", short="survival"), Column("NPV variance share", keep=1,
+                [Column("input", "name"), Column("P10 to P90"),
+                 Column(f"NPV at P10 to P90 ({data['currency']})", short="NPV at P10 to P90"),
+                 Column("survival at P10 to P90", short="survival"), Column("NPV variance share", keep=1,
                                                                               short="variance"),
                  Column("switch at", keep=2)], rows)
     words = sensitivity_findings(data)

@@ -20,6 +20,7 @@ from ..wording import (
     Evidence,
     MoneyScale,
     format_money,
+    format_percent,
     format_share,
     format_span,
     median_life,
@@ -212,7 +213,7 @@ class KeyNumbers:
 
 def _amount(value: float, scale: MoneyScale) -> str:
     """An amount in a table whose heading names the unit: ``25.9``, ``−3.1``."""
-    return scale.number(value).removesuffix(scale.suffix) if scale.suffix else scale.number(value)
+    return scale.number(value, suffix=False)
 
 
 def _span(lo: str, hi: str) -> str:
@@ -259,9 +260,9 @@ def key_numbers(board: Board) -> KeyNumbers:
         survival, npv = s["survival"], s["npv"]
         lo, hi = (survival.get("ci95") or [None, None])[:2]
         median = (s.get("lifetime") or {}).get("p50")
-        # fewer than half dissolve: the median life is beyond the horizon, not at it
-        beyond = median is not None and (median >= horizon - 1e-9 or float(survival["estimate"]) >= 0.5)
-        life = "" if median is None else (f"more than {horizon:g}" if beyond else f"{median:.1f}")
+        # fewer than half dissolve: the median life is beyond the horizon, not at it (as the console says it)
+        life = "" if median is None else median_life(float(median), horizon, board.time_unit,
+                                                     float(survival["estimate"]), unit=False)
         nlo, nhi = (npv.get("ci95") or [None, None])[:2]
         npv_ci = "" if nlo is None or nhi is None else f"({_span(_amount(nlo, scale), _amount(nhi, scale))})"
         p10, p90 = npv.get("p10"), npv.get("p90")
@@ -505,7 +506,7 @@ def caption(board: Board, chart: str) -> str:
     runs = board.summary.get("runs")
     n = f"{int(runs):,} simulated alliances per plan" if runs else "simulated alliances"
     rate = board.summary.get("discount_rate")
-    discount = f", discounted at {100 * float(rate):.3g}% a year" if rate else ""
+    discount = f", discounted at {format_percent(float(rate))} a year" if rate else ""
     if chart == "survival":
         return (f"Share of {n} still together over time; shaded bands are 95% confidence intervals. The end of "
                 f"each line is the probability of completing the {board.life} life.")

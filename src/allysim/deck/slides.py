@@ -43,6 +43,7 @@ from ..errors import OutputError
 from ..outputs import atomic_file
 from ..plotting import theme
 from ..wording import (
+    format_percent,
     override_texts,
 )
 from .appendix import (
@@ -404,7 +405,7 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
         "Plans are compared on common random numbers: every plan faces the same simulated risks, so differences "
         "between plans are measured run by run (paired), with far less noise than independent runs.",
         "NPV is the value created minus risk and contingency costs, as a present value at the start"
-        + (f", discounted continuously at ln(1 + {100 * float(rate):.3g}%) a year" if rate else ", undiscounted")
+        + (f", discounted continuously at ln(1 + {format_percent(float(rate))}) a year" if rate else ", undiscounted")
         + (f"; amounts in {currency}." if currency else ".")
         + " Resilience is the average health over the planned life, counting 0 after dissolution.",
     ]

@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..wording import Currency, Evidence, MoneyScale, format_money, format_share
+from ..wording import Currency, Evidence, MoneyScale, format_money, format_number, format_share
 from . import layout, theme
 from .layout import horizon_span
 from .panels import Body, given, returned, row_names, short_names
@@ -75,7 +75,7 @@ def _numeric(values: Sequence[Any]) -> bool:
 
 def _value_text(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return format_number(value, 4, trim=True)
     if isinstance(value, Mapping):
         family = next(iter(value), "")
         return f"{family} distribution"

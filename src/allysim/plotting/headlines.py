@@ -26,6 +26,7 @@ from ..wording import (
     Evidence,
     MoneyScale,
     format_money,
+    format_number,
     format_share,
     format_span,
     median_life,
@@ -168,7 +169,7 @@ def health(resilience: Mapping[str, float] | None, evidence: Mapping[str, Eviden
     plans = list(resilience or {})
     subtitle = ("Health over time (1 = full): the median, middle 50% and middle 90% of runs at each time; the strip "
                 "below, the share dissolved by then; " +
-                (f"an alliance dissolves when health falls below {dissolve_below:g}" if len(plans) <= 1
+                (f"an alliance dissolves when health falls below {format_number(dissolve_below, 6, trim=True)}" if len(plans) <= 1
                  else "beside each plan, its average health over the life"))
     if shaded:
         subtitle += "; shaded: share of runs in " + ", ".join(s.replace("_", " ") for s in shaded)

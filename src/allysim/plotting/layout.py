@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..wording import Currency, Evidence, MoneyScale, Provenance, format_span
+from ..wording import Currency, Evidence, MoneyScale, Provenance, format_number, format_span
 from . import theme
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ __all__ = ["time_locator", "title_name", "plan_phrase", "best", "label_line_ends
            "Estimate", "display_name", "sentence_start", "study_provenance", "horizon_words", "runs_words",
            "horizon_span", "fit_subtitle", "row_layout", "row_labels", "fit_limits", "ci_bars", "label_room",
            "difference_axis",
-           "money_formatter", "points_formatter", "axis_unit", "headed", "whisker", "axis_number", "TITLE_NAME_CHARS",
+           "money_formatter", "points_formatter", "axis_unit", "headed", "whisker", "TITLE_NAME_CHARS",
            "LABEL_GAP", "WHISKER_COLOR", "inset", "fill", "region", "body_axes"]
 
 WHISKER_COLOR = theme.INK
@@ -281,14 +281,14 @@ def money_formatter(scale: MoneyScale) -> Any:
     """Return a tick formatter for amounts in ``scale``'s unit (the unit is in the axis label)."""
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: axis_number(round(v / scale.factor, 9)))
+    return FuncFormatter(lambda v, _pos: format_number(round(v / scale.factor, 9), 6, trim=True))
 
 
 def points_formatter() -> Any:
     """Return a tick formatter for percentage points."""
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: axis_number(round(v, 9)))
+    return FuncFormatter(lambda v, _pos: format_number(round(v, 9), 6, trim=True))
 
 
 def axis_unit(currency: Currency, scale: MoneyScale) -> str:
@@ -310,12 +310,6 @@ def whisker(ax: Axes, y: float, e: Estimate, height: float) -> None:
     ax.plot([e.lo, e.hi], [y, y], color=WHISKER_COLOR, linewidth=1.4, zorder=4, solid_capstyle="butt")
     for x in (e.lo, e.hi):
         ax.plot([x, x], [y - cap / 2, y + cap / 2], color=WHISKER_COLOR, linewidth=1.4, zorder=4)
-
-
-def axis_number(value: float) -> str:
-    """Format an axis tick: thousands separators, no trailing zeros, a true minus sign."""
-    text = f"{abs(value):,.6g}" if abs(value) < 1e6 else f"{abs(value):,.0f}"
-    return ("\u2212" if value < 0 and text.strip("0.,") else "") + text
 
 
 def inset(ax: Axes, left_in: float = 0.0, right_in: float = 0.0, bottom_in: float = 0.0,
