@@ -79,7 +79,7 @@ def test_format_share_rounds_to_whole_percent_and_keeps_ends_honest(share: float
     (25.8, "USD M", "USD 25.8M"),
     (461_234, "gold", "461k gold"),
     (-2500, "$", f"{MINUS}$2.50k"),
-    (-0.001, "EUR", "EUR 0.00"),
+    (-0.001, "EUR", f"EUR {MINUS}0.0010"),  # two significant figures below 1, however small
     (12.5, "", "12.5"),
 ])
 def test_format_money(amount: float, currency: str, text: str) -> None:
@@ -384,9 +384,17 @@ def test_contingency_value_title_quotes_the_return_of_the_best_contingency(studi
 
 
 def _leaders(risks: dict, key: str) -> list[str]:
-    """The risks clearly costing something in ``key`` whose mean lies inside the largest one's 95% interval."""
+    """The risks clearly costing something in ``key`` within the noise of each other at the top: the largest, then
+    the next for as long as every 95% interval of the group shares a point with every other, at most the 15 rows
+    the chart shows (so "within the noise of each other" never sits over intervals that do not overlap)."""
     clear = sorted((r for r in risks if Evidence.of(risks[r][key]).gain), key=lambda r: -risks[r][key]["mean"])
-    return [r for r in clear if risks[r][key]["mean"] >= risks[clear[0]][key]["ci95"][0]] if clear else []
+    group: list[str] = []
+    for r in clear[:15]:
+        ends = [risks[x][key]["ci95"] for x in (*group, r)]
+        if group and max(lo for lo, _ in ends) > min(hi for _, hi in ends):
+            break
+        group.append(r)
+    return group
 
 
 @pytest.mark.parametrize("case", [c for c in STUDY_CASES if c.startswith("drivers")])

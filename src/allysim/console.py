@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from .errors import AllysimError, ScenarioError
+from .findings import dominated_words, portfolio_words, verdict_words
 from .wording import (
     Evidence,
     MoneyScale,
@@ -306,10 +307,9 @@ def _ci(entry: dict[str, Any], pct: bool = False, scale: MoneyScale | None = Non
     return f"{fmt(entry['mean'])}{band}"
 
 
-def _verdict(entry: dict[str, Any], runs: Any, gain: str, loss: str) -> str:
-    """``gain``/``loss`` when the 95% interval excludes zero, else ``within the noise``."""
-    evidence = Evidence.of(entry, runs)
-    return gain if evidence.gain else loss if evidence.loss else "within the noise"
+def _verdict(entry: dict[str, Any], runs: Any, kind: str) -> str:
+    """The effect's verdict in words (:func:`allysim.findings.verdict_words`)."""
+    return verdict_words(Evidence.of(entry, runs), kind)
 
 
 def _noise_legend(runs: Any) -> str:
@@ -321,7 +321,7 @@ def print_compare(data: dict[str, Any]) -> None:
     plans = data["plans"]
     scale = MoneyScale.of([x for p in plans.values() for x in (p["npv"]["mean"], *p["npv"]["ci95"]) if x is not None])
     rows = [[name, _ci(p["npv"], scale=scale), _ci(p["survival"], pct=True), f"{format_share(p['p_better'])}",
-             _verdict(p["npv"], data["runs"], "better NPV", "worse NPV")] for name, p in plans.items()]
+             _verdict(p["npv"], data["runs"], "plan")] for name, p in plans.items()]
     print_table(f"{data['scenario']} \u2014 each plan minus {data['baseline']}, paired over {data['runs']:,} runs",
                 [Column("plan", "name"), Column(f"NPV difference ({data['currency']})", short="NPV difference"),
                  Column("survival (points)", short="survival, pts"), Column("P(NPV better)", keep=1),
@@ -339,7 +339,7 @@ def print_value(data: dict[str, Any]) -> None:
         ratio = format_ratio(gross / c["cost"]) if c["cost"] > 0 else "free"
         survival = {"mean": c["shapley_survival"], "ci95": c.get("shapley_survival_ci95") or [None, None]}
         rows.append([cid, _ci(net, scale=scale), signed_number(gross, scale), scale.number(c["cost"]), ratio,
-                     _verdict(net, data["runs"], "pays for itself", "does not pay"), _ci(survival, pct=True)])
+                     _verdict(net, data["runs"], "contingency"), _ci(survival, pct=True)])
     total = data["total"]
     print_table(f"{data['scenario']} \u2014 contingencies of plan {data['plan']} ({data['method']} Shapley); whole "
                 f"plan: NPV {_ci(total['npv'])}, survival {_ci(total['survival'], pct=True)} points",
@@ -354,11 +354,11 @@ def print_drivers(data: dict[str, Any]) -> None:
     ranked = sorted(data["risks"].items(), key=lambda kv: -kv[1]["npv"]["mean"])
     scale = MoneyScale.of([x for _, r in ranked for x in (r["npv"]["mean"], *r["npv"]["ci95"]) if x is not None])
     rows = [[rid, _ci(r["npv"], scale=scale), _ci(r["survival"], pct=True),
-             _verdict(r["npv"], data["runs"], "costs NPV", "adds NPV")] for rid, r in ranked]
+             _verdict(r["npv"], data["runs"], "risk")] for rid, r in ranked]
     env = data.get("environment")
     if env is not None:  # what holding the environment in its initial state gains
         rows.append(["(environment changes)", _ci(env["npv"], scale=scale), _ci(env["survival"], pct=True),
-                     _verdict(env["npv"], data["runs"], "costs NPV", "adds NPV")])
+                     _verdict(env["npv"], data["runs"], "risk")])
     print_table(f"{data['scenario']} \u2014 what each risk costs under plan {data['plan']} (removing it gains)",
                 [Column("risk", "name"), Column(f"NPV cost ({data['currency']})", short="NPV cost"),
                  Column("survival cost (points)", short="survival, pts"), Column("verdict", "text")], rows,
@@ -387,7 +387,7 @@ def print_optimize(data: dict[str, Any]) -> None:
     def name(i: int | None) -> str:
         if i is None:
             return "\u2014"
-        return " + ".join(portfolios[i]["contingencies"]) or "(none)"
+        return portfolio_words(portfolios[i]["contingencies"])
 
     rows, runners = [], []
     chosen = [portfolios[i] for i in data["best"].values() if i is not None]
@@ -419,9 +419,8 @@ def print_optimize(data: dict[str, Any]) -> None:
                 "; ".join(runners) + "." if runners else "")
     dominated = {p: e for p, e in data["plans"].items() if e.get("dominated_by") is not None}
     for plan, e in dominated.items():
-        say(f"plan {plan} is dominated by {name(e['dominated_by'])}: no more cost, at least as much NPV and survival"
-            + ("" if e["dominance"]["clear_npv"] or e["dominance"]["clear_survival"]
-               else " (on estimates within the noise)"))
+        say(dominated_words(plan, name(e["dominated_by"]), e["dominance"]["clear_npv"]
+                            or e["dominance"]["clear_survival"]))
 
 
 def print_sensitivity(data: dict[str, Any]) -> None:

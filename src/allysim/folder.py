@@ -134,6 +134,12 @@ class OutputData:
         a, b = getattr(self.runs[plan], column), getattr(self.runs[base], column)
         return Evidence.of(paired(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), len(a))
 
+    def versus_baseline_share(self, plan: str, cause: str) -> Evidence:
+        """``plan`` minus the baseline in the share of runs ended by ``cause``, paired run by run: how the causes
+        chart and the deck judge a plan that cuts the main threat."""
+        a, b = self.runs[plan].end_cause == cause, self.runs[self.plans[0]].end_cause == cause
+        return Evidence.of(paired(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), len(a))
+
 
 def load_output(folder: str | os.PathLike[str]) -> OutputData:
     """Read an output folder: the files of a run, the studies, or both.

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .findings import plan_phrase
 from .plotting.decision_charts import portfolio_name
 from .wording import MoneyScale, format_money, format_points, format_share
 
@@ -105,10 +106,9 @@ def recommend(data: Mapping[str, Any]) -> Recommendation:
             continue
         d = entry["dominance"]
         clear = d["clear_npv"] or d["clear_survival"]
-        label = plan.replace("_", " ")
         saves = -d["cost"]["mean"]
         cheaper = f"costs {money(saves)} less" if saves > 1e-9 * max(1.0, scale.factor) else "costs the same"
-        dominated.append(f"plan {label} is dominated by {name(j)}, which {cheaper} and adds {money(d['npv']['mean'])} of NPV and {format_points(d['survival']['mean'])} of "
+        dominated.append(f"{plan_phrase(plan)} is dominated by {name(j)}, which {cheaper} and adds {money(d['npv']['mean'])} of NPV and {format_points(d['survival']['mean'])} of "
                          "survival" + ("" if clear else " (on estimates within the noise)"))
     if dominated:
         points.append(_sentence("; ".join(dominated)) + ".")

@@ -25,9 +25,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import verdicts
+
+VERDICTS = ("better", "worse", "tied", "unclear")
+
 __all__ = ["Evidence", "median_life", "format_share", "Currency", "MoneyScale", "format_money", "signed_money", "format_amount", "format_number", "format_percent", "format_length", "format_span",
            "format_duration", "format_duration_span",
-           "plural", "format_points", "points_change", "share_interval", "signed_points", "signed_number", "format_ratio", "Provenance",
+           "plural", "plan_label", "format_points", "points_change", "share_interval", "signed_points", "signed_number", "format_ratio", "Provenance",
            "override_texts"]
 
 
@@ -135,23 +139,27 @@ def _rounded(x: float, digits: int) -> float:
 
 
 def _decimals(x: float, digits: int) -> int:
-    """How many decimals show ``x`` with ``digits`` significant figures, after rounding (9.996 -> ``10.0``)."""
+    """How many decimals show ``x`` with ``digits`` significant figures, after rounding (9.996 -> ``10.0``); below
+    1, one figure fewer (``0.80``, ``0.0012``), never fewer than ``digits - 1`` decimals."""
     x = _rounded(x, digits)
     if x == 0 or not math.isfinite(x):
         return max(0, digits - 1)
-    return min(12, max(0, digits - 1 - math.floor(math.log10(x))))
+    if x < 1:
+        return min(12, max(digits - 1, digits - 2 - math.floor(math.log10(_rounded(x, digits - 1)))))
+    return max(0, digits - 1 - math.floor(math.log10(x)))
 
 
 def format_number(x: float, digits: int = 3, *, decimals: int | None = None, trim: bool = False,
                   sign: bool = False) -> str:
-    """Every number allysim shows goes through here: ``digits`` significant figures (or fixed ``decimals``),
+    """Every number allysim shows goes through here: ``digits`` significant figures (one fewer below 1), or fixed
+    ``decimals``,
     thousands separators, a true minus sign, never ``e+``; ``trim`` drops trailing zeros (``2.50 -> 2.5``), ``sign``
     puts ``+`` before a positive number. Nothing reads ``−0``.
 
     Examples
     --------
     >>> format_number(1234.6), format_number(-0.0012345), format_number(2000, trim=True), format_number(1e12)
-    ('1,235', '−0.00123', '2,000', '1,000,000,000,000')
+    ('1,235', '−0.0012', '2,000', '1,000,000,000,000')
     >>> format_number(-0.0004, decimals=2), format_number(4.2, sign=True), format_number(0.5, 6, trim=True)
     ('0.00', '+4.20', '0.5')
     """
@@ -173,7 +181,7 @@ def format_money(amount: float, currency: str | Currency | None = "", scale: Mon
     Examples
     --------
     >>> format_money(31_240_000, "USD"), format_money(-0.5, "EUR"), format_money(25.8, "USD M")
-    ('USD 31.2M', 'EUR \u22120.500', 'USD 25.8M')
+    ('USD 31.2M', 'EUR \u22120.50', 'USD 25.8M')
     """
     cur = Currency.parse(currency)
     number = (scale or MoneyScale.of([amount], cur)).number(amount)
@@ -198,6 +206,12 @@ def environment_ends(time_share: Mapping[str, float], ends_by_state: Mapping[str
     parts = [f"{state.replace('_', ' ')} held {format_share(time_share[state])} of the life and "
              f"{format_share(dissolved.get(state, 0.0) / total)} of the dissolutions" for state in states[1:]]
     return "; ".join(parts)
+
+
+def plan_label(name: str) -> str:
+    """Return a plan's display name: ``do_nothing`` -> ``Do nothing``."""
+    label = name.replace("_", " ").strip() or name
+    return label[0].upper() + label[1:] if label[0].islower() else label
 
 
 def plural(time_unit: str) -> str:
@@ -452,38 +466,44 @@ def override_texts(overrides: Any) -> tuple[str, ...]:
     return tuple(f"{k}={show(v)}" for k, v in overrides.items())
 
 
-MAX_SETTLING_RUNS = 100_000_000  # beyond this, no practical number of runs settles a difference
-
-
 @dataclass(frozen=True)
 class Evidence:
-    """A paired difference with its 95% interval over ``runs`` runs: what a sentence may claim about it.
+    """A paired difference with its 95% interval over ``runs`` runs, judged by its verdict
+    (:func:`allysim.verdicts.verdict`, from the interval and the ``materiality``): what a sentence may claim.
 
     Examples
     --------
     >>> e = Evidence(-0.04, -0.20, 0.11, runs=2000)
     >>> e.clear, e.noise()
     (False, 'within the noise (roughly 31,000 runs would settle it)')
-    >>> Evidence(0.3, 0.1, 0.5).gain
-    True
+    >>> Evidence(0.3, 0.1, 0.5).gain, Evidence(0.3, 0.1, 0.5, materiality=0.5).verdict
+    (True, 'tied')
     """
 
     mean: float
     low: float | None = None
     high: float | None = None
     runs: int | None = None
+    materiality: float = 0.0
+    decided: str | None = None  # the verdict a study's JSON recorded beside the effect, when read from one
 
     @classmethod
-    def of(cls, entry: Mapping[str, Any] | None, runs: Any = None, *, offset: float = 0.0) -> Evidence:
-        """Read ``{"mean" (or "estimate"), "ci95": [lo, hi]}``; ``offset`` is subtracted from all three."""
+    def of(cls, entry: Mapping[str, Any] | None, runs: Any = None, *, offset: float = 0.0,
+           materiality: float | None = None) -> Evidence:
+        """Read ``{"mean" (or "estimate"), "ci95": [lo, hi], "verdict"}``; ``offset`` is subtracted from all three
+        (and the recorded verdict, which judged the effect itself, is then not used)."""
         entry = entry or {}
         mean = entry.get("mean", entry.get("estimate"))
         low, high = (list(entry.get("ci95") or [None, None]) + [None, None])[:2]
+
         def shift(x: Any) -> float | None:
             return None if x is None else float(x) - offset
 
+        decided = entry.get("verdict") if offset == 0 and entry.get("verdict") in VERDICTS else None
+        given = entry.get("materiality") if materiality is None else materiality
         return cls(float(mean if mean is not None else 0.0) - offset, shift(low), shift(high),
-                   int(runs) if isinstance(runs, (int, float)) and runs else None)
+                   int(runs) if isinstance(runs, (int, float)) and runs else None,
+                   float(given) if isinstance(given, (int, float)) else 0.0, decided)
 
     @property
     def known(self) -> bool:
@@ -491,33 +511,34 @@ class Evidence:
         return self.low is not None and self.high is not None
 
     @property
+    def verdict(self) -> str:
+        """``better``, ``worse``, ``tied`` or ``unclear`` (``docs/deciding.md``)."""
+        return self.decided or verdicts.verdict(self.mean, self.low, self.high, self.materiality)
+
+    @property
     def gain(self) -> bool:
-        """The whole 95% interval lies above zero."""
-        return self.known and self.low > 0  # type: ignore[operator]
+        """Clearly better: the interval lies above zero and the mean exceeds the materiality."""
+        return self.verdict == "better"
 
     @property
     def loss(self) -> bool:
-        """The whole 95% interval lies below zero."""
-        return self.known and self.high < 0  # type: ignore[operator]
+        """Clearly worse: the interval lies below zero and the mean is below minus the materiality."""
+        return self.verdict == "worse"
 
     @property
     def clear(self) -> bool:
-        """The 95% interval excludes the tie: a sentence may name a winner or a loser."""
+        """A sentence may name a winner or a loser."""
         return self.gain or self.loss
 
+    @property
+    def tied(self) -> bool:
+        """About break even: a difference known to be within the materiality."""
+        return self.verdict == "tied"
+
     def settling_runs(self) -> int | None:
-        """Roughly how many runs would make the interval exclude zero, if the mean held (None: unknown, or
+        """Roughly how many runs would settle an unclear difference, if the mean held (None: unknown, settled, or
         more than any practical run)."""
-        if not self.known or self.runs is None or self.clear:
-            return None
-        half = (self.high - self.low) / 2  # type: ignore[operator]
-        if half <= 0 or self.mean == 0:
-            return None
-        need = self.runs * (half / abs(self.mean)) ** 2
-        if need > MAX_SETTLING_RUNS:
-            return None
-        digits = max(0, len(str(int(need))) - 2)
-        return int(math.ceil(need / 10 ** digits) * 10 ** digits)  # two significant figures, rounded up
+        return verdicts.settling_runs(self.mean, self.low, self.high, self.runs, self.materiality)
 
     def settle(self) -> str:
         """``roughly 30,000 runs would settle it`` (or why none would), for a difference within the noise."""
@@ -529,7 +550,10 @@ class Evidence:
         return "more runs would settle it"
 
     def noise(self) -> str:
-        """``within the noise (roughly 30,000 runs would settle it)``."""
+        """``within the noise (roughly 30,000 runs would settle it)``, or ``about break even`` for a difference
+        known to be smaller than the materiality."""
+        if self.tied:
+            return "about break even (a difference smaller than the materiality)"
         return f"within the noise ({self.settle()})"
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import AllysimError, OutputError
+from ..findings import lowest, plan_phrase, winner
 from ..plotting import theme
 from ..wording import (
     Currency,
@@ -293,8 +294,7 @@ def _best(values: Mapping[str, float]) -> str:
 
 def _plan(name: str) -> str:
     """How findings name a plan: ``governance -> the Governance plan``."""
-    label = theme.plan_label(name)
-    return f"the {label}" if label.lower().endswith("plan") else f"the {label} plan"
+    return plan_phrase(name)
 
 
 def _cap(text: str) -> str:
@@ -357,8 +357,13 @@ def _plan_finding(board: Board) -> str:
         if median is not None and median < horizon - 1e-9 and surv[base] < 0.5:
             half = f"; half of them end within {life(base)}"
         return f"The alliance survives its {board.life} life in {format_share(surv[base])} of runs{ci}{half}."
-    best_s, best_v = _best(surv), _best(means)
     scale = MoneyScale.of(list(means.values()), cur)  # every plan's mean in one unit, as the NPV chart's title
+    # the winners by the one rule the charts' titles use (allysim.findings.winner)
+    won_s = winner(surv, {p: _difference(board, p, "survival") for p in plans[1:]},
+                   {p: format_share(surv[p]) for p in plans})
+    won_v = winner(means, {p: _difference(board, p, "npv") for p in plans[1:]},
+                   {p: scale.number(means[p]) for p in plans})
+    best_s, best_v = won_s.plan, won_v.plan
     lift, rise = _difference(board, best_s, "survival"), _difference(board, best_v, "npv")
     pairs = (board.studies.get("compare") or {}).get("plans") or {}
     base_name = theme.plan_label(base)
@@ -383,8 +388,7 @@ def _plan_finding(board: Board) -> str:
         p = (pairs.get(plan) or {}).get("p_better")
         return "" if p is None else f"; its NPV beats the baseline's in {format_share(float(p))} of paired runs"
 
-    lifts = best_s != base and lift.gain and format_share(surv[best_s]) != format_share(surv[base])
-    raises = best_v != base and rise.gain and scale.number(means[best_v]) != scale.number(means[base])
+    lifts, raises = won_s.clear, won_v.clear
     if lifts and raises and best_s == best_v:
         return (f"{_cap(_plan(best_s))} is best on both counts: {board.life} survival {format_share(surv[best_s])} "
                 f"against {format_share(surv[base])} under {base_name}{paired_survival(best_s)}, expected NPV "
@@ -394,7 +398,7 @@ def _plan_finding(board: Board) -> str:
     if lifts:
         parts.append(f"{_cap(_plan(best_s))} lifts {board.life} survival most, from {format_share(surv[base])} "
                      f"under {base_name} to {format_share(surv[best_s])}{paired_survival(best_s)}")
-    elif best_s != base and surv[best_s] > surv[base] and format_share(surv[best_s]) != format_share(surv[base]):
+    elif best_s != base:
         parts.append(f"{_cap(_plan(best_s))} has the highest {board.life} survival, {format_share(surv[best_s])} "
                      f"against {format_share(surv[base])} under {base_name}, but the difference is {lift.noise()}")
     else:
@@ -403,7 +407,7 @@ def _plan_finding(board: Board) -> str:
     if raises:
         parts.append(f"{_plan(best_v)} gives the highest expected NPV, {format_money(means[best_v], cur, scale)} "
                      f"against {format_money(means[base], cur, scale)}{beats(best_v)}")
-    elif best_v != base and means[best_v] > means[base] and scale.number(means[best_v]) != scale.number(means[base]):
+    elif best_v != base:
         parts.append(f"{_plan(best_v)} has the highest expected NPV, {format_money(means[best_v], cur, scale)} "
                      f"against {format_money(means[base], cur, scale)}, {rise.noise()}")
     else:
@@ -429,10 +433,17 @@ def _cause_finding(board: Board) -> str:
     if len(plans) == 1:
         return text + "."
     text = f"{name} is the main threat: it ends {format_share(share)} of alliances under {_plan(base)}"
-    lowest = min(plans[1:], key=lambda p: causes[p].get(top, 0.0))
-    cut = causes[lowest].get(top, 0.0)
-    if format_share(cut) != format_share(share) and cut < share:
-        return text + f"; {_plan(lowest)} cuts that to {format_share(cut)}."
+    # the plan that cuts it, by the one rule the causes chart's title uses (allysim.findings.lowest)
+    shares = {p: causes[p].get(top, 0.0) for p in plans}
+    found = lowest(shares, {p: board.data.versus_baseline_share(p, top) for p in plans[1:]
+                            if board.data.runs and p in board.data.runs},
+                   {p: format_share(shares[p]) for p in plans})
+    if found.clear:
+        return text + f"; {_plan(found.plan)} cuts that to {format_share(shares[found.plan])}."
+    if found.plan != base:
+        evidence = board.data.versus_baseline_share(found.plan, top) if board.data.runs else None
+        noise = evidence.noise() if evidence is not None and evidence.known else "within the noise"
+        return text + f"; under {_plan(found.plan)} {format_share(shares[found.plan])}, {noise}."
     return text + ", and no plan reduces that."
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .. import findings
 from ..wording import (
     Currency,
     Evidence,
@@ -45,18 +46,9 @@ class Headline:
 
 
 def _winner(values: Mapping[str, float], evidence: Mapping[str, Evidence], shown: Mapping[str, str]) -> tuple[str, bool]:
-    """Return the plan a title names and whether its gain over the baseline is clear.
-
-    The clear gainer with the largest value wins; without one, the plan with the largest value (the baseline on
-    ties, and when no plan shows more than the baseline once rounded).
-    """
-    plans = list(values)
-    base = plans[0]
-    clear = [p for p in plans[1:] if p in evidence and evidence[p].gain and shown[p] != shown[base]]
-    if clear:
-        return layout.best({p: values[p] for p in clear}), True
-    best = layout.best(values)
-    return (best if shown[best] != shown[base] and values[best] > values[base] else base), False
+    """The plan a title names and whether its gain is clear: :func:`allysim.findings.winner`, the one rule."""
+    found = findings.winner(values, evidence, shown)
+    return found.plan, found.clear
 
 
 def _judged(difference: Evidence) -> str:
@@ -233,18 +225,16 @@ def causes(end_causes: Mapping[str, Mapping[str, float]], evidence: Mapping[str,
     risk = layout.title_name(names.get(top, theme.plan_label(top)), limit=50)
     if len(plans) == 1:
         return Headline(f"{risk} is the main threat, ending {format_share(share)} of alliances", subtitle)
-    shares = {p: float(end_causes[p].get(top, 0.0)) for p in plans[1:]}
+    shares = {p: float(end_causes[p].get(top, 0.0)) for p in plans}
     evidence = evidence or {}
-    lower = [p for p in shares if shares[p] < share and format_share(shares[p]) != format_share(share)]
     lead = f"{risk} ends {format_share(share)} of alliances in the baseline"
-    cut = [p for p in lower if p in evidence and evidence[p].loss]
-    if cut:
-        lowest = min(cut, key=lambda p: (shares[p], plans.index(p)))
-        return Headline(f"{lead}; {layout.plan_phrase(lowest)} cuts that to {format_share(shares[lowest])}",
+    found = findings.lowest(shares, evidence, {p: format_share(shares[p]) for p in plans})
+    if found.clear:
+        return Headline(f"{lead}; {layout.plan_phrase(found.plan)} cuts that to {format_share(shares[found.plan])}",
                         subtitle)
-    if not lower:
+    if found.plan == base:
         return Headline(f"{lead}, and no plan reduces that", subtitle)
-    lowest = min(lower, key=lambda p: (shares[p], plans.index(p)))
+    lowest = found.plan
     gain = evidence.get(lowest, Evidence(shares[lowest] - share))
     return Headline(f"{lead}; under the {layout.plan_phrase(lowest)} {format_share(shares[lowest])}"
                     f"{_judged(gain)}", subtitle)

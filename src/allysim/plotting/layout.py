@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import findings
 from ..wording import Currency, Evidence, MoneyScale, Provenance, format_number, format_span
 from . import theme
 
@@ -56,8 +57,7 @@ def title_name(name: str, limit: int = TITLE_NAME_CHARS) -> str:
 
 def plan_phrase(name: str) -> str:
     """Return how a title names a plan: ``governance -> Governance plan``."""
-    label = title_name(theme.plan_label(name))
-    return label if label.lower().endswith("plan") else f"{label} plan"
+    return findings.plan_phrase(name, label=title_name(theme.plan_label(name)), article=False)
 
 
 def best(values: Mapping[str, float]) -> str:

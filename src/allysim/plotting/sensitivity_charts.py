@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..findings import plan_phrase
 from ..wording import MoneyScale, format_amount, format_money, format_share
 from . import theme
 from .layout import horizon_span
@@ -90,8 +91,7 @@ def _plan(name: Any) -> Any:
     """How a sentence names a plan: ``the Full plan`` (None stays None)."""
     if name is None:
         return None
-    label = theme.plan_label(str(name))
-    return f"the {label}" if label.lower().endswith("plan") else f"the {label} plan"
+    return plan_phrase(str(name))
 
 
 def _money(amount: float, currency: Any) -> str:

@@ -296,17 +296,21 @@ def risk_drivers_panels(drivers: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(shown) or ("npv",)
 
 
-def _leaders(rows: Sequence[_Risk], what: str) -> list[_Risk]:
-    """The risks clearly costing something in ``what`` whose cost is within the noise of the largest such one:
-    the largest first, then those whose mean lies inside its 95% interval."""
+def _leaders(rows: Sequence[_Risk], what: str, most: int = MAX_DRIVER_ROWS) -> list[_Risk]:
+    """The risks clearly costing something in ``what`` that are within the noise of each other at the top: the
+    largest first, then the next largest for as long as every interval of the group shares a point with every
+    other (so "within the noise of each other" is what the chart shows), at most ``most`` (the rows shown)."""
     def of(r: _Risk) -> Estimate:
         return r.npv if what == "npv" else r.survival
 
     clear = sorted((r for r in rows if of(r).evidence().gain), key=lambda r: -of(r).mean)
-    if not clear:
-        return []
-    top = of(clear[0])
-    return [clear[0], *(r for r in clear[1:] if of(r).mean >= top.low)]
+    group: list[_Risk] = []
+    for r in clear[:most]:
+        lows, highs = [of(x).low for x in (*group, r)], [of(x).high for x in (*group, r)]
+        if group and max(lows) > min(highs):
+            break
+        group.append(r)
+    return group
 
 
 def _names_list(names: Sequence[str]) -> str:
