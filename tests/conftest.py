@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+from scipy import stats as sp
 
 matplotlib.use("Agg")  # every chart test renders real files, headless, whatever the machine's default backend
 
@@ -43,6 +44,22 @@ def check_sample_mean(x: np.ndarray, mean: float, what: str) -> float:
 def check_power(expected: float, mistaken: float, tol: float, mistake: str) -> None:
     """Assert that a plausible engine mistake would land outside the test's tolerance (with room to spare)."""
     assert abs(expected - mistaken) > 2 * tol, f"test too weak to detect {mistake}: {expected:.4f} vs {mistaken:.4f}"
+
+def poisson_tail(mu: float, share: float = 0.1) -> tuple[float, float]:
+    """The mean of the top ``share`` of N ~ Poisson(mu), and the asymptotic variance of its estimator (one run).
+
+    The estimator's influence function is (N - k)+ / share (upper tail), so its variance per run is
+    Var((N - k)+) / share^2, summed over the pmf.
+    """
+    k = int(sp.poisson.ppf(1 - share, mu))  # smallest k with P(N <= k) >= 1 - share
+    n = np.arange(0, int(mu + 60 * math.sqrt(mu)) + 60)
+    pmf = sp.poisson.pmf(n, mu)
+    above = float(np.sum(pmf[n > k] * n[n > k]))
+    tail = (above + k * (share - sp.poisson.sf(k, mu))) / share
+    excess = np.maximum(n - k, 0.0)
+    var = float(np.sum(pmf * excess**2) - np.sum(pmf * excess) ** 2) / share**2
+    return tail, var
+
 
 PERF_YAML = Path(__file__).resolve().parent / "data" / "perf.yaml"  # a copy of benchmarks' perf.yaml
 

@@ -151,3 +151,27 @@ def test_sensitivity_charts_draw_on_the_axes_given_and_name_plans_in_words(chart
     title = theme.title_of(slide)
     assert "the Full plan" in title and "full's" not in title and "do_nothing" not in title, title
     assert_readable(slide, chart)
+
+
+@pytest.mark.parametrize("objective", ["cvar10", "p_loss"])
+def test_frontier_draws_a_tail_objective_and_says_it_is_the_objective(objective: str) -> None:
+    data = make_optimize(["hotline", "escrow"])
+    for k, p in enumerate(data["portfolios"]):
+        p["npv"]["cvar10"] = {"estimate": -5.0 + k, "ci95": [-6.0 + k, -4.0 + k]}
+        p["npv"]["p_loss"] = {"estimate": 0.3 - 0.03 * k, "ci95": [0.25 - 0.03 * k, 0.35 - 0.03 * k]}
+    last = len(data["portfolios"]) - 1
+    data.update(objective=objective)
+    data["frontier"][objective] = [0, last]
+    data["best"][objective] = last
+    data["versus_runner_up"][objective] = {"best": last, "runner_up": 0, objective: {"mean": 1.0, "ci95": [0.2, 1.8]},
+                                           f"clear_{objective}": True}
+    assert decision_charts.frontier_panels(data) == ("survival", "npv", objective)
+    words = {"cvar10": "the best mean NPV in the worst 10% of runs", "p_loss": "the fewest runs losing money"}
+    assert words[objective] in decision_charts.frontier_title(data)
+    assert decision_charts.frontier_subtitle(data).endswith(
+        {"cvar10": "best by the mean NPV of the worst 10% of runs", "p_loss": "best by the share of runs losing "
+                                                                                "money"}[objective])
+    fig = draw_study_chart("frontier", data)
+    assert len(fig.axes) == 3
+    assert {"cvar10": "worst 10%", "p_loss": "losing money"}[objective] in fig.axes[2].get_ylabel()
+    assert_readable(fig, f"frontier-{objective}")

@@ -236,3 +236,66 @@ def test_every_portfolio_of_ten_contingencies_shared_equals_exhaustive():
     assert shared["method"] == "exact" and len(shared["portfolios"]) == 1024
     shared.pop("sharing", None), exhaustive.pop("sharing", None)
     assert json.dumps(shared, sort_keys=True) == json.dumps(exhaustive, sort_keys=True)  # bit for bit
+
+
+def exact_tail(portfolio: tuple[str, ...]) -> tuple[float, float, float]:
+    """(cvar10, its per-run asymptotic variance, p_loss) in closed form.
+
+    The life L is exponential with the portfolio's hazard h, and NPV = V min(L, T) - cost. With P(L < T) > 10% for
+    every portfolio here, the worst 10% are the lives below q = -ln(0.9) / h, whose mean is 1/h - 9 q, so
+    cvar10 = V (1 + 9 ln 0.9) / h - cost; the estimator's variance per run is V^2 Var((q - L)+) / 0.1^2. A run
+    loses money when V L < cost: p_loss = 1 - exp(-h cost / V) (0 for a free portfolio).
+    """
+    from scipy import integrate
+
+    hazard = sum(rate * (1 - SHIELDS[c][1]) if (c := next((c for c in portfolio if SHIELDS[c][0] == r), None))
+                 else rate for r, rate in RISKS.items())
+    cost = sum(SHIELDS[c][2] for c in portfolio)
+    assert 1 - math.exp(-hazard * T) > 0.1
+    q = -math.log(0.9) / hazard
+    m1 = integrate.quad(lambda t: (q - t) * hazard * math.exp(-hazard * t), 0, q)[0]
+    m2 = integrate.quad(lambda t: (q - t) ** 2 * hazard * math.exp(-hazard * t), 0, q)[0]
+    return (V * (1 + 9 * math.log(0.9)) / hazard - cost, V**2 * (m2 - m1 * m1) / 0.01,
+            1 - math.exp(-hazard * cost / V))
+
+
+def test_tail_objectives_match_their_closed_forms(result):
+    data = result.to_dict()
+    portfolios = [tuple(p["contingencies"]) for p in data["portfolios"]]
+    truth = [exact_tail(p) for p in portfolios]
+    for p, (cvar10, var, p_loss) in zip(data["portfolios"], truth):
+        tol = 4 * math.sqrt(var / RUNS)
+        assert abs(p["npv"]["cvar10"]["estimate"] - cvar10) <= tol, (p["contingencies"], p["npv"]["cvar10"], cvar10)
+        assert abs(p["npv"]["p_loss"]["estimate"] - p_loss) <= 4 * math.sqrt(p_loss * (1 - p_loss) / RUNS) + 1e-12
+    cost = [exact(p)[0] for p in portfolios]
+    assert data["frontier"]["cvar10"] == frontier(cost, [t[0] for t in truth])
+    assert data["frontier"]["p_loss"] == frontier(cost, [-t[2] for t in truth])  # fewer losses is better
+    assert portfolios[data["best"]["cvar10"]] == max(portfolios, key=lambda p: exact_tail(p)[0]) == ("sa", "sb")
+    assert portfolios[data["best"]["p_loss"]] == ()  # a free portfolio never loses money: V min(L, T) >= 0
+    versus = data["versus_runner_up"]["p_loss"]
+    assert portfolios[versus["runner_up"]] == ("sb",)  # the next fewest losses: cheap, on the second risk
+    assert versus["p_loss"]["mean"] < 0 and versus["clear_p_loss"]
+    assert data["objective"] == "npv"
+
+
+def test_objective_chooses_what_best_means(tmp_path):
+    s = allysim.parse_scenario(SHIELDS_YAML)
+    data = allysim.optimize(s, runs=300, objective="p_loss").to_dict()
+    assert data["objective"] == "p_loss" and data["best"]["p_loss"] == 0
+    with pytest.raises(allysim.UsageError, match="unknown objective 'tail'"):
+        allysim.optimize(s, runs=10, objective="tail")
+    path = tmp_path / "shields.yaml"
+    path.write_text(SHIELDS_YAML, encoding="utf-8")
+    out = tmp_path / "out"
+    ok = CliRunner().invoke(cli, ["optimize", str(path), "--runs", "300", "--workers", "1", "--objective", "cvar10",
+                                  "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads((out / "optimize.json").read_text())["objective"] == "cvar10"
+    assert "best worst 10% (CVaR) (objective)" in " ".join(ok.output.split())
+    bad = CliRunner().invoke(cli, ["optimize", str(path), "--runs", "10", "--objective", "tail",
+                                   "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and not (tmp_path / "bad").exists()
+    from allysim.cli import OBJECTIVES as CLI_OBJECTIVES
+    from allysim.portfolios import OBJECTIVES
+
+    assert CLI_OBJECTIVES == OBJECTIVES

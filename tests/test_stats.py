@@ -78,3 +78,40 @@ def test_hist_percentile_agrees_with_the_percentile_of_the_values_within_a_bin()
     for q in (25, 50, 75):
         assert abs(stats.hist_percentile(counts, q) - np.percentile(health, q)) <= 0.005 + 1e-12
     assert math.isnan(stats.hist_percentile(np.zeros(stats.HEALTH_BINS), 50))
+
+
+# --------------------------------------------------------------------------- tail measures
+
+
+def test_cvar_is_the_mean_of_the_worst_share_with_the_boundary_run_weighted() -> None:
+    x = np.arange(1.0, 11.0)
+    assert stats.cvar(x, 0.2)["estimate"] == pytest.approx(1.5)  # the worst 2 of 10
+    assert stats.cvar(x, 0.25)["estimate"] == pytest.approx((1 + 2 + 0.5 * 3) / 2.5)  # half of the third
+    assert stats.cvar(np.full(7, 3.0))["estimate"] == pytest.approx(3.0)
+    assert stats.cvar(np.full(7, 3.0))["ci95"] == [pytest.approx(3.0), pytest.approx(3.0)]
+    assert stats.cvar([2.0])["ci95"] == [None, None]
+    d = stats.paired_cvar(x, x[::-1] * 2)
+    assert d["mean"] == pytest.approx(stats.cvar(x)["estimate"] - stats.cvar(x * 2)["estimate"])
+    loss = stats.loss_share([-1.0, 0.0, 2.0, -3.0])
+    assert loss["estimate"] == 0.5 and loss["ci95"] == pytest.approx(list(stats.wilson(2, 4)))
+
+
+def test_cvar_interval_covers_the_true_tail_mean_95_percent_of_the_time() -> None:
+    # X ~ N(0, 1): the mean of the worst 10% is -phi(z_0.1) / 0.1 (z_0.1 = -1.2816), -1.7550;
+    # paired: Y = X + 0.5 E, E independent N(0, 1), so Y ~ N(0, 1.25) and CVaR(Y) - CVaR(X) = (sqrt(1.25) - 1) CVaR(X)
+    from scipy.stats import norm
+
+    true = -norm.pdf(norm.ppf(0.1)) / 0.1
+    seeds, n = 400, 1000
+    rng = np.random.default_rng(20261207)
+    hits = paired_hits = 0
+    for _ in range(seeds):
+        x = rng.standard_normal(n)
+        y = x + 0.5 * rng.standard_normal(n)
+        lo, hi = stats.cvar(x)["ci95"]
+        hits += lo <= true <= hi
+        lo, hi = stats.paired_cvar(y, x)["ci95"]
+        paired_hits += lo <= (math.sqrt(1.25) - 1) * true <= hi
+    tol = 4 * math.sqrt(0.95 * 0.05 / seeds)
+    assert abs(hits / seeds - 0.95) <= tol, hits / seeds
+    assert abs(paired_hits / seeds - 0.95) <= tol, paired_hits / seeds

@@ -216,3 +216,45 @@ def test_cli_commands_write_their_json(tmp_path):
     assert set(cmp["plans"]["full"]) == {"npv", "survival", "p_better"}
     bad = runner.invoke(cli, ["value", str(BENCH), "--plan", "nope", "--out", str(tmp_path / "n")])
     assert bad.exit_code == 2 and not (tmp_path / "n").exists()
+
+
+def test_compare_pairs_the_tail_measures_against_a_poisson_closed_form():
+    # NPV = 6 - N without the reducer and 6 - N / 2 with it (N ~ Poisson(4) claims of cost 1, no discounting):
+    # the reducer raises the mean of the worst 10% by half the top-10% mean of N, and its paired influence term is
+    # half the baseline's, (N - k)+ / 0.1 / 2, so the paired standard error is half the baseline's own
+    from scipy import stats as sp
+
+    from conftest import poisson_tail
+
+    runs = 20_000
+    sc = scenario("""\
+allysim: 1
+name: Halved claims
+horizon: 2
+discount_rate: 0
+alliance: {value_rate: 3}
+risks:
+  - {id: claim, rate: 2, impact: {cost: 1}}
+contingencies:
+  - {id: halve, trigger: {on: claim}, effect: {reduce_impact: 0.5}}
+plans:
+  none: []
+  halved: [halve]
+""")
+    study = compare(sc, runs=runs, seed=23)
+    entry = study.to_dict()["plans"]["halved"]["npv"]
+    tail, var = poisson_tail(4.0)
+    tol = 4 * 0.5 * math.sqrt(var / runs)
+    assert abs(entry["cvar10"]["mean"] - 0.5 * tail) <= tol, (entry["cvar10"], 0.5 * tail, tol)
+    assert abs(entry["cvar10"]["mean"] - tail) > 2 * tol  # the whole tail mean (a reducer applied twice) is apart
+    lo, hi = entry["cvar10"]["ci95"]
+    assert abs((hi - lo) / 2 / (1.96 * 0.5 * math.sqrt(var / runs)) - 1) < 0.1
+    summary = {name: allysim.stats.cvar(p.npv)["estimate"] for name, p in study.results.plans.items()}
+    assert entry["cvar10"]["mean"] == pytest.approx(summary["halved"] - summary["none"], abs=1e-12)
+    # P(loss): P(N > 12) - P(N > 6), paired run by run
+    expected = float(sp.poisson.sf(12, 4.0) - sp.poisson.sf(6, 4.0))
+    # a run with exactly 6 claims breaks even (NPV 0, to rounding): not a loss
+    d = (study.results.plans["halved"].occurrences[:, 0] > 12).astype(float) - \
+        (study.results.plans["none"].occurrences[:, 0] > 6)
+    assert entry["p_loss"]["mean"] == pytest.approx(d.mean())
+    assert abs(entry["p_loss"]["mean"] - expected) <= four_se(d)

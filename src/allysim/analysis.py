@@ -1,7 +1,8 @@
 """Summaries of simulated alliances: the dictionaries of ``summary.json`` and ``health.json``.
 
-The intervals and percentiles come from :mod:`allysim.stats`: survival by the Wilson score interval, means by
-Student's t, percentiles by linear interpolation between order statistics.
+The intervals and percentiles come from :mod:`allysim.stats`: survival and the share of runs that lose money by the
+Wilson score interval, means by Student's t, the mean of the worst 10% of runs (CVaR) by its asymptotic (influence
+function) interval, percentiles by linear interpolation between order statistics.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from ._version import __version__
-from .stats import hist_percentile, mean_ci, percentile, wilson
+from .stats import cvar, hist_percentile, loss_share, mean_ci, percentile, wilson
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -52,7 +53,8 @@ def plan_summary(results: Simulated, name: str) -> dict[str, Any]:
         "lifetime": {"mean": float(np.mean(p.lifetime)), "p10": percentile(p.lifetime, 10),
                      "p50": percentile(p.lifetime, 50), "p90": percentile(p.lifetime, 90)},
         "npv": {"mean": npv_mean, "sd": npv_sd, "ci95": [lo, hi],
-                **{f"p{q}": percentile(p.npv, q) for q in (5, 10, 50, 90, 95)}},
+                **{f"p{q}": percentile(p.npv, q) for q in (5, 10, 50, 90, 95)},
+                "cvar10": cvar(p.npv), "p_loss": loss_share(p.npv)},
         "value": {"mean": float(np.mean(p.value))},
         "risk_cost": {"mean": float(np.mean(p.risk_cost))},
         "contingency_cost": {"mean": float(np.mean(p.contingency_cost))},

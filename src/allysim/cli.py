@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["main", "cli"]
 
 FORMATS = ("png", "svg", "pdf")
+OBJECTIVES = ("npv", "survival", "cvar10", "p_loss")  # allysim.portfolios.OBJECTIVES, without importing numpy here
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -448,15 +449,19 @@ def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
 @click.option("--budget", default=None, callback=_budget, metavar="B",
               help="The most a portfolio may cost (expected present value of its contingency costs, in the "
                    "scenario's currency; 2.5M and 300k are read too): gives the best survival within budget.")
+@click.option("--objective", type=click.Choice(OBJECTIVES), default="npv", show_default=True,
+              help="What the best portfolio is best at: the highest mean NPV, the highest survival, the highest "
+                   "mean NPV of the worst 10% of runs (cvar10), or the lowest share of runs losing money (p_loss).")
 @_out_option
-def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, out: Path | None,
+def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, objective: str, out: Path | None,
                  formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
     _plan_study(file, out, formats, quiet, "optimize", "frontier", console.print_optimize,
-                lambda s, adv: optimize(s, contingencies=ids, budget=budget, progress=adv, **options))
+                lambda s, adv: optimize(s, contingencies=ids, budget=budget, objective=objective, progress=adv,
+                                        **options))
 
 
 @cli.command("sensitivity")

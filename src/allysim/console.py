@@ -389,23 +389,28 @@ def print_optimize(data: dict[str, Any]) -> None:
             return "\u2014"
         return portfolio_words(portfolios[i]["contingencies"])
 
+    objective = data.get("objective", "npv")
     rows, runners = [], []
     chosen = [portfolios[i] for i in data["best"].values() if i is not None]
     cost_scale = MoneyScale.of([p["cost"]["mean"] for p in chosen])  # one rounding per column
     npv_scale = MoneyScale.of([p["npv"]["mean"] for p in chosen])
-    for key, label in (("npv", "highest NPV"), ("survival", "highest survival"),
-                       ("survival_within_budget", f"highest survival within {format_amount(data['budget'])}"
-                        if data.get("budget") is not None else "")):
+    labels = {"npv": "highest NPV", "survival": "highest survival", "cvar10": "best worst 10% (CVaR)",
+              "p_loss": "fewest losing runs"}
+    if data.get("budget") is not None:
+        labels["survival_within_budget"] = f"highest survival within {format_amount(data['budget'])}"
+    points = {"survival", "survival_within_budget", "p_loss"}  # margins in percentage points, not money
+    for key, label in labels.items():
         i = data["best"].get(key)
         if i is None:
             continue
+        label += " (objective)" if key == objective else ""
         p = portfolios[i]
         versus = data["versus_runner_up"].get(key)
         margin = "\u2014"
         if versus:
-            diff = versus["npv"] if key == "npv" else versus["survival"]
-            clear = versus["clear_npv"] if key == "npv" else versus["clear_survival"]
-            margin = _ci(diff, pct=key != "npv") + (" points" if key != "npv" else "") + \
+            field = "survival" if key == "survival_within_budget" else key
+            diff, clear = versus[field], versus[f"clear_{field}"]
+            margin = _ci(diff, pct=key in points) + (" points" if key in points else "") + \
                 ("" if clear else ", within the noise")
             runners.append(f"{label}: the runner-up is {name(versus['runner_up'])}")
         rows.append([label, name(i), cost_scale.number(p["cost"]["mean"]), npv_scale.number(p["npv"]["mean"]),

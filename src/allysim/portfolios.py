@@ -10,6 +10,10 @@ empty portfolio, each adding at every step the contingency that most raises, ove
 chain) or survival per unit of cost (the other), until every contingency is in; every portfolio met on the way is
 kept. The frontiers and the best are then those of the portfolios explored, which need not include the true best.
 
+"Best" is by one of :data:`OBJECTIVES`: the highest mean NPV, survival or mean NPV of the worst 10% of runs
+(``cvar10``), or the lowest share of runs losing money (``p_loss``); ``optimize.json`` holds every objective's best
+and frontier, and ``objective`` says which one the recommendation uses.
+
 The one place that simulates portfolios is :func:`_simulate`, through :func:`allysim.simulate_variants`, which
 shares identical paths between the portfolios of a batch (:mod:`allysim.sharing`): the fewer, larger batches, the
 more is derived rather than simulated.
@@ -29,9 +33,11 @@ from .errors import UsageError
 from .results import Results, Variant, sum_sharing
 from .runner import RunOptions, simulate_variants
 from .scenario import Scenario
-from .stats import mean_ci, paired, wilson
+from .stats import cvar, losing, loss_share, mean_ci, paired, paired_cvar, wilson
 
-__all__ = ["Portfolios", "Outcomes", "optimize", "frontier", "EXACT_LIMIT"]
+__all__ = ["Portfolios", "Outcomes", "optimize", "frontier", "EXACT_LIMIT", "OBJECTIVES"]
+
+OBJECTIVES = ("npv", "survival", "cvar10", "p_loss")  # what "best" may mean; p_loss is minimised, the others maximised
 
 EXACT_LIMIT = 12  # 4,096 portfolios
 BATCH_BYTES = 400_000_000  # outcome arrays of the portfolios simulated together: the fewer calls the more sharing
@@ -58,6 +64,7 @@ class Portfolios:
     outcomes: list[Outcomes]
     method: str  # "exact" or "greedy"
     budget: float | None = None
+    objective: str = "npv"  # what "best" means for the recommendation: one of OBJECTIVES
     sharing: dict[str, Any] | None = None  # how many replications were simulated, how many derived
     _summary: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
@@ -73,40 +80,55 @@ class Portfolios:
     def survival(self, i: int) -> float:
         return self._summary[i]["survival"]["estimate"]
 
+    def score(self, i: int, objective: str) -> float:
+        """Portfolio ``i`` on ``objective`` (one of :data:`OBJECTIVES`), higher always better: the share of runs
+        that lose money enters negated."""
+        npv = self._summary[i]["npv"]
+        if objective == "npv":
+            return npv["mean"]
+        if objective == "survival":
+            return self.survival(i)
+        if objective == "cvar10":
+            return npv["cvar10"]["estimate"]
+        if objective == "p_loss":
+            return -npv["p_loss"]["estimate"]
+        raise UsageError(f"unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}")
+
     def index(self, ids: Sequence[str]) -> int | None:
         """The index of the portfolio holding exactly ``ids``, if it was simulated."""
         wanted = set(ids)
         return next((i for i, p in enumerate(self.portfolios) if set(p) == wanted), None)
 
     def frontier(self, objective: str) -> list[int]:
-        """Portfolios that no other beats on both cost and ``objective`` ("npv" or "survival"), cheapest first."""
-        score = self.npv if objective == "npv" else self.survival
+        """Portfolios that no other beats on both cost and ``objective`` (one of :data:`OBJECTIVES`), cheapest
+        first."""
         return frontier([self.cost(i) for i in range(len(self.portfolios))],
-                        [score(i) for i in range(len(self.portfolios))])
+                        [self.score(i, objective) for i in range(len(self.portfolios))])
 
     def best(self, objective: str, budget: float | None = None) -> int | None:
-        """The portfolio with the highest ``objective`` (cheapest on a tie), within ``budget`` if given."""
-        score = self.npv if objective == "npv" else self.survival
+        """The portfolio best on ``objective`` (cheapest on a tie), within ``budget`` if given."""
         pool = [i for i in range(len(self.portfolios)) if budget is None or self.cost(i) <= budget]
         if not pool:
             return None
-        return max(pool, key=lambda i: (score(i), -self.cost(i), -len(self.portfolios[i])))
+        return max(pool, key=lambda i: (self.score(i, objective), -self.cost(i), -len(self.portfolios[i])))
 
     def runner_up(self, objective: str, budget: float | None = None) -> int | None:
-        score = self.npv if objective == "npv" else self.survival
         top = self.best(objective, budget)
         pool = [i for i in range(len(self.portfolios)) if i != top and (budget is None or self.cost(i) <= budget)]
         if top is None or not pool:
             return None
-        return max(pool, key=lambda i: (score(i), -self.cost(i), -len(self.portfolios[i])))
+        return max(pool, key=lambda i: (self.score(i, objective), -self.cost(i), -len(self.portfolios[i])))
 
     def versus(self, a: int, b: int) -> dict[str, Any]:
-        """Portfolio ``a`` minus portfolio ``b`` on the same replications."""
+        """Portfolio ``a`` minus portfolio ``b`` on the same replications (``p_loss``: the share of runs losing
+        money, so a negative difference is fewer losses)."""
         x, y = self.outcomes[a], self.outcomes[b]
         npv, survival = paired(x.npv, y.npv), paired(x.alive, y.alive)
-        return {"npv": npv, "survival": survival, "cost": paired(x.cost, y.cost),
+        tail, loss = paired_cvar(x.npv, y.npv), paired(losing(x.npv), losing(y.npv))
+        return {"npv": npv, "survival": survival, "cvar10": tail, "p_loss": loss, "cost": paired(x.cost, y.cost),
                 "p_better": float(np.mean(x.npv > y.npv)),
-                "clear_npv": _excludes_zero(npv), "clear_survival": _excludes_zero(survival)}
+                "clear_npv": _excludes_zero(npv), "clear_survival": _excludes_zero(survival),
+                "clear_cvar10": _excludes_zero(tail), "clear_p_loss": _excludes_zero(loss)}
 
     def dominated_by(self, i: int) -> int | None:
         """A portfolio at most as costly with at least the NPV and survival of ``i``, better in one (estimates);
@@ -117,11 +139,11 @@ class Portfolios:
         return max(better, key=lambda j: (self.npv(j), self.survival(j), -self.cost(j))) if better else None
 
     def to_dict(self) -> dict[str, Any]:
-        best = {"npv": self.best("npv"), "survival": self.best("survival"),
-                "survival_within_budget": self.best("survival", self.budget) if self.budget is not None else None}
+        best: dict[str, int | None] = {objective: self.best(objective) for objective in OBJECTIVES}
+        best["survival_within_budget"] = self.best("survival", self.budget) if self.budget is not None else None
         versus: dict[str, Any] = {}
         for key, top in best.items():
-            objective = "npv" if key == "npv" else "survival"
+            objective = "survival" if key == "survival_within_budget" else key
             second = self.runner_up(objective, self.budget if key == "survival_within_budget" else None)
             if top is not None and second is not None:
                 versus[key] = {"best": top, "runner_up": second, **self.versus(top, second)}
@@ -148,14 +170,17 @@ class Portfolios:
             "candidates": {cid: names[cid] for cid in self.contingencies},
             "budget": self.budget,
             "portfolios": [{"contingencies": list(p), **self._summary[i]} for i, p in enumerate(self.portfolios)],
-            "frontier": {"npv": self.frontier("npv"), "survival": self.frontier("survival")},
+            "objective": self.objective,
+            "frontier": {objective: self.frontier(objective) for objective in OBJECTIVES},
             "best": best,
             "versus_runner_up": versus,
             "plans": plans, "sharing": self.sharing,
-            "meaning": "cost is the expected present value of the portfolio's contingency costs; the frontier for an "
-                       "objective lists, cheapest first, the portfolios that no other beats on both cost and that "
-                       "objective; versus_runner_up is best minus runner-up on the same runs, and clear_* says "
-                       "whether its 95% interval excludes a tie",
+            "meaning": "cost is the expected present value of the portfolio's contingency costs; objective is what "
+                       "best means for the recommendation (npv: the highest mean NPV; survival: the highest "
+                       "survival; cvar10: the highest mean NPV of the worst 10% of runs; p_loss: the lowest share "
+                       "of runs with NPV below 0); the frontier for an objective lists, cheapest first, the "
+                       "portfolios that no other beats on both cost and that objective; versus_runner_up is best "
+                       "minus runner-up on the same runs, and clear_* says whether its 95% interval excludes a tie",
         }
 
 
@@ -185,7 +210,8 @@ def _summary(o: Outcomes) -> dict[str, Any]:
     n = len(o.npv)
     alive = int(o.alive.sum())
     mean, _sd, lo, hi = mean_ci(o.npv)
-    return {"cost": {"mean": float(o.cost.mean())}, "npv": {"mean": mean, "ci95": [lo, hi]},
+    return {"cost": {"mean": float(o.cost.mean())},
+            "npv": {"mean": mean, "ci95": [lo, hi], "cvar10": cvar(o.npv), "p_loss": loss_share(o.npv)},
             "survival": {"estimate": alive / n, "ci95": list(wilson(alive, n))}}
 
 
@@ -251,8 +277,8 @@ def _order(scenario: Scenario, ids: Sequence[str]) -> tuple[str, ...]:
 
 
 def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, budget: float | None = None, *,
-             overrides: Any = None, exact_limit: int = EXACT_LIMIT, options: RunOptions | None = None,
-             **settings: Any) -> Portfolios:
+             objective: str = "npv", overrides: Any = None, exact_limit: int = EXACT_LIMIT,
+             options: RunOptions | None = None, **settings: Any) -> Portfolios:
     """Every portfolio of ``contingencies`` (default: all the scenario's), the frontiers and the best.
 
     Parameters
@@ -262,6 +288,10 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
     budget : float, optional
         The most a portfolio may cost (expected present value of its contingency costs) for
         ``best["survival_within_budget"]``.
+    objective : {"npv", "survival", "cvar10", "p_loss"}
+        What "best" means for the recommendation (``optimize.json``'s ``objective``): the highest mean NPV, the
+        highest survival, the highest mean NPV of the worst 10% of runs, or the lowest share of runs losing money.
+        ``best`` and ``frontier`` hold every objective's answer either way.
     exact_limit : int
         Up to this many candidates every portfolio is simulated; beyond, a greedy heuristic (module docstring).
     overrides, options, settings
@@ -283,6 +313,8 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
         raise UsageError("each contingency may be listed once")
     if not ids:
         raise UsageError(f"{scenario.source} has no contingencies to choose from")
+    if objective not in OBJECTIVES:
+        raise UsageError(f"unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}")
     if budget is not None and not (isinstance(budget, (int, float)) and np.isfinite(budget) and budget >= 0):
         raise UsageError(f"budget must be a number >= 0, got {budget!r}")
     candidates = _order(scenario, ids)
@@ -295,8 +327,9 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
     else:
         portfolios, outcomes = _greedy(scenario, candidates, simulator)
         method = "greedy"
-    return Portfolios(scenario, int(resolved.seed or 0), len(outcomes[0].npv), candidates, list(portfolios), list(outcomes), method,
-                      None if budget is None else float(budget), sharing=sum_sharing(simulator.sharing))
+    return Portfolios(scenario, int(resolved.seed or 0), len(outcomes[0].npv), candidates, list(portfolios),
+                      list(outcomes), method, None if budget is None else float(budget), objective=objective,
+                      sharing=sum_sharing(simulator.sharing))
 
 
 def _greedy(scenario: Scenario, candidates: tuple[str, ...],

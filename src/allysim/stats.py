@@ -4,6 +4,9 @@
   approximation); scalars or arrays, exact at 0 and 1.
 - :func:`mean_ci`: mean, sample sd and Student-t interval of the mean; :func:`paired` the same for run-by-run
   differences of two plans simulated on common random numbers.
+- :func:`cvar` / :func:`paired_cvar`: the mean of the worst share of runs (CVaR, 10% by default) with its
+  asymptotic interval, and the paired difference of two plans' CVaRs; :func:`loss_share`: the share of runs below
+  0 (:func:`losing`), with its Wilson interval.
 - :func:`kaplan_meier`: the survival curve of runs censored at the horizon.
 - :func:`health_bins` / :func:`hist_percentile`: health kept as histograms (exact 0, 200 bins of 0.005, exact 1),
   and percentiles read back from them.
@@ -18,10 +21,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import stdtrit  # Student t quantiles, without importing all of scipy.stats
 
-__all__ = ["Z95", "wilson", "wilson_band", "mean_ci", "paired", "percentile", "kaplan_meier", "HEALTH_BINS",
+__all__ = ["Z95", "TAIL", "wilson", "wilson_band", "mean_ci", "paired", "cvar", "paired_cvar", "losing", "loss_share",
+           "percentile", "kaplan_meier", "HEALTH_BINS",
            "health_bins", "hist_percentile", "MAX_STEPS", "CURVE_POINTS"]
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
+TAIL = 0.1  # the worst share of runs whose mean is the CVaR (npv.cvar10)
 HEALTH_BINS = 202  # [exactly 0] + 200 bins over (0, 1) + [exactly 1]
 MAX_STEPS = 1500  # beyond this many distinct dissolution times a survival curve is evaluated on a fine grid
 CURVE_POINTS = 1001
@@ -63,6 +68,79 @@ def paired(x: ArrayLike, base: ArrayLike) -> dict[str, Any]:
     """Mean of the run-by-run difference ``x - base`` with its 95% paired t-interval."""
     mean, _sd, lo, hi = mean_ci(np.asarray(x, dtype=float) - np.asarray(base, dtype=float))
     return {"mean": mean, "ci95": [lo, hi]}
+
+
+def _shortfall(x: np.ndarray, share: float) -> tuple[float, np.ndarray]:
+    """CVaR of the lower ``share`` tail, and each run's shortfall below the ``share``-quantile divided by ``share``.
+
+    CVaR = q - E[(q - X)+] / share, with q the ``share``-quantile (Rockafellar and Uryasev 2002): exactly the mean of
+    the worst ``share`` of runs, the run at the boundary weighted by the fraction of it that falls inside, so a
+    discrete NPV (a count of losses) has its exact tail mean. ``inverted_cdf`` takes q as a value the runs reached.
+    """
+    q = float(np.quantile(x, share, method="inverted_cdf"))
+    scaled = np.maximum(q - x, 0.0) / share
+    return q - float(scaled.mean()), scaled
+
+
+def _tail_t(n: int, share: float) -> float:
+    """The 97.5% Student t quantile with one degree of freedom fewer than the runs in the tail (at least 1)."""
+    return float(stdtrit(max(1.0, n * share - 1.0), 0.975))
+
+
+def cvar(x: ArrayLike, share: float = TAIL) -> dict[str, Any]:
+    """The mean of the worst ``share`` of ``x`` (CVaR, expected shortfall) with a 95% interval.
+
+    The interval is estimate +- t se with the asymptotic standard error of Hong and Liu (2009; the influence
+    function of the estimator): se = sd((q - X)+) / (share sqrt(n)), q the ``share``-quantile. The error of q itself
+    drops out to first order, because CVaR is the maximum over t of t - E[(t - X)+] / share, reached at q. The
+    quantile t is Student's with n share - 1 degrees of freedom (the runs in the tail), a small-sample allowance.
+    Measured coverage (2,000 seeds each): 95% for a normal or exponential NPV from 1,000 runs; a heavy lognormal
+    loss tail is covered 93% of the time at 1,000 runs and 95% at 5,000.
+
+    Examples
+    --------
+    >>> cvar([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.2)["estimate"]
+    1.5
+    """
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    estimate, scaled = _shortfall(x, share)
+    if n < 2:
+        return {"estimate": estimate, "ci95": [None, None]}
+    half = _tail_t(n, share) * float(np.std(scaled, ddof=1)) / math.sqrt(n)
+    return {"estimate": estimate, "ci95": [estimate - half, estimate + half]}
+
+
+def paired_cvar(x: ArrayLike, base: ArrayLike, share: float = TAIL) -> dict[str, Any]:
+    """CVaR of ``x`` minus CVaR of ``base``, runs paired on common random numbers, with its 95% interval.
+
+    The two estimators' influence terms are differenced run by run, so the interval gains from the pairing as
+    :func:`paired` does for means: se = sd((q_x - x)+ / share - (q_b - base)+ / share) / sqrt(n).
+    """
+    x, base = np.asarray(x, dtype=float), np.asarray(base, dtype=float)
+    a, sa = _shortfall(x, share)
+    b, sb = _shortfall(base, share)
+    mean = a - b
+    if len(x) < 2:
+        return {"mean": mean, "ci95": [None, None]}
+    half = _tail_t(len(x), share) * float(np.std(sa - sb, ddof=1)) / math.sqrt(len(x))
+    return {"mean": mean, "ci95": [mean - half, mean + half]}
+
+
+def losing(x: ArrayLike) -> np.ndarray:
+    """Which runs lose money: NPV below 0 by more than rounding (1e-9 of the largest |NPV|), so that a run that
+    exactly breaks even, summed in floating point to -2e-15, is not a loss."""
+    x = np.asarray(x, dtype=float)
+    if not len(x):
+        return np.zeros(0, dtype=bool)
+    return x < -1e-9 * max(1.0, float(np.max(np.abs(x))))
+
+
+def loss_share(x: ArrayLike) -> dict[str, Any]:
+    """The share of runs that lose money (:func:`losing`), with its Wilson interval."""
+    x = np.asarray(x, dtype=float)
+    losses = int(np.count_nonzero(losing(x)))
+    return {"estimate": losses / len(x) if len(x) else 0.0, "ci95": list(wilson(losses, len(x)))}
 
 
 def percentile(x: ArrayLike, q: float) -> float:

@@ -28,7 +28,7 @@ from .errors import UsageError
 from .results import PlanRuns, Results, Variant
 from .runner import RunOptions, resolve_seed, simulate_variants
 from .scenario import Scenario
-from .stats import mean_ci, paired
+from .stats import losing, mean_ci, paired, paired_cvar
 
 __all__ = ["compare", "contingency_values", "risk_drivers", "Comparison", "ContingencyValues", "RiskDrivers",
            "paired", "EXACT_LIMIT", "PERMUTATIONS"]
@@ -75,7 +75,8 @@ class Comparison:
             if name == self.baseline:
                 continue
             plans[name] = {
-                "npv": paired(p.npv, base.npv),
+                "npv": {**paired(p.npv, base.npv), "cvar10": paired_cvar(p.npv, base.npv),
+                        "p_loss": paired(losing(p.npv), losing(base.npv))},
                 "survival": paired(_alive(p), _alive(base)),
                 "p_better": float(np.mean(p.npv > base.npv)),
             }

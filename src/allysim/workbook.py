@@ -266,6 +266,13 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
     row(f"NPV standard deviation ({currency})", MONEY, lambda p: p["npv"]["sd"])
     for key in ("p5", "p10", "p50", "p90", "p95"):
         row(f"NPV {key.upper()} ({currency})", MONEY, lambda p, k=key: p["npv"][k])
+    if any("cvar10" in p["npv"] for p in plans.values()):
+        row(f"NPV mean of the worst 10% of runs, CVaR ({currency})", MONEY, lambda p: p["npv"]["cvar10"]["estimate"])
+        row("  95% CI low", MONEY, lambda p: p["npv"]["cvar10"]["ci95"][0])
+        row("  95% CI high", MONEY, lambda p: p["npv"]["cvar10"]["ci95"][1])
+        row("Runs losing money, NPV below 0 (share)", PERCENT, lambda p: p["npv"]["p_loss"]["estimate"])
+        row("  95% CI low", PERCENT, lambda p: p["npv"]["p_loss"]["ci95"][0])
+        row("  95% CI high", PERCENT, lambda p: p["npv"]["p_loss"]["ci95"][1])
     if any("value" in p for p in plans.values()):
         row(f"Value created, mean ({currency})", MONEY, lambda p: p["value"]["mean"])
     row(f"Risk cost, mean ({currency})", MONEY, lambda p: p["risk_cost"]["mean"])

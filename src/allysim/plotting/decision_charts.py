@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..findings import plan_phrase, plan_subject
-from ..wording import Currency, Evidence, MoneyScale, format_money, format_number, format_share
+from ..wording import Currency, Evidence, MoneyScale, format_money, format_number, format_points, format_share
 from . import layout, theme
 from .layout import horizon_span
 from .panels import Body, given, returned, row_names, short_names
@@ -274,32 +274,59 @@ def _portfolio_subject(data: Mapping[str, Any], index: int) -> str:
 
 
 def frontier_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
-    """The panels the frontier chart draws: ``survival`` and, when money is modelled, ``npv``."""
+    """The panels the frontier chart draws: ``survival`` and, when money is modelled, ``npv``, then the study's
+    objective when it is a tail measure (``cvar10`` or ``p_loss``)."""
     amounts = [p["npv"]["mean"] for p in data["portfolios"]] + [p["cost"]["mean"] for p in data["portfolios"]]
-    return ("survival", "npv") if _money_modelled(amounts) else ("survival",)
+    if not _money_modelled(amounts):
+        return ("survival",)
+    objective = _objective(data)
+    return ("survival", "npv", objective) if objective in ("cvar10", "p_loss") else ("survival", "npv")
+
+
+def _objective(data: Mapping[str, Any]) -> str:
+    """The objective the study's recommendation uses (``npv`` for files written before there was a choice)."""
+    return str(data.get("objective") or "npv")
+
+
+# per objective: what the best is best at, the star's label, and whether its margin is in points (else money)
+_OBJECTIVE_WORDS = {"npv": ("the highest expected NPV", "Best NPV", False),
+                    "survival": ("the highest survival", "Best survival", True),
+                    "cvar10": ("the best mean NPV in the worst 10% of runs", "Best worst 10%", False),
+                    "p_loss": ("the fewest runs losing money", "Fewest losses", True)}
+
+
+def _y(portfolio: Mapping[str, Any], objective: str, scale: MoneyScale) -> float:
+    """A portfolio's value on a panel: survival and the share of losing runs in percent, money in the scale."""
+    npv = portfolio["npv"]
+    return {"survival": lambda: 100 * portfolio["survival"]["estimate"],
+            "npv": lambda: npv["mean"] / scale.factor,
+            "cvar10": lambda: npv["cvar10"]["estimate"] / scale.factor,
+            "p_loss": lambda: 100 * npv["p_loss"]["estimate"]}[objective]()
 
 
 def frontier_title(data: Mapping[str, Any]) -> str:
-    """The recommendation in words, within the evidence: a winner only when its paired margin over the runner-up
-    excludes a tie."""
-    best = data["best"]["npv" if "npv" in frontier_panels(data) else "survival"]
+    """The recommendation by the study's objective in words, within the evidence: a winner only when its paired
+    margin over the runner-up excludes a tie."""
+    key = _objective(data) if "npv" in frontier_panels(data) else "survival"
+    what, _star, points = _OBJECTIVE_WORDS[key]
+    best = data["best"][key]
     subject = _portfolio_subject(data, best)
-    versus = (data.get("versus_runner_up") or {}).get("npv")
+    versus = (data.get("versus_runner_up") or {}).get(key)
     if not versus:
         return f"{subject}: the only portfolio"
     other = _portfolio_subject(data, versus["runner_up"])
     other = other[:1].lower() + other[1:]  # "the Full plan", "funding every contingency but ..."
-    margin = Evidence.of(versus["npv"])
+    margin = Evidence.of(versus[key])
     sizes = [len(data["portfolios"][i]["contingencies"]) for i in (best, versus["runner_up"])]
     if " of the " in subject and " of the " in other:  # two unnamed sets: their sizes say more than a count twice
         subject, other = f"The starred portfolio ({sizes[0]} contingencies)", f"one of {sizes[1]}"
-    if versus.get("clear_npv"):
-        money = format_money(margin.mean, str(data.get("currency") or ""))
+    if versus.get(f"clear_{key}"):
+        amount = format_points(margin.mean) if points else format_money(margin.mean, str(data.get("currency") or ""))
         named = other.startswith("the ")  # a plan of the scenario: worth naming; another set: see the chart
-        return (f"{subject} gives the highest expected NPV, {money} more than the next best"
+        return (f"{subject} gives {what}, {amount} {'fewer' if key == 'p_loss' else 'more'} than the next best"
                 + (f", {other}" if named else " portfolio"))
-    return (f"{subject} and {other} lead on expected NPV within the noise of each other: choose on survival or "
-            "cost")
+    return (f"{subject} and {other} lead on {what.removeprefix('the ')} within the noise of each other: choose "
+            f"on {'survival or cost' if key != 'survival' else 'NPV or cost'}")
 
 
 def frontier_subtitle(data: Mapping[str, Any]) -> str:
@@ -308,7 +335,11 @@ def frontier_subtitle(data: Mapping[str, Any]) -> str:
         "the portfolios a greedy heuristic explored (not every one)"
     return (f"Dots: {method} of {len(data.get('candidates') or {})} contingencies on the same "
             f"{int(data.get('runs') or 0):,} simulated lives; line: the frontier (nothing cheaper does better); "
-            "rings: the scenario's plans")
+            f"rings: the scenario's plans; best by {_OBJECTIVE_LABELS[_objective(data)]}")
+
+
+_OBJECTIVE_LABELS = {"npv": "mean NPV", "survival": "survival", "cvar10": "the mean NPV of the worst 10% of runs",
+                     "p_loss": "the share of runs losing money"}
 
 
 def _ring_labels(data: Mapping[str, Any]) -> bool:
@@ -325,7 +356,8 @@ def frontier_body(data: Mapping[str, Any], height_in: float) -> Body:
 
 def frontier(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *,
              plan_order: Sequence[str] | None = None) -> Any:
-    """Draw every portfolio as a dot, cost against survival and against mean NPV; the frontier of each as a line;
+    """Draw every portfolio as a dot, cost against survival and against mean NPV (and against the study's objective
+    when it is ``cvar10`` or ``p_loss``); the frontier of each as a line;
     the scenario's named plans as rings (named beside them, or in a legend above when there are many or long
     names) and the best portfolios as stars.
 
@@ -334,7 +366,8 @@ def frontier(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *
     data
         ``optimize.json``.
     ax
-        One axes per panel of :func:`frontier_panels` (survival, NPV), or one for survival; by default a new
+        One axes per panel of :func:`frontier_panels` (survival, NPV, a tail objective), or one for survival; by
+        default a new
         slide-sized figure's.
     plan_order
         The plans in the order that gives their colours (default: the study's).
@@ -357,15 +390,16 @@ def frontier(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *
     handles = []
     with theme.style():
         for ax_, objective in zip(axes, shown):
-            ys = [100 * p["survival"]["estimate"] if objective == "survival" else p["npv"]["mean"] / scale.factor
-                  for p in portfolios]
+            ys = [_y(p, objective, scale) for p in portfolios]
             handles = _frontier_panel(ax_, data, objective, xs, ys, plans, order, beside, labels, scale)
         unit = currency.axis(scale)
         for ax_, objective in zip(axes, shown):
             ax_.set_xlabel(f"Expected cost of the portfolio{f' ({unit})' if unit else ''}")
             ax_.margins(x=0.04, y=0.06)
-            ax_.set_ylabel(f"Survival to {horizon_span(data)} (%)" if objective == "survival" else
-                           f"Mean NPV{f' ({unit})' if unit else ''}")
+            money = f" ({unit})" if unit else ""
+            ax_.set_ylabel({"survival": f"Survival to {horizon_span(data)} (%)", "npv": f"Mean NPV{money}",
+                            "cvar10": f"Mean NPV of the worst 10%{money}",
+                            "p_loss": "Runs losing money (%)"}[objective])
         if not beside and handles:
             _plans_legend(axes[0], handles, columns)
     return returned(axes, single)
@@ -393,7 +427,7 @@ def _frontier_panel(ax: Axes, data: Mapping[str, Any], objective: str, xs: Seque
             labelled.setdefault(i, []).append(theme.plan_label(name))
     best = data["best"].get(objective)
     within = data["best"].get("survival_within_budget") if objective == "survival" else None
-    marks = [(best, "Best NPV" if objective == "npv" else "Best survival")]
+    marks = [(best, _OBJECTIVE_WORDS[objective][1])]
     if within is not None and within != best:
         marks.append((within, "Best within budget"))
     for i, words in marks:
