@@ -162,7 +162,7 @@ def test_recommendation_in_words_stays_within_the_evidence(result):
     words = recommend(data)
     assert words.headline == "Recommended portfolio: the Ab plan"
     assert "beats the runner-up, the All plan" in words.points[0] + words.points[1]
-    assert any("Plan c only is dominated by the Ab plan" in p for p in words.points)
+    assert any("The C only plan is dominated by the Ab plan" in p for p in words.points)
     assert any("Within the budget of" in p for p in words.points)
     tie = json.loads(json.dumps(data))
     tie["versus_runner_up"]["npv"]["npv"] = {"mean": 0.1, "ci95": [-0.2, 0.4]}

@@ -116,6 +116,28 @@ def _set_option(func: Callable) -> Callable:
                              "as overrides in every output.")(func)
 
 
+def _materiality(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    from .scenario.units import parse_money
+
+    if value is None:
+        return None
+    try:
+        amount = parse_money(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if not (amount > 0 and amount != float("inf")):
+        raise click.BadParameter(f"{value!r}: a materiality is an amount > 0")
+    return amount
+
+
+def _materiality_option(func: Callable) -> Callable:
+    """``--materiality X``: the smallest effect on NPV a sentence may call a gain or a loss."""
+    return click.option("--materiality", default=None, callback=_materiality, metavar="X",
+                        help="The smallest effect on NPV worth calling better or worse, in the scenario's currency "
+                             "(default: the scenario's materiality, else 1% of the baseline plan's mean |NPV|; "
+                             "recorded in the JSON). Smaller effects read 'about break even'.")(func)
+
+
 class _Commands(click.Group):
     """The command group: the one place where an error a user can cause becomes its lines and exit code."""
 
@@ -328,9 +350,10 @@ def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, 
 @_set_option
 @click.option("--plans", default=None, metavar="A,B,...",
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
+@_materiality_option
 @_out_option
 def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                **options: Any) -> None:
+                materiality: float | None, **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
     from .runner import RunOptions
     from .studies import compare
@@ -338,7 +361,7 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     sets = options.pop("overrides", ())
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     with _study(file, out, quiet, "compare",
-                lambda s, adv: compare(s, plans=names, overrides=sets,
+                lambda s, adv: compare(s, plans=names, overrides=sets, materiality=materiality,
                                        options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
         data = study.to_dict()
         written = _write_study_staged(folder, data, scenario, "compare", "compare", formats)
@@ -354,9 +377,10 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 @_set_option
 @click.option("--plan", default=None, metavar="NAME",
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
+@_materiality_option
 @_out_option
 def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-              **options: Any) -> None:
+              materiality: float | None, **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
     from .runner import RunOptions
     from .studies import contingency_values
@@ -364,7 +388,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
     sets = options.pop("overrides", ())
 
     _plan_study(file, out, formats, quiet, "value", "contingency_value", console.print_value,
-                lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
+                lambda s, adv: contingency_values(s, plan=plan, overrides=sets, materiality=materiality,
                                                   options=RunOptions(progress=adv, **options)))
 
 
@@ -373,9 +397,10 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 @_sim_options
 @_set_option
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
+@_materiality_option
 @_out_option
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                **options: Any) -> None:
+                materiality: float | None, **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
     from .runner import RunOptions
     from .studies import risk_drivers
@@ -383,7 +408,7 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
     sets = options.pop("overrides", ())
 
     _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", console.print_drivers,
-                lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
+                lambda s, adv: risk_drivers(s, plan=plan, overrides=sets, materiality=materiality,
                                             options=RunOptions(progress=adv, **options)))
 
 
@@ -410,9 +435,10 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
                    "--set PATH=VALUE options fix parameters at every point.")
 @click.option("--plan", "plans", multiple=True, metavar="NAME",
               help="Simulate only this plan (repeat for several; default every plan).")
+@_materiality_option
 @_out_option
 def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Path | None,
-              formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+              formats: tuple[str, ...], quiet: bool, materiality: float | None, **options: Any) -> None:
     """Every plan at each value of one parameter, on the same seed: sweep.json and the sweep chart."""
     from .scenario.overrides import split_sweep
     from .sweeps import sweep
@@ -423,7 +449,7 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         raise click.UsageError(str(exc)) from None
     _plan_study(file, out, formats, quiet, "sweep", "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
-                                     overrides=fixed, **options))
+                                     overrides=fixed, materiality=materiality, **options))
 
 
 def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -452,16 +478,17 @@ def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="npv", show_default=True,
               help="What the best portfolio is best at: the highest mean NPV, the highest survival, the highest "
                    "mean NPV of the worst 10% of runs (cvar10), or the lowest share of runs losing money (p_loss).")
+@_materiality_option
 @_out_option
 def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, objective: str, out: Path | None,
-                 formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+                 formats: tuple[str, ...], quiet: bool, materiality: float | None, **options: Any) -> None:
     """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
     _plan_study(file, out, formats, quiet, "optimize", "frontier", console.print_optimize,
                 lambda s, adv: optimize(s, contingencies=ids, budget=budget, objective=objective, progress=adv,
-                                        **options))
+                                        materiality=materiality, **options))
 
 
 @cli.command("sensitivity")

@@ -312,9 +312,12 @@ def _verdict(entry: dict[str, Any], runs: Any, kind: str) -> str:
     return verdict_words(Evidence.of(entry, runs), kind)
 
 
-def _noise_legend(runs: Any) -> str:
+def _noise_legend(runs: Any, data: dict[str, Any] | None = None) -> str:
+    material = ((data or {}).get("materiality") or {}).get("value")
+    threshold = f" and the mean exceeds the materiality, {format_amount(material)}" if material else ""
     return (f"[lo, hi]: paired 95% CI over {int(runs or 0):,} runs; survival in percentage points; a verdict only "
-            "when the CI excludes zero, else 'within the noise'.")
+            f"when the CI excludes zero{threshold}; 'about break even': a smaller effect, known to within twice the "
+            "materiality; else 'within the noise'.")
 
 
 def print_compare(data: dict[str, Any]) -> None:
@@ -325,7 +328,7 @@ def print_compare(data: dict[str, Any]) -> None:
     print_table(f"{data['scenario']} \u2014 each plan minus {data['baseline']}, paired over {data['runs']:,} runs",
                 [Column("plan", "name"), Column(f"NPV difference ({data['currency']})", short="NPV difference"),
                  Column("survival (points)", short="survival, pts"), Column("P(NPV better)", keep=1),
-                 Column("verdict", "text")], rows, _noise_legend(data["runs"]))
+                 Column("verdict", "text")], rows, _noise_legend(data["runs"], data))
 
 
 def print_value(data: dict[str, Any]) -> None:
@@ -334,7 +337,8 @@ def print_value(data: dict[str, Any]) -> None:
                                                                   c["cost"])])
     rows = []
     for cid, c in items.items():
-        net = {"mean": c["shapley_npv"], "ci95": c.get("shapley_npv_ci95") or [None, None]}
+        net = {"mean": c["shapley_npv"], "ci95": c.get("shapley_npv_ci95") or [None, None],
+               "verdict": c.get("shapley_verdict")}
         gross = c["shapley_npv"] + c["cost"]
         ratio = format_ratio(gross / c["cost"]) if c["cost"] > 0 else "free"
         survival = {"mean": c["shapley_survival"], "ci95": c.get("shapley_survival_ci95") or [None, None]}
@@ -347,7 +351,7 @@ def print_value(data: dict[str, Any]) -> None:
                  Column("gross NPV", keep=3), Column("cost", keep=2), Column("gross/cost", keep=4, short="ratio"),
                  Column("verdict", "text"), Column("survival (points)", keep=1, short="survival, pts")], rows,
                 "Net NPV = gross NPV (before its cost) \u2212 cost: each contingency's fair (Shapley) share of the plan's "
-                "effect. " + _noise_legend(data["runs"]))
+                "effect. " + _noise_legend(data["runs"], data))
 
 
 def print_drivers(data: dict[str, Any]) -> None:
@@ -362,7 +366,7 @@ def print_drivers(data: dict[str, Any]) -> None:
     print_table(f"{data['scenario']} \u2014 what each risk costs under plan {data['plan']} (removing it gains)",
                 [Column("risk", "name"), Column(f"NPV cost ({data['currency']})", short="NPV cost"),
                  Column("survival cost (points)", short="survival, pts"), Column("verdict", "text")], rows,
-                _noise_legend(data["runs"]))
+                _noise_legend(data["runs"], data))
 
 
 def print_sweep(data: dict[str, Any]) -> None:
@@ -409,9 +413,10 @@ def print_optimize(data: dict[str, Any]) -> None:
         margin = "\u2014"
         if versus:
             field = "survival" if key == "survival_within_budget" else key
-            diff, clear = versus[field], versus[f"clear_{field}"]
-            margin = _ci(diff, pct=key in points) + (" points" if key in points else "") + \
-                ("" if clear else ", within the noise")
+            diff = versus[field]
+            judged = Evidence.of(diff, data.get("runs"))
+            words = "" if judged.clear else ", about the same" if judged.tied else ", within the noise"
+            margin = _ci(diff, pct=key in points) + (" points" if key in points else "") + words
             runners.append(f"{label}: the runner-up is {name(versus['runner_up'])}")
         rows.append([label, name(i), cost_scale.number(p["cost"]["mean"]), npv_scale.number(p["npv"]["mean"]),
                      f"{format_share(p['survival']['estimate'])} ({share_interval(*p['survival']['ci95'])})", margin])

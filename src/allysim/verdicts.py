@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Verdict", "VerdictName", "verdict", "judge", "settling_runs", "default_materiality", "Materiality",
+__all__ = ["Verdict", "VerdictName", "verdict", "judge", "judged", "settling_runs", "default_materiality",
+           "materiality_for", "Materiality",
            "MAX_SETTLING_RUNS", "DEFAULT_SHARE"]
 
 VerdictName = Literal["better", "worse", "tied", "unclear"]
@@ -151,3 +152,21 @@ def default_materiality(npv: Sequence[float] | np.ndarray, plan: str, given: flo
     values = np.abs(np.asarray(npv, dtype=float))
     mean = float(values.mean()) if values.size else 0.0
     return Materiality(DEFAULT_SHARE * mean, f"default: 1% of the mean |NPV| of {plan}")
+
+
+def materiality_for(option: float | None, scenario_value: float | None, npv: Sequence[float] | np.ndarray,
+                    plan: str) -> Materiality:
+    """The materiality a study uses: ``option`` (``--materiality``, ``materiality=``), else the scenario's
+    ``materiality``, else 1% of the mean |NPV| of ``plan``'s runs ``npv`` (the baseline plan where the study
+    simulated it)."""
+    if option is not None:
+        return Materiality(float(option), "option")
+    if scenario_value is not None:
+        return Materiality(float(scenario_value), "scenario")
+    return default_materiality(npv, plan)
+
+
+def judged(entry: dict[str, Any], runs: Any, materiality: float = 0.0) -> dict[str, Any]:
+    """``entry`` (``{"mean", "ci95"}``, a paired effect, positive good) with its verdict beside it:
+    ``"verdict"`` and, when unclear, ``"settling_runs"``."""
+    return {**entry, **judge(entry, runs, materiality).fields()}

@@ -313,15 +313,15 @@ def findings(board: Board) -> list[str]:
     return [_plan_finding(board), _cause_finding(board), _value_finding(board)]
 
 
-def _independent(a: Mapping[str, Any], b: Mapping[str, Any], runs: Any) -> Evidence:
+def _independent(a: Mapping[str, Any], b: Mapping[str, Any], runs: Any, materiality: float = 0.0) -> Evidence:
     """``a - b`` from two plans' own 95% intervals, as if independent: wider than the paired interval (common
     random numbers make plans move together), so a difference it calls clear is clear."""
     mean = float(a.get("mean", a.get("estimate", 0.0))) - float(b.get("mean", b.get("estimate", 0.0)))
     ci_a, ci_b = a.get("ci95") or [None, None], b.get("ci95") or [None, None]
     if None in (*ci_a[:2], *ci_b[:2]):
-        return Evidence(mean, runs=runs)
+        return Evidence(mean, runs=runs, materiality=materiality)
     half = float(np.hypot((ci_a[1] - ci_a[0]) / 2, (ci_b[1] - ci_b[0]) / 2))
-    return Evidence(mean, mean - half, mean + half, runs)
+    return Evidence(mean, mean - half, mean + half, runs, materiality)
 
 
 def _difference(board: Board, plan: str, key: str) -> Evidence:
@@ -334,7 +334,8 @@ def _difference(board: Board, plan: str, key: str) -> Evidence:
         return Evidence.of(entry, compare.get("runs"))
     if plan in board.data.runs and board.plans[0] in board.data.runs:
         return board.data.versus_baseline(plan, key)
-    return _independent(board.stats(plan)[key], board.stats(board.plans[0])[key], board.summary.get("runs"))
+    return _independent(board.stats(plan)[key], board.stats(board.plans[0])[key], board.summary.get("runs"),
+                        board.data.materiality() if key == "npv" else 0.0)
 
 
 def _plan_finding(board: Board) -> str:
@@ -453,7 +454,7 @@ def _value_finding(board: Board) -> str:
         items = value["contingencies"]
         plan = _plan(str(value.get("plan", "")))
         # each contingency's net value as the chart and the console show it: its Shapley share net of its cost
-        shares = {c: ({"mean": v["shapley_npv"], "ci95": v["shapley_npv_ci95"]}
+        shares = {c: ({"mean": v["shapley_npv"], "ci95": v["shapley_npv_ci95"], "verdict": v.get("shapley_verdict")}
                       if v.get("shapley_npv") is not None and v.get("shapley_npv_ci95") else v["npv"])
                   for c, v in items.items()}
         nets = {c: float(shares[c]["mean"]) for c in items}
@@ -473,6 +474,9 @@ def _value_finding(board: Board) -> str:
         if verdicts[worst].loss:
             return (f"{name} does not pay for itself in {plan}: it costs {format_money(cost, cur, scale)} and its net "
                     f"effect on NPV is {signed_money(nets[worst], cur, scale)}{ci}.")
+        if nets[worst] < 0 and verdicts[worst].tied:
+            return (f"{name} about breaks even in {plan}: it costs {format_money(cost, cur, scale)} and its net "
+                    f"effect on NPV, {signed_money(nets[worst], cur, scale)}{ci}, is smaller than the materiality.")
         if nets[worst] < 0:
             return (f"Whether {name} pays for itself in {plan} is {verdicts[worst].noise()}: it costs "
                     f"{format_money(cost, cur, scale)} and its net effect on NPV is "
