@@ -499,9 +499,10 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, ob
               help="Plan to analyse (default: the plan with the most contingencies).")
 @click.option("--against", default=None, metavar="NAME",
               help="Plan to compare with, for the switch points (default: the baseline, the first plan).")
+@_materiality_option
 @_out_option
 def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
-                    formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+                    formats: tuple[str, ...], quiet: bool, materiality: float | None, **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
     from .runner import RunOptions
     from .sensitivities import sensitivity
@@ -522,7 +523,7 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
     from .outputs import staged
 
     with _study(file, out, quiet, "sensitivity",
-                lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
+                lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets, materiality=materiality,
                                            options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
         data = study.to_dict()
         with staged(folder) as stage:

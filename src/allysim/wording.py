@@ -545,6 +545,8 @@ class Evidence:
         need = self.settling_runs()
         if need is not None:
             return f"roughly {need:,} runs would settle it"
+        if self.tied:
+            return "about break even: the difference is smaller than the materiality"
         if self.known and self.runs is not None:
             return "no practical number of runs would settle it: the difference is close to zero"
         return "more runs would settle it"

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..findings import plan_phrase
-from ..wording import MoneyScale, format_amount, format_money, format_share
+from ..wording import Evidence, MoneyScale, format_amount, format_money, format_share
 from . import theme
 from .layout import horizon_span
 from .panels import Body, given, returned
@@ -72,8 +72,8 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
                          f"({between})")
     else:
         points = [d for _, e in ranked for d in e.get("difference", [])]
-        wins = [d["npv"]["ci95"][0] is not None and d["npv"]["ci95"][0] > 0 for d in points]
-        losses = [d["npv"]["ci95"][1] is not None and d["npv"]["ci95"][1] < 0 for d in points]
+        wins = [Evidence.of(d["npv"]).gain for d in points]  # each point's verdict (materiality included)
+        losses = [Evidence.of(d["npv"]).loss for d in points]
         if points and all(wins):
             out["switch"] = _capital(f"{plan} beats {against} across the whole range of every input: no assumption "
                                      "flips it")
@@ -134,8 +134,13 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
     versus = data.get("versus", {}).get("npv", {})
     ci = versus.get("ci95") or [None, None]
     if data.get("p_better") is not None and ci[0] is not None:
-        if _excludes_zero(ci):
-            better = ci[0] > 0
+        judged = Evidence.of(versus, data.get("runs"))
+        if judged.tied:
+            out.append(f"Over all that uncertainty, {plan} and {against} about break even: their mean NPVs differ by "
+                       f"{_money(abs(versus['mean']), currency)}, less than the materiality; {plan} does better in "
+                       f"{format_share(data['p_better'])} of the lives.")
+        elif judged.clear:
+            better = judged.gain
             out.append(f"Over all that uncertainty, {plan if better else against}'s mean NPV is higher by "
                        f"{_money(abs(versus['mean']), currency)} (95% interval "
                        f"{_pair(abs(ci[0 if better else 1]), abs(ci[1 if better else 0]))}); {plan} does better in "

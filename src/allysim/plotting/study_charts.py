@@ -112,8 +112,7 @@ def compare_title(comparison: Mapping[str, Any]) -> str:
     if len(c.plans) == 1:
         return _one_plan_title(kit.phrase(best, short), baseline, npv[best], survival[best], c.currency, scale)
     if not npv[best].gain:
-        lead = f"Every plan costs NPV against {baseline}" if all(npv[p].loss for p in c.plans) else \
-            f"No plan clearly adds NPV over {baseline} ({npv[best].settle()})"
+        lead = _no_gain(npv, baseline)
         if lives:
             return f"{lead}; {lives}"
         if any(survival[p].loss for p in c.plans):
@@ -130,6 +129,25 @@ def compare_title(comparison: Mapping[str, Any]) -> str:
     if most_lives and most_lives != best and format_points(survival[most_lives].mean) != format_points(own.mean):
         words += f"; {lives}"
     return words
+
+
+def _no_gain(npv: Mapping[str, Evidence], baseline: str) -> str:
+    """The compare title's lead when no plan clearly adds NPV: how many are clearly worse, about break even, or
+    within the noise (and how many runs would settle the closest of those)."""
+    worse = [p for p, e in npv.items() if e.loss]
+    tied = [p for p, e in npv.items() if e.tied]
+    unclear = [p for p in npv if p not in worse and p not in tied]
+    if len(worse) == len(npv):
+        return f"Every plan costs NPV against {baseline}"
+    needs = [n for n in (npv[p].settling_runs() for p in unclear) if n is not None]
+    settle = f"roughly {min(needs):,} runs would settle {'it' if len(unclear) == 1 else 'the closest'}" if needs \
+        else npv[unclear[0]].settle() if unclear else ""
+    if not worse and not tied:
+        return f"No plan clearly adds NPV over {baseline} ({settle})"
+    counts = [f"{len(worse)} clearly cost{'s' if len(worse) == 1 else ''} NPV" if worse else "",
+              f"{len(tied)} about break{'s' if len(tied) == 1 else ''} even" if tied else "",
+              f"{len(unclear)} {'is' if len(unclear) == 1 else 'are'} within the noise ({settle})" if unclear else ""]
+    return f"No plan clearly adds NPV over {baseline}: " + ", ".join(c for c in counts if c)
 
 
 def _one_plan_title(name: str, baseline: str, npv: Evidence, survival: Evidence, currency: Currency,
