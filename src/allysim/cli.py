@@ -116,26 +116,32 @@ def _set_option(func: Callable) -> Callable:
                              "as overrides in every output.")(func)
 
 
-def _materiality(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    from .scenario.units import parse_money
+def _amount(what: str, zero: bool) -> Callable[..., float | None]:
+    """A click callback reading an amount of money (``2.5M``, ``300k``): >= 0, or > 0 unless ``zero``."""
+    def read(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+        from .scenario.units import parse_money
 
-    if value is None:
-        return None
-    try:
-        amount = parse_money(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    if not (amount > 0 and amount != float("inf")):
-        raise click.BadParameter(f"{value!r}: a materiality is an amount > 0")
-    return amount
+        if value is None:
+            return None
+        try:
+            amount = parse_money(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        if not ((amount >= 0 if zero else amount > 0) and amount != float("inf")):
+            raise click.BadParameter(f"{value!r}: a {what} is an amount {'>=' if zero else '>'} 0")
+        return amount
+
+    return read
 
 
-def _materiality_option(func: Callable) -> Callable:
-    """``--materiality X``: the smallest effect on NPV a sentence may call a gain or a loss."""
-    return click.option("--materiality", default=None, callback=_materiality, metavar="X",
-                        help="The smallest effect on NPV worth calling better or worse, in the scenario's currency "
-                             "(default: the scenario's materiality, else 1% of the baseline plan's mean |NPV|; "
-                             "recorded in the JSON). Smaller effects read 'about break even'.")(func)
+_budget = _amount("budget", zero=True)
+
+
+def _force_option(func: Callable) -> Callable:
+    """``--force``: write into a folder, or over a file, that allysim did not write."""
+    return click.option("--force", is_flag=True,
+                        help="Write even into a folder, or over a file, that allysim did not write (its files of "
+                             "the same names are replaced).")(func)
 
 
 class _Commands(click.Group):
@@ -201,25 +207,27 @@ def validate(files: tuple[Path, ...]) -> None:
                                 "most P for survival and P x |mean| for NPV.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default reports/<scenario file stem>/; with several files, one sub-folder "
-                   "each).")
+                   "each, named after the file's folder too when two files share a name).")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run from its checkpoint (same file and options).")
+@_force_option
 def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: int | None,
         formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, exhaustive: bool,
         overrides: tuple[Any, ...], plans: tuple[str, ...], precision: float | None, out: Path | None,
-        resume: bool) -> None:
+        resume: bool, force: bool) -> None:
     """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
     from .checkpoint import checkpoint_path, discard
+    from .outputs import claim, out_folders
     from .runner import RunOptions, simulate
     from .scenario import load_scenario
 
     worst = 0
-    for path in files:
-        folder = _out_folder(path, out, several=len(files) > 1)
+    for path, folder in zip(files, out_folders(files, out)):
         try:
             scenario = load_scenario(path, overrides=overrides)
             checkpoint = checkpoint_path(folder)
             with folder_lock(folder):
+                claim(folder, force)  # before simulating: a refused folder costs nothing
                 with console.progress(quiet, f"{path.name}") as advance:
                     options = RunOptions(runs=runs, seed=seed, workers=workers, executor=executor,
                                          scheduler=scheduler, progress=advance, precision=precision,
@@ -230,7 +238,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
                 # (a run of a few seconds has no checkpoint: running it again costs as little)
                 kept = (f"; the finished simulation is kept in {checkpoint}{os.sep}: run again with --resume to "
                         "write the results without simulating again") if checkpoint.is_dir() else ""
-                written = _write_all(results, folder, formats, kept=kept)
+                written = _write_all(results, folder, formats, kept=kept, force=force)
                 discard(checkpoint)
         except AllysimError as exc:
             console.report_error(exc)
@@ -254,18 +262,12 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
         sys.exit(worst)
 
 
-def _out_folder(path: Path, out: Path | None, several: bool) -> Path:
-    if out is None:
-        return Path("reports") / path.stem
-    return out / path.stem if several else out
-
-
 def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
-               extra: Callable[[Path], list[Path]] | None = None, kept: str = "") -> list[Path]:
+               extra: Callable[[Path], list[Path]] | None = None, kept: str = "", force: bool = False) -> list[Path]:
     """Write a run's files (and ``extra`` ones) into ``folder`` all at once, or not at all."""
     from .outputs import staged, write_results
 
-    with staged(folder, kept) as stage:
+    with staged(folder, kept, force) as stage:
         written = write_results(results, stage)
         if formats:
             from .folder import load_output
@@ -281,7 +283,13 @@ def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
 # --------------------------------------------------------------------------- compare, value, drivers
 
 
-def _out_option(func: Callable) -> Callable:
+def _study_options(func: Callable) -> Callable:
+    """Options every study shares: ``--materiality X`` (the smallest effect on NPV a sentence may call a gain or a
+    loss), ``--out`` and ``--force``."""
+    func = click.option("--materiality", default=None, callback=_amount("materiality", zero=False), metavar="X",
+                        help="The smallest effect on NPV worth calling better or worse, in the scenario's currency "
+                             "(default: the scenario's materiality, else 1% of the baseline plan's mean |NPV|; "
+                             "recorded in the JSON). Smaller effects read 'about break even'.")(_force_option(func))
     return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="Output folder (default reports/<scenario file stem>/).")(func)
 
@@ -301,14 +309,16 @@ def _shared(data: dict[str, Any]) -> None:
 
 @contextmanager
 def _study(path: Path, out: Path | None, quiet: bool, label: str,
-           work: Callable[..., Any]) -> Iterator[tuple[Any, Path, Scenario]]:
+           work: Callable[..., Any], force: bool = False) -> Iterator[tuple[Any, Path, Scenario]]:
     """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as
     read) to the block that writes it, the lock still held."""
+    from .outputs import claim, out_folders
     from .scenario import load_scenario
 
-    folder = _out_folder(path, out, several=False)
+    folder = out_folders((path,), out)[0]
     scenario = load_scenario(path)
     with folder_lock(folder):
+        claim(folder, force)  # before simulating: a refused folder costs nothing
         with console.progress(quiet, f"{path.name}: {label}") as advance:
             study = work(scenario, advance)
         yield study, folder, scenario
@@ -329,11 +339,11 @@ def _scenario_copy(scenario: Scenario, folder: Path, stage: Path) -> list[Path]:
 
 
 def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, name: str, chart: str,
-                        formats: tuple[str, ...]) -> list[Path]:
+                        formats: tuple[str, ...], force: bool = False) -> list[Path]:
     """Write a study's JSON and chart into ``folder`` all at once, and nothing else of the folder's."""
     from .outputs import staged, write_json
 
-    with staged(folder) as stage:
+    with staged(folder, force=force) as stage:
         written = [write_json(stage / f"{name}.json", data)]
         if formats:
             from .plotting.render import render_study_chart
@@ -350,10 +360,9 @@ def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, 
 @_set_option
 @click.option("--plans", default=None, metavar="A,B,...",
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
-@_materiality_option
-@_out_option
+@_study_options
 def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                materiality: float | None, **options: Any) -> None:
+                materiality: float | None, force: bool, **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
     from .runner import RunOptions
     from .studies import compare
@@ -362,9 +371,10 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     with _study(file, out, quiet, "compare",
                 lambda s, adv: compare(s, plans=names, overrides=sets, materiality=materiality,
-                                       options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
+                                       options=RunOptions(progress=adv, **options)),
+                force) as (study, folder, scenario):
         data = study.to_dict()
-        written = _write_study_staged(folder, data, scenario, "compare", "compare", formats)
+        written = _write_study_staged(folder, data, scenario, "compare", "compare", formats, force)
     if not quiet:
         console.print_compare(data)
         console.wrote(written, folder)
@@ -377,17 +387,16 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 @_set_option
 @click.option("--plan", default=None, metavar="NAME",
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
-@_materiality_option
-@_out_option
+@_study_options
 def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-              materiality: float | None, **options: Any) -> None:
+              materiality: float | None, force: bool, **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
     from .runner import RunOptions
     from .studies import contingency_values
 
     sets = options.pop("overrides", ())
 
-    _plan_study(file, out, formats, quiet, "value", "contingency_value", console.print_value,
+    _plan_study(file, out, formats, quiet, force, "value", "contingency_value", console.print_value,
                 lambda s, adv: contingency_values(s, plan=plan, overrides=sets, materiality=materiality,
                                                   options=RunOptions(progress=adv, **options)))
 
@@ -397,27 +406,26 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 @_sim_options
 @_set_option
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
-@_materiality_option
-@_out_option
+@_study_options
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                materiality: float | None, **options: Any) -> None:
+                materiality: float | None, force: bool, **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
     from .runner import RunOptions
     from .studies import risk_drivers
 
     sets = options.pop("overrides", ())
 
-    _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", console.print_drivers,
+    _plan_study(file, out, formats, quiet, force, "drivers", "risk_drivers", console.print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, overrides=sets, materiality=materiality,
                                             options=RunOptions(progress=adv, **options)))
 
 
-def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, name: str, chart: str,
-                show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
+def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, force: bool, name: str,
+                chart: str, show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
     """Run a study of one plan, write its JSON and chart all at once, print its table."""
-    with _study(file, out, quiet, name, work) as (study, folder, scenario):
+    with _study(file, out, quiet, name, work, force) as (study, folder, scenario):
         data = study.to_dict()
-        written = _write_study_staged(folder, data, scenario, name, chart, formats)
+        written = _write_study_staged(folder, data, scenario, name, chart, formats, force)
     if not quiet:
         show(data)
         console.wrote(written, folder)
@@ -435,10 +443,9 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
                    "--set PATH=VALUE options fix parameters at every point.")
 @click.option("--plan", "plans", multiple=True, metavar="NAME",
               help="Simulate only this plan (repeat for several; default every plan).")
-@_materiality_option
-@_out_option
+@_study_options
 def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Path | None,
-              formats: tuple[str, ...], quiet: bool, materiality: float | None, **options: Any) -> None:
+              formats: tuple[str, ...], quiet: bool, materiality: float | None, force: bool, **options: Any) -> None:
     """Every plan at each value of one parameter, on the same seed: sweep.json and the sweep chart."""
     from .scenario.overrides import split_sweep
     from .sweeps import sweep
@@ -447,23 +454,9 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         parameter, values, fixed = split_sweep(sets)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    _plan_study(file, out, formats, quiet, "sweep", "sweep", console.print_sweep,
+    _plan_study(file, out, formats, quiet, force, "sweep", "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
                                      overrides=fixed, materiality=materiality, **options))
-
-
-def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    from .scenario.units import parse_money
-
-    if value is None:
-        return None
-    try:
-        amount = parse_money(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    if not (amount >= 0 and amount != float("inf")):
-        raise click.BadParameter(f"{value!r}: a budget is an amount >= 0")
-    return amount
 
 
 @cli.command("optimize")
@@ -478,15 +471,14 @@ def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="npv", show_default=True,
               help="What the best portfolio is best at: the highest mean NPV, the highest survival, the highest "
                    "mean NPV of the worst 10% of runs (cvar10), or the lowest share of runs losing money (p_loss).")
-@_materiality_option
-@_out_option
+@_study_options
 def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, objective: str, out: Path | None,
-                 formats: tuple[str, ...], quiet: bool, materiality: float | None, **options: Any) -> None:
+                 formats: tuple[str, ...], quiet: bool, materiality: float | None, force: bool, **options: Any) -> None:
     """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
-    _plan_study(file, out, formats, quiet, "optimize", "frontier", console.print_optimize,
+    _plan_study(file, out, formats, quiet, force, "optimize", "frontier", console.print_optimize,
                 lambda s, adv: optimize(s, contingencies=ids, budget=budget, objective=objective, progress=adv,
                                         materiality=materiality, **options))
 
@@ -499,10 +491,9 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, ob
               help="Plan to analyse (default: the plan with the most contingencies).")
 @click.option("--against", default=None, metavar="NAME",
               help="Plan to compare with, for the switch points (default: the baseline, the first plan).")
-@_materiality_option
-@_out_option
+@_study_options
 def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
-                    formats: tuple[str, ...], quiet: bool, materiality: float | None, **options: Any) -> None:
+                    formats: tuple[str, ...], quiet: bool, materiality: float | None, force: bool, **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
     from .runner import RunOptions
     from .sensitivities import sensitivity
@@ -524,9 +515,10 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 
     with _study(file, out, quiet, "sensitivity",
                 lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets, materiality=materiality,
-                                           options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
+                                           options=RunOptions(progress=adv, **options)),
+                force) as (study, folder, scenario):
         data = study.to_dict()
-        with staged(folder) as stage:
+        with staged(folder, force=force) as stage:
             written = [folder / path.name for path in write(stage, data) + _scenario_copy(scenario, folder, stage)]
     if not quiet:
         console.print_sensitivity(data)
@@ -541,13 +533,17 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
               help="Chart formats, comma-separated, or none.")
-def report(folder: Path, formats: tuple[str, ...]) -> None:
+@_force_option
+def report(folder: Path, formats: tuple[str, ...], force: bool) -> None:
     """Re-draw every chart of an output FOLDER from its saved data, with no simulation."""
     from .folder import load_output
+    from .outputs import claim
     from .plotting.render import render_charts
 
     with folder_lock(folder):
-        written = render_charts(load_output(folder), folder, formats)
+        data = load_output(folder)
+        claim(folder, force)
+        written = render_charts(data, folder, formats)
     console.wrote(written, folder)
 
 
@@ -556,11 +552,18 @@ def report(folder: Path, formats: tuple[str, ...]) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Deck file (default DIR/deck.pptx).")
 @click.option("--brief/--no-brief", default=True, help="Also write DIR/summary.pdf, the one-page brief.")
-def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
+@_force_option
+def deck_cmd(folder: Path, out: Path | None, brief: bool, force: bool) -> None:
     """A board deck (and a one-page brief) from an output FOLDER."""
     from .deck import build_deck, write_brief
+    from .outputs import claim_file
 
+    if out is not None and out.suffix.lower() != ".pptx":
+        raise UsageError(f"{out}: the deck is a PowerPoint file; name it FILE.pptx")
     with folder_lock(folder):
+        claim_file(out if out is not None else folder / "deck.pptx", force)
+        if brief:
+            claim_file(folder / "summary.pdf", force)
         written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
@@ -571,12 +574,14 @@ def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
               help="Scenario file to write (default: the register's name with .yaml, beside it).")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
               help="Write an empty register to fill in, instead of importing one.")
-def import_cmd(register: Path | None, out: Path | None, template: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Replace the file to write if it exists.")
+def import_cmd(register: Path | None, out: Path | None, template: Path | None, force: bool) -> None:
     """A scenario from a risk REGISTER (an .xlsx workbook, or a folder of CSV files named after its sheets).
 
     The sheets and columns are described in docs/spreadsheets.md; `allysim import --template FILE.xlsx` writes an
     empty register with notes under each column.
     """
+    from .outputs import claim_file
     from .register import import_register
     from .register.export import save_text, write_template
 
@@ -586,6 +591,7 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None) -
                              "one)")
         if template.suffix.lower() != ".xlsx":
             raise UsageError(f"{template}: the template is an Excel workbook; name it FILE.xlsx")
+        claim_file(template, force, recognise=False)  # a filled-in register must never be replaced by an empty one
         click.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
         return
     if register is None:
@@ -593,6 +599,7 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None) -
                          "FILE.xlsx for an empty one")
     text = import_register(register)
     target = out or register.parent / f"{register.name if register.is_dir() else register.stem}.yaml"
+    claim_file(target, force, recognise=False)  # a scenario edited by hand must never be replaced
     save_text(target, text)
     click.echo(f"wrote {target} (it validates; run it with allysim run {target})")
 
@@ -601,13 +608,17 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None) -
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
               help="Workbook file (default DIR/workbook.xlsx).")
-def workbook_cmd(folder: Path, out: Path | None) -> None:
+@_force_option
+def workbook_cmd(folder: Path, out: Path | None, force: bool) -> None:
     """An output FOLDER as an Excel workbook: Summary, one sheet per study, Assumptions, Runs, charts."""
     from .workbook import write_workbook
 
     if out is not None and out.suffix.lower() != ".xlsx":
         raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
+    from .outputs import claim_file
+
     with folder_lock(folder):
+        claim_file(out if out is not None else folder / "workbook.xlsx", force)
         path, notes = write_workbook(folder, out)
     for line in notes:
         console.stderr(f"allysim: note: {line}")
