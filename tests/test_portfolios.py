@@ -168,8 +168,15 @@ def test_recommendation_in_words_stays_within_the_evidence(result):
     tie["versus_runner_up"]["npv"]["npv"] = {"mean": 0.1, "ci95": [-0.2, 0.4]}
     tie["versus_runner_up"]["npv"]["clear_npv"] = False
     words = recommend(tie)
-    assert words.headline == "No clear winner on NPV: the Ab plan or the All plan"
-    assert "within the noise" in words.points[0]
+    assert words.headline == "No clear winner on expected NPV: the Ab plan or the All plan"
+    assert "within the noise (verdict: unclear; roughly " in words.points[1]
+    even = json.loads(json.dumps(data))
+    even["versus_runner_up"]["npv"]["npv"] = {"mean": 0.1, "ci95": [0.05, 0.15], "verdict": "tied"}
+    words = recommend(even)  # clear of zero, but within the materiality: never "beats"
+    assert words.headline == "The Ab plan and the All plan about break even on expected NPV"
+    assert "beats" not in " ".join(words.points) and "about break even (verdict: tied" in words.points[1]
+    assert dict(words.rows)["Fund"].startswith("The Ab plan has the highest estimated expected NPV")
+    assert any("sensitivity study" in m for m in words.missing)
 
 
 def test_deck_has_the_recommended_portfolio_slide(result, tmp_path):

@@ -415,6 +415,8 @@ def print_optimize(data: dict[str, Any]) -> None:
             field = "survival" if key == "survival_within_budget" else key
             diff = versus[field]
             judged = Evidence.of(diff, data.get("runs"))
+            if "verdict" not in diff:  # a file written before verdicts: its clear_* flag says it
+                judged = Evidence(0.0, decided="better" if versus.get(f"clear_{field}") else "unclear")
             words = "" if judged.clear else ", about the same" if judged.tied else ", within the noise"
             margin = _ci(diff, pct=key in points) + (" points" if key in points else "") + words
             runners.append(f"{label}: the runner-up is {name(versus['runner_up'])}")
