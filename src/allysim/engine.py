@@ -79,6 +79,11 @@ class _ContingencySpec:
         self.shadow = shadow  # not in the plan: activations are counted and successes drawn, it never acts
         self.trigger = c.trigger.kind
         self.threshold = c.trigger.health_below
+        # scheduled reviews (SPEC section 13): the ages before the horizon, and the condition's health threshold
+        # (None: every review activates)
+        self.reviews = c.trigger.review_ages(model.scenario.horizon)
+        condition = c.trigger.condition
+        self.review_below = None if condition is None else condition.health_below
         self.success = c.success
         self.success_source = layout.index(f"{c.id}.success")
         self.cap = c.max_activations if c.max_activations is not None else math.inf
@@ -167,6 +172,7 @@ class CompiledPlan:
         # file order, shadows included: a rescue stops at the first success, so a shadow sits where it would act
         self.rescuers = [c for c in followed if c.trigger == "dissolution"]
         self.watchers = [c for c in followed if c.trigger == "health"]
+        self.reviewers = [c for c in followed if c.trigger == "review" and c.reviews]
         self.shadowed = [c for c in followed if c.shadow]
         health = scenario.alliance.health
         self.h0, self.floor, self.recovery = health.initial, health.dissolve_below, health.recovery
@@ -268,6 +274,7 @@ def _risk_setter(risk: _RiskSpec, parts: list[str]) -> Callable[[float], None]:
 
 
 _CONTINGENCY_FIELDS = {("success",): "success", ("trigger", "health_below"): "threshold",
+                       ("trigger", "if", "health_below"): "review_below",
                        ("effect", "reduce_impact"): "reduce", ("effect", "restore_health"): "restore",
                        ("effect", "rescue_health"): "rescue", ("cost", "setup"): "setup",
                        ("cost", "per_time"): "per_time", ("cost", "per_activation"): "per_activation"}

@@ -116,6 +116,7 @@ PARAMETERS: list[Parameter] = [
     Parameter("risks.*.impact.escalates.#.factor", what="a rate factor", name="risks.*.escalates.#.factor"),
     _probability("contingencies.*.success"),
     _probability("contingencies.*.trigger.health_below", what="a health threshold", low_open=True),
+    _probability("contingencies.*.trigger.if.health_below", what="a health threshold", low_open=True),
     _probability("contingencies.*.effect.reduce_impact", what="a share"),
     _probability("contingencies.*.effect.restore_health", what="a health gain"),
     _probability("contingencies.*.effect.rescue_health", what="a health level"),

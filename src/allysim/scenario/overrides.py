@@ -9,7 +9,7 @@ A parameter is named by a dotted path over ids (SPEC sections 8, 9 and 10)::
     risks.ID.impact.fatal | health | cost       risks.ID.impact.value.factor | duration
     risks.ID.escalates.N.factor | duration      (also written risks.ID.impact.escalates.N....)
     contingencies.ID.success | delay | max_activations
-    contingencies.ID.trigger.health_below
+    contingencies.ID.trigger.health_below       contingencies.ID.trigger.if.health_below | review.every
     contingencies.ID.effect.reduce_impact | restore_health | rescue_health
     contingencies.ID.effect.rate_factor.N.factor | duration
     contingencies.ID.cost.setup | per_time | per_activation
@@ -51,6 +51,7 @@ PATH_HELP = ("horizon, discount_rate, alliance.value_rate, alliance.health.(init
              "risks.ID.impact.(fatal|health|cost), "
              "risks.ID.impact.value.(factor|duration), risks.ID.escalates.N.(factor|duration), "
              "contingencies.ID.(success|delay|max_activations), contingencies.ID.trigger.health_below, "
+             "contingencies.ID.trigger.if.health_below, contingencies.ID.trigger.review.every, "
              "contingencies.ID.effect.(reduce_impact|restore_health|rescue_health), "
              "contingencies.ID.effect.rate_factor.N.(factor|duration), "
              "contingencies.ID.cost.(setup|per_time|per_activation), environment.transitions.FROM.TO, "
@@ -306,6 +307,16 @@ def _contingency(doc: Mapping[str, Any], rest: list[str], source: str) -> Target
         return Target(f"{name}.{tail[0]}", here + (tail[0],))
     if tail == ["trigger", "health_below"]:
         return Target(f"{name}.trigger.health_below", here + ("trigger", "health_below"))
+    if tail[:2] in (["trigger", "if"], ["trigger", "review"]) and len(tail) == 3:
+        trigger = doc["contingencies"][i].get("trigger")
+        review = trigger.get("review") if isinstance(trigger, Mapping) else None
+        if review is None:
+            raise _Refused(f"contingency '{cid}' is not triggered by reviews, so it has no {'.'.join(tail)}")
+        if tail == ["trigger", "review", "every"] and isinstance(review, Mapping):
+            return Target(f"{name}.trigger.review.every", here + ("trigger", "review", "every"))
+        if tail[1] == "if" and tail[2] == "health_below":
+            return Target(f"{name}.trigger.if.health_below", here + ("trigger", "if", "health_below"),
+                          ("partners_below", "share_below"))
     if len(tail) == 2 and tail[0] == "effect" and tail[1] in _EFFECT:
         return Target(f"{name}.effect.{tail[1]}", here + ("effect", tail[1]))
     if len(tail) == 2 and tail[0] == "cost" and tail[1] in _COST:
@@ -322,7 +333,8 @@ def _contingency(doc: Mapping[str, Any], rest: list[str], source: str) -> Target
         where = (n,) if isinstance(factors, list) else ()
         return Target(f"{name}.effect.rate_factor.{n}.{tail[-1]}", here + ("effect", "rate_factor", *where,
                                                                             tail[-1]))
-    allowed = [*_CONTINGENCY, "trigger.health_below", *(f"effect.{k}" for k in _EFFECT),
+    allowed = [*_CONTINGENCY, "trigger.health_below", "trigger.if.health_below", "trigger.review.every",
+               *(f"effect.{k}" for k in _EFFECT),
                "effect.rate_factor.N.factor", "effect.rate_factor.N.duration", *(f"cost.{k}" for k in _COST)]
     _unknown(["contingencies", cid, *tail], allowed, 2)
     raise AssertionError  # unreachable: _unknown raises
