@@ -201,6 +201,15 @@ def test_deck_has_the_recommended_portfolio_slide(result, tmp_path):
     assert "Recommended portfolio: the Ab plan" in titles
     k = titles.index("Recommended portfolio: the Ab plan")
     assert "Ab plan" in titles[k + 1]  # the frontier chart follows, titled with the same finding
+    # one slide a director can act on: what to fund, the margin with its interval and verdict, the tail, and what
+    # the folder lacks to say more (no sensitivity study here: no flip, no value of learning, said so)
+    slide = Presentation(str(deck)).slides[k]
+    text = next(s.text_frame.text for s in slide.shapes if s.name == "Recommendation")
+    paragraphs = text.split("\n")
+    assert [p.split("  ")[0] for p in paragraphs[:3]] == ["Fund", "Margin", "Tail"], paragraphs
+    assert "(95% CI " in paragraphs[1] and "(verdict: better)" in paragraphs[1]
+    assert "worst 10% of futures" in paragraphs[2] and "loses money in" in paragraphs[2]
+    assert paragraphs[-1].startswith("Not in this folder: a sensitivity study")
 
 
 TEN = """\
