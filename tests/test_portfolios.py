@@ -315,3 +315,28 @@ def test_objective_chooses_what_best_means(tmp_path):
     from allysim.portfolios import OBJECTIVES
 
     assert CLI_OBJECTIVES == OBJECTIVES
+
+
+def test_the_recommendation_names_the_flip_and_what_to_learn_first_from_a_sensitivity_study(result):
+    """With sensitivity.json of the recommended plan: the switch point with its interval, and the assumption most
+    worth learning (its EVPPI) beside the EVPI, in the currency's rounding."""
+    from allysim.recommendation import recommend
+
+    data = result.to_dict()
+    entry = {"label": "Risk a rate", "p10": 0.1, "p90": 0.3, "rank": 1,
+             "npv": {"at_p10": 2.0, "at_p90": 1.0, "swing": {"mean": -1.0, "ci95": [-1.2, -0.8]}},
+             "survival": {"at_p10": 0.8, "at_p90": 0.6}, "variance_share": {"npv": 0.5},
+             "switch": {"value": 0.24, "ci95": [0.2, 0.28], "direction": "plan better below"}, "difference": []}
+    study = {"plan": "ab", "against": "none", "currency": "USD", "runs": 500, "inputs": {"risks.a.rate": entry},
+             "p_better": 0.6, "versus": {"npv": {"mean": 0.2, "ci95": [0.1, 0.3]}},
+             "value_of_information": {"evpi": 0.42, "inputs": {"risks.a.rate": {"evppi": 0.31}}}}
+    words = recommend(data, study)
+    rows = dict(words.rows)
+    assert rows["Flips if"].startswith("If risk a rate is below 0.24, the Ab plan beats the None plan")
+    assert "95% interval 0.20 to 0.28" in rows["Flips if"]
+    assert rows["Learn first"] == ("Risk a rate: knowing it before choosing is worth USD 0.31 of expected NPV "
+                                   "(EVPPI); knowing every uncertain assumption, USD 0.42 (EVPI).")
+    assert not words.missing
+    other = recommend(data, {**study, "plan": "all"})  # a study of another choice is not the recommendation's flip
+    assert "Flips if" not in dict(other.rows)
+    assert "not the recommended portfolio: run allysim sensitivity --plan ab" in dict(other.rows)["Assumptions"]
