@@ -129,3 +129,34 @@ def test_console_charts_deck_and_brief_name_the_same_winner(studied: tuple[Path,
         if chart == "npv":
             row = next(line for line in console.splitlines() if line.startswith(named[0] + " "))
             assert ("better NPV" in row) == clear, (title, row)
+
+
+def test_the_drivers_chart_and_the_deck_name_the_same_costliest_risks(tmp_path: Path) -> None:
+    """The risks 'within the noise of each other' are the same group on the chart's title and in the deck, and
+    their intervals all overlap."""
+    from allysim.plotting.study_charts import risk_drivers_title
+
+    scenario = str(ROOT / "scenarios" / "guild_alliance.yaml")
+    common = ["--runs", "200", "--out", str(tmp_path), "--format", "none", "--workers", "1", "--quiet"]
+    for command in ("run", "drivers"):
+        result = CliRunner().invoke(cli, [command, scenario, *common], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    board = deck.load_board(tmp_path)
+    drivers = board.studies["drivers"]
+    title = risk_drivers_title(drivers).split(";")[0]
+    finding = deck.findings(board)[2]
+    from allysim.findings import leaders
+
+    group = leaders({r: Evidence.of(e["npv"], drivers["runs"]) for r, e in drivers["risks"].items()}, 15)
+    assert group, title
+    amounts = re.findall(r"[\d.,]+k gold", title)
+    assert amounts and all(a in finding for a in amounts), (title, finding)
+    if len(group) == 1:
+        assert drivers["risks"][group[0]]["name"] in title and drivers["risks"][group[0]]["name"] in finding
+        return
+    assert "within the noise of each other" in title and "within the noise of each other" in finding
+    for text in (title, finding):
+        assert f"The {len(group)} costliest risks" in text if len(group) > 3 else \
+            all(drivers["risks"][r]["name"] in text for r in group), (text, group)
+    ends = [drivers["risks"][r]["npv"]["ci95"] for r in group]
+    assert max(lo for lo, _ in ends) <= min(hi for _, hi in ends)  # every interval shares a point

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .wording import Evidence, plan_label
 
-__all__ = ["plan_phrase", "plan_subject", "Winner", "winner", "lowest", "verdict_words", "VERDICT_WORDS", "portfolio_words",
+__all__ = ["plan_phrase", "plan_subject", "Winner", "winner", "lowest", "leaders", "verdict_words", "VERDICT_WORDS", "portfolio_words",
            "dominated_words"]
 
 
@@ -98,6 +98,26 @@ def lowest(values: Mapping[str, float], evidence: Mapping[str, Evidence], shown:
                           e.materiality, {"better": "worse", "worse": "better"}.get(e.verdict, e.verdict))
               for p, e in evidence.items()}
     return winner(flipped, turned, shown)
+
+
+def leaders(effects: Mapping[str, Evidence], most: int) -> list[str]:
+    """The one rule for "these cost the most, within the noise of each other": among the effects judged ``better``
+    (clearly costing something), the largest, then the next largest for as long as every 95% interval of the group
+    shares a point with every other, at most ``most`` (the rows a chart shows).
+
+    Examples
+    --------
+    >>> leaders({"a": Evidence(10, 8, 12), "b": Evidence(9, 7.5, 10.5), "c": Evidence(6, 5, 7)}, 15)
+    ['a', 'b']
+    """
+    clear = sorted((k for k, e in effects.items() if e.gain), key=lambda k: -effects[k].mean)
+    group: list[str] = []
+    for k in clear[:most]:
+        ends = [effects[x] for x in (*group, k)]
+        if group and max(e.low for e in ends) > min(e.high for e in ends):  # type: ignore[type-var]
+            break
+        group.append(k)
+    return group
 
 
 def _largest(values: Mapping[str, float]) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import AllysimError, OutputError
-from ..findings import lowest, plan_phrase, winner
+from ..findings import leaders, lowest, plan_phrase, winner
 from ..plotting import theme
 from ..wording import (
     Currency,
@@ -498,6 +498,17 @@ def _value_finding(board: Board) -> str:
         survival = float((risks[top].get("survival") or {}).get("mean", 0.0))
         plan = _plan(str(drivers.get("plan", board.plans[0])))
         cost = Evidence.of(risks[top]["npv"], drivers.get("runs"))
+        # the risks that cost the most, within the noise of each other, by the rule the drivers chart's title uses
+        group = leaders({r: Evidence.of(risks[r]["npv"], drivers.get("runs")) for r in risks}, 15)
+        if len(group) > 1:
+            scale = MoneyScale.of([float(risks[r]["npv"]["mean"]) for r in group], cur)
+            low, high = (format_money(f(float(risks[r]["npv"]["mean"]) for r in group), cur, scale) for f in (min, max))
+            names = [str(risks[r].get("name") or board.risk_name(r)) for r in group]
+            if len(group) > 3:
+                return (f"The {len(group)} costliest risks under {plan} each cost {low} to {high} of NPV, within "
+                        "the noise of each other.")
+            return (", ".join(names[:-1]) + f" and {names[-1]} cost the most under {plan}, {low} to {high} of NPV "
+                    "each, within the noise of each other.")
         if not cost.gain:
             return (f"No single risk has a cost clear of the noise under {plan}: {name} has the largest estimate, "
                     f"{format_money(float(risks[top]['npv']['mean']), cur, scale)} of NPV, {cost.noise()}.")

@@ -129,17 +129,20 @@ class Estimate:
     mean: float
     lo: float | None = None
     hi: float | None = None
+    decided: str | None = None  # the verdict the study recorded beside the effect, if any
 
     @classmethod
     def of(cls, entry: Mapping[str, Any], factor: float = 1.0) -> Estimate:
-        """Read ``{"mean": x, "ci95": [lo, hi]}``, multiplied by ``factor``."""
+        """Read ``{"mean": x, "ci95": [lo, hi], "verdict"}``, multiplied by ``factor``."""
         ci = entry.get("ci95") or (None, None)
         lo, hi = (None, None) if any(v is None for v in ci) else (float(ci[0]) * factor, float(ci[1]) * factor)
-        return cls(float(entry["mean"]) * factor, lo, hi)
+        return cls(float(entry["mean"]) * factor, lo, hi, entry.get("verdict"))
 
     def evidence(self, runs: Any = None) -> Evidence:
-        """What a title may claim about this difference (see :class:`~allysim.wording.Evidence`)."""
-        return Evidence(self.mean, self.lo, self.hi, int(runs) if isinstance(runs, (int, float)) and runs else None)
+        """What a title may claim about this difference (see :class:`~allysim.wording.Evidence`): the study's
+        verdict when it recorded one."""
+        return Evidence(self.mean, self.lo, self.hi, int(runs) if isinstance(runs, (int, float)) and runs else None,
+                        decided=self.decided)
 
     @property
     def low(self) -> float:

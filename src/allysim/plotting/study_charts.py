@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import findings
 from ..wording import (
     Currency,
     Evidence,
@@ -81,7 +82,8 @@ class _Comparison:
         factor = 1.0 if what == "npv" else 0.01
         return Evidence(e.mean * factor, None if e.lo is None else e.lo * factor,
                         None if e.hi is None else e.hi * factor,
-                        int(self.runs) if isinstance(self.runs, (int, float)) and self.runs else None)
+                        int(self.runs) if isinstance(self.runs, (int, float)) and self.runs else None,
+                        decided=e.decided)  # the verdict compare.json recorded (materiality included)
 
 
 def compare_panels(comparison: Mapping[str, Any]) -> tuple[str, ...]:
@@ -321,14 +323,7 @@ def _leaders(rows: Sequence[_Risk], what: str, most: int = MAX_DRIVER_ROWS) -> l
     def of(r: _Risk) -> Estimate:
         return r.npv if what == "npv" else r.survival
 
-    clear = sorted((r for r in rows if of(r).evidence().gain), key=lambda r: -of(r).mean)
-    group: list[_Risk] = []
-    for r in clear[:most]:
-        lows, highs = [of(x).low for x in (*group, r)], [of(x).high for x in (*group, r)]
-        if group and max(lows) > min(highs):
-            break
-        group.append(r)
-    return group
+    return [rows[int(k)] for k in findings.leaders({str(i): of(r).evidence() for i, r in enumerate(rows)}, most)]
 
 
 def _names_list(names: Sequence[str]) -> str:
