@@ -12,8 +12,10 @@ Rounding (``docs/charts.md`` repeats this):
 - returns on cost: ``4.3×``, ``13×``; two decimals where one would read ``1.0×`` (:func:`format_ratio`).
 
 Claims (:class:`Evidence`): a sentence names a winner or a loser, or says a contingency "pays for itself" or "does
-not pay for itself", only when the 95% interval of the difference excludes zero (the tie). Otherwise it says the
-difference is within the noise and roughly how many runs would settle it (:meth:`Evidence.settle`).
+not pay for itself", only when the difference's verdict (:mod:`allysim.verdicts`) is better or worse: its 95%
+interval excludes zero and, for money, its mean exceeds the materiality. A smaller difference known to within twice
+the materiality is "about break even"; otherwise it is within the noise, and the sentence says roughly how many
+runs would settle it (:meth:`Evidence.settle`). Which plan a sentence names is decided in :mod:`allysim.findings`.
 """
 
 from __future__ import annotations
