@@ -224,7 +224,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
     worst = 0
     for path, folder in zip(files, out_folders(files, out)):
         try:
-            scenario = load_scenario(path, overrides=overrides)
+            scenario = load_scenario(path).with_overrides(overrides)  # refused before anything is written
             checkpoint = checkpoint_path(folder)
             with folder_lock(folder):
                 claim(folder, force)  # before simulating: a refused folder costs nothing

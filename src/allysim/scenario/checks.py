@@ -6,9 +6,10 @@ reduction at the triggering occurrence), and no distribution draws beyond a fini
 
 from __future__ import annotations
 
-from ..uncertainty import Uncertain, extremes
 from .messages import listing, suggest
 from .model import ID_PATTERN, RESERVED_IDS, Scenario
+from .paths import ParameterPath
+from .uncertain import Uncertain, extremes
 from .yamlio import Locations, shorten
 
 __all__ = ["check_references", "check_environment", "check_draws", "check_uncertain_ranges", "check_hazards"]
@@ -226,7 +227,7 @@ def check_uncertain_ranges(s: Scenario, uncertain: dict[str, Uncertain], loc: Lo
     for i, c in enumerate(s.contingencies):
         if c.effect.rescue_health is None:
             continue
-        lowest = span(f"contingencies.{c.id}.effect.rescue_health", c.effect.rescue_health)[0]
+        lowest = span(str(ParameterPath.of("contingencies.ID.effect.rescue_health", c.id)), c.effect.rescue_health)[0]
         if lowest < floor and c.effect.rescue_health >= health.dissolve_below:
             problems.append(loc.error(("contingencies", i, "effect", "rescue_health"),
                                       f"the lowest rescue_health ({lowest:g}) is below the highest "

@@ -26,10 +26,11 @@ from pydantic import (
 
 from ..errors import UsageError
 from ..hazards import Hazard, Steps, Weibull
-from ..uncertainty import PARAMETERS, Parameter, Uncertain, register
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
+from .paths import uncertain_shapes
+from .uncertain import Uncertain
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "WeibullShape", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
@@ -439,13 +440,6 @@ def _state_or_shares(value: Any) -> Any:
     return value
 
 
-# the environment's rates, multipliers and value factors may be uncertain too (SPEC sections 8 and 9)
-for _pattern, _what in (("environment.transitions.?.?", "a transition rate"),
-                        ("environment.states.?.rates.?", "a rate multiplier"),
-                        ("environment.states.?.value", "a value multiplier")):
-    register(Parameter(_pattern, what=_what))
-
-
 class EnvironmentState(_Model):
     """A state of the shared environment: its risk-rate multipliers and its value-rate multiplier."""
 
@@ -563,8 +557,8 @@ class Scenario(_Model):
         if self._reread is None:
             raise UsageError("this scenario was not read with load_scenario or parse_scenario in this process, "
                              "so overrides cannot be applied to it; load it again")
-        paths = {o.path for o in new}
-        return self._reread(tuple(o for o in self._overrides if o.path not in paths) + new)
+        paths = {o.key for o in new}
+        return self._reread(tuple(o for o in self._overrides if o.key not in paths) + new)
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
@@ -619,8 +613,8 @@ def json_schema() -> dict[str, Any]:
     listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "allysim scenario (format version 1)"
-    for parameter in PARAMETERS:  # these may be written as a range too (SPEC section 8)
-        _allow_range(schema, schema, parameter.pattern.split("."), parameter.kind)
+    for shape in uncertain_shapes():  # these may be written as a range too (SPEC section 8)
+        _allow_range(schema, schema, shape.wildcards, shape.range.kind)  # type: ignore[union-attr]
     return schema
 
 
