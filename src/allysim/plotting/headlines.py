@@ -87,7 +87,7 @@ def survival(estimates: Mapping[str, float], evidence: Mapping[str, Evidence] | 
         words = {p: median_life(median_lives[p], horizon, time_unit, estimates[p]) for p in plans}
         title = f"Almost no alliance completes its {life} life; the median life is {words[base]} in the baseline"
         if words[longest] != words[base]:
-            title += f" and {words[longest]} under the {layout.plan_phrase(longest)}"
+            title += f" and {words[longest]} under {layout.plan_noun(longest)}"
         return Headline(title, subtitle)
     best, clear = _winner(estimates, evidence or {}, shown)
     if best == base:
@@ -236,5 +236,5 @@ def causes(end_causes: Mapping[str, Mapping[str, float]], evidence: Mapping[str,
         return Headline(f"{lead}, and no plan reduces that", subtitle)
     lowest = found.plan
     gain = evidence.get(lowest, Evidence(shares[lowest] - share))
-    return Headline(f"{lead}; under the {layout.plan_phrase(lowest)} {format_share(shares[lowest])}"
+    return Headline(f"{lead}; under {layout.plan_noun(lowest)} {format_share(shares[lowest])}"
                     f"{_judged(gain)}", subtitle)

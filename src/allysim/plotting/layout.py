@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["time_locator", "title_name", "plan_phrase", "best", "label_line_ends", "spread", "share_locator",
+__all__ = ["time_locator", "title_name", "plan_phrase", "plan_noun", "best", "label_line_ends", "spread", "share_locator",
            "Estimate", "display_name", "sentence_start", "study_provenance", "horizon_words", "runs_words",
            "horizon_span", "fit_subtitle", "row_layout", "row_labels", "fit_limits", "ci_bars", "label_room",
            "difference_axis",
@@ -58,6 +58,11 @@ def title_name(name: str, limit: int = TITLE_NAME_CHARS) -> str:
 def plan_phrase(name: str) -> str:
     """Return how a title names a plan: ``governance -> Governance plan``."""
     return findings.plan_phrase(name, label=title_name(theme.plan_label(name)), article=False)
+
+
+def plan_noun(name: str) -> str:
+    """Return how a title names a plan inside a sentence: ``the Governance plan``, ``plan 1``."""
+    return findings.plan_phrase(name, label=title_name(theme.plan_label(name)))
 
 
 def best(values: Mapping[str, float]) -> str:

@@ -100,7 +100,7 @@ def compare_title(comparison: Mapping[str, Any]) -> str:
     short = kit.plan_names([c.base, *c.plans])
     npv = {p: c.evidence(p, "npv") for p in c.plans}
     survival = {p: c.evidence(p, "survival") for p in c.plans}
-    baseline = f"the {kit.phrase(c.base, short)}"
+    baseline = findings.plan_phrase(c.base, label=short.get(c.base))
     best = layout.best({p: npv[p].mean for p in c.plans})
     scale = MoneyScale.of([npv[p].mean for p in c.plans], c.currency)  # the bars' unit: one rounding each
     lifted = {p: survival[p].mean for p in c.plans if survival[p].gain}
@@ -383,10 +383,9 @@ def risk_drivers_subtitle(drivers: Mapping[str, Any], max_rows: int = MAX_DRIVER
     every = _risk_rows(drivers)
     shown = risk_drivers_panels(drivers)
     currency = Currency.parse(str(drivers.get("currency") or ""))
-    plan = layout.plan_phrase(str(drivers.get("plan") or ""))
     horizon = horizon_words(drivers)
     what = " and ".join(w for k, w in (("npv", "the NPV"), ("survival", horizon)) if k in shown)
-    text = f"What each risk costs under the {plan}: {what} gained by removing it, over {runs_words(drivers)}"
+    text = f"What each risk costs under {layout.plan_noun(str(drivers.get('plan') or ''))}: {what} gained by removing it, over {runs_words(drivers)}"
     if "survival" not in shown:
         text += f"; no risk changes {horizon} by half a point"
     if drivers.get("environment") is not None:
