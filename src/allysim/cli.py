@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import console
+from . import arguments, console
 from ._version import __version__
+from .calibrate_command import calibrate_cmd
 from .errors import AllysimError, AllysimWarning, ScenarioError, UsageError
 from .lock import folder_lock
 
@@ -116,27 +117,6 @@ def _set_option(func: Callable) -> Callable:
                              "as overrides in every output.")(func)
 
 
-def _amount(what: str, zero: bool) -> Callable[..., float | None]:
-    """A click callback reading an amount of money (``2.5M``, ``300k``): >= 0, or > 0 unless ``zero``."""
-    def read(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-        from .scenario.units import parse_money
-
-        if value is None:
-            return None
-        try:
-            amount = parse_money(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-        if not ((amount >= 0 if zero else amount > 0) and amount != float("inf")):
-            raise click.BadParameter(f"{value!r}: a {what} is an amount {'>=' if zero else '>'} 0")
-        return amount
-
-    return read
-
-
-_budget = _amount("budget", zero=True)
-
-
 def _force_option(func: Callable) -> Callable:
     """``--force``: write into a folder, or over a file, that allysim did not write."""
     return click.option("--force", is_flag=True,
@@ -170,6 +150,9 @@ def cli() -> None:
     """
 
 
+cli.add_command(calibrate_cmd)  # its own module: fitting hazards to a history is apart from simulating
+
+
 # --------------------------------------------------------------------------- validate
 
 
@@ -188,7 +171,7 @@ def validate(files: tuple[Path, ...]) -> None:
             for line in exc.problems:
                 console.stderr(line)
             continue
-        click.echo(f"{path}: ok")
+        console.echo(f"{path}: ok")
     if bad:
         sys.exit(2)
 
@@ -286,8 +269,9 @@ def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
 def _study_options(func: Callable) -> Callable:
     """Options every study shares: ``--materiality X`` (the smallest effect on NPV a sentence may call a gain or a
     loss), ``--out`` and ``--force``."""
-    func = click.option("--materiality", default=None, callback=_amount("materiality", zero=False), metavar="X",
+    func = click.option("--materiality", default=None, callback=arguments.materiality, metavar="X",
                         help="The smallest effect on NPV worth calling better or worse, in the scenario's currency "
+                             "unit "
                              "(default: the scenario's materiality, else 1% of the baseline plan's mean |NPV|; "
                              "recorded in the JSON). Smaller effects read 'about break even'.")(_force_option(func))
     return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -300,10 +284,10 @@ def _shared(data: dict[str, Any]) -> None:
     if s is None:
         return
     if s["exhaustive"]:
-        click.echo(f"sharing: all {s['replications']:,} replications simulated (--exhaustive)")
+        console.echo(f"sharing: all {s['replications']:,} replications simulated (--exhaustive)")
         return
     share = s["derived"] / s["replications"] if s["replications"] else 0.0
-    click.echo(f"sharing: {s['simulated']:,} of {s['replications']:,} replications simulated, {s['derived']:,} "
+    console.echo(f"sharing: {s['simulated']:,} of {s['replications']:,} replications simulated, {s['derived']:,} "
                f"({share:.0%}) derived from identical paths")
 
 
@@ -362,7 +346,7 @@ def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, 
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
 @_study_options
 def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                materiality: float | None, force: bool, **options: Any) -> None:
+                materiality: str | None, force: bool, **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
     from .runner import RunOptions
     from .studies import compare
@@ -370,7 +354,8 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     sets = options.pop("overrides", ())
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     with _study(file, out, quiet, "compare",
-                lambda s, adv: compare(s, plans=names, overrides=sets, materiality=materiality,
+                lambda s, adv: compare(s, plans=names, overrides=sets,
+                                       materiality=arguments.in_currency(materiality, s),
                                        options=RunOptions(progress=adv, **options)),
                 force) as (study, folder, scenario):
         data = study.to_dict()
@@ -389,7 +374,7 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
 @_study_options
 def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-              materiality: float | None, force: bool, **options: Any) -> None:
+              materiality: str | None, force: bool, **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
     from .runner import RunOptions
     from .studies import contingency_values
@@ -397,7 +382,8 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
     sets = options.pop("overrides", ())
 
     _plan_study(file, out, formats, quiet, force, "value", "contingency_value", console.print_value,
-                lambda s, adv: contingency_values(s, plan=plan, overrides=sets, materiality=materiality,
+                lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
+                                                  materiality=arguments.in_currency(materiality, s),
                                                   options=RunOptions(progress=adv, **options)))
 
 
@@ -408,7 +394,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
 @_study_options
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                materiality: float | None, force: bool, **options: Any) -> None:
+                materiality: str | None, force: bool, **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
     from .runner import RunOptions
     from .studies import risk_drivers
@@ -416,7 +402,8 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
     sets = options.pop("overrides", ())
 
     _plan_study(file, out, formats, quiet, force, "drivers", "risk_drivers", console.print_drivers,
-                lambda s, adv: risk_drivers(s, plan=plan, overrides=sets, materiality=materiality,
+                lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
+                                            materiality=arguments.in_currency(materiality, s),
                                             options=RunOptions(progress=adv, **options)))
 
 
@@ -445,7 +432,7 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
               help="Simulate only this plan (repeat for several; default every plan).")
 @_study_options
 def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Path | None,
-              formats: tuple[str, ...], quiet: bool, materiality: float | None, force: bool, **options: Any) -> None:
+              formats: tuple[str, ...], quiet: bool, materiality: str | None, force: bool, **options: Any) -> None:
     """Every plan at each value of one parameter, on the same seed: sweep.json and the sweep chart."""
     from .scenario.overrides import split_sweep
     from .sweeps import sweep
@@ -456,7 +443,7 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         raise click.UsageError(str(exc)) from None
     _plan_study(file, out, formats, quiet, force, "sweep", "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
-                                     overrides=fixed, materiality=materiality, **options))
+                                     overrides=fixed, materiality=arguments.in_currency(materiality, s), **options))
 
 
 @cli.command("optimize")
@@ -465,22 +452,23 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
 @_set_option
 @click.option("--contingencies", default=None, metavar="A,B,...",
               help="The contingencies to choose from, comma-separated (default: all of the scenario's).")
-@click.option("--budget", default=None, callback=_budget, metavar="B",
-              help="The most a portfolio may cost (expected present value of its contingency costs, in the "
-                   "scenario's currency; 2.5M and 300k are read too): gives the best survival within budget.")
+@click.option("--budget", default=None, callback=arguments.budget, metavar="B",
+              help="The most a portfolio may cost (expected present value of its contingency costs): a number in "
+                   "the scenario's currency unit, or an amount such as 2.5M or 300k (in a scenario counted in "
+                   "'USD M', 3M is 3): gives the best survival within budget.")
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="npv", show_default=True,
               help="What the best portfolio is best at: the highest mean NPV, the highest survival, the highest "
                    "mean NPV of the worst 10% of runs (cvar10), or the lowest share of runs losing money (p_loss).")
 @_study_options
-def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, objective: str, out: Path | None,
-                 formats: tuple[str, ...], quiet: bool, materiality: float | None, force: bool, **options: Any) -> None:
+def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, objective: str, out: Path | None,
+                 formats: tuple[str, ...], quiet: bool, materiality: str | None, force: bool, **options: Any) -> None:
     """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
     _plan_study(file, out, formats, quiet, force, "optimize", "frontier", console.print_optimize,
-                lambda s, adv: optimize(s, contingencies=ids, budget=budget, objective=objective, progress=adv,
-                                        materiality=materiality, **options))
+                lambda s, adv: optimize(s, contingencies=ids, budget=arguments.in_currency(budget, s), objective=objective,
+                                        progress=adv, materiality=arguments.in_currency(materiality, s), **options))
 
 
 @cli.command("sensitivity")
@@ -493,7 +481,8 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, ob
               help="Plan to compare with, for the switch points (default: the baseline, the first plan).")
 @_study_options
 def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
-                    formats: tuple[str, ...], quiet: bool, materiality: float | None, force: bool, **options: Any) -> None:
+                    formats: tuple[str, ...], quiet: bool, materiality: str | None, force: bool,
+                    **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
     from .runner import RunOptions
     from .sensitivities import sensitivity
@@ -514,7 +503,8 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
     from .outputs import staged
 
     with _study(file, out, quiet, "sensitivity",
-                lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets, materiality=materiality,
+                lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
+                                           materiality=arguments.in_currency(materiality, s),
                                            options=RunOptions(progress=adv, **options)),
                 force) as (study, folder, scenario):
         data = study.to_dict()
@@ -530,17 +520,18 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 
 
 @cli.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
               help="Chart formats, comma-separated, or none.")
 @_force_option
 def report(folder: Path, formats: tuple[str, ...], force: bool) -> None:
     """Re-draw every chart of an output FOLDER from its saved data, with no simulation."""
-    from .folder import load_output
+    from .folder import load_output, reading
     from .outputs import claim
     from .plotting.render import render_charts
 
-    with folder_lock(folder):
+    arguments.output_folder("report", folder)
+    with folder_lock(folder), reading(folder):
         data = load_output(folder)
         claim(folder, force)
         written = render_charts(data, folder, formats)
@@ -548,24 +539,28 @@ def report(folder: Path, formats: tuple[str, ...], force: bool) -> None:
 
 
 @cli.command("deck")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Deck file (default DIR/deck.pptx).")
-@click.option("--brief/--no-brief", default=True, help="Also write DIR/summary.pdf, the one-page brief.")
+              help="Deck file (default DIR/deck.pptx); its folder is created.")
+@click.option("--brief/--no-brief", default=True,
+              help="Also write summary.pdf, the one-page brief, beside the deck.")
 @_force_option
 def deck_cmd(folder: Path, out: Path | None, brief: bool, force: bool) -> None:
-    """A board deck (and a one-page brief) from an output FOLDER."""
+    """A board deck (and a one-page brief beside it) from an output FOLDER."""
     from .deck import build_deck, write_brief
+    from .folder import reading
     from .outputs import claim_file
 
+    arguments.output_folder("deck", folder)
     if out is not None and out.suffix.lower() != ".pptx":
         raise UsageError(f"{out}: the deck is a PowerPoint file; name it FILE.pptx")
-    with folder_lock(folder):
+    summary = (out.parent if out is not None else folder) / "summary.pdf"  # the brief goes beside the deck
+    with folder_lock(folder), reading(folder):
         claim_file(out if out is not None else folder / "deck.pptx", force)
         if brief:
-            claim_file(folder / "summary.pdf", force)
-        written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
-    click.echo("wrote " + ", ".join(str(p) for p in written))
+            claim_file(summary, force)
+        written = [build_deck(folder, out)] + ([write_brief(folder, summary)] if brief else [])
+    console.echo("wrote " + ", ".join(str(p) for p in written))
 
 
 @cli.command("import")
@@ -592,7 +587,7 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None, f
         if template.suffix.lower() != ".xlsx":
             raise UsageError(f"{template}: the template is an Excel workbook; name it FILE.xlsx")
         claim_file(template, force, recognise=False)  # a filled-in register must never be replaced by an empty one
-        click.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
+        console.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
         return
     if register is None:
         raise UsageError("give a REGISTER to import (an .xlsx file or a folder of .csv files), or --template "
@@ -601,28 +596,30 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None, f
     target = out or register.parent / f"{register.name if register.is_dir() else register.stem}.yaml"
     claim_file(target, force, recognise=False)  # a scenario edited by hand must never be replaced
     save_text(target, text)
-    click.echo(f"wrote {target} (it validates; run it with allysim run {target})")
+    console.echo(f"wrote {target} (it validates; run it with allysim run {target})")
 
 
 @cli.command("workbook")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
-              help="Workbook file (default DIR/workbook.xlsx).")
+              help="Workbook file (default DIR/workbook.xlsx); its folder is created.")
 @_force_option
 def workbook_cmd(folder: Path, out: Path | None, force: bool) -> None:
     """An output FOLDER as an Excel workbook: Summary, one sheet per study, Assumptions, Runs, charts."""
     from .workbook import write_workbook
 
+    arguments.output_folder("workbook", folder)
     if out is not None and out.suffix.lower() != ".xlsx":
         raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
+    from .folder import reading
     from .outputs import claim_file
 
-    with folder_lock(folder):
+    with folder_lock(folder), reading(folder):
         claim_file(out if out is not None else folder / "workbook.xlsx", force)
         path, notes = write_workbook(folder, out)
     for line in notes:
         console.stderr(f"allysim: note: {line}")
-    click.echo(f"wrote {path}")
+    console.echo(f"wrote {path}")
 
 
 @cli.command()

@@ -15,10 +15,12 @@ import click
 
 from .errors import AllysimError, ScenarioError
 from .findings import dominated_words, portfolio_words, verdict_words
+from .text import terminal
 from .wording import (
     Evidence,
     MoneyScale,
     format_amount,
+    format_number,
     format_length,
     format_ratio,
     format_share,
@@ -29,19 +31,25 @@ from .wording import (
     signed_number,
 )
 
-__all__ = ["stderr", "wrote", "report_error", "progress", "Column", "fit_columns", "wrap_cell", "print_table",
+__all__ = ["echo", "stderr", "wrote", "report_error", "progress", "Column", "fit_columns", "wrap_cell", "print_table",
            "print_results", "print_compare", "print_value", "print_drivers", "print_sweep", "print_optimize",
            "print_sensitivity", "say", "RESULTS_LEGEND"]
 
 
+def echo(message: str, err: bool = False) -> None:
+    """Print a line; every line allysim prints goes through here or :func:`_console`, made safe for a terminal
+    (:func:`allysim.text.terminal`: a name or a file name cannot send escape sequences)."""
+    click.echo(terminal(message), err=err)
+
+
 def stderr(message: str) -> None:
     """Print one line on standard error."""
-    click.echo(message, err=True)
+    echo(message, err=True)
 
 
 def wrote(written: list[Path], folder: Path) -> None:
     """Say how many files went where."""
-    click.echo(f"wrote {len(written)} file{'' if len(written) == 1 else 's'} to {folder}{os.sep}")
+    echo(f"wrote {len(written)} file{'' if len(written) == 1 else 's'} to {folder}{os.sep}")
 
 
 def report_error(exc: AllysimError) -> None:
@@ -58,6 +66,7 @@ def progress(quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
         yield None
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -71,7 +80,7 @@ def progress(quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                   TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
                   auto_refresh=False) as bar:
-        yield _Advance(bar, bar.add_task(label, total=None))
+        yield _Advance(bar, bar.add_task(escape(terminal(label)), total=None))  # a file name is no markup
 
 
 class _Advance:
@@ -226,12 +235,13 @@ def print_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[s
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     justify = ["right" if columns[i].kind == "number" and k > 0 else "left" for k, i in enumerate(shown)]
     for i, w, head, side in zip(shown, widths, heads, justify):
-        table.add_column(Text("\n".join(wrap_cell(head, w, columns[i].kind)), justify=side), justify=side, width=w,
+        table.add_column(Text(terminal("\n".join(wrap_cell(head, w, columns[i].kind))), justify=side), justify=side,
+                         width=w,
                          no_wrap=True)
     for row in rows:
-        table.add_row(*(Text("\n".join(wrap_cell(row[i], w, columns[i].kind)), justify=side)
+        table.add_row(*(Text(terminal("\n".join(wrap_cell(row[i], w, columns[i].kind))), justify=side)
                         for i, w, side in zip(shown, widths, justify)))
-    console.print(Text(title, style="bold"))
+    console.print(Text(terminal(title), style="bold"))
     console.print(table)
     left_out = [columns[i].heading for i in range(len(columns)) if i not in shown]
     if left_out:
@@ -243,7 +253,7 @@ def print_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[s
 
 def say(text: str, dim: bool = False) -> None:
     """Print a sentence, wrapped at spaces to the terminal's width."""
-    _console().print(text, style="dim" if dim else None, markup=False, highlight=False)
+    _console().print(terminal(text), style="dim" if dim else None, markup=False, highlight=False)
 
 
 def _console() -> Any:
@@ -429,6 +439,10 @@ def print_optimize(data: dict[str, Any]) -> None:
                  Column("NPV", keep=3), Column("survival (95% CI)", short="survival"),
                  Column("margin over the runner-up (paired 95% CI)", "text", short="margin")], rows,
                 "; ".join(runners) + "." if runners else "")
+    if data.get("budget") is not None and data["best"].get("survival_within_budget") is None and portfolios:
+        cheapest = min(range(len(portfolios)), key=lambda i: portfolios[i]["cost"]["mean"])
+        say(f"no portfolio costs at most the budget of {format_amount(data['budget'])}: the cheapest, "
+            f"{name(cheapest)}, costs {format_amount(portfolios[cheapest]['cost']['mean'])}")
     dominated = {p: e for p, e in data["plans"].items() if e.get("dominated_by") is not None}
     for plan, e in dominated.items():
         say(dominated_words(plan, name(e["dominated_by"]), e["dominance"]["clear_npv"]
@@ -458,3 +472,27 @@ def print_sensitivity(data: dict[str, Any]) -> None:
     words = sensitivity_findings(data)
     say(words["headline"] + ".")
     say(words["switch"] + ".")
+
+
+def print_calibration(data: dict[str, Any]) -> None:
+    """The calibration table: per cause, each model's fit and AIC, the chosen one starred."""
+    def fit(cause: dict[str, Any], model: str) -> str:
+        m = cause["models"].get(model)
+        if not m:
+            return "\u2014"
+        if model == "exponential":
+            text = f"rate {format_number(m['rate']['estimate'], 4, trim=True)}"
+        elif model == "weibull":
+            text = (f"shape {format_number(m['shape']['estimate'], trim=True)}, "
+                    f"scale {format_number(m['scale']['estimate'], 4, trim=True)}")
+        else:
+            text = f"{len(m['rates'])} steps"
+        return f"{'* ' if cause['chosen'] == model else ''}{text} (AIC {format_number(m['aic'], decimals=1)})"
+
+    unit = data["time_unit"]
+    rows = [[name, f"{c['events']:,}", fit(c, "exponential"), fit(c, "weibull"), fit(c, "steps")]
+            for name, c in data["causes"].items()]
+    columns = [Column("cause", "name"), Column("endings", "number"), Column(f"constant (per {unit})"),
+               Column(f"Weibull ({plural(unit)})"), Column("steps")]
+    print_table(f"{data['n']:,} histories, {data['events']:,} endings, {format_number(data['exposure'], 6, trim=True)} {plural(unit)} at "
+                "risk", columns, rows, "* chosen (lowest AIC with --model best); intervals in calibration.json")

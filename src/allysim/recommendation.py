@@ -140,8 +140,12 @@ def recommend(data: Mapping[str, Any], sensitivity: Mapping[str, Any] | None = N
     if data.get("budget") is not None:
         b = best.get("survival_within_budget")
         budget = money(float(data["budget"]))
-        rows.append(("Also", f"No portfolio costs less than the budget of {budget}." if b is None else
-                     f"Within the budget of {budget}, the safest portfolio is {name(b)}: {facts(b)}."))
+        if b is None:
+            cheapest = min(range(len(portfolios)), key=lambda i: portfolios[i]["cost"]["mean"])
+            rows.append(("Also", f"No portfolio costs less than the budget of {budget}: the cheapest, "
+                                 f"{name(cheapest)}, costs {money(portfolios[cheapest]['cost']['mean'])}."))
+        else:
+            rows.append(("Also", f"Within the budget of {budget}, the safest portfolio is {name(b)}: {facts(b)}."))
     dominated = []
     for plan, entry in (data.get("plans") or {}).items():
         j = entry.get("dominated_by")
