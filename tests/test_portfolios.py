@@ -293,7 +293,7 @@ def test_a_budget_below_every_cost_says_what_the_cheapest_costs(result, capsys):
     said = re.search(r"the cheapest, sb, costs USD ([0-9.]+)\.", words)
     assert said and float(said.group(1)) == pytest.approx(cheapest["cost"]["mean"], abs=0.05)
     console.print_optimize(data)
-    said = re.search(r"no portfolio costs at most the budget of 0\.1: the cheapest, sb, costs ([0-9.]+)",
+    said = re.search(r"no portfolio costs at most the budget of 0\.10: the cheapest, sb, costs ([0-9.]+)",
                      " ".join(capsys.readouterr().out.split()))
     assert said and float(said.group(1)) == pytest.approx(cheapest["cost"]["mean"], abs=0.05)
 
