@@ -36,6 +36,7 @@ from .files import open_input
 from .outputs import RUNS_COLUMNS
 from .stats import paired
 from .text import markup, plain_data, shorten
+from .verdicts import default_materiality
 from .wording import Evidence, Provenance
 
 __all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "RunTable", "load_output",
@@ -137,6 +138,25 @@ class OutputData:
             return Evidence.of(entry, compare.get("runs"))
         column = {"survival": "survived"}.get(key, key)
         a, b = getattr(self.runs[plan], column), getattr(self.runs[base], column)
+        return Evidence.of(paired(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), len(a),
+                           materiality=self.materiality() if key == "npv" else 0.0)
+
+    def materiality(self) -> float:
+        """The materiality of this folder's NPV verdicts: as ``summary.json`` or a study recorded it, else 1% of
+        the baseline plan's mean |NPV| over its runs (:func:`allysim.verdicts.default_materiality`)."""
+        for data in (self.summary, *self.studies.values()):
+            value = (data.get("materiality") or {}).get("value") if isinstance(data, dict) else None
+            if isinstance(value, (int, float)):
+                return float(value)
+        base = self.plans[0]
+        if base in self.runs:
+            return default_materiality(self.runs[base].npv, base).value
+        return 0.0
+
+    def versus_baseline_share(self, plan: str, cause: str) -> Evidence:
+        """``plan`` minus the baseline in the share of runs ended by ``cause``, paired run by run: how the causes
+        chart and the deck judge a plan that cuts the main threat."""
+        a, b = self.runs[plan].end_cause == cause, self.runs[self.plans[0]].end_cause == cause
         return Evidence.of(paired(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), len(a))
 
 
