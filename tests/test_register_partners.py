@@ -120,10 +120,12 @@ def test_a_scenario_with_partners_round_trips_through_a_register(tmp_path):
     ("Partners", 3, "exit_health_factor", None, "Partners!H3: exit_health_below needs exit_health_factor"),
     ("Partners", 4, "id", "northwind", "Partners!A4: duplicate id 'northwind' (also at A3)"),
     ("Partners", 4, "id", None, "Partners!A4: id is blank; give each partner an id"),
-    ("Partners", 3, "share", "half", "Partners!C3:"),
-    ("Contingencies", 2, "trigger", "exit nobody", "Contingencies!B2:"),
+    ("Partners", 3, "share", "half", "Partners!C3: share: expected a number, got 'half'"),
+    ("Contingencies", 2, "trigger", "exit nobody", "Contingencies!B2: trigger: unknown partner 'nobody'"),
     ("Contingencies", 2, "retain", "sometimes", "Contingencies!E2: retain: write true or false"),
-    ("Plans", 3, "contingencies", "fabrikan", "Plans!B3:"),
+    ("Plans", 3, "contingencies", "fabrikan", "Plans!B3: contingencies: unknown contingency or candidate partner "
+                                              "'fabrikan' (did you mean 'fabrikam'?)"),
+    ("Partners", 3, "exit_health_below", 2, "Partners!H3: exit_health_below: must be <= 1, got 2"),
 ])
 @pytest.mark.parametrize("form", ["xlsx", "csv"])
 def test_a_bad_partner_cell_is_one_located_line(tmp_path, sheet, row, column, value, expected, form):
