@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..wording import Currency, format_share
-from ..wording import format_amount as _num
+from ..findings import plan_phrase
+from ..wording import Evidence, MoneyScale, format_amount, format_money, format_share
 from . import theme
 from .layout import horizon_span
 from .panels import Body, given, returned
@@ -63,16 +63,17 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
                              "runs cannot tell where: run more")
             out["bullets"] = _bullets(data, moving, flips, out["switch"])
             return out
-        between = (f"95% interval {_num(lo) if lo is not None else 'below the range'} to "
-                   f"{_num(hi) if hi is not None else 'above the range'}")
+        between = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
+                   f"{format_amount(hi) if hi is not None else 'above the range'}")
         better_above = sw.get("direction") == "plan better above"
-        out["switch"] = (f"If {e['label'].lower()} is {'above' if better_above else 'below'} {_num(sw['value'])}, "
+        out["switch"] = (f"If {e['label'].lower()} is {'above' if better_above else 'below'} "
+                         f"{format_amount(sw['value'])}, "
                          f"{plan} beats {against}; {'below' if better_above else 'above'} it, {against} does "
                          f"({between})")
     else:
         points = [d for _, e in ranked for d in e.get("difference", [])]
-        wins = [d["npv"]["ci95"][0] is not None and d["npv"]["ci95"][0] > 0 for d in points]
-        losses = [d["npv"]["ci95"][1] is not None and d["npv"]["ci95"][1] < 0 for d in points]
+        wins = [Evidence.of(d["npv"]).gain for d in points]  # each point's verdict (materiality included)
+        losses = [Evidence.of(d["npv"]).loss for d in points]
         if points and all(wins):
             out["switch"] = _capital(f"{plan} beats {against} across the whole range of every input: no assumption "
                                      "flips it")
@@ -90,19 +91,17 @@ def _plan(name: Any) -> Any:
     """How a sentence names a plan: ``the Full plan`` (None stays None)."""
     if name is None:
         return None
-    label = theme.plan_label(str(name))
-    return f"the {label}" if label.lower().endswith("plan") else f"the {label} plan"
+    return plan_phrase(str(name))
 
 
 def _money(amount: float, currency: Any) -> str:
-    """An amount as the console's tables round it (three significant figures), with its currency:
-    ``EUR 4.08M``, ``USD 3.9M`` for a currency counted in millions."""
-    cur = Currency.parse(str(currency or ""))
-    text = _num(amount).replace("-", "\u2212") + cur.unit
-    if not cur.code:
-        return text
-    return f"{cur.code} {text}" if cur.prefix and cur.code.isalpha() else \
-        (f"{cur.code}{text}" if cur.prefix else f"{text} {cur.code}")
+    return format_money(amount, str(currency or ""))
+
+
+def _pair(low: float, high: float, joint: str = " to ") -> str:
+    """Two numbers in one unit and rounding: ``34.9 to 32.0``, ``1.20M to 950k`` never (``1.20M to 0.95M``)."""
+    scale = MoneyScale.of([low, high])
+    return f"{scale.number(low)}{joint}{scale.number(high)}"
 
 
 def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -> list[str]:
@@ -113,7 +112,7 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
     out = [(f"{len(inputs)} assumption{'s' if len(inputs) != 1 else ''} given as ranges, not single numbers; each "
             "simulated life draws one value of each (one \"world\"), and every plan lives in the same worlds.")]
     if moving:
-        parts = [f"{e['label']} ({_num(e['npv']['at_p10'])} to {_num(e['npv']['at_p90'])})" for _, e in moving[:3]]
+        parts = [f"{e['label']} ({_pair(e['npv']['at_p10'], e['npv']['at_p90'])})" for _, e in moving[:3]]
         out.append(f"What moves {plan}'s mean NPV most, input at its P10 to its P90 ({currency}): "
                    + "; ".join(parts) + ".")
     else:
@@ -125,21 +124,26 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
             sw = e["switch"]
             lo, hi = sw["ci95"]
             side = "above" if sw.get("direction") == "plan better above" else "below"
-            where = (f"95% interval {_num(lo) if lo is not None else 'below the range'} to "
-                     f"{_num(hi) if hi is not None else 'above the range'}")
+            where = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
+                     f"{format_amount(hi) if hi is not None else 'above the range'}")
             out.append(f"The choice depends on {e['label'].lower()}: {plan} beats {against} only {side} "
-                       f"{_num(sw['value'])} ({where}); its range runs from {_num(e['p10'])} (P10) to "
-                       f"{_num(e['p90'])} (P90).")
+                       f"{format_amount(sw['value'])} ({where}); its range runs from "
+                       f"{_pair(e['p10'], e['p90'], ' (P10) to ')} (P90).")
     else:
         out.append(no_flip + ".")
     versus = data.get("versus", {}).get("npv", {})
     ci = versus.get("ci95") or [None, None]
     if data.get("p_better") is not None and ci[0] is not None:
-        if _excludes_zero(ci):
-            better = ci[0] > 0
+        judged = Evidence.of(versus, data.get("runs"))
+        if judged.tied:
+            out.append(f"Over all that uncertainty, {plan} and {against} about break even: their mean NPVs differ by "
+                       f"{_money(abs(versus['mean']), currency)}, less than the materiality; {plan} does better in "
+                       f"{format_share(data['p_better'])} of the lives.")
+        elif judged.clear:
+            better = judged.gain
             out.append(f"Over all that uncertainty, {plan if better else against}'s mean NPV is higher by "
-                       f"{_num(abs(versus['mean']))} {currency} (95% interval {_num(abs(ci[0 if better else 1]))} "
-                       f"to {_num(abs(ci[1 if better else 0]))}); {plan} does better in "
+                       f"{_money(abs(versus['mean']), currency)} (95% interval "
+                       f"{_pair(abs(ci[0 if better else 1]), abs(ci[1 if better else 0]))}); {plan} does better in "
                        f"{format_share(data['p_better'])} of the simulated lives.")
         else:
             out.append(f"Over all that uncertainty, the difference in mean NPV between {plan} and {against} is "
@@ -257,8 +261,8 @@ def _few_ticks() -> Any:
 
 
 def _signed(amount: float) -> str:
-    """``_num`` with a true minus sign, for labels on a chart."""
-    return _num(amount).replace("-", "\u2212")
+    """An amount on a chart's label or tick, three significant figures: ``\u22121.5M``."""
+    return format_amount(amount, trim=True)
 
 
 def _share_ticks() -> Any:
@@ -274,7 +278,10 @@ def _label(text: str, width_in: float, size: float, lines: int = 2) -> str:
 # --------------------------------------------------------------------------- switch
 
 
-def _switch_inputs(data: Mapping[str, Any], most: int = 4) -> list[tuple[str, Mapping[str, Any]]]:
+SWITCH_MOST = 6  # inputs the switch chart draws at most (in two rows beyond three)
+
+
+def _switch_inputs(data: Mapping[str, Any], most: int = SWITCH_MOST) -> list[tuple[str, Mapping[str, Any]]]:
     """Inputs whose difference crosses zero; else those whose difference moves most across their range."""
     ranked = [(p, e) for p, e in _ranked(data) if e.get("difference")]
     flips = [(p, e) for p, e in ranked if e.get("switch")]
@@ -310,7 +317,10 @@ def switch_subtitle(data: Mapping[str, Any]) -> str:
 def switch_body(data: Mapping[str, Any], height_in: float) -> Body:
     """How the switch chart's panels share a slide's plot area ``height_in`` tall."""
     n = max(1, len(switch_panels(data)))
-    return Body(widths=(1.0,) * n, left_in=1.5, right_in=0.45, gap_in=0.8, top_in=0.75)
+    rows = 1 if n <= 3 or height_in < 4.0 else 2
+    return Body(widths=(1.0,) * n, left_in=1.5, right_in=0.45, gap_in=0.8 if n <= 4 or rows > 1 else 0.65,
+                top_in=0.6 if rows > 1 else 0.75,
+                rows=rows, row_gap_in=0.75)
 
 
 def switch(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> Any:
@@ -330,15 +340,21 @@ def switch(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> 
     """
     axes, single = given(ax, lambda h: switch_body(data, h))
     shown = _switch_inputs(data)[: len(axes)]
+    per_row = -(-len(axes) // 2) if len(axes) > 3 and len({round(a.get_position().y0, 3) for a in axes}) > 1 \
+        else len(axes)
     with theme.style():
-        for k, (ax_, (_, entry)) in enumerate(zip(axes, shown)):
-            switch_axes(entry, ax_, str(data["plan"]), str(data.get("against")), str(data.get("currency", "")))
-            if k:
+        for k, (ax_, (path, entry)) in enumerate(zip(axes, shown)):
+            switch_axes(entry, ax_, str(data["plan"]), str(data.get("against")), str(data.get("currency", "")),
+                        money=".cost" in path)
+            if k % per_row:
                 ax_.set_ylabel("")
+            elif per_row < len(axes):
+                ax_.set_ylabel(f"Difference ({data['currency']})" if data.get("currency") else "Difference")
     return returned(axes, single)
 
 
-def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, currency: str = "") -> Axes:
+def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, currency: str = "",
+                money: bool = False) -> Axes:
     """Draw one input's difference (plan minus against, mean NPV) across its range, the zero line and the switch."""
     points = entry["difference"]
     x = [d["value"] for d in points]
@@ -354,13 +370,47 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
         ax.axvspan(a if a is not None else min(x), b if b is not None else max(x), color=theme.PLAN_COLORS[2],
                    alpha=0.12, linewidth=0)
         ax.axvline(sw["value"], color=theme.PLAN_COLORS[2], linewidth=1.6, linestyle="--")
-        ax.annotate(f"switch at {_num(sw['value'])}", (sw["value"], 0), xytext=(6, 8), textcoords="offset points",
+        ax.annotate(f"switch at {format_amount(sw['value'])}", (sw["value"], 0), xytext=(6, 8),
+                    textcoords="offset points",
                     color=theme.PLAN_COLORS[2], size=theme.ANNOTATION_SIZE)
     width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
-    ax.set_title(_label(_capital(entry["label"]), width_in, theme.ANNOTATION_SIZE, lines=3), loc="left",
+    # "Partner withdraws ...: rate per month": the input above the panel, what is pinned under its axis
+    name, _, what = str(entry["label"]).rpartition(": ")
+    ax.set_title(_label(_capital(name or what), width_in, theme.ANNOTATION_SIZE, lines=2), loc="left",
                  size=theme.ANNOTATION_SIZE)
     ax.yaxis.set_major_formatter(_money_ticks())
     ax.xaxis.set_major_formatter(_money_ticks())
     ax.set_ylabel(f"Difference in mean NPV ({currency})" if currency else "Difference in mean NPV")  # which: subtitle
-    ax.xaxis.set_major_locator(_few_ticks())
+    pinned = (what if name else "value") + (f" ({currency})" if money and currency else "")
+    label_size = next((s for s in (theme.TICK_SIZE, theme.TICK_SIZE - 1.5, theme.TICK_SIZE - 3)
+                       if theme.text_width(pinned, s) <= width_in), theme.TICK_SIZE - 3)
+    ax.set_xlabel(_label(pinned, width_in, label_size, lines=1), size=label_size)
+    ax.set_xticks(_spaced_ticks(min(x), max(x), width_in))
+    ax.set_xlim(min(x) - 0.04 * (max(x) - min(x)), max(x) + 0.04 * (max(x) - min(x)))
     return ax
+
+
+def _spaced_ticks(low: float, high: float, width_in: float) -> list[float]:
+    """As many round ticks within ``low`` to ``high`` as ``width_in`` inches hold with their labels apart."""
+    from matplotlib.ticker import MaxNLocator
+
+    if not high > low:
+        return [low]
+
+    def apart(ticks: list[float]) -> bool:
+        """Whether the labels, centred on their ticks, leave a gap of 0.15 in between neighbours."""
+        at = [(t - low) / (high - low) * width_in for t in ticks]
+        half = [theme.text_width(_signed(t), theme.TICK_SIZE) / 2 for t in ticks]
+        return all(b - a >= ha + hb + 0.15 for a, b, ha, hb in zip(at, at[1:], half, half[1:]))
+
+    coarsest: list[float] = []
+    for bins in (6, 5, 4, 3, 2, 1):
+        found = [t for t in MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+                 if low - 1e-12 <= t <= high + 1e-12]
+        if len(found) >= 2 and apart(found):
+            return found
+        if len(found) >= 2:
+            coarsest = found
+    if len(coarsest) >= 2 and apart([coarsest[0], coarsest[-1]]):
+        return [coarsest[0], coarsest[-1]]  # the two ends of the round ticks
+    return [coarsest[len(coarsest) // 2]] if coarsest else [low]
