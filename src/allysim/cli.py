@@ -198,8 +198,9 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
             scenario = load_scenario(path, overrides=overrides)
             checkpoint = checkpoint_path(folder)
             with folder_lock(folder):
+                root_seed = _seed(seed, folder, quiet)  # one seed per folder
                 with console.progress(quiet, f"{path.name}") as advance:
-                    options = RunOptions(runs=runs, seed=seed, workers=workers, executor=executor,
+                    options = RunOptions(runs=runs, seed=root_seed, workers=workers, executor=executor,
                                          scheduler=scheduler, progress=advance, precision=precision,
                                          checkpoint=checkpoint, resume=resume, keep_checkpoint=True,
                                          exhaustive=exhaustive)
@@ -277,16 +278,32 @@ def _shared(data: dict[str, Any]) -> None:
                f"({share:.0%}) derived from identical paths")
 
 
+def _seed(seed: int | None, folder: Path, quiet: bool) -> int | None:
+    """``--seed`` when given, else the seed of the numbers already in ``folder`` (one seed per folder), else None
+    (the scenario's seed, or a fresh one)."""
+    if seed is not None:
+        return seed
+    from .folder import folder_seed
+
+    kept = folder_seed(folder)
+    if kept is not None and not quiet:
+        console.stderr(f"allysim: note: seed {kept}, as the numbers already in {folder}{os.sep} (--seed to choose "
+                       "another)")
+    return kept
+
+
 @contextmanager
-def _study(path: Path, out: Path | None, quiet: bool, label: str,
-           work: Callable[..., Any]) -> Iterator[tuple[Any, Path, Scenario]]:
+def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable[..., Any],
+           options: dict[str, Any]) -> Iterator[tuple[Any, Path, Scenario]]:
     """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as
-    read) to the block that writes it, the lock still held."""
+    read) to the block that writes it, the lock still held. ``options`` are the command's simulation options, which
+    ``work`` reads when it runs: a missing seed becomes the folder's (:func:`_seed`)."""
     from .scenario import load_scenario
 
     folder = _out_folder(path, out, several=False)
     scenario = load_scenario(path)
     with folder_lock(folder):
+        options["seed"] = _seed(options.get("seed"), folder, quiet)
         with console.progress(quiet, f"{path.name}: {label}") as advance:
             study = work(scenario, advance)
         yield study, folder, scenario
@@ -338,8 +355,8 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     sets = options.pop("overrides", ())
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     with _study(file, out, quiet, "compare",
-                lambda s, adv: compare(s, plans=names, overrides=sets,
-                                       options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
+                lambda s, adv: compare(s, plans=names, overrides=sets, options=RunOptions(progress=adv, **options)),
+                options) as (study, folder, scenario):
         data = study.to_dict()
         written = _write_study_staged(folder, data, scenario, "compare", "compare", formats)
     if not quiet:
@@ -365,7 +382,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 
     _plan_study(file, out, formats, quiet, "value", "contingency_value", console.print_value,
                 lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
-                                                  options=RunOptions(progress=adv, **options)))
+                                                  options=RunOptions(progress=adv, **options)), options)
 
 
 @cli.command("drivers")
@@ -384,13 +401,13 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
 
     _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", console.print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
-                                            options=RunOptions(progress=adv, **options)))
+                                            options=RunOptions(progress=adv, **options)), options)
 
 
 def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, name: str, chart: str,
-                show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
+                show: Callable[[dict[str, Any]], None], work: Callable[..., Any], options: dict[str, Any]) -> None:
     """Run a study of one plan, write its JSON and chart all at once, print its table."""
-    with _study(file, out, quiet, name, work) as (study, folder, scenario):
+    with _study(file, out, quiet, name, work, options) as (study, folder, scenario):
         data = study.to_dict()
         written = _write_study_staged(folder, data, scenario, name, chart, formats)
     if not quiet:
@@ -423,7 +440,7 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         raise click.UsageError(str(exc)) from None
     _plan_study(file, out, formats, quiet, "sweep", "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
-                                     overrides=fixed, **options))
+                                     overrides=fixed, **options), options)
 
 
 def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -461,7 +478,7 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, ob
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
     _plan_study(file, out, formats, quiet, "optimize", "frontier", console.print_optimize,
                 lambda s, adv: optimize(s, contingencies=ids, budget=budget, objective=objective, progress=adv,
-                                        **options))
+                                        **options), options)
 
 
 @cli.command("sensitivity")
@@ -496,7 +513,8 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 
     with _study(file, out, quiet, "sensitivity",
                 lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
-                                           options=RunOptions(progress=adv, **options))) as (study, folder, scenario):
+                                           options=RunOptions(progress=adv, **options)),
+                options) as (study, folder, scenario):
         data = study.to_dict()
         with staged(folder) as stage:
             written = [folder / path.name for path in write(stage, data) + _scenario_copy(scenario, folder, stage)]

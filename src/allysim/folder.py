@@ -34,7 +34,7 @@ from .stats import paired
 from .wording import Evidence, Provenance
 
 __all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "RunTable", "load_output",
-           "load_studies", "read_runs_csv", "read_json", "check_study"]
+           "load_studies", "read_runs_csv", "read_json", "check_study", "folder_seed"]
 
 STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers",
                 "sweep": "sweep", "frontier": "optimize", "sensitivity": "sensitivity",
@@ -198,6 +198,26 @@ def load_studies(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
             check_study(chart, study, path)
             studies[stem] = study
     return studies
+
+
+def folder_seed(folder: str | os.PathLike[str]) -> int | None:
+    """The seed the numbers already in ``folder`` came from: ``summary.json``'s, else that of the study JSON
+    written last; ``None`` for a new or empty folder (or one whose files carry no readable seed).
+
+    A command writing into the folder uses it unless given ``--seed``, so that every number in one folder comes
+    from the same random numbers (SPEC section 14).
+    """
+    root = Path(folder)
+    studies = sorted((root / f"{stem}.json" for stem in set(STUDY_CHARTS.values())),
+                     key=lambda p: p.stat().st_mtime if p.is_file() else -1.0, reverse=True)
+    for path in (root / "summary.json", *studies):
+        try:
+            seed = json.loads(path.read_text(encoding="utf-8")).get("seed")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0:
+            return seed
+    return None
 
 
 def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
