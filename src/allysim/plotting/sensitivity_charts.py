@@ -339,7 +339,8 @@ def switch(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> 
 
 
 def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, currency: str = "") -> Axes:
-    """Draw one input's difference (plan minus against, mean NPV) across its range, the zero line and the switch."""
+    """Draw one input's difference (plan minus against, mean NPV) across its range, the zero line and every switch
+    (each with its 95% interval shaded)."""
     points = entry["difference"]
     x = [d["value"] for d in points]
     mean = [d["npv"]["mean"] for d in points]
@@ -348,8 +349,8 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
     ax.fill_between(x, lo, hi, color=theme.PLAN_COLORS[1], alpha=0.18, linewidth=0)
     ax.plot(x, mean, color=theme.PLAN_COLORS[1], linewidth=2.2, marker="o", markersize=4)
     ax.axhline(0.0, color=theme.INK, linewidth=1.0)
-    sw = entry.get("switch")
-    if sw:
+    switches = entry.get("switches") or ([entry["switch"]] if entry.get("switch") else [])  # older files: one
+    for sw in switches:
         a, b = sw["ci95"]
         ax.axvspan(a if a is not None else min(x), b if b is not None else max(x), color=theme.PLAN_COLORS[2],
                    alpha=0.12, linewidth=0)
