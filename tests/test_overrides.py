@@ -88,7 +88,7 @@ def test_paths_resolve_by_id_to_the_file_location():
            "contingencies": [{"id": "c", "effect": {"rate_factor": {"risk": "a", "factor": 0.5}}},
                              {"id": "d", "effect": {"rate_factor": [{"risk": "a", "factor": 0.5}]}}]}
     assert resolve(doc, "risks.b.rate").location == ("risks", 1, "rate")
-    assert resolve(doc, "risks.b.rate").replaces == ("probability",)
+    assert resolve(doc, "risks.b.rate").replaces == ("probability", "hazard")
     assert resolve(doc, "risks.b.escalates.0.factor").location == ("risks", 1, "impact", "escalates", 0, "factor")
     assert resolve(doc, "risks.b.impact.escalates.0.factor").path == "risks.b.escalates.0.factor"
     assert resolve(doc, "contingencies.c.effect.rate_factor.0.factor").location == \

@@ -183,10 +183,18 @@ def scenarios(draw) -> dict:
         if draw(st.booleans()):
             risk.update(name=draw(WORDS), category=draw(WORDS))
         expected = unit_fraction(draw, 0, 4)  # occurrences over the horizon, before escalation
-        if draw(st.booleans()):
+        how = draw(st.sampled_from(["rate", "probability", "weibull", "steps"]))
+        if how == "rate" or (how == "weibull" and expected <= 1e-6):
             risk["rate"] = expected / horizon
-        else:
+        elif how == "probability":
             risk["probability"] = -math.expm1(-expected / horizon)
+        elif how == "weibull":  # a hazard by age (SPEC section 13) with H(horizon) = expected
+            shape = draw(st.sampled_from([0.3, 0.56, 1.0, 2.5]))
+            risk["hazard"] = {"weibull": {"shape": shape, "scale": horizon / expected ** (1 / shape)}}
+        else:
+            cut = unit_fraction(draw, 0.1, 0.9) * horizon
+            risk["hazard"] = {"steps": [[0, expected / horizon * draw(st.sampled_from([0, 0.5, 2]))],
+                                        [as_time(draw, cut, unit), expected / horizon]]}
         if draw(st.booleans()):
             risk["max_occurrences"] = draw(st.sampled_from([1, 2, 3.0, 5]))
         impact: dict = {}

@@ -74,7 +74,7 @@ def test_base_scenario_is_valid():
     s = parse_scenario(BASE, source="t.yaml")
     assert s.plan_sets == {"do_nothing": (), "governance": ("protocol",),
                            "full": ("protocol", "committee", "renegotiation")}
-    assert s.risk("exit").hazard == pytest.approx(-math.log(0.9))
+    assert s.risk("exit").constant_hazard == pytest.approx(-math.log(0.9))
     assert s.discount_per_time == pytest.approx(math.log(1.08))
     assert len(s.sha256) == 64
 

@@ -50,7 +50,11 @@ class _RiskSpec:
         impact, layout, rid = risk.impact, model.layout, risk.id
         self.index, self.id = index, rid
         self.removed = removed
-        self.hazard = 0.0 if removed else risk.hazard
+        # a hazard by age (SPEC section 13) is the engine's own copy of the curve, its parameters set per
+        # replication when uncertain; the constant rate then stands at 1, a scale of the curve (0 when removed)
+        self.curve = None if risk.hazard is None else risk.hazard.curve()
+        constant = risk.constant_hazard
+        self.hazard = 0.0 if removed else (1.0 if constant is None else constant)
         self.cap = risk.max_occurrences
         self.arrivals = layout.index(f"{rid}.arrivals")
         self.health = _Quantity(impact.health, 0.0, 1.0, layout, f"{rid}.health")
@@ -242,6 +246,12 @@ def _risk_setter(risk: _RiskSpec, parts: list[str]) -> Callable[[float], None]:
         def set_probability(value: float) -> None:
             risk.hazard = 0.0 if risk.removed else -math.log1p(-value)
         return set_probability
+    if parts[:1] == ["hazard"] and risk.curve is not None:
+        curve, name = risk.curve, parts[-1]  # hazard.shape, hazard.scale, hazard.steps.N
+
+        def set_curve(value: float) -> None:
+            curve.set(name, value)
+        return set_curve
     if parts == ["impact", "fatal"]:
         def set_fatal(value: float) -> None:
             risk.fatal = value

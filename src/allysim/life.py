@@ -249,7 +249,7 @@ class Life:
                 continue
             if not _isfinite(rate):
                 raise SimulationError(self._runaway(spec.id, f"the rate of risk '{spec.id}' overflowed"))
-            wait = budget / rate
+            wait = budget / rate if spec.curve is None else spec.curve.arrival(0.0, budget, rate)
             if wait > horizon:
                 continue
             state.pending = _Call(env, wait, arrive, state)
@@ -389,14 +389,23 @@ class Life:
             return
         if not _isfinite(rate):
             raise SimulationError(self._runaway(spec.id, f"the rate of risk '{spec.id}' overflowed"))
-        wait = state.budget / rate
-        if now + wait > self.m.horizon:
-            return
+        curve = spec.curve
+        if curve is None:
+            wait = state.budget / rate
+            if now + wait > self.m.horizon:
+                return
+        else:  # a hazard by age: the time t at which rate (H(t) - H(now)) spends the budget
+            due = curve.arrival(now, state.budget, rate)
+            if due > self.m.horizon:
+                return
+            wait = due - now
         state.pending = _Call(self.env, wait, self._arrive, state)
 
     def _rescale(self, state: _RiskState) -> None:
         """Spend the budget used so far at the old rate; the caller changes the rate, then calls _schedule."""
-        state.budget = max(0.0, state.budget - state.rate * (self.env.now - state.mark))
+        curve, now = state.spec.curve, self.env.now
+        spent = state.rate * (now - state.mark) if curve is None else curve.spent(state.mark, now, state.rate)
+        state.budget = max(0.0, state.budget - spent)
 
     def _arrive(self, event: _Call) -> None:
         state = event.risk

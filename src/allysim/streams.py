@@ -71,7 +71,7 @@ def sources(scenario) -> Layout:  # noqa: ANN001 - a Scenario; typed loosely to 
 
     env = getattr(scenario, "environment", None)
     for risk in scenario.risks:
-        n = risk.hazard * scenario.horizon
+        n = risk.expected_occurrences(scenario.horizon)
         if env is not None:  # sized for the busiest state, so that slices rarely overflow there either
             n *= max(state.rate(risk.id) for state in env.states.values())
         if risk.max_occurrences is not None:

@@ -67,7 +67,8 @@ class Parameter:
     """A parameter that may be uncertain: its path pattern, unit kind and meaningful range.
 
     In a pattern, ``*`` stands for the id of a list entry (``risks.*.rate``), ``#`` for a list index (a lone
-    mapping counts as index 0) and ``?`` for any key of a mapping (``environment.states.?.value``).
+    mapping counts as index 0), ``?`` for any key of a mapping (``environment.states.?.value``) and a number for
+    one fixed place in a list (``risks.*.hazard.steps.#.1``: the rate of each ``[age, rate]`` step).
     """
 
     pattern: str  # where it stands in the file
@@ -107,6 +108,10 @@ PARAMETERS: list[Parameter] = [
     Parameter("alliance.health.recovery", what="a recovery rate"),
     Parameter("risks.*.rate", what="a rate"),
     _probability("risks.*.probability", high_open=True),
+    Parameter("risks.*.hazard.weibull.shape", what="a Weibull shape", low_open=True, name="risks.*.hazard.shape"),
+    Parameter("risks.*.hazard.weibull.scale", kind="time", what="a Weibull scale", low_open=True,
+              name="risks.*.hazard.scale"),
+    Parameter("risks.*.hazard.steps.#.1", what="a rate", name="risks.*.hazard.steps.#"),
     _probability("risks.*.impact.fatal"),
     Parameter("risks.*.impact.escalates.#.factor", what="a rate factor", name="risks.*.escalates.#.factor"),
     _probability("contingencies.*.success"),
@@ -171,6 +176,8 @@ def _matches(data: Any, parts: list[str], spec: tuple[str, ...], where: tuple) -
                     yield from _matches(item, rest, spec + (key,), where + (key,))
     elif isinstance(data, dict) and head in data:
         yield from _matches(data[head], rest, spec, where + (head,))
+    elif head.isdigit() and isinstance(data, list) and int(head) < len(data):  # a fixed place in a list (a step's
+        yield from _matches(data[int(head)], rest, spec, where + (int(head),))  # rate, [age, rate][1])
 
 
 def _replace(data: Any, where: tuple, value: Any) -> Any:
@@ -506,6 +513,10 @@ def describe(scenario: Any, path: str) -> str:
         what = f"{parts[-1]} per {unit}"
     if parts[-1] == "factor" and len(parts) > 3:
         what = "escalation factor" if "escalates" in parts else "rate factor"
+    if parts[2:3] == ["hazard"]:
+        what = f"Weibull {parts[-1]}" if parts[-1] in ("shape", "scale") else f"rate per {unit} in step {parts[-1]}"
+    if parts[2:4] == ["trigger", "if"]:
+        what = "review threshold"
     owner = None
     if parts[0] == "risks" and len(parts) > 2:
         owner = next((r.label for r in scenario.risks if r.id == parts[1]), parts[1])

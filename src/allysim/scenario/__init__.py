@@ -6,6 +6,7 @@ from .loading import load_scenario, parse_scenario
 from .model import (
     MAX_RUNS,
     RESERVED_IDS,
+    AgeHazard,
     Alliance,
     Contingency,
     Correlation,
@@ -25,7 +26,7 @@ from .model import (
 )
 
 __all__ = [
-    "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
+    "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
     "Effect", "RateFactor", "Costs", "Correlation", "Environment", "EnvironmentState", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
     "MAX_RUNS",
 ]

@@ -11,7 +11,7 @@ from .messages import listing, suggest
 from .model import ID_PATTERN, RESERVED_IDS, Scenario
 from .yamlio import Locations, shorten
 
-__all__ = ["check_references", "check_environment", "check_draws", "check_uncertain_ranges"]
+__all__ = ["check_references", "check_environment", "check_draws", "check_uncertain_ranges", "check_hazards"]
 
 
 def check_references(s: Scenario, loc: Locations) -> list[str]:
@@ -93,6 +93,27 @@ def check_references(s: Scenario, loc: Locations) -> list[str]:
             listed.add(cid)
     if s.plans is not None and not s.plans:
         problems.append(loc.error(("plans",), "plans is empty; name at least one plan or omit plans"))
+    return problems
+
+
+def check_hazards(s: Scenario, loc: Locations) -> list[str]:
+    """A hazard by steps starts at age 0 and its ages increase (SPEC section 13)."""
+    problems: list[str] = []
+    for i, risk in enumerate(s.risks):
+        steps = None if risk.hazard is None else risk.hazard.steps
+        if steps is None:
+            continue
+        here = ("risks", i, "hazard", "steps")
+        if not steps:
+            problems.append(loc.error(here, "steps is empty; give at least [[0, rate]], e.g. [[0, 0.05], [2, 0.2]]"))
+            continue
+        if steps[0][0] != 0:
+            problems.append(loc.error(here + (0, 0), f"the first step starts at age 0 (the alliance's start), got "
+                                                     f"{steps[0][0]:g}; add [0, rate] before it"))
+        for j in range(1, len(steps)):
+            if steps[j][0] <= steps[j - 1][0]:
+                problems.append(loc.error(here + (j, 0), f"ages increase from step to step: {steps[j][0]:g} is not "
+                                                         f"after the previous step's {steps[j - 1][0]:g}"))
     return problems
 
 

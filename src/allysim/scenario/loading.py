@@ -13,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..errors import ScenarioError
 from ..uncertainty import check_correlations, extract, without_correlations_of
-from .checks import check_draws, check_environment, check_references, check_uncertain_ranges
+from .checks import check_draws, check_environment, check_hazards, check_references, check_uncertain_ranges
 from .messages import kind, problems
 from .model import Scenario, distribution_type
 from .overrides import SetLocations, apply_overrides, parse_overrides
@@ -84,7 +84,7 @@ def _validate(data: dict[str, Any], locations: Locations, source: str, sha: str)
     if not found:  # a correlation naming a refused distribution would only repeat that problem
         found += check_correlations(scenario.correlations, uncertain, locations)
     found += (check_references(scenario, locations) + check_environment(scenario, locations)
-              + check_draws(scenario, locations))
+              + check_hazards(scenario, locations) + check_draws(scenario, locations))
     found += check_uncertain_ranges(scenario, uncertain, locations)
     if found:
         raise ScenarioError(list(dict.fromkeys(found)))

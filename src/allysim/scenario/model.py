@@ -23,13 +23,14 @@ from pydantic import (
 )
 
 from ..errors import UsageError
+from ..hazards import Hazard, Steps, Weibull
 from ..uncertainty import PARAMETERS, Parameter, Uncertain, register
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
 
 __all__ = [
-    "Scenario", "Alliance", "Health", "Risk", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
+    "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "WeibullShape", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
     "Effect", "RateFactor", "Costs", "Correlation", "Environment", "EnvironmentState", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
 ]
 
@@ -213,20 +214,64 @@ class Impact(_Model):
     escalates: Annotated[tuple[Escalation, ...], BeforeValidator(_tuple)] = ()
 
 
+class WeibullShape(_Model):
+    """intensity (k / s) (t / s)^(k - 1) at age t: the first occurrence is Weibull(shape k, scale s)."""
+
+    shape: float = Field(gt=0)
+    scale: Annotated[Time, Field(gt=0)]
+
+
+def _steps(value: Any) -> Any:
+    """``[[0, 0.05], ["2 years", 0.2]]``: each step a pair, as a tuple (scenario objects stay immutable)."""
+    if not isinstance(value, list):
+        return value
+    for i, step in enumerate(value):
+        if not isinstance(step, list) or len(step) != 2:
+            raise ValueError(f"steps[{i}]: each step is a pair [age, rate], e.g. [2, 0.2] or ['2 years', 0.2]")
+    return tuple(tuple(step) for step in value)
+
+
+_STEPS_SCHEMA = {"type": "array", "minItems": 1, "items": {
+    "type": "array", "minItems": 2, "maxItems": 2,
+    "prefixItems": [_TIME_SCHEMA, {"anyOf": [{"type": "number", "minimum": 0}, _dist_schema("plain")]}]},
+    "description": "[[age, rate], ...]: the rate per time unit from each age on; the first age is 0"}
+
+
+class AgeHazard(_Model):
+    """A hazard that changes with the alliance's age (SPEC section 13): ``weibull`` or ``steps``, exactly one."""
+
+    weibull: WeibullShape | None = None
+    steps: Annotated[tuple[tuple[Time, Annotated[float, Field(ge=0)]], ...] | None,
+                     BeforeValidator(_steps), WithJsonSchema(_STEPS_SCHEMA)] = None
+
+    @model_validator(mode="after")
+    def _one_curve(self) -> "AgeHazard":
+        if (self.weibull is None) == (self.steps is None):
+            raise ValueError("give exactly one of weibull: {shape, scale} or steps: [[0, rate], [age, rate], ...]")
+        return self
+
+    def curve(self) -> Hazard:
+        """A fresh :class:`allysim.hazards.Hazard` of this shape (the engine's own copy, set per replication)."""
+        if self.weibull is not None:
+            return Weibull(self.weibull.shape, self.weibull.scale)
+        return Steps([age for age, _ in self.steps or ()], [rate for _, rate in self.steps or ()])
+
+
 class Risk(_Model):
     id: Id
     name: str = ""
     category: str = "other"
     rate: float | None = Field(default=None, ge=0)
     probability: float | None = Field(default=None, ge=0, lt=1)
+    hazard: AgeHazard | None = None
     max_occurrences: Whole | None = Field(default=None, ge=1)
     impact: Impact = Impact()
 
     @model_validator(mode="after")
     def _one_frequency(self) -> "Risk":
-        if (self.rate is None) == (self.probability is None):
-            raise ValueError("give exactly one of rate (occurrences per time unit) or probability "
-                             "(of at least one occurrence per time unit)")
+        if (self.rate is not None) + (self.probability is not None) + (self.hazard is not None) != 1:
+            raise ValueError("give exactly one of rate (occurrences per time unit), probability (of at least one "
+                             "occurrence per time unit) or hazard (weibull or steps: a rate that changes with age)")
         return self
 
     @property
@@ -234,9 +279,18 @@ class Risk(_Model):
         return self.name or self.id
 
     @property
-    def hazard(self) -> float:
-        """Occurrences per time unit: ``rate``, or ``-ln(1 - probability)``."""
-        return self.rate if self.rate is not None else -math.log1p(-self.probability)  # type: ignore[operator]
+    def constant_hazard(self) -> float | None:
+        """Occurrences per time unit: ``rate``, or ``-ln(1 - probability)``; None for a hazard by age."""
+        if self.rate is not None:
+            return self.rate
+        return None if self.probability is None else -math.log1p(-self.probability)
+
+    def expected_occurrences(self, horizon: float) -> float:
+        """Occurrences expected from age 0 to ``horizon`` with no factor in force."""
+        rate = self.constant_hazard
+        if rate is not None:
+            return rate * horizon
+        return self.hazard.curve().cumulative(horizon)  # type: ignore[union-attr]
 
 
 class Trigger(_Model):

@@ -4,7 +4,8 @@ A parameter is named by a dotted path over ids (SPEC sections 8, 9 and 10)::
 
     horizon                                     discount_rate
     alliance.value_rate                         alliance.health.initial | dissolve_below | recovery
-    risks.ID.rate | probability | max_occurrences
+    risks.ID.rate | probability | hazard | max_occurrences
+    risks.ID.hazard.shape | scale | steps.N      (a hazard by age, SPEC section 13; steps.N is step N's rate)
     risks.ID.impact.fatal | health | cost       risks.ID.impact.value.factor | duration
     risks.ID.escalates.N.factor | duration      (also written risks.ID.impact.escalates.N....)
     contingencies.ID.success | delay | max_activations
@@ -46,7 +47,8 @@ __all__ = ["Override", "Target", "parse_override", "parse_overrides", "resolve",
            "SetLocations", "parse_sweep_values", "split_sweep", "PATH_HELP"]
 
 PATH_HELP = ("horizon, discount_rate, alliance.value_rate, alliance.health.(initial|dissolve_below|recovery), "
-             "risks.ID.(rate|probability|max_occurrences), risks.ID.impact.(fatal|health|cost), "
+             "risks.ID.(rate|probability|hazard|max_occurrences), risks.ID.hazard.(shape|scale|steps.N), "
+             "risks.ID.impact.(fatal|health|cost), "
              "risks.ID.impact.value.(factor|duration), risks.ID.escalates.N.(factor|duration), "
              "contingencies.ID.(success|delay|max_activations), contingencies.ID.trigger.health_below, "
              "contingencies.ID.effect.(reduce_impact|restore_health|rescue_health), "
@@ -56,7 +58,7 @@ PATH_HELP = ("horizon, discount_rate, alliance.value_rate, alliance.health.(init
 
 _TOP = ("horizon", "discount_rate")
 _HEALTH = ("initial", "dissolve_below", "recovery")
-_RISK = ("rate", "probability", "max_occurrences")
+_RISK = ("rate", "probability", "hazard", "max_occurrences")
 _IMPACT = ("fatal", "health", "cost")
 _VALUE = ("factor", "duration")
 _CONTINGENCY = ("success", "delay", "max_activations")
@@ -248,8 +250,11 @@ def _risk(doc: Mapping[str, Any], rest: list[str], source: str) -> Target:
     risk = doc["risks"][i]
     here = ("risks", i)
     if len(tail) == 1 and tail[0] in _RISK:
-        other = {"rate": ("probability",), "probability": ("rate",)}.get(tail[0], ())
+        other = {"rate": ("probability", "hazard"), "probability": ("rate", "hazard"),
+                 "hazard": ("rate", "probability")}.get(tail[0], ())
         return Target(f"risks.{rid}.{tail[0]}", here + (tail[0],), other)
+    if tail[:1] == ["hazard"] and len(tail) > 1:
+        return _hazard(risk, rid, tail[1:], here)
     if tail[:1] == ["impact"] and len(tail) == 2 and tail[1] in _IMPACT:
         return Target(f"risks.{rid}.impact.{tail[1]}", here + ("impact", tail[1]))
     if tail[:2] == ["impact", "value"] and len(tail) == 3 and tail[2] in _VALUE:
@@ -261,9 +266,32 @@ def _risk(doc: Mapping[str, Any], rest: list[str], source: str) -> Target:
         n = _position(escalates if isinstance(escalates, list) else [], escalation[1],
                       f"risks.{rid}.escalates")
         return Target(f"risks.{rid}.escalates.{n}.{escalation[2]}", here + ("impact", "escalates", n, escalation[2]))
-    allowed = [*_RISK, *(f"impact.{k}" for k in _IMPACT), *(f"impact.value.{k}" for k in _VALUE),
+    allowed = [*_RISK, "hazard.shape", "hazard.scale", "hazard.steps.N", *(f"impact.{k}" for k in _IMPACT),
+               *(f"impact.value.{k}" for k in _VALUE),
                "escalates.N.factor", "escalates.N.duration"]
     _unknown(["risks", rid, *tail], allowed, 2)
+    raise AssertionError  # unreachable: _unknown raises
+
+
+def _hazard(risk: Mapping[str, Any], rid: str, tail: list[str], here: tuple) -> Target:
+    """``hazard.shape``, ``hazard.scale`` (of a Weibull) or ``hazard.steps.N`` (step N's rate) of a risk."""
+    hazard = risk.get("hazard")
+    name = f"risks.{rid}.hazard"
+    if not isinstance(hazard, Mapping):
+        raise _Refused(f"risk '{rid}' has no hazard by age to set a part of; set the whole of it, e.g. "
+                       f"--set '{name}={{weibull: {{shape: 0.56, scale: 81}}}}'")
+    if len(tail) == 1 and tail[0] in ("shape", "scale"):
+        if not isinstance(hazard.get("weibull"), Mapping):
+            raise _Refused(f"{name} is not a weibull hazard, so it has no {tail[0]}; its steps are "
+                           f"{name}.steps.N (the rate of step N)")
+        return Target(f"{name}.{tail[0]}", here + ("hazard", "weibull", tail[0]))
+    if len(tail) == 2 and tail[0] == "steps":
+        steps = hazard.get("steps")
+        if not isinstance(steps, list):
+            raise _Refused(f"{name} is not a hazard by steps; a weibull hazard has {name}.shape and {name}.scale")
+        n = _position(steps, tail[1], f"{name}.steps")
+        return Target(f"{name}.steps.{n}", here + ("hazard", "steps", n, 1))
+    _unknown(["risks", rid, "hazard", *tail], ["shape", "scale", "steps.N"], 3)
     raise AssertionError  # unreachable: _unknown raises
 
 
