@@ -489,30 +489,37 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, ob
               help="Plan to analyse (default: the plan with the most contingencies).")
 @click.option("--against", default=None, metavar="NAME",
               help="Plan to compare with, for the switch points (default: the baseline, the first plan).")
+@click.option("--plans", "compared", default=None, metavar="A,B,...",
+              help="The plans to choose between, for the value of information (default: every plan).")
 @_out_option
-def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
+def sensitivity_cmd(file: Path, plan: str | None, against: str | None, compared: str | None, out: Path | None,
                     formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
     from .runner import RunOptions
     from .sensitivities import sensitivity
 
     sets = options.pop("overrides", ())
+    names = [p.strip() for p in compared.split(",") if p.strip()] if compared is not None else None
+    if names is not None and len(names) < 2:
+        raise UsageError("--plans needs at least two plans to choose between, e.g. --plans do_nothing,full")
 
     def write(stage: Path, data: dict[str, Any]) -> list[Path]:
         from .outputs import write_json
 
         written = [write_json(stage / "sensitivity.json", data)]
         if formats:
+            from .folder import has_chart
             from .plotting.render import render_study_chart
 
-            for chart in ("sensitivity", "switch"):
-                written += render_study_chart(chart, data, stage, formats)
+            for chart in ("sensitivity", "switch", "information"):
+                if has_chart(chart, data):
+                    written += render_study_chart(chart, data, stage, formats)
         return written
 
     from .outputs import staged
 
     with _study(file, out, quiet, "sensitivity",
-                lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
+                lambda s, adv: sensitivity(s, plan=plan, against=against, plans=names, overrides=sets,
                                            options=RunOptions(progress=adv, **options)),
                 options) as (study, folder, scenario):
         data = study.to_dict()

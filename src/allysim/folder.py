@@ -34,11 +34,11 @@ from .stats import paired
 from .wording import Evidence, Provenance
 
 __all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "RunTable", "load_output",
-           "load_studies", "read_runs_csv", "read_json", "check_study", "folder_seed"]
+           "load_studies", "read_runs_csv", "read_json", "check_study", "folder_seed", "has_chart"]
 
 STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers",
                 "sweep": "sweep", "frontier": "optimize", "sensitivity": "sensitivity",
-                "switch": "sensitivity"}  # chart -> JSON stem
+                "switch": "sensitivity", "information": "sensitivity"}  # chart -> JSON stem
 RUN_FILES = ("summary.json", "runs.csv", "health.json")
 BANDS = ("p5", "p25", "p50", "p75", "p95")
 _NUMBERS = ("lifetime", "npv", "risk_cost", "contingency_cost", "min_health", "resilience")
@@ -261,9 +261,20 @@ _LIST_STUDIES = {"sweep": ("parameter", "values", "plans", "best"),
                  "frontier": ("portfolios", "frontier", "best", "candidates")}
 
 
+def has_chart(chart: str, study: Mapping[str, Any]) -> bool:
+    """Whether a study's JSON holds what ``chart`` draws: the ``information`` chart needs a value of information
+    (a sensitivity study of one plan, or one written before there was one, has none); every other chart, its file."""
+    if chart == "information":
+        voi = study.get("value_of_information")
+        return isinstance(voi, Mapping) and isinstance(voi.get("inputs"), Mapping) and bool(voi["inputs"])
+    return True
+
+
 def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
     """Raise OutputError naming the first field the chart needs that a study's JSON lacks."""
     command = STUDY_CHARTS[chart]
+    if chart == "information":
+        return  # optional in sensitivity.json: drawn only when there (has_chart)
     rewrite = f"rerun `allysim {command}` to rewrite it"
     if chart in _LIST_STUDIES:
         for key in _LIST_STUDIES[chart]:

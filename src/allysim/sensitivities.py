@@ -15,10 +15,14 @@ For a scenario with uncertain parameters (SPEC section 8), per input:
   bootstrap interval over replications (``null`` on a side where the crossing may lie beyond its stretch of the
   range); ``switch`` is the first of them.
 - ``p_better``: the share of runs, over all uncertainty, in which the plan's NPV beats ``against``'s.
+- ``value_of_information``: over the plans compared (``plans``, default all), what learning each input (EVPPI), and
+  every input together (EVPI), before choosing would be worth in expected NPV (:mod:`allysim.information`), from
+  the main sample's paired runs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +61,7 @@ class Sensitivity:
     results: Results  # the main sample and every pinned variant, on the same replications
     levels: dict[str, list[float]] = field(default_factory=dict)  # per input, the levels simulated, sorted
     seed: int = 0
+    compared: tuple[str, ...] = ()  # the plans whose choice the value of information is about, the first the base
 
     def to_dict(self) -> dict[str, Any]:
         res = self.results
@@ -96,6 +101,7 @@ class Sensitivity:
             "survival": {"estimate": float((main.cause < 0).mean())},
             "inputs": {p: inputs[p] for p in ranked},
             "p_better": None, "sharing": res.sharing(),
+            "value_of_information": self._information(),
         }
         if self.against is not None:
             other = res.plans[_name("", "against", -1)]
@@ -103,6 +109,16 @@ class Sensitivity:
             out["versus"] = {"npv": paired(main.npv, other.npv),
                              "survival": paired((main.cause < 0).astype(float), (other.cause < 0).astype(float))}
         return out
+
+    def _information(self) -> dict[str, Any] | None:
+        """EVPI and each input's EVPPI over the plans compared (None with fewer than two)."""
+        if len(self.compared) < 2:
+            return None
+        from .information import value_of_information
+
+        res = self.results
+        npv = {name: res.plans[_name("", f"compared {name}", -1)].npv for name in self.compared}
+        return value_of_information(npv, res.params, list(self.scenario.uncertain))
 
     def _difference(self, path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         res, item = self.results, self.scenario.uncertain[path]
@@ -179,12 +195,15 @@ def _variance_shares(study: Sensitivity) -> dict[str, dict[str, tuple[float, lis
     return out
 
 
-def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None = None, *, overrides: Any = None,
-                options: RunOptions | None = None, **settings: Any) -> Sensitivity:
+def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None = None, *,
+                plans: Sequence[str] | None = None, overrides: Any = None, options: RunOptions | None = None,
+                **settings: Any) -> Sensitivity:
     """Which uncertain inputs move ``plan``'s results, and which could switch the choice against ``against``.
 
     ``plan`` defaults to the plan with the most contingencies, ``against`` to the first plan (the baseline); with a
-    single plan there is nothing to compare, and only the swings and variance shares are computed.
+    single plan there is nothing to compare, and only the swings and variance shares are computed. ``plans`` (default:
+    every plan) are the plans whose choice the value of information is about, the first the reference of the paired
+    differences.
     ``overrides`` as for :func:`allysim.simulate` (a parameter set to a plain number is no longer uncertain);
     ``options`` (or its fields as keywords: ``runs``, ``seed``, ``workers``, ...) say how to simulate.
 
@@ -209,6 +228,12 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
             against = next((p for p in sets if p != plan), None)
     elif against == plan:
         raise UsageError(f"--against names the plan itself ({plan}); choose another plan to compare with")
+    compared = list(plans) if plans else list(sets)
+    unknown = [p for p in compared if p not in sets]
+    if unknown:
+        raise UsageError(f"unknown plan {unknown[0]!r} in --plans; {scenario.source} has plans: {', '.join(sets)}")
+    if len(set(compared)) != len(compared):
+        raise UsageError("each plan may be named once in --plans")
     run = RunOptions.of(options, **settings).resolve(scenario)  # one seed for the main sample and the refinement
     order = {c.id: k for k, c in enumerate(scenario.contingencies)}
     mine = tuple(sorted(sets[plan], key=order.__getitem__))
@@ -217,6 +242,9 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
 
     def variants(levels: dict[str, list[float]], main: bool) -> dict[str, Variant]:
         out = {_name("", side, -1): Variant(ids) for side, ids in sides.items()} if main else {}
+        if main:  # the same as the sides where they are the same plans: simulated once
+            out.update({_name("", f"compared {name}", -1): Variant(tuple(sorted(sets[name], key=order.__getitem__)))
+                        for name in compared})
         for path, qs in levels.items():
             for q in qs:
                 for side, ids in sides.items():
@@ -225,7 +253,7 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
 
     levels = {path: list(LEVELS) if theirs is not None else [0.1, 0.9] for path in scenario.uncertain}
     results = simulate_variants(scenario, variants(levels, True), run, health_bands=False)
-    study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0))
+    study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0), tuple(compared))
     if theirs is not None:
         extra = _refinements(study)
         if extra:

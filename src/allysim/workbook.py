@@ -37,7 +37,7 @@ STUDIES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "drivers": ("Drivers", "risks", "risk", ("risk_drivers",)),
     "optimize": ("Optimize", "portfolios", "portfolio", ("frontier",)),
     "sweep": ("Sweep", "plans", "plan", ("sweep",)),
-    "sensitivity": ("Sensitivity", "inputs", "input", ("sensitivity", "switch")),
+    "sensitivity": ("Sensitivity", "inputs", "input", ("sensitivity", "switch", "information")),
 }
 RUN_CHARTS = ("survival", "npv", "health", "causes")
 PROVENANCE = ("scenario", "scenario_file", "scenario_sha256", "allysim_version", "runs", "seed", "horizon",

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OutputError, UsageError
-from ..folder import STUDY_CHARTS, OutputData, check_study, read_json
+from ..folder import STUDY_CHARTS, OutputData, check_study, has_chart, read_json
 from ..stats import paired
 from ..wording import Evidence, Provenance, environment_ends
 from . import (
@@ -121,7 +121,7 @@ def render_charts(data: OutputData, folder: str | os.PathLike[str],
 def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[str] | None = None, *,
                      titled: bool = True, size: tuple[float, float] | None = None) -> Figure:
     """Draw the chart of one study from its JSON on a 16:9 slide: ``compare``, ``contingency_value``,
-    ``risk_drivers``, ``sweep``, ``frontier``, ``sensitivity`` or ``switch``.
+    ``risk_drivers``, ``sweep``, ``frontier``, ``sensitivity``, ``switch`` or ``information``.
 
     The chart's function draws the study on the slide's panels; the frame around them (the title stating the
     finding, the subtitle, the provenance footer) is added here. ``plan_order`` (every plan of the output, the
@@ -167,6 +167,8 @@ PANEL_CHARTS: dict[str, tuple[Callable[..., Any], Callable[[Mapping[str, Any]], 
                     sensitivity_charts.sensitivity_subtitle, sensitivity_charts.sensitivity_body),
     "switch": (sensitivity_charts.switch, sensitivity_charts.switch_title, sensitivity_charts.switch_subtitle,
                sensitivity_charts.switch_body),
+    "information": (sensitivity_charts.information, sensitivity_charts.information_title,
+                    sensitivity_charts.information_subtitle, sensitivity_charts.information_body),
     "frontier": (decision_charts.frontier, decision_charts.frontier_title, decision_charts.frontier_subtitle,
                  decision_charts.frontier_body),
 }
@@ -264,7 +266,7 @@ def chart_drawers(data: OutputData, *, titled: bool = True,
     """
     drawers = _run_drawers(data, titled, size) if data.plans else {}
     for chart, stem in STUDY_CHARTS.items():
-        if stem in data.studies:
+        if stem in data.studies and has_chart(chart, data.studies[stem]):
             study = data.studies[stem]
             order = _plan_order(study, data.summary) if chart == "compare" else None
             drawers[chart] = lambda chart=chart, study=study, order=order: draw_study_chart(

@@ -1,5 +1,6 @@
-"""The charts of ``allysim sensitivity``: ``sensitivity`` (a tornado of swings) and ``switch`` (the difference
-between the plan and ``--against`` across each input that can flip the choice).
+"""The charts of ``allysim sensitivity``: ``sensitivity`` (a tornado of swings), ``switch`` (the difference
+between the plan and ``--against`` across each input that can flip the choice) and ``information`` (the value of
+learning each input before choosing, ranked).
 
 Both draw a computed ``sensitivity.json`` and nothing else, on a caller's axes, one per panel (the tornado's NPV and
 survival; one per input for the switch chart), and return them; ``*_panels`` says which panels there are,
@@ -21,7 +22,7 @@ from .panels import Body, given, returned
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["SHOWN", "sensitivity", "sensitivity_body", "sensitivity_findings", "sensitivity_panels",
+__all__ = ["SHOWN", "information", "information_body", "information_subtitle", "information_title", "sensitivity", "sensitivity_body", "sensitivity_findings", "sensitivity_panels",
            "sensitivity_subtitle", "sensitivity_title", "switch", "switch_axes", "switch_body", "switch_panels",
            "switch_subtitle", "switch_title"]
 
@@ -365,3 +366,78 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
     ax.set_ylabel(f"Difference in mean NPV ({currency})" if currency else "Difference in mean NPV")  # which: subtitle
     ax.xaxis.set_major_locator(_few_ticks())
     return ax
+
+
+# --------------------------------------------------------------------------- value of information
+
+
+TOTAL = "#555555"  # the bar of every input together
+
+
+def _information_rows(data: Mapping[str, Any]) -> list[tuple[str, float]]:
+    """(label, value) per bar: every input together (EVPI) first, then each input by EVPPI, largest first."""
+    voi = data["value_of_information"]
+    inputs = data.get("inputs") or {}
+    rows = [("All uncertain inputs together", float(voi["evpi"]))]
+    ranked = sorted(voi["inputs"].items(), key=lambda kv: -kv[1]["evppi"])[:SHOWN]
+    rows += [(str((inputs.get(p) or {}).get("label") or p), float(v["evppi"])) for p, v in ranked]
+    return rows
+
+
+def information_title(data: Mapping[str, Any]) -> str:
+    """The chart's finding in numbers: what knowing the most valuable input, and every input, before choosing
+    would be worth."""
+    rows = _information_rows(data)
+    currency = data.get("currency", "")
+    if len(rows) < 2:
+        return "No uncertain input to learn about"
+    label, value = rows[1]
+    return (f"Knowing {label.lower()} before choosing is worth {_money(value, currency)} of expected NPV; knowing "
+            f"every uncertain input, {_money(rows[0][1], currency)}")
+
+
+def information_subtitle(data: Mapping[str, Any]) -> str:
+    """What the chart draws, in words."""
+    plans = data["value_of_information"].get("plans") or []
+    return (f"Expected NPV gained by learning an input before choosing among {len(plans)} plans (EVPPI; all together: "
+            f"EVPI), from {data.get('runs', 0):,} paired runs by nonparametric regression")
+
+
+def information_body(data: Mapping[str, Any], height_in: float) -> Body:
+    """The chart's one panel, with room on the left for the inputs' names."""
+    lines = [line for label, _ in _information_rows(data)
+             for line in _label(label, LABEL_IN, theme.TICK_SIZE).split("\n")]
+    left_in = 0.45 + max((theme.text_width(t, theme.TICK_SIZE) for t in lines), default=1.0)
+    return Body(widths=(1.0,), left_in=left_in, right_in=0.9, gap_in=0.5, top_in=0.2)
+
+
+def information(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> Any:
+    """Draw the value of information: a bar per input, its EVPPI, the largest on top under the EVPI of every input
+    together (grey), each labelled with its amount.
+
+    Parameters
+    ----------
+    data
+        ``sensitivity.json`` with its ``value_of_information``.
+    ax
+        The axes to draw on; by default a new slide-sized figure's.
+    """
+    axes, single = given(ax, lambda h: information_body(data, h))
+    ax_ = axes[0]
+    rows = _information_rows(data)
+    ys = list(range(len(rows)))[::-1]
+    with theme.style():
+        for y, (k, (_label_text, value)) in zip(ys, enumerate(rows)):
+            ax_.barh(y, value, color=TOTAL if k == 0 else LOW, height=0.6)
+            ax_.annotate(_signed(value), (value, y), xytext=(4, 0), textcoords="offset points", ha="left",
+                         va="center", size=theme.ANNOTATION_SIZE, color=TOTAL if k == 0 else LOW)
+        ax_.set_yticks(ys, [_label(label, LABEL_IN, theme.TICK_SIZE) for label, _ in rows])
+        ax_.set_xlim(0.0, max([v for _, v in rows] + [1e-12]) * 1.18)
+        ax_.xaxis.set_major_locator(_few_ticks())
+        ax_.xaxis.set_major_formatter(_money_ticks())
+        currency = data.get("currency", "")
+        ax_.set_xlabel(f"Expected NPV gained by knowing it first ({currency})" if currency else
+                       "Expected NPV gained by knowing it first")
+        ax_.grid(axis="x")
+        ax_.grid(axis="y", visible=False)
+    return returned(axes, single)
