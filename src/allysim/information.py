@@ -15,7 +15,7 @@ on theta, and the fitted values g_p(theta_i) stand for E(d_p | theta_i):
 The regression is a penalised regression spline (a P-spline, Eilers and Marx 1996; the one-parameter GAM of Strong et
 al.): cubic B-splines on equally spaced knots over the parameter's ranks (E(d | theta) is the same function of
 theta's ranks, and ranks spread the knots over the runs), a second-difference penalty whose weight generalised
-cross-validation chooses for each plan. The fitted values have exactly the mean of the data (the constant is fitted
+cross-validation chooses for each plan (each degree of freedom counted :data:`GAMMA` times, against overfitting). The fitted values have exactly the mean of the data (the constant is fitted
 unpenalised), so the estimate is never below 0, and a parameter on which no difference depends is worth about 0.
 
 EVPI, the value of learning every uncertain parameter together, is the same with theta all of them: an additive
@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["value_of_information", "evppi", "KNOTS", "PAIR_KNOTS", "PAIRS_UP_TO"]
+__all__ = ["value_of_information", "evppi", "GAMMA", "KNOTS", "PAIR_KNOTS", "PAIRS_UP_TO"]
 
 KNOTS = 20  # intervals of the one-parameter spline (23 cubic B-splines)
 JOINT_KNOTS = 10  # intervals of each parameter's spline in the joint fit
@@ -45,6 +45,7 @@ PAIR_KNOTS = 2  # intervals of each side of a pair's tensor-product spline (5 x 
 PAIRS_UP_TO = 8  # parameters up to which the joint fit has every pair's interaction
 CHUNK = 4096  # runs per chunk of the design matrix
 LAMBDAS = np.logspace(-8, 5, 27)  # penalty weights tried, times the number of runs
+GAMMA = 1.4  # each degree of freedom counted 1.4 times in GCV, against overfitting (Kim and Gu 2004; mgcv gamma)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def _fit(u: np.ndarray, y: np.ndarray, terms: Sequence[_Term]) -> np.ndarray:
     shrink = 1.0 / (1.0 + np.outer(LAMBDAS * n, s))  # (weights, p)
     rss = np.maximum(yty[None, :] - (2 * shrink - shrink**2) @ z**2, 0.0)  # (weights, m)
     edf = shrink.sum(axis=1)
-    gcv = n * rss / np.maximum(n - edf, 1.0)[:, None] ** 2
+    gcv = n * rss / np.maximum(n - GAMMA * edf, 1.0)[:, None] ** 2
     chosen = shrink[np.argmin(gcv, axis=0)]  # (m, p): each column's factors at its weight
     beta = inverse.T @ (vectors @ (chosen.T * z))  # (p, m)
     fitted = np.empty_like(y)
