@@ -70,7 +70,8 @@ def test_run_writes_the_spec_outputs(small, tmp_path):
     out = tmp_path / "out"
     result = invoke("run", str(small), "--out", str(out), "--format", "none", "--workers", "1")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["health.json", "runs.csv", "scenario.yaml", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".allysim", "health.json", "runs.csv", "scenario.yaml",
+                                                    "summary.json"]
     assert (out / "scenario.yaml").read_bytes() == small.read_bytes()
     summary = json.loads((out / "summary.json").read_text())
     for key in ("scenario", "scenario_sha256", "allysim_version", "runs", "seed", "horizon", "time_unit",
@@ -265,7 +266,7 @@ def test_a_study_alone_copies_its_scenario_in(small, tmp_path):
     out = tmp_path / "alone"
     assert invoke("drivers", str(small), "--out", str(out), "--runs", "40", "--quiet", "--workers", "1",
                   "--format", "none").exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["drivers.json", "scenario.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [".allysim", "drivers.json", "scenario.yaml"]
     assert (out / "scenario.yaml").read_bytes() == small.read_bytes()
 
 

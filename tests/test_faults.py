@@ -428,6 +428,7 @@ def files_under(folder: Path) -> dict[str, bytes]:
 def test_a_disk_that_fills_up_while_checkpointing_stops_cleanly_and_resume_finishes(quick, tiny_disk, tmp_path):
     out = tiny_disk / "out"
     out.mkdir()
+    (out / ".allysim").write_text("")  # an earlier run's folder, where the user keeps notes too
     (out / "notes.txt").write_text("a user's own file\n")
     args = ("run", str(quick), "--runs", "4000", "--workers", "1", "--format", "none", "--quiet", "--out", str(out))
     full = run(*args)
@@ -437,10 +438,11 @@ def test_a_disk_that_fills_up_while_checkpointing_stops_cleanly_and_resume_finis
                                   "free some space, or write to another --out on another disk; the ")
     assert full.stderr.endswith("kept there: run again with --resume to continue from them, or delete the folder\n")
     assert full.stderr.count("\n") == 1 and "internal error" not in full.stderr
-    assert files_under(out) == {"notes.txt": b"a user's own file\n"}  # the output folder as it was
+    assert files_under(out) == {".allysim": b"", "notes.txt": b"a user's own file\n"}  # as it was
     chunks = {p.name for p in folder.glob("chunk-*.bin")}
     assert 1 <= len(chunks) < 8  # some chunks kept, every one of them whole; no temporary file left behind
-    assert {p.name for p in tiny_disk.rglob("*") if p.is_file()} == {"manifest.json", "notes.txt", *chunks}
+    assert {p.name for p in tiny_disk.rglob("*") if p.is_file()} == {"manifest.json", ".allysim", "notes.txt",
+                                                                      *chunks}
 
     subprocess.run(["mount", "-o", "remount,size=8m", str(tiny_disk)], check=True)  # space freed
     resumed = run(*args, "--resume")
@@ -490,6 +492,7 @@ def test_a_disk_that_fills_up_while_writing_the_results_keeps_the_folder_and_the
                                                                                            tmp_path):
     out = small_disk / "out"
     out.mkdir()
+    (out / ".allysim").write_text("")  # an earlier run's folder
     (out / "summary.json").write_text('{"earlier": true}\n')
     args = ("run", str(quick), "--runs", "4000", "--workers", "1", "--format", "none", "--quiet", "--out", str(out))
     full = run(*args)
@@ -500,7 +503,7 @@ def test_a_disk_that_fills_up_while_writing_the_results_keeps_the_folder_and_the
         "another --out on another disk, or leave the charts out with --format none; the output folder is as it "
         f"was; the finished simulation is kept in {folder}{os.sep}: run again with --resume to write the results "
         "without simulating again\n")
-    assert files_under(out) == {"summary.json": b'{"earlier": true}\n'}
+    assert files_under(out) == {".allysim": b"", "summary.json": b'{"earlier": true}\n'}
     assert sorted(p.name for p in small_disk.iterdir()) == [folder.name, "out"]  # no staging folder left
 
     subprocess.run(["mount", "-o", "remount,size=8m", str(small_disk)], check=True)
@@ -524,6 +527,7 @@ def test_enospc_from_the_writer_is_one_line_and_leaves_nothing_behind(quick, tmp
 
     out = tmp_path / "out"
     out.mkdir()
+    (out / ".allysim").write_text("")  # an earlier run's folder, where the user keeps notes too
     (out / "notes.txt").write_text("a user's own file\n")
     writer = outputs.atomic_file
 
@@ -543,7 +547,7 @@ def test_enospc_from_the_writer_is_one_line_and_leaves_nothing_behind(quick, tmp
         f"allysim: cannot write compare.json in {out}{os.sep}: No space left on device; free some space, or write "
         "to another --out on another disk, or leave the charts out with --format none; the output folder is as it "
         "was and nothing of this command is left behind\n")
-    assert files_under(out) == {"notes.txt": b"a user's own file\n"}
+    assert files_under(out) == {".allysim": b"", "notes.txt": b"a user's own file\n"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "quick.yaml"]
 
 
@@ -556,3 +560,240 @@ def test_an_os_error_outside_a_staged_write_is_one_line_never_an_internal_error(
     assert done.returncode == 1, done.stderr
     assert done.stderr == (f"allysim: {place / 'results.xlsx'}: cannot write the workbook ({reason}); write to "
                            "another --out, in a folder you can write to\n")
+
+
+# --------------------------------------------------------------------------- nothing lost: whose files allysim replaces
+
+
+def cli_run(*args: str, cwd: Path | None = None) -> tuple[int, str]:
+    """``allysim ARGS`` in this process (fast); returns the exit code and everything printed."""
+    from click.testing import CliRunner
+
+    from allysim.cli import cli
+
+    if cwd is not None:
+        previous = os.getcwd()
+        os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(cli, list(args))
+    finally:
+        if cwd is not None:
+            os.chdir(previous)
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+QUICKLY = ("--runs", "60", "--workers", "1", "--format", "none", "--quiet")
+
+
+def test_a_batch_gives_each_file_its_own_folder_even_when_names_collide(tmp_path):
+    for place in ("a", "b"):
+        (tmp_path / place).mkdir()
+        (tmp_path / place / "x.yaml").write_text(QUICK.replace("Quick alliance", f"Alliance {place}"))
+    (tmp_path / "x.yaml").write_text(QUICK)
+    code, output = cli_run("run", "a/x.yaml", "b/x.yaml", "x.yaml", *QUICKLY, cwd=tmp_path)
+    assert code == 0, output
+    reports = tmp_path / "reports"
+    assert sorted(p.name for p in reports.iterdir()) == ["a-x", "b-x", f"{tmp_path.name}-x"]
+    import json
+
+    names = {json.loads((reports / f / "summary.json").read_text())["scenario"] for f in ("a-x", "b-x")}
+    assert names == {"Alliance a", "Alliance b"}  # both kept, neither over the other
+
+
+def test_a_scenario_named_with_dots_cannot_write_outside_reports(tmp_path):
+    (tmp_path / "...yaml").write_text(QUICK)
+    (tmp_path / "summary.json").write_text("the user's own\n")
+    code, output = cli_run("run", "...yaml", *QUICKLY, cwd=tmp_path)
+    assert code == 0, output
+    assert (tmp_path / "summary.json").read_text() == "the user's own\n"
+    assert (tmp_path / "reports" / "scenario" / "summary.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["...yaml", "reports", "summary.json"]
+
+
+def test_allysim_writes_only_into_its_own_or_empty_folders_unless_forced(quick, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "summary.json").write_text("my own summary\n")
+    (out / "runs.csv").write_text("my,own\n")
+    for command in (("run", str(quick), *QUICKLY), ("compare", str(quick), *QUICKLY),
+                    ("drivers", str(quick), *QUICKLY)):
+        code, output = cli_run(*command, "--out", str(out))
+        assert code == 2, output
+        assert output == (f"allysim: {out}: holds files allysim did not write (runs.csv, summary.json); write to a "
+                          "new or empty --out, or add --force to write into it anyway (files of the names allysim "
+                          "writes are replaced)\n")
+        assert files_under(out) == {"runs.csv": b"my,own\n", "summary.json": b"my own summary\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "quick.yaml"]  # no lock, no staging left
+    code, output = cli_run("run", str(quick), *QUICKLY, "--out", str(out), "--force")
+    assert code == 0, output
+    code, output = cli_run("run", str(quick), *QUICKLY, "--out", str(out))  # allysim's now: marked
+    assert code == 0, output and (out / ".allysim").is_file()
+    (tmp_path / "empty").mkdir()
+    assert cli_run("run", str(quick), *QUICKLY, "--out", str(tmp_path / "empty"))[0] == 0
+
+
+def test_import_and_the_template_never_replace_a_users_file(tmp_path):
+    register = tmp_path / "reg.xlsx"
+    code, output = cli_run("import", "--template", str(register))
+    assert code == 0, output
+    filled = register.read_bytes()
+    code, output = cli_run("import", "--template", str(register))  # as if the user had filled it in since
+    assert code == 2 and output == (f"allysim: {register}: already exists and allysim did not write it; choose "
+                                    "another name, or add --force to replace it\n")
+    assert register.read_bytes() == filled
+    edited = tmp_path / "reg.yaml"
+    edited.write_text("# my edits\n")
+    code, output = cli_run("import", str(register))
+    assert code == 2 and "reg.yaml: already exists" in output and edited.read_text() == "# my edits\n", output
+    code, output = cli_run("import", str(register), "--force")
+    assert code == 0 and edited.read_text() != "# my edits\n", output
+
+
+def test_deck_and_workbook_write_only_their_own_files(quick, tmp_path):
+    out = tmp_path / "out"
+    assert cli_run("run", str(quick), *QUICKLY, "--out", str(out))[0] == 0
+    victim = tmp_path / "victim.yaml"
+    victim.write_text(QUICK)
+    code, output = cli_run("deck", str(out), "--out", str(victim), "--no-brief")
+    assert code == 2 and output == f"allysim: {victim}: the deck is a PowerPoint file; name it FILE.pptx\n"
+    assert victim.read_text() == QUICK
+    theirs = tmp_path / "theirs.pptx"
+    theirs.write_bytes(b"a deck made by hand")
+    code, output = cli_run("deck", str(out), "--out", str(theirs), "--no-brief")
+    assert code == 2 and "theirs.pptx: already exists and allysim did not write it" in output
+    assert theirs.read_bytes() == b"a deck made by hand"
+    mine = tmp_path / "mine.pptx"
+    for _ in range(2):  # a deck allysim wrote is replaced when the command is run again
+        assert cli_run("deck", str(out), "--out", str(mine), "--no-brief")[0] == 0
+    book = tmp_path / "book.xlsx"
+    for _ in range(2):
+        assert cli_run("workbook", str(out), "--out", str(book))[0] == 0
+    code, output = cli_run("workbook", str(out), "--out", str(theirs.with_suffix(".xlsx")))
+    assert code == 0, output
+    theirs.with_suffix(".xlsx").write_bytes(b"a workbook made by hand")
+    code, output = cli_run("workbook", str(out), "--out", str(theirs.with_suffix(".xlsx")))
+    assert code == 2 and theirs.with_suffix(".xlsx").read_bytes() == b"a workbook made by hand"
+
+
+# --------------------------------------------------------------------------- no wrong output: resume and final move
+
+
+def test_resume_with_other_overrides_is_refused_and_a_renamed_chunk_is_not_trusted(quick, tmp_path):
+    out = tmp_path / "out"
+    folder = interrupted_checkpoint(quick, out, chunks=2)
+    code, output = cli_run("run", str(quick), "--workers", "1", "--format", "none", "--quiet", "--out", str(out),
+                           "--resume", "--set", "risks.dispute.rate=0.9")
+    assert code == 2 and "belongs to another run (different --set, scenario or --set)" in output, output
+    assert len(list(folder.glob("chunk-*.bin"))) == 2  # untouched
+    first, second = sorted(folder.glob("chunk-*.bin"))
+    # the second chunk renamed to stand for the first's range: its bytes match the digest of its name no more
+    first.unlink()
+    second.rename(folder / second.name.replace(second.name[6:31], first.name[6:31]))
+    resumed = run("run", str(quick), "--workers", "1", "--format", "none", "--quiet", "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr == (f"allysim: 1 of 1 checkpoint chunks in {folder} was damaged or truncated; simulating "
+                              "it again\n")
+    assert cli_run("run", str(quick), "--workers", "1", "--format", "none", "--quiet", "--out",
+                   str(tmp_path / "s"))[0] == 0
+    for name in ("runs.csv", "summary.json"):
+        assert (out / name).read_bytes() == (tmp_path / "s" / name).read_bytes(), name
+
+
+def test_a_final_move_that_fails_half_way_puts_every_file_back(quick, tmp_path, monkeypatch):
+    from allysim import outputs
+
+    out = tmp_path / "out"
+    assert cli_run("run", str(quick), *QUICKLY, "--out", str(out))[0] == 0
+    (out / "notes.txt").write_text("mine\n")
+    before = files_under(out)
+    replace, calls = os.replace, []
+
+    def failing(source: object, target: object) -> None:
+        calls.append(target)
+        if Path(os.fsdecode(source)).parent.name.startswith(".out.staging") and Path(os.fsdecode(target)) == \
+                out / "scenario.yaml":  # the new scenario.yaml cannot take the old one's place
+            raise PermissionError(1, "Operation not permitted", os.fsdecode(target))
+        replace(source, target)
+
+    monkeypatch.setattr(outputs.os, "replace", failing)
+    code, output = cli_run("run", str(quick), *QUICKLY, "--seed", "99", "--out", str(out))
+    assert code == 1 and output.count("\n") == 1 and "the output folder is as it was" in output, output
+    assert files_under(out) == before  # summary.json, runs.csv, ... moved in already were put back
+    assert len(calls) > 4
+    # a folder where a file goes is found before anything moves
+    monkeypatch.setattr(outputs.os, "replace", replace)
+    (out / "runs.csv").unlink()
+    (out / "runs.csv").mkdir()
+    before = files_under(out)
+    code, output = cli_run("run", str(quick), *QUICKLY, "--seed", "99", "--out", str(out))
+    assert code == 1 and "cannot write runs.csv" in output and "is as it was" in output, output
+    assert files_under(out) == before and (out / "runs.csv").is_dir()
+
+
+def test_when_the_move_cannot_be_undone_the_message_says_so(quick, tmp_path, monkeypatch):
+    from allysim import outputs
+
+    out = tmp_path / "out"
+    assert cli_run("run", str(quick), *QUICKLY, "--out", str(out))[0] == 0
+    replace, failed = os.replace, []
+
+    def failing(source: object, target: object) -> None:
+        source, target = Path(os.fsdecode(source)), Path(os.fsdecode(target))
+        if source.parent.name.startswith(".out.staging") and target == out / "scenario.yaml" or \
+                failed and source == out / "runs.csv":  # and then the new runs.csv cannot be taken out again
+            failed.append(target)
+            raise PermissionError(1, "Operation not permitted", str(target))
+        replace(source, target)
+
+    monkeypatch.setattr(outputs.os, "replace", failing)
+    code, output = cli_run("run", str(quick), *QUICKLY, "--seed", "99", "--out", str(out))
+    assert code == 1 and output.count("\n") == 1 and "as it was" not in output, output
+    assert "could not be put back as they were (runs.csv)" in output
+
+
+def test_staging_folders_of_killed_commands_are_removed(quick, tmp_path):
+    out = tmp_path / "out"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f".out.staging-{gone.pid}"
+    living = tmp_path / f".out.staging-{os.getppid()}"
+    for stage in (dead, living):
+        stage.mkdir()
+        (stage / "runs.csv").write_text("a full result a kill -9 left behind\n")
+    assert cli_run("run", str(quick), *QUICKLY, "--out", str(out))[0] == 0
+    assert not dead.exists() and living.exists()  # a live process's folder is left alone
+
+
+@pytest.fixture()
+def volume(tmp_path: Path) -> Iterator[Path]:
+    """A writable folder in a read-only parent, as a container volume mounted at the output folder (needs root)."""
+    parent = tmp_path / "ro"
+    (parent / "out").mkdir(parents=True)
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("mounting needs root on Linux")
+    steps = [["mount", "--bind", str(parent), str(parent)], ["mount", "-o", "remount,bind,ro", str(parent)],
+             ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(parent / "out")]]
+    try:
+        for step in steps:
+            if subprocess.run(step, capture_output=True, check=False).returncode != 0:
+                pytest.skip(f"cannot {' '.join(step[:3])} here")
+        yield parent / "out"
+    finally:
+        for target in (parent / "out", parent):
+            subprocess.run(["umount", "-l", str(target)], capture_output=True, check=False)
+
+
+def test_an_output_folder_in_a_read_only_parent_keeps_its_lock_staging_and_checkpoint_inside(quick, volume):
+    with pytest.raises(OSError):
+        (volume.parent / "probe").write_text("x")  # the parent really is read-only
+    assert checkpoint_path(volume) == volume / ".allysim.checkpoint"
+    interrupted_checkpoint(quick, volume, chunks=2)
+    resumed = run("run", str(quick), "--workers", "1", "--format", "none", "--quiet", "--out", str(volume),
+                  "--resume")
+    assert resumed.returncode == 0 and resumed.stderr == "", resumed.stderr
+    assert sorted(p.name for p in volume.iterdir()) == [".allysim", "health.json", "runs.csv", "scenario.yaml",
+                                                        "summary.json"]  # no lock, staging or checkpoint left
+    again = run("compare", str(quick), "--runs", "100", "--workers", "1", "--format", "none", "--quiet", "--out",
+                str(volume))
+    assert again.returncode == 0, again.stderr

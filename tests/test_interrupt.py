@@ -47,6 +47,7 @@ def interrupt_midway(cmd: list[str], checkpoint: Path, sig: int) -> subprocess.C
 def test_interrupt_leaves_the_folder_as_it_was_and_resume_matches(tmp_path, sig):
     out = tmp_path / "out"
     out.mkdir()
+    (out / ".allysim").write_text("")  # an earlier run's folder, where the user keeps notes too
     (out / "summary.json").write_text('{"earlier": true}\n')
     (out / "notes.txt").write_text("a user's own file\n")
     before = snapshot(out)

@@ -16,6 +16,7 @@ import allysim
 from allysim.cli import cli
 from allysim.errors import ScenarioError, UsageError
 from allysim.scenario.overrides import parse_override, parse_sweep_values, resolve
+from allysim.scenario.paths import PATH_HELP, SHAPES, ParameterPath, PathError, uncertain_shapes
 
 FATAL = textwrap.dedent("""\
     allysim: 1
@@ -80,6 +81,56 @@ def test_malformed_sets_are_usage_errors(text, message):
 def test_a_parameter_is_set_once():
     with pytest.raises(UsageError, match="already set by --set horizon=2"):
         allysim.parse_scenario(FATAL, overrides=["horizon=2", "horizon=3"])
+
+
+# --------------------------------------------------------------------------- the one table of parameter shapes
+
+
+def _example(shape) -> str:
+    """A path of ``shape`` with made-up ids, positions and keys."""
+    values = {"ID": "x", "N": "1", "STATE": "s", "FROM": "a", "TO": "b", "RISK_ID": "r"}
+    return ".".join(values.get(p, p) for p in shape.parts)
+
+
+def test_every_shape_reads_back_in_both_spellings():
+    for shape in SHAPES:
+        text = _example(shape)
+        parsed = ParameterPath.parse(text)
+        assert parsed.shape is shape and str(parsed) == text
+        if shape.file:  # the file's spelling reads as the same parameter
+            filed = ".".join({"ID": "x", "N": "1"}.get(p, p) for p in shape.file_parts)
+            assert str(ParameterPath.parse(filed)) == text
+        placeholders = [p for p in shape.parts if p.isupper()]
+        assert placeholders == [p for p in shape.file_parts if p.isupper()], shape.pattern
+
+
+def test_the_help_names_every_shape_and_every_uncertain_shape_has_an_engine_setter():
+    from allysim.engine import SETTERS
+
+    for shape in SHAPES:
+        assert shape.parts[-1] in PATH_HELP, shape.pattern
+    assert sorted(SETTERS) == sorted(s.pattern for s in uncertain_shapes())
+
+
+def test_a_path_that_is_no_parameter_says_what_would_be():
+    with pytest.raises(PathError, match=r"'x' is not a position in risks\.a\.escalates: use 0"):
+        ParameterPath.parse("risks.a.escalates.x.factor")
+    with pytest.raises(PathError, match=r"^name a contingency and a parameter: contingencies\.ID\.success"):
+        ParameterPath.parse("contingencies")
+    with pytest.raises(PathError, match=r"'foo' is not a parameter of environment; environment has "
+                                        r"transitions\.FROM\.TO"):
+        ParameterPath.parse("environment.foo")
+
+
+def test_one_label_per_parameter_for_every_study(fatal_file):
+    """A sweep's axis and a sensitivity's rows name a parameter the same way: ParameterPath.label."""
+    s = allysim.load_scenario(fatal_file)
+    assert ParameterPath.parse("risks.buyout.probability").label(s) == "probability per year of buyout"
+    assert ParameterPath.parse("contingencies.clause.success").label(s) == "success probability of clause"
+    assert ParameterPath.parse("alliance.health.recovery").label(s) == "health recovery rate"
+    data = allysim.sweep(s, "risks.buyout.impact.fatal", [0.5, 1.0], runs=20, seed=1).to_dict()
+    assert data["parameter"] == "risks.buyout.impact.fatal"
+    assert data["parameter_label"] == "fatal probability of buyout"
 
 
 def test_paths_resolve_by_id_to_the_file_location():

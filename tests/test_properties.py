@@ -243,9 +243,18 @@ def rate_factor(draw, ids: list[str], horizon: float, unit: str) -> dict:
 
 def contingency(draw, cid: str, ids: list[str], horizon: float, unit: str, dissolve: float) -> dict:
     """A contingency of any trigger kind with the effects that kind allows."""
-    kind = draw(st.sampled_from(["risk", "dissolution", "health"]))
+    kind = draw(st.sampled_from(["risk", "dissolution", "health", "review"]))
     trigger = {"risk": {"on": draw(st.sampled_from(ids))}, "dissolution": {"on": "dissolution"},
-               "health": {"health_below": unit_fraction(draw, 0.01, 1)}}[kind]
+               "health": {"health_below": unit_fraction(draw, 0.01, 1)}, "review": {}}[kind]
+    if kind == "review":  # scheduled reviews (SPEC section 13), with or without a condition
+        if draw(st.booleans()):
+            trigger["review"] = {"every": as_time(draw, unit_fraction(draw, horizon / 20, horizon), unit)}
+        else:
+            tenths = sorted(draw(st.lists(st.integers(0, 12), min_size=1, max_size=4, unique=True)))
+            write = time_writer(draw, unit)  # one way for all: rounding never reorders two ages
+            trigger["review"] = [write(k * horizon / 10) for k in tenths]  # some at or after the horizon
+        if draw(st.booleans()):
+            trigger["if"] = {"health_below": unit_fraction(draw, 0.01, 1)}
     out: dict = {"id": cid, "trigger": trigger}
     if draw(st.booleans()):
         out["name"] = draw(WORDS)

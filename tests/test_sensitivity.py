@@ -14,8 +14,8 @@ from scipy.optimize import brentq
 import allysim
 from allysim.cli import cli
 from allysim.errors import UsageError
+from allysim.scenario.uncertain import quantiles
 from allysim.sensitivities import sensitivity
-from allysim.uncertainty import quantiles
 
 
 def scenario_from_yaml(text: str) -> allysim.Scenario:
@@ -169,8 +169,8 @@ def test_the_findings_say_in_words_what_matters_and_what_flips_the_choice() -> N
     data = sensitivity(scenario_from_yaml(SHIELD), runs=1500, seed=9).to_dict()
     words = sensitivity_findings(data)
     assert words["flips"] == ["risks.crash.rate"]
-    assert words["switch"].startswith("If crash: rate per year is above ")
-    assert any(b.startswith("The choice depends on crash: rate per year: the Shield plan beats the None plan only above")
+    assert words["switch"].startswith("If rate per year of crash is above ")
+    assert any(b.startswith("The choice depends on rate per year of crash: the Shield plan beats the None plan only above")
                for b in words["bullets"])
     # one input only, and the plan's own NPV does not depend on it (the shield removes the risk): no mover
     assert words["moving"] == [] and "beyond the noise" in words["headline"]
@@ -194,7 +194,7 @@ def test_report_redraws_and_the_deck_tells_the_sensitivity_study(tmp_path) -> No
     texts = [shape.text_frame.text for slide in Presentation(str(out / "deck.pptx")).slides
              for shape in slide.shapes if shape.has_text_frame]
     assert any("What we do not know" in t for t in texts)
-    assert any(t.startswith("If crash: rate per year is above") for t in texts)
+    assert any(t.startswith("If rate per year of crash is above") for t in texts)
     assert any("Two kinds of randomness" in t for t in texts)
 
 

@@ -12,7 +12,8 @@ from scipy import special, stats
 import allysim
 from allysim.errors import ScenarioError
 from allysim.runner import Variant, simulate, simulate_variants
-from allysim.uncertainty import Draws, quantiles
+from allysim.scenario.uncertain import quantiles
+from allysim.uncertainty import Draws
 
 
 def scenario_from_yaml(text: str) -> allysim.Scenario:

@@ -130,7 +130,7 @@ def summarize(results: Simulated) -> dict[str, Any]:
 
 def uncertain_summary(scenario: "Scenario") -> dict[str, Any]:
     """``uncertain`` of summary.json: each uncertain parameter's P10, P50 and P90 (exact, from its distribution)."""
-    from .uncertainty import quantiles
+    from .scenario.uncertain import quantiles
 
     out = {}
     for path, item in scenario.uncertain.items():

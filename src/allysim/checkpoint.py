@@ -2,7 +2,8 @@
 
 A checkpoint is a hidden folder beside the output folder (``reports/.jv.checkpoint/`` for ``reports/jv/``), so the
 output folder itself is never left with partial files. It holds a manifest naming what is being simulated
-(scenario sha256, seed, runs, variants, allysim version) and one file per finished chunk of replications, each
+(scenario file and validated model sha256, ``--set`` overrides, seed, runs, event budget, variants, allysim version)
+and one file per finished chunk of replications, each
 written atomically. Resuming loads the chunks whose manifest matches and simulates only what is missing; because
 every replication's numbers depend only on (seed, replication, source), the resumed results are identical to an
 uninterrupted run's. The folder is removed when the run completes.
@@ -14,7 +15,7 @@ manifest and every chunk held so far, and from then on each chunk is written as 
 no chunk is on disk or every finished one is. A resumed run saves at once.
 
 Disks fill up and machines crash mid-write, so nothing is trusted unread: a chunk's name carries the sha256 of its
-bytes (``chunk-000000000500-000000001000-3f9a0c...bin``) and the manifest carries the sha256 of its content. A
+range and bytes (``chunk-000000000500-000000001000-3f9a0c...bin``) and the manifest carries the sha256 of its content. A
 chunk that does not match its name (truncated, bit-flipped, half-written) is simulated again, with a warning that
 says how many were; a damaged manifest means no checkpoint, with a warning too.
 
@@ -42,7 +43,7 @@ import numpy as np
 
 from ._version import __version__
 from .errors import AllysimWarning, OutputError, UsageError
-from .outputs import write_advice, write_bytes
+from .outputs import sidecar, write_advice, write_bytes
 from .results import PlanRuns
 
 __all__ = ["Checkpoint", "checkpoint_path", "decode_chunk", "discard", "encode_chunk", "CHECKPOINT_AFTER",
@@ -50,16 +51,22 @@ __all__ = ["Checkpoint", "checkpoint_path", "decode_chunk", "discard", "encode_c
 
 CHECKPOINT_AFTER = 5.0  # seconds of a run before its first chunk is written (a shorter run writes none)
 
-_FORMAT = 2  # chunk and manifest layout; a checkpoint written in another layout belongs to another run
+_FORMAT = 3  # chunk and manifest layout; a checkpoint written in another layout belongs to another run
 _MAGIC = b"allysim checkpoint chunk\n"
 _CHUNK = re.compile(r"chunk-(\d{12})-(\d{12})-([0-9a-f]{16})\.bin")
 _LEVEL = 1  # deflate's fastest level: nearly the size of the best one here, at a fifth of the time
 
 
+# manifest key -> what a user calls it, for the message of a checkpoint of another run
+_WHAT = {"scenario_sha256": "scenario file", "model_sha256": "scenario or --set", "overrides": "--set",
+         "variants": "plans", "allysim_version": "allysim version", "format": "allysim version",
+         "event_budget": "event budget", "exhaustive": "--exhaustive", "precision": "--precision"}
+
+
 def checkpoint_path(out: str | Path) -> Path:
-    """Where the checkpoint of an output folder lives: a hidden sibling folder."""
-    out = Path(out)
-    return out.parent / f".{out.name}.checkpoint"
+    """Where the checkpoint of an output folder lives: a hidden sibling folder, or inside the output folder when its
+    parent cannot be written (:func:`allysim.outputs.sidecar`)."""
+    return sidecar(out, "checkpoint")
 
 
 def checkpoint_after() -> float:
@@ -82,8 +89,9 @@ def discard(path: str | Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
+def _digest(start: int, stop: int, data: bytes) -> str:
+    """A chunk's digest: of its range and its bytes, so a chunk renamed to another range is no longer trusted."""
+    return hashlib.sha256(b"%d-%d\n" % (start, stop) + data).hexdigest()[:16]
 
 
 def _narrow(array: np.ndarray) -> np.ndarray:
@@ -163,8 +171,10 @@ class Checkpoint:
                 warnings.warn(f"the checkpoint in {self.path} is damaged (its manifest does not match its "
                               "checksum); starting afresh", AllysimWarning, stacklevel=2)
             elif saved != self.manifest:
-                raise UsageError(f"the checkpoint in {self.path} belongs to another run (different scenario, seed, "
-                                 "runs, plans or allysim version); run again without --resume to start afresh")
+                differ = sorted({_WHAT.get(key, key) for key in set(saved) | set(self.manifest)
+                                 if saved.get(key) != self.manifest.get(key)})
+                raise UsageError(f"the checkpoint in {self.path} belongs to another run (different "
+                                 f"{', '.join(differ)}); run again without --resume to start afresh")
             else:
                 self._written = True
                 return self._load()
@@ -199,7 +209,7 @@ class Checkpoint:
     def _write(self, start: int, stop: int, chunk: dict[str, PlanRuns]) -> None:
         data = encode_chunk(chunk)
         try:
-            write_bytes(self.path / f"chunk-{start:012d}-{stop:012d}-{_digest(data)}.bin", data)
+            write_bytes(self.path / f"chunk-{start:012d}-{stop:012d}-{_digest(start, stop, data)}.bin", data)
         except OSError as exc:
             if self.saved:
                 kept = (f"the {self.saved} chunks saved so far are kept there" if self.saved > 1 else
@@ -250,7 +260,7 @@ class Checkpoint:
         """The chunk in ``file`` if its bytes match its name and it holds what this run needs, else None."""
         try:
             data = file.read_bytes()
-            if _digest(data) != digest or not 0 <= start < stop <= self.manifest["runs"]:
+            if _digest(start, stop, data) != digest or not 0 <= start < stop <= self.manifest["runs"]:
                 return None
             chunk = decode_chunk(data)
         except Exception:  # noqa: BLE001 - whatever a damaged file does to the decoder, it is a damaged file

@@ -116,6 +116,13 @@ def _set_option(func: Callable) -> Callable:
                              "as overrides in every output.")(func)
 
 
+def _force_option(func: Callable) -> Callable:
+    """``--force``: write into a folder, or over a file, that allysim did not write."""
+    return click.option("--force", is_flag=True,
+                        help="Write even into a folder, or over a file, that allysim did not write (its files of "
+                             "the same names are replaced).")(func)
+
+
 class _Commands(click.Group):
     """The command group: the one place where an error a user can cause becomes its lines and exit code."""
 
@@ -179,25 +186,27 @@ def validate(files: tuple[Path, ...]) -> None:
                                 "most P for survival and P x |mean| for NPV.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default reports/<scenario file stem>/; with several files, one sub-folder "
-                   "each).")
+                   "each, named after the file's folder too when two files share a name).")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run from its checkpoint (same file and options).")
+@_force_option
 def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: int | None,
         formats: tuple[str, ...], executor: str, scheduler: str | None, quiet: bool, exhaustive: bool,
         overrides: tuple[Any, ...], plans: tuple[str, ...], precision: float | None, out: Path | None,
-        resume: bool) -> None:
+        resume: bool, force: bool) -> None:
     """Simulate scenario FILES and write summary.json, runs.csv, health.json and charts."""
     from .checkpoint import checkpoint_path, discard
+    from .outputs import claim, out_folders
     from .runner import RunOptions, simulate
     from .scenario import load_scenario
 
     worst = 0
-    for path in files:
-        folder = _out_folder(path, out, several=len(files) > 1)
+    for path, folder in zip(files, out_folders(files, out)):
         try:
-            scenario = load_scenario(path, overrides=overrides)
+            scenario = load_scenario(path).with_overrides(overrides)  # refused before anything is written
             checkpoint = checkpoint_path(folder)
             with folder_lock(folder):
+                claim(folder, force)  # before simulating: a refused folder costs nothing
                 root_seed = _seed(seed, folder, quiet)  # one seed per folder
                 with console.progress(quiet, f"{path.name}") as advance:
                     options = RunOptions(runs=runs, seed=root_seed, workers=workers, executor=executor,
@@ -209,7 +218,7 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
                 # (a run of a few seconds has no checkpoint: running it again costs as little)
                 kept = (f"; the finished simulation is kept in {checkpoint}{os.sep}: run again with --resume to "
                         "write the results without simulating again") if checkpoint.is_dir() else ""
-                written = _write_all(results, folder, formats, kept=kept)
+                written = _write_all(results, folder, formats, kept=kept, force=force)
                 discard(checkpoint)
         except AllysimError as exc:
             console.report_error(exc)
@@ -233,18 +242,12 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
         sys.exit(worst)
 
 
-def _out_folder(path: Path, out: Path | None, several: bool) -> Path:
-    if out is None:
-        return Path("reports") / path.stem
-    return out / path.stem if several else out
-
-
 def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
-               extra: Callable[[Path], list[Path]] | None = None, kept: str = "") -> list[Path]:
+               extra: Callable[[Path], list[Path]] | None = None, kept: str = "", force: bool = False) -> list[Path]:
     """Write a run's files (and ``extra`` ones) into ``folder`` all at once, or not at all."""
     from .outputs import staged, write_results
 
-    with staged(folder, kept) as stage:
+    with staged(folder, kept, force) as stage:
         written = write_results(results, stage)
         if formats:
             from .folder import load_output
@@ -261,6 +264,7 @@ def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
 
 
 def _out_option(func: Callable) -> Callable:
+    func = _force_option(func)
     return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="Output folder (default reports/<scenario file stem>/).")(func)
 
@@ -294,15 +298,17 @@ def _seed(seed: int | None, folder: Path, quiet: bool) -> int | None:
 
 @contextmanager
 def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable[..., Any],
-           options: dict[str, Any]) -> Iterator[tuple[Any, Path, Scenario]]:
+           options: dict[str, Any], force: bool = False) -> Iterator[tuple[Any, Path, Scenario]]:
     """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as
     read) to the block that writes it, the lock still held. ``options`` are the command's simulation options, which
     ``work`` reads when it runs: a missing seed becomes the folder's (:func:`_seed`)."""
+    from .outputs import claim, out_folders
     from .scenario import load_scenario
 
-    folder = _out_folder(path, out, several=False)
+    folder = out_folders((path,), out)[0]
     scenario = load_scenario(path)
     with folder_lock(folder):
+        claim(folder, force)  # before simulating: a refused folder costs nothing
         options["seed"] = _seed(options.get("seed"), folder, quiet)
         with console.progress(quiet, f"{path.name}: {label}") as advance:
             study = work(scenario, advance)
@@ -324,11 +330,11 @@ def _scenario_copy(scenario: Scenario, folder: Path, stage: Path) -> list[Path]:
 
 
 def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, name: str, chart: str,
-                        formats: tuple[str, ...]) -> list[Path]:
+                        formats: tuple[str, ...], force: bool = False) -> list[Path]:
     """Write a study's JSON and chart into ``folder`` all at once, and nothing else of the folder's."""
     from .outputs import staged, write_json
 
-    with staged(folder) as stage:
+    with staged(folder, force=force) as stage:
         written = [write_json(stage / f"{name}.json", data)]
         if formats:
             from .plotting.render import render_study_chart
@@ -347,7 +353,7 @@ def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, 
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
 @_out_option
 def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                **options: Any) -> None:
+                force: bool, **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
     from .runner import RunOptions
     from .studies import compare
@@ -356,9 +362,9 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     with _study(file, out, quiet, "compare",
                 lambda s, adv: compare(s, plans=names, overrides=sets, options=RunOptions(progress=adv, **options)),
-                options) as (study, folder, scenario):
+                options, force) as (study, folder, scenario):
         data = study.to_dict()
-        written = _write_study_staged(folder, data, scenario, "compare", "compare", formats)
+        written = _write_study_staged(folder, data, scenario, "compare", "compare", formats, force)
     if not quiet:
         console.print_compare(data)
         console.wrote(written, folder)
@@ -373,14 +379,14 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
 @_out_option
 def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-              **options: Any) -> None:
+              force: bool, **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
     from .runner import RunOptions
     from .studies import contingency_values
 
     sets = options.pop("overrides", ())
 
-    _plan_study(file, out, formats, quiet, "value", "contingency_value", console.print_value,
+    _plan_study(file, out, formats, quiet, force, "value", "contingency_value", console.print_value,
                 lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
                                                   options=RunOptions(progress=adv, **options)), options)
 
@@ -392,24 +398,25 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
 @_out_option
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                **options: Any) -> None:
+                force: bool, **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
     from .runner import RunOptions
     from .studies import risk_drivers
 
     sets = options.pop("overrides", ())
 
-    _plan_study(file, out, formats, quiet, "drivers", "risk_drivers", console.print_drivers,
+    _plan_study(file, out, formats, quiet, force, "drivers", "risk_drivers", console.print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
                                             options=RunOptions(progress=adv, **options)), options)
 
 
-def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, name: str, chart: str,
-                show: Callable[[dict[str, Any]], None], work: Callable[..., Any], options: dict[str, Any]) -> None:
+def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, force: bool, name: str,
+                chart: str, show: Callable[[dict[str, Any]], None], work: Callable[..., Any],
+                options: dict[str, Any]) -> None:
     """Run a study of one plan, write its JSON and chart all at once, print its table."""
-    with _study(file, out, quiet, name, work, options) as (study, folder, scenario):
+    with _study(file, out, quiet, name, work, options, force) as (study, folder, scenario):
         data = study.to_dict()
-        written = _write_study_staged(folder, data, scenario, name, chart, formats)
+        written = _write_study_staged(folder, data, scenario, name, chart, formats, force)
     if not quiet:
         show(data)
         console.wrote(written, folder)
@@ -429,7 +436,7 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
               help="Simulate only this plan (repeat for several; default every plan).")
 @_out_option
 def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Path | None,
-              formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+              formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
     """Every plan at each value of one parameter, on the same seed: sweep.json and the sweep chart."""
     from .scenario.overrides import split_sweep
     from .sweeps import sweep
@@ -438,7 +445,7 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         parameter, values, fixed = split_sweep(sets)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    _plan_study(file, out, formats, quiet, "sweep", "sweep", console.print_sweep,
+    _plan_study(file, out, formats, quiet, force, "sweep", "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
                                      overrides=fixed, **options), options)
 
@@ -471,12 +478,12 @@ def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
                    "mean NPV of the worst 10% of runs (cvar10), or the lowest share of runs losing money (p_loss).")
 @_out_option
 def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, objective: str, out: Path | None,
-                 formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+                 formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
     """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
-    _plan_study(file, out, formats, quiet, "optimize", "frontier", console.print_optimize,
+    _plan_study(file, out, formats, quiet, force, "optimize", "frontier", console.print_optimize,
                 lambda s, adv: optimize(s, contingencies=ids, budget=budget, objective=objective, progress=adv,
                                         **options), options)
 
@@ -493,7 +500,7 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, ob
               help="The plans to choose between, for the value of information (default: every plan).")
 @_out_option
 def sensitivity_cmd(file: Path, plan: str | None, against: str | None, compared: str | None, out: Path | None,
-                    formats: tuple[str, ...], quiet: bool, **options: Any) -> None:
+                    formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
     from .runner import RunOptions
     from .sensitivities import sensitivity
@@ -521,9 +528,9 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, compared:
     with _study(file, out, quiet, "sensitivity",
                 lambda s, adv: sensitivity(s, plan=plan, against=against, plans=names, overrides=sets,
                                            options=RunOptions(progress=adv, **options)),
-                options) as (study, folder, scenario):
+                options, force) as (study, folder, scenario):
         data = study.to_dict()
-        with staged(folder) as stage:
+        with staged(folder, force=force) as stage:
             written = [folder / path.name for path in write(stage, data) + _scenario_copy(scenario, folder, stage)]
     if not quiet:
         console.print_sensitivity(data)
@@ -538,13 +545,17 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, compared:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
               help="Chart formats, comma-separated, or none.")
-def report(folder: Path, formats: tuple[str, ...]) -> None:
+@_force_option
+def report(folder: Path, formats: tuple[str, ...], force: bool) -> None:
     """Re-draw every chart of an output FOLDER from its saved data, with no simulation."""
     from .folder import load_output
+    from .outputs import claim
     from .plotting.render import render_charts
 
     with folder_lock(folder):
-        written = render_charts(load_output(folder), folder, formats)
+        data = load_output(folder)
+        claim(folder, force)
+        written = render_charts(data, folder, formats)
     console.wrote(written, folder)
 
 
@@ -553,11 +564,18 @@ def report(folder: Path, formats: tuple[str, ...]) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Deck file (default DIR/deck.pptx).")
 @click.option("--brief/--no-brief", default=True, help="Also write DIR/summary.pdf, the one-page brief.")
-def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
+@_force_option
+def deck_cmd(folder: Path, out: Path | None, brief: bool, force: bool) -> None:
     """A board deck (and a one-page brief) from an output FOLDER."""
     from .deck import build_deck, write_brief
+    from .outputs import claim_file
 
+    if out is not None and out.suffix.lower() != ".pptx":
+        raise UsageError(f"{out}: the deck is a PowerPoint file; name it FILE.pptx")
     with folder_lock(folder):
+        claim_file(out if out is not None else folder / "deck.pptx", force)
+        if brief:
+            claim_file(folder / "summary.pdf", force)
         written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
@@ -568,12 +586,14 @@ def deck_cmd(folder: Path, out: Path | None, brief: bool) -> None:
               help="Scenario file to write (default: the register's name with .yaml, beside it).")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
               help="Write an empty register to fill in, instead of importing one.")
-def import_cmd(register: Path | None, out: Path | None, template: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Replace the file to write if it exists.")
+def import_cmd(register: Path | None, out: Path | None, template: Path | None, force: bool) -> None:
     """A scenario from a risk REGISTER (an .xlsx workbook, or a folder of CSV files named after its sheets).
 
     The sheets and columns are described in docs/spreadsheets.md; `allysim import --template FILE.xlsx` writes an
     empty register with notes under each column.
     """
+    from .outputs import claim_file
     from .register import import_register
     from .register.export import save_text, write_template
 
@@ -583,6 +603,7 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None) -
                              "one)")
         if template.suffix.lower() != ".xlsx":
             raise UsageError(f"{template}: the template is an Excel workbook; name it FILE.xlsx")
+        claim_file(template, force, recognise=False)  # a filled-in register must never be replaced by an empty one
         click.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
         return
     if register is None:
@@ -590,6 +611,7 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None) -
                          "FILE.xlsx for an empty one")
     text = import_register(register)
     target = out or register.parent / f"{register.name if register.is_dir() else register.stem}.yaml"
+    claim_file(target, force, recognise=False)  # a scenario edited by hand must never be replaced
     save_text(target, text)
     click.echo(f"wrote {target} (it validates; run it with allysim run {target})")
 
@@ -598,13 +620,17 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None) -
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
               help="Workbook file (default DIR/workbook.xlsx).")
-def workbook_cmd(folder: Path, out: Path | None) -> None:
+@_force_option
+def workbook_cmd(folder: Path, out: Path | None, force: bool) -> None:
     """An output FOLDER as an Excel workbook: Summary, one sheet per study, Assumptions, Runs, charts."""
     from .workbook import write_workbook
 
     if out is not None and out.suffix.lower() != ".xlsx":
         raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
+    from .outputs import claim_file
+
     with folder_lock(folder):
+        claim_file(out if out is not None else folder / "workbook.xlsx", force)
         path, notes = write_workbook(folder, out)
     for line in notes:
         console.stderr(f"allysim: note: {line}")

@@ -24,9 +24,10 @@ from typing import Callable
 
 from .life import GRID_POINTS, Life, Outcome
 from .scenario import Contingency, Environment, Scenario
+from .scenario.paths import ParameterPath
 from .streams import Layout, Streams, sources
 
-__all__ = ["CompiledPlan", "Life", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET", "EXTRA_SETTERS"]
+__all__ = ["CompiledPlan", "Life", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET", "SETTERS"]
 
 DEFAULT_EVENT_BUDGET = 200_000
 
@@ -79,6 +80,11 @@ class _ContingencySpec:
         self.shadow = shadow  # not in the plan: activations are counted and successes drawn, it never acts
         self.trigger = c.trigger.kind
         self.threshold = c.trigger.health_below
+        # scheduled reviews (SPEC section 13): the ages before the horizon, and the condition's health threshold
+        # (None: every review activates)
+        self.reviews = c.trigger.review_ages(model.scenario.horizon)
+        condition = c.trigger.condition
+        self.review_below = None if condition is None else condition.health_below
         self.success = c.success
         self.success_source = layout.index(f"{c.id}.success")
         self.cap = c.max_activations if c.max_activations is not None else math.inf
@@ -111,24 +117,27 @@ class _EnvironmentSpec:
         self.value = [state.value for state in env.states.values()]
         self.hold = hold  # the environment stays in its initial state (the drivers' "without the environment")
 
-    def setter(self, parts: list[str]) -> Callable[[float], None]:
-        """A setter of one uncertain environment parameter (``environment.transitions.FROM.TO``,
-        ``environment.states.STATE.rates.RISK_ID``, ``environment.states.STATE.value``)."""
-        if parts[1] == "transitions":
-            origin = self.index[parts[2]]
-            entry = next(e for e in self.exits[origin] if e[0] == self.index[parts[3]])
+    def transition_setter(self, origin_name: str, to_name: str) -> Callable[[float], None]:
+        """A setter of the uncertain rate ``environment.transitions.FROM.TO``."""
+        origin = self.index[origin_name]
+        entry = next(e for e in self.exits[origin] if e[0] == self.index[to_name])
 
-            def set_transition(value: float) -> None:
-                entry[1] = value
-                self.leave[origin] = sum(rate for _, rate in self.exits[origin])
-            return set_transition
-        state = self.index[parts[2]]
-        if parts[3:4] == ["rates"]:
-            row, risk = self.rates[state], self.risk_index[parts[4]]
+        def set_transition(value: float) -> None:
+            entry[1] = value
+            self.leave[origin] = sum(rate for _, rate in self.exits[origin])
+        return set_transition
 
-            def set_multiplier(value: float) -> None:
-                row[risk] = value
-            return set_multiplier
+    def multiplier_setter(self, state_name: str, risk_id: str) -> Callable[[float], None]:
+        """A setter of the uncertain multiplier ``environment.states.STATE.rates.RISK_ID``."""
+        row, risk = self.rates[self.index[state_name]], self.risk_index[risk_id]
+
+        def set_multiplier(value: float) -> None:
+            row[risk] = value
+        return set_multiplier
+
+    def value_setter(self, state_name: str) -> Callable[[float], None]:
+        """A setter of the uncertain value factor ``environment.states.STATE.value``."""
+        state = self.index[state_name]
 
         def set_value(value: float) -> None:
             self.value[state] = value
@@ -167,6 +176,7 @@ class CompiledPlan:
         # file order, shadows included: a rescue stops at the first success, so a shadow sits where it would act
         self.rescuers = [c for c in followed if c.trigger == "dissolution"]
         self.watchers = [c for c in followed if c.trigger == "health"]
+        self.reviewers = [c for c in followed if c.trigger == "review" and c.reviews]
         self.shadowed = [c for c in followed if c.shadow]
         health = scenario.alliance.health
         self.h0, self.floor, self.recovery = health.initial, health.dissolve_below, health.recovery
@@ -194,21 +204,11 @@ class CompiledPlan:
 
     def _setter(self, path: str) -> Callable[[float], None]:
         """A function that puts one draw of the uncertain parameter ``path`` where the simulation reads it."""
-        parts = path.split(".")
-        if parts[0] == "alliance":
-            return _ALLIANCE_SETTERS[parts[-1]].__get__(self)
-        if parts[0] == "risks":
-            risk = self.risks[self.risk_index[parts[1]]]
-            return _risk_setter(risk, parts[2:])
-        if parts[0] == "contingencies":
-            chosen = {c.id: c for c in self.followed}  # a shadow acts on this replication's draws too
-            if parts[1] not in chosen:
-                return _ignore  # not in this plan: its draws have nothing to change
-            return _contingency_setter(chosen[parts[1]], parts[2:])
-        setter = EXTRA_SETTERS.get(parts[0])
-        if setter is None:
+        parsed = ParameterPath.parse(path)
+        make = SETTERS.get(parsed.shape.pattern)
+        if make is None:
             raise ValueError(f"no engine setter for the uncertain parameter {path!r}")
-        return setter(self, parts)
+        return make(self, parsed)
 
     def _set_value_rate(self, value: float) -> None:
         self.value_rate = value
@@ -227,62 +227,104 @@ def _ignore(value: float) -> None:
     return None
 
 
-_ALLIANCE_SETTERS = {"value_rate": CompiledPlan._set_value_rate, "initial": CompiledPlan._set_initial,
-                     "dissolve_below": CompiledPlan._set_floor, "recovery": CompiledPlan._set_recovery}
+def _risk_field(name: str) -> Callable[[CompiledPlan, ParameterPath], Callable[[float], None]]:
+    """A setter maker for a field of a compiled risk that takes the draw as it is."""
+    def make(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
+        risk = plan.risks[plan.risk_index[path["ID"]]]
 
-# Setters for parts of the format that live outside alliance, risks and contingencies (e.g. the environment):
-# top-level key -> function(model, path parts) returning a setter of one float.
-EXTRA_SETTERS: dict[str, Callable[[CompiledPlan, list[str]], Callable[[float], None]]] = {
-    "environment": lambda plan, parts: plan.environment.setter(parts),  # type: ignore[union-attr]
-}
-
-
-def _risk_setter(risk: _RiskSpec, parts: list[str]) -> Callable[[float], None]:
-    if parts == ["rate"]:
-        def set_rate(value: float) -> None:
-            risk.hazard = 0.0 if risk.removed else value
-        return set_rate
-    if parts == ["probability"]:
-        def set_probability(value: float) -> None:
-            risk.hazard = 0.0 if risk.removed else -math.log1p(-value)
-        return set_probability
-    if parts[:1] == ["hazard"] and risk.curve is not None:
-        curve, name = risk.curve, parts[-1]  # hazard.shape, hazard.scale, hazard.steps.N
-
-        def set_curve(value: float) -> None:
-            curve.set(name, value)
-        return set_curve
-    if parts == ["impact", "fatal"]:
-        def set_fatal(value: float) -> None:
-            risk.fatal = value
-        return set_fatal
-    if parts[:1] == ["impact"]:
-        parts = parts[1:]
-    if parts[:1] == ["escalates"] and parts[2:] == ["factor"]:
-        entry = risk.escalates[int(parts[1])]
-
-        def set_escalation(value: float) -> None:
-            entry[1] = value
-        return set_escalation
-    raise ValueError(f"no engine setter for risks.{risk.id}.{'.'.join(parts)}")
+        def set_field(value: float) -> None:
+            setattr(risk, name, value)
+        return set_field
+    return make
 
 
-_CONTINGENCY_FIELDS = {("success",): "success", ("trigger", "health_below"): "threshold",
-                       ("effect", "reduce_impact"): "reduce", ("effect", "restore_health"): "restore",
-                       ("effect", "rescue_health"): "rescue", ("cost", "setup"): "setup",
-                       ("cost", "per_time"): "per_time", ("cost", "per_activation"): "per_activation"}
+def _hazard(of: Callable[[float], float]) -> Callable[[CompiledPlan, ParameterPath], Callable[[float], None]]:
+    """A setter maker for a risk's hazard, ``of(draw)``; a removed risk keeps hazard 0."""
+    def make(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
+        risk = plan.risks[plan.risk_index[path["ID"]]]
+
+        def set_hazard(value: float) -> None:
+            risk.hazard = 0.0 if risk.removed else of(value)
+        return set_hazard
+    return make
 
 
-def _contingency_setter(c: _ContingencySpec, parts: list[str]) -> Callable[[float], None]:
-    name = _CONTINGENCY_FIELDS.get(tuple(parts))
-    if name is not None:
+def _curve(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
+    """A setter of a hazard by age's part: its Weibull shape or scale, or step N's rate."""
+    curve = plan.risks[plan.risk_index[path["ID"]]].curve
+    if curve is None:
+        raise ValueError(f"no hazard by age to set at {path}")
+    name = path["N"] if path.leaf == "N" else path.leaf
+
+    def set_curve(value: float) -> None:
+        curve.set(name, value)
+    return set_curve
+
+
+def _escalation(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
+    entry = plan.risks[plan.risk_index[path["ID"]]].escalates[int(path["N"])]
+
+    def set_escalation(value: float) -> None:
+        entry[1] = value
+    return set_escalation
+
+
+def _followed(plan: CompiledPlan, path: ParameterPath) -> _ContingencySpec | None:
+    """The compiled contingency ``path`` names; None when it is not in this plan (a shadow acts on the draws too)."""
+    return next((c for c in plan.followed if c.id == path["ID"]), None)
+
+
+def _contingency_field(name: str) -> Callable[[CompiledPlan, ParameterPath], Callable[[float], None]]:
+    def make(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
+        c = _followed(plan, path)
+        if c is None:
+            return _ignore  # not in this plan: its draws have nothing to change
+
         def set_field(value: float) -> None:
             setattr(c, name, value)
         return set_field
-    if parts[:2] == ["effect", "rate_factor"] and parts[3:] == ["factor"]:
-        entry = c.rate_factors[int(parts[2])]
+    return make
 
-        def set_rate_factor(value: float) -> None:
-            entry[1] = value
-        return set_rate_factor
-    raise ValueError(f"no engine setter for contingencies.{c.id}.{'.'.join(parts)}")
+
+def _rate_factor(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
+    c = _followed(plan, path)
+    if c is None:
+        return _ignore
+    entry = c.rate_factors[int(path["N"])]
+
+    def set_rate_factor(value: float) -> None:
+        entry[1] = value
+    return set_rate_factor
+
+
+# Where each uncertain parameter's draw goes: one entry per shape that may be uncertain
+# (allysim.scenario.paths.SHAPES), keyed by its spelling; each maker returns a setter of one float.
+SETTERS: dict[str, Callable[[CompiledPlan, ParameterPath], Callable[[float], None]]] = {
+    "alliance.value_rate": lambda plan, path: plan._set_value_rate,
+    "alliance.health.initial": lambda plan, path: plan._set_initial,
+    "alliance.health.dissolve_below": lambda plan, path: plan._set_floor,
+    "alliance.health.recovery": lambda plan, path: plan._set_recovery,
+    "risks.ID.rate": _hazard(lambda value: value),
+    "risks.ID.probability": _hazard(lambda value: -math.log1p(-value)),
+    "risks.ID.hazard.shape": _curve,
+    "risks.ID.hazard.scale": _curve,
+    "risks.ID.hazard.steps.N": _curve,
+    "risks.ID.impact.fatal": _risk_field("fatal"),
+    "risks.ID.escalates.N.factor": _escalation,
+    "contingencies.ID.success": _contingency_field("success"),
+    "contingencies.ID.trigger.health_below": _contingency_field("threshold"),
+    "contingencies.ID.trigger.if.health_below": _contingency_field("review_below"),
+    "contingencies.ID.effect.reduce_impact": _contingency_field("reduce"),
+    "contingencies.ID.effect.restore_health": _contingency_field("restore"),
+    "contingencies.ID.effect.rescue_health": _contingency_field("rescue"),
+    "contingencies.ID.effect.rate_factor.N.factor": _rate_factor,
+    "contingencies.ID.cost.setup": _contingency_field("setup"),
+    "contingencies.ID.cost.per_time": _contingency_field("per_time"),
+    "contingencies.ID.cost.per_activation": _contingency_field("per_activation"),
+    "environment.transitions.FROM.TO":
+        lambda plan, path: plan.environment.transition_setter(path["FROM"], path["TO"]),  # type: ignore[union-attr]
+    "environment.states.STATE.rates.RISK_ID":
+        lambda plan, path: plan.environment.multiplier_setter(path["STATE"], path["RISK_ID"]),  # type: ignore[union-attr]
+    "environment.states.STATE.value":
+        lambda plan, path: plan.environment.value_setter(path["STATE"]),  # type: ignore[union-attr]
+}

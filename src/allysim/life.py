@@ -253,6 +253,8 @@ class Life:
             if wait > horizon:
                 continue
             state.pending = _Call(env, wait, arrive, state)
+        for c in m.reviewers:  # each review schedules the next one
+            _Call(env, c.reviews[0], lambda _e, c=c: self._review(c, 0))
         _Call(env, horizon, self._horizon)
         env.run(until=self.ended)
         # Events still scheduled (arrivals after a dissolution, factors that would end later) hold callbacks that
@@ -539,7 +541,7 @@ class Life:
 
     def trigger(self, c: _ContingencySpec) -> bool:
         """Activate ``c``; a delayed one acts later by itself. True when it worked and acts now."""
-        worked = self.activate(c)
+        worked = self.activate(c, self.disc)
         if worked is None or c.shadow:
             return False
         if c.delayed:
@@ -547,18 +549,54 @@ class Life:
             return False
         return worked
 
-    def activate(self, c: _ContingencySpec) -> bool | None:
-        """Activate ``c`` (None if it has used up max_activations): pay per_activation, draw success."""
+    def activate(self, c: _ContingencySpec, disc: float) -> bool | None:
+        """Activate ``c`` (None if it has used up max_activations): pay per_activation (at the discount factor
+        ``disc`` of the present), draw success."""
         j = c.index
         if self.activations[j] >= c.cap:
             return None
         self.activations[j] += 1
         if c.per_activation:
-            self.activation_pv[j] += c.per_activation * self.disc
+            self.activation_pv[j] += c.per_activation * disc
         worked = self.u(c.success_source) < c.success
         if worked:
             self.successes[j] += 1
         return worked
+
+    def _review(self, c: _ContingencySpec, k: int) -> None:
+        """Review ``k`` of ``c`` (SPEC section 13): if the alliance is alive and the condition holds, activate.
+
+        Health and the discount factor are read at this instant without bringing the state up to it: a review
+        that does not act leaves the path to the bit as it would be without the review, so variants with and
+        without the contingency stay one shared path (:mod:`allysim.sharing`)."""
+        if not self.alive:
+            return
+        now = self.env.now
+        if k + 1 < len(c.reviews):
+            _Call(self.env, c.reviews[k + 1] - now, lambda _e: self._review(c, k + 1))
+        self._count_event(c.id)
+        health, disc = self.peek(now)
+        if c.review_below is not None and not health < c.review_below:
+            return
+        worked = self.activate(c, disc)
+        if worked is None or c.shadow:
+            return
+        if c.delayed:
+            self.act_later(c, worked)
+        elif worked:
+            self.advance(now)
+            self.apply(c)
+
+    def peek(self, now: float) -> tuple[float, float]:
+        """Health and the discount factor at ``now``, by :meth:`advance`'s operations, without advancing."""
+        dt = now - self.t
+        if dt <= 0.0:
+            return self.h, self.disc
+        y = self.rho * dt
+        i_rho = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
+        y = self.delta * dt
+        i_delta = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
+        return 1.0 - (1.0 - self.h) * (1.0 - self.rho * i_rho), self.disc * (1.0 - self.delta * i_delta)
 
     def act_later(self, c: _ContingencySpec, worked: bool) -> None:
         _Call(self.env, self.draw(c.delay), lambda _e: self._delayed(c, worked))
@@ -580,7 +618,7 @@ class Life:
 
     def rescue(self) -> bool:
         for c in self.m.rescuers:
-            worked = self.activate(c)
+            worked = self.activate(c, self.disc)
             if worked and not c.shadow:
                 self.h = max(self.h, c.rescue)  # validation holds rescue_health >= dissolve_below
                 self.apply(c)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import OutputError
-from .outputs import write_advice
+from .outputs import sidecar, write_advice
 
 try:
     import fcntl
@@ -44,10 +44,10 @@ if hasattr(os, "register_at_fork"):
 
 
 def lock_path(folder: str | Path) -> Path:
-    """The lock file of an output folder: a hidden sibling (symbolic links resolved, so every path to one folder
-    finds the same lock)."""
-    real = Path(folder).resolve()
-    return real.parent / f".{real.name}.lock"
+    """The lock file of an output folder: a hidden sibling, or inside the folder when its parent cannot be written
+    (:func:`allysim.outputs.sidecar`); symbolic links are resolved, so every path to one folder finds the same
+    lock."""
+    return sidecar(Path(folder).resolve(), "lock")
 
 
 @contextmanager

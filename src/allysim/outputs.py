@@ -18,9 +18,12 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import signal
+import stat
 import uuid
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,9 +36,13 @@ if TYPE_CHECKING:
 
 __all__ = ["atomic_file", "write_bytes", "write_json", "write_csv", "write_runs_csv", "write_params_csv",
            "write_results", "write_scenario_copy", "staged", "write_advice", "cannot_write", "RUNS_COLUMNS",
-           "runs_columns", "SCENARIO_COPY"]
+           "runs_columns", "SCENARIO_COPY", "MARKER", "out_folders", "sidecar", "claim", "claim_file", "is_ours"]
 
 SCENARIO_COPY = "scenario.yaml"  # the scenario file an output folder was made from, byte for byte
+MARKER = ".allysim"  # in every output folder allysim writes: the folder is allysim's, its files may be replaced
+_MARKER_TEXT = ("This folder was written by allysim (https://github.com/allysim/allysim). allysim replaces the files "
+                "it writes here when a command is run again with this folder as its output.\n")
+_SIDECAR = ".allysim."  # lock, checkpoint and staging folders kept inside an output folder start with this
 
 RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk_cost", "contingency_cost",
                 "min_health", "resilience")
@@ -44,6 +51,151 @@ RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk
 def runs_columns(scenario: Any) -> tuple[str, ...]:
     """The header of ``runs.csv``: SPEC's columns, and ``env_state_at_end`` with an environment."""
     return RUNS_COLUMNS if scenario.environment is None else (*RUNS_COLUMNS, "env_state_at_end")
+
+
+def _folder_name(path: Path) -> str:
+    """A folder name from a scenario file's name: never ``..`` or hidden (``...yaml`` gives ``scenario``)."""
+    return path.stem.lstrip(".") or "scenario"
+
+
+def out_folders(files: Sequence[Path], out: Path | None) -> list[Path]:
+    """One output folder per file: ``--out`` itself for one file, else a sub-folder named after the file, and after
+    its folder too when two files share a name (``run a/x.yaml b/x.yaml`` writes ``reports/a-x``, ``reports/b-x``)."""
+    if out is not None and len(files) == 1:
+        return [out]
+    base = Path("reports") if out is None else out
+    names = [_folder_name(path) for path in files]
+    taken = {name for name in names if names.count(name) == 1}
+    folders = []
+    for path, name in zip(files, names):
+        if names.count(name) > 1:
+            parent = path.resolve().parent.name.lstrip(".")
+            name = unique = f"{parent}-{name}" if parent else name
+            number = 2
+            while unique in taken:
+                unique, number = f"{name}-{number}", number + 1
+            name = unique
+            taken.add(name)
+        folders.append(base / name)
+    return folders
+
+
+def sidecar(folder: str | os.PathLike[str], kind: str) -> Path:
+    """Where an output folder's ``lock``, ``checkpoint`` and ``staging-PID`` live.
+
+    Beside the folder (``reports/.jv.lock`` for ``reports/jv/``), so that the folder itself holds only results;
+    inside it (``reports/jv/.allysim.lock``) when the folder exists and its parent cannot be written or is on
+    another device (a container volume mounted at the folder): renames into the folder stay on one device.
+    """
+    folder = Path(folder)
+    if _inside(folder):
+        return folder / f"{_SIDECAR}{kind}"
+    return folder.parent / f".{folder.name}.{kind}"
+
+
+def _inside(folder: Path) -> bool:
+    try:
+        mine = os.stat(folder)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(mine.st_mode):
+        return False
+    parent = folder.resolve().parent
+    try:
+        theirs = os.stat(parent)
+    except OSError:
+        return True
+    return mine.st_dev != theirs.st_dev or not os.access(parent, os.W_OK | os.X_OK)
+
+
+def is_ours(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` is an output folder allysim wrote: it holds the marker file, or (a folder written before
+    the marker existed) a ``summary.json`` or study JSON that allysim wrote."""
+    folder = Path(folder)
+    if (folder / MARKER).is_file():
+        return True
+    for name in ("summary.json", "compare.json", "value.json", "drivers.json", "sweep.json", "optimize.json",
+                 "sensitivity.json"):
+        try:
+            with open(folder / name, "rb") as handle:
+                head = handle.read(65536)
+        except OSError:
+            continue
+        if head.lstrip().startswith(b"{") and re.search(rb'"allysim_version"\s*:', head) \
+                and re.search(rb'"scenario_sha256"\s*:', head):
+            return True
+    return False
+
+
+def claim(folder: str | os.PathLike[str], force: bool = False) -> None:
+    """Refuse to write into ``folder`` unless it is new, empty or allysim's (:func:`is_ours`), or ``force``.
+
+    Raises :class:`OutputError` (exit code 2) naming a few of the files that would be at risk. Called before a
+    command does any work, so a refused command costs nothing.
+    """
+    folder = Path(folder)
+    try:
+        entries = sorted(name for name in os.listdir(folder) if not _harmless(folder, name))
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise OutputError(f"{folder}: is a file, not a folder; give another --out", exit_code=2) from None
+    except OSError:
+        return  # unreadable: the write itself will say what is wrong
+    if force or not entries or is_ours(folder):
+        return
+    shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3:,} more" if len(entries) > 3 else "")
+    raise OutputError(f"{folder}: holds files allysim did not write ({shown}); write to a new or empty --out, or "
+                      "add --force to write into it anyway (files of the names allysim writes are replaced)",
+                      exit_code=2)
+
+
+_SIBLING_SIDECAR = re.compile(r"\..+\.(?:lock|checkpoint|staging-\d+)")
+
+
+def _harmless(folder: Path, name: str) -> bool:
+    """An entry that does not make a folder someone else's: allysim's lock, checkpoint and staging of this folder
+    or of one inside it, and output folders of allysim's inside it (a batch's sub-folders)."""
+    if name.startswith(_SIDECAR) or _SIBLING_SIDECAR.fullmatch(name):
+        return True
+    path = folder / name
+    return path.is_dir() and not path.is_symlink() and is_ours(path)
+
+
+def claim_file(path: str | os.PathLike[str], force: bool = False, recognise: bool = True) -> None:
+    """Refuse to replace the file ``path`` unless allysim wrote it, or ``force``.
+
+    A file is allysim's when it lies in an output folder of allysim's, or (``recognise``) when it is an Office file
+    that allysim saved last (its ``lastModifiedBy`` says allysim: a deck edited in PowerPoint is the user's). A
+    folder at ``path`` is always refused.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name", exit_code=2)
+    if force or (recognise and (is_ours(path.parent) or _saved_by_allysim(path))):
+        return
+    raise OutputError(f"{path}: already exists and allysim did not write it; choose another name, or add --force "
+                      "to replace it", exit_code=2)
+
+
+def _saved_by_allysim(path: Path) -> bool:
+    """Whether an Office file (.pptx, .xlsx) was last saved by allysim, from its core properties."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("docProps/core.xml")
+            if info.file_size > 65536:
+                return False
+            core = archive.read(info)
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError):
+        return False
+    return re.search(rb"<cp:lastModifiedBy>allysim\b", core) is not None
+
+
+def write_marker(folder: str | os.PathLike[str]) -> Path:
+    """Write the marker that makes ``folder`` recognisably allysim's."""
+    return write_bytes(Path(folder) / MARKER, _MARKER_TEXT.encode())
 
 
 @contextmanager
@@ -195,29 +347,110 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
 
 
 @contextmanager
-def staged(folder: str | Path, kept: str = "") -> Iterator[Path]:
+def staged(folder: str | Path, kept: str = "", force: bool = False) -> Iterator[Path]:
     """Write a command's files into a staging folder, then move them all into ``folder`` at once.
 
-    Until the very end nothing in ``folder`` changes, so an error or an interrupt leaves it exactly as it was. The
-    final moves are renames (atomic each, needing no new space) made with SIGINT and SIGTERM held back, so they
-    happen all or none. An OS error while writing (a full disk) becomes an :class:`OutputError` that says what could
-    not be written and what to do; ``kept`` says what of the command is kept elsewhere (``"; the ... is kept"``).
+    ``folder`` must be new, empty or allysim's (:func:`claim`; ``force`` skips the check), and it is marked as
+    allysim's with the files. Until the very end nothing in ``folder`` changes, so an error or an interrupt leaves it
+    exactly as it was. The final moves are renames (atomic each, needing no new space) made with SIGINT and SIGTERM
+    held back; a file they replace is first moved aside, so a move that fails half-way (a file that cannot be
+    replaced) puts every file back as it was. An OS error while writing (a full disk) becomes an
+    :class:`OutputError` that says what could not be written and what to do; ``kept`` says what of the command is
+    kept elsewhere (``"; the ... is kept"``). Staging folders of commands that were killed (their process is gone)
+    are removed on the way.
     """
     folder = Path(folder)
-    stage = folder.parent / f".{folder.name}.staging-{os.getpid()}"
+    claim(folder, force)
+    stage = sidecar(folder, f"staging-{os.getpid()}")
+    _remove_stale(stage)
     shutil.rmtree(stage, ignore_errors=True)
     try:
         stage.mkdir(parents=True)
         yield stage
+        write_marker(stage)
         held = {signal.SIGINT, signal.SIGTERM}
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            for item in sorted(stage.iterdir()):
-                os.replace(item, folder / item.name)
+            _move_all(stage, folder)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    except _Mixed as mixed:
+        raise OutputError(f"cannot write {mixed.what} in {folder}{os.sep}: {mixed.reason}; and "
+                          f"{len(mixed.stranded):,} file(s) could not be put back as they were "
+                          f"({', '.join(mixed.stranded[:3])}); check the folder, and run the command again",
+                          exit_code=1) from None
     except OSError as exc:
         raise OutputError(cannot_write(exc, folder, stage, kept), exit_code=1) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+_REPLACED = ".replaced"  # inside a staging folder: the files the final move replaced, until it has succeeded
+
+
+class _Mixed(Exception):
+    """The final move failed and could not be undone entirely."""
+
+    def __init__(self, what: str, reason: str, stranded: list[str]) -> None:
+        super().__init__(what)
+        self.what, self.reason, self.stranded = what, reason, stranded
+
+
+def _move_all(stage: Path, folder: Path) -> None:
+    """Move every file of ``stage`` into ``folder``, all or none: on a failure, undo the moves made."""
+    folder.mkdir(parents=True, exist_ok=True)
+    items = sorted(item for item in stage.iterdir() if item.name != _REPLACED)
+    for item in items:  # what can be known before anything moves is checked before anything moves
+        target = folder / item.name
+        if target.is_dir() and not target.is_symlink():
+            raise IsADirectoryError(errno.EISDIR, "a folder stands where this file goes", str(item))
+    replaced = stage / _REPLACED
+    replaced.mkdir()
+    done: list[tuple[Path, Path | None, Path]] = []
+    try:
+        for item in items:
+            target = folder / item.name
+            saved = replaced / item.name if os.path.lexists(target) else None
+            if saved is not None:
+                os.replace(target, saved)
+            done.append((target, saved, item))
+            os.replace(item, target)
+    except OSError as exc:
+        stranded = []
+        for target, saved, item in reversed(done):
+            try:
+                if not os.path.lexists(item):
+                    os.replace(target, item)  # the new file back out
+                if saved is not None:
+                    os.replace(saved, target)  # the old file back in
+            except OSError:
+                stranded.append(target.name)
+        if exc.filename is not None and Path(os.fsdecode(exc.filename)).parent == replaced:
+            exc.filename = str(folder / Path(os.fsdecode(exc.filename)).name)
+        if stranded:
+            what = Path(os.fsdecode(exc.filename)).name if exc.filename is not None else "the results"
+            raise _Mixed(what, exc.strerror or str(exc), stranded) from None
+        raise
+
+
+def _remove_stale(stage: Path) -> None:
+    """Remove the staging folders of this output folder whose command was killed (its process is gone)."""
+    prefix = stage.name[:stage.name.rindex("-") + 1]
+    try:
+        names = os.listdir(stage.parent)
+    except OSError:
+        return
+    for name in names:
+        number = name[len(prefix):]
+        if name.startswith(prefix) and number.isdigit() and int(number) != os.getpid() and not _alive(int(number)):
+            shutil.rmtree(stage.parent / name, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True  # another user's process, or a number no process has: leave its folder be
+    return True

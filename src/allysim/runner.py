@@ -8,6 +8,7 @@ order: any executor and any number of workers give the same numbers.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -182,6 +183,11 @@ def simulate(scenario: Scenario, runs: int | None = None, seed: int | None = Non
     return simulate_variants(scenario, variants, RunOptions.of(options, **settings))
 
 
+def _model_digest(scenario: Scenario) -> str:
+    """The sha256 of a scenario as validated: two scenarios that simulate alike have the same digest."""
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+
+
 def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options: RunOptions | None = None, *,
                       health_bands: bool = True, layout: Layout | None = None, **settings: Any) -> Results:
     """Simulate named variants of one scenario on the same replications (paired).
@@ -216,7 +222,11 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
     covered: list[tuple[int, int]] = []
     if options.checkpoint is not None:
         keeper = Checkpoint(options.checkpoint, {
-            "scenario_sha256": scenario.sha256, "seed": seed, "runs": runs, "precision": precision,
+            # everything that changes the numbers: the file, the model as validated (--set overrides included), the
+            # seed, the runs, the event budget and what each variant is
+            "scenario_sha256": scenario.sha256, "model_sha256": _model_digest(scenario),
+            "overrides": [f"{key}={value}" for key, value in scenario.overrides.items()],
+            "event_budget": options.event_budget, "seed": seed, "runs": runs, "precision": precision,
             "exhaustive": options.exhaustive, "variants": {key: [list(v.contingencies), list(v.removed_risks)]
                          + ([[list(p) for p in v.pins]] if v.pins else [])
                          + (["hold_environment"] if v.hold_environment else []) for key, v in job.variants.items()}},

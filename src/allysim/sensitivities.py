@@ -33,8 +33,9 @@ from .errors import UsageError
 from .results import Results, Variant
 from .runner import RunOptions, simulate_variants
 from .scenario import Scenario
+from .scenario.paths import ParameterPath
+from .scenario.uncertain import quantiles
 from .stats import mean_ci, paired
-from .uncertainty import describe, quantiles
 
 __all__ = ["BOOTSTRAP", "LEVELS", "REFINE", "Sensitivity", "sensitivity"]
 
@@ -74,7 +75,7 @@ class Sensitivity:
             npv10, npv90 = mean_ci(res.plans[low].npv), mean_ci(res.plans[high].npv)
             s10, s90 = float(_alive(res, low).mean()), float(_alive(res, high).mean())
             entry: dict[str, Any] = {
-                "label": describe(self.scenario, path), "p10": p10, "p90": p90,
+                "label": ParameterPath.parse(path).label(self.scenario), "p10": p10, "p90": p90,
                 "npv": {"at_p10": npv10[0], "at_p90": npv90[0], "ci95_at_p10": [npv10[2], npv10[3]],
                         "ci95_at_p90": [npv90[2], npv90[3]],
                         "swing": paired(res.plans[high].npv, res.plans[low].npv)},

@@ -28,6 +28,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .scenario.paths import ParameterPath
+
 __all__ = ["Layout", "Streams", "sources", "shared_layout", "parameter_uniforms", "PAGE"]
 
 PAGE = 256
@@ -91,7 +93,7 @@ def sources(scenario) -> Layout:  # noqa: ANN001 - a Scenario; typed loosely to 
         for j, esc in enumerate(impact.escalates):
             if esc.duration is not None and not esc.duration.is_constant:
                 add(f"{risk.id}.escalates{j}", n)
-        if impact.fatal > 0 or f"risks.{risk.id}.impact.fatal" in getattr(scenario, "uncertain", {}):
+        if impact.fatal > 0 or str(ParameterPath.of("risks.ID.impact.fatal", risk.id)) in getattr(scenario, "uncertain", {}):
             add(f"{risk.id}.fatal", n)
     for c in scenario.contingencies:
         add(f"{c.id}.success", 2)

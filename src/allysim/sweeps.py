@@ -23,7 +23,8 @@ from .errors import UsageError
 from .results import PlanRuns, Results, Variant, sharing_of
 from .runner import RunOptions, simulate_variants
 from .scenario import Scenario
-from .scenario.overrides import parse_overrides, resolve
+from .scenario.overrides import parse_overrides
+from .scenario.paths import ParameterPath
 from .stats import mean_ci, paired, wilson
 from .streams import shared_layout, sources
 
@@ -69,7 +70,7 @@ class Sweep:
         return {
             **provenance(first),
             "overrides": {k: v for k, v in first.scenario.overrides.items() if k != self.parameter},
-            "parameter": self.parameter, "parameter_label": describe(self.parameter, first.scenario),
+            "parameter": self.parameter, "parameter_label": ParameterPath.parse(self.parameter).label(first.scenario),
             "values": list(self.values), "plans": plans, "best": best,
             "switches": switches, "switch": switches[0] if switches else None, "sharing": sharing_of(self.results),
             "meaning": "every plan simulated at every value on the same seed and replications (common random "
@@ -123,34 +124,6 @@ def _crossing(x: np.ndarray, y: np.ndarray) -> float | None:
     return None
 
 
-_WORDS = {"rate": "rate", "probability": "probability", "max_occurrences": "occurrence cap", "fatal": "fatal probability",
-          "health": "health drop", "cost": "cost", "factor": "factor", "duration": "duration",
-          "success": "success probability", "delay": "delay", "max_activations": "activation cap",
-          "health_below": "trigger threshold (health below)", "reduce_impact": "impact reduction",
-          "restore_health": "health restored", "rescue_health": "rescue health", "setup": "setup cost",
-          "per_time": "running cost", "per_activation": "cost per activation", "value_rate": "value rate",
-          "initial": "initial health", "dissolve_below": "dissolution threshold", "recovery": "health recovery",
-          "horizon": "horizon", "discount_rate": "discount rate", "value": "value factor"}
-
-
-def describe(path: str, scenario: Scenario) -> str:
-    """A parameter path in words for a chart: ``risks.partner_buyout.rate`` -> ``Partner buyout rate``."""
-    parts = path.split(".")
-    leaf = _WORDS.get(parts[-1], parts[-1].replace("_", " "))
-    owner = ""
-    if parts[0] == "risks" and len(parts) > 2:
-        owner = parts[1].replace("_", " ")  # the id reads better than a name written as a sentence
-        if "escalates" in parts:
-            leaf = f"escalation {leaf}"
-    elif parts[0] == "contingencies" and len(parts) > 2:
-        owner = parts[1].replace("_", " ")
-        if "rate_factor" in parts:
-            leaf = f"rate factor {leaf}" if leaf == "duration" else "rate factor"
-    elif parts[0] == "environment":
-        return path
-    return f"{owner} {leaf}" if owner else leaf.replace("_", " ")
-
-
 def _best(res: Results) -> dict[str, Any]:
     """The plan with the highest mean NPV, and how it compares with the runner-up on the same runs."""
     ranked = sorted(res.plans, key=lambda name: -float(np.mean(res.plans[name].npv)))
@@ -189,11 +162,11 @@ def sweep(scenario: Scenario, parameter: str, values: Sequence[Any], plans: Sequ
     values = list(values)
     if len(values) < 1:
         raise UsageError("a sweep needs at least one value")
-    if any(o.path.strip() == parameter.strip() for o in parse_overrides(overrides)):
-        raise UsageError(f"{parameter} is both swept and set; drop its --set")
-    # every version validated before anything is simulated; a bad value is told as --set PATH=VALUE
+    # every version validated before anything is simulated; a bad value (or path) is told as --set PATH=VALUE
     versions = [base.with_overrides({parameter: v}) for v in values]
-    canonical = resolve(base._document, parameter, base.source).path if base._document is not None else parameter
+    canonical = str(ParameterPath.parse(parameter))  # with_overrides has checked it
+    if any(o.key == canonical for o in parse_overrides(overrides)):
+        raise UsageError(f"{parameter} is both swept and set; drop its --set")
     names = list(plans) if plans else list(base.plan_sets)
     unknown = [p for p in names if p not in base.plan_sets]
     if unknown:

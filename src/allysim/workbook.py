@@ -627,6 +627,7 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     with atomic_file(target, what="workbook") as handle:
         fonts = _fonts()
         wb = Workbook(write_only=True)
+        wb.properties.creator = wb.properties.lastModifiedBy = "allysim"  # how allysim knows its own file again
         if summary is not None:
             block, header = _summary(summary, files, folder, notes, fonts)
             _emit(wb, "Summary", block, f"B{header + 1}", fonts, charts)

@@ -185,7 +185,7 @@ def risk_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
                Column("Cascades", 0.12)]
     rows = []
     for r in s.risks:
-        freq = f"{parameter_text(r.rate)} per {unit}" if r.rate is not None else f"{percent_text(r.probability)} chance per {unit}"
+        freq = _frequency(r, unit)
         if r.max_occurrences:
             freq += f", at most {r.max_occurrences}"
         imp = r.impact
@@ -205,6 +205,35 @@ def risk_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
              f"{s.alliance.health.dissolve_below:g}), costs money, multiplies the value created for a while, ends the "
              f"alliance outright with the 'Fatal' probability, and may raise other risks' rates (cascades).")
     return columns, rows, intro
+
+
+def _frequency(r: Any, unit: str) -> str:
+    """How often a risk occurs, in words: a rate, a chance per time unit, or its hazard by age."""
+    if r.rate is not None:
+        return f"{parameter_text(r.rate)} per {unit}"
+    if r.probability is not None:
+        return f"{percent_text(r.probability)} chance per {unit}"
+    if r.hazard.weibull is not None:
+        w = r.hazard.weibull
+        trend = "falling" if w.shape < 1 else "rising" if w.shape > 1 else "constant"
+        return f"Weibull, shape {parameter_text(w.shape)} ({trend} with age), scale {format_duration(w.scale, unit)}"
+    steps = ", ".join(f"{parameter_text(rate)} from {format_duration(age, unit) if age else 'the start'}"
+                      for age, rate in r.hazard.steps)
+    return f"per {unit}: {steps}"
+
+
+def _review(t: Any, unit: str) -> str:
+    """A review trigger in words: ``Reviews every year, if health is below 0.6``."""
+    if isinstance(t.review, tuple):
+        when = "Reviews at " + ", ".join(format_duration(age, unit) for age in t.review)
+    else:
+        when = f"Reviews every {format_duration(t.review.every, unit)}"
+    condition = t.condition
+    if condition is None:
+        return when
+    key = next(k for k in ("health_below", "partners_below", "share_below") if getattr(condition, k) is not None)
+    what = {"health_below": "health", "partners_below": "partners", "share_below": "the partners' share"}[key]
+    return f"{when}, if {what} is below {getattr(condition, key):g}"
 
 
 def contingency_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
@@ -228,7 +257,8 @@ def contingency_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]
     for c in s.contingencies:
         t = c.trigger
         trigger = (f"Health below {t.health_below:g}" if t.kind == "health" else
-                   "Dissolution (rescue)" if t.kind == "dissolution" else f"On {_short(s.risk(t.on).label, 40)}")
+                   "Dissolution (rescue)" if t.kind == "dissolution" else _review(t, unit) if t.kind == "review"
+                   else f"On {_short(s.risk(t.on).label, 40)}")
         if c.max_activations:
             trigger += f"; at most {c.max_activations} time{'s' if c.max_activations > 1 else ''}"
         e = c.effect

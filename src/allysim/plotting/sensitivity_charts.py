@@ -172,7 +172,7 @@ def sensitivity_subtitle(data: Mapping[str, Any]) -> str:
 
 
 def _tornado_labels(data: Mapping[str, Any]) -> list[str]:
-    return [_label(e["label"], LABEL_IN, theme.TICK_SIZE) for _, e in _ranked(data)[:SHOWN]]
+    return [_label(_capital(e["label"]), LABEL_IN, theme.TICK_SIZE) for _, e in _ranked(data)[:SHOWN]]
 
 
 def sensitivity_body(data: Mapping[str, Any], height_in: float) -> Body:
@@ -359,7 +359,7 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
         ax.annotate(f"switch at {_num(sw['value'])}", (sw["value"], 0), xytext=(6, 8), textcoords="offset points",
                     color=theme.PLAN_COLORS[2], size=theme.ANNOTATION_SIZE)
     width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
-    ax.set_title(_label(entry["label"], width_in, theme.ANNOTATION_SIZE, lines=3), loc="left",
+    ax.set_title(_label(_capital(entry["label"]), width_in, theme.ANNOTATION_SIZE, lines=3), loc="left",
                  size=theme.ANNOTATION_SIZE)
     ax.yaxis.set_major_formatter(_money_ticks())
     ax.xaxis.set_major_formatter(_money_ticks())

@@ -6,9 +6,10 @@ reduction at the triggering occurrence), and no distribution draws beyond a fini
 
 from __future__ import annotations
 
-from ..uncertainty import Uncertain, extremes
 from .messages import listing, suggest
 from .model import ID_PATTERN, RESERVED_IDS, Scenario
+from .paths import ParameterPath
+from .uncertain import Uncertain, extremes
 from .yamlio import Locations, shorten
 
 __all__ = ["check_references", "check_environment", "check_draws", "check_uncertain_ranges", "check_hazards"]
@@ -48,6 +49,8 @@ def check_references(s: Scenario, loc: Locations) -> list[str]:
         kind = c.trigger.kind
         if kind == "risk":
             ref(here + ("trigger", "on"), c.trigger.on or "", "risk (or 'dissolution')")
+        if kind == "review":
+            problems += _review_problems(c, here, s.horizon, loc)
         as_list = here + ("effect", "rate_factor", 0) in loc.values  # the file wrote a list, not one mapping
         for j, rf in enumerate(c.effect.rate_factor):
             ref(here + ("effect", "rate_factor") + ((j,) if as_list else ()) + ("risk",), rf.risk)
@@ -93,6 +96,36 @@ def check_references(s: Scenario, loc: Locations) -> list[str]:
             listed.add(cid)
     if s.plans is not None and not s.plans:
         problems.append(loc.error(("plans",), "plans is empty; name at least one plan or omit plans"))
+    return problems
+
+
+MAX_REVIEWS = 100_000  # reviews of one contingency over the horizon: beyond this, a typo (every: 1 day in years?)
+
+
+def _review_problems(c, here: tuple, horizon: float, loc: Locations) -> list[str]:  # noqa: ANN001 - a Contingency
+    """Review ages are >= 0 and increase; not too many reviews; conditions this version can evaluate."""
+    problems: list[str] = []
+    trigger, at = c.trigger, here + ("trigger", "review")
+    if isinstance(trigger.review, tuple):
+        if not trigger.review:
+            problems.append(loc.error(at, "review lists no age; give the ages of the reviews, e.g. [2, 4, 6], or "
+                                          "{every: 1}"))
+        for j, age in enumerate(trigger.review):
+            if age < 0:
+                problems.append(loc.error(at + (j,), f"a review age is >= 0 (the alliance's start), got {age:g}"))
+            elif j and age <= trigger.review[j - 1]:
+                problems.append(loc.error(at + (j,), f"review ages increase: {age:g} is not after the previous "
+                                                     f"{trigger.review[j - 1]:g}"))
+    elif horizon / trigger.review.every > MAX_REVIEWS:
+        problems.append(loc.error(at + ("every",), f"every {trigger.review.every:g} means "
+                                                   f"{horizon / trigger.review.every:,.0f} reviews over the horizon "
+                                                   f"(at most {MAX_REVIEWS:,}); is the time unit right?"))
+    condition = trigger.condition
+    for key in ("partners_below", "share_below"):
+        if condition is not None and getattr(condition, key) is not None:
+            problems.append(loc.error(here + ("trigger", "if", key),
+                                      f"{key} needs partners (SPEC section 12), which this version of allysim "
+                                      "does not simulate yet; use health_below"))
     return problems
 
 
@@ -194,7 +227,7 @@ def check_uncertain_ranges(s: Scenario, uncertain: dict[str, Uncertain], loc: Lo
     for i, c in enumerate(s.contingencies):
         if c.effect.rescue_health is None:
             continue
-        lowest = span(f"contingencies.{c.id}.effect.rescue_health", c.effect.rescue_health)[0]
+        lowest = span(str(ParameterPath.of("contingencies.ID.effect.rescue_health", c.id)), c.effect.rescue_health)[0]
         if lowest < floor and c.effect.rescue_health >= health.dissolve_below:
             problems.append(loc.error(("contingencies", i, "effect", "rescue_health"),
                                       f"the lowest rescue_health ({lowest:g}) is below the highest "

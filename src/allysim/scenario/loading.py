@@ -12,11 +12,11 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import ScenarioError
-from ..uncertainty import check_correlations, extract, without_correlations_of
 from .checks import check_draws, check_environment, check_hazards, check_references, check_uncertain_ranges
 from .messages import kind, problems
 from .model import Scenario, distribution_type
 from .overrides import SetLocations, apply_overrides, parse_overrides
+from .uncertain import check_correlations, extract, without_correlations_of
 from .yamlio import MAX_BYTES, Locations, load_yaml
 
 __all__ = ["load_scenario", "parse_scenario"]
@@ -56,7 +56,7 @@ def parse_scenario(text: str | bytes, source: str = "<scenario>", overrides: Any
     sha = hashlib.sha256(raw_bytes).hexdigest()
     scenario = _validate(data, locations, source, sha)
     scenario._reread, scenario._document = partial(_with_overrides, data, locations, source, sha), data
-    return _with_overrides(data, locations, source, sha, sets) if sets else scenario
+    return scenario.with_overrides(sets)  # the one way overrides are applied
 
 
 def _with_overrides(document: dict[str, Any], locations: Locations, source: str, sha: str,

@@ -15,8 +15,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     ValidationInfo,
     WithJsonSchema,
     model_validator,
@@ -24,14 +26,15 @@ from pydantic import (
 
 from ..errors import UsageError
 from ..hazards import Hazard, Steps, Weibull
-from ..uncertainty import PARAMETERS, Parameter, Uncertain, register
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
+from .paths import uncertain_shapes
+from .uncertain import Uncertain
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "WeibullShape", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "EnvironmentState", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
+    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "Every", "Condition", "EnvironmentState", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
@@ -293,21 +296,65 @@ class Risk(_Model):
         return self.hazard.curve().cumulative(horizon)  # type: ignore[union-attr]
 
 
+class Every(_Model):
+    """Reviews at every multiple of ``every``: every, 2 every, ... before the horizon."""
+
+    every: Annotated[Time, Field(gt=0)]
+
+
+class Condition(_Model):
+    """What must hold at a review for the contingency to activate (SPEC section 13): one condition."""
+
+    health_below: float | None = Field(default=None, gt=0, le=1)
+    partners_below: Whole | None = Field(default=None, ge=1)
+    share_below: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> "Condition":
+        given = [k for k in ("health_below", "partners_below", "share_below") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one condition: health_below: <x>, partners_below: <n> or "
+                             "share_below: <x>")
+        return self
+
+
+_REVIEW_SCHEMA = {"anyOf": [{"type": "array", "items": _TIME_SCHEMA, "minItems": 1},
+                            {"type": "object", "properties": {"every": _TIME_SCHEMA}, "required": ["every"],
+                             "additionalProperties": False}],
+                  "description": "ages at which to review ([2, 4, 6]), or {every: X}"}
+
+
 class Trigger(_Model):
     on: str | None = None
     health_below: float | None = Field(default=None, gt=0, le=1)
+    review: Annotated[Annotated[Union[Annotated[tuple[Time, ...], Tag("ages")], Annotated[Every, Tag("every")]],
+                                Discriminator(lambda v: "every" if isinstance(v, (dict, Every)) else "ages")] | None,
+                      BeforeValidator(_tuple), WithJsonSchema(_REVIEW_SCHEMA)] = None
+    condition: Condition | None = Field(default=None, alias="if")
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Trigger":
-        if (self.on is None) == (self.health_below is None):
-            raise ValueError("give exactly one of on: <risk id>, on: dissolution, or health_below: <x>")
+        if (self.on is not None) + (self.health_below is not None) + (self.review is not None) != 1:
+            raise ValueError("give exactly one of on: <risk id>, on: dissolution, health_below: <x>, or "
+                             "review: [ages] | {every: X}")
+        if self.condition is not None and self.review is None:
+            raise ValueError("if: {...} is the condition of a review; it needs review: [ages] or {every: X}")
         return self
 
     @property
-    def kind(self) -> Literal["risk", "dissolution", "health"]:
+    def kind(self) -> Literal["risk", "dissolution", "health", "review"]:
         if self.health_below is not None:
             return "health"
+        if self.review is not None:
+            return "review"
         return "dissolution" if self.on == "dissolution" else "risk"
+
+    def review_ages(self, horizon: float) -> tuple[float, ...]:
+        """The ages of the reviews that take place: those before ``horizon``, in order."""
+        if isinstance(self.review, Every):
+            count = math.ceil(horizon / self.review.every)  # k every < horizon for k = 1 .. count - 1
+            return tuple(k * self.review.every for k in range(1, count) if k * self.review.every < horizon)
+        return tuple(age for age in self.review or () if age < horizon)
 
 
 class RateFactor(_Model):
@@ -391,13 +438,6 @@ def _state_or_shares(value: Any) -> Any:
         raise ValueError(f"expected a state name, or shares of the states such as {{normal: 0.8, recession: 0.2}}, "
                          f"got {shown}")
     return value
-
-
-# the environment's rates, multipliers and value factors may be uncertain too (SPEC sections 8 and 9)
-for _pattern, _what in (("environment.transitions.?.?", "a transition rate"),
-                        ("environment.states.?.rates.?", "a rate multiplier"),
-                        ("environment.states.?.value", "a value multiplier")):
-    register(Parameter(_pattern, what=_what))
 
 
 class EnvironmentState(_Model):
@@ -515,8 +555,8 @@ class Scenario(_Model):
         if self._reread is None:
             raise UsageError("this scenario was not read with load_scenario or parse_scenario in this process, "
                              "so overrides cannot be applied to it; load it again")
-        paths = {o.path for o in new}
-        return self._reread(tuple(o for o in self._overrides if o.path not in paths) + new)
+        paths = {o.key for o in new}
+        return self._reread(tuple(o for o in self._overrides if o.key not in paths) + new)
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
@@ -571,8 +611,8 @@ def json_schema() -> dict[str, Any]:
     listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "allysim scenario (format version 1)"
-    for parameter in PARAMETERS:  # these may be written as a range too (SPEC section 8)
-        _allow_range(schema, schema, parameter.pattern.split("."), parameter.kind)
+    for shape in uncertain_shapes():  # these may be written as a range too (SPEC section 8)
+        _allow_range(schema, schema, shape.wildcards, shape.range.kind)  # type: ignore[union-attr]
     return schema
 
 
