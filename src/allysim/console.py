@@ -430,11 +430,12 @@ def print_sensitivity(data: dict[str, Any]) -> None:
 
     rows = []
     for path, e in data["inputs"].items():
-        sw = e.get("switch")
+        switches = e.get("switches") or ([e["switch"]] if e.get("switch") else [])  # every crossing, in order
         rows.append([path, f"{format_amount(e['p10'])} .. {format_amount(e['p90'])}",
                      f"{format_amount(e['npv']['at_p10'])} .. {format_amount(e['npv']['at_p90'])}",
                      f"{format_share(e['survival']['at_p10'])} .. {format_share(e['survival']['at_p90'])}",
-                     format_share(e["variance_share"]["npv"]), format_amount(sw["value"]) if sw else "\u2014"])
+                     format_share(e["variance_share"]["npv"]),
+                     ", ".join(format_amount(w["value"]) for w in switches) or "\u2014"])
     against = data.get("against")
     print_table(f"{data['scenario']} \u2014 plan {data['plan']}"
                 + (f" against {against}, P(NPV better) {format_share(data['p_better'])}" if against else ""),
@@ -442,7 +443,7 @@ def print_sensitivity(data: dict[str, Any]) -> None:
                  Column(f"NPV at P10 .. P90 ({data['currency']})", short="NPV at P10 .. P90"),
                  Column("survival at P10 .. P90", short="survival"), Column("NPV variance share", keep=1,
                                                                               short="variance"),
-                 Column("switch at", keep=2)], rows)
+                 Column("switches at", keep=2)], rows)
     words = sensitivity_findings(data)
     say(words["headline"] + ".")
     say(words["switch"] + ".")
