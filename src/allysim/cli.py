@@ -283,25 +283,20 @@ def _shared(data: dict[str, Any]) -> None:
 
 
 def _seed(seed: int | None, folder: Path, quiet: bool) -> int | None:
-    """``--seed`` when given, else the seed of the numbers already in ``folder`` (one seed per folder), else None
-    (the scenario's seed, or a fresh one)."""
-    if seed is not None:
-        return seed
+    """``--seed`` when given, else the seed of the numbers already in ``folder`` (one seed per folder), else None."""
     from .folder import folder_seed
 
-    kept = folder_seed(folder)
+    kept = folder_seed(folder) if seed is None else None
     if kept is not None and not quiet:
-        console.stderr(f"allysim: note: seed {kept}, as the numbers already in {folder}{os.sep} (--seed to choose "
-                       "another)")
-    return kept
+        console.stderr(f"allysim: note: seed {kept}, as the numbers already in {folder}{os.sep} (--seed to change)")
+    return kept if seed is None else seed
 
 
 @contextmanager
 def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable[..., Any],
            options: dict[str, Any], force: bool = False) -> Iterator[tuple[Any, Path, Scenario]]:
-    """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as
-    read) to the block that writes it, the lock still held. ``options`` are the command's simulation options, which
-    ``work`` reads when it runs: a missing seed becomes the folder's (:func:`_seed`)."""
+    """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as read)
+    to the block that writes it, the lock still held. ``work`` reads ``options``, whose seed may be the folder's."""
     from .outputs import claim, out_folders
     from .scenario import load_scenario
 
@@ -385,7 +380,6 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
     from .studies import contingency_values
 
     sets = options.pop("overrides", ())
-
     _plan_study(file, out, formats, quiet, force, "value", "contingency_value", console.print_value,
                 lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
                                                   options=RunOptions(progress=adv, **options)), options)
@@ -404,15 +398,13 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
     from .studies import risk_drivers
 
     sets = options.pop("overrides", ())
-
     _plan_study(file, out, formats, quiet, force, "drivers", "risk_drivers", console.print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
                                             options=RunOptions(progress=adv, **options)), options)
 
 
 def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, force: bool, name: str,
-                chart: str, show: Callable[[dict[str, Any]], None], work: Callable[..., Any],
-                options: dict[str, Any]) -> None:
+                chart: str, show: Callable[..., None], work: Callable[..., Any], options: dict[str, Any]) -> None:
     """Run a study of one plan, write its JSON and chart all at once, print its table."""
     with _study(file, out, quiet, name, work, options, force) as (study, folder, scenario):
         data = study.to_dict()
@@ -474,8 +466,8 @@ def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
               help="The most a portfolio may cost (expected present value of its contingency costs, in the "
                    "scenario's currency; 2.5M and 300k are read too): gives the best survival within budget.")
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="npv", show_default=True,
-              help="What the best portfolio is best at: the highest mean NPV, the highest survival, the highest "
-                   "mean NPV of the worst 10% of runs (cvar10), or the lowest share of runs losing money (p_loss).")
+              help="What the best portfolio is best at: mean NPV, survival, the mean NPV of the worst 10% of runs "
+                   "(cvar10), or the fewest runs losing money (p_loss).")
 @_out_option
 def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, objective: str, out: Path | None,
                  formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
@@ -507,20 +499,16 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, compared:
 
     sets = options.pop("overrides", ())
     names = [p.strip() for p in compared.split(",") if p.strip()] if compared is not None else None
-    if names is not None and len(names) < 2:
-        raise UsageError("--plans needs at least two plans to choose between, e.g. --plans do_nothing,full")
 
     def write(stage: Path, data: dict[str, Any]) -> list[Path]:
         from .outputs import write_json
 
         written = [write_json(stage / "sensitivity.json", data)]
         if formats:
-            from .folder import has_chart
             from .plotting.render import render_study_chart
 
-            for chart in ("sensitivity", "switch", "information"):
-                if has_chart(chart, data):
-                    written += render_study_chart(chart, data, stage, formats)
+            for chart in ("sensitivity", "switch", "information"):  # information: when there are plans to choose
+                written += render_study_chart(chart, data, stage, formats)
         return written
 
     from .outputs import staged

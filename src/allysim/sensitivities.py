@@ -229,7 +229,9 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
             against = next((p for p in sets if p != plan), None)
     elif against == plan:
         raise UsageError(f"--against names the plan itself ({plan}); choose another plan to compare with")
-    compared = list(plans) if plans else list(sets)
+    if plans is not None and len(plans) < 2:
+        raise UsageError("--plans needs at least two plans to choose between, e.g. --plans do_nothing,full")
+    compared = list(plans) if plans is not None else list(sets)
     unknown = [p for p in compared if p not in sets]
     if unknown:
         raise UsageError(f"unknown plan {unknown[0]!r} in --plans; {scenario.source} has plans: {', '.join(sets)}")

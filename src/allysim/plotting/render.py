@@ -215,6 +215,8 @@ def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.Pat
     if not chosen:
         return []
     check_study(chart, data, Path(folder) / f"{STUDY_CHARTS[chart]}.json")
+    if not has_chart(chart, data):
+        return []  # a sensitivity study with no plans to choose between has no value of information to draw
     folder = _existing(folder)
     summary: Mapping[str, Any] = {}
     run_folder = Path(beside) if beside is not None else folder  # where the run's summary.json is
