@@ -612,6 +612,10 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     if summary is None and not studies:
         raise OutputError(f"{folder}: no summary.json and no study files (compare.json, value.json, ...); is it an "
                           "allysim output folder?")
+    if summary is not None and (folder / "runs.csv").exists():
+        from .folder import load_output
+
+        load_output(folder, studies=False)  # the run's files whole and consistent, as report and deck need them
     files = ({"summary.json": summary} if summary else {}) | {f"{n}.json": d for n, d in studies.items()}
     notes = _consistency(files)
     runs_csv = folder / "runs.csv"

@@ -146,8 +146,8 @@ def load_board(folder: str | os.PathLike[str]) -> Board:
             continue
         try:
             study = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            notes.append(f"{path.name} was left out: it cannot be read ({exc}).")
+        except (OSError, ValueError, RecursionError) as exc:
+            notes.append(f"{path.name} was left out: it cannot be read ({str(exc)[:120]}).")
             continue
         if not isinstance(study, dict):
             notes.append(f"{path.name} was left out: it is not a JSON object.")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,6 +28,8 @@ from pydantic import (
 
 from ..errors import UsageError
 from ..hazards import Hazard, Steps, Weibull
+from ..text import TEXT_LIMIT, plan_problem
+from ..text import problem as text_problem
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
@@ -74,8 +78,22 @@ def _time(value: Any, info: ValidationInfo) -> Any:
     return units.parse_time(value, _context_unit(info)) if isinstance(value, str) else value
 
 
+HORIZON_LIMIT = 1e6  # time units (a million days is 2,700 years): longer ones only serve to overflow sums
+MONEY_LIMIT = 1e15  # the largest amount: sums of amounts over a long horizon and many events stay far from overflow
+
+
 def _money(value: Any, info: ValidationInfo) -> Any:
-    return units.parse_money(value) if isinstance(value, str) else value
+    return _bounded(units.parse_money(value) if isinstance(value, str) else value)
+
+
+def _bounded(value: Any) -> Any:
+    """An amount of money within :data:`MONEY_LIMIT`: larger ones would add up to infinity in a run's NPV."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MONEY_LIMIT:
+        raise ValueError(f"{float(value):.3g} is more than allysim can add up without overflow (at most {MONEY_LIMIT:.0e} "
+                         "in absolute value); write amounts in a larger unit, such as millions")
+    if isinstance(value, list):
+        return [_bounded(v) for v in value]
+    return value
 
 
 def _convert_numbers(value: Any, convert: Any, info: ValidationInfo) -> Any:
@@ -115,6 +133,8 @@ def _flatten(kind: str):
             raise ValueError(f"{family}: expected a mapping of its parameters "
                              f"{{{', '.join(_alias(FAMILIES[family], f) for f in fields)}}}")
         flat = {k: _convert_numbers(v, convert, info) for k, v in params.items()}
+        if kind == "money":
+            flat = {k: _bounded(v) for k, v in flat.items()}
         if "family" in flat or "clip" in flat:
             raise ValueError(f"{family}: unexpected parameter {'family' if 'family' in flat else 'clip'!r}")
         flat["family"] = family
@@ -170,6 +190,21 @@ Money = Annotated[float, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Whole = Annotated[int, BeforeValidator(_whole)]
 Id = Annotated[str, Field(pattern=_ID.pattern, max_length=64)]
+
+
+def _checked(check: Callable[[str], str | None]) -> AfterValidator:
+    def validate(value: str) -> str:
+        message = check(value)
+        if message is not None:
+            raise ValueError(message)
+        return value
+    return AfterValidator(validate)
+
+
+# free text is checked in one place (allysim.text): nothing a screen, chart, slide or spreadsheet cannot show
+Name = Annotated[str, _checked(text_problem)]
+Description = Annotated[str, _checked(lambda value: text_problem(value, TEXT_LIMIT, lines=True))]
+PlanName = Annotated[str, _checked(plan_problem)]
 _ZERO = Constant(value=0.0)
 
 
@@ -262,8 +297,8 @@ class AgeHazard(_Model):
 
 class Risk(_Model):
     id: Id
-    name: str = ""
-    category: str = "other"
+    name: Name = ""
+    category: Name = "other"
     rate: float | None = Field(default=None, ge=0)
     probability: float | None = Field(default=None, ge=0, lt=1)
     hazard: AgeHazard | None = None
@@ -402,7 +437,7 @@ class Contingency(_Model):
     model_config = ConfigDict(**_Model.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
 
     id: Id
-    name: str = ""
+    name: Name = ""
     trigger: Trigger
     delay: TimeDist = _ZERO
     success: Probability = 1.0
@@ -489,18 +524,18 @@ class Scenario(_Model):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
 
     allysim: Annotated[Literal[1], BeforeValidator(_not_bool)]
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: Annotated[Name, Field(min_length=1)]
+    description: Description = ""
     time_unit: Literal["year", "quarter", "month", "week", "day"] = "year"
-    horizon: Annotated[Time, Field(gt=0)]
-    currency: str = "USD"
+    horizon: Annotated[Time, Field(gt=0, le=HORIZON_LIMIT)]
+    currency: Name = "USD"
     discount_rate: float = Field(default=0.0, ge=0)
     runs: Whole = Field(default=10_000, ge=1, le=MAX_RUNS)
     seed: Whole | None = Field(default=None, ge=0)
     alliance: Alliance = Alliance()
     risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
     contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
-    plans: dict[str, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
+    plans: dict[PlanName, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
     correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
     environment: Environment | None = None
 
