@@ -32,7 +32,8 @@ BOXES = [
      "study"),
     (0.3, 2.6, 11.4, "runner.py  →  results.py", "RunOptions; seeds, chunks, executors.py, checkpoint.py  →  Variant, "
      "PlanRuns, Results (arrays, no file I/O)", "core"),
-    (0.3, 1.1, 5.5, "engine.py  ·  life.py  ·  streams.py", "one replication on SimPy; random streams per (seed, run, source)",
+    (0.3, 1.1, 5.5, "engine.py  ·  life.py  ·  hazards.py  ·  streams.py",
+     "one replication on SimPy; hazards by age; random streams per (seed, run, source)",
      "core"),
     (6.2, 1.1, 5.5, "scenario/", "model · checks · messages · loading · yamlio · units · distributions · "
      "overrides", "in"),

@@ -103,7 +103,7 @@ def test_template_has_the_five_sheets_headers_notes_lists_and_an_example(tmp_pat
     lists = {name: [dv.formula1 for dv in wb[name].data_validations.dataValidation] for name in SHEETS}
     assert '"pert,triangular,uniform"' in lists["Risks"]
     assert '"year,quarter,month,week,day"' in lists["Alliance"]
-    assert '"dissolution,health below 0.5"' in lists["Contingencies"]
+    assert '"dissolution,health below 0.5,review every 1 if health below 0.6"' in lists["Contingencies"]
     # the example rows make a valid scenario
     text = import_register(tmp_path / "register.xlsx")
     assert allysim.parse_scenario(text).plan_sets == {"do_nothing": (), "backup": ("backup_supplier",)}
@@ -362,3 +362,114 @@ def test_an_uncertain_assumption_written_in_its_cell(tmp_path):
     scenario = allysim.parse_scenario(import_register(_xlsx(tmp_path / "u.xlsx", sheets)))
     rate = scenario.uncertain["risks.partner_exit.rate"].distribution
     assert rate.family == "pert" and (rate.low, rate.likely, rate.high) == (0.1, 0.2, 0.4)
+
+
+# --------------------------------------------------------------------------- missing columns
+
+
+def _without_column(sheets: dict[str, list[list]], sheet: str, column: str) -> dict[str, list[list]]:
+    copy = {k: [list(r) for r in v] for k, v in sheets.items()}
+    i = copy[sheet][0].index(column)
+    copy[sheet] = [r[:i] + r[i + 1:] for r in copy[sheet]]
+    return copy
+
+
+@pytest.mark.parametrize("sheet, column", [("Plans", "contingencies"), ("Risks", "rate"), ("Risks", "id"),
+                                           ("Contingencies", "trigger"), ("Plans", "plan"), ("Alliance", "value")])
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_a_missing_column_is_one_line_naming_sheet_and_column_before_any_row(tmp_path, sheet, column, form):
+    """Without Plans' contingencies column every plan would import empty; without Risks' rate every row would be
+    told apart. Either way: one line naming the sheet and the column, exit 2, nothing written."""
+    sheets = _without_column(HAND, sheet, column)
+    register = _xlsx(tmp_path / "r.xlsx", sheets) if form == "xlsx" else _csv_folder(tmp_path / "r", sheets)
+    result = invoke("import", str(register))
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    file = register if form == "xlsx" else register / f"{sheet}.csv"
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{file}:{sheet}: missing column '{column}'"), lines
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.glob("*.yaml"))
+
+
+def test_rate_or_probability_is_enough_and_a_missing_column_comes_before_a_header_problem(tmp_path):
+    sheets = _without_column(HAND, "Risks", "rate")
+    sheets["Risks"][0].insert(2, "probability")
+    for row, p in zip(sheets["Risks"][1:], (None, 0.2, 0.5)):
+        row.insert(2, p)
+    assert allysim.parse_scenario(import_register(_xlsx(tmp_path / "p.xlsx", sheets))).risks[0].probability == 0.2
+    sheets = _without_column(_edited(HAND, "Risks", 1, 4, "fatl"), "Plans", "contingencies")
+    with pytest.raises(RegisterError) as info:
+        import_register(_xlsx(tmp_path / "r.xlsx", sheets))
+    assert [p.split(": ")[0].split(":", 1)[1] for p in info.value.problems] == ["Risks!D1", "Plans"], \
+        info.value.problems
+    assert "missing column 'contingencies'" in info.value.problems[1]
+
+
+def test_the_template_without_its_id_column_names_the_column_not_the_notes_row(tmp_path):
+    invoke("import", "--template", str(tmp_path / "t.xlsx"))
+    wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    wb["Risks"].delete_cols(1)
+    wb.save(tmp_path / "t.xlsx")
+    with pytest.raises(RegisterError) as info:
+        import_register(tmp_path / "t.xlsx")
+    assert len(info.value.problems) == 1 and "Risks: missing column 'id'" in info.value.problems[0]
+    from allysim.register.reading import Source, read_table
+
+    problems: list[str] = []
+    table = read_table(Source.open(tmp_path / "t.xlsx"), "Risks", "Risks", problems)
+    assert table.rows and min(r.number for r in table.rows) == 3 and not problems  # row 2 holds the notes
+
+
+# --------------------------------------------------------------------------- hazards by age and reviews (SPEC 13)
+
+AGED = {
+    "Alliance": [["key", "value"], ["name", "Aged"], ["horizon", 10]],
+    "Risks": [["id", "rate", "hazard", "fatal", "health_likely"],
+              ["ending", None, "weibull 0.56 81", 1, None],
+              ["strain", None, "steps 0:0.05, 2:0.2; 6:0.08", None, 0.1],
+              ["slow", None, "weibull 2 30 months", None, 0.1]],
+    "Contingencies": [["id", "trigger", "restore_health"],
+                      ["yearly", "review every 1 if health below 0.6", 0.2],
+                      ["fixed", "review 2, 4, 6", 0.1],
+                      ["spaced", "review 2 4", 0.1],
+                      ["later", "Review every 18 months", 0.1],
+                      ["once", "review 30 months if health < 0.5", 0.1]],
+}
+
+
+def test_hazard_cells_and_review_triggers_import(tmp_path):
+    scenario = allysim.parse_scenario(import_register(_xlsx(tmp_path / "aged.xlsx", AGED)))
+    assert scenario.risk("ending").hazard.weibull.shape == 0.56 and scenario.risk("ending").hazard.weibull.scale == 81
+    assert scenario.risk("strain").hazard.steps == ((0, 0.05), (2, 0.2), (6, 0.08))
+    assert scenario.risk("slow").hazard.weibull.scale == 2.5
+    triggers = {c.id: c.trigger for c in scenario.contingencies}
+    assert triggers["yearly"].review.every == 1 and triggers["yearly"].condition.health_below == 0.6
+    assert triggers["fixed"].review == (2, 4, 6) and triggers["fixed"].condition is None
+    assert triggers["spaced"].review == (2, 4)
+    assert triggers["later"].review.every == 1.5
+    assert triggers["once"].review == (2.5,) and triggers["once"].condition.health_below == 0.5
+    # and back: the cells a register writes for them import to the same scenario
+    data, _ = load_yaml(import_register(_xlsx(tmp_path / "aged.xlsx", AGED)).encode(), "aged.yaml")
+    tables, _ = scenario_tables(data)
+    assert [r.get("hazard") for r in tables["Risks"]][:2] == ["weibull 0.56 81", "steps 0:0.05 2:0.2 6:0.08"]
+    assert tables["Contingencies"][0]["trigger"] == "review every 1 if health below 0.6"
+    again = allysim.parse_scenario(import_register(write_register(tables, tmp_path / "again.xlsx")))
+    assert _facts(again) == _facts(scenario)
+
+
+@pytest.mark.parametrize("sheet, row, column, value, expected", [
+    ("Risks", 2, 3, "weibull 0.56", "Risks!C2: hazard: write weibull SHAPE SCALE"),
+    ("Risks", 2, 3, "gompertz 1 2", "Risks!C2: hazard: write weibull SHAPE SCALE"),
+    ("Risks", 2, 3, "steps 1:0.1 2:0.2", "Risks!C2: hazard: the first step starts at age 0"),
+    ("Risks", 2, 3, "weibull 0 81", "Risks!C2: hazard: must be > 0, got 0"),
+    ("Risks", 2, 2, 0.1, "Risks!C2: fill one of rate, probability and hazard, not rate and hazard"),
+    ("Contingencies", 2, 2, "review every 1 if health below lots", "Contingencies!B2: trigger: write review AGES"),
+    ("Contingencies", 3, 2, "review 4, 2", "Contingencies!B3: trigger: review ages increase: 2 is not after the "
+                                           "previous 4"),
+])
+def test_a_bad_hazard_or_review_cell_is_located(tmp_path, sheet, row, column, value, expected):
+    register = _xlsx(tmp_path / "bad.xlsx", _edited(AGED, sheet, row, column, value))
+    with pytest.raises(RegisterError) as info:
+        import_register(register)
+    assert any(line.startswith(f"{register}:{expected}") for line in info.value.problems), info.value.problems

@@ -427,6 +427,10 @@ def print_optimize(data: dict[str, Any]) -> None:
                  Column("NPV", keep=3), Column("survival (95% CI)", short="survival"),
                  Column("margin over the runner-up (paired 95% CI)", "text", short="margin")], rows,
                 "; ".join(runners) + "." if runners else "")
+    if data.get("budget") is not None and data["best"].get("survival_within_budget") is None and portfolios:
+        cheapest = min(range(len(portfolios)), key=lambda i: portfolios[i]["cost"]["mean"])
+        say(f"no portfolio costs at most the budget of {format_amount(data['budget'])}: the cheapest, "
+            f"{name(cheapest)}, costs {format_amount(portfolios[cheapest]['cost']['mean'])}")
     dominated = {p: e for p, e in data["plans"].items() if e.get("dominated_by") is not None}
     for plan, e in dominated.items():
         say(f"plan {plan} is dominated by {name(e['dominated_by'])}: no more cost, at least as much NPV and survival"
@@ -456,3 +460,26 @@ def print_sensitivity(data: dict[str, Any]) -> None:
     words = sensitivity_findings(data)
     say(words["headline"] + ".")
     say(words["switch"] + ".")
+
+
+def print_calibration(data: dict[str, Any]) -> None:
+    """The calibration table: per cause, each model's fit and AIC, the chosen one starred."""
+    def fit(cause: dict[str, Any], model: str) -> str:
+        m = cause["models"].get(model)
+        if not m:
+            return "\u2014"
+        if model == "exponential":
+            text = f"rate {m['rate']['estimate']:.4g}"
+        elif model == "weibull":
+            text = f"shape {m['shape']['estimate']:.3g}, scale {m['scale']['estimate']:.4g}"
+        else:
+            text = f"{len(m['rates'])} steps"
+        return f"{'* ' if cause['chosen'] == model else ''}{text} (AIC {m['aic']:,.1f})"
+
+    unit = data["time_unit"]
+    rows = [[name, f"{c['events']:,}", fit(c, "exponential"), fit(c, "weibull"), fit(c, "steps")]
+            for name, c in data["causes"].items()]
+    columns = [Column("cause", "name"), Column("endings", "number"), Column(f"constant (per {unit})"),
+               Column(f"Weibull ({plural(unit)})"), Column("steps")]
+    print_table(f"{data['n']:,} histories, {data['events']:,} endings, {data['exposure']:,.6g} {plural(unit)} at "
+                "risk", columns, rows, "* chosen (lowest AIC with --model best); intervals in calibration.json")

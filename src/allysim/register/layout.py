@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Column", "SHEETS", "ALLIANCE_KEYS", "REQUIRED_SHEETS", "DISTRIBUTIONS"]
+__all__ = ["Column", "SHEETS", "ALLIANCE_KEYS", "REQUIRED_SHEETS", "REQUIRED_COLUMNS", "DISTRIBUTIONS"]
 
 DISTRIBUTIONS = ("pert", "triangular", "uniform")
 
@@ -52,6 +52,8 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         Column("category", "Free text, groups risks in charts", "operational"),
         Column("rate", "Occurrences per time unit (fill rate OR probability)", 0.2),
         Column("probability", "Chance of at least one occurrence per time unit, e.g. 5%", None),
+        Column("hazard", "Or a rate that changes with age: weibull SHAPE SCALE (weibull 0.56 81), or steps "
+                         "AGE:RATE ... (steps 0:0.05 2:0.2 6:0.08)", None, width=18),
         Column("max_occurrences", "Cap on occurrences (1 = can happen once); blank = no cap", None),
         Column("health_low", "Health drop per occurrence, 0 to 1: lowest", 0.05),
         Column("health_likely", "most likely (a single filled value is a constant)", 0.1),
@@ -74,8 +76,9 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     "Contingencies": (
         Column("id", "# " + _ID_NOTE, "backup_supplier", width=20),
         Column("name", "Readable name, for charts", "Qualified backup supplier", width=28),
-        Column("trigger", "A risk id, dissolution, or health below X", "supplier_exit",
-               ("dissolution", "health below 0.5"), width=18),
+        Column("trigger", "A risk id, dissolution, health below X, or review AGES (review 2, 4 / review every 1 "
+                          "if health below 0.6)", "supplier_exit",
+               ("dissolution", "health below 0.5", "review every 1 if health below 0.6"), width=18),
         Column("delay", "Time from trigger to effect (blank = at once)", None),
         Column("success", "Probability that an activation works (default 1)", 0.8),
         Column("max_activations", "Blank = unlimited", None),
@@ -96,3 +99,15 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
 }
 REQUIRED_SHEETS = ("Alliance", "Risks")
+# The columns a sheet cannot be read without, each with what it holds; a tuple of names means "one of these".
+REQUIRED_COLUMNS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "Alliance": ((("key",), "the setting's name"), (("value",), "its value")),
+    "Risks": ((("id",), "each risk's id"),
+              (("rate", "probability", "hazard"),
+               "how often each risk occurs (fill rate, probability or hazard on each row)")),
+    "Cascades": ((("risk",), "the risk that escalates another"), (("escalates",), "the risk it escalates"),
+                 (("factor",), "the factor on that risk's rate")),
+    "Contingencies": ((("id",), "each contingency's id"), (("trigger",), "what activates it")),
+    "Plans": ((("plan",), "each plan's name"),
+              (("contingencies",), "each plan's contingency ids (without it every plan would be empty)")),
+}
