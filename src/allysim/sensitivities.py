@@ -36,6 +36,7 @@ from .scenario import Scenario
 from .scenario.paths import ParameterPath
 from .scenario.uncertain import quantiles
 from .stats import mean_ci, paired
+from .verdicts import Materiality, judged, materiality_for
 
 __all__ = ["BOOTSTRAP", "LEVELS", "REFINE", "Sensitivity", "sensitivity"]
 
@@ -63,6 +64,15 @@ class Sensitivity:
     levels: dict[str, list[float]] = field(default_factory=dict)  # per input, the levels simulated, sorted
     seed: int = 0
     compared: tuple[str, ...] = ()  # the plans whose choice the value of information is about, the first the base
+    materiality_option: float | None = None  # --materiality / materiality=, over the scenario's
+
+    @property
+    def materiality(self) -> Materiality:
+        """The materiality the verdicts use: by default 1% of the mean |NPV| of ``against`` (the baseline unless
+        told otherwise), else of the plan, over the main sample."""
+        side, name = ("against", self.against) if self.against is not None else ("plan", self.plan)
+        return materiality_for(self.materiality_option, self.scenario.materiality,
+                               self.results.plans[_name("", side, -1)].npv, name)
 
     def to_dict(self) -> dict[str, Any]:
         res = self.results
@@ -101,14 +111,15 @@ class Sensitivity:
             "npv": {"mean": mean_ci(main.npv)[0], "ci95": list(mean_ci(main.npv)[2:])},
             "survival": {"estimate": float((main.cause < 0).mean())},
             "inputs": {p: inputs[p] for p in ranked},
-            "p_better": None, "sharing": res.sharing(),
+            "p_better": None, "sharing": res.sharing(), "materiality": self.materiality.to_dict(),
             "value_of_information": self._information(),
         }
         if self.against is not None:
             other = res.plans[_name("", "against", -1)]
             out["p_better"] = float(np.mean(main.npv > other.npv))
-            out["versus"] = {"npv": paired(main.npv, other.npv),
-                             "survival": paired((main.cause < 0).astype(float), (other.cause < 0).astype(float))}
+            out["versus"] = {"npv": judged(paired(main.npv, other.npv), res.runs, self.materiality.value),
+                             "survival": judged(paired((main.cause < 0).astype(float),
+                                                       (other.cause < 0).astype(float)), res.runs)}
         return out
 
     def _information(self) -> dict[str, Any] | None:
@@ -130,8 +141,9 @@ class Sensitivity:
         curve = []
         for k, q in enumerate(levels):
             alive = _alive(res, _name(path, "plan", q)) - _alive(res, _name(path, "against", q))
-            curve.append({"value": float(values[k]), "level": q, "npv": paired(diffs[:, k], 0.0),
-                          "survival": paired(alive, 0.0)})
+            curve.append({"value": float(values[k]), "level": q,
+                          "npv": judged(paired(diffs[:, k], 0.0), res.runs, self.materiality.value),
+                          "survival": judged(paired(alive, 0.0), res.runs)})
         found = _crossings(values, diffs.mean(axis=0))
         if not found:
             return curve, []
@@ -197,7 +209,8 @@ def _variance_shares(study: Sensitivity) -> dict[str, dict[str, tuple[float, lis
 
 
 def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None = None, *,
-                plans: Sequence[str] | None = None, overrides: Any = None, options: RunOptions | None = None,
+                plans: Sequence[str] | None = None, overrides: Any = None, materiality: float | None = None,
+                options: RunOptions | None = None,
                 **settings: Any) -> Sensitivity:
     """Which uncertain inputs move ``plan``'s results, and which could switch the choice against ``against``.
 
@@ -238,15 +251,14 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
     if len(set(compared)) != len(compared):
         raise UsageError("each plan may be named once in --plans")
     run = RunOptions.of(options, **settings).resolve(scenario)  # one seed for the main sample and the refinement
-    order = {c.id: k for k, c in enumerate(scenario.contingencies)}
-    mine = tuple(sorted(sets[plan], key=order.__getitem__))
-    theirs = tuple(sorted(sets[against], key=order.__getitem__)) if against is not None else None
+    mine = scenario.ordered(sets[plan])  # contingencies, then candidate partners, in file order
+    theirs = scenario.ordered(sets[against]) if against is not None else None
     sides = {"plan": mine} if theirs is None else {"plan": mine, "against": theirs}
 
     def variants(levels: dict[str, list[float]], main: bool) -> dict[str, Variant]:
         out = {_name("", side, -1): Variant(ids) for side, ids in sides.items()} if main else {}
         if main:  # the same as the sides where they are the same plans: simulated once
-            out.update({_name("", f"compared {name}", -1): Variant(tuple(sorted(sets[name], key=order.__getitem__)))
+            out.update({_name("", f"compared {name}", -1): Variant(scenario.ordered(sets[name]))
                         for name in compared})
         for path, qs in levels.items():
             for q in qs:
@@ -256,7 +268,7 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
 
     levels = {path: list(LEVELS) if theirs is not None else [0.1, 0.9] for path in scenario.uncertain}
     results = simulate_variants(scenario, variants(levels, True), run, health_bands=False)
-    study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0), tuple(compared))
+    study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0), tuple(compared), materiality)
     if theirs is not None:
         extra = _refinements(study)
         if extra:

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -28,17 +25,37 @@ from pydantic import (
 
 from ..errors import UsageError
 from ..hazards import Hazard, Steps, Weibull
-from ..text import TEXT_LIMIT, plan_problem
-from ..text import problem as text_problem
 from . import units
-from .distributions import FAMILIES, Constant, Distribution
-from .messages import suggest
-from .paths import uncertain_shapes
+from .distributions import Distribution
 from .uncertain import Uncertain
+from .values import (  # noqa: F401 - HORIZON_LIMIT, MONEY_LIMIT, distribution_type and _dist_schema are read from here
+    _TIME_SCHEMA,
+    _ZERO,
+    HORIZON_LIMIT,
+    MONEY_LIMIT,
+    Description,
+    Id,
+    Money,
+    MoneyDist,
+    Name,
+    PlainDist,
+    PlanName,
+    Probability,
+    Time,
+    TimeDist,
+    Whole,
+    _dist_schema,
+    _Model,
+    _not_bool,
+    _tuple,
+    distribution_type,
+)  # noqa: F401 - distribution_type and _dist_schema are imported from here
 
 __all__ = [
-    "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "WeibullShape", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "Every", "Condition", "EnvironmentState", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
+    "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "WeibullShape", "Impact", "ValueImpact", "Escalation",
+    "Contingency", "Trigger", "Effect", "RateFactor", "Costs", "Correlation", "Partner", "PartnerExit", "ExitHealth",
+    "OnExit", "PartnerCosts", "Environment", "Every", "Condition", "EnvironmentState", "RESERVED_IDS", "MAX_RUNS",
+    "distribution_type",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
@@ -46,172 +63,6 @@ MAX_RUNS = 100_000_000  # replications per plan: beyond this the per-run arrays 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 ID_PATTERN = _ID  # the ids of risks, contingencies and environment states
 
-
-# --------------------------------------------------------------------------- value types
-
-
-def _whole(value: Any) -> Any:
-    """Accept 1e4 or 3.0 where a whole number is expected."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _not_bool(value: Any) -> Any:
-    """Refuse true/false where a number is expected even when Python's True == 1 would pass."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a whole number, got {str(value).lower()}")
-    return value
-
-
-def _tuple(value: Any) -> Any:
-    """Lists from the file become tuples, so scenario objects stay immutable."""
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _context_unit(info: ValidationInfo) -> str:
-    unit = (info.context or {}).get("time_unit", "year")
-    return unit if unit in units.TIME_UNITS else "year"
-
-
-def _time(value: Any, info: ValidationInfo) -> Any:
-    return units.parse_time(value, _context_unit(info)) if isinstance(value, str) else value
-
-
-HORIZON_LIMIT = 1e6  # time units (a million days is 2,700 years): longer ones only serve to overflow sums
-MONEY_LIMIT = 1e15  # the largest amount: sums of amounts over a long horizon and many events stay far from overflow
-
-
-def _money(value: Any, info: ValidationInfo) -> Any:
-    return _bounded(units.parse_money(value, (info.context or {}).get("currency")) if isinstance(value, str)
-                    else value)
-
-
-def _bounded(value: Any) -> Any:
-    """An amount of money within :data:`MONEY_LIMIT`: larger ones would add up to infinity in a run's NPV."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MONEY_LIMIT:
-        raise ValueError(f"{float(value):.3g} is more than allysim can add up without overflow (at most {MONEY_LIMIT:.0e} "
-                         "in absolute value); write amounts in a larger unit, such as millions")
-    if isinstance(value, list):
-        return [_bounded(v) for v in value]
-    return value
-
-
-def _convert_numbers(value: Any, convert: Any, info: ValidationInfo) -> Any:
-    if isinstance(value, str):
-        return convert(value, info)
-    if isinstance(value, list):
-        return [_convert_numbers(v, convert, info) for v in value]
-    return value
-
-
-def _flatten(kind: str):
-    """Turn ``{triangular: {low, likely, high}, clip: [..]}`` into ``{family: triangular, low, ..., clip}``.
-
-    Unit strings in the parameters of time and money distributions become numbers here.
-    """
-    convert = {"time": _time, "money": _money, "plain": lambda v, info: v}[kind]
-    names = ", ".join(FAMILIES)
-
-    def flatten(raw: Any, info: ValidationInfo) -> Any:
-        if isinstance(raw, bool) or raw is None:
-            raise ValueError(f"expected a number or a distribution ({names}), got {raw!r}")
-        if isinstance(raw, (int, float, str)):
-            return {"family": "constant", "value": convert(raw, info)}
-        if not isinstance(raw, dict):
-            raise ValueError(f"expected a number or a distribution mapping ({names}), got a list")
-        families = [k for k in raw if k in FAMILIES]
-        others = [k for k in raw if k not in FAMILIES and k != "clip"]
-        if others or len(families) != 1:
-            found = ", ".join(map(str, raw)) or "nothing"
-            hint = suggest(others[0], FAMILIES) if others else ""
-            raise ValueError(f"a distribution names exactly one family ({names}) and may add clip; "
-                             f"found {found}{hint}")
-        family = families[0]
-        params = raw[family]
-        if not isinstance(params, dict):
-            fields = [n for n in FAMILIES[family].model_fields if n not in ("family", "clip")]
-            raise ValueError(f"{family}: expected a mapping of its parameters "
-                             f"{{{', '.join(_alias(FAMILIES[family], f) for f in fields)}}}")
-        flat = {k: _convert_numbers(v, convert, info) for k, v in params.items()}
-        if kind == "money":
-            flat = {k: _bounded(v) for k, v in flat.items()}
-        if "family" in flat or "clip" in flat:
-            raise ValueError(f"{family}: unexpected parameter {'family' if 'family' in flat else 'clip'!r}")
-        flat["family"] = family
-        if "clip" in raw:
-            flat["clip"] = _convert_numbers(raw["clip"], convert, info)
-        return flat
-
-    return flatten
-
-
-def _alias(model: type[BaseModel], name: str) -> str:
-    return model.model_fields[name].alias or name
-
-
-def _dist_schema(kind: str) -> dict[str, Any]:
-    """JSON Schema of a distribution as written in a file (not the flattened form)."""
-    number: dict[str, Any] = {"type": "number"}
-    if kind != "plain":
-        number = {"anyOf": [{"type": "number"}, {"type": "string", "description": f"a {kind} with a unit"}]}
-
-    def params(cls: type[BaseModel]) -> dict[str, Any]:
-        props, required = {}, []
-        for name, info in cls.model_fields.items():
-            if name in ("family", "clip"):
-                continue
-            key = info.alias or name
-            props[key] = {"type": "array", "items": number} if name in ("values", "weights") else number
-            if info.is_required():
-                required.append(key)
-        return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
-
-    clip = {"type": "array", "items": number, "minItems": 2, "maxItems": 2}
-    options: list[dict[str, Any]] = [number]
-    for family, cls in FAMILIES.items():
-        options.append({"type": "object", "properties": {family: params(cls), "clip": clip},
-                        "required": [family], "additionalProperties": False})
-    return {"oneOf": options, "description": f"a {kind} number, or a distribution naming one family"}
-
-
-def distribution_type(kind: str) -> Any:
-    """The field type of a number that may be written as a distribution: ``kind`` is plain, time or money."""
-    return Annotated[Distribution, BeforeValidator(_flatten(kind)), WithJsonSchema(_dist_schema(kind))]
-
-
-_TIME_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["18 months", "2 years"]}]}
-_MONEY_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["2.5M", "300k"]}]}
-
-PlainDist = distribution_type("plain")
-TimeDist = distribution_type("time")
-MoneyDist = distribution_type("money")
-Time = Annotated[float, BeforeValidator(_time), WithJsonSchema(_TIME_SCHEMA)]
-Money = Annotated[float, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-Whole = Annotated[int, BeforeValidator(_whole)]
-Id = Annotated[str, Field(pattern=_ID.pattern, max_length=64)]
-
-
-def _checked(check: Callable[[str], str | None]) -> AfterValidator:
-    def validate(value: str) -> str:
-        message = check(value)
-        if message is not None:
-            raise ValueError(message)
-        return value
-    return AfterValidator(validate)
-
-
-# free text is checked in one place (allysim.text): nothing a screen, chart, slide or spreadsheet cannot show
-Name = Annotated[str, _checked(text_problem)]
-Description = Annotated[str, _checked(lambda value: text_problem(value, TEXT_LIMIT, lines=True))]
-PlanName = Annotated[str, _checked(plan_problem)]
-_ZERO = Constant(value=0.0)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
-                              populate_by_name=True)
 
 
 # --------------------------------------------------------------------------- the format
@@ -228,6 +79,8 @@ class Health(_Model):
 class Alliance(_Model):
     health: Health = Health()
     value_rate: Annotated[Money, Field(ge=0)] = 0.0
+    min_partners: Whole | None = Field(default=None, ge=1)  # with partners: the alliance ends with fewer (default 1)
+    min_share: float | None = Field(default=None, ge=0)  # ... or when the shares still in add up to less (default 0)
 
 
 class ValueImpact(_Model):
@@ -237,10 +90,24 @@ class ValueImpact(_Model):
     duration: TimeDist
 
 
-class Escalation(_Model):
-    """An occurrence multiplies another risk's rate by ``factor`` for ``duration`` (omitted: for good)."""
+class _RiskOrPartner(_Model):
+    """A target that is a risk's rate or a partner's exit hazard: exactly one of ``risk`` and ``partner``."""
 
-    risk: str
+    risk: str | None = None
+    partner: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "_RiskOrPartner":
+        if (self.risk is None) == (self.partner is None):
+            raise ValueError("give exactly one of risk: <risk id> (its rate) or partner: <partner id> (its exit "
+                             "hazard)")
+        return self
+
+
+class Escalation(_RiskOrPartner):
+    """An occurrence multiplies another risk's rate, or a partner's exit hazard, by ``factor`` for ``duration``
+    (omitted: for good)."""
+
     factor: float = Field(ge=0)
     duration: TimeDist | None = None
 
@@ -251,6 +118,7 @@ class Impact(_Model):
     value: ValueImpact | None = None
     fatal: Probability = 0.0
     escalates: Annotated[tuple[Escalation, ...], BeforeValidator(_tuple)] = ()
+    exit: dict[str, Probability] = {}  # partner id -> probability that an occurrence makes it leave (SPEC 12)
 
 
 class WeibullShape(_Model):
@@ -362,28 +230,38 @@ _REVIEW_SCHEMA = {"anyOf": [{"type": "array", "items": _TIME_SCHEMA, "minItems":
 
 class Trigger(_Model):
     on: str | None = None
+    partner: str | None = None  # with on: exit, that partner's exit only (omitted: any partner's)
     health_below: float | None = Field(default=None, gt=0, le=1)
     review: Annotated[Annotated[Union[Annotated[tuple[Time, ...], Tag("ages")], Annotated[Every, Tag("every")]],
                                 Discriminator(lambda v: "every" if isinstance(v, (dict, Every)) else "ages")] | None,
                       BeforeValidator(_tuple), WithJsonSchema(_REVIEW_SCHEMA)] = None
     condition: Condition | None = Field(default=None, alias="if")
 
+    # on: exit is a partner's exit in a scenario with partners; without partners a risk may be called exit
+    _partner_exit: bool = PrivateAttr(default=False)
+
     @model_validator(mode="after")
-    def _one_kind(self) -> "Trigger":
+    def _one_kind(self, info: ValidationInfo) -> "Trigger":
         if (self.on is not None) + (self.health_below is not None) + (self.review is not None) != 1:
-            raise ValueError("give exactly one of on: <risk id>, on: dissolution, health_below: <x>, or "
+            raise ValueError("give exactly one of on: <risk id>, on: dissolution, on: exit, health_below: <x>, or "
                              "review: [ages] | {every: X}")
         if self.condition is not None and self.review is None:
             raise ValueError("if: {...} is the condition of a review; it needs review: [ages] or {every: X}")
+        if self.partner is not None and self.on != "exit":
+            raise ValueError("partner: <partner id> goes with on: exit (that partner's exit)")
+        self._partner_exit = self.on == "exit" and (self.partner is not None
+                                                   or bool((info.context or {}).get("partners")))
         return self
 
     @property
-    def kind(self) -> Literal["risk", "dissolution", "health", "review"]:
+    def kind(self) -> Literal["risk", "dissolution", "health", "review", "exit"]:
         if self.health_below is not None:
             return "health"
         if self.review is not None:
             return "review"
-        return "dissolution" if self.on == "dissolution" else "risk"
+        if self.on == "dissolution":
+            return "dissolution"
+        return "exit" if self._partner_exit else "risk"
 
     def review_ages(self, horizon: float) -> tuple[float, ...]:
         """The ages of the reviews that take place: those before ``horizon``, in order."""
@@ -393,10 +271,9 @@ class Trigger(_Model):
         return tuple(age for age in self.review or () if age < horizon)
 
 
-class RateFactor(_Model):
-    """Multiply a risk's rate by ``factor`` for ``duration`` (omitted: for good)."""
+class RateFactor(_RiskOrPartner):
+    """Multiply a risk's rate, or a partner's exit hazard, by ``factor`` for ``duration`` (omitted: for good)."""
 
-    risk: str
     factor: float = Field(ge=0)
     duration: Annotated[Time, Field(gt=0)] | None = None
 
@@ -410,13 +287,18 @@ class Effect(_Model):
     restore_health: Probability | None = None
     rate_factor: Annotated[tuple[RateFactor, ...], BeforeValidator(_listify)] = ()
     rescue_health: Probability | None = None
+    retain: Literal[True] | None = None  # on: exit, no delay: a successful activation cancels that exit
+    replace: Literal[True] | None = None  # on: exit: the departed partner's seat is filled again (after the delay)
 
     @model_validator(mode="after")
     def _has_an_effect(self) -> "Effect":
         if self.reduce_impact is None and self.restore_health is None and not self.rate_factor \
-                and self.rescue_health is None:
+                and self.rescue_health is None and self.retain is None and self.replace is None:
             raise ValueError("an effect needs at least one of reduce_impact, restore_health, rate_factor, "
-                             "rescue_health")
+                             "rescue_health, retain, replace")
+        if self.retain and self.replace:
+            raise ValueError("retain and replace exclude each other: a retained partner never left, so there is no "
+                             "seat to fill; use two contingencies")
         return self
 
 
@@ -456,6 +338,71 @@ class Contingency(_Model):
         return not (self.delay.is_constant and self.delay.mean() == 0)
 
 
+class ExitHealth(_Model):
+    """While the alliance's health is below ``x``, the partner's exit hazard is multiplied by ``factor``."""
+
+    x: float = Field(gt=0, le=1)
+    factor: float = Field(ge=0)
+
+
+class PartnerExit(_Model):
+    """A partner's own decision to leave: a hazard per time unit (``rate``, or ``probability`` of leaving within one
+    time unit), raised while health is low (``health_below``) and by each partner that has already left
+    (``contagion``). Without rate or probability the partner never leaves by itself (risks may still pull it out)."""
+
+    rate: float | None = Field(default=None, ge=0)
+    probability: float | None = Field(default=None, ge=0, lt=1)
+    hazard: AgeHazard | None = None  # a hazard by age (SPEC section 13): weibull or steps
+    health_below: ExitHealth | None = None
+    contagion: float = Field(default=1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_frequency(self) -> "PartnerExit":
+        if sum(x is not None for x in (self.rate, self.probability, self.hazard)) > 1:
+            raise ValueError("give at most one of rate (exits per time unit), probability (of leaving within one "
+                             "time unit) or hazard")
+        return self
+
+    @property
+    def base(self) -> float:
+        """The exit hazard per time unit before any factor: ``rate``, or ``-ln(1 - probability)``, or 0; with a
+        ``hazard`` by age, 1 (the curve's scale)."""
+        if self.hazard is not None:
+            return 1.0
+        if self.rate is not None:
+            return self.rate
+        return -math.log1p(-self.probability) if self.probability is not None else 0.0
+
+
+class OnExit(_Model):
+    """What a partner's leaving does to the alliance: a drop in health and a one-off cost."""
+
+    health: PlainDist = _ZERO
+    cost: MoneyDist = _ZERO
+
+
+class PartnerCosts(_Model):
+    setup: Annotated[Money, Field(ge=0)] = 0.0
+    per_time: Annotated[Money, Field(ge=0)] = 0.0
+
+
+class Partner(_Model):
+    """A member of the alliance (SPEC section 12). A ``candidate`` is in only the plans that name it."""
+
+    id: Id
+    name: str = ""
+    share: float | None = Field(default=None, ge=0)  # default: 1 / the number of partners that are not candidates
+    required: bool = False
+    candidate: bool = False
+    cost: PartnerCosts = PartnerCosts()
+    exit: PartnerExit = PartnerExit()
+    on_exit: OnExit = OnExit()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
 class Correlation(_Model):
     """A Spearman rank correlation between two uncertain parameters, named by their paths (SPEC section 8)."""
 
@@ -481,6 +428,11 @@ class EnvironmentState(_Model):
 
     rates: dict[str, Annotated[float, Field(ge=0)]] = {}
     value: float = Field(default=1.0, ge=0)
+    exits: dict[str, Annotated[float, Field(ge=0)]] = {}  # partner id -> exit hazard multiplier in this state
+
+    def exit_factor(self, partner_id: str) -> float:
+        """The multiplier of ``partner_id``'s exit hazard in this state (1 when not listed)."""
+        return self.exits.get(partner_id, 1.0)
 
     def rate(self, risk_id: str) -> float:
         """The multiplier of ``risk_id``'s rate in this state (1 when not listed)."""
@@ -531,10 +483,13 @@ class Scenario(_Model):
     horizon: Annotated[Time, Field(gt=0, le=HORIZON_LIMIT)]
     currency: Name = "USD"
     discount_rate: float = Field(default=0.0, ge=0)
+    # the smallest effect on NPV worth a board's attention (money); studies default to 1% of the baseline's |NPV|
+    materiality: Union[Annotated[Money, Field(gt=0)], None] = None
     runs: Whole = Field(default=10_000, ge=1, le=MAX_RUNS)
     seed: Whole | None = Field(default=None, ge=0)
     alliance: Alliance = Alliance()
-    risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
+    risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)]  # empty only with partners (checks)
+    partners: Annotated[tuple[Partner, ...], BeforeValidator(_tuple)] = ()
     contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
     plans: dict[PlanName, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
     correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
@@ -603,11 +558,61 @@ class Scenario(_Model):
 
     @property
     def plan_sets(self) -> dict[str, tuple[str, ...]]:
-        """Every plan with its contingency ids, in file order; ``all`` expanded, ``default`` when none given."""
+        """Every plan with its contingency ids (and candidate partner ids), as written; ``all`` expanded to every
+        contingency, ``default`` (every contingency) when none given."""
         every = tuple(c.id for c in self.contingencies)
         if self.plans is None:
             return {"default": every}
         return {name: every if ids == "all" else tuple(ids) for name, ids in self.plans.items()}
+
+    @property
+    def choice_ids(self) -> tuple[str, ...]:
+        """What a plan may hold, in the one canonical order: the contingencies, then the candidate partners, each in
+        file order."""
+        return tuple(c.id for c in self.contingencies) + tuple(p.id for p in self.partners if p.candidate)
+
+    def ordered(self, ids: Any) -> tuple[str, ...]:
+        """``ids`` (contingencies and candidate partners) in :attr:`choice_ids` order, so that one set is one
+        variant."""
+        chosen = set(ids)
+        return tuple(i for i in self.choice_ids if i in chosen)
+
+    def partner(self, partner_id: str) -> Partner:
+        return next(p for p in self.partners if p.id == partner_id)
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Each partner's share of the value rate: as written, else 1 / the number of partners not candidates."""
+        members = sum(1 for p in self.partners if not p.candidate)
+        default = 1.0 / members if members else 1.0
+        return {p.id: default if p.share is None else p.share for p in self.partners}
+
+    @property
+    def min_partners(self) -> int:
+        return self.alliance.min_partners or 1
+
+    @property
+    def min_share(self) -> float:
+        return self.alliance.min_share or 0.0
+
+    def lineup(self, ids: Any) -> tuple[str, ...]:
+        """The partners in the alliance at t = 0 under a plan holding ``ids``: every partner that is not a
+        candidate, and the candidates named, in file order."""
+        chosen = set(ids)
+        return tuple(p.id for p in self.partners if not p.candidate or p.id in chosen)
+
+    def infeasible(self, ids: Any) -> str | None:
+        """Why a plan holding ``ids`` breaks min_partners or min_share at t = 0, or None when it does not."""
+        if not self.partners:
+            return None
+        members = self.lineup(ids)
+        if len(members) < self.min_partners:
+            return f"{len(members)} partner{'s' * (len(members) != 1)} at the start, fewer than min_partners " \
+                   f"{self.min_partners}"
+        total = sum(self.shares[m] for m in members)
+        if total < self.min_share - 1e-9:  # as the engine compares: sums of shares carry rounding
+            return f"shares adding up to {total:g} at the start, less than min_share {self.min_share:g}"
+        return None
 
     @property
     def discount_per_time(self) -> float:
@@ -633,62 +638,7 @@ class Scenario(_Model):
             fields += [(here + ("escalates", j, "duration"), e.duration, positive)
                        for j, e in enumerate(impact.escalates) if e.duration is not None]
         fields += [(("contingencies", i, "delay"), c.delay, positive) for i, c in enumerate(self.contingencies)]
+        for i, p in enumerate(self.partners):
+            fields += [(("partners", i, "on_exit", "health"), p.on_exit.health, unit),
+                       (("partners", i, "on_exit", "cost"), p.on_exit.cost, positive)]
         return fields
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the scenario format (version 1), for editors and linters."""
-    schema = Scenario.model_json_schema(by_alias=True)
-    # a single rate factor may be written as a mapping, without the list around it
-    listed = schema["$defs"]["Effect"]["properties"]["rate_factor"]
-    item = listed.pop("items")
-    listed.pop("type")
-    listed["anyOf"] = [item, {"type": "array", "items": item}]
-    listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "allysim scenario (format version 1)"
-    for shape in uncertain_shapes():  # these may be written as a range too (SPEC section 8)
-        _allow_range(schema, schema, shape.wildcards, shape.range.kind)  # type: ignore[union-attr]
-    return schema
-
-
-def _allow_range(root: dict[str, Any], node: dict[str, Any], parts: list[str], kind: str) -> None:
-    """Let the property at the pattern ``parts`` below ``node`` be a distribution as well as a number."""
-    node = _deref(root, node)
-    if not parts:
-        return
-    head, rest = parts[0], parts[1:]
-    children: list[dict[str, Any]] = []
-    for option in [node, *node.get("anyOf", []), *node.get("oneOf", [])]:
-        option = _deref(root, option)
-        if head in ("*", "#") and "items" in option:
-            children.append(option["items"])
-        elif head in ("#", "?") and isinstance(option.get("additionalProperties"), dict):
-            if not rest and head == "?":
-                option["additionalProperties"] = _range_of(option["additionalProperties"], kind)
-                continue
-            children.append(option["additionalProperties"])
-        elif head not in ("*", "#", "?") and head in option.get("properties", {}):
-            if not rest:
-                option["properties"][head] = _range_of(option["properties"][head], kind)
-                continue
-            children.append(option["properties"][head])
-    if head == "#":  # a lone mapping written where a list may stand
-        children += [option for option in node.get("anyOf", []) if "$ref" in option]
-    for child in children:
-        _allow_range(root, child, rest, kind)
-
-
-def _range_of(leaf: dict[str, Any], kind: str) -> dict[str, Any]:
-    """``leaf`` (a number's schema) or a distribution; marked so that it is widened once."""
-    if "x-allysim-range" in leaf:
-        return leaf
-    keep = {k: leaf.pop(k) for k in ("default", "title", "description") if k in leaf}
-    return {**keep, "x-allysim-range": True, "anyOf": [leaf, _dist_schema(kind)]}
-
-
-def _deref(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        return root["$defs"][ref.split("/")[-1]]
-    return node
