@@ -253,6 +253,15 @@ def test_a_difference_that_crosses_zero_twice_has_two_switches_each_with_its_int
     for point in entry["difference"]:
         inside = switches[0]["value"] < point["value"] < switches[1]["value"]
         assert (point["npv"]["mean"] > 0) == inside or abs(_middling(point["value"])) < 0.2
+    # the words name every range in which each plan is better, never the first crossing alone
+    from allysim.plotting.sensitivity_charts import sensitivity_findings
+    from allysim.wording import format_amount
+
+    words = sensitivity_findings(study.to_dict())
+    low, high = (format_amount(s["value"]) for s in switches)
+    shield_wins = f"beats the None plan between {low} and {high}; the None plan does below {low} and above {high}"
+    assert shield_wins in words["switch"], words["switch"]
+    assert any(shield_wins in bullet for bullet in words["bullets"]), words["bullets"]
 
 
 def test_crossings_are_found_in_order_with_their_directions() -> None:

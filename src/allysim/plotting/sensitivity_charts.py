@@ -64,6 +64,10 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
                              "runs cannot tell where: run more")
             out["bullets"] = _bullets(data, moving, flips, out["switch"])
             return out
+        if len(_switches(e)) > 1:  # every range in which each plan is better, never only the first crossing
+            out["switch"] = _capital(f"as {e['label'].lower()} varies, {_ranges(e, plan, against)}")
+            out["bullets"] = _bullets(data, moving, flips, out["switch"])
+            return out
         between = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
                    f"{format_amount(hi) if hi is not None else 'above the range'}")
         better_above = sw.get("direction") == "plan better above"
@@ -86,6 +90,34 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
                              "some values the difference is within the noise")
     out["bullets"] = _bullets(data, moving, flips, out["switch"])
     return out
+
+
+def _switches(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every crossing of one input, in order (``switches``; a study written before it had only ``switch``)."""
+    return list(entry.get("switches") or ([entry["switch"]] if entry.get("switch") else []))
+
+
+def _ranges(entry: Mapping[str, Any], plan: str, against: str) -> str:
+    """Where each plan is better along one input, from every crossing: ``the Shield plan beats None between 0.09
+    and 1.24; None does below 0.09 and above 1.24 (95% intervals of the crossings: 0.086 to 0.095; 1.23 to 1.25)``.
+
+    Consecutive crossings of a continuous difference alternate in direction, so the ranges alternate in winner."""
+    switches = _switches(entry)
+    at = [format_amount(s["value"]) for s in switches]
+    plan_first = switches[0].get("direction") != "plan better above"  # better below the first crossing
+    wins: dict[bool, list[str]] = {True: [], False: []}
+    for k in range(len(switches) + 1):
+        where = (f"below {at[0]}" if k == 0 else f"above {at[-1]}" if k == len(switches)
+                 else f"between {at[k - 1]} and {at[k]}")
+        wins[plan_first == (k % 2 == 0)].append(where)
+
+    def interval(s: Mapping[str, Any]) -> str:
+        lo, hi = (s.get("ci95") or [None, None])[:2]
+        return (f"{format_amount(lo) if lo is not None else 'below the range'} to "
+                f"{format_amount(hi) if hi is not None else 'above the range'}")
+
+    return (f"{plan} beats {against} {' and '.join(wins[True])}; {against} does {' and '.join(wins[False])} "
+            f"(95% intervals of the crossings: {'; '.join(interval(s) for s in switches)})")
 
 
 def _plan(name: Any) -> Any:
@@ -122,6 +154,10 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
         return out
     if flips:
         for _, e in flips[:2]:
+            if len(_switches(e)) > 1:
+                out.append(f"The choice depends on {e['label'].lower()}: {_ranges(e, plan, against)}; its range "
+                           f"runs from {_pair(e['p10'], e['p90'], ' (P10) to ')} (P90).")
+                continue
             sw = e["switch"]
             lo, hi = sw["ci95"]
             side = "above" if sw.get("direction") == "plan better above" else "below"
