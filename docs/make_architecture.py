@@ -19,17 +19,17 @@ FILL = {"in": "#E8EEF4", "core": "#DCE9DF", "study": "#F6E7D4", "words": "#EFE3F
 
 # (x, y, width, label, modules, colour): one row per layer, top to bottom in the order data flows
 BOXES = [
-    (0.3, 8.6, 11.4, "cli.py  ·  console.py", "click commands: parse, call the library, print, write; one place maps "
+    (0.3, 8.6, 11.4, "cli.py  ·  calibrate_command.py  ·  console.py", "click commands: parse, call the library, print, write; one place maps "
      "errors to exit codes", "cli"),
     (0.3, 7.1, 5.5, "plotting/", "theme · layout · panels · rows · headlines · render\n"
-     "run, causes, study, value, decision, sensitivity charts", "out"),
+     "run, causes, study, value, decision, sensitivity, calibration charts", "out"),
     (6.2, 7.1, 5.5, "deck/", "board · layout · slides · appendix · brief", "out"),
     (0.3, 5.6, 5.5, "wording.py", "numbers and findings in words, one rounding each", "words"),
     (6.2, 5.6, 5.5, "outputs.py  /  folder.py", "write an output folder (one atomic writer) / read it back", "out"),
     (0.3, 4.1, 3.6, "stats.py", "Wilson, t-intervals, paired, Kaplan-Meier, health bins", "study"),
     (4.2, 4.1, 3.6, "analysis.py", "summary.json, health.json", "study"),
-    (8.1, 4.1, 3.6, "studies.py and friends", "compare, value, drivers; sweeps, portfolios, sensitivity",
-     "study"),
+    (8.1, 4.1, 3.6, "studies.py and friends", "compare, value, drivers; sweeps, portfolios, sensitivity;\n"
+     "history, calibration, calibrated (hazards fitted to history)", "study"),
     (0.3, 2.6, 11.4, "runner.py  →  results.py", "RunOptions; seeds, chunks, executors.py, checkpoint.py  →  Variant, "
      "PlanRuns, Results (arrays, no file I/O)", "core"),
     (0.3, 1.1, 5.5, "engine.py  ·  life.py  ·  hazards.py  ·  streams.py",
