@@ -1,6 +1,6 @@
-"""The partners chart (SPEC section 12): the shares still in come from runs.csv's exits, agree with summary.json
-and with the closed form of exponential exits, and are what the chart draws; `run` and `report` draw it for a
-scenario with partners only."""
+"""The outputs of a run with partners (SPEC section 12): the partners chart, whose shares still in come from
+runs.csv's exits, agree with summary.json and with the closed form of exponential exits, and are what the chart
+draws (`run` and `report` draw it for a scenario with partners only); and the workbook's Partners sheet."""
 
 from __future__ import annotations
 
@@ -102,3 +102,38 @@ risks:
 """, 200)
     assert not (out / "partners.png").exists()
     assert "partners" not in draw_charts(load_output(out))
+
+
+def test_the_workbook_has_a_partners_sheet_with_the_summary_numbers(tmp_path: Path):
+    import openpyxl
+
+    out = _run(tmp_path, SCENARIO.replace("risks: []", "risks: []\nplans: {alone: [], also: []}"), 300)
+    result = CliRunner().invoke(cli, ["workbook", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    wb = openpyxl.load_workbook(out / "workbook.xlsx")
+    assert wb.sheetnames.index("Partners") == wb.sheetnames.index("Summary") + 1
+    rows = list(wb["Partners"].iter_rows(values_only=True))
+    header = rows[2]
+    table = [dict(zip(header, r)) for r in rows[3:7]]
+    assert [(r["plan"], r["partner"]) for r in table] == [(p, q) for p in ("alone", "also") for q in ("a", "b")]
+    for r in table:
+        entry = summary["plans"][r["plan"]]["partners"][r["partner"]]
+        assert r["exit probability"] == entry["exit"]["estimate"]
+        assert [r["exit probability 95% CI low"], r["exit probability 95% CI high"]] == entry["exit"]["ci95"]
+        assert r["mean tenure (years)"] == entry["tenure"]["mean"]
+    assert table[0]["name"] == "Alpha Corp" and table[0]["exit probability"] > 0
+    start = next(i for i, r in enumerate(rows) if r[0] == "Partners in at the end") + 1
+    ends = [r[:3] for r in rows[start + 1:] if r[0] is not None]
+    assert ends == [(p, k, summary["plans"][p]["partners_at_end"]["distribution"][str(k)])
+                    for p in ("alone", "also") for k in range(3)]
+    assert wb["Partners"].cell(4, 7).number_format == "0.0%"
+
+
+def test_no_partners_sheet_without_partners(tmp_path: Path):
+    import openpyxl
+
+    out = _run(tmp_path, "allysim: 1\nname: solo\nhorizon: 3\nrisks:\n  - {id: r, rate: 0.2, impact: {health: 0.5}}\n",
+               100, formats="none")
+    assert CliRunner().invoke(cli, ["workbook", str(out)]).exit_code == 0
+    assert "Partners" not in openpyxl.load_workbook(out / "workbook.xlsx", read_only=True).sheetnames
