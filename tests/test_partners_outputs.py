@@ -137,3 +137,30 @@ def test_no_partners_sheet_without_partners(tmp_path: Path):
                100, formats="none")
     assert CliRunner().invoke(cli, ["workbook", str(out)]).exit_code == 0
     assert "Partners" not in openpyxl.load_workbook(out / "workbook.xlsx", read_only=True).sheetnames
+
+
+def test_the_deck_says_who_is_most_likely_to_leave_and_what_it_would_cost(tmp_path: Path):
+    from pptx import Presentation
+
+    text = SCENARIO.replace("risks: []", """risks:
+  - {id: shock, rate: 0.3, impact: {health: 0.1, escalates: [{partner: a, factor: 2, duration: 1}]}}
+contingencies:
+  - {id: keep, trigger: {on: exit, partner: a}, success: 0.5, effect: {retain: true}}
+  - {id: calm, trigger: {health_below: 0.8}, effect: {rate_factor: {partner: b, factor: 0.5, duration: 1}}}
+plans: {none: [], both: [keep, calm]}""")
+    out = _run(tmp_path, text, 300)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["drivers", str(tmp_path / "s.yaml"), "--runs", "200", "--seed", str(SEED),
+                               "--out", str(out)]).exit_code == 0
+    result = runner.invoke(cli, ["deck", str(out)])
+    assert result.exit_code == 0, result.output
+    slides = [[s.text_frame.text for s in slide.shapes if s.has_text_frame] +
+              [c.text for s in slide.shapes if s.has_table for row in s.table.rows for c in row.cells]
+              for slide in Presentation(str(out / "deck.pptx")).slides]
+    texts = [" ".join(t) for t in slides]
+    partner = [t for t in texts if "is the partner most likely to leave" in t]
+    assert len(partner) == 1 and partner[0].startswith("Alpha Corp is the partner most likely to leave")
+    assert "its possible exit costs" in partner[0] and "of survival under" in partner[0]
+    appendix = " ".join(texts)  # partner triggers, exit hazards and retention are named in the appendix
+    assert "On Alpha Corp's exit" in appendix and "b exit hazard" in appendix and "Alpha Corp exit hazard" in appendix
+    assert "keeps the leaving partner in" in appendix

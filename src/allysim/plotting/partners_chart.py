@@ -51,7 +51,7 @@ def partners(grid: ArrayLike, still_in: Mapping[str, Mapping[str, ArrayLike]],
     ax = ax if ax is not None else layout.body_axes()
     fig = ax.figure
     with theme.style():
-        left, bottom, right, top = layout.region(ax, left_in=0.7, bottom_in=0.55, top_in=0.1)
+        left, bottom, right, top = layout.region(ax, left_in=0.7, bottom_in=0.55, top_in=0.45)
         split = left + (right - left) * 0.64
         rows = 1 if len(ids) <= 3 else 2 if len(ids) <= 8 else 3
         cols = max(1, math.ceil(len(ids) / rows))
