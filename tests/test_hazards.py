@@ -309,3 +309,14 @@ def test_an_environment_state_multiplies_a_weibull_hazard_from_the_instant_it_st
     # a multiplier applied to the age (H(m t)) instead of the hazard is another number
     aged = integrate.quad(lambda u: q * math.exp(-q * u) * math.exp(-(H(u) + H(u + m * (T - u)) - H(u))), 0, T)[0]
     check_power(expected, aged + math.exp(-q * T) * math.exp(-H(T)), tol, "the multiplier applied to the age")
+
+
+def test_a_vanishing_multiplier_puts_the_next_occurrence_at_infinity_not_in_a_traceback():
+    # a rate factor of 2.2e-309 (found by a property test) asks H for a budget of ~1e308: x ** (1 / k) overflows
+    from allysim.hazards import Weibull
+
+    hazard = Weibull(shape=0.5, scale=2.0)
+    assert hazard.arrival(now=1.0, budget=0.7, multiplier=2.2e-309) == math.inf
+    assert hazard.inverse(1e308) == math.inf
+    assert Weibull(shape=5.0, scale=1e-60).cumulative(1e100) == math.inf
+    assert hazard.arrival(now=1.0, budget=0.7, multiplier=1.0) < math.inf

@@ -13,7 +13,7 @@ from .errors import UsageError
 if TYPE_CHECKING:
     from .scenario import Scenario
 
-__all__ = ["budget", "in_currency", "output_folder"]
+__all__ = ["budget", "in_currency", "materiality", "output_folder"]
 
 
 def budget(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -28,6 +28,22 @@ def budget(ctx: click.Context, param: click.Parameter, value: str | None) -> str
         raise click.BadParameter(str(exc)) from None
     if not (amount >= 0 and amount != float("inf")):
         raise click.BadParameter(f"{value!r}: a budget is an amount >= 0")
+    return value
+
+
+def materiality(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check the form of ``--materiality`` at once (an amount > 0); read in the scenario's currency unit once
+    loaded, as ``--budget``."""
+    from .scenario.units import parse_money
+
+    if value is None:
+        return None
+    try:
+        amount = parse_money(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if not (amount > 0 and amount != float("inf")):
+        raise click.BadParameter(f"{value!r}: a materiality is an amount > 0")
     return value
 
 

@@ -84,7 +84,7 @@ def _sim_options(func: Callable) -> Callable:
         click.option("--seed", type=_SeedType(), default=None,
                      help="Root seed (default: the scenario's seed, else a fresh one, recorded in summary.json)."),
         click.option("--workers", type=click.IntRange(min=1), default=None,
-                     help="Worker processes (default: one per CPU). Results do not depend on it."),
+                     help="Worker processes (default: one per CPU; at most 4 per CPU). Results do not depend on it."),
         click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
                      help="Chart formats, comma-separated, or none."),
         click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -266,8 +266,14 @@ def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
 # --------------------------------------------------------------------------- compare, value, drivers
 
 
-def _out_option(func: Callable) -> Callable:
-    func = _force_option(func)
+def _study_options(func: Callable) -> Callable:
+    """Options every study shares: ``--materiality X`` (the smallest effect on NPV a sentence may call a gain or a
+    loss), ``--out`` and ``--force``."""
+    func = click.option("--materiality", default=None, callback=arguments.materiality, metavar="X",
+                        help="The smallest effect on NPV worth calling better or worse, in the scenario's currency "
+                             "unit "
+                             "(default: the scenario's materiality, else 1% of the baseline plan's mean |NPV|; "
+                             "recorded in the JSON). Smaller effects read 'about break even'.")(_force_option(func))
     return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="Output folder (default reports/<scenario file stem>/).")(func)
 
@@ -338,9 +344,9 @@ def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, 
 @_set_option
 @click.option("--plans", default=None, metavar="A,B,...",
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
-@_out_option
+@_study_options
 def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                force: bool, **options: Any) -> None:
+                materiality: str | None, force: bool, **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
     from .runner import RunOptions
     from .studies import compare
@@ -349,6 +355,7 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     with _study(file, out, quiet, "compare",
                 lambda s, adv: compare(s, plans=names, overrides=sets,
+                                       materiality=arguments.in_currency(materiality, s),
                                        options=RunOptions(progress=adv, **options)),
                 force) as (study, folder, scenario):
         data = study.to_dict()
@@ -365,9 +372,9 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 @_set_option
 @click.option("--plan", default=None, metavar="NAME",
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
-@_out_option
+@_study_options
 def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-              force: bool, **options: Any) -> None:
+              materiality: str | None, force: bool, **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
     from .runner import RunOptions
     from .studies import contingency_values
@@ -376,6 +383,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 
     _plan_study(file, out, formats, quiet, force, "value", "contingency_value", console.print_value,
                 lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
+                                                  materiality=arguments.in_currency(materiality, s),
                                                   options=RunOptions(progress=adv, **options)))
 
 
@@ -384,9 +392,9 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 @_sim_options
 @_set_option
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
-@_out_option
+@_study_options
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                force: bool, **options: Any) -> None:
+                materiality: str | None, force: bool, **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
     from .runner import RunOptions
     from .studies import risk_drivers
@@ -395,6 +403,7 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
 
     _plan_study(file, out, formats, quiet, force, "drivers", "risk_drivers", console.print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
+                                            materiality=arguments.in_currency(materiality, s),
                                             options=RunOptions(progress=adv, **options)))
 
 
@@ -421,9 +430,9 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
                    "--set PATH=VALUE options fix parameters at every point.")
 @click.option("--plan", "plans", multiple=True, metavar="NAME",
               help="Simulate only this plan (repeat for several; default every plan).")
-@_out_option
+@_study_options
 def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Path | None,
-              formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
+              formats: tuple[str, ...], quiet: bool, materiality: str | None, force: bool, **options: Any) -> None:
     """Every plan at each value of one parameter, on the same seed: sweep.json and the sweep chart."""
     from .scenario.overrides import split_sweep
     from .sweeps import sweep
@@ -434,7 +443,7 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         raise click.UsageError(str(exc)) from None
     _plan_study(file, out, formats, quiet, force, "sweep", "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
-                                     overrides=fixed, **options))
+                                     overrides=fixed, materiality=arguments.in_currency(materiality, s), **options))
 
 
 @cli.command("optimize")
@@ -450,16 +459,16 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="npv", show_default=True,
               help="What the best portfolio is best at: the highest mean NPV, the highest survival, the highest "
                    "mean NPV of the worst 10% of runs (cvar10), or the lowest share of runs losing money (p_loss).")
-@_out_option
+@_study_options
 def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, objective: str, out: Path | None,
-                 formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
+                 formats: tuple[str, ...], quiet: bool, materiality: str | None, force: bool, **options: Any) -> None:
     """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
     _plan_study(file, out, formats, quiet, force, "optimize", "frontier", console.print_optimize,
                 lambda s, adv: optimize(s, contingencies=ids, budget=arguments.in_currency(budget, s), objective=objective,
-                                        progress=adv, **options))
+                                        progress=adv, materiality=arguments.in_currency(materiality, s), **options))
 
 
 @cli.command("sensitivity")
@@ -470,9 +479,10 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, obje
               help="Plan to analyse (default: the plan with the most contingencies).")
 @click.option("--against", default=None, metavar="NAME",
               help="Plan to compare with, for the switch points (default: the baseline, the first plan).")
-@_out_option
+@_study_options
 def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
-                    formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
+                    formats: tuple[str, ...], quiet: bool, materiality: str | None, force: bool,
+                    **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
     from .runner import RunOptions
     from .sensitivities import sensitivity
@@ -494,6 +504,7 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 
     with _study(file, out, quiet, "sensitivity",
                 lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
+                                           materiality=arguments.in_currency(materiality, s),
                                            options=RunOptions(progress=adv, **options)),
                 force) as (study, folder, scenario):
         data = study.to_dict()

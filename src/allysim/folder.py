@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -31,9 +32,11 @@ from typing import Any
 import numpy as np
 
 from .errors import AllysimError, OutputError
+from .files import open_input
 from .outputs import RUNS_COLUMNS
 from .stats import paired
 from .text import markup, plain_data, shorten
+from .verdicts import default_materiality
 from .wording import Evidence, Provenance
 
 __all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "RunTable", "load_output",
@@ -139,6 +142,25 @@ class OutputData:
             return Evidence.of(entry, compare.get("runs"))
         column = {"survival": "survived"}.get(key, key)
         a, b = getattr(self.runs[plan], column), getattr(self.runs[base], column)
+        return Evidence.of(paired(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), len(a),
+                           materiality=self.materiality() if key == "npv" else 0.0)
+
+    def materiality(self) -> float:
+        """The materiality of this folder's NPV verdicts: as ``summary.json`` or a study recorded it, else 1% of
+        the baseline plan's mean |NPV| over its runs (:func:`allysim.verdicts.default_materiality`)."""
+        for data in (self.summary, *self.studies.values()):
+            value = (data.get("materiality") or {}).get("value") if isinstance(data, dict) else None
+            if isinstance(value, (int, float)):
+                return float(value)
+        base = self.plans[0]
+        if base in self.runs:
+            return default_materiality(self.runs[base].npv, base).value
+        return 0.0
+
+    def versus_baseline_share(self, plan: str, cause: str) -> Evidence:
+        """``plan`` minus the baseline in the share of runs ended by ``cause``, paired run by run: how the causes
+        chart and the deck judge a plan that cuts the main threat."""
+        a, b = self.runs[plan].end_cause == cause, self.runs[self.plans[0]].end_cause == cause
         return Evidence.of(paired(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), len(a))
 
 
@@ -271,7 +293,7 @@ def _number(value: Any) -> bool:
 def read_json(path: Path, command: str = "run") -> dict[str, Any]:
     """Read a JSON object, or raise OutputError saying what is wrong and which command rewrites it."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_input(path) as raw, io.TextIOWrapper(raw, encoding="utf-8") as handle:
             value = json.load(handle, parse_constant=_not_a_number)
     except FileNotFoundError:
         raise OutputError(f"{path}: missing; is {path.parent} an allysim output folder?") from None
@@ -337,7 +359,7 @@ def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
     path = Path(path)
     tables: dict[str, _RunBuffers] = {}
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        with open_input(path) as raw, io.TextIOWrapper(raw, newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
             absent = [c for c in RUNS_COLUMNS if c not in header]

@@ -31,6 +31,7 @@ from .scenario import Scenario
 from .scenario.paths import ParameterPath
 from .scenario.uncertain import quantiles
 from .stats import mean_ci, paired
+from .verdicts import Materiality, judged, materiality_for
 
 __all__ = ["BOOTSTRAP", "LEVELS", "REFINE", "Sensitivity", "sensitivity"]
 
@@ -57,6 +58,15 @@ class Sensitivity:
     results: Results  # the main sample and every pinned variant, on the same replications
     levels: dict[str, list[float]] = field(default_factory=dict)  # per input, the levels simulated, sorted
     seed: int = 0
+    materiality_option: float | None = None  # --materiality / materiality=, over the scenario's
+
+    @property
+    def materiality(self) -> Materiality:
+        """The materiality the verdicts use: by default 1% of the mean |NPV| of ``against`` (the baseline unless
+        told otherwise), else of the plan, over the main sample."""
+        side, name = ("against", self.against) if self.against is not None else ("plan", self.plan)
+        return materiality_for(self.materiality_option, self.scenario.materiality,
+                               self.results.plans[_name("", side, -1)].npv, name)
 
     def to_dict(self) -> dict[str, Any]:
         res = self.results
@@ -94,13 +104,14 @@ class Sensitivity:
             "npv": {"mean": mean_ci(main.npv)[0], "ci95": list(mean_ci(main.npv)[2:])},
             "survival": {"estimate": float((main.cause < 0).mean())},
             "inputs": {p: inputs[p] for p in ranked},
-            "p_better": None, "sharing": res.sharing(),
+            "p_better": None, "sharing": res.sharing(), "materiality": self.materiality.to_dict(),
         }
         if self.against is not None:
             other = res.plans[_name("", "against", -1)]
             out["p_better"] = float(np.mean(main.npv > other.npv))
-            out["versus"] = {"npv": paired(main.npv, other.npv),
-                             "survival": paired((main.cause < 0).astype(float), (other.cause < 0).astype(float))}
+            out["versus"] = {"npv": judged(paired(main.npv, other.npv), res.runs, self.materiality.value),
+                             "survival": judged(paired((main.cause < 0).astype(float),
+                                                       (other.cause < 0).astype(float)), res.runs)}
         return out
 
     def _difference(self, path: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -112,8 +123,9 @@ class Sensitivity:
         curve = []
         for k, q in enumerate(levels):
             alive = _alive(res, _name(path, "plan", q)) - _alive(res, _name(path, "against", q))
-            curve.append({"value": values[k], "level": q, "npv": paired(diffs[:, k], 0.0),
-                          "survival": paired(alive, 0.0)})
+            curve.append({"value": values[k], "level": q,
+                          "npv": judged(paired(diffs[:, k], 0.0), res.runs, self.materiality.value),
+                          "survival": judged(paired(alive, 0.0), res.runs)})
         means = diffs.mean(axis=0)
         at = _crossing(np.asarray(values), means)
         if at is None:
@@ -170,7 +182,8 @@ def _variance_shares(study: Sensitivity) -> dict[str, dict[str, tuple[float, lis
 
 
 def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None = None, *, overrides: Any = None,
-                options: RunOptions | None = None, **settings: Any) -> Sensitivity:
+                materiality: float | None = None, options: RunOptions | None = None,
+                **settings: Any) -> Sensitivity:
     """Which uncertain inputs move ``plan``'s results, and which could switch the choice against ``against``.
 
     ``plan`` defaults to the plan with the most contingencies, ``against`` to the first plan (the baseline); with a
@@ -214,7 +227,7 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
 
     levels = {path: list(LEVELS) if theirs is not None else [0.1, 0.9] for path in scenario.uncertain}
     results = simulate_variants(scenario, variants(levels, True), run, health_bands=False)
-    study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0))
+    study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0), materiality)
     if theirs is not None:
         extra = _refinements(study)
         if extra:

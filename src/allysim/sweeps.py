@@ -24,6 +24,7 @@ from .scenario.overrides import parse_overrides
 from .scenario.paths import ParameterPath
 from .stats import mean_ci, paired, wilson
 from .streams import shared_layout, sources
+from .verdicts import Materiality, judged, materiality_for
 
 __all__ = ["Sweep", "sweep"]
 
@@ -39,14 +40,24 @@ class Sweep:
     parameter: str
     values: list[Any]
     results: list[Results]  # one per value, in order; every plan on the same replications
+    materiality_option: float | None = None  # --materiality / materiality=, over the scenario's
 
     @property
     def plans(self) -> list[str]:
         return list(self.results[0].plans)
 
+    @property
+    def materiality(self) -> Materiality:
+        """The materiality the verdicts use: by default 1% of the mean |NPV| of the first plan simulated (the
+        baseline unless ``plans`` leaves it out), over every value of the sweep."""
+        first = self.plans[0]
+        npv = np.concatenate([res.plans[first].npv for res in self.results])
+        return materiality_for(self.materiality_option, self.results[0].scenario.materiality, npv, first)
+
     def to_dict(self) -> dict[str, Any]:
         plans: dict[str, list[dict[str, Any]]] = {name: [] for name in self.plans}
         best = []
+        material = self.materiality.value
         for k, (value, res) in enumerate(zip(self.values, self.results)):
             for name, p in res.plans.items():
                 alive = int(np.count_nonzero(p.cause < 0))
@@ -58,37 +69,39 @@ class Sweep:
                 }
                 if k:  # the same plan one value earlier, on the same replications
                     before = self.results[k - 1].plans[name]
-                    entry["change_from_previous"] = {"npv": paired(p.npv, before.npv),
+                    entry["change_from_previous"] = {"npv": judged(paired(p.npv, before.npv), res.runs, material),
                                                      "survival": paired(_alive(p), _alive(before))}
                 plans[name].append(entry)
-            best.append({"value": value, **_best(res)})
+            best.append({"value": value, **_best(res, material)})
         first = self.results[0]
         return {
             **provenance(first),
             "overrides": {k: v for k, v in first.scenario.overrides.items() if k != self.parameter},
             "parameter": self.parameter, "parameter_label": ParameterPath.parse(self.parameter).label(first.scenario),
             "values": list(self.values), "plans": plans, "best": best, "sharing": sharing_of(self.results),
+            "materiality": self.materiality.to_dict(),
             "meaning": "every plan simulated at every value on the same seed and replications (common random "
-                       "numbers); best is the plan with the highest mean NPV at that value, and clear says whether "
-                       "its paired 95% interval over the runner-up excludes a tie",
+                       "numbers); best is the plan with the highest mean NPV at that value; its npv_margin over the "
+                       "runner-up carries a verdict (better: the paired 95% interval excludes zero and the margin "
+                       "exceeds the materiality), and clear says whether the verdict is better",
         }
 
 
-def _best(res: Results) -> dict[str, Any]:
-    """The plan with the highest mean NPV, and how it compares with the runner-up on the same runs."""
+def _best(res: Results, materiality: float = 0.0) -> dict[str, Any]:
+    """The plan with the highest mean NPV, and how it compares with the runner-up on the same runs (its verdict
+    judged against the materiality)."""
     ranked = sorted(res.plans, key=lambda name: -float(np.mean(res.plans[name].npv)))
     out: dict[str, Any] = {"plan": ranked[0]}
     if len(ranked) > 1:
         top, second = res.plans[ranked[0]], res.plans[ranked[1]]
-        margin = paired(top.npv, second.npv)
-        lo = margin["ci95"][0]
-        out.update({"runner_up": ranked[1], "npv_margin": margin,
-                    "clear": lo is not None and lo > 0})
+        margin = judged(paired(top.npv, second.npv), res.runs, materiality)
+        out.update({"runner_up": ranked[1], "npv_margin": margin, "clear": margin["verdict"] == "better"})
     return out
 
 
 def sweep(scenario: Scenario, parameter: str, values: Sequence[Any], plans: Sequence[str] | None = None, *,
-          overrides: Any = None, options: RunOptions | None = None, **settings: Any) -> Sweep:
+          overrides: Any = None, materiality: float | None = None, options: RunOptions | None = None,
+          **settings: Any) -> Sweep:
     """Simulate ``plans`` (default: every plan) at each value of ``parameter`` on common random numbers.
 
     Parameters
@@ -129,4 +142,4 @@ def sweep(scenario: Scenario, parameter: str, values: Sequence[Any], plans: Sequ
     for version in versions:
         variants = {name: Variant(version.plan_sets[name]) for name in names}
         results.append(simulate_variants(version, variants, options, health_bands=False, layout=layout))
-    return Sweep(canonical, values, results)
+    return Sweep(canonical, values, results, materiality)

@@ -26,7 +26,8 @@ from .errors import OutputError
 from .folder import read_json
 from .outputs import atomic_file
 from .partner_tables import has_partners, partner_rows, partners_at_end_rows
-from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, width_of
+from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, save_to, width_of
+from .wording import format_length, median_life, plural
 
 __all__ = ["write_workbook", "STUDIES", "EXCEL_ROWS"]
 
@@ -236,7 +237,7 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
                f"money in {currency}, present values at t = 0", fonts["note"])
     block.blank()
     header = block.add(("measure", None, None), *[(n, None, None) for n in names], header=True)
-    h = f"{horizon:g} {unit}s" if _is_number(horizon) else "the horizon"
+    h = format_length(horizon, unit) if _is_number(horizon) else "the horizon"
 
     def row(label: str, fmt: str, get: Any) -> None:
         values = []
@@ -251,8 +252,16 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
     row(f"Survival to {h} (probability)", PERCENT, lambda p: p["survival"]["estimate"])
     row("  95% CI low", PERCENT, lambda p: p["survival"]["ci95"][0])
     row("  95% CI high", PERCENT, lambda p: p["survival"]["ci95"][1])
+    def life(p: dict[str, Any], key: str) -> Any:
+        """A lifetime percentile, or ``more than 10`` (as the console says it) when it lies beyond the horizon."""
+        value = p["lifetime"][key]
+        if key == "mean" or not _is_number(value) or not _is_number(horizon):
+            return value
+        beyond = p["survival"]["estimate"] >= {"p10": 0.9, "p50": 0.5, "p90": 0.1}[key]
+        return median_life(value, horizon, unit, 1.0, unit=False) if beyond or value >= horizon - 1e-9 else value
+
     for key, label in (("mean", "mean"), ("p10", "P10"), ("p50", "median (P50)"), ("p90", "P90")):
-        row(f"Lifetime {label} ({unit}s)", NUMBER, lambda p, k=key: p["lifetime"][k])
+        row(f"Lifetime {label} ({plural(unit)})", NUMBER, lambda p, k=key: life(p, k))
     row(f"NPV mean ({currency})", MONEY, lambda p: p["npv"]["mean"])
     row("  95% CI low", MONEY, lambda p: p["npv"]["ci95"][0])
     row("  95% CI high", MONEY, lambda p: p["npv"]["ci95"][1])
@@ -327,7 +336,7 @@ def _provenance(block: Block, summary: dict[str, Any], files: dict[str, dict[str
         ("Simulated by allysim", summary.get("allysim_version")),
         ("Runs per plan", (summary.get("runs"), WHOLE, None)),
         ("Seed", summary.get("seed")),
-        ("Horizon", f"{summary['horizon']:g} {summary.get('time_unit')}s" if _is_number(summary.get("horizon"))
+        ("Horizon", format_length(summary["horizon"], str(summary.get("time_unit"))) if _is_number(summary.get("horizon"))
          else None),
         ("Currency", summary.get("currency")),
         ("Discount rate (per year)", (rate, PERCENT, None) if _is_number(rate) else rate),
@@ -665,5 +674,5 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
         _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
         if runs_csv.exists():
             _runs(wb, runs_csv, total, fonts)
-        wb.save(handle)
+        save_to(wb, handle)
     return target, notes

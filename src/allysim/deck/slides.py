@@ -43,6 +43,7 @@ from ..errors import OutputError
 from ..outputs import atomic_file
 from ..plotting import theme
 from ..wording import (
+    format_percent,
     override_texts,
 )
 from .appendix import (
@@ -303,21 +304,33 @@ def _chart_slide(deck: _Deck, image: ChartImage) -> None:
 
 
 def _portfolio_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
-    """The "Recommended portfolio" slide: the choice, its margin over the runner-up and the dominated plans, in
-    words within the evidence (:func:`allysim.recommendation.recommend`)."""
+    """The recommendation slide, one a director can act on: what to fund, the margin over the runner-up with its
+    interval and verdict, the tail it protects against, the assumption that would flip the choice and at what value,
+    and what is worth learning first (:func:`allysim.recommendation.recommend`, from ``optimize.json`` and the
+    folder's ``sensitivity.json``); then the other findings, smaller, and what the folder lacked to say more."""
     from ..recommendation import recommend
 
-    words = recommend(study)
+    words = recommend(study, deck.board.studies.get("sensitivity"))
     slide, bottom = deck.slide(words.headline)
     top = bottom + 0.3
     room = FOOTER_TOP - 0.2 - top
+    main = [(label, text) for label, text in words.rows if label != "Also"]
+    also = [text for label, text in words.rows if label == "Also"]
+    lacking = [f"Not in this folder: {'; '.join(words.missing)}."] if words.missing else []
+
+    def height(size: float) -> float:
+        small = size - 3
+        lines = [len(wrap_text(f"{label}  {text}", BODY_W - 0.1, size)) for label, text in main]
+        lines_small = [len(wrap_text(t, BODY_W - 0.1, small)) for t in also + lacking]
+        return sum(text_height(n, size) + 0.14 for n in lines) + sum(text_height(n, small) + 0.08
+                                                                     for n in lines_small)
+
     size = 18.0
-    while size > 12 and sum(text_height(len(wrap_text(t, BODY_W - 0.3, size)), size) for t in words.points) + \
-            0.12 * (len(words.points) - 1) > room:
+    while size > 11 and height(size) > room:
         size -= 0.5
-    shape = text_box(slide, MARGIN, top, BODY_W, room, [[(t, size, INK, False)] for t in words.points],
-                 space_after=0.12 * 72, name="Recommendation")
-    _bullets(shape)
+    items = [[(f"{label}  ", size, ACCENT, True), (text, size, INK, False)] for label, text in main]
+    items += [[(t, size - 3, TEXT, False)] for t in also] + [[(t, size - 3, MUTED, False)] for t in lacking]
+    text_box(slide, MARGIN, top, BODY_W, room, items, space_after=0.12 * 72, name="Recommendation")
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -404,7 +417,7 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
         "Plans are compared on common random numbers: every plan faces the same simulated risks, so differences "
         "between plans are measured run by run (paired), with far less noise than independent runs.",
         "NPV is the value created minus risk and contingency costs, as a present value at the start"
-        + (f", discounted continuously at ln(1 + {100 * float(rate):.3g}%) a year" if rate else ", undiscounted")
+        + (f", discounted continuously at ln(1 + {format_percent(float(rate))}) a year" if rate else ", undiscounted")
         + (f"; amounts in {currency}." if currency else ".")
         + " Resilience is the average health over the planned life, counting 0 after dissolution.",
     ]

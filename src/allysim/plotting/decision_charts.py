@@ -14,7 +14,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..wording import Currency, Evidence, MoneyScale, format_money, format_points, format_share
+from ..findings import plan_phrase, plan_subject
+from ..wording import Currency, Evidence, MoneyScale, format_money, format_number, format_points, format_share
 from . import layout, theme
 from .layout import horizon_span
 from .panels import Body, given, returned, row_names, short_names
@@ -75,7 +76,7 @@ def _numeric(values: Sequence[Any]) -> bool:
 
 def _value_text(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return format_number(value, 4, trim=True)
     if isinstance(value, Mapping):
         family = next(iter(value), "")
         return f"{family} distribution"
@@ -108,8 +109,7 @@ def sweep_title(data: Mapping[str, Any]) -> str:
     names = short_names([theme.plan_label(p) for p in data["plans"]], TITLE_NAME)
 
     def name(plan: str) -> str:
-        label = names[theme.plan_label(plan)]
-        return label if label.lower().endswith("plan") else f"the {label} plan"
+        return plan_phrase(plan, label=names[theme.plan_label(plan)])
 
     if len(data["plans"]) == 1 or "npv" not in sweep_panels(data):
         plan = next(iter(data["plans"]))
@@ -236,7 +236,7 @@ def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
     names = data.get("candidates") or {}
     for plan, entry in (data.get("plans") or {}).items():
         if entry.get("index") == index:
-            return f"the {theme.plan_label(plan)} plan"
+            return plan_phrase(plan)
     if not ids:
         return "No contingency"
     missing = [c for c in names if c not in ids]
@@ -255,7 +255,7 @@ def _portfolio_subject(data: Mapping[str, Any], index: int) -> str:
     names = data.get("candidates") or {}
     for plan, entry in (data.get("plans") or {}).items():
         if entry.get("index") == index:
-            return f"The {theme.plan_label(plan)} plan"
+            return plan_subject(plan)
     short = short_names([str(names.get(c) or c) for c in names], TITLE_NAME)
 
     def named(c: str) -> str:

@@ -26,7 +26,6 @@ import numpy as np
 
 from ..errors import OutputError, UsageError
 from ..folder import STUDY_CHARTS, OutputData, check_study, read_json
-from ..stats import paired
 from ..wording import Evidence, Provenance, environment_ends
 from . import (
     causes_chart,
@@ -332,9 +331,7 @@ def _run_drawers(data: OutputData, titled: bool,
     def causes() -> Figure:
         end_causes = {p: stats[p]["end_causes"] for p in plans}
         top = max((r for r in end_causes[base] if r != "survived"), key=lambda r: end_causes[base][r], default=None)
-        evidence = {} if top is None else {
-            p: Evidence.of(paired(data.runs[p].end_cause == top, data.runs[base].end_cause == top),
-                           len(data.runs[p].end_cause)) for p in plans[1:]}
+        evidence = {} if top is None else {p: data.versus_baseline_share(p, top) for p in plans[1:]}
         headline = headlines.causes(end_causes, evidence, risk_names=risk_names, horizon=horizon,
                                     time_unit=time_unit, runs=runs,
                                     environment_note=f"{ends} ({layout.plan_phrase(base)})" if ends else "")

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..stats import CURVE_POINTS, kaplan_meier, wilson_band
-from ..wording import Currency, MoneyScale, format_share, plural
+from ..wording import Currency, MoneyScale, format_number, format_share, plural
 from . import layout, theme
 from .causes_chart import MAX_NAMED_RISKS, MAX_NAMED_ROWS, causes
 
@@ -202,7 +202,7 @@ def npv(
     axis_scale = MoneyScale.of([xlim[0], xlim[1]], currency)
     unit = Currency.parse(currency).axis(axis_scale)
     xlabel = f"NPV ({unit})" if unit else "NPV"
-    ticks = FuncFormatter(lambda v, _pos: layout.axis_number(v / axis_scale.factor))
+    ticks = FuncFormatter(lambda v, _pos: format_number(v / axis_scale.factor, 6, trim=True))
     # One unit and one number of decimals for every label of the chart, as in the title.
     label_scale = MoneyScale.of([m[k] for m in marks.values() for k in ("p10", "p50", "p90", "mean")], currency)
     size = theme.ANNOTATION_SIZE if len(plans) <= 4 else theme.ANNOTATION_SIZE - 1.5
@@ -493,7 +493,7 @@ def _health_legend(container: Axes, dissolve_below: float, shaded: Mapping[str, 
         Patch(color=neutral, alpha=0.42, linewidth=0, label="Middle 50%"),
         Patch(color=neutral, alpha=0.14, linewidth=0, label="Middle 90%"),
         Line2D([], [], color=theme.TEXT, linewidth=1.2, linestyle=(0, (5, 3)),
-               label=f"Dissolution threshold ({dissolve_below:g})"),
+               label=f"Dissolution threshold ({format_number(dissolve_below, 6, trim=True)})"),
     ]
     if strips:
         handles.append(Patch(color=theme.MUTED, alpha=0.45, linewidth=0, label="Share dissolved (strip)"))

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..wording import Currency, format_share
-from ..wording import format_amount as _num
+from ..findings import plan_phrase
+from ..wording import Evidence, MoneyScale, format_amount, format_money, format_share
 from . import theme
 from .layout import horizon_span
 from .panels import Body, given, returned
@@ -63,16 +63,17 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
                              "runs cannot tell where: run more")
             out["bullets"] = _bullets(data, moving, flips, out["switch"])
             return out
-        between = (f"95% interval {_num(lo) if lo is not None else 'below the range'} to "
-                   f"{_num(hi) if hi is not None else 'above the range'}")
+        between = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
+                   f"{format_amount(hi) if hi is not None else 'above the range'}")
         better_above = sw.get("direction") == "plan better above"
-        out["switch"] = (f"If {e['label'].lower()} is {'above' if better_above else 'below'} {_num(sw['value'])}, "
+        out["switch"] = (f"If {e['label'].lower()} is {'above' if better_above else 'below'} "
+                         f"{format_amount(sw['value'])}, "
                          f"{plan} beats {against}; {'below' if better_above else 'above'} it, {against} does "
                          f"({between})")
     else:
         points = [d for _, e in ranked for d in e.get("difference", [])]
-        wins = [d["npv"]["ci95"][0] is not None and d["npv"]["ci95"][0] > 0 for d in points]
-        losses = [d["npv"]["ci95"][1] is not None and d["npv"]["ci95"][1] < 0 for d in points]
+        wins = [Evidence.of(d["npv"]).gain for d in points]  # each point's verdict (materiality included)
+        losses = [Evidence.of(d["npv"]).loss for d in points]
         if points and all(wins):
             out["switch"] = _capital(f"{plan} beats {against} across the whole range of every input: no assumption "
                                      "flips it")
@@ -90,19 +91,17 @@ def _plan(name: Any) -> Any:
     """How a sentence names a plan: ``the Full plan`` (None stays None)."""
     if name is None:
         return None
-    label = theme.plan_label(str(name))
-    return f"the {label}" if label.lower().endswith("plan") else f"the {label} plan"
+    return plan_phrase(str(name))
 
 
 def _money(amount: float, currency: Any) -> str:
-    """An amount as the console's tables round it (three significant figures), with its currency:
-    ``EUR 4.08M``, ``USD 3.9M`` for a currency counted in millions."""
-    cur = Currency.parse(str(currency or ""))
-    text = _num(amount).replace("-", "\u2212") + cur.unit
-    if not cur.code:
-        return text
-    return f"{cur.code} {text}" if cur.prefix and cur.code.isalpha() else \
-        (f"{cur.code}{text}" if cur.prefix else f"{text} {cur.code}")
+    return format_money(amount, str(currency or ""))
+
+
+def _pair(low: float, high: float, joint: str = " to ") -> str:
+    """Two numbers in one unit and rounding: ``34.9 to 32.0``, ``1.20M to 950k`` never (``1.20M to 0.95M``)."""
+    scale = MoneyScale.of([low, high])
+    return f"{scale.number(low)}{joint}{scale.number(high)}"
 
 
 def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -> list[str]:
@@ -113,7 +112,7 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
     out = [(f"{len(inputs)} assumption{'s' if len(inputs) != 1 else ''} given as ranges, not single numbers; each "
             "simulated life draws one value of each (one \"world\"), and every plan lives in the same worlds.")]
     if moving:
-        parts = [f"{e['label']} ({_num(e['npv']['at_p10'])} to {_num(e['npv']['at_p90'])})" for _, e in moving[:3]]
+        parts = [f"{e['label']} ({_pair(e['npv']['at_p10'], e['npv']['at_p90'])})" for _, e in moving[:3]]
         out.append(f"What moves {plan}'s mean NPV most, input at its P10 to its P90 ({currency}): "
                    + "; ".join(parts) + ".")
     else:
@@ -125,21 +124,26 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
             sw = e["switch"]
             lo, hi = sw["ci95"]
             side = "above" if sw.get("direction") == "plan better above" else "below"
-            where = (f"95% interval {_num(lo) if lo is not None else 'below the range'} to "
-                     f"{_num(hi) if hi is not None else 'above the range'}")
+            where = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
+                     f"{format_amount(hi) if hi is not None else 'above the range'}")
             out.append(f"The choice depends on {e['label'].lower()}: {plan} beats {against} only {side} "
-                       f"{_num(sw['value'])} ({where}); its range runs from {_num(e['p10'])} (P10) to "
-                       f"{_num(e['p90'])} (P90).")
+                       f"{format_amount(sw['value'])} ({where}); its range runs from "
+                       f"{_pair(e['p10'], e['p90'], ' (P10) to ')} (P90).")
     else:
         out.append(no_flip + ".")
     versus = data.get("versus", {}).get("npv", {})
     ci = versus.get("ci95") or [None, None]
     if data.get("p_better") is not None and ci[0] is not None:
-        if _excludes_zero(ci):
-            better = ci[0] > 0
+        judged = Evidence.of(versus, data.get("runs"))
+        if judged.tied:
+            out.append(f"Over all that uncertainty, {plan} and {against} about break even: their mean NPVs differ by "
+                       f"{_money(abs(versus['mean']), currency)}, less than the materiality; {plan} does better in "
+                       f"{format_share(data['p_better'])} of the lives.")
+        elif judged.clear:
+            better = judged.gain
             out.append(f"Over all that uncertainty, {plan if better else against}'s mean NPV is higher by "
-                       f"{_num(abs(versus['mean']))} {currency} (95% interval {_num(abs(ci[0 if better else 1]))} "
-                       f"to {_num(abs(ci[1 if better else 0]))}); {plan} does better in "
+                       f"{_money(abs(versus['mean']), currency)} (95% interval "
+                       f"{_pair(abs(ci[0 if better else 1]), abs(ci[1 if better else 0]))}); {plan} does better in "
                        f"{format_share(data['p_better'])} of the simulated lives.")
         else:
             out.append(f"Over all that uncertainty, the difference in mean NPV between {plan} and {against} is "
@@ -257,8 +261,8 @@ def _few_ticks() -> Any:
 
 
 def _signed(amount: float) -> str:
-    """``_num`` with a true minus sign, for labels on a chart."""
-    return _num(amount).replace("-", "\u2212")
+    """An amount on a chart's label or tick, three significant figures: ``\u22121.5M``."""
+    return format_amount(amount, trim=True)
 
 
 def _share_ticks() -> Any:
@@ -354,7 +358,8 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
         ax.axvspan(a if a is not None else min(x), b if b is not None else max(x), color=theme.PLAN_COLORS[2],
                    alpha=0.12, linewidth=0)
         ax.axvline(sw["value"], color=theme.PLAN_COLORS[2], linewidth=1.6, linestyle="--")
-        ax.annotate(f"switch at {_num(sw['value'])}", (sw["value"], 0), xytext=(6, 8), textcoords="offset points",
+        ax.annotate(f"switch at {format_amount(sw['value'])}", (sw["value"], 0), xytext=(6, 8),
+                    textcoords="offset points",
                     color=theme.PLAN_COLORS[2], size=theme.ANNOTATION_SIZE)
     width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
     ax.set_title(_label(_capital(entry["label"]), width_in, theme.ANNOTATION_SIZE, lines=3), loc="left",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..outputs import atomic_file, write_bytes
-from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, landscape, put, style_header, width_of
+from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, landscape, put, save_to, style_header, width_of
 from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, SHEETS
 from .yamltext import scalar
 
@@ -250,7 +250,7 @@ def save_text(path: str | Path, text: str) -> Path:
 def _save(wb: Any, path: Path) -> Path:
     """Save a workbook atomically: a temporary file beside it, then a rename."""
     with atomic_file(path, what="register") as fh:
-        wb.save(fh)
+        save_to(wb, fh)
     return path
 
 
