@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["CHARTS", "FORMATS", "draw_charts", "draw_study_chart", "parse_formats", "render_charts",
            "render_study_chart", "chart_drawers", "framed"]
 
-CHARTS = ("survival", "npv", "health", "causes", "partners")  # the charts of a run (partners: with partners)
+CHARTS = ("survival", "npv", "health", "causes")  # the charts of every run (and "partners" with partners)
 FORMATS = theme.FORMATS
 
 
