@@ -363,6 +363,18 @@ def test_adding_a_partner_moves_no_other_stream():
     assert both.sum() > 100 and p.occurrences[both].tobytes() == q.occurrences[both].tobytes()
 
 
+def test_a_run_with_partners_draws_its_charts(tmp_path: Path):
+    """partners_in_plan holds ids: the folder check must not take it for a broken number and refuse the run."""
+    path = tmp_path / "rich.yaml"
+    path.write_text(RICH.replace("\n    ", "\n"))
+    folder = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", str(path), "--runs", "50", "--seed", "5", "--format", "png",
+                                      "--quiet", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((folder / "summary.json").read_text())["plans"]["all_in"]["partners_in_plan"]
+    assert (folder / "survival.png").stat().st_size > 0
+
+
 def test_runs_csv_and_summary_carry_the_partners(tmp_path: Path):
     path = tmp_path / "rich.yaml"
     path.write_text(RICH.replace("\n    ", "\n"))

@@ -40,7 +40,8 @@ from .verdicts import default_materiality
 from .wording import Evidence, Provenance
 
 __all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "RunTable", "load_output",
-           "load_studies", "read_runs_csv", "read_json", "check_study", "reading", "folder_seed", "has_chart"]
+           "load_studies", "read_runs_csv", "read_exits", "read_json", "check_study", "reading", "folder_seed",
+           "has_chart"]
 
 STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers",
                 "sweep": "sweep", "frontier": "optimize", "sensitivity": "sensitivity",
@@ -104,6 +105,9 @@ class OutputData:
         without ``health.json`` is refused by :func:`load_output`).
     studies
         The studies found beside the run, by file stem: ``"compare"``, ``"value"``, ``"drivers"`` -> the JSON.
+    exits
+        Per plan, the ``exits`` column of ``runs.csv`` (``id@time;id@time``) in replication order; empty for a
+        scenario without partners.
     """
 
     summary: Mapping[str, Any]
@@ -111,6 +115,7 @@ class OutputData:
     health: HealthBands | None = None
     folder: Path | None = field(default=None, compare=False)
     studies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    exits: Mapping[str, np.ndarray] = field(default_factory=dict)  # plan -> runs.csv ``exits``, run by run
 
     @property
     def plans(self) -> list[str]:
@@ -227,8 +232,9 @@ def load_output(folder: str | os.PathLike[str], *, studies: bool = True) -> Outp
     absent = [p for p in summary["plans"] if p not in health.plans]
     if absent:
         raise OutputError(f"{health_path}: has no bands for plan(s) {', '.join(absent)}; rerun `allysim run`")
+    exits = read_exits(folder / "runs.csv") if summary.get("partners") else {}
     return OutputData(summary=summary, runs={p: runs[p] for p in summary["plans"]}, health=health,
-                      folder=folder, studies=studies)
+                      folder=folder, studies=studies, exits={p: exits[p] for p in summary["plans"] if p in exits})
 
 
 def load_studies(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
@@ -289,7 +295,7 @@ def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
             raise OutputError(f"{path}: {wrong} is not a number; rerun `allysim run` to rewrite it")
 
 
-_TEXT_FIELDS = ("contingencies_in_plan",)  # the only text in a plan's summary: ids
+_TEXT_FIELDS = ("contingencies_in_plan", "partners_in_plan")  # the only text in a plan's summary: ids
 
 
 def _not_numeric(value: Any, where: str) -> str | None:
@@ -415,6 +421,25 @@ def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
                 raise OutputError(f"{path}: plan {shorten(plan)}: {column} holds a value that is not a finite "
                                   "number; rerun `allysim run` to rewrite it")
     return out
+
+
+def read_exits(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Read the ``exits`` column of ``runs.csv`` (a scenario with partners): per plan, the text of each run's
+    exits in replication order. The file has passed :func:`read_runs_csv`; a file without the column gives {}."""
+    path = Path(path)
+    rows: dict[str, list[tuple[int, str]]] = {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        if "exits" not in header:
+            return {}
+        plan, run, column = header.index("plan"), header.index("run"), header.index("exits")
+        for line, row in enumerate(reader, start=2):
+            try:
+                rows.setdefault(row[plan], []).append((int(row[run]), row[column]))
+            except (IndexError, ValueError) as exc:
+                raise OutputError(f"{path}:{line}: {_row_problem(exc)}; rerun `allysim run` to rewrite it") from None
+    return {markup(p): np.asarray([text for _, text in sorted(r)], dtype=object) for p, r in rows.items()}
 
 
 def _row_problem(exc: Exception) -> str:

@@ -306,9 +306,18 @@ def format_points(difference: float) -> str:
 
 
 def signed_points(points: float) -> str:
-    """Label a difference already in points, rounded as everywhere else (:func:`points_change`): ``+35``,
-    ``\u22122``, ``0``."""
-    return points_change(points / 100)
+    """Label a bar of a difference already in points, rounded as everywhere else (:func:`points_change`):
+    ``+35``, ``\u22122``; a difference under half a point but visible as a bar (0.1 points or more) reads
+    ``+<1`` or ``\u2212<1``, as sentences say "<1 point" (:func:`format_points`), never ``0``.
+
+    Examples
+    --------
+    >>> signed_points(34.7), signed_points(0.4), signed_points(-0.26), signed_points(0.01), signed_points(0.0)
+    ('+35', '+<1', '\u2212<1', '0', '0')
+    """
+    if not math.isfinite(points) or abs(points) < 0.1 or abs(points) >= 0.5:
+        return points_change(points / 100) if math.isfinite(points) else "0"
+    return ("+" if points > 0 else "\u2212") + "<1"
 
 
 def signed_number(amount: float, scale: MoneyScale) -> str:

@@ -82,6 +82,7 @@ from .layout import (
     cut_middle,
     fit_text,
     fit_title,
+    fit_words,
     new_slide,
     paginate,
     plain_frame,
@@ -174,6 +175,10 @@ def _summary_slides(deck: _Deck) -> None:
         [0.21, 0.14, 0.125, 0.155, 0.135, 0.105, 0.13]  # "more than 10" fits its column on one line
     columns = [Column(h, w, "left" if j == 0 else "right") for j, (h, w) in enumerate(zip(numbers.headings, shares))]
     table_w = BODY_W - 0.25  # room on the left for each plan's colour
+    # every number and heading word fits its column at the largest size; plan names are cut to fit instead
+    words: list[list[Cell]] = [[[("", INK, False)]] + [[(f"{main} {detail or ''}", INK, True)] for main, detail in row[1:]]
+                               for row in numbers.rows.values()]
+    columns = fit_words(columns, words, table_w, 16.0, 14.0)
     widths = [c.width * table_w for c in columns]
     top = TITLE_TOP + fit_title("Executive summary")[2] + 0.3
     body = FOOTER_TOP - 0.15 - top
@@ -345,23 +350,27 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
     """Add slides holding a table: over as few slides as it needs at ``smallest`` points, at the largest size
     down from ``largest`` that needs no more, rows shared evenly (no slide left with a row or two after a full
     one), the heading repeated."""
-    columns = auto_widths(columns, rows, BODY_W, size)
-    widths = [c.width * BODY_W for c in columns]
     head_cells: list[Cell] = [[(c.heading, INK, True)] for c in columns]
 
+    def widths_at(s: float) -> list[float]:
+        """Column widths for text at ``s`` points: each column at least its longest word at that size."""
+        return [c.width * BODY_W for c in auto_widths(columns, rows, BODY_W, s)]
+
     def head(s: float) -> float:
-        return row_height(head_cells, widths, s)
+        return row_height(head_cells, widths_at(s), s)
 
     title_bottom = TITLE_TOP + fit_title(f"{title} (10 of 10)")[2]
     i_size, i_lines = fit_text(intro, BODY_W, text_height(2, 13), 13, 11) if intro else (13, [])
     intro_h = text_height(len(i_lines), i_size) + 0.15 if i_lines else 0.0
     room = FOOTER_TOP - 0.12 - (title_bottom + 0.25 + intro_h)  # the same on every page, so that pages balance
     def count(s: float) -> int:
-        return len(paginate(rows, widths, s, room, head(s)))
+        return len(paginate(rows, widths_at(s), s, room, head(s)))
 
     fewest = count(smallest)  # as few slides as the smallest size needs, at the largest size that needs no more
     size = next((float(c) for c in np.arange(largest, smallest - 0.01, -0.5) if count(float(c)) <= fewest),
                 smallest)
+    sized = auto_widths(columns, rows, BODY_W, size)
+    widths = [c.width * BODY_W for c in sized]
     pages = paginate(rows, widths, size, room, head(size))
     target = room
     while len(pages) > 1 and target > 1.0:  # shrink the page until one more row would need another slide
@@ -376,7 +385,7 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
         if k == 0 and i_lines:
             text_box(slide, MARGIN, y, BODY_W, intro_h, [[(" ".join(i_lines), i_size, TEXT, False)]], name="Intro")
             y += intro_h
-        add_table(slide, MARGIN, y, BODY_W, columns, page, size, name=title)
+        add_table(slide, MARGIN, y, BODY_W, sized, page, size, name=title)
 
 
 _STUDY_NAMES = {"compare": "Plan comparison", "value": "Contingency values", "drivers": "Risk drivers",

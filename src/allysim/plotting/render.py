@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..errors import OutputError, UsageError
 from ..folder import STUDY_CHARTS, OutputData, check_study, has_chart, read_json
 from ..wording import Evidence, Provenance, environment_ends
@@ -31,6 +33,7 @@ from . import (
     headlines,
     layout,
     panels,
+    partners_chart,
     run_charts,
     sensitivity_charts,
     study_charts,
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["CHARTS", "FORMATS", "draw_charts", "draw_study_chart", "parse_formats", "render_charts",
            "render_study_chart", "chart_drawers", "framed"]
 
-CHARTS = ("survival", "npv", "health", "causes")  # the charts of a run
+CHARTS = ("survival", "npv", "health", "causes")  # the charts of every run (and "partners" with partners)
 FORMATS = theme.FORMATS
 
 
@@ -357,4 +360,27 @@ def _run_drawers(data: OutputData, titled: bool,
 
         drawers["health"] = health
     drawers["causes"] = causes
+    if summary.get("partners") and all(p in data.exits for p in plans):
+        drawers["partners"] = lambda: _partners(data, frame)
     return drawers
+
+
+def _partners(data: OutputData, frame: Callable[[headlines.Headline, Callable[[Axes], Any]], Figure]) -> Figure:
+    """The partners chart of a run with partners: the shares still in are computed from runs.csv's exits by
+    :func:`allysim.analysis.partners_still_in`; the exit shares and the partners at the end are summary.json's."""
+    from ..analysis import partners_still_in
+
+    summary, plans = data.summary, data.plans
+    horizon = float(summary["horizon"])
+    time_unit = str(summary.get("time_unit", "year"))
+    grid = data.health.grid if data.health is not None else np.linspace(0.0, horizon, 201)
+    names = {q: str((v or {}).get("name", q)) for q, v in summary["partners"].items()}
+    lineups = {p: list(summary["plans"][p].get("partners") or {}) for p in plans}
+    still_in = {p: partners_still_in(data.exits[p], lineups[p], grid) for p in plans}
+    exit_shares = {p: {q: float(v["exit"]["estimate"]) for q, v in (summary["plans"][p].get("partners") or {}).items()}
+                   for p in plans}
+    at_end = {p: dict((summary["plans"][p].get("partners_at_end") or {}).get("distribution") or {}) for p in plans}
+    headline = headlines.partners(exit_shares, at_end, partner_names=names, horizon=horizon, time_unit=time_unit,
+                                  runs=summary.get("runs"))
+    return frame(headline, lambda ax: partners_chart.partners(grid, still_in, at_end, horizon=horizon,
+                                                              time_unit=time_unit, partner_names=names, ax=ax))

@@ -315,7 +315,10 @@ def _label(text: str, width_in: float, size: float, lines: int = 2) -> str:
 # --------------------------------------------------------------------------- switch
 
 
-def _switch_inputs(data: Mapping[str, Any], most: int = 4) -> list[tuple[str, Mapping[str, Any]]]:
+SWITCH_MOST = 6  # inputs the switch chart draws at most (in two rows beyond three)
+
+
+def _switch_inputs(data: Mapping[str, Any], most: int = SWITCH_MOST) -> list[tuple[str, Mapping[str, Any]]]:
     """Inputs whose difference crosses zero; else those whose difference moves most across their range."""
     ranked = [(p, e) for p, e in _ranked(data) if e.get("difference")]
     flips = [(p, e) for p, e in ranked if e.get("switch")]
@@ -351,7 +354,10 @@ def switch_subtitle(data: Mapping[str, Any]) -> str:
 def switch_body(data: Mapping[str, Any], height_in: float) -> Body:
     """How the switch chart's panels share a slide's plot area ``height_in`` tall."""
     n = max(1, len(switch_panels(data)))
-    return Body(widths=(1.0,) * n, left_in=1.5, right_in=0.45, gap_in=0.8, top_in=0.75)
+    rows = 1 if n <= 3 or height_in < 4.0 else 2
+    return Body(widths=(1.0,) * n, left_in=1.5, right_in=0.45, gap_in=0.8 if n <= 4 or rows > 1 else 0.65,
+                top_in=0.6 if rows > 1 else 0.75,
+                rows=rows, row_gap_in=0.75)
 
 
 def switch(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> Any:
@@ -371,15 +377,21 @@ def switch(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> 
     """
     axes, single = given(ax, lambda h: switch_body(data, h))
     shown = _switch_inputs(data)[: len(axes)]
+    per_row = -(-len(axes) // 2) if len(axes) > 3 and len({round(a.get_position().y0, 3) for a in axes}) > 1 \
+        else len(axes)
     with theme.style():
-        for k, (ax_, (_, entry)) in enumerate(zip(axes, shown)):
-            switch_axes(entry, ax_, str(data["plan"]), str(data.get("against")), str(data.get("currency", "")))
-            if k:
+        for k, (ax_, (path, entry)) in enumerate(zip(axes, shown)):
+            switch_axes(entry, ax_, str(data["plan"]), str(data.get("against")), str(data.get("currency", "")),
+                        money=".cost" in path)
+            if k % per_row:
                 ax_.set_ylabel("")
+            elif per_row < len(axes):
+                ax_.set_ylabel(f"Difference ({data['currency']})" if data.get("currency") else "Difference")
     return returned(axes, single)
 
 
-def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, currency: str = "") -> Axes:
+def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, currency: str = "",
+                money: bool = False) -> Axes:
     """Draw one input's difference (plan minus against, mean NPV) across its range, the zero line and every switch
     (each with its 95% interval shaded)."""
     points = entry["difference"]
@@ -400,12 +412,19 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
                     textcoords="offset points",
                     color=theme.PLAN_COLORS[2], size=theme.ANNOTATION_SIZE)
     width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
-    ax.set_title(_label(_capital(entry["label"]), width_in, theme.ANNOTATION_SIZE, lines=3), loc="left",
+    # "Partner withdraws ...: rate per month": the input above the panel, what is pinned under its axis
+    name, _, what = str(entry["label"]).rpartition(": ")
+    ax.set_title(_label(_capital(name or what), width_in, theme.ANNOTATION_SIZE, lines=2), loc="left",
                  size=theme.ANNOTATION_SIZE)
     ax.yaxis.set_major_formatter(_money_ticks())
     ax.xaxis.set_major_formatter(_money_ticks())
     ax.set_ylabel(f"Difference in mean NPV ({currency})" if currency else "Difference in mean NPV")  # which: subtitle
-    ax.xaxis.set_major_locator(_few_ticks())
+    pinned = (what if name else "value") + (f" ({currency})" if money and currency else "")
+    label_size = next((s for s in (theme.TICK_SIZE, theme.TICK_SIZE - 1.5, theme.TICK_SIZE - 3)
+                       if theme.text_width(pinned, s) <= width_in), theme.TICK_SIZE - 3)
+    ax.set_xlabel(_label(pinned, width_in, label_size, lines=1), size=label_size)
+    ax.set_xticks(_spaced_ticks(min(x), max(x), width_in))
+    ax.set_xlim(min(x) - 0.04 * (max(x) - min(x)), max(x) + 0.04 * (max(x) - min(x)))
     return ax
 
 
@@ -482,3 +501,29 @@ def information(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
         ax_.grid(axis="x")
         ax_.grid(axis="y", visible=False)
     return returned(axes, single)
+
+
+def _spaced_ticks(low: float, high: float, width_in: float) -> list[float]:
+    """As many round ticks within ``low`` to ``high`` as ``width_in`` inches hold with their labels apart."""
+    from matplotlib.ticker import MaxNLocator
+
+    if not high > low:
+        return [low]
+
+    def apart(ticks: list[float]) -> bool:
+        """Whether the labels, centred on their ticks, leave a gap of 0.15 in between neighbours."""
+        at = [(t - low) / (high - low) * width_in for t in ticks]
+        half = [theme.text_width(_signed(t), theme.TICK_SIZE) / 2 for t in ticks]
+        return all(b - a >= ha + hb + 0.15 for a, b, ha, hb in zip(at, at[1:], half, half[1:]))
+
+    coarsest: list[float] = []
+    for bins in (6, 5, 4, 3, 2, 1):
+        found = [t for t in MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+                 if low - 1e-12 <= t <= high + 1e-12]
+        if len(found) >= 2 and apart(found):
+            return found
+        if len(found) >= 2:
+            coarsest = found
+    if len(coarsest) >= 2 and apart([coarsest[0], coarsest[-1]]):
+        return [coarsest[0], coarsest[-1]]  # the two ends of the round ticks
+    return [coarsest[len(coarsest) // 2]] if coarsest else [low]
