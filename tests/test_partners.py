@@ -326,7 +326,7 @@ def test_partner_studies_are_the_same_shared_and_exhaustive_and_for_any_worker_c
     path = tmp_path / "rich.yaml"
     path.write_text(RICH.replace("\n    ", "\n"))
     out = {}
-    for name, extra in (("shared", []), ("exhaustive", ["--exhaustive"]), ("two", ["--workers", "2"])):
+    for name, extra in (("paths", []), ("exhaustive", ["--exhaustive"]), ("two", ["--workers", "2"])):
         for study in ("value", "optimize", "drivers"):
             folder = tmp_path / f"{name}_{study}"
             result = CliRunner().invoke(cli, [study, str(path), "--runs", "300", "--seed", "5", "--format", "none",
@@ -336,7 +336,7 @@ def test_partner_studies_are_the_same_shared_and_exhaustive_and_for_any_worker_c
             out[name, study] = json.dumps({k: v for k, v in data.items() if k not in ("sharing", "scenario_file")},
                                           sort_keys=True)
     for study in ("value", "optimize", "drivers"):
-        assert out["shared", study] == out["exhaustive", study] == out["two", study], study
+        assert out["paths", study] == out["exhaustive", study] == out["two", study], study
 
 
 def test_adding_a_partner_moves_no_other_stream():

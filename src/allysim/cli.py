@@ -211,8 +211,9 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
             checkpoint = checkpoint_path(folder)
             with folder_lock(folder):
                 claim(folder, force)  # before simulating: a refused folder costs nothing
+                root_seed = _seed(seed, folder, quiet)  # one seed per folder
                 with console.progress(quiet, f"{path.name}") as advance:
-                    options = RunOptions(runs=runs, seed=seed, workers=workers, executor=executor,
+                    options = RunOptions(runs=runs, seed=root_seed, workers=workers, executor=executor,
                                          scheduler=scheduler, progress=advance, precision=precision,
                                          checkpoint=checkpoint, resume=resume, keep_checkpoint=True,
                                          exhaustive=exhaustive)
@@ -278,24 +279,20 @@ def _study_options(func: Callable) -> Callable:
                         help="Output folder (default reports/<scenario file stem>/).")(func)
 
 
-def _shared(data: dict[str, Any]) -> None:
-    """The closing line of a study: how much was simulated, how much derived from shared paths."""
-    s = data.get("sharing")
-    if s is None:
-        return
-    if s["exhaustive"]:
-        console.echo(f"sharing: all {s['replications']:,} replications simulated (--exhaustive)")
-        return
-    share = s["derived"] / s["replications"] if s["replications"] else 0.0
-    console.echo(f"sharing: {s['simulated']:,} of {s['replications']:,} replications simulated, {s['derived']:,} "
-               f"({share:.0%}) derived from identical paths")
+def _seed(seed: int | None, folder: Path, quiet: bool) -> int | None:
+    """``--seed`` when given, else the seed of the numbers already in ``folder`` (one seed per folder), else None."""
+    from .folder import folder_seed
+    kept = folder_seed(folder) if seed is None else None
+    if kept is not None and not quiet:
+        console.stderr(f"allysim: note: seed {kept}, as the numbers already in {folder}{os.sep} (--seed to change)")
+    return kept if seed is None else seed
 
 
 @contextmanager
-def _study(path: Path, out: Path | None, quiet: bool, label: str,
-           work: Callable[..., Any], force: bool = False) -> Iterator[tuple[Any, Path, Scenario]]:
-    """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as
-    read) to the block that writes it, the lock still held."""
+def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable[..., Any],
+           options: dict[str, Any], force: bool = False) -> Iterator[tuple[Any, Path, Scenario]]:
+    """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as read)
+    to the block that writes it, the lock still held. ``work`` reads ``options``, whose seed may be the folder's."""
     from .outputs import claim, out_folders
     from .scenario import load_scenario
 
@@ -303,6 +300,7 @@ def _study(path: Path, out: Path | None, quiet: bool, label: str,
     scenario = load_scenario(path)
     with folder_lock(folder):
         claim(folder, force)  # before simulating: a refused folder costs nothing
+        options["seed"] = _seed(options.get("seed"), folder, quiet)
         with console.progress(quiet, f"{path.name}: {label}") as advance:
             study = work(scenario, advance)
         yield study, folder, scenario
@@ -357,13 +355,13 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
                 lambda s, adv: compare(s, plans=names, overrides=sets,
                                        materiality=arguments.in_currency(materiality, s),
                                        options=RunOptions(progress=adv, **options)),
-                force) as (study, folder, scenario):
+                options, force) as (study, folder, scenario):
         data = study.to_dict()
         written = _write_study_staged(folder, data, scenario, "compare", "compare", formats, force)
     if not quiet:
         console.print_compare(data)
         console.wrote(written, folder)
-        _shared(data)
+        console.print_sharing(data)
 
 
 @cli.command("value")
@@ -380,11 +378,10 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
     from .studies import contingency_values
 
     sets = options.pop("overrides", ())
-
     _plan_study(file, out, formats, quiet, force, "value", "contingency_value", console.print_value,
                 lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
                                                   materiality=arguments.in_currency(materiality, s),
-                                                  options=RunOptions(progress=adv, **options)))
+                                                  options=RunOptions(progress=adv, **options)), options)
 
 
 @cli.command("drivers")
@@ -400,23 +397,22 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
     from .studies import risk_drivers
 
     sets = options.pop("overrides", ())
-
     _plan_study(file, out, formats, quiet, force, "drivers", "risk_drivers", console.print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
                                             materiality=arguments.in_currency(materiality, s),
-                                            options=RunOptions(progress=adv, **options)))
+                                            options=RunOptions(progress=adv, **options)), options)
 
 
 def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, force: bool, name: str,
-                chart: str, show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
+                chart: str, show: Callable[..., None], work: Callable[..., Any], options: dict[str, Any]) -> None:
     """Run a study of one plan, write its JSON and chart all at once, print its table."""
-    with _study(file, out, quiet, name, work, force) as (study, folder, scenario):
+    with _study(file, out, quiet, name, work, options, force) as (study, folder, scenario):
         data = study.to_dict()
         written = _write_study_staged(folder, data, scenario, name, chart, formats, force)
     if not quiet:
         show(data)
         console.wrote(written, folder)
-        _shared(data)
+        console.print_sharing(data)
 
 
 # --------------------------------------------------------------------------- sweep, optimize
@@ -443,7 +439,8 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         raise click.UsageError(str(exc)) from None
     _plan_study(file, out, formats, quiet, force, "sweep", "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
-                                     overrides=fixed, materiality=arguments.in_currency(materiality, s), **options))
+                                     overrides=fixed, materiality=arguments.in_currency(materiality, s), **options),
+                options)
 
 
 @cli.command("optimize")
@@ -468,7 +465,8 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, obje
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
     _plan_study(file, out, formats, quiet, force, "optimize", "frontier", console.print_optimize,
                 lambda s, adv: optimize(s, contingencies=ids, budget=arguments.in_currency(budget, s), objective=objective,
-                                        progress=adv, materiality=arguments.in_currency(materiality, s), **options))
+                                        progress=adv, materiality=arguments.in_currency(materiality, s), **options),
+                options)
 
 
 @cli.command("sensitivity")
@@ -479,8 +477,9 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, obje
               help="Plan to analyse (default: the plan with the most contingencies).")
 @click.option("--against", default=None, metavar="NAME",
               help="Plan to compare with, for the switch points (default: the baseline, the first plan).")
+@click.option("--plans", "compared", metavar="A,B,...", help="Plans to choose between, for EVPI/EVPPI (default: all).")
 @_study_options
-def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
+def sensitivity_cmd(file: Path, plan: str | None, against: str | None, compared: str | None, out: Path | None,
                     formats: tuple[str, ...], quiet: bool, materiality: str | None, force: bool,
                     **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
@@ -488,6 +487,7 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
     from .sensitivities import sensitivity
 
     sets = options.pop("overrides", ())
+    names = [p.strip() for p in compared.split(",") if p.strip()] if compared is not None else None
 
     def write(stage: Path, data: dict[str, Any]) -> list[Path]:
         from .outputs import write_json
@@ -496,24 +496,24 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
         if formats:
             from .plotting.render import render_study_chart
 
-            for chart in ("sensitivity", "switch"):
+            for chart in ("sensitivity", "switch", "information"):  # information: when there are plans to choose
                 written += render_study_chart(chart, data, stage, formats)
         return written
 
     from .outputs import staged
 
     with _study(file, out, quiet, "sensitivity",
-                lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
+                lambda s, adv: sensitivity(s, plan=plan, against=against, plans=names, overrides=sets,
                                            materiality=arguments.in_currency(materiality, s),
                                            options=RunOptions(progress=adv, **options)),
-                force) as (study, folder, scenario):
+                options, force) as (study, folder, scenario):
         data = study.to_dict()
         with staged(folder, force=force) as stage:
             written = [folder / path.name for path in write(stage, data) + _scenario_copy(scenario, folder, stage)]
     if not quiet:
         console.print_sensitivity(data)
         console.wrote(written, folder)
-        _shared(data)
+        console.print_sharing(data)
 
 
 # --------------------------------------------------------------------------- report, schema

@@ -455,12 +455,13 @@ def print_sensitivity(data: dict[str, Any]) -> None:
     rows = []
     npv_scale = MoneyScale.of([x for e in data["inputs"].values() for x in (e["npv"]["at_p10"], e["npv"]["at_p90"])])
     for path, e in data["inputs"].items():
-        sw = e.get("switch")
+        switches = e.get("switches") or ([e["switch"]] if e.get("switch") else [])  # every crossing, in order
         inputs = MoneyScale.of([e["p10"], e["p90"]])  # an input's own unit, both ends alike
         rows.append([path, f"{inputs.number(e['p10'])} to {inputs.number(e['p90'])}",
                      f"{npv_scale.number(e['npv']['at_p10'])} to {npv_scale.number(e['npv']['at_p90'])}",
                      f"{format_share(e['survival']['at_p10'])} to {format_share(e['survival']['at_p90'])}",
-                     format_share(e["variance_share"]["npv"]), format_amount(sw["value"]) if sw else "\u2014"])
+                     format_share(e["variance_share"]["npv"]),
+                     ", ".join(inputs.number(w["value"]) for w in switches) or "\u2014"])
     against = data.get("against")
     print_table(f"{data['scenario']} \u2014 plan {data['plan']}"
                 + (f" against {against}, P(NPV better) {format_share(data['p_better'])}" if against else ""),
@@ -468,7 +469,7 @@ def print_sensitivity(data: dict[str, Any]) -> None:
                  Column(f"NPV at P10 to P90 ({data['currency']})", short="NPV at P10 to P90"),
                  Column("survival at P10 to P90", short="survival"), Column("NPV variance share", keep=1,
                                                                               short="variance"),
-                 Column("switch at", keep=2)], rows)
+                 Column("switches at", keep=2)], rows)
     words = sensitivity_findings(data)
     say(words["headline"] + ".")
     say(words["switch"] + ".")
@@ -496,3 +497,16 @@ def print_calibration(data: dict[str, Any]) -> None:
                Column(f"Weibull ({plural(unit)})"), Column("steps")]
     print_table(f"{data['n']:,} histories, {data['events']:,} endings, {format_number(data['exposure'], 6, trim=True)} {plural(unit)} at "
                 "risk", columns, rows, "* chosen (lowest AIC with --model best); intervals in calibration.json")
+
+
+def print_sharing(data: dict[str, Any]) -> None:
+    """The closing line of a study: how much was simulated, how much derived from shared paths."""
+    s = data.get("sharing")
+    if s is None:
+        return
+    if s["exhaustive"]:
+        echo(f"sharing: all {s['replications']:,} replications simulated (--exhaustive)")
+        return
+    share = s["derived"] / s["replications"] if s["replications"] else 0.0
+    echo(f"sharing: {s['simulated']:,} of {s['replications']:,} replications simulated, {s['derived']:,} "
+         f"({share:.0%}) derived from identical paths")

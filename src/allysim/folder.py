@@ -40,11 +40,12 @@ from .verdicts import default_materiality
 from .wording import Evidence, Provenance
 
 __all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "RunTable", "load_output",
-           "load_studies", "read_runs_csv", "read_json", "check_study", "reading"]
+           "load_studies", "read_runs_csv", "read_exits", "read_json", "check_study", "reading", "folder_seed",
+           "has_chart"]
 
 STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers",
                 "sweep": "sweep", "frontier": "optimize", "sensitivity": "sensitivity",
-                "switch": "sensitivity"}  # chart -> JSON stem
+                "switch": "sensitivity", "information": "sensitivity"}  # chart -> JSON stem
 RUN_FILES = ("summary.json", "runs.csv", "health.json")
 BANDS = ("p5", "p25", "p50", "p75", "p95")
 _NUMBERS = ("lifetime", "npv", "risk_cost", "contingency_cost", "min_health", "resilience")
@@ -104,6 +105,9 @@ class OutputData:
         without ``health.json`` is refused by :func:`load_output`).
     studies
         The studies found beside the run, by file stem: ``"compare"``, ``"value"``, ``"drivers"`` -> the JSON.
+    exits
+        Per plan, the ``exits`` column of ``runs.csv`` (``id@time;id@time``) in replication order; empty for a
+        scenario without partners.
     """
 
     summary: Mapping[str, Any]
@@ -111,6 +115,7 @@ class OutputData:
     health: HealthBands | None = None
     folder: Path | None = field(default=None, compare=False)
     studies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    exits: Mapping[str, np.ndarray] = field(default_factory=dict)  # plan -> runs.csv ``exits``, run by run
 
     @property
     def plans(self) -> list[str]:
@@ -227,8 +232,9 @@ def load_output(folder: str | os.PathLike[str], *, studies: bool = True) -> Outp
     absent = [p for p in summary["plans"] if p not in health.plans]
     if absent:
         raise OutputError(f"{health_path}: has no bands for plan(s) {', '.join(absent)}; rerun `allysim run`")
+    exits = read_exits(folder / "runs.csv") if summary.get("partners") else {}
     return OutputData(summary=summary, runs={p: runs[p] for p in summary["plans"]}, health=health,
-                      folder=folder, studies=studies)
+                      folder=folder, studies=studies, exits={p: exits[p] for p in summary["plans"] if p in exits})
 
 
 def load_studies(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
@@ -248,6 +254,26 @@ def load_studies(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
             check_study(chart, study, path)
             studies[stem] = study
     return studies
+
+
+def folder_seed(folder: str | os.PathLike[str]) -> int | None:
+    """The seed the numbers already in ``folder`` came from: ``summary.json``'s, else that of the study JSON
+    written last; ``None`` for a new or empty folder (or one whose files carry no readable seed).
+
+    A command writing into the folder uses it unless given ``--seed``, so that every number in one folder comes
+    from the same random numbers (SPEC section 14).
+    """
+    root = Path(folder)
+    studies = sorted((root / f"{stem}.json" for stem in set(STUDY_CHARTS.values())),
+                     key=lambda p: p.stat().st_mtime if p.is_file() else -1.0, reverse=True)
+    for path in (root / "summary.json", *studies):
+        try:
+            seed = json.loads(path.read_text(encoding="utf-8")).get("seed")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0:
+            return seed
+    return None
 
 
 def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
@@ -321,9 +347,20 @@ _LIST_STUDIES = {"sweep": ("parameter", "values", "plans", "best"),
                  "frontier": ("portfolios", "frontier", "best", "candidates")}
 
 
+def has_chart(chart: str, study: Mapping[str, Any]) -> bool:
+    """Whether a study's JSON holds what ``chart`` draws: the ``information`` chart needs a value of information
+    (a sensitivity study of one plan, or one written before there was one, has none); every other chart, its file."""
+    if chart == "information":
+        voi = study.get("value_of_information")
+        return isinstance(voi, Mapping) and isinstance(voi.get("inputs"), Mapping) and bool(voi["inputs"])
+    return True
+
+
 def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
     """Raise OutputError naming the first field the chart needs that a study's JSON lacks."""
     command = STUDY_CHARTS[chart]
+    if chart == "information":
+        return  # optional in sensitivity.json: drawn only when there (has_chart)
     rewrite = f"rerun `allysim {command}` to rewrite it"
     if chart in _LIST_STUDIES:
         for key in _LIST_STUDIES[chart]:
@@ -384,6 +421,25 @@ def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
                 raise OutputError(f"{path}: plan {shorten(plan)}: {column} holds a value that is not a finite "
                                   "number; rerun `allysim run` to rewrite it")
     return out
+
+
+def read_exits(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Read the ``exits`` column of ``runs.csv`` (a scenario with partners): per plan, the text of each run's
+    exits in replication order. The file has passed :func:`read_runs_csv`; a file without the column gives {}."""
+    path = Path(path)
+    rows: dict[str, list[tuple[int, str]]] = {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        if "exits" not in header:
+            return {}
+        plan, run, column = header.index("plan"), header.index("run"), header.index("exits")
+        for line, row in enumerate(reader, start=2):
+            try:
+                rows.setdefault(row[plan], []).append((int(row[run]), row[column]))
+            except (IndexError, ValueError) as exc:
+                raise OutputError(f"{path}:{line}: {_row_problem(exc)}; rerun `allysim run` to rewrite it") from None
+    return {markup(p): np.asarray([text for _, text in sorted(r)], dtype=object) for p, r in rows.items()}
 
 
 def _row_problem(exc: Exception) -> str:

@@ -1,6 +1,7 @@
 """An output folder as an Excel workbook a finance analyst can audit.
 
-``Summary`` (key numbers per plan, real numbers with number formats, then where the numbers come from), one sheet per
+``Summary`` (key numbers per plan, real numbers with number formats, then where the numbers come from),
+``Partners`` (with partners: per plan and partner, exit probability and tenure; partners at the end), one sheet per
 study present (``Compare``, ``Value``, ``Drivers``, ``Optimize``, ``Sweep``, ``Sensitivity``), ``Assumptions`` (the
 scenario's settings, risks and contingencies, laid out like a register) and ``Runs`` (runs.csv).
 
@@ -24,6 +25,7 @@ from typing import Any
 from .errors import OutputError
 from .folder import read_json
 from .outputs import atomic_file
+from .partner_tables import has_partners, partner_rows, partners_at_end_rows
 from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, save_to, width_of
 from .wording import format_length, median_life, plural
 
@@ -38,9 +40,9 @@ STUDIES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "drivers": ("Drivers", "risks", "risk", ("risk_drivers",)),
     "optimize": ("Optimize", "portfolios", "portfolio", ("frontier",)),
     "sweep": ("Sweep", "plans", "plan", ("sweep",)),
-    "sensitivity": ("Sensitivity", "inputs", "input", ("sensitivity", "switch")),
+    "sensitivity": ("Sensitivity", "inputs", "input", ("sensitivity", "switch", "information")),
 }
-RUN_CHARTS = ("survival", "npv", "health", "causes")
+RUN_CHARTS = ("survival", "npv", "health", "causes")  # on Summary (the partners chart is on Partners)
 PROVENANCE = ("scenario", "scenario_file", "scenario_sha256", "allysim_version", "runs", "seed", "horizon",
               "time_unit", "currency")
 TITLE = None  # fonts are made on first use: openpyxl is imported only when a workbook is written
@@ -396,6 +398,19 @@ def _study(name: str, data: dict[str, Any], fonts: dict[str, Any]) -> tuple[Bloc
     return block, header
 
 
+def _partners(summary: dict[str, Any], fonts: dict[str, Any]) -> Block:
+    """The Partners sheet: per plan and partner, its exit probability (95% CI) and mean tenure; partners at the end."""
+    block = Block()
+    block.note(f"Partners: {summary.get('scenario', '')}", fonts["title"])
+    block.note("Exit probability: the share of runs in which the partner left by the horizon or the end of the "
+               "alliance (Wilson 95% CI); tenure: its mean time in", fonts["note"])
+    _table(block, partner_rows(summary), fonts)
+    block.blank()
+    block.note("Partners in at the end", fonts["section"])
+    _table(block, partners_at_end_rows(summary), fonts)
+    return block
+
+
 def _assumptions(folder: Path, summary: dict[str, Any] | None, fonts: dict[str, Any]) -> Block:
     from .register.export import scenario_tables
     from .register.layout import SHEETS
@@ -649,6 +664,9 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
         if summary is not None:
             block, header = _summary(summary, files, folder, notes, fonts)
             _emit(wb, "Summary", block, f"B{header + 1}", fonts, charts)
+        if has_partners(summary):
+            _emit(wb, "Partners", _partners(summary, fonts), "C4", fonts,
+                  [folder / "partners.png"] if (folder / "partners.png").exists() else [])
         for name, data in studies.items():
             block, header = _study(name, data, fonts)
             charts = [folder / f"{c}.png" for c in STUDIES[name][3] if (folder / f"{c}.png").exists()]

@@ -186,7 +186,8 @@ def risk_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
         if imp.value is not None:
             value = f"\u00d7 {describe(imp.value.factor)} for {describe_time(imp.value.duration, unit)}"
         cascades = "; ".join(
-            f"{_short(s.risk(e.risk).label, 40)} rate \u00d7 {_parameter(e.factor)} "
+            (f"{_short(s.risk(e.risk).label, 40)} rate" if e.risk is not None else
+             f"{_short(s.partner(e.partner).label, 40)} exit hazard") + f" \u00d7 {_parameter(e.factor)} "
             + (f"for {describe_time(e.duration, unit)}" if e.duration is not None else "permanently")
             for e in imp.escalates)
         rows.append([[(r.label, INK, True)], [(r.category, TEXT, False)], [(freq, TEXT, False)],
@@ -251,7 +252,8 @@ def contingency_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]
         t = c.trigger
         trigger = (f"Health below {format_number(t.health_below, 6, trim=True)}" if t.kind == "health" else
                    "Dissolution (rescue)" if t.kind == "dissolution" else _review(t, unit) if t.kind == "review"
-                   else f"On {_short(s.risk(t.on).label, 40)}")
+                   else (f"On {_short(s.partner(t.partner).label, 40)}'s exit" if t.partner else "On any exit")
+                   if t.kind == "exit" else f"On {_short(s.risk(t.on).label, 40)}")
         if c.max_activations:
             trigger += f"; at most {c.max_activations} time{'s' if c.max_activations > 1 else ''}"
         e = c.effect
@@ -261,8 +263,14 @@ def contingency_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]
         if e.restore_health is not None:
             effects.append(f"health +{_parameter(e.restore_health)}")
         for f in e.rate_factor:
-            effects.append(f"{_short(s.risk(f.risk).label, 40)} rate \u00d7 {_parameter(f.factor)} "
+            target = f"{_short(s.risk(f.risk).label, 40)} rate" if f.risk is not None else \
+                f"{_short(s.partner(f.partner).label, 40)} exit hazard"
+            effects.append(f"{target} \u00d7 {_parameter(f.factor)} "
                            + (f"for {format_duration(f.duration, unit)}" if f.duration else "permanently"))
+        if e.retain:
+            effects.append("keeps the leaving partner in")
+        if e.replace:
+            effects.append("fills the departed partner's seat")
         if e.rescue_health is not None:
             effects.append(f"rescues the alliance, health back to {_parameter(e.rescue_health)}")
         costs = [f"{_parameter(c.cost.setup)} setup" if c.cost.setup else "",

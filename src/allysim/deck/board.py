@@ -22,6 +22,7 @@ from ..wording import (
     MoneyScale,
     format_money,
     format_percent,
+    format_points,
     format_share,
     format_span,
     median_life,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["DECK_CHARTS", "RUN_CHARTS", "STUDIES", "Board", "ChartImage", "KeyNumbers", "load_board", "money_scale",
            "key_numbers", "findings", "caption", "chart_title", "FALLBACK_TITLES"]
 
-DECK_CHARTS = ("survival", "npv", "health", "causes", "compare", "contingency_value", "risk_drivers", "frontier",
+DECK_CHARTS = ("survival", "npv", "health", "causes", "partners", "compare", "contingency_value", "risk_drivers", "frontier",
                "sweep", "sensitivity", "switch")
 RUN_CHARTS = ("survival", "npv", "health", "causes")
 STUDIES = {"compare": "compare", "value": "contingency_value", "drivers": "risk_drivers",
@@ -547,6 +548,8 @@ def caption(board: Board, chart: str) -> str:
     if chart == "causes":
         return ("Each dissolved run is credited to the risk whose occurrence ended it, by a fatal blow or by the "
                 "health drop. The two sides of a row add up to 100%.")
+    if chart == "partners":
+        return _partners_caption(board)
     if chart == "compare":
         study = board.studies.get("compare") or {}
         baseline = theme.plan_label(str(study.get("baseline", board.plans[0])))
@@ -588,6 +591,29 @@ def caption(board: Board, chart: str) -> str:
     return f"{base}: {chart.replace('_', ' ')}."
 
 
+def _partners_caption(board: Board) -> str:
+    """Who is most likely to leave, and what its exit would cost (from drivers.json when the folder holds one)."""
+    from ..partner_tables import most_likely_leaver
+
+    lead = ("Left: for each partner, the share of runs in which it is still in (gone from its first exit); right: "
+            "how many partners are in at the end.")
+    top = most_likely_leaver(board.summary)
+    if top is None:
+        return lead
+    pid, name, share = top
+    drivers = board.studies.get("drivers") or {}
+    cost = (drivers.get("partners") or {}).get(pid)
+    if not cost:
+        return (f"{_cap(name)} leaves in {format_share(share)} of runs under {_plan(board.plans[0])}; "
+                "`allysim drivers` prices what its exit costs.")
+    cur, scale = board.summary.get("currency", ""), money_scale(board)
+    npv, alive = cost["npv"], cost["survival"]
+    lo, hi = (format_money(x, cur, scale) for x in npv["ci95"])
+    return (f"{_cap(name)} leaves in {format_share(share)} of runs under {_plan(board.plans[0])}; its possible exit costs "
+            f"{format_money(npv['mean'], cur, scale)} of NPV (95% CI {lo} to {hi}) and "
+            f"{format_points(alive['mean'])} of survival under {_plan(str(drivers.get('plan', board.plans[0])))}.")
+
+
 def _study_runs(study: Mapping[str, Any], kind: str = "simulated") -> str:
     """``10,000 simulated futures`` for a study's caption: the runs it was simulated with."""
     runs = study.get("runs")
@@ -625,6 +651,7 @@ FALLBACK_TITLES = {
     "npv": "The value the alliance creates, and how uncertain it is",
     "health": "How deep the drops go, and how fast the alliance recovers",
     "causes": "Which risks end the alliance",
+    "partners": "Who is most likely to leave, and what it would cost",
     "compare": "Each plan against the baseline",
     "contingency_value": "What each contingency is worth against its cost",
     "risk_drivers": "What each risk costs",

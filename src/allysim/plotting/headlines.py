@@ -34,7 +34,7 @@ from ..wording import (
 )
 from . import layout
 
-__all__ = ["Headline", "survival", "npv", "health", "causes"]
+__all__ = ["Headline", "survival", "npv", "health", "causes", "partners"]
 
 
 @dataclass(frozen=True)
@@ -238,3 +238,42 @@ def causes(end_causes: Mapping[str, Mapping[str, float]], evidence: Mapping[str,
     gain = evidence.get(lowest, Evidence(shares[lowest] - share))
     return Headline(f"{lead}; under {layout.plan_noun(lowest)} {format_share(shares[lowest])}"
                     f"{_judged(gain)}", subtitle)
+
+
+def partners(exit_shares: Mapping[str, Mapping[str, float]], at_end: Mapping[str, Mapping[str, float]], *,
+             partner_names: Mapping[str, str] | None = None, horizon: float, time_unit: str = "year",
+             runs: int | None = None) -> Headline:
+    """The partners chart's headline: the partner most likely to leave under the baseline, and how often every
+    partner of the line-up is still in at the end.
+
+    Parameters
+    ----------
+    exit_shares
+        Per plan (the baseline first): ``{partner id: share of runs in which it left by the horizon}`` for the
+        partners of its line-up.
+    at_end
+        Per plan: ``{K: share of runs ending with K partners in}`` (summary.json ``partners_at_end.distribution``).
+    """
+    plans = list(exit_shares)
+    base = plans[0]
+    names = dict(partner_names or {})
+    span = format_span(horizon, time_unit)
+    many = f"{runs:,} simulated alliances" if runs else "simulated alliances"
+    subtitle = (f"Left: share of {many} in which each partner is still in, over the {span} life (gone from its "
+                f"first exit); right: how many partners are in at the end")
+    shares = exit_shares[base]
+    if not shares or max(shares.values()) <= 0:
+        return Headline(f"No partner left in any run within the {span} life", subtitle)
+    top = max(shares, key=lambda q: (shares[q], -list(shares).index(q)))
+    name = layout.title_name(names.get(top, top), limit=50)
+    title = f"{layout.sentence_start(name)} is the partner most likely to leave: gone in {format_share(shares[top])} of runs within " \
+            f"the {span} life"
+    ends = at_end.get(base) or {}
+    if ends:
+        full = max(ends, key=int)
+        every = "both partners are" if int(full) == 2 else f"all {full} partners are" if int(full) > 2 else \
+            "the partner is"
+        title += f"; {every} still in at the end in {format_share(float(ends[full]))} of runs"
+    if len(plans) > 1:
+        subtitle += f" (under the baseline, {layout.plan_phrase(base)}, in the title)"
+    return Headline(title, subtitle)

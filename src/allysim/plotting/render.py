@@ -22,8 +22,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..errors import OutputError, UsageError
-from ..folder import STUDY_CHARTS, OutputData, check_study, read_json
+from ..folder import STUDY_CHARTS, OutputData, check_study, has_chart, read_json
 from ..wording import Evidence, Provenance, environment_ends
 from . import (
     causes_chart,
@@ -31,6 +33,7 @@ from . import (
     headlines,
     layout,
     panels,
+    partners_chart,
     run_charts,
     sensitivity_charts,
     study_charts,
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["CHARTS", "FORMATS", "draw_charts", "draw_study_chart", "parse_formats", "render_charts",
            "render_study_chart", "chart_drawers", "framed"]
 
-CHARTS = ("survival", "npv", "health", "causes")  # the charts of a run
+CHARTS = ("survival", "npv", "health", "causes")  # the charts of every run (and "partners" with partners)
 FORMATS = theme.FORMATS
 
 
@@ -120,7 +123,7 @@ def render_charts(data: OutputData, folder: str | os.PathLike[str],
 def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[str] | None = None, *,
                      titled: bool = True, size: tuple[float, float] | None = None) -> Figure:
     """Draw the chart of one study from its JSON on a 16:9 slide: ``compare``, ``contingency_value``,
-    ``risk_drivers``, ``sweep``, ``frontier``, ``sensitivity`` or ``switch``.
+    ``risk_drivers``, ``sweep``, ``frontier``, ``sensitivity``, ``switch`` or ``information``.
 
     The chart's function draws the study on the slide's panels; the frame around them (the title stating the
     finding, the subtitle, the provenance footer) is added here. ``plan_order`` (every plan of the output, the
@@ -166,6 +169,8 @@ PANEL_CHARTS: dict[str, tuple[Callable[..., Any], Callable[[Mapping[str, Any]], 
                     sensitivity_charts.sensitivity_subtitle, sensitivity_charts.sensitivity_body),
     "switch": (sensitivity_charts.switch, sensitivity_charts.switch_title, sensitivity_charts.switch_subtitle,
                sensitivity_charts.switch_body),
+    "information": (sensitivity_charts.information, sensitivity_charts.information_title,
+                    sensitivity_charts.information_subtitle, sensitivity_charts.information_body),
     "frontier": (decision_charts.frontier, decision_charts.frontier_title, decision_charts.frontier_subtitle,
                  decision_charts.frontier_body),
 }
@@ -212,6 +217,8 @@ def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.Pat
     if not chosen:
         return []
     check_study(chart, data, Path(folder) / f"{STUDY_CHARTS[chart]}.json")
+    if not has_chart(chart, data):
+        return []  # a sensitivity study with no plans to choose between has no value of information to draw
     folder = _existing(folder)
     summary: Mapping[str, Any] = {}
     run_folder = Path(beside) if beside is not None else folder  # where the run's summary.json is
@@ -263,7 +270,7 @@ def chart_drawers(data: OutputData, *, titled: bool = True,
     """
     drawers = _run_drawers(data, titled, size) if data.plans else {}
     for chart, stem in STUDY_CHARTS.items():
-        if stem in data.studies:
+        if stem in data.studies and has_chart(chart, data.studies[stem]):
             study = data.studies[stem]
             order = _plan_order(study, data.summary) if chart == "compare" else None
             drawers[chart] = lambda chart=chart, study=study, order=order: draw_study_chart(
@@ -353,4 +360,27 @@ def _run_drawers(data: OutputData, titled: bool,
 
         drawers["health"] = health
     drawers["causes"] = causes
+    if summary.get("partners") and all(p in data.exits for p in plans):
+        drawers["partners"] = lambda: _partners(data, frame)
     return drawers
+
+
+def _partners(data: OutputData, frame: Callable[[headlines.Headline, Callable[[Axes], Any]], Figure]) -> Figure:
+    """The partners chart of a run with partners: the shares still in are computed from runs.csv's exits by
+    :func:`allysim.analysis.partners_still_in`; the exit shares and the partners at the end are summary.json's."""
+    from ..analysis import partners_still_in
+
+    summary, plans = data.summary, data.plans
+    horizon = float(summary["horizon"])
+    time_unit = str(summary.get("time_unit", "year"))
+    grid = data.health.grid if data.health is not None else np.linspace(0.0, horizon, 201)
+    names = {q: str((v or {}).get("name", q)) for q, v in summary["partners"].items()}
+    lineups = {p: list(summary["plans"][p].get("partners") or {}) for p in plans}
+    still_in = {p: partners_still_in(data.exits[p], lineups[p], grid) for p in plans}
+    exit_shares = {p: {q: float(v["exit"]["estimate"]) for q, v in (summary["plans"][p].get("partners") or {}).items()}
+                   for p in plans}
+    at_end = {p: dict((summary["plans"][p].get("partners_at_end") or {}).get("distribution") or {}) for p in plans}
+    headline = headlines.partners(exit_shares, at_end, partner_names=names, horizon=horizon, time_unit=time_unit,
+                                  runs=summary.get("runs"))
+    return frame(headline, lambda ax: partners_chart.partners(grid, still_in, at_end, horizon=horizon,
+                                                              time_unit=time_unit, partner_names=names, ax=ax))

@@ -1,5 +1,6 @@
-"""The charts of ``allysim sensitivity``: ``sensitivity`` (a tornado of swings) and ``switch`` (the difference
-between the plan and ``--against`` across each input that can flip the choice).
+"""The charts of ``allysim sensitivity``: ``sensitivity`` (a tornado of swings), ``switch`` (the difference
+between the plan and ``--against`` across each input that can flip the choice) and ``information`` (the value of
+learning each input before choosing, ranked).
 
 Both draw a computed ``sensitivity.json`` and nothing else, on a caller's axes, one per panel (the tornado's NPV and
 survival; one per input for the switch chart), and return them; ``*_panels`` says which panels there are,
@@ -21,7 +22,7 @@ from .panels import Body, given, returned
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["SHOWN", "sensitivity", "sensitivity_body", "sensitivity_findings", "sensitivity_panels",
+__all__ = ["SHOWN", "information", "information_body", "information_subtitle", "information_title", "sensitivity", "sensitivity_body", "sensitivity_findings", "sensitivity_panels",
            "sensitivity_subtitle", "sensitivity_title", "switch", "switch_axes", "switch_body", "switch_panels",
            "switch_subtitle", "switch_title"]
 
@@ -63,6 +64,10 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
                              "runs cannot tell where: run more")
             out["bullets"] = _bullets(data, moving, flips, out["switch"])
             return out
+        if len(_switches(e)) > 1:  # every range in which each plan is better, never only the first crossing
+            out["switch"] = _capital(f"as {e['label'].lower()} varies, {_ranges(e, plan, against)}")
+            out["bullets"] = _bullets(data, moving, flips, out["switch"])
+            return out
         between = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
                    f"{format_amount(hi) if hi is not None else 'above the range'}")
         better_above = sw.get("direction") == "plan better above"
@@ -85,6 +90,34 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
                              "some values the difference is within the noise")
     out["bullets"] = _bullets(data, moving, flips, out["switch"])
     return out
+
+
+def _switches(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every crossing of one input, in order (``switches``; a study written before it had only ``switch``)."""
+    return list(entry.get("switches") or ([entry["switch"]] if entry.get("switch") else []))
+
+
+def _ranges(entry: Mapping[str, Any], plan: str, against: str) -> str:
+    """Where each plan is better along one input, from every crossing: ``the Shield plan beats None between 0.09
+    and 1.24; None does below 0.09 and above 1.24 (95% intervals of the crossings: 0.086 to 0.095; 1.23 to 1.25)``.
+
+    Consecutive crossings of a continuous difference alternate in direction, so the ranges alternate in winner."""
+    switches = _switches(entry)
+    at = [format_amount(s["value"]) for s in switches]
+    plan_first = switches[0].get("direction") != "plan better above"  # better below the first crossing
+    wins: dict[bool, list[str]] = {True: [], False: []}
+    for k in range(len(switches) + 1):
+        where = (f"below {at[0]}" if k == 0 else f"above {at[-1]}" if k == len(switches)
+                 else f"between {at[k - 1]} and {at[k]}")
+        wins[plan_first == (k % 2 == 0)].append(where)
+
+    def interval(s: Mapping[str, Any]) -> str:
+        lo, hi = (s.get("ci95") or [None, None])[:2]
+        return (f"{format_amount(lo) if lo is not None else 'below the range'} to "
+                f"{format_amount(hi) if hi is not None else 'above the range'}")
+
+    return (f"{plan} beats {against} {' and '.join(wins[True])}; {against} does {' and '.join(wins[False])} "
+            f"(95% intervals of the crossings: {'; '.join(interval(s) for s in switches)})")
 
 
 def _plan(name: Any) -> Any:
@@ -121,6 +154,10 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
         return out
     if flips:
         for _, e in flips[:2]:
+            if len(_switches(e)) > 1:
+                out.append(f"The choice depends on {e['label'].lower()}: {_ranges(e, plan, against)}; its range "
+                           f"runs from {_pair(e['p10'], e['p90'], ' (P10) to ')} (P90).")
+                continue
             sw = e["switch"]
             lo, hi = sw["ci95"]
             side = "above" if sw.get("direction") == "plan better above" else "below"
@@ -355,7 +392,8 @@ def switch(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> 
 
 def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, currency: str = "",
                 money: bool = False) -> Axes:
-    """Draw one input's difference (plan minus against, mean NPV) across its range, the zero line and the switch."""
+    """Draw one input's difference (plan minus against, mean NPV) across its range, the zero line and every switch
+    (each with its 95% interval shaded)."""
     points = entry["difference"]
     x = [d["value"] for d in points]
     mean = [d["npv"]["mean"] for d in points]
@@ -364,8 +402,8 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
     ax.fill_between(x, lo, hi, color=theme.PLAN_COLORS[1], alpha=0.18, linewidth=0)
     ax.plot(x, mean, color=theme.PLAN_COLORS[1], linewidth=2.2, marker="o", markersize=4)
     ax.axhline(0.0, color=theme.INK, linewidth=1.0)
-    sw = entry.get("switch")
-    if sw:
+    switches = entry.get("switches") or ([entry["switch"]] if entry.get("switch") else [])  # older files: one
+    for sw in switches:
         a, b = sw["ci95"]
         ax.axvspan(a if a is not None else min(x), b if b is not None else max(x), color=theme.PLAN_COLORS[2],
                    alpha=0.12, linewidth=0)
@@ -388,6 +426,81 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
     ax.set_xticks(_spaced_ticks(min(x), max(x), width_in))
     ax.set_xlim(min(x) - 0.04 * (max(x) - min(x)), max(x) + 0.04 * (max(x) - min(x)))
     return ax
+
+
+# --------------------------------------------------------------------------- value of information
+
+
+TOTAL = "#555555"  # the bar of every input together
+
+
+def _information_rows(data: Mapping[str, Any]) -> list[tuple[str, float]]:
+    """(label, value) per bar: every input together (EVPI) first, then each input by EVPPI, largest first."""
+    voi = data["value_of_information"]
+    inputs = data.get("inputs") or {}
+    rows = [("All uncertain inputs together", float(voi["evpi"]))]
+    ranked = sorted(voi["inputs"].items(), key=lambda kv: -kv[1]["evppi"])[:SHOWN]
+    rows += [(str((inputs.get(p) or {}).get("label") or p), float(v["evppi"])) for p, v in ranked]
+    return rows
+
+
+def information_title(data: Mapping[str, Any]) -> str:
+    """The chart's finding in numbers: what knowing the most valuable input, and every input, before choosing
+    would be worth."""
+    rows = _information_rows(data)
+    currency = data.get("currency", "")
+    if len(rows) < 2:
+        return "No uncertain input to learn about"
+    label, value = rows[1]
+    return (f"Knowing {label.lower()} before choosing is worth {_money(value, currency)} of expected NPV; knowing "
+            f"every uncertain input, {_money(rows[0][1], currency)}")
+
+
+def information_subtitle(data: Mapping[str, Any]) -> str:
+    """What the chart draws, in words."""
+    plans = data["value_of_information"].get("plans") or []
+    return (f"Expected NPV gained by learning an input before choosing among {len(plans)} plans (EVPPI; all together: "
+            f"EVPI), from {data.get('runs', 0):,} paired runs by nonparametric regression")
+
+
+def information_body(data: Mapping[str, Any], height_in: float) -> Body:
+    """The chart's one panel, with room on the left for the inputs' names."""
+    lines = [line for label, _ in _information_rows(data)
+             for line in _label(label, LABEL_IN, theme.TICK_SIZE).split("\n")]
+    left_in = 0.45 + max((theme.text_width(t, theme.TICK_SIZE) for t in lines), default=1.0)
+    return Body(widths=(1.0,), left_in=left_in, right_in=0.9, gap_in=0.5, top_in=0.2)
+
+
+def information(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> Any:
+    """Draw the value of information: a bar per input, its EVPPI, the largest on top under the EVPI of every input
+    together (grey), each labelled with its amount.
+
+    Parameters
+    ----------
+    data
+        ``sensitivity.json`` with its ``value_of_information``.
+    ax
+        The axes to draw on; by default a new slide-sized figure's.
+    """
+    axes, single = given(ax, lambda h: information_body(data, h))
+    ax_ = axes[0]
+    rows = _information_rows(data)
+    ys = list(range(len(rows)))[::-1]
+    with theme.style():
+        for y, (k, (_label_text, value)) in zip(ys, enumerate(rows)):
+            ax_.barh(y, value, color=TOTAL if k == 0 else LOW, height=0.6)
+            ax_.annotate(_signed(value), (value, y), xytext=(4, 0), textcoords="offset points", ha="left",
+                         va="center", size=theme.ANNOTATION_SIZE, color=TOTAL if k == 0 else LOW)
+        ax_.set_yticks(ys, [_label(label, LABEL_IN, theme.TICK_SIZE) for label, _ in rows])
+        ax_.set_xlim(0.0, max([v for _, v in rows] + [1e-12]) * 1.18)
+        ax_.xaxis.set_major_locator(_few_ticks())
+        ax_.xaxis.set_major_formatter(_money_ticks())
+        currency = data.get("currency", "")
+        ax_.set_xlabel(f"Expected NPV gained by knowing it first ({currency})" if currency else
+                       "Expected NPV gained by knowing it first")
+        ax_.grid(axis="x")
+        ax_.grid(axis="y", visible=False)
+    return returned(axes, single)
 
 
 def _spaced_ticks(low: float, high: float, width_in: float) -> list[float]:
