@@ -15,7 +15,7 @@ from typing import Any
 from ..outputs import atomic_file, write_bytes
 from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, landscape, put, save_to, style_header, width_of
 from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, SHEETS
-from .world import pairs_text
+from .world import PAIR
 from .yamltext import scalar
 
 __all__ = ["scenario_tables", "write_register", "write_template", "template_tables", "flow_text", "save_text"]
@@ -126,6 +126,14 @@ def scenario_tables(data: dict[str, Any]) -> tuple[Tables, list[str]]:
         for name, ids in plans.items():
             tables["Plans"].append({"plan": str(name), "contingencies": ids if ids == "all" else ", ".join(ids)})
     return tables, left_out
+
+
+def pairs_text(mapping: dict[str, Any]) -> str:
+    """A mapping as a pair cell: ``contoso: 0.3, fabrikam: 0.1``; as in YAML when a value is not a plain number."""
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in mapping.values()) \
+            and all(PAIR.match(f"{k} 0") for k in map(str, mapping)):
+        return ", ".join(f"{k}: {scalar(v)}" for k, v in mapping.items())
+    return flow_text(mapping)
 
 
 def _target(item: dict[str, Any]) -> Any:

@@ -13,9 +13,9 @@ from .reading import Bad, Row, cell_value
 if TYPE_CHECKING:
     from .building import Builder
 
-__all__ = ["pairs", "pairs_text", "environment", "correlations"]
+__all__ = ["pairs", "environment", "correlations", "PAIR"]
 
-_PAIR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*|\s+)(.+)$")
+PAIR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*|\s+)(.+)$")
 _TRUE = {"true", "yes", "y", "x"}
 
 
@@ -40,7 +40,7 @@ def pairs(builder: "Builder", row: Row, column: str, path: tuple, target: dict, 
     for part in (p.strip() for p in re.split(r"[,;\n]+", text)):
         if not part:
             continue
-        match = _PAIR.match(part)
+        match = PAIR.match(part)
         number = cell_value(match.group(2).strip()) if match else None
         if match is None or not isinstance(number, (int, float)) or isinstance(number, bool):
             builder.bad(cell, f"{column}: write {form}, got '{shorten(part)}'")
@@ -53,17 +53,6 @@ def pairs(builder: "Builder", row: Row, column: str, path: tuple, target: dict, 
     if out:
         target[key] = out
         builder.cells[path] = cell
-
-
-def pairs_text(mapping: dict[str, Any]) -> str:
-    """A mapping as a pair cell: ``contoso: 0.3, fabrikam: 0.1``; as in YAML when a value is not a plain number."""
-    from .export import flow_text
-    from .yamltext import scalar
-
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in mapping.values()) \
-            and all(_PAIR.match(f"{k} 0") for k in map(str, mapping)):
-        return ", ".join(f"{k}: {scalar(v)}" for k, v in mapping.items())
-    return flow_text(mapping)
 
 
 def environment(builder: "Builder", data: dict) -> None:
