@@ -100,8 +100,7 @@ def test_no_inner_module_imports_the_package_face():
 
 
 def test_the_simulation_never_imports_the_pictures_or_the_command_line():
-    downstream = ("allysim.plotting", "allysim.deck", "allysim.cli", "allysim.console", "allysim.charts",
-                  "allysim.report")
+    downstream = ("allysim.plotting", "allysim.deck", "allysim.cli", "allysim.console")
     upstream = ("allysim.scenario", "allysim.engine", "allysim.streams", "allysim.uncertainty", "allysim.sharing",
                 "allysim.runner", "allysim.executors", "allysim.results", "allysim.stats", "allysim.analysis",
                 "allysim.studies")

@@ -21,6 +21,7 @@ from .wording import (
     format_ratio,
     format_share,
     median_life,
+    override_texts,
     plural,
     points_change,
     share_interval,
@@ -268,7 +269,7 @@ def print_results(results: Any) -> None:
     unit = s.time_unit
     title = f"{s.name} \u2014 {results.runs:,} runs per plan, seed {results.seed}"
     if s.overrides:
-        title += " \u2014 with " + ", ".join(o.text for o in s._overrides)
+        title += " \u2014 with " + ", ".join(override_texts(s.overrides))
     plans = summary["plans"]
     scale = MoneyScale.of([x for p in plans.values() for x in (p["npv"]["mean"], p["npv"]["p10"], p["npv"]["p90"])])
     rows = []

@@ -21,25 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputError
-from .folder import read_json
+from .folder import load_output
 from .outputs import atomic_file
 from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, width_of
+from .study_registry import RUN_CHARTS, study
 
-__all__ = ["write_workbook", "STUDIES", "EXCEL_ROWS"]
+__all__ = ["write_workbook", "EXCEL_ROWS"]
 
 EXCEL_ROWS = 1_048_576
 PERCENT, MONEY, NUMBER, WHOLE = "0.0%", "#,##0.00", "0.000", "#,##0"
-# study file -> (sheet, the key holding its main table, what one row is, its chart files)
-STUDIES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "compare": ("Compare", "plans", "plan", ("compare",)),
-    "value": ("Value", "contingencies", "contingency", ("contingency_value",)),
-    "drivers": ("Drivers", "risks", "risk", ("risk_drivers",)),
-    "optimize": ("Optimize", "portfolios", "portfolio", ("frontier",)),
-    "sweep": ("Sweep", "plans", "plan", ("sweep",)),
-    "sensitivity": ("Sensitivity", "inputs", "input", ("sensitivity", "switch")),
-}
-RUN_CHARTS = ("survival", "npv", "health", "causes")
 PROVENANCE = ("scenario", "scenario_file", "scenario_sha256", "allysim_version", "runs", "seed", "horizon",
               "time_unit", "currency")
 TITLE = None  # fonts are made on first use: openpyxl is imported only when a workbook is written
@@ -85,10 +75,6 @@ def _fonts() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- reading the folder
-
-
-def _read_json(path: Path, command: str) -> dict[str, Any] | None:
-    return read_json(path, command) if path.exists() else None
 
 
 def _consistency(files: dict[str, dict[str, Any]]) -> list[str]:
@@ -349,7 +335,8 @@ def _provenance(block: Block, summary: dict[str, Any], files: dict[str, dict[str
 
 
 def _study(name: str, data: dict[str, Any], fonts: dict[str, Any]) -> tuple[Block, int]:
-    sheet, key, label, _ = STUDIES[name]
+    kind = study(name)
+    sheet, key, label = kind.sheet, kind.table, kind.row
     block = Block()
     block.note(f"{sheet}: {data.get('scenario', '')}", fonts["title"])
     if data.get("meaning"):
@@ -603,22 +590,16 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     from openpyxl import Workbook
 
     folder = Path(folder)
-    if not folder.is_dir():
-        raise OutputError(f"{folder}: no such output folder; write one with `allysim run SCENARIO --out {folder}`")
-    summary = _read_json(folder / "summary.json", "run")
-    if summary is not None and not isinstance(summary.get("plans"), dict):
-        raise OutputError(f"{folder / 'summary.json'}: has no plans; rerun `allysim run` to rewrite it")
-    studies = {name: data for name in STUDIES if (data := _read_json(folder / f"{name}.json", name)) is not None}
-    if summary is None and not studies:
-        raise OutputError(f"{folder}: no summary.json and no study files (compare.json, value.json, ...); is it an "
-                          "allysim output folder?")
-    files = ({"summary.json": summary} if summary else {}) | {f"{n}.json": d for n, d in studies.items()}
+    data = load_output(folder, runs=False)  # the one reader of a folder; runs.csv is streamed into its sheet below
+    summary = dict(data.summary) or None
+    studies = {name: dict(study_data) for name, study_data in data.studies.items()}
+    files = ({"summary.json": summary} if summary else {}) | {study(n).file: d for n, d in studies.items()}
     notes = _consistency(files)
     runs_csv = folder / "runs.csv"
     total = _count_rows(runs_csv) if runs_csv.exists() else 0
     if total > EXCEL_ROWS - 2:
         notes.append(_truncated(total))
-    charts = [folder / f"{c}.png" for c in RUN_CHARTS if (folder / f"{c}.png").exists()]
+    charts = [folder / f"{c.name}.png" for c in RUN_CHARTS if (folder / f"{c.name}.png").exists()]
     if summary is not None and not charts:
         notes.append(f"no PNG charts in {folder}; draw them with `allysim report {folder} --format png` to have "
                      "them in the workbook")
@@ -631,10 +612,10 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
         if summary is not None:
             block, header = _summary(summary, files, folder, notes, fonts)
             _emit(wb, "Summary", block, f"B{header + 1}", fonts, charts)
-        for name, data in studies.items():
-            block, header = _study(name, data, fonts)
-            charts = [folder / f"{c}.png" for c in STUDIES[name][3] if (folder / f"{c}.png").exists()]
-            _emit(wb, STUDIES[name][0], block, f"B{header + 1}" if header else None, fonts, charts)
+        for name, study_data in studies.items():
+            block, header = _study(name, study_data, fonts)
+            charts = [folder / f"{c.name}.png" for c in study(name).charts if (folder / f"{c.name}.png").exists()]
+            _emit(wb, study(name).sheet, block, f"B{header + 1}" if header else None, fonts, charts)
         _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
         if runs_csv.exists():
             _runs(wb, runs_csv, total, fonts)

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OutputError, UsageError
-from ..folder import STUDY_CHARTS, OutputData, check_study, read_json
+from ..folder import OutputData, check_study, read_json
 from ..stats import paired
+from ..study_registry import STUDIES, study_of_chart
 from ..wording import Evidence, Provenance, environment_ends
 from . import (
     causes_chart,
@@ -42,11 +43,11 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["CHARTS", "FORMATS", "draw_charts", "draw_study_chart", "parse_formats", "render_charts",
+__all__ = ["FORMATS", "draw_charts", "draw_study_chart", "parse_formats", "render_charts",
            "render_study_chart", "chart_drawers", "framed"]
 
-CHARTS = ("survival", "npv", "health", "causes")  # the charts of a run
 FORMATS = theme.FORMATS
+_STUDY_CHART_NAMES = tuple(c.name for s in STUDIES for c in s.charts)
 
 
 # --- drawing ---------------------------------------------------------------------------------------------------
@@ -149,7 +150,7 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
             else:
                 draw(data, axes)
         return fig
-    raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
+    raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(_STUDY_CHART_NAMES)}")
 
 
 # chart -> (draw on panels, title, subtitle, body): what draw_study_chart frames on a slide
@@ -207,12 +208,12 @@ def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.Pat
     >>> render_study_chart("contingency_value", value, "reports/jv", ("png", "svg"))   # doctest: +SKIP
     [PosixPath('reports/jv/contingency_value.png'), PosixPath('reports/jv/contingency_value.svg')]
     """
-    if chart not in STUDY_CHARTS:
-        raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
+    if chart not in _STUDY_CHART_NAMES:
+        raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(_STUDY_CHART_NAMES)}")
     chosen = parse_formats(formats)
     if not chosen:
         return []
-    check_study(chart, data, Path(folder) / f"{STUDY_CHARTS[chart]}.json")
+    check_study(chart, data, Path(folder) / study_of_chart(chart).file)
     folder = _existing(folder)
     summary: Mapping[str, Any] = {}
     run_folder = Path(beside) if beside is not None else folder  # where the run's summary.json is
@@ -263,9 +264,11 @@ def chart_drawers(data: OutputData, *, titled: bool = True,
     the charts' figure size, the 16:9 slide by default.
     """
     drawers = _run_drawers(data, titled, size) if data.plans else {}
-    for chart, stem in STUDY_CHARTS.items():
-        if stem in data.studies:
-            study = data.studies[stem]
+    for kind in STUDIES:
+        if kind.name not in data.studies:
+            continue
+        study = data.studies[kind.name]
+        for chart in (c.name for c in kind.charts):
             order = _plan_order(study, data.summary) if chart == "compare" else None
             drawers[chart] = lambda chart=chart, study=study, order=order: draw_study_chart(
                 chart, study, order, titled=titled, size=size)
@@ -279,7 +282,7 @@ def framed(headline: headlines.Headline, draw: Callable[[Axes], Any], provenance
     Examples
     --------
     >>> fig = framed(headlines.survival(estimates, evidence, horizon=10),
-    ...              lambda ax: run_charts.survival(lifetimes, survived, horizon=10, ax=ax))   # doctest: +SKIP
+    ...              lambda ax: run_charts.survival(data.survival_curves(), horizon=10, ax=ax))   # doctest: +SKIP
     """
     with theme.style():
         fig, body = theme.slide(headline.title, headline.subtitle, provenance, titled=titled, size=size)
@@ -300,8 +303,6 @@ def _run_drawers(data: OutputData, titled: bool,
     currency = str(summary.get("currency", ""))
     runs = summary.get("runs")
     risk_names = {r: str(v.get("name", r)) for r, v in (summary.get("risks") or {}).items()}
-    lifetimes = {p: data.runs[p].lifetime for p in plans}
-    survived = {p: data.runs[p].survived for p in plans}
 
     def versus(key: str) -> dict[str, Evidence]:
         return {p: data.versus_baseline(p, key) for p in plans[1:]}
@@ -314,7 +315,7 @@ def _run_drawers(data: OutputData, titled: bool,
         medians = {p: float((stats[p].get("lifetime") or {}).get("p50", horizon)) for p in plans}
         return frame(headlines.survival(estimates, versus("survival"), horizon=horizon, time_unit=time_unit,
                                         runs=runs, median_lives=medians),
-                     lambda ax: run_charts.survival(lifetimes, survived, horizon=horizon, time_unit=time_unit,
+                     lambda ax: run_charts.survival(data.survival_curves(), horizon=horizon, time_unit=time_unit,
                                                     estimates=estimates, ax=ax))
 
     def npv() -> Figure:
@@ -352,7 +353,7 @@ def _run_drawers(data: OutputData, titled: bool,
             return frame(headline, lambda ax: run_charts.health(
                 bands.grid, {p: bands.plans[p] for p in plans}, dissolve_below=bands.dissolve_below,
                 time_unit=bands.time_unit, resilience=resilience, environment=bands.environment,
-                dissolved=run_charts.dissolved_shares(bands.grid, lifetimes, survived), ax=ax))
+                dissolved=data.dissolved_shares(bands.grid), ax=ax))
 
         drawers["health"] = health
     drawers["causes"] = causes

@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
+LOADED = ("source", "sha256", "uncertain", "reread", "document", "overrides", "recorded")  # Scenario.attach
 MAX_RUNS = 100_000_000  # replications per plan: beyond this the per-run arrays outgrow any machine's memory
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 ID_PATTERN = _ID  # the ids of risks, contingencies and environment states
@@ -536,6 +537,15 @@ class Scenario(_Model):
     def overrides(self) -> dict[str, Any]:
         """The parameters set over the file's values (``--set``), ``{path: value}``; empty when none."""
         return dict(self._recorded)
+
+    def attach(self, **loaded: Any) -> None:
+        """Record what reading the file knew besides the fields: ``source``, ``sha256``, ``uncertain``, ``reread``
+        (how to validate it again with overrides), ``document`` (the file's data as read), ``overrides`` (the
+        Override objects applied) and ``recorded`` (``{path: value}``). Called by :mod:`allysim.scenario.loading`."""
+        for key, value in loaded.items():
+            if key not in LOADED:
+                raise TypeError(f"attach() got an unexpected keyword {key!r}")
+            setattr(self, f"_{key}", value)
 
     def with_overrides(self, overrides: Any) -> Scenario:
         """This scenario with parameters set over the file's values, validated like the file.
