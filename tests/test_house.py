@@ -5,9 +5,11 @@ those inside functions (only ``if TYPE_CHECKING:`` blocks are left out: they nev
 from __future__ import annotations
 
 import ast
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import allysim
 
@@ -99,15 +101,42 @@ def test_no_inner_module_imports_the_package_face():
     assert sorted(name for name, targets in edges.items() if "allysim" in targets) == []
 
 
-def test_the_simulation_never_imports_the_pictures_or_the_command_line():
-    downstream = ("allysim.plotting", "allysim.deck", "allysim.cli", "allysim.console")
-    upstream = ("allysim.scenario", "allysim.engine", "allysim.streams", "allysim.uncertainty", "allysim.sharing",
-                "allysim.runner", "allysim.executors", "allysim.results", "allysim.stats", "allysim.analysis",
-                "allysim.studies")
-    edges = graph()
-    wrong = {(a, b) for a, targets in edges.items() if a.startswith(upstream)
-             for b in targets if b.startswith(downstream)}
-    assert wrong == set()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def drawing() -> ModuleType:
+    """docs/make_architecture.py, which reads the house's table in docs/architecture.md (and draws it)."""
+    spec = importlib.util.spec_from_file_location("make_architecture", ROOT / "docs" / "make_architecture.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def layers(text: str) -> list[tuple[str, list[str]]]:
+    """The house's table: (layer, its dotted module names) from the bottom up, read as the picture reads it."""
+    draw = drawing()
+    return [(name, draw.modules_of(tokens)) for name, tokens, _job in draw.layers(text)]
+
+
+def test_the_table_reader_reads_packages_modules_and_skips_remarks():
+    text = ("| layer | modules | job |\n| --- | --- | --- |\n"
+            "| low | `a.py` (`Thing`: a remark), `pkg/`: `x`, `y`; `b.py` | job |\n| top | `__init__.py` | face |")
+    assert layers(text) == [("low", ["allysim.a", "allysim.pkg", "allysim.pkg.x", "allysim.pkg.y", "allysim.b"]),
+                            ("top", ["allysim"])]
+
+
+def test_every_module_is_in_one_layer_of_the_documented_house_and_imports_only_below():
+    rows = layers((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8"))
+    listed = [m for _, names in rows for m in names]
+    known = modules()
+    assert sorted(m for m in set(listed) if listed.count(m) > 1) == []  # each module in one row
+    assert sorted(set(listed) - set(known)) == []  # the table names no module that is gone
+    assert sorted(set(known) - set(listed)) == []  # every module has its row
+    layer = {m: i for i, (_, names) in enumerate(rows) for m in names}
+    upward = sorted(f"{a} ({rows[layer[a]][0]}) -> {b} ({rows[layer[b]][0]})"
+                    for a, targets in graph().items() for b in targets if layer[b] > layer[a])
+    assert upward == []
 
 
 def test_no_module_is_much_over_700_lines():

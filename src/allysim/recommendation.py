@@ -11,10 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .plotting.decision_charts import portfolio_name
-from .wording import MoneyScale, format_money, format_points, format_share
+from .wording import MoneyScale, format_money, format_points, format_share, plan_label
 
-__all__ = ["Recommendation", "recommend"]
+__all__ = ["Recommendation", "recommend", "portfolio_name"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +22,25 @@ class Recommendation:
 
     headline: str
     points: tuple[str, ...]
+
+
+def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
+    """A portfolio in words: a named plan's name, 'No contingency', 'Every contingency but X', or its contingencies'
+    names."""
+    ids = list(data["portfolios"][index]["contingencies"])
+    names = data.get("candidates") or {}
+    for plan, entry in (data.get("plans") or {}).items():
+        if entry.get("index") == index:
+            return f"the {plan_label(plan)} plan"
+    if not ids:
+        return "No contingency"
+    missing = [c for c in names if c not in ids]
+    if not missing:
+        return "Every contingency"
+    if len(missing) < len(ids) and len(missing) <= 2:
+        return "Every contingency but " + " and ".join(str(names.get(c) or c) for c in missing)
+    shown = " + ".join(str(names.get(c) or c) for c in ids[:most])
+    return shown if len(ids) <= most else f"{shown} + {len(ids) - most} more"
 
 
 def _sentence(text: str) -> str:

@@ -161,6 +161,12 @@ def environment_ends(time_share: Mapping[str, float], ends_by_state: Mapping[str
     return "; ".join(parts)
 
 
+def plan_label(name: str) -> str:
+    """Return a plan's display name: ``do_nothing`` -> ``Do nothing``."""
+    label = name.replace("_", " ").strip() or name
+    return label[0].upper() + label[1:] if label[0].islower() else label
+
+
 def plural(time_unit: str) -> str:
     """Return the plural of a time unit: ``year -> years``."""
     return time_unit if time_unit.endswith("s") else f"{time_unit}s"

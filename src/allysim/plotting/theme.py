@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..outputs import atomic_file
-from ..wording import Provenance
+from ..wording import Provenance, plan_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -190,12 +190,6 @@ def plan_text_color(index: int) -> str:
         return mcolors.to_hex(rgb)
     keep = 0.45 / luminance
     return mcolors.to_hex(tuple(c * keep for c in rgb))
-
-
-def plan_label(name: str) -> str:
-    """Return a plan's display name: ``do_nothing`` -> ``Do nothing``."""
-    label = name.replace("_", " ").strip() or name
-    return label[0].upper() + label[1:] if label[0].islower() else label
 
 
 # --- text measurement ---------------------------------------------------------------------------------------
