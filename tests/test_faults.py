@@ -343,11 +343,13 @@ def test_hostile_names_stay_literal_text_in_every_output(quick, tmp_path):
     from allysim.cli import cli
 
     hostile = tmp_path / "hostile.yaml"
+    # a plan named like a formula is refused (tests/test_hostile.py): runs.csv's plan column is never one
     hostile.write_text(QUICK.replace("name: Quick alliance", f"name: {json.dumps(TITLE)}")
-                       .replace("  none: []", f"  {json.dumps(FORMULA)}: []")
+                       .replace("  - id: dispute\n", f"  - id: dispute\n    name: {json.dumps(FORMULA)}\n")
                        .replace("  mediated: [mediation]", f"  {json.dumps(MARKUP)}: [mediation]"))
     scenario = allysim.load_scenario(hostile)
-    assert scenario.name == TITLE and list(scenario.plan_sets) == [FORMULA, MARKUP]
+    assert scenario.name == TITLE and list(scenario.plan_sets) == ["none", MARKUP]
+    assert scenario.risks[0].name == FORMULA
     out = tmp_path / "out"
     runner = CliRunner()
     for args in (["run", str(hostile), "--runs", "200", "--workers", "1", "--format", "svg", "--quiet", "--out",
@@ -377,10 +379,11 @@ def test_hostile_names_stay_literal_text_in_every_output(quick, tmp_path):
     assert {c.value for c in named} == {FORMULA, MARKUP, TITLE}
     assert all(c.data_type == "s" for c in named)
 
-    # runs.csv keeps the data exactly as it is (docs/reliability.md says why, and how to open it safely)
+    # runs.csv keeps the data exactly as it is, and no cell of it starts as a formula
     with open(out / "runs.csv", newline="", encoding="utf-8") as fh:
-        plans = {row["plan"] for row in csv.DictReader(fh)}
-    assert plans == {FORMULA, MARKUP}
+        rows = list(csv.DictReader(fh))
+    assert {row["plan"] for row in rows} == {"none", MARKUP}
+    assert not [v for row in rows for v in row.values() if v.startswith(("=", "+", "@"))]
 
 
 # --------------------------------------------------------------------------- full disks, read-only locations
@@ -797,3 +800,58 @@ def test_an_output_folder_in_a_read_only_parent_keeps_its_lock_staging_and_check
     again = run("compare", str(quick), "--runs", "100", "--workers", "1", "--format", "none", "--quiet", "--out",
                 str(volume))
     assert again.returncode == 0, again.stderr
+
+
+# --------------------------------------------------------------------------- damaged output folders: one line each
+
+
+def damage_summary(folder: Path, change: Callable[[dict], None]) -> None:
+    import json
+
+    data = json.loads((folder / "summary.json").read_text())
+    change(data)
+    (folder / "summary.json").write_text(json.dumps(data))
+
+
+def first_plan(data: dict) -> dict:
+    return data["plans"][next(iter(data["plans"]))]
+
+
+DAMAGE: dict[str, Callable[[Path], None]] = {
+    "100,000 [": lambda f: (f / "summary.json").write_text("[" * 100_000),
+    "NaN": lambda f: damage_summary(f, lambda d: first_plan(d)["survival"].update(estimate=float("nan"))),
+    "wrong types": lambda f: damage_summary(f, lambda d: d.update(horizon="ten")),
+    "a string for a number": lambda f: damage_summary(f, lambda d: first_plan(d)["npv"].update(mean="abc")),
+    "a string deep inside": lambda f: damage_summary(f, lambda d: first_plan(d)["npv"].update(p10="abc")),
+    "random bytes in runs.csv": lambda f: (f / "runs.csv").write_bytes(bytes(range(256)) * 20),
+    "a plan summary.json does not name": lambda f: (f / "runs.csv").write_text(
+        (f / "runs.csv").read_text() + "ghost,0,5,true,survived,1,0,0,1,1\n"),
+    "truncated runs.csv": lambda f: (f / "runs.csv").write_text(
+        "".join((f / "runs.csv").read_text().splitlines(keepends=True)[:50])),
+    "infinity in runs.csv": lambda f: (f / "runs.csv").write_text(
+        (f / "runs.csv").read_text().replace(",true,survived,", ",true,survived,inf", 1)),
+    "a deep study": lambda f: (f / "compare.json").write_text("[" * 100_000),
+}
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    place = tmp_path_factory.mktemp("made")
+    (place / "quick.yaml").write_text(QUICK)
+    code, output = cli_run("run", str(place / "quick.yaml"), *QUICKLY, "--out", str(place / "out"))
+    assert code == 0, output
+    return place / "out"
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_folder_is_one_line_for_report_deck_and_workbook(made, tmp_path, damage):
+    import shutil
+
+    folder = tmp_path / "out"
+    shutil.copytree(made, folder)
+    DAMAGE[damage](folder)
+    for command in (("report", "--format", "svg"), ("deck", "--no-brief"), ("workbook",)):
+        code, output = cli_run(command[0], str(folder), *command[1:])
+        assert code == 2, (command, output)
+        assert output.count("\n") == 1 and output.startswith(f"allysim: {folder}"), (command, output)
+        assert "rerun" in output.lower() or "Rerun" in output, output

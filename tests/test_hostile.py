@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -380,3 +381,109 @@ def test_the_installed_command_runs_no_payload(tmp_path):
     time.sleep(0.5)
     assert not target.exists()
     assert not (tmp_path / "out").exists() and not (tmp_path / "reports").exists()
+
+
+# --------------------------------------------------------------------------- text that no surface could show
+
+
+@pytest.mark.parametrize("name, where, phrase", [
+    ('"Quick \\e]0;owned\\a alliance"', "h.yaml:2:7: name: ", "control character \\x1b at character 7"),
+    ('"clip \\e]52;c;cm0gLXJmIH4=\\a"', "h.yaml:2:7: name: ", "control character \\x1b"),
+    ('"clear \\e[2J\\e[H"', "h.yaml:2:7: name: ", "control character \\x1b"),
+    ('"one-byte CSI \\x9b2J"', "h.yaml:2:7: name: ", "control character \\x9b"),
+    ('"right-to-left \\u202eoverride"', "h.yaml:2:7: name: ", "control character \\u202e"),
+    ('"not XML \\uffff"', "h.yaml:2:7: name: ", "control character \\uffff"),
+    ("n" * 201, "h.yaml:2:7: name: ", "is 201 characters long; at most 200"),
+])
+def test_a_name_no_surface_could_show_is_refused_where_it_stands(name, where, phrase):
+    problems = refused(MINIMAL.replace("name: Hostile", f"name: {name}"))
+    assert len(problems) == 1 and problems[0].startswith(where) and phrase in problems[0], problems
+    assert "\x1b" not in problems[0] and "\x9b" not in problems[0]
+
+
+def test_a_plan_name_that_a_spreadsheet_would_run_or_that_is_huge_is_refused():
+    for plan, phrase in [("'=cmd|'' /C calc''!A0'", "starts with '='"), ("'+1'", "starts with '+'"),
+                         ("'@SUM(A1)'", "starts with '@'"), ("'-x'", "starts with '-'"),
+                         ("p" * 131_073, "is 131,073 characters long")]:
+        problems = refused(MINIMAL + f"plans:\n  ? {plan}\n  : []\n")
+        assert len(problems) == 1 and phrase in problems[0] and len(problems[0]) < 400, problems
+    assert parse_scenario(MINIMAL + "plans:\n  'a = b + c': []\n").plan_sets  # inside a name they are fine
+
+
+def test_a_description_keeps_newlines_but_not_escapes():
+    assert "\n" in parse_scenario(MINIMAL + 'description: "two\\nlines\\tand a tab"\n').description
+    assert "control character \\x1b" in refused(MINIMAL + 'description: "a \\e[31m red"\n')[0]
+
+
+def test_what_the_terminal_is_shown_has_no_escape_sequences(tmp_path):
+    hostile = tmp_path / "evil\x1b]0;owned\x07.yaml"
+    hostile.write_text(MINIMAL.replace("name: Hostile", 'name: "x\\e[2J"'))
+    result = CliRunner().invoke(cli, ["validate", str(hostile)])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "evil\\x1b]0;owned\\x07.yaml:2:7: name: holds the control character \\x1b" in result.output
+
+
+@pytest.mark.parametrize("line, phrase", [
+    ("  value_rate: 1e307\n", "alliance.value_rate: 1e+307 is more than allysim can add up without overflow (at most 1e+15"),
+    ("  value_rate: {lognormal: {median: 1e300, p90: 1e301}}\n", "alliance.value_rate: 1e+300 is more than"),
+])
+def test_amounts_that_would_overflow_are_refused_with_the_bound(line, phrase):
+    problems = refused(MINIMAL + "alliance:\n" + line)
+    assert len(problems) == 1 and phrase in problems[0], problems
+    problems = refused(MINIMAL.replace("impact: {fatal: 1}", "impact: {cost: 1e308}"))
+    assert "risks[0].impact.cost: 1e+308 is more than allysim can add up without overflow" in problems[0], problems
+    assert "horizon: must be <= 1e+06" in refused(MINIMAL.replace("horizon: 5", "horizon: 1e300"))[0]
+
+
+def test_an_npv_that_still_overflows_is_an_error_never_an_infinite_result(monkeypatch):
+    from allysim import SimulationError, simulate
+    from allysim.results import PlanRuns
+
+    # amounts within their bounds cannot reach infinity today; should a sum ever do so, the run stops with one line
+    head = PlanRuns.head
+
+    def overflowing(self: PlanRuns, n: int) -> PlanRuns:
+        runs = head(self, n)
+        runs.npv[1] = np.inf
+        return runs
+
+    monkeypatch.setattr(PlanRuns, "head", overflowing)
+    results = simulate(parse_scenario(MINIMAL), runs=4, seed=1, workers=1)
+    with pytest.raises(SimulationError, match=r"^the NPV of run 1 is too large to compute \(more than 1.8e308\)"):
+        results.summary()  # what every output of a run is written from
+
+
+def test_sheets_whose_names_differ_only_in_case_are_refused(tmp_path):
+    import zipfile
+
+    from allysim.errors import RegisterError
+    from allysim.register import import_register
+    from allysim.register.export import write_template
+
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "Alliance.csv").write_text("key,value\nname,X\nhorizon,5\n")
+    (folder / "Risks.csv").write_text("id,rate,fatal\na,0.1,1\n")
+    (folder / "risks.csv").write_text("id,rate,fatal\nb,0.1,1\n")
+    with pytest.raises(RegisterError) as info:
+        import_register(folder)
+    assert any("have the same name but for case; keep one" in p for p in info.value.problems)
+
+    import openpyxl
+
+    book = tmp_path / "t.xlsx"
+    write_template(book)
+    wb = openpyxl.load_workbook(book)
+    wb.copy_worksheet(wb["Risks"]).title = "RISKS1"  # openpyxl, as Excel, will not name it RISKS itself
+    wb.save(book)
+    twin = tmp_path / "twin.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(twin, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            out.writestr(item, data.replace(b'name="RISKS1"', b'name="RISKS"') if item.filename == "xl/workbook.xml"
+                         else data)
+    with pytest.raises(RegisterError) as info:
+        import_register(twin)
+    assert any(p.startswith(f"{twin}:RISKS!A1: the sheet 'RISKS' and the sheet 'Risks' have the same name")
+               for p in info.value.problems), info.value.problems

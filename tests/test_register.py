@@ -292,10 +292,14 @@ def test_macros_are_never_run_nor_kept(tmp_path):
 def test_user_text_stays_literal_in_the_yaml(tmp_path):
     hostile = "=cmd|' /C calc'!A0 \"quoted\" \\ \u2028 #not a comment"
     sheets = _edited(HAND, "Risks", 3, 2, hostile)
-    sheets = _edited(sheets, "Plans", 2, 1, "=HYPERLINK(\"http://x\")")
     scenario = allysim.parse_scenario(import_register(_xlsx(tmp_path / "h.xlsx", sheets)))
     assert scenario.risk("partner_exit").name == hostile
-    assert list(scenario.plan_sets)[0] == "=HYPERLINK(\"http://x\")"
+    # a plan's name fills a column of runs.csv, where a spreadsheet would run it as a formula: refused, located
+    sheets = _edited(sheets, "Plans", 2, 1, "=HYPERLINK(\"http://x\")")
+    with pytest.raises(allysim.RegisterError) as info:
+        import_register(_xlsx(tmp_path / "f.xlsx", sheets))
+    assert len(info.value.problems) == 1 and "f.xlsx:Plans!" in info.value.problems[0]
+    assert "starts with '=', which a spreadsheet opening runs.csv would run as a formula" in info.value.problems[0]
 
 
 # --------------------------------------------------------------------------- the flagship register

@@ -16,7 +16,7 @@ import allysim.workbook as workbook_module
 from allysim.cli import cli
 from allysim.workbook import write_workbook
 
-HOSTILE = "=cmd|' /C calc'!A0"
+HOSTILE = "plan =cmd|' /C calc'!A0"  # a plan name may not start with '=' (runs.csv); the others here do
 SCENARIO = f"""\
 allysim: 1
 name: "+Workbook alliance"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from ._version import __version__
+from .errors import SimulationError
 from .stats import cvar, hist_percentile, loss_share, mean_ci, percentile, wilson
 
 if TYPE_CHECKING:
@@ -112,6 +113,23 @@ def provenance(results: Simulated) -> dict[str, Any]:
     }
 
 
+_NAMED = {"npv": "NPV", "risk_cost": "risk cost", "contingency_cost": "contingency cost"}
+
+
+def _finite(plans: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Refuse results that overflowed: amounts within the scenario's bounds can still add up past the largest
+    number (a huge value rate over a huge horizon); no output may hold an infinite NPV. Returns ``plans``."""
+    for runs in plans.values():
+        for name in ("npv", "risk_cost", "contingency_cost"):
+            values = np.asarray(getattr(runs, name))
+            if values.size and not np.isfinite(values).all():
+                raise SimulationError(f"the {_NAMED[name]} of run {int(np.argmin(np.isfinite(values)))} "
+                                      "is too large to compute (more than 1.8e308): the scenario's amounts, horizon "
+                                      "or value factors multiply past what a computer can count; write amounts in "
+                                      "a larger unit, such as millions, or shorten the horizon")
+    return plans
+
+
 def summarize(results: Simulated) -> dict[str, Any]:
     """The whole ``summary.json``."""
     s = results.scenario
@@ -124,7 +142,7 @@ def summarize(results: Simulated) -> dict[str, Any]:
         "contingencies": {c.id: {"name": c.label} for c in s.contingencies},
         **({"precision": results.precision} if results.precision is not None else {}),
         **({"uncertain": uncertain_summary(s)} if s.uncertain else {}),
-        "plans": {name: plan_summary(results, name) for name in results.plans},
+        "plans": {name: plan_summary(results, name) for name in _finite(results.plans)},
     }
 
 

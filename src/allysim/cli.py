@@ -167,7 +167,7 @@ def validate(files: tuple[Path, ...]) -> None:
             for line in exc.problems:
                 console.stderr(line)
             continue
-        click.echo(f"{path}: ok")
+        console.echo(f"{path}: ok")
     if bad:
         sys.exit(2)
 
@@ -274,10 +274,10 @@ def _shared(data: dict[str, Any]) -> None:
     if s is None:
         return
     if s["exhaustive"]:
-        click.echo(f"sharing: all {s['replications']:,} replications simulated (--exhaustive)")
+        console.echo(f"sharing: all {s['replications']:,} replications simulated (--exhaustive)")
         return
     share = s["derived"] / s["replications"] if s["replications"] else 0.0
-    click.echo(f"sharing: {s['simulated']:,} of {s['replications']:,} replications simulated, {s['derived']:,} "
+    console.echo(f"sharing: {s['simulated']:,} of {s['replications']:,} replications simulated, {s['derived']:,} "
                f"({share:.0%}) derived from identical paths")
 
 
@@ -506,11 +506,11 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 @_force_option
 def report(folder: Path, formats: tuple[str, ...], force: bool) -> None:
     """Re-draw every chart of an output FOLDER from its saved data, with no simulation."""
-    from .folder import load_output
+    from .folder import load_output, reading
     from .outputs import claim
     from .plotting.render import render_charts
 
-    with folder_lock(folder):
+    with folder_lock(folder), reading(folder):
         data = load_output(folder)
         claim(folder, force)
         written = render_charts(data, folder, formats)
@@ -526,16 +526,17 @@ def report(folder: Path, formats: tuple[str, ...], force: bool) -> None:
 def deck_cmd(folder: Path, out: Path | None, brief: bool, force: bool) -> None:
     """A board deck (and a one-page brief) from an output FOLDER."""
     from .deck import build_deck, write_brief
+    from .folder import reading
     from .outputs import claim_file
 
     if out is not None and out.suffix.lower() != ".pptx":
         raise UsageError(f"{out}: the deck is a PowerPoint file; name it FILE.pptx")
-    with folder_lock(folder):
+    with folder_lock(folder), reading(folder):
         claim_file(out if out is not None else folder / "deck.pptx", force)
         if brief:
             claim_file(folder / "summary.pdf", force)
         written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
-    click.echo("wrote " + ", ".join(str(p) for p in written))
+    console.echo("wrote " + ", ".join(str(p) for p in written))
 
 
 @cli.command("import")
@@ -562,7 +563,7 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None, f
         if template.suffix.lower() != ".xlsx":
             raise UsageError(f"{template}: the template is an Excel workbook; name it FILE.xlsx")
         claim_file(template, force, recognise=False)  # a filled-in register must never be replaced by an empty one
-        click.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
+        console.echo(f"wrote {write_template(template)}: fill in its sheets, then run allysim import {template}")
         return
     if register is None:
         raise UsageError("give a REGISTER to import (an .xlsx file or a folder of .csv files), or --template "
@@ -571,7 +572,7 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None, f
     target = out or register.parent / f"{register.name if register.is_dir() else register.stem}.yaml"
     claim_file(target, force, recognise=False)  # a scenario edited by hand must never be replaced
     save_text(target, text)
-    click.echo(f"wrote {target} (it validates; run it with allysim run {target})")
+    console.echo(f"wrote {target} (it validates; run it with allysim run {target})")
 
 
 @cli.command("workbook")
@@ -585,14 +586,15 @@ def workbook_cmd(folder: Path, out: Path | None, force: bool) -> None:
 
     if out is not None and out.suffix.lower() != ".xlsx":
         raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
+    from .folder import reading
     from .outputs import claim_file
 
-    with folder_lock(folder):
+    with folder_lock(folder), reading(folder):
         claim_file(out if out is not None else folder / "workbook.xlsx", force)
         path, notes = write_workbook(folder, out)
     for line in notes:
         console.stderr(f"allysim: note: {line}")
-    click.echo(f"wrote {path}")
+    console.echo(f"wrote {path}")
 
 
 @cli.command()

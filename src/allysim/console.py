@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from .errors import AllysimError, ScenarioError
+from .text import terminal
 from .wording import (
     Evidence,
     MoneyScale,
@@ -28,19 +29,25 @@ from .wording import (
     signed_number,
 )
 
-__all__ = ["stderr", "wrote", "report_error", "progress", "Column", "fit_columns", "wrap_cell", "print_table",
+__all__ = ["echo", "stderr", "wrote", "report_error", "progress", "Column", "fit_columns", "wrap_cell", "print_table",
            "print_results", "print_compare", "print_value", "print_drivers", "print_sweep", "print_optimize",
            "print_sensitivity", "say", "RESULTS_LEGEND"]
 
 
+def echo(message: str, err: bool = False) -> None:
+    """Print a line; every line allysim prints goes through here or :func:`_console`, made safe for a terminal
+    (:func:`allysim.text.terminal`: a name or a file name cannot send escape sequences)."""
+    click.echo(terminal(message), err=err)
+
+
 def stderr(message: str) -> None:
     """Print one line on standard error."""
-    click.echo(message, err=True)
+    echo(message, err=True)
 
 
 def wrote(written: list[Path], folder: Path) -> None:
     """Say how many files went where."""
-    click.echo(f"wrote {len(written)} file{'' if len(written) == 1 else 's'} to {folder}{os.sep}")
+    echo(f"wrote {len(written)} file{'' if len(written) == 1 else 's'} to {folder}{os.sep}")
 
 
 def report_error(exc: AllysimError) -> None:
@@ -57,6 +64,7 @@ def progress(quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
         yield None
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -70,7 +78,7 @@ def progress(quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                   TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
                   auto_refresh=False) as bar:
-        yield _Advance(bar, bar.add_task(label, total=None))
+        yield _Advance(bar, bar.add_task(escape(terminal(label)), total=None))  # a file name is no markup
 
 
 class _Advance:
@@ -225,12 +233,13 @@ def print_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[s
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     justify = ["right" if columns[i].kind == "number" and k > 0 else "left" for k, i in enumerate(shown)]
     for i, w, head, side in zip(shown, widths, heads, justify):
-        table.add_column(Text("\n".join(wrap_cell(head, w, columns[i].kind)), justify=side), justify=side, width=w,
+        table.add_column(Text(terminal("\n".join(wrap_cell(head, w, columns[i].kind))), justify=side), justify=side,
+                         width=w,
                          no_wrap=True)
     for row in rows:
-        table.add_row(*(Text("\n".join(wrap_cell(row[i], w, columns[i].kind)), justify=side)
+        table.add_row(*(Text(terminal("\n".join(wrap_cell(row[i], w, columns[i].kind))), justify=side)
                         for i, w, side in zip(shown, widths, justify)))
-    console.print(Text(title, style="bold"))
+    console.print(Text(terminal(title), style="bold"))
     console.print(table)
     left_out = [columns[i].heading for i in range(len(columns)) if i not in shown]
     if left_out:
@@ -242,7 +251,7 @@ def print_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[s
 
 def say(text: str, dim: bool = False) -> None:
     """Print a sentence, wrapped at spaces to the terminal's width."""
-    _console().print(text, style="dim" if dim else None, markup=False, highlight=False)
+    _console().print(terminal(text), style="dim" if dim else None, markup=False, highlight=False)
 
 
 def _console() -> Any:

@@ -19,23 +19,26 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 from array import array
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import OutputError
+from .errors import AllysimError, OutputError
 from .outputs import RUNS_COLUMNS
 from .stats import SurvivalCurve, dissolved_share, paired, survival_curve
 from .study_registry import CHARTS, RUN_FILES, STUDIES, study_of_chart
+from .text import markup, plain_data, shorten
 from .wording import Evidence, Provenance
 
 __all__ = ["BANDS", "HealthBands", "OutputData", "RunTable", "load_output", "load_studies", "read_runs_csv",
-           "read_json", "check_study"]
+           "read_json", "check_study", "reading"]
 
 BANDS = ("p5", "p25", "p50", "p75", "p95")
 _NUMBERS = ("lifetime", "npv", "risk_cost", "contingency_cost", "min_health", "resilience")
@@ -142,12 +145,27 @@ class OutputData:
         return Evidence.of(paired(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), len(a))
 
 
-def load_output(folder: str | os.PathLike[str], *, runs: bool = True) -> OutputData:
+@contextmanager
+def reading(folder: Path) -> Iterator[None]:
+    """Work from an output folder (``report``, ``deck``, ``workbook``): whatever its damaged data make fail, past
+    the checks of :func:`load_output`, is one line about the folder (exit 2), never an internal error."""
+    try:
+        yield
+    except (AllysimError, OSError, KeyboardInterrupt):
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError, RecursionError) as exc:
+        if os.environ.get("ALLYSIM_DEBUG"):
+            raise
+        raise OutputError(f"{folder}: holds data allysim cannot use ({type(exc).__name__}: {str(exc)[:120]}); "
+                          f"is it an allysim output folder? Rerun the command that wrote it") from None
+
+
+def load_output(folder: str | os.PathLike[str], *, run_files: bool = True, studies: bool = True) -> OutputData:
     """Read an output folder: the files of a run, the studies, or both.
 
     A folder holding any file of a run must hold all three (``summary.json``, ``runs.csv``, ``health.json``);
-    each study's JSON is read when present. With ``runs=False`` only ``summary.json`` and the studies are read
-    (``runs`` and ``health`` stay empty): what a reader of the numbers alone, the workbook, needs.
+    each study's JSON is read when present. With ``run_files=False`` only ``summary.json`` and the studies are read
+    (``runs`` and ``health`` stay empty); with ``studies=False`` the run's files alone.
 
     Raises
     ------
@@ -164,7 +182,7 @@ def load_output(folder: str | os.PathLike[str], *, runs: bool = True) -> OutputD
     folder = Path(folder)
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such output folder; write one with `allysim run SCENARIO --out {folder}`")
-    studies = load_studies(folder)
+    studies = load_studies(folder) if studies else {}  # ``studies=False``: the run's files alone are checked
     if not any((folder / name).exists() for name in RUN_FILES):
         if not studies:
             raise OutputError(f"{folder}: nothing to draw: no summary.json (from `allysim run` or `compare`) and no "
@@ -172,13 +190,23 @@ def load_output(folder: str | os.PathLike[str], *, runs: bool = True) -> OutputD
         return OutputData(summary={}, runs={}, health=None, folder=folder, studies=studies)
     summary = read_json(folder / "summary.json")
     _check_summary(summary, folder / "summary.json")
-    if not runs:
+    if not run_files:
         return OutputData(summary=summary, runs={}, health=None, folder=folder, studies=studies)
     runs = read_runs_csv(folder / "runs.csv")
     missing = [p for p in summary["plans"] if p not in runs]
     if missing:
-        raise OutputError(f"{folder / 'runs.csv'}: has no rows for plan(s) {', '.join(missing)} named in "
+        raise OutputError(f"{folder / 'runs.csv'}: has no rows for plan(s) {shorten(', '.join(missing))} named in "
                           f"summary.json; rerun `allysim run` to rewrite the folder")
+    extra = [p for p in runs if p not in summary["plans"]]
+    if extra:
+        raise OutputError(f"{folder / 'runs.csv'}: has rows for plan(s) {shorten(', '.join(extra))} that "
+                          f"summary.json does not name; rerun `allysim run` to rewrite the folder")
+    expected = summary.get("runs")
+    for plan, table in runs.items():
+        if isinstance(expected, int) and not np.array_equal(table.run, np.arange(expected)):
+            raise OutputError(f"{folder / 'runs.csv'}: plan {shorten(plan)} has {len(table.run):,} runs, not the "
+                              f"{expected:,} (numbered 0 to {expected - 1:,}) of summary.json: the file is "
+                              "truncated or damaged; rerun `allysim run` to rewrite the folder")
     health_path = folder / "health.json"
     try:
         health = HealthBands.from_dict(read_json(health_path))
@@ -215,27 +243,57 @@ def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
     """Raise OutputError naming the first field the charts need that ``summary.json`` lacks."""
     if not isinstance(summary.get("plans"), dict) or not summary["plans"]:
         raise OutputError(f"{path}: has no plans; rerun `allysim run` to rewrite it")
-    if not isinstance(summary.get("horizon"), (int, float)):
+    if not _number(summary.get("horizon")) or not summary["horizon"] > 0:
         raise OutputError(f"{path}: has no numeric horizon; rerun `allysim run` to rewrite it")
+    if "runs" in summary and not (isinstance(summary["runs"], int) and not isinstance(summary["runs"], bool)
+                                  and summary["runs"] >= 1):
+        raise OutputError(f"{path}: runs is not a whole number of runs; rerun `allysim run` to rewrite it")
     for plan, stats in summary["plans"].items():
         for section, key in (("survival", "estimate"), ("npv", "mean"), ("end_causes", "survived")):
             if not isinstance(stats, dict) or not isinstance(stats.get(section), dict) or key not in stats[section]:
-                raise OutputError(f"{path}: plans.{plan}.{section}.{key} is missing; rerun `allysim run` to "
-                                  f"rewrite it")
+                raise OutputError(f"{path}: plans.{shorten(plan)}.{section}.{key} is missing; rerun `allysim run` "
+                                  "to rewrite it")
+        wrong = _not_numeric({k: v for k, v in stats.items() if k not in _TEXT_FIELDS}, f"plans.{shorten(plan)}")
+        if wrong is not None:  # every figure of a plan is a number (or null), however deep
+            raise OutputError(f"{path}: {wrong} is not a number; rerun `allysim run` to rewrite it")
+
+
+_TEXT_FIELDS = ("contingencies_in_plan",)  # the only text in a plan's summary: ids
+
+
+def _not_numeric(value: Any, where: str) -> str | None:
+    """The path of the first leaf of ``value`` that is not a finite number or null, or None."""
+    if isinstance(value, dict):
+        return next((w for k, v in value.items() if (w := _not_numeric(v, f"{where}.{shorten(str(k))}"))), None)
+    if isinstance(value, list):
+        return next((w for i, v in enumerate(value) if (w := _not_numeric(v, f"{where}[{i}]"))), None)
+    return None if value is None or _number(value) else where
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def read_json(path: Path, command: str = "run") -> dict[str, Any]:
     """Read a JSON object, or raise OutputError saying what is wrong and which command rewrites it."""
     try:
         with open(path, encoding="utf-8") as handle:
-            value = json.load(handle)
+            value = json.load(handle, parse_constant=_not_a_number)
     except FileNotFoundError:
         raise OutputError(f"{path}: missing; is {path.parent} an allysim output folder?") from None
+    except RecursionError:
+        raise OutputError(f"{path}: cannot be read (nested far deeper than allysim writes); rerun "
+                          f"`allysim {command}` to rewrite it") from None
     except (OSError, ValueError) as exc:
-        raise OutputError(f"{path}: cannot be read ({exc}); rerun `allysim {command}` to rewrite it") from None
+        raise OutputError(f"{path}: cannot be read ({shorten(str(exc), 120)}); rerun `allysim {command}` to "
+                          "rewrite it") from None
     if not isinstance(value, dict):
         raise OutputError(f"{path}: expected a JSON object; rerun `allysim {command}` to rewrite it")
-    return value
+    return plain_data(value)  # text safe for the charts, slides and workbooks it goes into
+
+
+def _not_a_number(word: str) -> float:
+    raise ValueError(f"{word} is not a number allysim writes (it writes null)")
 
 
 def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
@@ -281,7 +339,7 @@ def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
                     values = [row[i] for i in index]
                     table = tables.get(values[0])
                     if table is None:
-                        table = tables[values[0]] = _RunBuffers()
+                        table = tables[values[0]] = _RunBuffers()  # the name as written: markup() once, below
                     table.append(values)
                 except (IndexError, ValueError) as exc:
                     problem = f"{path}:{line}: {_row_problem(exc)}; rerun `allysim run` to rewrite it"
@@ -289,8 +347,16 @@ def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
     except FileNotFoundError:
         raise OutputError(f"{path}: missing; is {path.parent} an allysim output folder?") from None
     except (OSError, csv.Error, UnicodeDecodeError) as exc:
-        raise OutputError(f"{path}: cannot be read ({exc}); rerun `allysim run` to rewrite it") from None
-    return {plan: buffers.table() for plan, buffers in tables.items()}
+        raise OutputError(f"{path}: cannot be read ({shorten(str(exc), 120)}); rerun `allysim run` to rewrite it"
+                          ) from None
+    out = {markup(plan): buffers.table() for plan, buffers in tables.items()}
+    for plan, table in out.items():
+        for column in _NUMBERS:
+            values = getattr(table, column)
+            if not np.isfinite(values).all():
+                raise OutputError(f"{path}: plan {shorten(plan)}: {column} holds a value that is not a finite "
+                                  "number; rerun `allysim run` to rewrite it")
+    return out
 
 
 def _row_problem(exc: Exception) -> str:
@@ -326,7 +392,7 @@ class _RunBuffers:
         """Return the arrays, ordered by replication index."""
         run = np.frombuffer(self.run, dtype=np.int64)
         order = np.argsort(run, kind="stable")
-        names = np.asarray(list(self.causes), dtype=object)
+        names = np.asarray([markup(cause) for cause in self.causes], dtype=object)
         return RunTable(
             run=run[order],
             survived=np.frombuffer(self.survived, dtype=np.int8)[order].astype(bool),

@@ -590,7 +590,7 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     from openpyxl import Workbook
 
     folder = Path(folder)
-    data = load_output(folder, runs=False)  # the one reader of a folder; runs.csv is streamed into its sheet below
+    data = load_output(folder, run_files=(folder / "runs.csv").exists())  # the one reader of a folder, every check
     summary = dict(data.summary) or None
     studies = {name: dict(study_data) for name, study_data in data.studies.items()}
     files = ({"summary.json": summary} if summary else {}) | {study(n).file: d for n, d in studies.items()}

@@ -34,7 +34,13 @@ class Builder:
     # -- sheets
 
     def load_tables(self) -> None:
-        found = {name.strip().lower(): name for name in self.source.raw}
+        found: dict[str, str] = {}
+        for name in self.source.raw:
+            first = found.setdefault(name.strip().lower(), name)
+            if first != name:  # Risks and RISKS, Risks.csv and risks.csv: which one is meant cannot be guessed
+                self.problems.append(f"{self.source.files[name]}:{shorten(name)}!A1: the sheet '{shorten(name)}' "
+                                     f"and the sheet '{shorten(first)}' have the same name but for case; keep one "
+                                     "of them")
         for sheet in SHEETS:
             name = found.pop(sheet.lower(), None)
             if name is not None:

@@ -22,8 +22,8 @@ from .model import (
     Scenario,
     Trigger,
     ValueImpact,
-    json_schema,
 )
+from .schema import json_schema
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",

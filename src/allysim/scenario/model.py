@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,15 +28,16 @@ from pydantic import (
 
 from ..errors import UsageError
 from ..hazards import Hazard, Steps, Weibull
+from ..text import TEXT_LIMIT, plan_problem
+from ..text import problem as text_problem
 from . import units
 from .distributions import FAMILIES, Constant, Distribution
 from .messages import suggest
-from .paths import uncertain_shapes
 from .uncertain import Uncertain
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "WeibullShape", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "Every", "Condition", "EnvironmentState", "json_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
+    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "Every", "Condition", "EnvironmentState", "dist_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
@@ -75,8 +78,22 @@ def _time(value: Any, info: ValidationInfo) -> Any:
     return units.parse_time(value, _context_unit(info)) if isinstance(value, str) else value
 
 
+HORIZON_LIMIT = 1e6  # time units (a million days is 2,700 years): longer ones only serve to overflow sums
+MONEY_LIMIT = 1e15  # the largest amount: sums of amounts over a long horizon and many events stay far from overflow
+
+
 def _money(value: Any, info: ValidationInfo) -> Any:
-    return units.parse_money(value) if isinstance(value, str) else value
+    return _bounded(units.parse_money(value) if isinstance(value, str) else value)
+
+
+def _bounded(value: Any) -> Any:
+    """An amount of money within :data:`MONEY_LIMIT`: larger ones would add up to infinity in a run's NPV."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MONEY_LIMIT:
+        raise ValueError(f"{float(value):.3g} is more than allysim can add up without overflow (at most {MONEY_LIMIT:.0e} "
+                         "in absolute value); write amounts in a larger unit, such as millions")
+    if isinstance(value, list):
+        return [_bounded(v) for v in value]
+    return value
 
 
 def _convert_numbers(value: Any, convert: Any, info: ValidationInfo) -> Any:
@@ -116,6 +133,8 @@ def _flatten(kind: str):
             raise ValueError(f"{family}: expected a mapping of its parameters "
                              f"{{{', '.join(_alias(FAMILIES[family], f) for f in fields)}}}")
         flat = {k: _convert_numbers(v, convert, info) for k, v in params.items()}
+        if kind == "money":
+            flat = {k: _bounded(v) for k, v in flat.items()}
         if "family" in flat or "clip" in flat:
             raise ValueError(f"{family}: unexpected parameter {'family' if 'family' in flat else 'clip'!r}")
         flat["family"] = family
@@ -130,7 +149,7 @@ def _alias(model: type[BaseModel], name: str) -> str:
     return model.model_fields[name].alias or name
 
 
-def _dist_schema(kind: str) -> dict[str, Any]:
+def dist_schema(kind: str) -> dict[str, Any]:
     """JSON Schema of a distribution as written in a file (not the flattened form)."""
     number: dict[str, Any] = {"type": "number"}
     if kind != "plain":
@@ -157,7 +176,7 @@ def _dist_schema(kind: str) -> dict[str, Any]:
 
 def distribution_type(kind: str) -> Any:
     """The field type of a number that may be written as a distribution: ``kind`` is plain, time or money."""
-    return Annotated[Distribution, BeforeValidator(_flatten(kind)), WithJsonSchema(_dist_schema(kind))]
+    return Annotated[Distribution, BeforeValidator(_flatten(kind)), WithJsonSchema(dist_schema(kind))]
 
 
 _TIME_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["18 months", "2 years"]}]}
@@ -171,6 +190,21 @@ Money = Annotated[float, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Whole = Annotated[int, BeforeValidator(_whole)]
 Id = Annotated[str, Field(pattern=_ID.pattern, max_length=64)]
+
+
+def _checked(check: Callable[[str], str | None]) -> AfterValidator:
+    def validate(value: str) -> str:
+        message = check(value)
+        if message is not None:
+            raise ValueError(message)
+        return value
+    return AfterValidator(validate)
+
+
+# free text is checked in one place (allysim.text): nothing a screen, chart, slide or spreadsheet cannot show
+Name = Annotated[str, _checked(text_problem)]
+Description = Annotated[str, _checked(lambda value: text_problem(value, TEXT_LIMIT, lines=True))]
+PlanName = Annotated[str, _checked(plan_problem)]
 _ZERO = Constant(value=0.0)
 
 
@@ -237,7 +271,7 @@ def _steps(value: Any) -> Any:
 
 _STEPS_SCHEMA = {"type": "array", "minItems": 1, "items": {
     "type": "array", "minItems": 2, "maxItems": 2,
-    "prefixItems": [_TIME_SCHEMA, {"anyOf": [{"type": "number", "minimum": 0}, _dist_schema("plain")]}]},
+    "prefixItems": [_TIME_SCHEMA, {"anyOf": [{"type": "number", "minimum": 0}, dist_schema("plain")]}]},
     "description": "[[age, rate], ...]: the rate per time unit from each age on; the first age is 0"}
 
 
@@ -263,8 +297,8 @@ class AgeHazard(_Model):
 
 class Risk(_Model):
     id: Id
-    name: str = ""
-    category: str = "other"
+    name: Name = ""
+    category: Name = "other"
     rate: float | None = Field(default=None, ge=0)
     probability: float | None = Field(default=None, ge=0, lt=1)
     hazard: AgeHazard | None = None
@@ -403,7 +437,7 @@ class Contingency(_Model):
     model_config = ConfigDict(**_Model.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
 
     id: Id
-    name: str = ""
+    name: Name = ""
     trigger: Trigger
     delay: TimeDist = _ZERO
     success: Probability = 1.0
@@ -490,18 +524,18 @@ class Scenario(_Model):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
 
     allysim: Annotated[Literal[1], BeforeValidator(_not_bool)]
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: Annotated[Name, Field(min_length=1)]
+    description: Description = ""
     time_unit: Literal["year", "quarter", "month", "week", "day"] = "year"
-    horizon: Annotated[Time, Field(gt=0)]
-    currency: str = "USD"
+    horizon: Annotated[Time, Field(gt=0, le=HORIZON_LIMIT)]
+    currency: Name = "USD"
     discount_rate: float = Field(default=0.0, ge=0)
     runs: Whole = Field(default=10_000, ge=1, le=MAX_RUNS)
     seed: Whole | None = Field(default=None, ge=0)
     alliance: Alliance = Alliance()
     risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
     contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
-    plans: dict[str, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
+    plans: dict[PlanName, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
     correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
     environment: Environment | None = None
 
@@ -608,61 +642,3 @@ class Scenario(_Model):
                        for j, e in enumerate(impact.escalates) if e.duration is not None]
         fields += [(("contingencies", i, "delay"), c.delay, positive) for i, c in enumerate(self.contingencies)]
         return fields
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the scenario format (version 1), for editors and linters."""
-    schema = Scenario.model_json_schema(by_alias=True)
-    # a single rate factor may be written as a mapping, without the list around it
-    listed = schema["$defs"]["Effect"]["properties"]["rate_factor"]
-    item = listed.pop("items")
-    listed.pop("type")
-    listed["anyOf"] = [item, {"type": "array", "items": item}]
-    listed["description"] = "one rate factor {risk, factor, duration}, or a list of them"
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "allysim scenario (format version 1)"
-    for shape in uncertain_shapes():  # these may be written as a range too (SPEC section 8)
-        _allow_range(schema, schema, shape.wildcards, shape.range.kind)  # type: ignore[union-attr]
-    return schema
-
-
-def _allow_range(root: dict[str, Any], node: dict[str, Any], parts: list[str], kind: str) -> None:
-    """Let the property at the pattern ``parts`` below ``node`` be a distribution as well as a number."""
-    node = _deref(root, node)
-    if not parts:
-        return
-    head, rest = parts[0], parts[1:]
-    children: list[dict[str, Any]] = []
-    for option in [node, *node.get("anyOf", []), *node.get("oneOf", [])]:
-        option = _deref(root, option)
-        if head in ("*", "#") and "items" in option:
-            children.append(option["items"])
-        elif head in ("#", "?") and isinstance(option.get("additionalProperties"), dict):
-            if not rest and head == "?":
-                option["additionalProperties"] = _range_of(option["additionalProperties"], kind)
-                continue
-            children.append(option["additionalProperties"])
-        elif head not in ("*", "#", "?") and head in option.get("properties", {}):
-            if not rest:
-                option["properties"][head] = _range_of(option["properties"][head], kind)
-                continue
-            children.append(option["properties"][head])
-    if head == "#":  # a lone mapping written where a list may stand
-        children += [option for option in node.get("anyOf", []) if "$ref" in option]
-    for child in children:
-        _allow_range(root, child, rest, kind)
-
-
-def _range_of(leaf: dict[str, Any], kind: str) -> dict[str, Any]:
-    """``leaf`` (a number's schema) or a distribution; marked so that it is widened once."""
-    if "x-allysim-range" in leaf:
-        return leaf
-    keep = {k: leaf.pop(k) for k in ("default", "title", "description") if k in leaf}
-    return {**keep, "x-allysim-range": True, "anyOf": [leaf, _dist_schema(kind)]}
-
-
-def _deref(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        return root["$defs"][ref.split("/")[-1]]
-    return node
