@@ -26,6 +26,7 @@ from scipy.special import stdtrit  # Student t quantiles, without importing all 
 
 __all__ = ["Z95", "TAIL", "wilson", "wilson_band", "mean_ci", "paired", "cvar", "paired_cvar", "losing", "loss_share",
            "percentile", "kaplan_meier", "SurvivalCurve", "survival_curve", "dissolved_share", "quantile_marks",
+           "widened_interval",
            "HEALTH_BINS",
            "health_bins", "hist_percentile", "MAX_STEPS", "CURVE_POINTS"]
 
@@ -208,6 +209,16 @@ def quantile_marks(values: ArrayLike) -> dict[str, float]:
         return {"mean": 0.0, "p10": 0.0, "p50": 0.0, "p90": 0.0}
     p10, p50, p90 = np.quantile(values, [0.1, 0.5, 0.9])
     return {"mean": float(np.mean(values)), "p10": float(p10), "p50": float(p50), "p90": float(p90)}
+
+
+def widened_interval(centre: float, ci: tuple[float, float], extra_se: float, z: float = Z95) -> tuple[float, float]:
+    """A 95% interval ``ci`` around ``centre`` widened by a second, independent error of standard error
+    ``extra_se`` (e.g. the sampling error of Shapley values over random orders), each side combined in quadrature."""
+    lo, hi = ci
+    if extra_se <= 0:
+        return lo, hi
+    extra = z * extra_se
+    return centre - math.hypot(centre - lo, extra), centre + math.hypot(hi - centre, extra)
 
 
 def health_bins(health: np.ndarray) -> np.ndarray:
