@@ -6,7 +6,8 @@ runs ``allysim run``, ``compare`` and ``drivers`` on ``scenarios/joint_venture.y
 and seed (10,000 runs, seed 20261127: the same numbers a user gets), and ``allysim value`` with 1,000 runs (every
 one of the 64 subsets of the full plan's six contingencies is simulated, so this one is kept shorter), each into a
 temporary folder, and saves a 1200-px-wide copy of each chart as ``docs/img/<chart>.png``, small enough for the
-repository (well under 300 KB each). Options: ``--runs N`` for a quicker draft of every chart, ``--width PX``,
+repository (well under 300 KB each); and ``allysim calibrate`` on ``examples/data/atop_defense_spells.csv`` for the
+``calibration`` chart of docs/calibration.md. Options: ``--runs N`` for a quicker draft of every chart, ``--width PX``,
 ``--only CHART,...`` to redraw only those charts (and run only the commands that draw them).
 """
 
@@ -22,11 +23,12 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "joint_venture.yaml"
+HISTORY = ROOT / "examples" / "data" / "atop_defense_spells.csv"  # the input of `calibrate`
 IMAGES = ROOT / "docs" / "img"
 # command -> the charts it draws
 COMMANDS = {"run": ("survival", "npv", "health", "causes"), "compare": ("compare",),
             "value": ("contingency_value",), "drivers": ("risk_drivers",), "optimize": ("frontier",),
-            "sweep": ("sweep",)}
+            "sweep": ("sweep",), "calibrate": ("calibration",)}
 # the worked example of docs/deciding.md
 ARGUMENTS = {"optimize": ["--budget", "3"],
              "sweep": ["--set", "contingencies.relationship_reset.trigger.health_below=0.3:0.8:6"]}
@@ -49,11 +51,11 @@ def main() -> int:
         if only is not None and not only & set(charts):
             continue
         with tempfile.TemporaryDirectory() as out:
-            line = [sys.executable, "-m", "allysim", command, str(SCENARIO), "--out", out, "--format", "png",
-                    "--quiet"]
+            line = [sys.executable, "-m", "allysim", command, str(HISTORY if command == "calibrate" else SCENARIO),
+                    "--out", out, "--format", "png", "--quiet"]
             line += ARGUMENTS.get(command, [])
             runs = args.runs or (VALUE_RUNS if command == "value" else DECIDING_RUNS if command in ARGUMENTS else None)
-            if runs:
+            if runs and command != "calibrate":
                 line += ["--runs", str(runs)]
             subprocess.run(line, check=True, cwd=ROOT)
             for chart in charts:

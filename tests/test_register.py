@@ -103,7 +103,7 @@ def test_template_has_the_five_sheets_headers_notes_lists_and_an_example(tmp_pat
     lists = {name: [dv.formula1 for dv in wb[name].data_validations.dataValidation] for name in SHEETS}
     assert '"pert,triangular,uniform"' in lists["Risks"]
     assert '"year,quarter,month,week,day"' in lists["Alliance"]
-    assert '"dissolution,health below 0.5"' in lists["Contingencies"]
+    assert '"dissolution,health below 0.5,review every 1 if health below 0.6"' in lists["Contingencies"]
     # the example rows make a valid scenario
     text = import_register(tmp_path / "register.xlsx")
     assert allysim.parse_scenario(text).plan_sets == {"do_nothing": (), "backup": ("backup_supplier",)}
@@ -362,3 +362,57 @@ def test_an_uncertain_assumption_written_in_its_cell(tmp_path):
     scenario = allysim.parse_scenario(import_register(_xlsx(tmp_path / "u.xlsx", sheets)))
     rate = scenario.uncertain["risks.partner_exit.rate"].distribution
     assert rate.family == "pert" and (rate.low, rate.likely, rate.high) == (0.1, 0.2, 0.4)
+
+
+# --------------------------------------------------------------------------- hazards by age and reviews (SPEC 13)
+
+AGED = {
+    "Alliance": [["key", "value"], ["name", "Aged"], ["horizon", 10]],
+    "Risks": [["id", "rate", "hazard", "fatal", "health_likely"],
+              ["ending", None, "weibull 0.56 81", 1, None],
+              ["strain", None, "steps 0:0.05, 2:0.2; 6:0.08", None, 0.1],
+              ["slow", None, "weibull 2 30 months", None, 0.1]],
+    "Contingencies": [["id", "trigger", "restore_health"],
+                      ["yearly", "review every 1 if health below 0.6", 0.2],
+                      ["fixed", "review 2, 4, 6", 0.1],
+                      ["spaced", "review 2 4", 0.1],
+                      ["later", "Review every 18 months", 0.1],
+                      ["once", "review 30 months if health < 0.5", 0.1]],
+}
+
+
+def test_hazard_cells_and_review_triggers_import(tmp_path):
+    scenario = allysim.parse_scenario(import_register(_xlsx(tmp_path / "aged.xlsx", AGED)))
+    assert scenario.risk("ending").hazard.weibull.shape == 0.56 and scenario.risk("ending").hazard.weibull.scale == 81
+    assert scenario.risk("strain").hazard.steps == ((0, 0.05), (2, 0.2), (6, 0.08))
+    assert scenario.risk("slow").hazard.weibull.scale == 2.5
+    triggers = {c.id: c.trigger for c in scenario.contingencies}
+    assert triggers["yearly"].review.every == 1 and triggers["yearly"].condition.health_below == 0.6
+    assert triggers["fixed"].review == (2, 4, 6) and triggers["fixed"].condition is None
+    assert triggers["spaced"].review == (2, 4)
+    assert triggers["later"].review.every == 1.5
+    assert triggers["once"].review == (2.5,) and triggers["once"].condition.health_below == 0.5
+    # and back: the cells a register writes for them import to the same scenario
+    data, _ = load_yaml(import_register(_xlsx(tmp_path / "aged.xlsx", AGED)).encode(), "aged.yaml")
+    tables, _ = scenario_tables(data)
+    assert [r.get("hazard") for r in tables["Risks"]][:2] == ["weibull 0.56 81", "steps 0:0.05 2:0.2 6:0.08"]
+    assert tables["Contingencies"][0]["trigger"] == "review every 1 if health below 0.6"
+    again = allysim.parse_scenario(import_register(write_register(tables, tmp_path / "again.xlsx")))
+    assert _facts(again) == _facts(scenario)
+
+
+@pytest.mark.parametrize("sheet, row, column, value, expected", [
+    ("Risks", 2, 3, "weibull 0.56", "Risks!C2: hazard: write weibull SHAPE SCALE"),
+    ("Risks", 2, 3, "gompertz 1 2", "Risks!C2: hazard: write weibull SHAPE SCALE"),
+    ("Risks", 2, 3, "steps 1:0.1 2:0.2", "Risks!C2: hazard: the first step starts at age 0"),
+    ("Risks", 2, 3, "weibull 0 81", "Risks!C2: hazard: must be > 0, got 0"),
+    ("Risks", 2, 2, 0.1, "Risks!C2: fill one of rate, probability and hazard, not rate and hazard"),
+    ("Contingencies", 2, 2, "review every 1 if health below lots", "Contingencies!B2: trigger: write review AGES"),
+    ("Contingencies", 3, 2, "review 4, 2", "Contingencies!B3: trigger: review ages increase: 2 is not after the "
+                                           "previous 4"),
+])
+def test_a_bad_hazard_or_review_cell_is_located(tmp_path, sheet, row, column, value, expected):
+    register = _xlsx(tmp_path / "bad.xlsx", _edited(AGED, sheet, row, column, value))
+    with pytest.raises(RegisterError) as info:
+        import_register(register)
+    assert any(line.startswith(f"{register}:{expected}") for line in info.value.problems), info.value.problems

@@ -315,3 +315,19 @@ def test_a_scenario_with_reviews_conforms_to_the_json_schema() -> None:
         assert schema_problems(document, schema) == [], trigger
     document["contingencies"][0]["trigger"]["review"] = {"each": 1}
     assert schema_problems(document, schema) != []
+
+
+def test_the_worked_example_is_valid_and_conforms_to_the_json_schema() -> None:
+    from pathlib import Path
+
+    from schema_check import schema_problems
+
+    from allysim.scenario.yamlio import load_yaml
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "age_and_reviews.yaml"
+    scenario = allysim.load_scenario(path)
+    assert {c.trigger.kind for c in scenario.contingencies} == {"review"}
+    assert scenario.risk("partner_exit").hazard.weibull is not None
+    assert scenario.risk("integration_strain").hazard.steps is not None
+    document, _ = load_yaml(path.read_bytes(), str(path))
+    assert schema_problems(document, allysim.json_schema()) == []

@@ -25,9 +25,12 @@ _LAZY = {
     "Sensitivity": "sensitivities", "sensitivity": "sensitivities",
     "compare": "studies", "contingency_values": "studies", "risk_drivers": "studies",
     "Sweep": "sweeps", "sweep": "sweeps", "write_workbook": "workbook",
+    "History": "history", "read_history": "history", "Calibration": "calibration", "calibrate": "calibration",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
+    from .calibration import Calibration, calibrate
+    from .history import History, read_history
     from .outputs import write_results
     from .portfolios import Portfolios, optimize
     from .register import import_register
@@ -60,6 +63,6 @@ __all__ = [
     "load_scenario", "parse_scenario", "json_schema", "Scenario",
     "simulate", "simulate_variants", "RunOptions", "Variant", "Results", "PlanRuns", "write_results",
     "compare", "contingency_values", "risk_drivers", "sweep", "Sweep", "optimize", "Portfolios", "sensitivity",
-    "Sensitivity", "import_register", "write_workbook",
+    "Sensitivity", "import_register", "write_workbook", "read_history", "History", "calibrate", "Calibration",
     "AllysimError", "ScenarioError", "SimulationError", "UsageError", "OutputError", "RegisterError",
 ]

@@ -20,6 +20,7 @@ import click
 
 from . import console
 from ._version import __version__
+from .calibrate_command import calibrate_cmd
 from .errors import AllysimError, AllysimWarning, ScenarioError, UsageError
 from .lock import folder_lock
 
@@ -147,6 +148,9 @@ def cli() -> None:
     Write a scenario (see docs/scenario-format.md), check it with `allysim validate`, simulate it with
     `allysim run`. Results go to reports/<scenario>/ by default.
     """
+
+
+cli.add_command(calibrate_cmd)  # its own module: fitting hazards to a history is apart from simulating
 
 
 # --------------------------------------------------------------------------- validate

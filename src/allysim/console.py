@@ -456,3 +456,26 @@ def print_sensitivity(data: dict[str, Any]) -> None:
     words = sensitivity_findings(data)
     say(words["headline"] + ".")
     say(words["switch"] + ".")
+
+
+def print_calibration(data: dict[str, Any]) -> None:
+    """The calibration table: per cause, each model's fit and AIC, the chosen one starred."""
+    def fit(cause: dict[str, Any], model: str) -> str:
+        m = cause["models"].get(model)
+        if not m:
+            return "\u2014"
+        if model == "exponential":
+            text = f"rate {m['rate']['estimate']:.4g}"
+        elif model == "weibull":
+            text = f"shape {m['shape']['estimate']:.3g}, scale {m['scale']['estimate']:.4g}"
+        else:
+            text = f"{len(m['rates'])} steps"
+        return f"{'* ' if cause['chosen'] == model else ''}{text} (AIC {m['aic']:,.1f})"
+
+    unit = data["time_unit"]
+    rows = [[name, f"{c['events']:,}", fit(c, "exponential"), fit(c, "weibull"), fit(c, "steps")]
+            for name, c in data["causes"].items()]
+    columns = [Column("cause", "name"), Column("endings", "number"), Column(f"constant (per {unit})"),
+               Column(f"Weibull ({plural(unit)})"), Column("steps")]
+    print_table(f"{data['n']:,} histories, {data['events']:,} endings, {data['exposure']:,.6g} {plural(unit)} at "
+                "risk", columns, rows, "* chosen (lowest AIC with --model best); intervals in calibration.json")

@@ -5,6 +5,7 @@ Every error a user can cause derives from one base, so a caller catches one clas
     AllysimError
      +-- ScenarioError      the scenario file is not valid (exit code 2); located FILE:LINE:COL
      |    +-- RegisterError a risk register cannot be imported; located FILE:SHEET!CELL
+     |    +-- HistoryError  a history CSV (for `calibrate`) has bad rows; located FILE:LINE
      +-- UsageError         the command or API call is not valid (exit code 2)
      +-- SimulationError    a replication could not complete, e.g. it exceeded its event budget (exit code 1)
      +-- OutputError        an output folder given to read is missing, incomplete or unreadable (exit code 2),
@@ -17,7 +18,7 @@ Every error a user can cause derives from one base, so a caller catches one clas
 from __future__ import annotations
 
 __all__ = ["AllysimError", "ScenarioError", "RegisterError", "UsageError", "SimulationError", "OutputError",
-           "AllysimWarning"]
+           "HistoryError", "AllysimWarning"]
 
 
 class AllysimError(Exception):
@@ -64,3 +65,7 @@ class AllysimWarning(UserWarning):
 
 class RegisterError(ScenarioError):
     """A risk register cannot be imported. ``problems`` holds one ``FILE:SHEET!CELL: message`` line per problem."""
+
+
+class HistoryError(ScenarioError):
+    """A history of alliances cannot be read. ``problems`` holds one ``FILE:LINE: message`` line per bad row."""

@@ -17,6 +17,8 @@ __all__ = ["Builder"]
 
 _SPLIT = re.compile(r"[,;\n]+")
 _HEALTH_BELOW = re.compile(r"^health(?:\s+|_)below\s*:?\s*(.+)$|^health\s*<\s*(.+)$", re.IGNORECASE)
+_REVIEW = re.compile(r"^review\s+(?:(every)\s+)?(.+?)(?:\s+if\s+(.+))?$", re.IGNORECASE)
+_HAZARD_FORMS = "weibull SHAPE SCALE (e.g. weibull 0.56 81) or steps AGE:RATE ... (e.g. steps 0:0.05 2:0.2 6:0.08)"
 
 class Builder:
     """Build the scenario's data from the tables, remembering the cell each value came from."""
@@ -192,15 +194,16 @@ class Builder:
                 self.cells[here + ("id",)] = row.cells["id"][1]
             for column in ("name", "category"):
                 self.take(row, column, here + (column,), risk, column, "text")
-            both = row.filled("rate", "probability")
-            if len(both) == 2:
-                self.bad(row.cells["probability"][1], "fill either rate or probability, not both")
+            both = row.filled("rate", "probability", "hazard")
+            if len(both) > 1:
+                self.bad(row.cells[both[-1]][1], f"fill one of rate, probability and hazard, not {' and '.join(both)}")
             elif not both:
                 self.bad(table.cell("rate" if "rate" in table.columns else "id", row.number),
                          "rate and probability are blank: fill one (occurrences per time unit, or the chance "
-                         "of at least one occurrence per time unit)")
+                         "of at least one occurrence per time unit), or hazard (a rate that changes with age)")
             for column in ("rate", "probability", "max_occurrences"):
                 self.take(row, column, here + (column,), risk, column)
+            self.hazard(row, here, risk)
             impact: dict[str, Any] = {}
             family = self.family(row)
             for what in ("health", "cost"):
@@ -215,6 +218,41 @@ class Builder:
             by_id.setdefault(rid, risk)
         data["risks"] = risks
         return by_id
+
+    def hazard(self, row: Row, here: tuple, risk: dict) -> None:
+        """A ``hazard`` cell: ``weibull 0.56 81``, ``steps 0:0.05 2:0.2``, or a mapping written as in YAML."""
+        value = row.value("hazard")
+        if value is None:
+            return
+        cell = row.cells["hazard"][1]
+        if isinstance(value, str) and value.strip().startswith("{"):
+            parsed = self.check(value.strip(), cell, "number")
+            if parsed is not None:
+                risk["hazard"] = parsed
+                self.cells[here + ("hazard",)] = cell
+            return
+        text = self.check(value, cell, "text")
+        if text is None:
+            return
+        words = [w for w in re.split(r"[\s,;]+", text.strip()) if w]
+        kind = words[0].lower() if words else ""
+        hazard: dict[str, Any] | None = None
+        if kind == "weibull" and len(words) >= 3:
+            scale = " ".join(words[2:])
+            number = cell_value(scale)
+            hazard = {"weibull": {"shape": cell_value(words[1]), "scale": scale if number is None else number}}
+        elif kind == "steps" and len(words) >= 2 and all(w.count(":") == 1 for w in words[1:]):
+            steps = [[cell_value(age) if cell_value(age) is not None else age, cell_value(rate)]
+                     for age, rate in (w.split(":") for w in words[1:])]
+            hazard = {"steps": steps}
+        if hazard is None:
+            self.bad(cell, f"hazard: write {_HAZARD_FORMS}, got '{shorten(text)}'")
+            return
+        if any(isinstance(v, Bad) for v in _leaves(hazard)):
+            self.bad(cell, f"hazard: a number in '{shorten(text)}' is not readable; write {_HAZARD_FORMS}")
+            return
+        risk["hazard"] = hazard
+        self.cells[here + ("hazard",)] = cell
 
     def family(self, row: Row) -> str | None:
         value = row.value("distribution")
@@ -383,10 +421,14 @@ class Builder:
         value = row.value("trigger")
         cell = table.cell("trigger", row.number)
         if value is None:
-            self.bad(cell, "trigger is blank: write a risk id, dissolution, or health below X")
+            self.bad(cell, "trigger is blank: write a risk id, dissolution, health below X, or review AGES")
             return
         text = self.check(value, cell, "text")
         if text is None:
+            return
+        review = _REVIEW.match(text.strip())
+        if review:
+            self.review(review, text, cell, here, item)
             return
         match = _HEALTH_BELOW.match(text.strip())
         if match:
@@ -402,6 +444,30 @@ class Builder:
             item["trigger"] = {"on": "dissolution" if word.lower() == "dissolution" else word}
             self.cells[here + ("trigger", "on")] = cell
         self.cells[here + ("trigger",)] = cell
+
+    def review(self, match: re.Match, text: str, cell: Cell, here: tuple, item: dict) -> None:
+        """``review 2, 4, 6`` or ``review every 6 months``, optionally ``... if health below 0.6``."""
+        every, when, condition = match.groups()
+        trigger: dict[str, Any] = {}
+        if every:
+            trigger["review"] = {"every": _number_or_text(when.strip())}
+        else:
+            parts = re.split(r"\s*[,;]\s*", when.strip()) if re.search(r"[,;]", when) else when.split()
+            if not re.search(r"[,;]", when) and any(isinstance(cell_value(p), str) for p in parts):
+                parts = [when.strip()]  # one age with its unit: review 18 months
+            trigger["review"] = [_number_or_text(p) for p in parts if p]
+        if condition is not None:
+            threshold = _HEALTH_BELOW.match(condition.strip())
+            number = cell_value((threshold.group(1) or threshold.group(2)).strip()) if threshold else None
+            if not isinstance(number, (int, float)) or isinstance(number, bool):
+                self.bad(cell, f"trigger: write review AGES (or review every X) if health below X, with X a "
+                               f"number between 0 and 1, got '{shorten(text)}'")
+                return
+            trigger["if"] = {"health_below": number}
+            self.cells[here + ("trigger", "if", "health_below")] = cell
+        item["trigger"] = trigger
+        self.cells[here + ("trigger",)] = cell
+        self.cells[here + ("trigger", "review")] = cell
 
     def rate_factor(self, row: Row, item: dict, here: tuple) -> None:
         if not row.filled("rate_factor_risk", "rate_factor", "rate_factor_duration"):
@@ -461,6 +527,20 @@ class Builder:
         ids = self.contingencies(data, list(risks))
         self.plans(data, ids)
         return data
+
+
+def _number_or_text(text: str) -> Any:
+    """A number where the text is one, else the text (a time with its unit, converted by the scenario)."""
+    value = cell_value(text)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else text
+
+
+def _leaves(data: Any) -> list[Any]:
+    if isinstance(data, dict):
+        return [leaf for v in data.values() for leaf in _leaves(v)]
+    if isinstance(data, list):
+        return [leaf for v in data for leaf in _leaves(v)]
+    return [data]
 
 
 def _slug(name: str) -> str:

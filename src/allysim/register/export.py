@@ -65,6 +65,8 @@ def scenario_tables(data: dict[str, Any]) -> tuple[Tables, list[str]]:
         row: dict[str, Any] = {k: risk.get(k) for k in ("id", "name", "category", "rate", "probability",
                                                           "max_occurrences")}
         row = {k: _cell(v) for k, v in row.items() if v is not None}
+        if risk.get("hazard") is not None:
+            row["hazard"] = _hazard_text(risk["hazard"])
         impact = risk.get("impact") or {}
         family = None
         for what in ("health", "cost"):
@@ -119,7 +121,37 @@ def scenario_tables(data: dict[str, Any]) -> tuple[Tables, list[str]]:
 def _trigger_text(trigger: dict[str, Any]) -> str | None:
     if "health_below" in trigger:
         return f"health below {trigger['health_below']}"
+    review = trigger.get("review")
+    if review is not None:
+        condition = trigger.get("if") or {}
+        threshold = condition.get("health_below") if isinstance(condition, dict) else None
+        if isinstance(threshold, dict) or (condition and threshold is None):
+            return flow_text(trigger)  # an uncertain threshold, or a condition the words cannot hold
+        when = (f"every {_word(review['every'])}" if isinstance(review, dict) and "every" in review else
+                ", ".join(_word(age) for age in review) if isinstance(review, list) else None)
+        if when is None:
+            return flow_text(trigger)
+        return f"review {when}" + (f" if health below {_word(threshold)}" if threshold is not None else "")
     return trigger.get("on")
+
+
+def _word(value: Any) -> str:
+    """A number or a time as a register cell's words show it: ``2``, ``0.5``, ``18 months``."""
+    return value if isinstance(value, str) else scalar(value)
+
+
+def _hazard_text(hazard: Any) -> str:
+    """A hazard by age as its register cell: ``weibull 0.56 81``, ``steps 0:0.05 2:0.2``, or as in YAML."""
+    if isinstance(hazard, dict) and len(hazard) == 1:
+        weibull, steps = hazard.get("weibull"), hazard.get("steps")
+        plain = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)  # noqa: E731
+        if isinstance(weibull, dict) and set(weibull) == {"shape", "scale"} and plain(weibull["shape"]) \
+                and (plain(weibull["scale"]) or isinstance(weibull["scale"], str)):
+            return f"weibull {_word(weibull['shape'])} {_word(weibull['scale'])}"
+        if isinstance(steps, list) and all(isinstance(p, list) and len(p) == 2 and plain(p[0]) and plain(p[1])
+                                           for p in steps):
+            return "steps " + " ".join(f"{_word(age)}:{_word(rate)}" for age, rate in steps)
+    return flow_text(hazard)
 
 
 def template_tables() -> Tables:
@@ -132,6 +164,11 @@ def template_tables() -> Tables:
     tables["Risks"].append({"id": "quality_failure", "name": "Quality failure at a flagship customer",
                             "category": "operational", "probability": 0.1, "health_likely": 0.1,
                             "cost_low": "100k", "cost_likely": "400k", "cost_high": "2M"})
+    tables["Risks"].append({"id": "partner_exit", "name": "Partner leaves", "category": "strategic",
+                            "hazard": "weibull 0.56 81", "fatal": 1})
+    tables["Contingencies"].append({"id": "board_review", "name": "Yearly board review",
+                                    "trigger": "review every 1 if health below 0.6", "success": 0.7,
+                                    "restore_health": 0.2, "per_activation_cost": "20k"})
     tables["Plans"].append({"plan": "backup", "contingencies": "backup_supplier"})
     return tables
 
@@ -171,8 +208,9 @@ def write_register(tables: Tables, path: str | Path, title: str | None = None) -
             _choices(ws, f'"{",".join(DISTRIBUTIONS)}"', f"{letters['distribution']}3:{letters['distribution']}{last}",
                      "Shape of the three-point estimates", "pert (the default when blank), triangular or uniform")
         if name == "Contingencies":
-            _choices(ws, '"dissolution,health below 0.5"', f"{letters['trigger']}3:{letters['trigger']}{last}",
-                     "What sets it off", "A risk id from the Risks sheet, dissolution, or health below X",
+            _choices(ws, '"dissolution,health below 0.5,review every 1 if health below 0.6"',
+                     f"{letters['trigger']}3:{letters['trigger']}{last}", "What sets it off",
+                     "A risk id from the Risks sheet, dissolution, health below X, or review AGES",
                      strict=False)
             _choices(ws, f"Risks!$A$3:$A${last}", f"{letters['rate_factor_risk']}3:{letters['rate_factor_risk']}{last}",
                      "A risk id", "The risk whose rate this contingency multiplies", strict=False)

@@ -52,6 +52,8 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         Column("category", "Free text, groups risks in charts", "operational"),
         Column("rate", "Occurrences per time unit (fill rate OR probability)", 0.2),
         Column("probability", "Chance of at least one occurrence per time unit, e.g. 5%", None),
+        Column("hazard", "Or a rate that changes with age: weibull SHAPE SCALE (weibull 0.56 81), or steps "
+                         "AGE:RATE ... (steps 0:0.05 2:0.2 6:0.08)", None, width=18),
         Column("max_occurrences", "Cap on occurrences (1 = can happen once); blank = no cap", None),
         Column("health_low", "Health drop per occurrence, 0 to 1: lowest", 0.05),
         Column("health_likely", "most likely (a single filled value is a constant)", 0.1),
@@ -74,8 +76,9 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     "Contingencies": (
         Column("id", "# " + _ID_NOTE, "backup_supplier", width=20),
         Column("name", "Readable name, for charts", "Qualified backup supplier", width=28),
-        Column("trigger", "A risk id, dissolution, or health below X", "supplier_exit",
-               ("dissolution", "health below 0.5"), width=18),
+        Column("trigger", "A risk id, dissolution, health below X, or review AGES (review 2, 4 / review every 1 "
+                          "if health below 0.6)", "supplier_exit",
+               ("dissolution", "health below 0.5", "review every 1 if health below 0.6"), width=18),
         Column("delay", "Time from trigger to effect (blank = at once)", None),
         Column("success", "Probability that an activation works (default 1)", 0.8),
         Column("max_activations", "Blank = unlimited", None),

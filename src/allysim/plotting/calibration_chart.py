@@ -1,0 +1,171 @@
+"""The ``calibration`` chart: the history's Kaplan-Meier survival, with its 95% band, against each fitted model.
+
+One panel per cause of ending (the most frequent first, at most six). The curves come from
+:func:`allysim.calibration.survival_curves`; this module only draws and words them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..calibration import survival_curves
+from ..wording import Provenance, plural
+from . import theme
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["calibration", "calibration_title", "calibration_subtitle", "render_calibration", "MOST_PANELS"]
+
+MOST_PANELS = 6
+MODEL_STYLE = {  # colour, line style, legend name
+    "exponential": (theme.PLAN_COLORS[2], (0, (5, 3)), "Constant rate"),
+    "weibull": (theme.PLAN_COLORS[1], "-", "Weibull"),
+    "steps": (theme.PLAN_COLORS[3], (0, (1.5, 1.5)), "Steps"),
+}
+KM_COLOR = theme.PLAN_COLORS[0]
+NAMES = {"exponential": "a constant rate", "weibull": "a Weibull hazard", "steps": "a step hazard"}
+
+
+def _shown(data: Mapping[str, Any]) -> list[str]:
+    causes = data["causes"]
+    return sorted(causes, key=lambda c: -causes[c]["events"])[:MOST_PANELS]
+
+
+def _trend(cause: Mapping[str, Any]) -> str:
+    """How the hazard moves with age, as far as the Weibull shape's interval says."""
+    weibull = cause["models"].get("weibull")
+    if not weibull:
+        return ""
+    low, high = weibull["shape"]["ci95"]
+    shape = weibull["shape"]["estimate"]
+    if high < 1:
+        return f"the hazard falls with age (Weibull shape {shape:.2f})"
+    if low > 1:
+        return f"the hazard rises with age (Weibull shape {shape:.2f})"
+    return f"the hazard is about constant with age (Weibull shape {shape:.2f})"
+
+
+def calibration_title(data: Mapping[str, Any]) -> str:
+    """The finding: which model fits the history best, and how the hazard moves with age."""
+    name = _shown(data)[0]
+    cause = data["causes"][name]
+    chosen = cause["chosen"]
+    trend = _trend(cause)
+    who = "" if name == "all" or len(data["causes"]) == 1 else f"{name}: "
+    verb = "fits best by AIC" if data.get("model", "best") == "best" else "was chosen"
+    text = f"{who}{NAMES[chosen]} {verb}"
+    return (f"{text[0].upper()}{text[1:]}; {trend}" if trend else text[0].upper() + text[1:])
+
+
+def calibration_subtitle(data: Mapping[str, Any]) -> str:
+    """What the chart draws, in words."""
+    unit = plural(str(data["time_unit"]))
+    return (f"Share still going by age ({unit}): Kaplan-Meier from {data['n']:,} histories, {data['events']:,} "
+            "endings, with its 95% band (shaded), against each fitted model (the chosen one bold)")
+
+
+def calibration(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *, legend: bool = True) -> Any:
+    """Draw each cause's Kaplan-Meier curve and band against its fitted survival curves, each model's AIC in the
+    panel's lower left, and one legend of the models above the panels (``legend=False``: none).
+
+    Parameters
+    ----------
+    data
+        ``calibration.json``.
+    ax
+        One axes per cause shown (the most frequent first, at most six), or a new slide's.
+    """
+    import matplotlib.pyplot as plt
+
+    names = _shown(data)
+    if ax is None:
+        fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
+        axes = list(fig.subplots(1, len(names), squeeze=False)[0])
+    else:
+        axes = list(ax) if isinstance(ax, Sequence) else [ax]
+    several = len(data["causes"]) > 1
+    for axis, name in zip(axes, names):
+        _panel(axis, data["causes"][name], name if several else "", str(data["time_unit"]),
+               float(data.get("longest") or 0.0))
+    if legend:
+        handles, labels = axes[0].get_legend_handles_labels()
+        box = axes[0].get_position()
+        axes[0].figure.legend(handles, labels, loc="lower left", ncol=len(labels), frameon=False,
+                              bbox_to_anchor=(box.x0, box.y1 + LEGEND_GAP_IN / axes[0].figure.get_size_inches()[1]
+                                              + (PANEL_TITLE_IN / axes[0].figure.get_size_inches()[1] if several
+                                                 else 0.0)),
+                              borderaxespad=0, fontsize=theme.ANNOTATION_SIZE + 0.5, handlelength=2.6)
+    return ax if ax is not None else axes
+
+
+LEGEND_GAP_IN = 0.08
+LEGEND_IN = 0.42  # the legend row above the panels
+PANEL_TITLE_IN = 0.38
+
+
+def _panel(ax: Axes, cause: Mapping[str, Any], title: str, time_unit: str, longest: float) -> None:
+    km = cause["kaplan_meier"]
+    times = [p["time"] for p in km]
+    horizon = max(times[-1], longest, 1e-9)
+    ax.fill_between(times + [horizon], [p["ci95"][0] for p in km] + [km[-1]["ci95"][0]],
+                    [p["ci95"][1] for p in km] + [km[-1]["ci95"][1]], step="post", color=KM_COLOR, alpha=0.2,
+                    linewidth=0, label="History: 95% band")
+    ax.step(times + [horizon], [p["survival"] for p in km] + [km[-1]["survival"]], where="post", color=KM_COLOR,
+            linewidth=2.2, label="History (Kaplan-Meier)")
+    curves = survival_curves(cause, horizon)
+    aics = ["AIC (lower fits better)"]
+    for model, (color, dash, label) in MODEL_STYLE.items():
+        if model not in curves:
+            continue
+        chosen = model == cause["chosen"]
+        ax.plot(curves["time"], curves[model], color=color, linestyle=dash, linewidth=3.4 if chosen else 2.0,
+                label=label)
+        aics.append(f"{label}: {cause['models'][model]['aic']:,.0f}" + ("  (chosen)" if chosen else ""))
+    ax.text(0.03, 0.04, "\n".join(aics), transform=ax.transAxes, ha="left", va="bottom",
+            fontsize=theme.ANNOTATION_SIZE, color=theme.TEXT, linespacing=1.35,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 2})
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(0, horizon)
+    ax.yaxis.set_major_formatter(_percent())
+    ax.set_xlabel(f"Age ({plural(time_unit)})")
+    ax.grid(True, axis="both")
+    if title:
+        ax.set_title(f"{title} ({cause['events']:,} endings)", pad=8)
+
+
+def _percent() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda y, _: f"{y:.0%}")
+
+
+def render_calibration(data: Mapping[str, Any], folder: str | os.PathLike[str],
+                       formats: Sequence[str] = ("png",)) -> list[Path]:
+    """Draw the calibration chart from ``calibration.json`` and write it as ``folder/calibration.<format>``
+    (``folder`` is created when missing)."""
+    import matplotlib.pyplot as plt
+
+    if not formats:
+        return []
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    names = _shown(data)
+    provenance = Provenance(Path(str(data.get("file", ""))).name, str(data.get("file_sha256", "")),
+                            version=str(data.get("allysim_version", "")))
+    with theme.style():
+        fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
+        top = theme.frame(fig, calibration_title(data), calibration_subtitle(data), provenance)
+        room = (LEGEND_IN + (PANEL_TITLE_IN if len(data["causes"]) > 1 else 0.0)) / theme.HEIGHT_IN
+        left, bottom, right, top = theme.plot_box(fig, top - room, left_in=1.0, bottom_in=1.05)
+        gap = 0.6 / theme.WIDTH_IN
+        width = (right - left - gap * (len(names) - 1)) / len(names)
+        axes = [fig.add_axes((left + i * (width + gap), bottom, width, top - bottom)) for i in range(len(names))]
+        calibration(data, axes)
+        axes[0].set_ylabel("Still going")
+        try:
+            return theme.save_figure(fig, folder, "calibration", formats)
+        finally:
+            plt.close(fig)
