@@ -164,8 +164,8 @@ def load_output(folder: str | os.PathLike[str], *, run_files: bool = True, studi
     """Read an output folder: the files of a run, the studies, or both.
 
     A folder holding any file of a run must hold all three (``summary.json``, ``runs.csv``, ``health.json``);
-    each study's JSON is read when present. With ``run_files=False`` only ``summary.json`` and the studies are read
-    (``runs`` and ``health`` stay empty); with ``studies=False`` the run's files alone.
+    each study's JSON is read when present. With ``run_files=False`` only ``summary.json`` (if there) and the studies
+    are read (``runs`` and ``health`` stay empty); with ``studies=False`` the run's files alone.
 
     Raises
     ------
@@ -183,7 +183,9 @@ def load_output(folder: str | os.PathLike[str], *, run_files: bool = True, studi
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such output folder; write one with `allysim run SCENARIO --out {folder}`")
     studies = load_studies(folder) if studies else {}  # ``studies=False``: the run's files alone are checked
-    if not any((folder / name).exists() for name in RUN_FILES):
+    has_run = any((folder / name).exists() for name in RUN_FILES) if run_files else \
+        (folder / "summary.json").exists()
+    if not has_run:
         if not studies:
             raise OutputError(f"{folder}: nothing to draw: no summary.json (from `allysim run` or `compare`) and no "
                               f"study ({', '.join(s.file for s in STUDIES)}); is it an allysim output folder?")

@@ -590,7 +590,8 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     from openpyxl import Workbook
 
     folder = Path(folder)
-    data = load_output(folder, run_files=(folder / "runs.csv").exists())  # the one reader of a folder, every check
+    # the one reader of a folder, with every check; the run's files whole when the folder has a run
+    data = load_output(folder, run_files=(folder / "summary.json").exists() and (folder / "runs.csv").exists())
     summary = dict(data.summary) or None
     studies = {name: dict(study_data) for name, study_data in data.studies.items()}
     files = ({"summary.json": summary} if summary else {}) | {study(n).file: d for n, d in studies.items()}
