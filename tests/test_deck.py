@@ -523,3 +523,29 @@ def test_the_brief_keeps_the_words_that_tell_plans_apart(crowded: Path) -> None:
     assert len(names) == len(board.plans) - 2
     assert sorted(n.rsplit(" ", 2)[-2:][1] for n in names) == [str(j) for j in range(len(names))], names
     assert all(n.endswith(f"clauses {n.rsplit(' ', 1)[1]}") for n in names)  # written in full, never twins
+
+
+# --- the command line's places -------------------------------------------------------------------------------
+
+
+def test_deck_and_workbook_out_make_their_folder_and_the_brief_goes_beside_the_deck(jv: Path, tmp_path: Path) -> None:
+    folder = copy_folder(jv, tmp_path / "run")
+    before = sorted(p.name for p in folder.iterdir())
+    result = CliRunner().invoke(cli, ["deck", str(folder), "--out", str(tmp_path / "board" / "q3" / "jv.pptx")])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "board" / "q3").iterdir()} == {"jv.pptx", "summary.pdf"}
+    result = CliRunner().invoke(cli, ["workbook", str(folder), "--out", str(tmp_path / "new" / "dir" / "x.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "new" / "dir" / "x.xlsx").stat().st_size > 0
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing written into the run folder
+
+
+@pytest.mark.parametrize("command", ["report", "deck", "workbook"])
+def test_a_file_where_a_folder_is_taken_says_what_to_run(jv: Path, command: str) -> None:
+    result = CliRunner().invoke(cli, [command, str(FLAGSHIP)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "is a file" not in lines[0] and "Traceback" not in result.output, lines
+    assert "takes an output folder" in lines[0] and f"allysim run {FLAGSHIP}" in lines[0], lines
+    result = CliRunner().invoke(cli, [command, str(jv / "summary.json")])
+    assert result.exit_code == 2 and f"allysim {command} {jv}" in result.output, result.output

@@ -253,3 +253,26 @@ def test_a_scenario_with_hazards_conforms_to_the_json_schema() -> None:
     assert schema_problems(document, schema) == []
     document["risks"][0]["hazard"] = {"gompertz": {"shape": 1}}
     assert schema_problems(document, schema) != []
+
+
+def test_a_flat_curve_gives_the_constant_rate_lives_under_every_factor(perf_yaml) -> None:  # noqa: ANN001
+    """Weibull(1, 1 / lam) and steps that never change are the constant rate lam written as a curve: the time change
+    through H must give the same lives as the constant rate's arithmetic, escalations, rate factors, contingencies and
+    all (to rounding, since (t / s)^1 and a sum of steps round differently from lam t)."""
+    text = perf_yaml.read_text(encoding="utf-8")
+    rates = [float(r) for r in re.findall(r"\n    rate: ([0-9.]+)\n", text)]
+    assert len(rates) >= 6
+    weibull = re.sub(r"\n    rate: ([0-9.]+)\n",
+                     lambda m: f"\n    hazard: {{weibull: {{shape: 1.0, scale: {1 / float(m.group(1))!r}}}}}\n", text)
+    steps = re.sub(r"\n    rate: ([0-9.]+)\n",
+                   lambda m: f"\n    hazard: {{steps: [[0, {m.group(1)}], [3, {m.group(1)}], [7, {m.group(1)}]]}}\n",
+                   text)
+    runs = {name: allysim.simulate(allysim.parse_scenario(t), runs=300, seed=11, plans=["full"]).plans["full"]
+            for name, t in (("rate", text), ("weibull", weibull), ("steps", steps))}
+    base = runs["rate"]
+    assert np.count_nonzero(base.occurrences.sum(axis=1)) > 250  # the factors were exercised
+    for name in ("weibull", "steps"):
+        p = runs[name]
+        assert np.array_equal(p.cause, base.cause) and np.array_equal(p.occurrences, base.occurrences), name
+        assert np.allclose(p.lifetime, base.lifetime, rtol=1e-9, atol=1e-9), name
+        assert np.allclose(p.npv, base.npv, rtol=1e-9, atol=1e-6), name

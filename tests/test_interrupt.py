@@ -28,10 +28,18 @@ def snapshot(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
+def _default_sigint() -> None:
+    """In the child, before exec: SIGINT back to its default, so that Python turns it into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_midway(cmd: list[str], checkpoint: Path, sig: int) -> subprocess.CompletedProcess:
     # chunks saved as soon as they finish (not after 5 s), so the signal can wait for the first one
     env = {**os.environ, "ALLYSIM_CHECKPOINT_AFTER": "0"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # a shell without job control (nohup, `trap "" INT`, some CI runners) starts the suite with SIGINT ignored, and
+    # an ignored signal stays ignored across exec: give the child the default handler, as an interactive shell does
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=_default_sigint)
     deadline = time.monotonic() + 120
     while not list(checkpoint.glob("chunk-*.bin")):  # wait until the run is really under way
         if proc.poll() is not None or time.monotonic() > deadline:

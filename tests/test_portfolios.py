@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -236,6 +237,49 @@ def test_every_portfolio_of_ten_contingencies_shared_equals_exhaustive():
     assert shared["method"] == "exact" and len(shared["portfolios"]) == 1024
     shared.pop("sharing", None), exhaustive.pop("sharing", None)
     assert json.dumps(shared, sort_keys=True) == json.dumps(exhaustive, sort_keys=True)  # bit for bit
+
+
+@pytest.mark.parametrize("currency, budget, expected", [
+    ("USD M", "1.6M", 1.6), ("USD M", "1600k", 1.6), ("USD M", "1.6", 1.6), ("USD", "1.6M", 1.6e6),
+    ("EUR thousands", "1.6M", 1600.0)])
+def test_budget_suffix_is_read_in_the_scenario_currency_unit(tmp_path, currency, budget, expected):
+    """--budget 3M in a scenario counted in USD millions is 3, not 3,000,000 (which would fit every portfolio)."""
+    path = tmp_path / "shields.yaml"
+    path.write_text(SHIELDS_YAML.replace("seed: 4\n", f"seed: 4\ncurrency: {currency}\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["optimize", str(path), "--runs", "50", "--workers", "1", "--budget", budget,
+                                      "--out", str(out), "--format", "none", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "optimize.json").read_text())["budget"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_money_suffix_in_the_file_is_read_in_its_currency_unit():
+    """``setup: 500k`` in a scenario counted in USD millions costs 0.5 of them; a plain number is already in them."""
+    suffixed = SHIELDS_YAML.replace("seed: 4\n", "seed: 4\ncurrency: USD M\n").replace("setup: 0.5}", "setup: 500k}")
+    s = allysim.parse_scenario(suffixed)
+    assert {c.id: c.cost.setup for c in s.contingencies} == {"sa": 1.0, "sb": 0.5, "sc": 2.0}
+    s = allysim.parse_scenario(SHIELDS_YAML.replace("setup: 0.5}", "setup: 500k}"))  # currency USD: full amounts
+    assert {c.id: c.cost.setup for c in s.contingencies}["sb"] == 500_000
+
+
+def test_a_budget_below_every_cost_says_what_the_cheapest_costs(result, capsys):
+    from allysim import console
+    from allysim.recommendation import recommend
+
+    data = json.loads(json.dumps(result.to_dict()))
+    empty = next(i for i, p in enumerate(data["portfolios"]) if not p["contingencies"])
+    data["portfolios"][empty]["cost"]["mean"] = 9.0  # now the shield sb (setup 0.5) is the cheapest
+    data["budget"], data["best"]["survival_within_budget"] = 0.1, None
+    data["versus_runner_up"].pop("survival_within_budget", None)
+    cheapest = min(data["portfolios"], key=lambda p: p["cost"]["mean"])
+    assert cheapest["contingencies"] == ["sb"]
+    words = " ".join(recommend(data).points)
+    said = re.search(r"the cheapest, sb, costs USD ([0-9.]+)\.", words)
+    assert said and float(said.group(1)) == pytest.approx(cheapest["cost"]["mean"], abs=0.05)
+    console.print_optimize(data)
+    said = re.search(r"no portfolio costs at most the budget of 0\.1: the cheapest, sb, costs ([0-9.]+)",
+                     " ".join(capsys.readouterr().out.split()))
+    assert said and float(said.group(1)) == pytest.approx(cheapest["cost"]["mean"], abs=0.05)
 
 
 def exact_tail(portfolio: tuple[str, ...]) -> tuple[float, float, float]:

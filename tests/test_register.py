@@ -364,6 +364,63 @@ def test_an_uncertain_assumption_written_in_its_cell(tmp_path):
     assert rate.family == "pert" and (rate.low, rate.likely, rate.high) == (0.1, 0.2, 0.4)
 
 
+# --------------------------------------------------------------------------- missing columns
+
+
+def _without_column(sheets: dict[str, list[list]], sheet: str, column: str) -> dict[str, list[list]]:
+    copy = {k: [list(r) for r in v] for k, v in sheets.items()}
+    i = copy[sheet][0].index(column)
+    copy[sheet] = [r[:i] + r[i + 1:] for r in copy[sheet]]
+    return copy
+
+
+@pytest.mark.parametrize("sheet, column", [("Plans", "contingencies"), ("Risks", "rate"), ("Risks", "id"),
+                                           ("Contingencies", "trigger"), ("Plans", "plan"), ("Alliance", "value")])
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_a_missing_column_is_one_line_naming_sheet_and_column_before_any_row(tmp_path, sheet, column, form):
+    """Without Plans' contingencies column every plan would import empty; without Risks' rate every row would be
+    told apart. Either way: one line naming the sheet and the column, exit 2, nothing written."""
+    sheets = _without_column(HAND, sheet, column)
+    register = _xlsx(tmp_path / "r.xlsx", sheets) if form == "xlsx" else _csv_folder(tmp_path / "r", sheets)
+    result = invoke("import", str(register))
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    file = register if form == "xlsx" else register / f"{sheet}.csv"
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{file}:{sheet}: missing column '{column}'"), lines
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.glob("*.yaml"))
+
+
+def test_rate_or_probability_is_enough_and_a_missing_column_comes_before_a_header_problem(tmp_path):
+    sheets = _without_column(HAND, "Risks", "rate")
+    sheets["Risks"][0].insert(2, "probability")
+    for row, p in zip(sheets["Risks"][1:], (None, 0.2, 0.5)):
+        row.insert(2, p)
+    assert allysim.parse_scenario(import_register(_xlsx(tmp_path / "p.xlsx", sheets))).risks[0].probability == 0.2
+    sheets = _without_column(_edited(HAND, "Risks", 1, 4, "fatl"), "Plans", "contingencies")
+    with pytest.raises(RegisterError) as info:
+        import_register(_xlsx(tmp_path / "r.xlsx", sheets))
+    assert [p.split(": ")[0].split(":", 1)[1] for p in info.value.problems] == ["Risks!D1", "Plans"], \
+        info.value.problems
+    assert "missing column 'contingencies'" in info.value.problems[1]
+
+
+def test_the_template_without_its_id_column_names_the_column_not_the_notes_row(tmp_path):
+    invoke("import", "--template", str(tmp_path / "t.xlsx"))
+    wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    wb["Risks"].delete_cols(1)
+    wb.save(tmp_path / "t.xlsx")
+    with pytest.raises(RegisterError) as info:
+        import_register(tmp_path / "t.xlsx")
+    assert len(info.value.problems) == 1 and "Risks: missing column 'id'" in info.value.problems[0]
+    from allysim.register.reading import Source, read_table
+
+    problems: list[str] = []
+    table = read_table(Source.open(tmp_path / "t.xlsx"), "Risks", "Risks", problems)
+    assert table.rows and min(r.number for r in table.rows) == 3 and not problems  # row 2 holds the notes
+
+
 # --------------------------------------------------------------------------- hazards by age and reviews (SPEC 13)
 
 AGED = {

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import console
+from . import arguments, console
 from ._version import __version__
 from .calibrate_command import calibrate_cmd
 from .errors import AllysimError, AllysimWarning, ScenarioError, UsageError
@@ -440,42 +440,29 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
                                      overrides=fixed, **options))
 
 
-def _budget(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    from .scenario.units import parse_money
-
-    if value is None:
-        return None
-    try:
-        amount = parse_money(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    if not (amount >= 0 and amount != float("inf")):
-        raise click.BadParameter(f"{value!r}: a budget is an amount >= 0")
-    return amount
-
-
 @cli.command("optimize")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_sim_options
 @_set_option
 @click.option("--contingencies", default=None, metavar="A,B,...",
               help="The contingencies to choose from, comma-separated (default: all of the scenario's).")
-@click.option("--budget", default=None, callback=_budget, metavar="B",
-              help="The most a portfolio may cost (expected present value of its contingency costs, in the "
-                   "scenario's currency; 2.5M and 300k are read too): gives the best survival within budget.")
+@click.option("--budget", default=None, callback=arguments.budget, metavar="B",
+              help="The most a portfolio may cost (expected present value of its contingency costs): a number in "
+                   "the scenario's currency unit, or an amount such as 2.5M or 300k (in a scenario counted in "
+                   "'USD M', 3M is 3): gives the best survival within budget.")
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="npv", show_default=True,
               help="What the best portfolio is best at: the highest mean NPV, the highest survival, the highest "
                    "mean NPV of the worst 10% of runs (cvar10), or the lowest share of runs losing money (p_loss).")
 @_out_option
-def optimize_cmd(file: Path, contingencies: str | None, budget: float | None, objective: str, out: Path | None,
+def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, objective: str, out: Path | None,
                  formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
     """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
     _plan_study(file, out, formats, quiet, force, "optimize", console.print_optimize,
-                lambda s, adv: optimize(s, contingencies=ids, budget=budget, objective=objective, progress=adv,
-                                        **options))
+                lambda s, adv: optimize(s, contingencies=ids, budget=arguments.in_currency(budget, s),
+                                        objective=objective, progress=adv, **options))
 
 
 @cli.command("sensitivity")
@@ -504,7 +491,7 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path
 
 
 @cli.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
               help="Chart formats, comma-separated, or none.")
 @_force_option
@@ -514,6 +501,7 @@ def report(folder: Path, formats: tuple[str, ...], force: bool) -> None:
     from .outputs import claim
     from .plotting.render import render_charts
 
+    arguments.output_folder("report", folder)
     with folder_lock(folder), reading(folder):
         data = load_output(folder)
         claim(folder, force)
@@ -522,24 +510,27 @@ def report(folder: Path, formats: tuple[str, ...], force: bool) -> None:
 
 
 @cli.command("deck")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Deck file (default DIR/deck.pptx).")
-@click.option("--brief/--no-brief", default=True, help="Also write DIR/summary.pdf, the one-page brief.")
+              help="Deck file (default DIR/deck.pptx); its folder is created.")
+@click.option("--brief/--no-brief", default=True,
+              help="Also write summary.pdf, the one-page brief, beside the deck.")
 @_force_option
 def deck_cmd(folder: Path, out: Path | None, brief: bool, force: bool) -> None:
-    """A board deck (and a one-page brief) from an output FOLDER."""
+    """A board deck (and a one-page brief beside it) from an output FOLDER."""
     from .deck import build_deck, write_brief
     from .folder import reading
     from .outputs import claim_file
 
+    arguments.output_folder("deck", folder)
     if out is not None and out.suffix.lower() != ".pptx":
         raise UsageError(f"{out}: the deck is a PowerPoint file; name it FILE.pptx")
+    summary = (out.parent if out is not None else folder) / "summary.pdf"  # the brief goes beside the deck
     with folder_lock(folder), reading(folder):
         claim_file(out if out is not None else folder / "deck.pptx", force)
         if brief:
-            claim_file(folder / "summary.pdf", force)
-        written = [build_deck(folder, out)] + ([write_brief(folder)] if brief else [])
+            claim_file(summary, force)
+        written = [build_deck(folder, out)] + ([write_brief(folder, summary)] if brief else [])
     console.echo("wrote " + ", ".join(str(p) for p in written))
 
 
@@ -580,14 +571,15 @@ def import_cmd(register: Path | None, out: Path | None, template: Path | None, f
 
 
 @cli.command("workbook")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.xlsx",
-              help="Workbook file (default DIR/workbook.xlsx).")
+              help="Workbook file (default DIR/workbook.xlsx); its folder is created.")
 @_force_option
 def workbook_cmd(folder: Path, out: Path | None, force: bool) -> None:
     """An output FOLDER as an Excel workbook: Summary, one sheet per study, Assumptions, Runs, charts."""
     from .workbook import write_workbook
 
+    arguments.output_folder("workbook", folder)
     if out is not None and out.suffix.lower() != ".xlsx":
         raise UsageError(f"{out}: the workbook is an Excel file; name it FILE.xlsx")
     from .folder import reading

@@ -428,6 +428,10 @@ def print_optimize(data: dict[str, Any]) -> None:
                  Column("NPV", keep=3), Column("survival (95% CI)", short="survival"),
                  Column("margin over the runner-up (paired 95% CI)", "text", short="margin")], rows,
                 "; ".join(runners) + "." if runners else "")
+    if data.get("budget") is not None and data["best"].get("survival_within_budget") is None and portfolios:
+        cheapest = min(range(len(portfolios)), key=lambda i: portfolios[i]["cost"]["mean"])
+        say(f"no portfolio costs at most the budget of {format_amount(data['budget'])}: the cheapest, "
+            f"{name(cheapest)}, costs {format_amount(portfolios[cheapest]['cost']['mean'])}")
     dominated = {p: e for p, e in data["plans"].items() if e.get("dominated_by") is not None}
     for plan, e in dominated.items():
         say(f"plan {plan} is dominated by {name(e['dominated_by'])}: no more cost, at least as much NPV and survival"

@@ -113,7 +113,9 @@ def recommend(data: Mapping[str, Any]) -> Recommendation:
         b = best.get("survival_within_budget")
         budget = money(float(data["budget"]))
         if b is None:
-            points.append(f"No portfolio costs less than the budget of {budget}.")
+            cheapest = min(range(len(portfolios)), key=lambda i: portfolios[i]["cost"]["mean"])
+            points.append(f"No portfolio costs less than the budget of {budget}: the cheapest, {name(cheapest)}, "
+                          f"costs {money(portfolios[cheapest]['cost']['mean'])}.")
         else:
             points.append(f"Within the budget of {budget}, the safest portfolio is {name(b)}: {facts(b)}.")
     dominated = []

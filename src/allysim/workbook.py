@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import OutputError
 from .folder import load_output
 from .outputs import atomic_file
 from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, width_of
@@ -605,6 +606,11 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
         notes.append(f"no PNG charts in {folder}; draw them with `allysim report {folder} --format png` to have "
                      "them in the workbook")
     target = Path(out) if out is not None else folder / "workbook.xlsx"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{target.parent}: cannot create the folder for the workbook ({exc.strerror or exc})",
+                          exit_code=1) from None
     # the file is opened first: a place that cannot be written fails at once, before openpyxl has sheets half-written
     with atomic_file(target, what="workbook") as handle:
         fonts = _fonts()

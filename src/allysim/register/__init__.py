@@ -65,9 +65,11 @@ def _ordered(problems: Iterable[str]) -> list[str]:
     order = {name: i for i, name in enumerate(SHEETS)}
 
     def key(line: str) -> tuple:
-        match = re.search(r":([^:!]+)!([A-Z]+)(\d+): ", line)
+        match = re.search(r":([^:!]+)(?:!([A-Z]+)(\d+))?: ", line)
         if not match:
             return (len(order) + 1, 0, 0, "")
+        if match.group(2) is None:  # a whole sheet's problem (a missing column): before its rows
+            return (order.get(match.group(1), len(order)), 0, 0, "")
         return (order.get(match.group(1), len(order)), int(match.group(3)), len(match.group(2)), match.group(2))
 
     return sorted(dict.fromkeys(problems), key=key)

@@ -10,7 +10,7 @@ from ..errors import ScenarioError
 from ..scenario import units
 from ..scenario.messages import suggest
 from ..scenario.yamlio import load_yaml, shorten
-from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, REQUIRED_SHEETS, SHEETS
+from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, REQUIRED_COLUMNS, REQUIRED_SHEETS, SHEETS
 from .reading import Bad, Cell, Row, Source, Table, cell_value, read_table
 
 __all__ = ["Builder"]
@@ -61,10 +61,21 @@ class Builder:
                 self.problems.append(f"{where}: missing sheet {sheet}; a register needs the sheets "
                                      f"{' and '.join(REQUIRED_SHEETS)} (and optionally Cascades, Contingencies, "
                                      "Plans)")
-        if "Risks" in self.tables and "id" not in self.tables["Risks"].columns and self.tables["Risks"].rows:
-            t = self.tables["Risks"]
-            self.problems.append(Cell(t.file, t.name, f"A{t.header_row}").error(
-                "the Risks sheet needs an id column"))
+
+    def missing_columns(self) -> list[str]:
+        """One line per required column a sheet's header lacks: ``register.xlsx:Risks: missing column 'rate' ...``."""
+        lines = []
+        for sheet, needed in REQUIRED_COLUMNS.items():
+            table = self.tables.get(sheet)
+            if table is None or not (table.columns or table.rows):
+                continue  # an absent or empty sheet: told elsewhere when it is required
+            for names, holds in needed:
+                if not any(n in table.columns for n in names):
+                    either = f" (or {' or '.join(repr(n) for n in names[1:])})" if len(names) > 1 else ""
+                    lines.append(f"{table.file}:{table.name}: missing column '{names[0]}'{either}, "
+                                 f"{holds}; add it to the header row (row {table.header_row}); the {sheet} sheet's "
+                                 f"columns are {', '.join(c.name for c in SHEETS[sheet])}")
+        return lines
 
     # -- values
 
@@ -521,6 +532,10 @@ class Builder:
     def build(self) -> dict[str, Any]:
         self.load_tables()
         data: dict[str, Any] = {"allysim": 1}
+        missing = self.missing_columns()
+        if missing:  # every row would repeat it: say only what the headers lack (and their other problems)
+            self.problems[:0] = missing
+            return data
         self.alliance(data)
         risks = self.risks(data)
         self.cascades(risks, data)

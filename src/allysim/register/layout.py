@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Column", "SHEETS", "ALLIANCE_KEYS", "REQUIRED_SHEETS", "DISTRIBUTIONS"]
+__all__ = ["Column", "SHEETS", "ALLIANCE_KEYS", "REQUIRED_SHEETS", "REQUIRED_COLUMNS", "DISTRIBUTIONS"]
 
 DISTRIBUTIONS = ("pert", "triangular", "uniform")
 
@@ -99,3 +99,15 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
 }
 REQUIRED_SHEETS = ("Alliance", "Risks")
+# The columns a sheet cannot be read without, each with what it holds; a tuple of names means "one of these".
+REQUIRED_COLUMNS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "Alliance": ((("key",), "the setting's name"), (("value",), "its value")),
+    "Risks": ((("id",), "each risk's id"),
+              (("rate", "probability", "hazard"),
+               "how often each risk occurs (fill rate, probability or hazard on each row)")),
+    "Cascades": ((("risk",), "the risk that escalates another"), (("escalates",), "the risk it escalates"),
+                 (("factor",), "the factor on that risk's rate")),
+    "Contingencies": ((("id",), "each contingency's id"), (("trigger",), "what activates it")),
+    "Plans": ((("plan",), "each plan's name"),
+              (("contingencies",), "each plan's contingency ids (without it every plan would be empty)")),
+}

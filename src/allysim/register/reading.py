@@ -260,17 +260,30 @@ def read_table(source: Source, sheet: str, found: str, problems: list[str]) -> T
             problems.append(where.error(f"column '{key}' appears twice (also at {table.columns[key].ref})"))
             continue
         table.columns[key] = Cell(file, table.name, where.ref, key)
+    notes = {c.name: c.note for c in SHEETS[sheet]}
     for number, values in rows[header_at + 1:]:
         cells: dict[str, tuple[Any, Cell]] = {}
         first = next((cell_value(v) for v in values if cell_value(v) is not None), None)
         if first is None or (isinstance(first, str) and first.startswith("#")):
             continue  # blank rows, and comment rows such as the template's notes row, are skipped
+        if _is_notes_row(table, values, notes):
+            continue  # the template's notes row, whose first column (and its "#") was deleted
         for name, head in table.columns.items():
             index = _column_index(head.ref)
             raw = values[index] if index < len(values) else None
             cells[name] = (cell_value(raw), table.cell(name, number))
         table.rows.append(Row(number, cells))
     return table
+
+
+def _is_notes_row(table: Table, values: list[Any], notes: dict[str, str]) -> bool:
+    """Whether a row holds the template's notes under its columns: some cell is its column's note, word for word."""
+    for name, head in table.columns.items():
+        index = _column_index(head.ref)
+        value = cell_value(values[index]) if index < len(values) else None
+        if isinstance(value, str) and value.strip() == notes.get(name, "").lstrip("# ").strip():
+            return True
+    return False
 
 
 def _column_index(ref: str) -> int:

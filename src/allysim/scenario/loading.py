@@ -74,10 +74,10 @@ def _with_overrides(document: dict[str, Any], locations: Locations, source: str,
 def _validate(data: dict[str, Any], locations: Locations, source: str, sha: str) -> Scenario:
     """The file's data -> a checked Scenario: distributions where numbers are usual, the model, the cross-field
     rules."""
-    unit = data.get("time_unit", "year")
-    data, uncertain, found = extract(data, locations, _uncertain_validator(data, locations, unit))
+    context = {"time_unit": data.get("time_unit", "year"), "currency": data.get("currency", "USD")}
+    data, uncertain, found = extract(data, locations, _uncertain_validator(data, locations, context))
     try:
-        scenario = Scenario.model_validate(data, context={"time_unit": unit})
+        scenario = Scenario.model_validate(data, context=context)
     except ValidationError as exc:
         raise ScenarioError(found + problems(exc, data, locations, Scenario)) from None
     if not found:  # a correlation naming a refused distribution would only repeat that problem
@@ -94,14 +94,14 @@ def _validate(data: dict[str, Any], locations: Locations, source: str, sha: str)
 _DIST_ADAPTERS: dict[str, TypeAdapter] = {}
 
 
-def _uncertain_validator(data: Any, loc: Locations, unit: str) -> Callable[[Any, str, tuple], Any]:
+def _uncertain_validator(data: Any, loc: Locations, context: dict[str, Any]) -> Callable[[Any, str, tuple], Any]:
     """Validate a distribution written where a plain number is usual, with errors located in the file."""
 
     def validate(raw: Any, kind: str, where: tuple) -> Any:
         if kind not in _DIST_ADAPTERS:
             _DIST_ADAPTERS[kind] = TypeAdapter(distribution_type(kind))
         try:
-            return _DIST_ADAPTERS[kind].validate_python(raw, context={"time_unit": unit})
+            return _DIST_ADAPTERS[kind].validate_python(raw, context=context)
         except ValidationError as exc:
             raise ScenarioError(problems(_Located(exc, where), data, loc, Scenario)) from None
 

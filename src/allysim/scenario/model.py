@@ -83,7 +83,8 @@ MONEY_LIMIT = 1e15  # the largest amount: sums of amounts over a long horizon an
 
 
 def _money(value: Any, info: ValidationInfo) -> Any:
-    return _bounded(units.parse_money(value) if isinstance(value, str) else value)
+    return _bounded(units.parse_money(value, (info.context or {}).get("currency")) if isinstance(value, str)
+                    else value)
 
 
 def _bounded(value: Any) -> Any:
