@@ -166,3 +166,22 @@ def test_bad_options_exit_2(tmp_path, args, message):
     assert done.exit_code == 2 and message in done.output
     assert not out.exists()
 
+
+def test_the_diplomatic_coalition_base_hazard_is_the_atop_calibration_in_quarters():
+    """scenarios/diplomatic_coalition.yaml says its `lapse` hazard is calibrated on examples/data: keep it so."""
+    from allysim.calibration import calibrate as fit
+    from allysim.history import read_history
+    from allysim.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    steps = fit(read_history(root / "examples" / "data" / "atop_defense_spells.csv")).causes["all"]
+    assert steps["chosen"] == "steps"
+    rates = steps["models"]["steps"]["rates"]
+    scenario = load_scenario(root / "scenarios" / "diplomatic_coalition.yaml")
+    lapse = next(r for r in scenario.risks if r.id == "lapse")
+    assert [age for age, _ in lapse.hazard.steps] == pytest.approx([4 * r["from"] for r in rates])  # quarters
+    for i, rate in enumerate(rates):
+        drawn = scenario.uncertain[f"risks.lapse.hazard.steps.{i}"].distribution
+        assert drawn.median == pytest.approx(rate["estimate"] / 4, rel=1e-3)
+        sigma = math.log(drawn.p90 / drawn.median) / Z90
+        assert drawn.median * math.exp(Z95 * sigma) == pytest.approx(rate["ci95"][1] / 4, rel=3e-3)
