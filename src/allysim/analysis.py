@@ -45,7 +45,7 @@ def plan_summary(results: Simulated, name: str) -> dict[str, Any]:
     n = len(p)
     survived = int(np.count_nonzero(p.cause < 0))
     npv_mean, npv_sd, lo, hi = mean_ci(p.npv)
-    risk_ids = [r.id for r in scenario.risks]
+    risk_ids = [r.id for r in scenario.risks] + [q.id for q in scenario.partners]  # a partner's exit ends runs too
     causes = np.bincount(p.cause[p.cause >= 0], minlength=len(risk_ids)) if n else np.zeros(len(risk_ids))
     chosen = set(results.variants[name].contingencies)
     return {
@@ -62,7 +62,8 @@ def plan_summary(results: Simulated, name: str) -> dict[str, Any]:
         "resilience": {"mean": float(np.mean(p.resilience))},
         "min_health": {"mean": float(np.mean(p.min_health))},
         "end_causes": {**{rid: float(causes[i]) / n for i, rid in enumerate(risk_ids)}, "survived": survived / n},
-        "risks": {rid: {"occurrences_mean": float(np.mean(p.occurrences[:, i]))} for i, rid in enumerate(risk_ids)},
+        "risks": {r.id: {"occurrences_mean": float(np.mean(p.occurrences[:, i]))}
+                  for i, r in enumerate(scenario.risks)},
         "contingencies": {
             c.id: {"activations_mean": float(np.mean(p.activations[:, j])),
                    "successes_mean": float(np.mean(p.successes[:, j])),
@@ -70,7 +71,29 @@ def plan_summary(results: Simulated, name: str) -> dict[str, Any]:
             for j, c in enumerate(scenario.contingencies) if c.id in chosen
         },
         **({} if scenario.environment is None else environment_summary(results, name)),
+        **({} if not scenario.partners else partner_summary(results, name)),
     }
+
+
+def partner_summary(results: Simulated, name: str) -> dict[str, Any]:
+    """A plan's partners (SPEC section 12): for each partner in its line-up, the probability that it has left by the
+    horizon or the end of the alliance, and its mean time in; and how many partners are in at the end."""
+    scenario = results.scenario
+    p = results.plans[name]
+    n = len(p)
+    lineup = scenario.lineup(results.variants[name].contingencies)
+    partners = {}
+    for k, q in enumerate(scenario.partners):
+        if q.id not in lineup:
+            continue
+        left = int(np.count_nonzero(np.isfinite(p.partner_exit[:, k])))
+        partners[q.id] = {"exit": {"estimate": left / n, "ci95": list(wilson(left, n))},
+                          "tenure": {"mean": float(np.mean(p.partner_tenure[:, k]))},
+                          "cost_mean": float(np.mean(p.partner_costs[:, k]))}
+    counts = np.bincount(p.partners_end.astype(np.int64), minlength=len(lineup) + 1)
+    return {"partners_in_plan": list(lineup), "partners": partners,
+            "partners_at_end": {"mean": float(np.mean(p.partners_end)),
+                                "distribution": {str(k): float(c) / n for k, c in enumerate(counts)}}}
 
 
 def environment_summary(results: Simulated, name: str) -> dict[str, Any]:
@@ -85,7 +108,7 @@ def environment_summary(results: Simulated, name: str) -> dict[str, Any]:
     share = np.zeros_like(p.env_time)
     share[alive] = p.env_time[alive] / p.lifetime[alive, None]
     share[~alive, p.env_state[~alive]] = 1.0  # a life of length 0 is spent where it starts
-    risk_ids = [r.id for r in results.scenario.risks]
+    risk_ids = [r.id for r in results.scenario.risks] + [q.id for q in results.scenario.partners]
     by_state = {}
     for k, state in enumerate(states):
         here = p.env_state == k
@@ -140,6 +163,8 @@ def summarize(results: Simulated) -> dict[str, Any]:
         "money": "present value at t = 0, discounted continuously at ln(1 + discount_rate) per year",
         "risks": {r.id: {"name": r.label, "category": r.category} for r in s.risks},
         "contingencies": {c.id: {"name": c.label} for c in s.contingencies},
+        **({"partners": {q.id: {"name": q.label, "share": s.shares[q.id], "candidate": q.candidate,
+                                "required": q.required} for q in s.partners}} if s.partners else {}),
         **({"precision": results.precision} if results.precision is not None else {}),
         **({"uncertain": uncertain_summary(s)} if s.uncertain else {}),
         "plans": {name: plan_summary(results, name) for name in _finite(results.plans)},

@@ -107,7 +107,14 @@ def encode_chunk(chunk: dict[str, PlanRuns]) -> bytes:
     entries, blobs = [], []
     for key, runs in chunk.items():
         for name in PlanRuns.fields():
-            array = np.ascontiguousarray(getattr(runs, name))
+            array = getattr(runs, name)
+            if array.dtype == object:  # text (partners' exits): one JSON list, as UTF-8 bytes
+                array = np.frombuffer(json.dumps(array.tolist()).encode(), dtype=np.uint8)
+                blob = zlib.compress(array.tobytes(), _LEVEL)
+                entries.append([key, name, "text", "|u1", [len(array)], len(blob)])
+                blobs.append(blob)
+                continue
+            array = np.ascontiguousarray(array)
             stored = _narrow(array)
             regrouped = stored.view(np.uint8).reshape(-1, stored.dtype.itemsize).T.tobytes()
             blob = zlib.compress(regrouped, _LEVEL)
@@ -128,6 +135,12 @@ def decode_chunk(data: bytes) -> dict[str, PlanRuns]:
         stored_type = np.dtype(stored)
         raw = zlib.decompress(data[at:at + size])
         at += size
+        if dtype == "text":
+            texts = json.loads(raw.decode())
+            array = np.empty(len(texts), dtype=object)
+            array[:] = texts
+            fields.setdefault(key, {})[name] = array
+            continue
         regrouped = np.frombuffer(raw, np.uint8).reshape(stored_type.itemsize, -1)
         array = np.ascontiguousarray(regrouped.T).view(stored_type).reshape(shape).astype(np.dtype(dtype))
         fields.setdefault(key, {})[name] = array

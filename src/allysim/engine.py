@@ -22,7 +22,8 @@ import math
 from collections.abc import Sequence
 from typing import Callable
 
-from .life import GRID_POINTS, Life, Outcome
+from .life import GRID_POINTS, Life, Outcome, _Quantity
+from .membership import PartneredLife, PartnerSpec
 from .scenario import Contingency, Environment, Scenario
 from .scenario.paths import ParameterPath
 from .streams import Layout, Streams, sources
@@ -30,17 +31,6 @@ from .streams import Layout, Streams, sources
 __all__ = ["CompiledPlan", "Life", "Outcome", "GRID_POINTS", "DEFAULT_EVENT_BUDGET", "SETTERS"]
 
 DEFAULT_EVENT_BUDGET = 200_000
-
-
-class _Quantity:
-    """A compiled random quantity: its stream (a layout index, -1 for a constant) and inverse CDF."""
-
-    __slots__ = ("source", "fn", "value")
-
-    def __init__(self, dist, lo: float, hi: float, layout: Layout, source: str) -> None:  # noqa: ANN001
-        self.fn = dist.sampler(lo, hi)
-        self.source = -1 if dist.is_constant else layout.index(source)
-        self.value = self.fn(0.5) if dist.is_constant else math.nan
 
 
 class _RiskSpec:
@@ -66,10 +56,18 @@ class _RiskSpec:
         if impact.value is not None:
             self.value = (_Quantity(impact.value.factor, 0.0, 1.0, layout, f"{rid}.value_factor"),
                           _Quantity(impact.value.duration, 0.0, math.inf, layout, f"{rid}.value_duration"))
-        self.escalates = [[model.risk_index[e.risk], e.factor,
-                           None if e.duration is None else _Quantity(e.duration, 0.0, math.inf, layout,
-                                                                     f"{rid}.escalates{j}")]
-                          for j, e in enumerate(impact.escalates)]
+        # [target, factor, duration]: a risk's rate (escalates) or a partner's exit hazard (pescalates); by file
+        # index in escalation_entries, for the setters of uncertain factors
+        self.escalation_entries = [[model.risk_index[e.risk] if e.risk is not None else model.partner_index[e.partner],
+                                    e.factor, None if e.duration is None else
+                                    _Quantity(e.duration, 0.0, math.inf, layout, f"{rid}.escalates{j}")]
+                                   for j, e in enumerate(impact.escalates)]
+        self.escalates = [x for x, e in zip(self.escalation_entries, impact.escalates) if e.risk is not None]
+        self.pescalates = [x for x, e in zip(self.escalation_entries, impact.escalates) if e.partner is not None]
+        # [partner, probability, stream]: partners an occurrence makes leave (SPEC 12), drawn with fatal
+        self.pulls = [[model.partner_index[pid], q, layout.index(f"{rid}.exit.{pid}")]
+                      for pid, q in impact.exit.items()]
+        self.partner_index = model.partner_index
         self.on_risk: list[_ContingencySpec] = []
 
 
@@ -85,6 +83,8 @@ class _ContingencySpec:
         self.reviews = c.trigger.review_ages(model.scenario.horizon)
         condition = c.trigger.condition
         self.review_below = None if condition is None else condition.health_below
+        self.review_partners = None if condition is None else condition.partners_below
+        self.review_share = None if condition is None else condition.share_below
         self.success = c.success
         self.success_source = layout.index(f"{c.id}.success")
         self.cap = c.max_activations if c.max_activations is not None else math.inf
@@ -94,7 +94,14 @@ class _ContingencySpec:
         self.reduce = effect.reduce_impact or 0.0
         self.restore = effect.restore_health
         self.rescue = effect.rescue_health
-        self.rate_factors = [[model.risk_index[rf.risk], rf.factor, rf.duration] for rf in effect.rate_factor]
+        self.rate_factor_entries = [[model.risk_index[rf.risk] if rf.risk is not None
+                                     else model.partner_index[rf.partner], rf.factor, rf.duration]
+                                    for rf in effect.rate_factor]
+        self.rate_factors = [x for x, rf in zip(self.rate_factor_entries, effect.rate_factor) if rf.risk is not None]
+        self.exit_factors = [x for x, rf in zip(self.rate_factor_entries, effect.rate_factor)
+                             if rf.partner is not None]
+        self.retain, self.replace = bool(effect.retain), bool(effect.replace)
+        self.exit_partner = model.partner_index[c.trigger.partner] if c.trigger.partner is not None else -1
         self.setup, self.per_time, self.per_activation = c.cost.setup, c.cost.per_time, c.cost.per_activation
 
 
@@ -114,6 +121,7 @@ class _EnvironmentSpec:
                       for name in self.names]
         self.leave = [sum(rate for _, rate in exits) for exits in self.exits]
         self.rates = [[state.rate(r.id) for r in scenario.risks] for state in env.states.values()]
+        self.exit_factors = [[state.exit_factor(p.id) for p in scenario.partners] for state in env.states.values()]
         self.value = [state.value for state in env.states.values()]
         self.hold = hold  # the environment stays in its initial state (the drivers' "without the environment")
 
@@ -162,8 +170,14 @@ class CompiledPlan:
         self.layout = layout or sources(scenario)
         self.event_budget = event_budget
         self.risk_index = {r.id: i for i, r in enumerate(scenario.risks)}
+        self.partner_index = {p.id: k for k, p in enumerate(scenario.partners)}
         self.contingency_ids = tuple(c.id for c in scenario.contingencies)
         self.risks = [_RiskSpec(self, i, scenario, r.id in removed_risks) for i, r in enumerate(scenario.risks)]
+        # every partner of the scenario (those not in the line-up never join); a removed partner never leaves
+        lineup = set(scenario.lineup(contingencies))
+        self.partners = [PartnerSpec(p, k, scenario, self.layout, inside=p.id in lineup,
+                                     steady=p.id in removed_risks) for k, p in enumerate(scenario.partners)]
+        self.min_partners, self.min_share = scenario.min_partners, scenario.min_share
         chosen = set(contingencies)
         self.shadows = shadows
         followed = [_ContingencySpec(self, i, c, shadow=c.id not in chosen)
@@ -176,6 +190,8 @@ class CompiledPlan:
         # file order, shadows included: a rescue stops at the first success, so a shadow sits where it would act
         self.rescuers = [c for c in followed if c.trigger == "dissolution"]
         self.watchers = [c for c in followed if c.trigger == "health"]
+        self.retainers = [c for c in followed if c.trigger == "exit" and c.retain]  # file order, as rescuers
+        self.exit_watchers = [c for c in followed if c.trigger == "exit" and not c.retain]
         self.reviewers = [c for c in followed if c.trigger == "review" and c.reviews]
         self.shadowed = [c for c in followed if c.shadow]
         health = scenario.alliance.health
@@ -198,7 +214,8 @@ class CompiledPlan:
         if values is not None:
             for setter, value in zip(self.setters, values):
                 setter(value)
-        return Life(self, Streams(self.layout, seed, replication), replication).run()
+        life = PartneredLife if self.partners else Life
+        return life(self, Streams(self.layout, seed, replication), replication).run()
 
     # ------------------------------------------------------------------ uncertain parameters (SPEC section 8)
 
@@ -222,9 +239,28 @@ class CompiledPlan:
     def _set_recovery(self, value: float) -> None:
         self.recovery = value
 
+    def _set_min_share(self, value: float) -> None:
+        self.min_share = value
+
+
 
 def _ignore(value: float) -> None:
     return None
+
+
+def _partner(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
+    """A setter of a partner's number (SPEC section 12): its share, exit hazard, contagion, health factor, cost."""
+    return plan.partners[plan.partner_index[path["ID"]]].setter(str(path).split(".")[2:])
+
+
+def _pull(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
+    """A setter of the probability that a risk's occurrence pulls a partner out."""
+    k = plan.partner_index[path["PARTNER_ID"]]
+    pull = next(x for x in plan.risks[plan.risk_index[path["ID"]]].pulls if x[0] == k)
+
+    def set_pull(value: float) -> None:
+        pull[1] = value
+    return set_pull
 
 
 def _risk_field(name: str) -> Callable[[CompiledPlan, ParameterPath], Callable[[float], None]]:
@@ -262,7 +298,7 @@ def _curve(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
 
 
 def _escalation(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
-    entry = plan.risks[plan.risk_index[path["ID"]]].escalates[int(path["N"])]
+    entry = plan.risks[plan.risk_index[path["ID"]]].escalation_entries[int(path["N"])]
 
     def set_escalation(value: float) -> None:
         entry[1] = value
@@ -290,7 +326,7 @@ def _rate_factor(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], N
     c = _followed(plan, path)
     if c is None:
         return _ignore
-    entry = c.rate_factors[int(path["N"])]
+    entry = c.rate_factor_entries[int(path["N"])]
 
     def set_rate_factor(value: float) -> None:
         entry[1] = value
@@ -327,4 +363,9 @@ SETTERS: dict[str, Callable[[CompiledPlan, ParameterPath], Callable[[float], Non
         lambda plan, path: plan.environment.multiplier_setter(path["STATE"], path["RISK_ID"]),  # type: ignore[union-attr]
     "environment.states.STATE.value":
         lambda plan, path: plan.environment.value_setter(path["STATE"]),  # type: ignore[union-attr]
+    "alliance.min_share": lambda plan, path: plan._set_min_share,
+    "risks.ID.impact.exit.PARTNER_ID": _pull,
+    **{f"partners.ID.{tail}": _partner for tail in (
+        "share", "exit.rate", "exit.probability", "exit.hazard.shape", "exit.hazard.scale", "exit.hazard.steps.N",
+        "exit.contagion", "exit.health_below.factor", "exit.health_below.x", "cost.setup", "cost.per_time")},
 }

@@ -38,12 +38,12 @@ from array import array
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
-import numpy as np
 import simpy
 from simpy.events import NORMAL
 
 from .errors import SimulationError
-from .streams import Streams
+from .healthgrid import health_matrix
+from .streams import Layout, Streams
 
 if TYPE_CHECKING:  # the compiled types; the engine imports this module, not the converse
     from .engine import CompiledPlan, _ContingencySpec, _EnvironmentSpec, _RiskSpec
@@ -53,6 +53,7 @@ __all__ = ["Life", "Outcome", "GRID_POINTS", "health_matrix"]
 GRID_POINTS = 101
 
 _expm1, _log1p, _isfinite = math.expm1, math.log1p, math.isfinite
+_NONE: tuple = ()  # the partner fields of an Outcome without partners
 
 
 @dataclass(slots=True)
@@ -80,46 +81,24 @@ class Outcome:
     shadow_activations: list[int] | None = None
     shadow_costs: list[float] | None = None
     shadow_worked: list[bool] | None = None
+    # with partners (SPEC section 12), one entry per partner of the scenario, in file order (empty without partners)
+    partner_costs: Sequence[float] = _NONE  # present value of what each candidate partner in the plan cost
+    partner_exit: Sequence[float] = _NONE  # when each partner first left (inf: never)
+    partner_tenure: Sequence[float] = _NONE  # each partner's time in the alliance over the life
+    exit_attempts: Sequence[int] = _NONE  # each partner's exits, retained or not (for path sharing)
+    partners_end: int = 0  # partners in the alliance when the run ended
+    exits: str = ""  # the exits in order, id@time;id@time
 
 
-def health_matrix(outcomes: list[Outcome], grid: Sequence[float]) -> np.ndarray:
-    """Health at each time of ``grid`` (runs, grid points), 0 after a dissolution, for outcomes that kept it.
+class _Quantity:
+    """A compiled random quantity: its stream (a layout index, -1 for a constant) and inverse CDF."""
 
-    A replication keeps its health path as one ``array('d')``: the initial health and the recovery rate, then the
-    start time and the gap ``1 - health`` of each stretch between two events (one per :meth:`Life.advance`); the
-    last stretch ends with the life. Within a stretch health is ``1 - gap exp(-recovery (t - start))``, and a grid
-    time on the boundary of two stretches takes the earlier one's value (the health just before the events at that
-    time). The grid values are computed here, for a chunk of replications at once, rather than one by one in the
-    event loop, where they took a fifth of the simulation time. Grid times after a dissolution lie on no stretch: 0.
-    """
-    n = len(outcomes)
-    times = np.asarray(grid, dtype=float)
-    out = np.zeros((n, len(times)))
-    if n == 0:
-        return out
-    sizes = np.fromiter((len(o.health) for o in outcomes), dtype=np.intp, count=n)
-    lifetime = np.fromiter((o.lifetime for o in outcomes), dtype=float, count=n)
-    flat = np.frombuffer(b"".join(o.health for o in outcomes), dtype=float)
-    heads = np.cumsum(sizes) - sizes
-    out[:, 0] = flat[heads]
-    recovery = flat[heads + 1]
-    body = np.ones(len(flat), dtype=bool)
-    body[heads] = body[heads + 1] = False
-    stretches = flat[body].reshape(-1, 2)
-    counts = (sizes - 2) // 2
-    owner = np.repeat(np.arange(n), counts)
-    start, gap = stretches[:, 0], stretches[:, 1]
-    stop = np.empty_like(start)
-    stop[:-1] = start[1:]
-    last = np.cumsum(counts)[counts > 0] - 1
-    stop[last] = lifetime[counts > 0]  # the last stretch of a life ends with it
-    first = np.searchsorted(times, start, side="right")  # the grid times in (start, stop]
-    lengths = np.searchsorted(times, stop, side="right") - first
-    which = np.repeat(np.arange(len(start)), lengths)  # the stretch of each grid time on one
-    column = (first - (np.cumsum(lengths) - lengths))[which] + np.arange(len(which))
-    rate = recovery[owner]
-    out[owner[which], column] = 1.0 - gap[which] * np.exp(-rate[which] * (times[column] - start[which]))
-    return out
+    __slots__ = ("source", "fn", "value")
+
+    def __init__(self, dist, lo: float, hi: float, layout: Layout, source: str) -> None:  # noqa: ANN001
+        self.fn = dist.sampler(lo, hi)
+        self.source = -1 if dist.is_constant else layout.index(source)
+        self.value = self.fn(0.5) if dist.is_constant else math.nan
 
 
 class _Clock(simpy.Environment):
@@ -229,6 +208,8 @@ class Life:
         self.env_grid: list[int] = []
         self.rho, self.delta = model.recovery, model.discount  # set per replication (uncertain), fixed within it
         self.rho_delta = model.recovery + model.discount
+        self.vr = model.value_rate  # the value rate at full health; with partners, times the shares still in
+        self.hwatch: Sequence = ()  # partners whose exit hazard depends on health (allysim.membership)
 
     # ------------------------------------------------------------------ driving the run
 
@@ -237,6 +218,8 @@ class Life:
         env = self.env
         if m.environment is not None:
             self.start_environment(m.environment)
+        if m.partners:
+            self.start_partners()
         u, arrive, horizon = self.u, self._arrive, m.horizon
         for state in self.states:  # _schedule at t = 0, written out: a large register has many rare risks
             spec = state.spec
@@ -278,6 +261,9 @@ class Life:
             # added one by one in file order (not sum(), which compensates on Python >= 3.12), so that a variant
             # derived from a shared path adds up its costs to the same bits (allysim.sharing)
             cont_cost += costs[c.index]
+        extra = self.partner_outcome(cont_cost) if m.partners else None
+        if extra is not None:
+            cont_cost = extra["contingency_cost"]
         cost = self.risk_cost + cont_cost
         shadow = None
         if m.shadows:
@@ -295,6 +281,7 @@ class Life:
             env_time=self.env_time, env_state=self.env_state, env_grid=self.env_grid,
             **({} if shadow is None else
                {"shadow_activations": shadow[0], "shadow_costs": shadow[1], "shadow_worked": shadow[2]}),
+            **({} if extra is None else extra["outcome"]),
         )
 
     # ------------------------------------------------------------------ the shared environment
@@ -313,6 +300,9 @@ class Life:
         self.env_state, self.env_value = first, spec.value[first]
         for state, multiplier in zip(self.states, spec.rates[first]):
             state.env = multiplier
+        if self.m.partners:
+            for ps, factor in zip(self.pstates, spec.exit_factors[first]):
+                ps.env = factor
         for t, to in path[1:]:
             _Call(self.env, t, lambda _e, to=to: self._switch(to))
 
@@ -370,6 +360,8 @@ class Life:
                 self._rescale(state)
                 state.env = new[i]
                 self._schedule(state)
+        if self.m.partners:
+            self.partner_environment(spec.exit_factors[to])
 
     # ------------------------------------------------------------------ the end of the run
 
@@ -462,12 +454,11 @@ class Life:
         i_delta = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt  # _integral(delta, dt)
         flat = disc0 * i_delta
         self.alive_pv += flat
-        m = self.m
-        if m.value_rate:
+        if self.vr:
             y = self.rho_delta * dt
             i_both = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt  # _integral(rho + delta, dt)
             vf = self.value_factor
-            self.value_pv += m.value_rate * (0.0 if vf.zeros else vf.nonzero) * self.env_value \
+            self.value_pv += self.vr * (0.0 if vf.zeros else vf.nonzero) * self.env_value \
                 * (flat - gap * disc0 * i_both)
         self.area += dt - gap * i_rho
         if self.keep_health:  # this stretch of recovery, its grid points computed a chunk at a time (health_matrix)
@@ -511,6 +502,10 @@ class Life:
         for target, k, duration in risk.escalates:
             length = None if duration is None else self.draw(duration)
             self.add_rate_factor(target, 1.0 + (k - 1.0) * keep, length)
+        if risk.pescalates:
+            for target, k, duration in risk.pescalates:
+                length = None if duration is None else self.draw(duration)
+                self.add_exit_factor(target, 1.0 + (k - 1.0) * keep, length)
         # 3. the other effects of those successful activations
         if acting:
             for c in acting:
@@ -519,10 +514,17 @@ class Life:
         fatal = False
         if risk.fatal > 0.0:
             fatal = u(risk.fatal_source) < risk.fatal * keep
+        pulled = self.pull(risk, keep) if risk.pulls else None  # partners it makes leave, drawn with fatal
         # 5. about to dissolve: on-dissolution contingencies try to rescue
         if (fatal or self.h < self.m.floor) and not self.rescue():
             self.dissolve(risk.index)
             return
+        if pulled:  # SPEC 12: each exit as a partner's exit, in file order, while the alliance stands
+            for ps in pulled:
+                if ps.inside:
+                    self.exit(ps, watch=False)
+                    if not self.alive:
+                        return
         # 6. every health_below threshold this occurrence crossed downward, and still under, as one set: all of
         #    them activate before any acts, so no restore can hide a threshold from another and file order
         #    does not matter
@@ -535,6 +537,8 @@ class Life:
             acting = [c for c in crossed if self.trigger(c)]
             for c in acting:
                 self.apply(c)
+        if self.hwatch:
+            self.health_moved()
 
     def draw(self, q) -> float:  # noqa: ANN001 - an engine._Quantity
         return q.value if q.source < 0 else q.fn(self.u(q.source))
@@ -578,6 +582,10 @@ class Life:
         health, disc = self.peek(now)
         if c.review_below is not None and not health < c.review_below:
             return
+        if c.review_partners is not None and not self.members() < c.review_partners:
+            return
+        if c.review_share is not None and not self.shares < c.review_share:
+            return
         worked = self.activate(c, disc)
         if worked is None or c.shadow:
             return
@@ -586,6 +594,8 @@ class Life:
         elif worked:
             self.advance(now)
             self.apply(c)
+            if self.hwatch:
+                self.health_moved()
 
     def peek(self, now: float) -> tuple[float, float]:
         """Health and the discount factor at ``now``, by :meth:`advance`'s operations, without advancing."""
@@ -608,6 +618,8 @@ class Life:
         if worked:
             self.advance(self.env.now)
             self.apply(c)
+            if self.hwatch:
+                self.health_moved()
 
     def apply(self, c: _ContingencySpec) -> None:
         """Effects other than reduce_impact and rescue_health."""
@@ -615,6 +627,9 @@ class Life:
             self.h = min(1.0, self.h + c.restore)
         for target, factor, duration in c.rate_factors:
             self.add_rate_factor(target, factor, duration)
+        if c.exit_factors:
+            for target, factor, duration in c.exit_factors:
+                self.add_exit_factor(target, factor, duration)
 
     def rescue(self) -> bool:
         for c in self.m.rescuers:
@@ -630,6 +645,14 @@ class Life:
         self.cause = cause
         if not self.ended.triggered:
             self.ended.succeed()
+
+    # ------------------------------------------------------------------ partners: see allysim.membership
+
+    def start_partners(self) -> None:
+        raise NotImplementedError("a plan with partners is simulated by allysim.membership.PartneredLife")
+
+    start_partners = partner_outcome = partner_environment = pull = exit = add_exit_factor = health_moved = \
+        members = start_partners
 
     # ------------------------------------------------------------------ factors that last a while
 

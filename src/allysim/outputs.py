@@ -49,8 +49,10 @@ RUNS_COLUMNS = ("plan", "run", "lifetime", "survived", "end_cause", "npv", "risk
 
 
 def runs_columns(scenario: Any) -> tuple[str, ...]:
-    """The header of ``runs.csv``: SPEC's columns, and ``env_state_at_end`` with an environment."""
-    return RUNS_COLUMNS if scenario.environment is None else (*RUNS_COLUMNS, "env_state_at_end")
+    """The header of ``runs.csv``: SPEC's columns, ``env_state_at_end`` with an environment, and
+    ``partners_at_end, exits`` with partners."""
+    columns = RUNS_COLUMNS if scenario.environment is None else (*RUNS_COLUMNS, "env_state_at_end")
+    return (*columns, "partners_at_end", "exits") if getattr(scenario, "partners", ()) else columns
 
 
 def _folder_name(path: Path) -> str:

@@ -66,6 +66,7 @@ class Portfolios:
     budget: float | None = None
     objective: str = "npv"  # what "best" means for the recommendation: one of OBJECTIVES
     sharing: dict[str, Any] | None = None  # how many replications were simulated, how many derived
+    infeasible: list[tuple[str, ...]] = field(default_factory=list)  # line-ups that cannot form the alliance
     _summary: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -163,6 +164,7 @@ class Portfolios:
                     entry["dominance"] = self.versus(j, i)
             plans[name] = entry
         names = {c.id: c.label for c in self.scenario.contingencies}
+        names.update({p.id: p.label for p in self.scenario.partners})
         return {
             **provenance(_Provenance(self.scenario, self.runs, self.seed)),
             "method": self.method,
@@ -175,6 +177,10 @@ class Portfolios:
             "best": best,
             "versus_runner_up": versus,
             "plans": plans, "sharing": self.sharing,
+            **({"infeasible": {"count": len(self.infeasible), "portfolios": [list(p) for p in self.infeasible],
+                               "meaning": "line-ups of candidate partners that break alliance.min_partners or "
+                                          "min_share at t = 0: no alliance forms, so they were not simulated"}}
+               if self.scenario.partners else {}),
             "meaning": "cost is the expected present value of the portfolio's contingency costs; objective is what "
                        "best means for the recommendation (npv: the highest mean NPV; survival: the highest "
                        "survival; cvar10: the highest mean NPV of the worst 10% of runs; p_loss: the lowest share "
@@ -272,8 +278,7 @@ def _simulate(scenario: Scenario, portfolios: Sequence[tuple[str, ...]],
 
 
 def _order(scenario: Scenario, ids: Sequence[str]) -> tuple[str, ...]:
-    chosen = set(ids)
-    return tuple(c.id for c in scenario.contingencies if c.id in chosen)
+    return scenario.ordered(ids)
 
 
 def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, budget: float | None = None, *,
@@ -303,11 +308,13 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
     >>> data = result.to_dict(); data["portfolios"][data["best"]["npv"]]   # doctest: +SKIP
     """
     scenario = scenario.with_overrides(overrides)
-    known = [c.id for c in scenario.contingencies]
+    known = list(scenario.choice_ids)  # contingencies, and candidate partners (SPEC section 12)
     ids = list(contingencies) if contingencies is not None else known
     unknown = [c for c in ids if c not in known]
     if unknown:
-        raise UsageError(f"unknown contingency {unknown[0]!r}; {scenario.source} has contingencies: "
+        what = "contingencies and candidate partners" if len(known) > len(scenario.contingencies) else \
+            "contingencies"
+        raise UsageError(f"unknown contingency {unknown[0]!r}; {scenario.source} has {what}: "
                          f"{', '.join(known) or 'none'}")
     if len(set(ids)) != len(ids):
         raise UsageError("each contingency may be listed once")
@@ -320,16 +327,23 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
     candidates = _order(scenario, ids)
     resolved = RunOptions.of(options, **settings).resolve(scenario)  # one seed for every call, even a fresh one
     simulator = _Simulator(scenario, resolved)
+    infeasible: list[tuple[str, ...]] = []
     if len(candidates) <= exact_limit:
         portfolios = [s for k in range(len(candidates) + 1) for s in combinations(candidates, k)]
         method = "exact"
+        if scenario.partners:  # a line-up that breaks min_partners or min_share at t = 0 is no alliance at all
+            infeasible = [p for p in portfolios if scenario.infeasible(p)]
+            portfolios = [p for p in portfolios if not scenario.infeasible(p)]
+            if not portfolios:
+                raise UsageError("no line-up of the candidate partners listed meets alliance.min_partners and "
+                                 "min_share at the start; list more candidate partners")
         outcomes = simulator(portfolios)
     else:
         portfolios, outcomes = _greedy(scenario, candidates, simulator)
         method = "greedy"
     return Portfolios(scenario, int(resolved.seed or 0), len(outcomes[0].npv), candidates, list(portfolios),
                       list(outcomes), method, None if budget is None else float(budget), objective=objective,
-                      sharing=sum_sharing(simulator.sharing))
+                      sharing=sum_sharing(simulator.sharing), infeasible=infeasible)
 
 
 def _greedy(scenario: Scenario, candidates: tuple[str, ...],

@@ -9,7 +9,7 @@ with the number of runs.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 __all__ = ["Variant", "PlanRuns", "Results", "sharing_of", "sum_sharing"]
 
 _FLOATS = ("lifetime", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience")
+
+
+def _unset() -> Any:
+    """The default of the partner arrays: a factory, not a class attribute, so that :class:`allysim.sharing.
+    DerivedRuns` gathers them when first read."""
+    return None
 
 
 @dataclass(frozen=True)
@@ -59,16 +65,31 @@ class PlanRuns:
     env_time: np.ndarray  # (runs, environment states): time spent in each state over the life
     env_state: np.ndarray  # the environment's state at the end of the life, -1 without an environment
     env_hist: np.ndarray  # (grid points, environment states) counts of runs in each state, to the horizon
+    # partners (SPEC section 12); without partners, (runs, 0) arrays, zeros and empty strings
+    partner_costs: np.ndarray = field(default_factory=_unset)  # (runs, partners): each candidate's cost (PV)
+    partner_exit: np.ndarray = field(default_factory=_unset)  # (runs, partners): when each first left (inf: never)
+    partner_tenure: np.ndarray = field(default_factory=_unset)  # (runs, partners): each one's time in
+    partners_end: np.ndarray = field(default_factory=_unset)  # (runs,) partners in when the run ended
+    exits: np.ndarray = field(default_factory=_unset)  # (runs,) object: the exits in order, "id@time;id@time"
     simulated: np.ndarray | None = None  # (runs,) True where simulated, False where derived from a shared path
 
     def __post_init__(self) -> None:
+        n = len(self.lifetime)
         if self.simulated is None:
-            self.simulated = np.ones(len(self.lifetime), dtype=bool)
+            self.simulated = np.ones(n, dtype=bool)
+        if self.partners_end is None:  # made without partner arrays: a scenario without partners (or old chunks)
+            for name in ("partner_costs", "partner_exit", "partner_tenure"):
+                setattr(self, name, np.zeros((n, 0)))
+            self.partners_end = np.zeros(n, dtype=np.int16)
+            self.exits = np.full(n, "", dtype=object)
 
     @classmethod
-    def empty(cls, runs: int, risks: int, contingencies: int, states: int = 0) -> "PlanRuns":
+    def empty(cls, runs: int, risks: int, contingencies: int, states: int = 0, partners: int = 0) -> "PlanRuns":
         floats = {name: np.zeros(runs) for name in _FLOATS}
-        return cls(cause=np.full(runs, -1, dtype=np.int16), occurrences=np.zeros((runs, risks), np.int32),
+        return cls(partner_costs=np.zeros((runs, partners)), partner_exit=np.zeros((runs, partners)),
+                   partner_tenure=np.zeros((runs, partners)), partners_end=np.zeros(runs, np.int16),
+                   exits=np.full(runs, "", dtype=object),
+                   cause=np.full(runs, -1, dtype=np.int16), occurrences=np.zeros((runs, risks), np.int32),
                    activations=np.zeros((runs, contingencies), np.int32),
                    successes=np.zeros((runs, contingencies), np.int32), costs=np.zeros((runs, contingencies)),
                    health_hist=np.zeros((GRID_POINTS, HEALTH_BINS), np.int64), env_time=np.zeros((runs, states)),
@@ -97,6 +118,7 @@ class PlanRuns:
             env_time=np.array([o.env_time for o in outcomes], dtype=float).reshape(len(outcomes), -1),
             env_state=np.array([o.env_state for o in outcomes], dtype=np.int16),
             env_hist=_env_hist(outcomes),
+            **_partner_arrays(outcomes),
             **{name: np.array([getattr(o, name) for o in outcomes], dtype=float) for name in _FLOATS},
         )
 
@@ -127,6 +149,18 @@ class PlanRuns:
             return self
         return PlanRuns(health_hist=self.health_hist, env_hist=self.env_hist,
                         **{name: getattr(self, name)[:n] for name in self.per_run()})
+
+
+def _partner_arrays(outcomes: list[Outcome]) -> dict[str, np.ndarray]:
+    """The partner arrays of ``outcomes`` (SPEC section 12): (runs, partners), or (runs, 0) without partners."""
+    n = len(outcomes)
+    out = {name: np.array([getattr(o, name) for o in outcomes], dtype=float).reshape(n, -1)
+           for name in ("partner_costs", "partner_exit", "partner_tenure")}
+    out["partners_end"] = np.array([o.partners_end for o in outcomes], dtype=np.int16).reshape(n)
+    exits = np.empty(n, dtype=object)
+    exits[:] = [o.exits for o in outcomes]
+    out["exits"] = exits
+    return out
 
 
 def _env_hist(outcomes: list[Outcome]) -> np.ndarray:
@@ -193,8 +227,10 @@ class Results:
 
     def rows(self) -> Iterator[tuple]:
         """Rows of ``runs.csv`` (columns :func:`allysim.outputs.runs_columns`), plan by plan, run by run."""
-        risk_ids = [r.id for r in self.scenario.risks] + ["survived"]
+        # a run ended by a partner's exit is credited to the partner: cause index len(risks) + its index
+        risk_ids = [r.id for r in self.scenario.risks] + [p.id for p in self.scenario.partners] + ["survived"]
         env = self.scenario.environment
+        partners = bool(self.scenario.partners)
         numbers = ("lifetime", "npv", "risk_cost", "contingency_cost", "min_health", "resilience")
         for name, p in self.plans.items():
             # a block of rows at a time, column by column: Python floats rather than numpy scalars, and memory
@@ -205,10 +241,14 @@ class Results:
                     [_num(x) for x in getattr(p, column)[block].tolist()] for column in numbers)
                 causes = p.cause[block].tolist()
                 states = p.env_state[block].tolist() if env is not None else None
+                ends = p.partners_end[block].tolist() if partners else None
+                exits = p.exits[block].tolist() if partners else None
                 for k, cause in enumerate(causes):
                     row = (name, start + k, life[k], "false" if cause >= 0 else "true", risk_ids[cause], npv[k],
                            risk_cost[k], cont_cost[k], low[k], resilience[k])
-                    yield row if env is None else (*row, env.names[states[k]])
+                    if env is not None:
+                        row = (*row, env.names[states[k]])
+                    yield row if ends is None else (*row, ends[k], exits[k])
 
     def params_rows(self) -> Iterator[tuple]:
         """Rows of ``params.csv``: the replication index, then each uncertain parameter's draw."""

@@ -216,7 +216,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
         masks = [masks_of(scenario, v.contingencies, v.removed_risks).contingencies for v in job.variants.values()]
         store = SharedStore(list(job.variants), masks, runs)
     else:
-        store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies), states)
+        store = {key: PlanRuns.empty(runs, len(scenario.risks), len(scenario.contingencies), states,
+                                     len(scenario.partners))
                  for key in job.variants}
     keeper = None
     covered: list[tuple[int, int]] = []

@@ -200,9 +200,8 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
     elif against == plan:
         raise UsageError(f"--against names the plan itself ({plan}); choose another plan to compare with")
     run = RunOptions.of(options, **settings).resolve(scenario)  # one seed for the main sample and the refinement
-    order = {c.id: k for k, c in enumerate(scenario.contingencies)}
-    mine = tuple(sorted(sets[plan], key=order.__getitem__))
-    theirs = tuple(sorted(sets[against], key=order.__getitem__)) if against is not None else None
+    mine = scenario.ordered(sets[plan])  # contingencies, then candidate partners, in file order
+    theirs = scenario.ordered(sets[against]) if against is not None else None
     sides = {"plan": mine} if theirs is None else {"plan": mine, "against": theirs}
 
     def variants(levels: dict[str, list[float]], main: bool) -> dict[str, Variant]:

@@ -35,7 +35,7 @@ import numpy as np
 
 from .engine import GRID_POINTS, CompiledPlan, Outcome
 from .life import health_matrix
-from .results import HEALTH_BINS, PlanRuns, health_bins
+from .results import HEALTH_BINS, PlanRuns, _partner_arrays, health_bins
 
 __all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive", "SharedChunk", "SharedStore", "DerivedRuns"]
 
@@ -55,11 +55,19 @@ class Masks:
 
 def masks_of(scenario, contingencies: Sequence[str], removed_risks: Sequence[str],  # noqa: ANN001
              world: Hashable = ()) -> Masks:
-    """The bit masks of a variant of ``scenario``."""
+    """The bit masks of a variant of ``scenario``.
+
+    With partners (SPEC section 12), a plan's candidate partners make another world (a partner in or out changes
+    the path from t = 0), and a partner that never leaves (the drivers' variant) counts as a removed risk, its bit
+    after the risks'; its "occurrences" are its exits, retained or not."""
     cids = {c.id: j for j, c in enumerate(scenario.contingencies)}
     rids = {r.id: j for j, r in enumerate(scenario.risks)}
-    return Masks(sum(1 << cids[c] for c in set(contingencies)), sum(1 << rids[r] for r in set(removed_risks)),
-                 world)
+    rids.update({p.id: len(rids) + k for k, p in enumerate(scenario.partners)})
+    candidates = tuple(c for c in scenario.ordered(contingencies) if c not in cids)
+    if candidates:
+        world = (world, candidates)
+    return Masks(sum(1 << cids[c] for c in set(contingencies) if c in cids),
+                 sum(1 << rids[r] for r in set(removed_risks)), world)
 
 
 def _bits(flags: Sequence) -> int:  # noqa: ANN001 - counts or booleans
@@ -98,12 +106,14 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     simulated = np.zeros((count, n), dtype=bool)
     outcomes: list[Outcome] = []
     for i, rep in enumerate(range(start, stop)):
-        paths: list[tuple] = []  # (acted, allowed, removed, occurred, world, outcome index)
+        # per world (only variants of one world share a path), in the order simulated:
+        # (acted, allowed, removed, occurred, outcome index)
+        worlds: dict[Hashable, list[tuple]] = {}
         for k in order:
             want, removed, world = masks[k].contingencies, masks[k].removed, masks[k].world
-            for acted, allowed, gone, occurred, lives_in, row in paths:
-                if not (acted & ~want or want & ~allowed or gone & ~removed or removed & occurred) \
-                        and lives_in == world:
+            paths = worlds.setdefault(world, [])
+            for acted, allowed, gone, occurred, row in paths:
+                if not (acted & ~want or want & ~allowed or gone & ~removed or removed & occurred):
                     source[k, i] = row
                     break
             else:
@@ -111,8 +121,10 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
                 row = len(outcomes)
                 outcomes.append(outcome)
                 acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
-                paths.append((acted, everything & ~_bits(outcome.shadow_worked), removed,
-                              _bits(outcome.occurrences), world, row))
+                occurred = _bits(outcome.occurrences)
+                if outcome.exit_attempts:
+                    occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
+                paths.append((acted, everything & ~_bits(outcome.shadow_worked), removed, occurred, row))
                 source[k, i] = row
                 simulated[k, i] = True
     table = _Table(outcomes, grid=models[0].grid if models[0].health_path else None)
@@ -128,7 +140,8 @@ class _Table:
     """
 
     FIELDS = ("lifetime", "value", "risk_cost", "min_health", "resilience", "cause", "occurrences", "activations",
-              "successes", "costs", "env_time", "env_state")
+              "successes", "costs", "env_time", "env_state", "partner_costs", "partner_exit", "partner_tenure",
+              "partners_end", "exits")
 
     def __init__(self, outcomes: list[Outcome] | None = None, grid: list[float] | None = None,
                  **arrays: np.ndarray) -> None:
@@ -153,6 +166,8 @@ class _Table:
         self.env_time = np.array([o.env_time for o in outcomes], dtype=float).reshape(rows, -1)
         self.env_grid = np.array([o.env_grid for o in outcomes], dtype=np.int64) if grid is not None else None
         self.env_state = np.array([o.env_state for o in outcomes], dtype=np.int16)
+        for name, array in _partner_arrays(outcomes).items():
+            setattr(self, name, array)
 
     def __len__(self) -> int:
         return len(self.lifetime)
@@ -191,6 +206,11 @@ class _Table:
             for j in range(self.costs.shape[1]):  # one by one in file order, as the engine adds them: the same bits
                 if contingencies >> j & 1:
                     total = total + self.costs[rows, j]
+            if self.partner_costs.shape[1]:  # the candidate partners' costs, added up first, then added (engine)
+                paid = np.zeros(len(rows))
+                for k in range(self.partner_costs.shape[1]):
+                    paid = paid + self.partner_costs[rows, k]
+                total = total + paid
             return total
         if name == "npv":  # from arrays made here and dropped, so that reading npv keeps npv alone
             cost = vars(runs).get("contingency_cost")

@@ -11,7 +11,9 @@ a keyed bijection of that counter, so blocks at different counters are independe
 seeding per stream. The key comes from ``SeedSequence(root_seed)``; the 256-bit counter holds
 ``(position, page, replication, 0)``. Page 0 of a replication is one block of ``layout.total`` uniforms, and source
 ``i`` reads its own fixed slice of it; a source that needs more continues from its own pages
-``1 + i * 2**32 + p``. Uncertain parameters (drawn once per replication) live apart, in counters whose last
+``1 + i * 2**32 + p``. A *keyed* source (a partner's, SPEC section 12) has its own block instead, at counter
+``(p * 2**40, key(name), replication, 2)`` for its page ``p``: adding or removing a partner moves no other source's
+uniforms, whatever the file order. Uncertain parameters (drawn once per replication) live apart, in counters whose last
 word is 1: ``(replication // 4, key(name), 0, 1)``, one uniform per replication (:func:`parameter_uniforms`).
 Resetting one Philox to a counter costs a few microseconds, where building a seeded
 generator per source would cost tens: stream setup stays far below the cost of simulating the replication.
@@ -44,6 +46,9 @@ class Layout:
     offsets: tuple[int, ...] = ()
     ends: tuple[int, ...] = ()
     total: int = 0
+    keyed: tuple[tuple[str, int], ...] = ()  # (name, size) of the sources with blocks of their own, after the others
+    keys: tuple[int, ...] = ()  # each keyed source's 64-bit key (its name's hash)
+    keyed_offsets: tuple[int, ...] = ()  # where each keyed block starts in a replication's block
 
     def __post_init__(self) -> None:
         offsets, acc = [], 0
@@ -53,13 +58,27 @@ class Layout:
         object.__setattr__(self, "offsets", tuple(offsets))
         object.__setattr__(self, "ends", tuple(o + n for o, n in zip(offsets, self.sizes)))
         object.__setattr__(self, "total", acc)
+        object.__setattr__(self, "keys", tuple(_key(name) for name, _ in self.keyed))
+        keyed_offsets = []
+        for _, size in self.keyed:
+            keyed_offsets.append(acc)
+            acc += size
+        object.__setattr__(self, "keyed_offsets", tuple(keyed_offsets))
 
     def index(self, name: str) -> int:
-        return self.names.index(name)
+        if name in self.names:
+            return self.names.index(name)
+        keyed = [k for k, _ in self.keyed]
+        if name in keyed:
+            return len(self.names) + keyed.index(name)
+        raise ValueError(f"no random source {name!r}")
 
     def find(self, name: str) -> int:
         """Index of ``name``, or -1 when the scenario has no such source (a constant draws nothing)."""
-        return self.names.index(name) if name in self.names else -1
+        try:
+            return self.index(name)
+        except ValueError:
+            return -1
 
 
 def sources(scenario) -> Layout:  # noqa: ANN001 - a Scenario; typed loosely to keep this module SimPy- and pydantic-free
@@ -102,7 +121,22 @@ def sources(scenario) -> Layout:  # noqa: ANN001 - a Scenario; typed loosely to 
     if env is not None:  # last, so that adding an environment moves no other source's draws
         fastest = max([sum(targets.values()) for targets in env.transitions.values()] + [0.0])
         add("environment", 2 * min(fastest * scenario.horizon, 10_000) + 1)
-    return Layout(tuple(names), tuple(sizes))
+    return Layout(tuple(names), tuple(sizes), keyed=_partner_sources(scenario))
+
+
+def _partner_sources(scenario) -> tuple[tuple[str, int], ...]:  # noqa: ANN001 - a Scenario
+    """The keyed sources of a scenario's partners: each one's exit times, its on_exit draws, and each risk's pulls."""
+    keyed: list[tuple[str, int]] = []
+    for p in getattr(scenario, "partners", ()):
+        keyed.append((f"{p.id}.exit", 8))
+        if not p.on_exit.health.is_constant:
+            keyed.append((f"{p.id}.on_exit_health", 4))
+        if not p.on_exit.cost.is_constant:
+            keyed.append((f"{p.id}.on_exit_cost", 4))
+    for risk in getattr(scenario, "partners", ()) and scenario.risks:
+        n = int(min(risk.expected_occurrences(scenario.horizon), 10_000)) + 4
+        keyed += [(f"{risk.id}.exit.{pid}", n) for pid in risk.impact.exit]
+    return tuple(keyed)
 
 
 def shared_layout(layouts: list[Layout]) -> Layout:
@@ -115,16 +149,19 @@ def shared_layout(layouts: list[Layout]) -> Layout:
     numbers across the values.
     """
     sizes: dict[str, int] = {}
+    keyed: dict[str, int] = {}
     for layout in layouts:
         for name, size in zip(layout.names, layout.sizes):
             sizes[name] = max(size, sizes.get(name, 0))
-    return Layout(tuple(sizes), tuple(sizes.values()))
+        for name, size in layout.keyed:
+            keyed[name] = max(size, keyed.get(name, 0))
+    return Layout(tuple(sizes), tuple(sizes.values()), keyed=tuple(keyed.items()))
 
 
 class Streams:
     """The uniform streams of one replication: ``streams.u(i)`` is the next uniform in [0, 1) of source ``i``."""
 
-    __slots__ = ("_block", "_pos", "_end", "_seed", "_replication", "_pages")
+    __slots__ = ("_block", "_pos", "_end", "_seed", "_replication", "_pages", "_keys", "_first_keyed")
 
     def __init__(self, layout: Layout, seed: int, replication: int) -> None:
         self._block: array[float] = _draw(seed, replication, 0, layout.total)
@@ -132,6 +169,13 @@ class Streams:
         self._end = layout.ends
         self._seed, self._replication = seed, replication
         self._pages: dict[int, int] = {}
+        self._first_keyed = len(layout.names)
+        self._keys: tuple[int, ...] = ()
+        if layout.keyed:  # each keyed source's own block, after the shared one
+            self._keys = layout.keys
+            self._block = _philox(seed).with_keyed(replication, self._block, layout)
+            self._pos += list(layout.keyed_offsets)
+            self._end = self._end + tuple(o + size for o, (_, size) in zip(layout.keyed_offsets, layout.keyed))
 
     def u(self, source: int) -> float:
         """The next uniform of ``source`` (an index into the layout)."""
@@ -147,7 +191,12 @@ class Streams:
         self._pages[source] = page + 1
         start = len(self._block)
         # a new list, never extend(): the first block may be shared by every variant simulated on this replication
-        self._block = self._block + _draw(self._seed, self._replication, 1 + (source << 32) + page, PAGE)
+        if source >= self._first_keyed:
+            key = self._keys[source - self._first_keyed]
+            more = _philox(self._seed).draw_at(((page + 1) << 40, key, self._replication, 2), PAGE)
+        else:
+            more = _draw(self._seed, self._replication, 1 + (source << 32) + page, PAGE)
+        self._block = self._block + more
         self._pos[source] = start + 1
         self._end = self._end[:source] + (start + PAGE,) + self._end[source + 1:]
         return self._block[start]
@@ -169,6 +218,7 @@ class _Philox:
         # the last first block drawn: a study simulates several variants of one replication in a row, and each
         # reads the same block (the list is only read: Streams copies before extending)
         self.first: tuple[int, int, array[float]] = (-1, -1, array("d"))
+        self.keyed: tuple[int, Layout | None, array[float]] = (-1, None, array("d"))  # with the keyed blocks
         self.counter = np.zeros(4, dtype=np.uint64)
         self.buffers: dict[int, tuple[np.ndarray, memoryview]] = {}  # by size: the doubles, and their bytes
 
@@ -179,6 +229,25 @@ class _Philox:
         self.state["buffer_pos"] = 4  # discard any buffered output
         self.state["has_uint32"] = 0
         self.bits.state = self.state
+
+    def with_keyed(self, replication: int, first: array[float], layout: Layout) -> array[float]:
+        """``first`` (the replication's shared block) followed by each keyed source's block: made once per
+        replication and layout, and read by every variant simulated on it (a new array: ``first`` is cached)."""
+        known_replication, known_layout, block = self.keyed
+        if known_replication == replication and (known_layout is layout or known_layout == layout):
+            return block
+        block = first + array("d")
+        for key, (_, size) in zip(layout.keys, layout.keyed):
+            block += self.draw_at((0, key, replication, 2), size)
+        self.keyed = (replication, layout, block)
+        return block
+
+    def draw_at(self, counter: tuple[int, int, int, int], n: int) -> array[float]:
+        """``n`` uniforms from ``counter`` (a keyed source's block), never cached."""
+        self.move(counter)
+        block = array("d")
+        block.frombytes(self.generator.random(n).tobytes())
+        return block
 
     def draw(self, replication: int, page: int, n: int) -> array[float]:
         if page == 0:

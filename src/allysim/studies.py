@@ -42,9 +42,8 @@ def _alive(p: PlanRuns) -> np.ndarray:
 
 
 def _order(scenario: Scenario, ids: set[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """Contingency ids in file order, so that one set is always one variant."""
-    chosen = set(ids)
-    return tuple(c.id for c in scenario.contingencies if c.id in chosen)
+    """Contingency ids (then candidate partner ids) in file order, so that one set is always one variant."""
+    return scenario.ordered(ids)
 
 
 def _plan(scenario: Scenario, plan: str | None, default: str) -> str:
@@ -126,13 +125,19 @@ class ContingencyValues:
         whole = res.plans[_subset_name(ids)]
         empty = res.plans[_subset_name(())]
         index = {c.id: j for j, c in enumerate(res.scenario.contingencies)}
+        partners = {p.id: k for k, p in enumerate(res.scenario.partners)}
         out = {}
         for cid in ids:
             without = res.plans[_subset_name(tuple(i for i in ids if i != cid))]
             npv = paired(whole.npv, without.npv)
-            cost = float(np.mean(whole.costs[:, index[cid]]))
+            if cid in index:
+                cost = float(np.mean(whole.costs[:, index[cid]]))
+                label, kind = res.scenario.contingency(cid).label, {}
+            else:  # a candidate partner: what it brings, and what having it costs
+                cost = float(np.mean(whole.partner_costs[:, partners[cid]]))
+                label, kind = res.scenario.partner(cid).label, {"kind": "partner"}
             out[cid] = {
-                "name": res.scenario.contingency(cid).label,
+                "name": label, **kind,
                 "npv": npv,
                 "survival": paired(_alive(whole), _alive(without)),
                 "cost": cost,
@@ -270,6 +275,13 @@ class RiskDrivers:
                "meaning": "each risk's effect is the plan without that risk minus the plan with it: what the "
                           "risk costs, in NPV and in survival probability",
                "risks": risks, "sharing": res.sharing()}
+        steady = {pid: res.plans[_steady_name(pid)] for pid in _leavers(res.scenario, res.variants[self.plan].contingencies)}
+        if steady:
+            out["partners"] = {
+                pid: {"name": res.scenario.partner(pid).label, "npv": paired(without.npv, base.npv),
+                      "survival": paired(_alive(without), _alive(base))} for pid, without in steady.items()}
+            out["partners_meaning"] = ("each partner's effect is the plan with that partner never leaving minus the "
+                                       "plan: what its possible exit costs, in NPV and in survival probability")
         env = res.scenario.environment
         if env is not None:
             held = res.plans[_HELD]
@@ -282,6 +294,18 @@ class RiskDrivers:
 
 
 _HELD = "environment held at its initial state"
+
+
+def _steady_name(partner_id: str) -> str:
+    return f"{partner_id} never leaving"
+
+
+def _leavers(scenario: Scenario, ids: tuple[str, ...]) -> list[str]:
+    """The partners of a plan's line-up that could leave: by their own hazard, or pulled out by a risk."""
+    pulled = {pid for r in scenario.risks for pid, q in r.impact.exit.items() if q > 0}
+    uncertain = {path.split(".")[1] for path in scenario.uncertain if path.startswith("partners.")}
+    return [p.id for p in scenario.partners if p.id in scenario.lineup(ids)
+            and (p.exit.base > 0 or p.id in pulled or p.id in uncertain)]
 
 
 def _without_name(risk_id: str) -> str:
@@ -301,6 +325,8 @@ def risk_drivers(scenario: Scenario, plan: str | None = None, *, overrides: Any 
     variants = {plan: Variant(contingencies)}
     for r in scenario.risks:
         variants[_without_name(r.id)] = Variant(contingencies, removed_risks=(r.id,))
+    for pid in _leavers(scenario, contingencies):  # a partner that could leave: the plan with it never leaving
+        variants[_steady_name(pid)] = Variant(contingencies, removed_risks=(pid,))
     if scenario.environment is not None:
         variants[_HELD] = Variant(contingencies, hold_environment=True)
     results = simulate_variants(scenario, variants, RunOptions.of(options, **settings), health_bands=False)

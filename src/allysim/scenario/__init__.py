@@ -17,6 +17,7 @@ from .model import (
     Escalation,
     Health,
     Impact,
+    Partner,
     RateFactor,
     Risk,
     Scenario,
@@ -27,6 +28,6 @@ from .schema import json_schema
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "EnvironmentState", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
+    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "EnvironmentState", "Partner", "load_scenario", "parse_scenario", "json_schema", "RESERVED_IDS",
     "MAX_RUNS",
 ]

@@ -12,7 +12,8 @@ from .paths import ParameterPath
 from .uncertain import Uncertain, extremes
 from .yamlio import Locations, shorten
 
-__all__ = ["check_references", "check_environment", "check_draws", "check_uncertain_ranges", "check_hazards"]
+__all__ = ["check_references", "check_environment", "check_draws", "check_uncertain_ranges", "check_hazards",
+           "check_partners"]
 
 
 def check_references(s: Scenario, loc: Locations) -> list[str]:
@@ -20,16 +21,21 @@ def check_references(s: Scenario, loc: Locations) -> list[str]:
     problems: list[str] = []
     risk_ids = [r.id for r in s.risks]
     cont_ids = [c.id for c in s.contingencies]
-    known_risks, known_conts = set(risk_ids), set(cont_ids)  # thousands of references: look up in sets
+    partner_ids = [p.id for p in s.partners]
+    known_risks = set(risk_ids)  # thousands of references: look up in sets
+    choices = set(s.choice_ids)
     seen: set[str] = set()
-    for group, ids in (("risks", risk_ids), ("contingencies", cont_ids)):
+    namespace = "risks, partners and contingencies" if s.partners else "risks and contingencies"
+    for group, ids in (("risks", risk_ids), ("partners", partner_ids), ("contingencies", cont_ids)):
         for i, rid in enumerate(ids):
-            if rid in RESERVED_IDS:
+            if rid in RESERVED_IDS or (rid == "exit" and s.partners):
                 problems.append(loc.error((group, i, "id"), f"'{rid}' is reserved; choose another id"))
             elif rid in seen:
                 problems.append(loc.error((group, i, "id"), f"duplicate id '{rid}'; ids are unique across "
-                                                            "risks and contingencies"))
+                                                            f"{namespace}"))
             seen.add(rid)
+    if not s.risks and not s.partners:
+        problems.append(loc.error(("risks",), "needs at least 1 entry"))  # only a scenario with partners may have none
 
     def ref(path: tuple, target: str, what: str = "risk") -> None:
         if target not in known_risks:
@@ -43,17 +49,19 @@ def check_references(s: Scenario, loc: Locations) -> list[str]:
                                   f"{health.dissolve_below:g}: the alliance would dissolve at once"))
     for i, risk in enumerate(s.risks):
         for j, esc in enumerate(risk.impact.escalates):
-            ref(("risks", i, "impact", "escalates", j, "risk"), esc.risk)
+            if esc.risk is not None:
+                ref(("risks", i, "impact", "escalates", j, "risk"), esc.risk)
     for i, c in enumerate(s.contingencies):
         here = ("contingencies", i)
         kind = c.trigger.kind
         if kind == "risk":
             ref(here + ("trigger", "on"), c.trigger.on or "", "risk (or 'dissolution')")
         if kind == "review":
-            problems += _review_problems(c, here, s.horizon, loc)
+            problems += _review_problems(c, here, s.horizon, loc, bool(s.partners))
         as_list = here + ("effect", "rate_factor", 0) in loc.values  # the file wrote a list, not one mapping
         for j, rf in enumerate(c.effect.rate_factor):
-            ref(here + ("effect", "rate_factor") + ((j,) if as_list else ()) + ("risk",), rf.risk)
+            if rf.risk is not None:
+                ref(here + ("effect", "rate_factor") + ((j,) if as_list else ()) + ("risk",), rf.risk)
         delayed = c.is_delayed
         if c.effect.reduce_impact is not None and (kind != "risk" or delayed):
             problems.append(loc.error(here + ("effect", "reduce_impact"),
@@ -87,10 +95,14 @@ def check_references(s: Scenario, loc: Locations) -> list[str]:
             continue
         listed: set[str] = set()
         for j, cid in enumerate(ids):
-            if cid not in known_conts:
-                problems.append(loc.error(("plans", name, j), f"unknown contingency '{shorten(cid)}'"
-                                                               f"{suggest(cid, cont_ids)}; known: "
-                                                               f"{listing(cont_ids) or 'none'}"))
+            if cid in partner_ids and cid not in choices:
+                problems.append(loc.error(("plans", name, j), f"partner '{cid}' is not a candidate: it is in every "
+                                                               "plan already (add candidate: true to choose it)"))
+            elif cid not in choices:
+                what = "contingency or candidate partner" if len(choices) > len(cont_ids) else "contingency"
+                problems.append(loc.error(("plans", name, j), f"unknown {what} '{shorten(cid)}'"
+                                                               f"{suggest(cid, list(choices))}; known: "
+                                                               f"{listing(s.choice_ids) or 'none'}"))
             elif cid in listed:
                 problems.append(loc.error(("plans", name, j), f"contingency '{cid}' is listed twice"))
             listed.add(cid)
@@ -102,7 +114,8 @@ def check_references(s: Scenario, loc: Locations) -> list[str]:
 MAX_REVIEWS = 100_000  # reviews of one contingency over the horizon: beyond this, a typo (every: 1 day in years?)
 
 
-def _review_problems(c, here: tuple, horizon: float, loc: Locations) -> list[str]:  # noqa: ANN001 - a Contingency
+def _review_problems(c, here: tuple, horizon: float, loc: Locations,  # noqa: ANN001 - a Contingency
+                     partners: bool = False) -> list[str]:
     """Review ages are >= 0 and increase; not too many reviews; conditions this version can evaluate."""
     problems: list[str] = []
     trigger, at = c.trigger, here + ("trigger", "review")
@@ -122,21 +135,23 @@ def _review_problems(c, here: tuple, horizon: float, loc: Locations) -> list[str
                                                    f"(at most {MAX_REVIEWS:,}); is the time unit right?"))
     condition = trigger.condition
     for key in ("partners_below", "share_below"):
-        if condition is not None and getattr(condition, key) is not None:
+        if condition is not None and getattr(condition, key) is not None and not partners:
             problems.append(loc.error(here + ("trigger", "if", key),
-                                      f"{key} needs partners (SPEC section 12), which this version of allysim "
-                                      "does not simulate yet; use health_below"))
+                                      f"{key} needs partners (SPEC section 12): list the alliance's members under "
+                                      "partners, or use health_below"))
     return problems
 
 
 def check_hazards(s: Scenario, loc: Locations) -> list[str]:
     """A hazard by steps starts at age 0 and its ages increase (SPEC section 13)."""
     problems: list[str] = []
-    for i, risk in enumerate(s.risks):
-        steps = None if risk.hazard is None else risk.hazard.steps
+    hazards = [(("risks", i, "hazard"), risk.hazard) for i, risk in enumerate(s.risks)]
+    hazards += [(("partners", i, "exit", "hazard"), p.exit.hazard) for i, p in enumerate(s.partners)]
+    for where, hazard in hazards:
+        steps = None if hazard is None else hazard.steps
         if steps is None:
             continue
-        here = ("risks", i, "hazard", "steps")
+        here = where + ("steps",)
         if not steps:
             problems.append(loc.error(here, "steps is empty; give at least [[0, rate]], e.g. [[0, 0.05], [2, 0.2]]"))
             continue
@@ -232,4 +247,85 @@ def check_uncertain_ranges(s: Scenario, uncertain: dict[str, Uncertain], loc: Lo
             problems.append(loc.error(("contingencies", i, "effect", "rescue_health"),
                                       f"the lowest rescue_health ({lowest:g}) is below the highest "
                                       f"dissolve_below ({floor:g}): a rescued alliance must be alive"))
+    return problems
+
+
+def check_partners(s: Scenario, loc: Locations) -> list[str]:
+    """Partners (SPEC section 12): references to them resolve, their combinations make sense, and every plan's
+    line-up can meet min_partners and min_share at the start."""
+    problems: list[str] = []
+    ids = [p.id for p in s.partners]
+    known, risk_ids = set(ids), {r.id for r in s.risks}
+    known_text = listing(ids) or "none (the scenario has no partners)"
+
+    def ref(path: tuple, target: str, key: bool = False) -> None:
+        if target in known:
+            return
+        what = f"'{shorten(target)}' is a risk, not a partner" if target in risk_ids else \
+            f"unknown partner '{shorten(target)}'{suggest(target, ids)}"
+        problems.append(loc.error(path, f"{what}; known partners: {known_text}", key=key))
+
+    alliance = s.alliance
+    if not s.partners:
+        for key in ("min_partners", "min_share"):
+            if getattr(alliance, key) is not None:
+                problems.append(loc.error(("alliance", key), f"{key} needs partners: list the alliance's members "
+                                                             "under partners, or remove it"))
+    for i, p in enumerate(s.partners):
+        here = ("partners", i)
+        if p.candidate and p.required:
+            problems.append(loc.error(here + ("required",), "a candidate partner cannot be required: the alliance "
+                                                             "would not exist in the plans without it; make it a "
+                                                             "partner (no candidate) or not required"))
+    if s.partners:
+        shares = s.shares
+        most = sum(shares.values())
+        if s.min_partners > len(s.partners):
+            problems.append(loc.error(("alliance", "min_partners"),
+                                      f"min_partners {s.min_partners} is more than the {len(s.partners)} partners "
+                                      "listed: no line-up can meet it; lower it or list more partners"))
+        if s.min_share > most + 1e-9:
+            problems.append(loc.error(("alliance", "min_share"),
+                                      f"min_share {s.min_share:g} is more than the shares of every partner added "
+                                      f"up ({most:g}): no line-up can meet it; lower it or raise the shares"))
+        else:
+            for name, chosen in s.plan_sets.items():
+                why = s.infeasible(chosen)
+                if why is not None:
+                    where = ("plans", name) if s.plans is not None else ("partners",)
+                    problems.append(loc.error(where, f"plan '{name}' ends the alliance at once: {why}; name more "
+                                                     "candidate partners or lower alliance.min_partners / "
+                                                     "min_share", key=s.plans is not None))
+    for i, risk in enumerate(s.risks):
+        here = ("risks", i, "impact")
+        for target in risk.impact.exit:
+            ref(here + ("exit", target), target, key=True)
+        for j, esc in enumerate(risk.impact.escalates):
+            if esc.partner is not None:
+                ref(here + ("escalates", j, "partner"), esc.partner)
+    for i, c in enumerate(s.contingencies):
+        here = ("contingencies", i)
+        kind, effect = c.trigger.kind, c.effect
+        if kind == "exit" and c.trigger.partner is not None:
+            ref(here + ("trigger", "partner"), c.trigger.partner)
+        elif kind == "exit" and not s.partners:
+            problems.append(loc.error(here + ("trigger", "on"), "on: exit needs partners: list the alliance's "
+                                                                "members under partners"))
+        as_list = here + ("effect", "rate_factor", 0) in loc.values
+        for j, rf in enumerate(effect.rate_factor):
+            if rf.partner is not None:
+                ref(here + ("effect", "rate_factor") + ((j,) if as_list else ()) + ("partner",), rf.partner)
+        for key in ("retain", "replace"):
+            if getattr(effect, key) and kind != "exit":
+                problems.append(loc.error(here + ("effect", key), f"{key} needs trigger on: exit: it acts on the "
+                                                                  "exit that triggered it"))
+        if effect.retain and c.is_delayed:
+            problems.append(loc.error(here + ("delay",), "retain acts at the instant of the exit (remove delay): "
+                                                         "once the partner has left there is nothing to retain; "
+                                                         "use replace to fill the seat later"))
+    env = s.environment
+    if env is not None:
+        for name, state in env.states.items():
+            for target in state.exits:
+                ref(("environment", "states", name, "exits", target), target, key=True)
     return problems

@@ -27,11 +27,11 @@ _inv_phi = NormalDist().inv_cdf
 _TINY = 2.0**-54  # keeps inverse CDFs finite at u = 0
 
 
-def _tuple(value: Any) -> Any:
+def as_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-Numbers = Annotated[tuple[float, ...], BeforeValidator(_tuple)]
+Numbers = Annotated[tuple[float, ...], BeforeValidator(as_tuple)]
 
 
 def _betaincinv(a: float, b: float, u: float) -> float:
@@ -45,7 +45,7 @@ def _betaincinv(a: float, b: float, u: float) -> float:
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    clip: Annotated[tuple[float, float], BeforeValidator(_tuple)] | None = None
+    clip: Annotated[tuple[float, float], BeforeValidator(as_tuple)] | None = None
 
     @model_validator(mode="after")
     def _check_clip(self) -> "_Base":

@@ -12,7 +12,14 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import ScenarioError
-from .checks import check_draws, check_environment, check_hazards, check_references, check_uncertain_ranges
+from .checks import (
+    check_draws,
+    check_environment,
+    check_hazards,
+    check_partners,
+    check_references,
+    check_uncertain_ranges,
+)
 from .messages import kind, problems
 from .model import Scenario, distribution_type
 from .overrides import SetLocations, apply_overrides, parse_overrides
@@ -74,7 +81,8 @@ def _with_overrides(document: dict[str, Any], locations: Locations, source: str,
 def _validate(data: dict[str, Any], locations: Locations, source: str, sha: str) -> Scenario:
     """The file's data -> a checked Scenario: distributions where numbers are usual, the model, the cross-field
     rules."""
-    context = {"time_unit": data.get("time_unit", "year"), "currency": data.get("currency", "USD")}
+    context = {"time_unit": data.get("time_unit", "year"), "currency": data.get("currency", "USD"),
+               "partners": bool(data.get("partners"))}
     data, uncertain, found = extract(data, locations, _uncertain_validator(data, locations, context))
     try:
         scenario = Scenario.model_validate(data, context=context)
@@ -83,7 +91,8 @@ def _validate(data: dict[str, Any], locations: Locations, source: str, sha: str)
     if not found:  # a correlation naming a refused distribution would only repeat that problem
         found += check_correlations(scenario.correlations, uncertain, locations)
     found += (check_references(scenario, locations) + check_environment(scenario, locations)
-              + check_hazards(scenario, locations) + check_draws(scenario, locations))
+              + check_hazards(scenario, locations) + check_partners(scenario, locations)
+              + check_draws(scenario, locations))
     found += check_uncertain_ranges(scenario, uncertain, locations)
     if found:
         raise ScenarioError(list(dict.fromkeys(found)))

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -28,16 +25,37 @@ from pydantic import (
 
 from ..errors import UsageError
 from ..hazards import Hazard, Steps, Weibull
-from ..text import TEXT_LIMIT, plan_problem
-from ..text import problem as text_problem
 from . import units
-from .distributions import FAMILIES, Constant, Distribution
-from .messages import suggest
+from .distributions import Distribution
 from .uncertain import Uncertain
+from .values import (  # noqa: F401 - HORIZON_LIMIT, MONEY_LIMIT, distribution_type and dist_schema are read from here
+    HORIZON_LIMIT,
+    MONEY_LIMIT,
+    TIME_SCHEMA,
+    ZERO,
+    Description,
+    FrozenModel,
+    Id,
+    Money,
+    MoneyDist,
+    Name,
+    PlainDist,
+    PlanName,
+    Probability,
+    Time,
+    TimeDist,
+    Whole,
+    as_tuple,
+    dist_schema,
+    distribution_type,
+    not_bool,
+)  # noqa: F401 - distribution_type and dist_schema are imported from here
 
 __all__ = [
-    "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "WeibullShape", "Impact", "ValueImpact", "Escalation", "Contingency", "Trigger",
-    "Effect", "RateFactor", "Costs", "Correlation", "Environment", "Every", "Condition", "EnvironmentState", "dist_schema", "RESERVED_IDS", "MAX_RUNS", "distribution_type",
+    "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "WeibullShape", "Impact", "ValueImpact", "Escalation",
+    "Contingency", "Trigger", "Effect", "RateFactor", "Costs", "Correlation", "Partner", "PartnerExit", "ExitHealth",
+    "OnExit", "PartnerCosts", "Environment", "Every", "Condition", "EnvironmentState", "RESERVED_IDS", "MAX_RUNS",
+    "distribution_type",
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
@@ -47,177 +65,11 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 ID_PATTERN = _ID  # the ids of risks, contingencies and environment states
 
 
-# --------------------------------------------------------------------------- value types
-
-
-def _whole(value: Any) -> Any:
-    """Accept 1e4 or 3.0 where a whole number is expected."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _not_bool(value: Any) -> Any:
-    """Refuse true/false where a number is expected even when Python's True == 1 would pass."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a whole number, got {str(value).lower()}")
-    return value
-
-
-def _tuple(value: Any) -> Any:
-    """Lists from the file become tuples, so scenario objects stay immutable."""
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _context_unit(info: ValidationInfo) -> str:
-    unit = (info.context or {}).get("time_unit", "year")
-    return unit if unit in units.TIME_UNITS else "year"
-
-
-def _time(value: Any, info: ValidationInfo) -> Any:
-    return units.parse_time(value, _context_unit(info)) if isinstance(value, str) else value
-
-
-HORIZON_LIMIT = 1e6  # time units (a million days is 2,700 years): longer ones only serve to overflow sums
-MONEY_LIMIT = 1e15  # the largest amount: sums of amounts over a long horizon and many events stay far from overflow
-
-
-def _money(value: Any, info: ValidationInfo) -> Any:
-    return _bounded(units.parse_money(value, (info.context or {}).get("currency")) if isinstance(value, str)
-                    else value)
-
-
-def _bounded(value: Any) -> Any:
-    """An amount of money within :data:`MONEY_LIMIT`: larger ones would add up to infinity in a run's NPV."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MONEY_LIMIT:
-        raise ValueError(f"{float(value):.3g} is more than allysim can add up without overflow (at most {MONEY_LIMIT:.0e} "
-                         "in absolute value); write amounts in a larger unit, such as millions")
-    if isinstance(value, list):
-        return [_bounded(v) for v in value]
-    return value
-
-
-def _convert_numbers(value: Any, convert: Any, info: ValidationInfo) -> Any:
-    if isinstance(value, str):
-        return convert(value, info)
-    if isinstance(value, list):
-        return [_convert_numbers(v, convert, info) for v in value]
-    return value
-
-
-def _flatten(kind: str):
-    """Turn ``{triangular: {low, likely, high}, clip: [..]}`` into ``{family: triangular, low, ..., clip}``.
-
-    Unit strings in the parameters of time and money distributions become numbers here.
-    """
-    convert = {"time": _time, "money": _money, "plain": lambda v, info: v}[kind]
-    names = ", ".join(FAMILIES)
-
-    def flatten(raw: Any, info: ValidationInfo) -> Any:
-        if isinstance(raw, bool) or raw is None:
-            raise ValueError(f"expected a number or a distribution ({names}), got {raw!r}")
-        if isinstance(raw, (int, float, str)):
-            return {"family": "constant", "value": convert(raw, info)}
-        if not isinstance(raw, dict):
-            raise ValueError(f"expected a number or a distribution mapping ({names}), got a list")
-        families = [k for k in raw if k in FAMILIES]
-        others = [k for k in raw if k not in FAMILIES and k != "clip"]
-        if others or len(families) != 1:
-            found = ", ".join(map(str, raw)) or "nothing"
-            hint = suggest(others[0], FAMILIES) if others else ""
-            raise ValueError(f"a distribution names exactly one family ({names}) and may add clip; "
-                             f"found {found}{hint}")
-        family = families[0]
-        params = raw[family]
-        if not isinstance(params, dict):
-            fields = [n for n in FAMILIES[family].model_fields if n not in ("family", "clip")]
-            raise ValueError(f"{family}: expected a mapping of its parameters "
-                             f"{{{', '.join(_alias(FAMILIES[family], f) for f in fields)}}}")
-        flat = {k: _convert_numbers(v, convert, info) for k, v in params.items()}
-        if kind == "money":
-            flat = {k: _bounded(v) for k, v in flat.items()}
-        if "family" in flat or "clip" in flat:
-            raise ValueError(f"{family}: unexpected parameter {'family' if 'family' in flat else 'clip'!r}")
-        flat["family"] = family
-        if "clip" in raw:
-            flat["clip"] = _convert_numbers(raw["clip"], convert, info)
-        return flat
-
-    return flatten
-
-
-def _alias(model: type[BaseModel], name: str) -> str:
-    return model.model_fields[name].alias or name
-
-
-def dist_schema(kind: str) -> dict[str, Any]:
-    """JSON Schema of a distribution as written in a file (not the flattened form)."""
-    number: dict[str, Any] = {"type": "number"}
-    if kind != "plain":
-        number = {"anyOf": [{"type": "number"}, {"type": "string", "description": f"a {kind} with a unit"}]}
-
-    def params(cls: type[BaseModel]) -> dict[str, Any]:
-        props, required = {}, []
-        for name, info in cls.model_fields.items():
-            if name in ("family", "clip"):
-                continue
-            key = info.alias or name
-            props[key] = {"type": "array", "items": number} if name in ("values", "weights") else number
-            if info.is_required():
-                required.append(key)
-        return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
-
-    clip = {"type": "array", "items": number, "minItems": 2, "maxItems": 2}
-    options: list[dict[str, Any]] = [number]
-    for family, cls in FAMILIES.items():
-        options.append({"type": "object", "properties": {family: params(cls), "clip": clip},
-                        "required": [family], "additionalProperties": False})
-    return {"oneOf": options, "description": f"a {kind} number, or a distribution naming one family"}
-
-
-def distribution_type(kind: str) -> Any:
-    """The field type of a number that may be written as a distribution: ``kind`` is plain, time or money."""
-    return Annotated[Distribution, BeforeValidator(_flatten(kind)), WithJsonSchema(dist_schema(kind))]
-
-
-_TIME_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["18 months", "2 years"]}]}
-_MONEY_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["2.5M", "300k"]}]}
-
-PlainDist = distribution_type("plain")
-TimeDist = distribution_type("time")
-MoneyDist = distribution_type("money")
-Time = Annotated[float, BeforeValidator(_time), WithJsonSchema(_TIME_SCHEMA)]
-Money = Annotated[float, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-Whole = Annotated[int, BeforeValidator(_whole)]
-Id = Annotated[str, Field(pattern=_ID.pattern, max_length=64)]
-
-
-def _checked(check: Callable[[str], str | None]) -> AfterValidator:
-    def validate(value: str) -> str:
-        message = check(value)
-        if message is not None:
-            raise ValueError(message)
-        return value
-    return AfterValidator(validate)
-
-
-# free text is checked in one place (allysim.text): nothing a screen, chart, slide or spreadsheet cannot show
-Name = Annotated[str, _checked(text_problem)]
-Description = Annotated[str, _checked(lambda value: text_problem(value, TEXT_LIMIT, lines=True))]
-PlanName = Annotated[str, _checked(plan_problem)]
-_ZERO = Constant(value=0.0)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
-                              populate_by_name=True)
-
 
 # --------------------------------------------------------------------------- the format
 
 
-class Health(_Model):
+class Health(FrozenModel):
     """The alliance's health: trust, commitment and performance together, in [0, 1]."""
 
     initial: Probability = 1.0
@@ -225,35 +77,52 @@ class Health(_Model):
     recovery: float = Field(default=0.0, ge=0)
 
 
-class Alliance(_Model):
+class Alliance(FrozenModel):
     health: Health = Health()
     value_rate: Annotated[Money, Field(ge=0)] = 0.0
+    min_partners: Whole | None = Field(default=None, ge=1)  # with partners: the alliance ends with fewer (default 1)
+    min_share: float | None = Field(default=None, ge=0)  # ... or when the shares still in add up to less (default 0)
 
 
-class ValueImpact(_Model):
+class ValueImpact(FrozenModel):
     """The value rate is multiplied by ``factor`` for ``duration``."""
 
     factor: PlainDist
     duration: TimeDist
 
 
-class Escalation(_Model):
-    """An occurrence multiplies another risk's rate by ``factor`` for ``duration`` (omitted: for good)."""
+class _RiskOrPartner(FrozenModel):
+    """A target that is a risk's rate or a partner's exit hazard: exactly one of ``risk`` and ``partner``."""
 
-    risk: str
+    risk: str | None = None
+    partner: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "_RiskOrPartner":
+        if (self.risk is None) == (self.partner is None):
+            raise ValueError("give exactly one of risk: <risk id> (its rate) or partner: <partner id> (its exit "
+                             "hazard)")
+        return self
+
+
+class Escalation(_RiskOrPartner):
+    """An occurrence multiplies another risk's rate, or a partner's exit hazard, by ``factor`` for ``duration``
+    (omitted: for good)."""
+
     factor: float = Field(ge=0)
     duration: TimeDist | None = None
 
 
-class Impact(_Model):
-    health: PlainDist = _ZERO
-    cost: MoneyDist = _ZERO
+class Impact(FrozenModel):
+    health: PlainDist = ZERO
+    cost: MoneyDist = ZERO
     value: ValueImpact | None = None
     fatal: Probability = 0.0
-    escalates: Annotated[tuple[Escalation, ...], BeforeValidator(_tuple)] = ()
+    escalates: Annotated[tuple[Escalation, ...], BeforeValidator(as_tuple)] = ()
+    exit: dict[str, Probability] = {}  # partner id -> probability that an occurrence makes it leave (SPEC 12)
 
 
-class WeibullShape(_Model):
+class WeibullShape(FrozenModel):
     """intensity (k / s) (t / s)^(k - 1) at age t: the first occurrence is Weibull(shape k, scale s)."""
 
     shape: float = Field(gt=0)
@@ -272,11 +141,11 @@ def _steps(value: Any) -> Any:
 
 _STEPS_SCHEMA = {"type": "array", "minItems": 1, "items": {
     "type": "array", "minItems": 2, "maxItems": 2,
-    "prefixItems": [_TIME_SCHEMA, {"anyOf": [{"type": "number", "minimum": 0}, dist_schema("plain")]}]},
+    "prefixItems": [TIME_SCHEMA, {"anyOf": [{"type": "number", "minimum": 0}, dist_schema("plain")]}]},
     "description": "[[age, rate], ...]: the rate per time unit from each age on; the first age is 0"}
 
 
-class AgeHazard(_Model):
+class AgeHazard(FrozenModel):
     """A hazard that changes with the alliance's age (SPEC section 13): ``weibull`` or ``steps``, exactly one."""
 
     weibull: WeibullShape | None = None
@@ -296,7 +165,7 @@ class AgeHazard(_Model):
         return Steps([age for age, _ in self.steps or ()], [rate for _, rate in self.steps or ()])
 
 
-class Risk(_Model):
+class Risk(FrozenModel):
     id: Id
     name: Name = ""
     category: Name = "other"
@@ -332,13 +201,13 @@ class Risk(_Model):
         return self.hazard.curve().cumulative(horizon)  # type: ignore[union-attr]
 
 
-class Every(_Model):
+class Every(FrozenModel):
     """Reviews at every multiple of ``every``: every, 2 every, ... before the horizon."""
 
     every: Annotated[Time, Field(gt=0)]
 
 
-class Condition(_Model):
+class Condition(FrozenModel):
     """What must hold at a review for the contingency to activate (SPEC section 13): one condition."""
 
     health_below: float | None = Field(default=None, gt=0, le=1)
@@ -354,36 +223,46 @@ class Condition(_Model):
         return self
 
 
-_REVIEW_SCHEMA = {"anyOf": [{"type": "array", "items": _TIME_SCHEMA, "minItems": 1},
-                            {"type": "object", "properties": {"every": _TIME_SCHEMA}, "required": ["every"],
+_REVIEW_SCHEMA = {"anyOf": [{"type": "array", "items": TIME_SCHEMA, "minItems": 1},
+                            {"type": "object", "properties": {"every": TIME_SCHEMA}, "required": ["every"],
                              "additionalProperties": False}],
                   "description": "ages at which to review ([2, 4, 6]), or {every: X}"}
 
 
-class Trigger(_Model):
+class Trigger(FrozenModel):
     on: str | None = None
+    partner: str | None = None  # with on: exit, that partner's exit only (omitted: any partner's)
     health_below: float | None = Field(default=None, gt=0, le=1)
     review: Annotated[Annotated[Union[Annotated[tuple[Time, ...], Tag("ages")], Annotated[Every, Tag("every")]],
                                 Discriminator(lambda v: "every" if isinstance(v, (dict, Every)) else "ages")] | None,
-                      BeforeValidator(_tuple), WithJsonSchema(_REVIEW_SCHEMA)] = None
+                      BeforeValidator(as_tuple), WithJsonSchema(_REVIEW_SCHEMA)] = None
     condition: Condition | None = Field(default=None, alias="if")
 
+    # on: exit is a partner's exit in a scenario with partners; without partners a risk may be called exit
+    _partner_exit: bool = PrivateAttr(default=False)
+
     @model_validator(mode="after")
-    def _one_kind(self) -> "Trigger":
+    def _one_kind(self, info: ValidationInfo) -> "Trigger":
         if (self.on is not None) + (self.health_below is not None) + (self.review is not None) != 1:
-            raise ValueError("give exactly one of on: <risk id>, on: dissolution, health_below: <x>, or "
+            raise ValueError("give exactly one of on: <risk id>, on: dissolution, on: exit, health_below: <x>, or "
                              "review: [ages] | {every: X}")
         if self.condition is not None and self.review is None:
             raise ValueError("if: {...} is the condition of a review; it needs review: [ages] or {every: X}")
+        if self.partner is not None and self.on != "exit":
+            raise ValueError("partner: <partner id> goes with on: exit (that partner's exit)")
+        self._partner_exit = self.on == "exit" and (self.partner is not None
+                                                   or bool((info.context or {}).get("partners")))
         return self
 
     @property
-    def kind(self) -> Literal["risk", "dissolution", "health", "review"]:
+    def kind(self) -> Literal["risk", "dissolution", "health", "review", "exit"]:
         if self.health_below is not None:
             return "health"
         if self.review is not None:
             return "review"
-        return "dissolution" if self.on == "dissolution" else "risk"
+        if self.on == "dissolution":
+            return "dissolution"
+        return "exit" if self._partner_exit else "risk"
 
     def review_ages(self, horizon: float) -> tuple[float, ...]:
         """The ages of the reviews that take place: those before ``horizon``, in order."""
@@ -393,34 +272,38 @@ class Trigger(_Model):
         return tuple(age for age in self.review or () if age < horizon)
 
 
-class RateFactor(_Model):
-    """Multiply a risk's rate by ``factor`` for ``duration`` (omitted: for good)."""
+class RateFactor(_RiskOrPartner):
+    """Multiply a risk's rate, or a partner's exit hazard, by ``factor`` for ``duration`` (omitted: for good)."""
 
-    risk: str
     factor: float = Field(ge=0)
     duration: Annotated[Time, Field(gt=0)] | None = None
 
 
 def _listify(value: Any) -> Any:
-    return (value,) if isinstance(value, dict) else _tuple(value)
+    return (value,) if isinstance(value, dict) else as_tuple(value)
 
 
-class Effect(_Model):
+class Effect(FrozenModel):
     reduce_impact: Probability | None = None
     restore_health: Probability | None = None
     rate_factor: Annotated[tuple[RateFactor, ...], BeforeValidator(_listify)] = ()
     rescue_health: Probability | None = None
+    retain: Literal[True] | None = None  # on: exit, no delay: a successful activation cancels that exit
+    replace: Literal[True] | None = None  # on: exit: the departed partner's seat is filled again (after the delay)
 
     @model_validator(mode="after")
     def _has_an_effect(self) -> "Effect":
         if self.reduce_impact is None and self.restore_health is None and not self.rate_factor \
-                and self.rescue_health is None:
+                and self.rescue_health is None and self.retain is None and self.replace is None:
             raise ValueError("an effect needs at least one of reduce_impact, restore_health, rate_factor, "
-                             "rescue_health")
+                             "rescue_health, retain, replace")
+        if self.retain and self.replace:
+            raise ValueError("retain and replace exclude each other: a retained partner never left, so there is no "
+                             "seat to fill; use two contingencies")
         return self
 
 
-class Costs(_Model):
+class Costs(FrozenModel):
     setup: Annotated[Money, Field(ge=0)] = 0.0
     per_time: Annotated[Money, Field(ge=0)] = 0.0
     per_activation: Annotated[Money, Field(ge=0)] = 0.0
@@ -434,13 +317,13 @@ _RESCUE_NEEDS_HEALTH = {
 }
 
 
-class Contingency(_Model):
-    model_config = ConfigDict(**_Model.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
+class Contingency(FrozenModel):
+    model_config = ConfigDict(**FrozenModel.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
 
     id: Id
     name: Name = ""
     trigger: Trigger
-    delay: TimeDist = _ZERO
+    delay: TimeDist = ZERO
     success: Probability = 1.0
     max_activations: Whole | None = Field(default=None, ge=1)
     effect: Effect
@@ -456,10 +339,75 @@ class Contingency(_Model):
         return not (self.delay.is_constant and self.delay.mean() == 0)
 
 
-class Correlation(_Model):
+class ExitHealth(FrozenModel):
+    """While the alliance's health is below ``x``, the partner's exit hazard is multiplied by ``factor``."""
+
+    x: float = Field(gt=0, le=1)
+    factor: float = Field(ge=0)
+
+
+class PartnerExit(FrozenModel):
+    """A partner's own decision to leave: a hazard per time unit (``rate``, or ``probability`` of leaving within one
+    time unit), raised while health is low (``health_below``) and by each partner that has already left
+    (``contagion``). Without rate or probability the partner never leaves by itself (risks may still pull it out)."""
+
+    rate: float | None = Field(default=None, ge=0)
+    probability: float | None = Field(default=None, ge=0, lt=1)
+    hazard: AgeHazard | None = None  # a hazard by age (SPEC section 13): weibull or steps
+    health_below: ExitHealth | None = None
+    contagion: float = Field(default=1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_frequency(self) -> "PartnerExit":
+        if sum(x is not None for x in (self.rate, self.probability, self.hazard)) > 1:
+            raise ValueError("give at most one of rate (exits per time unit), probability (of leaving within one "
+                             "time unit) or hazard")
+        return self
+
+    @property
+    def base(self) -> float:
+        """The exit hazard per time unit before any factor: ``rate``, or ``-ln(1 - probability)``, or 0; with a
+        ``hazard`` by age, 1 (the curve's scale)."""
+        if self.hazard is not None:
+            return 1.0
+        if self.rate is not None:
+            return self.rate
+        return -math.log1p(-self.probability) if self.probability is not None else 0.0
+
+
+class OnExit(FrozenModel):
+    """What a partner's leaving does to the alliance: a drop in health and a one-off cost."""
+
+    health: PlainDist = ZERO
+    cost: MoneyDist = ZERO
+
+
+class PartnerCosts(FrozenModel):
+    setup: Annotated[Money, Field(ge=0)] = 0.0
+    per_time: Annotated[Money, Field(ge=0)] = 0.0
+
+
+class Partner(FrozenModel):
+    """A member of the alliance (SPEC section 12). A ``candidate`` is in only the plans that name it."""
+
+    id: Id
+    name: str = ""
+    share: float | None = Field(default=None, ge=0)  # default: 1 / the number of partners that are not candidates
+    required: bool = False
+    candidate: bool = False
+    cost: PartnerCosts = PartnerCosts()
+    exit: PartnerExit = PartnerExit()
+    on_exit: OnExit = OnExit()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Correlation(FrozenModel):
     """A Spearman rank correlation between two uncertain parameters, named by their paths (SPEC section 8)."""
 
-    between: Annotated[tuple[str, str], BeforeValidator(_tuple)]
+    between: Annotated[tuple[str, str], BeforeValidator(as_tuple)]
     rho: float = Field(ge=-1, le=1)
 
 
@@ -476,18 +424,23 @@ def _state_or_shares(value: Any) -> Any:
     return value
 
 
-class EnvironmentState(_Model):
+class EnvironmentState(FrozenModel):
     """A state of the shared environment: its risk-rate multipliers and its value-rate multiplier."""
 
     rates: dict[str, Annotated[float, Field(ge=0)]] = {}
     value: float = Field(default=1.0, ge=0)
+    exits: dict[str, Annotated[float, Field(ge=0)]] = {}  # partner id -> exit hazard multiplier in this state
+
+    def exit_factor(self, partner_id: str) -> float:
+        """The multiplier of ``partner_id``'s exit hazard in this state (1 when not listed)."""
+        return self.exits.get(partner_id, 1.0)
 
     def rate(self, risk_id: str) -> float:
         """The multiplier of ``risk_id``'s rate in this state (1 when not listed)."""
         return self.rates.get(risk_id, 1.0)
 
 
-class Environment(_Model):
+class Environment(FrozenModel):
     """The shared environment: a continuous-time Markov chain whose state multiplies risk rates and the value rate.
 
     ``initial`` is a state, or shares of the states at t = 0; ``transitions[FROM][TO]`` is the rate per time unit
@@ -521,10 +474,10 @@ class Environment(_Model):
         return q
 
 
-class Scenario(_Model):
+class Scenario(FrozenModel):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
 
-    allysim: Annotated[Literal[1], BeforeValidator(_not_bool)]
+    allysim: Annotated[Literal[1], BeforeValidator(not_bool)]
     name: Annotated[Name, Field(min_length=1)]
     description: Description = ""
     time_unit: Literal["year", "quarter", "month", "week", "day"] = "year"
@@ -534,10 +487,11 @@ class Scenario(_Model):
     runs: Whole = Field(default=10_000, ge=1, le=MAX_RUNS)
     seed: Whole | None = Field(default=None, ge=0)
     alliance: Alliance = Alliance()
-    risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)] = Field(min_length=1)
-    contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
-    plans: dict[PlanName, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
-    correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
+    risks: Annotated[tuple[Risk, ...], BeforeValidator(as_tuple)]  # empty only with partners (checks)
+    partners: Annotated[tuple[Partner, ...], BeforeValidator(as_tuple)] = ()
+    contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(as_tuple)] = ()
+    plans: dict[PlanName, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(as_tuple)]]] | None = None
+    correlations: Annotated[tuple[Correlation, ...], BeforeValidator(as_tuple)] = ()
     environment: Environment | None = None
 
     _source: str = PrivateAttr(default="<scenario>")
@@ -612,11 +566,61 @@ class Scenario(_Model):
 
     @property
     def plan_sets(self) -> dict[str, tuple[str, ...]]:
-        """Every plan with its contingency ids, in file order; ``all`` expanded, ``default`` when none given."""
+        """Every plan with its contingency ids (and candidate partner ids), as written; ``all`` expanded to every
+        contingency, ``default`` (every contingency) when none given."""
         every = tuple(c.id for c in self.contingencies)
         if self.plans is None:
             return {"default": every}
         return {name: every if ids == "all" else tuple(ids) for name, ids in self.plans.items()}
+
+    @property
+    def choice_ids(self) -> tuple[str, ...]:
+        """What a plan may hold, in the one canonical order: the contingencies, then the candidate partners, each in
+        file order."""
+        return tuple(c.id for c in self.contingencies) + tuple(p.id for p in self.partners if p.candidate)
+
+    def ordered(self, ids: Any) -> tuple[str, ...]:
+        """``ids`` (contingencies and candidate partners) in :attr:`choice_ids` order, so that one set is one
+        variant."""
+        chosen = set(ids)
+        return tuple(i for i in self.choice_ids if i in chosen)
+
+    def partner(self, partner_id: str) -> Partner:
+        return next(p for p in self.partners if p.id == partner_id)
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Each partner's share of the value rate: as written, else 1 / the number of partners not candidates."""
+        members = sum(1 for p in self.partners if not p.candidate)
+        default = 1.0 / members if members else 1.0
+        return {p.id: default if p.share is None else p.share for p in self.partners}
+
+    @property
+    def min_partners(self) -> int:
+        return self.alliance.min_partners or 1
+
+    @property
+    def min_share(self) -> float:
+        return self.alliance.min_share or 0.0
+
+    def lineup(self, ids: Any) -> tuple[str, ...]:
+        """The partners in the alliance at t = 0 under a plan holding ``ids``: every partner that is not a
+        candidate, and the candidates named, in file order."""
+        chosen = set(ids)
+        return tuple(p.id for p in self.partners if not p.candidate or p.id in chosen)
+
+    def infeasible(self, ids: Any) -> str | None:
+        """Why a plan holding ``ids`` breaks min_partners or min_share at t = 0, or None when it does not."""
+        if not self.partners:
+            return None
+        members = self.lineup(ids)
+        if len(members) < self.min_partners:
+            return f"{len(members)} partner{'s' * (len(members) != 1)} at the start, fewer than min_partners " \
+                   f"{self.min_partners}"
+        total = sum(self.shares[m] for m in members)
+        if total < self.min_share - 1e-9:  # as the engine compares: sums of shares carry rounding
+            return f"shares adding up to {total:g} at the start, less than min_share {self.min_share:g}"
+        return None
 
     @property
     def discount_per_time(self) -> float:
@@ -642,4 +646,7 @@ class Scenario(_Model):
             fields += [(here + ("escalates", j, "duration"), e.duration, positive)
                        for j, e in enumerate(impact.escalates) if e.duration is not None]
         fields += [(("contingencies", i, "delay"), c.delay, positive) for i, c in enumerate(self.contingencies)]
+        for i, p in enumerate(self.partners):
+            fields += [(("partners", i, "on_exit", "health"), p.on_exit.health, unit),
+                       (("partners", i, "on_exit", "cost"), p.on_exit.cost, positive)]
         return fields

@@ -67,7 +67,8 @@ def _share(what: str = "a probability", **kw: Any) -> Range:
     return Range(low=0.0, high=1.0, what=what, **kw)
 
 
-KEYS = {"STATE": "state", "FROM": "state", "TO": "state", "RISK_ID": "risk"}  # placeholders that are mapping keys
+KEYS = {"STATE": "state", "FROM": "state", "TO": "state", "RISK_ID": "risk",
+        "PARTNER_ID": "partner"}  # placeholders that are mapping keys
 _WILD = {"ID": "*", "N": "#", **{k: "?" for k in KEYS}}
 
 
@@ -112,6 +113,20 @@ def _weibull_part(path: ParameterPath, risk: Mapping[str, Any]) -> str | None:
                 f"--set '{name}={{weibull: {{shape: 0.56, scale: 81}}}}'")
     if not isinstance(hazard.get("weibull"), Mapping):
         return f"{name} is not a weibull hazard, so it has no {path.leaf}; its steps are {name}.steps.N (the rate of step N)"
+    return None
+
+
+def _exit_hazard(path: ParameterPath, partner: Mapping[str, Any]) -> str | None:
+    """A part of a partner's exit hazard by age: as for a risk's, one level down."""
+    exit_ = partner.get("exit")
+    hazard = exit_.get("hazard") if isinstance(exit_, Mapping) else None
+    name = f"partners.{path['ID']}.exit.hazard"
+    if not isinstance(hazard, Mapping):
+        return (f"partner '{path['ID']}' has no exit hazard by age to set a part of; set the whole of it, e.g. "
+                f"--set '{name}={{weibull: {{shape: 0.8, scale: 12}}}}'")
+    kind = "steps" if path.leaf == "N" else "weibull"
+    if not isinstance(hazard.get(kind), (Mapping, list)):
+        return f"{name} is not a {kind} hazard, so it has no {str(path).split('.', 4)[4]}"
     return None
 
 
@@ -183,6 +198,32 @@ SHAPES: list[Shape] = [
     Shape("environment.states.STATE.rates.RISK_ID", "{RISK_ID} rate multiplier in {STATE}",
           range=Range(what="a rate multiplier")),
     Shape("environment.states.STATE.value", "value multiplier in {STATE}", range=Range(what="a value multiplier")),
+    # partners (SPEC section 12)
+    Shape("alliance.min_partners", "minimum number of partners"),
+    Shape("alliance.min_share", "minimum share of the partners still in", range=Range(what="a share")),
+    Shape("partners.ID.share", "share", range=Range(what="a share")),
+    Shape("partners.ID.exit.rate", "exit rate per {time_unit}", replaces=("probability", "hazard"),
+          range=Range(what="an exit rate")),
+    Shape("partners.ID.exit.probability", "exit probability per {time_unit}", replaces=("rate", "hazard"),
+          range=_share("an exit probability", high_open=True)),
+    Shape("partners.ID.exit.hazard", "exit hazard by age", replaces=("rate", "probability")),
+    Shape("partners.ID.exit.hazard.shape", "exit Weibull shape", file="partners.ID.exit.hazard.weibull.shape",
+          check=_exit_hazard, range=Range(what="a Weibull shape", low_open=True)),
+    Shape("partners.ID.exit.hazard.scale", "exit Weibull scale", file="partners.ID.exit.hazard.weibull.scale",
+          check=_exit_hazard, range=Range(kind="time", what="a Weibull scale", low_open=True)),
+    Shape("partners.ID.exit.hazard.steps.N", "exit rate per {time_unit} in step {N}",
+          file="partners.ID.exit.hazard.steps.N.1", check=_exit_hazard, range=Range(what="a rate")),
+    Shape("partners.ID.exit.contagion", "exit contagion", range=Range(what="a contagion factor")),
+    Shape("partners.ID.exit.health_below.factor", "exit hazard factor at low health",
+          range=Range(what="a hazard factor")),
+    Shape("partners.ID.exit.health_below.x", "health below which its exit hazard rises",
+          range=_share("a health threshold", low_open=True)),
+    Shape("partners.ID.on_exit.health", "health drop at its exit"),
+    Shape("partners.ID.on_exit.cost", "cost of its exit"),
+    Shape("partners.ID.cost.setup", "setup cost", range=Range(kind="money", what="a cost")),
+    Shape("partners.ID.cost.per_time", "running cost", range=Range(kind="money", what="a cost")),
+    Shape("risks.ID.impact.exit.PARTNER_ID", "probability of pulling {PARTNER_ID} out",
+          range=_share("an exit probability")),
 ]
 
 
@@ -410,8 +451,8 @@ def _position(items: Any, text: str, what: str) -> int:
 
 def _check_key(document: Mapping[str, Any], kind: str, key: str, source: str) -> None:
     """A key placeholder's value names something the document has: a state of its environment, or a risk."""
-    if kind == "risk":
-        _by_id(document.get("risks"), "risks", key, source)
+    if kind in ("risk", "partner"):
+        _by_id(document.get(f"{kind}s"), f"{kind}s", key, source)
         return
     env = document.get("environment")
     states = env.get("states") if isinstance(env, Mapping) and isinstance(env.get("states"), Mapping) else {}

@@ -1,11 +1,12 @@
-"""The JSON Schema of the scenario format (version 1), for editors and linters: ``allysim schema``."""
+"""The JSON Schema of the scenario format (``allysim schema``), made from the typed model, for editors and linters."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .model import Scenario, dist_schema
+from .model import Scenario
 from .paths import uncertain_shapes
+from .values import dist_schema
 
 __all__ = ["json_schema"]
 

@@ -1,0 +1,384 @@
+"""Partners (SPEC section 12): an alliance of members, each of which may leave, simulated exactly on SimPy.
+
+A plan whose scenario lists partners is simulated by :class:`PartneredLife`, a :class:`allysim.life.Life` that also
+follows each partner's exit. A scenario without partners never reaches this module: its replications run on the
+plain :class:`~allysim.life.Life`, which checks one attribute at an occurrence and nothing else.
+
+Each partner's exit is a point process with hazard ``rate x health factor x contagion^(exits so far) x escalations x
+rate factors x environment factor``. As for risks, the process is built by a time change: the partner holds a
+unit-exponential budget drawn from its own stream, spent at its current hazard; when the hazard changes (health
+falls below or climbs back over ``health_below.x``, another partner leaves, an escalation or rate factor starts or
+ends, the environment changes state), the unspent budget is rescheduled at the new hazard. Health falls only at
+events, and between events it recovers as ``1 - gap exp(-rho t)``, so the moment it climbs back over ``x`` is
+``ln(gap / (1 - x)) / rho`` after the last event: an event is scheduled exactly then, and nothing ticks.
+
+At an exit, in SPEC 12's order (:meth:`PartneredLife.exit`): ``on: exit`` contingencies with ``retain`` try, in file
+order, until one works; otherwise the partner leaves (its share stops counting, ``on_exit`` hits, the others take the
+contagion), the alliance dissolves if fewer than ``min_partners`` remain, the shares still in fall under
+``min_share`` or a ``required`` partner left (credited to the partner: cause index ``risks + k``), or from the health
+drop unless rescued; then the other ``on: exit`` contingencies act (after their delay, if the alliance still
+stands); ``replace`` fills the seat again. Every partner source is keyed by its name
+(:class:`allysim.streams.Layout`), so adding a partner moves no other stream.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Callable
+
+from .errors import SimulationError
+from .life import Life, _Call, _Product, _Quantity
+
+if TYPE_CHECKING:
+    from .engine import CompiledPlan, _ContingencySpec, _RiskSpec
+    from .scenario import Partner, Scenario
+    from .streams import Layout, Streams
+
+__all__ = ["PartnerSpec", "PartneredLife", "SHARE_TOLERANCE"]
+
+# shares are added in floating point (0.7 + 0.1 is 0.7999999999999999): a sum this close to min_share meets it
+SHARE_TOLERANCE = 1e-9
+
+_INF = math.inf
+_log1p, _log = math.log1p, math.log
+
+
+class PartnerSpec:
+    """A partner compiled for one plan: its share, exit hazard, its effects on leaving, and its streams."""
+
+    def __init__(self, p: Partner, k: int, scenario: Scenario, layout: Layout, *, inside: bool,
+                 steady: bool) -> None:
+        self.k, self.id = k, p.id
+        self.inside = inside  # in the plan's line-up at t = 0
+        self.steady = steady  # never leaves (the drivers' "without this partner's exit")
+        self.share = scenario.shares[p.id]
+        # a hazard by age (SPEC section 13): the engine's own copy of the curve, whose scale the rate (1) is
+        self.curve = None if p.exit.hazard is None else p.exit.hazard.curve()
+        self.rate = 0.0 if steady else p.exit.base
+        hb = p.exit.health_below
+        self.x = None if hb is None else hb.x
+        self.factor = 1.0 if hb is None else hb.factor
+        self.contagion = p.exit.contagion
+        self.required, self.candidate = p.required, p.candidate
+        self.setup, self.per_time = p.cost.setup, p.cost.per_time
+        self.source = layout.index(f"{p.id}.exit")
+        self.on_health = _Quantity(p.on_exit.health, 0.0, 1.0, layout, f"{p.id}.on_exit_health")
+        self.on_cost = _Quantity(p.on_exit.cost, 0.0, math.inf, layout, f"{p.id}.on_exit_cost")
+
+    def setter(self, parts: list[str]) -> Callable[[float], None]:
+        """A setter of one uncertain number of this partner (``share``, ``exit.rate``, ...)."""
+        key = ".".join(parts)
+        if parts[:2] == ["exit", "hazard"] and self.curve is not None:
+            curve, name = self.curve, parts[-1]  # exit.hazard.shape, exit.hazard.scale, exit.hazard.steps.N
+
+            def set_curve(value: float) -> None:
+                curve.set(name, value)
+            return set_curve
+        if key in ("exit.rate", "exit.probability"):
+            probability = key == "exit.probability"
+
+            def set_rate(value: float) -> None:
+                self.rate = 0.0 if self.steady else -_log1p(-value) if probability else value
+            return set_rate
+        name = {"share": "share", "exit.contagion": "contagion", "exit.health_below.factor": "factor",
+                "exit.health_below.x": "x", "cost.setup": "setup", "cost.per_time": "per_time"}.get(key)
+        if name is None:
+            raise ValueError(f"no engine setter for partners.{self.id}.{key}")
+
+        def set_field(value: float) -> None:
+            setattr(self, name, value)
+        return set_field
+
+
+class _PartnerState(_Product):
+    """A partner during one replication: the product of its escalations and rate factors in force (a
+    :class:`~allysim.life._Product`), whether it is in, its exit budget and pending exit, and its bookkeeping."""
+
+    __slots__ = ("spec", "inside", "env", "below", "spread", "budget", "mark", "pending", "cross", "since",
+                 "tenure", "first", "attempts")
+
+    def __init__(self, spec: PartnerSpec) -> None:
+        self.spec = spec
+        self.nonzero = 1.0
+        self.zeros = 0
+        self.inside = False
+        self.env = 1.0  # the environment state's exit factor
+        self.below = False  # health is below spec.x: the hazard takes spec.factor
+        self.spread = 1.0  # contagion ** exits so far
+        self.budget = 0.0
+        self.mark = 0.0
+        self.pending: _Call | None = None
+        self.cross: _Call | None = None  # the moment health climbs back over spec.x
+        self.since = 0.0  # when it last joined
+        self.tenure = 0.0
+        self.first = _INF  # when it first left
+        self.attempts = 0  # exits, retained or not
+
+    @property
+    def rate(self) -> float:
+        spec = self.spec
+        if not self.inside or not spec.rate:
+            return 0.0
+        product = 0.0 if self.zeros else self.nonzero
+        return spec.rate * (spec.factor if self.below else 1.0) * self.spread * product * self.env
+
+
+class PartneredLife(Life):
+    """One alliance lifetime with partners: :class:`~allysim.life.Life` plus each partner's exit."""
+
+    def __init__(self, model: CompiledPlan, streams: Streams, replication: int) -> None:
+        super().__init__(model, streams, replication)
+        self.pstates = [_PartnerState(spec) for spec in model.partners]
+        self.hwatch = [ps for ps in self.pstates if ps.spec.x is not None]
+        self.exits_so_far = 0
+        self.exit_log: list[tuple[int, float]] = []
+        self.shares = 0.0
+
+    # ------------------------------------------------------------------ the start and the end
+
+    def start_partners(self) -> None:
+        """The line-up joins at t = 0: shares count, and each partner's first exit is scheduled."""
+        for ps in self.pstates:
+            if ps.spec.inside:
+                ps.inside = True
+                ps.budget = -_log1p(-self.u(ps.spec.source))
+        self._refresh_shares()
+        m = self.m
+        members = sum(1 for ps in self.pstates if ps.inside)
+        if members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE:
+            # a line-up that cannot form the alliance (a study's subset of candidates; named plans are refused by
+            # the checks): it ends at t = 0, credited to the first partner missing from it
+            missing = next((ps.spec.k for ps in self.pstates if not ps.inside), 0)
+            self.dissolve(len(m.risks) + missing)
+            return
+        for ps in self.pstates:
+            if ps.inside:
+                self._schedule_exit(ps)
+        self.health_moved()
+
+    def partner_outcome(self, contingency_cost: float) -> dict:
+        """The partners' part of the :class:`~allysim.life.Outcome`, and the contingency cost with the candidates'
+        costs added (after the contingencies', one by one in file order, as :mod:`allysim.sharing` adds them)."""
+        end = self.t
+        costs = [0.0] * len(self.pstates)
+        paid = 0.0
+        for ps in self.pstates:
+            spec = ps.spec
+            if spec.candidate and spec.inside:
+                costs[spec.k] = spec.setup + spec.per_time * self.alive_pv
+                paid += costs[spec.k]
+            if ps.inside:
+                ps.tenure += end - ps.since
+        ids = [ps.spec.id for ps in self.pstates]
+        return {"contingency_cost": contingency_cost + paid, "outcome": {
+            "partner_costs": costs, "partner_exit": [ps.first for ps in self.pstates],
+            "partner_tenure": [ps.tenure for ps in self.pstates], "exit_attempts": [ps.attempts for ps in self.pstates],
+            "partners_end": sum(1 for ps in self.pstates if ps.inside),
+            "exits": ";".join(f"{ids[k]}@{t:.6g}" for k, t in self.exit_log)}}
+
+    def members(self) -> int:
+        """The partners in the alliance now."""
+        return sum(1 for ps in self.pstates if ps.inside)
+
+    # ------------------------------------------------------------------ the exit hazard
+
+    def _refresh_shares(self) -> None:
+        total = 0.0
+        for ps in self.pstates:  # file order, so the sum is the same bits whatever the history
+            if ps.inside:
+                total += ps.spec.share
+        self.shares = total
+        self.vr = self.m.value_rate * total
+
+    def _rescale_exit(self, ps: _PartnerState) -> None:
+        """Spend the budget used so far at the old hazard; the caller changes the hazard, then reschedules."""
+        curve, now = ps.spec.curve, self.env.now
+        spent = ps.rate * (now - ps.mark) if curve is None else curve.spent(ps.mark, now, ps.rate)
+        ps.budget = max(0.0, ps.budget - spent)
+
+    def _schedule_exit(self, ps: _PartnerState) -> None:
+        ps.pending = None
+        now = self.env.now
+        ps.mark = now
+        rate = ps.rate
+        if rate <= 0.0:
+            return
+        if not math.isfinite(rate):
+            raise SimulationError(self._runaway(ps.spec.id, f"the exit hazard of partner '{ps.spec.id}' overflowed"))
+        curve = ps.spec.curve
+        if curve is None:
+            wait = ps.budget / rate
+        else:  # a hazard by age: the time t at which rate (H(t) - H(now)) spends the budget
+            wait = curve.arrival(now, ps.budget, rate) - now
+        if now + wait > self.m.horizon:
+            return
+        ps.pending = _Call(self.env, wait, self._exit_due, ps)  # type: ignore[arg-type]
+
+    def _exit_due(self, event: _Call) -> None:
+        ps: _PartnerState = event.risk  # type: ignore[assignment]
+        if event is not ps.pending or not self.alive:
+            return
+        self._count_event(ps.spec.id)
+        self.advance(self.env.now)
+        ps.pending = None
+        ps.budget = -_log1p(-self.u(ps.spec.source))  # for the next exit, should this one be retained
+        self.exit(ps, watch=True)
+
+    def health_moved(self) -> None:
+        """Health changed at this event: each partner whose factor applies below x follows, and the moment health
+        climbs back over x is scheduled (closed form; never, without recovery)."""
+        h = self.h
+        for ps in self.hwatch:
+            if not ps.inside:
+                continue
+            x = ps.spec.x
+            below = h < x
+            if below != ps.below:
+                self._rescale_exit(ps)
+                ps.below = below
+                self._schedule_exit(ps)
+            ps.cross = None
+            if below and self.rho > 0.0 and x < 1.0:
+                wait = _log((1.0 - h) / (1.0 - x)) / self.rho
+                if self.env.now + wait <= self.m.horizon:
+                    ps.cross = _Call(self.env, wait, self._climbed, ps)  # type: ignore[arg-type]
+
+    def _climbed(self, event: _Call) -> None:
+        ps: _PartnerState = event.risk  # type: ignore[assignment]
+        if event is not ps.cross or not self.alive or not ps.inside:
+            return
+        self._count_event(ps.spec.id)
+        ps.cross = None
+        self._rescale_exit(ps)
+        ps.below = False
+        self._schedule_exit(ps)
+
+    def add_exit_factor(self, k: int, factor: float, duration: float | None) -> None:
+        ps = self.pstates[k]
+        if ps.inside:
+            self._rescale_exit(ps)
+        ps.add(factor)
+        if ps.inside:
+            self._schedule_exit(ps)
+        if duration is not None:
+            _Call(self.env, duration, lambda _e: self._end_exit_factor(ps, factor))
+
+    def _end_exit_factor(self, ps: _PartnerState, factor: float) -> None:
+        if self.alive:
+            if ps.inside:
+                self._rescale_exit(ps)
+            ps.remove(factor)
+            if ps.inside:
+                self._schedule_exit(ps)
+
+    def partner_environment(self, factors: list[float]) -> None:
+        for ps, factor in zip(self.pstates, factors):
+            if ps.env != factor:
+                if ps.inside:
+                    self._rescale_exit(ps)
+                ps.env = factor
+                if ps.inside:
+                    self._schedule_exit(ps)
+
+    # ------------------------------------------------------------------ an exit, SPEC section 12
+
+    def pull(self, risk: _RiskSpec, keep: float) -> list[_PartnerState] | None:
+        """Step 4 of an occurrence: the partners it makes leave, each drawn from its own stream."""
+        out = None
+        for k, q, source in risk.pulls:
+            ps = self.pstates[k]
+            if ps.inside and not ps.spec.steady and q > 0.0 and self.u(source) < q * keep:
+                out = [ps] if out is None else out + [ps]
+        return out
+
+    def exit(self, ps: _PartnerState, watch: bool) -> None:
+        """Partner ``ps`` decides to leave (its own exit, or pulled by a risk's occurrence: ``watch=False``, the
+        occurrence then runs step 6 for both)."""
+        m, now, k = self.m, self.env.now, ps.spec.k
+        before = self.h
+        ps.attempts += 1
+        for c in m.retainers:
+            if c.exit_partner >= 0 and c.exit_partner != k:
+                continue
+            worked = self.activate(c, self.disc)
+            if worked and not c.shadow:
+                self.apply(c)
+                if ps.pending is None:
+                    self._schedule_exit(ps)
+                self._watch(before, watch)
+                return
+        # the partner leaves
+        if ps.pending is not None:
+            ps.pending = None
+        ps.inside, ps.cross = False, None
+        ps.tenure += now - ps.since
+        if ps.first == _INF:
+            ps.first = now
+        self.exit_log.append((k, now))
+        self.exits_so_far += 1
+        self._refresh_shares()
+        spec = ps.spec
+        drop = self.draw(spec.on_health)
+        if drop:
+            h = self.h - drop
+            self.h = h = h if h > 0.0 else 0.0
+            if h < self.min_h:
+                self.min_h = h
+        cost = self.draw(spec.on_cost)
+        if cost:
+            self.risk_cost += cost * self.disc
+        for other in self.pstates:  # contagion
+            if other.inside and other.spec.contagion != 1.0:
+                self._rescale_exit(other)
+                other.spread *= other.spec.contagion
+                self._schedule_exit(other)
+        cause = len(m.risks) + k
+        members = sum(1 for q in self.pstates if q.inside)
+        if spec.required or members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE:
+            self.dissolve(cause)  # the alliance cannot stand without it: no rescue
+            return
+        if self.h < m.floor and not self.rescue():
+            self.dissolve(cause)
+            return
+        for c in m.exit_watchers:
+            if c.exit_partner >= 0 and c.exit_partner != k:
+                continue
+            worked = self.activate(c, self.disc)
+            if worked is None or c.shadow:
+                continue
+            if c.delayed:
+                _Call(self.env, self.draw(c.delay), lambda _e, c=c, worked=worked: self._after_exit(c, ps, worked))
+            elif worked:
+                self._act_on_exit(c, ps)
+        self._watch(before, watch)
+
+    def _watch(self, before: float, watch: bool) -> None:
+        """Step 6 after an exit of the partner's own (a pulled exit leaves it to the occurrence)."""
+        if not watch:
+            return
+        after = self.h
+        crossed = [c for c in self.m.watchers if before >= c.threshold > after]
+        if crossed:
+            for c in [c for c in crossed if self.trigger(c)]:
+                self.apply(c)
+        self.health_moved()
+
+    def _act_on_exit(self, c: _ContingencySpec, ps: _PartnerState) -> None:
+        self.apply(c)
+        if c.replace and not ps.inside:
+            ps.inside = True
+            ps.since = self.env.now
+            ps.budget = -_log1p(-self.u(ps.spec.source))
+            ps.spread = ps.spec.contagion ** self.exits_so_far
+            ps.below = ps.spec.x is not None and self.h < ps.spec.x
+            self._refresh_shares()
+            self._schedule_exit(ps)
+
+    def _after_exit(self, c: _ContingencySpec, ps: _PartnerState, worked: bool) -> None:
+        if not self.alive:
+            return
+        self._count_event(c.id)
+        if worked:
+            self.advance(self.env.now)
+            self._act_on_exit(c, ps)
+            self.health_moved()
