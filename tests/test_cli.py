@@ -417,3 +417,54 @@ def test_help_and_validate_load_no_numerical_or_drawing_library(args, allowed):
     assert line.startswith("loaded:"), done.stderr
     loaded = set(filter(None, line.removeprefix("loaded:").split(",")))
     assert loaded <= allowed, (loaded, done.stderr)
+
+
+# --------------------------------------------------------------------------- one seed per folder
+
+
+def test_a_command_writing_into_a_folder_uses_its_seed_unless_told(small, tmp_path):
+    # the scenario's own seed is 11: a study without --seed must take the folder's 23, not the file's 11
+    out = tmp_path / "o"
+    args = ("--out", str(out), "--runs", "40", "--workers", "1", "--format", "none")
+    assert invoke("run", str(small), *args, "--quiet", "--seed", "23").exit_code == 0
+    result = CliRunner().invoke(cli, ["compare", str(small), *args])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "compare.json").read_text())["seed"] == 23
+    assert "seed 23, as the numbers already in" in result.output
+    # the same numbers as a compare told --seed 23 outright, in a folder of its own
+    alone = tmp_path / "alone"
+    assert invoke("compare", str(small), "--out", str(alone), "--runs", "40", "--workers", "1", "--format", "none",
+                  "--quiet", "--seed", "23").exit_code == 0
+    told, kept = (json.loads((d / "compare.json").read_text()) for d in (alone, out))
+    assert told["plans"] == kept["plans"]
+    # --seed says otherwise; a run into the folder again keeps the folder's seed too
+    assert invoke("drivers", str(small), *args, "--quiet", "--seed", "5").exit_code == 0
+    assert json.loads((out / "drivers.json").read_text())["seed"] == 5
+    assert invoke("run", str(small), *args, "--quiet").exit_code == 0
+    assert json.loads((out / "summary.json").read_text())["seed"] == 23  # summary.json's seed comes first
+    # a folder of studies only: the seed of the study written last
+    studies = tmp_path / "studies"
+    assert invoke("drivers", str(small), "--out", str(studies), "--runs", "30", "--workers", "1", "--format", "none",
+                  "--quiet", "--seed", "7").exit_code == 0
+    assert invoke("value", str(small), "--out", str(studies), "--runs", "30", "--workers", "1", "--format", "none",
+                  "--quiet").exit_code == 0
+    assert json.loads((studies / "value.json").read_text())["seed"] == 7
+    # a new folder: the scenario's seed, as before
+    fresh = tmp_path / "fresh"
+    assert invoke("drivers", str(small), "--out", str(fresh), "--runs", "30", "--workers", "1", "--format", "none",
+                  "--quiet").exit_code == 0
+    assert json.loads((fresh / "drivers.json").read_text())["seed"] == 11
+
+
+def test_folder_seed_reads_what_is_there_and_nothing_else(tmp_path):
+    from allysim.folder import folder_seed
+
+    assert folder_seed(tmp_path / "none") is None and folder_seed(tmp_path) is None
+    (tmp_path / "summary.json").write_text("{not json")
+    (tmp_path / "sweep.json").write_text(json.dumps({"seed": 3}))
+    assert folder_seed(tmp_path) == 3  # a damaged summary.json does not hide a study's seed
+    (tmp_path / "summary.json").write_text(json.dumps({"seed": 9}))
+    assert folder_seed(tmp_path) == 9
+    (tmp_path / "summary.json").write_text(json.dumps({"seed": True}))
+    (tmp_path / "sweep.json").write_text(json.dumps([1]))
+    assert folder_seed(tmp_path) is None

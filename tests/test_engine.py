@@ -883,6 +883,7 @@ def test_a_replication_is_freed_without_the_cycle_collector(shadows: bool) -> No
 
     from allysim.engine import CompiledPlan
     from allysim.life import Life
+    from allysim.membership import PartneredLife
     from allysim.streams import Streams, sources
 
     root = Path(__file__).resolve().parents[1]
@@ -899,7 +900,7 @@ def test_a_replication_is_freed_without_the_cycle_collector(shadows: bool) -> No
                 model = CompiledPlan(scenario, chosen, layout=sources(scenario), event_budget=10**6,
                                      health_path=True, shadows=shadows)
                 for rep in range(60):
-                    life = Life(model, Streams(model.layout, 7, rep), rep)
+                    life = (PartneredLife if model.partners else Life)(model, Streams(model.layout, 7, rep), rep)
                     outcome = life.run()
                     dissolved += outcome.cause >= 0
                     gone = weakref.ref(life)

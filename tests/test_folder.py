@@ -79,8 +79,9 @@ def test_an_interrupted_write_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_every_surface_reads_the_one_study_registry():
-    """Each study of the registry is a command; each of its charts has a drawer; the deck shows every chart; the
-    workbook and the method slide name a study by its registry entry (no table of their own to drift)."""
+    """Each study of the registry is a command; each of its charts has a drawer; the deck shows every chart the
+    registry gives a slide; the workbook and the method slide name a study by its registry entry (no table of their
+    own to drift)."""
     from allysim.cli import cli
     from allysim.deck import DECK_CHARTS
     from allysim.plotting.render import PANEL_CHARTS
@@ -88,7 +89,8 @@ def test_every_surface_reads_the_one_study_registry():
 
     assert set(cli.commands) >= {s.name for s in STUDIES}
     assert set(PANEL_CHARTS) == {c.name for s in STUDIES for c in s.charts}
-    assert list(DECK_CHARTS) == [*(c.name for c in RUN_CHARTS), *(c.name for s in STUDIES for c in s.charts)]
+    assert list(DECK_CHARTS) == [c.name for c in (*RUN_CHARTS, *(c for s in STUDIES for c in s.charts)) if c.on_deck]
+    assert [c for c, chart in CHARTS.items() if not chart.on_deck] == ["information"]  # the recommendation says it
     assert all(c.title for c in CHARTS.values())
     assert study_of_chart("switch") is study("sensitivity") and study("sensitivity").title == "Sensitivity"
     assert len({s.sheet for s in STUDIES}) == len(STUDIES) and len({s.file for s in STUDIES}) == len(STUDIES)

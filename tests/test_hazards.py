@@ -276,3 +276,47 @@ def test_a_flat_curve_gives_the_constant_rate_lives_under_every_factor(perf_yaml
         assert np.array_equal(p.cause, base.cause) and np.array_equal(p.occurrences, base.occurrences), name
         assert np.allclose(p.lifetime, base.lifetime, rtol=1e-9, atol=1e-9), name
         assert np.allclose(p.npv, base.npv, rtol=1e-9, atol=1e-6), name
+
+
+def test_an_environment_state_multiplies_a_weibull_hazard_from_the_instant_it_starts(make_scenario: MakeScenario) -> None:
+    k, s, q, m, T, n = 0.7, 12.0, 0.25, 4.0, 8.0, 10_000
+    scenario = make_scenario(f"""
+        allysim: 1
+        name: a storm over a young alliance
+        horizon: {T}
+        risks:
+          - id: ending
+            hazard: {{weibull: {{shape: {k}, scale: {s}}}}}
+            impact: {{fatal: 1}}
+        environment:
+          initial: calm
+          states:
+            calm: {{}}
+            storm: {{rates: {{ending: {m}}}}}
+          transitions:
+            calm: {{storm: {q}}}
+        """)
+    p = allysim.simulate(scenario, runs=n, seed=205).plans["default"]
+
+    def H(t: float) -> float:
+        return (t / s) ** k
+
+    # the storm starts at tau ~ Exp(q) and stays: S(T) = E[exp(-(H(min(tau, T)) + m (H(T) - H(min(tau, T)))))]
+    stormy = integrate.quad(lambda u: q * math.exp(-q * u) * math.exp(-(H(u) + m * (H(T) - H(u)))), 0, T)[0]
+    expected = stormy + math.exp(-q * T) * math.exp(-H(T))
+    tol = check_proportion(int(np.count_nonzero(p.cause < 0)), n, expected, "survival through the storm")
+    check_power(expected, math.exp(-H(T)), tol, "the environment's multiplier ignored")
+    # a multiplier applied to the age (H(m t)) instead of the hazard is another number
+    aged = integrate.quad(lambda u: q * math.exp(-q * u) * math.exp(-(H(u) + H(u + m * (T - u)) - H(u))), 0, T)[0]
+    check_power(expected, aged + math.exp(-q * T) * math.exp(-H(T)), tol, "the multiplier applied to the age")
+
+
+def test_a_vanishing_multiplier_puts_the_next_occurrence_at_infinity_not_in_a_traceback():
+    # a rate factor of 2.2e-309 (found by a property test) asks H for a budget of ~1e308: x ** (1 / k) overflows
+    from allysim.hazards import Weibull
+
+    hazard = Weibull(shape=0.5, scale=2.0)
+    assert hazard.arrival(now=1.0, budget=0.7, multiplier=2.2e-309) == math.inf
+    assert hazard.inverse(1e308) == math.inf
+    assert Weibull(shape=5.0, scale=1e-60).cumulative(1e100) == math.inf
+    assert hazard.arrival(now=1.0, budget=0.7, multiplier=1.0) < math.inf

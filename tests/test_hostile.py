@@ -487,3 +487,97 @@ def test_sheets_whose_names_differ_only_in_case_are_refused(tmp_path):
         import_register(twin)
     assert any(p.startswith(f"{twin}:RISKS!A1: the sheet 'RISKS' and the sheet 'Risks' have the same name")
                for p in info.value.problems), info.value.problems
+
+
+# --------------------------------------------------------------------------- bounded work: registers
+
+
+def bomb(tmp_path: Path, name: str, sheet_xml: bytes | None = None, strings: bytes | None = None) -> Path:
+    """The template register with one sheet's XML (or the shared strings) replaced: a small file, a huge XML."""
+    import zipfile
+
+    from allysim.register.export import write_template
+
+    template = tmp_path / "template.xlsx"
+    if not template.exists():
+        write_template(template)
+    out = tmp_path / name
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet2.xml" and sheet_xml is not None:
+                data = sheet_xml
+            dst.writestr(item.filename, data)
+        if strings is not None:
+            dst.writestr("xl/sharedStrings.xml", strings)
+    return out
+
+
+def sheet(rows: bytes) -> bytes:
+    return (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b"<sheetData>" + rows + b"</sheetData></worksheet>")
+
+
+@pytest.mark.parametrize("case, phrase", [
+    ("cells-in-one-row", "row 1 has more than 16,384 cells"),
+    ("empty-rows", "has more than 100,000 rows, even if empty"),
+    ("shared-strings", "holds more than 200,000 different texts"),
+    ("cells", "has more than 1,500,000 cells"),
+])
+def test_an_xlsx_bomb_is_refused_before_it_is_parsed_in_bounded_memory(tmp_path, case, phrase):
+    import tracemalloc
+
+    from allysim.errors import RegisterError
+    from allysim.register import import_register
+
+    if case == "cells-in-one-row":
+        path = bomb(tmp_path, "b.xlsx", sheet(b'<row r="1">' + b'<c t="n"><v>1</v></c>' * 20_000 + b"</row>"))
+    elif case == "empty-rows":
+        path = bomb(tmp_path, "b.xlsx", sheet(b"<row/>" * 120_000))
+    elif case == "shared-strings":
+        path = bomb(tmp_path, "b.xlsx", strings=b'<sst count="1">' + b"<si><t>x</t></si>" * 210_000 + b"</sst>")
+    else:
+        path = bomb(tmp_path, "b.xlsx", sheet((b"<row>" + b"<c><v>1</v></c>" * 60 + b"</row>") * 25_001))
+    assert path.stat().st_size < 300_000  # a small file, as the attack's 243 KB
+    tracemalloc.start()
+    try:
+        with pytest.raises(RegisterError) as info:
+            import_register(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(info.value.problems) == 1 and phrase in info.value.problems[0], info.value.problems
+    assert peak < 40_000_000  # streamed: a few blocks of XML at a time, never the whole sheet
+
+
+def test_csv_registers_with_a_huge_field_or_cr_only_line_ends(tmp_path):
+    from allysim.errors import RegisterError
+    from allysim.register import import_register
+
+    folder = tmp_path / "reg"
+    folder.mkdir()
+    (folder / "Alliance.csv").write_bytes(b"key,value\rname,Old Mac alliance\rhorizon,5\r")
+    (folder / "Risks.csv").write_bytes(b"id,rate,fatal\ra,0.1,1\r")
+    assert parse_scenario(import_register(folder)).name == "Old Mac alliance"  # CR alone ends a line
+    (folder / "Risks.csv").write_text("id,rate,fatal,name\na,0.1,1,\"" + "x" * 140_000 + "\"\n")
+    with pytest.raises(RegisterError) as info:
+        import_register(folder)
+    assert info.value.problems[0].startswith(f"{folder / 'Risks.csv'}:Risks!A2: cannot be read as CSV (field larger")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_refused_at_once_never_waited_on(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    for args in (["validate", str(fifo)], ["import", str(fifo)], ["run", str(fifo), "--out", str(tmp_path / "o")]):
+        done = subprocess.run([sys.executable, "-m", "allysim", *args], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, (args, done.stderr)
+        assert "FIFO" in done.stderr or "not a file" in done.stderr, done.stderr
+    folder = tmp_path / "out"
+    folder.mkdir()
+    os.mkfifo(folder / "summary.json")
+    done = subprocess.run([sys.executable, "-m", "allysim", "report", str(folder)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and "summary.json: cannot be read (is a FIFO (named pipe), not a file)" in done.stderr

@@ -326,7 +326,7 @@ def test_partner_studies_are_the_same_shared_and_exhaustive_and_for_any_worker_c
     path = tmp_path / "rich.yaml"
     path.write_text(RICH.replace("\n    ", "\n"))
     out = {}
-    for name, extra in (("shared", []), ("exhaustive", ["--exhaustive"]), ("two", ["--workers", "2"])):
+    for name, extra in (("paths", []), ("exhaustive", ["--exhaustive"]), ("two", ["--workers", "2"])):
         for study in ("value", "optimize", "drivers"):
             folder = tmp_path / f"{name}_{study}"
             result = CliRunner().invoke(cli, [study, str(path), "--runs", "300", "--seed", "5", "--format", "none",
@@ -336,7 +336,7 @@ def test_partner_studies_are_the_same_shared_and_exhaustive_and_for_any_worker_c
             out[name, study] = json.dumps({k: v for k, v in data.items() if k not in ("sharing", "scenario_file")},
                                           sort_keys=True)
     for study in ("value", "optimize", "drivers"):
-        assert out["shared", study] == out["exhaustive", study] == out["two", study], study
+        assert out["paths", study] == out["exhaustive", study] == out["two", study], study
 
 
 def test_adding_a_partner_moves_no_other_stream():
@@ -361,6 +361,18 @@ def test_adding_a_partner_moves_no_other_stream():
     assert p.partner_exit[:, 1].tobytes() == q.partner_exit[:, 2].tobytes()
     both = alive(p)  # where the shorter-lived alliance reached the horizon, the longer one did too: same risk path
     assert both.sum() > 100 and p.occurrences[both].tobytes() == q.occurrences[both].tobytes()
+
+
+def test_a_run_with_partners_draws_its_charts(tmp_path: Path):
+    """partners_in_plan holds ids: the folder check must not take it for a broken number and refuse the run."""
+    path = tmp_path / "rich.yaml"
+    path.write_text(RICH.replace("\n    ", "\n"))
+    folder = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", str(path), "--runs", "50", "--seed", "5", "--format", "png",
+                                      "--quiet", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((folder / "summary.json").read_text())["plans"]["all_in"]["partners_in_plan"]
+    assert (folder / "survival.png").stat().st_size > 0
 
 
 def test_runs_csv_and_summary_carry_the_partners(tmp_path: Path):

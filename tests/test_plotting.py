@@ -80,7 +80,7 @@ def test_format_share_rounds_to_whole_percent_and_keeps_ends_honest(share: float
     (25.8, "USD M", "USD 25.8M"),
     (461_234, "gold", "461k gold"),
     (-2500, "$", f"{MINUS}$2.50k"),
-    (-0.001, "EUR", "EUR 0.00"),
+    (-0.001, "EUR", f"EUR {MINUS}0.0010"),  # two significant figures below 1, however small
     (12.5, "", "12.5"),
 ])
 def test_format_money(amount: float, currency: str, text: str) -> None:
@@ -366,28 +366,46 @@ def test_contingency_value_title_quotes_the_return_of_the_best_contingency(studi
     assert title.split(" returns ")[1].startswith(wording.format_ratio(ratio) + " its cost"), title
     name = e["name"] if e["name"] != top else theme.plan_label(top)
     assert name.startswith(title.split(" returns ")[0].split("; ")[-1].rstrip("…")), title
-    # pays for itself, or not, when the 95% interval of its net value (with any sampling error) is clear of zero
+    # pays for itself, or not, as value.json's verdict of its net value says (docs/deciding.md): its 95% interval
+    # (with any sampling error) clear of zero and its mean beyond the materiality
+    from allysim.verdicts import verdict
+
+    material = (study.get("materiality") or {}).get("value") or 0.0  # files without verdicts: judged as charts do
     net = {c: value_charts._widened(v["shapley_npv"], v.get("shapley_npv_ci95"), v.get("shapley_npv_sampling_se"))
            for c, v in entries.items()}
-    losers = [c for c in entries if net[c].high < 0]
-    even = [c for c in entries if c != top and net[c].low <= 0 <= net[c].high]
+    verdicts = {c: v.get("shapley_verdict") or verdict(net[c].mean, net[c].low, net[c].high, material)
+                for c, v in entries.items()}
+    losers = [c for c in entries if verdicts[c] == "worse"]
+    tied = [c for c in entries if c != top and verdicts[c] == "tied"]
+    even = [c for c in entries if c != top and verdicts[c] == "unclear"]
     n = len(entries)
-    if not losers and not even:
+    if not losers and not even and not tied:
         assert title.startswith(f"All {n} contingencies pay for themselves") or n == 1, title
-    elif len(losers) + len(even) == 1:
-        assert title.endswith("does not pay for itself" if losers else "is within the noise of breaking even"), title
+    elif len(losers) + len(even) + len(tied) == 1:
+        assert title.endswith("does not pay for itself" if losers else "about breaks even" if tied
+                              else "is within the noise of breaking even"), title
     else:
         if losers:
             assert f"{len(losers)} of {n} do" in title, title
+        if tied:
+            assert f"{len(tied)}{'' if losers else f' of {n}'} about break" in title, title
         if even:
-            assert f"{len(even)}{'' if losers else f' of {n}'} {'is' if len(even) == 1 else 'are'} within the noise" \
-                in title, title
+            assert f"{len(even)}{'' if losers or tied else f' of {n}'} {'is' if len(even) == 1 else 'are'} " \
+                   "within the noise" in title, title
 
 
 def _leaders(risks: dict, key: str) -> list[str]:
-    """The risks clearly costing something in ``key`` whose mean lies inside the largest one's 95% interval."""
+    """The risks clearly costing something in ``key`` within the noise of each other at the top: the largest, then
+    the next for as long as every 95% interval of the group shares a point with every other, at most the 15 rows
+    the chart shows (so "within the noise of each other" never sits over intervals that do not overlap)."""
     clear = sorted((r for r in risks if Evidence.of(risks[r][key]).gain), key=lambda r: -risks[r][key]["mean"])
-    return [r for r in clear if risks[r][key]["mean"] >= risks[clear[0]][key]["ci95"][0]] if clear else []
+    group: list[str] = []
+    for r in clear[:15]:
+        ends = [risks[x][key]["ci95"] for x in (*group, r)]
+        if group and max(lo for lo, _ in ends) > min(hi for _, hi in ends):
+            break
+        group.append(r)
+    return group
 
 
 @pytest.mark.parametrize("case", [c for c in STUDY_CASES if c.startswith("drivers")])
@@ -495,7 +513,8 @@ def test_study_titles_say_so_when_nothing_helps() -> None:
 
     worse = {**study_head(currency="USD M"), "baseline": "do_nothing",
              "plans": {"a": entry(-1.5, 0.1), "b": entry(-0.5, 0.03)}}
-    assert study_charts.compare_title(worse).startswith("No plan clearly adds NPV over the Do nothing plan (roughly ")
+    assert study_charts.compare_title(worse).startswith("No plan clearly adds NPV over the Do nothing plan: 1 clearly "
+                                                        "costs NPV, 1 is within the noise (roughly ")
     assert study_charts.compare_title(worse).endswith("runs would settle it); A plan adds the most survival, "
                                                           "10 points")
     mixed = {**worse, "plans": {"a": entry(-1.5, 0.1)}}

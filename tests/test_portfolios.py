@@ -163,14 +163,21 @@ def test_recommendation_in_words_stays_within_the_evidence(result):
     words = recommend(data)
     assert words.headline == "Recommended portfolio: the Ab plan"
     assert "beats the runner-up, the All plan" in words.points[0] + words.points[1]
-    assert any("Plan c only is dominated by the Ab plan" in p for p in words.points)
+    assert any("The C only plan is dominated by the Ab plan" in p for p in words.points)
     assert any("Within the budget of" in p for p in words.points)
     tie = json.loads(json.dumps(data))
     tie["versus_runner_up"]["npv"]["npv"] = {"mean": 0.1, "ci95": [-0.2, 0.4]}
     tie["versus_runner_up"]["npv"]["clear_npv"] = False
     words = recommend(tie)
-    assert words.headline == "No clear winner on NPV: the Ab plan or the All plan"
-    assert "within the noise" in words.points[0]
+    assert words.headline == "No clear winner on expected NPV: the Ab plan or the All plan"
+    assert "within the noise (verdict: unclear; roughly " in words.points[1]
+    even = json.loads(json.dumps(data))
+    even["versus_runner_up"]["npv"]["npv"] = {"mean": 0.1, "ci95": [0.05, 0.15], "verdict": "tied"}
+    words = recommend(even)  # clear of zero, but within the materiality: never "beats"
+    assert words.headline == "The Ab plan and the All plan about break even on expected NPV"
+    assert "beats" not in " ".join(words.points) and "about break even (verdict: tied" in words.points[1]
+    assert dict(words.rows)["Fund"].startswith("The Ab plan has the highest estimated expected NPV")
+    assert any("sensitivity study" in m for m in words.missing)
 
 
 def test_deck_has_the_recommended_portfolio_slide(result, tmp_path):
@@ -195,6 +202,15 @@ def test_deck_has_the_recommended_portfolio_slide(result, tmp_path):
     assert "Recommended portfolio: the Ab plan" in titles
     k = titles.index("Recommended portfolio: the Ab plan")
     assert "Ab plan" in titles[k + 1]  # the frontier chart follows, titled with the same finding
+    # one slide a director can act on: what to fund, the margin with its interval and verdict, the tail, and what
+    # the folder lacks to say more (no sensitivity study here: no flip, no value of learning, said so)
+    slide = Presentation(str(deck)).slides[k]
+    text = next(s.text_frame.text for s in slide.shapes if s.name == "Recommendation")
+    paragraphs = text.split("\n")
+    assert [p.split("  ")[0] for p in paragraphs[:3]] == ["Fund", "Margin", "Tail"], paragraphs
+    assert "(95% CI " in paragraphs[1] and "(verdict: better)" in paragraphs[1]
+    assert "worst 10% of futures" in paragraphs[2] and "loses money in" in paragraphs[2]
+    assert paragraphs[-1].startswith("Not in this folder: a sensitivity study")
 
 
 TEN = """\
@@ -277,7 +293,7 @@ def test_a_budget_below_every_cost_says_what_the_cheapest_costs(result, capsys):
     said = re.search(r"the cheapest, sb, costs USD ([0-9.]+)\.", words)
     assert said and float(said.group(1)) == pytest.approx(cheapest["cost"]["mean"], abs=0.05)
     console.print_optimize(data)
-    said = re.search(r"no portfolio costs at most the budget of 0\.1: the cheapest, sb, costs ([0-9.]+)",
+    said = re.search(r"no portfolio costs at most the budget of 0\.10: the cheapest, sb, costs ([0-9.]+)",
                      " ".join(capsys.readouterr().out.split()))
     assert said and float(said.group(1)) == pytest.approx(cheapest["cost"]["mean"], abs=0.05)
 
@@ -343,3 +359,28 @@ def test_objective_chooses_what_best_means(tmp_path):
     from allysim.portfolios import OBJECTIVES
 
     assert CLI_OBJECTIVES == OBJECTIVES
+
+
+def test_the_recommendation_names_the_flip_and_what_to_learn_first_from_a_sensitivity_study(result):
+    """With sensitivity.json of the recommended plan: the switch point with its interval, and the assumption most
+    worth learning (its EVPPI) beside the EVPI, in the currency's rounding."""
+    from allysim.recommendation import recommend
+
+    data = result.to_dict()
+    entry = {"label": "Risk a rate", "p10": 0.1, "p90": 0.3, "rank": 1,
+             "npv": {"at_p10": 2.0, "at_p90": 1.0, "swing": {"mean": -1.0, "ci95": [-1.2, -0.8]}},
+             "survival": {"at_p10": 0.8, "at_p90": 0.6}, "variance_share": {"npv": 0.5},
+             "switch": {"value": 0.24, "ci95": [0.2, 0.28], "direction": "plan better below"}, "difference": []}
+    study = {"plan": "ab", "against": "none", "currency": "USD", "runs": 500, "inputs": {"risks.a.rate": entry},
+             "p_better": 0.6, "versus": {"npv": {"mean": 0.2, "ci95": [0.1, 0.3]}},
+             "value_of_information": {"evpi": 0.42, "inputs": {"risks.a.rate": {"evppi": 0.31}}}}
+    words = recommend(data, study)
+    rows = dict(words.rows)
+    assert rows["Flips if"].startswith("If risk a rate is below 0.24, the Ab plan beats the None plan")
+    assert "95% interval 0.20 to 0.28" in rows["Flips if"]
+    assert rows["Learn first"] == ("Risk a rate: knowing it before choosing is worth USD 0.31 of expected NPV "
+                                   "(EVPPI); knowing every uncertain assumption, USD 0.42 (EVPI).")
+    assert not words.missing
+    other = recommend(data, {**study, "plan": "all"})  # a study of another choice is not the recommendation's flip
+    assert "Flips if" not in dict(other.rows)
+    assert "not the recommended portfolio: run allysim sensitivity --plan ab" in dict(other.rows)["Assumptions"]

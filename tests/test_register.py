@@ -88,11 +88,11 @@ def invoke(*args: str):
 # --------------------------------------------------------------------------- the template
 
 
-def test_template_has_the_five_sheets_headers_notes_lists_and_an_example(tmp_path):
+def test_template_has_the_six_sheets_headers_notes_lists_and_an_example(tmp_path):
     result = invoke("import", "--template", str(tmp_path / "register.xlsx"))
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(tmp_path / "register.xlsx")
-    assert wb.sheetnames == ["Alliance", "Risks", "Cascades", "Contingencies", "Plans"]
+    assert wb.sheetnames == ["Alliance", "Risks", "Cascades", "Contingencies", "Partners", "Plans"]
     for name, columns in SHEETS.items():
         ws = wb[name]
         assert [c.value for c in ws[1]] == [c.name for c in columns]
@@ -103,7 +103,8 @@ def test_template_has_the_five_sheets_headers_notes_lists_and_an_example(tmp_pat
     lists = {name: [dv.formula1 for dv in wb[name].data_validations.dataValidation] for name in SHEETS}
     assert '"pert,triangular,uniform"' in lists["Risks"]
     assert '"year,quarter,month,week,day"' in lists["Alliance"]
-    assert '"dissolution,health below 0.5,review every 1 if health below 0.6"' in lists["Contingencies"]
+    assert '"dissolution,health below 0.5,review every 1 if health below 0.6,exit"' in lists["Contingencies"]
+    assert '"true,false"' in lists["Partners"]
     # the example rows make a valid scenario
     text = import_register(tmp_path / "register.xlsx")
     assert allysim.parse_scenario(text).plan_sets == {"do_nothing": (), "backup": ("backup_supplier",)}

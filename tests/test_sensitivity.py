@@ -164,7 +164,7 @@ def test_the_same_seed_gives_the_same_study_for_any_worker_count() -> None:
 
 
 def test_the_findings_say_in_words_what_matters_and_what_flips_the_choice() -> None:
-    from allysim.plotting.sensitivity_charts import sensitivity_findings
+    from allysim.findings import sensitivity_findings
 
     data = sensitivity(scenario_from_yaml(SHIELD), runs=1500, seed=9).to_dict()
     words = sensitivity_findings(data)
@@ -196,3 +196,78 @@ def test_report_redraws_and_the_deck_tells_the_sensitivity_study(tmp_path) -> No
     assert any("What we do not know" in t for t in texts)
     assert any(t.startswith("If rate per year of crash is above") for t in texts)
     assert any("Two kinds of randomness" in t for t in texts)
+
+
+MIDDLING = """
+    allysim: 1
+    name: a shield that pays only at middling rates
+    horizon: 10
+    alliance: {value_rate: 1}
+    risks:
+      - id: crash
+        rate: {uniform: {low: 0.001, high: 1.5}}
+        impact: {fatal: 1}
+    contingencies:
+      - id: shield
+        trigger: {on: crash}
+        effect: {reduce_impact: 1}
+        cost: {setup: 3, per_activation: 0.5}
+    plans: {none: [], shield: [shield]}
+"""
+
+
+def _middling(rate: float) -> float:
+    """Shield minus none, in expectation, with no discounting: the shielded alliance lives to T = 10 and pays 3 once
+    and 0.5 at each of its Poisson(10 rate) crashes; the other lives min(Exp(rate), T):
+    d(rate) = 10 - 3 - 0.5 x 10 rate - (1 - exp(-10 rate)) / rate. Rare crashes do not repay the setup, frequent ones
+    cost more to absorb than the life they save: d crosses zero upward near 0.092 and downward near 1.239."""
+    return 7 - 5 * rate - (1 - math.exp(-10 * rate)) / rate
+
+
+def test_a_difference_that_crosses_zero_twice_has_two_switches_each_with_its_interval() -> None:
+    runs = 2000
+    study = sensitivity(scenario_from_yaml(MIDDLING), runs=runs, seed=17)
+    entry = study.to_dict()["inputs"]["risks.crash.rate"]
+    switches = entry["switches"]
+    assert [s["direction"] for s in switches] == ["plan better above", "plan better below"]
+    assert entry["switch"] == switches[0]
+    values = [d["value"] for d in entry["difference"]]
+    curve = [_middling(v) for v in values]
+    res = study.results
+    for switch, (a, b) in zip(switches, ((0.01, 0.5), (0.5, 1.5))):
+        exact = brentq(_middling, a, b)
+        # the study interpolates linearly between the levels it simulated: the same interpolation of the exact curve
+        k = next(i for i in range(len(curve) - 1) if curve[i] * curve[i + 1] < 0 and a < values[i] < b)
+        interpolated = values[k] + (values[k + 1] - values[k]) * curve[k] / (curve[k] - curve[k + 1])
+        assert abs(interpolated - exact) < 0.01 * exact  # the refinement of both brackets leaves little error
+        # standard error of the crossing: that of the mean difference at the bracket over the curve's slope there
+        level = study.levels["risks.crash.rate"][k]
+        diff = res.plans[f"plan | risks.crash.rate @ {level:.6g}"].npv - \
+            res.plans[f"against | risks.crash.rate @ {level:.6g}"].npv
+        slope = (curve[k + 1] - curve[k]) / (values[k + 1] - values[k])
+        se = float(np.std(diff, ddof=1)) / math.sqrt(runs) / abs(slope)
+        assert abs(switch["value"] - interpolated) < 4 * se, (switch, interpolated, se)
+        lo, hi = switch["ci95"]
+        assert lo is not None and hi is not None and lo < switch["value"] < hi and hi - lo < 8 * se
+    # the shield is better exactly between the two crossings
+    for point in entry["difference"]:
+        inside = switches[0]["value"] < point["value"] < switches[1]["value"]
+        assert (point["npv"]["mean"] > 0) == inside or abs(_middling(point["value"])) < 0.2
+    # the words name every range in which each plan is better, never the first crossing alone
+    from allysim.findings import sensitivity_findings
+    from allysim.wording import format_amount
+
+    words = sensitivity_findings(study.to_dict())
+    low, high = (format_amount(s["value"]) for s in switches)
+    shield_wins = f"beats the None plan between {low} and {high}; the None plan does below {low} and above {high}"
+    assert shield_wins in words["switch"], words["switch"]
+    assert any(shield_wins in bullet for bullet in words["bullets"]), words["bullets"]
+
+
+def test_crossings_are_found_in_order_with_their_directions() -> None:
+    from allysim.sensitivities import _crossings
+
+    x = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    assert _crossings(x, np.array([-1.0, 1.0, 1.0, -1.0, -1.0, -1.0])) == [(0.5, 1, (0, 1)), (2.5, -1, (2, 3))]
+    assert _crossings(x, np.array([-1.0, 0.0, 2.0, 1.0, 0.0, 1.0])) == [(1.0, 1, (0, 2))]  # touching 0 is no crossing
+    assert _crossings(x, np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])) == []

@@ -121,3 +121,47 @@ def test_same_numbers_for_any_number_of_workers():
     one = allysim.sweep(s, "horizon", [1, 2], runs=300, workers=1).to_dict()
     two = allysim.sweep(s, "horizon", [1, 2], runs=300, workers=2).to_dict()
     assert one == two
+
+
+MIDDLING = """\
+allysim: 1
+name: a shield that pays only at middling rates
+horizon: 10
+alliance: {value_rate: 1}
+risks:
+  - {id: crash, rate: 0.1, impact: {fatal: 1}}
+contingencies:
+  - {id: shield, trigger: {on: crash}, effect: {reduce_impact: 1}, cost: {setup: 3, per_activation: 0.5}}
+plans: {none: [], shield: [shield]}
+"""
+
+
+def _middling(rate: float) -> float:
+    """Shield minus none in mean NPV (no discounting): 10 - 3 - 0.5 x 10 rate - (1 - exp(-10 rate)) / rate."""
+    return 7 - 5 * rate - (1 - math.exp(-10 * rate)) / rate
+
+
+def test_every_change_of_the_best_plan_is_a_switch_with_its_interval():
+    runs, values = 2000, [0.05, 0.3, 1.0, 1.5]
+    s = allysim.parse_scenario(MIDDLING, source="t.yaml")
+    study = allysim.sweep(s, "risks.crash.rate", values, runs=runs, seed=8)
+    data = study.to_dict()
+    assert [b["plan"] for b in data["best"]] == ["none", "shield", "shield", "none"]
+    switches = data["switches"]
+    assert [(w["from"], w["to"], w["direction"]) for w in switches] == [
+        ("none", "shield", "shield better above"), ("shield", "none", "none better above")]
+    assert data["switch"] == switches[0]
+    for w, k in zip(switches, (1, 3)):
+        x0, x1 = values[k - 1], values[k]
+        new, old = w["to"], w["from"]
+        sign = 1.0 if new == "shield" else -1.0
+        d0, d1 = sign * _middling(x0), sign * _middling(x1)  # new minus old, in closed form
+        exact = x0 + (x1 - x0) * -d0 / (d1 - d0)  # the crossing of the line between the two values
+        # delta method: the crossing's influence per run is h (d0 e1 - d1 e0) / (d1 - d0)^2, e the run's difference
+        e0 = study.results[k - 1].plans[new].npv - study.results[k - 1].plans[old].npv
+        e1 = study.results[k].plans[new].npv - study.results[k].plans[old].npv
+        influence = (x1 - x0) * (d0 * e1 - d1 * e0) / (d1 - d0) ** 2
+        se = float(np.std(influence, ddof=1)) / math.sqrt(runs)
+        assert abs(w["value"] - exact) < 4 * se, (w, exact, se)
+        lo, hi = w["ci95"]
+        assert lo is not None and hi is not None and lo < w["value"] < hi < lo + 8 * se

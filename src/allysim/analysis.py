@@ -33,7 +33,8 @@ class Simulated(Protocol):
     @property
     def grid(self) -> np.ndarray: ...
 
-__all__ = ["provenance", "summarize", "plan_summary", "environment_summary", "health_bands", "BAND_PERCENTILES"]
+__all__ = ["provenance", "summarize", "plan_summary", "environment_summary", "health_bands", "BAND_PERCENTILES",
+           "first_exits", "partners_still_in"]
 
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
 
@@ -206,3 +207,41 @@ def environment_shares(results: Simulated) -> dict[str, Any]:
     share = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
     return {"states": list(env.names), "share": {name: [float(x) for x in share[:, k]]
                                                   for k, name in enumerate(env.names)}}
+
+
+def first_exits(exits: Any, partners: Any) -> dict[str, np.ndarray]:
+    """When each partner first left, run by run (inf: never), from the ``exits`` column of runs.csv
+    (``id@time;id@time``, in order); ids not in ``partners`` are ignored.
+
+    Examples
+    --------
+    >>> first_exits(["a@1.5;b@2;a@3", ""], ["a", "b"])["a"].tolist()
+    [1.5, inf]
+    """
+    ids = list(partners)
+    out = {q: np.full(len(exits), np.inf) for q in ids}
+    for run, text in enumerate(exits):
+        for item in str(text or "").split(";"):
+            q, sep, t = item.rpartition("@")
+            if sep and q in out and not np.isfinite(out[q][run]):
+                out[q][run] = float(t)
+    return out
+
+
+def partners_still_in(exits: Any, partners: Any, grid: Any) -> dict[str, np.ndarray]:
+    """For each partner, the share of runs in which it has not left by each time of ``grid`` (SPEC section 12,
+    the ``partners`` chart). A partner that left counts as gone from its first exit, even if a contingency later
+    fills its seat; at the horizon, one minus this share is the partner's ``exit`` estimate of summary.json.
+
+    Examples
+    --------
+    >>> partners_still_in(["a@1", "", "a@3;b@0.5", ""], ["a", "b"], [0, 2, 4])["a"].tolist()
+    [1.0, 0.75, 0.5]
+    """
+    t = np.asarray(grid, dtype=float)
+    out = {}
+    for q, first in first_exits(exits, partners).items():
+        gone = np.sort(first[np.isfinite(first)])
+        n = max(len(first), 1)
+        out[q] = 1.0 - np.searchsorted(gone, t, side="right") / n
+    return out

@@ -13,11 +13,11 @@ from .errors import UsageError
 if TYPE_CHECKING:
     from .scenario import Scenario
 
-__all__ = ["budget", "in_currency", "output_folder"]
+__all__ = ["budget", "in_currency", "materiality", "output_folder"]
 
 
-def budget(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Check the form of ``--budget`` at once; its amount is read in the scenario's currency unit once loaded."""
+def _amount(value: str | None, positive: bool, what: str) -> str | None:
+    """Check the form of a money option at once; its amount is read in the scenario's currency unit once loaded."""
     from .scenario.units import parse_money
 
     if value is None:
@@ -26,9 +26,19 @@ def budget(ctx: click.Context, param: click.Parameter, value: str | None) -> str
         amount = parse_money(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    if not (amount >= 0 and amount != float("inf")):
-        raise click.BadParameter(f"{value!r}: a budget is an amount >= 0")
+    if not ((amount > 0 if positive else amount >= 0) and amount != float("inf")):
+        raise click.BadParameter(f"{value!r}: {what} is an amount {'>' if positive else '>='} 0")
     return value
+
+
+def budget(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--budget``: an amount >= 0."""
+    return _amount(value, False, "a budget")
+
+
+def materiality(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--materiality``: an amount > 0, read in the scenario's currency unit as ``--budget``."""
+    return _amount(value, True, "a materiality")
 
 
 def in_currency(text: str | None, scenario: Scenario) -> float | None:

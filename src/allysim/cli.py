@@ -84,7 +84,7 @@ def _sim_options(func: Callable) -> Callable:
         click.option("--seed", type=_SeedType(), default=None,
                      help="Root seed (default: the scenario's seed, else a fresh one, recorded in summary.json)."),
         click.option("--workers", type=click.IntRange(min=1), default=None,
-                     help="Worker processes (default: one per CPU). Results do not depend on it."),
+                     help="Worker processes (default: one per CPU; at most 4 per CPU). Results do not depend on it."),
         click.option("--format", "formats", type=_FormatType(), default="png", show_default=True,
                      help="Chart formats, comma-separated, or none."),
         click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -211,8 +211,9 @@ def run(files: tuple[Path, ...], runs: int | None, seed: int | None, workers: in
             checkpoint = checkpoint_path(folder)
             with folder_lock(folder):
                 claim(folder, force)  # before simulating: a refused folder costs nothing
+                root_seed = _seed(seed, folder, quiet)  # one seed per folder
                 with console.progress(quiet, f"{path.name}") as advance:
-                    options = RunOptions(runs=runs, seed=seed, workers=workers, executor=executor,
+                    options = RunOptions(runs=runs, seed=root_seed, workers=workers, executor=executor,
                                          scheduler=scheduler, progress=advance, precision=precision,
                                          checkpoint=checkpoint, resume=resume, keep_checkpoint=True,
                                          exhaustive=exhaustive)
@@ -266,30 +267,32 @@ def _write_all(results: Any, folder: Path, formats: tuple[str, ...],
 # --------------------------------------------------------------------------- compare, value, drivers
 
 
-def _out_option(func: Callable) -> Callable:
-    func = _force_option(func)
+def _study_options(func: Callable) -> Callable:
+    """Options every study shares: ``--materiality X`` (the smallest effect on NPV a sentence may call a gain or a
+    loss), ``--out`` and ``--force``."""
+    func = click.option("--materiality", default=None, callback=arguments.materiality, metavar="X",
+                        help="The smallest effect on NPV worth calling better or worse, in the scenario's currency "
+                             "unit "
+                             "(default: the scenario's materiality, else 1% of the baseline plan's mean |NPV|; "
+                             "recorded in the JSON). Smaller effects read 'about break even'.")(_force_option(func))
     return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="Output folder (default reports/<scenario file stem>/).")(func)
 
 
-def _shared(data: dict[str, Any]) -> None:
-    """The closing line of a study: how much was simulated, how much derived from shared paths."""
-    s = data.get("sharing")
-    if s is None:
-        return
-    if s["exhaustive"]:
-        console.echo(f"sharing: all {s['replications']:,} replications simulated (--exhaustive)")
-        return
-    share = s["derived"] / s["replications"] if s["replications"] else 0.0
-    console.echo(f"sharing: {s['simulated']:,} of {s['replications']:,} replications simulated, {s['derived']:,} "
-               f"({share:.0%}) derived from identical paths")
+def _seed(seed: int | None, folder: Path, quiet: bool) -> int | None:
+    """``--seed`` when given, else the seed of the numbers already in ``folder`` (one seed per folder), else None."""
+    from .folder import folder_seed
+    kept = folder_seed(folder) if seed is None else None
+    if kept is not None and not quiet:
+        console.stderr(f"allysim: note: seed {kept}, as the numbers already in {folder}{os.sep} (--seed to change)")
+    return kept if seed is None else seed
 
 
 @contextmanager
-def _study(path: Path, out: Path | None, quiet: bool, label: str,
-           work: Callable[..., Any], force: bool = False) -> Iterator[tuple[Any, Path, Scenario]]:
-    """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as
-    read) to the block that writes it, the lock still held."""
+def _study(path: Path, out: Path | None, quiet: bool, label: str, work: Callable[..., Any],
+           options: dict[str, Any], force: bool = False) -> Iterator[tuple[Any, Path, Scenario]]:
+    """Load, lock the output folder, simulate with a progress bar, and give (study, output folder, scenario as read)
+    to the block that writes it, the lock still held. ``work`` reads ``options``, whose seed may be the folder's."""
     from .outputs import claim, out_folders
     from .scenario import load_scenario
 
@@ -297,6 +300,7 @@ def _study(path: Path, out: Path | None, quiet: bool, label: str,
     scenario = load_scenario(path)
     with folder_lock(folder):
         claim(folder, force)  # before simulating: a refused folder costs nothing
+        options["seed"] = _seed(options.get("seed"), folder, quiet)
         with console.progress(quiet, f"{path.name}: {label}") as advance:
             study = work(scenario, advance)
         yield study, folder, scenario
@@ -341,9 +345,9 @@ def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, 
 @_set_option
 @click.option("--plans", default=None, metavar="A,B,...",
               help="Plans to compare, comma-separated; the first is the baseline (default: every plan).")
-@_out_option
+@_study_options
 def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                force: bool, **options: Any) -> None:
+                materiality: str | None, force: bool, **options: Any) -> None:
     """Paired differences of every plan from the baseline, for NPV and survival."""
     from .runner import RunOptions
     from .studies import compare
@@ -352,14 +356,15 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
     with _study(file, out, quiet, "compare",
                 lambda s, adv: compare(s, plans=names, overrides=sets,
+                                       materiality=arguments.in_currency(materiality, s),
                                        options=RunOptions(progress=adv, **options)),
-                force) as (study, folder, scenario):
+                options, force) as (study, folder, scenario):
         data = study.to_dict()
         written = _write_study_staged(folder, data, scenario, "compare", formats, force)
     if not quiet:
         console.print_compare(data)
         console.wrote(written, folder)
-        _shared(data)
+        console.print_sharing(data)
 
 
 @cli.command("value")
@@ -368,18 +373,18 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 @_set_option
 @click.option("--plan", default=None, metavar="NAME",
               help="Plan whose contingencies to value (default: the plan with the most contingencies).")
-@_out_option
+@_study_options
 def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-              force: bool, **options: Any) -> None:
+              materiality: str | None, force: bool, **options: Any) -> None:
     """What each contingency of a plan is worth against its cost (one at a time and Shapley)."""
     from .runner import RunOptions
     from .studies import contingency_values
 
     sets = options.pop("overrides", ())
-
     _plan_study(file, out, formats, quiet, force, "value", console.print_value,
                 lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
-                                                  options=RunOptions(progress=adv, **options)))
+                                                  materiality=arguments.in_currency(materiality, s),
+                                                  options=RunOptions(progress=adv, **options)), options)
 
 
 @cli.command("drivers")
@@ -387,30 +392,30 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
 @_sim_options
 @_set_option
 @click.option("--plan", default=None, metavar="NAME", help="Plan to analyse (default: the first plan).")
-@_out_option
+@_study_options
 def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str, ...], quiet: bool,
-                force: bool, **options: Any) -> None:
+                materiality: str | None, force: bool, **options: Any) -> None:
     """What each risk costs in NPV and survival: the paired effect of removing it."""
     from .runner import RunOptions
     from .studies import risk_drivers
 
     sets = options.pop("overrides", ())
-
     _plan_study(file, out, formats, quiet, force, "drivers", console.print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
-                                            options=RunOptions(progress=adv, **options)))
+                                            materiality=arguments.in_currency(materiality, s),
+                                            options=RunOptions(progress=adv, **options)), options)
 
 
 def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, force: bool, name: str,
-                show: Callable[[dict[str, Any]], None], work: Callable[..., Any]) -> None:
-    """Run the study ``name``, write its JSON and charts all at once, print its table."""
-    with _study(file, out, quiet, name, work, force) as (study, folder, scenario):
+                show: Callable[..., None], work: Callable[..., Any], options: dict[str, Any]) -> None:
+    """Run the study ``name``, write its JSON and charts (those its data holds) all at once, print its table."""
+    with _study(file, out, quiet, name, work, options, force) as (study, folder, scenario):
         data = study.to_dict()
         written = _write_study_staged(folder, data, scenario, name, formats, force)
     if not quiet:
         show(data)
         console.wrote(written, folder)
-        _shared(data)
+        console.print_sharing(data)
 
 
 # --------------------------------------------------------------------------- sweep, optimize
@@ -424,9 +429,9 @@ def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: b
                    "--set PATH=VALUE options fix parameters at every point.")
 @click.option("--plan", "plans", multiple=True, metavar="NAME",
               help="Simulate only this plan (repeat for several; default every plan).")
-@_out_option
+@_study_options
 def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Path | None,
-              formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
+              formats: tuple[str, ...], quiet: bool, materiality: str | None, force: bool, **options: Any) -> None:
     """Every plan at each value of one parameter, on the same seed: sweep.json and the sweep chart."""
     from .scenario.overrides import split_sweep
     from .sweeps import sweep
@@ -437,7 +442,8 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         raise click.UsageError(str(exc)) from None
     _plan_study(file, out, formats, quiet, force, "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
-                                     overrides=fixed, **options))
+                                     overrides=fixed, materiality=arguments.in_currency(materiality, s), **options),
+                options)
 
 
 @cli.command("optimize")
@@ -453,16 +459,17 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="npv", show_default=True,
               help="What the best portfolio is best at: the highest mean NPV, the highest survival, the highest "
                    "mean NPV of the worst 10% of runs (cvar10), or the lowest share of runs losing money (p_loss).")
-@_out_option
+@_study_options
 def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, objective: str, out: Path | None,
-                 formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
+                 formats: tuple[str, ...], quiet: bool, materiality: str | None, force: bool, **options: Any) -> None:
     """Every portfolio of contingencies, the cost frontiers and the best: optimize.json and the frontier chart."""
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
     _plan_study(file, out, formats, quiet, force, "optimize", console.print_optimize,
-                lambda s, adv: optimize(s, contingencies=ids, budget=arguments.in_currency(budget, s),
-                                        objective=objective, progress=adv, **options))
+                lambda s, adv: optimize(s, contingencies=ids, budget=arguments.in_currency(budget, s), objective=objective,
+                                        progress=adv, materiality=arguments.in_currency(materiality, s), **options),
+                options)
 
 
 @cli.command("sensitivity")
@@ -473,18 +480,22 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, obje
               help="Plan to analyse (default: the plan with the most contingencies).")
 @click.option("--against", default=None, metavar="NAME",
               help="Plan to compare with, for the switch points (default: the baseline, the first plan).")
-@_out_option
-def sensitivity_cmd(file: Path, plan: str | None, against: str | None, out: Path | None,
-                    formats: tuple[str, ...], quiet: bool, force: bool, **options: Any) -> None:
+@click.option("--plans", "compared", metavar="A,B,...", help="Plans to choose between, for EVPI/EVPPI (default: all).")
+@_study_options
+def sensitivity_cmd(file: Path, plan: str | None, against: str | None, compared: str | None, out: Path | None,
+                    formats: tuple[str, ...], quiet: bool, materiality: str | None, force: bool,
+                    **options: Any) -> None:
     """Which uncertain assumptions move a plan's results, and which could change the decision."""
     from .runner import RunOptions
     from .sensitivities import sensitivity
 
     sets = options.pop("overrides", ())
+    names = [p.strip() for p in compared.split(",") if p.strip()] if compared is not None else None
 
     _plan_study(file, out, formats, quiet, force, "sensitivity", console.print_sensitivity,
-                lambda s, adv: sensitivity(s, plan=plan, against=against, overrides=sets,
-                                           options=RunOptions(progress=adv, **options)))
+                lambda s, adv: sensitivity(s, plan=plan, against=against, plans=names, overrides=sets,
+                                           materiality=arguments.in_currency(materiality, s),
+                                           options=RunOptions(progress=adv, **options)), options)
 
 
 # --------------------------------------------------------------------------- report, schema

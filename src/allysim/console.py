@@ -14,11 +14,14 @@ from typing import Any
 import click
 
 from .errors import AllysimError, ScenarioError
+from .findings import dominated_words, portfolio_words, verdict_words
 from .text import terminal
 from .wording import (
     Evidence,
     MoneyScale,
     format_amount,
+    format_length,
+    format_number,
     format_ratio,
     format_share,
     median_life,
@@ -291,14 +294,14 @@ def print_results(results: Any) -> None:
         rows.append([
             name,
             f"{format_share(surv['estimate'])} ({share_interval(*surv['ci95'])})",
-            median_life(p["lifetime"]["p50"], s.horizon, unit, surv["estimate"]).rsplit(" ", 1)[0],
+            median_life(p["lifetime"]["p50"], s.horizon, unit, surv["estimate"], unit=False),
             f"{scale.number(npv['mean'])}{half}",
             f"{scale.number(npv['p10'])} to {scale.number(npv['p90'])}",
             f"{p['resilience']['mean']:.2f}",
             f"{top} ({format_share(causes[top])})" if causes else "\u2014",
         ])
     units = plural(unit)
-    columns = [Column("plan", "name"), Column(f"survival, {s.horizon:g} {units}", short="survival"),
+    columns = [Column("plan", "name"), Column(f"survival, {format_length(s.horizon, unit)}", short="survival"),
                Column(f"median life ({units})", short=f"median ({units})"),
                Column(f"mean NPV \u00b1 ({s.currency})" if s.currency else "mean NPV \u00b1", short="mean NPV \u00b1"),
                Column("NPV P10 to P90", keep=1, short="P10 to P90"), Column("resil.", keep=2),
@@ -315,26 +318,28 @@ def _ci(entry: dict[str, Any], pct: bool = False, scale: MoneyScale | None = Non
     return f"{fmt(entry['mean'])}{band}"
 
 
-def _verdict(entry: dict[str, Any], runs: Any, gain: str, loss: str) -> str:
-    """``gain``/``loss`` when the 95% interval excludes zero, else ``within the noise``."""
-    evidence = Evidence.of(entry, runs)
-    return gain if evidence.gain else loss if evidence.loss else "within the noise"
+def _verdict(entry: dict[str, Any], runs: Any, kind: str) -> str:
+    """The effect's verdict in words (:func:`allysim.findings.verdict_words`)."""
+    return verdict_words(Evidence.of(entry, runs), kind)
 
 
-def _noise_legend(runs: Any) -> str:
+def _noise_legend(runs: Any, data: dict[str, Any] | None = None) -> str:
+    material = ((data or {}).get("materiality") or {}).get("value")
+    threshold = f" and the mean exceeds the materiality, {format_amount(material)}" if material else ""
     return (f"[lo, hi]: paired 95% CI over {int(runs or 0):,} runs; survival in percentage points; a verdict only "
-            "when the CI excludes zero, else 'within the noise'.")
+            f"when the CI excludes zero{threshold}; 'about break even': a smaller effect, known to within twice the "
+            "materiality; else 'within the noise'.")
 
 
 def print_compare(data: dict[str, Any]) -> None:
     plans = data["plans"]
     scale = MoneyScale.of([x for p in plans.values() for x in (p["npv"]["mean"], *p["npv"]["ci95"]) if x is not None])
     rows = [[name, _ci(p["npv"], scale=scale), _ci(p["survival"], pct=True), f"{format_share(p['p_better'])}",
-             _verdict(p["npv"], data["runs"], "better NPV", "worse NPV")] for name, p in plans.items()]
+             _verdict(p["npv"], data["runs"], "plan")] for name, p in plans.items()]
     print_table(f"{data['scenario']} \u2014 each plan minus {data['baseline']}, paired over {data['runs']:,} runs",
                 [Column("plan", "name"), Column(f"NPV difference ({data['currency']})", short="NPV difference"),
                  Column("survival (points)", short="survival, pts"), Column("P(NPV better)", keep=1),
-                 Column("verdict", "text")], rows, _noise_legend(data["runs"]))
+                 Column("verdict", "text")], rows, _noise_legend(data["runs"], data))
 
 
 def print_value(data: dict[str, Any]) -> None:
@@ -343,35 +348,36 @@ def print_value(data: dict[str, Any]) -> None:
                                                                   c["cost"])])
     rows = []
     for cid, c in items.items():
-        net = {"mean": c["shapley_npv"], "ci95": c.get("shapley_npv_ci95") or [None, None]}
+        net = {"mean": c["shapley_npv"], "ci95": c.get("shapley_npv_ci95") or [None, None],
+               "verdict": c.get("shapley_verdict")}
         gross = c["shapley_npv"] + c["cost"]
         ratio = format_ratio(gross / c["cost"]) if c["cost"] > 0 else "free"
         survival = {"mean": c["shapley_survival"], "ci95": c.get("shapley_survival_ci95") or [None, None]}
         rows.append([cid, _ci(net, scale=scale), signed_number(gross, scale), scale.number(c["cost"]), ratio,
-                     _verdict(net, data["runs"], "pays for itself", "does not pay"), _ci(survival, pct=True)])
+                     _verdict(net, data["runs"], "contingency"), _ci(survival, pct=True)])
     total = data["total"]
     print_table(f"{data['scenario']} \u2014 contingencies of plan {data['plan']} ({data['method']} Shapley); whole "
                 f"plan: NPV {_ci(total['npv'])}, survival {_ci(total['survival'], pct=True)} points",
                 [Column("contingency", "name"), Column(f"net NPV ({data['currency']})", short="net NPV"),
                  Column("gross NPV", keep=3), Column("cost", keep=2), Column("gross/cost", keep=4, short="ratio"),
                  Column("verdict", "text"), Column("survival (points)", keep=1, short="survival, pts")], rows,
-                "Net NPV = gross NPV (before its cost) - cost: each contingency's fair (Shapley) share of the plan's "
-                "effect. " + _noise_legend(data["runs"]))
+                "Net NPV = gross NPV (before its cost) \u2212 cost: each contingency's fair (Shapley) share of the plan's "
+                "effect. " + _noise_legend(data["runs"], data))
 
 
 def print_drivers(data: dict[str, Any]) -> None:
     ranked = sorted(data["risks"].items(), key=lambda kv: -kv[1]["npv"]["mean"])
     scale = MoneyScale.of([x for _, r in ranked for x in (r["npv"]["mean"], *r["npv"]["ci95"]) if x is not None])
     rows = [[rid, _ci(r["npv"], scale=scale), _ci(r["survival"], pct=True),
-             _verdict(r["npv"], data["runs"], "costs NPV", "adds NPV")] for rid, r in ranked]
+             _verdict(r["npv"], data["runs"], "risk")] for rid, r in ranked]
     env = data.get("environment")
     if env is not None:  # what holding the environment in its initial state gains
         rows.append(["(environment changes)", _ci(env["npv"], scale=scale), _ci(env["survival"], pct=True),
-                     _verdict(env["npv"], data["runs"], "costs NPV", "adds NPV")])
+                     _verdict(env["npv"], data["runs"], "risk")])
     print_table(f"{data['scenario']} \u2014 what each risk costs under plan {data['plan']} (removing it gains)",
                 [Column("risk", "name"), Column(f"NPV cost ({data['currency']})", short="NPV cost"),
                  Column("survival cost (points)", short="survival, pts"), Column("verdict", "text")], rows,
-                _noise_legend(data["runs"]))
+                _noise_legend(data["runs"], data))
 
 
 def print_sweep(data: dict[str, Any]) -> None:
@@ -396,10 +402,13 @@ def print_optimize(data: dict[str, Any]) -> None:
     def name(i: int | None) -> str:
         if i is None:
             return "\u2014"
-        return " + ".join(portfolios[i]["contingencies"]) or "(none)"
+        return portfolio_words(portfolios[i]["contingencies"])
 
     objective = data.get("objective", "npv")
     rows, runners = [], []
+    chosen = [portfolios[i] for i in data["best"].values() if i is not None]
+    cost_scale = MoneyScale.of([p["cost"]["mean"] for p in chosen])  # one rounding per column
+    npv_scale = MoneyScale.of([p["npv"]["mean"] for p in chosen])
     labels = {"npv": "highest NPV", "survival": "highest survival", "cvar10": "best worst 10% (CVaR)",
               "p_loss": "fewest losing runs"}
     if data.get("budget") is not None:
@@ -415,11 +424,14 @@ def print_optimize(data: dict[str, Any]) -> None:
         margin = "\u2014"
         if versus:
             field = "survival" if key == "survival_within_budget" else key
-            diff, clear = versus[field], versus[f"clear_{field}"]
-            margin = _ci(diff, pct=key in points) + (" points" if key in points else "") + \
-                ("" if clear else ", within the noise")
+            diff = versus[field]
+            judged = Evidence.of(diff, data.get("runs"))
+            if "verdict" not in diff:  # a file written before verdicts: its clear_* flag says it
+                judged = Evidence(0.0, decided="better" if versus.get(f"clear_{field}") else "unclear")
+            words = "" if judged.clear else ", about the same" if judged.tied else ", within the noise"
+            margin = _ci(diff, pct=key in points) + (" points" if key in points else "") + words
             runners.append(f"{label}: the runner-up is {name(versus['runner_up'])}")
-        rows.append([label, name(i), format_amount(p["cost"]["mean"]), format_amount(p["npv"]["mean"]),
+        rows.append([label, name(i), cost_scale.number(p["cost"]["mean"]), npv_scale.number(p["npv"]["mean"]),
                      f"{format_share(p['survival']['estimate'])} ({share_interval(*p['survival']['ci95'])})", margin])
     method = "every portfolio" if data["method"] == "exact" else "HEURISTIC (greedy), not every portfolio"
     print_table(f"{data['scenario']} \u2014 {len(portfolios):,} portfolios of {len(data['candidates'])} "
@@ -434,29 +446,31 @@ def print_optimize(data: dict[str, Any]) -> None:
             f"{name(cheapest)}, costs {format_amount(portfolios[cheapest]['cost']['mean'])}")
     dominated = {p: e for p, e in data["plans"].items() if e.get("dominated_by") is not None}
     for plan, e in dominated.items():
-        say(f"plan {plan} is dominated by {name(e['dominated_by'])}: no more cost, at least as much NPV and survival"
-            + ("" if e["dominance"]["clear_npv"] or e["dominance"]["clear_survival"]
-               else " (on estimates within the noise)"))
+        say(dominated_words(plan, name(e["dominated_by"]), e["dominance"]["clear_npv"]
+                            or e["dominance"]["clear_survival"]))
 
 
 def print_sensitivity(data: dict[str, Any]) -> None:
-    from .plotting.sensitivity_charts import sensitivity_findings
+    from .findings import sensitivity_findings
 
     rows = []
+    npv_scale = MoneyScale.of([x for e in data["inputs"].values() for x in (e["npv"]["at_p10"], e["npv"]["at_p90"])])
     for path, e in data["inputs"].items():
-        sw = e.get("switch")
-        rows.append([path, f"{format_amount(e['p10'])} .. {format_amount(e['p90'])}",
-                     f"{format_amount(e['npv']['at_p10'])} .. {format_amount(e['npv']['at_p90'])}",
-                     f"{format_share(e['survival']['at_p10'])} .. {format_share(e['survival']['at_p90'])}",
-                     format_share(e["variance_share"]["npv"]), format_amount(sw["value"]) if sw else "\u2014"])
+        switches = e.get("switches") or ([e["switch"]] if e.get("switch") else [])  # every crossing, in order
+        inputs = MoneyScale.of([e["p10"], e["p90"]])  # an input's own unit, both ends alike
+        rows.append([path, f"{inputs.number(e['p10'])} to {inputs.number(e['p90'])}",
+                     f"{npv_scale.number(e['npv']['at_p10'])} to {npv_scale.number(e['npv']['at_p90'])}",
+                     f"{format_share(e['survival']['at_p10'])} to {format_share(e['survival']['at_p90'])}",
+                     format_share(e["variance_share"]["npv"]),
+                     ", ".join(inputs.number(w["value"]) for w in switches) or "\u2014"])
     against = data.get("against")
     print_table(f"{data['scenario']} \u2014 plan {data['plan']}"
                 + (f" against {against}, P(NPV better) {format_share(data['p_better'])}" if against else ""),
-                [Column("input", "name"), Column("P10 .. P90"),
-                 Column(f"NPV at P10 .. P90 ({data['currency']})", short="NPV at P10 .. P90"),
-                 Column("survival at P10 .. P90", short="survival"), Column("NPV variance share", keep=1,
+                [Column("input", "name"), Column("P10 to P90"),
+                 Column(f"NPV at P10 to P90 ({data['currency']})", short="NPV at P10 to P90"),
+                 Column("survival at P10 to P90", short="survival"), Column("NPV variance share", keep=1,
                                                                               short="variance"),
-                 Column("switch at", keep=2)], rows)
+                 Column("switches at", keep=2)], rows)
     words = sensitivity_findings(data)
     say(words["headline"] + ".")
     say(words["switch"] + ".")
@@ -469,17 +483,31 @@ def print_calibration(data: dict[str, Any]) -> None:
         if not m:
             return "\u2014"
         if model == "exponential":
-            text = f"rate {m['rate']['estimate']:.4g}"
+            text = f"rate {format_number(m['rate']['estimate'], 4, trim=True)}"
         elif model == "weibull":
-            text = f"shape {m['shape']['estimate']:.3g}, scale {m['scale']['estimate']:.4g}"
+            text = (f"shape {format_number(m['shape']['estimate'], trim=True)}, "
+                    f"scale {format_number(m['scale']['estimate'], 4, trim=True)}")
         else:
             text = f"{len(m['rates'])} steps"
-        return f"{'* ' if cause['chosen'] == model else ''}{text} (AIC {m['aic']:,.1f})"
+        return f"{'* ' if cause['chosen'] == model else ''}{text} (AIC {format_number(m['aic'], decimals=1)})"
 
     unit = data["time_unit"]
     rows = [[name, f"{c['events']:,}", fit(c, "exponential"), fit(c, "weibull"), fit(c, "steps")]
             for name, c in data["causes"].items()]
     columns = [Column("cause", "name"), Column("endings", "number"), Column(f"constant (per {unit})"),
                Column(f"Weibull ({plural(unit)})"), Column("steps")]
-    print_table(f"{data['n']:,} histories, {data['events']:,} endings, {data['exposure']:,.6g} {plural(unit)} at "
+    print_table(f"{data['n']:,} histories, {data['events']:,} endings, {format_number(data['exposure'], 6, trim=True)} {plural(unit)} at "
                 "risk", columns, rows, "* chosen (lowest AIC with --model best); intervals in calibration.json")
+
+
+def print_sharing(data: dict[str, Any]) -> None:
+    """The closing line of a study: how much was simulated, how much derived from shared paths."""
+    s = data.get("sharing")
+    if s is None:
+        return
+    if s["exhaustive"]:
+        echo(f"sharing: all {s['replications']:,} replications simulated (--exhaustive)")
+        return
+    share = s["derived"] / s["replications"] if s["replications"] else 0.0
+    echo(f"sharing: {s['simulated']:,} of {s['replications']:,} replications simulated, {s['derived']:,} "
+         f"({share:.0%}) derived from identical paths")

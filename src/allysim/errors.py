@@ -8,6 +8,7 @@ Every error a user can cause derives from one base, so a caller catches one clas
      |    +-- HistoryError  a history CSV (for `calibrate`) has bad rows; located FILE:LINE
      +-- UsageError         the command or API call is not valid (exit code 2)
      +-- SimulationError    a replication could not complete, e.g. it exceeded its event budget (exit code 1)
+     |    +-- ClusterError  the Dask cluster cannot be reached or lost its workers (exit code 1)
      +-- OutputError        an output folder given to read is missing, incomplete or unreadable (exit code 2),
                             or a file or folder cannot be written or locked (exit code 1)
 
@@ -17,8 +18,8 @@ Every error a user can cause derives from one base, so a caller catches one clas
 
 from __future__ import annotations
 
-__all__ = ["AllysimError", "ScenarioError", "RegisterError", "UsageError", "SimulationError", "OutputError",
-           "HistoryError", "AllysimWarning"]
+__all__ = ["AllysimError", "ScenarioError", "RegisterError", "UsageError", "SimulationError", "ClusterError",
+           "OutputError", "HistoryError", "AllysimWarning"]
 
 
 class AllysimError(Exception):
@@ -45,6 +46,10 @@ class UsageError(AllysimError):
 
 class SimulationError(AllysimError):
     """A replication could not complete."""
+
+
+class ClusterError(SimulationError):
+    """The Dask cluster cannot be reached, does not answer, or lost its workers while simulating."""
 
 
 class OutputError(AllysimError):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .engine import CompiledPlan
-from .errors import UsageError
+from .errors import AllysimError, ClusterError, UsageError
 from .results import PlanRuns
 from .scenario import Scenario
 from .sharing import masks_of, simulate_exhaustive, simulate_shared
@@ -259,28 +259,40 @@ class DaskExecutor:
         except ImportError:
             raise UsageError("--executor dask needs dask.distributed: pip install 'allysim[dask]'") from None
         self._cluster = None
+        self.address = address
         try:
             if address == "local":
                 self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                              processes=True, dashboard_address=None)
                 self.client = Client(self._cluster)
             else:
-                self.client = Client(address, timeout="10s")
+                self.client = _connect(Client, address)
+        except AllysimError:
+            self.close()
+            raise
         except OSError as exc:
             self.close()
-            raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}; check that it is running "
+                               "and that this machine can reach it") from None
 
     def map(self, job: Job, ranges: Ranges) -> Iterator[tuple[int, Chunk]]:
         from dask.distributed import as_completed
 
-        shared = self.client.scatter(job, broadcast=True)
-        futures = {self.client.submit(_run_chunk, shared, start, stop, pure=False): start for start, stop in ranges}
+        futures: dict[Any, int] = {}
         try:
+            shared = self.client.scatter(job, broadcast=True, timeout=CONNECT_TIMEOUT)
+            futures = {self.client.submit(_run_chunk, shared, start, stop, pure=False): start
+                       for start, stop in ranges}
             for future in as_completed(futures):
                 yield futures[future], future.result()
-        except BaseException:
+        except (AllysimError, KeyboardInterrupt, GeneratorExit):
             self.client.cancel(list(futures))
             raise
+        except BaseException as exc:  # workers killed, restarted by their nanny, the scheduler gone, tasks cancelled
+            self.client.cancel(list(futures))
+            raise ClusterError(f"the Dask cluster at {self.address} failed while simulating ({type(exc).__name__}"
+                               f"{': ' + str(exc)[:160] if str(exc) else ''}); check that its workers are running "
+                               "and have memory enough, then continue with --resume") from None
 
     def close(self, cancel: bool = False) -> None:
         client = getattr(self, "client", None)
@@ -288,6 +300,43 @@ class DaskExecutor:
             client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler and hear its answer
+
+
+def _connect(client: Any, address: str) -> Any:
+    """A Client of the scheduler at ``address``, or one line saying why not, within :data:`CONNECT_TIMEOUT`.
+
+    A malformed address is bad input (exit 2). A server that accepts the connection and never answers (a
+    firewall, another program) would hold Client() forever, past its own timeout: the connection is made in a
+    thread that is abandoned after the timeout. Anything else (nothing listening, a web server answering) is one
+    line, exit 1.
+    """
+    outcome: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            outcome["client"] = client(address, timeout=f"{CONNECT_TIMEOUT}s")
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=attempt, name="allysim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT * 1.5)
+    if thread.is_alive():
+        raise ClusterError(f"the Dask scheduler at {address} accepted the connection but did not answer within "
+                           f"{CONNECT_TIMEOUT * 1.5:.0f} s; is it a Dask scheduler's address (tcp://HOST:8786)?")
+    error = outcome.get("error")
+    if error is None:
+        return outcome["client"]
+    if isinstance(error, (ValueError, TypeError)):
+        raise UsageError(f"--scheduler {address}: not a scheduler address ({str(error)[:120]}); give "
+                         "tcp://HOST:PORT, or local to start a cluster on this machine") from None
+    if isinstance(error, KeyboardInterrupt):
+        raise error
+    raise ClusterError(f"cannot reach the Dask scheduler at {address} ({type(error).__name__}: {str(error)[:120]}); "
+                       "check that it is running and that this is its address (tcp://HOST:8786)") from None
 
 
 def make_executor(kind: str, workers: int, scheduler: str | None) -> Executor:

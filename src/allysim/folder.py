@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -30,15 +31,18 @@ from typing import Any
 
 import numpy as np
 
+from .analysis import partners_still_in
 from .errors import AllysimError, OutputError
+from .files import open_input
 from .outputs import RUNS_COLUMNS
 from .stats import SurvivalCurve, dissolved_share, paired, survival_curve
 from .study_registry import CHARTS, RUN_FILES, STUDIES, study_of_chart
 from .text import markup, plain_data, shorten
+from .verdicts import default_materiality
 from .wording import Evidence, Provenance
 
 __all__ = ["BANDS", "HealthBands", "OutputData", "RunTable", "load_output", "load_studies", "read_runs_csv",
-           "read_json", "check_study", "reading"]
+           "read_exits", "read_json", "check_study", "reading", "folder_seed"]
 
 BANDS = ("p5", "p25", "p50", "p75", "p95")
 _NUMBERS = ("lifetime", "npv", "risk_cost", "contingency_cost", "min_health", "resilience")
@@ -99,6 +103,9 @@ class OutputData:
     studies
         The studies found beside the run, by name (``"compare"``, ``"value"``, ...) -> the JSON, in
         :data:`~allysim.study_registry.STUDIES` order.
+    exits
+        Per plan, the ``exits`` column of ``runs.csv`` (``id@time;id@time``) in replication order; empty for a
+        scenario without partners.
     """
 
     summary: Mapping[str, Any]
@@ -106,6 +113,7 @@ class OutputData:
     health: HealthBands | None = None
     folder: Path | None = field(default=None, compare=False)
     studies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    exits: Mapping[str, np.ndarray] = field(default_factory=dict)  # plan -> runs.csv ``exits``, run by run
 
     @property
     def plans(self) -> list[str]:
@@ -127,6 +135,13 @@ class OutputData:
         """Per plan, the share of runs dissolved by each time of ``grid`` (the health chart's strips)."""
         return {p: dissolved_share(grid, self.runs[p].lifetime, self.runs[p].survived) for p in self.plans}
 
+    def partners_still_in(self, grid: Any) -> dict[str, dict[str, np.ndarray]]:
+        """Per plan, for each partner of its line-up, the share of runs in which it has not left by each time of
+        ``grid`` (the partners chart's curves), from ``runs.csv``'s exits (:func:`allysim.analysis.partners_still_in`)."""
+        plans = self.summary.get("plans") or {}
+        return {p: partners_still_in(self.exits[p], list((plans[p] or {}).get("partners") or {}), grid)
+                for p in self.plans if p in self.exits}
+
     def versus_baseline(self, plan: str, key: str) -> Evidence:
         """``plan`` minus the baseline (the first plan) in ``survival``, ``npv`` or ``resilience``, with its paired
         95% interval: from ``compare.json`` when it measured this plan against the same baseline on the same
@@ -142,6 +157,25 @@ class OutputData:
             return Evidence.of(entry, compare.get("runs"))
         column = {"survival": "survived"}.get(key, key)
         a, b = getattr(self.runs[plan], column), getattr(self.runs[base], column)
+        return Evidence.of(paired(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), len(a),
+                           materiality=self.materiality() if key == "npv" else 0.0)
+
+    def materiality(self) -> float:
+        """The materiality of this folder's NPV verdicts: as ``summary.json`` or a study recorded it, else 1% of
+        the baseline plan's mean |NPV| over its runs (:func:`allysim.verdicts.default_materiality`)."""
+        for data in (self.summary, *self.studies.values()):
+            value = (data.get("materiality") or {}).get("value") if isinstance(data, dict) else None
+            if isinstance(value, (int, float)):
+                return float(value)
+        base = self.plans[0]
+        if base in self.runs:
+            return default_materiality(self.runs[base].npv, base).value
+        return 0.0
+
+    def versus_baseline_share(self, plan: str, cause: str) -> Evidence:
+        """``plan`` minus the baseline in the share of runs ended by ``cause``, paired run by run: how the causes
+        chart and the deck judge a plan that cuts the main threat."""
+        a, b = self.runs[plan].end_cause == cause, self.runs[self.plans[0]].end_cause == cause
         return Evidence.of(paired(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), len(a))
 
 
@@ -217,8 +251,9 @@ def load_output(folder: str | os.PathLike[str], *, run_files: bool = True, studi
     absent = [p for p in summary["plans"] if p not in health.plans]
     if absent:
         raise OutputError(f"{health_path}: has no bands for plan(s) {', '.join(absent)}; rerun `allysim run`")
+    exits = read_exits(folder / "runs.csv") if summary.get("partners") else {}
     return OutputData(summary=summary, runs={p: runs[p] for p in summary["plans"]}, health=health,
-                      folder=folder, studies=studies)
+                      folder=folder, studies=studies, exits={p: exits[p] for p in summary["plans"] if p in exits})
 
 
 def load_studies(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
@@ -241,6 +276,26 @@ def load_studies(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     return studies
 
 
+def folder_seed(folder: str | os.PathLike[str]) -> int | None:
+    """The seed the numbers already in ``folder`` came from: ``summary.json``'s, else that of the study JSON
+    written last; ``None`` for a new or empty folder (or one whose files carry no readable seed).
+
+    A command writing into the folder uses it unless given ``--seed``, so that every number in one folder comes
+    from the same random numbers (SPEC section 14).
+    """
+    root = Path(folder)
+    studies = sorted((root / kind.file for kind in STUDIES),
+                     key=lambda p: p.stat().st_mtime if p.is_file() else -1.0, reverse=True)
+    for path in (root / "summary.json", *studies):
+        try:
+            seed = json.loads(path.read_text(encoding="utf-8")).get("seed")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0:
+            return seed
+    return None
+
+
 def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
     """Raise OutputError naming the first field the charts need that ``summary.json`` lacks."""
     if not isinstance(summary.get("plans"), dict) or not summary["plans"]:
@@ -260,7 +315,7 @@ def _check_summary(summary: Mapping[str, Any], path: Path) -> None:
             raise OutputError(f"{path}: {wrong} is not a number; rerun `allysim run` to rewrite it")
 
 
-_TEXT_FIELDS = ("contingencies_in_plan",)  # the only text in a plan's summary: ids
+_TEXT_FIELDS = ("contingencies_in_plan", "partners_in_plan")  # the only text in a plan's summary: ids
 
 
 def _not_numeric(value: Any, where: str) -> str | None:
@@ -279,7 +334,7 @@ def _number(value: Any) -> bool:
 def read_json(path: Path, command: str = "run") -> dict[str, Any]:
     """Read a JSON object, or raise OutputError saying what is wrong and which command rewrites it."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_input(path) as raw, io.TextIOWrapper(raw, encoding="utf-8") as handle:
             value = json.load(handle, parse_constant=_not_a_number)
     except FileNotFoundError:
         raise OutputError(f"{path}: missing; is {path.parent} an allysim output folder?") from None
@@ -329,7 +384,7 @@ def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
     path = Path(path)
     tables: dict[str, _RunBuffers] = {}
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        with open_input(path) as raw, io.TextIOWrapper(raw, newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
             absent = [c for c in RUNS_COLUMNS if c not in header]
@@ -359,6 +414,25 @@ def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:
                 raise OutputError(f"{path}: plan {shorten(plan)}: {column} holds a value that is not a finite "
                                   "number; rerun `allysim run` to rewrite it")
     return out
+
+
+def read_exits(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Read the ``exits`` column of ``runs.csv`` (a scenario with partners): per plan, the text of each run's
+    exits in replication order. The file has passed :func:`read_runs_csv`; a file without the column gives {}."""
+    path = Path(path)
+    rows: dict[str, list[tuple[int, str]]] = {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        if "exits" not in header:
+            return {}
+        plan, run, column = header.index("plan"), header.index("run"), header.index("exits")
+        for line, row in enumerate(reader, start=2):
+            try:
+                rows.setdefault(row[plan], []).append((int(row[run]), row[column]))
+            except (IndexError, ValueError) as exc:
+                raise OutputError(f"{path}:{line}: {_row_problem(exc)}; rerun `allysim run` to rewrite it") from None
+    return {markup(p): np.asarray([text for _, text in sorted(r)], dtype=object) for p, r in rows.items()}
 
 
 def _row_problem(exc: Exception) -> str:

@@ -94,12 +94,20 @@ class Weibull(Hazard):
         return k / s * (t / s) ** (k - 1.0)
 
     def cumulative(self, t: float) -> float:
-        return (t / self.scale) ** self.shape if t > 0.0 else 0.0
+        if t <= 0.0:
+            return 0.0
+        try:
+            return (t / self.scale) ** self.shape
+        except OverflowError:
+            return math.inf
 
     def inverse(self, x: float) -> float:
         if x <= 0.0:
             return 0.0
-        t = self.scale * x ** (1.0 / self.shape)
+        try:  # a tiny multiplier asks for a budget far beyond H's reach: float ** raises rather than giving inf
+            t = self.scale * x ** (1.0 / self.shape)
+        except OverflowError:
+            return math.inf
         return t if math.isfinite(t) else math.inf
 
     def copy(self) -> Weibull:

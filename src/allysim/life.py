@@ -203,6 +203,11 @@ class Life:
 
     # ------------------------------------------------------------------ driving the run
 
+    def drop_pending(self) -> None:
+        """Forget every scheduled event this Life holds (the queue is cleared): no reference cycle outlives a run."""
+        for state in self.states:
+            state.pending = None
+
     def run(self) -> Outcome:
         m = self.m
         env = self.env
@@ -236,8 +241,7 @@ class Life:
         # outcomes). Broken here, a replication is freed by reference counting alone, and the executor pauses the
         # collector while a chunk runs. SimPy has no public way to drop scheduled events.
         env._queue.clear()
-        for state in self.states:
-            state.pending = None
+        self.drop_pending()
         if self.alive:
             self.advance(horizon)
         lifetime = self.t

@@ -128,6 +128,11 @@ class _PartnerState(Product):
 class PartneredLife(Life):
     """One alliance lifetime with partners: :class:`~allysim.life.Life` plus each partner's exit."""
 
+    def drop_pending(self) -> None:
+        super().drop_pending()
+        for ps in self.pstates:  # a partner's pending exit and climb back over x call back into this Life
+            ps.pending = ps.cross = None
+
     def __init__(self, model: CompiledPlan, streams: Streams, replication: int) -> None:
         super().__init__(model, streams, replication)
         self.pstates = [_PartnerState(spec) for spec in model.partners]

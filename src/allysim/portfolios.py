@@ -34,6 +34,7 @@ from .results import Results, Variant, sum_sharing
 from .runner import RunOptions, simulate_variants
 from .scenario import Scenario
 from .stats import cvar, losing, loss_share, mean_ci, paired, paired_cvar, wilson
+from .verdicts import Materiality, judge, judged, materiality_for
 
 __all__ = ["Portfolios", "Outcomes", "optimize", "frontier", "EXACT_LIMIT", "OBJECTIVES"]
 
@@ -66,6 +67,7 @@ class Portfolios:
     budget: float | None = None
     objective: str = "npv"  # what "best" means for the recommendation: one of OBJECTIVES
     sharing: dict[str, Any] | None = None  # how many replications were simulated, how many derived
+    materiality_option: float | None = None  # --materiality / materiality=, over the scenario's
     infeasible: list[tuple[str, ...]] = field(default_factory=list)  # line-ups that cannot form the alliance
     _summary: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
@@ -114,22 +116,49 @@ class Portfolios:
         return max(pool, key=lambda i: (self.score(i, objective), -self.cost(i), -len(self.portfolios[i])))
 
     def runner_up(self, objective: str, budget: float | None = None) -> int | None:
+        """The next best portfolio on ``objective`` that is not an exact tie with the best (the same outcome in
+        every run, as when a contingency never activates and costs nothing): the margin over an exact copy says
+        nothing. Only when every other portfolio ties exactly is the runner-up a tie."""
         top = self.best(objective, budget)
         pool = [i for i in range(len(self.portfolios)) if i != top and (budget is None or self.cost(i) <= budget)]
         if top is None or not pool:
             return None
-        return max(pool, key=lambda i: (self.score(i, objective), -self.cost(i), -len(self.portfolios[i])))
+        ranked = sorted(pool, key=lambda i: (self.score(i, objective), -self.cost(i), -len(self.portfolios[i])),
+                        reverse=True)
+        return next((i for i in ranked if not self._tie(top, i)), ranked[0])
+
+    def _tie(self, a: int, b: int) -> bool:
+        """Whether portfolios ``a`` and ``b`` have the same outcomes in every run."""
+        x, y = self.outcomes[a], self.outcomes[b]
+        return bool(np.array_equal(x.npv, y.npv) and np.array_equal(x.alive, y.alive)
+                    and np.array_equal(x.cost, y.cost))
+
+    @property
+    def materiality(self) -> Materiality:
+        """The materiality the verdicts use: by default 1% of the mean |NPV| of the baseline plan's portfolio
+        (the first plan), else of the portfolio without any contingency."""
+        first, ids = next(iter(self.scenario.plan_sets.items()))
+        i = None if any(c not in self.contingencies for c in ids) else self.index(ids)
+        name = first
+        if i is None:
+            i, name = self.index(()), "the portfolio without contingencies"
+        npv = self.outcomes[i if i is not None else 0].npv
+        return materiality_for(self.materiality_option, self.scenario.materiality, npv, name)
 
     def versus(self, a: int, b: int) -> dict[str, Any]:
         """Portfolio ``a`` minus portfolio ``b`` on the same replications (``p_loss``: the share of runs losing
         money, so a negative difference is fewer losses)."""
         x, y = self.outcomes[a], self.outcomes[b]
-        npv, survival = paired(x.npv, y.npv), paired(x.alive, y.alive)
-        tail, loss = paired_cvar(x.npv, y.npv), paired(losing(x.npv), losing(y.npv))
+        runs, material = len(x.npv), self.materiality.value
+        npv, survival = judged(paired(x.npv, y.npv), runs, material), judged(paired(x.alive, y.alive), runs)
+        tail = judged(paired_cvar(x.npv, y.npv), runs, material)
+        loss = paired(losing(x.npv), losing(y.npv))
+        loss = {**loss, **judge(loss, runs, sign=-1).fields()}  # fewer losing runs is better
+        # clear_*: the verdict is better or worse (for NPV and CVaR, beyond the materiality too)
         return {"npv": npv, "survival": survival, "cvar10": tail, "p_loss": loss, "cost": paired(x.cost, y.cost),
                 "p_better": float(np.mean(x.npv > y.npv)),
-                "clear_npv": _excludes_zero(npv), "clear_survival": _excludes_zero(survival),
-                "clear_cvar10": _excludes_zero(tail), "clear_p_loss": _excludes_zero(loss)}
+                **{f"clear_{k}": e["verdict"] in ("better", "worse")
+                   for k, e in (("npv", npv), ("survival", survival), ("cvar10", tail), ("p_loss", loss))}}
 
     def dominated_by(self, i: int) -> int | None:
         """A portfolio at most as costly with at least the NPV and survival of ``i``, better in one (estimates);
@@ -175,7 +204,7 @@ class Portfolios:
             "objective": self.objective,
             "frontier": {objective: self.frontier(objective) for objective in OBJECTIVES},
             "best": best,
-            "versus_runner_up": versus,
+            "versus_runner_up": versus, "materiality": self.materiality.to_dict(),
             "plans": plans, "sharing": self.sharing,
             **({"infeasible": {"count": len(self.infeasible), "portfolios": [list(p) for p in self.infeasible],
                                "meaning": "line-ups of candidate partners that break alliance.min_partners or "
@@ -186,7 +215,8 @@ class Portfolios:
                        "survival; cvar10: the highest mean NPV of the worst 10% of runs; p_loss: the lowest share "
                        "of runs with NPV below 0); the frontier for an objective lists, cheapest first, the "
                        "portfolios that no other beats on both cost and that objective; versus_runner_up is best "
-                       "minus runner-up on the same runs, and clear_* says whether its 95% interval excludes a tie",
+                       "minus runner-up on the same runs (the runner-up: the next best that is not an exact tie), each "
+                       "difference with its verdict, and clear_* says whether that verdict is better or worse",
         }
 
 
@@ -205,11 +235,6 @@ class _Provenance:
     scenario: Scenario
     runs: int
     seed: int
-
-
-def _excludes_zero(entry: dict[str, Any]) -> bool:
-    lo, hi = entry["ci95"]
-    return lo is not None and (lo > 0 or hi < 0)
 
 
 def _summary(o: Outcomes) -> dict[str, Any]:
@@ -283,7 +308,7 @@ def _order(scenario: Scenario, ids: Sequence[str]) -> tuple[str, ...]:
 
 def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, budget: float | None = None, *,
              objective: str = "npv", overrides: Any = None, exact_limit: int = EXACT_LIMIT,
-             options: RunOptions | None = None, **settings: Any) -> Portfolios:
+             materiality: float | None = None, options: RunOptions | None = None, **settings: Any) -> Portfolios:
     """Every portfolio of ``contingencies`` (default: all the scenario's), the frontiers and the best.
 
     Parameters
@@ -343,7 +368,7 @@ def optimize(scenario: Scenario, contingencies: Sequence[str] | None = None, bud
         method = "greedy"
     return Portfolios(scenario, int(resolved.seed or 0), len(outcomes[0].npv), candidates, list(portfolios),
                       list(outcomes), method, None if budget is None else float(budget), objective=objective,
-                      sharing=sum_sharing(simulator.sharing), infeasible=infeasible)
+                      sharing=sum_sharing(simulator.sharing), infeasible=infeasible, materiality_option=materiality)
 
 
 def _greedy(scenario: Scenario, candidates: tuple[str, ...],

@@ -1,8 +1,12 @@
-"""The recommendation in words, from ``optimize.json``: what to fund, by how much it beats the runner-up, which plans
-are dominated. Claims stay within the evidence: a portfolio is called better only when the paired 95% interval of
-its difference excludes a tie; otherwise the sentence says the difference is within the noise.
+"""The recommendation in words, from ``optimize.json`` (and ``sensitivity.json`` when the folder has one): what to
+fund, its margin over the runner-up with its interval and verdict, the tail it protects against, the assumption
+that would flip the choice and at what value, what is worth learning first, and which plans are dominated.
 
-Used by the deck's "Recommended portfolio" slide (:func:`allysim.deck_deciding.portfolio_slide`) and by the docs.
+Claims are made from the verdicts the studies recorded (:mod:`allysim.verdicts`): a portfolio beats the runner-up
+only when the margin's 95% interval excludes zero and the margin exceeds the materiality; a smaller margin is "about
+break even", a wider interval "within the noise" with the runs that would settle it.
+
+Used by the deck's recommendation slide and by the docs.
 """
 
 from __future__ import annotations
@@ -11,45 +15,38 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .wording import MoneyScale, format_money, format_points, format_share, plan_label
+from .findings import plan_phrase, portfolio_name
+from .wording import Evidence, MoneyScale, format_money, format_points, format_share, share_interval
 
-__all__ = ["Recommendation", "recommend", "portfolio_name"]
+__all__ = ["Recommendation", "recommend", "OBJECTIVE_WORDS"]
+
+# per objective: what the best is best at, and whether its margin is in percentage points (else money)
+OBJECTIVE_WORDS = {"npv": ("expected NPV", False), "survival": ("survival", True),
+                   "cvar10": ("mean NPV in the worst 10% of futures", False),
+                   "p_loss": ("share of futures losing money", True)}
 
 
 @dataclass(frozen=True)
 class Recommendation:
-    """A headline and the sentences under it."""
+    """A headline and the sentences under it; ``rows`` labels the slide's sentences (``Fund``, ``Margin``,
+    ``Tail``, ``Flips if``, ``Learn first``, ``Also``); ``missing`` names what the folder lacked to say more."""
 
     headline: str
     points: tuple[str, ...]
-
-
-def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
-    """A portfolio in words: a named plan's name, 'No contingency', 'Every contingency but X', or its contingencies'
-    names."""
-    ids = list(data["portfolios"][index]["contingencies"])
-    names = data.get("candidates") or {}
-    for plan, entry in (data.get("plans") or {}).items():
-        if entry.get("index") == index:
-            return f"the {plan_label(plan)} plan"
-    if not ids:
-        return "No contingency"
-    missing = [c for c in names if c not in ids]
-    if not missing:
-        return "Every contingency"
-    if len(missing) < len(ids) and len(missing) <= 2:
-        return "Every contingency but " + " and ".join(str(names.get(c) or c) for c in missing)
-    shown = " + ".join(str(names.get(c) or c) for c in ids[:most])
-    return shown if len(ids) <= most else f"{shown} + {len(ids) - most} more"
+    rows: tuple[tuple[str, str], ...] = ()
+    missing: tuple[str, ...] = ()
 
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _margin(entry: Mapping[str, Any], currency: str) -> str:
-    """A paired NPV difference with its interval, on a scale of its own (a margin is small beside the NPVs)."""
+def _margin(entry: Mapping[str, Any], currency: str, points: bool) -> str:
+    """A paired difference with its interval: money on a scale of its own, or survival in points."""
     mean, (lo, hi) = entry["mean"], entry["ci95"]
+    if points:
+        amount = format_points(mean)
+        return amount if lo is None else f"{amount} (95% CI {format_points(lo)} to {format_points(hi)})"
     if lo is None:
         return format_money(mean, currency)
     scale = MoneyScale.of([mean, lo, hi], currency)
@@ -57,8 +54,9 @@ def _margin(entry: Mapping[str, Any], currency: str) -> str:
            f"{format_money(hi, currency, scale)})"
 
 
-def recommend(data: Mapping[str, Any]) -> Recommendation:
-    """What ``optimize.json`` recommends, in words.
+def recommend(data: Mapping[str, Any], sensitivity: Mapping[str, Any] | None = None) -> Recommendation:
+    """What ``optimize.json`` recommends, in words, with the flip and the value of learning from
+    ``sensitivity.json`` when given.
 
     Examples
     --------
@@ -69,6 +67,8 @@ def recommend(data: Mapping[str, Any]) -> Recommendation:
     currency = str(data.get("currency") or "")
     scale = MoneyScale.of([p["npv"]["mean"] for p in portfolios] + [p["cost"]["mean"] for p in portfolios],
                           currency)
+    objective = str(data.get("objective") or "npv")
+    what, in_points = OBJECTIVE_WORDS.get(objective, OBJECTIVE_WORDS["npv"])
 
     def money(x: float) -> str:
         return format_money(x, currency, scale)
@@ -78,46 +78,73 @@ def recommend(data: Mapping[str, Any]) -> Recommendation:
 
     def facts(i: int) -> str:
         p = portfolios[i]
-        lo, hi = p["survival"]["ci95"]
         return (f"expected cost {money(p['cost']['mean'])}, mean NPV {money(p['npv']['mean'])}, survival "
-                f"{format_share(p['survival']['estimate'])} ({format_share(lo)} to {format_share(hi)})")
+                f"{format_share(p['survival']['estimate'])} ({share_interval(*p['survival']['ci95'])})")
 
     best = data["best"]
     versus = data.get("versus_runner_up") or {}
-    points: list[str] = []
-    top = best["npv"]
-    v = versus.get("npv")
+    rows: list[tuple[str, str]] = []
+    missing: list[str] = []
+    top = best.get(objective, best["npv"])
+    v = versus.get(objective) if objective in best else versus.get("npv")
+    margin = Evidence.of(v[objective if objective in best else "npv"], data.get("runs")) if v else None
     if v is None:
         headline = f"Recommended portfolio: {name(top)}"
-        points.append(f"{_sentence(name(top))}: {facts(top)}.")
-    elif v["clear_npv"]:
+        rows.append(("Fund", f"{_sentence(name(top))}, the only portfolio: {facts(top)}."))
+    elif margin.gain:
         headline = f"Recommended portfolio: {name(top)}"
-        points.append(f"{_sentence(name(top))} has the highest expected NPV: {facts(top)}.")
-        points.append(f"It beats the runner-up, {name(v['runner_up'])}, by {_margin(v['npv'], currency)} of NPV "
-                      f"on the same simulated futures, and does better in {format_share(v['p_better'])} of them.")
+        rows.append(("Fund", f"{_sentence(name(top))} has the highest {what}: {facts(top)}."))
+        rows.append(("Margin", f"It beats the runner-up, {name(v['runner_up'])}, by "
+                               f"{_margin(v[objective], currency, in_points)} on the same simulated futures "
+                               f"(verdict: better), and does better in {format_share(v['p_better'])} of them."))
     else:
-        headline = f"No clear winner on NPV: {name(top)} or {name(v['runner_up'])}"
-        points.append(f"{_sentence(name(top))} has the highest estimated NPV ({facts(top)}), but its lead over "
-                      f"{name(v['runner_up'])}, {_margin(v['npv'], currency)}, is within the noise: choose between "
-                      "them on survival and cost, or simulate more runs.")
-    s = best["survival"]
-    vs = versus.get("survival")
-    if s != top:
-        margin = ""
+        other = name(v["runner_up"])
+        if margin.tied:
+            headline = f"{_sentence(name(top))} and {other} about break even on {what}"
+            judged = "about break even (verdict: tied, smaller than the materiality)"
+        else:
+            headline = f"No clear winner on {what}: {name(top)} or {other}"
+            judged = f"within the noise (verdict: unclear; {margin.settle()})"
+        rows.append(("Fund", f"{_sentence(name(top))} has the highest estimated {what} ({facts(top)}), "
+                             f"but not clearly: choose between it and {other} on survival and cost."))
+        rows.append(("Margin", f"Its lead over {other}, {_margin(v[objective], currency, in_points)}, is {judged}."))
+    tail = _tail(data, top, currency)
+    if tail:
+        rows.append(("Tail", tail))
+    else:
+        missing.append("the tail measures (npv.cvar10 and npv.p_loss in optimize.json: rerun optimize)")
+    flip, learn, lacking = _sensitivity_rows(sensitivity)
+    missing += lacking
+    if flip:
+        studied = str((sensitivity or {}).get("plan"))
+        if ((data.get("plans") or {}).get(studied) or {}).get("index") == top:
+            rows.append(("Flips if", flip))
+        else:  # the sensitivity study tested another choice: say so, and how to test this one
+            named = [p for p, e in (data.get("plans") or {}).items() if e.get("index") == top]
+            how = (f"run allysim sensitivity --plan {named[0]} to test the recommendation" if named else
+                   "add the recommended portfolio to the scenario's plans and run allysim sensitivity --plan on it "
+                   "to test it")
+            rows.append(("Assumptions", f"{flip} This tests {plan_phrase(studied)}, not the recommended portfolio: "
+                                        f"{how}."))
+    if learn:
+        rows.append(("Learn first", learn))
+    s, vs = best["survival"], versus.get("survival")
+    if objective != "survival" and s != top:
+        gap = ""
         if vs is not None:
-            diff = vs["survival"]["mean"]
-            margin = (f", {format_points(diff)} above {name(vs['runner_up'])}" if vs["clear_survival"] else
-                      f"; its lead over {name(vs['runner_up'])} is within the noise")
-        points.append(f"For the highest survival, fund {name(s)}: {facts(s)}{margin}.")
+            judged = Evidence.of(vs["survival"], data.get("runs"))
+            gap = (f", {format_points(judged.mean)} above {name(vs['runner_up'])}" if judged.gain else
+                   f"; its lead over {name(vs['runner_up'])} is within the noise")
+        rows.append(("Also", f"For the highest survival, fund {name(s)}: {facts(s)}{gap}."))
     if data.get("budget") is not None:
         b = best.get("survival_within_budget")
         budget = money(float(data["budget"]))
         if b is None:
             cheapest = min(range(len(portfolios)), key=lambda i: portfolios[i]["cost"]["mean"])
-            points.append(f"No portfolio costs less than the budget of {budget}: the cheapest, {name(cheapest)}, "
-                          f"costs {money(portfolios[cheapest]['cost']['mean'])}.")
+            rows.append(("Also", f"No portfolio costs less than the budget of {budget}: the cheapest, "
+                                 f"{name(cheapest)}, costs {money(portfolios[cheapest]['cost']['mean'])}."))
         else:
-            points.append(f"Within the budget of {budget}, the safest portfolio is {name(b)}: {facts(b)}.")
+            rows.append(("Also", f"Within the budget of {budget}, the safest portfolio is {name(b)}: {facts(b)}."))
     dominated = []
     for plan, entry in (data.get("plans") or {}).items():
         j = entry.get("dominated_by")
@@ -125,17 +152,64 @@ def recommend(data: Mapping[str, Any]) -> Recommendation:
             continue
         d = entry["dominance"]
         clear = d["clear_npv"] or d["clear_survival"]
-        label = plan.replace("_", " ")
         saves = -d["cost"]["mean"]
         cheaper = f"costs {money(saves)} less" if saves > 1e-9 * max(1.0, scale.factor) else "costs the same"
-        dominated.append(f"plan {label} is dominated by {name(j)}, which {cheaper} and adds {money(d['npv']['mean'])} of NPV and {format_points(d['survival']['mean'])} of "
-                         "survival" + ("" if clear else " (on estimates within the noise)"))
+        dominated.append(f"{plan_phrase(plan)} is dominated by {name(j)}, which {cheaper} and adds "
+                         f"{money(d['npv']['mean'])} of NPV and {format_points(d['survival']['mean'])} of survival"
+                         + ("" if clear else " (on estimates within the noise)"))
     if dominated:
-        points.append(_sentence("; ".join(dominated)) + ".")
+        rows.append(("Also", _sentence("; ".join(dominated)) + "."))
     elif data.get("plans"):
-        points.append("None of the scenario's named plans is dominated: for each, no portfolio costs no more and "
-                      "does at least as well on both NPV and survival.")
+        rows.append(("Also", "None of the scenario's named plans is dominated: for each, no portfolio costs no "
+                             "more and does at least as well on both NPV and survival."))
     if data.get("method") != "exact":
-        points.append(f"Heuristic search: {len(portfolios):,} of the {2 ** len(data.get('candidates') or {}):,} "
-                      "possible portfolios were simulated, so a better one may exist.")
-    return Recommendation(headline, tuple(points))
+        rows.append(("Also", f"Heuristic search: {len(portfolios):,} of the "
+                             f"{2 ** len(data.get('candidates') or {}):,} possible portfolios were simulated, so a "
+                             "better one may exist."))
+    return Recommendation(headline, tuple(text for _, text in rows), tuple(rows), tuple(missing))
+
+
+def _tail(data: Mapping[str, Any], top: int, currency: str) -> str:
+    """The tail the recommended portfolio protects against, beside the portfolio without contingencies."""
+    portfolios = data["portfolios"]
+    chosen = portfolios[top]["npv"]
+    empty = next((i for i, p in enumerate(portfolios) if not p["contingencies"]), None)
+    if not isinstance(chosen.get("cvar10"), Mapping) or not isinstance(chosen.get("p_loss"), Mapping):
+        return ""
+    tail, loss = chosen["cvar10"]["estimate"], chosen["p_loss"]["estimate"]
+    if empty is None or empty == top:
+        scale = MoneyScale.of([tail], currency)
+        return (f"In the worst 10% of futures its NPV averages {format_money(tail, currency, scale)}; it loses "
+                f"money in {format_share(loss)} of futures.")
+    bare = portfolios[empty]["npv"]
+    scale = MoneyScale.of([tail, bare["cvar10"]["estimate"]], currency)
+    return (f"In the worst 10% of futures its NPV averages {format_money(tail, currency, scale)}, against "
+            f"{format_money(bare['cvar10']['estimate'], currency, scale)} with no contingency; it loses money in "
+            f"{format_share(loss)} of futures, against {format_share(bare['p_loss']['estimate'])}.")
+
+
+def _sensitivity_rows(study: Mapping[str, Any] | None) -> tuple[str, str, list[str]]:
+    """The assumption that would flip the choice and at what value, and what is worth learning first, from
+    ``sensitivity.json``; and what was missing to say them."""
+    if not study:
+        return "", "", ["a sensitivity study (allysim sensitivity): the assumption that would flip the choice and "
+                        "what is worth learning first"]
+    from .findings import sensitivity_findings
+
+    words = sensitivity_findings(study)
+    flip = words["switch"].rstrip(".") + "."
+    info = study.get("value_of_information")
+    if not isinstance(info, Mapping) or not info.get("inputs"):
+        return flip, "", ["the value of information (value_of_information in sensitivity.json: rerun sensitivity)"]
+    inputs = info["inputs"]
+    first = max(inputs, key=lambda p: float(inputs[p].get("evppi") or 0.0))
+    worth = float(inputs[first].get("evppi") or 0.0)
+    currency = str(study.get("currency") or "")
+    label = str((study.get("inputs") or {}).get(first, {}).get("label") or first)
+    scale = MoneyScale.of([worth, float(info.get("evpi") or 0.0)], currency)
+    if worth <= 0:
+        return flip, ("No single assumption is worth learning before choosing: knowing any of them exactly would "
+                      "not change the choice."), []
+    return flip, (f"{label}: knowing it before choosing is worth {format_money(worth, currency, scale)} of expected "
+                  f"NPV (EVPPI); knowing every uncertain assumption, {format_money(float(info.get('evpi') or 0.0), currency, scale)} "
+                  "(EVPI)."), []

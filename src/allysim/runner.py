@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -19,7 +20,7 @@ import numpy as np
 
 from .checkpoint import Checkpoint
 from .engine import DEFAULT_EVENT_BUDGET
-from .errors import UsageError
+from .errors import AllysimWarning, UsageError
 from .executors import Executor, Job, make_executor
 from .results import PlanRuns, Results, Variant
 from .scenario import MAX_RUNS, Scenario
@@ -34,6 +35,23 @@ Progress = Callable[[int], None]
 Store = dict[str, PlanRuns] | SharedStore  # where chunks are put back: whole arrays, or shared paths
 MAX_CHUNK = 500
 FIRST_BATCH = 1000  # replications before --precision first checks the intervals
+
+
+WORKERS_PER_CPU = 4  # local worker processes beyond this many per CPU only compete for the CPUs
+
+
+def _capped(workers: int, executor: str, scheduler: str | None) -> int:
+    """At most :data:`WORKERS_PER_CPU` local processes per CPU, with a note; a remote cluster's are its own."""
+    if executor == "dask" and scheduler not in (None, "local"):
+        return workers
+    cpus = os.cpu_count() or 1
+    most = WORKERS_PER_CPU * cpus
+    if workers > most:
+        warnings.warn(f"{workers:,} workers is more than {WORKERS_PER_CPU} per CPU ({cpus} CPU"
+                      f"{'' if cpus == 1 else 's'}); using {most}: more processes would only compete for the CPUs "
+                      "(the results do not depend on it)", AllysimWarning, stacklevel=4)
+        return most
+    return workers
 
 
 def default_workers() -> int:
@@ -133,6 +151,7 @@ class RunOptions:
         workers = default_workers() if self.workers is None else self.workers
         if not isinstance(workers, (int, np.integer)) or workers < 1:
             raise UsageError(f"workers must be a whole number >= 1, got {workers!r}")
+        workers = _capped(int(workers), self.executor, self.scheduler)
         precision = self.precision
         if precision is not None and not (isinstance(precision, (int, float)) and 0 < precision < 1):
             raise UsageError(f"precision must be a number between 0 and 1, got {precision!r}")

@@ -10,14 +10,19 @@ For a scenario with uncertain parameters (SPEC section 8), per input:
   corrected) and a bootstrap interval. Lives differ even in one world, so the shares of all inputs add up to
   what the uncertainty explains, well under 1: the rest is what happens in a life.
 - ``difference``: plan minus ``against`` (default: the baseline) with the input pinned at levels across its range
-  (P5 .. P95), and ``switch``: where that difference crosses zero, refined by extra levels inside the bracket, with
-  a bootstrap interval over replications (``null`` on a side where the crossing may lie beyond the range).
+  (P5 .. P95), and ``switches``: every value where that difference crosses zero (a contingency may pay only at
+  middling rates, and cross twice), each refined by extra levels inside its bracket, with its own direction and a
+  bootstrap interval over replications (``null`` on a side where the crossing may lie beyond its stretch of the
+  range); ``switch`` is the first of them.
 - ``p_better``: the share of runs, over all uncertainty, in which the plan's NPV beats ``against``'s.
+- ``value_of_information``: over the plans compared (``plans``, default all), what learning each input (EVPPI), and
+  every input together (EVPI), before choosing would be worth in expected NPV (:mod:`allysim.information`), from
+  the main sample's paired runs.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +36,7 @@ from .scenario import Scenario
 from .scenario.paths import ParameterPath
 from .scenario.uncertain import quantiles
 from .stats import mean_ci, paired
+from .verdicts import Materiality, judged, materiality_for
 
 __all__ = ["BOOTSTRAP", "LEVELS", "REFINE", "Sensitivity", "sensitivity"]
 
@@ -57,6 +63,16 @@ class Sensitivity:
     results: Results  # the main sample and every pinned variant, on the same replications
     levels: dict[str, list[float]] = field(default_factory=dict)  # per input, the levels simulated, sorted
     seed: int = 0
+    compared: tuple[str, ...] = ()  # the plans whose choice the value of information is about, the first the base
+    materiality_option: float | None = None  # --materiality / materiality=, over the scenario's
+
+    @property
+    def materiality(self) -> Materiality:
+        """The materiality the verdicts use: by default 1% of the mean |NPV| of ``against`` (the baseline unless
+        told otherwise), else of the plan, over the main sample."""
+        side, name = ("against", self.against) if self.against is not None else ("plan", self.plan)
+        return materiality_for(self.materiality_option, self.scenario.materiality,
+                               self.results.plans[_name("", side, -1)].npv, name)
 
     def to_dict(self) -> dict[str, Any]:
         res = self.results
@@ -79,9 +95,10 @@ class Sensitivity:
                 "variance_share_ci95": {"npv": shares[path]["npv"][1], "survival": shares[path]["survival"][1]},
             }
             if self.against is not None:
-                entry["difference"], entry["switch"] = self._difference(path)
+                entry["difference"], entry["switches"] = self._difference(path)
             else:
-                entry["difference"], entry["switch"] = [], None
+                entry["difference"], entry["switches"] = [], []
+            entry["switch"] = entry["switches"][0] if entry["switches"] else None
             inputs[path] = entry
         ranked = sorted(inputs, key=lambda p: -abs(inputs[p]["npv"]["at_p90"] - inputs[p]["npv"]["at_p10"]))
         for rank, path in enumerate(ranked, 1):
@@ -94,56 +111,78 @@ class Sensitivity:
             "npv": {"mean": mean_ci(main.npv)[0], "ci95": list(mean_ci(main.npv)[2:])},
             "survival": {"estimate": float((main.cause < 0).mean())},
             "inputs": {p: inputs[p] for p in ranked},
-            "p_better": None, "sharing": res.sharing(),
+            "p_better": None, "sharing": res.sharing(), "materiality": self.materiality.to_dict(),
+            "value_of_information": self._information(),
         }
         if self.against is not None:
             other = res.plans[_name("", "against", -1)]
             out["p_better"] = float(np.mean(main.npv > other.npv))
-            out["versus"] = {"npv": paired(main.npv, other.npv),
-                             "survival": paired((main.cause < 0).astype(float), (other.cause < 0).astype(float))}
+            out["versus"] = {"npv": judged(paired(main.npv, other.npv), res.runs, self.materiality.value),
+                             "survival": judged(paired((main.cause < 0).astype(float),
+                                                       (other.cause < 0).astype(float)), res.runs)}
         return out
 
-    def _difference(self, path: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    def _information(self) -> dict[str, Any] | None:
+        """EVPI and each input's EVPPI over the plans compared (None with fewer than two)."""
+        if len(self.compared) < 2:
+            return None
+        from .information import value_of_information
+
+        res = self.results
+        npv = {name: res.plans[_name("", f"compared {name}", -1)].npv for name in self.compared}
+        return value_of_information(npv, res.params, list(self.scenario.uncertain))
+
+    def _difference(self, path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         res, item = self.results, self.scenario.uncertain[path]
         levels = self.levels[path]
-        values = quantiles(item, levels)
+        values = np.asarray(quantiles(item, levels), dtype=float)
         diffs = np.column_stack([res.plans[_name(path, "plan", q)].npv - res.plans[_name(path, "against", q)].npv
                                  for q in levels])  # (runs, levels)
         curve = []
         for k, q in enumerate(levels):
             alive = _alive(res, _name(path, "plan", q)) - _alive(res, _name(path, "against", q))
-            curve.append({"value": values[k], "level": q, "npv": paired(diffs[:, k], 0.0),
-                          "survival": paired(alive, 0.0)})
-        means = diffs.mean(axis=0)
-        at = _crossing(np.asarray(values), means)
-        if at is None:
-            return curve, None
+            curve.append({"value": float(values[k]), "level": q,
+                          "npv": judged(paired(diffs[:, k], 0.0), res.runs, self.materiality.value),
+                          "survival": judged(paired(alive, 0.0), res.runs)})
+        found = _crossings(values, diffs.mean(axis=0))
+        if not found:
+            return curve, []
         rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(2**32 - 2,)))
         n = diffs.shape[0]
         counts = rng.multinomial(n, np.full(n, 1.0 / n), size=BOOTSTRAP)
         boot = counts @ diffs / n  # (resamples, levels): mean differences of each resample
-        direction = math.copysign(1.0, means[-1] - means[0]) if means[-1] != means[0] else 1.0
-        found = [_crossing(np.asarray(values), row, direction) for row in boot]
-        inside = np.array([x for x in found if x is not None])
-        below = sum(1 for row, x in zip(boot, found) if x is None and direction * row[0] > 0)
-        above = BOOTSTRAP - len(inside) - below  # no crossing and the difference stays on the first side
-        lo = None if below > 0.025 * BOOTSTRAP or not len(inside) else float(np.quantile(inside, 0.025))
-        hi = None if above > 0.025 * BOOTSTRAP or not len(inside) else float(np.quantile(inside, 0.975))
-        return curve, {"value": at, "ci95": [lo, hi],
-                       "direction": "plan better above" if direction > 0 else "plan better below"}
+        switches = []
+        for j, (at, direction, _bracket) in enumerate(found):
+            # this crossing's stretch: from past the previous crossing's bracket to the start of the next one's, where
+            # the mean difference crosses zero once; each resample's crossing of the same direction there
+            start = found[j - 1][2][1] if j else 0
+            stop = found[j + 1][2][0] if j + 1 < len(found) else len(levels) - 1
+            stretch = slice(start, stop + 1)
+            inside, below = [], 0
+            for row in boot:
+                x = next((c for c in _crossings(values[stretch], row[stretch]) if c[1] == direction), None)
+                if x is not None:
+                    inside.append(x[0])
+                elif direction * row[start] > 0:  # already on the far side at the stretch's start
+                    below += 1
+            above = BOOTSTRAP - len(inside) - below  # still on the near side at the stretch's end
+            lo = None if below > 0.025 * BOOTSTRAP or not inside else float(np.quantile(inside, 0.025))
+            hi = None if above > 0.025 * BOOTSTRAP or not inside else float(np.quantile(inside, 0.975))
+            switches.append({"value": at, "ci95": [lo, hi],
+                             "direction": "plan better above" if direction > 0 else "plan better below"})
+        return curve, switches
 
 
-def _crossing(x: np.ndarray, y: np.ndarray, direction: float | None = None) -> float | None:
-    """Where the piecewise-linear curve (x, y) first crosses zero (in ``direction``: +1 upward, -1 downward)."""
-    for k in range(len(x) - 1):
-        a, b = y[k], y[k + 1]
-        if a == 0.0 and (direction is None or direction * b > 0):
-            return float(x[k])
-        if a * b < 0 and (direction is None or direction * (b - a) > 0):
-            return float(x[k] + (x[k + 1] - x[k]) * a / (a - b))
-    if y[-1] == 0.0:
-        return float(x[-1])
-    return None
+def _crossings(x: np.ndarray, y: np.ndarray) -> list[tuple[float, int, tuple[int, int]]]:
+    """Every crossing of zero by the piecewise-linear curve (x, y), in order: (where, +1 upward or -1 downward, the
+    indices of the levels on either side). A curve that touches zero and turns back does not cross."""
+    nonzero = [k for k in range(len(y)) if y[k] != 0.0]
+    out = []
+    for a, b in zip(nonzero, nonzero[1:]):
+        if y[a] * y[b] < 0:
+            at = x[a] + (x[b] - x[a]) * y[a] / (y[a] - y[b]) if b == a + 1 else x[a + 1]  # else: zero in between
+            out.append((float(at), 1 if y[b] > 0 else -1, (a, b)))
+    return out
 
 
 def _variance_shares(study: Sensitivity) -> dict[str, dict[str, tuple[float, list[float]]]]:
@@ -169,12 +208,16 @@ def _variance_shares(study: Sensitivity) -> dict[str, dict[str, tuple[float, lis
     return out
 
 
-def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None = None, *, overrides: Any = None,
-                options: RunOptions | None = None, **settings: Any) -> Sensitivity:
+def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None = None, *,
+                plans: Sequence[str] | None = None, overrides: Any = None, materiality: float | None = None,
+                options: RunOptions | None = None,
+                **settings: Any) -> Sensitivity:
     """Which uncertain inputs move ``plan``'s results, and which could switch the choice against ``against``.
 
     ``plan`` defaults to the plan with the most contingencies, ``against`` to the first plan (the baseline); with a
-    single plan there is nothing to compare, and only the swings and variance shares are computed.
+    single plan there is nothing to compare, and only the swings and variance shares are computed. ``plans`` (default:
+    every plan) are the plans whose choice the value of information is about, the first the reference of the paired
+    differences.
     ``overrides`` as for :func:`allysim.simulate` (a parameter set to a plain number is no longer uncertain);
     ``options`` (or its fields as keywords: ``runs``, ``seed``, ``workers``, ...) say how to simulate.
 
@@ -199,6 +242,14 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
             against = next((p for p in sets if p != plan), None)
     elif against == plan:
         raise UsageError(f"--against names the plan itself ({plan}); choose another plan to compare with")
+    if plans is not None and len(plans) < 2:
+        raise UsageError("--plans needs at least two plans to choose between, e.g. --plans do_nothing,full")
+    compared = list(plans) if plans is not None else list(sets)
+    unknown = [p for p in compared if p not in sets]
+    if unknown:
+        raise UsageError(f"unknown plan {unknown[0]!r} in --plans; {scenario.source} has plans: {', '.join(sets)}")
+    if len(set(compared)) != len(compared):
+        raise UsageError("each plan may be named once in --plans")
     run = RunOptions.of(options, **settings).resolve(scenario)  # one seed for the main sample and the refinement
     mine = scenario.ordered(sets[plan])  # contingencies, then candidate partners, in file order
     theirs = scenario.ordered(sets[against]) if against is not None else None
@@ -206,6 +257,9 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
 
     def variants(levels: dict[str, list[float]], main: bool) -> dict[str, Variant]:
         out = {_name("", side, -1): Variant(ids) for side, ids in sides.items()} if main else {}
+        if main:  # the same as the sides where they are the same plans: simulated once
+            out.update({_name("", f"compared {name}", -1): Variant(scenario.ordered(sets[name]))
+                        for name in compared})
         for path, qs in levels.items():
             for q in qs:
                 for side, ids in sides.items():
@@ -214,7 +268,7 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
 
     levels = {path: list(LEVELS) if theirs is not None else [0.1, 0.9] for path in scenario.uncertain}
     results = simulate_variants(scenario, variants(levels, True), run, health_bands=False)
-    study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0))
+    study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0), tuple(compared), materiality)
     if theirs is not None:
         extra = _refinements(study)
         if extra:
@@ -227,14 +281,14 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
 
 
 def _refinements(study: Sensitivity) -> dict[str, list[float]]:
-    """Extra levels inside the first bracket where each input's mean difference changes sign."""
+    """Extra levels inside every bracket where each input's mean difference changes sign."""
     res, out = study.results, {}
     for path, levels in study.levels.items():
-        means = [float(np.mean(res.plans[_name(path, "plan", q)].npv - res.plans[_name(path, "against", q)].npv))
-                 for q in levels]
-        for k in range(len(levels) - 1):
-            if means[k] * means[k + 1] < 0:
-                a, b = levels[k], levels[k + 1]
-                out[path] = [a + (b - a) * j / (REFINE + 1) for j in range(1, REFINE + 1)]
-                break
+        means = np.array([float(np.mean(res.plans[_name(path, "plan", q)].npv
+                                        - res.plans[_name(path, "against", q)].npv)) for q in levels])
+        extra = []
+        for _at, _direction, (a, b) in _crossings(np.asarray(levels, dtype=float), means):
+            extra += [levels[a] + (levels[b] - levels[a]) * j / (REFINE + 1) for j in range(1, REFINE + 1)]
+        if extra:
+            out[path] = extra
     return out

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = ["HEADER_FILL", "HEADER_FONT", "NOTE_FONT", "cell", "clean_text", "fit_widths", "landscape", "put",
-           "style_header", "width_of"]
+           "save_to", "style_header", "width_of"]
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
@@ -105,3 +105,56 @@ def landscape(ws: Any) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def save_to(wb: Any, handle: Any) -> None:
+    """Save ``wb`` into an open binary file, as ``wb.save`` does, but leave nothing behind when writing fails.
+
+    openpyxl's zip writer would stay alive past a failed write (a full disk), and when it is collected, later,
+    try to finish the file it wrote into, long closed, printing a traceback after allysim's one-line message.
+    """
+    import datetime
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
+    archive = ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
+    try:
+        ExcelWriter(wb, archive).save()
+    except BaseException as exc:
+        archive.fp = None  # nothing more is written: closing it, now or when it is collected, touches no file
+        _let_go(wb, exc)
+        raise
+
+
+def _let_go(wb: Any, exc: BaseException) -> None:
+    """Close now, quietly, what a failed save leaves half-way (the sheets' XML writers, mid-element, and their
+    temporary files), rather than let them complain when they are collected, after the one line that tells the
+    user what happened."""
+    import gc
+    import inspect
+    import sys
+    import traceback
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        for ws in wb.worksheets:
+            writer = getattr(ws, "_writer", None)
+            for stream in (getattr(ws, "_rows", None), getattr(writer, "xf", None)):
+                if inspect.isgenerator(stream):
+                    try:
+                        stream.close()
+                    except Exception:  # noqa: BLE001 - lxml objects to leaving an element unfinished: it is
+                        pass
+            try:
+                writer.cleanup()  # its temporary file
+            except Exception:  # noqa: BLE001 - no writer, or nothing to clean up
+                pass
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook

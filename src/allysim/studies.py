@@ -29,6 +29,7 @@ from .results import PlanRuns, Results, Variant
 from .runner import RunOptions, resolve_seed, simulate_variants
 from .scenario import Scenario
 from .stats import losing, mean_ci, paired, paired_cvar
+from .verdicts import Materiality, judge, judged, materiality_for
 
 __all__ = ["compare", "contingency_values", "risk_drivers", "Comparison", "ContingencyValues", "RiskDrivers",
            "paired", "EXACT_LIMIT", "PERMUTATIONS"]
@@ -66,25 +67,35 @@ class Comparison:
 
     results: Results
     baseline: str
+    materiality_option: float | None = None  # --materiality / materiality=, over the scenario's
+
+    @property
+    def materiality(self) -> Materiality:
+        """The materiality the verdicts use (``docs/deciding.md``)."""
+        return materiality_for(self.materiality_option, self.results.scenario.materiality,
+                               self.results.plans[self.baseline].npv, self.baseline)
 
     def to_dict(self) -> dict[str, Any]:
         base = self.results.plans[self.baseline]
+        runs, material = self.results.runs, self.materiality.value
         plans = {}
         for name, p in self.results.plans.items():
             if name == self.baseline:
                 continue
+            loss = paired(losing(p.npv), losing(base.npv))  # fewer losing runs is better: judged negated
             plans[name] = {
-                "npv": {**paired(p.npv, base.npv), "cvar10": paired_cvar(p.npv, base.npv),
-                        "p_loss": paired(losing(p.npv), losing(base.npv))},
-                "survival": paired(_alive(p), _alive(base)),
+                "npv": {**judged(paired(p.npv, base.npv), runs, material),
+                        "cvar10": judged(paired_cvar(p.npv, base.npv), runs, material),
+                        "p_loss": {**loss, **judge(loss, runs, sign=-1).fields()}},
+                "survival": judged(paired(_alive(p), _alive(base)), runs),
                 "p_better": float(np.mean(p.npv > base.npv)),
             }
-        return {**provenance(self.results), "baseline": self.baseline, "plans": plans,
-                "sharing": self.results.sharing()}
+        return {**provenance(self.results), "baseline": self.baseline, "materiality": self.materiality.to_dict(),
+                "plans": plans, "sharing": self.results.sharing()}
 
 
 def compare(scenario: Scenario, plans: list[str] | tuple[str, ...] | None = None, *, overrides: Any = None,
-            options: RunOptions | None = None, **settings: Any) -> Comparison:
+            materiality: float | None = None, options: RunOptions | None = None, **settings: Any) -> Comparison:
     """Compare plans on common random numbers: each plan minus the baseline (the first plan, or the first named).
 
     Examples
@@ -104,7 +115,7 @@ def compare(scenario: Scenario, plans: list[str] | tuple[str, ...] | None = None
         raise UsageError("each plan may be named once")
     variants = {name: Variant(_order(scenario, sets[name])) for name in names}
     results = simulate_variants(scenario, variants, RunOptions.of(options, **settings))
-    return Comparison(results, names[0])
+    return Comparison(results, names[0], materiality)
 
 
 # --------------------------------------------------------------------------- contingency values
@@ -119,11 +130,24 @@ class ContingencyValues:
     contingencies: tuple[str, ...]
     method: str  # "exact" or "permutation"
     shapley: dict[str, dict[str, Any]]
+    materiality_option: float | None = None  # --materiality / materiality=, over the scenario's
+
+    @property
+    def materiality(self) -> Materiality:
+        """The materiality the verdicts use: by default 1% of the baseline plan's mean |NPV| when it is one of the
+        subsets simulated, else of the plan without its contingencies."""
+        res = self.results
+        first, ids = next(iter(res.scenario.plan_sets.items()))
+        name = _subset_name(_order(res.scenario, ids))
+        reference = first if name in res.plans else f"{self.plan} without its contingencies"
+        return materiality_for(self.materiality_option, res.scenario.materiality,
+                               res.plans[name if name in res.plans else _subset_name(())].npv, reference)
 
     def to_dict(self) -> dict[str, Any]:
         res, ids = self.results, self.contingencies
         whole = res.plans[_subset_name(ids)]
         empty = res.plans[_subset_name(())]
+        material = self.materiality.value
         index = {c.id: j for j, c in enumerate(res.scenario.contingencies)}
         partners = {p.id: k for k, p in enumerate(res.scenario.partners)}
         out = {}
@@ -138,17 +162,32 @@ class ContingencyValues:
                 label, kind = res.scenario.partner(cid).label, {"kind": "partner"}
             out[cid] = {
                 "name": label, **kind,
-                "npv": npv,
-                "survival": paired(_alive(whole), _alive(without)),
+                "npv": judged(npv, res.runs, material),
+                "survival": judged(paired(_alive(whole), _alive(without)), res.runs),
                 "cost": cost,
                 "gross_npv": npv["mean"] + cost,
                 **self.shapley[cid],
             }
+            # the verdict of the Shapley net value, the number the tables and charts show (its interval widened by
+            # the sampling error over random orders, as the chart draws it)
+            net = judge({"mean": out[cid]["shapley_npv"], "ci95": _widened(out[cid])}, res.runs, material)
+            out[cid].update({f"shapley_{k}": v for k, v in net.fields().items()})
         return {
-            **provenance(res), "plan": self.plan, "method": self.method,
-            "total": {"npv": paired(whole.npv, empty.npv), "survival": paired(_alive(whole), _alive(empty))},
+            **provenance(res), "plan": self.plan, "method": self.method, "materiality": self.materiality.to_dict(),
+            "total": {"npv": judged(paired(whole.npv, empty.npv), res.runs, material),
+                      "survival": judged(paired(_alive(whole), _alive(empty)), res.runs)},
             "contingencies": out, "sharing": res.sharing(),
         }
+
+
+def _widened(entry: dict[str, Any]) -> list[float | None]:
+    """The 95% interval of a Shapley net value, holding the sampling error over random orders too (quadrature)."""
+    mean, (lo, hi) = entry["shapley_npv"], entry["shapley_npv_ci95"]
+    se = entry.get("shapley_npv_sampling_se")
+    if lo is None or hi is None or not se:
+        return [lo, hi]
+    extra = 1.959963984540054 * se
+    return [mean - math.hypot(mean - lo, extra), mean + math.hypot(hi - mean, extra)]
 
 
 def _subset_name(ids: tuple[str, ...]) -> str:
@@ -156,7 +195,7 @@ def _subset_name(ids: tuple[str, ...]) -> str:
 
 
 def contingency_values(scenario: Scenario, plan: str | None = None, *, permutations: int = PERMUTATIONS,
-                       overrides: Any = None, options: RunOptions | None = None,
+                       overrides: Any = None, materiality: float | None = None, options: RunOptions | None = None,
                        **settings: Any) -> ContingencyValues:
     """What each contingency of ``plan`` (default: the plan with the most contingencies) is worth.
 
@@ -189,7 +228,8 @@ def contingency_values(scenario: Scenario, plan: str | None = None, *, permutati
         variants[_subset_name(ordered)] = Variant(ordered)
     results = simulate_variants(scenario, variants, options, health_bands=False)
     shapley = _exact_shapley(results, ids) if orders is None else _sampled_shapley(scenario, results, ids, orders)
-    return ContingencyValues(results, plan, ids, "exact" if orders is None else "permutation", shapley)
+    return ContingencyValues(results, plan, ids, "exact" if orders is None else "permutation", shapley,
+                             materiality)
 
 
 def _exact_shapley(results: Results, ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
@@ -261,17 +301,26 @@ class RiskDrivers:
 
     results: Results
     plan: str
+    materiality_option: float | None = None  # --materiality / materiality=, over the scenario's
+
+    @property
+    def materiality(self) -> Materiality:
+        """The materiality the verdicts use: by default 1% of the mean |NPV| of the plan the risks are removed
+        from."""
+        return materiality_for(self.materiality_option, self.results.scenario.materiality,
+                               self.results.plans[self.plan].npv, self.plan)
 
     def to_dict(self) -> dict[str, Any]:
         res = self.results
         base = res.plans[self.plan]
+        material = self.materiality.value
         risks = {}
         for r in res.scenario.risks:
             without = res.plans[_without_name(r.id)]
             risks[r.id] = {"name": r.label, "category": r.category,
-                           "npv": paired(without.npv, base.npv),
-                           "survival": paired(_alive(without), _alive(base))}
-        out = {**provenance(res), "plan": self.plan,
+                           "npv": judged(paired(without.npv, base.npv), res.runs, material),
+                           "survival": judged(paired(_alive(without), _alive(base)), res.runs)}
+        out = {**provenance(res), "plan": self.plan, "materiality": self.materiality.to_dict(),
                "meaning": "each risk's effect is the plan without that risk minus the plan with it: what the "
                           "risk costs, in NPV and in survival probability",
                "risks": risks, "sharing": res.sharing()}
@@ -289,7 +338,8 @@ class RiskDrivers:
                 "name": "Environment", "states": list(env.names),
                 "meaning": "the plan with the environment held in the state it starts in minus the plan with it "
                            "changing: what the environment's changes cost, in NPV and in survival probability",
-                "npv": paired(held.npv, base.npv), "survival": paired(_alive(held), _alive(base))}
+                "npv": judged(paired(held.npv, base.npv), res.runs, material),
+                "survival": judged(paired(_alive(held), _alive(base)), res.runs)}
         return out
 
 
@@ -313,7 +363,8 @@ def _without_name(risk_id: str) -> str:
 
 
 def risk_drivers(scenario: Scenario, plan: str | None = None, *, overrides: Any = None,
-                 options: RunOptions | None = None, **settings: Any) -> RiskDrivers:
+                 materiality: float | None = None, options: RunOptions | None = None,
+                 **settings: Any) -> RiskDrivers:
     """What each risk costs under ``plan`` (default: the first plan): the paired effect of removing it.
 
     With a shared environment, the environment is a driver too: the paired effect of holding it in the state it
@@ -330,4 +381,4 @@ def risk_drivers(scenario: Scenario, plan: str | None = None, *, overrides: Any 
     if scenario.environment is not None:
         variants[_HELD] = Variant(contingencies, hold_environment=True)
     results = simulate_variants(scenario, variants, RunOptions.of(options, **settings), health_bands=False)
-    return RiskDrivers(results, plan)
+    return RiskDrivers(results, plan, materiality)

@@ -9,7 +9,9 @@ no list of their own. **Adding a study** is one :class:`Study` here (and its dra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["Chart", "Study", "RUN_FILES", "RUN_CHARTS", "STUDIES", "CHARTS", "study", "study_of_chart"]
 
@@ -21,6 +23,18 @@ class Chart:
     name: str
     title: str  # the slide's title when the chart states no finding of its own
     needs: tuple[str, ...] = ()  # per entry of its study's main table, the numbers it draws (dotted paths)
+    on_deck: bool = True  # whether the deck gives it a slide
+    sheet: str = "Summary"  # a run's chart: the workbook sheet it is put on (a study's charts go on its sheet)
+    when: str = ""  # a key (dotted path) of its JSON that must be filled in for it to be drawn; "": always drawn
+
+    def drawn(self, data: Mapping[str, Any]) -> bool:
+        """Whether ``data`` (``summary.json`` for a run's chart, else its study's JSON) holds what this chart
+        draws: a chart with a ``when`` is left out when that key is missing or empty (the partners chart of a
+        scenario without partners; the value of information of a sensitivity study of one plan)."""
+        value: Any = data
+        for part in self.when.split(".") if self.when else ():
+            value = value.get(part) if isinstance(value, Mapping) else None
+        return bool(value) if self.when else True
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,7 @@ RUN_CHARTS: tuple[Chart, ...] = (
     Chart("npv", "The value the alliance creates, and how uncertain it is"),
     Chart("health", "How deep the drops go, and how fast the alliance recovers"),
     Chart("causes", "Which risks end the alliance"),
+    Chart("partners", "Who is most likely to leave, and what it would cost", sheet="Partners", when="partners"),
 )
 
 STUDIES: tuple[Study, ...] = (
@@ -67,7 +82,9 @@ STUDIES: tuple[Study, ...] = (
     Study("sensitivity", "Sensitivity", "Sensitivity", "inputs", "input",
           (Chart("sensitivity", "Which uncertain assumptions move the result",
                  ("npv.at_p10", "npv.at_p90", "survival.at_p10", "survival.at_p90")),
-           Chart("switch", "Which uncertain assumption could change the choice", ("npv.at_p10", "npv.at_p90")))),
+           Chart("switch", "Which uncertain assumption could change the choice", ("npv.at_p10", "npv.at_p90")),
+           Chart("information", "What is worth learning before choosing", on_deck=False,
+                 when="value_of_information.inputs"))),
 )
 
 CHARTS: dict[str, Chart] = {c.name: c for c in (*RUN_CHARTS, *(c for s in STUDIES for c in s.charts))}

@@ -12,8 +12,10 @@ Rounding (``docs/charts.md`` repeats this):
 - returns on cost: ``4.3×``, ``13×``; two decimals where one would read ``1.0×`` (:func:`format_ratio`).
 
 Claims (:class:`Evidence`): a sentence names a winner or a loser, or says a contingency "pays for itself" or "does
-not pay for itself", only when the 95% interval of the difference excludes zero (the tie). Otherwise it says the
-difference is within the noise and roughly how many runs would settle it (:meth:`Evidence.settle`).
+not pay for itself", only when the difference's verdict (:mod:`allysim.verdicts`) is better or worse: its 95%
+interval excludes zero and, for money, its mean exceeds the materiality. A smaller difference known to within twice
+the materiality is "about break even"; otherwise it is within the noise, and the sentence says roughly how many
+runs would settle it (:meth:`Evidence.settle`). Which plan a sentence names is decided in :mod:`allysim.findings`.
 """
 
 from __future__ import annotations
@@ -25,9 +27,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Evidence", "median_life", "format_share", "Currency", "MoneyScale", "format_money", "signed_money", "format_amount", "format_span",
+from . import verdicts
+
+VERDICTS = ("better", "worse", "tied", "unclear")
+
+__all__ = ["Evidence", "median_life", "format_share", "Currency", "MoneyScale", "format_money", "signed_money", "format_amount", "format_number", "format_percent", "format_length", "format_span",
            "format_duration", "format_duration_span",
-           "plural", "format_points", "points_change", "share_interval", "signed_points", "signed_number", "format_ratio", "Provenance",
+           "plural", "plan_label", "format_points", "points_change", "share_interval", "signed_points", "signed_number", "format_ratio", "Provenance",
            "override_texts"]
 
 
@@ -103,28 +109,71 @@ class MoneyScale:
     decimals: int
 
     @classmethod
-    def of(cls, amounts: Sequence[float], currency: str | Currency | None = None) -> MoneyScale:
-        """Choose the unit and decimals that show the largest amount with three significant figures.
+    def of(cls, amounts: Sequence[float], currency: str | Currency | None = None, digits: int = 3) -> MoneyScale:
+        """Choose the unit and decimals that show the largest amount with ``digits`` significant figures.
 
-        When the currency already names a unit (``USD M``) amounts are not rescaled, only suffixed.
+        The unit is chosen after rounding, so 999,999 reads ``1.00M``, never ``1,000k``; beyond billions amounts
+        stay in billions with thousands separators (``1,000B``). When the currency already names a unit
+        (``USD M``) amounts are not rescaled, only suffixed.
         """
         cur = Currency.parse(currency)
         largest = max((abs(a) for a in amounts if math.isfinite(a)), default=0.0)
         factor, suffix, word = 1.0, cur.unit, ""
         if not cur.unit:
             for f, s, w in _SCALES:
-                if largest >= f * 0.9995:  # 999,999 shows as 1.00M, not 1,000k
+                if _rounded(largest / f, digits) >= 1:  # 999,999 shows as 1.00M, not 1,000k
                     factor, suffix, word = f, s, w
                     break
-        scaled = largest / factor
-        decimals = 0 if scaled >= 99.95 else 1 if scaled >= 9.995 else 2
-        return cls(factor, suffix, word, decimals)
+        return cls(factor, suffix, word, _decimals(largest / factor, digits))
 
-    def number(self, amount: float) -> str:
-        """Format ``amount`` in this unit, without the currency: ``-3.1M`` with a true minus sign."""
-        text = f"{abs(amount) / self.factor:,.{self.decimals}f}"
-        sign = "\u2212" if amount < 0 and any(c not in "0.," for c in text) else ""
-        return f"{sign}{text}{self.suffix}"
+    def number(self, amount: float, suffix: bool = True) -> str:
+        """Format ``amount`` in this unit, without the currency: ``−3.1M`` with a true minus sign; without the
+        suffix (``−3.1``) for a table whose heading names the unit."""
+        return format_number(amount / self.factor, decimals=self.decimals) + (self.suffix if suffix else "")
+
+
+def _rounded(x: float, digits: int) -> float:
+    """``|x|`` rounded to ``digits`` significant figures (0 stays 0)."""
+    x = abs(x)
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, digits - 1 - math.floor(math.log10(x)))
+
+
+def _decimals(x: float, digits: int) -> int:
+    """How many decimals show ``x`` with ``digits`` significant figures, after rounding (9.996 -> ``10.0``); below
+    1, one figure fewer (``0.80``, ``0.0012``), never fewer than ``digits - 1`` decimals."""
+    x = _rounded(x, digits)
+    if x == 0 or not math.isfinite(x):
+        return max(0, digits - 1)
+    if x < 1:
+        return min(12, max(digits - 1, digits - 2 - math.floor(math.log10(_rounded(x, digits - 1)))))
+    return max(0, digits - 1 - math.floor(math.log10(x)))
+
+
+def format_number(x: float, digits: int = 3, *, decimals: int | None = None, trim: bool = False,
+                  sign: bool = False) -> str:
+    """Every number allysim shows goes through here: ``digits`` significant figures (one fewer below 1), or fixed
+    ``decimals``,
+    thousands separators, a true minus sign, never ``e+``; ``trim`` drops trailing zeros (``2.50 -> 2.5``), ``sign``
+    puts ``+`` before a positive number. Nothing reads ``−0``.
+
+    Examples
+    --------
+    >>> format_number(1234.6), format_number(-0.0012345), format_number(2000, trim=True), format_number(1e12)
+    ('1,235', '−0.0012', '2,000', '1,000,000,000,000')
+    >>> format_number(-0.0004, decimals=2), format_number(4.2, sign=True), format_number(0.5, 6, trim=True)
+    ('0.00', '+4.20', '0.5')
+    """
+    if not math.isfinite(x):
+        return "n/a" if math.isnan(x) else ("−" if x < 0 else "") + "∞"
+    places = _decimals(x, digits) if decimals is None else decimals
+    text = f"{abs(x):,.{places}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if any(c not in "0.," for c in text):
+        text = ("−" if x < 0 else "+" if sign else "") + text
+    return text
 
 
 def format_money(amount: float, currency: str | Currency | None = "", scale: MoneyScale | None = None) -> str:
@@ -189,7 +238,7 @@ def format_span(length: float, time_unit: str) -> str:
             amount = days / _IN_DAYS[unit]
             if amount >= 1 - 1e-9 and abs(amount - round(amount)) <= 1e-6 * max(amount, 1.0):
                 return f"{round(amount):d}-{unit}"
-    return f"{length:.3g}-{time_unit}"
+    return f"{format_number(length, trim=True)}-{time_unit}"
 
 
 _DURATION_UNITS = ("year", "month", "week", "day")
@@ -208,19 +257,19 @@ def format_duration(length: float, time_unit: str) -> str:
     ('4.4 months', '1 year', '0 days')
     """
     if time_unit not in _IN_DAYS:
-        return f"{length:.3g} {time_unit if length == 1 else plural(time_unit)}"
+        return f"{format_number(length, trim=True)} {time_unit if length == 1 else plural(time_unit)}"
     days = abs(length) * _IN_DAYS[time_unit]
     if days == 0:
         return "0 days"
     larger = [u for u in _DURATION_UNITS if days / _IN_DAYS[u] >= 0.99]
     chosen = larger[0] if larger else "day"
-    amount = float(f"{days / _IN_DAYS[chosen]:.2g}")
+    amount = _rounded(days / _IN_DAYS[chosen], 2)
     for unit in _DURATION_UNITS[_DURATION_UNITS.index(chosen):]:  # a whole number of a unit not too small
         x = days / _IN_DAYS[unit]
         if x <= _MOST_OF[unit] and abs(x - round(x)) <= 0.01 * x:
             chosen, amount = unit, float(round(x))
             break
-    text = f"{amount:g}"
+    text = format_number(amount, 2, trim=True)
     return f"{text} {chosen if text == '1' else plural(chosen)}"
 
 
@@ -257,9 +306,18 @@ def format_points(difference: float) -> str:
 
 
 def signed_points(points: float) -> str:
-    """Label a difference already in points, rounded as everywhere else (:func:`points_change`): ``+35``,
-    ``\u22122``, ``0``."""
-    return points_change(points / 100)
+    """Label a bar of a difference already in points, rounded as everywhere else (:func:`points_change`):
+    ``+35``, ``\u22122``; a difference under half a point but visible as a bar (0.1 points or more) reads
+    ``+<1`` or ``\u2212<1``, as sentences say "<1 point" (:func:`format_points`), never ``0``.
+
+    Examples
+    --------
+    >>> signed_points(34.7), signed_points(0.4), signed_points(-0.26), signed_points(0.01), signed_points(0.0)
+    ('+35', '+<1', '\u2212<1', '0', '0')
+    """
+    if not math.isfinite(points) or abs(points) < 0.1 or abs(points) >= 0.5:
+        return points_change(points / 100) if math.isfinite(points) else "0"
+    return ("+" if points > 0 else "\u2212") + "<1"
 
 
 def signed_number(amount: float, scale: MoneyScale) -> str:
@@ -276,10 +334,10 @@ def format_ratio(ratio: float) -> str:
     >>> format_ratio(4.31), format_ratio(13.4), format_ratio(0.989), format_ratio(1.0)
     ('4.3×', '13×', '0.99×', '1.0×')
     """
-    text = f"{ratio:.0f}" if abs(ratio) >= 9.95 else f"{ratio:.1f}"
-    if text in ("1.0", "-0.0", "0.0") and ratio != round(ratio, 1):
-        text = f"{ratio:.2f}"
-    return text.replace("-", "\u2212") + "\u00d7"
+    places = 0 if abs(ratio) >= 9.95 else 1
+    if places and abs(ratio) < 9.95 and round(ratio, 1) in (1.0, 0.0, -0.0) and ratio != round(ratio, 1):
+        places = 2
+    return format_number(ratio, decimals=places) + "\u00d7"
 
 
 def points_change(difference: float) -> str:
@@ -320,13 +378,45 @@ def signed_money(amount: float, currency: str | Currency | None, scale: MoneySca
     return text
 
 
-def format_amount(amount: float) -> str:
-    """An amount for a table, without currency: three significant figures with a k/M/B suffix (``-3.1M``)."""
-    size = abs(amount)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if size >= limit:
-            return f"{amount / limit:.3g}{suffix}"
-    return f"{amount:.3g}"
+def format_amount(amount: float, *, trim: bool = False, currency: str | Currency | None = None) -> str:
+    """An amount alone, without currency: three significant figures in its own unit (``−3.10M``, ``1.00M`` for
+    999,999, ``2.00k``); ``trim`` drops trailing zeros (``2k``, as a scenario's inputs are written). Amounts shown
+    together share one :class:`MoneyScale` instead.
+
+    Examples
+    --------
+    >>> format_amount(999_999), format_amount(-3.1e6), format_amount(2000, trim=True), format_amount(0.08, trim=True)
+    ('1.00M', '−3.10M', '2k', '0.08')
+    """
+    scale = MoneyScale.of([amount], currency)
+    text = scale.number(amount, suffix=False)
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + scale.suffix
+
+
+def format_percent(p: float) -> str:
+    """A probability given as an input, as a percent to three significant figures: ``0.125 -> '12.5%'``.
+
+    Examples
+    --------
+    >>> format_percent(0.125), format_percent(0.02), format_percent(1e-5)
+    ('12.5%', '2%', '0.001%')
+    """
+    return format_number(100 * p, trim=True) + "%"
+
+
+def format_length(length: float, time_unit: str) -> str:
+    """A length of time as a noun, in the largest unit that makes it whole, else three significant figures of
+    ``time_unit``: ``6 months`` for 26.089 weeks, ``10 years``, ``26.1 weeks``.
+
+    Examples
+    --------
+    >>> format_length(26.089285714, "week"), format_length(10, "year"), format_length(26.1, "week")
+    ('6 months', '10 years', '26.1 weeks')
+    """
+    number, unit = format_span(length, time_unit).rsplit("-", 1)
+    return f"{number} {unit if number == '1' else plural(unit)}"
 
 
 @dataclass(frozen=True)
@@ -382,43 +472,49 @@ def override_texts(overrides: Any) -> tuple[str, ...]:
     def show(v: Any) -> str:
         if isinstance(v, Mapping):
             return "{" + ", ".join(f"{k}: {show(x)}" for k, x in v.items()) + "}"
-        return f"{v:g}" if isinstance(v, float) else str(v)
+        return format_number(v, 6, trim=True) if isinstance(v, float) else str(v)
 
     return tuple(f"{k}={show(v)}" for k, v in overrides.items())
 
 
-MAX_SETTLING_RUNS = 100_000_000  # beyond this, no practical number of runs settles a difference
-
-
 @dataclass(frozen=True)
 class Evidence:
-    """A paired difference with its 95% interval over ``runs`` runs: what a sentence may claim about it.
+    """A paired difference with its 95% interval over ``runs`` runs, judged by its verdict
+    (:func:`allysim.verdicts.verdict`, from the interval and the ``materiality``): what a sentence may claim.
 
     Examples
     --------
     >>> e = Evidence(-0.04, -0.20, 0.11, runs=2000)
     >>> e.clear, e.noise()
     (False, 'within the noise (roughly 31,000 runs would settle it)')
-    >>> Evidence(0.3, 0.1, 0.5).gain
-    True
+    >>> Evidence(0.3, 0.1, 0.5).gain, Evidence(0.3, 0.1, 0.5, materiality=0.5).verdict
+    (True, 'tied')
     """
 
     mean: float
     low: float | None = None
     high: float | None = None
     runs: int | None = None
+    materiality: float = 0.0
+    decided: str | None = None  # the verdict a study's JSON recorded beside the effect, when read from one
 
     @classmethod
-    def of(cls, entry: Mapping[str, Any] | None, runs: Any = None, *, offset: float = 0.0) -> Evidence:
-        """Read ``{"mean" (or "estimate"), "ci95": [lo, hi]}``; ``offset`` is subtracted from all three."""
+    def of(cls, entry: Mapping[str, Any] | None, runs: Any = None, *, offset: float = 0.0,
+           materiality: float | None = None) -> Evidence:
+        """Read ``{"mean" (or "estimate"), "ci95": [lo, hi], "verdict"}``; ``offset`` is subtracted from all three
+        (and the recorded verdict, which judged the effect itself, is then not used)."""
         entry = entry or {}
         mean = entry.get("mean", entry.get("estimate"))
         low, high = (list(entry.get("ci95") or [None, None]) + [None, None])[:2]
+
         def shift(x: Any) -> float | None:
             return None if x is None else float(x) - offset
 
+        decided = entry.get("verdict") if offset == 0 and entry.get("verdict") in VERDICTS else None
+        given = entry.get("materiality") if materiality is None else materiality
         return cls(float(mean if mean is not None else 0.0) - offset, shift(low), shift(high),
-                   int(runs) if isinstance(runs, (int, float)) and runs else None)
+                   int(runs) if isinstance(runs, (int, float)) and runs else None,
+                   float(given) if isinstance(given, (int, float)) else 0.0, decided)
 
     @property
     def known(self) -> bool:
@@ -426,56 +522,70 @@ class Evidence:
         return self.low is not None and self.high is not None
 
     @property
+    def verdict(self) -> str:
+        """``better``, ``worse``, ``tied`` or ``unclear`` (``docs/deciding.md``)."""
+        return self.decided or verdicts.verdict(self.mean, self.low, self.high, self.materiality)
+
+    @property
     def gain(self) -> bool:
-        """The whole 95% interval lies above zero."""
-        return self.known and self.low > 0  # type: ignore[operator]
+        """Clearly better: the interval lies above zero and the mean exceeds the materiality."""
+        return self.verdict == "better"
 
     @property
     def loss(self) -> bool:
-        """The whole 95% interval lies below zero."""
-        return self.known and self.high < 0  # type: ignore[operator]
+        """Clearly worse: the interval lies below zero and the mean is below minus the materiality."""
+        return self.verdict == "worse"
 
     @property
     def clear(self) -> bool:
-        """The 95% interval excludes the tie: a sentence may name a winner or a loser."""
+        """A sentence may name a winner or a loser."""
         return self.gain or self.loss
 
+    @property
+    def tied(self) -> bool:
+        """About break even: a difference known to be within the materiality."""
+        return self.verdict == "tied"
+
     def settling_runs(self) -> int | None:
-        """Roughly how many runs would make the interval exclude zero, if the mean held (None: unknown, or
+        """Roughly how many runs would settle an unclear difference, if the mean held (None: unknown, settled, or
         more than any practical run)."""
-        if not self.known or self.runs is None or self.clear:
-            return None
-        half = (self.high - self.low) / 2  # type: ignore[operator]
-        if half <= 0 or self.mean == 0:
-            return None
-        need = self.runs * (half / abs(self.mean)) ** 2
-        if need > MAX_SETTLING_RUNS:
-            return None
-        digits = max(0, len(str(int(need))) - 2)
-        return int(math.ceil(need / 10 ** digits) * 10 ** digits)  # two significant figures, rounded up
+        return verdicts.settling_runs(self.mean, self.low, self.high, self.runs, self.materiality)
 
     def settle(self) -> str:
         """``roughly 30,000 runs would settle it`` (or why none would), for a difference within the noise."""
         need = self.settling_runs()
         if need is not None:
             return f"roughly {need:,} runs would settle it"
+        if self.tied:
+            return "about break even: the difference is smaller than the materiality"
         if self.known and self.runs is not None:
             return "no practical number of runs would settle it: the difference is close to zero"
         return "more runs would settle it"
 
     def noise(self) -> str:
-        """``within the noise (roughly 30,000 runs would settle it)``."""
+        """``within the noise (roughly 30,000 runs would settle it)``, or ``about break even`` for a difference
+        known to be smaller than the materiality."""
+        if self.tied:
+            return "about break even (a difference smaller than the materiality)"
         return f"within the noise ({self.settle()})"
 
 
-def median_life(p50: float, horizon: float, time_unit: str, survival: float | None = None) -> str:
-    """The median life in words: ``6.3 years``, or ``more than 10 years`` when fewer than half dissolve.
+def median_life(p50: float, horizon: float, time_unit: str, survival: float | None = None, *,
+                unit: bool = True) -> str:
+    """The median life in words: ``6.3 years``, or ``more than 10 years`` when fewer than half dissolve (the
+    horizon named as the charts name it: ``more than 6 months`` for 26.09 weeks); without ``unit``, the number in
+    ``time_unit`` for a table whose heading names it: ``6.3``, ``more than 26.1``.
 
     Examples
     --------
     >>> median_life(6.3, 10, "year"), median_life(10, 10, "year", survival=0.62)
     ('6.3 years', 'more than 10 years')
+    >>> median_life(26.0893, 26.0893, "week"), median_life(26.0893, 26.0893, "week", unit=False)
+    ('more than 6 months', 'more than 26.1')
     """
     if (survival is not None and survival >= 0.5) or p50 >= horizon - 1e-9:
-        return f"more than {horizon:g} {plural(time_unit) if horizon != 1 else time_unit}"
-    return f"{p50:.1f} {plural(time_unit) if round(p50, 1) != 1 else time_unit}"
+        if not unit:
+            return f"more than {format_number(horizon, trim=True)}"
+        return f"more than {format_length(horizon, time_unit)}"
+    number = format_number(p50, decimals=1)
+    return number if not unit else f"{number} {plural(time_unit) if number != '1.0' else time_unit}"

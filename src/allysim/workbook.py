@@ -1,6 +1,7 @@
 """An output folder as an Excel workbook a finance analyst can audit.
 
-``Summary`` (key numbers per plan, real numbers with number formats, then where the numbers come from), one sheet per
+``Summary`` (key numbers per plan, real numbers with number formats, then where the numbers come from),
+``Partners`` (with partners: per plan and partner, exit probability and tenure; partners at the end), one sheet per
 study present (``Compare``, ``Value``, ``Drivers``, ``Optimize``, ``Sweep``, ``Sensitivity``), ``Assumptions`` (the
 scenario's settings, risks and contingencies, laid out like a register) and ``Runs`` (runs.csv).
 
@@ -24,8 +25,10 @@ from typing import Any
 from .errors import OutputError
 from .folder import load_output
 from .outputs import atomic_file
-from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, width_of
+from .partner_tables import has_partners, partner_rows, partners_at_end_rows
+from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, save_to, width_of
 from .study_registry import RUN_CHARTS, study
+from .wording import format_length, median_life, plural
 
 __all__ = ["write_workbook", "EXCEL_ROWS"]
 
@@ -221,7 +224,7 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
                f"money in {currency}, present values at t = 0", fonts["note"])
     block.blank()
     header = block.add(("measure", None, None), *[(n, None, None) for n in names], header=True)
-    h = f"{horizon:g} {unit}s" if _is_number(horizon) else "the horizon"
+    h = format_length(horizon, unit) if _is_number(horizon) else "the horizon"
 
     def row(label: str, fmt: str, get: Any) -> None:
         values = []
@@ -236,8 +239,16 @@ def _summary(summary: dict[str, Any], files: dict[str, dict[str, Any]], folder: 
     row(f"Survival to {h} (probability)", PERCENT, lambda p: p["survival"]["estimate"])
     row("  95% CI low", PERCENT, lambda p: p["survival"]["ci95"][0])
     row("  95% CI high", PERCENT, lambda p: p["survival"]["ci95"][1])
+    def life(p: dict[str, Any], key: str) -> Any:
+        """A lifetime percentile, or ``more than 10`` (as the console says it) when it lies beyond the horizon."""
+        value = p["lifetime"][key]
+        if key == "mean" or not _is_number(value) or not _is_number(horizon):
+            return value
+        beyond = p["survival"]["estimate"] >= {"p10": 0.9, "p50": 0.5, "p90": 0.1}[key]
+        return median_life(value, horizon, unit, 1.0, unit=False) if beyond or value >= horizon - 1e-9 else value
+
     for key, label in (("mean", "mean"), ("p10", "P10"), ("p50", "median (P50)"), ("p90", "P90")):
-        row(f"Lifetime {label} ({unit}s)", NUMBER, lambda p, k=key: p["lifetime"][k])
+        row(f"Lifetime {label} ({plural(unit)})", NUMBER, lambda p, k=key: life(p, k))
     row(f"NPV mean ({currency})", MONEY, lambda p: p["npv"]["mean"])
     row("  95% CI low", MONEY, lambda p: p["npv"]["ci95"][0])
     row("  95% CI high", MONEY, lambda p: p["npv"]["ci95"][1])
@@ -312,7 +323,7 @@ def _provenance(block: Block, summary: dict[str, Any], files: dict[str, dict[str
         ("Simulated by allysim", summary.get("allysim_version")),
         ("Runs per plan", (summary.get("runs"), WHOLE, None)),
         ("Seed", summary.get("seed")),
-        ("Horizon", f"{summary['horizon']:g} {summary.get('time_unit')}s" if _is_number(summary.get("horizon"))
+        ("Horizon", format_length(summary["horizon"], str(summary.get("time_unit"))) if _is_number(summary.get("horizon"))
          else None),
         ("Currency", summary.get("currency")),
         ("Discount rate (per year)", (rate, PERCENT, None) if _is_number(rate) else rate),
@@ -373,6 +384,19 @@ def _study(name: str, data: dict[str, Any], fonts: dict[str, Any]) -> tuple[Bloc
             block.note(_label(k), fonts["section"])
             _table(block, more, fonts)
     return block, header
+
+
+def _partners(summary: dict[str, Any], fonts: dict[str, Any]) -> Block:
+    """The Partners sheet: per plan and partner, its exit probability (95% CI) and mean tenure; partners at the end."""
+    block = Block()
+    block.note(f"Partners: {summary.get('scenario', '')}", fonts["title"])
+    block.note("Exit probability: the share of runs in which the partner left by the horizon or the end of the "
+               "alliance (Wilson 95% CI); tenure: its mean time in", fonts["note"])
+    _table(block, partner_rows(summary), fonts)
+    block.blank()
+    block.note("Partners in at the end", fonts["section"])
+    _table(block, partners_at_end_rows(summary), fonts)
+    return block
 
 
 def _assumptions(folder: Path, summary: dict[str, Any] | None, fonts: dict[str, Any]) -> Block:
@@ -439,6 +463,11 @@ def _scenario_data(folder: Path, summary: dict[str, Any] | None) -> tuple[dict[s
 
 
 # --------------------------------------------------------------------------- writing
+
+
+def _run_charts_on(folder: Path, sheet: str) -> list[Path]:
+    """The PNGs of the run's charts that the workbook puts on ``sheet`` (each chart's ``sheet`` in the registry)."""
+    return [folder / f"{c.name}.png" for c in RUN_CHARTS if c.sheet == sheet and (folder / f"{c.name}.png").exists()]
 
 
 def _emit(wb: Any, title: str, block: Block, freeze: str | None, fonts: dict[str, Any],
@@ -601,7 +630,7 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     total = _count_rows(runs_csv) if runs_csv.exists() else 0
     if total > EXCEL_ROWS - 2:
         notes.append(_truncated(total))
-    charts = [folder / f"{c.name}.png" for c in RUN_CHARTS if (folder / f"{c.name}.png").exists()]
+    charts = _run_charts_on(folder, "Summary")
     if summary is not None and not charts:
         notes.append(f"no PNG charts in {folder}; draw them with `allysim report {folder} --format png` to have "
                      "them in the workbook")
@@ -619,6 +648,8 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
         if summary is not None:
             block, header = _summary(summary, files, folder, notes, fonts)
             _emit(wb, "Summary", block, f"B{header + 1}", fonts, charts)
+        if has_partners(summary):
+            _emit(wb, "Partners", _partners(summary, fonts), "C4", fonts, _run_charts_on(folder, "Partners"))
         for name, study_data in studies.items():
             block, header = _study(name, study_data, fonts)
             charts = [folder / f"{c.name}.png" for c in study(name).charts if (folder / f"{c.name}.png").exists()]
@@ -626,5 +657,5 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
         _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
         if runs_csv.exists():
             _runs(wb, runs_csv, total, fonts)
-        wb.save(handle)
+        save_to(wb, handle)
     return target, notes

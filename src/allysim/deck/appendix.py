@@ -10,9 +10,12 @@ from ..plotting import theme
 from ..wording import (
     Currency,
     MoneyScale,
+    format_amount,
     format_duration,
     format_duration_span,
     format_money,
+    format_number,
+    format_percent,
     format_share,
     plural,
 )
@@ -29,25 +32,15 @@ from .layout import (
 if TYPE_CHECKING:
     pass
 
-__all__ = ["describe", "describe_time", "parameter_text", "percent_text", "plan_rows", "risk_rows",
+__all__ = ["describe", "describe_time", "plan_rows", "risk_rows",
            "contingency_rows"]
 
 # --- the appendix: the scenario in tables --------------------------------------------------------------------------
 
 
-def parameter_text(x: float) -> str:
-    """A parameter for people: three significant figures, k/M/B beyond ten thousand, a true minus sign."""
-    sign = "\u2212" if x < 0 else ""
-    x = abs(float(x))
-    for factor, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
-        if x >= factor:
-            return f"{sign}{x / (factor if suffix != 'k' else 1e3):.3g}{suffix}"
-    return f"{sign}{x:.3g}"
-
-
-def percent_text(p: float) -> str:
-    """A probability as a percent, to three significant figures: ``0.125 -> '12.5%'``."""
-    return f"{100 * p:.3g}%"
+def _parameter(x: float) -> str:
+    """An input as a scenario writes it: three significant figures, trailing zeros dropped (``2k``, ``0.08``)."""
+    return format_amount(x, trim=True)
 
 
 _SCALED = {"constant": ("value_",), "uniform": ("low", "high"), "triangular": ("low", "likely", "high"),
@@ -77,15 +70,15 @@ def describe(dist: Any, unit: str = "", scale: float = 1.0, time_unit: str = "")
     family = getattr(dist, "family", "constant")
 
     def one(x: float) -> str:  # a number with its unit
-        return format_duration(x, time_unit) if time_unit else f"{parameter_text(x * scale)}{unit}"
+        return format_duration(x, time_unit) if time_unit else f"{_parameter(x * scale)}{unit}"
 
     def bare(x: float) -> str:  # a number after the main one: "likely 12"
-        return format_duration(x, time_unit) if time_unit else parameter_text(x * scale)
+        return format_duration(x, time_unit) if time_unit else _parameter(x * scale)
 
     def span(a: float, b: float) -> str:
         if time_unit:
             return format_duration_span(a, b, time_unit)
-        return f"{parameter_text(a * scale)}\u2013{parameter_text(b * scale)}{unit}"
+        return f"{_parameter(a * scale)}\u2013{_parameter(b * scale)}{unit}"
 
     if family == "constant":
         text = one(dist.value_)
@@ -101,7 +94,7 @@ def describe(dist: Any, unit: str = "", scale: float = 1.0, time_unit: str = "")
             f"mean {one(dist.mean_)}, sd {bare(dist.sd)}"
         text += " (lognormal)"
     elif family == "beta":
-        text = f"beta({parameter_text(dist.a)}, {parameter_text(dist.b)})"
+        text = f"beta({_parameter(dist.a)}, {_parameter(dist.b)})"
         if (dist.low, dist.high) != (0.0, 1.0):
             text += f" on {span(dist.low, dist.high)}"
     elif family == "exponential":
@@ -193,16 +186,17 @@ def risk_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
         if imp.value is not None:
             value = f"\u00d7 {describe(imp.value.factor)} for {describe_time(imp.value.duration, unit)}"
         cascades = "; ".join(
-            f"{_short(s.risk(e.risk).label, 40)} rate \u00d7 {parameter_text(e.factor)} "
+            (f"{_short(s.risk(e.risk).label, 40)} rate" if e.risk is not None else
+             f"{_short(s.partner(e.partner).label, 40)} exit hazard") + f" \u00d7 {_parameter(e.factor)} "
             + (f"for {describe_time(e.duration, unit)}" if e.duration is not None else "permanently")
             for e in imp.escalates)
         rows.append([[(r.label, INK, True)], [(r.category, TEXT, False)], [(freq, TEXT, False)],
                      [("\u2013" if _is_zero(imp.health) else describe(imp.health), TEXT, False)],
                      [("\u2013" if _is_zero(imp.cost) else describe(imp.cost), TEXT, False)],
-                     [(value or "\u2013", TEXT, False)], [(percent_text(imp.fatal) if imp.fatal else "\u2013", TEXT, False)],
+                     [(value or "\u2013", TEXT, False)], [(format_percent(imp.fatal) if imp.fatal else "\u2013", TEXT, False)],
                      [(cascades or "\u2013", TEXT, False)]])
     intro = (f"Rates are per {unit}. Each occurrence cuts health (1 = full; the alliance dissolves below "
-             f"{s.alliance.health.dissolve_below:g}), costs money, multiplies the value created for a while, ends the "
+             f"{format_number(s.alliance.health.dissolve_below, 6, trim=True)}), costs money, multiplies the value created for a while, ends the "
              f"alliance outright with the 'Fatal' probability, and may raise other risks' rates (cascades).")
     return columns, rows, intro
 
@@ -210,14 +204,14 @@ def risk_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
 def _frequency(r: Any, unit: str) -> str:
     """How often a risk occurs, in words: a rate, a chance per time unit, or its hazard by age."""
     if r.rate is not None:
-        return f"{parameter_text(r.rate)} per {unit}"
+        return f"{_parameter(r.rate)} per {unit}"
     if r.probability is not None:
-        return f"{percent_text(r.probability)} chance per {unit}"
+        return f"{format_percent(r.probability)} chance per {unit}"
     if r.hazard.weibull is not None:
         w = r.hazard.weibull
         trend = "falling" if w.shape < 1 else "rising" if w.shape > 1 else "constant"
-        return f"Weibull, shape {parameter_text(w.shape)} ({trend} with age), scale {format_duration(w.scale, unit)}"
-    steps = ", ".join(f"{parameter_text(rate)} from {format_duration(age, unit) if age else 'the start'}"
+        return f"Weibull, shape {_parameter(w.shape)} ({trend} with age), scale {format_duration(w.scale, unit)}"
+    steps = ", ".join(f"{_parameter(rate)} from {format_duration(age, unit) if age else 'the start'}"
                       for age, rate in r.hazard.steps)
     return f"per {unit}: {steps}"
 
@@ -233,7 +227,7 @@ def _review(t: Any, unit: str) -> str:
         return when
     key = next(k for k in ("health_below", "partners_below", "share_below") if getattr(condition, k) is not None)
     what = {"health_below": "health", "partners_below": "partners", "share_below": "the partners' share"}[key]
-    return f"{when}, if {what} is below {getattr(condition, key):g}"
+    return f"{when}, if {what} is below {format_number(getattr(condition, key), 6, trim=True)}"
 
 
 def contingency_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
@@ -256,28 +250,35 @@ def contingency_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]
     rows = []
     for c in s.contingencies:
         t = c.trigger
-        trigger = (f"Health below {t.health_below:g}" if t.kind == "health" else
+        trigger = (f"Health below {format_number(t.health_below, 6, trim=True)}" if t.kind == "health" else
                    "Dissolution (rescue)" if t.kind == "dissolution" else _review(t, unit) if t.kind == "review"
-                   else f"On {_short(s.risk(t.on).label, 40)}")
+                   else (f"On {_short(s.partner(t.partner).label, 40)}'s exit" if t.partner else "On any exit")
+                   if t.kind == "exit" else f"On {_short(s.risk(t.on).label, 40)}")
         if c.max_activations:
             trigger += f"; at most {c.max_activations} time{'s' if c.max_activations > 1 else ''}"
         e = c.effect
         effects = []
         if e.reduce_impact is not None:
-            effects.append(f"cuts that occurrence's impact by {percent_text(e.reduce_impact)}")
+            effects.append(f"cuts that occurrence's impact by {format_percent(e.reduce_impact)}")
         if e.restore_health is not None:
-            effects.append(f"health +{parameter_text(e.restore_health)}")
+            effects.append(f"health +{_parameter(e.restore_health)}")
         for f in e.rate_factor:
-            effects.append(f"{_short(s.risk(f.risk).label, 40)} rate \u00d7 {parameter_text(f.factor)} "
+            target = f"{_short(s.risk(f.risk).label, 40)} rate" if f.risk is not None else \
+                f"{_short(s.partner(f.partner).label, 40)} exit hazard"
+            effects.append(f"{target} \u00d7 {_parameter(f.factor)} "
                            + (f"for {format_duration(f.duration, unit)}" if f.duration else "permanently"))
+        if e.retain:
+            effects.append("keeps the leaving partner in")
+        if e.replace:
+            effects.append("fills the departed partner's seat")
         if e.rescue_health is not None:
-            effects.append(f"rescues the alliance, health back to {parameter_text(e.rescue_health)}")
-        costs = [f"{parameter_text(c.cost.setup)} setup" if c.cost.setup else "",
-                 f"{parameter_text(c.cost.per_time)} per {unit}" if c.cost.per_time else "",
-                 f"{parameter_text(c.cost.per_activation)} per activation" if c.cost.per_activation else ""]
+            effects.append(f"rescues the alliance, health back to {_parameter(e.rescue_health)}")
+        costs = [f"{_parameter(c.cost.setup)} setup" if c.cost.setup else "",
+                 f"{_parameter(c.cost.per_time)} per {unit}" if c.cost.per_time else "",
+                 f"{_parameter(c.cost.per_activation)} per activation" if c.cost.per_activation else ""]
         rows.append([[(c.label, INK, True)], [(trigger, TEXT, False)],
                      [("none" if _is_zero(c.delay) else describe_time(c.delay, unit), TEXT, False)],
-                     [(percent_text(c.success), TEXT, False)], [("; ".join(effects), TEXT, False)],
+                     [(format_percent(c.success), TEXT, False)], [("; ".join(effects), TEXT, False)],
                      [("; ".join(x for x in costs if x) or "none", TEXT, False)], [(in_plans(c.id), TEXT, False)]])
     cur = Currency.parse(board.currency)
     money_unit = cur.axis(MoneyScale(1.0, "", "", 0)) or board.currency
@@ -298,19 +299,19 @@ def plan_rows(board: Board) -> tuple[list[Column], list[list[Cell]], str]:
         rows.append([[(theme.plan_label(plan), INK, True)], [(names, TEXT, False)]])
     horizon = float(summary["horizon"])
     life = format_duration(horizon, board.time_unit)
-    own = f"{horizon:g} {board.time_unit if horizon == 1 else plural(board.time_unit)}"
+    own = f"{format_number(horizon, trim=True)} {board.time_unit if horizon == 1 else plural(board.time_unit)}"
     parts = [f"Planned life {life}" + ("" if life == own else f" ({own})")]
     rate = summary.get("discount_rate")
     if rate is not None:
-        parts.append(f"discount rate {100 * float(rate):.3g}% a year")
+        parts.append(f"discount rate {format_percent(float(rate))} a year")
     if s is not None:
         h = s.alliance.health
         parts.append(f"value created at full health {format_money(s.alliance.value_rate, board.currency)} per "
                      f"{board.time_unit}")
-        parts.append(f"health starts at {h.initial:g}, recovers at {h.recovery:g} per {board.time_unit} and the "
-                     f"alliance dissolves below {h.dissolve_below:g}")
+        parts.append(f"health starts at {format_number(h.initial, 6, trim=True)}, recovers at {format_number(h.recovery, 6, trim=True)} per {board.time_unit} and the "
+                     f"alliance dissolves below {format_number(h.dissolve_below, 6, trim=True)}")
         parts.append(f"{len(s.risks)} risks and {len(s.contingencies)} contingencies")
     elif summary.get("dissolve_below") is not None:
-        parts.append(f"the alliance dissolves when health falls below {float(summary['dissolve_below']):g}")
+        parts.append(f"the alliance dissolves when health falls below {format_number(float(summary['dissolve_below']), 6, trim=True)}")
     intro = "; ".join(parts) + ". The first plan is the baseline every comparison refers to."
     return columns, rows, intro

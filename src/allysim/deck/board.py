@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import study_registry
 from ..errors import AllysimError, OutputError
+from ..findings import leaders, lowest, plan_phrase, winner
 from ..plotting import theme
 from ..study_registry import CHARTS
 from ..wording import (
@@ -21,6 +22,8 @@ from ..wording import (
     Evidence,
     MoneyScale,
     format_money,
+    format_percent,
+    format_points,
     format_share,
     format_span,
     median_life,
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["DECK_CHARTS", "Board", "ChartImage", "KeyNumbers", "load_board", "money_scale", "key_numbers",
            "findings", "caption", "chart_title"]
 
-DECK_CHARTS = tuple(CHARTS)  # the run's charts, then each study's, in the registry's order
+DECK_CHARTS = tuple(name for name, chart in CHARTS.items() if chart.on_deck)  # the run's, then each study's
 
 
 # --- reading an output folder ----------------------------------------------------------------------------------
@@ -199,7 +202,7 @@ class KeyNumbers:
 
 def _amount(value: float, scale: MoneyScale) -> str:
     """An amount in a table whose heading names the unit: ``25.9``, ``−3.1``."""
-    return scale.number(value).removesuffix(scale.suffix) if scale.suffix else scale.number(value)
+    return scale.number(value, suffix=False)
 
 
 def _span(lo: str, hi: str) -> str:
@@ -246,9 +249,9 @@ def key_numbers(board: Board) -> KeyNumbers:
         survival, npv = s["survival"], s["npv"]
         lo, hi = (survival.get("ci95") or [None, None])[:2]
         median = (s.get("lifetime") or {}).get("p50")
-        # fewer than half dissolve: the median life is beyond the horizon, not at it
-        beyond = median is not None and (median >= horizon - 1e-9 or float(survival["estimate"]) >= 0.5)
-        life = "" if median is None else (f"more than {horizon:g}" if beyond else f"{median:.1f}")
+        # fewer than half dissolve: the median life is beyond the horizon, not at it (as the console says it)
+        life = "" if median is None else median_life(float(median), horizon, board.time_unit,
+                                                     float(survival["estimate"]), unit=False)
         nlo, nhi = (npv.get("ci95") or [None, None])[:2]
         npv_ci = "" if nlo is None or nhi is None else f"({_span(_amount(nlo, scale), _amount(nhi, scale))})"
         p10, p90 = npv.get("p10"), npv.get("p90")
@@ -279,8 +282,7 @@ def _best(values: Mapping[str, float]) -> str:
 
 def _plan(name: str) -> str:
     """How findings name a plan: ``governance -> the Governance plan``."""
-    label = theme.plan_label(name)
-    return f"the {label}" if label.lower().endswith("plan") else f"the {label} plan"
+    return plan_phrase(name)
 
 
 def _cap(text: str) -> str:
@@ -299,15 +301,15 @@ def findings(board: Board) -> list[str]:
     return [_plan_finding(board), _cause_finding(board), _value_finding(board)]
 
 
-def _independent(a: Mapping[str, Any], b: Mapping[str, Any], runs: Any) -> Evidence:
+def _independent(a: Mapping[str, Any], b: Mapping[str, Any], runs: Any, materiality: float = 0.0) -> Evidence:
     """``a - b`` from two plans' own 95% intervals, as if independent: wider than the paired interval (common
     random numbers make plans move together), so a difference it calls clear is clear."""
     mean = float(a.get("mean", a.get("estimate", 0.0))) - float(b.get("mean", b.get("estimate", 0.0)))
     ci_a, ci_b = a.get("ci95") or [None, None], b.get("ci95") or [None, None]
     if None in (*ci_a[:2], *ci_b[:2]):
-        return Evidence(mean, runs=runs)
+        return Evidence(mean, runs=runs, materiality=materiality)
     half = float(np.hypot((ci_a[1] - ci_a[0]) / 2, (ci_b[1] - ci_b[0]) / 2))
-    return Evidence(mean, mean - half, mean + half, runs)
+    return Evidence(mean, mean - half, mean + half, runs, materiality)
 
 
 def _difference(board: Board, plan: str, key: str) -> Evidence:
@@ -320,7 +322,8 @@ def _difference(board: Board, plan: str, key: str) -> Evidence:
         return Evidence.of(entry, compare.get("runs"))
     if plan in board.data.runs and board.plans[0] in board.data.runs:
         return board.data.versus_baseline(plan, key)
-    return _independent(board.stats(plan)[key], board.stats(board.plans[0])[key], board.summary.get("runs"))
+    return _independent(board.stats(plan)[key], board.stats(board.plans[0])[key], board.summary.get("runs"),
+                        board.data.materiality() if key == "npv" else 0.0)
 
 
 def _plan_finding(board: Board) -> str:
@@ -343,8 +346,13 @@ def _plan_finding(board: Board) -> str:
         if median is not None and median < horizon - 1e-9 and surv[base] < 0.5:
             half = f"; half of them end within {life(base)}"
         return f"The alliance survives its {board.life} life in {format_share(surv[base])} of runs{ci}{half}."
-    best_s, best_v = _best(surv), _best(means)
     scale = MoneyScale.of(list(means.values()), cur)  # every plan's mean in one unit, as the NPV chart's title
+    # the winners by the one rule the charts' titles use (allysim.findings.winner)
+    won_s = winner(surv, {p: _difference(board, p, "survival") for p in plans[1:]},
+                   {p: format_share(surv[p]) for p in plans})
+    won_v = winner(means, {p: _difference(board, p, "npv") for p in plans[1:]},
+                   {p: scale.number(means[p]) for p in plans})
+    best_s, best_v = won_s.plan, won_v.plan
     lift, rise = _difference(board, best_s, "survival"), _difference(board, best_v, "npv")
     pairs = (board.studies.get("compare") or {}).get("plans") or {}
     base_name = theme.plan_label(base)
@@ -369,8 +377,7 @@ def _plan_finding(board: Board) -> str:
         p = (pairs.get(plan) or {}).get("p_better")
         return "" if p is None else f"; its NPV beats the baseline's in {format_share(float(p))} of paired runs"
 
-    lifts = best_s != base and lift.gain and format_share(surv[best_s]) != format_share(surv[base])
-    raises = best_v != base and rise.gain and scale.number(means[best_v]) != scale.number(means[base])
+    lifts, raises = won_s.clear, won_v.clear
     if lifts and raises and best_s == best_v:
         return (f"{_cap(_plan(best_s))} is best on both counts: {board.life} survival {format_share(surv[best_s])} "
                 f"against {format_share(surv[base])} under {base_name}{paired_survival(best_s)}, expected NPV "
@@ -380,7 +387,7 @@ def _plan_finding(board: Board) -> str:
     if lifts:
         parts.append(f"{_cap(_plan(best_s))} lifts {board.life} survival most, from {format_share(surv[base])} "
                      f"under {base_name} to {format_share(surv[best_s])}{paired_survival(best_s)}")
-    elif best_s != base and surv[best_s] > surv[base] and format_share(surv[best_s]) != format_share(surv[base]):
+    elif best_s != base:
         parts.append(f"{_cap(_plan(best_s))} has the highest {board.life} survival, {format_share(surv[best_s])} "
                      f"against {format_share(surv[base])} under {base_name}, but the difference is {lift.noise()}")
     else:
@@ -389,7 +396,7 @@ def _plan_finding(board: Board) -> str:
     if raises:
         parts.append(f"{_plan(best_v)} gives the highest expected NPV, {format_money(means[best_v], cur, scale)} "
                      f"against {format_money(means[base], cur, scale)}{beats(best_v)}")
-    elif best_v != base and means[best_v] > means[base] and scale.number(means[best_v]) != scale.number(means[base]):
+    elif best_v != base:
         parts.append(f"{_plan(best_v)} has the highest expected NPV, {format_money(means[best_v], cur, scale)} "
                      f"against {format_money(means[base], cur, scale)}, {rise.noise()}")
     else:
@@ -415,10 +422,17 @@ def _cause_finding(board: Board) -> str:
     if len(plans) == 1:
         return text + "."
     text = f"{name} is the main threat: it ends {format_share(share)} of alliances under {_plan(base)}"
-    lowest = min(plans[1:], key=lambda p: causes[p].get(top, 0.0))
-    cut = causes[lowest].get(top, 0.0)
-    if format_share(cut) != format_share(share) and cut < share:
-        return text + f"; {_plan(lowest)} cuts that to {format_share(cut)}."
+    # the plan that cuts it, by the one rule the causes chart's title uses (allysim.findings.lowest)
+    shares = {p: causes[p].get(top, 0.0) for p in plans}
+    found = lowest(shares, {p: board.data.versus_baseline_share(p, top) for p in plans[1:]
+                            if board.data.runs and p in board.data.runs},
+                   {p: format_share(shares[p]) for p in plans})
+    if found.clear:
+        return text + f"; {_plan(found.plan)} cuts that to {format_share(shares[found.plan])}."
+    if found.plan != base:
+        evidence = board.data.versus_baseline_share(found.plan, top) if board.data.runs else None
+        noise = evidence.noise() if evidence is not None and evidence.known else "within the noise"
+        return text + f"; under {_plan(found.plan)} {format_share(shares[found.plan])}, {noise}."
     return text + ", and no plan reduces that."
 
 
@@ -428,7 +442,7 @@ def _value_finding(board: Board) -> str:
         items = value["contingencies"]
         plan = _plan(str(value.get("plan", "")))
         # each contingency's net value as the chart and the console show it: its Shapley share net of its cost
-        shares = {c: ({"mean": v["shapley_npv"], "ci95": v["shapley_npv_ci95"]}
+        shares = {c: ({"mean": v["shapley_npv"], "ci95": v["shapley_npv_ci95"], "verdict": v.get("shapley_verdict")}
                       if v.get("shapley_npv") is not None and v.get("shapley_npv_ci95") else v["npv"])
                   for c, v in items.items()}
         nets = {c: float(shares[c]["mean"]) for c in items}
@@ -448,6 +462,9 @@ def _value_finding(board: Board) -> str:
         if verdicts[worst].loss:
             return (f"{name} does not pay for itself in {plan}: it costs {format_money(cost, cur, scale)} and its net "
                     f"effect on NPV is {signed_money(nets[worst], cur, scale)}{ci}.")
+        if nets[worst] < 0 and verdicts[worst].tied:
+            return (f"{name} about breaks even in {plan}: it costs {format_money(cost, cur, scale)} and its net "
+                    f"effect on NPV, {signed_money(nets[worst], cur, scale)}{ci}, is smaller than the materiality.")
         if nets[worst] < 0:
             return (f"Whether {name} pays for itself in {plan} is {verdicts[worst].noise()}: it costs "
                     f"{format_money(cost, cur, scale)} and its net effect on NPV is "
@@ -469,6 +486,17 @@ def _value_finding(board: Board) -> str:
         survival = float((risks[top].get("survival") or {}).get("mean", 0.0))
         plan = _plan(str(drivers.get("plan", board.plans[0])))
         cost = Evidence.of(risks[top]["npv"], drivers.get("runs"))
+        # the risks that cost the most, within the noise of each other, by the rule the drivers chart's title uses
+        group = leaders({r: Evidence.of(risks[r]["npv"], drivers.get("runs")) for r in risks}, 15)
+        if len(group) > 1:
+            scale = MoneyScale.of([float(risks[r]["npv"]["mean"]) for r in group], cur)
+            low, high = (format_money(f(float(risks[r]["npv"]["mean"]) for r in group), cur, scale) for f in (min, max))
+            names = [str(risks[r].get("name") or board.risk_name(r)) for r in group]
+            if len(group) > 3:
+                return (f"The {len(group)} costliest risks under {plan} each cost {low} to {high} of NPV, within "
+                        "the noise of each other.")
+            return (", ".join(names[:-1]) + f" and {names[-1]} cost the most under {plan}, {low} to {high} of NPV "
+                    "each, within the noise of each other.")
         if not cost.gain:
             return (f"No single risk has a cost clear of the noise under {plan}: {name} has the largest estimate, "
                     f"{format_money(float(risks[top]['npv']['mean']), cur, scale)} of NPV, {cost.noise()}.")
@@ -492,7 +520,7 @@ def caption(board: Board, chart: str) -> str:
     runs = board.summary.get("runs")
     n = f"{int(runs):,} simulated alliances per plan" if runs else "simulated alliances"
     rate = board.summary.get("discount_rate")
-    discount = f", discounted at {100 * float(rate):.3g}% a year" if rate else ""
+    discount = f", discounted at {format_percent(float(rate))} a year" if rate else ""
     if chart == "survival":
         return (f"Share of {n} still together over time; shaded bands are 95% confidence intervals. The end of "
                 f"each line is the probability of completing the {board.life} life.")
@@ -507,6 +535,8 @@ def caption(board: Board, chart: str) -> str:
     if chart == "causes":
         return ("Each dissolved run is credited to the risk whose occurrence ended it, by a fatal blow or by the "
                 "health drop. The two sides of a row add up to 100%.")
+    if chart == "partners":
+        return _partners_caption(board)
     if chart == "compare":
         study = board.studies.get("compare") or {}
         baseline = theme.plan_label(str(study.get("baseline", board.plans[0])))
@@ -546,6 +576,29 @@ def caption(board: Board, chart: str) -> str:
                 "still uncertain; bands are 95% intervals. Where a line crosses zero, that input's true value "
                 "decides the choice.")
     return f"{base}: {chart.replace('_', ' ')}."
+
+
+def _partners_caption(board: Board) -> str:
+    """Who is most likely to leave, and what its exit would cost (from drivers.json when the folder holds one)."""
+    from ..partner_tables import most_likely_leaver
+
+    lead = ("Left: for each partner, the share of runs in which it is still in (gone from its first exit); right: "
+            "how many partners are in at the end.")
+    top = most_likely_leaver(board.summary)
+    if top is None:
+        return lead
+    pid, name, share = top
+    drivers = board.studies.get("drivers") or {}
+    cost = (drivers.get("partners") or {}).get(pid)
+    if not cost:
+        return (f"{_cap(name)} leaves in {format_share(share)} of runs under {_plan(board.plans[0])}; "
+                "`allysim drivers` prices what its exit costs.")
+    cur, scale = board.summary.get("currency", ""), money_scale(board)
+    npv, alive = cost["npv"], cost["survival"]
+    lo, hi = (format_money(x, cur, scale) for x in npv["ci95"])
+    return (f"{_cap(name)} leaves in {format_share(share)} of runs under {_plan(board.plans[0])}; its possible exit costs "
+            f"{format_money(npv['mean'], cur, scale)} of NPV (95% CI {lo} to {hi}) and "
+            f"{format_points(alive['mean'])} of survival under {_plan(str(drivers.get('plan', board.plans[0])))}.")
 
 
 def _study_runs(study: Mapping[str, Any], kind: str = "simulated") -> str:

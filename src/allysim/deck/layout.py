@@ -22,7 +22,8 @@ from .board import (
 if TYPE_CHECKING:
     pass
 
-__all__ = ["text_width", "cut_middle", "Column", "Cell", "FONT", "SLIDE_W", "SLIDE_H", "MARGIN", "BODY_W"]
+__all__ = ["text_width", "cut_middle", "Column", "Cell", "FONT", "SLIDE_W", "SLIDE_H", "MARGIN", "BODY_W",
+           "auto_widths", "fit_words", "heading_size"]
 
 # --- text that fits ------------------------------------------------------------------------------------------------
 
@@ -317,8 +318,8 @@ def add_table(slide: Any, left: float, top: float, width: float, columns: Sequen
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
     from pptx.util import Inches, Pt
 
-    head_size = head_size or size
     widths = [c.width * width for c in columns]
+    head_size = heading_size(columns, widths, head_size or size)
     heading_cells: list[Cell] = [[(c.heading, INK, True)] for c in columns]
     heights = [row_height(heading_cells, widths, head_size)] + [row_height(r, widths, size) for r in rows]
     shape = slide.shapes.add_table(len(rows) + 1, len(columns), Inches(left), Inches(top), Inches(width),
@@ -385,6 +386,38 @@ def _plain_table_style(shape: Any) -> None:
 
         style = etree.SubElement(tbl_pr, qn("a:tableStyleId"))
     style.text = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"
+
+
+def _longest_word(text: str, size: float, bold: bool) -> float:
+    return max((text_width(w, size, bold) for w in text.split()), default=0.0)
+
+
+def heading_size(columns: Sequence[Column], widths: Sequence[float], size: float, smallest: float = 8.0) -> float:
+    """The size, at most ``size``, at which every word of every heading fits its column: a heading wraps between
+    words, never inside one ("Fatal", not "Fata" over "l")."""
+    while size > smallest and any(_longest_word(c.heading, size, True) > w - 2 * CELL_X
+                                  for c, w in zip(columns, widths)):
+        size -= 0.5
+    return size
+
+
+def fit_words(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: float, size: float,
+              head_size: float) -> list[Column]:
+    """Widen, within ``width``, each column too narrow for its longest word (heading at ``head_size``, cells at
+    ``size``), taking the room from the columns that have more than theirs."""
+    least = []
+    for j, column in enumerate(columns):
+        words = [_longest_word(t, size, b) for row in rows for t, _, b in row[j]]
+        least.append(max([_longest_word(column.heading, head_size, True), *words]) + 2 * CELL_X + 0.02)
+    have = [c.width * width for c in columns]
+    short = sum(max(m - h, 0.0) for m, h in zip(least, have))
+    spare = sum(max(h - m, 0.0) for m, h in zip(least, have))
+    if short <= 0 or spare <= 0:
+        return list(columns)
+    take = min(short, spare) / spare
+    new = [m if h < m else h - (h - m) * take for m, h in zip(least, have)]
+    total = sum(new)
+    return [Column(c.heading, w / total, c.align) for c, w in zip(columns, new)]
 
 
 def auto_widths(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: float,

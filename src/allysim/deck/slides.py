@@ -44,6 +44,7 @@ from ..errors import OutputError
 from ..outputs import atomic_file
 from ..plotting import theme
 from ..wording import (
+    format_percent,
     override_texts,
 )
 from .appendix import (
@@ -82,6 +83,7 @@ from .layout import (
     cut_middle,
     fit_text,
     fit_title,
+    fit_words,
     new_slide,
     paginate,
     plain_frame,
@@ -174,6 +176,10 @@ def _summary_slides(deck: _Deck) -> None:
         [0.21, 0.14, 0.125, 0.155, 0.135, 0.105, 0.13]  # "more than 10" fits its column on one line
     columns = [Column(h, w, "left" if j == 0 else "right") for j, (h, w) in enumerate(zip(numbers.headings, shares))]
     table_w = BODY_W - 0.25  # room on the left for each plan's colour
+    # every number and heading word fits its column at the largest size; plan names are cut to fit instead
+    words: list[list[Cell]] = [[[("", INK, False)]] + [[(f"{main} {detail or ''}", INK, True)] for main, detail in row[1:]]
+                               for row in numbers.rows.values()]
+    columns = fit_words(columns, words, table_w, 16.0, 14.0)
     widths = [c.width * table_w for c in columns]
     top = TITLE_TOP + fit_title("Executive summary")[2] + 0.3
     body = FOOTER_TOP - 0.15 - top
@@ -304,21 +310,33 @@ def _chart_slide(deck: _Deck, image: ChartImage) -> None:
 
 
 def _portfolio_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
-    """The "Recommended portfolio" slide: the choice, its margin over the runner-up and the dominated plans, in
-    words within the evidence (:func:`allysim.recommendation.recommend`)."""
+    """The recommendation slide, one a director can act on: what to fund, the margin over the runner-up with its
+    interval and verdict, the tail it protects against, the assumption that would flip the choice and at what value,
+    and what is worth learning first (:func:`allysim.recommendation.recommend`, from ``optimize.json`` and the
+    folder's ``sensitivity.json``); then the other findings, smaller, and what the folder lacked to say more."""
     from ..recommendation import recommend
 
-    words = recommend(study)
+    words = recommend(study, deck.board.studies.get("sensitivity"))
     slide, bottom = deck.slide(words.headline)
     top = bottom + 0.3
     room = FOOTER_TOP - 0.2 - top
+    main = [(label, text) for label, text in words.rows if label != "Also"]
+    also = [text for label, text in words.rows if label == "Also"]
+    lacking = [f"Not in this folder: {'; '.join(words.missing)}."] if words.missing else []
+
+    def height(size: float) -> float:
+        small = size - 3
+        lines = [len(wrap_text(f"{label}  {text}", BODY_W - 0.1, size)) for label, text in main]
+        lines_small = [len(wrap_text(t, BODY_W - 0.1, small)) for t in also + lacking]
+        return sum(text_height(n, size) + 0.14 for n in lines) + sum(text_height(n, small) + 0.08
+                                                                     for n in lines_small)
+
     size = 18.0
-    while size > 12 and sum(text_height(len(wrap_text(t, BODY_W - 0.3, size)), size) for t in words.points) + \
-            0.12 * (len(words.points) - 1) > room:
+    while size > 11 and height(size) > room:
         size -= 0.5
-    shape = text_box(slide, MARGIN, top, BODY_W, room, [[(t, size, INK, False)] for t in words.points],
-                 space_after=0.12 * 72, name="Recommendation")
-    _bullets(shape)
+    items = [[(f"{label}  ", size, ACCENT, True), (text, size, INK, False)] for label, text in main]
+    items += [[(t, size - 3, TEXT, False)] for t in also] + [[(t, size - 3, MUTED, False)] for t in lacking]
+    text_box(slide, MARGIN, top, BODY_W, room, items, space_after=0.12 * 72, name="Recommendation")
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -333,23 +351,27 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
     """Add slides holding a table: over as few slides as it needs at ``smallest`` points, at the largest size
     down from ``largest`` that needs no more, rows shared evenly (no slide left with a row or two after a full
     one), the heading repeated."""
-    columns = auto_widths(columns, rows, BODY_W, size)
-    widths = [c.width * BODY_W for c in columns]
     head_cells: list[Cell] = [[(c.heading, INK, True)] for c in columns]
 
+    def widths_at(s: float) -> list[float]:
+        """Column widths for text at ``s`` points: each column at least its longest word at that size."""
+        return [c.width * BODY_W for c in auto_widths(columns, rows, BODY_W, s)]
+
     def head(s: float) -> float:
-        return row_height(head_cells, widths, s)
+        return row_height(head_cells, widths_at(s), s)
 
     title_bottom = TITLE_TOP + fit_title(f"{title} (10 of 10)")[2]
     i_size, i_lines = fit_text(intro, BODY_W, text_height(2, 13), 13, 11) if intro else (13, [])
     intro_h = text_height(len(i_lines), i_size) + 0.15 if i_lines else 0.0
     room = FOOTER_TOP - 0.12 - (title_bottom + 0.25 + intro_h)  # the same on every page, so that pages balance
     def count(s: float) -> int:
-        return len(paginate(rows, widths, s, room, head(s)))
+        return len(paginate(rows, widths_at(s), s, room, head(s)))
 
     fewest = count(smallest)  # as few slides as the smallest size needs, at the largest size that needs no more
     size = next((float(c) for c in np.arange(largest, smallest - 0.01, -0.5) if count(float(c)) <= fewest),
                 smallest)
+    sized = auto_widths(columns, rows, BODY_W, size)
+    widths = [c.width * BODY_W for c in sized]
     pages = paginate(rows, widths, size, room, head(size))
     target = room
     while len(pages) > 1 and target > 1.0:  # shrink the page until one more row would need another slide
@@ -364,13 +386,13 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
         if k == 0 and i_lines:
             text_box(slide, MARGIN, y, BODY_W, intro_h, [[(" ".join(i_lines), i_size, TEXT, False)]], name="Intro")
             y += intro_h
-        add_table(slide, MARGIN, y, BODY_W, columns, page, size, name=title)
+        add_table(slide, MARGIN, y, BODY_W, sized, page, size, name=title)
 
 
 def _uncertainty_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
     """What we do not know, which of it matters and whether it could change the choice, in words within the
-    evidence (:func:`allysim.plotting.sensitivity_charts.sensitivity_findings`)."""
-    from ..plotting.sensitivity_charts import sensitivity_findings
+    evidence (:func:`allysim.findings.sensitivity_findings`)."""
+    from ..findings import sensitivity_findings
 
     words = sensitivity_findings(study)
     points = words["bullets"]
@@ -403,7 +425,7 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
         "Plans are compared on common random numbers: every plan faces the same simulated risks, so differences "
         "between plans are measured run by run (paired), with far less noise than independent runs.",
         "NPV is the value created minus risk and contingency costs, as a present value at the start"
-        + (f", discounted continuously at ln(1 + {100 * float(rate):.3g}%) a year" if rate else ", undiscounted")
+        + (f", discounted continuously at ln(1 + {format_percent(float(rate))}) a year" if rate else ", undiscounted")
         + (f"; amounts in {currency}." if currency else ".")
         + " Resilience is the average health over the planned life, counting 0 after dissolution.",
     ]

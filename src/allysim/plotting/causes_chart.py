@@ -202,7 +202,7 @@ def _cause_stacks(container: Axes, plans: Sequence[str], groups: list[_Cause]) -
             if width > 0:  # the many segments take slightly smaller labels, so that more of them fit
                 segment(lost, row, start, width, g.color, label_size - 1.5)
             start += width
-        total = start
+        total = round(start, 9)  # a float sum of shares that make 100% must read 100%, not ">99%"
         if total > 0:
             lost.text(total, row, f" {format_share(total)}", ha="left", va="center", size=label_size - 1,
                       color=theme.TEXT)

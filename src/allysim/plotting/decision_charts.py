@@ -14,7 +14,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..wording import Currency, Evidence, MoneyScale, format_money, format_points, format_share
+from ..findings import plan_phrase, plan_subject
+from ..wording import Currency, Evidence, MoneyScale, format_money, format_number, format_points, format_share
 from . import layout, theme
 from .layout import horizon_span
 from .panels import Body, given, returned, row_names, short_names
@@ -29,7 +30,7 @@ ACCENT = "#0072B2"
 DOTS = "#B8B8B8"
 STAR = "#D55E00"
 BANDS_UP_TO = 3  # plans drawn with their 95% bands on the sweep; more would hide each other
-LEGEND_COLUMNS = 4
+LEGEND_COLUMNS = 5
 LEGEND_NAME_IN = 2.35  # widest line of a plan's name in a legend
 LABELLED_UP_TO = 4  # plans named beside their rings on the frontier; more, or long names, go to a legend
 TITLE_NAME = layout.TITLE_NAME_CHARS  # characters of a name quoted in a title, as on every chart
@@ -44,13 +45,25 @@ def _sentence(text: str) -> str:
 
 
 def _legend_geometry(names: Sequence[str]) -> tuple[list[str], int, float]:
-    """The plans' names as a legend shows them (distinct, wrapped), its columns, and the inches it takes."""
+    """The plans' names as a legend shows them (distinct, wrapped), its columns, and the inches it takes: of the
+    layouts from one column to LEGEND_COLUMNS across the slide, the one with the fewest lines of text in all (on a
+    tie, the fewer columns, whose names are cut less), so that long names do not take half the chart's height."""
     size = theme.ANNOTATION_SIZE
-    labels = row_names([theme.plan_label(n) for n in names], LEGEND_NAME_IN, size, 3)
-    columns = min(LEGEND_COLUMNS, max(len(names), 1))
-    rows = math.ceil(len(names) / columns)
-    lines = max((label.count("\n") + 1 for label in labels), default=1)
-    return labels, columns, rows * lines * size * 1.45 / 72 + 0.2
+    plain = [theme.plan_label(n) for n in names]
+    across = theme.WIDTH_IN - theme.MARGIN_LEFT - 0.45
+    best: tuple[int, int, list[str]] | None = None
+    for columns in range(1, min(LEGEND_COLUMNS, max(len(names), 1)) + 1):
+        name_in = min(across / columns - 0.8, 2 * LEGEND_NAME_IN)  # a handle and the gap to the next column
+        if name_in < LEGEND_NAME_IN * 0.6 and best is not None:
+            break
+        labels = row_names(plain, name_in, size, 3)
+        lines = [label.count("\n") + 1 for label in labels]
+        rows = math.ceil(len(names) / columns)  # a legend fills its columns top to bottom
+        total = sum(max(lines[r::rows], default=1) for r in range(rows))
+        if best is None or total < best[0]:
+            best = (total, columns, labels)
+    total, columns, labels = best if best is not None else (1, 1, [])
+    return labels, columns, total * size * 1.45 / 72 + 0.2
 
 
 def _plans_legend(ax: Axes, handles: Sequence[Any], columns: int) -> None:
@@ -75,7 +88,7 @@ def _numeric(values: Sequence[Any]) -> bool:
 
 def _value_text(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return format_number(value, 4, trim=True)
     if isinstance(value, Mapping):
         family = next(iter(value), "")
         return f"{family} distribution"
@@ -108,8 +121,7 @@ def sweep_title(data: Mapping[str, Any]) -> str:
     names = short_names([theme.plan_label(p) for p in data["plans"]], TITLE_NAME)
 
     def name(plan: str) -> str:
-        label = names[theme.plan_label(plan)]
-        return label if label.lower().endswith("plan") else f"the {label} plan"
+        return plan_phrase(plan, label=names[theme.plan_label(plan)])
 
     if len(data["plans"]) == 1 or "npv" not in sweep_panels(data):
         plan = next(iter(data["plans"]))
@@ -236,7 +248,7 @@ def _portfolio_subject(data: Mapping[str, Any], index: int) -> str:
     names = data.get("candidates") or {}
     for plan, entry in (data.get("plans") or {}).items():
         if entry.get("index") == index:
-            return f"The {theme.plan_label(plan)} plan"
+            return plan_subject(plan)
     short = short_names([str(names.get(c) or c) for c in names], TITLE_NAME)
 
     def named(c: str) -> str:
@@ -381,6 +393,11 @@ def frontier(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *
             ax_.set_ylabel({"survival": f"Survival to {horizon_span(data)} (%)", "npv": f"Mean NPV{money}",
                             "cvar10": f"Mean NPV of the worst 10%{money}",
                             "p_loss": "Runs losing money (%)"}[objective])
+            if objective in ("survival", "p_loss"):  # a share runs from 0 to 100%, never to 104%
+                low, high = ax_.get_ylim()
+                ax_.set_ylim(max(low, 0.0), min(high, 100.0))
+                for artist in (*ax_.collections, *ax_.lines):
+                    artist.set_clip_on(False)  # a ring or star at 100% is drawn whole above the axis' end
         if not beside and handles:
             _plans_legend(axes[0], handles, columns)
     return returned(axes, single)

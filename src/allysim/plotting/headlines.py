@@ -21,18 +21,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .. import findings
 from ..wording import (
     Currency,
     Evidence,
     MoneyScale,
     format_money,
+    format_number,
     format_share,
     format_span,
     median_life,
 )
 from . import layout
 
-__all__ = ["Headline", "survival", "npv", "health", "causes"]
+__all__ = ["Headline", "survival", "npv", "health", "causes", "partners"]
 
 
 @dataclass(frozen=True)
@@ -44,18 +46,9 @@ class Headline:
 
 
 def _winner(values: Mapping[str, float], evidence: Mapping[str, Evidence], shown: Mapping[str, str]) -> tuple[str, bool]:
-    """Return the plan a title names and whether its gain over the baseline is clear.
-
-    The clear gainer with the largest value wins; without one, the plan with the largest value (the baseline on
-    ties, and when no plan shows more than the baseline once rounded).
-    """
-    plans = list(values)
-    base = plans[0]
-    clear = [p for p in plans[1:] if p in evidence and evidence[p].gain and shown[p] != shown[base]]
-    if clear:
-        return layout.best({p: values[p] for p in clear}), True
-    best = layout.best(values)
-    return (best if shown[best] != shown[base] and values[best] > values[base] else base), False
+    """The plan a title names and whether its gain is clear: :func:`allysim.findings.winner`, the one rule."""
+    found = findings.winner(values, evidence, shown)
+    return found.plan, found.clear
 
 
 def _judged(difference: Evidence) -> str:
@@ -94,7 +87,7 @@ def survival(estimates: Mapping[str, float], evidence: Mapping[str, Evidence] | 
         words = {p: median_life(median_lives[p], horizon, time_unit, estimates[p]) for p in plans}
         title = f"Almost no alliance completes its {life} life; the median life is {words[base]} in the baseline"
         if words[longest] != words[base]:
-            title += f" and {words[longest]} under the {layout.plan_phrase(longest)}"
+            title += f" and {words[longest]} under {layout.plan_noun(longest)}"
         return Headline(title, subtitle)
     best, clear = _winner(estimates, evidence or {}, shown)
     if best == base:
@@ -168,7 +161,7 @@ def health(resilience: Mapping[str, float] | None, evidence: Mapping[str, Eviden
     plans = list(resilience or {})
     subtitle = ("Health over time (1 = full): the median, middle 50% and middle 90% of runs at each time; the strip "
                 "below, the share dissolved by then; " +
-                (f"an alliance dissolves when health falls below {dissolve_below:g}" if len(plans) <= 1
+                (f"an alliance dissolves when health falls below {format_number(dissolve_below, 6, trim=True)}" if len(plans) <= 1
                  else "beside each plan, its average health over the life"))
     if shaded:
         subtitle += "; shaded: share of runs in " + ", ".join(s.replace("_", " ") for s in shaded)
@@ -232,18 +225,55 @@ def causes(end_causes: Mapping[str, Mapping[str, float]], evidence: Mapping[str,
     risk = layout.title_name(names.get(top, theme.plan_label(top)), limit=50)
     if len(plans) == 1:
         return Headline(f"{risk} is the main threat, ending {format_share(share)} of alliances", subtitle)
-    shares = {p: float(end_causes[p].get(top, 0.0)) for p in plans[1:]}
+    shares = {p: float(end_causes[p].get(top, 0.0)) for p in plans}
     evidence = evidence or {}
-    lower = [p for p in shares if shares[p] < share and format_share(shares[p]) != format_share(share)]
     lead = f"{risk} ends {format_share(share)} of alliances in the baseline"
-    cut = [p for p in lower if p in evidence and evidence[p].loss]
-    if cut:
-        lowest = min(cut, key=lambda p: (shares[p], plans.index(p)))
-        return Headline(f"{lead}; {layout.plan_phrase(lowest)} cuts that to {format_share(shares[lowest])}",
+    found = findings.lowest(shares, evidence, {p: format_share(shares[p]) for p in plans})
+    if found.clear:
+        return Headline(f"{lead}; {layout.plan_phrase(found.plan)} cuts that to {format_share(shares[found.plan])}",
                         subtitle)
-    if not lower:
+    if found.plan == base:
         return Headline(f"{lead}, and no plan reduces that", subtitle)
-    lowest = min(lower, key=lambda p: (shares[p], plans.index(p)))
+    lowest = found.plan
     gain = evidence.get(lowest, Evidence(shares[lowest] - share))
-    return Headline(f"{lead}; under the {layout.plan_phrase(lowest)} {format_share(shares[lowest])}"
+    return Headline(f"{lead}; under {layout.plan_noun(lowest)} {format_share(shares[lowest])}"
                     f"{_judged(gain)}", subtitle)
+
+
+def partners(exit_shares: Mapping[str, Mapping[str, float]], at_end: Mapping[str, Mapping[str, float]], *,
+             partner_names: Mapping[str, str] | None = None, horizon: float, time_unit: str = "year",
+             runs: int | None = None) -> Headline:
+    """The partners chart's headline: the partner most likely to leave under the baseline, and how often every
+    partner of the line-up is still in at the end.
+
+    Parameters
+    ----------
+    exit_shares
+        Per plan (the baseline first): ``{partner id: share of runs in which it left by the horizon}`` for the
+        partners of its line-up.
+    at_end
+        Per plan: ``{K: share of runs ending with K partners in}`` (summary.json ``partners_at_end.distribution``).
+    """
+    plans = list(exit_shares)
+    base = plans[0]
+    names = dict(partner_names or {})
+    span = format_span(horizon, time_unit)
+    many = f"{runs:,} simulated alliances" if runs else "simulated alliances"
+    subtitle = (f"Left: share of {many} in which each partner is still in, over the {span} life (gone from its "
+                f"first exit); right: how many partners are in at the end")
+    shares = exit_shares[base]
+    if not shares or max(shares.values()) <= 0:
+        return Headline(f"No partner left in any run within the {span} life", subtitle)
+    top = max(shares, key=lambda q: (shares[q], -list(shares).index(q)))
+    name = layout.title_name(names.get(top, top), limit=50)
+    title = f"{layout.sentence_start(name)} is the partner most likely to leave: gone in {format_share(shares[top])} of runs within " \
+            f"the {span} life"
+    ends = at_end.get(base) or {}
+    if ends:
+        full = max(ends, key=int)
+        every = "both partners are" if int(full) == 2 else f"all {full} partners are" if int(full) > 2 else \
+            "the partner is"
+        title += f"; {every} still in at the end in {format_share(float(ends[full]))} of runs"
+    if len(plans) > 1:
+        subtitle += f" (under the baseline, {layout.plan_phrase(base)}, in the title)"
+    return Headline(title, subtitle)

@@ -8,18 +8,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..wording import Currency, Evidence, MoneyScale, Provenance, format_span
+from .. import findings
+from ..wording import Currency, Evidence, MoneyScale, Provenance, format_number, format_span
 from . import theme
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["time_locator", "title_name", "plan_phrase", "best", "label_line_ends", "spread", "share_locator",
+__all__ = ["time_locator", "title_name", "plan_phrase", "plan_noun", "best", "label_line_ends", "spread", "share_locator",
            "Estimate", "display_name", "sentence_start", "study_provenance", "horizon_words", "runs_words",
            "horizon_span", "fit_subtitle", "row_layout", "row_labels", "fit_limits", "ci_bars", "label_room",
            "difference_axis",
-           "money_formatter", "points_formatter", "axis_unit", "headed", "whisker", "axis_number", "TITLE_NAME_CHARS",
+           "money_formatter", "points_formatter", "axis_unit", "headed", "whisker", "TITLE_NAME_CHARS",
            "LABEL_GAP", "WHISKER_COLOR", "inset", "fill", "region", "body_axes"]
 
 WHISKER_COLOR = theme.INK
@@ -56,8 +57,12 @@ def title_name(name: str, limit: int = TITLE_NAME_CHARS) -> str:
 
 def plan_phrase(name: str) -> str:
     """Return how a title names a plan: ``governance -> Governance plan``."""
-    label = title_name(theme.plan_label(name))
-    return label if label.lower().endswith("plan") else f"{label} plan"
+    return findings.plan_phrase(name, label=title_name(theme.plan_label(name)), article=False)
+
+
+def plan_noun(name: str) -> str:
+    """Return how a title names a plan inside a sentence: ``the Governance plan``, ``plan 1``."""
+    return findings.plan_phrase(name, label=title_name(theme.plan_label(name)))
 
 
 def best(values: Mapping[str, float]) -> str:
@@ -129,17 +134,20 @@ class Estimate:
     mean: float
     lo: float | None = None
     hi: float | None = None
+    decided: str | None = None  # the verdict the study recorded beside the effect, if any
 
     @classmethod
     def of(cls, entry: Mapping[str, Any], factor: float = 1.0) -> Estimate:
-        """Read ``{"mean": x, "ci95": [lo, hi]}``, multiplied by ``factor``."""
+        """Read ``{"mean": x, "ci95": [lo, hi], "verdict"}``, multiplied by ``factor``."""
         ci = entry.get("ci95") or (None, None)
         lo, hi = (None, None) if any(v is None for v in ci) else (float(ci[0]) * factor, float(ci[1]) * factor)
-        return cls(float(entry["mean"]) * factor, lo, hi)
+        return cls(float(entry["mean"]) * factor, lo, hi, entry.get("verdict"))
 
     def evidence(self, runs: Any = None) -> Evidence:
-        """What a title may claim about this difference (see :class:`~allysim.wording.Evidence`)."""
-        return Evidence(self.mean, self.lo, self.hi, int(runs) if isinstance(runs, (int, float)) and runs else None)
+        """What a title may claim about this difference (see :class:`~allysim.wording.Evidence`): the study's
+        verdict when it recorded one."""
+        return Evidence(self.mean, self.lo, self.hi, int(runs) if isinstance(runs, (int, float)) and runs else None,
+                        decided=self.decided)
 
     @property
     def low(self) -> float:
@@ -281,14 +289,14 @@ def money_formatter(scale: MoneyScale) -> Any:
     """Return a tick formatter for amounts in ``scale``'s unit (the unit is in the axis label)."""
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: axis_number(round(v / scale.factor, 9)))
+    return FuncFormatter(lambda v, _pos: format_number(round(v / scale.factor, 9), 6, trim=True))
 
 
 def points_formatter() -> Any:
     """Return a tick formatter for percentage points."""
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: axis_number(round(v, 9)))
+    return FuncFormatter(lambda v, _pos: format_number(round(v, 9), 6, trim=True))
 
 
 def axis_unit(currency: Currency, scale: MoneyScale) -> str:
@@ -310,12 +318,6 @@ def whisker(ax: Axes, y: float, e: Estimate, height: float) -> None:
     ax.plot([e.lo, e.hi], [y, y], color=WHISKER_COLOR, linewidth=1.4, zorder=4, solid_capstyle="butt")
     for x in (e.lo, e.hi):
         ax.plot([x, x], [y - cap / 2, y + cap / 2], color=WHISKER_COLOR, linewidth=1.4, zorder=4)
-
-
-def axis_number(value: float) -> str:
-    """Format an axis tick: thousands separators, no trailing zeros, a true minus sign."""
-    text = f"{abs(value):,.6g}" if abs(value) < 1e6 else f"{abs(value):,.0f}"
-    return ("\u2212" if value < 0 and text.strip("0.,") else "") + text
 
 
 def inset(ax: Axes, left_in: float = 0.0, right_in: float = 0.0, bottom_in: float = 0.0,

@@ -43,6 +43,8 @@ class Body:
     right_in: float = 0.45  # right of the last: a column of numbers, end labels
     gap_in: float = 0.75  # between two panels
     top_in: float = 0.35  # above the panels: their headings, a legend
+    rows: int = 1  # the panels fill this many rows, left to right then down; each row has its own heading room
+    row_gap_in: float = 0.0  # between two rows, beyond the heading room (an x axis and its label)
 
     @property
     def count(self) -> int:
@@ -61,14 +63,20 @@ def panel_axes(fig: Figure, body: Body, top: float, bottom_in: float = theme.PLO
     gap = body.gap_in / width_in
     top -= body.top_in / height_in
     bottom = bottom_in / height_in
-    usable = right - left - gap * (body.count - 1)
-    total = sum(body.widths)
+    per_row = -(-body.count // body.rows)
+    heading = body.top_in / height_in
+    row_h = (top - bottom - (body.rows - 1) * (heading + body.row_gap_in / height_in)) / body.rows
     axes = []
-    x = left
-    for share in body.widths:
-        width = usable * share / total
-        axes.append(fig.add_axes((x, bottom, width, top - bottom)))
-        x += width + gap
+    for r in range(body.rows):
+        shares = body.widths[r * per_row:(r + 1) * per_row]
+        usable = right - left - gap * (per_row - 1)
+        total = sum(body.widths[:per_row])  # every row's panels as wide as the first row's
+        y = top - (r + 1) * row_h - r * (heading + body.row_gap_in / height_in)
+        x = left
+        for share in shares:
+            width = usable * share / total
+            axes.append(fig.add_axes((x, y, width, row_h)))
+            x += width + gap
     return tuple(axes)
 
 

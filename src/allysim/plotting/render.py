@@ -22,10 +22,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..errors import OutputError, UsageError
 from ..folder import OutputData, check_study, read_json
-from ..stats import paired
-from ..study_registry import STUDIES, study_of_chart
+from ..study_registry import CHARTS, RUN_CHARTS, STUDIES, study_of_chart
 from ..wording import Evidence, Provenance, environment_ends
 from . import (
     causes_chart,
@@ -33,6 +34,7 @@ from . import (
     headlines,
     layout,
     panels,
+    partners_chart,
     run_charts,
     sensitivity_charts,
     study_charts,
@@ -122,7 +124,7 @@ def render_charts(data: OutputData, folder: str | os.PathLike[str],
 def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[str] | None = None, *,
                      titled: bool = True, size: tuple[float, float] | None = None) -> Figure:
     """Draw the chart of one study from its JSON on a 16:9 slide: ``compare``, ``contingency_value``,
-    ``risk_drivers``, ``sweep``, ``frontier``, ``sensitivity`` or ``switch``.
+    ``risk_drivers``, ``sweep``, ``frontier``, ``sensitivity``, ``switch`` or ``information``.
 
     The chart's function draws the study on the slide's panels; the frame around them (the title stating the
     finding, the subtitle, the provenance footer) is added here. ``plan_order`` (every plan of the output, the
@@ -168,6 +170,8 @@ PANEL_CHARTS: dict[str, tuple[Callable[..., Any], Callable[[Mapping[str, Any]], 
                     sensitivity_charts.sensitivity_subtitle, sensitivity_charts.sensitivity_body),
     "switch": (sensitivity_charts.switch, sensitivity_charts.switch_title, sensitivity_charts.switch_subtitle,
                sensitivity_charts.switch_body),
+    "information": (sensitivity_charts.information, sensitivity_charts.information_title,
+                    sensitivity_charts.information_subtitle, sensitivity_charts.information_body),
     "frontier": (decision_charts.frontier, decision_charts.frontier_title, decision_charts.frontier_subtitle,
                  decision_charts.frontier_body),
 }
@@ -214,6 +218,8 @@ def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.Pat
     if not chosen:
         return []
     check_study(chart, data, Path(folder) / study_of_chart(chart).file)
+    if not CHARTS[chart].drawn(data):
+        return []  # a sensitivity study with no plans to choose between has no value of information to draw
     folder = _existing(folder)
     summary: Mapping[str, Any] = {}
     run_folder = Path(beside) if beside is not None else folder  # where the run's summary.json is
@@ -268,7 +274,7 @@ def chart_drawers(data: OutputData, *, titled: bool = True,
         if kind.name not in data.studies:
             continue
         study = data.studies[kind.name]
-        for chart in (c.name for c in kind.charts):
+        for chart in (c.name for c in kind.charts if c.drawn(study)):
             order = _plan_order(study, data.summary) if chart == "compare" else None
             drawers[chart] = lambda chart=chart, study=study, order=order: draw_study_chart(
                 chart, study, order, titled=titled, size=size)
@@ -330,9 +336,7 @@ def _run_drawers(data: OutputData, titled: bool,
     def causes() -> Figure:
         end_causes = {p: stats[p]["end_causes"] for p in plans}
         top = max((r for r in end_causes[base] if r != "survived"), key=lambda r: end_causes[base][r], default=None)
-        evidence = {} if top is None else {
-            p: Evidence.of(paired(data.runs[p].end_cause == top, data.runs[base].end_cause == top),
-                           len(data.runs[p].end_cause)) for p in plans[1:]}
+        evidence = {} if top is None else {p: data.versus_baseline_share(p, top) for p in plans[1:]}
         headline = headlines.causes(end_causes, evidence, risk_names=risk_names, horizon=horizon,
                                     time_unit=time_unit, runs=runs,
                                     environment_note=f"{ends} ({layout.plan_phrase(base)})" if ends else "")
@@ -357,4 +361,24 @@ def _run_drawers(data: OutputData, titled: bool,
 
         drawers["health"] = health
     drawers["causes"] = causes
-    return drawers
+    if CHARTS["partners"].drawn(summary) and all(p in data.exits for p in plans):
+        drawers["partners"] = lambda: _partners(data, frame)
+    return {c.name: drawers[c.name] for c in RUN_CHARTS if c.name in drawers}  # in the registry's order
+
+
+def _partners(data: OutputData, frame: Callable[[headlines.Headline, Callable[[Axes], Any]], Figure]) -> Figure:
+    """The partners chart of a run with partners: the shares still in come from runs.csv's exits
+    (:meth:`OutputData.partners_still_in`); the exit shares and the partners at the end are summary.json's."""
+    summary, plans = data.summary, data.plans
+    horizon = float(summary["horizon"])
+    time_unit = str(summary.get("time_unit", "year"))
+    grid = data.health.grid if data.health is not None else np.linspace(0.0, horizon, 201)
+    names = {q: str((v or {}).get("name", q)) for q, v in summary["partners"].items()}
+    still_in = data.partners_still_in(grid)
+    exit_shares = {p: {q: float(v["exit"]["estimate"]) for q, v in (summary["plans"][p].get("partners") or {}).items()}
+                   for p in plans}
+    at_end = {p: dict((summary["plans"][p].get("partners_at_end") or {}).get("distribution") or {}) for p in plans}
+    headline = headlines.partners(exit_shares, at_end, partner_names=names, horizon=horizon, time_unit=time_unit,
+                                  runs=summary.get("runs"))
+    return frame(headline, lambda ax: partners_chart.partners(grid, still_in, at_end, horizon=horizon,
+                                                              time_unit=time_unit, partner_names=names, ax=ax))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..findings import plan_phrase
 from . import layout, theme
 from .layout import Estimate, label_room
 from .panels import Panels, row_names, short_names
@@ -116,8 +117,7 @@ def whisker_key() -> Any:
 
 def phrase(name: str, short: Mapping[str, str]) -> str:
     """How a title names a plan: ``Governance plan``."""
-    label = short.get(name, theme.plan_label(name))
-    return label if label.lower().endswith("plan") else f"{label} plan"
+    return plan_phrase(name, label=short.get(name, theme.plan_label(name)), article=False)
 
 
 def plan_names(names: Sequence[str]) -> dict[str, str]:

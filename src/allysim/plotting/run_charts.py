@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..stats import CURVE_POINTS, SurvivalCurve, quantile_marks
-from ..wording import Currency, MoneyScale, format_share, plural
+from ..wording import Currency, MoneyScale, format_number, format_share, plural
 from . import layout, theme
 from .causes_chart import MAX_NAMED_RISKS, MAX_NAMED_ROWS, causes
 
@@ -192,7 +192,7 @@ def npv(
     axis_scale = MoneyScale.of([xlim[0], xlim[1]], currency)
     unit = Currency.parse(currency).axis(axis_scale)
     xlabel = f"NPV ({unit})" if unit else "NPV"
-    ticks = FuncFormatter(lambda v, _pos: layout.axis_number(v / axis_scale.factor))
+    ticks = FuncFormatter(lambda v, _pos: format_number(v / axis_scale.factor, 6, trim=True))
     # One unit and one number of decimals for every label of the chart, as in the title.
     label_scale = MoneyScale.of([m[k] for m in marks.values() for k in ("p10", "p50", "p90", "mean")], currency)
     size = theme.ANNOTATION_SIZE if len(plans) <= 4 else theme.ANNOTATION_SIZE - 1.5
@@ -207,12 +207,17 @@ def npv(
         edges = np.linspace(xlim[0], xlim[1], HIST_BINS + 1)
         shares = {p: np.histogram(data[p], bins=edges)[0] / max(len(data[p]), 1) for p in plans}
         peak = max((float(s.max()) for s in shares.values()), default=1.0) or 1.0
+        heads = [names[i] if len(plans) > 1 else None for i in range(len(plans))]
+        numbers = [_numbers(marks[p], label_scale) for p in plans]
+        box = grid[0, 0].get_position(fig)
+        fit = _numbers_fit(heads, numbers, box.width * fig.get_size_inches()[0], size)
+        row_in = box.height * fig.get_size_inches()[1]
         rows: list[Axes] = []
         for i, plan in enumerate(plans):
             row = fig.add_subplot(grid[i, 0], sharex=rows[0] if rows else None)
             rows.append(row)
-            _npv_row(row, i, names[i] if len(plans) > 1 else None, edges, shares[plan], peak, marks[plan],
-                     label_scale, len(plans), size)
+            _npv_row(row, i, heads[i], edges, shares[plan], peak, marks[plan], numbers[i], fit, row_in,
+                     len(plans), size)
             _tails(row, data[plan], xlim)
             row.xaxis.set_major_formatter(ticks)
             if i < len(plans) - 1:
@@ -227,16 +232,49 @@ def npv(
     return container
 
 
+def _numbers(marks: Mapping[str, float], scale: MoneyScale) -> str:
+    return "   ".join(f"{label} {scale.number(marks[key])}"
+                      for label, key in (("P10", "p10"), ("P50", "p50"), ("P90", "p90"), ("Mean", "mean")))
+
+
+NUMBERS_SMALLEST = 8.5  # points: below this a row's numbers go on a line of their own, under its name
+
+
+def _numbers_fit(names: Sequence[str | None], numbers: Sequence[str], width_in: float,
+                 size: float) -> tuple[float, bool]:
+    """One size for every row's key numbers, and whether they go under the name rather than beside it: beside
+    it at the largest size from ``size - 0.5`` down to NUMBERS_SMALLEST where every row fits its panel's width,
+    else under it, so that no number runs past its panel into the next."""
+    def beside(s: float) -> bool:
+        return all(theme.text_width(t, s) <= width_in - (theme.text_width(n, size, "bold") + 0.25 if n else 0.0)
+                   for n, t in zip(names, numbers))
+
+    sizes = np.arange(size - 0.5, NUMBERS_SMALLEST - 0.01, -0.5)
+    found = next((float(s) for s in sizes if beside(float(s))), None)
+    if found is not None:
+        return found, False
+    below = next((float(s) for s in np.arange(size - 0.5, 6.99, -0.5)
+                  if all(theme.text_width(t, float(s)) <= width_in for t in numbers)), 7.0)
+    return below, any(names)
+
+
 def _npv_row(ax: Axes, index: int, name: str | None, edges: np.ndarray, shares: np.ndarray, peak: float,
-             marks: Mapping[str, float], scale: MoneyScale, n_plans: int, size: float) -> None:
-    """Draw one plan's NPV histogram with its P10/P50/P90 lines and mean, headed by its name and key numbers."""
+             marks: Mapping[str, float], numbers: str, fit: tuple[float, bool], row_in: float, n_plans: int,
+             size: float) -> None:
+    """Draw one plan's NPV histogram with its P10/P50/P90 lines and mean, headed by its name and key numbers
+    (beside the name, or under it when ``fit`` says so)."""
     from matplotlib.transforms import offset_copy
 
     color = theme.plan_color(index)
     ink = theme.plan_text_color(index)
+    numbers_size, under = fit
     ax.stairs(shares, edges, fill=True, color=color, alpha=0.28, linewidth=0)
     ax.stairs(shares, edges, color=color, linewidth=1.4)
-    ax.set_ylim(0, peak * (1.25 if n_plans == 1 else 1.5 if n_plans <= 4 else 1.8))
+    top = peak * (1.25 if n_plans == 1 else 1.5 if n_plans <= 4 else 1.8)
+    text_in = ((size if name else 0.0) * 1.2 * under + numbers_size * 1.25) / 72 + 0.04
+    if row_in > 1.5 * text_in:  # the histogram and its lines stay under the text above them
+        top = max(top, peak * 1.06 * row_in / (row_in - text_in))
+    ax.set_ylim(0, top)
     ax.set_yticks([])
     ax.grid(False)
     ax.spines["left"].set_visible(False)
@@ -245,18 +283,15 @@ def _npv_row(ax: Axes, index: int, name: str | None, edges: np.ndarray, shares: 
         ax.plot([marks[key]] * 2, [0, peak * 1.06], color=ink, linewidth=1.6, linestyle=style, zorder=3)
     ax.plot([marks["mean"]], [0], marker="D", markersize=7.5, color=ink, markeredgecolor="white",
             markeredgewidth=1.2, clip_on=False, zorder=6)
-    numbers = "   ".join(f"{label} {scale.number(marks[key])}"
-                          for label, key in (("P10", "p10"), ("P50", "p50"), ("P90", "p90"), ("Mean", "mean")))
-    width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
-    offset_in = 0.0
+    x_in = y_in = 0.0
     if name is not None:
         ax.text(0.0, 1.0, name, transform=ax.transAxes, ha="left", va="top", size=size, weight="bold", color=ink)
-        offset_in = theme.text_width(name, size, "bold") + 0.25
-    numbers_size = size - 0.5
-    while numbers_size > 9 and theme.text_width(numbers, numbers_size) > width_in - offset_in:
-        numbers_size -= 0.5
+        if under:
+            y_in = -size * 1.2 / 72
+        else:
+            x_in = theme.text_width(name, size, "bold") + 0.25
     ax.text(0.0, 1.0, numbers, ha="left", va="top", size=numbers_size, color=theme.TEXT,
-            transform=offset_copy(ax.transAxes, fig=ax.figure, x=offset_in, y=0.0, units="inches"))
+            transform=offset_copy(ax.transAxes, fig=ax.figure, x=x_in, y=y_in, units="inches"))
 
 
 def _tails(ax: Axes, values: np.ndarray, xlim: tuple[float, float]) -> None:
@@ -361,8 +396,6 @@ def health(
     horizon = float(t[-1]) if len(t) else 1.0
     shaded = {state: np.asarray(share, dtype=float) for state, share in list((environment or {}).items())[1:]}
     n = len(plans)
-    ncols = n if n <= 3 else 2 if n == 4 else 3 if n <= 6 else 4
-    nrows = math.ceil(n / ncols)
     container = ax if ax is not None else layout.body_axes()
     fig = container.figure
     _width_in, height_in = fig.get_size_inches()
@@ -371,6 +404,8 @@ def health(
         left, bottom, right, top = layout.region(container, left_in=0.6, bottom_in=0.62,
                                                  top_in=0.85 if shaded else 0.55)
         strip = 0.36 if dissolved is not None else 0.0  # inches under each panel
+        ncols, panel_h = _health_grid(n, (right - left) * _width_in, (top - bottom) * height_in, strip)
+        nrows = math.ceil(n / ncols)
         gs = fig.add_gridspec(nrows, ncols, left=left, right=right, bottom=bottom, top=top,
                               wspace=0.06 if ncols <= 2 else 0.15, hspace=0.5 if nrows > 1 else 0)
         panel_in = (right - left) * _width_in / ncols
@@ -410,10 +445,38 @@ def health(
                 panel.tick_params(axis="y", labelleft=False)
         axes[0].set_xlim(0, horizon)
         axes[0].set_ylim(0, 1.0)
-        axes[0].set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+        # as many health ticks as the panel's height leaves room for, never crowded
+        axes[0].set_yticks([0, 0.25, 0.5, 0.75, 1.0] if panel_h >= 1.3 else [0, 0.5, 1.0] if panel_h >= 0.55
+                           else [0, 1.0])
         axes[0].xaxis.set_major_locator(layout.time_locator(horizon, time_unit, {1: 12, 2: 10}.get(ncols, 5)))
         _health_legend(container, dissolve_below, shaded, dissolved is not None, left, top)
     return container
+
+
+HEALTH_PANEL_ASPECT = 2.2  # width : height the panels are best read at
+
+
+def _health_grid(n: int, width_in: float, height_in: float, strip_in: float) -> tuple[int, float]:
+    """How many columns to lay ``n`` health panels out in, within ``width_in`` x ``height_in`` inches (each panel
+    with a strip of ``strip_in`` under it), and the height of a panel: the layout whose panels come closest to
+    HEALTH_PANEL_ASPECT at the largest size, so that a short slide puts four plans side by side rather than in a
+    squashed two by two."""
+    best: tuple[float, int, float] | None = None
+    for ncols in range(1, min(n, 6) + 1):
+        nrows = math.ceil(n / ncols)
+        if ncols > 1 and math.ceil(n / (ncols - 1)) == nrows:
+            continue  # as many rows with fewer columns: that layout is already counted
+        gap_w, gap_h = 0.45, 0.55 + strip_in
+        w = (width_in - gap_w * (ncols - 1)) / ncols
+        h = (height_in - gap_h * (nrows - 1)) / nrows - strip_in
+        if w <= 0 or h <= 0:
+            continue
+        score = min(w / HEALTH_PANEL_ASPECT, h)  # the panel's size, limited by whichever side is short
+        if best is None or score > best[0] + 1e-9:
+            best = (score, ncols, h)
+    if best is None:
+        return min(n, 4), max(height_in / math.ceil(n / min(n, 4)) - strip_in, 0.1)
+    return best[1], best[2]
 
 
 def _fan(ax: Axes, t: np.ndarray, b: Mapping[str, np.ndarray], color: str, dissolve_below: float,
@@ -472,7 +535,7 @@ def _health_legend(container: Axes, dissolve_below: float, shaded: Mapping[str, 
         Patch(color=neutral, alpha=0.42, linewidth=0, label="Middle 50%"),
         Patch(color=neutral, alpha=0.14, linewidth=0, label="Middle 90%"),
         Line2D([], [], color=theme.TEXT, linewidth=1.2, linestyle=(0, (5, 3)),
-               label=f"Dissolution threshold ({dissolve_below:g})"),
+               label=f"Dissolution threshold ({format_number(dissolve_below, 6, trim=True)})"),
     ]
     if strips:
         handles.append(Patch(color=theme.MUTED, alpha=0.45, linewidth=0, label="Share dissolved (strip)"))

@@ -1,10 +1,11 @@
-"""The charts of ``allysim sensitivity``: ``sensitivity`` (a tornado of swings) and ``switch`` (the difference
-between the plan and ``--against`` across each input that can flip the choice).
+"""The charts of ``allysim sensitivity``: ``sensitivity`` (a tornado of swings), ``switch`` (the difference
+between the plan and ``--against`` across each input that can flip the choice) and ``information`` (the value of
+learning each input before choosing, ranked).
 
 Both draw a computed ``sensitivity.json`` and nothing else, on a caller's axes, one per panel (the tornado's NPV and
 survival; one per input for the switch chart), and return them; ``*_panels`` says which panels there are,
-``*_title`` states the finding in words within the evidence (:func:`sensitivity_findings`, shared with the deck and
-the console), and :mod:`allysim.plotting.render` frames them on a 16:9 slide (``*_body`` lays the panels out).
+``*_title`` states the finding in words within the evidence (:func:`allysim.findings.sensitivity_findings`, shared
+with the deck and the console), and :mod:`allysim.plotting.render` frames them on a 16:9 slide (``*_body`` lays the panels out).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..wording import Currency, format_share
-from ..wording import format_amount as _num
+from ..findings import plan_phrase, ranked_inputs, sensitivity_findings
+from ..wording import format_amount, format_money, format_share
 from . import theme
 from .layout import horizon_span
 from .panels import Body, given, returned
@@ -21,7 +22,7 @@ from .panels import Body, given, returned
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["SHOWN", "sensitivity", "sensitivity_body", "sensitivity_findings", "sensitivity_panels",
+__all__ = ["SHOWN", "information", "information_body", "information_subtitle", "information_title", "sensitivity", "sensitivity_body", "sensitivity_panels",
            "sensitivity_subtitle", "sensitivity_title", "switch", "switch_axes", "switch_body", "switch_panels",
            "switch_subtitle", "switch_title"]
 
@@ -30,121 +31,13 @@ LABEL_IN = 3.6  # widest input label on the tornado, in inches (longer ones wrap
 LOW, HIGH = "#0072B2", "#D55E00"  # input at its P10, at its P90
 
 
-def _ranked(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    return sorted(data["inputs"].items(), key=lambda kv: kv[1].get("rank", 0))
-
-
-def _excludes_zero(ci: Sequence[Any] | None) -> bool:
-    return bool(ci) and ci[0] is not None and ci[1] is not None and (ci[0] > 0 or ci[1] < 0)
-
-
-def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Findings in words, shared by the charts and the deck: which inputs matter, which flip the choice."""
-    ranked = _ranked(data)
-    plan, against = _plan(data["plan"]), _plan(data.get("against"))
-    currency = data.get("currency", "")
-    moving = [(p, e) for p, e in ranked if _excludes_zero(e["npv"]["swing"]["ci95"])]
-    flips = [(p, e) for p, e in ranked if e.get("switch")]
-    out: dict[str, Any] = {"moving": [p for p, _ in moving], "flips": [p for p, _ in flips]}
-    if moving:
-        _, e = moving[0]
-        out["headline"] = (f"{e['label']} moves {plan}'s NPV most: {_money(e['npv']['at_p10'], currency)} at its "
-                           f"P10, {_money(e['npv']['at_p90'], currency)} at its P90")
-    else:
-        out["headline"] = f"No uncertain input moves {plan}'s NPV beyond the noise of these runs"
-    if against is None:
-        out["switch"] = "There is no other plan to compare with"
-    elif flips:
-        _, e = flips[0]
-        sw = e["switch"]
-        lo, hi = sw["ci95"]
-        if lo is None and hi is None:
-            out["switch"] = (f"The choice between {plan} and {against} may flip with {e['label'].lower()}, but these "
-                             "runs cannot tell where: run more")
-            out["bullets"] = _bullets(data, moving, flips, out["switch"])
-            return out
-        between = (f"95% interval {_num(lo) if lo is not None else 'below the range'} to "
-                   f"{_num(hi) if hi is not None else 'above the range'}")
-        better_above = sw.get("direction") == "plan better above"
-        out["switch"] = (f"If {e['label'].lower()} is {'above' if better_above else 'below'} {_num(sw['value'])}, "
-                         f"{plan} beats {against}; {'below' if better_above else 'above'} it, {against} does "
-                         f"({between})")
-    else:
-        points = [d for _, e in ranked for d in e.get("difference", [])]
-        wins = [d["npv"]["ci95"][0] is not None and d["npv"]["ci95"][0] > 0 for d in points]
-        losses = [d["npv"]["ci95"][1] is not None and d["npv"]["ci95"][1] < 0 for d in points]
-        if points and all(wins):
-            out["switch"] = _capital(f"{plan} beats {against} across the whole range of every input: no assumption "
-                                     "flips it")
-        elif points and all(losses):
-            out["switch"] = _capital(f"{against} beats {plan} across the whole range of every input: no assumption "
-                                     "flips it")
-        else:
-            out["switch"] = (f"No input flips the choice between {plan} and {against} within its range, though at "
-                             "some values the difference is within the noise")
-    out["bullets"] = _bullets(data, moving, flips, out["switch"])
-    return out
-
-
 def _plan(name: Any) -> Any:
     """How a sentence names a plan: ``the Full plan`` (None stays None)."""
-    if name is None:
-        return None
-    label = theme.plan_label(str(name))
-    return f"the {label}" if label.lower().endswith("plan") else f"the {label} plan"
+    return None if name is None else plan_phrase(str(name))
 
 
 def _money(amount: float, currency: Any) -> str:
-    """An amount as the console's tables round it (three significant figures), with its currency:
-    ``EUR 4.08M``, ``USD 3.9M`` for a currency counted in millions."""
-    cur = Currency.parse(str(currency or ""))
-    text = _num(amount).replace("-", "\u2212") + cur.unit
-    if not cur.code:
-        return text
-    return f"{cur.code} {text}" if cur.prefix and cur.code.isalpha() else \
-        (f"{cur.code}{text}" if cur.prefix else f"{text} {cur.code}")
-
-
-def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -> list[str]:
-    """A slide's sentences: what we do not know, what moves the result, what could change the choice."""
-    plan, against = _plan(data["plan"]), _plan(data.get("against"))
-    currency = data.get("currency", "")
-    inputs = data["inputs"]
-    out = [(f"{len(inputs)} assumption{'s' if len(inputs) != 1 else ''} given as ranges, not single numbers; each "
-            "simulated life draws one value of each (one \"world\"), and every plan lives in the same worlds.")]
-    if moving:
-        parts = [f"{e['label']} ({_num(e['npv']['at_p10'])} to {_num(e['npv']['at_p90'])})" for _, e in moving[:3]]
-        out.append(f"What moves {plan}'s mean NPV most, input at its P10 to its P90 ({currency}): "
-                   + "; ".join(parts) + ".")
-    else:
-        out.append(f"No range moves {plan}'s mean NPV beyond the noise of these runs.")
-    if against is None:
-        return out
-    if flips:
-        for _, e in flips[:2]:
-            sw = e["switch"]
-            lo, hi = sw["ci95"]
-            side = "above" if sw.get("direction") == "plan better above" else "below"
-            where = (f"95% interval {_num(lo) if lo is not None else 'below the range'} to "
-                     f"{_num(hi) if hi is not None else 'above the range'}")
-            out.append(f"The choice depends on {e['label'].lower()}: {plan} beats {against} only {side} "
-                       f"{_num(sw['value'])} ({where}); its range runs from {_num(e['p10'])} (P10) to "
-                       f"{_num(e['p90'])} (P90).")
-    else:
-        out.append(no_flip + ".")
-    versus = data.get("versus", {}).get("npv", {})
-    ci = versus.get("ci95") or [None, None]
-    if data.get("p_better") is not None and ci[0] is not None:
-        if _excludes_zero(ci):
-            better = ci[0] > 0
-            out.append(f"Over all that uncertainty, {plan if better else against}'s mean NPV is higher by "
-                       f"{_num(abs(versus['mean']))} {currency} (95% interval {_num(abs(ci[0 if better else 1]))} "
-                       f"to {_num(abs(ci[1 if better else 0]))}); {plan} does better in "
-                       f"{format_share(data['p_better'])} of the simulated lives.")
-        else:
-            out.append(f"Over all that uncertainty, the difference in mean NPV between {plan} and {against} is "
-                       f"within the noise; {plan} does better in {format_share(data['p_better'])} of the lives.")
-    return out
+    return format_money(amount, str(currency or ""))
 
 
 # --------------------------------------------------------------------------- tornado
@@ -152,7 +45,7 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
 
 def sensitivity_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
     """The tornado's panels: ``npv`` (unless no input moves it at all) and ``survival`` (likewise)."""
-    ranked = _ranked(data)[:SHOWN]
+    ranked = ranked_inputs(data)[:SHOWN]
     shown = [k for k in ("npv", "survival")
              if any(e[k]["at_p10"] != e[k]["at_p90"] for _, e in ranked)]
     return tuple(shown) or ("npv",)
@@ -171,7 +64,7 @@ def sensitivity_subtitle(data: Mapping[str, Any]) -> str:
 
 
 def _tornado_labels(data: Mapping[str, Any]) -> list[str]:
-    return [_label(_capital(e["label"]), LABEL_IN, theme.TICK_SIZE) for _, e in _ranked(data)[:SHOWN]]
+    return [_label(_capital(e["label"]), LABEL_IN, theme.TICK_SIZE) for _, e in ranked_inputs(data)[:SHOWN]]
 
 
 def sensitivity_body(data: Mapping[str, Any], height_in: float) -> Body:
@@ -203,7 +96,7 @@ def sensitivity(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
 
     axes, single = given(ax, lambda h: sensitivity_body(data, h))
     shown = sensitivity_panels(data)[: len(axes)]
-    ranked = _ranked(data)[:SHOWN]
+    ranked = ranked_inputs(data)[:SHOWN]
     ys = list(range(len(ranked)))[::-1]
     labels = _tornado_labels(data)
     with theme.style():
@@ -257,8 +150,8 @@ def _few_ticks() -> Any:
 
 
 def _signed(amount: float) -> str:
-    """``_num`` with a true minus sign, for labels on a chart."""
-    return _num(amount).replace("-", "\u2212")
+    """An amount on a chart's label or tick, three significant figures: ``\u22121.5M``."""
+    return format_amount(amount, trim=True)
 
 
 def _share_ticks() -> Any:
@@ -274,9 +167,12 @@ def _label(text: str, width_in: float, size: float, lines: int = 2) -> str:
 # --------------------------------------------------------------------------- switch
 
 
-def _switch_inputs(data: Mapping[str, Any], most: int = 4) -> list[tuple[str, Mapping[str, Any]]]:
+SWITCH_MOST = 6  # inputs the switch chart draws at most (in two rows beyond three)
+
+
+def _switch_inputs(data: Mapping[str, Any], most: int = SWITCH_MOST) -> list[tuple[str, Mapping[str, Any]]]:
     """Inputs whose difference crosses zero; else those whose difference moves most across their range."""
-    ranked = [(p, e) for p, e in _ranked(data) if e.get("difference")]
+    ranked = [(p, e) for p, e in ranked_inputs(data) if e.get("difference")]
     flips = [(p, e) for p, e in ranked if e.get("switch")]
     if flips:
         return flips[:most]
@@ -310,7 +206,10 @@ def switch_subtitle(data: Mapping[str, Any]) -> str:
 def switch_body(data: Mapping[str, Any], height_in: float) -> Body:
     """How the switch chart's panels share a slide's plot area ``height_in`` tall."""
     n = max(1, len(switch_panels(data)))
-    return Body(widths=(1.0,) * n, left_in=1.5, right_in=0.45, gap_in=0.8, top_in=0.75)
+    rows = 1 if n <= 3 or height_in < 4.0 else 2
+    return Body(widths=(1.0,) * n, left_in=1.5, right_in=0.45, gap_in=0.8 if n <= 4 or rows > 1 else 0.65,
+                top_in=0.6 if rows > 1 else 0.75,
+                rows=rows, row_gap_in=0.75)
 
 
 def switch(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> Any:
@@ -330,16 +229,23 @@ def switch(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> 
     """
     axes, single = given(ax, lambda h: switch_body(data, h))
     shown = _switch_inputs(data)[: len(axes)]
+    per_row = -(-len(axes) // 2) if len(axes) > 3 and len({round(a.get_position().y0, 3) for a in axes}) > 1 \
+        else len(axes)
     with theme.style():
-        for k, (ax_, (_, entry)) in enumerate(zip(axes, shown)):
-            switch_axes(entry, ax_, str(data["plan"]), str(data.get("against")), str(data.get("currency", "")))
-            if k:
+        for k, (ax_, (path, entry)) in enumerate(zip(axes, shown)):
+            switch_axes(entry, ax_, str(data["plan"]), str(data.get("against")), str(data.get("currency", "")),
+                        money=".cost" in path)
+            if k % per_row:
                 ax_.set_ylabel("")
+            elif per_row < len(axes):
+                ax_.set_ylabel(f"Difference ({data['currency']})" if data.get("currency") else "Difference")
     return returned(axes, single)
 
 
-def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, currency: str = "") -> Axes:
-    """Draw one input's difference (plan minus against, mean NPV) across its range, the zero line and the switch."""
+def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, currency: str = "",
+                money: bool = False) -> Axes:
+    """Draw one input's difference (plan minus against, mean NPV) across its range, the zero line and every switch
+    (each with its 95% interval shaded)."""
     points = entry["difference"]
     x = [d["value"] for d in points]
     mean = [d["npv"]["mean"] for d in points]
@@ -348,19 +254,128 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
     ax.fill_between(x, lo, hi, color=theme.PLAN_COLORS[1], alpha=0.18, linewidth=0)
     ax.plot(x, mean, color=theme.PLAN_COLORS[1], linewidth=2.2, marker="o", markersize=4)
     ax.axhline(0.0, color=theme.INK, linewidth=1.0)
-    sw = entry.get("switch")
-    if sw:
+    switches = entry.get("switches") or ([entry["switch"]] if entry.get("switch") else [])  # older files: one
+    for sw in switches:
         a, b = sw["ci95"]
         ax.axvspan(a if a is not None else min(x), b if b is not None else max(x), color=theme.PLAN_COLORS[2],
                    alpha=0.12, linewidth=0)
         ax.axvline(sw["value"], color=theme.PLAN_COLORS[2], linewidth=1.6, linestyle="--")
-        ax.annotate(f"switch at {_num(sw['value'])}", (sw["value"], 0), xytext=(6, 8), textcoords="offset points",
+        ax.annotate(f"switch at {format_amount(sw['value'])}", (sw["value"], 0), xytext=(6, 8),
+                    textcoords="offset points",
                     color=theme.PLAN_COLORS[2], size=theme.ANNOTATION_SIZE)
     width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
-    ax.set_title(_label(_capital(entry["label"]), width_in, theme.ANNOTATION_SIZE, lines=3), loc="left",
+    # "Partner withdraws ...: rate per month": the input above the panel, what is pinned under its axis
+    name, _, what = str(entry["label"]).rpartition(": ")
+    ax.set_title(_label(_capital(name or what), width_in, theme.ANNOTATION_SIZE, lines=2), loc="left",
                  size=theme.ANNOTATION_SIZE)
     ax.yaxis.set_major_formatter(_money_ticks())
     ax.xaxis.set_major_formatter(_money_ticks())
     ax.set_ylabel(f"Difference in mean NPV ({currency})" if currency else "Difference in mean NPV")  # which: subtitle
-    ax.xaxis.set_major_locator(_few_ticks())
+    pinned = (what if name else "value") + (f" ({currency})" if money and currency else "")
+    label_size = next((s for s in (theme.TICK_SIZE, theme.TICK_SIZE - 1.5, theme.TICK_SIZE - 3)
+                       if theme.text_width(pinned, s) <= width_in), theme.TICK_SIZE - 3)
+    ax.set_xlabel(_label(pinned, width_in, label_size, lines=1), size=label_size)
+    ax.set_xticks(_spaced_ticks(min(x), max(x), width_in))
+    ax.set_xlim(min(x) - 0.04 * (max(x) - min(x)), max(x) + 0.04 * (max(x) - min(x)))
     return ax
+
+
+# --------------------------------------------------------------------------- value of information
+
+
+TOTAL = "#555555"  # the bar of every input together
+
+
+def _information_rows(data: Mapping[str, Any]) -> list[tuple[str, float]]:
+    """(label, value) per bar: every input together (EVPI) first, then each input by EVPPI, largest first."""
+    voi = data["value_of_information"]
+    inputs = data.get("inputs") or {}
+    rows = [("All uncertain inputs together", float(voi["evpi"]))]
+    ranked = sorted(voi["inputs"].items(), key=lambda kv: -kv[1]["evppi"])[:SHOWN]
+    rows += [(str((inputs.get(p) or {}).get("label") or p), float(v["evppi"])) for p, v in ranked]
+    return rows
+
+
+def information_title(data: Mapping[str, Any]) -> str:
+    """The chart's finding in numbers: what knowing the most valuable input, and every input, before choosing
+    would be worth."""
+    rows = _information_rows(data)
+    currency = data.get("currency", "")
+    if len(rows) < 2:
+        return "No uncertain input to learn about"
+    label, value = rows[1]
+    return (f"Knowing {label.lower()} before choosing is worth {_money(value, currency)} of expected NPV; knowing "
+            f"every uncertain input, {_money(rows[0][1], currency)}")
+
+
+def information_subtitle(data: Mapping[str, Any]) -> str:
+    """What the chart draws, in words."""
+    plans = data["value_of_information"].get("plans") or []
+    return (f"Expected NPV gained by learning an input before choosing among {len(plans)} plans (EVPPI; all together: "
+            f"EVPI), from {data.get('runs', 0):,} paired runs by nonparametric regression")
+
+
+def information_body(data: Mapping[str, Any], height_in: float) -> Body:
+    """The chart's one panel, with room on the left for the inputs' names."""
+    lines = [line for label, _ in _information_rows(data)
+             for line in _label(label, LABEL_IN, theme.TICK_SIZE).split("\n")]
+    left_in = 0.45 + max((theme.text_width(t, theme.TICK_SIZE) for t in lines), default=1.0)
+    return Body(widths=(1.0,), left_in=left_in, right_in=0.9, gap_in=0.5, top_in=0.2)
+
+
+def information(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> Any:
+    """Draw the value of information: a bar per input, its EVPPI, the largest on top under the EVPI of every input
+    together (grey), each labelled with its amount.
+
+    Parameters
+    ----------
+    data
+        ``sensitivity.json`` with its ``value_of_information``.
+    ax
+        The axes to draw on; by default a new slide-sized figure's.
+    """
+    axes, single = given(ax, lambda h: information_body(data, h))
+    ax_ = axes[0]
+    rows = _information_rows(data)
+    ys = list(range(len(rows)))[::-1]
+    with theme.style():
+        for y, (k, (_label_text, value)) in zip(ys, enumerate(rows)):
+            ax_.barh(y, value, color=TOTAL if k == 0 else LOW, height=0.6)
+            ax_.annotate(_signed(value), (value, y), xytext=(4, 0), textcoords="offset points", ha="left",
+                         va="center", size=theme.ANNOTATION_SIZE, color=TOTAL if k == 0 else LOW)
+        ax_.set_yticks(ys, [_label(label, LABEL_IN, theme.TICK_SIZE) for label, _ in rows])
+        ax_.set_xlim(0.0, max([v for _, v in rows] + [1e-12]) * 1.18)
+        ax_.xaxis.set_major_locator(_few_ticks())
+        ax_.xaxis.set_major_formatter(_money_ticks())
+        currency = data.get("currency", "")
+        ax_.set_xlabel(f"Expected NPV gained by knowing it first ({currency})" if currency else
+                       "Expected NPV gained by knowing it first")
+        ax_.grid(axis="x")
+        ax_.grid(axis="y", visible=False)
+    return returned(axes, single)
+
+
+def _spaced_ticks(low: float, high: float, width_in: float) -> list[float]:
+    """As many round ticks within ``low`` to ``high`` as ``width_in`` inches hold with their labels apart."""
+    from matplotlib.ticker import MaxNLocator
+
+    if not high > low:
+        return [low]
+
+    def apart(ticks: list[float]) -> bool:
+        """Whether the labels, centred on their ticks, leave a gap of 0.15 in between neighbours."""
+        at = [(t - low) / (high - low) * width_in for t in ticks]
+        half = [theme.text_width(_signed(t), theme.TICK_SIZE) / 2 for t in ticks]
+        return all(b - a >= ha + hb + 0.15 for a, b, ha, hb in zip(at, at[1:], half, half[1:]))
+
+    coarsest: list[float] = []
+    for bins in (6, 5, 4, 3, 2, 1):
+        found = [t for t in MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+                 if low - 1e-12 <= t <= high + 1e-12]
+        if len(found) >= 2 and apart(found):
+            return found
+        if len(found) >= 2:
+            coarsest = found
+    if len(coarsest) >= 2 and apart([coarsest[0], coarsest[-1]]):
+        return [coarsest[0], coarsest[-1]]  # the two ends of the round ticks
+    return [coarsest[len(coarsest) // 2]] if coarsest else [low]

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import findings
 from ..wording import (
     Currency,
     Evidence,
@@ -81,7 +82,8 @@ class _Comparison:
         factor = 1.0 if what == "npv" else 0.01
         return Evidence(e.mean * factor, None if e.lo is None else e.lo * factor,
                         None if e.hi is None else e.hi * factor,
-                        int(self.runs) if isinstance(self.runs, (int, float)) and self.runs else None)
+                        int(self.runs) if isinstance(self.runs, (int, float)) and self.runs else None,
+                        decided=e.decided)  # the verdict compare.json recorded (materiality included)
 
 
 def compare_panels(comparison: Mapping[str, Any]) -> tuple[str, ...]:
@@ -98,7 +100,7 @@ def compare_title(comparison: Mapping[str, Any]) -> str:
     short = kit.plan_names([c.base, *c.plans])
     npv = {p: c.evidence(p, "npv") for p in c.plans}
     survival = {p: c.evidence(p, "survival") for p in c.plans}
-    baseline = f"the {kit.phrase(c.base, short)}"
+    baseline = findings.plan_phrase(c.base, label=short.get(c.base))
     best = layout.best({p: npv[p].mean for p in c.plans})
     scale = MoneyScale.of([npv[p].mean for p in c.plans], c.currency)  # the bars' unit: one rounding each
     lifted = {p: survival[p].mean for p in c.plans if survival[p].gain}
@@ -112,8 +114,7 @@ def compare_title(comparison: Mapping[str, Any]) -> str:
     if len(c.plans) == 1:
         return _one_plan_title(kit.phrase(best, short), baseline, npv[best], survival[best], c.currency, scale)
     if not npv[best].gain:
-        lead = f"Every plan costs NPV against {baseline}" if all(npv[p].loss for p in c.plans) else \
-            f"No plan clearly adds NPV over {baseline} ({npv[best].settle()})"
+        lead = _no_gain(npv, baseline)
         if lives:
             return f"{lead}; {lives}"
         if any(survival[p].loss for p in c.plans):
@@ -130,6 +131,25 @@ def compare_title(comparison: Mapping[str, Any]) -> str:
     if most_lives and most_lives != best and format_points(survival[most_lives].mean) != format_points(own.mean):
         words += f"; {lives}"
     return words
+
+
+def _no_gain(npv: Mapping[str, Evidence], baseline: str) -> str:
+    """The compare title's lead when no plan clearly adds NPV: how many are clearly worse, about break even, or
+    within the noise (and how many runs would settle the closest of those)."""
+    worse = [p for p, e in npv.items() if e.loss]
+    tied = [p for p, e in npv.items() if e.tied]
+    unclear = [p for p in npv if p not in worse and p not in tied]
+    if len(worse) == len(npv):
+        return f"Every plan costs NPV against {baseline}"
+    needs = [n for n in (npv[p].settling_runs() for p in unclear) if n is not None]
+    settle = f"roughly {min(needs):,} runs would settle {'it' if len(unclear) == 1 else 'the closest'}" if needs \
+        else npv[unclear[0]].settle() if unclear else ""
+    if not worse and not tied:
+        return f"No plan clearly adds NPV over {baseline} ({settle})"
+    counts = [f"{len(worse)} clearly cost{'s' if len(worse) == 1 else ''} NPV" if worse else "",
+              f"{len(tied)} about break{'s' if len(tied) == 1 else ''} even" if tied else "",
+              f"{len(unclear)} {'is' if len(unclear) == 1 else 'are'} within the noise ({settle})" if unclear else ""]
+    return f"No plan clearly adds NPV over {baseline}: " + ", ".join(c for c in counts if c)
 
 
 def _one_plan_title(name: str, baseline: str, npv: Evidence, survival: Evidence, currency: Currency,
@@ -296,17 +316,14 @@ def risk_drivers_panels(drivers: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(shown) or ("npv",)
 
 
-def _leaders(rows: Sequence[_Risk], what: str) -> list[_Risk]:
-    """The risks clearly costing something in ``what`` whose cost is within the noise of the largest such one:
-    the largest first, then those whose mean lies inside its 95% interval."""
+def _leaders(rows: Sequence[_Risk], what: str, most: int = MAX_DRIVER_ROWS) -> list[_Risk]:
+    """The risks clearly costing something in ``what`` that are within the noise of each other at the top: the
+    largest first, then the next largest for as long as every interval of the group shares a point with every
+    other (so "within the noise of each other" is what the chart shows), at most ``most`` (the rows shown)."""
     def of(r: _Risk) -> Estimate:
         return r.npv if what == "npv" else r.survival
 
-    clear = sorted((r for r in rows if of(r).evidence().gain), key=lambda r: -of(r).mean)
-    if not clear:
-        return []
-    top = of(clear[0])
-    return [clear[0], *(r for r in clear[1:] if of(r).mean >= top.low)]
+    return [rows[int(k)] for k in findings.leaders({str(i): of(r).evidence() for i, r in enumerate(rows)}, most)]
 
 
 def _names_list(names: Sequence[str]) -> str:
@@ -366,10 +383,9 @@ def risk_drivers_subtitle(drivers: Mapping[str, Any], max_rows: int = MAX_DRIVER
     every = _risk_rows(drivers)
     shown = risk_drivers_panels(drivers)
     currency = Currency.parse(str(drivers.get("currency") or ""))
-    plan = layout.plan_phrase(str(drivers.get("plan") or ""))
     horizon = horizon_words(drivers)
     what = " and ".join(w for k, w in (("npv", "the NPV"), ("survival", horizon)) if k in shown)
-    text = f"What each risk costs under the {plan}: {what} gained by removing it, over {runs_words(drivers)}"
+    text = f"What each risk costs under {layout.plan_noun(str(drivers.get('plan') or ''))}: {what} gained by removing it, over {runs_words(drivers)}"
     if "survival" not in shown:
         text += f"; no risk changes {horizon} by half a point"
     if drivers.get("environment") is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..stats import widened_interval
+from ..verdicts import verdict
 from ..wording import (
     Currency,
     Evidence,
@@ -43,6 +44,8 @@ class _Contingency:
     cost: float
     net: Estimate  # what it adds to the plan's NPV after its own cost (its fair share), with the 95% interval
     survival: Estimate  # what it adds to survival, in points
+    decided: str | None = None  # the verdict value.json records beside its net value
+    materiality: float = 0.0
 
     @property
     def ratio(self) -> float | None:
@@ -51,14 +54,22 @@ class _Contingency:
 
     @property
     def verdict(self) -> str:
-        """``pays`` or ``loses`` when the 95% interval of its net value (or the value itself, exactly known) is
-        clear of zero, else ``even``."""
-        return "pays" if self.net.low > 0 else "loses" if self.net.high < 0 else "even"
+        """``pays``, ``loses``, ``tied`` (about break even) or ``even`` (within the noise): the net value's verdict
+        (:mod:`allysim.verdicts`), as ``value.json`` records it, else judged from its interval and the
+        materiality."""
+        decided = self.decided or verdict(self.net.mean, self.net.low, self.net.high, self.materiality)
+        return {"better": "pays", "worse": "loses", "tied": "tied"}.get(decided, "even")
+
+    def evidence(self, runs: Any) -> Evidence:
+        """The net value as a sentence may judge it."""
+        return Evidence(self.net.mean, self.net.lo, self.net.hi,
+                        int(runs) if isinstance(runs, (int, float)) and runs else None, self.materiality, self.decided)
 
 
-VERDICT_COLORS = {"pays": kit.PAYS_COLOR, "even": kit.NOISE_COLOR, "loses": kit.SHORTFALL_COLOR}
-VERDICT_INKS = {"pays": theme.INK, "even": theme.MUTED, "loses": kit.SHORTFALL_COLOR}
-VERDICT_WORDS = {"pays": "Pays for itself", "even": "Within the noise",
+VERDICT_COLORS = {"pays": kit.PAYS_COLOR, "tied": kit.NOISE_COLOR, "even": kit.NOISE_COLOR,
+                  "loses": kit.SHORTFALL_COLOR}
+VERDICT_INKS = {"pays": theme.INK, "tied": theme.MUTED, "even": theme.MUTED, "loses": kit.SHORTFALL_COLOR}
+VERDICT_WORDS = {"pays": "Pays for itself", "tied": "About break even", "even": "Within the noise",
                  "loses": "Does not pay for itself"}
 
 
@@ -81,7 +92,9 @@ def _contingency_rows(values: Mapping[str, Any]) -> list[_Contingency]:
                          net=_widened(float(c["shapley_npv"]), c.get("shapley_npv_ci95"),
                                       c.get("shapley_npv_sampling_se")),
                          survival=_widened(float(c["shapley_survival"]), c.get("shapley_survival_ci95"),
-                                           c.get("shapley_survival_sampling_se"), factor=100.0))
+                                           c.get("shapley_survival_sampling_se"), factor=100.0),
+                         decided=c.get("shapley_verdict"),
+                         materiality=float((values.get("materiality") or {}).get("value") or 0.0))
             for cid, c in values["contingencies"].items()]
     order = sorted(range(len(rows)), key=lambda i: (-rows[i].net.mean, i))
     return [rows[i] for i in order]
@@ -119,7 +132,7 @@ def contingency_value_title(values: Mapping[str, Any]) -> str:
         return "No contingency changes survival beyond the noise"
     top = next((r for r in rows if r.verdict == "pays"), rows[0])  # the most net value among those that pay
     name = short[top.name]
-    net = Evidence(top.net.mean, top.net.lo, top.net.hi, int(runs) if isinstance(runs, (int, float)) and runs else None)
+    net = top.evidence(runs)
     if top.verdict != "pays":
         if all(r.verdict == "loses" for r in rows):
             lead = "No contingency pays for itself in NPV" if n > 1 else f"{name} does not pay for itself in NPV"
@@ -136,20 +149,21 @@ def contingency_value_title(values: Mapping[str, Any]) -> str:
     else:
         lead = f"{name} returns {format_ratio(top.ratio)} its cost"
     losers = [r for r in rows if r.verdict == "loses"]
+    tied = [r for r in rows if r.verdict == "tied" and r is not top]
     even = [r for r in rows if r.verdict == "even" and r is not top]
-    if not losers and not even:
+    if not losers and not even and not tied:
         return lead if n == 1 else f"All {n} contingencies pay for themselves; {lead}"
-    if len(losers) + len(even) == 1:  # one to name
-        other = (losers or even)[0]
-        verdict = "does not pay for itself" if losers else "is within the noise of breaking even"
+    if len(losers) + len(even) + len(tied) == 1:  # one to name
+        other = (losers or tied or even)[0]
+        verdict = ("does not pay for itself" if losers else "about breaks even" if tied
+                   else "is within the noise of breaking even")
         return f"{lead}; {short[other.name]} {verdict}"
     parts = []
-    if losers:
-        verb = "does not pay for itself" if len(losers) == 1 else "do not pay for themselves"
-        parts.append(f"{len(losers)} of {n} {verb}")
-    if even:
-        verb = "is within the noise" if len(even) == 1 else "are within the noise"
-        parts.append(f"{len(even)} {verb}" if losers else f"{len(even)} of {n} {verb}")
+    for group, one, many in ((losers, "does not pay for itself", "do not pay for themselves"),
+                             (tied, "about breaks even", "about break even"),
+                             (even, "is within the noise", "are within the noise")):
+        if group:
+            parts.append(f"{len(group)}{'' if parts else f' of {n}'} {one if len(group) == 1 else many}")
     return f"{lead}; {' and '.join(parts)}"
 
 

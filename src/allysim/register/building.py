@@ -11,12 +11,14 @@ from ..scenario import units
 from ..scenario.messages import suggest
 from ..scenario.yamlio import load_yaml, shorten
 from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, REQUIRED_COLUMNS, REQUIRED_SHEETS, SHEETS
+from .members import flag, partners
 from .reading import Bad, Cell, Row, Source, Table, cell_value, read_table
 
 __all__ = ["Builder"]
 
 _SPLIT = re.compile(r"[,;\n]+")
 _HEALTH_BELOW = re.compile(r"^health(?:\s+|_)below\s*:?\s*(.+)$|^health\s*<\s*(.+)$", re.IGNORECASE)
+_EXIT = re.compile(r"^exit(?:\s+|\s*:\s*)(\S+)$", re.IGNORECASE)
 _REVIEW = re.compile(r"^review\s+(?:(every)\s+)?(.+?)(?:\s+if\s+(.+))?$", re.IGNORECASE)
 _HAZARD_FORMS = "weibull SHAPE SCALE (e.g. weibull 0.56 81) or steps AGE:RATE ... (e.g. steps 0:0.05 2:0.2 6:0.08)"
 
@@ -60,7 +62,7 @@ class Builder:
                     f"{self.source.path / (sheet + '.csv')}:{sheet}!A1"
                 self.problems.append(f"{where}: missing sheet {sheet}; a register needs the sheets "
                                      f"{' and '.join(REQUIRED_SHEETS)} (and optionally Cascades, Contingencies, "
-                                     "Plans)")
+                                     "Partners, Plans)")
 
     def missing_columns(self) -> list[str]:
         """One line per required column a sheet's header lacks: ``register.xlsx:Risks: missing column 'rate' ...``."""
@@ -404,12 +406,16 @@ class Builder:
             effect: dict[str, Any] = {}
             for column in ("reduce_impact", "restore_health", "rescue_health"):
                 self.take(row, column, here + ("effect", column), effect, column)
+            for column in ("retain", "replace"):
+                flag(self, row, column, here + ("effect", column), effect)
+                if effect.get(column) is False:
+                    del effect[column]  # false is the default: no such effect
             item["effect"] = effect
             self.rate_factor(row, item, here)
-            if not effect:
+            if not effect and not row.filled("reduce_impact", "restore_health", "rescue_health", "retain", "replace"):
                 self.bad(table.cell("reduce_impact", row.number),
                          "no effect: fill at least one of reduce_impact, restore_health, rescue_health, "
-                         "rate_factor (what the contingency does)")
+                         "rate_factor, retain, replace (what the contingency does)")
             cost: dict[str, Any] = {}
             for column, key in (("setup_cost", "setup"), ("per_time_cost", "per_time"),
                                 ("per_activation_cost", "per_activation")):
@@ -432,7 +438,8 @@ class Builder:
         value = row.value("trigger")
         cell = table.cell("trigger", row.number)
         if value is None:
-            self.bad(cell, "trigger is blank: write a risk id, dissolution, health below X, or review AGES")
+            self.bad(cell, "trigger is blank: write a risk id, dissolution, health below X, review AGES, or exit "
+                           "(exit PARTNER)")
             return
         text = self.check(value, cell, "text")
         if text is None:
@@ -442,7 +449,12 @@ class Builder:
             self.review(review, text, cell, here, item)
             return
         match = _HEALTH_BELOW.match(text.strip())
-        if match:
+        exit_ = _EXIT.match(text.strip())
+        if exit_:
+            item["trigger"] = {"on": "exit", "partner": exit_.group(1)}
+            self.cells[here + ("trigger", "on")] = cell
+            self.cells[here + ("trigger", "partner")] = cell
+        elif match:
             number = cell_value(match.group(1) or match.group(2))
             if not isinstance(number, (int, float)) or isinstance(number, bool):
                 self.bad(cell, f"trigger: write health below X with X a number between 0 and 1, got "
@@ -452,7 +464,7 @@ class Builder:
             self.cells[here + ("trigger", "health_below")] = cell
         else:
             word = text.strip()
-            item["trigger"] = {"on": "dissolution" if word.lower() == "dissolution" else word}
+            item["trigger"] = {"on": word.lower() if word.lower() in ("dissolution", "exit") else word}
             self.cells[here + ("trigger", "on")] = cell
         self.cells[here + ("trigger",)] = cell
 
@@ -540,6 +552,7 @@ class Builder:
         risks = self.risks(data)
         self.cascades(risks, data)
         ids = self.contingencies(data, list(risks))
+        partners(self, data)
         self.plans(data, ids)
         return data
 

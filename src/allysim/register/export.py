@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..outputs import atomic_file, write_bytes
-from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, landscape, put, style_header, width_of
+from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, landscape, put, save_to, style_header, width_of
 from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, SHEETS
 from .yamltext import scalar
 
@@ -53,7 +53,8 @@ def _three_point(value: Any) -> tuple[str, dict[str, Any]] | None:
 def scenario_tables(data: dict[str, Any]) -> tuple[Tables, list[str]]:
     """The register rows of a scenario's data, and the keys a register cannot hold (left out)."""
     tables: Tables = {name: [] for name in SHEETS}
-    left_out: list[str] = [k for k in data if k not in {"allysim", "alliance", "risks", "contingencies", "plans"}
+    left_out: list[str] = [k for k in data if k not in {"allysim", "alliance", "risks", "contingencies", "partners",
+                                                                   "plans"}
                            and k not in ALLIANCE_KEYS]
     for key, (path, note, _) in ALLIANCE_KEYS.items():
         node: Any = data
@@ -97,7 +98,7 @@ def scenario_tables(data: dict[str, Any]) -> tuple[Tables, list[str]]:
         for key in ("delay", "success", "max_activations"):
             row[key] = _cell(c.get(key))
         effect = c.get("effect") or {}
-        for key in ("reduce_impact", "restore_health", "rescue_health"):
+        for key in ("reduce_impact", "restore_health", "rescue_health", "retain", "replace"):
             row[key] = _cell(effect.get(key))
         factors = effect.get("rate_factor") or []
         factors = [factors] if isinstance(factors, dict) else list(factors)
@@ -111,11 +112,30 @@ def scenario_tables(data: dict[str, Any]) -> tuple[Tables, list[str]]:
                             "rate_factor_duration": _cell(factor.get("duration"))})
             tables["Contingencies"].append({k: v for k, v in row.items() if v is not None})
             row = {"id": c.get("id")}  # further rate factors: rows repeating the id
+    tables["Partners"] = [_partner_row(p) for p in data.get("partners") or []]
     plans = data.get("plans")
     if isinstance(plans, dict):
         for name, ids in plans.items():
             tables["Plans"].append({"plan": str(name), "contingencies": ids if ids == "all" else ", ".join(ids)})
     return tables, left_out
+
+
+def _partner_row(partner: dict[str, Any]) -> dict[str, Any]:
+    """A partner as its Partners row: its exit model, what its leaving does, what having it costs."""
+    exit_ = partner.get("exit") or {}
+    health = exit_.get("health_below") or {}
+    on_exit = partner.get("on_exit") or {}
+    cost = partner.get("cost") or {}
+    row = {"id": partner.get("id"), "name": partner.get("name"), "share": partner.get("share"),
+           "required": partner.get("required"), "candidate": partner.get("candidate"),
+           "exit_rate": exit_.get("rate"), "exit_probability": exit_.get("probability"),
+           "exit_health_below": health.get("x"), "exit_health_factor": health.get("factor"),
+           "contagion": exit_.get("contagion"), "exit_health": on_exit.get("health"), "exit_cost": on_exit.get("cost"),
+           "setup_cost": cost.get("setup"), "per_time_cost": cost.get("per_time")}
+    row = {k: _cell(v) for k, v in row.items() if v is not None}
+    if exit_.get("hazard") is not None:
+        row["hazard"] = _hazard_text(exit_["hazard"])
+    return row
 
 
 def _trigger_text(trigger: dict[str, Any]) -> str | None:
@@ -132,6 +152,8 @@ def _trigger_text(trigger: dict[str, Any]) -> str | None:
         if when is None:
             return flow_text(trigger)
         return f"review {when}" + (f" if health below {_word(threshold)}" if threshold is not None else "")
+    if trigger.get("partner") is not None:
+        return f"exit {trigger['partner']}"
     return trigger.get("on")
 
 
@@ -159,7 +181,7 @@ def template_tables() -> Tables:
     tables: Tables = {name: [] for name in SHEETS}
     for key, (_, note, example) in ALLIANCE_KEYS.items():
         tables["Alliance"].append({"key": key, "value": example if example != "" else None, "notes": note})
-    for name in ("Risks", "Cascades", "Contingencies", "Plans"):
+    for name in ("Risks", "Cascades", "Contingencies", "Partners", "Plans"):
         tables[name].append({c.name: c.example for c in SHEETS[name] if c.example not in (None, "")})
     tables["Risks"].append({"id": "quality_failure", "name": "Quality failure at a flagship customer",
                             "category": "operational", "probability": 0.1, "health_likely": 0.1,
@@ -208,12 +230,16 @@ def write_register(tables: Tables, path: str | Path, title: str | None = None) -
             _choices(ws, f'"{",".join(DISTRIBUTIONS)}"', f"{letters['distribution']}3:{letters['distribution']}{last}",
                      "Shape of the three-point estimates", "pert (the default when blank), triangular or uniform")
         if name == "Contingencies":
-            _choices(ws, '"dissolution,health below 0.5,review every 1 if health below 0.6"',
+            _choices(ws, '"dissolution,health below 0.5,review every 1 if health below 0.6,exit"',
                      f"{letters['trigger']}3:{letters['trigger']}{last}", "What sets it off",
-                     "A risk id from the Risks sheet, dissolution, health below X, or review AGES",
+                     "A risk id from the Risks sheet, dissolution, health below X, review AGES, exit or exit PARTNER",
                      strict=False)
             _choices(ws, f"Risks!$A$3:$A${last}", f"{letters['rate_factor_risk']}3:{letters['rate_factor_risk']}{last}",
                      "A risk id", "The risk whose rate this contingency multiplies", strict=False)
+        if name == "Partners":
+            for column in ("required", "candidate"):
+                _choices(ws, '"true,false"', f"{letters[column]}3:{letters[column]}{last}", column.capitalize(),
+                         "true or false (blank = false)")
         if name == "Cascades":
             for column in ("risk", "escalates"):
                 _choices(ws, f"Risks!$A$3:$A${last}", f"{letters[column]}3:{letters[column]}{last}",
@@ -250,10 +276,10 @@ def save_text(path: str | Path, text: str) -> Path:
 def _save(wb: Any, path: Path) -> Path:
     """Save a workbook atomically: a temporary file beside it, then a rename."""
     with atomic_file(path, what="register") as fh:
-        wb.save(fh)
+        save_to(wb, fh)
     return path
 
 
 def write_template(path: str | Path) -> Path:
-    """An empty register: the five sheets, headers, a notes row, drop-down lists and one example row each."""
+    """An empty register: the six sheets, headers, a notes row, drop-down lists and one example row each."""
     return write_register(template_tables(), path, title="allysim risk register")

@@ -37,9 +37,13 @@ ALLIANCE_KEYS: dict[str, tuple[tuple[str, ...], str, Any]] = {
     "recovery": (("alliance", "health", "recovery"),
                  "Per time unit: how fast health recovers towards 1 (default 0)", 0.5),
     "value_rate": (("alliance", "value_rate"), "Value created per time unit at full health (default 0)", "12M"),
+    "min_partners": (("alliance", "min_partners"),
+                     "With partners: the alliance ends when fewer partners remain (default 1)", None),
+    "min_share": (("alliance", "min_share"),
+                  "With partners: ... or when the shares of the partners still in add up to less (default 0)", None),
 }
 
-_ID_NOTE = "lowercase letters, digits and _, starting with a letter; unique across risks and contingencies"
+_ID_NOTE = "lowercase letters, digits and _, starting with a letter; unique across risks, contingencies and partners"
 SHEETS: dict[str, tuple[Column, ...]] = {
     "Alliance": (
         Column("key", "# One setting per row; blank = the default", width=16),
@@ -76,9 +80,9 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     "Contingencies": (
         Column("id", "# " + _ID_NOTE, "backup_supplier", width=20),
         Column("name", "Readable name, for charts", "Qualified backup supplier", width=28),
-        Column("trigger", "A risk id, dissolution, health below X, or review AGES (review 2, 4 / review every 1 "
-                          "if health below 0.6)", "supplier_exit",
-               ("dissolution", "health below 0.5", "review every 1 if health below 0.6"), width=18),
+        Column("trigger", "A risk id, dissolution, health below X, review AGES (review 2, 4 / review every 1 "
+                          "if health below 0.6), exit (any partner's) or exit PARTNER", "supplier_exit",
+               ("dissolution", "health below 0.5", "review every 1 if health below 0.6", "exit"), width=18),
         Column("delay", "Time from trigger to effect (blank = at once)", None),
         Column("success", "Probability that an activation works (default 1)", 0.8),
         Column("max_activations", "Blank = unlimited", None),
@@ -92,10 +96,35 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         Column("setup_cost", "Paid at the start when the contingency is in the plan", "200k"),
         Column("per_time_cost", "Paid per time unit while the alliance lives", None),
         Column("per_activation_cost", "Paid at each activation, success or not", "50k"),
+        Column("retain", "Trigger exit, no delay: true = a successful activation cancels that exit", None),
+        Column("replace", "Trigger exit: true = after the delay the departed partner's seat is filled again", None),
+    ),
+    "Partners": (
+        Column("id", "# " + _ID_NOTE + " (no Partners sheet, or no rows: the alliance is one body)", "contoso",
+               width=20),
+        Column("name", "Readable name, for charts", "Contoso Ltd", width=28),
+        Column("share", "The part of value_rate it brings (blank = 1 / number of partners not candidates)", 1),
+        Column("required", "true: the alliance ends when this partner leaves (default false)", None,
+               ("true", "false")),
+        Column("candidate", "true: a partner you might choose, in only the plans that name it (default false)",
+               None, ("true", "false")),
+        Column("exit_rate", "Its own exits per time unit (fill exit_rate OR exit_probability OR hazard; blank = "
+                            "it never leaves by itself)", 0.04),
+        Column("exit_probability", "Chance it leaves within one time unit, e.g. 5%", None),
+        Column("hazard", "Or an exit rate that changes with age: weibull SHAPE SCALE, or steps AGE:RATE ...", None,
+               width=18),
+        Column("exit_health_below", "While health is below this (0 to 1) ...", 0.5),
+        Column("exit_health_factor", "... its exit hazard is multiplied by this", 3),
+        Column("contagion", "Exit hazard multiplied by this for each partner that already left (default 1)", None),
+        Column("exit_health", "Health drop when it leaves, 0 to 1", 0.2),
+        Column("exit_cost", "One-off cost when it leaves ('1M')", "1M"),
+        Column("setup_cost", "What having it costs at the start (due diligence)", None),
+        Column("per_time_cost", "What having it costs per time unit (coordination)", None),
     ),
     "Plans": (
         Column("plan", "# Plan name; the first plan is the baseline", "do_nothing", width=20),
-        Column("contingencies", "Contingency ids, comma-separated, or all; blank = none", "", width=50),
+        Column("contingencies", "Contingency ids and candidate partner ids, comma-separated, or all (every "
+                                "contingency); blank = none", "", width=50),
     ),
 }
 REQUIRED_SHEETS = ("Alliance", "Risks")
@@ -108,6 +137,7 @@ REQUIRED_COLUMNS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "Cascades": ((("risk",), "the risk that escalates another"), (("escalates",), "the risk it escalates"),
                  (("factor",), "the factor on that risk's rate")),
     "Contingencies": ((("id",), "each contingency's id"), (("trigger",), "what activates it")),
+    "Partners": ((("id",), "each partner's id"),),
     "Plans": ((("plan",), "each plan's name"),
               (("contingencies",), "each plan's contingency ids (without it every plan would be empty)")),
 }

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RegisterError
+from ..files import is_input
 from ..scenario.messages import suggest
 from ..scenario.yamlio import shorten
+from .bombs import measure_workbook
 from .layout import SHEETS
 
 __all__ = ["Cell", "Bad", "Row", "Table", "Source", "cell_value", "read_table"]
@@ -97,6 +99,9 @@ class Source:
             source._read_csv_folder()
         elif not path.exists():
             raise RegisterError(f"{path}: no such file or folder")
+        elif not is_input(path):
+            raise RegisterError(f"{path}: not a file (a FIFO, a socket or a device); give an .xlsx workbook or a "
+                                "folder of .csv files")
         elif path.suffix.lower() in (".xlsx", ".xlsm"):
             source._read_workbook()
         elif path.suffix.lower() == ".csv":
@@ -121,6 +126,7 @@ class Source:
         if unzipped > MAX_UNZIPPED:
             raise RegisterError(f"{path}: the workbook expands to {unzipped:,} bytes; a register is far smaller "
                                 f"(limit {MAX_UNZIPPED:,})")
+        measure_workbook(path)  # cells, rows and strings counted on the raw XML, before openpyxl parses anything
         try:
             # data_only: formula cells give the value the spreadsheet saved; nothing is ever calculated or run
             # (openpyxl neither evaluates formulas nor runs macros; keep_vba=False drops an .xlsm's macros)
@@ -178,11 +184,18 @@ class Source:
             first = text.split("\n", 1)[0]
             delimiter = max(",;\t", key=first.count) if first else ","
             rows: list[tuple[int, list[Any]]] = []
-            for number, values in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-                if number > MAX_ROWS + 1:
-                    raise RegisterError(f"{file}:{file.stem}!A{number}: more than {MAX_ROWS:,} rows; a "
-                                        "register is far smaller")
-                rows.append((number, values[:MAX_COLUMNS]))
+            # newline="": a line may end in \n, \r\n or \r alone (old Mac spreadsheets), as csv expects
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            number = 0
+            try:
+                for number, values in enumerate(reader, start=1):
+                    if number > MAX_ROWS + 1:
+                        raise RegisterError(f"{file}:{file.stem}!A{number}: more than {MAX_ROWS:,} rows; a "
+                                            "register is far smaller")
+                    rows.append((number, values[:MAX_COLUMNS]))
+            except csv.Error as exc:  # a field over csv's limit (128 KiB), a stray NUL byte
+                raise RegisterError(f"{file}:{file.stem}!A{number + 1}: cannot be read as CSV ({exc}); a register's "
+                                    "cells are short text and numbers") from None
             self.raw[file.stem] = rows
             self.files[file.stem] = str(file)
         if not self.raw:

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import ScenarioError
+from ..files import open_input
 from .checks import (
     check_draws,
     check_environment,
@@ -41,7 +42,7 @@ def load_scenario(path: str | Path, overrides: Any = None) -> Scenario:
     """
     path = Path(path)
     try:
-        with path.open("rb") as fh:
+        with open_input(path) as fh:
             data = fh.read(MAX_BYTES + 1)  # never more: a huge file (or an endless device) costs no memory or time
             size = max(len(data), os.fstat(fh.fileno()).st_size)
     except OSError as exc:

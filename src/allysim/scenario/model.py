@@ -484,6 +484,8 @@ class Scenario(FrozenModel):
     horizon: Annotated[Time, Field(gt=0, le=HORIZON_LIMIT)]
     currency: Name = "USD"
     discount_rate: float = Field(default=0.0, ge=0)
+    # the smallest effect on NPV worth a board's attention (money); studies default to 1% of the baseline's |NPV|
+    materiality: Union[Annotated[Money, Field(gt=0)], None] = None
     runs: Whole = Field(default=10_000, ge=1, le=MAX_RUNS)
     seed: Whole | None = Field(default=None, ge=0)
     alliance: Alliance = Alliance()

@@ -1,0 +1,175 @@
+"""Layouts at their most crowded: a consortium with long names, eight contingencies and five plans
+(tests/data/long_consortium.yaml) through the command line, its charts drawn at the sizes of a slide, a deck's
+picture area and the brief, and its deck's tables; each layout defect once seen is checked here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits beside this file
+
+from allysim import deck  # noqa: E402
+from allysim.cli import cli  # noqa: E402
+from allysim.deck import layout as deck_layout  # noqa: E402
+from allysim.folder import load_output  # noqa: E402
+from allysim.plotting import theme  # noqa: E402
+from allysim.plotting.render import chart_drawers  # noqa: E402
+
+from chart_helpers import assert_readable  # noqa: E402
+
+LONG = Path(__file__).resolve().parent / "data" / "long_consortium.yaml"
+SIZES = {"slide": None, "deck picture": (theme.WIDTH_IN, 4.3), "brief": (10.0, 6.36)}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("long")
+    common = ["--workers", "1", "--out", str(out), "--format", "none", "--quiet"]
+    for command in (["run", str(LONG), "--runs", "200"], ["optimize", str(LONG), "--runs", "60"],
+                    ["sensitivity", str(LONG), "--runs", "60", "--plan", "full", "--against", "do_nothing"]):
+        result = CliRunner().invoke(cli, command + common, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def data(folder: Path):
+    return load_output(folder)
+
+
+def _figure(data, name: str, size):
+    import matplotlib.pyplot as plt
+
+    fig = chart_drawers(data, titled=size is None, size=size)[name]()
+    fig.canvas.draw()
+    return fig, plt
+
+
+def _extent(artist, fig) -> tuple[float, float, float, float]:
+    box = artist.get_window_extent(fig.canvas.get_renderer())
+    return box.x0 / fig.dpi, box.y0 / fig.dpi, box.x1 / fig.dpi, box.y1 / fig.dpi
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_npv_key_numbers_stay_inside_their_panel(data, size: str) -> None:
+    """The P10/P50/P90/Mean line of each plan ends inside its histogram, never under the S-curves' axis label."""
+    fig, plt = _figure(data, "npv", SIZES[size])
+    try:
+        rows = [ax for ax in fig.axes if any(t.get_text().startswith("P10 ") for t in ax.texts)]
+        assert len(rows) == 5
+        sizes = set()
+        for ax in rows:
+            numbers = next(t for t in ax.texts if t.get_text().startswith("P10 "))
+            sizes.add(numbers.get_fontsize())
+            assert "Mean" in numbers.get_text()
+            assert _extent(numbers, fig)[2] <= _extent(ax, fig)[2] + 0.01, (size, numbers.get_text())
+        assert len(sizes) == 1  # one size for every plan's numbers
+        assert_readable(fig, f"npv at {size}")
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_health_panels_are_not_squashed(data, size: str) -> None:
+    fig, plt = _figure(data, "health", SIZES[size])
+    try:
+        panels = [ax for ax in fig.axes if ax.get_ylabel() == "Health" or ax.get_title(loc="right")]
+        assert len(panels) == 5
+        for ax in panels:
+            x0, y0, x1, y1 = _extent(ax, fig)
+            ticks = [t for t in ax.get_yticks() if 0 <= t <= 1]
+            # tick labels at least a line and a half apart, at the tick size
+            assert (y1 - y0) / max(len(ticks) - 1, 1) >= 1.5 * theme.TICK_SIZE / 72, (size, ticks, y1 - y0)
+            assert (x1 - x0) / (y1 - y0) <= 6.0, size  # a panel reads as a chart, not a strip
+    finally:
+        plt.close(fig)
+
+
+def test_frontier_survival_axis_ends_at_100_and_its_legend_is_small(data) -> None:
+    fig, plt = _figure(data, "frontier", None)
+    try:
+        survival = next(ax for ax in fig.axes if ax.get_ylabel().startswith("Survival"))
+        assert 0 <= survival.get_ylim()[0] and survival.get_ylim()[1] <= 100
+        legend = survival.get_legend()
+        if legend is not None:
+            x0, y0, x1, y1 = _extent(legend, fig)
+            assert (y1 - y0) <= 0.2 * fig.get_size_inches()[1]
+        assert_readable(fig, "frontier")
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("size", ["slide", "deck picture"])
+def test_switch_chart_draws_every_input_with_labelled_spaced_ticks(data, size: str) -> None:
+    study = data.studies["sensitivity"]
+    inputs = [p for p, e in study["inputs"].items() if e.get("difference")]
+    assert len(inputs) == 6
+    fig, plt = _figure(data, "switch", SIZES[size])
+    try:
+        panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
+        flips = [p for p in inputs if study["inputs"][p].get("switch")]
+        assert len(panels) == min(len(flips or inputs), 6)  # those that flip the choice, else all (up to 6)
+        for ax in panels:
+            assert ax.get_xlabel(), size
+            labels = sorted((_extent(t, fig) for t in ax.get_xticklabels() if t.get_text()), key=lambda b: b[0])
+            assert len(labels) >= 2
+            assert all(a[2] + 0.05 <= b[0] for a, b in zip(labels, labels[1:])), (size, ax.get_title(loc="left"))
+        assert_readable(fig, f"switch at {size}")
+    finally:
+        plt.close(fig)
+
+
+def test_causes_total_of_a_plan_that_all_dissolves_reads_100(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from allysim.plotting import causes_chart
+
+    shares = [0.3, 0.3, 0.3, 0.1]  # a float sum of 0.9999999999999999
+    assert sum(shares) < 1
+    end_causes = {"a": {"survived": 0.5, "r0": 0.5}, "b": {"survived": 0.0, **{f"r{i}": s for i, s in enumerate(shares)}}}
+    fig, ax = plt.subplots(figsize=(theme.WIDTH_IN, 5))
+    try:
+        causes_chart.causes(end_causes, ax=ax)
+        texts = [t.get_text().strip() for a in fig.axes for t in a.texts]
+        assert "100%" in texts and ">99%" not in texts
+    finally:
+        plt.close(fig)
+
+
+def test_deck_tables_break_headings_and_cells_between_words(folder: Path, tmp_path: Path) -> None:
+    """No heading or cell of a deck table is wider than its column for one of its words: "Fatal", never "Fata"
+    over "l"; "Resilience", never "Resilienc" over "e"."""
+    path = deck.build_deck(folder, tmp_path / "long.pptx")
+    from pptx import Presentation
+    from pptx.util import Emu
+
+    checked = 0
+    for slide in Presentation(str(path)).slides:
+        for shape in slide.shapes:
+            if not shape.has_table:
+                continue
+            table = shape.table
+            for j, column in enumerate(table.columns):
+                room = Emu(column.width).inches - 2 * deck_layout.CELL_X
+                for row in table.rows:
+                    for paragraph in row.cells[j].text_frame.paragraphs:
+                        for run in paragraph.runs:
+                            for word in run.text.split():
+                                width = deck_layout.text_width(word, run.font.size.pt, bool(run.font.bold))
+                                assert width <= room + 1e-6, (shape.name, word, run.font.size.pt, room)
+                                checked += 1
+    assert checked > 100
+
+
+def test_survival_bars_never_read_0_when_they_are_not() -> None:
+    from allysim.wording import signed_points
+
+    assert [signed_points(p) for p in (0.4, -0.3, 0.01, 0.0, 12.6)] == ["+<1", "\u2212<1", "0", "0", "+13"]
