@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Callable
 
 from .life import GRID_POINTS, Life, Outcome, _Quantity
-from .membership import PartneredLife, PartnerSpec
+from .membership import PartneredLife, PartnerSpec, RecordingLife, lineups_share_paths
 from .scenario import Contingency, Environment, Scenario
 from .scenario.paths import ParameterPath
 from .streams import Layout, Streams, sources
@@ -175,8 +175,11 @@ class CompiledPlan:
         self.risks = [_RiskSpec(self, i, scenario, r.id in removed_risks) for i, r in enumerate(scenario.risks)]
         # every partner of the scenario (those not in the line-up never join); a removed partner never leaves
         lineup = set(scenario.lineup(contingencies))
-        self.partners = [PartnerSpec(p, k, scenario, self.layout, inside=p.id in lineup,
-                                     steady=p.id in removed_risks) for k, p in enumerate(scenario.partners)]
+        # with shadows, a path may stand for other line-ups: the candidates outside are followed as ghosts
+        self.recording = shadows and lineups_share_paths(scenario)
+        self.partners = [PartnerSpec(p, k, scenario, self.layout, inside=p.id in lineup, steady=p.id in removed_risks,
+                                     ghost=self.recording and p.candidate and p.id not in lineup)
+                         for k, p in enumerate(scenario.partners)]
         self.min_partners, self.min_share = scenario.min_partners, scenario.min_share
         chosen = set(contingencies)
         self.shadows = shadows
@@ -214,7 +217,7 @@ class CompiledPlan:
         if values is not None:
             for setter, value in zip(self.setters, values):
                 setter(value)
-        life = PartneredLife if self.partners else Life
+        life = (RecordingLife if self.recording else PartneredLife) if self.partners else Life
         return life(self, Streams(self.layout, seed, replication), replication).run()
 
     # ------------------------------------------------------------------ uncertain parameters (SPEC section 8)

@@ -24,32 +24,45 @@ stands); ``replace`` fills the seat again. Every partner source is keyed by its 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
 from .errors import SimulationError
-from .life import Life, _Call, _Product, _Quantity
+from .life import Life, Outcome, _Call, _Product, _Quantity
 
 if TYPE_CHECKING:
     from .engine import CompiledPlan, _ContingencySpec, _RiskSpec
     from .scenario import Partner, Scenario
     from .streams import Layout, Streams
 
-__all__ = ["PartnerSpec", "PartneredLife", "SHARE_TOLERANCE"]
+__all__ = ["PartnerSpec", "PartneredLife", "RecordingLife", "LineupRecord", "SHARE_TOLERANCE", "lineups_share_paths"]
 
 # shares are added in floating point (0.7 + 0.1 is 0.7999999999999999): a sum this close to min_share meets it
 SHARE_TOLERANCE = 1e-9
 
 _INF = math.inf
-_log1p, _log = math.log1p, math.log
+_log1p, _log, _expm1 = math.log1p, math.log, math.expm1
+
+
+def lineups_share_paths(scenario: Scenario) -> bool:
+    """Whether paths can be shared between line-ups of candidate partners (SPEC section 12; :mod:`allysim.sharing`).
+
+    They can when no decision but the membership checks (min_partners, min_share) and the value rate depends on
+    which partners are in: a scheduled review conditioned on the partners or shares in reads them too."""
+    return any(p.candidate for p in scenario.partners) and not any(
+        c.trigger.condition is not None and (c.trigger.condition.partners_below is not None
+                                             or c.trigger.condition.share_below is not None)
+        for c in scenario.contingencies)
 
 
 class PartnerSpec:
     """A partner compiled for one plan: its share, exit hazard, its effects on leaving, and its streams."""
 
     def __init__(self, p: Partner, k: int, scenario: Scenario, layout: Layout, *, inside: bool,
-                 steady: bool) -> None:
+                 steady: bool, ghost: bool = False) -> None:
         self.k, self.id = k, p.id
         self.inside = inside  # in the plan's line-up at t = 0
+        self.ghost = ghost  # a candidate outside the line-up followed as a ghost, for path sharing (RecordingLife)
         self.steady = steady  # never leaves (the drivers' "without this partner's exit")
         self.share = scenario.shares[p.id]
         # a hazard by age (SPEC section 13): the engine's own copy of the curve, whose scale the rate (1) is
@@ -94,7 +107,7 @@ class _PartnerState(_Product):
     """A partner during one replication: the product of its escalations and rate factors in force (a
     :class:`~allysim.life._Product`), whether it is in, its exit budget and pending exit, and its bookkeeping."""
 
-    __slots__ = ("spec", "inside", "env", "below", "spread", "budget", "mark", "pending", "cross", "since",
+    __slots__ = ("spec", "inside", "ghost", "env", "below", "spread", "budget", "mark", "pending", "cross", "since",
                  "tenure", "first", "attempts")
 
     def __init__(self, spec: PartnerSpec) -> None:
@@ -102,6 +115,7 @@ class _PartnerState(_Product):
         self.nonzero = 1.0
         self.zeros = 0
         self.inside = False
+        self.ghost = False  # followed as if in, never acting (RecordingLife): until it would first try to leave
         self.env = 1.0  # the environment state's exit factor
         self.below = False  # health is below spec.x: the hazard takes spec.factor
         self.spread = 1.0  # contagion ** exits so far
@@ -117,7 +131,7 @@ class _PartnerState(_Product):
     @property
     def rate(self) -> float:
         spec = self.spec
-        if not self.inside or not spec.rate:
+        if not (self.inside or self.ghost) or not spec.rate:
             return 0.0
         product = 0.0 if self.zeros else self.nonzero
         return spec.rate * (spec.factor if self.below else 1.0) * self.spread * product * self.env
@@ -138,26 +152,31 @@ class PartneredLife(Life):
         self.exits_so_far = 0
         self.exit_log: list[tuple[int, float]] = []
         self.shares = 0.0
+        self.mask = 0  # the partners in, as bits (k: 1 << k)
+        self.checks: list[tuple[int, bool]] | None = None  # RecordingLife: each membership check and its verdict
 
     # ------------------------------------------------------------------ the start and the end
 
     def start_partners(self) -> None:
         """The line-up joins at t = 0: shares count, and each partner's first exit is scheduled."""
         for ps in self.pstates:
-            if ps.spec.inside:
-                ps.inside = True
+            if ps.spec.inside or ps.spec.ghost:
+                ps.inside, ps.ghost = ps.spec.inside, ps.spec.ghost
                 ps.budget = -_log1p(-self.u(ps.spec.source))
         self._refresh_shares()
         m = self.m
         members = sum(1 for ps in self.pstates if ps.inside)
-        if members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE:
+        short = members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE
+        if self.checks is not None:
+            self.checks.append((self.mask, short))
+        if short:
             # a line-up that cannot form the alliance (a study's subset of candidates; named plans are refused by
             # the checks): it ends at t = 0, credited to the first partner missing from it
             missing = next((ps.spec.k for ps in self.pstates if not ps.inside), 0)
             self.dissolve(len(m.risks) + missing)
             return
         for ps in self.pstates:
-            if ps.inside:
+            if ps.inside or ps.ghost:
                 self._schedule_exit(ps)
         self.health_moved()
 
@@ -189,10 +208,13 @@ class PartneredLife(Life):
 
     def _refresh_shares(self) -> None:
         total = 0.0
+        mask = 0
         for ps in self.pstates:  # file order, so the sum is the same bits whatever the history
             if ps.inside:
                 total += ps.spec.share
+                mask |= 1 << ps.spec.k
         self.shares = total
+        self.mask = mask
         self.vr = self.m.value_rate * total
 
     def _rescale_exit(self, ps: _PartnerState) -> None:
@@ -223,6 +245,9 @@ class PartneredLife(Life):
         ps: _PartnerState = event.risk  # type: ignore[assignment]
         if event is not ps.pending or not self.alive:
             return
+        if ps.ghost:  # a ghost would leave here: the path with it in parts from this one (RecordingLife)
+            self.ghost_left(ps)
+            return
         self._count_event(ps.spec.id)
         self.advance(self.env.now)
         ps.pending = None
@@ -234,7 +259,7 @@ class PartneredLife(Life):
         climbs back over x is scheduled (closed form; never, without recovery)."""
         h = self.h
         for ps in self.hwatch:
-            if not ps.inside:
+            if not (ps.inside or ps.ghost):
                 continue
             x = ps.spec.x
             below = h < x
@@ -250,9 +275,10 @@ class PartneredLife(Life):
 
     def _climbed(self, event: _Call) -> None:
         ps: _PartnerState = event.risk  # type: ignore[assignment]
-        if event is not ps.cross or not self.alive or not ps.inside:
+        if event is not ps.cross or not self.alive or not (ps.inside or ps.ghost):
             return
-        self._count_event(ps.spec.id)
+        if ps.inside:
+            self._count_event(ps.spec.id)
         ps.cross = None
         self._rescale_exit(ps)
         ps.below = False
@@ -260,29 +286,32 @@ class PartneredLife(Life):
 
     def add_exit_factor(self, k: int, factor: float, duration: float | None) -> None:
         ps = self.pstates[k]
-        if ps.inside:
+        follow = ps.inside or ps.ghost
+        if follow:
             self._rescale_exit(ps)
         ps.add(factor)
-        if ps.inside:
+        if follow:
             self._schedule_exit(ps)
         if duration is not None:
             _Call(self.env, duration, lambda _e: self._end_exit_factor(ps, factor))
 
     def _end_exit_factor(self, ps: _PartnerState, factor: float) -> None:
         if self.alive:
-            if ps.inside:
+            follow = ps.inside or ps.ghost
+            if follow:
                 self._rescale_exit(ps)
             ps.remove(factor)
-            if ps.inside:
+            if follow:
                 self._schedule_exit(ps)
 
     def partner_environment(self, factors: list[float]) -> None:
         for ps, factor in zip(self.pstates, factors):
             if ps.env != factor:
-                if ps.inside:
+                follow = ps.inside or ps.ghost
+                if follow:
                     self._rescale_exit(ps)
                 ps.env = factor
-                if ps.inside:
+                if follow:
                     self._schedule_exit(ps)
 
     # ------------------------------------------------------------------ an exit, SPEC section 12
@@ -294,6 +323,8 @@ class PartneredLife(Life):
             ps = self.pstates[k]
             if ps.inside and not ps.spec.steady and q > 0.0 and self.u(source) < q * keep:
                 out = [ps] if out is None else out + [ps]
+            elif ps.ghost and not ps.spec.steady and q > 0.0 and self.u(source) < q * keep:
+                self.ghost_left(ps)  # pulled: the same draw as in, and the path with it in parts from here
         return out
 
     def exit(self, ps: _PartnerState, watch: bool) -> None:
@@ -332,14 +363,20 @@ class PartneredLife(Life):
         cost = self.draw(spec.on_cost)
         if cost:
             self.risk_cost += cost * self.disc
-        for other in self.pstates:  # contagion
-            if other.inside and other.spec.contagion != 1.0:
+        for other in self.pstates:  # contagion (a ghost takes it as it would in)
+            if (other.inside or other.ghost) and other.spec.contagion != 1.0:
                 self._rescale_exit(other)
                 other.spread *= other.spec.contagion
                 self._schedule_exit(other)
         cause = len(m.risks) + k
         members = sum(1 for q in self.pstates if q.inside)
-        if spec.required or members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE:
+        if spec.required:
+            self.dissolve(cause)  # whatever the line-up
+            return
+        short = members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE
+        if self.checks is not None:
+            self.checks.append((self.mask, short))
+        if short:
             self.dissolve(cause)  # the alliance cannot stand without it: no rescue
             return
         if self.h < m.floor and not self.rescue():
@@ -356,6 +393,9 @@ class PartneredLife(Life):
             elif worked:
                 self._act_on_exit(c, ps)
         self._watch(before, watch)
+
+    def ghost_left(self, ps: _PartnerState) -> None:
+        raise NotImplementedError("only a RecordingLife follows ghosts")
 
     def _watch(self, before: float, watch: bool) -> None:
         """Step 6 after an exit of the partner's own (a pulled exit leaves it to the occurrence)."""
@@ -387,3 +427,136 @@ class PartneredLife(Life):
             self.advance(self.env.now)
             self._act_on_exit(c, ps)
             self.health_moved()
+
+
+# ---------------------------------------------------------------------- one path for several line-ups
+
+
+class LineupRecord:
+    """What a path simulated for one line-up must hold to stand for another line-up of the same plan's
+    contingencies (:mod:`allysim.sharing`): kept by :class:`RecordingLife`.
+
+    The line-up (partners in at t = 0, as bits), the partners that tried to leave (in, or ghosts: a retained exit
+    counts), every membership check (the partners in, as bits, and whether the alliance fell short), each stretch
+    of :meth:`RecordingLife.advance` (the partners in, the value and environment factors, the discounted integral
+    that value_rate x shares multiplies) and what each ghost would have cost."""
+
+    __slots__ = ("lineup", "left", "checks", "stretches", "ghost_costs")
+
+    def __init__(self, lineup: int, left: int, checks: list, stretches: list, ghost_costs: list) -> None:
+        self.lineup, self.left, self.checks, self.stretches = lineup, left, checks, stretches
+        self.ghost_costs = ghost_costs
+
+    def stands_for(self, lineup: int, model: CompiledPlan) -> bool:
+        """Whether this path is also the path of ``lineup``: no candidate in one line-up and not the other tried to
+        leave, and every membership check has the same verdict with that line-up in (``model``: the plan simulated,
+        holding this replication's shares)."""
+        drop, add = self.lineup & ~lineup, lineup & ~self.lineup
+        if (drop | add) & self.left:
+            return False
+        for mask, short in self.checks:
+            mask = mask & ~drop | add
+            members = bin(mask).count("1")
+            if (members < model.min_partners or _total(mask, model) < model.min_share - SHARE_TOLERANCE) != short:
+                return False
+        return True
+
+    def derive(self, outcome: Outcome, lineup: int, model: CompiledPlan) -> Outcome:
+        """The outcome of ``lineup`` on this path (which :meth:`stands_for` it): the value with its shares, its
+        candidates' costs and tenures, its partners at the end; the same operations in the same order as a
+        simulation of it, so the same bits."""
+        drop, add = self.lineup & ~lineup, lineup & ~self.lineup
+        value, rate, st = 0.0, model.value_rate, self.stretches
+        totals: dict[int, float] = {}
+        for i in range(0, len(st), 4):
+            mask = st[i] & ~drop | add
+            total = totals.get(mask)
+            if total is None:
+                total = totals[mask] = _total(mask, model)
+            vr = rate * total
+            if vr:
+                value += vr * st[i + 1] * st[i + 2] * st[i + 3]
+        costs, tenure = list(outcome.partner_costs), list(outcome.partner_tenure)
+        for k in range(len(costs)):
+            if drop >> k & 1:
+                costs[k] = tenure[k] = 0.0
+            elif add >> k & 1:
+                costs[k], tenure[k] = self.ghost_costs[k], outcome.lifetime
+        return replace(outcome, value=value, partner_costs=costs, partner_tenure=tenure,
+                       partners_end=outcome.partners_end + bin(add).count("1") - bin(drop).count("1"), lineup=None)
+
+
+def _total(mask: int, model: CompiledPlan) -> float:
+    """The shares of the partners in ``mask``, added in file order as :meth:`PartneredLife._refresh_shares` does."""
+    total = 0.0
+    for spec in model.partners:
+        if mask >> spec.k & 1:
+            total += spec.share
+    return total
+
+
+class RecordingLife(PartneredLife):
+    """A :class:`PartneredLife` that also keeps a :class:`LineupRecord`, so that its path can stand for other
+    line-ups of candidate partners (:mod:`allysim.sharing`).
+
+    Each candidate outside the line-up is followed as a *ghost*: its exit budget drawn from its own stream, its
+    hazard taking health, contagion, escalations, rate factors and the environment as it would in, its pulls drawn
+    from their own streams; it never acts. Until it would first try to leave, the alliance with it in lives the
+    same path but for the value rate (its share) and the membership checks, which the record lets
+    :meth:`LineupRecord.derive` and :meth:`LineupRecord.stands_for` redo. Nobody else reads a ghost's streams, so
+    the path is exactly the line-up's."""
+
+    def __init__(self, model: CompiledPlan, streams: Streams, replication: int) -> None:
+        super().__init__(model, streams, replication)
+        self.checks = []
+        self.stretches: list = []
+        self.ghosts_left = 0
+
+    def ghost_left(self, ps: _PartnerState) -> None:
+        ps.ghost = False
+        ps.pending = ps.cross = None
+        self.ghosts_left |= 1 << ps.spec.k
+
+    def partner_outcome(self, contingency_cost: float) -> dict:
+        out = super().partner_outcome(contingency_cost)
+        lineup = left = 0
+        costs = [0.0] * len(self.pstates)
+        for ps in self.pstates:
+            spec = ps.spec
+            if spec.inside:
+                lineup |= 1 << spec.k
+            if ps.attempts:
+                left |= 1 << spec.k
+            if spec.ghost:
+                costs[spec.k] = spec.setup + spec.per_time * self.alive_pv  # as partner_outcome, were it in
+        out["outcome"]["lineup"] = LineupRecord(lineup, left | self.ghosts_left, self.checks, self.stretches, costs)
+        return out
+
+    def advance(self, now: float) -> None:
+        """:meth:`allysim.life.Life.advance`, operation for operation, keeping each stretch's value integral."""
+        dt = now - self.t
+        if dt <= 0.0:
+            return
+        gap, disc0, rho, delta = 1.0 - self.h, self.disc, self.rho, self.delta
+        y = rho * dt
+        i_rho = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
+        y = delta * dt
+        i_delta = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
+        flat = disc0 * i_delta
+        self.alive_pv += flat
+        y = self.rho_delta * dt
+        i_both = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
+        vf = self.value_factor
+        factor = 0.0 if vf.zeros else vf.nonzero
+        integral = flat - gap * disc0 * i_both
+        if self.vr:
+            self.value_pv += self.vr * factor * self.env_value * integral
+        self.stretches += (self.mask, factor, self.env_value, integral)
+        self.area += dt - gap * i_rho
+        if self.keep_health:
+            mark = self.health_path.append
+            mark(self.t)
+            mark(gap)
+        self.h = 1.0 - gap * (1.0 - rho * i_rho)
+        self.disc = disc0 * (1.0 - delta * i_delta)
+        self.t = now

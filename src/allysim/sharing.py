@@ -35,6 +35,7 @@ import numpy as np
 
 from .engine import GRID_POINTS, CompiledPlan, Outcome
 from .life import health_matrix
+from .membership import lineups_share_paths
 from .results import HEALTH_BINS, PlanRuns, _partner_arrays, health_bins
 
 __all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive", "SharedChunk", "SharedStore", "DerivedRuns"]
@@ -51,23 +52,28 @@ class Masks:
     contingencies: int
     removed: int
     world: Hashable = ()
+    lineup: int = 0  # the partners in at t = 0, as bits, when paths are shared between line-ups (else in world)
 
 
 def masks_of(scenario, contingencies: Sequence[str], removed_risks: Sequence[str],  # noqa: ANN001
              world: Hashable = ()) -> Masks:
     """The bit masks of a variant of ``scenario``.
 
-    With partners (SPEC section 12), a plan's candidate partners make another world (a partner in or out changes
-    the path from t = 0), and a partner that never leaves (the drivers' variant) counts as a removed risk, its bit
-    after the risks'; its "occurrences" are its exits, retained or not."""
+    With partners (SPEC section 12), a partner that never leaves (the drivers' variant) counts as a removed risk, its
+    bit after the risks'; its "occurrences" are its exits, retained or not. A plan's candidate partners make its
+    line-up: paths are shared between line-ups as the module docstring says, or, when a scheduled review reads the
+    partners in (:func:`allysim.membership.lineups_share_paths`), each line-up is a world of its own."""
     cids = {c.id: j for j, c in enumerate(scenario.contingencies)}
     rids = {r.id: j for j, r in enumerate(scenario.risks)}
     rids.update({p.id: len(rids) + k for k, p in enumerate(scenario.partners)})
     candidates = tuple(c for c in scenario.ordered(contingencies) if c not in cids)
-    if candidates:
+    lineup = 0
+    if lineups_share_paths(scenario):
+        lineup = sum(1 << k for k, p in enumerate(scenario.partners) if not p.candidate or p.id in candidates)
+    elif candidates:
         world = (world, candidates)
     return Masks(sum(1 << cids[c] for c in set(contingencies) if c in cids),
-                 sum(1 << rids[r] for r in set(removed_risks)), world)
+                 sum(1 << rids[r] for r in set(removed_risks)), world, lineup)
 
 
 def _bits(flags: Sequence) -> int:  # noqa: ANN001 - counts or booleans
@@ -102,34 +108,92 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     everything = (1 << len(models[0].contingency_ids)) - 1
     # fewest removed risks first: a path with a risk can stand for the variant without it, not the converse
     order = sorted(range(count), key=lambda k: bin(masks[k].removed).count("1"))
+    cover = _Cover(masks, order)
     source = np.empty((count, n), dtype=np.int32)  # which simulated outcome stands for variant k in replication i
     simulated = np.zeros((count, n), dtype=bool)
     outcomes: list[Outcome] = []
     for i, rep in enumerate(range(start, stop)):
-        # per world (only variants of one world share a path), in the order simulated:
-        # (acted, allowed, removed, occurred, outcome index)
-        worlds: dict[Hashable, list[tuple]] = {}
-        for k in order:
-            want, removed, world = masks[k].contingencies, masks[k].removed, masks[k].world
-            paths = worlds.setdefault(world, [])
-            for acted, allowed, gone, occurred, row in paths:
-                if not (acted & ~want or want & ~allowed or gone & ~removed or removed & occurred):
-                    source[k, i] = row
-                    break
-            else:
-                outcome = models[k].run(seed, rep, None if values[k] is None else values[k][i])
-                row = len(outcomes)
-                outcomes.append(outcome)
-                acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
-                occurred = _bits(outcome.occurrences)
-                if outcome.exit_attempts:
-                    occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
-                paths.append((acted, everything & ~_bits(outcome.shadow_worked), removed, occurred, row))
-                source[k, i] = row
-                simulated[k, i] = True
+        todo = np.ones(count, dtype=bool)  # by position in order: the variants no path stands for yet
+        while True:
+            first = int(todo.argmax())
+            if not todo[first]:
+                break
+            k = order[first]
+            model, mask = models[k], masks[k]
+            outcome = model.run(seed, rep, None if values[k] is None else values[k][i])
+            row = len(outcomes)
+            outcomes.append(outcome)
+            simulated[k, i] = True
+            acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
+            occurred = _bits(outcome.occurrences)
+            if outcome.exit_attempts:
+                occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
+            record = outcome.lineup
+            positions = cover.covered(todo, first, acted, everything & ~_bits(outcome.shadow_worked), occurred,
+                                      0 if record is None else record.left)
+            lineups = cover.lineup[positions]
+            rows = np.full(len(positions), row, dtype=np.int32)
+            if record is not None:  # variants of other line-ups: this path stands for them if the record says so
+                outcome.lineup = None
+                for lineup in {int(x) for x in lineups} - {mask.lineup}:
+                    these = lineups == lineup
+                    if record.stands_for(lineup, model):
+                        rows[these] = len(outcomes)
+                        outcomes.append(record.derive(outcome, lineup, model))
+                    else:
+                        rows[these] = -1
+                keep = rows >= 0
+                positions, rows = positions[keep], rows[keep]
+            source[cover.index[positions], i] = rows
+            todo[positions] = False
     table = _Table(outcomes, grid=models[0].grid if models[0].health_path else None)
     names = [str(k) for k in range(count)] if names is None else list(names)
     return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
+
+
+_LOW = (1 << 62) - 1
+
+
+class _Cover:
+    """The variants, in the order they are simulated, as arrays: which of them a simulated path stands for.
+
+    Variant ``v`` may take the path of ``u`` when (module docstring) they live in one world, acted(u) <=
+    contingencies(v) <= allowed(u), removed(u) <= removed(v), no risk or partner of removed(v) occurred in u's
+    path, and no candidate partner in one line-up and not the other tried to leave (the line-ups' membership
+    checks are then compared by the caller, :class:`allysim.membership.LineupRecord`). Bit masks of up to 62 bits
+    are compared as numpy integers, larger ones one by one."""
+
+    def __init__(self, masks: Sequence[Masks], order: list[int]) -> None:
+        masks = [masks[k] for k in order]
+        worlds: dict[Hashable, int] = {}
+        self.world = np.array([worlds.setdefault(m.world, len(worlds)) for m in masks], dtype=np.int64)
+        fields = [[m.contingencies for m in masks], [m.removed for m in masks], [m.lineup for m in masks]]
+        self.small = all(x < 1 << 62 for field in fields for x in field)
+        kind = np.int64 if self.small else object
+        self.contingencies, self.removed, self.lineup = (np.array(f, dtype=kind) for f in fields)
+        self.index = np.array(order, dtype=np.int64)  # position -> variant
+        self.masks = masks
+
+    def covered(self, todo: np.ndarray, first: int, acted: int, allowed: int, occurred: int,
+                left: int) -> np.ndarray:
+        """The positions of the variants not yet stood for that the path of the variant at ``first`` stands for
+        (``left``: the partners that tried to leave in it, ghosts included)."""
+        gone, lineup = self.masks[first].removed, self.masks[first].lineup
+        if not self.small:
+            return np.array([j for j in np.flatnonzero(todo) if self._takes(self.masks[j], self.masks[first], acted,
+                                                                            allowed, occurred, left)], dtype=np.int64)
+        c, r, lu = self.contingencies, self.removed, self.lineup
+        # the variants' masks hold bits 0 to 61 only, so higher bits of the path's change nothing
+        allowed, occurred, left = allowed & _LOW, occurred & _LOW, left & _LOW
+        ok = todo & (self.world == self.world[first]) & (c & acted == acted) & (c & ~allowed == 0)
+        ok &= (r & gone == gone) & (r & occurred == 0) & ((lu ^ lineup) & left == 0)
+        return np.flatnonzero(ok)
+
+    @staticmethod
+    def _takes(v: Masks, u: Masks, acted: int, allowed: int, occurred: int, left: int) -> bool:
+        return v.world == u.world and not (acted & ~v.contingencies or v.contingencies & ~allowed
+                                           or u.removed & ~v.removed or v.removed & occurred
+                                           or (v.lineup ^ u.lineup) & left)
 
 
 class _Table:
