@@ -219,15 +219,25 @@ class PartneredLife(Life):
 
     def _rescale_exit(self, ps: _PartnerState) -> None:
         """Spend the budget used so far at the old hazard; the caller changes the hazard, then reschedules."""
-        curve, now = ps.spec.curve, self.env.now
-        spent = ps.rate * (now - ps.mark) if curve is None else curve.spent(ps.mark, now, ps.rate)
-        ps.budget = max(0.0, ps.budget - spent)
+        spec, now = ps.spec, self.env._now
+        rate = spec.rate  # ps.rate, written out (the hot path of every change of hazard)
+        if rate and (ps.inside or ps.ghost):
+            rate = rate * (spec.factor if ps.below else 1.0) * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env
+        else:
+            rate = 0.0
+        spent = rate * (now - ps.mark) if spec.curve is None else spec.curve.spent(ps.mark, now, rate)
+        budget = ps.budget - spent
+        ps.budget = budget if budget > 0.0 else 0.0  # max(0.0, budget), bit for bit
 
     def _schedule_exit(self, ps: _PartnerState) -> None:
         ps.pending = None
-        now = self.env.now
+        now = self.env._now
         ps.mark = now
-        rate = ps.rate
+        spec = ps.spec
+        rate = spec.rate  # ps.rate, written out
+        if not rate or not (ps.inside or ps.ghost):
+            return
+        rate = rate * (spec.factor if ps.below else 1.0) * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env
         if rate <= 0.0:
             return
         if not math.isfinite(rate):

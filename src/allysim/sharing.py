@@ -135,7 +135,7 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
             rows = np.full(len(positions), row, dtype=np.int32)
             if record is not None:  # variants of other line-ups: this path stands for them if the record says so
                 outcome.lineup = None
-                for lineup in {int(x) for x in lineups} - {mask.lineup}:
+                for lineup in set(lineups.tolist()) - {mask.lineup}:
                     these = lineups == lineup
                     if record.stands_for(lineup, model):
                         rows[these] = len(outcomes)
@@ -166,11 +166,14 @@ class _Cover:
     def __init__(self, masks: Sequence[Masks], order: list[int]) -> None:
         masks = [masks[k] for k in order]
         worlds: dict[Hashable, int] = {}
-        self.world = np.array([worlds.setdefault(m.world, len(worlds)) for m in masks], dtype=np.int64)
+        world = np.array([worlds.setdefault(m.world, len(worlds)) for m in masks], dtype=np.int64)
+        self.world = [world == w for w in range(len(worlds))]  # by world: which variants live in it
+        self.world_of = world.tolist()
         fields = [[m.contingencies for m in masks], [m.removed for m in masks], [m.lineup for m in masks]]
         self.small = all(x < 1 << 62 for field in fields for x in field)
         kind = np.int64 if self.small else object
         self.contingencies, self.removed, self.lineup = (np.array(f, dtype=kind) for f in fields)
+        self.any_removed = any(fields[1])
         self.index = np.array(order, dtype=np.int64)  # position -> variant
         self.masks = masks
 
@@ -180,14 +183,21 @@ class _Cover:
         (``left``: the partners that tried to leave in it, ghosts included)."""
         gone, lineup = self.masks[first].removed, self.masks[first].lineup
         if not self.small:
-            return np.array([j for j in np.flatnonzero(todo) if self._takes(self.masks[j], self.masks[first], acted,
-                                                                            allowed, occurred, left)], dtype=np.int64)
-        c, r, lu = self.contingencies, self.removed, self.lineup
+            return np.array([j for j in todo.nonzero()[0].tolist() if self._takes(self.masks[j], self.masks[first], acted,
+                                                                                   allowed, occurred, left)],
+                            dtype=np.int64)
+        c = self.contingencies
         # the variants' masks hold bits 0 to 61 only, so higher bits of the path's change nothing
         allowed, occurred, left = allowed & _LOW, occurred & _LOW, left & _LOW
-        ok = todo & (self.world == self.world[first]) & (c & acted == acted) & (c & ~allowed == 0)
-        ok &= (r & gone == gone) & (r & occurred == 0) & ((lu ^ lineup) & left == 0)
-        return np.flatnonzero(ok)
+        ok = todo & self.world[self.world_of[first]]
+        ok &= (c & acted == acted)
+        ok &= (c & ~allowed == 0)
+        if self.any_removed:
+            r = self.removed
+            ok &= (r & gone == gone) & (r & occurred == 0)
+        if left:
+            ok &= ((self.lineup ^ lineup) & left == 0)
+        return ok.nonzero()[0]
 
     @staticmethod
     def _takes(v: Masks, u: Masks, acted: int, allowed: int, occurred: int, left: int) -> bool:
