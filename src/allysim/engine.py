@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from typing import Callable
 
 from .life import GRID_POINTS, Life, Outcome, _Quantity
-from .membership import PartneredLife, PartnerSpec, RecordingLife, lineups_share_paths
+from .lineups import RecordingLife
+from .membership import PartneredLife, PartnerSpec, lineups_share_paths
 from .scenario import Contingency, Environment, Scenario
 from .scenario.paths import ParameterPath
 from .streams import Layout, Streams, sources

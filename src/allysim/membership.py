@@ -24,24 +24,23 @@ stands); ``replace`` fills the seat again. Every partner source is keyed by its 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
 from .errors import SimulationError
-from .life import Life, Outcome, _Call, _Product, _Quantity
+from .life import Life, _Call, _Product, _Quantity
 
 if TYPE_CHECKING:
     from .engine import CompiledPlan, _ContingencySpec, _RiskSpec
     from .scenario import Partner, Scenario
     from .streams import Layout, Streams
 
-__all__ = ["PartnerSpec", "PartneredLife", "RecordingLife", "LineupRecord", "SHARE_TOLERANCE", "lineups_share_paths"]
+__all__ = ["PartnerSpec", "PartneredLife", "SHARE_TOLERANCE", "lineups_share_paths"]
 
 # shares are added in floating point (0.7 + 0.1 is 0.7999999999999999): a sum this close to min_share meets it
 SHARE_TOLERANCE = 1e-9
 
 _INF = math.inf
-_log1p, _log, _expm1 = math.log1p, math.log, math.expm1
+_log1p, _log = math.log1p, math.log
 
 
 def lineups_share_paths(scenario: Scenario) -> bool:
@@ -62,7 +61,7 @@ class PartnerSpec:
                  steady: bool, ghost: bool = False) -> None:
         self.k, self.id = k, p.id
         self.inside = inside  # in the plan's line-up at t = 0
-        self.ghost = ghost  # a candidate outside the line-up followed as a ghost, for path sharing (RecordingLife)
+        self.ghost = ghost  # a candidate outside the line-up followed as a ghost, for path sharing (allysim.lineups)
         self.steady = steady  # never leaves (the drivers' "without this partner's exit")
         self.share = scenario.shares[p.id]
         # a hazard by age (SPEC section 13): the engine's own copy of the curve, whose scale the rate (1) is
@@ -115,7 +114,7 @@ class _PartnerState(_Product):
         self.nonzero = 1.0
         self.zeros = 0
         self.inside = False
-        self.ghost = False  # followed as if in, never acting (RecordingLife): until it would first try to leave
+        self.ghost = False  # followed as if in, never acting (allysim.lineups): until it would first try to leave
         self.env = 1.0  # the environment state's exit factor
         self.below = False  # health is below spec.x: the hazard takes spec.factor
         self.spread = 1.0  # contagion ** exits so far
@@ -153,7 +152,7 @@ class PartneredLife(Life):
         self.exit_log: list[tuple[int, float]] = []
         self.shares = 0.0
         self.mask = 0  # the partners in, as bits (k: 1 << k)
-        self.checks: list[tuple[int, bool]] | None = None  # RecordingLife: each membership check and its verdict
+        self.checks: list[tuple[int, bool]] | None = None  # allysim.lineups: each membership check and its verdict
 
     # ------------------------------------------------------------------ the start and the end
 
@@ -168,7 +167,7 @@ class PartneredLife(Life):
         members = sum(1 for ps in self.pstates if ps.inside)
         short = members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE
         if self.checks is not None:
-            self.checks.append((self.mask, short))
+            self.checked(short, -1)
         if short:
             # a line-up that cannot form the alliance (a study's subset of candidates; named plans are refused by
             # the checks): it ends at t = 0, credited to the first partner missing from it
@@ -255,7 +254,7 @@ class PartneredLife(Life):
         ps: _PartnerState = event.risk  # type: ignore[assignment]
         if event is not ps.pending or not self.alive:
             return
-        if ps.ghost:  # a ghost would leave here: the path with it in parts from this one (RecordingLife)
+        if ps.ghost:  # a ghost would leave here: the path with it in parts from this one (allysim.lineups)
             self.ghost_left(ps)
             return
         self._count_event(ps.spec.id)
@@ -385,7 +384,7 @@ class PartneredLife(Life):
             return
         short = members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE
         if self.checks is not None:
-            self.checks.append((self.mask, short))
+            self.checked(short, cause)
         if short:
             self.dissolve(cause)  # the alliance cannot stand without it: no rescue
             return
@@ -406,6 +405,9 @@ class PartneredLife(Life):
 
     def ghost_left(self, ps: _PartnerState) -> None:
         raise NotImplementedError("only a RecordingLife follows ghosts")
+
+    def checked(self, short: bool, cause: int) -> None:
+        raise NotImplementedError("only a RecordingLife records membership checks")
 
     def _watch(self, before: float, watch: bool) -> None:
         """Step 6 after an exit of the partner's own (a pulled exit leaves it to the occurrence)."""
@@ -437,136 +439,3 @@ class PartneredLife(Life):
             self.advance(self.env.now)
             self._act_on_exit(c, ps)
             self.health_moved()
-
-
-# ---------------------------------------------------------------------- one path for several line-ups
-
-
-class LineupRecord:
-    """What a path simulated for one line-up must hold to stand for another line-up of the same plan's
-    contingencies (:mod:`allysim.sharing`): kept by :class:`RecordingLife`.
-
-    The line-up (partners in at t = 0, as bits), the partners that tried to leave (in, or ghosts: a retained exit
-    counts), every membership check (the partners in, as bits, and whether the alliance fell short), each stretch
-    of :meth:`RecordingLife.advance` (the partners in, the value and environment factors, the discounted integral
-    that value_rate x shares multiplies) and what each ghost would have cost."""
-
-    __slots__ = ("lineup", "left", "checks", "stretches", "ghost_costs")
-
-    def __init__(self, lineup: int, left: int, checks: list, stretches: list, ghost_costs: list) -> None:
-        self.lineup, self.left, self.checks, self.stretches = lineup, left, checks, stretches
-        self.ghost_costs = ghost_costs
-
-    def stands_for(self, lineup: int, model: CompiledPlan) -> bool:
-        """Whether this path is also the path of ``lineup``: no candidate in one line-up and not the other tried to
-        leave, and every membership check has the same verdict with that line-up in (``model``: the plan simulated,
-        holding this replication's shares)."""
-        drop, add = self.lineup & ~lineup, lineup & ~self.lineup
-        if (drop | add) & self.left:
-            return False
-        for mask, short in self.checks:
-            mask = mask & ~drop | add
-            members = bin(mask).count("1")
-            if (members < model.min_partners or _total(mask, model) < model.min_share - SHARE_TOLERANCE) != short:
-                return False
-        return True
-
-    def derive(self, outcome: Outcome, lineup: int, model: CompiledPlan) -> Outcome:
-        """The outcome of ``lineup`` on this path (which :meth:`stands_for` it): the value with its shares, its
-        candidates' costs and tenures, its partners at the end; the same operations in the same order as a
-        simulation of it, so the same bits."""
-        drop, add = self.lineup & ~lineup, lineup & ~self.lineup
-        value, rate, st = 0.0, model.value_rate, self.stretches
-        totals: dict[int, float] = {}
-        for i in range(0, len(st), 4):
-            mask = st[i] & ~drop | add
-            total = totals.get(mask)
-            if total is None:
-                total = totals[mask] = _total(mask, model)
-            vr = rate * total
-            if vr:
-                value += vr * st[i + 1] * st[i + 2] * st[i + 3]
-        costs, tenure = list(outcome.partner_costs), list(outcome.partner_tenure)
-        for k in range(len(costs)):
-            if drop >> k & 1:
-                costs[k] = tenure[k] = 0.0
-            elif add >> k & 1:
-                costs[k], tenure[k] = self.ghost_costs[k], outcome.lifetime
-        return replace(outcome, value=value, partner_costs=costs, partner_tenure=tenure,
-                       partners_end=outcome.partners_end + bin(add).count("1") - bin(drop).count("1"), lineup=None)
-
-
-def _total(mask: int, model: CompiledPlan) -> float:
-    """The shares of the partners in ``mask``, added in file order as :meth:`PartneredLife._refresh_shares` does."""
-    total = 0.0
-    for spec in model.partners:
-        if mask >> spec.k & 1:
-            total += spec.share
-    return total
-
-
-class RecordingLife(PartneredLife):
-    """A :class:`PartneredLife` that also keeps a :class:`LineupRecord`, so that its path can stand for other
-    line-ups of candidate partners (:mod:`allysim.sharing`).
-
-    Each candidate outside the line-up is followed as a *ghost*: its exit budget drawn from its own stream, its
-    hazard taking health, contagion, escalations, rate factors and the environment as it would in, its pulls drawn
-    from their own streams; it never acts. Until it would first try to leave, the alliance with it in lives the
-    same path but for the value rate (its share) and the membership checks, which the record lets
-    :meth:`LineupRecord.derive` and :meth:`LineupRecord.stands_for` redo. Nobody else reads a ghost's streams, so
-    the path is exactly the line-up's."""
-
-    def __init__(self, model: CompiledPlan, streams: Streams, replication: int) -> None:
-        super().__init__(model, streams, replication)
-        self.checks = []
-        self.stretches: list = []
-        self.ghosts_left = 0
-
-    def ghost_left(self, ps: _PartnerState) -> None:
-        ps.ghost = False
-        ps.pending = ps.cross = None
-        self.ghosts_left |= 1 << ps.spec.k
-
-    def partner_outcome(self, contingency_cost: float) -> dict:
-        out = super().partner_outcome(contingency_cost)
-        lineup = left = 0
-        costs = [0.0] * len(self.pstates)
-        for ps in self.pstates:
-            spec = ps.spec
-            if spec.inside:
-                lineup |= 1 << spec.k
-            if ps.attempts:
-                left |= 1 << spec.k
-            if spec.ghost:
-                costs[spec.k] = spec.setup + spec.per_time * self.alive_pv  # as partner_outcome, were it in
-        out["outcome"]["lineup"] = LineupRecord(lineup, left | self.ghosts_left, self.checks, self.stretches, costs)
-        return out
-
-    def advance(self, now: float) -> None:
-        """:meth:`allysim.life.Life.advance`, operation for operation, keeping each stretch's value integral."""
-        dt = now - self.t
-        if dt <= 0.0:
-            return
-        gap, disc0, rho, delta = 1.0 - self.h, self.disc, self.rho, self.delta
-        y = rho * dt
-        i_rho = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
-        y = delta * dt
-        i_delta = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
-        flat = disc0 * i_delta
-        self.alive_pv += flat
-        y = self.rho_delta * dt
-        i_both = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
-        vf = self.value_factor
-        factor = 0.0 if vf.zeros else vf.nonzero
-        integral = flat - gap * disc0 * i_both
-        if self.vr:
-            self.value_pv += self.vr * factor * self.env_value * integral
-        self.stretches += (self.mask, factor, self.env_value, integral)
-        self.area += dt - gap * i_rho
-        if self.keep_health:
-            mark = self.health_path.append
-            mark(self.t)
-            mark(gap)
-        self.h = 1.0 - gap * (1.0 - rho * i_rho)
-        self.disc = disc0 * (1.0 - delta * i_delta)
-        self.t = now

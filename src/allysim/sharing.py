@@ -35,6 +35,7 @@ import numpy as np
 
 from .engine import GRID_POINTS, CompiledPlan, Outcome
 from .life import health_matrix
+from .lineups import LineupRecord
 from .membership import lineups_share_paths
 from .results import HEALTH_BINS, PlanRuns, _partner_arrays, health_bins
 
@@ -106,12 +107,14 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     values = values or [None] * len(models)
     n, count = stop - start, len(models)
     everything = (1 << len(models[0].contingency_ids)) - 1
-    # fewest removed risks first: a path with a risk can stand for the variant without it, not the converse
-    order = sorted(range(count), key=lambda k: bin(masks[k].removed).count("1"))
+    # fewest removed risks first: a path with a risk can stand for the variant without it, not the converse; then
+    # the most partners first: a line-up with fewer ends where it falls short, an ending of the larger one's path
+    order = sorted(range(count), key=lambda k: (bin(masks[k].removed).count("1"), -bin(masks[k].lineup).count("1")))
     cover = _Cover(masks, order)
     source = np.empty((count, n), dtype=np.int32)  # which simulated outcome stands for variant k in replication i
     simulated = np.zeros((count, n), dtype=bool)
     outcomes: list[Outcome] = []
+    shares: dict[int, dict[int, float]] = {}
     for i, rep in enumerate(range(start, stop)):
         todo = np.ones(count, dtype=bool)  # by position in order: the variants no path stands for yet
         while True:
@@ -119,36 +122,72 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
             if not todo[first]:
                 break
             k = order[first]
-            model, mask = models[k], masks[k]
+            model = models[k]
             outcome = model.run(seed, rep, None if values[k] is None else values[k][i])
-            row = len(outcomes)
-            outcomes.append(outcome)
             simulated[k, i] = True
-            acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
-            occurred = _bits(outcome.occurrences)
-            if outcome.exit_attempts:
-                occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
             record = outcome.lineup
-            positions = cover.covered(todo, first, acted, everything & ~_bits(outcome.shadow_worked), occurred,
-                                      0 if record is None else record.left)
-            lineups = cover.lineup[positions]
-            rows = np.full(len(positions), row, dtype=np.int32)
-            if record is not None:  # variants of other line-ups: this path stands for them if the record says so
-                outcome.lineup = None
-                for lineup in set(lineups.tolist()) - {mask.lineup}:
-                    these = lineups == lineup
-                    if record.stands_for(lineup, model):
-                        rows[these] = len(outcomes)
-                        outcomes.append(record.derive(outcome, lineup, model))
-                    else:
-                        rows[these] = -1
-                keep = rows >= 0
-                positions, rows = positions[keep], rows[keep]
-            source[cover.index[positions], i] = rows
-            todo[positions] = False
+            if record is None:
+                _place(outcome, first, cover, todo, outcomes, source[:, i], everything)
+                continue
+            outcome.lineup = None
+            # shares added up, by mask: one cache per replication and world (their draws are the same)
+            totals = shares.setdefault(cover.world_of[first], {})
+            _place(outcome, first, cover, todo, outcomes, source[:, i], everything, record, model, totals)
+            # then each ending of the path (a membership check its line-up passed): the outcome of the line-ups
+            # that fall short there, if any is still to stand for
+            waiting: set[int] | None = None  # the line-ups with variants still to stand for, in this world
+            for ending in record.endings:
+                if waiting is None:
+                    waiting = set(cover.lineup[todo & cover.world[cover.world_of[first]]].tolist())
+                if not waiting:
+                    break
+                lineups = [x for x in waiting if ending.record.stands_for(x, model, totals)]
+                if lineups:
+                    _place(ending.outcome(model), first, cover, todo, outcomes, source[:, i], everything,
+                           ending.record, model, totals, lineups)
+                    waiting = None
+        shares.clear()
     table = _Table(outcomes, grid=models[0].grid if models[0].health_path else None)
     names = [str(k) for k in range(count)] if names is None else list(names)
     return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
+
+
+def _place(outcome: Outcome, first: int, cover: _Cover, todo: np.ndarray, outcomes: list[Outcome],
+           source: np.ndarray, everything: int, record: LineupRecord | None = None, model: CompiledPlan | None = None,
+           totals: dict[int, float] | None = None, lineups: list[int] | None = None) -> None:
+    """Stand ``outcome`` (simulated for the variant at position ``first``, or an ending of its path) for every variant
+    not yet stood for that it is the outcome of (``source``: this replication's column; ``todo`` updated), and with
+    a line-up ``record``, for the variants of other line-ups (``lineups``, if given, the only ones) it stands for.
+    """
+    acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
+    occurred = _bits(outcome.occurrences)
+    if outcome.exit_attempts:
+        occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
+    positions = cover.covered(todo, first, acted, everything & ~_bits(outcome.shadow_worked), occurred,
+                              0 if record is None else record.left)
+    if not len(positions):
+        return
+    if record is None:
+        rows = np.full(len(positions), len(outcomes), dtype=np.int32)
+        outcomes.append(outcome)
+    else:
+        assert model is not None and totals is not None
+        rows = np.full(len(positions), -1, dtype=np.int32)
+        found = cover.lineup[positions]
+        own = cover.masks[first].lineup
+        for other in set(found.tolist()) if lineups is None else lineups:
+            these = found == other
+            if lineups is None and other == own:  # the path's own line-up
+                rows[these] = len(outcomes)
+                outcomes.append(outcome)
+            elif (lineups is not None or record.stands_for(other, model, totals)) and these.any():
+                rows[these] = len(outcomes)
+                outcome.lineup = None
+                outcomes.append(record.derive(outcome, other, model, totals))
+        keep = rows >= 0
+        positions, rows = positions[keep], rows[keep]
+    source[cover.index[positions]] = rows
+    todo[positions] = False
 
 
 _LOW = (1 << 62) - 1
