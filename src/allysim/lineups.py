@@ -32,7 +32,7 @@ from .membership import SHARE_TOLERANCE, PartneredLife
 
 if TYPE_CHECKING:
     from .engine import CompiledPlan
-    from .membership import _PartnerState
+    from .membership import PartnerState
     from .streams import Streams
 
 __all__ = ["LineupRecord", "Ending", "RecordingLife"]
@@ -209,7 +209,7 @@ class RecordingLife(PartneredLife):
                 if spec.candidate:
                     self.candidates |= 1 << spec.k
 
-    def ghost_left(self, ps: _PartnerState) -> None:
+    def ghost_left(self, ps: PartnerState) -> None:
         ps.ghost = False
         ps.pending = ps.cross = None
         self.ghosts_left |= 1 << ps.spec.k
