@@ -89,6 +89,8 @@ class CompiledPlan:
         self.environment = None if scenario.environment is None else \
             EnvironmentSpec(scenario, scenario.environment, self.layout, hold_environment)
         self.setters = [self._setter(path) for path in scenario.uncertain]
+        # what simulates one replication: a line-up's path kept for other line-ups, a life with partners, or one body
+        self.life = (RecordingLife if self.recording else PartneredLife) if self.partners else Life
 
     def run(self, seed: int, replication: int, values: Sequence[float] | None = None) -> Outcome:
         """Simulate replication ``replication`` of root seed ``seed``.
@@ -100,8 +102,7 @@ class CompiledPlan:
         if values is not None:
             for setter, value in zip(self.setters, values):
                 setter(value)
-        life = (RecordingLife if self.recording else PartneredLife) if self.partners else Life
-        return life(self, Streams(self.layout, seed, replication), replication).run()
+        return self.life(self, Streams(self.layout, seed, replication), replication).run()
 
     # ------------------------------------------------------------------ uncertain parameters (SPEC section 8)
 

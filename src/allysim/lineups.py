@@ -32,7 +32,6 @@ from .membership import SHARE_TOLERANCE, PartneredLife
 
 if TYPE_CHECKING:
     from .engine import CompiledPlan
-    from .membership import PartnerState
     from .streams import Streams
 
 __all__ = ["LineupRecord", "Ending", "RecordingLife"]
@@ -200,7 +199,6 @@ class RecordingLife(PartneredLife):
         super().__init__(model, streams, replication)
         self.checks = []
         self.stretches: list = []
-        self.ghosts_left = 0
         self.endings: list[Ending] = []
         self.lineup = self.candidates = 0
         for spec in model.partners:
@@ -208,11 +206,6 @@ class RecordingLife(PartneredLife):
                 self.lineup |= 1 << spec.k
                 if spec.candidate:
                     self.candidates |= 1 << spec.k
-
-    def ghost_left(self, ps: PartnerState) -> None:
-        ps.ghost = False
-        ps.pending = ps.cross = None
-        self.ghosts_left |= 1 << ps.spec.k
 
     def checked(self, short: bool, cause: int) -> None:
         """A membership check (``cause``: the partner leaving, -1 at t = 0): its verdict, and when the line-up

@@ -154,6 +154,7 @@ class PartneredLife(Life):
         self.exit_log: list[tuple[int, float]] = []
         self.shares = 0.0
         self.mask = 0  # the partners in, as bits (k: 1 << k)
+        self.ghosts_left = 0  # the ghosts that would have tried to leave, as bits
         self.checks: list[tuple[int, bool]] | None = None  # allysim.lineups: each membership check and its verdict
 
     # ------------------------------------------------------------------ the start and the end
@@ -406,7 +407,10 @@ class PartneredLife(Life):
         self._watch(before, watch)
 
     def ghost_left(self, ps: PartnerState) -> None:
-        raise NotImplementedError("only a RecordingLife follows ghosts")
+        """A ghost (allysim.lineups) would try to leave now: from here it is followed no more."""
+        ps.ghost = False
+        ps.pending = ps.cross = None
+        self.ghosts_left |= 1 << ps.spec.k
 
     def checked(self, short: bool, cause: int) -> None:
         raise NotImplementedError("only a RecordingLife records membership checks")

@@ -10,11 +10,16 @@ so many variants share one path, and that can be known from a single simulation:
    activate, its success drawn from its own stream, never acting), whose would-be activations all fail: the
    variant with it has the same path, plus its own costs, which the shadow counted.
 3. A risk that never occurred in the replication: the variant without it has the same path.
+4. With candidate partners, a path stands for another line-up of the same contingencies while no candidate in one
+   line-up and not the other has tried to leave and every membership check agrees, and where a line-up with fewer
+   partners falls short at a check the path passed, that line-up ends there (:mod:`allysim.lineups`: its value,
+   candidates' costs and tenures are redone from the path's record, to the same bits).
 
 So a variant ``u`` simulated in replication ``i`` stands, in that replication, for every variant ``v`` with
 
     acted(u)  <=  contingencies(v)  <=  contingencies(u) + shadows of u that never worked
     removed(u)  <=  removed(v),  and no risk of removed(v) occurred in u's path
+    lineup(u) xor lineup(v) holds no candidate that tried to leave in u's path, and the record agrees (4.)
 
 where ``acted(u)`` are the contingencies of ``u`` with at least one successful activation. ``v``'s outcome is
 ``u``'s, with ``v``'s own contingency costs (setup, per_time on the same discounted alive time, per_activation on the
