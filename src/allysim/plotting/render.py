@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import OutputError, UsageError
-from ..folder import OutputData, check_study, load_output
+from ..folder import OutputData, check_study, read_json
 from ..outputs import make_folder
 from ..study_registry import CHARTS, RUN_CHARTS, STUDIES, study_of_chart
 from ..wording import Evidence, Provenance, environment_ends
@@ -229,7 +229,7 @@ def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.Pat
     run_folder = Path(beside) if beside is not None else folder  # where the run's summary.json is
     if chart == "compare" and (run_folder / "summary.json").is_file():
         try:
-            summary = load_output(run_folder, run_files=False, studies=False).summary
+            summary = read_json(run_folder / "summary.json")
         except OutputError:
             summary = {}  # only the colours depend on it: fall back to the study's own order
     return _save(draw_study_chart(chart, data, _plan_order(data, summary)), folder, chart, chosen)
