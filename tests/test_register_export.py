@@ -163,3 +163,15 @@ def test_the_template_shows_the_new_columns_and_sheets_with_notes(tmp_path):
     assert scenario.environment.states["downturn"].exits == {"contoso": 2}
     assert [c.between for c in scenario.correlations] == [("risks.supplier_exit.rate",
                                                            "risks.quality_failure.probability")]
+
+
+def test_exporting_again_into_a_csv_folder_needs_force_and_leaves_no_stale_sheet(exported, tmp_path):
+    folder = tmp_path / "register"
+    shutil.copytree(exported["csv"], folder)  # holds Environment.csv and Correlations.csv
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("allysim: 1\nname: Plain\nhorizon: 5\nrisks:\n  - {id: a, rate: 0.1, impact: {health: 0.1}}\n")
+    result = invoke("export", str(plain), "--out", str(folder))
+    assert result.exit_code == 2 and "add --force" in result.stderr
+    assert invoke("export", str(plain), "--out", str(folder), "--force").exit_code == 0
+    assert not (folder / "Environment.csv").exists() and not (folder / "Partners.csv").exists()
+    assert facts(allysim.parse_scenario(import_register(folder))) == facts(allysim.load_scenario(plain))

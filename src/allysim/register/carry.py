@@ -70,7 +70,7 @@ def _claim(out: Path, tables: Tables, xlsx: bool, force: bool) -> None:
         return
     if out.exists() and not out.is_dir():
         raise RegisterError(f"{out}: is a file; a CSV register is a folder (give a folder name, or FILE.xlsx)")
-    for name in _sheets(tables):
+    for name in SHEETS:  # a sheet file left from an earlier export would be imported with the new ones
         claim_file(out / f"{name}.csv", force, recognise=False)
 
 
@@ -99,6 +99,8 @@ def write_csv_register(tables: Tables, folder: str | Path) -> Path:
         for row in tables.get(name, []):
             writer.writerow([_csv_cell(row.get(c.name)) for c in columns])
         write_bytes(folder / f"{name}.csv", buffer.getvalue().encode("utf-8"))
+    for name in set(SHEETS) - set(_sheets(tables)):
+        (folder / f"{name}.csv").unlink(missing_ok=True)  # replaced (claimed above): no stale sheet stays
     return folder
 
 
