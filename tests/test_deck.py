@@ -29,6 +29,7 @@ from allysim.cli import cli  # noqa: E402
 from allysim.deck import appendix, write_brief  # noqa: E402
 from allysim.deck import layout as deck_layout  # noqa: E402
 from allysim.errors import OutputError  # noqa: E402
+from allysim.findings import exit_words  # noqa: E402
 from allysim.outputs import write_results  # noqa: E402
 from allysim.plotting.theme import DPI  # noqa: E402
 from allysim.wording import MoneyScale, format_share  # noqa: E402
@@ -261,9 +262,10 @@ def test_findings_are_computed_from_the_results(jv: Path, jv_deck: Path) -> None
     base = next(iter(summary["plans"]))
     top = max((r for r in summary["plans"][base]["end_causes"] if r != "survived"),
               key=lambda r: summary["plans"][base]["end_causes"][r])
-    # the main end cause is a risk, or with partners (as in the flagship) a partner's id
-    name = summary["risks"][top]["name"] if top in summary["risks"] else allysim.plotting.theme.plan_label(top)
-    assert found[1].startswith(name)
+    # the main end cause is a risk, or with partners (as in the flagship) a partner's exit: "Northwind's exit"
+    name = summary["risks"][top]["name"] if top in summary["risks"] else \
+        exit_words(summary["partners"][top]["name"])
+    assert found[1].startswith(f"{name} is the main threat")
     assert format_share(summary["plans"][base]["end_causes"][top]) in found[1]
     best = max(summary["plans"], key=lambda p: summary["plans"][p]["survival"]["estimate"])
     assert allysim.plotting.theme.plan_label(best) in found[0]

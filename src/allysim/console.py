@@ -14,7 +14,16 @@ from typing import Any
 import click
 
 from .errors import AllysimError, ScenarioError
-from .findings import dominated_words, portfolio_words, verdict_words
+from .findings import (
+    candidate_partners,
+    cause_names,
+    dominated_words,
+    exit_words,
+    lineup_count,
+    partner_words,
+    portfolio_words,
+    verdict_words,
+)
 from .text import terminal
 from .wording import (
     Evidence,
@@ -284,6 +293,7 @@ def print_results(results: Any) -> None:
     if s.overrides:
         title += " \u2014 with " + ", ".join(override_texts(s.overrides))
     plans = summary["plans"]
+    labels = cause_names(summary)  # a partner's exit as "Northwind's exit", as the charts and the deck say it
     scale = MoneyScale.of([x for p in plans.values() for x in (p["npv"]["mean"], p["npv"]["p10"], p["npv"]["p90"])])
     rows = []
     for name, p in plans.items():
@@ -299,7 +309,7 @@ def print_results(results: Any) -> None:
             f"{scale.number(npv['mean'])}{half}",
             f"{scale.number(npv['p10'])} to {scale.number(npv['p90'])}",
             format_health(p['resilience']['mean']),
-            f"{top} ({format_share(causes[top])})" if causes else "\u2014",
+            f"{labels.get(top, top)} ({format_share(causes[top])})" if causes else "\u2014",
         ])
     units = plural(unit)
     columns = [Column("plan", "name"), Column(f"survival, {format_length(s.horizon, unit)}", short="survival"),
@@ -345,6 +355,10 @@ def print_compare(data: dict[str, Any]) -> None:
 
 def print_value(data: dict[str, Any]) -> None:
     items = data["contingencies"]
+    partners = {cid for cid, c in items.items() if c.get("kind") == "partner"}  # a candidate partner, by its name
+    kinds = ("contingencies and candidate partners" if len(partners) < len(items) else "candidate partners") \
+        if partners else "contingencies"
+    what = {"contingencies": "contingency", "candidate partners": "partner"}.get(kinds, "contingency or partner")
     scale = MoneyScale.of([x for c in items.values() for x in (c["shapley_npv"], c["shapley_npv"] + c["cost"],
                                                                   c["cost"])])
     rows = []
@@ -354,29 +368,37 @@ def print_value(data: dict[str, Any]) -> None:
         gross = c["shapley_npv"] + c["cost"]
         ratio = format_ratio(gross / c["cost"]) if c["cost"] > 0 else "free"
         survival = {"mean": c["shapley_survival"], "ci95": c.get("shapley_survival_ci95") or [None, None]}
-        rows.append([cid, _ci(net, scale=scale), signed_number(gross, scale), scale.number(c["cost"]), ratio,
+        rows.append([partner_words(str(c.get("name") or cid)) if cid in partners else cid, _ci(net, scale=scale),
+                     signed_number(gross, scale), scale.number(c["cost"]), ratio,
                      _verdict(net, data["runs"], "contingency"), _ci(survival, pct=True)])
     total = data["total"]
-    print_table(f"{data['scenario']} \u2014 contingencies of plan {data['plan']} ({data['method']} Shapley); whole "
+    print_table(f"{data['scenario']} \u2014 {kinds} of plan {data['plan']} ({data['method']} Shapley); whole "
                 f"plan: NPV {_ci(total['npv'])}, survival {_ci(total['survival'], pct=True)} points",
-                [Column("contingency", "name"), Column(f"net NPV ({data['currency']})", short="net NPV"),
+                [Column(what, "name"), Column(f"net NPV ({data['currency']})", short="net NPV"),
                  Column("gross NPV", keep=3), Column("cost", keep=2), Column("gross/cost", keep=4, short="ratio"),
                  Column("verdict", "text"), Column("survival (points)", keep=1, short="survival, pts")], rows,
-                "Net NPV = gross NPV (before its cost) \u2212 cost: each contingency's fair (Shapley) share of the plan's "
-                "effect. " + _noise_legend(data["runs"], data))
+                f"Net NPV = gross NPV (before its cost) \u2212 cost: each {'contingency' if not partners else 'one'}'s "
+                "fair (Shapley) share of the plan's effect. " + _noise_legend(data["runs"], data))
 
 
 def print_drivers(data: dict[str, Any]) -> None:
     ranked = sorted(data["risks"].items(), key=lambda kv: -kv[1]["npv"]["mean"])
-    scale = MoneyScale.of([x for _, r in ranked for x in (r["npv"]["mean"], *r["npv"]["ci95"]) if x is not None])
+    # each partner's possible exit, by the label the charts and the deck give it as an end cause ("Northwind's exit")
+    exits = sorted(((exit_words(str(q.get("name") or pid)), q) for pid, q in (data.get("partners") or {}).items()),
+                   key=lambda kv: -kv[1]["npv"]["mean"])
+    scale = MoneyScale.of([x for _, r in (*ranked, *exits) for x in (r["npv"]["mean"], *r["npv"]["ci95"])
+                           if x is not None])
+    material = (data.get("materiality") or {}).get("value")  # a partner's entry may carry no verdict of its own
     rows = [[rid, _ci(r["npv"], scale=scale), _ci(r["survival"], pct=True),
-             _verdict(r["npv"], data["runs"], "risk")] for rid, r in ranked]
+             verdict_words(Evidence.of(r["npv"], data["runs"], materiality=material), "risk")]
+            for rid, r in (*ranked, *exits)]
     env = data.get("environment")
     if env is not None:  # what holding the environment in its initial state gains
         rows.append(["(environment changes)", _ci(env["npv"], scale=scale), _ci(env["survival"], pct=True),
                      _verdict(env["npv"], data["runs"], "risk")])
-    print_table(f"{data['scenario']} \u2014 what each risk costs under plan {data['plan']} (removing it gains)",
-                [Column("risk", "name"), Column(f"NPV cost ({data['currency']})", short="NPV cost"),
+    each = "each risk and each partner's exit" if exits else "each risk"
+    print_table(f"{data['scenario']} \u2014 what {each} costs under plan {data['plan']} (removing it gains)",
+                [Column("risk or partner's exit" if exits else "risk", "name"), Column(f"NPV cost ({data['currency']})", short="NPV cost"),
                  Column("survival cost (points)", short="survival, pts"), Column("verdict", "text")], rows,
                 _noise_legend(data["runs"], data))
 
@@ -399,11 +421,12 @@ def print_sweep(data: dict[str, Any]) -> None:
 
 def print_optimize(data: dict[str, Any]) -> None:
     portfolios = data["portfolios"]
+    partners = {q: partner_words(str(data["candidates"][q])) for q in candidate_partners(data)}
 
     def name(i: int | None) -> str:
         if i is None:
             return "\u2014"
-        return portfolio_words(portfolios[i]["contingencies"])
+        return portfolio_words(portfolios[i]["contingencies"], partners)
 
     objective = data.get("objective", "npv")
     rows, runners = [], []
@@ -435,8 +458,8 @@ def print_optimize(data: dict[str, Any]) -> None:
         rows.append([label, name(i), cost_scale.number(p["cost"]["mean"]), npv_scale.number(p["npv"]["mean"]),
                      f"{format_share(p['survival']['estimate'])} ({share_interval(*p['survival']['ci95'])})", margin])
     method = "every portfolio" if data["method"] == "exact" else "HEURISTIC (greedy), not every portfolio"
-    print_table(f"{data['scenario']} \u2014 {len(portfolios):,} portfolios of {len(data['candidates'])} "
-                f"contingencies ({method}), {data['runs']:,} runs each on seed {data['seed']}",
+    print_table(f"{data['scenario']} \u2014 {len(portfolios):,} portfolios of {lineup_count(data)} "
+                f"({method}), {data['runs']:,} runs each on seed {data['seed']}",
                 [Column("best by", "text"), Column("portfolio", "name"), Column("cost", keep=2),
                  Column("NPV", keep=3), Column("survival (95% CI)", short="survival"),
                  Column("margin over the runner-up (paired 95% CI)", "text", short="margin")], rows,

@@ -12,19 +12,25 @@ numbers), so they name the same winner with the same rounding:
   tables, the charts and the deck print them.
 - :func:`portfolio_words`: a portfolio by its contingencies, ``no contingency`` for the empty one (never
   "(none)"); :func:`portfolio_name`: a portfolio of ``optimize.json`` as the recommendation names it.
+- :func:`cause_names`: what ended an alliance, named once: a risk by its name, a partner's exit as
+  ``Northwind's exit`` (never the partner's bare name, as if the partner were a risk).
+- :func:`lineup_count`, :func:`lineup_every`, :func:`lineup_members`: a line-up of ``optimize.json`` holds contingencies and candidate
+  partners: ``7 contingencies and 1 candidate partner``, ``every contingency and candidate``;
+  :func:`valued_noun`, :func:`valued_name`: the same for the entries of ``value.json``.
 - :func:`sensitivity_findings`: what a sensitivity study found (which inputs move the result, which flip the
   choice), in the words the sensitivity charts' titles, the console, the deck and the recommendation share.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .wording import Evidence, MoneyScale, capitalized, format_amount, format_money, format_share, plan_label
 
-__all__ = ["plan_phrase", "plan_subject", "Winner", "winner", "lowest", "leaders", "verdict_words", "VERDICT_WORDS", "portfolio_words",
+__all__ = ["cause_names", "exit_words", "partner_words", "lineup_count", "lineup_every", "lineup_members", "valued_noun", "valued_name", "candidate_partners", "plan_phrase", "plan_subject", "Winner", "winner", "lowest", "leaders", "verdict_words", "VERDICT_WORDS", "portfolio_words",
            "dominated_words", "portfolio_name",
            "ranked_inputs", "sensitivity_findings"]
 
@@ -154,9 +160,108 @@ def verdict_words(evidence: Evidence, kind: str = "plan") -> str:
     return {"better": better, "worse": worse, "tied": tied}.get(evidence.verdict, unclear)
 
 
-def portfolio_words(contingencies: Sequence[str]) -> str:
-    """A portfolio by its contingencies' ids: ``a + b``, or ``no contingency`` for the empty one."""
-    return " + ".join(contingencies) or "no contingency"
+def portfolio_words(contingencies: Sequence[str], partners: Mapping[str, str] | None = None) -> str:
+    """A portfolio by its contingencies' ids and its candidate partners' names (``partners``: id -> name):
+    ``a + b + Fabrikam``, or ``no contingency`` for the empty one."""
+    names = partners or {}
+    return " + ".join(str(names.get(c) or c) for c in contingencies) or "no contingency"
+
+
+# --------------------------------------------------------------------------- end causes and line-ups
+
+
+def partner_words(name: str) -> str:
+    """A partner's name as the scenario gives it, without a trailing remark in brackets: ``Northwind (parent) ->
+    Northwind``, for a table or a sentence that names it among others."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", name).strip() or name.strip()
+
+
+def exit_words(name: str) -> str:
+    """A partner's exit as an end cause, from its name as the scenario gives it (a trailing remark in brackets
+    left out): ``Northwind (parent) -> Northwind's exit``, ``Siemens -> Siemens' exit``.
+
+    Examples
+    --------
+    >>> exit_words("Northwind (parent)"), exit_words("Acme Partners")
+    ("Northwind's exit", "Acme Partners' exit")
+    """
+    base = partner_words(name)
+    return base + ("' exit" if base.endswith("s") else "'s exit")
+
+
+def cause_names(data: Mapping[str, Any]) -> dict[str, str]:
+    """Every end cause of ``summary.json`` (``data``: its ``risks`` and ``partners``) by the one label every
+    surface prints: a risk by its name, a partner by :func:`exit_words`; a cause missing from both by its id.
+
+    Examples
+    --------
+    >>> cause_names({"risks": {"feud": {"name": "Leadership feud"}}, "partners": {"nw": {"name": "Northwind"}}})
+    {'feud': 'Leadership feud', 'nw': "Northwind's exit"}
+    """
+    names = {str(r): str(v.get("name") or plan_label(r)) for r, v in (data.get("risks") or {}).items()}
+    names.update({str(q): exit_words(str(v.get("name") or plan_label(q)))
+                  for q, v in (data.get("partners") or {}).items()})
+    return names
+
+
+def candidate_partners(data: Mapping[str, Any]) -> list[str]:
+    """The candidates of ``optimize.json`` that are candidate partners (the rest are contingencies)."""
+    names = data.get("candidates") or {}
+    return [q for q in data.get("candidate_partners") or [] if q in names]
+
+
+def lineup_count(data: Mapping[str, Any]) -> str:
+    """What the line-ups of ``optimize.json`` are made of: ``8 contingencies``, ``7 contingencies and 1 candidate
+    partner``.
+
+    Examples
+    --------
+    >>> lineup_count({"candidates": {"a": "A", "b": "B", "q": "Q"}, "candidate_partners": ["q"]})
+    '2 contingencies and 1 candidate partner'
+    """
+    partners = candidate_partners(data)
+    n = len(data.get("candidates") or {}) - len(partners)
+    text = f"{n} contingenc{'y' if n == 1 else 'ies'}"
+    if partners:
+        text += f" and {len(partners)} candidate partner{'' if len(partners) == 1 else 's'}"
+    return text
+
+
+def valued_noun(items: Mapping[str, Mapping[str, Any]]) -> str:
+    """What ``value.json``'s entries (``items``) are, in the singular: ``contingency``, ``candidate partner`` (an
+    entry of ``"kind": "partner"``), or ``contingency or candidate partner`` for both.
+
+    Examples
+    --------
+    >>> valued_noun({"a": {}, "q": {"kind": "partner"}}), valued_noun({"a": {}})
+    ('contingency or candidate partner', 'contingency')
+    """
+    partners = sum(1 for v in items.values() if v.get("kind") == "partner")
+    return "contingency" if not partners else "candidate partner" if partners == len(items) else \
+        "contingency or candidate partner"
+
+
+def valued_name(cid: str, item: Mapping[str, Any]) -> str:
+    """A ``value.json`` entry by name: a contingency's as given, a candidate partner's by :func:`partner_words`."""
+    name = str(item.get("name") or plan_label(cid))
+    return partner_words(name) if item.get("kind") == "partner" else name
+
+
+def lineup_members(data: Mapping[str, Any]) -> str:
+    """What the line-ups of ``optimize.json`` hold, in the plural: ``contingencies``, ``contingencies and
+    candidates`` (``candidates`` when every one is a candidate partner)."""
+    return {"every contingency": "contingencies", "every candidate": "candidates"}.get(
+        lineup_every(data), "contingencies and candidates")
+
+
+def lineup_every(data: Mapping[str, Any]) -> str:
+    """Every candidate of ``optimize.json``: ``every contingency``, or ``every contingency and candidate`` when
+    some are candidate partners (``every candidate`` when all are)."""
+    partners = candidate_partners(data)
+    if not partners:
+        return "every contingency"
+    return "every candidate" if len(partners) == len(data.get("candidates") or {}) else \
+        "every contingency and candidate"
 
 
 def dominated_words(plan: str, by: str, clear: bool) -> str:
@@ -167,7 +272,8 @@ def dominated_words(plan: str, by: str, clear: bool) -> str:
 
 def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
     """A portfolio of ``optimize.json`` (``data``) in words: a named plan's phrase, 'No contingency', 'Every
-    contingency but X', or its contingencies' names."""
+    contingency but X' ('Every contingency and candidate but X' with candidate partners), or its candidates'
+    names."""
     ids = list(data["portfolios"][index]["contingencies"])
     names = data.get("candidates") or {}
     for plan, entry in (data.get("plans") or {}).items():
@@ -176,10 +282,11 @@ def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
     if not ids:
         return "No contingency"
     missing = [c for c in names if c not in ids]
+    every = capitalized(lineup_every(data))
     if not missing:
-        return "Every contingency"
+        return every
     if len(missing) < len(ids) and len(missing) <= 2:
-        return "Every contingency but " + " and ".join(str(names.get(c) or c) for c in missing)
+        return f"{every} but " + " and ".join(str(names.get(c) or c) for c in missing)
     shown = " + ".join(str(names.get(c) or c) for c in ids[:most])
     return shown if len(ids) <= most else f"{shown} + {len(ids) - most} more"
 

@@ -201,6 +201,7 @@ class Portfolios:
             "method": self.method,
             "method_note": _METHOD_NOTES[self.method],
             "candidates": {cid: names[cid] for cid in self.contingencies},
+            "candidate_partners": [q.id for q in self.scenario.partners if q.id in self.contingencies],
             "budget": self.budget,
             "portfolios": [{"contingencies": list(p), **self._summary[i]} for i, p in enumerate(self.portfolios)],
             "objective": self.objective,

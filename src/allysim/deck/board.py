@@ -14,7 +14,16 @@ import numpy as np
 
 from .. import study_registry
 from ..errors import AllysimError, OutputError
-from ..findings import leaders, lowest, plan_phrase, winner
+from ..findings import (
+    cause_names,
+    leaders,
+    lineup_members,
+    lowest,
+    plan_phrase,
+    valued_name,
+    valued_noun,
+    winner,
+)
 from ..plotting import theme
 from ..study_registry import CHARTS
 from ..wording import (
@@ -415,7 +424,7 @@ def _cause_finding(board: Board) -> str:
         return f"No risk ended an alliance under {_plan(base)}."
     top = max(causes[base], key=lambda r: causes[base][r])
     share = causes[base][top]
-    name = board.risk_name(top)
+    name = cause_names(board.summary).get(top) or board.risk_name(top)  # a partner's exit: "Northwind's exit"
     dissolved = 1 - float(board.stats(base)["end_causes"].get("survived", 0.0))
     part = f" ({format_share(share / dissolved)} of the alliances that dissolve)" if dissolved > 0 else ""
     text = f"{name} is the main threat: it ends {format_share(share)} of alliances{part}"
@@ -448,7 +457,8 @@ def _value_finding(board: Board) -> str:
         nets = {c: float(shares[c]["mean"]) for c in items}
         scale = MoneyScale.of([x for c in items for x in (nets[c], float(items[c].get("cost", 0.0)))], cur)
         worst = min(nets, key=lambda c: nets[c])
-        name = str(items[worst].get("name") or board.contingency_name(worst))
+        name = valued_name(worst, items[worst])
+        noun = valued_noun(items)
         lo, hi = (shares[worst].get("ci95") or [None, None])[:2]
         def end(x: float) -> str:  # an end of the interval that is not zero never reads as zero
             if x == 0 or scale.number(x).strip("\u22120.,kMB") != "":
@@ -470,14 +480,17 @@ def _value_finding(board: Board) -> str:
                     f"{format_money(cost, cur, scale)} and its net effect on NPV is "
                     f"{signed_money(nets[worst], cur, scale)}{ci}.")
         top = max(nets, key=lambda c: nets[c])
-        name = str(items[top].get("name") or board.contingency_name(top))
+        name = valued_name(top, items[top])
         cost = float(items[top].get("cost", 0.0))
         net = f"{signed_money(nets[top], cur, scale)} of NPV net of its {format_money(cost, cur, scale)} cost"
+        if len(items) == 1 and verdicts[top].gain:
+            return f"{name} pays for itself in {plan}: {net}."
         if all(v.gain for v in verdicts.values()):
-            return f"Every contingency in {plan} pays for itself; {name} is worth most: {net}."
+            every = "contingency and candidate partner" if noun.endswith(" or candidate partner") else noun
+            return f"Every {every} in {plan} pays for itself; {name} is worth most: {net}."
         if verdicts[top].gain:
             return f"{name} pays for itself in {plan} and is worth most: {net}."
-        return f"No contingency in {plan} clearly pays for itself: {name} is worth most, {net}, {verdicts[top].noise()}."
+        return f"No {noun} in {plan} clearly pays for itself: {name} is worth most, {net}, {verdicts[top].noise()}."
     if drivers and drivers.get("risks"):
         risks = drivers["risks"]
         top = max(risks, key=lambda r: float(risks[r]["npv"]["mean"]))
@@ -556,7 +569,7 @@ def caption(board: Board, chart: str) -> str:
     if chart == "frontier":
         study = board.studies.get("optimize") or {}
         every = "every portfolio" if study.get("method", "exact") == "exact" else "the portfolios a heuristic explored"
-        return ("Each dot is a portfolio of contingencies (" + every + "), on the same simulated futures: its "
+        return (f"Each dot is a portfolio of {lineup_members(study)} ({every}), on the same simulated futures: its "
                 "expected cost against survival (left) and mean NPV (right). The line is the frontier: nothing "
                 "cheaper does better. Rings mark the scenario's plans.")
     if chart == "sweep":

@@ -40,6 +40,7 @@ import numpy as np
 
 from .. import study_registry
 from .._version import __version__
+from ..findings import lineup_count
 from ..outputs import atomic_file, make_folder
 from ..plotting import theme
 from ..wording import (
@@ -440,7 +441,7 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
     if optimize:
         how = "every portfolio" if optimize.get("method") == "exact" else \
             "a greedy heuristic's portfolios (not every one)"
-        items.append(f"Portfolios: {how} of {len(optimize.get('candidates') or {})} contingencies simulated on common "
+        items.append(f"Portfolios: {how} of {lineup_count(optimize)} simulated on common "
                      "random numbers; cost is the expected present value of a portfolio's contingency costs, and a "
                      "winner is named only when the paired 95% interval over the runner-up excludes a tie.")
     uncertain = summary.get("uncertain") or (board.studies.get("sensitivity") or {}).get("inputs")

@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..findings import plan_phrase, plan_subject
+from ..findings import lineup_count, lineup_every, lineup_members, plan_phrase, plan_subject
 from ..wording import (
     Currency,
     Evidence,
@@ -263,12 +263,12 @@ def _portfolio_subject(data: Mapping[str, Any], index: int) -> str:
     if not ids:
         return "Funding no contingency"
     if not missing:
-        return "Funding every contingency"
+        return f"Funding {lineup_every(data)}"
     if len(missing) <= 2 and len(missing) < len(ids):
-        return f"Funding every contingency but {_list([named(c) for c in missing])}"
+        return f"Funding {lineup_every(data)} but {_list([named(c) for c in missing])}"
     if len(ids) <= 2:
         return f"Funding {_list([named(c) for c in ids])}"
-    return f"Funding {len(ids)} of the {len(names)} contingencies"
+    return f"Funding {len(ids)} of the {len(names)} {lineup_members(data)}"
 
 
 def frontier_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
@@ -317,7 +317,7 @@ def frontier_title(data: Mapping[str, Any]) -> str:
     margin = Evidence.of(versus[key])
     sizes = [len(data["portfolios"][i]["contingencies"]) for i in (best, versus["runner_up"])]
     if " of the " in subject and " of the " in other:  # two unnamed sets: their sizes say more than a count twice
-        subject, other = f"The starred portfolio ({sizes[0]} contingencies)", f"one of {sizes[1]}"
+        subject, other = f"The starred portfolio ({sizes[0]} {lineup_members(data)})", f"one of {sizes[1]}"
     if versus.get(f"clear_{key}"):
         amount = format_points(margin.mean) if points else format_money(margin.mean, str(data.get("currency") or ""))
         named = other.startswith("the ")  # a plan of the scenario: worth naming; another set: see the chart
@@ -331,7 +331,7 @@ def frontier_subtitle(data: Mapping[str, Any]) -> str:
     """What the frontier chart draws, in words."""
     method = "every portfolio" if data.get("method") == "exact" else \
         "the portfolios a greedy heuristic explored (not every one)"
-    return (f"Dots: {method} of {len(data.get('candidates') or {})} contingencies on the same "
+    return (f"Dots: {method} of {lineup_count(data)} on the same "
             f"{int(data.get('runs') or 0):,} simulated lives; line: the frontier (nothing cheaper does better); "
             f"rings: the scenario's plans; best by {_OBJECTIVE_LABELS[_objective(data)]}")
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import OutputError, UsageError
+from ..findings import cause_names
 from ..folder import OutputData, check_study, read_json
 from ..outputs import make_folder
 from ..study_registry import CHARTS, RUN_CHARTS, STUDIES, study_of_chart
@@ -306,7 +307,7 @@ def _run_drawers(data: OutputData, titled: bool,
     time_unit = str(summary.get("time_unit", "year"))
     currency = str(summary.get("currency", ""))
     runs = summary.get("runs")
-    risk_names = {r: str(v.get("name", r)) for r, v in (summary.get("risks") or {}).items()}
+    risk_names = cause_names(summary)  # what ends runs: the risks and the partners' exits, labelled once
 
     def versus(key: str) -> dict[str, Evidence]:
         return {p: data.versus_baseline(p, key) for p in plans[1:]}
