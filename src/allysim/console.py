@@ -293,7 +293,7 @@ def print_results(results: Any) -> None:
     if s.overrides:
         title += " \u2014 with " + ", ".join(override_texts(s.overrides))
     plans = summary["plans"]
-    labels = cause_names(summary)  # a partner's exit as "Northwind's exit", as the charts and the deck say it
+    labels = cause_names(summary, risk_ids=True)  # a partner's exit as "Northwind's exit", as the charts say it
     scale = MoneyScale.of([x for p in plans.values() for x in (p["npv"]["mean"], p["npv"]["p10"], p["npv"]["p90"])])
     rows = []
     for name, p in plans.items():

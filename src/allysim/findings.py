@@ -189,16 +189,18 @@ def exit_words(name: str) -> str:
     return base + ("' exit" if base.endswith("s") else "'s exit")
 
 
-def cause_names(data: Mapping[str, Any]) -> dict[str, str]:
+def cause_names(data: Mapping[str, Any], *, risk_ids: bool = False) -> dict[str, str]:
     """Every end cause of ``summary.json`` (``data``: its ``risks`` and ``partners``) by the one label every
-    surface prints: a risk by its name, a partner by :func:`exit_words`; a cause missing from both by its id.
+    surface prints: a risk by its name (by its id with ``risk_ids``, as the console's tables name risks), a partner
+    by :func:`exit_words`; a cause missing from both by its id.
 
     Examples
     --------
     >>> cause_names({"risks": {"feud": {"name": "Leadership feud"}}, "partners": {"nw": {"name": "Northwind"}}})
     {'feud': 'Leadership feud', 'nw': "Northwind's exit"}
     """
-    names = {str(r): str(v.get("name") or plan_label(r)) for r, v in (data.get("risks") or {}).items()}
+    names = {str(r): str(r) if risk_ids else str(v.get("name") or plan_label(r))
+             for r, v in (data.get("risks") or {}).items()}
     names.update({str(q): exit_words(str(v.get("name") or plan_label(q)))
                   for q, v in (data.get("partners") or {}).items()})
     return names
