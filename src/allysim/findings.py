@@ -273,18 +273,18 @@ def dominated_words(plan: str, by: str, clear: bool) -> str:
 
 
 def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
-    """A portfolio of ``optimize.json`` (``data``) in words: a named plan's phrase, 'No contingency', 'Every
-    contingency but X' ('Every contingency and candidate but X' with candidate partners), or its candidates'
-    names."""
+    """A portfolio of ``optimize.json`` (``data``) in words, to stand inside a sentence (:func:`capitalized` at its
+    start): a named plan's phrase, 'no contingency', 'every contingency but X' ('every contingency and candidate
+    but X' with candidate partners), or its candidates' names."""
     ids = list(data["portfolios"][index]["contingencies"])
     names = data.get("candidates") or {}
     for plan, entry in (data.get("plans") or {}).items():
         if entry.get("index") == index:
             return plan_phrase(plan)
     if not ids:
-        return "No contingency"
+        return "no contingency"
     missing = [c for c in names if c not in ids]
-    every = capitalized(lineup_every(data))
+    every = lineup_every(data)
     if not missing:
         return every
     if len(missing) < len(ids) and len(missing) <= 2:

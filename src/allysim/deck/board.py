@@ -558,7 +558,8 @@ def caption(board: Board, chart: str) -> str:
     if chart == "contingency_value":
         study = board.studies.get("value") or {}
         plan = _plan(str(study.get("plan", ""))) if study.get("plan") else "the plan"
-        return (f"What each contingency of {plan} adds to NPV after its own cost, and to survival: its fair share "
+        noun = valued_noun(study.get("contingencies") or {})
+        return (f"What each {noun} of {plan} adds to NPV after its own cost, and to survival: its fair share "
                 f"of the plan's gain, on {_study_runs(study, 'paired')}; dark bars clearly pay for themselves, grey "
                 "ones are within the noise, red ones do not pay.")
     if chart == "risk_drivers":
