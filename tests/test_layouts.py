@@ -144,10 +144,9 @@ def test_causes_total_of_a_plan_that_all_dissolves_reads_100(tmp_path: Path) -> 
         plt.close(fig)
 
 
-def test_deck_tables_break_headings_and_cells_between_words(folder: Path, tmp_path: Path) -> None:
-    """No heading or cell of a deck table is wider than its column for one of its words: "Fatal", never "Fata"
-    over "l"; "Resilience", never "Resilienc" over "e"."""
-    path = deck.build_deck(folder, tmp_path / "long.pptx")
+def _table_words_fit(path: Path) -> int:
+    """Assert that every word of every table cell and heading of the deck at ``path`` fits its column, a word being
+    what a renderer will not break (a no-break space joins "thousands of gold" into one); return the words checked."""
     from pptx import Presentation
     from pptx.util import Emu
 
@@ -162,11 +161,37 @@ def test_deck_tables_break_headings_and_cells_between_words(folder: Path, tmp_pa
                 for row in table.rows:
                     for paragraph in row.cells[j].text_frame.paragraphs:
                         for run in paragraph.runs:
-                            for word in run.text.split():
+                            for word in deck_layout.words(run.text):
                                 width = deck_layout.text_width(word, run.font.size.pt, bool(run.font.bold))
                                 assert width <= room + 1e-6, (shape.name, word, run.font.size.pt, room)
                                 checked += 1
-    assert checked > 100
+    return checked
+
+
+def test_deck_tables_break_headings_and_cells_between_words(folder: Path, tmp_path: Path) -> None:
+    """No heading or cell of a deck table is wider than its column for one of its words: "Fatal", never "Fata"
+    over "l"; "Resilience", never "Resilienc" over "e"."""
+    assert _table_words_fit(deck.build_deck(folder, tmp_path / "long.pptx")) > 100
+
+
+def test_a_unit_of_several_words_never_breaks_inside_a_heading(tmp_path: Path) -> None:
+    """A currency of thousands of gold heads the money columns as "thousands of gold", held together by no-break
+    spaces: its column is wide enough for the three words on one line ("go" over "ld" was seen)."""
+    import json
+
+    from chart_helpers import make_output
+
+    folder = tmp_path / "gold"
+    summary = make_output(folder, n_plans=6, runs=200, horizon=26.09, time_unit="week", money=10_000.0)
+    summary["currency"] = "gold"
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    path = deck.build_deck(folder, tmp_path / "gold.pptx")
+    from pptx import Presentation
+
+    headings = [c.text for s in Presentation(str(path)).slides for sh in s.shapes if sh.has_table
+                for c in sh.table.rows[0].cells]
+    assert any("thousands\u00a0of\u00a0gold" in h for h in headings), headings
+    assert _table_words_fit(path) > 50
 
 
 def test_survival_bars_never_read_0_when_they_are_not() -> None:
