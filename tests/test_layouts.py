@@ -34,7 +34,10 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("long")
     common = ["--workers", "1", "--out", str(out), "--format", "none", "--quiet"]
     for command in (["run", str(LONG), "--runs", "200"], ["optimize", str(LONG), "--runs", "60"],
-                    ["sensitivity", str(LONG), "--runs", "60", "--plan", "full", "--against", "do_nothing"]):
+                    ["sensitivity", str(LONG), "--runs", "60", "--plan", "full", "--against", "do_nothing"],
+                    ["compare", str(LONG), "--runs", "200"], ["drivers", str(LONG), "--runs", "60"],
+                    ["value", str(LONG), "--runs", "40"],
+                    ["sweep", str(LONG), "--runs", "40", "--set", "risks.deliverable_slip.rate=0.04:0.16:3"]):
         result = CliRunner().invoke(cli, command + common, catch_exceptions=False)
         assert result.exit_code == 0, result.output
     return out
@@ -192,6 +195,30 @@ def test_a_unit_of_several_words_never_breaks_inside_a_heading(tmp_path: Path) -
                 for c in sh.table.rows[0].cells]
     assert any("thousands\u00a0of\u00a0gold" in h for h in headings), headings
     assert _table_words_fit(path) > 50
+
+
+def test_every_slide_holds_its_text_inside_its_boxes(folder: Path, tmp_path: Path) -> None:
+    """With every study in the folder, each text box holds its text at its size, every shape lies on its slide, and
+    no two text boxes of a slide overlap: the method slide continues on a second one rather than run its study
+    lines over the provenance ("Method and provenance (1 of 2)")."""
+    from itertools import combinations
+
+    from pptx import Presentation
+
+    from test_deck import assert_inside_slide, assert_text_fits, inches, titles
+
+    prs = Presentation(str(deck.build_deck(folder, tmp_path / "every.pptx")))
+    assert_inside_slide(prs)
+    assert_text_fits(prs)
+    for k, slide in enumerate(prs.slides, start=1):
+        boxes = [(s.name, inches(s.left), inches(s.top), inches(s.left) + inches(s.width), inches(s.top) + inches(s.height))
+                 for s in slide.shapes if s.has_text_frame and s.text_frame.text.strip()]
+        for a, b in combinations(boxes, 2):
+            apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
+            assert apart, (k, a[0], b[0])
+    method = [t for t in titles(prs) if t.startswith("Method and provenance")]
+    assert method == (["Method and provenance"] if len(method) == 1 else
+                      [f"Method and provenance ({k} of {len(method)})" for k in range(1, len(method) + 1)])
 
 
 def test_survival_bars_never_read_0_when_they_are_not() -> None:

@@ -394,7 +394,7 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
 
 
 _STUDY_NAMES = {"compare": "Plan comparison", "value": "Contingency values", "drivers": "Risk drivers",
-                "optimize": "Portfolio search", "sweep": "Sweep"}
+                "optimize": "Portfolio search", "sweep": "Sweep", "sensitivity": "Sensitivity"}
 def _uncertainty_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
     """What we do not know, which of it matters and whether it could change the choice, in words within the
     evidence (:func:`allysim.plotting.sensitivity_charts.sensitivity_findings`)."""
@@ -416,7 +416,6 @@ def _uncertainty_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
 
 def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
     board, summary = deck.board, deck.board.summary
-    slide, bottom = deck.slide("Method and provenance")
     runs, seed = summary.get("runs"), summary.get("seed")
     rate = summary.get("discount_rate")
     currency = board.currency
@@ -488,20 +487,32 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
              ("Runs per plan", f"{int(runs):,}" if runs else ""), ("Seed", str(seed)),
              ("allysim", str(summary.get("allysim_version", __version__)))]
     facts_h = text_height(len(facts), 11) + 0.1
-    top = bottom + 0.3
+    top = TITLE_TOP + fit_title("Method and provenance (1 of 2)")[2] + 0.3
     room = FOOTER_TOP - 0.2 - facts_h - 0.25 - top
-    size = 16.0
-    while size > 11 and sum(text_height(len(wrap_text(t, BODY_W - 0.3, size)), size) for t in items) + \
-            0.1 * (len(items) - 1) > room:
-        size -= 0.5
-    paragraphs = [[(t, size, INK, False)] for t in items]
-    shape = text_box(slide, MARGIN, top, BODY_W, room, paragraphs, space_after=0.1 * 72, name="Method")
-    _bullets(shape)
+
+    def height(text: str, size: float) -> float:
+        return text_height(len(wrap_text(text, BODY_W - 0.3, size)), size) + 0.1
+
+    # the largest size from 16 pt down to 12 pt at which the items fit one slide; else at 12 pt on as many
+    # slides as they need, "Method and provenance (1 of 2)", the provenance under the last
+    size = next((float(z) for z in np.arange(16.0, 11.99, -0.5) if sum(height(t, float(z)) for t in items) <= room),
+                12.0)
+    pages: list[list[str]] = [[]]
+    used = 0.0
+    for text in items:
+        if pages[-1] and used + height(text, size) > room:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(text)
+        used += height(text, size)
+    for k, page in enumerate(pages):
+        slide, _ = deck.slide("Method and provenance" + (f" ({k + 1} of {len(pages)})" if len(pages) > 1 else ""))
+        paragraphs = [[(t, size, INK, False)] for t in page]
+        shape = text_box(slide, MARGIN, top, BODY_W, room, paragraphs, space_after=0.1 * 72, name="Method")
+        _bullets(shape)
     y = FOOTER_TOP - 0.15 - facts_h
     rows = [[(f"{k}  ", 11, MUTED, True), (v, 11, TEXT, False)] for k, v in facts if v]
     text_box(slide, MARGIN, y, BODY_W, facts_h, rows, name="Provenance")
-
-
 
 
 # --- the deck --------------------------------------------------------------------------------------------------
