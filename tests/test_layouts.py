@@ -130,6 +130,21 @@ def test_switch_chart_draws_every_input_with_labelled_spaced_ticks(data, size: s
         plt.close(fig)
 
 
+@pytest.mark.parametrize("size", list(SIZES))
+def test_causes_legend_holds_every_risk_and_its_share_inside_the_chart(data, size: str) -> None:
+    """Seven long-named risks: the legend shrinks (fewer lines, then smaller type) until it ends above the chart's
+    bottom edge, and a name too long loses words, never its share."""
+    fig, plt = _figure(data, "causes", SIZES[size])
+    try:
+        legend = fig.legends[0]
+        entries = [t.get_text() for t in legend.get_texts()]
+        assert len(entries) >= 6 and all(e.endswith("%)") for e in entries), entries
+        assert _extent(legend, fig)[1] >= 0, size
+        assert_readable(fig, f"causes at {size}")
+    finally:
+        plt.close(fig)
+
+
 def test_causes_total_of_a_plan_that_all_dissolves_reads_100(tmp_path: Path) -> None:
     import matplotlib.pyplot as plt
 
