@@ -120,8 +120,10 @@ def test_switch_chart_draws_every_input_with_labelled_spaced_ticks(data, size: s
         panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
         flips = [p for p in inputs if study["inputs"][p].get("switch")]
         assert len(panels) == min(len(flips or inputs), 6)  # those that flip the choice, else all (up to 6)
+        assert len({ax.get_ylim() for ax in panels}) == 1  # one difference scale: the panels compare
         for ax in panels:
             assert ax.get_xlabel(), size
+            assert "\u2026" not in ax.get_xlabel() and ax.get_xlabel() != "value", (size, ax.get_xlabel())
             labels = sorted((_extent(t, fig) for t in ax.get_xticklabels() if t.get_text()), key=lambda b: b[0])
             assert len(labels) >= 2
             assert all(a[2] + 0.05 <= b[0] for a, b in zip(labels, labels[1:])), (size, ax.get_title(loc="left"))
@@ -141,6 +143,27 @@ def test_causes_legend_holds_every_risk_and_its_share_inside_the_chart(data, siz
         assert len(entries) >= 6 and all(e.endswith("%)") for e in entries), entries
         assert _extent(legend, fig)[1] >= 0, size
         assert_readable(fig, f"causes at {size}")
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("size", ["slide", "deck picture"])
+def test_tornado_labels_clear_the_axis_and_its_amounts_share_their_decimals(data, size: str) -> None:
+    """The inputs' names end at least 6 points left of the axis line (they touched it), and the amounts at the bars'
+    ends share one number of decimals ("3.60M" beside "3.81M", never "3.6M")."""
+    import re
+
+    fig, plt = _figure(data, "sensitivity", SIZES[size])
+    try:
+        npv = next(ax for ax in fig.axes if ax.get_xlabel().startswith("Mean NPV"))
+        axis_left = _extent(npv, fig)[0]
+        names = [t for t in npv.get_yticklabels() if t.get_text()]
+        assert names and all(_extent(t, fig)[2] <= axis_left - 6 / 72 for t in names), size
+        amounts = [t.get_text() for t in npv.texts]
+        decimals = {len(m.group(1)) if m.group(1) else 0 for m in
+                    (re.search(r"\d(?:\.(\d+))?[kMB]?$", a) for a in amounts) if m}
+        assert len(amounts) >= 4 and len(decimals) == 1, amounts
+        assert_readable(fig, f"sensitivity at {size}")
     finally:
         plt.close(fig)
 
