@@ -48,6 +48,21 @@ def data(folder: Path):
     return load_output(folder)
 
 
+MANY = Path(__file__).resolve().parent / "data" / "many_partners.yaml"  # twelve long-named partners
+CONSORTIUM = Path(__file__).resolve().parents[1] / "scenarios" / "research_consortium.yaml"  # five
+
+
+@pytest.fixture(scope="module", params=["many", "five"])
+def partnered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp(request.param)
+    scenario = MANY if request.param == "many" else CONSORTIUM
+    for command in (["run", str(scenario), "--runs", "150"], ["drivers", str(scenario), "--runs", "60"]):
+        result = CliRunner().invoke(cli, command + ["--workers", "1", "--out", str(out), "--format", "none",
+                                                    "--quiet"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    return out
+
+
 def _figure(data, name: str, size):
     import matplotlib.pyplot as plt
 
@@ -168,6 +183,36 @@ def test_tornado_labels_clear_the_axis_and_its_amounts_share_their_decimals(data
         plt.close(fig)
 
 
+@pytest.mark.parametrize("size", list(SIZES))
+def test_partners_chart_names_every_partner_legibly_inside_the_chart(partnered: Path, size: str) -> None:
+    """Five partners as small panels, twelve long-named ones as ranked rows: every partner named, no label outside
+    the chart or over another, the plans' legend above the panels, the shares' axis never beyond 100%."""
+    data = load_output(partnered)
+    fig, plt = _figure(data, "partners", SIZES[size])
+    try:
+        partners = data.summary["partners"]
+        names = [str(v.get("name", q)) for q, v in partners.items()]
+        if len(partners) > 8:
+            rows = next(ax for ax in fig.axes if ax.get_xlabel().startswith("Gone by the end"))
+            shown = [t.get_text().replace("\n", " ") for t in rows.get_yticklabels() if t.get_text()]
+            assert len(shown) == len(partners) == 12
+            for text in shown:  # each row is its partner's name, whole or cut after a word
+                assert any(n == text or n.startswith(text.removesuffix("\u2026")) for n in names), text
+            sizes = {t.get_fontsize() for t in rows.get_yticklabels()}
+            assert min(sizes) >= 8.5, sizes  # legible on a slide
+        else:
+            headings = [ax.get_title(loc="left").replace("\n", " ") for ax in fig.axes if ax.get_title(loc="left")]
+            assert all(any(n.startswith(h.removesuffix("\u2026")) for n in names) for h in headings if h != "Share of runs")
+        bars = next(ax for ax in fig.axes if ax.get_xlabel() == "Partners still in at the end")
+        assert bars.get_ylim()[1] <= 1.0
+        legend = fig.legends[0]
+        assert _extent(legend, fig)[1] >= max(_extent(ax, fig)[3] for ax in fig.axes if ax.get_visible()
+                                             and ax.axison) - 0.5  # above the panels (their headings aside)
+        assert_readable(fig, f"partners at {size}")
+    finally:
+        plt.close(fig)
+
+
 def test_causes_total_of_a_plan_that_all_dissolves_reads_100(tmp_path: Path) -> None:
     import matplotlib.pyplot as plt
 
@@ -242,7 +287,6 @@ def test_every_slide_holds_its_text_inside_its_boxes(folder: Path, tmp_path: Pat
     from itertools import combinations
 
     from pptx import Presentation
-
     from test_deck import assert_inside_slide, assert_text_fits, inches, titles
 
     prs = Presentation(str(deck.build_deck(folder, tmp_path / "every.pptx")))

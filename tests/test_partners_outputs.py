@@ -88,9 +88,13 @@ def test_run_and_report_draw_the_partners_chart_with_its_data(tmp_path: Path):
     for q, heading in (("a", "Alpha Corp"), ("b", "b")):
         x, y = drawn[heading].get_data()
         assert np.array_equal(np.asarray(x), grid) and np.array_equal(np.asarray(y), expected[q])
-    bars = [ax for ax in fig.axes if ax.get_title(loc="left").startswith("Partners at the end")]
+    bars = [ax for ax in fig.axes if ax.get_xlabel() == "Partners still in at the end"]
     heights = [patch.get_height() for patch in bars[0].patches]
-    assert heights == [summary["partners_at_end"]["distribution"][str(k)] for k in range(3)]
+    counts = [int(k) for k in bars[0].get_xticks()]  # from the fewest partners any run ends with to the most
+    distribution = summary["partners_at_end"]["distribution"]
+    assert counts == list(range(min(int(k) for k, v in distribution.items() if v > 0),
+                                max(int(k) for k, v in distribution.items() if v > 0) + 1))
+    assert heights == [distribution.get(str(k), 0.0) for k in counts]
 
 
 def test_no_partners_chart_without_partners(tmp_path: Path):
