@@ -26,11 +26,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Callable
 
+from .compiled import Quantity
 from .errors import SimulationError
-from .life import Life, _Call, _Product, _Quantity
+from .life import Call, Life, Product
 
 if TYPE_CHECKING:
-    from .engine import CompiledPlan, _ContingencySpec, _RiskSpec
+    from .compiled import ContingencySpec, RiskSpec
+    from .engine import CompiledPlan
     from .scenario import Partner, Scenario
     from .streams import Layout, Streams
 
@@ -62,8 +64,8 @@ class PartnerSpec:
         self.required, self.candidate = p.required, p.candidate
         self.setup, self.per_time = p.cost.setup, p.cost.per_time
         self.source = layout.index(f"{p.id}.exit")
-        self.on_health = _Quantity(p.on_exit.health, 0.0, 1.0, layout, f"{p.id}.on_exit_health")
-        self.on_cost = _Quantity(p.on_exit.cost, 0.0, math.inf, layout, f"{p.id}.on_exit_cost")
+        self.on_health = Quantity(p.on_exit.health, 0.0, 1.0, layout, f"{p.id}.on_exit_health")
+        self.on_cost = Quantity(p.on_exit.cost, 0.0, math.inf, layout, f"{p.id}.on_exit_cost")
 
     def setter(self, parts: list[str]) -> Callable[[float], None]:
         """A setter of one uncertain number of this partner (``share``, ``exit.rate``, ...)."""
@@ -90,9 +92,9 @@ class PartnerSpec:
         return set_field
 
 
-class _PartnerState(_Product):
+class _PartnerState(Product):
     """A partner during one replication: the product of its escalations and rate factors in force (a
-    :class:`~allysim.life._Product`), whether it is in, its exit budget and pending exit, and its bookkeeping."""
+    :class:`~allysim.life.Product`), whether it is in, its exit budget and pending exit, and its bookkeeping."""
 
     __slots__ = ("spec", "inside", "env", "below", "spread", "budget", "mark", "pending", "cross", "since",
                  "tenure", "first", "attempts")
@@ -107,8 +109,8 @@ class _PartnerState(_Product):
         self.spread = 1.0  # contagion ** exits so far
         self.budget = 0.0
         self.mark = 0.0
-        self.pending: _Call | None = None
-        self.cross: _Call | None = None  # the moment health climbs back over spec.x
+        self.pending: Call | None = None
+        self.cross: Call | None = None  # the moment health climbs back over spec.x
         self.since = 0.0  # when it last joined
         self.tenure = 0.0
         self.first = _INF  # when it first left
@@ -217,9 +219,9 @@ class PartneredLife(Life):
             wait = curve.arrival(now, ps.budget, rate) - now
         if now + wait > self.m.horizon:
             return
-        ps.pending = _Call(self.env, wait, self._exit_due, ps)  # type: ignore[arg-type]
+        ps.pending = Call(self.env, wait, self._exit_due, ps)  # type: ignore[arg-type]
 
-    def _exit_due(self, event: _Call) -> None:
+    def _exit_due(self, event: Call) -> None:
         ps: _PartnerState = event.risk  # type: ignore[assignment]
         if event is not ps.pending or not self.alive:
             return
@@ -246,9 +248,9 @@ class PartneredLife(Life):
             if below and self.rho > 0.0 and x < 1.0:
                 wait = _log((1.0 - h) / (1.0 - x)) / self.rho
                 if self.env.now + wait <= self.m.horizon:
-                    ps.cross = _Call(self.env, wait, self._climbed, ps)  # type: ignore[arg-type]
+                    ps.cross = Call(self.env, wait, self._climbed, ps)  # type: ignore[arg-type]
 
-    def _climbed(self, event: _Call) -> None:
+    def _climbed(self, event: Call) -> None:
         ps: _PartnerState = event.risk  # type: ignore[assignment]
         if event is not ps.cross or not self.alive or not ps.inside:
             return
@@ -266,7 +268,7 @@ class PartneredLife(Life):
         if ps.inside:
             self._schedule_exit(ps)
         if duration is not None:
-            _Call(self.env, duration, lambda _e: self._end_exit_factor(ps, factor))
+            Call(self.env, duration, lambda _e: self._end_exit_factor(ps, factor))
 
     def _end_exit_factor(self, ps: _PartnerState, factor: float) -> None:
         if self.alive:
@@ -287,7 +289,7 @@ class PartneredLife(Life):
 
     # ------------------------------------------------------------------ an exit, SPEC section 12
 
-    def pull(self, risk: _RiskSpec, keep: float) -> list[_PartnerState] | None:
+    def pull(self, risk: RiskSpec, keep: float) -> list[_PartnerState] | None:
         """Step 4 of an occurrence: the partners it makes leave, each drawn from its own stream."""
         out = None
         for k, q, source in risk.pulls:
@@ -352,7 +354,7 @@ class PartneredLife(Life):
             if worked is None or c.shadow:
                 continue
             if c.delayed:
-                _Call(self.env, self.draw(c.delay), lambda _e, c=c, worked=worked: self._after_exit(c, ps, worked))
+                Call(self.env, self.draw(c.delay), lambda _e, c=c, worked=worked: self._after_exit(c, ps, worked))
             elif worked:
                 self._act_on_exit(c, ps)
         self._watch(before, watch)
@@ -368,7 +370,7 @@ class PartneredLife(Life):
                 self.apply(c)
         self.health_moved()
 
-    def _act_on_exit(self, c: _ContingencySpec, ps: _PartnerState) -> None:
+    def _act_on_exit(self, c: ContingencySpec, ps: _PartnerState) -> None:
         self.apply(c)
         if c.replace and not ps.inside:
             ps.inside = True
@@ -379,7 +381,7 @@ class PartneredLife(Life):
             self._refresh_shares()
             self._schedule_exit(ps)
 
-    def _after_exit(self, c: _ContingencySpec, ps: _PartnerState, worked: bool) -> None:
+    def _after_exit(self, c: ContingencySpec, ps: _PartnerState, worked: bool) -> None:
         if not self.alive:
             return
         self._count_event(c.id)

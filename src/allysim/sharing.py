@@ -35,7 +35,7 @@ import numpy as np
 
 from .engine import GRID_POINTS, CompiledPlan, Outcome
 from .life import health_matrix
-from .results import HEALTH_BINS, PlanRuns, _partner_arrays, health_bins
+from .results import HEALTH_BINS, PlanRuns, health_bins, partner_arrays
 
 __all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive", "SharedChunk", "SharedStore", "DerivedRuns"]
 
@@ -166,7 +166,7 @@ class _Table:
         self.env_time = np.array([o.env_time for o in outcomes], dtype=float).reshape(rows, -1)
         self.env_grid = np.array([o.env_grid for o in outcomes], dtype=np.int64) if grid is not None else None
         self.env_state = np.array([o.env_state for o in outcomes], dtype=np.int16)
-        for name, array in _partner_arrays(outcomes).items():
+        for name, array in partner_arrays(outcomes).items():
             setattr(self, name, array)
 
     def __len__(self) -> int:
