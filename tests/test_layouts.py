@@ -213,6 +213,24 @@ def test_partners_chart_names_every_partner_legibly_inside_the_chart(partnered: 
         plt.close(fig)
 
 
+@pytest.mark.parametrize("size", list(SIZES))
+def test_health_names_every_plan_whole_and_keeps_its_notes_in_their_panels(partnered: Path, size: str) -> None:
+    """Five and six plans side by side: a plan's name takes two lines rather than "Rules…", and the share dissolved
+    by the end stays inside its panel, at one size for every panel, over no other label."""
+    data = load_output(partnered)
+    fig, plt = _figure(data, "health", SIZES[size])
+    try:
+        names = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+        assert len(names) == len(data.summary["plans"]) and not any("\u2026" in n for n in names), names
+        notes = [(t, ax) for ax in fig.axes for t in ax.texts if t.get_text().endswith("dissolved by the end")]
+        assert len({t.get_fontsize() for t, _ in notes}) == 1
+        for t, ax in notes:
+            assert _extent(t, fig)[0] >= _extent(ax, fig)[0] - 0.01, (size, t.get_text())
+        assert_readable(fig, f"health at {size}")
+    finally:
+        plt.close(fig)
+
+
 def test_causes_total_of_a_plan_that_all_dissolves_reads_100(tmp_path: Path) -> None:
     import matplotlib.pyplot as plt
 
