@@ -272,8 +272,8 @@ def _npv_row(ax: Axes, index: int, name: str | None, edges: np.ndarray, shares: 
     ax.stairs(shares, edges, color=color, linewidth=1.4)
     top = peak * (1.25 if n_plans == 1 else 1.5 if n_plans <= 4 else 1.8)
     text_in = ((size if name else 0.0) * 1.2 * under + numbers_size * 1.25) / 72 + 0.04
-    if row_in > 1.5 * text_in:  # the histogram and its lines stay under the text above them
-        top = max(top, peak * 1.06 * row_in / (row_in - text_in))
+    # the histogram and its lines stay under the text above them, keeping at least a third of the row
+    top = max(top, peak * 1.06 * row_in / max(row_in - text_in, row_in / 3))
     ax.set_ylim(0, top)
     ax.set_yticks([])
     ax.grid(False)
@@ -290,8 +290,9 @@ def _npv_row(ax: Axes, index: int, name: str | None, edges: np.ndarray, shares: 
             y_in = -size * 1.2 / 72
         else:
             x_in = theme.text_width(name, size, "bold") + 0.25
-    ax.text(0.0, 1.0, numbers, ha="left", va="top", size=numbers_size, color=theme.TEXT,
-            transform=offset_copy(ax.transAxes, fig=ax.figure, x=x_in, y=y_in, units="inches"))
+    ax.text(0.0, 1.0, numbers, ha="left", va="top", size=numbers_size, color=theme.TEXT, zorder=7,
+            transform=offset_copy(ax.transAxes, fig=ax.figure, x=x_in, y=y_in, units="inches"),
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.9})  # no line runs through it
 
 
 def _tails(ax: Axes, values: np.ndarray, xlim: tuple[float, float]) -> None:
