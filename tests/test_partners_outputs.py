@@ -16,6 +16,7 @@ from allysim.cli import cli
 from allysim.folder import load_output
 from allysim.plotting import theme
 from allysim.plotting.render import draw_charts
+from allysim.wording import Evidence
 
 from conftest import check_power, check_proportion
 
@@ -162,9 +163,18 @@ plans: {none: [], both: [keep, calm]}""")
               [c.text for s in slide.shapes if s.has_table for row in s.table.rows for c in row.cells]
               for slide in Presentation(str(out / "deck.pptx")).slides]
     texts = [" ".join(t) for t in slides]
-    partner = [t for t in texts if "is the partner most likely to leave" in t]
-    assert len(partner) == 1 and partner[0].startswith("Alpha Corp is the partner most likely to leave")
-    assert "its possible exit costs" in partner[0] and "of survival under" in partner[0]
+    partner = [t for t in texts if t.startswith("Alpha Corp is the partner most likely to leave")]  # its slide
+    assert len(partner) == 1
+    drivers = json.loads((out / "drivers.json").read_text())
+    verdict = Evidence.of(drivers["partners"]["a"]["npv"], drivers["runs"],
+                          materiality=drivers.get("materiality")).verdict
+    if verdict == "better":  # an amount only within the evidence, else what the evidence allows
+        assert "its possible exit costs" in partner[0] and "of NPV (95% CI" in partner[0]
+    else:
+        assert "what its possible exit costs in NPV is" in partner[0], (verdict, partner[0])
+    said = partner[0][partner[0].index("Alpha Corp is the partner most likely to leave: it leaves in"):]
+    summary = next(t for t in texts if t.startswith("Executive summary"))
+    assert said.split(".")[0] in summary  # the executive summary's fourth finding says the same
     appendix = " ".join(texts)  # partner triggers, exit hazards and retention are named in the appendix
     assert "On Alpha Corp's exit" in appendix and "b exit hazard" in appendix and "Alpha Corp exit hazard" in appendix
     assert "keeps the leaving partner in" in appendix

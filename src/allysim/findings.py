@@ -166,9 +166,19 @@ def dominated_words(plan: str, by: str, clear: bool) -> str:
             + ("" if clear else " (on estimates within the noise)"))
 
 
-def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
+def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3, limit: int | None = None) -> str:
     """A portfolio of ``optimize.json`` (``data``) in words: a named plan's phrase, 'No contingency', 'Every
-    contingency but X', or its contingencies' names."""
+    contingency but X', or its contingencies' names; longer than ``limit`` characters (a title), its size instead:
+    '5 of the 8 contingencies'."""
+    text = _portfolio_name(data, index, most)
+    ids = list(data["portfolios"][index]["contingencies"])
+    named = any(entry.get("index") == index for entry in (data.get("plans") or {}).values())
+    if limit is not None and len(text) > limit and not named:
+        return f"{len(ids)} of the {len(data.get('candidates') or {})} contingencies"
+    return text
+
+
+def _portfolio_name(data: Mapping[str, Any], index: int, most: int) -> str:
     ids = list(data["portfolios"][index]["contingencies"])
     names = data.get("candidates") or {}
     for plan, entry in (data.get("plans") or {}).items():
