@@ -22,6 +22,7 @@ from . import arguments, console
 from ._version import __version__
 from .calibrate_command import calibrate_cmd
 from .errors import AllysimError, AllysimWarning, ScenarioError, UsageError
+from .export_command import export_cmd
 from .lock import folder_lock
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ def cli() -> None:
 
 
 cli.add_command(calibrate_cmd)  # its own module: fitting hazards to a history is apart from simulating
+cli.add_command(export_cmd)  # its own module: a scenario as a register, the reverse of import
 
 
 # --------------------------------------------------------------------------- validate

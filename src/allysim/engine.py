@@ -24,7 +24,8 @@ from typing import Callable
 
 from .compiled import ContingencySpec, EnvironmentSpec, RiskSpec
 from .life import GRID_POINTS, Life, Outcome
-from .membership import PartneredLife, PartnerSpec
+from .lineups import RecordingLife
+from .membership import PartneredLife, PartnerSpec, lineups_share_paths
 from .scenario import Scenario
 from .scenario.paths import ParameterPath
 from .streams import Layout, Streams, sources
@@ -57,8 +58,11 @@ class CompiledPlan:
         self.risks = [RiskSpec(self, i, scenario, r.id in removed_risks) for i, r in enumerate(scenario.risks)]
         # every partner of the scenario (those not in the line-up never join); a removed partner never leaves
         lineup = set(scenario.lineup(contingencies))
-        self.partners = [PartnerSpec(p, k, scenario, self.layout, inside=p.id in lineup,
-                                     steady=p.id in removed_risks) for k, p in enumerate(scenario.partners)]
+        # with shadows, a path may stand for other line-ups: the candidates outside are followed as ghosts
+        self.recording = shadows and lineups_share_paths(scenario)
+        self.partners = [PartnerSpec(p, k, scenario, self.layout, inside=p.id in lineup, steady=p.id in removed_risks,
+                                     ghost=self.recording and p.candidate and p.id not in lineup)
+                         for k, p in enumerate(scenario.partners)]
         self.min_partners, self.min_share = scenario.min_partners, scenario.min_share
         chosen = set(contingencies)
         self.shadows = shadows
@@ -85,6 +89,8 @@ class CompiledPlan:
         self.environment = None if scenario.environment is None else \
             EnvironmentSpec(scenario, scenario.environment, self.layout, hold_environment)
         self.setters = [self._setter(path) for path in scenario.uncertain]
+        # what simulates one replication: a line-up's path kept for other line-ups, a life with partners, or one body
+        self.life = (RecordingLife if self.recording else PartneredLife) if self.partners else Life
 
     def run(self, seed: int, replication: int, values: Sequence[float] | None = None) -> Outcome:
         """Simulate replication ``replication`` of root seed ``seed``.
@@ -96,8 +102,7 @@ class CompiledPlan:
         if values is not None:
             for setter, value in zip(self.setters, values):
                 setter(value)
-        life = PartneredLife if self.partners else Life
-        return life(self, Streams(self.layout, seed, replication), replication).run()
+        return self.life(self, Streams(self.layout, seed, replication), replication).run()
 
     # ------------------------------------------------------------------ uncertain parameters (SPEC section 8)
 

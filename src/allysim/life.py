@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import simpy
 from simpy.events import NORMAL
@@ -89,6 +89,7 @@ class Outcome:
     exit_attempts: Sequence[int] = _NONE  # each partner's exits, retained or not (for path sharing)
     partners_end: int = 0  # partners in the alliance when the run ended
     exits: str = ""  # the exits in order, id@time;id@time
+    lineup: Any = None  # with shadows and candidate partners: allysim.membership.LineupRecord, for path sharing
 
 
 class _Clock(simpy.Environment):
