@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..findings import plan_phrase, ranked_inputs, sensitivity_findings
-from ..wording import MoneyScale, format_amount, format_money, format_share
+from ..wording import MoneyScale, capitalized, format_amount, format_money, format_share
 from . import theme
 from .layout import horizon_span
 from .panels import Body, given, returned
@@ -54,13 +54,13 @@ def sensitivity_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
 
 def sensitivity_title(data: Mapping[str, Any]) -> str:
     """The tornado's finding: the input that moves NPV most, only when its swing is clear of the noise."""
-    return _capital(sensitivity_findings(data)["headline"])
+    return capitalized(sensitivity_findings(data)["headline"])
 
 
 def sensitivity_subtitle(data: Mapping[str, Any]) -> str:
     """What the tornado draws, in words."""
     what = " and ".join(w for k, w in (("npv", "Mean NPV"), ("survival", "survival")) if k in sensitivity_panels(data))
-    return (f"{_capital(what)} of {_plan(data['plan'])} with one input pinned at its P10 or P90, the others still "
+    return (f"{capitalized(what)} of {_plan(data['plan'])} with one input pinned at its P10 or P90, the others still "
             f"uncertain; {data.get('runs', 0):,} paired runs each")
 
 
@@ -68,7 +68,7 @@ LABEL_PAD = 9.0  # points between a row's label and the axis line
 
 
 def _tornado_labels(data: Mapping[str, Any]) -> list[str]:
-    return [_label(_capital(e["label"]), LABEL_IN, theme.TICK_SIZE) for _, e in ranked_inputs(data)[:SHOWN]]
+    return [_label(capitalized(e["label"]), LABEL_IN, theme.TICK_SIZE) for _, e in ranked_inputs(data)[:SHOWN]]
 
 
 def sensitivity_body(data: Mapping[str, Any], height_in: float) -> Body:
@@ -142,10 +142,6 @@ def sensitivity(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
     return returned(axes, single)
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _money_ticks() -> Any:
     from matplotlib.ticker import FuncFormatter
 
@@ -201,7 +197,7 @@ def switch_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
 
 def switch_title(data: Mapping[str, Any]) -> str:
     """The switch chart's finding: where the choice flips, or that no input flips it, within the evidence."""
-    return _capital(sensitivity_findings(data)["switch"])
+    return capitalized(sensitivity_findings(data)["switch"])
 
 
 def switch_subtitle(data: Mapping[str, Any]) -> str:
@@ -283,12 +279,12 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
     # "rate per month of Partner withdraws ...": the risk or contingency above the panel (up to three lines), what
     # is pinned under its axis
     name, what = _input_parts(str(entry["label"]))
-    ax.set_title(_label(_capital(name or what), width_in - 0.15, theme.ANNOTATION_SIZE, lines=3), loc="left",
+    ax.set_title(_label(capitalized(name or what), width_in - 0.15, theme.ANNOTATION_SIZE, lines=3), loc="left",
                  size=theme.ANNOTATION_SIZE)
     ax.yaxis.set_major_formatter(_money_ticks())
     ax.xaxis.set_major_formatter(_money_ticks())
     ax.set_ylabel(f"Difference in mean NPV ({currency})" if currency else "Difference in mean NPV")  # which: subtitle
-    pinned = (_capital(what) if name else "Value") + (f" ({currency})" if money and currency else "")
+    pinned = (capitalized(what) if name else "Value") + (f" ({currency})" if money and currency else "")
     label_size = next((s for s in (theme.TICK_SIZE, theme.TICK_SIZE - 1.5, theme.TICK_SIZE - 3)
                        if theme.text_width(pinned, s) <= width_in), theme.TICK_SIZE - 3)
     ax.set_xlabel(_label(pinned, width_in, label_size, lines=1), size=label_size)
