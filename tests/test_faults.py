@@ -911,23 +911,30 @@ def test_a_bad_or_silent_scheduler_address_is_one_line(quick, silent_server, mon
 
 
 def test_workers_lost_by_a_dask_cluster_are_one_line(quick, monkeypatch):
+    """Chunks cancelled again and again (the job's copies lost with the workers each time) end in one line."""
     distributed = pytest.importorskip("dask.distributed")
     from allysim import executors
     from allysim.errors import ClusterError
 
     class Lost:
         def result(self) -> None:
-            raise distributed.client.FutureCancelledError("chunk", reason="scheduler-connection-lost")
+            raise distributed.client.FutureCancelledError("chunk", reason="lost dependencies")
 
     class Cluster:
+        submitted = 0
+
         def scatter(self, job: object, **kwargs: object) -> object:
             return job
 
         def submit(self, *args: object, **kwargs: object) -> Lost:
+            Cluster.submitted += 1
             return Lost()
 
-        def cancel(self, futures: object) -> None:
+        def cancel(self, futures: object, **kwargs: object) -> None:
             pass
+
+        def nthreads(self) -> dict:
+            return {"tcp://worker:1": 1}
 
     monkeypatch.setattr(distributed, "as_completed", lambda futures: iter(list(futures)))
     executor = executors.DaskExecutor.__new__(executors.DaskExecutor)
@@ -935,10 +942,76 @@ def test_workers_lost_by_a_dask_cluster_are_one_line(quick, monkeypatch):
     job = executors.Job(allysim.load_scenario(quick), {}, 1, 1000)
     with pytest.raises(ClusterError) as info:
         list(executor.map(job, [(0, 10)]))
-    assert str(info.value).startswith("the Dask cluster at tcp://cluster:8786 failed while simulating "
-                                      "(FutureCancelledError")
-    assert str(info.value).endswith("check that its workers are running and have memory enough, then continue with "
-                                    "--resume")
+    assert Cluster.submitted == executors.RETRIES + 1
+    assert str(info.value) == (f"the Dask cluster at tcp://cluster:8786 lost its workers {executors.RETRIES + 1} times "
+                               "while simulating; check that its workers are running and have memory enough, then "
+                               "continue with --resume")
+
+
+BRISK = BUSY.replace("runs: 50000", "runs: 200")  # a few seconds on two Dask workers
+
+
+def test_a_real_dask_cluster_whose_workers_are_killed_mid_run_gives_the_same_bytes(tmp_path):
+    """A LocalCluster of worker processes: one worker killed (its nanny restarts it), then every worker killed at
+    once (the job's copies gone with them). The chunks lost are simulated again; the results are byte for byte a
+    local run's, and nothing but allysim's own output reaches the terminal."""
+    distributed = pytest.importorskip("dask.distributed")
+    scenario = tmp_path / "brisk.yaml"
+    scenario.write_text(BRISK)
+    local = tmp_path / "local"
+    assert run("run", str(scenario), "--workers", "1", "--format", "none", "--quiet", "--out", str(local)).returncode == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  env={"PYTHONPATH": environment()["PYTHONPATH"]}) as cluster:
+        tasks = cluster.scheduler.tasks
+
+        def chunks_done() -> int:
+            return sum(t.state == "memory" and "run_chunk" in str(t.key) for t in list(tasks.values()))
+
+        def kill(count: int) -> None:
+            pids = [w.process.process.pid for w in cluster.workers.values() if w.process and w.process.process]
+            for pid in pids[:count]:
+                os.kill(pid, signal.SIGKILL)
+
+        out = tmp_path / "dask"
+        client = start("run", str(scenario), "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                       "--format", "none", "--quiet", "--out", str(out))
+        try:
+            wait_for(lambda: chunks_done() >= 2, client, "its first chunks finished")
+            kill(1)
+            wait_for(lambda: chunks_done() >= 4, client, "more chunks finished")
+            kill(2)
+            stdout, stderr = client.communicate(timeout=240)
+        finally:
+            client.kill()
+    assert client.returncode == 0 and stderr == "" and stdout == "", stderr
+    for name in ("runs.csv", "summary.json"):
+        assert (out / name).read_bytes() == (local / name).read_bytes(), name
+
+
+def test_a_dask_cluster_left_without_workers_is_one_line_never_a_hang(quick, monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+    import threading
+
+    from allysim import executors
+    from allysim.errors import ClusterError
+
+    monkeypatch.setattr(executors, "NO_WORKERS", 1.0)
+    monkeypatch.setattr(executors, "POLL", 0.1)
+    scenario = allysim.parse_scenario(BRISK, source="brisk.yaml")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        tasks = cluster.scheduler.tasks
+
+        def retire() -> None:
+            deadline = time.monotonic() + 60
+            while not any("run_chunk" in str(t.key) for t in list(tasks.values())) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            cluster.scale(0)
+
+        threading.Thread(target=retire, daemon=True).start()
+        with pytest.raises(ClusterError) as info:
+            allysim.simulate(scenario, runs=200, seed=1, executor="dask", scheduler=cluster.scheduler_address)
+    assert str(info.value).startswith(f"the Dask cluster at {cluster.scheduler_address} has had no workers for ")
+    assert str(info.value).endswith("s; start some (dask worker ADDRESS), then continue with --resume")
 
 
 def test_a_full_disk_in_workbook_and_template_is_one_line_and_nothing_after(quick, tiny_disk, tmp_path):
