@@ -1,79 +1,102 @@
 """Draw docs/img/architecture.png: the layers of allysim and how data flows through them.
 
     python docs/make_architecture.py
+
+The picture is drawn from the table in docs/architecture.md, the same table tests/test_house.py checks the imports
+against: one box per layer, the bottom layer at the bottom.
 """
 
 from __future__ import annotations
 
+import re
+import textwrap
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-
-OUT = Path(__file__).resolve().parent / "img" / "architecture.png"
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "img" / "architecture.png"
+TABLE = HERE / "architecture.md"
 INK, MUTED = "#1A1A1A", "#6E6E6E"
-FILL = {"in": "#E8EEF4", "core": "#DCE9DF", "study": "#F6E7D4", "words": "#EFE3F1", "out": "#F3F3F3", "cli": "#FBE9E7"}
+FILLS = ["#F3F3F3", "#E8EEF4", "#DCE9DF", "#F6E7D4", "#DCE9DF", "#EFE3F1", "#F6E7D4", "#F3F3F3", "#F3F3F3",
+         "#FBE9E7"]
 
-# (x, y, width, label, modules, colour): one row per layer, top to bottom in the order data flows
-BOXES = [
-    (0.3, 8.6, 11.4, "cli.py  ·  calibrate_command.py  ·  console.py", "click commands: parse, call the library, print, write; one place maps "
-     "errors to exit codes", "cli"),
-    (0.3, 7.1, 5.5, "plotting/", "theme · layout · panels · rows · headlines · render\n"
-     "run, causes, study, value, decision, sensitivity, calibration charts", "out"),
-    (6.2, 7.1, 5.5, "deck/", "board · layout · slides · appendix · brief", "out"),
-    (0.3, 5.6, 5.5, "wording.py", "numbers and findings in words, one rounding each", "words"),
-    (6.2, 5.6, 5.5, "outputs.py  /  folder.py", "write an output folder (one atomic writer) / read it back", "out"),
-    (0.3, 4.1, 3.6, "stats.py", "Wilson, t-intervals, paired, Kaplan-Meier, health bins", "study"),
-    (4.2, 4.1, 3.6, "analysis.py", "summary.json, health.json", "study"),
-    (8.1, 4.1, 3.6, "studies.py and friends", "compare, value, drivers; sweeps, portfolios, sensitivity;\n"
-     "history, calibration, calibrated (hazards fitted to history)", "study"),
-    (0.3, 2.6, 11.4, "runner.py  →  results.py", "RunOptions; seeds, chunks, executors.py, checkpoint.py  →  Variant, "
-     "PlanRuns, Results (arrays, no file I/O)", "core"),
-    (0.3, 1.1, 5.5, "engine.py  ·  life.py  ·  hazards.py  ·  streams.py",
-     "one replication on SimPy; hazards by age; random streams per (seed, run, source)",
-     "core"),
-    (6.2, 1.1, 5.5, "scenario/", "model · checks · messages · loading · yamlio · units · distributions · "
-     "overrides", "in"),
-]
+
+def layers(text: str) -> list[tuple[str, list[str], str]]:
+    """The house's table: (layer, its modules as written, its job) from the bottom up.
+
+    In the modules cell, ``x.py`` is a top-level module, ``pkg/`` a package and the bare names after it its modules;
+    parenthesised remarks are skipped. :func:`modules_of` turns the names into dotted module names.
+    """
+    rows = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not line.startswith("|") or cells[0] in ("layer", "---"):
+            continue
+        rows.append((cells[0], re.findall(r"`([^`]+)`", re.sub(r"\([^()]*\)", "", cells[1])), cells[2]))
+    return rows
+
+
+def modules_of(tokens: list[str]) -> list[str]:
+    """``["scenario/", "model", "hazards.py", "__init__.py"]`` -> ``["allysim.scenario", "allysim.scenario.model",
+    "allysim.hazards", "allysim"]``."""
+    names, package = [], ""
+    for token in tokens:
+        if token.endswith("/"):
+            package = "allysim." + token.rstrip("/").replace("/", ".")
+            names.append(package)
+        elif token.endswith(".py"):
+            package = ""
+            stem = token[:-3].replace("/", ".")
+            names.append("allysim" if stem == "__init__" else f"allysim.{stem}")
+        elif package:
+            names.append(f"{package}.{token}")
+    return names
+
+
+def _listing(tokens: list[str]) -> str:
+    """The modules as a reader scans them: ``scenario/: model · checks · hazards.py``."""
+    out = ""
+    for token in tokens:
+        out += ("" if not out else " " if out.endswith(":") else "  ·  ") + token + (":" if token.endswith("/") else "")
+    return out
 
 
 def main() -> None:
-    fig = plt.figure(figsize=(12, 9.8))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    rows = layers(TABLE.read_text(encoding="utf-8"))
+    line, gap, top = 0.165, 0.3, 1.55
+    texts = [(textwrap.wrap(_listing(tokens), 118), textwrap.wrap(re.sub(r"`([^`]*)`", r"\1", job), 150))
+             for _, tokens, job in rows]
+    heights = [0.3 + line * (len(listing) + len(job)) for listing, job in texts]
+    total = sum(heights) + gap * len(rows) + top
+    fig = plt.figure(figsize=(12, total))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, 12)
-    ax.set_ylim(0.8, 10.6)
+    ax.set_ylim(0, total)
     ax.set_axis_off()
-    ax.text(0.3, 10.3, "allysim: the layers, and how data flows through them", size=17, weight="bold", color=INK)
-    ax.text(0.3, 9.9, "scenario file → Scenario → replications → Results → statistics and studies → words → "
-            "files, charts, deck → command line.", size=10, color=MUTED)
-    ax.text(0.3, 9.7, "Arrows show the data flowing up. A module imports from the layers below it (checkpoints also "
-            "use the one atomic writer of outputs.py); no import cycles.", size=10, color=MUTED)
-    for x, y, w, label, modules, kind in BOXES:
-        ax.add_patch(FancyBboxPatch((x, y), w, 1.0, boxstyle="round,pad=0.02,rounding_size=0.12",
-                                    facecolor=FILL[kind], edgecolor="#B0B0B0", linewidth=1))
-        ax.text(x + 0.15, y + 0.68, label, size=11.5, weight="bold", color=INK, va="center")
-        ax.text(x + 0.15, y + 0.3, modules, size=8.6, color=MUTED, va="center", wrap=True)
-
-    def arrow(start: tuple[float, float], end: tuple[float, float]) -> None:
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, color="#707070",
-                                     linewidth=1.2, shrinkA=2, shrinkB=2))
-
-    arrow((8.95, 2.1), (8.95, 2.6))      # scenario -> runner
-    arrow((3.05, 2.1), (3.05, 2.6))      # engine -> runner
-    arrow((6.2, 1.6), (5.8, 1.6))        # the scenario feeds the engine
-    for x in (2.1, 6.0, 9.9):
-        arrow((x, 3.6), (x, 4.1))        # results -> stats / analysis / studies
-    arrow((2.1, 5.1), (2.1, 5.6))        # stats -> wording
-    arrow((6.0, 5.1), (8.95, 5.6))       # analysis -> outputs
-    arrow((3.05, 6.6), (3.05, 7.1))      # wording -> plotting
-    arrow((5.0, 6.6), (8.95, 7.1))       # wording -> deck
-    arrow((8.95, 6.6), (3.5, 7.1))       # folder -> plotting (render reads an output folder)
-    arrow((8.95, 6.6), (8.95, 7.1))      # folder -> deck
-    for x in (3.05, 8.95):
-        arrow((x, 8.1), (x, 8.6))        # plotting, deck -> cli
+    ax.text(0.3, total - 0.45, "allysim: the layers, and how data flows through them", size=17, weight="bold",
+            color=INK)
+    ax.text(0.3, total - 0.85, "Each layer imports only from itself and the layers below it (tests/test_house.py "
+            "checks every import against docs/architecture.md's table, drawn here).", size=10, color=MUTED)
+    ax.text(0.3, total - 1.15, "scenario file → Scenario → replications → Results → statistics, words and studies → "
+            "files → charts and deck → command line.", size=10, color=MUTED)
+    y = 0.25
+    for i, ((name, _tokens, _job), (listing, job), height) in enumerate(zip(rows, texts, heights)):
+        ax.add_patch(FancyBboxPatch((0.3, y), 11.4, height, boxstyle="round,pad=0.02,rounding_size=0.12",
+                                    facecolor=FILLS[i % len(FILLS)], edgecolor="#B0B0B0", linewidth=1))
+        ax.text(0.45, y + height - 0.22, name, size=11.5, weight="bold", color=INK, va="center")
+        ax.text(2.35, y + height - 0.15, "\n".join(listing), size=8.4, color=INK, va="top", family="monospace",
+                linespacing=1.35)
+        ax.text(2.35, y + height - 0.15 - line * len(listing), "\n".join(job), size=8.4, color=MUTED, va="top",
+                linespacing=1.35)
+        if i:
+            ax.add_patch(FancyArrowPatch((1.2, y - gap + 0.02), (1.2, y - 0.02), arrowstyle="-|>",
+                                         mutation_scale=12, color="#707070", linewidth=1.1))
+        y += height + gap
     fig.savefig(OUT, dpi=110, facecolor="white")
     print(OUT)
 

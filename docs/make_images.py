@@ -4,7 +4,7 @@
 
 runs ``allysim run``, ``compare`` and ``drivers`` on ``scenarios/joint_venture.yaml`` with the scenario's own runs
 and seed (10,000 runs, seed 20261127: the same numbers a user gets), and ``allysim value`` with 1,000 runs (every
-one of the 64 subsets of the full plan's six contingencies is simulated, so this one is kept shorter), each into a
+one of the 128 subsets of the full plan's seven contingencies is simulated, so this one is kept shorter), each into a
 temporary folder, and saves a 1200-px-wide copy of each chart as ``docs/img/<chart>.png``, small enough for the
 repository (well under 300 KB each); and ``allysim calibrate`` on ``examples/data/atop_defense_spells.csv`` for the
 ``calibration`` chart of docs/calibration.md. Options: ``--runs N`` for a quicker draft of every chart, ``--width PX``,
@@ -26,14 +26,14 @@ SCENARIO = ROOT / "scenarios" / "joint_venture.yaml"
 HISTORY = ROOT / "examples" / "data" / "atop_defense_spells.csv"  # the input of `calibrate`
 IMAGES = ROOT / "docs" / "img"
 # command -> the charts it draws
-COMMANDS = {"run": ("survival", "npv", "health", "causes"), "compare": ("compare",),
+COMMANDS = {"run": ("survival", "npv", "health", "causes", "partners"), "compare": ("compare",),
             "value": ("contingency_value",), "drivers": ("risk_drivers",), "optimize": ("frontier",),
             "sweep": ("sweep",), "calibrate": ("calibration",)}
 # the worked example of docs/deciding.md
 ARGUMENTS = {"optimize": ["--budget", "3"],
              "sweep": ["--set", "contingencies.relationship_reset.trigger.health_below=0.3:0.8:6"]}
 VALUE_RUNS = 1000
-DECIDING_RUNS = 4000  # 64 portfolios, 6 thresholds x 4 plans: the numbers quoted in docs/deciding.md
+DECIDING_RUNS = 4000  # 256 line-ups, 6 thresholds x 6 plans: the numbers quoted in docs/deciding.md
 MAX_BYTES = 300_000
 
 

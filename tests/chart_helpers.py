@@ -271,3 +271,31 @@ def big_scenario_yaml(n_risks: int = 30, n_contingencies: int = 12, n_plans: int
         chosen = ids[: round(k * n_contingencies / max(n_plans - 1, 1))] if k < n_plans - 1 else "all"
         lines.append(f"  {plan}: {chosen if chosen == 'all' else '[' + ', '.join(chosen) + ']'}")
     return "\n".join(lines) + "\n"
+
+
+def survival_slide(lifetimes: dict[str, Any], survived: dict[str, Any], horizon: float) -> Any:
+    """The survival chart framed as a slide, its headline judged run by run against the first plan."""
+    from allysim.plotting import headlines, run_charts
+    from allysim.plotting.render import framed
+    from allysim.stats import paired, survival_curve
+    from allysim.wording import Evidence
+
+    plans = list(lifetimes)
+    alive = {p: np.asarray(survived[p], dtype=float) for p in plans}
+    quoted = {p: float(alive[p].mean()) for p in plans}
+    evidence = {p: Evidence.of(paired(alive[p], alive[plans[0]]), len(alive[p])) for p in plans[1:]}
+    headline = headlines.survival(quoted, evidence, horizon=horizon, runs=len(alive[plans[0]]))
+    curves = {p: survival_curve(lifetimes[p], survived[p], horizon) for p in plans}
+    return framed(headline, lambda ax: run_charts.survival(curves, horizon=horizon, ax=ax))
+
+
+def causes_slide(end_causes: dict[str, Any], risk_names: dict[str, str] | None = None,
+                 environment_note: str = "") -> Any:
+    """The causes chart framed as a slide (no evidence between plans)."""
+    from allysim.plotting import headlines, run_charts
+    from allysim.plotting.causes_chart import idle_note
+    from allysim.plotting.render import framed
+
+    headline = headlines.causes(end_causes, None, risk_names=risk_names, environment_note=environment_note)
+    headline = headlines.Headline(headline.title, headline.subtitle + idle_note(end_causes))
+    return framed(headline, lambda ax: run_charts.causes(end_causes, risk_names=risk_names, ax=ax))

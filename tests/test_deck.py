@@ -183,9 +183,10 @@ def test_deck_has_its_slides_in_order(jv: Path, jv_deck: Path) -> None:
     assert inches(prs.slide_height) == pytest.approx(7.5, abs=1e-3)
     assert names[0] == summary["scenario"]
     assert names[1] == "Executive summary"
-    assert names[2:6] == [png_title(jv / f"{c}.png") for c in RUN_CHARTS]  # the charts' own findings
+    charts = RUN_CHARTS + (("partners",) if summary.get("partners") else ())  # the flagship has partners
+    assert names[2:2 + len(charts)] == [png_title(jv / f"{c}.png") for c in charts]  # the charts' own findings
     # a table continues on a second page when the fonts measure wider: count sections, not pages
-    sections = [t.split(" (")[0] for t in names[6:-1]]
+    sections = [t.split(" (")[0] for t in names[2 + len(charts):-1]]
     assert [name for name, _ in itertools.groupby(sections)] == ["Appendix: plans and scenario",
                                                                  "Appendix: risks", "Appendix: contingencies"]
     assert names[-1] == "Method and provenance"
@@ -203,8 +204,9 @@ def test_deck_has_its_slides_in_order(jv: Path, jv_deck: Path) -> None:
 def test_chart_pictures_fit_the_slide_undistorted(jv: Path, jv_deck: Path) -> None:
     prs = open_deck(jv_deck)
     pictures = [(k, s) for k, slide in enumerate(prs.slides) for s in slide.shapes if s.shape_type == 13]
-    assert [k for k, _ in pictures] == [2, 3, 4, 5]
-    for (_k, picture), chart in zip(pictures, RUN_CHARTS):
+    charts = RUN_CHARTS + (("partners",) if (jv / "partners.png").exists() else ())  # the flagship has partners
+    assert [k for k, _ in pictures] == list(range(2, 2 + len(charts)))
+    for (_k, picture), chart in zip(pictures, charts):
         with Image.open(io.BytesIO(picture.image.blob)) as shown, Image.open(jv / f"{chart}.png") as original:
             w, h = shown.size
             # drawn for the slide, at the size it is shown (no full-slide chart scaled down or cropped): as wide
@@ -259,7 +261,9 @@ def test_findings_are_computed_from_the_results(jv: Path, jv_deck: Path) -> None
     base = next(iter(summary["plans"]))
     top = max((r for r in summary["plans"][base]["end_causes"] if r != "survived"),
               key=lambda r: summary["plans"][base]["end_causes"][r])
-    assert found[1].startswith(summary["risks"][top]["name"])
+    # the main end cause is a risk, or with partners (as in the flagship) a partner's id
+    name = summary["risks"][top]["name"] if top in summary["risks"] else allysim.plotting.theme.plan_label(top)
+    assert found[1].startswith(name)
     assert format_share(summary["plans"][base]["end_causes"][top]) in found[1]
     best = max(summary["plans"], key=lambda p: summary["plans"][p]["survival"]["estimate"])
     assert allysim.plotting.theme.plan_label(best) in found[0]
@@ -367,8 +371,8 @@ def test_the_appendix_falls_back_to_names_when_the_scenario_file_is_gone_or_chan
 
 def test_a_chart_kept_only_as_svg_is_redrawn(jv: Path, tmp_path: Path) -> None:
     folder = copy_folder(jv, tmp_path / "svg")
-    for chart in RUN_CHARTS:
-        (folder / f"{chart}.png").unlink()
+    for chart in RUN_CHARTS + ("partners",):
+        (folder / f"{chart}.png").unlink(missing_ok=True)
     (folder / "survival.svg").write_text("<svg/>")  # only its presence matters: the deck redraws from the data
     prs = open_deck(deck.build_deck(folder, date=DATE))
     assert titles(prs)[2] == png_title(jv / "survival.png")

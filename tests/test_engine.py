@@ -900,7 +900,8 @@ def test_a_replication_is_freed_without_the_cycle_collector(shadows: bool) -> No
                 model = CompiledPlan(scenario, chosen, layout=sources(scenario), event_budget=10**6,
                                      health_path=True, shadows=shadows)
                 for rep in range(60):
-                    life = (PartneredLife if model.partners else Life)(model, Streams(model.layout, 7, rep), rep)
+                    life = model.life(model, Streams(model.layout, 7, rep), rep)
+                    assert isinstance(life, PartneredLife if model.partners else Life)
                     outcome = life.run()
                     dissolved += outcome.cause >= 0
                     gone = weakref.ref(life)

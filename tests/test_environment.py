@@ -464,8 +464,10 @@ def test_state_shares_over_time_for_the_charts(cycle: allysim.Results) -> None:
 
 
 def test_charts_show_the_environment(regimes: allysim.Results) -> None:
-    from allysim import charts as run_charts  # the run charts as whole slides, subtitle included
+    from allysim.plotting import run_charts
     from allysim.wording import environment_ends
+
+    from chart_helpers import causes_slide  # the causes chart as a whole slide, subtitle included
 
     summary = regimes.summary()["plans"]["none"]
     note = environment_ends(summary["environment"]["time_share"], summary["end_causes_by_state"])
@@ -475,15 +477,15 @@ def test_charts_show_the_environment(regimes: allysim.Results) -> None:
     assert f"crisis held {summary['environment']['time_share']['crisis']:.0%} of the life and {crisis:.0%} of the " \
            "dissolutions" in note
     assert note.startswith("storm held")
-    fig = run_charts.causes({"none": summary["end_causes"]}, environment_note=note)
+    fig = causes_slide({"none": summary["end_causes"]}, environment_note=note)
     subtitle = next(t.get_text() for t in fig.texts if t.get_gid() == "subtitle")
     assert "Storm held" in subtitle.replace("\n", " ")
     bands = regimes.health_bands()
     fig = run_charts.health(bands["grid"], {"none": bands["plans"]["none"]}, dissolve_below=0.2,
-                            environment=bands["environment"]["share"])
+                            environment=bands["environment"]["share"]).figure
     labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
     assert "Runs in storm" in labels and "Runs in crisis" in labels and "Runs in calm" not in labels
-    plain = run_charts.health(bands["grid"], {"none": bands["plans"]["none"]}, dissolve_below=0.2)
+    plain = run_charts.health(bands["grid"], {"none": bands["plans"]["none"]}, dissolve_below=0.2).figure
     assert not any("Runs in" in t.get_text() for legend in plain.legends for t in legend.get_texts())
 
 

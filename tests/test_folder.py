@@ -73,3 +73,44 @@ def test_an_interrupted_write_leaves_nothing(tmp_path: Path) -> None:
         fh.write("half")
         raise RuntimeError("interrupted")
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+
+
+# --------------------------------------------------------------------------- the one table of studies
+
+
+def test_every_surface_reads_the_one_study_registry():
+    """Each study of the registry is a command; each of its charts has a drawer; the deck shows every chart the
+    registry gives a slide; the workbook and the method slide name a study by its registry entry (no table of their
+    own to drift)."""
+    from allysim.cli import cli
+    from allysim.deck import DECK_CHARTS
+    from allysim.plotting.render import PANEL_CHARTS
+    from allysim.study_registry import CHARTS, RUN_CHARTS, STUDIES, study, study_of_chart
+
+    assert set(cli.commands) >= {s.name for s in STUDIES}
+    assert set(PANEL_CHARTS) == {c.name for s in STUDIES for c in s.charts}
+    assert list(DECK_CHARTS) == [c.name for c in (*RUN_CHARTS, *(c for s in STUDIES for c in s.charts)) if c.on_deck]
+    assert [c for c, chart in CHARTS.items() if not chart.on_deck] == ["information"]  # the recommendation says it
+    assert all(c.title for c in CHARTS.values())
+    assert study_of_chart("switch") is study("sensitivity") and study("sensitivity").title == "Sensitivity"
+    assert len({s.sheet for s in STUDIES}) == len(STUDIES) and len({s.file for s in STUDIES}) == len(STUDIES)
+
+
+def test_the_method_slide_names_each_study_by_its_title(tmp_path):
+    from click.testing import CliRunner
+    from pptx import Presentation
+
+    from allysim.cli import cli
+
+    path = tmp_path / "folder.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    out = tmp_path / "out"
+    runner = CliRunner()
+    for command in (["run"], ["drivers"]):
+        result = runner.invoke(cli, [*command, str(path), "--runs", "60", "--seed", "2", "--workers", "1", "--quiet",
+                                     "--format", "none", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    assert runner.invoke(cli, ["deck", str(out), "--no-brief"]).exit_code == 0
+    texts = " ".join(shape.text_frame.text for slide in Presentation(str(out / "deck.pptx")).slides
+                     for shape in slide.shapes if shape.has_text_frame)
+    assert "Risk drivers (drivers.json): 60 runs, seed 2, as the run." in texts

@@ -5,9 +5,11 @@ those inside functions (only ``if TYPE_CHECKING:`` blocks are left out: they nev
 from __future__ import annotations
 
 import ast
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import allysim
 
@@ -99,16 +101,42 @@ def test_no_inner_module_imports_the_package_face():
     assert sorted(name for name, targets in edges.items() if "allysim" in targets) == []
 
 
-def test_the_simulation_never_imports_the_pictures_or_the_command_line():
-    downstream = ("allysim.plotting", "allysim.deck", "allysim.cli", "allysim.console", "allysim.charts",
-                  "allysim.report")
-    upstream = ("allysim.scenario", "allysim.engine", "allysim.streams", "allysim.uncertainty", "allysim.sharing",
-                "allysim.runner", "allysim.executors", "allysim.results", "allysim.stats", "allysim.analysis", "allysim.verdicts",
-                "allysim.studies")
-    edges = graph()
-    wrong = {(a, b) for a, targets in edges.items() if a.startswith(upstream)
-             for b in targets if b.startswith(downstream)}
-    assert wrong == set()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def drawing() -> ModuleType:
+    """docs/make_architecture.py, which reads the house's table in docs/architecture.md (and draws it)."""
+    spec = importlib.util.spec_from_file_location("make_architecture", ROOT / "docs" / "make_architecture.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def layers(text: str) -> list[tuple[str, list[str]]]:
+    """The house's table: (layer, its dotted module names) from the bottom up, read as the picture reads it."""
+    draw = drawing()
+    return [(name, draw.modules_of(tokens)) for name, tokens, _job in draw.layers(text)]
+
+
+def test_the_table_reader_reads_packages_modules_and_skips_remarks():
+    text = ("| layer | modules | job |\n| --- | --- | --- |\n"
+            "| low | `a.py` (`Thing`: a remark), `pkg/`: `x`, `y`; `b.py` | job |\n| top | `__init__.py` | face |")
+    assert layers(text) == [("low", ["allysim.a", "allysim.pkg", "allysim.pkg.x", "allysim.pkg.y", "allysim.b"]),
+                            ("top", ["allysim"])]
+
+
+def test_every_module_is_in_one_layer_of_the_documented_house_and_imports_only_below():
+    rows = layers((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8"))
+    listed = [m for _, names in rows for m in names]
+    known = modules()
+    assert sorted(m for m in set(listed) if listed.count(m) > 1) == []  # each module in one row
+    assert sorted(set(listed) - set(known)) == []  # the table names no module that is gone
+    assert sorted(set(known) - set(listed)) == []  # every module has its row
+    layer = {m: i for i, (_, names) in enumerate(rows) for m in names}
+    upward = sorted(f"{a} ({rows[layer[a]][0]}) -> {b} ({rows[layer[b]][0]})"
+                    for a, targets in graph().items() for b in targets if layer[b] > layer[a])
+    assert upward == []
 
 
 def test_no_module_is_much_over_700_lines():
@@ -136,3 +164,56 @@ def test_importing_the_package_loads_no_numerics():
             "print(','.join(m for m in ('numpy', 'scipy', 'simpy', 'pydantic', 'matplotlib') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == ""
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def private_names_defined(tree: ast.AST) -> set[str]:
+    """The underscore names a module defines: functions, classes, module or class assignments, ``self._x = ...``."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+            found.add(node.id if isinstance(node, ast.Name) else node.attr)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+    return {n for n in found if _private(n)}
+
+
+def private_reads_across_modules() -> list[str]:
+    """Each place a module imports another allysim module's underscore name, or reads ``x._name`` (``x`` not
+    ``self`` or ``cls``) where ``_name`` is defined by another allysim module and not by itself."""
+    known = modules()
+    trees = {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in known.items()}
+    defined = {name: private_names_defined(tree) for name, tree in trees.items()}
+    elsewhere = {n for names in defined.values() for n in names}
+    wrong = []
+    for name, tree in trees.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("allysim")):
+                wrong += [f"{name}:{node.lineno}: imports {a.name}" for a in node.names if _private(a.name)]
+            elif (isinstance(node, ast.Attribute) and _private(node.attr) and node.attr in elsewhere
+                  and node.attr not in defined[name]
+                  and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                wrong.append(f"{name}:{node.lineno}: reads {ast.unparse(node)}")
+    return sorted(wrong)
+
+
+def test_the_private_name_finder_sees_imports_and_attribute_reads(tmp_path, monkeypatch):
+    (tmp_path / "allysim").mkdir()
+    (tmp_path / "allysim" / "__init__.py").write_text("")
+    (tmp_path / "allysim" / "a.py").write_text("class A:\n    def __init__(self):\n        self._x = 1\n"
+                                               "def _f():\n    return 2\n")
+    (tmp_path / "allysim" / "b.py").write_text("from .a import _f, A\nprint(A()._x, _f())\n")
+    (tmp_path / "allysim" / "c.py").write_text("import os\nos._exit\nclass C:\n    _y = 1\n    def g(self, o):\n"
+                                               "        return o._y, self._y\n")
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path / "allysim")
+    assert private_reads_across_modules() == ["allysim.b:1: imports _f", "allysim.b:2: reads A()._x"]
+
+
+def test_no_module_reads_another_modules_private_names():
+    """Engine, life, membership and the rest share what they share under public names (allysim.compiled)."""
+    assert private_reads_across_modules() == []

@@ -309,3 +309,13 @@ def test_environment_paths():
                           ("environment.transitions.calm.storm=-1", "--set environment.transitions.calm.storm=-1: ")):
         with pytest.raises(ScenarioError, match=re.escape(message)):
             s.with_overrides([text])
+
+
+def test_docs_deciding_lists_every_parameter_path():
+    """docs/deciding.md's table of paths is written for readers; it must name every shape of the one table."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "deciding.md").read_text(encoding="utf-8")
+    missing = [s.pattern for s in SHAPES
+               if f"`{s.pattern}`" not in text and f"`.{'.'.join(s.parts[3:])}`" not in text]
+    assert missing == []

@@ -16,13 +16,14 @@ import pytest  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits beside this file
 
-from allysim import charts, wording  # noqa: E402
+from allysim import wording  # noqa: E402
 from allysim.folder import load_output  # noqa: E402
 from allysim.plotting import layout, run_charts, study_charts, theme, value_charts  # noqa: E402
 from allysim.plotting.render import draw_charts, draw_study_chart  # noqa: E402
+from allysim.stats import survival_curve  # noqa: E402
 from allysim.wording import Evidence  # noqa: E402
 
-from chart_helpers import assert_readable, make_output  # noqa: E402
+from chart_helpers import assert_readable, causes_slide, make_output, survival_slide  # noqa: E402
 
 MINUS = "\u2212"
 
@@ -219,10 +220,10 @@ def test_causes_groups_many_risks_into_other_risks(outputs) -> None:
 
 
 def test_titles_say_so_when_no_plan_improves() -> None:
-    fig = charts.survival({"a": [10.0, 10.0, 3.0], "b": [10.0, 2.0, 3.0]},
-                          {"a": [True, True, False], "b": [True, False, False]}, horizon=10)
+    fig = survival_slide({"a": [10.0, 10.0, 3.0], "b": [10.0, 2.0, 3.0]},
+                         {"a": [True, True, False], "b": [True, False, False]}, horizon=10)
     assert title_of(fig) == "No plan lifts 10-year survival above the baseline's 67% (A plan)"
-    fig = charts.causes({"a": {"r": 0.0, "survived": 1.0}}, risk_names={"r": "Feud"})
+    fig = causes_slide({"a": {"r": 0.0, "survived": 1.0}}, risk_names={"r": "Feud"})
     assert title_of(fig) == "No risk ended an alliance: 100% survive"
     plt.close("all")
 
@@ -238,9 +239,9 @@ def test_plans_keep_their_colour_across_charts(outputs) -> None:
 
 def test_long_names_never_cut_the_numbers_from_a_title() -> None:
     risk = "A member breaks ranks (sanctions waiver, patrol withdrawn, embargo quietly lifted)"
-    fig = charts.causes({"status_quo_with_a_very_long_and_descriptive_plan_name": {"r": 0.4, "survived": 0.6},
-                         "enhanced_governance_and_exit_clauses_with_an_even_longer_name": {"r": 0.2, "survived": 0.8}},
-                        risk_names={"r": risk})
+    fig = causes_slide({"status_quo_with_a_very_long_and_descriptive_plan_name": {"r": 0.4, "survived": 0.6},
+                        "enhanced_governance_and_exit_clauses_with_an_even_longer_name": {"r": 0.2, "survived": 0.8}},
+                       risk_names={"r": risk})
     title = title_of(fig)
     assert title.startswith("A member breaks ranks ends 40%") and percents(title) == [40, 20]
     assert_readable(fig, "causes")
@@ -545,7 +546,8 @@ def test_survival_draws_on_a_given_axes_without_a_frame() -> None:
     fig, (left, right) = plt.subplots(1, 2)
     life = {"a": [10.0, 10.0, 3.0], "b": [10.0, 2.0, 3.0]}
     alive = {"a": [True, True, False], "b": [True, False, False]}
-    assert run_charts.survival(life, alive, horizon=10, ax=left) is left
+    curves = {p: survival_curve(life[p], alive[p], 10) for p in life}
+    assert run_charts.survival(curves, horizon=10, ax=left) is left
     assert not fig.texts and theme.title_of(fig) == ""  # no title, subtitle or footer: the caller frames
     ends = [line.get_ydata()[-1] for line in left.get_lines() if len(line.get_ydata()) > 1]
     assert ends == pytest.approx([2 / 3, 1 / 3])

@@ -20,17 +20,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits b
 
 from allysim.errors import OutputError, UsageError  # noqa: E402
 from allysim.folder import OutputData, load_output  # noqa: E402
-from allysim.plotting import study_charts, theme  # noqa: E402
+from allysim.plotting import theme  # noqa: E402
 from allysim.plotting.render import (  # noqa: E402
-    CHARTS,
     FORMATS,
     draw_study_chart,
     parse_formats,
     render_charts,
     render_study_chart,
 )
+from allysim.study_registry import RUN_CHARTS  # noqa: E402
 
 from chart_helpers import assert_readable, make_output  # noqa: E402
+
+CHARTS = tuple(c.name for c in RUN_CHARTS if not c.when)  # the charts of every run (partners: only with partners)
 
 DATA_FILES = ("summary.json", "runs.csv", "health.json")
 ROOT = Path(__file__).resolve().parents[1]
@@ -425,24 +427,3 @@ def test_render_study_chart_refuses_an_unknown_chart_and_broken_data(tmp_path: P
         render_study_chart("risk_drivers", {"plan": "a", "risks": {}}, tmp_path / "absent", "png")
     assert not (tmp_path / "absent").exists()  # refused before anything is created
     assert render_study_chart("risk_drivers", {}, tmp_path, "none") == []
-
-
-def test_the_old_import_paths_still_work_for_one_release() -> None:
-    import allysim.charts
-    import allysim.decisions
-    import allysim.report
-    from allysim import plotting, studies, wording
-
-    assert allysim.report.load_output is load_output and allysim.report.render_charts is render_charts
-    assert allysim.charts.format_share is wording.format_share and plotting.compare is study_charts.compare
-    # the charts keep their former shape there: a whole slide, titled
-    slide = allysim.charts.survival({"a": [10.0, 3.0]}, {"a": [True, False]}, horizon=10)
-    assert theme.title_of(slide) == "Alliance survives its 10-year life in 50% of runs"
-    from chart_helpers import make_comparison
-
-    comparison = make_comparison(3)
-    slide = allysim.charts.compare(comparison)
-    assert theme.title_of(slide) == study_charts.compare_title(comparison) and len(slide.axes) == 2
-    assert allysim.decisions.compare is studies.compare
-    for module in (allysim.charts, allysim.report, allysim.decisions):
-        assert all(hasattr(module, name) for name in module.__all__)

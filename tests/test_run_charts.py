@@ -17,7 +17,7 @@ from allysim.folder import load_output  # noqa: E402
 from allysim.plotting import headlines, run_charts, theme  # noqa: E402
 from allysim.plotting.causes_chart import causes  # noqa: E402
 from allysim.plotting.render import chart_drawers  # noqa: E402
-from allysim.stats import paired  # noqa: E402
+from allysim.stats import paired, survival_curve  # noqa: E402
 from allysim.wording import Evidence  # noqa: E402
 
 from chart_helpers import assert_readable, make_output  # noqa: E402
@@ -68,7 +68,8 @@ def test_each_run_chart_draws_on_the_given_axes_and_returns_it_without_a_new_fig
     life = {"a": [10.0, 3.0, 10.0], "b": [10.0, 10.0, 4.0]}
     alive = {p: [v >= 10 for v in life[p]] for p in life}
     draw = {
-        "survival": lambda: run_charts.survival(life, alive, horizon=10, ax=ax),
+        "survival": lambda: run_charts.survival({p: survival_curve(life[p], alive[p], 10) for p in life}, horizon=10,
+                                                ax=ax),
         "npv": lambda: run_charts.npv({"a": [1.0, 2.0, 5.0], "b": [2.0, 3.0, 4.0]}, currency="USD", ax=ax),
         "health": lambda: run_charts.health(np.linspace(0, 10, 11), {"a": _bands(0.6), "b": _bands(0.7)},
                                             dissolve_below=0.2, ax=ax),
@@ -176,12 +177,12 @@ def test_survival_zooms_in_when_every_plan_keeps_more_than_80_percent() -> None:
     life = {p: np.where(rng.random(4000) < share, 10.0, rng.uniform(0, 10, 4000))
             for p, share in (("a", 0.86), ("b", 0.93))}
     alive = {p: life[p] >= 10 for p in life}
-    ax = run_charts.survival(life, alive, horizon=10)
+    ax = run_charts.survival({p: survival_curve(life[p], alive[p], 10) for p in life}, horizon=10)
     assert 0.75 <= ax.get_ylim()[0] < 0.86
     assert any("axis starts at" in t.get_text() for t in ax.texts)
     plt.close(ax.figure)
     low = {"a": np.where(rng.random(500) < 0.5, 10.0, rng.uniform(0, 10, 500))}
-    ax = run_charts.survival(low, {"a": low["a"] >= 10}, horizon=10)
+    ax = run_charts.survival({"a": survival_curve(low["a"], low["a"] >= 10, 10)}, horizon=10)
     assert ax.get_ylim()[0] == 0.0
     plt.close(ax.figure)
 

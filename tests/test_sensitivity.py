@@ -165,7 +165,7 @@ def test_the_same_seed_gives_the_same_study_for_any_worker_count() -> None:
 
 
 def test_the_findings_say_in_words_what_matters_and_what_flips_the_choice() -> None:
-    from allysim.plotting.sensitivity_charts import sensitivity_findings
+    from allysim.findings import sensitivity_findings
 
     data = sensitivity(scenario_from_yaml(SHIELD), runs=1500, seed=9).to_dict()
     words = sensitivity_findings(data)
@@ -252,7 +252,7 @@ def test_a_difference_that_crosses_zero_twice_has_two_switches_each_with_its_int
         inside = switches[0]["value"] < point["value"] < switches[1]["value"]
         assert (point["npv"]["mean"] > 0) == inside or abs(_middling(point["value"])) < 0.2
     # the words name every range in which each plan is better, never the first crossing alone
-    from allysim.plotting.sensitivity_charts import sensitivity_findings
+    from allysim.findings import sensitivity_findings
     from allysim.wording import format_amount
 
     words = sensitivity_findings(study.to_dict())

@@ -115,3 +115,9 @@ def test_cvar_interval_covers_the_true_tail_mean_95_percent_of_the_time() -> Non
     tol = 4 * math.sqrt(0.95 * 0.05 / seeds)
     assert abs(hits / seeds - 0.95) <= tol, hits / seeds
     assert abs(paired_hits / seeds - 0.95) <= tol, paired_hits / seeds
+
+
+def test_a_widened_interval_adds_the_second_error_in_quadrature_on_each_side() -> None:
+    lo, hi = stats.widened_interval(1.0, (0.0, 3.0), 1.0 / stats.Z95)  # a second error of half-width 1
+    assert lo == pytest.approx(1.0 - math.sqrt(2.0)) and hi == pytest.approx(1.0 + math.sqrt(5.0))
+    assert stats.widened_interval(1.0, (0.0, 3.0), 0.0) == (0.0, 3.0)

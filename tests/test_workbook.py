@@ -174,7 +174,8 @@ def test_every_study_present_gets_its_sheet(folder, tmp_path):
         "portfolios": [{"contingencies": [], "cost": {"mean": 0}, "npv": ci, "survival": surv},
                        {"contingencies": ["mediation"], "cost": {"mean": 0.3}, "npv": ci, "survival": surv}],
         "frontier": {"npv": [0, 1], "survival": [1]}, "best": {"npv": 1, "survival": 1, "survival_within_budget": None},
-        "plans": {"none": {"index": 0, "dominated_by": 1}}, "runs": 200, "seed": 5}))
+        "plans": {"none": {"index": 0, "dominated_by": 1}}, "candidates": {"mediation": "Mediation"},
+        "runs": 200, "seed": 5}))  # every field report needs: the workbook reads a folder with the same checks
     (studies / "sensitivity.json").write_text(json.dumps({
         "plan": "none", "against": "none", "p_better": 0.4,
         "inputs": {"risks.dispute.rate": {"p10": 0.2, "p90": 0.8, "npv": {"at_p10": 3.0, "at_p90": 1.0},

@@ -22,6 +22,7 @@ from . import arguments, console
 from ._version import __version__
 from .calibrate_command import calibrate_cmd
 from .errors import AllysimError, AllysimWarning, ScenarioError, UsageError
+from .export_command import export_cmd
 from .lock import folder_lock
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ def cli() -> None:
 
 
 cli.add_command(calibrate_cmd)  # its own module: fitting hazards to a history is apart from simulating
+cli.add_command(export_cmd)  # its own module: a scenario as a register, the reverse of import
 
 
 # --------------------------------------------------------------------------- validate
@@ -320,18 +322,21 @@ def _scenario_copy(scenario: Scenario, folder: Path, stage: Path) -> list[Path]:
     return [copy] if copy is not None else []
 
 
-def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, name: str, chart: str,
+def _write_study_staged(folder: Path, data: dict[str, Any], scenario: Scenario, name: str,
                         formats: tuple[str, ...], force: bool = False) -> list[Path]:
-    """Write a study's JSON and chart into ``folder`` all at once, and nothing else of the folder's."""
+    """Write a study's JSON and charts (:mod:`allysim.study_registry`) into ``folder`` all at once, and nothing else
+    of the folder's."""
     from .outputs import staged, write_json
+    from .study_registry import study
 
+    kind = study(name)
     with staged(folder, force=force) as stage:
-        written = [write_json(stage / f"{name}.json", data)]
+        written = [write_json(stage / kind.file, data)]
         if formats:
             from .plotting.render import render_study_chart
 
-            # the compare chart takes its plan colours from the run beside it, in the real folder
-            written += render_study_chart(chart, data, stage, formats, beside=folder)
+            for chart in kind.charts:  # the compare chart takes its plan colours from the run beside it
+                written += render_study_chart(chart.name, data, stage, formats, beside=folder)
         written += _scenario_copy(scenario, folder, stage)
     return [folder / path.name for path in written]
 
@@ -357,7 +362,7 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
                                        options=RunOptions(progress=adv, **options)),
                 options, force) as (study, folder, scenario):
         data = study.to_dict()
-        written = _write_study_staged(folder, data, scenario, "compare", "compare", formats, force)
+        written = _write_study_staged(folder, data, scenario, "compare", formats, force)
     if not quiet:
         console.print_compare(data)
         console.wrote(written, folder)
@@ -378,7 +383,7 @@ def value_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[str
     from .studies import contingency_values
 
     sets = options.pop("overrides", ())
-    _plan_study(file, out, formats, quiet, force, "value", "contingency_value", console.print_value,
+    _plan_study(file, out, formats, quiet, force, "value", console.print_value,
                 lambda s, adv: contingency_values(s, plan=plan, overrides=sets,
                                                   materiality=arguments.in_currency(materiality, s),
                                                   options=RunOptions(progress=adv, **options)), options)
@@ -397,18 +402,18 @@ def drivers_cmd(file: Path, plan: str | None, out: Path | None, formats: tuple[s
     from .studies import risk_drivers
 
     sets = options.pop("overrides", ())
-    _plan_study(file, out, formats, quiet, force, "drivers", "risk_drivers", console.print_drivers,
+    _plan_study(file, out, formats, quiet, force, "drivers", console.print_drivers,
                 lambda s, adv: risk_drivers(s, plan=plan, overrides=sets,
                                             materiality=arguments.in_currency(materiality, s),
                                             options=RunOptions(progress=adv, **options)), options)
 
 
 def _plan_study(file: Path, out: Path | None, formats: tuple[str, ...], quiet: bool, force: bool, name: str,
-                chart: str, show: Callable[..., None], work: Callable[..., Any], options: dict[str, Any]) -> None:
-    """Run a study of one plan, write its JSON and chart all at once, print its table."""
+                show: Callable[..., None], work: Callable[..., Any], options: dict[str, Any]) -> None:
+    """Run the study ``name``, write its JSON and charts (those its data holds) all at once, print its table."""
     with _study(file, out, quiet, name, work, options, force) as (study, folder, scenario):
         data = study.to_dict()
-        written = _write_study_staged(folder, data, scenario, name, chart, formats, force)
+        written = _write_study_staged(folder, data, scenario, name, formats, force)
     if not quiet:
         show(data)
         console.wrote(written, folder)
@@ -437,7 +442,7 @@ def sweep_cmd(file: Path, sets: tuple[str, ...], plans: tuple[str, ...], out: Pa
         parameter, values, fixed = split_sweep(sets)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    _plan_study(file, out, formats, quiet, force, "sweep", "sweep", console.print_sweep,
+    _plan_study(file, out, formats, quiet, force, "sweep", console.print_sweep,
                 lambda s, adv: sweep(s, parameter, values, plans=list(plans) or None, progress=adv,
                                      overrides=fixed, materiality=arguments.in_currency(materiality, s), **options),
                 options)
@@ -463,7 +468,7 @@ def optimize_cmd(file: Path, contingencies: str | None, budget: str | None, obje
     from .portfolios import optimize
 
     ids = [c.strip() for c in contingencies.split(",") if c.strip()] if contingencies else None
-    _plan_study(file, out, formats, quiet, force, "optimize", "frontier", console.print_optimize,
+    _plan_study(file, out, formats, quiet, force, "optimize", console.print_optimize,
                 lambda s, adv: optimize(s, contingencies=ids, budget=arguments.in_currency(budget, s), objective=objective,
                                         progress=adv, materiality=arguments.in_currency(materiality, s), **options),
                 options)
@@ -489,31 +494,10 @@ def sensitivity_cmd(file: Path, plan: str | None, against: str | None, compared:
     sets = options.pop("overrides", ())
     names = [p.strip() for p in compared.split(",") if p.strip()] if compared is not None else None
 
-    def write(stage: Path, data: dict[str, Any]) -> list[Path]:
-        from .outputs import write_json
-
-        written = [write_json(stage / "sensitivity.json", data)]
-        if formats:
-            from .plotting.render import render_study_chart
-
-            for chart in ("sensitivity", "switch", "information"):  # information: when there are plans to choose
-                written += render_study_chart(chart, data, stage, formats)
-        return written
-
-    from .outputs import staged
-
-    with _study(file, out, quiet, "sensitivity",
+    _plan_study(file, out, formats, quiet, force, "sensitivity", console.print_sensitivity,
                 lambda s, adv: sensitivity(s, plan=plan, against=against, plans=names, overrides=sets,
                                            materiality=arguments.in_currency(materiality, s),
-                                           options=RunOptions(progress=adv, **options)),
-                options, force) as (study, folder, scenario):
-        data = study.to_dict()
-        with staged(folder, force=force) as stage:
-            written = [folder / path.name for path in write(stage, data) + _scenario_copy(scenario, folder, stage)]
-    if not quiet:
-        console.print_sensitivity(data)
-        console.wrote(written, folder)
-        console.print_sharing(data)
+                                           options=RunOptions(progress=adv, **options)), options)
 
 
 # --------------------------------------------------------------------------- report, schema

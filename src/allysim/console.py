@@ -25,6 +25,7 @@ from .wording import (
     format_ratio,
     format_share,
     median_life,
+    override_texts,
     plural,
     points_change,
     share_interval,
@@ -280,7 +281,7 @@ def print_results(results: Any) -> None:
     unit = s.time_unit
     title = f"{s.name} \u2014 {results.runs:,} runs per plan, seed {results.seed}"
     if s.overrides:
-        title += " \u2014 with " + ", ".join(o.text for o in s._overrides)
+        title += " \u2014 with " + ", ".join(override_texts(s.overrides))
     plans = summary["plans"]
     scale = MoneyScale.of([x for p in plans.values() for x in (p["npv"]["mean"], p["npv"]["p10"], p["npv"]["p90"])])
     rows = []
@@ -450,7 +451,7 @@ def print_optimize(data: dict[str, Any]) -> None:
 
 
 def print_sensitivity(data: dict[str, Any]) -> None:
-    from .plotting.sensitivity_charts import sensitivity_findings
+    from .findings import sensitivity_findings
 
     rows = []
     npv_scale = MoneyScale.of([x for e in data["inputs"].values() for x in (e["npv"]["at_p10"], e["npv"]["at_p90"])])

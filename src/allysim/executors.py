@@ -53,6 +53,7 @@ class Job:
     layout: Layout | None = None  # fixed across scenarios that must share streams (sweeps); else the scenario's
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _compiled: dict[str, CompiledPlan] = field(default_factory=dict, repr=False)
+    _masks: dict[tuple, list] = field(default_factory=dict, repr=False)
 
     @property
     def shared(self) -> bool:
@@ -71,6 +72,7 @@ class Job:
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state["_compiled"] = {}  # compiled plans hold closures; each process compiles its own, once
+        state["_masks"] = {}
         return state
 
     def run(self, start: int, stop: int) -> Chunk:
@@ -91,8 +93,11 @@ class Job:
             worlds.append((pins if draws else (), bool(getattr(variant, "hold_environment", False))))
         with _collector_paused():
             if self.shared:
-                masks = [masks_of(self.scenario, v.contingencies, v.removed_risks, world)
-                         for v, world in zip(self.variants.values(), worlds)]
+                key = tuple(worlds)
+                if key not in self._masks:  # once per process and worlds (pins differ between chunks only when drawn)
+                    self._masks = {key: [masks_of(self.scenario, v.contingencies, v.removed_risks, world)
+                                         for v, world in zip(self.variants.values(), worlds)]}
+                masks = self._masks[key]
                 # each distinct path once, and which stands for each variant's replications: derived on reading
                 return simulate_shared(models, masks, self.seed, start, stop, values, names)
             return dict(zip(names, simulate_exhaustive(models, self.seed, start, stop, values)))

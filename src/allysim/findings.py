@@ -11,18 +11,22 @@ numbers), so they name the same winner with the same rounding:
 - :func:`verdict_words`: the words of a verdict (:mod:`allysim.verdicts`) for each kind of effect, as the console's
   tables, the charts and the deck print them.
 - :func:`portfolio_words`: a portfolio by its contingencies, ``no contingency`` for the empty one (never
-  "(none)").
+  "(none)"); :func:`portfolio_name`: a portfolio of ``optimize.json`` as the recommendation names it.
+- :func:`sensitivity_findings`: what a sensitivity study found (which inputs move the result, which flip the
+  choice), in the words the sensitivity charts' titles, the console, the deck and the recommendation share.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from .wording import Evidence, plan_label
+from .wording import Evidence, MoneyScale, format_amount, format_money, format_share, plan_label
 
 __all__ = ["plan_phrase", "plan_subject", "Winner", "winner", "lowest", "leaders", "verdict_words", "VERDICT_WORDS", "portfolio_words",
-           "dominated_words"]
+           "dominated_words", "portfolio_name",
+           "ranked_inputs", "sensitivity_findings"]
 
 
 def plan_phrase(name: str, *, label: str | None = None, article: bool = True) -> str:
@@ -160,3 +164,187 @@ def dominated_words(plan: str, by: str, clear: bool) -> str:
     """``The Base plan is dominated by a + b: ...`` (never "Plan plan 1", never "dominated by (none)")."""
     return (f"{plan_subject(plan)} is dominated by {by}: no more cost, at least as much NPV and survival"
             + ("" if clear else " (on estimates within the noise)"))
+
+
+def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
+    """A portfolio of ``optimize.json`` (``data``) in words: a named plan's phrase, 'No contingency', 'Every
+    contingency but X', or its contingencies' names."""
+    ids = list(data["portfolios"][index]["contingencies"])
+    names = data.get("candidates") or {}
+    for plan, entry in (data.get("plans") or {}).items():
+        if entry.get("index") == index:
+            return plan_phrase(plan)
+    if not ids:
+        return "No contingency"
+    missing = [c for c in names if c not in ids]
+    if not missing:
+        return "Every contingency"
+    if len(missing) < len(ids) and len(missing) <= 2:
+        return "Every contingency but " + " and ".join(str(names.get(c) or c) for c in missing)
+    shown = " + ".join(str(names.get(c) or c) for c in ids[:most])
+    return shown if len(ids) <= most else f"{shown} + {len(ids) - most} more"
+
+
+# --------------------------------------------------------------------------- a sensitivity study's findings
+
+
+def ranked_inputs(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """A sensitivity study's inputs, by rank (the largest swing first)."""
+    return sorted(data["inputs"].items(), key=lambda kv: kv[1].get("rank", 0))
+
+
+def _excludes_zero(ci: Sequence[Any] | None) -> bool:
+    return bool(ci) and ci[0] is not None and ci[1] is not None and (ci[0] > 0 or ci[1] < 0)
+
+
+def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Findings in words, shared by the charts and the deck: which inputs matter, which flip the choice."""
+    ranked = ranked_inputs(data)
+    plan, against = _plan(data["plan"]), _plan(data.get("against"))
+    currency = data.get("currency", "")
+    moving = [(p, e) for p, e in ranked if _excludes_zero(e["npv"]["swing"]["ci95"])]
+    flips = [(p, e) for p, e in ranked if e.get("switch")]
+    out: dict[str, Any] = {"moving": [p for p, _ in moving], "flips": [p for p, _ in flips]}
+    if moving:
+        _, e = moving[0]
+        out["headline"] = (f"{e['label']} moves {plan}'s NPV most: {_money(e['npv']['at_p10'], currency)} at its "
+                           f"P10, {_money(e['npv']['at_p90'], currency)} at its P90")
+    else:
+        out["headline"] = f"No uncertain input moves {plan}'s NPV beyond the noise of these runs"
+    if against is None:
+        out["switch"] = "There is no other plan to compare with"
+    elif flips:
+        _, e = flips[0]
+        sw = e["switch"]
+        lo, hi = sw["ci95"]
+        if lo is None and hi is None:
+            out["switch"] = (f"The choice between {plan} and {against} may flip with {e['label'].lower()}, but these "
+                             "runs cannot tell where: run more")
+            out["bullets"] = _bullets(data, moving, flips, out["switch"])
+            return out
+        if len(_switches(e)) > 1:  # every range in which each plan is better, never only the first crossing
+            out["switch"] = _capital(f"as {e['label'].lower()} varies, {_ranges(e, plan, against)}")
+            out["bullets"] = _bullets(data, moving, flips, out["switch"])
+            return out
+        between = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
+                   f"{format_amount(hi) if hi is not None else 'above the range'}")
+        better_above = sw.get("direction") == "plan better above"
+        out["switch"] = (f"If {e['label'].lower()} is {'above' if better_above else 'below'} "
+                         f"{format_amount(sw['value'])}, "
+                         f"{plan} beats {against}; {'below' if better_above else 'above'} it, {against} does "
+                         f"({between})")
+    else:
+        points = [d for _, e in ranked for d in e.get("difference", [])]
+        wins = [Evidence.of(d["npv"]).gain for d in points]  # each point's verdict (materiality included)
+        losses = [Evidence.of(d["npv"]).loss for d in points]
+        if points and all(wins):
+            out["switch"] = _capital(f"{plan} beats {against} across the whole range of every input: no assumption "
+                                     "flips it")
+        elif points and all(losses):
+            out["switch"] = _capital(f"{against} beats {plan} across the whole range of every input: no assumption "
+                                     "flips it")
+        else:
+            out["switch"] = (f"No input flips the choice between {plan} and {against} within its range, though at "
+                             "some values the difference is within the noise")
+    out["bullets"] = _bullets(data, moving, flips, out["switch"])
+    return out
+
+
+def _switches(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every crossing of one input, in order (``switches``; a study written before it had only ``switch``)."""
+    return list(entry.get("switches") or ([entry["switch"]] if entry.get("switch") else []))
+
+
+def _ranges(entry: Mapping[str, Any], plan: str, against: str) -> str:
+    """Where each plan is better along one input, from every crossing: ``the Shield plan beats None between 0.09
+    and 1.24; None does below 0.09 and above 1.24 (95% intervals of the crossings: 0.086 to 0.095; 1.23 to 1.25)``.
+
+    Consecutive crossings of a continuous difference alternate in direction, so the ranges alternate in winner."""
+    switches = _switches(entry)
+    at = [format_amount(s["value"]) for s in switches]
+    plan_first = switches[0].get("direction") != "plan better above"  # better below the first crossing
+    wins: dict[bool, list[str]] = {True: [], False: []}
+    for k in range(len(switches) + 1):
+        where = (f"below {at[0]}" if k == 0 else f"above {at[-1]}" if k == len(switches)
+                 else f"between {at[k - 1]} and {at[k]}")
+        wins[plan_first == (k % 2 == 0)].append(where)
+
+    def interval(s: Mapping[str, Any]) -> str:
+        lo, hi = (s.get("ci95") or [None, None])[:2]
+        return (f"{format_amount(lo) if lo is not None else 'below the range'} to "
+                f"{format_amount(hi) if hi is not None else 'above the range'}")
+
+    return (f"{plan} beats {against} {' and '.join(wins[True])}; {against} does {' and '.join(wins[False])} "
+            f"(95% intervals of the crossings: {'; '.join(interval(s) for s in switches)})")
+
+
+def _plan(name: Any) -> Any:
+    """How a sentence names a plan: ``the Full plan`` (None stays None)."""
+    if name is None:
+        return None
+    return plan_phrase(str(name))
+
+
+def _money(amount: float, currency: Any) -> str:
+    return format_money(amount, str(currency or ""))
+
+
+def _pair(low: float, high: float, joint: str = " to ") -> str:
+    """Two numbers in one unit and rounding: ``34.9 to 32.0``, ``1.20M to 950k`` never (``1.20M to 0.95M``)."""
+    scale = MoneyScale.of([low, high])
+    return f"{scale.number(low)}{joint}{scale.number(high)}"
+
+
+def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -> list[str]:
+    """A slide's sentences: what we do not know, what moves the result, what could change the choice."""
+    plan, against = _plan(data["plan"]), _plan(data.get("against"))
+    currency = data.get("currency", "")
+    inputs = data["inputs"]
+    out = [(f"{len(inputs)} assumption{'s' if len(inputs) != 1 else ''} given as ranges, not single numbers; each "
+            "simulated life draws one value of each (one \"world\"), and every plan lives in the same worlds.")]
+    if moving:
+        parts = [f"{e['label']} ({_pair(e['npv']['at_p10'], e['npv']['at_p90'])})" for _, e in moving[:3]]
+        out.append(f"What moves {plan}'s mean NPV most, input at its P10 to its P90 ({currency}): "
+                   + "; ".join(parts) + ".")
+    else:
+        out.append(f"No range moves {plan}'s mean NPV beyond the noise of these runs.")
+    if against is None:
+        return out
+    if flips:
+        for _, e in flips[:2]:
+            if len(_switches(e)) > 1:
+                out.append(f"The choice depends on {e['label'].lower()}: {_ranges(e, plan, against)}; its range "
+                           f"runs from {_pair(e['p10'], e['p90'], ' (P10) to ')} (P90).")
+                continue
+            sw = e["switch"]
+            lo, hi = sw["ci95"]
+            side = "above" if sw.get("direction") == "plan better above" else "below"
+            where = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
+                     f"{format_amount(hi) if hi is not None else 'above the range'}")
+            out.append(f"The choice depends on {e['label'].lower()}: {plan} beats {against} only {side} "
+                       f"{format_amount(sw['value'])} ({where}); its range runs from "
+                       f"{_pair(e['p10'], e['p90'], ' (P10) to ')} (P90).")
+    else:
+        out.append(no_flip + ".")
+    versus = data.get("versus", {}).get("npv", {})
+    ci = versus.get("ci95") or [None, None]
+    if data.get("p_better") is not None and ci[0] is not None:
+        judged = Evidence.of(versus, data.get("runs"))
+        if judged.tied:
+            out.append(f"Over all that uncertainty, {plan} and {against} about break even: their mean NPVs differ by "
+                       f"{_money(abs(versus['mean']), currency)}, less than the materiality; {plan} does better in "
+                       f"{format_share(data['p_better'])} of the lives.")
+        elif judged.clear:
+            better = judged.gain
+            out.append(f"Over all that uncertainty, {plan if better else against}'s mean NPV is higher by "
+                       f"{_money(abs(versus['mean']), currency)} (95% interval "
+                       f"{_pair(abs(ci[0 if better else 1]), abs(ci[1 if better else 0]))}); {plan} does better in "
+                       f"{format_share(data['p_better'])} of the simulated lives.")
+        else:
+            out.append(f"Over all that uncertainty, the difference in mean NPV between {plan} and {against} is "
+                       f"within the noise; {plan} does better in {format_share(data['p_better'])} of the lives.")
+    return out
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

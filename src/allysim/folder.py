@@ -2,10 +2,10 @@
 brief read back.
 
 An output folder holds the files of a run, ``summary.json``, ``runs.csv`` and ``health.json``, and the JSON of any
-study written into it, ``compare.json``, ``value.json`` and ``drivers.json`` (SPEC section 5); a study may also
-sit alone in its folder. :func:`load_output` reads whatever the folder holds into an :class:`OutputData`, checking
-every field the charts need, so that a damaged or foreign folder ends in one :class:`~allysim.errors.OutputError`
-line that says which file is wrong and which command rewrites it.
+study written into it (``compare.json``, ``value.json``, ...: :data:`allysim.study_registry.STUDIES`); a study may
+also sit alone in its folder. :func:`load_output` is the one reader of a folder: it reads whatever the folder
+holds into an :class:`OutputData`, checking every field the charts need, so that a damaged or foreign folder ends
+in one :class:`~allysim.errors.OutputError` line that says which file is wrong and which command rewrites it.
 
 Examples
 --------
@@ -31,22 +31,19 @@ from typing import Any
 
 import numpy as np
 
+from .analysis import partners_still_in
 from .errors import AllysimError, OutputError
 from .files import open_input
 from .outputs import RUNS_COLUMNS
-from .stats import paired
+from .stats import SurvivalCurve, dissolved_share, paired, survival_curve
+from .study_registry import CHARTS, RUN_FILES, STUDIES, study_of_chart
 from .text import markup, plain_data, shorten
 from .verdicts import default_materiality
 from .wording import Evidence, Provenance
 
-__all__ = ["RUN_FILES", "STUDY_CHARTS", "BANDS", "HealthBands", "OutputData", "RunTable", "load_output",
-           "load_studies", "read_runs_csv", "read_exits", "read_json", "check_study", "reading", "folder_seed",
-           "has_chart"]
+__all__ = ["BANDS", "HealthBands", "OutputData", "RunTable", "load_output", "load_studies", "read_runs_csv",
+           "read_exits", "read_json", "check_study", "reading", "folder_seed"]
 
-STUDY_CHARTS = {"compare": "compare", "contingency_value": "value", "risk_drivers": "drivers",
-                "sweep": "sweep", "frontier": "optimize", "sensitivity": "sensitivity",
-                "switch": "sensitivity", "information": "sensitivity"}  # chart -> JSON stem
-RUN_FILES = ("summary.json", "runs.csv", "health.json")
 BANDS = ("p5", "p25", "p50", "p75", "p95")
 _NUMBERS = ("lifetime", "npv", "risk_cost", "contingency_cost", "min_health", "resilience")
 
@@ -104,7 +101,8 @@ class OutputData:
         The health percentile bands; None skips the health chart (only for data built in memory: a folder
         without ``health.json`` is refused by :func:`load_output`).
     studies
-        The studies found beside the run, by file stem: ``"compare"``, ``"value"``, ``"drivers"`` -> the JSON.
+        The studies found beside the run, by name (``"compare"``, ``"value"``, ...) -> the JSON, in
+        :data:`~allysim.study_registry.STUDIES` order.
     exits
         Per plan, the ``exits`` column of ``runs.csv`` (``id@time;id@time``) in replication order; empty for a
         scenario without partners.
@@ -127,6 +125,22 @@ class OutputData:
         """The footer of every chart of the run (of the first study, for a folder of studies alone)."""
         source = self.summary or next(iter(self.studies.values()), {})
         return Provenance.from_summary(source)
+
+    def survival_curves(self) -> dict[str, SurvivalCurve]:
+        """Per plan, its survival curve with its 95% Wilson band, from the runs (what the survival chart draws)."""
+        horizon = float(self.summary["horizon"])
+        return {p: survival_curve(self.runs[p].lifetime, self.runs[p].survived, horizon) for p in self.plans}
+
+    def dissolved_shares(self, grid: Any) -> dict[str, np.ndarray]:
+        """Per plan, the share of runs dissolved by each time of ``grid`` (the health chart's strips)."""
+        return {p: dissolved_share(grid, self.runs[p].lifetime, self.runs[p].survived) for p in self.plans}
+
+    def partners_still_in(self, grid: Any) -> dict[str, dict[str, np.ndarray]]:
+        """Per plan, for each partner of its line-up, the share of runs in which it has not left by each time of
+        ``grid`` (the partners chart's curves), from ``runs.csv``'s exits (:func:`allysim.analysis.partners_still_in`)."""
+        plans = self.summary.get("plans") or {}
+        return {p: partners_still_in(self.exits[p], list((plans[p] or {}).get("partners") or {}), grid)
+                for p in self.plans if p in self.exits}
 
     def versus_baseline(self, plan: str, key: str) -> Evidence:
         """``plan`` minus the baseline (the first plan) in ``survival``, ``npv`` or ``resilience``, with its paired
@@ -180,11 +194,12 @@ def reading(folder: Path) -> Iterator[None]:
                           f"is it an allysim output folder? Rerun the command that wrote it") from None
 
 
-def load_output(folder: str | os.PathLike[str], *, studies: bool = True) -> OutputData:
+def load_output(folder: str | os.PathLike[str], *, run_files: bool = True, studies: bool = True) -> OutputData:
     """Read an output folder: the files of a run, the studies, or both.
 
     A folder holding any file of a run must hold all three (``summary.json``, ``runs.csv``, ``health.json``);
-    ``compare.json``, ``value.json`` and ``drivers.json`` are read when present.
+    each study's JSON is read when present. With ``run_files=False`` only ``summary.json`` (if there) and the studies
+    are read (``runs`` and ``health`` stay empty); with ``studies=False`` the run's files alone.
 
     Raises
     ------
@@ -202,13 +217,17 @@ def load_output(folder: str | os.PathLike[str], *, studies: bool = True) -> Outp
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such output folder; write one with `allysim run SCENARIO --out {folder}`")
     studies = load_studies(folder) if studies else {}  # ``studies=False``: the run's files alone are checked
-    if not any((folder / name).exists() for name in RUN_FILES):
+    has_run = any((folder / name).exists() for name in RUN_FILES) if run_files else \
+        (folder / "summary.json").exists()
+    if not has_run:
         if not studies:
             raise OutputError(f"{folder}: nothing to draw: no summary.json (from `allysim run` or `compare`) and no "
-                              f"compare.json, value.json or drivers.json; is it an allysim output folder?")
+                              f"study ({', '.join(s.file for s in STUDIES)}); is it an allysim output folder?")
         return OutputData(summary={}, runs={}, health=None, folder=folder, studies=studies)
     summary = read_json(folder / "summary.json")
     _check_summary(summary, folder / "summary.json")
+    if not run_files:
+        return OutputData(summary=summary, runs={}, health=None, folder=folder, studies=studies)
     runs = read_runs_csv(folder / "runs.csv")
     missing = [p for p in summary["plans"] if p not in runs]
     if missing:
@@ -238,7 +257,7 @@ def load_output(folder: str | os.PathLike[str], *, studies: bool = True) -> Outp
 
 
 def load_studies(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
-    """Read the studies of a folder: ``{"compare": ..., "value": ..., "drivers": ...}`` for the files present.
+    """Read the studies of a folder: ``{"compare": ..., "value": ..., ...}`` for the files present.
 
     Raises
     ------
@@ -247,12 +266,13 @@ def load_studies(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     """
     folder = Path(folder)
     studies: dict[str, dict[str, Any]] = {}
-    for chart, stem in STUDY_CHARTS.items():
-        path = folder / f"{stem}.json"
+    for kind in STUDIES:
+        path = folder / kind.file
         if path.exists():
-            study = read_json(path, command=stem)
-            check_study(chart, study, path)
-            studies[stem] = study
+            study = read_json(path, command=kind.name)
+            for chart in kind.charts:
+                check_study(chart.name, study, path)
+            studies[kind.name] = study
     return studies
 
 
@@ -264,7 +284,7 @@ def folder_seed(folder: str | os.PathLike[str]) -> int | None:
     from the same random numbers (SPEC section 14).
     """
     root = Path(folder)
-    studies = sorted((root / f"{stem}.json" for stem in set(STUDY_CHARTS.values())),
+    studies = sorted((root / kind.file for kind in STUDIES),
                      key=lambda p: p.stat().st_mtime if p.is_file() else -1.0, reverse=True)
     for path in (root / "summary.json", *studies):
         try:
@@ -333,53 +353,26 @@ def _not_a_number(word: str) -> float:
     raise ValueError(f"{word} is not a number allysim writes (it writes null)")
 
 
-# What each study's chart needs: per entry of its table, the numbers (dotted paths) it draws.
-_STUDY_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "compare": ("plans", ("npv.mean", "survival.mean")),
-    "contingency_value": ("contingencies", ("cost", "shapley_npv", "shapley_survival")),
-    "risk_drivers": ("risks", ("npv.mean", "survival.mean")),
-    "sensitivity": ("inputs", ("npv.at_p10", "npv.at_p90", "survival.at_p10", "survival.at_p90")),
-    "switch": ("inputs", ("npv.at_p10", "npv.at_p90")),
-}
-
-
-_LIST_STUDIES = {"sweep": ("parameter", "values", "plans", "best"),
-                 "frontier": ("portfolios", "frontier", "best", "candidates")}
-
-
-def has_chart(chart: str, study: Mapping[str, Any]) -> bool:
-    """Whether a study's JSON holds what ``chart`` draws: the ``information`` chart needs a value of information
-    (a sensitivity study of one plan, or one written before there was one, has none); every other chart, its file."""
-    if chart == "information":
-        voi = study.get("value_of_information")
-        return isinstance(voi, Mapping) and isinstance(voi.get("inputs"), Mapping) and bool(voi["inputs"])
-    return True
-
-
 def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
-    """Raise OutputError naming the first field the chart needs that a study's JSON lacks."""
-    command = STUDY_CHARTS[chart]
-    if chart == "information":
-        return  # optional in sensitivity.json: drawn only when there (has_chart)
-    rewrite = f"rerun `allysim {command}` to rewrite it"
-    if chart in _LIST_STUDIES:
-        for key in _LIST_STUDIES[chart]:
-            if not study.get(key):
-                raise OutputError(f"{path}: has no {key}; {rewrite}")
+    """Raise OutputError naming the first field the chart ``chart`` needs that a study's JSON lacks."""
+    kind = study_of_chart(chart)
+    rewrite = f"rerun `allysim {kind.name}` to rewrite it"
+    for key in kind.required:
+        if not study.get(key):
+            raise OutputError(f"{path}: has no {key}; {rewrite}")
+    needed = CHARTS[chart].needs
+    if not needed:
         return
-    table, needed = _STUDY_FIELDS[chart]
-    if chart == "compare" and not isinstance(study.get("baseline"), str):
-        raise OutputError(f"{path}: baseline is missing; {rewrite}")
-    entries = study.get(table)
+    entries = study.get(kind.table)
     if not isinstance(entries, dict) or not entries:
-        raise OutputError(f"{path}: has no {table}; {rewrite}")
+        raise OutputError(f"{path}: has no {kind.table}; {rewrite}")
     for key, entry in entries.items():
         for dotted in needed:
             value: Any = entry
             for part in dotted.split("."):
                 value = value.get(part) if isinstance(value, dict) else None
             if not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise OutputError(f"{path}: {table}.{key}.{dotted} is missing; {rewrite}")
+                raise OutputError(f"{path}: {kind.table}.{key}.{dotted} is missing; {rewrite}")
 
 
 def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:

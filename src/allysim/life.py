@@ -23,7 +23,7 @@ and activations, and whether any of them worked.
 
 Where the time goes, and why it is safe. A study simulates hundreds of thousands of these lives, so the hot path
 (an arrival: :meth:`Life._arrive`, :meth:`Life.occur`, :meth:`Life.advance`, :meth:`Life._schedule`) keeps
-lookups local and calls few functions: each event is one :class:`_Call` (a SimPy event that calls one function, a
+lookups local and calls few functions: each event is one :class:`Call` (a SimPy event that calls one function, a
 ``Timeout`` without the checks), a pending arrival is recognised by identity rather than by a closure per schedule,
 the integrals of :meth:`Life.advance` are written out in place, and the health path is kept as one record per
 stretch of recovery, put on the grid a chunk of replications at a time (:func:`health_matrix`). Every number is computed by the same
@@ -36,17 +36,18 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import simpy
 from simpy.events import NORMAL
 
 from .errors import SimulationError
 from .healthgrid import health_matrix
-from .streams import Layout, Streams
+from .streams import Streams
 
-if TYPE_CHECKING:  # the compiled types; the engine imports this module, not the converse
-    from .engine import CompiledPlan, _ContingencySpec, _EnvironmentSpec, _RiskSpec
+if TYPE_CHECKING:  # the engine imports this module, not the converse
+    from .compiled import ContingencySpec, EnvironmentSpec, Quantity, RiskSpec
+    from .engine import CompiledPlan
 
 __all__ = ["Life", "Outcome", "GRID_POINTS", "health_matrix"]
 
@@ -88,17 +89,7 @@ class Outcome:
     exit_attempts: Sequence[int] = _NONE  # each partner's exits, retained or not (for path sharing)
     partners_end: int = 0  # partners in the alliance when the run ended
     exits: str = ""  # the exits in order, id@time;id@time
-
-
-class _Quantity:
-    """A compiled random quantity: its stream (a layout index, -1 for a constant) and inverse CDF."""
-
-    __slots__ = ("source", "fn", "value")
-
-    def __init__(self, dist, lo: float, hi: float, layout: Layout, source: str) -> None:  # noqa: ANN001
-        self.fn = dist.sampler(lo, hi)
-        self.source = -1 if dist.is_constant else layout.index(source)
-        self.value = self.fn(0.5) if dist.is_constant else math.nan
+    lineup: Any = None  # with shadows and candidate partners: allysim.membership.LineupRecord, for path sharing
 
 
 class _Clock(simpy.Environment):
@@ -106,7 +97,7 @@ class _Clock(simpy.Environment):
     shortcuts (``env.timeout``, ``env.process``, ...) to the instance, which the engine does not use."""
 
 
-class _Call(simpy.Event):
+class Call(simpy.Event):
     """A SimPy event that calls ``callback(event)`` at ``now + delay``: a ``Timeout`` without its checks (the engine
     never schedules into the past), with an optional ``risk`` riding along for arrivals."""
 
@@ -120,7 +111,7 @@ class _Call(simpy.Event):
         env.schedule(self, NORMAL, delay)
 
 
-class _Product:
+class Product:
     """The product of the factors in force, kept up to date in O(1) per change.
 
     A runaway scenario can pile up hundreds of thousands of factors before the event budget stops it, so the
@@ -151,20 +142,20 @@ class _Product:
             self.nonzero /= factor
 
 
-class _RiskState(_Product):
+class _RiskState(Product):
     """A risk during one replication: the product of its escalations and rate factors in force (a
-    :class:`_Product`), its budget and its pending arrival."""
+    :class:`Product`), its budget and its pending arrival."""
 
     __slots__ = ("spec", "env", "budget", "mark", "pending", "count")
 
-    def __init__(self, spec: _RiskSpec) -> None:
+    def __init__(self, spec: RiskSpec) -> None:
         self.spec = spec
-        self.nonzero = 1.0  # _Product's, set here: one call fewer per risk and replication
+        self.nonzero = 1.0  # Product's, set here: one call fewer per risk and replication
         self.zeros = 0
         self.env = 1.0  # the environment state's multiplier
         self.budget = 0.0  # unit-exponential mass left before the next arrival
         self.mark = 0.0  # when the budget was last brought up to date
-        self.pending: _Call | None = None  # the scheduled arrival; a rescheduled risk's earlier one is void
+        self.pending: Call | None = None  # the scheduled arrival; a rescheduled risk's earlier one is void
         self.count = 0
 
     @property
@@ -182,7 +173,7 @@ class Life:
         self.env = _Clock()
         self.t = 0.0
         self.h = model.h0
-        self.value_factor = _Product()
+        self.value_factor = Product()
         self.value_pv = 0.0
         self.risk_cost = 0.0
         self.disc = 1.0  # the discount factor exp(-delta t) at self.t
@@ -240,10 +231,10 @@ class Life:
             wait = budget / rate if spec.curve is None else spec.curve.arrival(0.0, budget, rate)
             if wait > horizon:
                 continue
-            state.pending = _Call(env, wait, arrive, state)
+            state.pending = Call(env, wait, arrive, state)
         for c in m.reviewers:  # each review schedules the next one
-            _Call(env, c.reviews[0], lambda _e, c=c: self._review(c, 0))
-        _Call(env, horizon, self._horizon)
+            Call(env, c.reviews[0], lambda _e, c=c: self._review(c, 0))
+        Call(env, horizon, self._horizon)
         env.run(until=self.ended)
         # Events still scheduled (arrivals after a dissolution, factors that would end later) hold callbacks that
         # refer back to this Life, and so does each risk's pending arrival: reference cycles that only the garbage
@@ -290,7 +281,7 @@ class Life:
 
     # ------------------------------------------------------------------ the shared environment
 
-    def start_environment(self, spec: _EnvironmentSpec) -> None:
+    def start_environment(self, spec: EnvironmentSpec) -> None:
         """Draw the environment's whole path, enter its first state and schedule every change of state."""
         path = self.environment_path(spec)
         self.env_time = [0.0] * len(spec.names)
@@ -308,9 +299,9 @@ class Life:
             for ps, factor in zip(self.pstates, spec.exit_factors[first]):
                 ps.env = factor
         for t, to in path[1:]:
-            _Call(self.env, t, lambda _e, to=to: self._switch(to))
+            Call(self.env, t, lambda _e, to=to: self._switch(to))
 
-    def environment_path(self, spec: _EnvironmentSpec) -> list[tuple[float, int]]:
+    def environment_path(self, spec: EnvironmentSpec) -> list[tuple[float, int]]:
         """(time, state) pairs from t = 0 up to the horizon, from the environment's own stream only."""
         source, u = spec.source, self.u
         state = spec.start
@@ -397,7 +388,7 @@ class Life:
             if due > self.m.horizon:
                 return
             wait = due - now
-        state.pending = _Call(self.env, wait, self._arrive, state)
+        state.pending = Call(self.env, wait, self._arrive, state)
 
     def _rescale(self, state: _RiskState) -> None:
         """Spend the budget used so far at the old rate; the caller changes the rate, then calls _schedule."""
@@ -405,7 +396,7 @@ class Life:
         spent = state.rate * (now - state.mark) if curve is None else curve.spent(state.mark, now, state.rate)
         state.budget = max(0.0, state.budget - spent)
 
-    def _arrive(self, event: _Call) -> None:
+    def _arrive(self, event: Call) -> None:
         state = event.risk
         if event is not state.pending or not self.alive:
             return  # rescheduled since (a rate changed), or the alliance has ended
@@ -475,7 +466,7 @@ class Life:
 
     # ------------------------------------------------------------------ an occurrence, SPEC section 3
 
-    def occur(self, risk: _RiskSpec) -> None:
+    def occur(self, risk: RiskSpec) -> None:
         self.advance(self.env.now)
         u = self.u
         before = self.h
@@ -544,10 +535,10 @@ class Life:
         if self.hwatch:
             self.health_moved()
 
-    def draw(self, q) -> float:  # noqa: ANN001 - an engine._Quantity
+    def draw(self, q: Quantity) -> float:
         return q.value if q.source < 0 else q.fn(self.u(q.source))
 
-    def trigger(self, c: _ContingencySpec) -> bool:
+    def trigger(self, c: ContingencySpec) -> bool:
         """Activate ``c``; a delayed one acts later by itself. True when it worked and acts now."""
         worked = self.activate(c, self.disc)
         if worked is None or c.shadow:
@@ -557,7 +548,7 @@ class Life:
             return False
         return worked
 
-    def activate(self, c: _ContingencySpec, disc: float) -> bool | None:
+    def activate(self, c: ContingencySpec, disc: float) -> bool | None:
         """Activate ``c`` (None if it has used up max_activations): pay per_activation (at the discount factor
         ``disc`` of the present), draw success."""
         j = c.index
@@ -571,7 +562,7 @@ class Life:
             self.successes[j] += 1
         return worked
 
-    def _review(self, c: _ContingencySpec, k: int) -> None:
+    def _review(self, c: ContingencySpec, k: int) -> None:
         """Review ``k`` of ``c`` (SPEC section 13): if the alliance is alive and the condition holds, activate.
 
         Health and the discount factor are read at this instant without bringing the state up to it: a review
@@ -581,7 +572,7 @@ class Life:
             return
         now = self.env.now
         if k + 1 < len(c.reviews):
-            _Call(self.env, c.reviews[k + 1] - now, lambda _e: self._review(c, k + 1))
+            Call(self.env, c.reviews[k + 1] - now, lambda _e: self._review(c, k + 1))
         self._count_event(c.id)
         health, disc = self.peek(now)
         if c.review_below is not None and not health < c.review_below:
@@ -612,10 +603,10 @@ class Life:
         i_delta = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
         return 1.0 - (1.0 - self.h) * (1.0 - self.rho * i_rho), self.disc * (1.0 - self.delta * i_delta)
 
-    def act_later(self, c: _ContingencySpec, worked: bool) -> None:
-        _Call(self.env, self.draw(c.delay), lambda _e: self._delayed(c, worked))
+    def act_later(self, c: ContingencySpec, worked: bool) -> None:
+        Call(self.env, self.draw(c.delay), lambda _e: self._delayed(c, worked))
 
-    def _delayed(self, c: _ContingencySpec, worked: bool) -> None:
+    def _delayed(self, c: ContingencySpec, worked: bool) -> None:
         if not self.alive:
             return
         self._count_event(c.id)
@@ -625,7 +616,7 @@ class Life:
             if self.hwatch:
                 self.health_moved()
 
-    def apply(self, c: _ContingencySpec) -> None:
+    def apply(self, c: ContingencySpec) -> None:
         """Effects other than reduce_impact and rescue_health."""
         if c.restore is not None:
             self.h = min(1.0, self.h + c.restore)
@@ -662,7 +653,7 @@ class Life:
 
     def add_value_factor(self, factor: float, duration: float) -> None:
         self.value_factor.add(factor)
-        _Call(self.env, duration, lambda _e: self._end_value_factor(factor))
+        Call(self.env, duration, lambda _e: self._end_value_factor(factor))
 
     def _end_value_factor(self, factor: float) -> None:
         if self.alive:
@@ -675,7 +666,7 @@ class Life:
         state.add(factor)
         self._schedule(state)
         if duration is not None:
-            _Call(self.env, duration, lambda _e: self._end_rate_factor(state, factor))
+            Call(self.env, duration, lambda _e: self._end_rate_factor(state, factor))
 
     def _end_rate_factor(self, state: _RiskState, factor: float) -> None:
         if self.alive:

@@ -26,15 +26,17 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Callable
 
+from .compiled import Quantity
 from .errors import SimulationError
-from .life import Life, _Call, _Product, _Quantity
+from .life import Call, Life, Product
 
 if TYPE_CHECKING:
-    from .engine import CompiledPlan, _ContingencySpec, _RiskSpec
+    from .compiled import ContingencySpec, RiskSpec
+    from .engine import CompiledPlan
     from .scenario import Partner, Scenario
     from .streams import Layout, Streams
 
-__all__ = ["PartnerSpec", "PartneredLife", "SHARE_TOLERANCE"]
+__all__ = ["PartnerSpec", "PartneredLife", "SHARE_TOLERANCE", "lineups_share_paths"]
 
 # shares are added in floating point (0.7 + 0.1 is 0.7999999999999999): a sum this close to min_share meets it
 SHARE_TOLERANCE = 1e-9
@@ -43,13 +45,25 @@ _INF = math.inf
 _log1p, _log = math.log1p, math.log
 
 
+def lineups_share_paths(scenario: Scenario) -> bool:
+    """Whether paths can be shared between line-ups of candidate partners (SPEC section 12; :mod:`allysim.sharing`).
+
+    They can when no decision but the membership checks (min_partners, min_share) and the value rate depends on
+    which partners are in: a scheduled review conditioned on the partners or shares in reads them too."""
+    return any(p.candidate for p in scenario.partners) and not any(
+        c.trigger.condition is not None and (c.trigger.condition.partners_below is not None
+                                             or c.trigger.condition.share_below is not None)
+        for c in scenario.contingencies)
+
+
 class PartnerSpec:
     """A partner compiled for one plan: its share, exit hazard, its effects on leaving, and its streams."""
 
     def __init__(self, p: Partner, k: int, scenario: Scenario, layout: Layout, *, inside: bool,
-                 steady: bool) -> None:
+                 steady: bool, ghost: bool = False) -> None:
         self.k, self.id = k, p.id
         self.inside = inside  # in the plan's line-up at t = 0
+        self.ghost = ghost  # a candidate outside the line-up followed as a ghost, for path sharing (allysim.lineups)
         self.steady = steady  # never leaves (the drivers' "without this partner's exit")
         self.share = scenario.shares[p.id]
         # a hazard by age (SPEC section 13): the engine's own copy of the curve, whose scale the rate (1) is
@@ -62,8 +76,8 @@ class PartnerSpec:
         self.required, self.candidate = p.required, p.candidate
         self.setup, self.per_time = p.cost.setup, p.cost.per_time
         self.source = layout.index(f"{p.id}.exit")
-        self.on_health = _Quantity(p.on_exit.health, 0.0, 1.0, layout, f"{p.id}.on_exit_health")
-        self.on_cost = _Quantity(p.on_exit.cost, 0.0, math.inf, layout, f"{p.id}.on_exit_cost")
+        self.on_health = Quantity(p.on_exit.health, 0.0, 1.0, layout, f"{p.id}.on_exit_health")
+        self.on_cost = Quantity(p.on_exit.cost, 0.0, math.inf, layout, f"{p.id}.on_exit_cost")
 
     def setter(self, parts: list[str]) -> Callable[[float], None]:
         """A setter of one uncertain number of this partner (``share``, ``exit.rate``, ...)."""
@@ -90,11 +104,11 @@ class PartnerSpec:
         return set_field
 
 
-class _PartnerState(_Product):
+class PartnerState(Product):
     """A partner during one replication: the product of its escalations and rate factors in force (a
-    :class:`~allysim.life._Product`), whether it is in, its exit budget and pending exit, and its bookkeeping."""
+    :class:`~allysim.life.Product`), whether it is in, its exit budget and pending exit, and its bookkeeping."""
 
-    __slots__ = ("spec", "inside", "env", "below", "spread", "budget", "mark", "pending", "cross", "since",
+    __slots__ = ("spec", "inside", "ghost", "env", "below", "spread", "budget", "mark", "pending", "cross", "since",
                  "tenure", "first", "attempts")
 
     def __init__(self, spec: PartnerSpec) -> None:
@@ -102,13 +116,14 @@ class _PartnerState(_Product):
         self.nonzero = 1.0
         self.zeros = 0
         self.inside = False
+        self.ghost = False  # followed as if in, never acting (allysim.lineups): until it would first try to leave
         self.env = 1.0  # the environment state's exit factor
         self.below = False  # health is below spec.x: the hazard takes spec.factor
         self.spread = 1.0  # contagion ** exits so far
         self.budget = 0.0
         self.mark = 0.0
-        self.pending: _Call | None = None
-        self.cross: _Call | None = None  # the moment health climbs back over spec.x
+        self.pending: Call | None = None
+        self.cross: Call | None = None  # the moment health climbs back over spec.x
         self.since = 0.0  # when it last joined
         self.tenure = 0.0
         self.first = _INF  # when it first left
@@ -117,7 +132,7 @@ class _PartnerState(_Product):
     @property
     def rate(self) -> float:
         spec = self.spec
-        if not self.inside or not spec.rate:
+        if not (self.inside or self.ghost) or not spec.rate:
             return 0.0
         product = 0.0 if self.zeros else self.nonzero
         return spec.rate * (spec.factor if self.below else 1.0) * self.spread * product * self.env
@@ -133,31 +148,37 @@ class PartneredLife(Life):
 
     def __init__(self, model: CompiledPlan, streams: Streams, replication: int) -> None:
         super().__init__(model, streams, replication)
-        self.pstates = [_PartnerState(spec) for spec in model.partners]
+        self.pstates = [PartnerState(spec) for spec in model.partners]
         self.hwatch = [ps for ps in self.pstates if ps.spec.x is not None]
         self.exits_so_far = 0
         self.exit_log: list[tuple[int, float]] = []
         self.shares = 0.0
+        self.mask = 0  # the partners in, as bits (k: 1 << k)
+        self.ghosts_left = 0  # the ghosts that would have tried to leave, as bits
+        self.checks: list[tuple[int, bool]] | None = None  # allysim.lineups: each membership check and its verdict
 
     # ------------------------------------------------------------------ the start and the end
 
     def start_partners(self) -> None:
         """The line-up joins at t = 0: shares count, and each partner's first exit is scheduled."""
         for ps in self.pstates:
-            if ps.spec.inside:
-                ps.inside = True
+            if ps.spec.inside or ps.spec.ghost:
+                ps.inside, ps.ghost = ps.spec.inside, ps.spec.ghost
                 ps.budget = -_log1p(-self.u(ps.spec.source))
         self._refresh_shares()
         m = self.m
         members = sum(1 for ps in self.pstates if ps.inside)
-        if members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE:
+        short = members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE
+        if self.checks is not None:
+            self.checked(short, -1)
+        if short:
             # a line-up that cannot form the alliance (a study's subset of candidates; named plans are refused by
             # the checks): it ends at t = 0, credited to the first partner missing from it
             missing = next((ps.spec.k for ps in self.pstates if not ps.inside), 0)
             self.dissolve(len(m.risks) + missing)
             return
         for ps in self.pstates:
-            if ps.inside:
+            if ps.inside or ps.ghost:
                 self._schedule_exit(ps)
         self.health_moved()
 
@@ -189,23 +210,36 @@ class PartneredLife(Life):
 
     def _refresh_shares(self) -> None:
         total = 0.0
+        mask = 0
         for ps in self.pstates:  # file order, so the sum is the same bits whatever the history
             if ps.inside:
                 total += ps.spec.share
+                mask |= 1 << ps.spec.k
         self.shares = total
+        self.mask = mask
         self.vr = self.m.value_rate * total
 
-    def _rescale_exit(self, ps: _PartnerState) -> None:
+    def _rescale_exit(self, ps: PartnerState) -> None:
         """Spend the budget used so far at the old hazard; the caller changes the hazard, then reschedules."""
-        curve, now = ps.spec.curve, self.env.now
-        spent = ps.rate * (now - ps.mark) if curve is None else curve.spent(ps.mark, now, ps.rate)
-        ps.budget = max(0.0, ps.budget - spent)
+        spec, now = ps.spec, self.env._now
+        rate = spec.rate  # ps.rate, written out (the hot path of every change of hazard)
+        if rate and (ps.inside or ps.ghost):
+            rate = rate * (spec.factor if ps.below else 1.0) * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env
+        else:
+            rate = 0.0
+        spent = rate * (now - ps.mark) if spec.curve is None else spec.curve.spent(ps.mark, now, rate)
+        budget = ps.budget - spent
+        ps.budget = budget if budget > 0.0 else 0.0  # max(0.0, budget), bit for bit
 
-    def _schedule_exit(self, ps: _PartnerState) -> None:
+    def _schedule_exit(self, ps: PartnerState) -> None:
         ps.pending = None
-        now = self.env.now
+        now = self.env._now
         ps.mark = now
-        rate = ps.rate
+        spec = ps.spec
+        rate = spec.rate  # ps.rate, written out
+        if not rate or not (ps.inside or ps.ghost):
+            return
+        rate = rate * (spec.factor if ps.below else 1.0) * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env
         if rate <= 0.0:
             return
         if not math.isfinite(rate):
@@ -217,11 +251,14 @@ class PartneredLife(Life):
             wait = curve.arrival(now, ps.budget, rate) - now
         if now + wait > self.m.horizon:
             return
-        ps.pending = _Call(self.env, wait, self._exit_due, ps)  # type: ignore[arg-type]
+        ps.pending = Call(self.env, wait, self._exit_due, ps)  # type: ignore[arg-type]
 
-    def _exit_due(self, event: _Call) -> None:
-        ps: _PartnerState = event.risk  # type: ignore[assignment]
+    def _exit_due(self, event: Call) -> None:
+        ps: PartnerState = event.risk  # type: ignore[assignment]
         if event is not ps.pending or not self.alive:
+            return
+        if ps.ghost:  # a ghost would leave here: the path with it in parts from this one (allysim.lineups)
+            self.ghost_left(ps)
             return
         self._count_event(ps.spec.id)
         self.advance(self.env.now)
@@ -234,7 +271,7 @@ class PartneredLife(Life):
         climbs back over x is scheduled (closed form; never, without recovery)."""
         h = self.h
         for ps in self.hwatch:
-            if not ps.inside:
+            if not (ps.inside or ps.ghost):
                 continue
             x = ps.spec.x
             below = h < x
@@ -246,13 +283,14 @@ class PartneredLife(Life):
             if below and self.rho > 0.0 and x < 1.0:
                 wait = _log((1.0 - h) / (1.0 - x)) / self.rho
                 if self.env.now + wait <= self.m.horizon:
-                    ps.cross = _Call(self.env, wait, self._climbed, ps)  # type: ignore[arg-type]
+                    ps.cross = Call(self.env, wait, self._climbed, ps)  # type: ignore[arg-type]
 
-    def _climbed(self, event: _Call) -> None:
-        ps: _PartnerState = event.risk  # type: ignore[assignment]
-        if event is not ps.cross or not self.alive or not ps.inside:
+    def _climbed(self, event: Call) -> None:
+        ps: PartnerState = event.risk  # type: ignore[assignment]
+        if event is not ps.cross or not self.alive or not (ps.inside or ps.ghost):
             return
-        self._count_event(ps.spec.id)
+        if ps.inside:
+            self._count_event(ps.spec.id)
         ps.cross = None
         self._rescale_exit(ps)
         ps.below = False
@@ -260,43 +298,48 @@ class PartneredLife(Life):
 
     def add_exit_factor(self, k: int, factor: float, duration: float | None) -> None:
         ps = self.pstates[k]
-        if ps.inside:
+        follow = ps.inside or ps.ghost
+        if follow:
             self._rescale_exit(ps)
         ps.add(factor)
-        if ps.inside:
+        if follow:
             self._schedule_exit(ps)
         if duration is not None:
-            _Call(self.env, duration, lambda _e: self._end_exit_factor(ps, factor))
+            Call(self.env, duration, lambda _e: self._end_exit_factor(ps, factor))
 
-    def _end_exit_factor(self, ps: _PartnerState, factor: float) -> None:
+    def _end_exit_factor(self, ps: PartnerState, factor: float) -> None:
         if self.alive:
-            if ps.inside:
+            follow = ps.inside or ps.ghost
+            if follow:
                 self._rescale_exit(ps)
             ps.remove(factor)
-            if ps.inside:
+            if follow:
                 self._schedule_exit(ps)
 
     def partner_environment(self, factors: list[float]) -> None:
         for ps, factor in zip(self.pstates, factors):
             if ps.env != factor:
-                if ps.inside:
+                follow = ps.inside or ps.ghost
+                if follow:
                     self._rescale_exit(ps)
                 ps.env = factor
-                if ps.inside:
+                if follow:
                     self._schedule_exit(ps)
 
     # ------------------------------------------------------------------ an exit, SPEC section 12
 
-    def pull(self, risk: _RiskSpec, keep: float) -> list[_PartnerState] | None:
+    def pull(self, risk: RiskSpec, keep: float) -> list[PartnerState] | None:
         """Step 4 of an occurrence: the partners it makes leave, each drawn from its own stream."""
         out = None
         for k, q, source in risk.pulls:
             ps = self.pstates[k]
             if ps.inside and not ps.spec.steady and q > 0.0 and self.u(source) < q * keep:
                 out = [ps] if out is None else out + [ps]
+            elif ps.ghost and not ps.spec.steady and q > 0.0 and self.u(source) < q * keep:
+                self.ghost_left(ps)  # pulled: the same draw as in, and the path with it in parts from here
         return out
 
-    def exit(self, ps: _PartnerState, watch: bool) -> None:
+    def exit(self, ps: PartnerState, watch: bool) -> None:
         """Partner ``ps`` decides to leave (its own exit, or pulled by a risk's occurrence: ``watch=False``, the
         occurrence then runs step 6 for both)."""
         m, now, k = self.m, self.env.now, ps.spec.k
@@ -332,14 +375,20 @@ class PartneredLife(Life):
         cost = self.draw(spec.on_cost)
         if cost:
             self.risk_cost += cost * self.disc
-        for other in self.pstates:  # contagion
-            if other.inside and other.spec.contagion != 1.0:
+        for other in self.pstates:  # contagion (a ghost takes it as it would in)
+            if (other.inside or other.ghost) and other.spec.contagion != 1.0:
                 self._rescale_exit(other)
                 other.spread *= other.spec.contagion
                 self._schedule_exit(other)
         cause = len(m.risks) + k
         members = sum(1 for q in self.pstates if q.inside)
-        if spec.required or members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE:
+        if spec.required:
+            self.dissolve(cause)  # whatever the line-up
+            return
+        short = members < m.min_partners or self.shares < m.min_share - SHARE_TOLERANCE
+        if self.checks is not None:
+            self.checked(short, cause)
+        if short:
             self.dissolve(cause)  # the alliance cannot stand without it: no rescue
             return
         if self.h < m.floor and not self.rescue():
@@ -352,10 +401,19 @@ class PartneredLife(Life):
             if worked is None or c.shadow:
                 continue
             if c.delayed:
-                _Call(self.env, self.draw(c.delay), lambda _e, c=c, worked=worked: self._after_exit(c, ps, worked))
+                Call(self.env, self.draw(c.delay), lambda _e, c=c, worked=worked: self._after_exit(c, ps, worked))
             elif worked:
                 self._act_on_exit(c, ps)
         self._watch(before, watch)
+
+    def ghost_left(self, ps: PartnerState) -> None:
+        """A ghost (allysim.lineups) would try to leave now: from here it is followed no more."""
+        ps.ghost = False
+        ps.pending = ps.cross = None
+        self.ghosts_left |= 1 << ps.spec.k
+
+    def checked(self, short: bool, cause: int) -> None:
+        raise NotImplementedError("only a RecordingLife records membership checks")
 
     def _watch(self, before: float, watch: bool) -> None:
         """Step 6 after an exit of the partner's own (a pulled exit leaves it to the occurrence)."""
@@ -368,7 +426,7 @@ class PartneredLife(Life):
                 self.apply(c)
         self.health_moved()
 
-    def _act_on_exit(self, c: _ContingencySpec, ps: _PartnerState) -> None:
+    def _act_on_exit(self, c: ContingencySpec, ps: PartnerState) -> None:
         self.apply(c)
         if c.replace and not ps.inside:
             ps.inside = True
@@ -379,7 +437,7 @@ class PartneredLife(Life):
             self._refresh_shares()
             self._schedule_exit(ps)
 
-    def _after_exit(self, c: _ContingencySpec, ps: _PartnerState, worked: bool) -> None:
+    def _after_exit(self, c: ContingencySpec, ps: PartnerState, worked: bool) -> None:
         if not self.alive:
             return
         self._count_event(c.id)

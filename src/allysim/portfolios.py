@@ -30,9 +30,10 @@ import numpy as np
 
 from .analysis import provenance
 from .errors import UsageError
-from .results import Results, Variant, sum_sharing
+from .results import PlanRuns, Results, Variant, sum_sharing
 from .runner import RunOptions, simulate_variants
 from .scenario import Scenario
+from .sharing import DerivedRuns
 from .stats import cvar, losing, loss_share, mean_ci, paired, paired_cvar, wilson
 from .verdicts import Materiality, judge, judged, materiality_for
 
@@ -42,6 +43,7 @@ OBJECTIVES = ("npv", "survival", "cvar10", "p_loss")  # what "best" may mean; p_
 
 EXACT_LIMIT = 12  # 4,096 portfolios
 BATCH_BYTES = 400_000_000  # outcome arrays of the portfolios simulated together: the fewer calls the more sharing
+SHARED_BYTES = 40  # per portfolio and replication with shared paths: path index, flag, the three arrays optimize keeps
 
 
 @dataclass(frozen=True)
@@ -280,8 +282,12 @@ class _Simulator:
 
     def __call__(self, portfolios: Sequence[tuple[str, ...]]) -> list[Outcomes]:
         todo = [p for p in dict.fromkeys(portfolios) if p not in self.done]
-        # the runner keeps every outcome array of the variants of one call, until optimize keeps three of them
+        # exhaustive, the runner keeps every outcome array of the variants of one call, until optimize keeps three
+        # of them; with shared paths it keeps each distinct path once (a fraction of the variants' replications) and
+        # which path stands for each variant's replications, and optimize keeps three arrays per variant
         per_run = 70 + 4 * len(self.scenario.risks) + 16 * len(self.scenario.contingencies)
+        if not self.options.exhaustive:
+            per_run = SHARED_BYTES
         batch = max(8, BATCH_BYTES // (int(self.options.runs or 1) * per_run))
         for start in range(0, len(todo), batch):
             self.done.update(_simulate(self.scenario, todo[start:start + batch], self.options, self.sharing))
@@ -297,9 +303,19 @@ def _simulate(scenario: Scenario, portfolios: Sequence[tuple[str, ...]],
     out = {}
     for p in portfolios:
         runs_ = results.plans[",".join(p) or "-"]
-        out[p] = Outcomes(npv=runs_.npv.copy(), alive=(runs_.cause < 0).astype(float),
-                          cost=runs_.contingency_cost.copy())
+        # arrays gathered for this portfolio alone (a copy when not derived from shared paths), then let go by it
+        out[p] = Outcomes(npv=_own(runs_, "npv"), alive=(runs_.cause < 0).astype(float),
+                          cost=_own(runs_, "contingency_cost"))
+        for name in ("npv", "cause", "contingency_cost"):
+            if isinstance(runs_, DerivedRuns):
+                vars(runs_).pop(name, None)
     return out
+
+
+def _own(runs: PlanRuns, name: str) -> np.ndarray:
+    """Array ``name`` of ``runs``, owned by the caller: a derived variant's arrays are gathered for it alone."""
+    array = getattr(runs, name)
+    return array if isinstance(runs, DerivedRuns) else array.copy()
 
 
 def _order(scenario: Scenario, ids: Sequence[str]) -> tuple[str, ...]:

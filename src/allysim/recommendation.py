@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .findings import plan_phrase
-from .plotting.decision_charts import portfolio_name
+from .findings import plan_phrase, portfolio_name
 from .wording import Evidence, MoneyScale, format_money, format_points, format_share, share_interval
 
 __all__ = ["Recommendation", "recommend", "OBJECTIVE_WORDS"]
@@ -195,7 +194,7 @@ def _sensitivity_rows(study: Mapping[str, Any] | None) -> tuple[str, str, list[s
     if not study:
         return "", "", ["a sensitivity study (allysim sensitivity): the assumption that would flip the choice and "
                         "what is worth learning first"]
-    from .plotting.sensitivity_charts import sensitivity_findings
+    from .findings import sensitivity_findings
 
     words = sensitivity_findings(study)
     flip = words["switch"].rstrip(".") + "."

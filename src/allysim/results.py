@@ -118,7 +118,7 @@ class PlanRuns:
             env_time=np.array([o.env_time for o in outcomes], dtype=float).reshape(len(outcomes), -1),
             env_state=np.array([o.env_state for o in outcomes], dtype=np.int16),
             env_hist=_env_hist(outcomes),
-            **_partner_arrays(outcomes),
+            **partner_arrays(outcomes),
             **{name: np.array([getattr(o, name) for o in outcomes], dtype=float) for name in _FLOATS},
         )
 
@@ -151,7 +151,7 @@ class PlanRuns:
                         **{name: getattr(self, name)[:n] for name in self.per_run()})
 
 
-def _partner_arrays(outcomes: list[Outcome]) -> dict[str, np.ndarray]:
+def partner_arrays(outcomes: list[Outcome]) -> dict[str, np.ndarray]:
     """The partner arrays of ``outcomes`` (SPEC section 12): (runs, partners), or (runs, 0) without partners."""
     n = len(outcomes)
     out = {name: np.array([getattr(o, name) for o in outcomes], dtype=float).reshape(n, -1)

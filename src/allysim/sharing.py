@@ -10,11 +10,16 @@ so many variants share one path, and that can be known from a single simulation:
    activate, its success drawn from its own stream, never acting), whose would-be activations all fail: the
    variant with it has the same path, plus its own costs, which the shadow counted.
 3. A risk that never occurred in the replication: the variant without it has the same path.
+4. With candidate partners, a path stands for another line-up of the same contingencies while no candidate in one
+   line-up and not the other has tried to leave and every membership check agrees, and where a line-up with fewer
+   partners falls short at a check the path passed, that line-up ends there (:mod:`allysim.lineups`: its value,
+   candidates' costs and tenures are redone from the path's record, to the same bits).
 
 So a variant ``u`` simulated in replication ``i`` stands, in that replication, for every variant ``v`` with
 
     acted(u)  <=  contingencies(v)  <=  contingencies(u) + shadows of u that never worked
     removed(u)  <=  removed(v),  and no risk of removed(v) occurred in u's path
+    lineup(u) xor lineup(v) holds no candidate that tried to leave in u's path, and the record agrees (4.)
 
 where ``acted(u)`` are the contingencies of ``u`` with at least one successful activation. ``v``'s outcome is
 ``u``'s, with ``v``'s own contingency costs (setup, per_time on the same discounted alive time, per_activation on the
@@ -35,7 +40,9 @@ import numpy as np
 
 from .engine import GRID_POINTS, CompiledPlan, Outcome
 from .life import health_matrix
-from .results import HEALTH_BINS, PlanRuns, _partner_arrays, health_bins
+from .lineups import LineupRecord
+from .membership import lineups_share_paths
+from .results import HEALTH_BINS, PlanRuns, health_bins, partner_arrays
 
 __all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive", "SharedChunk", "SharedStore", "DerivedRuns"]
 
@@ -51,23 +58,28 @@ class Masks:
     contingencies: int
     removed: int
     world: Hashable = ()
+    lineup: int = 0  # the partners in at t = 0, as bits, when paths are shared between line-ups (else in world)
 
 
 def masks_of(scenario, contingencies: Sequence[str], removed_risks: Sequence[str],  # noqa: ANN001
              world: Hashable = ()) -> Masks:
     """The bit masks of a variant of ``scenario``.
 
-    With partners (SPEC section 12), a plan's candidate partners make another world (a partner in or out changes
-    the path from t = 0), and a partner that never leaves (the drivers' variant) counts as a removed risk, its bit
-    after the risks'; its "occurrences" are its exits, retained or not."""
+    With partners (SPEC section 12), a partner that never leaves (the drivers' variant) counts as a removed risk, its
+    bit after the risks'; its "occurrences" are its exits, retained or not. A plan's candidate partners make its
+    line-up: paths are shared between line-ups as the module docstring says, or, when a scheduled review reads the
+    partners in (:func:`allysim.membership.lineups_share_paths`), each line-up is a world of its own."""
     cids = {c.id: j for j, c in enumerate(scenario.contingencies)}
     rids = {r.id: j for j, r in enumerate(scenario.risks)}
     rids.update({p.id: len(rids) + k for k, p in enumerate(scenario.partners)})
     candidates = tuple(c for c in scenario.ordered(contingencies) if c not in cids)
-    if candidates:
+    lineup = 0
+    if lineups_share_paths(scenario):
+        lineup = sum(1 << k for k, p in enumerate(scenario.partners) if not p.candidate or p.id in candidates)
+    elif candidates:
         world = (world, candidates)
     return Masks(sum(1 << cids[c] for c in set(contingencies) if c in cids),
-                 sum(1 << rids[r] for r in set(removed_risks)), world)
+                 sum(1 << rids[r] for r in set(removed_risks)), world, lineup)
 
 
 def _bits(flags: Sequence) -> int:  # noqa: ANN001 - counts or booleans
@@ -100,36 +112,142 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     values = values or [None] * len(models)
     n, count = stop - start, len(models)
     everything = (1 << len(models[0].contingency_ids)) - 1
-    # fewest removed risks first: a path with a risk can stand for the variant without it, not the converse
-    order = sorted(range(count), key=lambda k: bin(masks[k].removed).count("1"))
+    # fewest removed risks first: a path with a risk can stand for the variant without it, not the converse; then
+    # the most partners first: a line-up with fewer ends where it falls short, an ending of the larger one's path
+    order = sorted(range(count), key=lambda k: (bin(masks[k].removed).count("1"), -bin(masks[k].lineup).count("1")))
+    cover = _Cover(masks, order)
     source = np.empty((count, n), dtype=np.int32)  # which simulated outcome stands for variant k in replication i
     simulated = np.zeros((count, n), dtype=bool)
     outcomes: list[Outcome] = []
+    shares: dict[int, dict[int, float]] = {}
     for i, rep in enumerate(range(start, stop)):
-        # per world (only variants of one world share a path), in the order simulated:
-        # (acted, allowed, removed, occurred, outcome index)
-        worlds: dict[Hashable, list[tuple]] = {}
-        for k in order:
-            want, removed, world = masks[k].contingencies, masks[k].removed, masks[k].world
-            paths = worlds.setdefault(world, [])
-            for acted, allowed, gone, occurred, row in paths:
-                if not (acted & ~want or want & ~allowed or gone & ~removed or removed & occurred):
-                    source[k, i] = row
+        todo = np.ones(count, dtype=bool)  # by position in order: the variants no path stands for yet
+        while True:
+            first = int(todo.argmax())
+            if not todo[first]:
+                break
+            k = order[first]
+            model = models[k]
+            outcome = model.run(seed, rep, None if values[k] is None else values[k][i])
+            simulated[k, i] = True
+            record = outcome.lineup
+            if record is None:
+                _place(outcome, first, cover, todo, outcomes, source[:, i], everything)
+                continue
+            outcome.lineup = None
+            # shares added up, by mask: one cache per replication and world (their draws are the same)
+            totals = shares.setdefault(cover.world_of[first], {})
+            _place(outcome, first, cover, todo, outcomes, source[:, i], everything, record, model, totals)
+            # then each ending of the path (a membership check its line-up passed): the outcome of the line-ups
+            # that fall short there, if any is still to stand for
+            waiting: set[int] | None = None  # the line-ups with variants still to stand for, in this world
+            for ending in record.endings:
+                if waiting is None:
+                    waiting = set(cover.lineup[todo & cover.world[cover.world_of[first]]].tolist())
+                if not waiting:
                     break
-            else:
-                outcome = models[k].run(seed, rep, None if values[k] is None else values[k][i])
-                row = len(outcomes)
-                outcomes.append(outcome)
-                acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
-                occurred = _bits(outcome.occurrences)
-                if outcome.exit_attempts:
-                    occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
-                paths.append((acted, everything & ~_bits(outcome.shadow_worked), removed, occurred, row))
-                source[k, i] = row
-                simulated[k, i] = True
+                lineups = [x for x in waiting if ending.record.stands_for(x, model, totals)]
+                if lineups:
+                    _place(ending.outcome(model), first, cover, todo, outcomes, source[:, i], everything,
+                           ending.record, model, totals, lineups)
+                    waiting = None
+        shares.clear()
     table = _Table(outcomes, grid=models[0].grid if models[0].health_path else None)
     names = [str(k) for k in range(count)] if names is None else list(names)
     return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
+
+
+def _place(outcome: Outcome, first: int, cover: _Cover, todo: np.ndarray, outcomes: list[Outcome],
+           source: np.ndarray, everything: int, record: LineupRecord | None = None, model: CompiledPlan | None = None,
+           totals: dict[int, float] | None = None, lineups: list[int] | None = None) -> None:
+    """Stand ``outcome`` (simulated for the variant at position ``first``, or an ending of its path) for every variant
+    not yet stood for that it is the outcome of (``source``: this replication's column; ``todo`` updated), and with
+    a line-up ``record``, for the variants of other line-ups (``lineups``, if given, the only ones) it stands for.
+    """
+    acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
+    occurred = _bits(outcome.occurrences)
+    if outcome.exit_attempts:
+        occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
+    positions = cover.covered(todo, first, acted, everything & ~_bits(outcome.shadow_worked), occurred,
+                              0 if record is None else record.left)
+    if not len(positions):
+        return
+    if record is None:
+        rows = np.full(len(positions), len(outcomes), dtype=np.int32)
+        outcomes.append(outcome)
+    else:
+        assert model is not None and totals is not None
+        rows = np.full(len(positions), -1, dtype=np.int32)
+        found = cover.lineup[positions]
+        own = cover.masks[first].lineup
+        for other in set(found.tolist()) if lineups is None else lineups:
+            these = found == other
+            if lineups is None and other == own:  # the path's own line-up
+                rows[these] = len(outcomes)
+                outcomes.append(outcome)
+            elif (lineups is not None or record.stands_for(other, model, totals)) and these.any():
+                rows[these] = len(outcomes)
+                outcome.lineup = None
+                outcomes.append(record.derive(outcome, other, model, totals))
+        keep = rows >= 0
+        positions, rows = positions[keep], rows[keep]
+    source[cover.index[positions]] = rows
+    todo[positions] = False
+
+
+_LOW = (1 << 62) - 1
+
+
+class _Cover:
+    """The variants, in the order they are simulated, as arrays: which of them a simulated path stands for.
+
+    Variant ``v`` may take the path of ``u`` when (module docstring) they live in one world, acted(u) <=
+    contingencies(v) <= allowed(u), removed(u) <= removed(v), no risk or partner of removed(v) occurred in u's
+    path, and no candidate partner in one line-up and not the other tried to leave (the line-ups' membership
+    checks are then compared by the caller, :class:`allysim.membership.LineupRecord`). Bit masks of up to 62 bits
+    are compared as numpy integers, larger ones one by one."""
+
+    def __init__(self, masks: Sequence[Masks], order: list[int]) -> None:
+        masks = [masks[k] for k in order]
+        worlds: dict[Hashable, int] = {}
+        world = np.array([worlds.setdefault(m.world, len(worlds)) for m in masks], dtype=np.int64)
+        self.world = [world == w for w in range(len(worlds))]  # by world: which variants live in it
+        self.world_of = world.tolist()
+        fields = [[m.contingencies for m in masks], [m.removed for m in masks], [m.lineup for m in masks]]
+        self.small = all(x < 1 << 62 for field in fields for x in field)
+        kind = np.int64 if self.small else object
+        self.contingencies, self.removed, self.lineup = (np.array(f, dtype=kind) for f in fields)
+        self.any_removed = any(fields[1])
+        self.index = np.array(order, dtype=np.int64)  # position -> variant
+        self.masks = masks
+
+    def covered(self, todo: np.ndarray, first: int, acted: int, allowed: int, occurred: int,
+                left: int) -> np.ndarray:
+        """The positions of the variants not yet stood for that the path of the variant at ``first`` stands for
+        (``left``: the partners that tried to leave in it, ghosts included)."""
+        gone, lineup = self.masks[first].removed, self.masks[first].lineup
+        if not self.small:
+            return np.array([j for j in todo.nonzero()[0].tolist() if self._takes(self.masks[j], self.masks[first], acted,
+                                                                                   allowed, occurred, left)],
+                            dtype=np.int64)
+        c = self.contingencies
+        # the variants' masks hold bits 0 to 61 only, so higher bits of the path's change nothing
+        allowed, occurred, left = allowed & _LOW, occurred & _LOW, left & _LOW
+        ok = todo & self.world[self.world_of[first]]
+        ok &= (c & acted == acted)
+        ok &= (c & ~allowed == 0)
+        if self.any_removed:
+            r = self.removed
+            ok &= (r & gone == gone) & (r & occurred == 0)
+        if left:
+            ok &= ((self.lineup ^ lineup) & left == 0)
+        return ok.nonzero()[0]
+
+    @staticmethod
+    def _takes(v: Masks, u: Masks, acted: int, allowed: int, occurred: int, left: int) -> bool:
+        return v.world == u.world and not (acted & ~v.contingencies or v.contingencies & ~allowed
+                                           or u.removed & ~v.removed or v.removed & occurred
+                                           or (v.lineup ^ u.lineup) & left)
 
 
 class _Table:
@@ -166,7 +284,7 @@ class _Table:
         self.env_time = np.array([o.env_time for o in outcomes], dtype=float).reshape(rows, -1)
         self.env_grid = np.array([o.env_grid for o in outcomes], dtype=np.int64) if grid is not None else None
         self.env_state = np.array([o.env_state for o in outcomes], dtype=np.int16)
-        for name, array in _partner_arrays(outcomes).items():
+        for name, array in partner_arrays(outcomes).items():
             setattr(self, name, array)
 
     def __len__(self) -> int:

@@ -7,7 +7,9 @@
 - :func:`cvar` / :func:`paired_cvar`: the mean of the worst share of runs (CVaR, 10% by default) with its
   asymptotic interval, and the paired difference of two plans' CVaRs; :func:`loss_share`: the share of runs below
   0 (:func:`losing`), with its Wilson interval.
-- :func:`kaplan_meier`: the survival curve of runs censored at the horizon.
+- :func:`kaplan_meier`: the survival curve of runs censored at the horizon; :func:`survival_curve` the same with
+  its pointwise Wilson band (what the survival chart draws); :func:`dissolved_share`: the share of runs ended by
+  each time of a grid; :func:`quantile_marks`: the mean, P10, P50 and P90 of values.
 - :func:`health_bins` / :func:`hist_percentile`: health kept as histograms (exact 0, 200 bins of 0.005, exact 1),
   and percentiles read back from them.
 """
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,7 +25,9 @@ from numpy.typing import ArrayLike
 from scipy.special import stdtrit  # Student t quantiles, without importing all of scipy.stats
 
 __all__ = ["Z95", "TAIL", "wilson", "wilson_band", "mean_ci", "paired", "cvar", "paired_cvar", "losing", "loss_share",
-           "percentile", "kaplan_meier", "HEALTH_BINS",
+           "percentile", "kaplan_meier", "SurvivalCurve", "survival_curve", "dissolved_share", "quantile_marks",
+           "widened_interval",
+           "HEALTH_BINS",
            "health_bins", "hist_percentile", "MAX_STEPS", "CURVE_POINTS"]
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
@@ -168,6 +173,52 @@ def kaplan_meier(lifetime: ArrayLike, survived: ArrayLike, horizon: float) -> tu
     if len(times) and times[0] <= 0:  # dissolved at t = 0: the curve starts below 1
         t, s = t[1:], s[1:]
     return t, s
+
+
+@dataclass(frozen=True)
+class SurvivalCurve:
+    """A plan's survival curve on [0, horizon] (:func:`kaplan_meier`) with its pointwise 95% Wilson band."""
+
+    time: np.ndarray
+    share: np.ndarray  # the share still alive from each time on
+    low: np.ndarray
+    high: np.ndarray
+    runs: int
+
+
+def survival_curve(lifetime: ArrayLike, survived: ArrayLike, horizon: float) -> SurvivalCurve:
+    """The survival curve of runs censored at the horizon, with its pointwise 95% Wilson band."""
+    t, s = kaplan_meier(lifetime, survived, horizon)
+    runs = len(np.asarray(lifetime))
+    lo, hi = wilson_band(s, runs)
+    return SurvivalCurve(t, s, lo, hi, runs)
+
+
+def dissolved_share(grid: ArrayLike, lifetime: ArrayLike, survived: ArrayLike) -> np.ndarray:
+    """The share of runs dissolved by each time of ``grid``."""
+    t = np.asarray(grid, dtype=float)
+    life = np.asarray(lifetime, dtype=float)
+    ended = np.sort(life[~np.asarray(survived, dtype=bool)])
+    return np.searchsorted(ended, t, side="right") / max(len(life), 1)
+
+
+def quantile_marks(values: ArrayLike) -> dict[str, float]:
+    """The mean and P10, P50, P90 of ``values`` (all 0 for none)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return {"mean": 0.0, "p10": 0.0, "p50": 0.0, "p90": 0.0}
+    p10, p50, p90 = np.quantile(values, [0.1, 0.5, 0.9])
+    return {"mean": float(np.mean(values)), "p10": float(p10), "p50": float(p50), "p90": float(p90)}
+
+
+def widened_interval(centre: float, ci: tuple[float, float], extra_se: float, z: float = Z95) -> tuple[float, float]:
+    """A 95% interval ``ci`` around ``centre`` widened by a second, independent error of standard error
+    ``extra_se`` (e.g. the sampling error of Shapley values over random orders), each side combined in quadrature."""
+    lo, hi = ci
+    if extra_se <= 0:
+        return lo, hi
+    extra = z * extra_se
+    return centre - math.hypot(centre - lo, extra), centre + math.hypot(hi - centre, extra)
 
 
 def health_bins(health: np.ndarray) -> np.ndarray:

@@ -23,26 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
-from .folder import read_json
+from .folder import load_output
 from .outputs import atomic_file
 from .partner_tables import has_partners, partner_rows, partners_at_end_rows
 from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, save_to, width_of
+from .study_registry import RUN_CHARTS, study
 from .wording import format_length, median_life, plural
 
-__all__ = ["write_workbook", "STUDIES", "EXCEL_ROWS"]
+__all__ = ["write_workbook", "EXCEL_ROWS"]
 
 EXCEL_ROWS = 1_048_576
 PERCENT, MONEY, NUMBER, WHOLE = "0.0%", "#,##0.00", "0.000", "#,##0"
-# study file -> (sheet, the key holding its main table, what one row is, its chart files)
-STUDIES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "compare": ("Compare", "plans", "plan", ("compare",)),
-    "value": ("Value", "contingencies", "contingency", ("contingency_value",)),
-    "drivers": ("Drivers", "risks", "risk", ("risk_drivers",)),
-    "optimize": ("Optimize", "portfolios", "portfolio", ("frontier",)),
-    "sweep": ("Sweep", "plans", "plan", ("sweep",)),
-    "sensitivity": ("Sensitivity", "inputs", "input", ("sensitivity", "switch", "information")),
-}
-RUN_CHARTS = ("survival", "npv", "health", "causes")  # on Summary (the partners chart is on Partners)
 PROVENANCE = ("scenario", "scenario_file", "scenario_sha256", "allysim_version", "runs", "seed", "horizon",
               "time_unit", "currency")
 TITLE = None  # fonts are made on first use: openpyxl is imported only when a workbook is written
@@ -88,10 +79,6 @@ def _fonts() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- reading the folder
-
-
-def _read_json(path: Path, command: str) -> dict[str, Any] | None:
-    return read_json(path, command) if path.exists() else None
 
 
 def _consistency(files: dict[str, dict[str, Any]]) -> list[str]:
@@ -360,7 +347,8 @@ def _provenance(block: Block, summary: dict[str, Any], files: dict[str, dict[str
 
 
 def _study(name: str, data: dict[str, Any], fonts: dict[str, Any]) -> tuple[Block, int]:
-    sheet, key, label, _ = STUDIES[name]
+    kind = study(name)
+    sheet, key, label = kind.sheet, kind.table, kind.row
     block = Block()
     block.note(f"{sheet}: {data.get('scenario', '')}", fonts["title"])
     if data.get("meaning"):
@@ -475,6 +463,11 @@ def _scenario_data(folder: Path, summary: dict[str, Any] | None) -> tuple[dict[s
 
 
 # --------------------------------------------------------------------------- writing
+
+
+def _run_charts_on(folder: Path, sheet: str) -> list[Path]:
+    """The PNGs of the run's charts that the workbook puts on ``sheet`` (each chart's ``sheet`` in the registry)."""
+    return [folder / f"{c.name}.png" for c in RUN_CHARTS if c.sheet == sheet and (folder / f"{c.name}.png").exists()]
 
 
 def _emit(wb: Any, title: str, block: Block, freeze: str | None, fonts: dict[str, Any],
@@ -627,26 +620,17 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     from openpyxl import Workbook
 
     folder = Path(folder)
-    if not folder.is_dir():
-        raise OutputError(f"{folder}: no such output folder; write one with `allysim run SCENARIO --out {folder}`")
-    summary = _read_json(folder / "summary.json", "run")
-    if summary is not None and not isinstance(summary.get("plans"), dict):
-        raise OutputError(f"{folder / 'summary.json'}: has no plans; rerun `allysim run` to rewrite it")
-    studies = {name: data for name in STUDIES if (data := _read_json(folder / f"{name}.json", name)) is not None}
-    if summary is None and not studies:
-        raise OutputError(f"{folder}: no summary.json and no study files (compare.json, value.json, ...); is it an "
-                          "allysim output folder?")
-    if summary is not None and (folder / "runs.csv").exists():
-        from .folder import load_output
-
-        load_output(folder, studies=False)  # the run's files whole and consistent, as report and deck need them
-    files = ({"summary.json": summary} if summary else {}) | {f"{n}.json": d for n, d in studies.items()}
+    # the one reader of a folder, with every check; the run's files whole when the folder has a run
+    data = load_output(folder, run_files=(folder / "summary.json").exists() and (folder / "runs.csv").exists())
+    summary = dict(data.summary) or None
+    studies = {name: dict(study_data) for name, study_data in data.studies.items()}
+    files = ({"summary.json": summary} if summary else {}) | {study(n).file: d for n, d in studies.items()}
     notes = _consistency(files)
     runs_csv = folder / "runs.csv"
     total = _count_rows(runs_csv) if runs_csv.exists() else 0
     if total > EXCEL_ROWS - 2:
         notes.append(_truncated(total))
-    charts = [folder / f"{c}.png" for c in RUN_CHARTS if (folder / f"{c}.png").exists()]
+    charts = _run_charts_on(folder, "Summary")
     if summary is not None and not charts:
         notes.append(f"no PNG charts in {folder}; draw them with `allysim report {folder} --format png` to have "
                      "them in the workbook")
@@ -665,12 +649,11 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
             block, header = _summary(summary, files, folder, notes, fonts)
             _emit(wb, "Summary", block, f"B{header + 1}", fonts, charts)
         if has_partners(summary):
-            _emit(wb, "Partners", _partners(summary, fonts), "C4", fonts,
-                  [folder / "partners.png"] if (folder / "partners.png").exists() else [])
-        for name, data in studies.items():
-            block, header = _study(name, data, fonts)
-            charts = [folder / f"{c}.png" for c in STUDIES[name][3] if (folder / f"{c}.png").exists()]
-            _emit(wb, STUDIES[name][0], block, f"B{header + 1}" if header else None, fonts, charts)
+            _emit(wb, "Partners", _partners(summary, fonts), "C4", fonts, _run_charts_on(folder, "Partners"))
+        for name, study_data in studies.items():
+            block, header = _study(name, study_data, fonts)
+            charts = [folder / f"{c.name}.png" for c in study(name).charts if (folder / f"{c.name}.png").exists()]
+            _emit(wb, study(name).sheet, block, f"B{header + 1}" if header else None, fonts, charts)
         _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
         if runs_csv.exists():
             _runs(wb, runs_csv, total, fonts)

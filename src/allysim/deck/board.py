@@ -4,7 +4,6 @@ words, and its charts drawn as pictures without their titles (each slide states 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import study_registry
 from ..errors import AllysimError, OutputError
 from ..findings import leaders, lowest, plan_phrase, winner
 from ..plotting import theme
+from ..study_registry import CHARTS
 from ..wording import (
     Currency,
     Evidence,
@@ -34,14 +35,10 @@ if TYPE_CHECKING:
     from ..folder import OutputData
     from ..scenario import Scenario
 
-__all__ = ["DECK_CHARTS", "RUN_CHARTS", "STUDIES", "Board", "ChartImage", "KeyNumbers", "load_board", "money_scale",
-           "key_numbers", "findings", "caption", "chart_title", "FALLBACK_TITLES"]
+__all__ = ["DECK_CHARTS", "Board", "ChartImage", "KeyNumbers", "load_board", "money_scale", "key_numbers",
+           "findings", "caption", "chart_title"]
 
-DECK_CHARTS = ("survival", "npv", "health", "causes", "partners", "compare", "contingency_value", "risk_drivers", "frontier",
-               "sweep", "sensitivity", "switch")
-RUN_CHARTS = ("survival", "npv", "health", "causes")
-STUDIES = {"compare": "compare", "value": "contingency_value", "drivers": "risk_drivers",
-           "optimize": "frontier", "sweep": "sweep", "sensitivity": "sensitivity"}  # file stem -> chart
+DECK_CHARTS = tuple(name for name, chart in CHARTS.items() if chart.on_deck)  # the run's, then each study's
 
 
 # --- reading an output folder ----------------------------------------------------------------------------------
@@ -122,8 +119,8 @@ class Board:
 def load_board(folder: str | os.PathLike[str]) -> Board:
     """Read an output folder for a deck: ``summary.json`` and friends, the optional studies, the scenario file.
 
-    ``compare.json``, ``value.json`` and ``drivers.json`` are used when present and made from the same scenario
-    file (same sha256). The scenario is the folder's own copy, ``scenario.yaml``, else the file named in
+    The folder is read by :func:`allysim.folder.load_output`; a study is used when it was made from the same
+    scenario file as the run (same sha256). The scenario is the folder's own copy, ``scenario.yaml``, else the file named in
     ``summary.json``'s ``scenario_file`` (as given, or relative to the folder or one of its parents); it is used
     only when its sha256 matches, so the assumptions shown are the ones the numbers were simulated from.
 
@@ -143,23 +140,13 @@ def load_board(folder: str | os.PathLike[str]) -> Board:
     notes: list[str] = []
     mixed: list[str] = []
     studies: dict[str, Mapping[str, Any]] = {}
-    for stem in STUDIES:
-        path = folder / f"{stem}.json"
-        if not path.exists():
-            continue
-        try:
-            study = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError) as exc:
-            notes.append(f"{path.name} was left out: it cannot be read ({str(exc)[:120]}).")
-            continue
-        if not isinstance(study, dict):
-            notes.append(f"{path.name} was left out: it is not a JSON object.")
-        elif study.get("scenario_sha256") and study.get("scenario_sha256") != summary.get("scenario_sha256"):
-            notes.append(f"{path.name} was left out: it was made from another version of the scenario file "
-                         f"(sha256 {str(study['scenario_sha256'])[:12]}).")
-            mixed.append(path.name)
+    for name, study in data.studies.items():
+        if study.get("scenario_sha256") and study.get("scenario_sha256") != summary.get("scenario_sha256"):
+            notes.append(f"{study_registry.study(name).file} was left out: it was made from another version of "
+                         f"the scenario file (sha256 {str(study['scenario_sha256'])[:12]}).")
+            mixed.append(study_registry.study(name).file)
         else:
-            studies[stem] = study
+            studies[name] = study
     scenario, scenario_path, note = _find_scenario(folder, summary)
     if note:
         notes.append(note)
@@ -646,22 +633,7 @@ def _chart_image(board: Board, name: str, draw_missing: bool = False,
     return ChartImage(name, png, title, f"drawn from {board.folder.name}'s data")
 
 
-FALLBACK_TITLES = {
-    "survival": "How likely the alliance is to survive its planned life",
-    "npv": "The value the alliance creates, and how uncertain it is",
-    "health": "How deep the drops go, and how fast the alliance recovers",
-    "causes": "Which risks end the alliance",
-    "partners": "Who is most likely to leave, and what it would cost",
-    "compare": "Each plan against the baseline",
-    "contingency_value": "What each contingency is worth against its cost",
-    "risk_drivers": "What each risk costs",
-    "frontier": "Which contingencies to fund: cost against survival and NPV",
-    "sweep": "How the results move with one assumption",
-    "sensitivity": "Which uncertain assumptions move the result",
-    "switch": "Which uncertain assumption could change the choice",
-}
-
-
 def chart_title(image: ChartImage) -> str:
     """The finding a chart states, for its slide's title."""
-    return image.title or FALLBACK_TITLES.get(image.name, theme.plan_label(image.name))
+    chart = CHARTS.get(image.name)
+    return image.title or (chart.title if chart is not None else theme.plan_label(image.name))

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import study_registry
 from .._version import __version__
 from ..errors import OutputError
 from ..outputs import atomic_file
@@ -388,12 +389,10 @@ def _table_slides(deck: _Deck, title: str, intro: str, columns: Sequence[Column]
         add_table(slide, MARGIN, y, BODY_W, sized, page, size, name=title)
 
 
-_STUDY_NAMES = {"compare": "Plan comparison", "value": "Contingency values", "drivers": "Risk drivers",
-                "optimize": "Portfolio search", "sweep": "Sweep"}
 def _uncertainty_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
     """What we do not know, which of it matters and whether it could change the choice, in words within the
-    evidence (:func:`allysim.plotting.sensitivity_charts.sensitivity_findings`)."""
-    from ..plotting.sensitivity_charts import sensitivity_findings
+    evidence (:func:`allysim.findings.sensitivity_findings`)."""
+    from ..findings import sensitivity_findings
 
     words = sensitivity_findings(study)
     points = words["bullets"]
@@ -470,10 +469,11 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
                      f"{'; '.join(overrides)}.")
     for stem, study in board.studies.items():
         if study.get("overrides", {}) != summary.get("overrides", {}):
-            items.append(f"{stem}.json was simulated with other parameter settings: "
+            items.append(f"{study_registry.study(stem).file} was simulated with other parameter settings: "
                          f"{'; '.join(override_texts(study.get('overrides'))) or 'the file as written'}.")
         same = study.get("runs") == runs and study.get("seed") == seed
-        items.append(f"{_STUDY_NAMES.get(stem, stem)} ({stem}.json): {int(study.get('runs') or 0):,} runs, seed "
+        kind = study_registry.study(stem)
+        items.append(f"{kind.title} ({kind.file}): {int(study.get('runs') or 0):,} runs, seed "
                      f"{study.get('seed')}" + (", as the run." if same else ", simulated separately from the run."))
     items += list(board.notes) + list(omitted)
     scenario_file = board.scenario_path or summary.get("scenario_file")

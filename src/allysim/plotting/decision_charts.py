@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["sweep", "sweep_body", "sweep_panels", "sweep_subtitle", "sweep_title", "frontier", "frontier_body",
-           "frontier_panels", "frontier_subtitle", "frontier_title", "portfolio_name"]
+           "frontier_panels", "frontier_subtitle", "frontier_title"]
 
 ACCENT = "#0072B2"
 DOTS = "#B8B8B8"
@@ -239,25 +239,6 @@ def _sweep_series(entries: Sequence[Mapping[str, Any]], panel: str, factor: floa
 
 
 # --------------------------------------------------------------------------- frontier
-
-
-def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
-    """A portfolio in words: a named plan's name, 'No contingency', 'Every contingency but X', or its contingencies'
-    names."""
-    ids = list(data["portfolios"][index]["contingencies"])
-    names = data.get("candidates") or {}
-    for plan, entry in (data.get("plans") or {}).items():
-        if entry.get("index") == index:
-            return plan_phrase(plan)
-    if not ids:
-        return "No contingency"
-    missing = [c for c in names if c not in ids]
-    if not missing:
-        return "Every contingency"
-    if len(missing) < len(ids) and len(missing) <= 2:
-        return "Every contingency but " + " and ".join(str(names.get(c) or c) for c in missing)
-    shown = " + ".join(str(names.get(c) or c) for c in ids[:most])
-    return shown if len(ids) <= most else f"{shown} + {len(ids) - most} more"
 
 
 def _portfolio_subject(data: Mapping[str, Any], index: int) -> str:

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import OutputError, UsageError
-from ..folder import STUDY_CHARTS, OutputData, check_study, has_chart, read_json
+from ..folder import OutputData, check_study, read_json
+from ..study_registry import CHARTS, RUN_CHARTS, STUDIES, study_of_chart
 from ..wording import Evidence, Provenance, environment_ends
 from . import (
     causes_chart,
@@ -44,11 +45,11 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["CHARTS", "FORMATS", "draw_charts", "draw_study_chart", "parse_formats", "render_charts",
+__all__ = ["FORMATS", "draw_charts", "draw_study_chart", "parse_formats", "render_charts",
            "render_study_chart", "chart_drawers", "framed"]
 
-CHARTS = ("survival", "npv", "health", "causes")  # the charts of every run (and "partners" with partners)
 FORMATS = theme.FORMATS
+_STUDY_CHART_NAMES = tuple(c.name for s in STUDIES for c in s.charts)
 
 
 # --- drawing ---------------------------------------------------------------------------------------------------
@@ -151,7 +152,7 @@ def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[s
             else:
                 draw(data, axes)
         return fig
-    raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
+    raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(_STUDY_CHART_NAMES)}")
 
 
 # chart -> (draw on panels, title, subtitle, body): what draw_study_chart frames on a slide
@@ -211,13 +212,13 @@ def render_study_chart(chart: str, data: Mapping[str, Any], folder: str | os.Pat
     >>> render_study_chart("contingency_value", value, "reports/jv", ("png", "svg"))   # doctest: +SKIP
     [PosixPath('reports/jv/contingency_value.png'), PosixPath('reports/jv/contingency_value.svg')]
     """
-    if chart not in STUDY_CHARTS:
-        raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(STUDY_CHARTS)}")
+    if chart not in _STUDY_CHART_NAMES:
+        raise UsageError(f"unknown study chart {chart!r}; expected one of {', '.join(_STUDY_CHART_NAMES)}")
     chosen = parse_formats(formats)
     if not chosen:
         return []
-    check_study(chart, data, Path(folder) / f"{STUDY_CHARTS[chart]}.json")
-    if not has_chart(chart, data):
+    check_study(chart, data, Path(folder) / study_of_chart(chart).file)
+    if not CHARTS[chart].drawn(data):
         return []  # a sensitivity study with no plans to choose between has no value of information to draw
     folder = _existing(folder)
     summary: Mapping[str, Any] = {}
@@ -269,9 +270,11 @@ def chart_drawers(data: OutputData, *, titled: bool = True,
     the charts' figure size, the 16:9 slide by default.
     """
     drawers = _run_drawers(data, titled, size) if data.plans else {}
-    for chart, stem in STUDY_CHARTS.items():
-        if stem in data.studies and has_chart(chart, data.studies[stem]):
-            study = data.studies[stem]
+    for kind in STUDIES:
+        if kind.name not in data.studies:
+            continue
+        study = data.studies[kind.name]
+        for chart in (c.name for c in kind.charts if c.drawn(study)):
             order = _plan_order(study, data.summary) if chart == "compare" else None
             drawers[chart] = lambda chart=chart, study=study, order=order: draw_study_chart(
                 chart, study, order, titled=titled, size=size)
@@ -285,7 +288,7 @@ def framed(headline: headlines.Headline, draw: Callable[[Axes], Any], provenance
     Examples
     --------
     >>> fig = framed(headlines.survival(estimates, evidence, horizon=10),
-    ...              lambda ax: run_charts.survival(lifetimes, survived, horizon=10, ax=ax))   # doctest: +SKIP
+    ...              lambda ax: run_charts.survival(data.survival_curves(), horizon=10, ax=ax))   # doctest: +SKIP
     """
     with theme.style():
         fig, body = theme.slide(headline.title, headline.subtitle, provenance, titled=titled, size=size)
@@ -306,8 +309,6 @@ def _run_drawers(data: OutputData, titled: bool,
     currency = str(summary.get("currency", ""))
     runs = summary.get("runs")
     risk_names = {r: str(v.get("name", r)) for r, v in (summary.get("risks") or {}).items()}
-    lifetimes = {p: data.runs[p].lifetime for p in plans}
-    survived = {p: data.runs[p].survived for p in plans}
 
     def versus(key: str) -> dict[str, Evidence]:
         return {p: data.versus_baseline(p, key) for p in plans[1:]}
@@ -320,7 +321,7 @@ def _run_drawers(data: OutputData, titled: bool,
         medians = {p: float((stats[p].get("lifetime") or {}).get("p50", horizon)) for p in plans}
         return frame(headlines.survival(estimates, versus("survival"), horizon=horizon, time_unit=time_unit,
                                         runs=runs, median_lives=medians),
-                     lambda ax: run_charts.survival(lifetimes, survived, horizon=horizon, time_unit=time_unit,
+                     lambda ax: run_charts.survival(data.survival_curves(), horizon=horizon, time_unit=time_unit,
                                                     estimates=estimates, ax=ax))
 
     def npv() -> Figure:
@@ -356,27 +357,24 @@ def _run_drawers(data: OutputData, titled: bool,
             return frame(headline, lambda ax: run_charts.health(
                 bands.grid, {p: bands.plans[p] for p in plans}, dissolve_below=bands.dissolve_below,
                 time_unit=bands.time_unit, resilience=resilience, environment=bands.environment,
-                dissolved=run_charts.dissolved_shares(bands.grid, lifetimes, survived), ax=ax))
+                dissolved=data.dissolved_shares(bands.grid), ax=ax))
 
         drawers["health"] = health
     drawers["causes"] = causes
-    if summary.get("partners") and all(p in data.exits for p in plans):
+    if CHARTS["partners"].drawn(summary) and all(p in data.exits for p in plans):
         drawers["partners"] = lambda: _partners(data, frame)
-    return drawers
+    return {c.name: drawers[c.name] for c in RUN_CHARTS if c.name in drawers}  # in the registry's order
 
 
 def _partners(data: OutputData, frame: Callable[[headlines.Headline, Callable[[Axes], Any]], Figure]) -> Figure:
-    """The partners chart of a run with partners: the shares still in are computed from runs.csv's exits by
-    :func:`allysim.analysis.partners_still_in`; the exit shares and the partners at the end are summary.json's."""
-    from ..analysis import partners_still_in
-
+    """The partners chart of a run with partners: the shares still in come from runs.csv's exits
+    (:meth:`OutputData.partners_still_in`); the exit shares and the partners at the end are summary.json's."""
     summary, plans = data.summary, data.plans
     horizon = float(summary["horizon"])
     time_unit = str(summary.get("time_unit", "year"))
     grid = data.health.grid if data.health is not None else np.linspace(0.0, horizon, 201)
     names = {q: str((v or {}).get("name", q)) for q, v in summary["partners"].items()}
-    lineups = {p: list(summary["plans"][p].get("partners") or {}) for p in plans}
-    still_in = {p: partners_still_in(data.exits[p], lineups[p], grid) for p in plans}
+    still_in = data.partners_still_in(grid)
     exit_shares = {p: {q: float(v["exit"]["estimate"]) for q, v in (summary["plans"][p].get("partners") or {}).items()}
                    for p in plans}
     at_end = {p: dict((summary["plans"][p].get("partners_at_end") or {}).get("distribution") or {}) for p in plans}

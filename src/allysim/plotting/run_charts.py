@@ -1,7 +1,7 @@
 """The charts of a run: survival, NPV and health (causes of dissolution: :mod:`~allysim.plotting.causes_chart`).
 
-Each function takes computed numbers (arrays and summary statistics keyed by plan, in plan order, the baseline
-first), draws them inside the box of an optional ``ax`` and returns that ``ax``, the lifelines / SALib way: the
+Each function takes computed numbers (curves, arrays and summary statistics keyed by plan, in plan order, the
+baseline first: :mod:`allysim.stats` computes them, nothing here does statistics), draws them inside the box of an optional ``ax`` and returns that ``ax``, the lifelines / SALib way: the
 chart keeps its tick labels, end labels and legend inside the box, and a chart of several panels hides ``ax`` and
 lays its panels out in its place. Without ``ax`` the chart fills the body of a new 16:9 slide, untitled. Titles
 and subtitles are :mod:`~allysim.plotting.headlines`; :mod:`~allysim.plotting.render` puts them on the slide.
@@ -10,9 +10,10 @@ Examples
 --------
 >>> import numpy as np
 >>> from allysim.plotting import run_charts
+>>> from allysim.stats import survival_curve
 >>> rng = np.random.default_rng(1)
->>> life = {"do_nothing": np.minimum(rng.exponential(8, 500), 10)}
->>> ax = run_charts.survival(life, {"do_nothing": life["do_nothing"] >= 10}, horizon=10)
+>>> life = np.minimum(rng.exponential(8, 500), 10)
+>>> ax = run_charts.survival({"do_nothing": survival_curve(life, life >= 10, 10)}, horizon=10)
 >>> ax.figure.savefig("survival.png")   # doctest: +SKIP
 """
 
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..stats import CURVE_POINTS, kaplan_meier, wilson_band
+from ..stats import CURVE_POINTS, SurvivalCurve, quantile_marks
 from ..wording import Currency, MoneyScale, format_number, format_share, plural
 from . import layout, theme
 from .causes_chart import MAX_NAMED_RISKS, MAX_NAMED_ROWS, causes
@@ -33,7 +34,7 @@ from .causes_chart import MAX_NAMED_RISKS, MAX_NAMED_ROWS, causes
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["survival", "npv", "health", "causes", "npv_limits", "survival_floor", "dissolved_shares",
+__all__ = ["survival", "npv", "health", "causes", "npv_limits", "survival_floor",
            "MAX_NAMED_RISKS", "MAX_NAMED_ROWS"]
 
 HIST_BINS = 44
@@ -44,18 +45,17 @@ TAIL = (1.0, 99.0)  # the NPV axis spans these percentiles of all plans; runs be
 # --- survival --------------------------------------------------------------------------------------------------
 
 
-def survival_floor(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], runs: Mapping[str, int]) -> float:
+def survival_floor(curves: Mapping[str, SurvivalCurve]) -> float:
     """Return where the survival axis starts: 0, or a round share just under every curve and band when all of
     them stay above :data:`ZOOM_ABOVE` (so that differences between plans that all survive show)."""
-    lowest = min((float(np.min(wilson_band(s, runs[p])[0])) for p, (_t, s) in curves.items()), default=0.0)
+    lowest = min((float(np.min(c.low)) for c in curves.values()), default=0.0)
     if lowest < ZOOM_ABOVE:
         return 0.0
     return max(0.0, math.floor((lowest - 0.01) * 20) / 20)  # a 5% step below the lowest band
 
 
 def survival(
-    lifetimes: Mapping[str, ArrayLike],
-    survived: Mapping[str, ArrayLike],
+    curves: Mapping[str, SurvivalCurve],
     *,
     horizon: float,
     time_unit: str = "year",
@@ -69,40 +69,39 @@ def survival(
 
     Parameters
     ----------
-    lifetimes, survived
-        Per plan (in plan order, the baseline first): each run's lifetime and whether it reached the horizon.
+    curves
+        Per plan (in plan order, the baseline first): its survival curve and band
+        (:func:`allysim.stats.survival_curve`, or :meth:`allysim.folder.OutputData.survival_curves`).
     horizon, time_unit
         The planned life, for the x axis.
     estimates
         Per plan, the survival probability labelled at the end of its line (``summary.json``'s
-        ``survival.estimate``); computed from ``survived`` when omitted.
+        ``survival.estimate``); the curve's end when omitted.
     ax
         The box to draw in (the end labels take room on its right); by default the body of a new slide.
 
     Examples
     --------
-    >>> ax = survival({"a": [2.0, 10.0]}, {"a": [False, True]}, horizon=10)
-    >>> fig, ax = plt.subplots(); survival({"a": [2.0, 10.0]}, {"a": [False, True]}, horizon=10, ax=ax)  # doctest: +SKIP
+    >>> ax = survival({"a": survival_curve([2.0, 10.0], [False, True], 10)}, horizon=10)  # doctest: +SKIP
+    >>> fig, ax = plt.subplots(); survival(curves, horizon=10, ax=ax)  # doctest: +SKIP
     """
-    plans = list(lifetimes)
-    ends = {p: float(np.mean(np.asarray(survived[p], dtype=bool))) if len(survived[p]) else 0.0 for p in plans}
+    plans = list(curves)
+    ends = {p: float(curves[p].share[-1]) if curves[p].runs else 0.0 for p in plans}
     quoted = {p: float(estimates[p]) for p in plans} if estimates is not None else ends
     size = theme.ANNOTATION_SIZE + 0.5
     names = theme.distinct_labels([theme.plan_label(p) for p in plans], 3.3, size, "bold")
     labels = {p: f"{format_share(quoted[p])}  {name}" if len(plans) > 1 else f"{format_share(quoted[p])} survive"
               for p, name in zip(plans, names)}
-    curves = {p: kaplan_meier(lifetimes[p], survived[p], horizon) for p in plans}
-    runs = {p: len(np.asarray(lifetimes[p])) for p in plans}
     ax = ax if ax is not None else layout.body_axes()
     label_in = max(theme.text_width(t, size, "bold") for t in labels.values())
     with theme.style():
         layout.fill(ax, left_in=0.7, right_in=label_in + 0.4, bottom_in=0.62)
-        _survival_curves(ax, plans, curves, runs, labels, horizon, time_unit)
+        _survival_curves(ax, plans, curves, labels, horizon, time_unit)
     return ax
 
 
-def _survival_curves(ax: Axes, plans: Sequence[str], curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
-                     runs: Mapping[str, int], labels: Mapping[str, str], horizon: float, time_unit: str) -> None:
+def _survival_curves(ax: Axes, plans: Sequence[str], curves: Mapping[str, SurvivalCurve],
+                     labels: Mapping[str, str], horizon: float, time_unit: str) -> None:
     """Draw each plan's Kaplan-Meier curve with its Wilson band and its labelled end on ``ax``."""
     from matplotlib.ticker import MultipleLocator, PercentFormatter
 
@@ -110,12 +109,11 @@ def _survival_curves(ax: Axes, plans: Sequence[str], curves: Mapping[str, tuple[
     line_width = 2.8 if len(plans) <= 3 else 2.2
     for i, plan in enumerate(plans):
         color = theme.plan_color(i)
-        t, s = curves[plan]
-        lo, hi = wilson_band(s, runs[plan])
+        t, s, lo, hi = curves[plan].time, curves[plan].share, curves[plan].low, curves[plan].high
         ax.fill_between(t, lo, hi, step="post", color=color, alpha=band_alpha, linewidth=0)
         ax.step(t, s, where="post", color=color, linewidth=line_width, zorder=3 + len(plans) - i)
         ax.plot([horizon], [s[-1]], "o", color=color, markersize=6.5, clip_on=False, zorder=4 + len(plans))
-    floor = survival_floor(curves, runs)
+    floor = survival_floor(curves)
     ax.set_xlim(0, horizon)
     ax.set_ylim(floor, 1.0 + 0.02 * (1.0 - floor))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -125,7 +123,7 @@ def _survival_curves(ax: Axes, plans: Sequence[str], curves: Mapping[str, tuple[
     ax.xaxis.set_major_locator(layout.time_locator(horizon, time_unit, 12))
     ax.set_xlabel(f"Time since the alliance started ({plural(time_unit)})")
     ax.set_ylabel("Alliances still together")
-    layout.label_line_ends(ax, ax.figure, plans, {p: curves[p][1][-1] for p in plans}, labels, x=horizon)
+    layout.label_line_ends(ax, ax.figure, plans, {p: curves[p].share[-1] for p in plans}, labels, x=horizon)
 
 
 def _broken_axis(ax: Axes, floor: float) -> None:
@@ -138,14 +136,6 @@ def _broken_axis(ax: Axes, floor: float) -> None:
 
 
 # --- NPV -------------------------------------------------------------------------------------------------------
-
-
-def _npv_stats(values: np.ndarray) -> dict[str, float]:
-    """Return the mean and P10/P50/P90 of NPVs."""
-    if len(values) == 0:
-        return {"mean": 0.0, "p10": 0.0, "p50": 0.0, "p90": 0.0}
-    p10, p50, p90 = np.quantile(values, [0.1, 0.5, 0.9])
-    return {"mean": float(np.mean(values)), "p10": float(p10), "p50": float(p50), "p90": float(p90)}
 
 
 def npv_limits(data: Mapping[str, np.ndarray], marks: Mapping[str, Mapping[str, float]]) -> tuple[float, float]:
@@ -194,7 +184,7 @@ def npv(
 
     plans = list(values)
     data = {p: np.sort(np.asarray(values[p], dtype=float)) for p in plans}
-    marks = {p: _npv_stats(data[p]) for p in plans}
+    marks = {p: quantile_marks(data[p]) for p in plans}
     for p in plans:  # quote the summary's numbers; compute only what it lacks (JSON null for NaN)
         given = stats[p] if stats is not None else {}
         marks[p].update({k: float(given[k]) for k in marks[p] if given.get(k) is not None})
@@ -355,17 +345,6 @@ def _s_curves(ax: Axes, plans: Sequence[str], names: Sequence[str], data: Mappin
 # --- health ----------------------------------------------------------------------------------------------------
 
 
-def dissolved_shares(grid: ArrayLike, lifetimes: Mapping[str, ArrayLike],
-                     survived: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
-    """Per plan, the share of runs dissolved by each time of ``grid`` (for the health chart's strips)."""
-    t = np.asarray(grid, dtype=float)
-    shares = {}
-    for plan, life in lifetimes.items():
-        ended = np.sort(np.asarray(life, dtype=float)[~np.asarray(survived[plan], dtype=bool)])
-        shares[plan] = np.searchsorted(ended, t, side="right") / max(len(np.asarray(life)), 1)
-    return shares
-
-
 def health(
     grid: ArrayLike,
     bands: Mapping[str, Mapping[str, ArrayLike]],
@@ -399,7 +378,7 @@ def health(
         With a shared environment, the share of runs in each state on ``grid`` (``health.json``'s
         ``environment``), states in file order: every state but the first is shaded from the bottom of each panel.
     dissolved
-        Per plan, the share of runs dissolved by each time of ``grid`` (:func:`dissolved_shares`); omitted, no
+        Per plan, the share of runs dissolved by each time of ``grid`` (:func:`allysim.stats.dissolved_share`); omitted, no
         strips are drawn.
     ax
         The box to draw in (hidden; the panels and the legend are laid out inside it); by default the body of a

@@ -4,8 +4,8 @@ learning each input before choosing, ranked).
 
 Both draw a computed ``sensitivity.json`` and nothing else, on a caller's axes, one per panel (the tornado's NPV and
 survival; one per input for the switch chart), and return them; ``*_panels`` says which panels there are,
-``*_title`` states the finding in words within the evidence (:func:`sensitivity_findings`, shared with the deck and
-the console), and :mod:`allysim.plotting.render` frames them on a 16:9 slide (``*_body`` lays the panels out).
+``*_title`` states the finding in words within the evidence (:func:`allysim.findings.sensitivity_findings`, shared
+with the deck and the console), and :mod:`allysim.plotting.render` frames them on a 16:9 slide (``*_body`` lays the panels out).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..findings import plan_phrase
-from ..wording import Evidence, MoneyScale, format_amount, format_money, format_share
+from ..findings import plan_phrase, ranked_inputs, sensitivity_findings
+from ..wording import format_amount, format_money, format_share
 from . import theme
 from .layout import horizon_span
 from .panels import Body, given, returned
@@ -22,7 +22,7 @@ from .panels import Body, given, returned
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["SHOWN", "information", "information_body", "information_subtitle", "information_title", "sensitivity", "sensitivity_body", "sensitivity_findings", "sensitivity_panels",
+__all__ = ["SHOWN", "information", "information_body", "information_subtitle", "information_title", "sensitivity", "sensitivity_body", "sensitivity_panels",
            "sensitivity_subtitle", "sensitivity_title", "switch", "switch_axes", "switch_body", "switch_panels",
            "switch_subtitle", "switch_title"]
 
@@ -31,161 +31,13 @@ LABEL_IN = 3.6  # widest input label on the tornado, in inches (longer ones wrap
 LOW, HIGH = "#0072B2", "#D55E00"  # input at its P10, at its P90
 
 
-def _ranked(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    return sorted(data["inputs"].items(), key=lambda kv: kv[1].get("rank", 0))
-
-
-def _excludes_zero(ci: Sequence[Any] | None) -> bool:
-    return bool(ci) and ci[0] is not None and ci[1] is not None and (ci[0] > 0 or ci[1] < 0)
-
-
-def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Findings in words, shared by the charts and the deck: which inputs matter, which flip the choice."""
-    ranked = _ranked(data)
-    plan, against = _plan(data["plan"]), _plan(data.get("against"))
-    currency = data.get("currency", "")
-    moving = [(p, e) for p, e in ranked if _excludes_zero(e["npv"]["swing"]["ci95"])]
-    flips = [(p, e) for p, e in ranked if e.get("switch")]
-    out: dict[str, Any] = {"moving": [p for p, _ in moving], "flips": [p for p, _ in flips]}
-    if moving:
-        _, e = moving[0]
-        out["headline"] = (f"{e['label']} moves {plan}'s NPV most: {_money(e['npv']['at_p10'], currency)} at its "
-                           f"P10, {_money(e['npv']['at_p90'], currency)} at its P90")
-    else:
-        out["headline"] = f"No uncertain input moves {plan}'s NPV beyond the noise of these runs"
-    if against is None:
-        out["switch"] = "There is no other plan to compare with"
-    elif flips:
-        _, e = flips[0]
-        sw = e["switch"]
-        lo, hi = sw["ci95"]
-        if lo is None and hi is None:
-            out["switch"] = (f"The choice between {plan} and {against} may flip with {e['label'].lower()}, but these "
-                             "runs cannot tell where: run more")
-            out["bullets"] = _bullets(data, moving, flips, out["switch"])
-            return out
-        if len(_switches(e)) > 1:  # every range in which each plan is better, never only the first crossing
-            out["switch"] = _capital(f"as {e['label'].lower()} varies, {_ranges(e, plan, against)}")
-            out["bullets"] = _bullets(data, moving, flips, out["switch"])
-            return out
-        between = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
-                   f"{format_amount(hi) if hi is not None else 'above the range'}")
-        better_above = sw.get("direction") == "plan better above"
-        out["switch"] = (f"If {e['label'].lower()} is {'above' if better_above else 'below'} "
-                         f"{format_amount(sw['value'])}, "
-                         f"{plan} beats {against}; {'below' if better_above else 'above'} it, {against} does "
-                         f"({between})")
-    else:
-        points = [d for _, e in ranked for d in e.get("difference", [])]
-        wins = [Evidence.of(d["npv"]).gain for d in points]  # each point's verdict (materiality included)
-        losses = [Evidence.of(d["npv"]).loss for d in points]
-        if points and all(wins):
-            out["switch"] = _capital(f"{plan} beats {against} across the whole range of every input: no assumption "
-                                     "flips it")
-        elif points and all(losses):
-            out["switch"] = _capital(f"{against} beats {plan} across the whole range of every input: no assumption "
-                                     "flips it")
-        else:
-            out["switch"] = (f"No input flips the choice between {plan} and {against} within its range, though at "
-                             "some values the difference is within the noise")
-    out["bullets"] = _bullets(data, moving, flips, out["switch"])
-    return out
-
-
-def _switches(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Every crossing of one input, in order (``switches``; a study written before it had only ``switch``)."""
-    return list(entry.get("switches") or ([entry["switch"]] if entry.get("switch") else []))
-
-
-def _ranges(entry: Mapping[str, Any], plan: str, against: str) -> str:
-    """Where each plan is better along one input, from every crossing: ``the Shield plan beats None between 0.09
-    and 1.24; None does below 0.09 and above 1.24 (95% intervals of the crossings: 0.086 to 0.095; 1.23 to 1.25)``.
-
-    Consecutive crossings of a continuous difference alternate in direction, so the ranges alternate in winner."""
-    switches = _switches(entry)
-    at = [format_amount(s["value"]) for s in switches]
-    plan_first = switches[0].get("direction") != "plan better above"  # better below the first crossing
-    wins: dict[bool, list[str]] = {True: [], False: []}
-    for k in range(len(switches) + 1):
-        where = (f"below {at[0]}" if k == 0 else f"above {at[-1]}" if k == len(switches)
-                 else f"between {at[k - 1]} and {at[k]}")
-        wins[plan_first == (k % 2 == 0)].append(where)
-
-    def interval(s: Mapping[str, Any]) -> str:
-        lo, hi = (s.get("ci95") or [None, None])[:2]
-        return (f"{format_amount(lo) if lo is not None else 'below the range'} to "
-                f"{format_amount(hi) if hi is not None else 'above the range'}")
-
-    return (f"{plan} beats {against} {' and '.join(wins[True])}; {against} does {' and '.join(wins[False])} "
-            f"(95% intervals of the crossings: {'; '.join(interval(s) for s in switches)})")
-
-
 def _plan(name: Any) -> Any:
     """How a sentence names a plan: ``the Full plan`` (None stays None)."""
-    if name is None:
-        return None
-    return plan_phrase(str(name))
+    return None if name is None else plan_phrase(str(name))
 
 
 def _money(amount: float, currency: Any) -> str:
     return format_money(amount, str(currency or ""))
-
-
-def _pair(low: float, high: float, joint: str = " to ") -> str:
-    """Two numbers in one unit and rounding: ``34.9 to 32.0``, ``1.20M to 950k`` never (``1.20M to 0.95M``)."""
-    scale = MoneyScale.of([low, high])
-    return f"{scale.number(low)}{joint}{scale.number(high)}"
-
-
-def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -> list[str]:
-    """A slide's sentences: what we do not know, what moves the result, what could change the choice."""
-    plan, against = _plan(data["plan"]), _plan(data.get("against"))
-    currency = data.get("currency", "")
-    inputs = data["inputs"]
-    out = [(f"{len(inputs)} assumption{'s' if len(inputs) != 1 else ''} given as ranges, not single numbers; each "
-            "simulated life draws one value of each (one \"world\"), and every plan lives in the same worlds.")]
-    if moving:
-        parts = [f"{e['label']} ({_pair(e['npv']['at_p10'], e['npv']['at_p90'])})" for _, e in moving[:3]]
-        out.append(f"What moves {plan}'s mean NPV most, input at its P10 to its P90 ({currency}): "
-                   + "; ".join(parts) + ".")
-    else:
-        out.append(f"No range moves {plan}'s mean NPV beyond the noise of these runs.")
-    if against is None:
-        return out
-    if flips:
-        for _, e in flips[:2]:
-            if len(_switches(e)) > 1:
-                out.append(f"The choice depends on {e['label'].lower()}: {_ranges(e, plan, against)}; its range "
-                           f"runs from {_pair(e['p10'], e['p90'], ' (P10) to ')} (P90).")
-                continue
-            sw = e["switch"]
-            lo, hi = sw["ci95"]
-            side = "above" if sw.get("direction") == "plan better above" else "below"
-            where = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
-                     f"{format_amount(hi) if hi is not None else 'above the range'}")
-            out.append(f"The choice depends on {e['label'].lower()}: {plan} beats {against} only {side} "
-                       f"{format_amount(sw['value'])} ({where}); its range runs from "
-                       f"{_pair(e['p10'], e['p90'], ' (P10) to ')} (P90).")
-    else:
-        out.append(no_flip + ".")
-    versus = data.get("versus", {}).get("npv", {})
-    ci = versus.get("ci95") or [None, None]
-    if data.get("p_better") is not None and ci[0] is not None:
-        judged = Evidence.of(versus, data.get("runs"))
-        if judged.tied:
-            out.append(f"Over all that uncertainty, {plan} and {against} about break even: their mean NPVs differ by "
-                       f"{_money(abs(versus['mean']), currency)}, less than the materiality; {plan} does better in "
-                       f"{format_share(data['p_better'])} of the lives.")
-        elif judged.clear:
-            better = judged.gain
-            out.append(f"Over all that uncertainty, {plan if better else against}'s mean NPV is higher by "
-                       f"{_money(abs(versus['mean']), currency)} (95% interval "
-                       f"{_pair(abs(ci[0 if better else 1]), abs(ci[1 if better else 0]))}); {plan} does better in "
-                       f"{format_share(data['p_better'])} of the simulated lives.")
-        else:
-            out.append(f"Over all that uncertainty, the difference in mean NPV between {plan} and {against} is "
-                       f"within the noise; {plan} does better in {format_share(data['p_better'])} of the lives.")
-    return out
 
 
 # --------------------------------------------------------------------------- tornado
@@ -193,7 +45,7 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
 
 def sensitivity_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
     """The tornado's panels: ``npv`` (unless no input moves it at all) and ``survival`` (likewise)."""
-    ranked = _ranked(data)[:SHOWN]
+    ranked = ranked_inputs(data)[:SHOWN]
     shown = [k for k in ("npv", "survival")
              if any(e[k]["at_p10"] != e[k]["at_p90"] for _, e in ranked)]
     return tuple(shown) or ("npv",)
@@ -212,7 +64,7 @@ def sensitivity_subtitle(data: Mapping[str, Any]) -> str:
 
 
 def _tornado_labels(data: Mapping[str, Any]) -> list[str]:
-    return [_label(_capital(e["label"]), LABEL_IN, theme.TICK_SIZE) for _, e in _ranked(data)[:SHOWN]]
+    return [_label(_capital(e["label"]), LABEL_IN, theme.TICK_SIZE) for _, e in ranked_inputs(data)[:SHOWN]]
 
 
 def sensitivity_body(data: Mapping[str, Any], height_in: float) -> Body:
@@ -244,7 +96,7 @@ def sensitivity(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
 
     axes, single = given(ax, lambda h: sensitivity_body(data, h))
     shown = sensitivity_panels(data)[: len(axes)]
-    ranked = _ranked(data)[:SHOWN]
+    ranked = ranked_inputs(data)[:SHOWN]
     ys = list(range(len(ranked)))[::-1]
     labels = _tornado_labels(data)
     with theme.style():
@@ -320,7 +172,7 @@ SWITCH_MOST = 6  # inputs the switch chart draws at most (in two rows beyond thr
 
 def _switch_inputs(data: Mapping[str, Any], most: int = SWITCH_MOST) -> list[tuple[str, Mapping[str, Any]]]:
     """Inputs whose difference crosses zero; else those whose difference moves most across their range."""
-    ranked = [(p, e) for p, e in _ranked(data) if e.get("difference")]
+    ranked = [(p, e) for p, e in ranked_inputs(data) if e.get("difference")]
     flips = [(p, e) for p, e in ranked if e.get("switch")]
     if flips:
         return flips[:most]

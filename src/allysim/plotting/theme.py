@@ -371,7 +371,7 @@ def slide(title: str, subtitle: str = "", provenance: Provenance | None = None, 
     --------
     >>> with style():
     ...     fig, body = slide("Plan B lifts survival", "Share of runs")
-    ...     run_charts.survival(lifetimes, survived, horizon=10, ax=body)   # doctest: +SKIP
+    ...     run_charts.survival(curves, horizon=10, ax=body)   # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
 

@@ -8,12 +8,11 @@ value excludes zero.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..stats import Z95
+from ..stats import widened_interval
 from ..verdicts import verdict
 from ..wording import (
     Currency,
@@ -82,11 +81,8 @@ def _widened(mean: float, ci: Sequence[Any] | None, sampling_se: Any, factor: fl
     centre = mean * factor
     if not ci or any(v is None for v in ci):
         return Estimate(centre)
-    lo, hi = float(ci[0]) * factor, float(ci[1]) * factor
-    if isinstance(sampling_se, (int, float)) and sampling_se > 0:
-        extra = Z95 * float(sampling_se) * factor
-        lo = centre - math.hypot(centre - lo, extra)
-        hi = centre + math.hypot(hi - centre, extra)
+    extra = float(sampling_se) * factor if isinstance(sampling_se, (int, float)) and sampling_se > 0 else 0.0
+    lo, hi = widened_interval(centre, (float(ci[0]) * factor, float(ci[1]) * factor), extra)
     return Estimate(centre, lo, hi)
 
 

@@ -13,12 +13,14 @@ from ..scenario.yamlio import load_yaml, shorten
 from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, REQUIRED_COLUMNS, REQUIRED_SHEETS, SHEETS
 from .members import flag, partners
 from .reading import Bad, Cell, Row, Source, Table, cell_value, read_table
+from .world import correlations, environment, pairs
 
 __all__ = ["Builder"]
 
 _SPLIT = re.compile(r"[,;\n]+")
 _HEALTH_BELOW = re.compile(r"^health(?:\s+|_)below\s*:?\s*(.+)$|^health\s*<\s*(.+)$", re.IGNORECASE)
 _EXIT = re.compile(r"^exit(?:\s+|\s*:\s*)(\S+)$", re.IGNORECASE)
+_CONDITION = re.compile(r"^(health|partners|share)(?:(?:\s+|_)below\s*:?|\s*<)\s*(.+)$", re.IGNORECASE)
 _REVIEW = re.compile(r"^review\s+(?:(every)\s+)?(.+?)(?:\s+if\s+(.+))?$", re.IGNORECASE)
 _HAZARD_FORMS = "weibull SHAPE SCALE (e.g. weibull 0.56 81) or steps AGE:RATE ... (e.g. steps 0:0.05 2:0.2 6:0.08)"
 
@@ -222,6 +224,8 @@ class Builder:
             for what in ("health", "cost"):
                 self.three_point(row, what, family, here + ("impact", what), impact)
             self.take(row, "fatal", here + ("impact", "fatal"), impact, "fatal")
+            pairs(self, row, "exit", here + ("impact", "exit"), impact, "exit",
+                  "PARTNER: PROBABILITY, ... (contoso: 0.3, fabrikam: 10%)")
             self.value_impact(row, here + ("impact", "value"), impact)
             if impact:
                 risk["impact"] = impact
@@ -365,7 +369,7 @@ class Builder:
             if row.value("factor") is None:
                 self.bad(table.cell("factor", row.number), "factor is blank: how many times the rate is "
                                                            "multiplied, e.g. 2")
-            self.take(row, "escalates", here + ("risk",), item, "risk", "text")
+            self.target(row, "escalates", here, item)
             self.take(row, "factor", here + ("factor",), item, "factor")
             self.take(row, "duration", here + ("duration",), item, "duration")
             escalates.append(item)
@@ -444,6 +448,12 @@ class Builder:
         text = self.check(value, cell, "text")
         if text is None:
             return
+        if text.strip().startswith("{"):  # a trigger the words cannot hold, written as in YAML
+            parsed = self.inline(text.strip(), cell)
+            if parsed is not None:
+                item["trigger"] = parsed
+                self.cells[here + ("trigger",)] = cell
+            return
         review = _REVIEW.match(text.strip())
         if review:
             self.review(review, text, cell, here, item)
@@ -480,14 +490,15 @@ class Builder:
                 parts = [when.strip()]  # one age with its unit: review 18 months
             trigger["review"] = [_number_or_text(p) for p in parts if p]
         if condition is not None:
-            threshold = _HEALTH_BELOW.match(condition.strip())
-            number = cell_value((threshold.group(1) or threshold.group(2)).strip()) if threshold else None
+            threshold = _CONDITION.match(condition.strip())
+            number = cell_value(threshold.group(2).strip()) if threshold else None
             if not isinstance(number, (int, float)) or isinstance(number, bool):
-                self.bad(cell, f"trigger: write review AGES (or review every X) if health below X, with X a "
-                               f"number between 0 and 1, got '{shorten(text)}'")
+                self.bad(cell, f"trigger: write review AGES (or review every X) if health below X (a number "
+                               f"between 0 and 1), if partners below N or if share below X, got '{shorten(text)}'")
                 return
-            trigger["if"] = {"health_below": number}
-            self.cells[here + ("trigger", "if", "health_below")] = cell
+            key = f"{threshold.group(1).lower()}_below"
+            trigger["if"] = {key: number}
+            self.cells[here + ("trigger", "if", key)] = cell
         item["trigger"] = trigger
         self.cells[here + ("trigger",)] = cell
         self.cells[here + ("trigger", "review")] = cell
@@ -504,12 +515,25 @@ class Builder:
                 self.bad(row.cells[column][1] if column in row.cells else self.tables["Contingencies"].cell(
                     column, row.number), f"{column} is blank: a rate factor needs rate_factor_risk and rate_factor")
                 continue
-            self.take(row, column, path + (key,), entry, key, "text" if key == "risk" else "number")
+            if key == "risk":
+                self.target(row, column, path, entry)
+            else:
+                self.take(row, column, path + (key,), entry, key)
         self.cells[path] = row.cells.get("rate_factor_risk", row.cells.get("rate_factor", (None, None)))[1] or \
             self.cells.get(here)
         if self.notes.get(here) != f"Contingencies row {row.number}":
             self.notes[path] = f"Contingencies row {row.number}"
         factors.append(entry)
+
+    def target(self, row: Row, column: str, path: tuple, item: dict) -> None:
+        """A cell naming a risk (its rate) or, written ``exit PARTNER``, a partner (its exit hazard)."""
+        text = self.text(row, column)
+        if text is None:
+            return
+        match = _EXIT.match(text.strip())
+        key, name = ("partner", match.group(1)) if match else ("risk", text)
+        item[key] = name
+        self.cells[path + (key,)] = row.cells[column][1]
 
     def plans(self, data: dict, contingency_ids: list[str]) -> None:
         table = self.tables.get("Plans")
@@ -553,6 +577,8 @@ class Builder:
         self.cascades(risks, data)
         ids = self.contingencies(data, list(risks))
         partners(self, data)
+        environment(self, data)
+        correlations(self, data)
         self.plans(data, ids)
         return data
 

@@ -15,6 +15,7 @@ from typing import Any
 from ..outputs import atomic_file, write_bytes
 from ..spreadsheet import NOTE_FONT, WRAP, fit_widths, landscape, put, save_to, style_header, width_of
 from .layout import ALLIANCE_KEYS, DISTRIBUTIONS, SHEETS
+from .world import PAIR
 from .yamltext import scalar
 
 __all__ = ["scenario_tables", "write_register", "write_template", "template_tables", "flow_text", "save_text"]
@@ -54,7 +55,7 @@ def scenario_tables(data: dict[str, Any]) -> tuple[Tables, list[str]]:
     """The register rows of a scenario's data, and the keys a register cannot hold (left out)."""
     tables: Tables = {name: [] for name in SHEETS}
     left_out: list[str] = [k for k in data if k not in {"allysim", "alliance", "risks", "contingencies", "partners",
-                                                                   "plans"}
+                                                        "environment", "correlations", "plans"}
                            and k not in ALLIANCE_KEYS]
     for key, (path, note, _) in ALLIANCE_KEYS.items():
         node: Any = data
@@ -86,12 +87,14 @@ def scenario_tables(data: dict[str, Any]) -> tuple[Tables, list[str]]:
             row["distribution"] = family
         if impact.get("fatal") is not None:
             row["fatal"] = _cell(impact["fatal"])
+        if impact.get("exit"):
+            row["exit"] = pairs_text(impact["exit"])
         if impact.get("value"):
             row["value_factor"] = _cell(impact["value"].get("factor"))
             row["value_duration"] = _cell(impact["value"].get("duration"))
         tables["Risks"].append(row)
         for esc in impact.get("escalates") or []:
-            tables["Cascades"].append({"risk": risk.get("id"), "escalates": esc.get("risk"),
+            tables["Cascades"].append({"risk": risk.get("id"), "escalates": _target(esc),
                                        "factor": _cell(esc.get("factor")), "duration": _cell(esc.get("duration"))})
     for c in data.get("contingencies") or []:
         row = {"id": c.get("id"), "name": c.get("name"), "trigger": _trigger_text(c.get("trigger") or {})}
@@ -108,16 +111,54 @@ def scenario_tables(data: dict[str, Any]) -> tuple[Tables, list[str]]:
             row[column] = _cell(cost.get(key))
         for _n, factor in enumerate(factors or [None]):
             if factor is not None:
-                row.update({"rate_factor_risk": factor.get("risk"), "rate_factor": _cell(factor.get("factor")),
+                row.update({"rate_factor_risk": _target(factor), "rate_factor": _cell(factor.get("factor")),
                             "rate_factor_duration": _cell(factor.get("duration"))})
             tables["Contingencies"].append({k: v for k, v in row.items() if v is not None})
             row = {"id": c.get("id")}  # further rate factors: rows repeating the id
     tables["Partners"] = [_partner_row(p) for p in data.get("partners") or []]
+    tables["Environment"] = _environment_rows(data.get("environment"))
+    for c in data.get("correlations") or []:
+        between = c.get("between") or [None, None]
+        tables["Correlations"].append({"between": between[0], "and": between[1] if len(between) > 1 else None,
+                                       "rho": c.get("rho")})
     plans = data.get("plans")
     if isinstance(plans, dict):
         for name, ids in plans.items():
             tables["Plans"].append({"plan": str(name), "contingencies": ids if ids == "all" else ", ".join(ids)})
     return tables, left_out
+
+
+def pairs_text(mapping: dict[str, Any]) -> str:
+    """A mapping as a pair cell: ``contoso: 0.3, fabrikam: 0.1``; as in YAML when a value is not a plain number."""
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in mapping.values()) \
+            and all(PAIR.match(f"{k} 0") for k in map(str, mapping)):
+        return ", ".join(f"{k}: {scalar(v)}" for k, v in mapping.items())
+    return flow_text(mapping)
+
+
+def _target(item: dict[str, Any]) -> Any:
+    """A rate factor's or escalation's target cell: a risk id, or ``exit PARTNER`` for a partner's exit hazard."""
+    return f"exit {item['partner']}" if item.get("partner") is not None else item.get("risk")
+
+
+def _environment_rows(env: Any) -> list[dict[str, Any]]:
+    """An environment as its Environment rows: one per state, with where the alliance starts."""
+    if not isinstance(env, dict):
+        return []
+    initial = env.get("initial")
+    transitions = env.get("transitions") or {}
+    rows = []
+    for name, state in (env.get("states") or {}).items():
+        state = state or {}
+        row = {"state": name, "initial": (True if initial == name else None) if not isinstance(initial, dict)
+               else _cell(initial.get(name)), "value": _cell(state.get("value"))}
+        for key in ("rates", "exits"):
+            if state.get(key):
+                row[key] = pairs_text(state[key])
+        if transitions.get(name):
+            row["transitions"] = pairs_text(transitions[name])
+        rows.append({k: v for k, v in row.items() if v is not None})
+    return rows
 
 
 def _partner_row(partner: dict[str, Any]) -> dict[str, Any]:
@@ -140,18 +181,21 @@ def _partner_row(partner: dict[str, Any]) -> dict[str, Any]:
 
 def _trigger_text(trigger: dict[str, Any]) -> str | None:
     if "health_below" in trigger:
-        return f"health below {trigger['health_below']}"
+        threshold = trigger["health_below"]
+        return flow_text(trigger) if isinstance(threshold, (dict, list)) else f"health below {_word(threshold)}"
     review = trigger.get("review")
     if review is not None:
         condition = trigger.get("if") or {}
-        threshold = condition.get("health_below") if isinstance(condition, dict) else None
-        if isinstance(threshold, dict) or (condition and threshold is None):
+        kind, threshold = next(iter(condition.items())) if isinstance(condition, dict) and len(condition) == 1 \
+            else (None, None)
+        if isinstance(threshold, dict) or (condition and threshold is None) or set(trigger) - {"review", "if"}:
             return flow_text(trigger)  # an uncertain threshold, or a condition the words cannot hold
-        when = (f"every {_word(review['every'])}" if isinstance(review, dict) and "every" in review else
-                ", ".join(_word(age) for age in review) if isinstance(review, list) else None)
+        when = (f"every {_word(review['every'])}" if isinstance(review, dict) and set(review) == {"every"} else
+                ", ".join(_word(age) for age in review) if isinstance(review, list) and review else None)
         if when is None:
             return flow_text(trigger)
-        return f"review {when}" + (f" if health below {_word(threshold)}" if threshold is not None else "")
+        words = f" if {kind.replace('_', ' ')} {_word(threshold)}" if threshold is not None else ""
+        return f"review {when}{words}"
     if trigger.get("partner") is not None:
         return f"exit {trigger['partner']}"
     return trigger.get("on")
@@ -192,6 +236,14 @@ def template_tables() -> Tables:
                                     "trigger": "review every 1 if health below 0.6", "success": 0.7,
                                     "restore_health": 0.2, "per_activation_cost": "20k"})
     tables["Plans"].append({"plan": "backup", "contingencies": "backup_supplier"})
+    tables["Risks"][0]["rate"] = "{pert: {low: 0.1, likely: 0.2, high: 0.4}}"  # uncertain, so correlated below
+    tables["Risks"][1]["probability"] = "{pert: {low: 0.05, likely: 0.1, high: 0.2}}"
+    tables["Correlations"] = [{"between": "risks.supplier_exit.rate", "and": "risks.quality_failure.probability",
+                               "rho": 0.5}]
+    tables["Environment"] = [
+        {"state": "normal", "initial": True, "transitions": "downturn: 0.2"},
+        {"state": "downturn", "value": 0.8, "rates": "supplier_exit: 2", "exits": "contoso: 2",
+         "transitions": "normal: 1"}]
     return tables
 
 
@@ -253,6 +305,7 @@ def write_register(tables: Tables, path: str | Path, title: str | None = None) -
     if title:
         wb.properties.title = title
     wb.properties.creator = "allysim"
+    wb.properties.lastModifiedBy = "allysim"  # so that allysim export may replace it, and never a register edited by hand
     return _save(wb, Path(path))
 
 
@@ -281,5 +334,5 @@ def _save(wb: Any, path: Path) -> Path:
 
 
 def write_template(path: str | Path) -> Path:
-    """An empty register: the six sheets, headers, a notes row, drop-down lists and one example row each."""
+    """An empty register: every sheet, with its headers, a notes row, drop-down lists and example rows."""
     return write_register(template_tables(), path, title="allysim risk register")

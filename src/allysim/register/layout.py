@@ -41,6 +41,8 @@ ALLIANCE_KEYS: dict[str, tuple[tuple[str, ...], str, Any]] = {
                      "With partners: the alliance ends when fewer partners remain (default 1)", None),
     "min_share": (("alliance", "min_share"),
                   "With partners: ... or when the shares of the partners still in add up to less (default 0)", None),
+    "materiality": (("materiality",), "The smallest effect on NPV worth a board's attention (money; blank = 1% of "
+                                      "the baseline's NPV)", None),
 }
 
 _ID_NOTE = "lowercase letters, digits and _, starting with a letter; unique across risks, contingencies and partners"
@@ -66,6 +68,8 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         Column("cost_likely", "most likely", "1M"),
         Column("cost_high", "highest", "3M"),
         Column("fatal", "Probability that an occurrence ends the alliance outright", 0.05),
+        Column("exit", "With partners: the partners an occurrence pulls out, each with its probability "
+                       "(contoso: 0.3, fabrikam: 10%)", None, width=20),
         Column("value_factor", "Value rate is multiplied by this for value_duration (0 to 1)", 0.8),
         Column("value_duration", "How long, e.g. '6 months'", "6 months"),
         Column("distribution", "Shape of the three-point estimates: pert (default), triangular or uniform",
@@ -73,7 +77,8 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ),
     "Cascades": (
         Column("risk", "# A risk id: each occurrence of this risk ...", "supplier_exit", width=20),
-        Column("escalates", "... multiplies this risk's rate ...", "quality_failure", width=20),
+        Column("escalates", "... multiplies this risk's rate (or, written exit PARTNER, that partner's exit "
+                            "hazard) ...", "quality_failure", width=20),
         Column("factor", "... by this factor ...", 2),
         Column("duration", "... for this long (blank = for good)", "1 year"),
     ),
@@ -81,7 +86,8 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         Column("id", "# " + _ID_NOTE, "backup_supplier", width=20),
         Column("name", "Readable name, for charts", "Qualified backup supplier", width=28),
         Column("trigger", "A risk id, dissolution, health below X, review AGES (review 2, 4 / review every 1 "
-                          "if health below 0.6), exit (any partner's) or exit PARTNER", "supplier_exit",
+                          "if health below 0.6, if partners below 3, if share below 0.7), exit (any partner's) "
+                          "or exit PARTNER", "supplier_exit",
                ("dissolution", "health below 0.5", "review every 1 if health below 0.6", "exit"), width=18),
         Column("delay", "Time from trigger to effect (blank = at once)", None),
         Column("success", "Probability that an activation works (default 1)", 0.8),
@@ -89,7 +95,8 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         Column("reduce_impact", "0 to 1: cuts the triggering occurrence's impact (risk trigger, no delay)", 0.5),
         Column("restore_health", "0 to 1: health regained at effect time", None),
         Column("rescue_health", "Trigger dissolution only: health after a successful rescue", None),
-        Column("rate_factor_risk", "A risk id whose rate this contingency multiplies ...", None, width=18),
+        Column("rate_factor_risk", "A risk id whose rate this contingency multiplies (or exit PARTNER: that "
+                                   "partner's exit hazard) ...", None, width=18),
         Column("rate_factor", "... by this factor ...", None),
         Column("rate_factor_duration", "... for this long (blank = for good); another row with the same id "
                                        "adds another rate factor", None),
@@ -121,6 +128,24 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         Column("setup_cost", "What having it costs at the start (due diligence)", None),
         Column("per_time_cost", "What having it costs per time unit (coordination)", None),
     ),
+    "Environment": (
+        Column("state", "# A state of the shared environment, one row each (no rows: no environment)", "normal",
+               width=16),
+        Column("initial", "true: the alliance starts in this state; or the share of alliances that start in it "
+                          "(0.8)", True),
+        Column("value", "The value rate is multiplied by this in this state (default 1)", None),
+        Column("rates", "Risk rates multiplied in this state: RISK: FACTOR, ... (supplier_exit: 2)", None,
+               width=30),
+        Column("exits", "With partners: exit hazards multiplied in this state: PARTNER: FACTOR, ... (contoso: 2)",
+               None, width=30),
+        Column("transitions", "Rates per time unit of moving to other states: STATE: RATE, ... (downturn: 0.2)",
+               None, width=30),
+    ),
+    "Correlations": (
+        Column("between", "# An uncertain parameter's path (risks.supplier_exit.rate) ...", None, width=34),
+        Column("and", "... another one's ...", None, width=34),
+        Column("rho", "... and their rank correlation, -1 to 1", None),
+    ),
     "Plans": (
         Column("plan", "# Plan name; the first plan is the baseline", "do_nothing", width=20),
         Column("contingencies", "Contingency ids and candidate partner ids, comma-separated, or all (every "
@@ -138,6 +163,9 @@ REQUIRED_COLUMNS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
                  (("factor",), "the factor on that risk's rate")),
     "Contingencies": ((("id",), "each contingency's id"), (("trigger",), "what activates it")),
     "Partners": ((("id",), "each partner's id"),),
+    "Environment": ((("state",), "each state's name"),),
+    "Correlations": ((("between",), "the first parameter's path"), (("and",), "the second parameter's path"),
+                     (("rho",), "their rank correlation")),
     "Plans": ((("plan",), "each plan's name"),
               (("contingencies",), "each plan's contingency ids (without it every plan would be empty)")),
 }

@@ -19,9 +19,10 @@ _BLOCK = {(), ("alliance",), ("alliance", "health"), ("risks",), ("risks", 0), (
           ("risks", 0, "impact", "escalates"), ("contingencies",), ("contingencies", 0),
           ("contingencies", 0, "effect"), ("contingencies", 0, "effect", "rate_factor"),
           ("contingencies", 0, "cost"), ("partners",), ("partners", 0), ("partners", 0, "exit"),
-          ("partners", 0, "on_exit"), ("partners", 0, "cost"), ("plans",)}
-_ORDER = ("allysim", "name", "description", "time_unit", "horizon", "currency", "discount_rate", "runs", "seed",
-          "alliance", "risks", "contingencies", "partners", "plans")
+          ("partners", 0, "on_exit"), ("partners", 0, "cost"), ("plans",), ("environment",),
+          ("environment", "states"), ("environment", "transitions"), ("correlations",)}
+_ORDER = ("allysim", "name", "description", "time_unit", "horizon", "currency", "discount_rate", "materiality",
+          "runs", "seed", "alliance", "risks", "contingencies", "partners", "environment", "correlations", "plans")
 
 
 def _is_block(path: tuple) -> bool:

@@ -27,11 +27,11 @@ _inv_phi = NormalDist().inv_cdf
 _TINY = 2.0**-54  # keeps inverse CDFs finite at u = 0
 
 
-def _tuple(value: Any) -> Any:
+def as_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-Numbers = Annotated[tuple[float, ...], BeforeValidator(_tuple)]
+Numbers = Annotated[tuple[float, ...], BeforeValidator(as_tuple)]
 
 
 def _betaincinv(a: float, b: float, u: float) -> float:
@@ -45,7 +45,7 @@ def _betaincinv(a: float, b: float, u: float) -> float:
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    clip: Annotated[tuple[float, float], BeforeValidator(_tuple)] | None = None
+    clip: Annotated[tuple[float, float], BeforeValidator(as_tuple)] | None = None
 
     @model_validator(mode="after")
     def _check_clip(self) -> "_Base":
@@ -164,7 +164,8 @@ class Triangular(_ThreePoint):
 class Pert(_ThreePoint):
     family: Literal["pert"]
 
-    def _shape(self) -> tuple[float, float]:
+    def beta_shape(self) -> tuple[float, float]:
+        """The (a, b) of the beta distribution this PERT is, on [low, high]."""
         span = self.high - self.low
         return 1 + 4 * (self.likely - self.low) / span, 1 + 4 * (self.high - self.likely) / span
 
@@ -175,13 +176,13 @@ class Pert(_ThreePoint):
     def _ppf(self, u: float) -> float:
         if self.high == self.low:
             return self.low
-        a, b = self._shape()
+        a, b = self.beta_shape()
         return self.low + (self.high - self.low) * float(_betaincinv(a, b, u))
 
     def sampler(self, lo: float = -math.inf, hi: float = math.inf) -> Sampler:
         if self.high == self.low:
             return super().sampler(lo, hi)
-        (a, b), low, span = self._shape(), self.low, self.high - self.low  # once, not per draw
+        (a, b), low, span = self.beta_shape(), self.low, self.high - self.low  # once, not per draw
         return _Clipped(lambda u: low + span * float(_betaincinv(a, b, u)), self.clip, lo, hi)
 
     def mean(self) -> float:
@@ -218,18 +219,19 @@ class Lognormal(_Base):
             return self
         raise ValueError("give either {median, p90} or {mean, sd}")
 
-    def _params(self) -> tuple[float, float]:
+    def log_params(self) -> tuple[float, float]:
+        """The (mu, sigma) of the normal distribution of the log."""
         if self.median is not None:
             return math.log(self.median), math.log(self.p90 / self.median) / _Z90  # type: ignore[operator]
         s2 = math.log1p((self.sd / self.mean_) ** 2)  # type: ignore[operator]
         return math.log(self.mean_) - s2 / 2, math.sqrt(s2)  # type: ignore[arg-type]
 
     def _ppf(self, u: float) -> float:
-        mu, sigma = self._params()
+        mu, sigma = self.log_params()
         return math.exp(mu + sigma * _inv_phi(u or _TINY))
 
     def sampler(self, lo: float = -math.inf, hi: float = math.inf) -> Sampler:
-        mu, sigma = self._params()  # computed once, not per draw
+        mu, sigma = self.log_params()  # computed once, not per draw
         base = lambda u: math.exp(mu + sigma * _inv_phi(u or _TINY))  # noqa: E731
         if self.clip is not None or lo == -math.inf and hi == math.inf:
             return _Clipped(base, self.clip, lo, hi)
@@ -242,7 +244,7 @@ class Lognormal(_Base):
         return bounded
 
     def mean(self) -> float:
-        mu, sigma = self._params()
+        mu, sigma = self.log_params()
         return math.exp(mu + sigma**2 / 2)
 
 
@@ -293,7 +295,8 @@ class Choice(_Base):
                 raise ValueError("weights must be >= 0 and not all 0")
         return self
 
-    def _cumulative(self) -> list[float]:
+    def cumulative_weights(self) -> list[float]:
+        """The cumulative probabilities of the values, the last exactly 1."""
         weights = self.weights or (1.0,) * len(self.values)
         total, acc, out = sum(weights), 0.0, []
         for w in weights:
@@ -302,11 +305,11 @@ class Choice(_Base):
         return out
 
     def _ppf(self, u: float) -> float:
-        cum = self._cumulative()
+        cum = self.cumulative_weights()
         return self.values[min(bisect.bisect_right(cum, u), len(self.values) - 1)]
 
     def sampler(self, lo: float = -math.inf, hi: float = math.inf) -> Sampler:
-        cum, values, last = self._cumulative(), self.values, len(self.values) - 1
+        cum, values, last = self.cumulative_weights(), self.values, len(self.values) - 1
         return _Clipped(lambda u: values[min(bisect.bisect_right(cum, u), last)], self.clip, lo, hi)
 
     def mean(self) -> float:

@@ -63,7 +63,7 @@ def parse_scenario(text: str | bytes, source: str = "<scenario>", overrides: Any
                             f"...), got {kind(data)}")
     sha = hashlib.sha256(raw_bytes).hexdigest()
     scenario = _validate(data, locations, source, sha)
-    scenario._reread, scenario._document = partial(_with_overrides, data, locations, source, sha), data
+    scenario.attach(reread=partial(_with_overrides, data, locations, source, sha), document=data)
     return scenario.with_overrides(sets)  # the one way overrides are applied
 
 
@@ -74,9 +74,8 @@ def _with_overrides(document: dict[str, Any], locations: Locations, source: str,
     data, landed, recorded = apply_overrides(document, overrides, name)
     data = without_correlations_of(data, [p for p, v in recorded.items() if not isinstance(v, dict)])
     scenario = _validate(data, SetLocations.wrap(locations, landed), source, sha)
-    scenario._reread = partial(_with_overrides, document, locations, source, sha)
-    scenario._document = document
-    scenario._overrides, scenario._recorded = tuple(overrides), recorded
+    scenario.attach(reread=partial(_with_overrides, document, locations, source, sha), document=document,
+                    overrides=tuple(overrides), recorded=recorded)
     return scenario
 
 
@@ -98,9 +97,7 @@ def _validate(data: dict[str, Any], locations: Locations, source: str, sha: str)
     found += check_uncertain_ranges(scenario, uncertain, locations)
     if found:
         raise ScenarioError(list(dict.fromkeys(found)))
-    scenario._uncertain = uncertain
-    scenario._source = source
-    scenario._sha256 = sha
+    scenario.attach(uncertain=uncertain, source=source, sha256=sha)
     return scenario
 
 

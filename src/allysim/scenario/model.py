@@ -28,12 +28,13 @@ from ..hazards import Hazard, Steps, Weibull
 from . import units
 from .distributions import Distribution
 from .uncertain import Uncertain
-from .values import (  # noqa: F401 - HORIZON_LIMIT, MONEY_LIMIT, distribution_type and _dist_schema are read from here
-    _TIME_SCHEMA,
-    _ZERO,
+from .values import (  # noqa: F401 - HORIZON_LIMIT, MONEY_LIMIT, distribution_type and dist_schema are read from here
     HORIZON_LIMIT,
     MONEY_LIMIT,
+    TIME_SCHEMA,
+    ZERO,
     Description,
+    FrozenModel,
     Id,
     Money,
     MoneyDist,
@@ -44,12 +45,11 @@ from .values import (  # noqa: F401 - HORIZON_LIMIT, MONEY_LIMIT, distribution_t
     Time,
     TimeDist,
     Whole,
-    _dist_schema,
-    _Model,
-    _not_bool,
-    _tuple,
+    as_tuple,
+    dist_schema,
     distribution_type,
-)  # noqa: F401 - distribution_type and _dist_schema are imported from here
+    not_bool,
+)  # noqa: F401 - distribution_type and dist_schema are imported from here
 
 __all__ = [
     "Scenario", "Alliance", "Health", "Risk", "AgeHazard", "WeibullShape", "Impact", "ValueImpact", "Escalation",
@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 RESERVED_IDS = ("dissolution", "survived")
+LOADED = ("source", "sha256", "uncertain", "reread", "document", "overrides", "recorded")  # Scenario.attach
 MAX_RUNS = 100_000_000  # replications per plan: beyond this the per-run arrays outgrow any machine's memory
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 ID_PATTERN = _ID  # the ids of risks, contingencies and environment states
@@ -68,7 +69,7 @@ ID_PATTERN = _ID  # the ids of risks, contingencies and environment states
 # --------------------------------------------------------------------------- the format
 
 
-class Health(_Model):
+class Health(FrozenModel):
     """The alliance's health: trust, commitment and performance together, in [0, 1]."""
 
     initial: Probability = 1.0
@@ -76,21 +77,21 @@ class Health(_Model):
     recovery: float = Field(default=0.0, ge=0)
 
 
-class Alliance(_Model):
+class Alliance(FrozenModel):
     health: Health = Health()
     value_rate: Annotated[Money, Field(ge=0)] = 0.0
     min_partners: Whole | None = Field(default=None, ge=1)  # with partners: the alliance ends with fewer (default 1)
     min_share: float | None = Field(default=None, ge=0)  # ... or when the shares still in add up to less (default 0)
 
 
-class ValueImpact(_Model):
+class ValueImpact(FrozenModel):
     """The value rate is multiplied by ``factor`` for ``duration``."""
 
     factor: PlainDist
     duration: TimeDist
 
 
-class _RiskOrPartner(_Model):
+class _RiskOrPartner(FrozenModel):
     """A target that is a risk's rate or a partner's exit hazard: exactly one of ``risk`` and ``partner``."""
 
     risk: str | None = None
@@ -112,16 +113,16 @@ class Escalation(_RiskOrPartner):
     duration: TimeDist | None = None
 
 
-class Impact(_Model):
-    health: PlainDist = _ZERO
-    cost: MoneyDist = _ZERO
+class Impact(FrozenModel):
+    health: PlainDist = ZERO
+    cost: MoneyDist = ZERO
     value: ValueImpact | None = None
     fatal: Probability = 0.0
-    escalates: Annotated[tuple[Escalation, ...], BeforeValidator(_tuple)] = ()
+    escalates: Annotated[tuple[Escalation, ...], BeforeValidator(as_tuple)] = ()
     exit: dict[str, Probability] = {}  # partner id -> probability that an occurrence makes it leave (SPEC 12)
 
 
-class WeibullShape(_Model):
+class WeibullShape(FrozenModel):
     """intensity (k / s) (t / s)^(k - 1) at age t: the first occurrence is Weibull(shape k, scale s)."""
 
     shape: float = Field(gt=0)
@@ -140,11 +141,11 @@ def _steps(value: Any) -> Any:
 
 _STEPS_SCHEMA = {"type": "array", "minItems": 1, "items": {
     "type": "array", "minItems": 2, "maxItems": 2,
-    "prefixItems": [_TIME_SCHEMA, {"anyOf": [{"type": "number", "minimum": 0}, _dist_schema("plain")]}]},
+    "prefixItems": [TIME_SCHEMA, {"anyOf": [{"type": "number", "minimum": 0}, dist_schema("plain")]}]},
     "description": "[[age, rate], ...]: the rate per time unit from each age on; the first age is 0"}
 
 
-class AgeHazard(_Model):
+class AgeHazard(FrozenModel):
     """A hazard that changes with the alliance's age (SPEC section 13): ``weibull`` or ``steps``, exactly one."""
 
     weibull: WeibullShape | None = None
@@ -164,7 +165,7 @@ class AgeHazard(_Model):
         return Steps([age for age, _ in self.steps or ()], [rate for _, rate in self.steps or ()])
 
 
-class Risk(_Model):
+class Risk(FrozenModel):
     id: Id
     name: Name = ""
     category: Name = "other"
@@ -200,13 +201,13 @@ class Risk(_Model):
         return self.hazard.curve().cumulative(horizon)  # type: ignore[union-attr]
 
 
-class Every(_Model):
+class Every(FrozenModel):
     """Reviews at every multiple of ``every``: every, 2 every, ... before the horizon."""
 
     every: Annotated[Time, Field(gt=0)]
 
 
-class Condition(_Model):
+class Condition(FrozenModel):
     """What must hold at a review for the contingency to activate (SPEC section 13): one condition."""
 
     health_below: float | None = Field(default=None, gt=0, le=1)
@@ -222,19 +223,19 @@ class Condition(_Model):
         return self
 
 
-_REVIEW_SCHEMA = {"anyOf": [{"type": "array", "items": _TIME_SCHEMA, "minItems": 1},
-                            {"type": "object", "properties": {"every": _TIME_SCHEMA}, "required": ["every"],
+_REVIEW_SCHEMA = {"anyOf": [{"type": "array", "items": TIME_SCHEMA, "minItems": 1},
+                            {"type": "object", "properties": {"every": TIME_SCHEMA}, "required": ["every"],
                              "additionalProperties": False}],
                   "description": "ages at which to review ([2, 4, 6]), or {every: X}"}
 
 
-class Trigger(_Model):
+class Trigger(FrozenModel):
     on: str | None = None
     partner: str | None = None  # with on: exit, that partner's exit only (omitted: any partner's)
     health_below: float | None = Field(default=None, gt=0, le=1)
     review: Annotated[Annotated[Union[Annotated[tuple[Time, ...], Tag("ages")], Annotated[Every, Tag("every")]],
                                 Discriminator(lambda v: "every" if isinstance(v, (dict, Every)) else "ages")] | None,
-                      BeforeValidator(_tuple), WithJsonSchema(_REVIEW_SCHEMA)] = None
+                      BeforeValidator(as_tuple), WithJsonSchema(_REVIEW_SCHEMA)] = None
     condition: Condition | None = Field(default=None, alias="if")
 
     # on: exit is a partner's exit in a scenario with partners; without partners a risk may be called exit
@@ -279,10 +280,10 @@ class RateFactor(_RiskOrPartner):
 
 
 def _listify(value: Any) -> Any:
-    return (value,) if isinstance(value, dict) else _tuple(value)
+    return (value,) if isinstance(value, dict) else as_tuple(value)
 
 
-class Effect(_Model):
+class Effect(FrozenModel):
     reduce_impact: Probability | None = None
     restore_health: Probability | None = None
     rate_factor: Annotated[tuple[RateFactor, ...], BeforeValidator(_listify)] = ()
@@ -302,7 +303,7 @@ class Effect(_Model):
         return self
 
 
-class Costs(_Model):
+class Costs(FrozenModel):
     setup: Annotated[Money, Field(ge=0)] = 0.0
     per_time: Annotated[Money, Field(ge=0)] = 0.0
     per_activation: Annotated[Money, Field(ge=0)] = 0.0
@@ -316,13 +317,13 @@ _RESCUE_NEEDS_HEALTH = {
 }
 
 
-class Contingency(_Model):
-    model_config = ConfigDict(**_Model.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
+class Contingency(FrozenModel):
+    model_config = ConfigDict(**FrozenModel.model_config, json_schema_extra=_RESCUE_NEEDS_HEALTH)
 
     id: Id
     name: Name = ""
     trigger: Trigger
-    delay: TimeDist = _ZERO
+    delay: TimeDist = ZERO
     success: Probability = 1.0
     max_activations: Whole | None = Field(default=None, ge=1)
     effect: Effect
@@ -338,14 +339,14 @@ class Contingency(_Model):
         return not (self.delay.is_constant and self.delay.mean() == 0)
 
 
-class ExitHealth(_Model):
+class ExitHealth(FrozenModel):
     """While the alliance's health is below ``x``, the partner's exit hazard is multiplied by ``factor``."""
 
     x: float = Field(gt=0, le=1)
     factor: float = Field(ge=0)
 
 
-class PartnerExit(_Model):
+class PartnerExit(FrozenModel):
     """A partner's own decision to leave: a hazard per time unit (``rate``, or ``probability`` of leaving within one
     time unit), raised while health is low (``health_below``) and by each partner that has already left
     (``contagion``). Without rate or probability the partner never leaves by itself (risks may still pull it out)."""
@@ -374,19 +375,19 @@ class PartnerExit(_Model):
         return -math.log1p(-self.probability) if self.probability is not None else 0.0
 
 
-class OnExit(_Model):
+class OnExit(FrozenModel):
     """What a partner's leaving does to the alliance: a drop in health and a one-off cost."""
 
-    health: PlainDist = _ZERO
-    cost: MoneyDist = _ZERO
+    health: PlainDist = ZERO
+    cost: MoneyDist = ZERO
 
 
-class PartnerCosts(_Model):
+class PartnerCosts(FrozenModel):
     setup: Annotated[Money, Field(ge=0)] = 0.0
     per_time: Annotated[Money, Field(ge=0)] = 0.0
 
 
-class Partner(_Model):
+class Partner(FrozenModel):
     """A member of the alliance (SPEC section 12). A ``candidate`` is in only the plans that name it."""
 
     id: Id
@@ -403,10 +404,10 @@ class Partner(_Model):
         return self.name or self.id
 
 
-class Correlation(_Model):
+class Correlation(FrozenModel):
     """A Spearman rank correlation between two uncertain parameters, named by their paths (SPEC section 8)."""
 
-    between: Annotated[tuple[str, str], BeforeValidator(_tuple)]
+    between: Annotated[tuple[str, str], BeforeValidator(as_tuple)]
     rho: float = Field(ge=-1, le=1)
 
 
@@ -423,7 +424,7 @@ def _state_or_shares(value: Any) -> Any:
     return value
 
 
-class EnvironmentState(_Model):
+class EnvironmentState(FrozenModel):
     """A state of the shared environment: its risk-rate multipliers and its value-rate multiplier."""
 
     rates: dict[str, Annotated[float, Field(ge=0)]] = {}
@@ -439,7 +440,7 @@ class EnvironmentState(_Model):
         return self.rates.get(risk_id, 1.0)
 
 
-class Environment(_Model):
+class Environment(FrozenModel):
     """The shared environment: a continuous-time Markov chain whose state multiplies risk rates and the value rate.
 
     ``initial`` is a state, or shares of the states at t = 0; ``transitions[FROM][TO]`` is the rate per time unit
@@ -473,10 +474,10 @@ class Environment(_Model):
         return q
 
 
-class Scenario(_Model):
+class Scenario(FrozenModel):
     """A validated scenario. Build one with :func:`load_scenario` or :func:`parse_scenario`."""
 
-    allysim: Annotated[Literal[1], BeforeValidator(_not_bool)]
+    allysim: Annotated[Literal[1], BeforeValidator(not_bool)]
     name: Annotated[Name, Field(min_length=1)]
     description: Description = ""
     time_unit: Literal["year", "quarter", "month", "week", "day"] = "year"
@@ -488,11 +489,11 @@ class Scenario(_Model):
     runs: Whole = Field(default=10_000, ge=1, le=MAX_RUNS)
     seed: Whole | None = Field(default=None, ge=0)
     alliance: Alliance = Alliance()
-    risks: Annotated[tuple[Risk, ...], BeforeValidator(_tuple)]  # empty only with partners (checks)
-    partners: Annotated[tuple[Partner, ...], BeforeValidator(_tuple)] = ()
-    contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(_tuple)] = ()
-    plans: dict[PlanName, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(_tuple)]]] | None = None
-    correlations: Annotated[tuple[Correlation, ...], BeforeValidator(_tuple)] = ()
+    risks: Annotated[tuple[Risk, ...], BeforeValidator(as_tuple)]  # empty only with partners (checks)
+    partners: Annotated[tuple[Partner, ...], BeforeValidator(as_tuple)] = ()
+    contingencies: Annotated[tuple[Contingency, ...], BeforeValidator(as_tuple)] = ()
+    plans: dict[PlanName, Union[Literal["all"], Annotated[tuple[str, ...], BeforeValidator(as_tuple)]]] | None = None
+    correlations: Annotated[tuple[Correlation, ...], BeforeValidator(as_tuple)] = ()
     environment: Environment | None = None
 
     _source: str = PrivateAttr(default="<scenario>")
@@ -527,6 +528,15 @@ class Scenario(_Model):
     def overrides(self) -> dict[str, Any]:
         """The parameters set over the file's values (``--set``), ``{path: value}``; empty when none."""
         return dict(self._recorded)
+
+    def attach(self, **loaded: Any) -> None:
+        """Record what reading the file knew besides the fields: ``source``, ``sha256``, ``uncertain``, ``reread``
+        (how to validate it again with overrides), ``document`` (the file's data as read), ``overrides`` (the
+        Override objects applied) and ``recorded`` (``{path: value}``). Called by :mod:`allysim.scenario.loading`."""
+        for key, value in loaded.items():
+            if key not in LOADED:
+                raise TypeError(f"attach() got an unexpected keyword {key!r}")
+            setattr(self, f"_{key}", value)
 
     def with_overrides(self, overrides: Any) -> Scenario:
         """This scenario with parameters set over the file's values, validated like the file.

@@ -6,7 +6,7 @@ from typing import Any
 
 from .model import Scenario
 from .paths import uncertain_shapes
-from .values import _dist_schema
+from .values import dist_schema
 
 __all__ = ["json_schema"]
 
@@ -59,7 +59,7 @@ def _range_of(leaf: dict[str, Any], kind: str) -> dict[str, Any]:
     if "x-allysim-range" in leaf:
         return leaf
     keep = {k: leaf.pop(k) for k in ("default", "title", "description") if k in leaf}
-    return {**keep, "x-allysim-range": True, "anyOf": [leaf, _dist_schema(kind)]}
+    return {**keep, "x-allysim-range": True, "anyOf": [leaf, dist_schema(kind)]}
 
 
 def _deref(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:

@@ -300,19 +300,19 @@ def ppf(dist: Any, u: np.ndarray, parameter: Range) -> np.ndarray:
         if dist.high == dist.low:
             x = np.full(u.shape, dist.low)
         else:
-            a, b = dist._shape()
+            a, b = dist.beta_shape()
             x = dist.low + (dist.high - dist.low) * special.betaincinv(a, b, u)
     elif family == "beta":
         x = dist.low + (dist.high - dist.low) * special.betaincinv(dist.a, dist.b, u)
     elif family == "normal":
         x = dist.mean_ + dist.sd * special.ndtri(np.where(u > 0, u, TINY))
     elif family == "lognormal":
-        mu, sigma = dist._params()
+        mu, sigma = dist.log_params()
         x = np.exp(mu + sigma * special.ndtri(np.where(u > 0, u, TINY)))
     elif family == "exponential":
         x = -dist.mean_ * np.log1p(-u)
     elif family == "choice":
-        cum = np.array(dist._cumulative())
+        cum = np.array(dist.cumulative_weights())
         x = np.asarray(dist.values)[np.minimum(np.searchsorted(cum, u, side="right"), len(dist.values) - 1)]
     elif family == "empirical":
         n = len(dist.values)

@@ -1,5 +1,5 @@
 """The value types of the scenario format: numbers with units, distributions written as a number or a mapping, ids,
-and the strict, frozen base of every model (:class:`_Model`)."""
+and the strict, frozen base of every model (:class:`FrozenModel`)."""
 
 from __future__ import annotations
 
@@ -26,14 +26,14 @@ def _whole(value: Any) -> Any:
     return value
 
 
-def _not_bool(value: Any) -> Any:
+def not_bool(value: Any) -> Any:
     """Refuse true/false where a number is expected even when Python's True == 1 would pass."""
     if isinstance(value, bool):
         raise ValueError(f"expected a whole number, got {str(value).lower()}")
     return value
 
 
-def _tuple(value: Any) -> Any:
+def as_tuple(value: Any) -> Any:
     """Lists from the file become tuples, so scenario objects stay immutable."""
     return tuple(value) if isinstance(value, list) else value
 
@@ -119,7 +119,7 @@ def _alias(model: type[BaseModel], name: str) -> str:
     return model.model_fields[name].alias or name
 
 
-def _dist_schema(kind: str) -> dict[str, Any]:
+def dist_schema(kind: str) -> dict[str, Any]:
     """JSON Schema of a distribution as written in a file (not the flattened form)."""
     number: dict[str, Any] = {"type": "number"}
     if kind != "plain":
@@ -146,16 +146,16 @@ def _dist_schema(kind: str) -> dict[str, Any]:
 
 def distribution_type(kind: str) -> Any:
     """The field type of a number that may be written as a distribution: ``kind`` is plain, time or money."""
-    return Annotated[Distribution, BeforeValidator(_flatten(kind)), WithJsonSchema(_dist_schema(kind))]
+    return Annotated[Distribution, BeforeValidator(_flatten(kind)), WithJsonSchema(dist_schema(kind))]
 
 
-_TIME_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["18 months", "2 years"]}]}
+TIME_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["18 months", "2 years"]}]}
 _MONEY_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string", "examples": ["2.5M", "300k"]}]}
 
 PlainDist = distribution_type("plain")
 TimeDist = distribution_type("time")
 MoneyDist = distribution_type("money")
-Time = Annotated[float, BeforeValidator(_time), WithJsonSchema(_TIME_SCHEMA)]
+Time = Annotated[float, BeforeValidator(_time), WithJsonSchema(TIME_SCHEMA)]
 Money = Annotated[float, BeforeValidator(_money), WithJsonSchema(_MONEY_SCHEMA)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Whole = Annotated[int, BeforeValidator(_whole)]
@@ -175,10 +175,10 @@ def _checked(check: Callable[[str], str | None]) -> AfterValidator:
 Name = Annotated[str, _checked(text_problem)]
 Description = Annotated[str, _checked(lambda value: text_problem(value, TEXT_LIMIT, lines=True))]
 PlanName = Annotated[str, _checked(plan_problem)]
-_ZERO = Constant(value=0.0)
+ZERO = Constant(value=0.0)
 
 
-class _Model(BaseModel):
+class FrozenModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
                               populate_by_name=True)
 

@@ -1,0 +1,271 @@
+"""One path for several line-ups of candidate partners (SPEC section 12), for path sharing (:mod:`allysim.sharing`).
+
+A plan's candidate partners are in the alliance from t = 0, so at first sight each line-up is a world of its own.
+It is not: the streams are keyed by (seed, replication, source), and a candidate's presence matters only where it
+acts or is counted. A path simulated for one line-up is also the path of another line-up of the same contingencies
+as long as
+
+- no candidate in one line-up and not the other tries to leave (its own exit, retained or not, or a risk pulling it
+  out): a candidate outside the line-up is followed as a *ghost* (:class:`RecordingLife`), its exit budget drawn
+  from its own stream and its hazard taking health, contagion, escalations, rate factors and the environment as it
+  would in, until it would first try to leave; nobody else reads a ghost's streams, so the path is the line-up's;
+- every membership check (min_partners, min_share, at t = 0 and at each exit) has the same verdict with the other
+  line-up's partners in.
+
+The value differs (value_rate x health x factors x the shares still in), and so do the candidates' costs, tenures
+and the partners at the end: :meth:`LineupRecord.derive` redoes them from each stretch between two events, with the
+same operations in the same order as a simulation of that line-up, so the same bits.
+
+And where a line-up passes a membership check that a line-up with fewer partners or shares would not, the smaller
+line-up's alliance ends there, on the same path: each such check is kept as an :class:`Ending`, the outcome had the
+alliance dissolved at that moment, which stands for the smaller line-ups (built only when one needs it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+from typing import TYPE_CHECKING
+
+from .life import Outcome
+from .membership import SHARE_TOLERANCE, PartneredLife
+
+if TYPE_CHECKING:
+    from .engine import CompiledPlan
+    from .streams import Streams
+
+__all__ = ["LineupRecord", "Ending", "RecordingLife"]
+
+_expm1 = math.expm1
+
+# LineupRecord.derive builds an Outcome field by field, in this order
+assert [f.name for f in fields(Outcome)] == [
+    "lifetime", "cause", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience", "occurrences",
+    "activations", "successes", "costs", "health", "env_time", "env_state", "env_grid", "shadow_activations",
+    "shadow_costs", "shadow_worked", "partner_costs", "partner_exit", "partner_tenure", "exit_attempts",
+    "partners_end", "exits", "lineup"], "allysim.life.Outcome changed: update LineupRecord.derive"
+
+
+class LineupRecord:
+    """What a path simulated for one line-up holds so that it can stand for other line-ups (module docstring).
+
+    The line-up (partners in at t = 0, as bits), the partners that tried to leave (in, or ghosts: a retained exit
+    counts), every membership check (the partners in, as bits, and whether the alliance fell short), the first
+    ``size`` numbers of ``stretches`` (four per stretch of :meth:`RecordingLife.advance`: the partners in, the value
+    factor, the environment's value factor, the discounted integral that value_rate x shares multiplies), what each
+    ghost would have cost, and the path's :class:`Ending` s."""
+
+    __slots__ = ("lineup", "left", "checks", "stretches", "size", "ghost_costs", "endings")
+
+    def __init__(self, lineup: int, left: int, checks: list, stretches: list, size: int,
+                 ghost_costs: list[float] | None, endings: list[Ending]) -> None:
+        self.lineup, self.left, self.checks, self.stretches, self.size = lineup, left, checks, stretches, size
+        self.ghost_costs, self.endings = ghost_costs, endings
+
+    def stands_for(self, lineup: int, model: CompiledPlan, totals: dict[int, float]) -> bool:
+        """Whether this path is also the path of ``lineup``: no candidate in one line-up and not the other tried to
+        leave, and every membership check has the same verdict with that line-up in. ``model`` is the plan
+        simulated (holding this replication's shares and min_share); ``totals`` caches shares added up by mask."""
+        drop, add = self.lineup & ~lineup, lineup & ~self.lineup
+        if (drop | add) & self.left:
+            return False
+        floor, least = model.min_share - SHARE_TOLERANCE, model.min_partners
+        for mask, short in reversed(self.checks):  # the last first: an ending's, where line-ups part most often
+            mask = mask & ~drop | add
+            if (bin(mask).count("1") < least or _total(mask, model, totals) < floor) != short:
+                return False
+        return True
+
+    def derive(self, outcome: Outcome, lineup: int, model: CompiledPlan, totals: dict[int, float]) -> Outcome:
+        """The outcome of ``lineup`` on this path (which :meth:`stands_for` it): the value with its shares, its
+        candidates' costs and tenures, its partners at the end; the same operations in the same order as a
+        simulation of it (:meth:`RecordingLife.advance`, :meth:`allysim.membership.PartneredLife.partner_outcome`),
+        so the same bits."""
+        drop, add = self.lineup & ~lineup, lineup & ~self.lineup
+        value, rate, st = 0.0, model.value_rate, self.stretches
+        for i in range(0, self.size, 4):
+            mask = st[i] & ~drop | add
+            vr = rate * _total(mask, model, totals)
+            if vr:
+                value += vr * st[i + 1] * st[i + 2] * st[i + 3]
+        costs, tenure = list(outcome.partner_costs), list(outcome.partner_tenure)
+        ghost_costs = self.ghost_costs or ()
+        for k in range(len(costs)):
+            if drop >> k & 1:
+                costs[k] = tenure[k] = 0.0
+            elif add >> k & 1:
+                costs[k], tenure[k] = ghost_costs[k], outcome.lifetime
+        o = outcome  # every field as it is but these (dataclasses.replace, written out: a third of the time)
+        return Outcome(o.lifetime, o.cause, o.npv, value, o.risk_cost, o.contingency_cost, o.min_health,
+                       o.resilience, o.occurrences, o.activations, o.successes, o.costs, o.health, o.env_time,
+                       o.env_state, o.env_grid, o.shadow_activations, o.shadow_costs, o.shadow_worked, costs,
+                       o.partner_exit, tenure, o.exit_attempts,
+                       o.partners_end + bin(add).count("1") - bin(drop).count("1"), o.exits, None)
+
+
+def _total(mask: int, model: CompiledPlan, totals: dict[int, float]) -> float:
+    """The shares of the partners in ``mask``, added in file order as
+    :meth:`allysim.membership.PartneredLife._refresh_shares` does (cached in ``totals``)."""
+    total = totals.get(mask)
+    if total is None:
+        total = 0.0
+        for spec in model.partners:
+            if mask >> spec.k & 1:
+                total += spec.share
+        totals[mask] = total
+    return total
+
+
+class Ending:
+    """The path had its alliance dissolved at a membership check its line-up passed, credited to the partner
+    leaving: what a line-up falling short there lives (module docstring). The state at that moment is kept, and the
+    :class:`~allysim.life.Outcome` made from it only when a line-up needs it (:meth:`outcome`), by
+    :meth:`allysim.life.Life.run`'s and :meth:`~allysim.membership.PartneredLife.partner_outcome`'s closing
+    accounts, operation for operation."""
+
+    __slots__ = ("record", "cause", "t", "value_pv", "risk_cost", "alive_pv", "activation_pv", "activations",
+                 "successes", "min_h", "area", "env_time", "env_state", "env_grid", "counts", "partners", "exits",
+                 "exit_count", "health")
+
+    def __init__(self, life: RecordingLife, cause: int) -> None:
+        end = life.t
+        self.cause, self.t = cause, end
+        self.value_pv, self.risk_cost, self.alive_pv = life.value_pv, life.risk_cost, life.alive_pv
+        self.activation_pv, self.activations, self.successes = life.activation_pv[:], life.activations[:], \
+            life.successes[:]
+        self.min_h, self.area = life.min_h, life.area
+        self.env_time, self.env_state, self.env_grid = life.env_time[:], life.env_state, life.env_grid
+        if self.env_state >= 0:
+            self.env_time[self.env_state] += end - life.env_since
+        self.counts = [s.count for s in life.states]
+        # (first exit, tenure to now, in, exits tried)
+        self.partners = [(ps.first, ps.tenure + (end - ps.since) if ps.inside else ps.tenure, ps.inside, ps.attempts)
+                         for ps in life.pstates]
+        self.exits, self.exit_count = life.exit_log, len(life.exit_log)  # the log only grows: its first entries
+        self.health = life.health_path[:]
+        left = life.ghosts_left
+        for ps in life.pstates:
+            if ps.attempts:
+                left |= 1 << ps.spec.k
+        self.record = LineupRecord(life.lineup, left, life.checks + [(life.mask, True)], life.stretches,
+                                   len(life.stretches), None, [])
+
+    def outcome(self, model: CompiledPlan) -> Outcome:
+        """The outcome of the path's line-up, had the alliance ended here; its record derives the others'."""
+        end, alive_pv = self.t, self.alive_pv
+        n = len(model.contingency_ids)
+        costs = [0.0] * n
+        cont_cost = 0.0
+        for c in model.contingencies:
+            costs[c.index] = c.setup + c.per_time * alive_pv + self.activation_pv[c.index]
+            cont_cost += costs[c.index]
+        count = len(model.partners)
+        pcosts, ghosts = [0.0] * count, [0.0] * count
+        paid = 0.0
+        for spec in model.partners:
+            if spec.candidate and spec.inside:
+                pcosts[spec.k] = spec.setup + spec.per_time * alive_pv
+                paid += pcosts[spec.k]
+            if spec.ghost:
+                ghosts[spec.k] = spec.setup + spec.per_time * alive_pv
+        self.record.ghost_costs = ghosts
+        cont_cost = cont_cost + paid
+        activations, successes = self.activations, self.successes
+        shadow = ([0] * n, [0.0] * n, [False] * n)
+        for c in model.shadowed:
+            shadow[0][c.index] = activations[c.index]
+            shadow[1][c.index] = c.setup + c.per_time * alive_pv + self.activation_pv[c.index]
+            shadow[2][c.index] = successes[c.index] > 0
+            activations[c.index] = successes[c.index] = 0
+        ids = [spec.id for spec in model.partners]
+        return Outcome(
+            lifetime=end, cause=self.cause, npv=self.value_pv - (self.risk_cost + cont_cost), value=self.value_pv,
+            risk_cost=self.risk_cost, contingency_cost=cont_cost, min_health=self.min_h,
+            resilience=self.area / model.horizon, occurrences=self.counts, activations=activations,
+            successes=successes, costs=costs, health=self.health, env_time=self.env_time, env_state=self.env_state,
+            env_grid=self.env_grid, shadow_activations=shadow[0], shadow_costs=shadow[1], shadow_worked=shadow[2],
+            partner_costs=pcosts, partner_exit=[p[0] for p in self.partners],
+            partner_tenure=[p[1] for p in self.partners], exit_attempts=[p[3] for p in self.partners],
+            partners_end=sum(1 for p in self.partners if p[2]),
+            exits=";".join(f"{ids[k]}@{t:.6g}" for k, t in self.exits[:self.exit_count]), lineup=self.record)
+
+
+class RecordingLife(PartneredLife):
+    """A :class:`~allysim.membership.PartneredLife` that keeps a :class:`LineupRecord`, so that its path can stand
+    for other line-ups of candidate partners (module docstring): it follows the candidates outside its line-up as
+    ghosts, and keeps each stretch's value integral, each membership check and each :class:`Ending`."""
+
+    def __init__(self, model: CompiledPlan, streams: Streams, replication: int) -> None:
+        super().__init__(model, streams, replication)
+        self.checks = []
+        self.stretches: list = []
+        self.endings: list[Ending] = []
+        self.lineup = self.candidates = 0
+        for spec in model.partners:
+            if spec.inside:
+                self.lineup |= 1 << spec.k
+                if spec.candidate:
+                    self.candidates |= 1 << spec.k
+
+    def checked(self, short: bool, cause: int) -> None:
+        """A membership check (``cause``: the partner leaving, -1 at t = 0): its verdict, and when the line-up
+        passes it after t = 0, an :class:`Ending` for the line-ups that would not."""
+        if not short and cause >= 0 and self.could_fall_short():
+            self.endings.append(Ending(self, cause))
+        self.checks.append((self.mask, short))
+
+    def could_fall_short(self) -> bool:
+        """Whether a line-up without some of this one's candidates (those that have not tried to leave) would fall
+        short now: without all of them is the likeliest, as a sum of shares only grows with its terms."""
+        droppable = self.candidates
+        for ps in self.pstates:
+            if ps.attempts:
+                droppable &= ~(1 << ps.spec.k)
+        if not droppable:
+            return False
+        rest = self.mask & ~droppable
+        m = self.m
+        return bin(rest).count("1") < m.min_partners or _total(rest, m, {}) < m.min_share - SHARE_TOLERANCE
+
+    def partner_outcome(self, contingency_cost: float) -> dict:
+        out = super().partner_outcome(contingency_cost)
+        costs = [0.0] * len(self.pstates)
+        left = self.ghosts_left
+        for ps in self.pstates:
+            spec = ps.spec
+            if spec.ghost:
+                costs[spec.k] = spec.setup + spec.per_time * self.alive_pv  # as partner_outcome, were it in
+            if ps.attempts:
+                left |= 1 << spec.k
+        out["outcome"]["lineup"] = LineupRecord(self.lineup, left, self.checks, self.stretches, len(self.stretches),
+                                                costs, self.endings)
+        return out
+
+    def advance(self, now: float) -> None:
+        """:meth:`allysim.life.Life.advance`, operation for operation, keeping each stretch's value integral."""
+        dt = now - self.t
+        if dt <= 0.0:
+            return
+        gap, disc0, rho, delta = 1.0 - self.h, self.disc, self.rho, self.delta
+        y = rho * dt
+        i_rho = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
+        y = delta * dt
+        i_delta = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
+        flat = disc0 * i_delta
+        self.alive_pv += flat
+        y = self.rho_delta * dt
+        i_both = dt * (1.0 - 0.5 * y) if y < 1e-9 else -_expm1(-y) / y * dt
+        vf = self.value_factor
+        factor = 0.0 if vf.zeros else vf.nonzero
+        integral = flat - gap * disc0 * i_both
+        if self.vr:
+            self.value_pv += self.vr * factor * self.env_value * integral
+        self.stretches += (self.mask, factor, self.env_value, integral)
+        self.area += dt - gap * i_rho
+        if self.keep_health:
+            mark = self.health_path.append
+            mark(self.t)
+            mark(gap)
+        self.h = 1.0 - gap * (1.0 - rho * i_rho)
+        self.disc = disc0 * (1.0 - delta * i_delta)
+        self.t = now
