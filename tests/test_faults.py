@@ -1025,3 +1025,19 @@ def test_a_full_disk_in_workbook_and_template_is_one_line_and_nothing_after(quic
         assert done.stderr == (f"allysim: {args[-1]}: cannot write the {name} (No space left on device); free some "
                                "space, or write to another --out on another disk\n")  # no traceback after it
     assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler"]
+
+
+def test_every_test_that_docs_reliability_names_exists():
+    """docs/reliability.md states each promise with the test that keeps it: a renamed or removed test would leave a
+    promise unkept in silence."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "reliability.md").read_text()
+    sources = {path.name: path.read_text() for path in (root / "tests").glob("test_*.py")}
+    named = set(re.findall(r"\b(test_[a-z0-9_]+)\b(?!\.py)", text))
+    assert len(named) > 30
+    missing = [name for name in sorted(named) if not any(f"def {name}(" in source for source in sources.values())]
+    assert not missing, missing
+    files = set(re.findall(r"tests/(test_[a-z0-9_]+\.py)", text))
+    assert files <= set(sources), files - set(sources)
