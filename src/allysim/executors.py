@@ -52,7 +52,7 @@ class Job:
     exhaustive: bool = False
     layout: Layout | None = None  # fixed across scenarios that must share streams (sweeps); else the scenario's
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
-    _compiled: dict[str, CompiledPlan] = field(default_factory=dict, repr=False)
+    _compiled: dict[Any, CompiledPlan] = field(default_factory=dict, repr=False)
     _masks: dict[tuple, list] = field(default_factory=dict, repr=False)
 
     @property
@@ -63,10 +63,15 @@ class Job:
         """Variant ``name`` compiled for the engine, once per process (with shadows when paths are shared)."""
         if name not in self._compiled:
             v = self.variants[name]
-            self._compiled[name] = CompiledPlan(self.scenario, v.contingencies, removed_risks=v.removed_risks,
-                                                layout=self.layout or sources(self.scenario),
-                                                event_budget=self.event_budget, health_path=self.health_path,
-                                                hold_environment=v.hold_environment, shadows=self.shared)
+            # variants that differ only in their pins (a sensitivity study's levels) compile alike: every run sets
+            # every uncertain parameter from its own draws, so they share one compiled plan
+            kind = ("compiled", tuple(v.contingencies), tuple(v.removed_risks), bool(v.hold_environment))
+            if kind not in self._compiled:
+                self._compiled[kind] = CompiledPlan(self.scenario, v.contingencies, removed_risks=v.removed_risks,
+                                                    layout=self.layout or sources(self.scenario),
+                                                    event_budget=self.event_budget, health_path=self.health_path,
+                                                    hold_environment=v.hold_environment, shadows=self.shared)
+            self._compiled[name] = self._compiled[kind]
         return self._compiled[name]
 
     def __getstate__(self) -> dict:
