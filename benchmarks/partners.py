@@ -4,7 +4,8 @@
     python benchmarks/partners.py --quick    # one repeat, fewer runs: a smoke test
 
 - optimize: benchmarks/four_candidates.yaml (2 incumbents, 4 candidates, quorum 3, 6 contingencies: 1,024 line-ups,
-  64 infeasible), 10,000 runs, --workers 2. Target: at most 60 s.
+  64 infeasible), 10,000 runs, --workers 2. Target: at most 60 s. Its sharing (how many of the 9,600,000
+  line-up-replications were simulated) is printed from optimize.json.
 - run: perf.yaml (no partners), plan full, 20,000 runs, --workers 1, against `reference_model.py 20000`: the partner
   machinery must cost a one-body scenario nothing (ratio >= 1.0x, as before partners).
 The processes are timed as benchmarks/studies.py times them (its helpers), medians over interleaved rounds.
@@ -13,6 +14,7 @@ The processes are timed as benchmarks/studies.py times them (its helpers), media
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -49,9 +51,12 @@ def main() -> None:
             }
             for name, cmd in commands.items():
                 times.setdefault(name, []).append(timed(cmd)[0])
+            sharing = json.loads(Path(f"{out}/optimize{k}/optimize.json").read_text())["sharing"]
     med = {name: statistics.median(t) for name, t in times.items()}
     for name, t in med.items():
         print(f"{t:8.1f} s  {name}")
+    print(f"optimize simulated {sharing['simulated']:,} of {sharing['replications']:,} line-up-replications "
+          f"({sharing['simulated'] / sharing['replications']:.1%}), derived the rest")
     names = list(times)
     print(f"run perf.yaml at {med[names[2]] / med[names[1]]:.2f}x the reference model (>= 1.0x: as fast or faster)")
 

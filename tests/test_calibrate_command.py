@@ -59,6 +59,32 @@ def test_calibrate_writes_the_spec_json_the_yaml_and_the_chart(tmp_path):
     assert Image.open(out / "calibration.png").size == (2000, 1125)
 
 
+def test_report_and_the_workbook_read_calibration_json_as_a_study_of_the_registry(tmp_path):
+    """calibration.json is in the one table of studies: `report` redraws its chart from the file alone (the same
+    picture), and the workbook gives it a sheet and no scenario assumptions (it was fitted, not simulated)."""
+    import shutil
+
+    import openpyxl
+
+    from allysim.folder import load_output
+    from allysim.study_registry import study_of_chart
+
+    done, out = calibrate(tmp_path, "--quiet")
+    assert done.exit_code == 0, done.output
+    assert study_of_chart("calibration").file == "calibration.json"
+    assert list(load_output(out).studies) == ["calibrate"]
+    again = shutil.copytree(out, tmp_path / "again")
+    (again / "calibration.png").unlink()
+    done = CliRunner().invoke(cli, ["report", str(again)], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert (again / "calibration.png").read_bytes() == (out / "calibration.png").read_bytes()
+    done = CliRunner().invoke(cli, ["workbook", str(again)], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    book = openpyxl.load_workbook(again / "workbook.xlsx")
+    assert book.sheetnames == ["Calibration"]
+    assert book["Calibration"]["A1"].value == "Calibration: atop_sample.csv"
+
+
 def test_the_table_and_the_files_are_printed_unless_quiet(tmp_path):
     done, _ = calibrate(tmp_path, "--format", "none")
     assert "301 histories, 134 endings" in done.output and "wrote 2 files" in done.output

@@ -209,6 +209,20 @@ def test_survival_curves_follow_each_model_formula():
     assert curves["exponential"][3] == pytest.approx(math.exp(-3 * rate))
 
 
+def test_calibration_json_holds_the_fitted_curves_the_chart_draws():
+    """The chart draws calibration.json's ``fitted`` and computes nothing: each model's survival from age 0 (all
+    still going) to the longest history, as :func:`survival_curves` gives it."""
+    t, d = weibull_sample(np.random.default_rng(9), 0.8, 6.0, 500, 20.0)
+    fits = calibrate(history(t, d), steps=[0, 2, 5])
+    cause = fits.to_dict()["causes"]["all"]
+    fitted = cause["fitted"]
+    assert fitted[0] == {"time": 0.0, "exponential": 1.0, "weibull": 1.0, "steps": 1.0}
+    assert fitted[-1]["time"] == pytest.approx(float(t.max()))
+    curves = survival_curves(cause, float(t.max()))
+    assert [p["weibull"] for p in fitted] == pytest.approx(list(curves["weibull"]))
+    assert [p["steps"] for p in fitted] == pytest.approx(list(curves["steps"]))
+
+
 def test_rows_still_going_at_their_start_add_nothing_to_any_fit():
     t, d = weibull_sample(np.random.default_rng(10), 0.8, 6.0, 300, 20.0)
     plain = calibrate(history(t, d)).causes["all"]["models"]

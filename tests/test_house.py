@@ -217,3 +217,15 @@ def test_the_private_name_finder_sees_imports_and_attribute_reads(tmp_path, monk
 def test_no_module_reads_another_modules_private_names():
     """Engine, life, membership and the rest share what they share under public names (allysim.compiled)."""
     assert private_reads_across_modules() == []
+
+
+def test_the_pictures_read_the_folder_and_never_the_simulation_or_a_fit():
+    """Charts, deck and brief draw what an output folder holds: they import neither the simulation, nor the studies,
+    nor the calibration's fitting (its curves are in calibration.json), nor the summaries of runs (folder.py hands
+    those over)."""
+    computing = ("allysim.engine", "allysim.life", "allysim.membership", "allysim.runner", "allysim.sharing",
+                 "allysim.studies", "allysim.sweeps", "allysim.portfolios", "allysim.sensitivities",
+                 "allysim.information", "allysim.calibration", "allysim.history", "allysim.analysis")
+    wrong = sorted(f"{a} -> {b}" for a, targets in graph().items()
+                   if a.startswith(("allysim.plotting", "allysim.deck")) for b in targets if b in computing)
+    assert wrong == []

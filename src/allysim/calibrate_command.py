@@ -67,10 +67,10 @@ def write_calibration(data: dict, folder: Path, formats: tuple[str, ...], force:
     """Write ``calibration.json``, ``calibrated.yaml`` and the chart into ``folder`` all at once, or nothing."""
     from .calibrated import calibrated_yaml
     from .outputs import staged, write_bytes, write_json
-    from .plotting.calibration_chart import render_calibration
+    from .plotting.render import render_study_chart
 
     with staged(folder, force=force) as stage:
         written = [write_json(stage / "calibration.json", data),
                    write_bytes(stage / "calibrated.yaml", calibrated_yaml(data).encode("utf-8")),
-                   *render_calibration(data, stage, formats)]
+                   *render_study_chart("calibration", data, stage, formats)]
     return [folder / path.name for path in written]

@@ -143,7 +143,11 @@ def _fit_cause(durations: np.ndarray, events: np.ndarray, model: str, breaks: tu
         chosen = model
     km = KaplanMeierFitter().fit(durations, events)
     done()
-    return {"events": int(events.sum()), "models": models, "chosen": chosen, "kaplan_meier": _km_points(km)}
+    fits = {"events": int(events.sum()), "models": models, "chosen": chosen, "kaplan_meier": _km_points(km)}
+    horizon = max(fits["kaplan_meier"][-1]["time"], float(durations.max()), 1e-9)  # the chart's age axis
+    curves = survival_curves(fits, horizon)  # per point of age: each fitted model's survival
+    fits["fitted"] = [{k: float(curve[i]) for k, curve in curves.items()} for i in range(len(curves["time"]))]
+    return fits
 
 
 def fit_exponential(durations: np.ndarray, events: np.ndarray) -> dict[str, Any]:
@@ -230,11 +234,12 @@ def _km_points(km: Any) -> list[dict[str, Any]]:
             for t, s, (lo, hi), k in zip(times, survival, band, keep) if k]
 
 
-# --------------------------------------------------------------------------- curves (for the chart)
+# --------------------------------------------------------------------------- curves (calibration.json's ``fitted``)
 
 
 def survival_curves(cause: Mapping[str, Any], horizon: float, points: int = 400) -> dict[str, np.ndarray]:
-    """Each fitted model's survival on ``[0, horizon]``, from a cause of ``calibration.json``.
+    """Each fitted model's survival on ``[0, horizon]``, from a cause of ``calibration.json``: what its ``fitted``
+    holds for the chart, on the ages from 0 to the longest history.
 
     Returns ``{"time": t, MODEL: S(t), ...}`` for every model that was fitted.
     """

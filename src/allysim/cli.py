@@ -356,17 +356,10 @@ def compare_cmd(file: Path, plans: str | None, out: Path | None, formats: tuple[
 
     sets = options.pop("overrides", ())
     names = [p.strip() for p in plans.split(",") if p.strip()] if plans else None
-    with _study(file, out, quiet, "compare",
+    _plan_study(file, out, formats, quiet, force, "compare", console.print_compare,
                 lambda s, adv: compare(s, plans=names, overrides=sets,
                                        materiality=arguments.in_currency(materiality, s),
-                                       options=RunOptions(progress=adv, **options)),
-                options, force) as (study, folder, scenario):
-        data = study.to_dict()
-        written = _write_study_staged(folder, data, scenario, "compare", formats, force)
-    if not quiet:
-        console.print_compare(data)
-        console.wrote(written, folder)
-        console.print_sharing(data)
+                                       options=RunOptions(progress=adv, **options)), options)
 
 
 @cli.command("value")

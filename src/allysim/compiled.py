@@ -10,15 +10,22 @@ per replication.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
 from .scenario import Contingency, Environment, Scenario
 from .streams import Layout
 
-if TYPE_CHECKING:
-    from .engine import CompiledPlan
+__all__ = ["Quantity", "RiskSpec", "ContingencySpec", "EnvironmentSpec", "Compiling"]
 
-__all__ = ["Quantity", "RiskSpec", "ContingencySpec", "EnvironmentSpec"]
+
+class Compiling(Protocol):
+    """What the compiled parts read of the plan being compiled (:class:`allysim.engine.CompiledPlan`): the scenario,
+    its streams' layout, and the risks' and partners' indices."""
+
+    scenario: Scenario
+    layout: Layout
+    risk_index: dict[str, int]
+    partner_index: dict[str, int]
 
 
 class Quantity:
@@ -35,7 +42,7 @@ class Quantity:
 class RiskSpec:
     """A risk compiled for fast simulation: quantities, stream indices and the contingencies it triggers."""
 
-    def __init__(self, model: CompiledPlan, index: int, scenario: Scenario, removed: bool) -> None:
+    def __init__(self, model: Compiling, index: int, scenario: Scenario, removed: bool) -> None:
         risk = scenario.risks[index]
         impact, layout, rid = risk.impact, model.layout, risk.id
         self.index, self.id = index, rid
@@ -71,7 +78,7 @@ class RiskSpec:
 
 
 class ContingencySpec:
-    def __init__(self, model: CompiledPlan, index: int, c: Contingency, shadow: bool = False) -> None:
+    def __init__(self, model: Compiling, index: int, c: Contingency, shadow: bool = False) -> None:
         layout = model.layout
         self.index, self.id = index, c.id
         self.shadow = shadow  # not in the plan: activations are counted and successes drawn, it never acts

@@ -20,6 +20,7 @@ from .wording import (
     Evidence,
     MoneyScale,
     format_amount,
+    format_health,
     format_length,
     format_number,
     format_ratio,
@@ -297,7 +298,7 @@ def print_results(results: Any) -> None:
             median_life(p["lifetime"]["p50"], s.horizon, unit, surv["estimate"], unit=False),
             f"{scale.number(npv['mean'])}{half}",
             f"{scale.number(npv['p10'])} to {scale.number(npv['p90'])}",
-            f"{p['resilience']['mean']:.2f}",
+            format_health(p['resilience']['mean']),
             f"{top} ({format_share(causes[top])})" if causes else "\u2014",
         ])
     units = plural(unit)

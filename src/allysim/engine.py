@@ -130,14 +130,13 @@ class CompiledPlan:
         self.min_share = value
 
 
-
 def _ignore(value: float) -> None:
     return None
 
 
 def _partner(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:
     """A setter of a partner's number (SPEC section 12): its share, exit hazard, contagion, health factor, cost."""
-    return plan.partners[plan.partner_index[path["ID"]]].setter(str(path).split(".")[2:])
+    return plan.partners[plan.partner_index[path["ID"]]].setter(list(path.parts[2:]))
 
 
 def _pull(plan: CompiledPlan, path: ParameterPath) -> Callable[[float], None]:

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .wording import Evidence, MoneyScale, format_amount, format_money, format_share, plan_label
+from .wording import Evidence, MoneyScale, capitalized, format_amount, format_money, format_share, plan_label
 
 __all__ = ["plan_phrase", "plan_subject", "Winner", "winner", "lowest", "leaders", "verdict_words", "VERDICT_WORDS", "portfolio_words",
            "dominated_words", "portfolio_name",
@@ -49,8 +49,7 @@ def plan_phrase(name: str, *, label: str | None = None, article: bool = True) ->
 
 def plan_subject(name: str, *, label: str | None = None) -> str:
     """A plan as the subject of a sentence or title, capitalised: ``The Full plan``, ``Plan 1``."""
-    text = plan_phrase(name, label=label)
-    return text[:1].upper() + text[1:]
+    return capitalized(plan_phrase(name, label=label))
 
 
 @dataclass(frozen=True)
@@ -223,7 +222,7 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
             out["bullets"] = _bullets(data, moving, flips, out["switch"])
             return out
         if len(_switches(e)) > 1:  # every range in which each plan is better, never only the first crossing
-            out["switch"] = _capital(f"as {e['label'].lower()} varies, {_ranges(e, plan, against)}")
+            out["switch"] = capitalized(f"as {e['label'].lower()} varies, {_ranges(e, plan, against)}")
             out["bullets"] = _bullets(data, moving, flips, out["switch"])
             return out
         between = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
@@ -238,10 +237,10 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
         wins = [Evidence.of(d["npv"]).gain for d in points]  # each point's verdict (materiality included)
         losses = [Evidence.of(d["npv"]).loss for d in points]
         if points and all(wins):
-            out["switch"] = _capital(f"{plan} beats {against} across the whole range of every input: no assumption "
+            out["switch"] = capitalized(f"{plan} beats {against} across the whole range of every input: no assumption "
                                      "flips it")
         elif points and all(losses):
-            out["switch"] = _capital(f"{against} beats {plan} across the whole range of every input: no assumption "
+            out["switch"] = capitalized(f"{against} beats {plan} across the whole range of every input: no assumption "
                                      "flips it")
         else:
             out["switch"] = (f"No input flips the choice between {plan} and {against} within its range, though at "
@@ -345,6 +344,3 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
                        f"within the noise; {plan} does better in {format_share(data['p_better'])} of the lives.")
     return out
 
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]

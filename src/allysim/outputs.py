@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = ["atomic_file", "write_bytes", "write_json", "write_csv", "write_runs_csv", "write_params_csv",
            "write_results", "write_scenario_copy", "staged", "write_advice", "cannot_write", "RUNS_COLUMNS",
-           "runs_columns", "SCENARIO_COPY", "MARKER", "out_folders", "sidecar", "claim", "claim_file", "is_ours"]
+           "runs_columns", "SCENARIO_COPY", "MARKER", "out_folders", "sidecar", "claim", "claim_file", "is_ours",
+           "make_folder"]
 
 SCENARIO_COPY = "scenario.yaml"  # the scenario file an output folder was made from, byte for byte
 MARKER = ".allysim"  # in every output folder allysim writes: the folder is allysim's, its files may be replaced
@@ -193,6 +194,18 @@ def _saved_by_allysim(path: Path) -> bool:
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError):
         return False
     return re.search(rb"<cp:lastModifiedBy>allysim\b", core) is not None
+
+
+def make_folder(folder: str | os.PathLike[str], what: str) -> Path:
+    """Return ``folder`` as a Path, creating it (and its parents) when missing; raise OutputError naming ``what``
+    was to go there when that fails: ``reports/x: cannot create the folder for the deck (Permission denied)``."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the folder for the {what} ({exc.strerror or exc})",
+                          exit_code=1) from None
+    return folder
 
 
 def write_marker(folder: str | os.PathLike[str]) -> Path:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .findings import plan_phrase, portfolio_name
-from .wording import Evidence, MoneyScale, format_money, format_points, format_share, share_interval
+from .wording import Evidence, MoneyScale, capitalized, format_money, format_points, format_share, share_interval
 
 __all__ = ["Recommendation", "recommend", "OBJECTIVE_WORDS"]
 
@@ -35,10 +35,6 @@ class Recommendation:
     points: tuple[str, ...]
     rows: tuple[tuple[str, str], ...] = ()
     missing: tuple[str, ...] = ()
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _margin(entry: Mapping[str, Any], currency: str, points: bool) -> str:
@@ -90,22 +86,22 @@ def recommend(data: Mapping[str, Any], sensitivity: Mapping[str, Any] | None = N
     margin = Evidence.of(v[objective if objective in best else "npv"], data.get("runs")) if v else None
     if v is None:
         headline = f"Recommended portfolio: {name(top)}"
-        rows.append(("Fund", f"{_sentence(name(top))}, the only portfolio: {facts(top)}."))
+        rows.append(("Fund", f"{capitalized(name(top))}, the only portfolio: {facts(top)}."))
     elif margin.gain:
         headline = f"Recommended portfolio: {name(top)}"
-        rows.append(("Fund", f"{_sentence(name(top))} has the highest {what}: {facts(top)}."))
+        rows.append(("Fund", f"{capitalized(name(top))} has the highest {what}: {facts(top)}."))
         rows.append(("Margin", f"It beats the runner-up, {name(v['runner_up'])}, by "
                                f"{_margin(v[objective], currency, in_points)} on the same simulated futures "
                                f"(verdict: better), and does better in {format_share(v['p_better'])} of them."))
     else:
         other = name(v["runner_up"])
         if margin.tied:
-            headline = f"{_sentence(name(top))} and {other} about break even on {what}"
+            headline = f"{capitalized(name(top))} and {other} about break even on {what}"
             judged = "about break even (verdict: tied, smaller than the materiality)"
         else:
             headline = f"No clear winner on {what}: {name(top)} or {other}"
             judged = f"within the noise (verdict: unclear; {margin.settle()})"
-        rows.append(("Fund", f"{_sentence(name(top))} has the highest estimated {what} ({facts(top)}), "
+        rows.append(("Fund", f"{capitalized(name(top))} has the highest estimated {what} ({facts(top)}), "
                              f"but not clearly: choose between it and {other} on survival and cost."))
         rows.append(("Margin", f"Its lead over {other}, {_margin(v[objective], currency, in_points)}, is {judged}."))
     tail = _tail(data, top, currency)
@@ -158,7 +154,7 @@ def recommend(data: Mapping[str, Any], sensitivity: Mapping[str, Any] | None = N
                          f"{money(d['npv']['mean'])} of NPV and {format_points(d['survival']['mean'])} of survival"
                          + ("" if clear else " (on estimates within the noise)"))
     if dominated:
-        rows.append(("Also", _sentence("; ".join(dominated)) + "."))
+        rows.append(("Also", capitalized("; ".join(dominated)) + "."))
     elif data.get("plans"):
         rows.append(("Also", "None of the scenario's named plans is dominated: for each, no portfolio costs no "
                              "more and does at least as well on both NPV and survival."))

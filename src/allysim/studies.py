@@ -28,6 +28,7 @@ from .errors import UsageError
 from .results import PlanRuns, Results, Variant
 from .runner import RunOptions, resolve_seed, simulate_variants
 from .scenario import Scenario
+from .scenario.paths import ParameterPath
 from .stats import losing, mean_ci, paired, paired_cvar
 from .verdicts import Materiality, judge, judged, materiality_for
 
@@ -353,7 +354,8 @@ def _steady_name(partner_id: str) -> str:
 def _leavers(scenario: Scenario, ids: tuple[str, ...]) -> list[str]:
     """The partners of a plan's line-up that could leave: by their own hazard, or pulled out by a risk."""
     pulled = {pid for r in scenario.risks for pid, q in r.impact.exit.items() if q > 0}
-    uncertain = {path.split(".")[1] for path in scenario.uncertain if path.startswith("partners.")}
+    paths = [ParameterPath.parse(path) for path in scenario.uncertain]
+    uncertain = {path["ID"] for path in paths if path.section == "partners"}
     return [p.id for p in scenario.partners if p.id in scenario.lineup(ids)
             and (p.exit.base > 0 or p.id in pulled or p.id in uncertain)]
 

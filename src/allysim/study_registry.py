@@ -41,17 +41,20 @@ class Chart:
 class Study:
     """A study: the command that makes it, its JSON file, its charts and how the deck and the workbook name it."""
 
-    name: str  # the command, and its file's stem: value -> value.json
+    name: str  # the command, and its file's stem unless ``stem`` says otherwise: value -> value.json
     title: str  # how the method slide and the workbook name it
     sheet: str  # its workbook sheet
     table: str  # the key of its JSON holding its main table
     row: str  # what one entry of that table is
     charts: tuple[Chart, ...]
     required: tuple[str, ...] = ()  # keys its charts need filled in, besides the main table's numbers
+    stem: str = ""  # its file's stem when not the command's name
+    simulated: bool = True  # simulated from a scenario (the deck and the workbook's Assumptions read it); a
+    # calibration is fitted to a history instead
 
     @property
     def file(self) -> str:
-        return f"{self.name}.json"
+        return f"{self.stem or self.name}.json"
 
 
 RUN_FILES = ("summary.json", "runs.csv", "health.json")
@@ -85,6 +88,9 @@ STUDIES: tuple[Study, ...] = (
            Chart("switch", "Which uncertain assumption could change the choice", ("npv.at_p10", "npv.at_p90")),
            Chart("information", "What is worth learning before choosing", on_deck=False,
                  when="value_of_information.inputs"))),
+    Study("calibrate", "Calibration", "Calibration", "causes", "cause",
+          (Chart("calibration", "How well each fitted hazard follows the history", ("events",), on_deck=False),),
+          required=("causes",), stem="calibration", simulated=False),
 )
 
 CHARTS: dict[str, Chart] = {c.name: c for c in (*RUN_CHARTS, *(c for s in STUDIES for c in s.charts))}

@@ -25,6 +25,7 @@ import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import verdicts
@@ -34,7 +35,7 @@ VERDICTS = ("better", "worse", "tied", "unclear")
 __all__ = ["Evidence", "median_life", "format_share", "Currency", "MoneyScale", "format_money", "signed_money", "format_amount", "format_number", "format_percent", "format_length", "format_span",
            "format_duration", "format_duration_span",
            "plural", "plan_label", "format_points", "points_change", "share_interval", "signed_points", "signed_number", "format_ratio", "Provenance",
-           "override_texts"]
+           "override_texts", "capitalized", "format_health"]
 
 
 def format_share(x: float) -> str:
@@ -208,6 +209,17 @@ def environment_ends(time_share: Mapping[str, float], ends_by_state: Mapping[str
     parts = [f"{state.replace('_', ' ')} held {format_share(time_share[state])} of the life and "
              f"{format_share(dissolved.get(state, 0.0) / total)} of the dissolutions" for state in states[1:]]
     return "; ".join(parts)
+
+
+def format_health(value: float) -> str:
+    """A health level or resilience (health averaged over the life, 0 to 1) as every surface prints it: ``0.73``."""
+    return f"{value:.2f}"
+
+
+def capitalized(text: str) -> str:
+    """The text with its first letter capitalised and the rest as written: a sentence or a title that starts with a
+    name (``the Full plan lifts ...`` -> ``The Full plan lifts ...``)."""
+    return text[:1].upper() + text[1:]
 
 
 def plan_label(name: str) -> str:
@@ -438,10 +450,11 @@ class Provenance:
 
     @classmethod
     def from_summary(cls, summary: Mapping[str, Any]) -> Provenance:
-        """Read the provenance fields of a ``summary.json`` dictionary."""
+        """Read the provenance fields of a ``summary.json`` dictionary (or a study's JSON; ``calibration.json``
+        names its history file instead of a scenario)."""
         return cls(
-            scenario=str(summary.get("scenario", "")),
-            sha256=str(summary.get("scenario_sha256", "")),
+            scenario=str(summary.get("scenario") or Path(str(summary.get("file") or "")).name),
+            sha256=str(summary.get("scenario_sha256") or summary.get("file_sha256") or ""),
             seed=summary.get("seed"),
             runs=summary.get("runs"),
             version=str(summary.get("allysim_version", "")),

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputError
 from .folder import load_output
-from .outputs import atomic_file
+from .outputs import atomic_file, make_folder
 from .partner_tables import has_partners, partner_rows, partners_at_end_rows
 from .spreadsheet import HEADER_FILL, HEADER_FONT, NOTE_FONT, cell, clean_text, save_to, width_of
 from .study_registry import RUN_CHARTS, study
@@ -350,7 +349,7 @@ def _study(name: str, data: dict[str, Any], fonts: dict[str, Any]) -> tuple[Bloc
     kind = study(name)
     sheet, key, label = kind.sheet, kind.table, kind.row
     block = Block()
-    block.note(f"{sheet}: {data.get('scenario', '')}", fonts["title"])
+    block.note(f"{sheet}: {data.get('scenario') or Path(str(data.get('file') or '')).name}", fonts["title"])
     if data.get("meaning"):
         block.note(data["meaning"], fonts["note"])
     info = [(k, v) for k, v in data.items() if k not in PROVENANCE and k not in (key, "meaning")
@@ -624,7 +623,8 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
     data = load_output(folder, run_files=(folder / "summary.json").exists() and (folder / "runs.csv").exists())
     summary = dict(data.summary) or None
     studies = {name: dict(study_data) for name, study_data in data.studies.items()}
-    files = ({"summary.json": summary} if summary else {}) | {study(n).file: d for n, d in studies.items()}
+    files = ({"summary.json": summary} if summary else {}) | {study(n).file: d for n, d in studies.items()
+                                                              if study(n).simulated}
     notes = _consistency(files)
     runs_csv = folder / "runs.csv"
     total = _count_rows(runs_csv) if runs_csv.exists() else 0
@@ -635,11 +635,7 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
         notes.append(f"no PNG charts in {folder}; draw them with `allysim report {folder} --format png` to have "
                      "them in the workbook")
     target = Path(out) if out is not None else folder / "workbook.xlsx"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{target.parent}: cannot create the folder for the workbook ({exc.strerror or exc})",
-                          exit_code=1) from None
+    make_folder(target.parent, "workbook")
     # the file is opened first: a place that cannot be written fails at once, before openpyxl has sheets half-written
     with atomic_file(target, what="workbook") as handle:
         fonts = _fonts()
@@ -654,7 +650,9 @@ def write_workbook(folder: str | Path, out: str | Path | None = None) -> tuple[P
             block, header = _study(name, study_data, fonts)
             charts = [folder / f"{c.name}.png" for c in study(name).charts if (folder / f"{c.name}.png").exists()]
             _emit(wb, study(name).sheet, block, f"B{header + 1}" if header else None, fonts, charts)
-        _emit(wb, "Assumptions", _assumptions(folder, summary or next(iter(studies.values())), fonts), None, fonts)
+        simulated = summary or next((d for n, d in studies.items() if study(n).simulated), None)
+        if simulated is not None:  # a calibration alone was fitted to a history, not simulated from a scenario
+            _emit(wb, "Assumptions", _assumptions(folder, simulated, fonts), None, fonts)
         if runs_csv.exists():
             _runs(wb, runs_csv, total, fonts)
         save_to(wb, handle)

@@ -21,6 +21,8 @@ from ..wording import (
     Currency,
     Evidence,
     MoneyScale,
+    capitalized,
+    format_health,
     format_money,
     format_percent,
     format_points,
@@ -141,6 +143,8 @@ def load_board(folder: str | os.PathLike[str]) -> Board:
     mixed: list[str] = []
     studies: dict[str, Mapping[str, Any]] = {}
     for name, study in data.studies.items():
+        if not study_registry.study(name).simulated:
+            continue  # fitted to a history (a calibration), not a study of the scenario's plans
         if study.get("scenario_sha256") and study.get("scenario_sha256") != summary.get("scenario_sha256"):
             notes.append(f"{study_registry.study(name).file} was left out: it was made from another version of "
                          f"the scenario file (sha256 {str(study['scenario_sha256'])[:12]}).")
@@ -237,7 +241,7 @@ def key_numbers(board: Board) -> KeyNumbers:
     horizon = float(board.summary["horizon"])
     plural = board.time_unit if board.time_unit.endswith("s") else f"{board.time_unit}s"
     ci = "(95%\u00a0CI)"
-    headings = ["Plan", f"{_cap(board.life)} survival {ci}", f"Median life ({plural})",
+    headings = ["Plan", f"{capitalized(board.life)} survival {ci}", f"Median life ({plural})",
                 f"Expected NPV{unit_text} {ci}", f"NPV P10 to P90{unit_text}", "Resilience"]
     compare = board.studies.get("compare")
     pairs = (compare or {}).get("plans") or {}
@@ -260,7 +264,7 @@ def key_numbers(board: Board) -> KeyNumbers:
         row = [(theme.plan_label(plan), ""),
                (format_share(float(survival["estimate"])), f"({_share_range(lo, hi)})" if lo is not None else ""),
                (life, ""), (_amount(float(npv["mean"]), scale), npv_ci), (spread, ""),
-               ("" if resilience is None else f"{resilience:.2f}", "")]
+               ("" if resilience is None else format_health(resilience), "")]
         if len(headings) == 7:
             entry = pairs.get(plan)
             row.append(("baseline", "") if plan == board.plans[0] else
@@ -283,10 +287,6 @@ def _best(values: Mapping[str, float]) -> str:
 def _plan(name: str) -> str:
     """How findings name a plan: ``governance -> the Governance plan``."""
     return plan_phrase(name)
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def findings(board: Board) -> list[str]:
@@ -379,16 +379,16 @@ def _plan_finding(board: Board) -> str:
 
     lifts, raises = won_s.clear, won_v.clear
     if lifts and raises and best_s == best_v:
-        return (f"{_cap(_plan(best_s))} is best on both counts: {board.life} survival {format_share(surv[best_s])} "
+        return (f"{capitalized(_plan(best_s))} is best on both counts: {board.life} survival {format_share(surv[best_s])} "
                 f"against {format_share(surv[base])} under {base_name}{paired_survival(best_s)}, expected NPV "
                 f"{format_money(means[best_v], cur, scale)} against {format_money(means[base], cur, scale)}"
                 f"{beats(best_v)}.")
     parts = []
     if lifts:
-        parts.append(f"{_cap(_plan(best_s))} lifts {board.life} survival most, from {format_share(surv[base])} "
+        parts.append(f"{capitalized(_plan(best_s))} lifts {board.life} survival most, from {format_share(surv[base])} "
                      f"under {base_name} to {format_share(surv[best_s])}{paired_survival(best_s)}")
     elif best_s != base:
-        parts.append(f"{_cap(_plan(best_s))} has the highest {board.life} survival, {format_share(surv[best_s])} "
+        parts.append(f"{capitalized(_plan(best_s))} has the highest {board.life} survival, {format_share(surv[best_s])} "
                      f"against {format_share(surv[base])} under {base_name}, but the difference is {lift.noise()}")
     else:
         parts.append(f"No plan lifts {board.life} survival above the {format_share(surv[base])} of the baseline, "
@@ -529,7 +529,7 @@ def caption(board: Board, chart: str) -> str:
                 f"Dashed lines mark P10 and P90, the solid line the median.")
     if chart == "health":
         threshold = board.summary.get("dissolve_below")
-        line = f" (dashed line: {float(threshold):.2f})" if threshold is not None else ""
+        line = f" (dashed line: {format_health(float(threshold))})" if threshold is not None else ""
         return (f"Health index from 1 (full) to 0 (dissolved): median and the bands holding 50% and 90% of runs; "
                 f"the alliance dissolves below the threshold{line}.")
     if chart == "causes":
@@ -572,7 +572,7 @@ def caption(board: Board, chart: str) -> str:
             return (f"Mean NPV and survival of {plan} with one uncertain input pinned at its P10 (blue) or P90 "
                     "(orange), the other inputs still uncertain, on the same simulated futures; inputs ranked by "
                     "how far they move NPV.")
-        return (f"{plan[:1].upper() + plan[1:]} minus {against} in mean NPV with one input pinned across its range (P5 to P95), the others "
+        return (f"{capitalized(plan)} minus {against} in mean NPV with one input pinned across its range (P5 to P95), the others "
                 "still uncertain; bands are 95% intervals. Where a line crosses zero, that input's true value "
                 "decides the choice.")
     return f"{base}: {chart.replace('_', ' ')}."
@@ -591,12 +591,12 @@ def _partners_caption(board: Board) -> str:
     drivers = board.studies.get("drivers") or {}
     cost = (drivers.get("partners") or {}).get(pid)
     if not cost:
-        return (f"{_cap(name)} leaves in {format_share(share)} of runs under {_plan(board.plans[0])}; "
+        return (f"{capitalized(name)} leaves in {format_share(share)} of runs under {_plan(board.plans[0])}; "
                 "`allysim drivers` prices what its exit costs.")
     cur, scale = board.summary.get("currency", ""), money_scale(board)
     npv, alive = cost["npv"], cost["survival"]
     lo, hi = (format_money(x, cur, scale) for x in npv["ci95"])
-    return (f"{_cap(name)} leaves in {format_share(share)} of runs under {_plan(board.plans[0])}; its possible exit costs "
+    return (f"{capitalized(name)} leaves in {format_share(share)} of runs under {_plan(board.plans[0])}; its possible exit costs "
             f"{format_money(npv['mean'], cur, scale)} of NPV (95% CI {lo} to {hi}) and "
             f"{format_points(alive['mean'])} of survival under {_plan(str(drivers.get('plan', board.plans[0])))}.")
 
@@ -605,7 +605,6 @@ def _study_runs(study: Mapping[str, Any], kind: str = "simulated") -> str:
     """``10,000 simulated futures`` for a study's caption: the runs it was simulated with."""
     runs = study.get("runs")
     return f"{int(runs):,} {kind} futures" if isinstance(runs, (int, float)) and runs else f"{kind} futures"
-
 
 
 # --- charts as pictures ----------------------------------------------------------------------------------------

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import OutputError
-from ..outputs import atomic_file
+from ..outputs import atomic_file, make_folder
 from ..plotting import theme
 from .board import Board, findings, key_numbers, load_board
 from .layout import cut_middle
@@ -65,11 +64,7 @@ def write_brief(folder: str | os.PathLike[str], out: str | os.PathLike[str] | No
 
     board = load_board(folder)
     target = Path(out) if out is not None else board.folder / "summary.pdf"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{target.parent}: cannot create the folder for the brief ({exc.strerror or exc})",
-                          exit_code=1) from None
+    make_folder(target.parent, "brief")
     fig = draw_brief(board)
     metadata = {"Title": f"{board.summary.get('scenario', '')}: brief", "Creator": "allysim (matplotlib)",
                 "Subject": "Alliance risk and contingency brief", "Producer": "allysim", "CreationDate": None,

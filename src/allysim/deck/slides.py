@@ -40,8 +40,7 @@ import numpy as np
 
 from .. import study_registry
 from .._version import __version__
-from ..errors import OutputError
-from ..outputs import atomic_file
+from ..outputs import atomic_file, make_folder
 from ..plotting import theme
 from ..wording import (
     format_percent,
@@ -497,8 +496,6 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
     text_box(slide, MARGIN, y, BODY_W, facts_h, rows, name="Provenance")
 
 
-
-
 # --- the deck --------------------------------------------------------------------------------------------------
 
 
@@ -588,10 +585,6 @@ def _write_atomically(prs: Any, target: Path) -> None:
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             dest.writestr(entry, source.read(info.filename))
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{target.parent}: cannot create the folder for the deck ({exc.strerror or exc})",
-                          exit_code=1) from None
+    make_folder(target.parent, "deck")
     with atomic_file(target, what="deck") as handle:
         handle.write(fixed.getvalue())

@@ -1,24 +1,24 @@
 """The ``calibration`` chart: the history's Kaplan-Meier survival, with its 95% band, against each fitted model.
 
-One panel per cause of ending (the most frequent first, at most six). The curves come from
-:func:`allysim.calibration.survival_curves`; this module only draws and words them.
+One panel per cause of ending (the most frequent first, at most six). It draws ``calibration.json`` and nothing
+else: the Kaplan-Meier points with their band and each model's fitted curve (``fitted``, computed by
+:mod:`allysim.calibration` when it fitted them); ``calibration_title`` words the finding, ``calibration_body`` lays the
+panels out, and :mod:`allysim.plotting.render` frames them on a 16:9 slide (``calibration.png``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..calibration import survival_curves
-from ..wording import Provenance, plural
+from ..wording import plural
 from . import theme
+from .panels import Body
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["calibration", "calibration_title", "calibration_subtitle", "render_calibration", "MOST_PANELS"]
+__all__ = ["calibration", "calibration_title", "calibration_subtitle", "calibration_body", "MOST_PANELS"]
 
 MOST_PANELS = 6
 MODEL_STYLE = {  # colour, line style, legend name
@@ -89,8 +89,8 @@ def calibration(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
         axes = list(ax) if isinstance(ax, Sequence) else [ax]
     several = len(data["causes"]) > 1
     for axis, name in zip(axes, names):
-        _panel(axis, data["causes"][name], name if several else "", str(data["time_unit"]),
-               float(data.get("longest") or 0.0))
+        _panel(axis, data["causes"][name], name if several else "", str(data["time_unit"]))
+    axes[0].set_ylabel("Still going")
     if legend:
         handles, labels = axes[0].get_legend_handles_labels()
         box = axes[0].get_position()
@@ -107,22 +107,27 @@ LEGEND_IN = 0.42  # the legend row above the panels
 PANEL_TITLE_IN = 0.38
 
 
-def _panel(ax: Axes, cause: Mapping[str, Any], title: str, time_unit: str, longest: float) -> None:
-    km = cause["kaplan_meier"]
+def calibration_body(data: Mapping[str, Any], height_in: float) -> Body:
+    """One panel per cause shown, side by side, with the models' legend (and the causes' headings) above them."""
+    return Body(widths=(1.0,) * len(_shown(data)), left_in=1.0, right_in=0.45, gap_in=0.6,
+                top_in=LEGEND_IN + (PANEL_TITLE_IN if len(data["causes"]) > 1 else 0.0))
+
+
+def _panel(ax: Axes, cause: Mapping[str, Any], title: str, time_unit: str) -> None:
+    km, fitted = cause["kaplan_meier"], cause["fitted"]
     times = [p["time"] for p in km]
-    horizon = max(times[-1], longest, 1e-9)
+    horizon = fitted[-1]["time"]  # the longest history
     ax.fill_between(times + [horizon], [p["ci95"][0] for p in km] + [km[-1]["ci95"][0]],
                     [p["ci95"][1] for p in km] + [km[-1]["ci95"][1]], step="post", color=KM_COLOR, alpha=0.2,
                     linewidth=0, label="History: 95% band")
     ax.step(times + [horizon], [p["survival"] for p in km] + [km[-1]["survival"]], where="post", color=KM_COLOR,
             linewidth=2.2, label="History (Kaplan-Meier)")
-    curves = survival_curves(cause, horizon)
     aics = ["AIC (lower fits better)"]
     for model, (color, dash, label) in MODEL_STYLE.items():
-        if model not in curves:
+        if model not in fitted[0]:
             continue
         chosen = model == cause["chosen"]
-        ax.plot(curves["time"], curves[model], color=color, linestyle=dash, linewidth=3.4 if chosen else 2.0,
+        ax.plot([p["time"] for p in fitted], [p[model] for p in fitted], color=color, linestyle=dash, linewidth=3.4 if chosen else 2.0,
                 label=label)
         aics.append(f"{label}: {cause['models'][model]['aic']:,.0f}" + ("  (chosen)" if chosen else ""))
     ax.text(0.03, 0.04, "\n".join(aics), transform=ax.transAxes, ha="left", va="bottom",
@@ -141,31 +146,3 @@ def _percent() -> Any:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda y, _: f"{y:.0%}")
-
-
-def render_calibration(data: Mapping[str, Any], folder: str | os.PathLike[str],
-                       formats: Sequence[str] = ("png",)) -> list[Path]:
-    """Draw the calibration chart from ``calibration.json`` and write it as ``folder/calibration.<format>``
-    (``folder`` is created when missing)."""
-    import matplotlib.pyplot as plt
-
-    if not formats:
-        return []
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    names = _shown(data)
-    provenance = Provenance(Path(str(data.get("file", ""))).name, str(data.get("file_sha256", "")),
-                            version=str(data.get("allysim_version", "")))
-    with theme.style():
-        fig = plt.figure(figsize=(theme.WIDTH_IN, theme.HEIGHT_IN))
-        top = theme.frame(fig, calibration_title(data), calibration_subtitle(data), provenance)
-        room = (LEGEND_IN + (PANEL_TITLE_IN if len(data["causes"]) > 1 else 0.0)) / theme.HEIGHT_IN
-        left, bottom, right, top = theme.plot_box(fig, top - room, left_in=1.0, bottom_in=1.05)
-        gap = 0.6 / theme.WIDTH_IN
-        width = (right - left - gap * (len(names) - 1)) / len(names)
-        axes = [fig.add_axes((left + i * (width + gap), bottom, width, top - bottom)) for i in range(len(names))]
-        calibration(data, axes)
-        axes[0].set_ylabel("Still going")
-        try:
-            return theme.save_figure(fig, folder, "calibration", formats)
-        finally:
-            plt.close(fig)

@@ -15,7 +15,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..findings import plan_phrase, plan_subject
-from ..wording import Currency, Evidence, MoneyScale, format_money, format_number, format_points, format_share
+from ..wording import (
+    Currency,
+    Evidence,
+    MoneyScale,
+    capitalized,
+    format_money,
+    format_number,
+    format_points,
+    format_share,
+)
 from . import layout, theme
 from .layout import horizon_span
 from .panels import Body, given, returned, row_names, short_names
@@ -38,10 +47,6 @@ TITLE_NAME = layout.TITLE_NAME_CHARS  # characters of a name quoted in a title, 
 
 def _money_modelled(amounts: Sequence[float]) -> bool:
     return any(abs(a) > 0 for a in amounts)
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _legend_geometry(names: Sequence[str]) -> tuple[list[str], int, float]:
@@ -126,12 +131,12 @@ def sweep_title(data: Mapping[str, Any]) -> str:
     if len(data["plans"]) == 1 or "npv" not in sweep_panels(data):
         plan = next(iter(data["plans"]))
         first, last = (data["plans"][plan][k]["survival"]["estimate"] for k in (0, -1))
-        return (f"{_sentence(name(plan))}: survival goes from {format_share(first)} to {format_share(last)} as "
+        return (f"{capitalized(name(plan))}: survival goes from {format_share(first)} to {format_share(last)} as "
                 f"{label} goes {span}")
     clear = [bool(b.get("clear")) for b in best]
     switches = _switches(data)
     if not switches:
-        plan = _sentence(name(best[0]["plan"]))
+        plan = capitalized(name(best[0]["plan"]))
         if all(clear):
             return f"{plan} has the highest expected NPV at every {label} from {span}"
         if not any(clear):
@@ -213,7 +218,7 @@ def sweep(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *,
         label = str(data.get("parameter_label") or data["parameter"])
         unit = currency.axis(scale)
         for ax_, panel in zip(axes, shown):
-            ax_.set_xlabel(_sentence(label))
+            ax_.set_xlabel(capitalized(label))
             if not _numeric(values):
                 ax_.set_xticks(xs, [_value_text(v) for v in values])
             ax_.margins(x=0.02)

@@ -26,6 +26,8 @@ from ..wording import (
     Currency,
     Evidence,
     MoneyScale,
+    capitalized,
+    format_health,
     format_money,
     format_number,
     format_share,
@@ -168,7 +170,7 @@ def health(resilience: Mapping[str, float] | None, evidence: Mapping[str, Eviden
     if resilience is None:
         return Headline("Alliance health over time", subtitle)
     base = plans[0]
-    shown = {p: f"{resilience[p]:.2f}" for p in plans}
+    shown = {p: format_health(resilience[p]) for p in plans}
     if len(plans) == 1:
         return Headline(f"Alliance health averages {shown[base]} over its {life} life", subtitle)
     best, clear = _winner(resilience, evidence or {}, shown)
@@ -266,7 +268,7 @@ def partners(exit_shares: Mapping[str, Mapping[str, float]], at_end: Mapping[str
         return Headline(f"No partner left in any run within the {span} life", subtitle)
     top = max(shares, key=lambda q: (shares[q], -list(shares).index(q)))
     name = layout.title_name(names.get(top, top), limit=50)
-    title = f"{layout.sentence_start(name)} is the partner most likely to leave: gone in {format_share(shares[top])} of runs within " \
+    title = f"{capitalized(name)} is the partner most likely to leave: gone in {format_share(shares[top])} of runs within " \
             f"the {span} life"
     ends = at_end.get(base) or {}
     if ends:

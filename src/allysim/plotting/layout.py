@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["time_locator", "title_name", "plan_phrase", "plan_noun", "best", "label_line_ends", "spread", "share_locator",
-           "Estimate", "display_name", "sentence_start", "study_provenance", "horizon_words", "runs_words",
+           "Estimate", "display_name", "study_provenance", "horizon_words", "runs_words",
            "horizon_span", "fit_subtitle", "row_layout", "row_labels", "fit_limits", "ci_bars", "label_room",
            "difference_axis",
            "money_formatter", "points_formatter", "axis_unit", "headed", "whisker", "TITLE_NAME_CHARS",
@@ -164,11 +164,6 @@ def display_name(name: Any, key: str) -> str:
     """Return a risk's or contingency's display name: its ``name``, or its id made readable."""
     text = str(name or "").strip()
     return theme.plan_label(key) if not text or text == key else text
-
-
-def sentence_start(text: str) -> str:
-    """Capitalise the first letter of a name that starts a title."""
-    return text[:1].upper() + text[1:]
 
 
 def study_provenance(data: Mapping[str, Any], provenance: Provenance | None) -> Provenance:

@@ -26,9 +26,11 @@ import numpy as np
 
 from ..errors import OutputError, UsageError
 from ..folder import OutputData, check_study, read_json
+from ..outputs import make_folder
 from ..study_registry import CHARTS, RUN_CHARTS, STUDIES, study_of_chart
 from ..wording import Evidence, Provenance, environment_ends
 from . import (
+    calibration_chart,
     causes_chart,
     decision_charts,
     headlines,
@@ -124,7 +126,7 @@ def render_charts(data: OutputData, folder: str | os.PathLike[str],
 def draw_study_chart(chart: str, data: Mapping[str, Any], plan_order: Sequence[str] | None = None, *,
                      titled: bool = True, size: tuple[float, float] | None = None) -> Figure:
     """Draw the chart of one study from its JSON on a 16:9 slide: ``compare``, ``contingency_value``,
-    ``risk_drivers``, ``sweep``, ``frontier``, ``sensitivity``, ``switch`` or ``information``.
+    ``risk_drivers``, ``sweep``, ``frontier``, ``sensitivity``, ``switch``, ``information`` or ``calibration``.
 
     The chart's function draws the study on the slide's panels; the frame around them (the title stating the
     finding, the subtitle, the provenance footer) is added here. ``plan_order`` (every plan of the output, the
@@ -174,6 +176,8 @@ PANEL_CHARTS: dict[str, tuple[Callable[..., Any], Callable[[Mapping[str, Any]], 
                     sensitivity_charts.information_subtitle, sensitivity_charts.information_body),
     "frontier": (decision_charts.frontier, decision_charts.frontier_title, decision_charts.frontier_subtitle,
                  decision_charts.frontier_body),
+    "calibration": (calibration_chart.calibration, calibration_chart.calibration_title,
+                    calibration_chart.calibration_subtitle, calibration_chart.calibration_body),
 }
 
 
@@ -242,13 +246,7 @@ def _plan_order(study: Mapping[str, Any], summary: Mapping[str, Any]) -> list[st
 
 def _existing(folder: str | os.PathLike[str]) -> Path:
     """Return ``folder`` as a Path, creating it when missing; raise OutputError when that fails."""
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot create the folder for the charts ({exc.strerror or exc})",
-                          exit_code=1) from None
-    return folder
+    return make_folder(folder, "charts")
 
 
 def _save(fig: Figure, folder: Path, name: str, formats: Sequence[str]) -> list[Path]:

@@ -125,7 +125,3 @@ def plan_names(names: Sequence[str]) -> dict[str, str]:
     labels = [theme.plan_label(n) for n in names]
     short = short_names(labels, TITLE_NAME)
     return {n: short[label] for n, label in zip(names, labels)}
-
-def sentence(text: str) -> str:
-    """Capitalise the first letter."""
-    return text[:1].upper() + text[1:]

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..stats import CURVE_POINTS, SurvivalCurve, quantile_marks
-from ..wording import Currency, MoneyScale, format_number, format_share, plural
+from ..wording import Currency, MoneyScale, format_health, format_number, format_share, plural
 from . import layout, theme
 from .causes_chart import MAX_NAMED_RISKS, MAX_NAMED_ROWS, causes
 
@@ -409,7 +409,7 @@ def health(
         gs = fig.add_gridspec(nrows, ncols, left=left, right=right, bottom=bottom, top=top,
                               wspace=0.06 if ncols <= 2 else 0.15, hspace=0.5 if nrows > 1 else 0)
         panel_in = (right - left) * _width_in / ncols
-        number_in = 0.0 if resilience is None else max(theme.text_width(f"{'average ' if n <= 3 else ''}{r:.2f}", size)
+        number_in = 0.0 if resilience is None else max(theme.text_width(f"{'average ' if n <= 3 else ''}{format_health(r)}", size)
                                                         for r in resilience.values())
         names = theme.distinct_labels([theme.plan_label(p) for p in plans], panel_in - number_in - 0.2, size,
                                       "bold")
@@ -427,7 +427,7 @@ def health(
             if n > 1:
                 panel.set_title(names[i], size=size, color=theme.plan_text_color(i), pad=7, loc="left")
                 if resilience is not None:
-                    panel.set_title(f"{'average ' if n <= 3 else ''}{resilience[plan]:.2f}", size=size,
+                    panel.set_title(f"{'average ' if n <= 3 else ''}{format_health(resilience[plan])}", size=size,
                                     color=theme.TEXT, pad=7, loc="right", weight="normal")
             last_in_column = (row + 1) * ncols + col >= n
             xlabel = f"Time ({plural(time_unit)})" if n > 1 else f"Time since the alliance started ({plural(time_unit)})"

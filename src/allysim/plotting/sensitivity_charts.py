@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..findings import plan_phrase, ranked_inputs, sensitivity_findings
-from ..wording import format_amount, format_money, format_share
+from ..wording import capitalized, format_amount, format_money, format_share
 from . import theme
 from .layout import horizon_span
 from .panels import Body, given, returned
@@ -53,18 +53,18 @@ def sensitivity_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
 
 def sensitivity_title(data: Mapping[str, Any]) -> str:
     """The tornado's finding: the input that moves NPV most, only when its swing is clear of the noise."""
-    return _capital(sensitivity_findings(data)["headline"])
+    return capitalized(sensitivity_findings(data)["headline"])
 
 
 def sensitivity_subtitle(data: Mapping[str, Any]) -> str:
     """What the tornado draws, in words."""
     what = " and ".join(w for k, w in (("npv", "Mean NPV"), ("survival", "survival")) if k in sensitivity_panels(data))
-    return (f"{_capital(what)} of {_plan(data['plan'])} with one input pinned at its P10 or P90, the others still "
+    return (f"{capitalized(what)} of {_plan(data['plan'])} with one input pinned at its P10 or P90, the others still "
             f"uncertain; {data.get('runs', 0):,} paired runs each")
 
 
 def _tornado_labels(data: Mapping[str, Any]) -> list[str]:
-    return [_label(_capital(e["label"]), LABEL_IN, theme.TICK_SIZE) for _, e in ranked_inputs(data)[:SHOWN]]
+    return [_label(capitalized(e["label"]), LABEL_IN, theme.TICK_SIZE) for _, e in ranked_inputs(data)[:SHOWN]]
 
 
 def sensitivity_body(data: Mapping[str, Any], height_in: float) -> Body:
@@ -133,10 +133,6 @@ def sensitivity(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
     return returned(axes, single)
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _money_ticks() -> Any:
     from matplotlib.ticker import FuncFormatter
 
@@ -192,7 +188,7 @@ def switch_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
 
 def switch_title(data: Mapping[str, Any]) -> str:
     """The switch chart's finding: where the choice flips, or that no input flips it, within the evidence."""
-    return _capital(sensitivity_findings(data)["switch"])
+    return capitalized(sensitivity_findings(data)["switch"])
 
 
 def switch_subtitle(data: Mapping[str, Any]) -> str:
@@ -266,7 +262,7 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
     width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
     # "Partner withdraws ...: rate per month": the input above the panel, what is pinned under its axis
     name, _, what = str(entry["label"]).rpartition(": ")
-    ax.set_title(_label(_capital(name or what), width_in, theme.ANNOTATION_SIZE, lines=2), loc="left",
+    ax.set_title(_label(capitalized(name or what), width_in, theme.ANNOTATION_SIZE, lines=2), loc="left",
                  size=theme.ANNOTATION_SIZE)
     ax.yaxis.set_major_formatter(_money_ticks())
     ax.xaxis.set_major_formatter(_money_ticks())

@@ -22,6 +22,7 @@ from ..wording import (
     Currency,
     Evidence,
     MoneyScale,
+    capitalized,
     format_money,
     format_points,
     format_share,
@@ -109,7 +110,7 @@ def compare_title(comparison: Mapping[str, Any]) -> str:
              if most_lives else "")
     if "npv" not in compare_panels(comparison):  # no money modelled: survival alone
         if lives:
-            return f"{kit.sentence(lives)} over {baseline}"
+            return f"{capitalized(lives)} over {baseline}"
         return f"No plan's survival differs from {baseline}'s beyond the noise"
     if len(c.plans) == 1:
         return _one_plan_title(kit.phrase(best, short), baseline, npv[best], survival[best], c.currency, scale)
@@ -352,7 +353,7 @@ def risk_drivers_title(drivers: Mapping[str, Any]) -> str:
     if not money:
         top = rows[0]
         if "npv" not in shown:
-            return kit.sentence(life_words) if life_words else "No single risk clearly lowers survival"
+            return capitalized(life_words) if life_words else "No single risk clearly lowers survival"
         cost = top.npv.evidence(runs)
         lead = "No single risk clearly lowers NPV" if top.npv.mean > 0 else "No risk lowers NPV"
         if life_words:

@@ -18,6 +18,7 @@ from ..wording import (
     Currency,
     Evidence,
     MoneyScale,
+    capitalized,
     format_money,
     format_points,
     format_ratio,
@@ -256,7 +257,7 @@ def contingency_value(values: Mapping[str, Any], ax: Axes | Sequence[Axes] | Non
                 clear = [r.survival.evidence().gain for r in rows]
                 kit.bars(ax_, [r.survival for r in rows], [kit.PAYS_COLOR if c else kit.NOISE_COLOR for c in clear],
                       [signed_points(r.survival.mean) for r in rows] if numbers else None,
-                      f"{layout.sentence_start(horizon_words(values))} added", "Percentage points",
+                      f"{capitalized(horizon_words(values))} added", "Percentage points",
                       points_formatter(), height=kit.bar_height(n), size=size,
                       label_colors=[theme.INK if c else theme.MUTED for c in clear])
         kit.row_axes(axes, [r.name for r in rows], 3.0)

@@ -314,8 +314,13 @@ class ParameterPath:
 
     @property
     def section(self) -> str:
-        """The top-level key: horizon, alliance, risks, contingencies, environment."""
+        """The top-level key: horizon, alliance, risks, contingencies, environment, partners."""
         return self.shape.parts[0]
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The path's parts, its placeholders filled: ``("partners", "north", "exit", "rate")``."""
+        return tuple(self._fill())
 
     @property
     def leaf(self) -> str:
