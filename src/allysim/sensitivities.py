@@ -39,7 +39,7 @@ from .analysis import provenance
 from .engine import GRID_POINTS
 from .errors import UsageError
 from .results import PlanRuns, Results, Variant, sum_sharing
-from .runner import MAX_CHUNK, RunOptions, open_executor, simulate_variants
+from .runner import RunOptions, chunk_ranges, open_executor, simulate_variants
 from .scenario import Scenario
 from .scenario.paths import ParameterPath
 from .scenario.uncertain import quantiles
@@ -289,7 +289,8 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
             run = replace(run, runs=results.runs, precision=None)
         study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0), tuple(compared),
                             materiality)
-        size = _input_bytes(scenario, results.runs, len(LEVELS if theirs is not None else (0.1, 0.9)) * len(sides))
+        size = _input_bytes(scenario, results.runs, len(LEVELS if theirs is not None else (0.1, 0.9)) * len(sides),
+                            int(run.workers or 1))
         for batch in _batches(list(levels), max(1, BATCH_BYTES // size)):
             group = {path: levels[path] for path in batch}
             found = simulate_variants(scenario, pinned(group), run, health_bands=False, executor=pool)
@@ -312,13 +313,14 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
     return study
 
 
-def _input_bytes(scenario: Scenario, runs: int, variants: int) -> int:
+def _input_bytes(scenario: Scenario, runs: int, variants: int, workers: int) -> int:
     """About the memory one input's pinned variants take: their arrays, and in a worker the draws of every input
     for a chunk of each."""
     per_run = 8 * 8 + 16 + 4 * len(scenario.risks) + 16 * len(scenario.contingencies) + 24 * len(scenario.partners)
     states = 0 if scenario.environment is None else len(scenario.environment.states)
     fixed = 8 * GRID_POINTS * (HEALTH_BINS + states)  # a variant's histograms
-    draws = 32 * min(runs, MAX_CHUNK) * len(scenario.uncertain)  # a chunk's draws, as Python floats
+    chunk = chunk_ranges(0, runs, workers)[0]
+    draws = 32 * (chunk[1] - chunk[0]) * len(scenario.uncertain)  # a chunk's draws, as Python floats
     return variants * (fixed + runs * (per_run + 8 * states) + draws)
 
 
