@@ -80,6 +80,13 @@ def test_report_and_the_workbook_read_calibration_json_as_a_study_of_the_registr
     assert (again / "calibration.png").read_bytes() == (out / "calibration.png").read_bytes()
     done = CliRunner().invoke(cli, ["workbook", str(again)], catch_exceptions=False)
     assert done.exit_code == 0, done.output
+    data = json.loads((again / "calibration.json").read_text())
+    del data["causes"]["all"]["fitted"]
+    (again / "calibration.json").write_text(json.dumps(data))
+    done = CliRunner().invoke(cli, ["report", str(again)])
+    assert done.exit_code == 2
+    assert done.output.strip() == (f"allysim: {again / 'calibration.json'}: causes.all.fitted is missing; rerun "
+                                   "`allysim calibrate` to rewrite it")
     book = openpyxl.load_workbook(again / "workbook.xlsx")
     assert book.sheetnames == ["Calibration"]
     assert book["Calibration"]["A1"].value == "Calibration: atop_sample.csv"

@@ -155,8 +155,49 @@ def test_the_drivers_chart_and_the_deck_name_the_same_costliest_risks(tmp_path: 
         assert drivers["risks"][group[0]]["name"] in title and drivers["risks"][group[0]]["name"] in finding
         return
     assert "within the noise of each other" in title and "within the noise of each other" in finding
-    for text in (title, finding):
-        assert f"The {len(group)} costliest risks" in text if len(group) > 3 else \
+    for text in (title, finding):  # a title too long for its names counts them instead: the same group
+        assert f"The {len(group)} costliest risks" in text if len(group) > 3 or text.startswith("The ") else \
             all(drivers["risks"][r]["name"] in text for r in group), (text, group)
     ends = [drivers["risks"][r]["npv"]["ci95"] for r in group]
     assert max(lo for lo, _ in ends) <= min(hi for _, hi in ends)  # every interval shares a point
+
+
+def test_console_partners_chart_deck_and_brief_name_the_same_partner(tmp_path: Path) -> None:
+    """Twelve partners: the run's console, the partners chart's title, the deck's findings and partners slide and
+    the brief name the same partner most likely to leave, with the same share of runs; the deck and the brief say
+    what its exit costs only within the evidence of drivers.json."""
+    import matplotlib.pyplot as plt
+
+    from allysim.deck import board as board_module
+    from allysim.findings import partner_finding
+
+    scenario = str(ROOT / "tests" / "data" / "many_partners.yaml")
+    common = ["--out", str(tmp_path), "--format", "none", "--workers", "1"]
+    ran = CliRunner().invoke(cli, ["run", scenario, "--runs", "150", *common], catch_exceptions=False,
+                             env={"COLUMNS": "200"})
+    assert ran.exit_code == 0, ran.output
+    board = deck.load_board(tmp_path)
+    alone = partner_finding(board.summary)
+    assert alone and alone in " ".join(ran.output.split())  # the console says it as the deck does
+    result = CliRunner().invoke(cli, ["drivers", scenario, "--runs", "60", *common, "--quiet"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    board = deck.load_board(tmp_path)
+    said = partner_finding(board.summary, board.studies["drivers"])
+    assert said and said.startswith(alone[:-1])
+    name, share = re.match(r"(.+) is the partner most likely to leave: it leaves in (\S+%) of runs", said).groups()
+    title = board.chart("partners", draw_missing=True).title
+    assert title.startswith(f"{name} is the partner most likely to leave: gone in {share} of runs"), (title, said)
+    assert deck.findings(board)[-1] == said
+    assert board_module.caption(board, "partners") == said
+    cost = board.studies["drivers"]["partners"][next(q for q, v in board.summary["partners"].items()
+                                                      if v.get("name") == name)]["npv"]
+    clear = Evidence.of(cost, board.studies["drivers"]["runs"],
+                        materiality=board.studies["drivers"].get("materiality")).verdict == "better"
+    assert ("its possible exit costs" in said) == clear, said
+    fig = deck.draw_brief(board)
+    try:
+        brief = " ".join(" ".join(t.get_text().split()) for t in fig.texts)
+    finally:
+        plt.close(fig)
+    assert " ".join(said.split()) in brief

@@ -16,6 +16,7 @@ from allysim.cli import cli
 from allysim.folder import load_output
 from allysim.plotting import theme
 from allysim.plotting.render import draw_charts
+from allysim.wording import Evidence
 
 from conftest import check_power, check_proportion
 
@@ -88,9 +89,13 @@ def test_run_and_report_draw_the_partners_chart_with_its_data(tmp_path: Path):
     for q, heading in (("a", "Alpha Corp"), ("b", "b")):
         x, y = drawn[heading].get_data()
         assert np.array_equal(np.asarray(x), grid) and np.array_equal(np.asarray(y), expected[q])
-    bars = [ax for ax in fig.axes if ax.get_title(loc="left").startswith("Partners at the end")]
+    bars = [ax for ax in fig.axes if ax.get_xlabel() == "Partners still in at the end"]
     heights = [patch.get_height() for patch in bars[0].patches]
-    assert heights == [summary["partners_at_end"]["distribution"][str(k)] for k in range(3)]
+    counts = [int(k) for k in bars[0].get_xticks()]  # from the fewest partners any run ends with to the most
+    distribution = summary["partners_at_end"]["distribution"]
+    assert counts == list(range(min(int(k) for k, v in distribution.items() if v > 0),
+                                max(int(k) for k, v in distribution.items() if v > 0) + 1))
+    assert heights == [distribution.get(str(k), 0.0) for k in counts]
 
 
 def test_no_partners_chart_without_partners(tmp_path: Path):
@@ -158,9 +163,18 @@ plans: {none: [], both: [keep, calm]}""")
               [c.text for s in slide.shapes if s.has_table for row in s.table.rows for c in row.cells]
               for slide in Presentation(str(out / "deck.pptx")).slides]
     texts = [" ".join(t) for t in slides]
-    partner = [t for t in texts if "is the partner most likely to leave" in t]
-    assert len(partner) == 1 and partner[0].startswith("Alpha Corp is the partner most likely to leave")
-    assert "its possible exit costs" in partner[0] and "of survival under" in partner[0]
+    partner = [t for t in texts if t.startswith("Alpha Corp is the partner most likely to leave")]  # its slide
+    assert len(partner) == 1
+    drivers = json.loads((out / "drivers.json").read_text())
+    verdict = Evidence.of(drivers["partners"]["a"]["npv"], drivers["runs"],
+                          materiality=drivers.get("materiality")).verdict
+    if verdict == "better":  # an amount only within the evidence, else what the evidence allows
+        assert "its possible exit costs" in partner[0] and "of NPV (95% CI" in partner[0]
+    else:
+        assert "what its possible exit costs in NPV is" in partner[0], (verdict, partner[0])
+    said = partner[0][partner[0].index("Alpha Corp is the partner most likely to leave: it leaves in"):]
+    summary = next(t for t in texts if t.startswith("Executive summary"))
+    assert said.split(".")[0] in summary  # the executive summary's fourth finding says the same
     appendix = " ".join(texts)  # partner triggers, exit hazards and retention are named in the appendix
     assert "On Alpha Corp's exit" in appendix and "b exit hazard" in appendix and "Alpha Corp exit hazard" in appendix
     assert "keeps the leaving partner in" in appendix

@@ -175,3 +175,15 @@ def test_exporting_again_into_a_csv_folder_needs_force_and_leaves_no_stale_sheet
     assert invoke("export", str(plain), "--out", str(folder), "--force").exit_code == 0
     assert not (folder / "Environment.csv").exists() and not (folder / "Partners.csv").exists()
     assert facts(allysim.parse_scenario(import_register(folder))) == facts(allysim.load_scenario(plain))
+
+
+def test_a_csv_register_refuses_text_a_spreadsheet_would_run_and_an_xlsx_keeps_it_as_text(tmp_path):
+    source = tmp_path / "f.yaml"
+    source.write_text("allysim: 1\nname: F\nhorizon: 5\nrisks:\n  - {id: a, name: \"=1+2\", rate: 0.1}\n")
+    result = invoke("export", str(source), "--out", str(tmp_path / "csv"))
+    assert result.exit_code == 2 and not (tmp_path / "csv").exists()
+    assert result.stderr.startswith(f"{source}:5:") and "risks[0].name: starts with '='" in result.stderr
+    assert invoke("export", str(source), "--out", str(tmp_path / "f.xlsx")).exit_code == 0
+    cell = openpyxl.load_workbook(tmp_path / "f.xlsx")["Risks"]["B3"]
+    assert (cell.value, cell.data_type) == ("=1+2", "s")
+    assert allysim.parse_scenario(import_register(tmp_path / "f.xlsx")).risks[0].name == "=1+2"

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from .errors import AllysimError, ScenarioError
-from .findings import dominated_words, portfolio_words, verdict_words
+from .findings import dominated_words, partner_finding, portfolio_words, verdict_words
 from .text import terminal
 from .wording import (
     Evidence,
@@ -308,6 +308,9 @@ def print_results(results: Any) -> None:
                Column("NPV P10 to P90", keep=1, short="P10 to P90"), Column("resil.", keep=2),
                Column("main end cause", "name", keep=3, short="end cause")]
     print_table(title, columns, rows, RESULTS_LEGEND)
+    partner = partner_finding(summary)  # with partners: who is most likely to leave, as the deck and brief say it
+    if partner:
+        say(partner)
 
 
 def _ci(entry: dict[str, Any], pct: bool = False, scale: MoneyScale | None = None) -> str:

@@ -22,11 +22,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .wording import Evidence, MoneyScale, capitalized, format_amount, format_money, format_share, plan_label
+from .wording import (
+    Evidence,
+    MoneyScale,
+    capitalized,
+    format_amount,
+    format_money,
+    format_points,
+    format_share,
+    plan_label,
+)
 
 __all__ = ["plan_phrase", "plan_subject", "Winner", "winner", "lowest", "leaders", "verdict_words", "VERDICT_WORDS", "portfolio_words",
            "dominated_words", "portfolio_name",
-           "ranked_inputs", "sensitivity_findings"]
+           "ranked_inputs", "sensitivity_findings", "most_likely_leaver", "partner_finding"]
 
 
 def plan_phrase(name: str, *, label: str | None = None, article: bool = True) -> str:
@@ -165,9 +174,19 @@ def dominated_words(plan: str, by: str, clear: bool) -> str:
             + ("" if clear else " (on estimates within the noise)"))
 
 
-def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
+def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3, limit: int | None = None) -> str:
     """A portfolio of ``optimize.json`` (``data``) in words: a named plan's phrase, 'No contingency', 'Every
-    contingency but X', or its contingencies' names."""
+    contingency but X', or its contingencies' names; longer than ``limit`` characters (a title), its size instead:
+    '5 of the 8 contingencies'."""
+    text = _portfolio_name(data, index, most)
+    ids = list(data["portfolios"][index]["contingencies"])
+    named = any(entry.get("index") == index for entry in (data.get("plans") or {}).values())
+    if limit is not None and len(text) > limit and not named:
+        return f"{len(ids)} of the {len(data.get('candidates') or {})} contingencies"
+    return text
+
+
+def _portfolio_name(data: Mapping[str, Any], index: int, most: int) -> str:
     ids = list(data["portfolios"][index]["contingencies"])
     names = data.get("candidates") or {}
     for plan, entry in (data.get("plans") or {}).items():
@@ -182,6 +201,60 @@ def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3) -> str:
         return "Every contingency but " + " and ".join(str(names.get(c) or c) for c in missing)
     shown = " + ".join(str(names.get(c) or c) for c in ids[:most])
     return shown if len(ids) <= most else f"{shown} + {len(ids) - most} more"
+
+
+# --------------------------------------------------------------------------- partners
+
+
+def most_likely_leaver(summary: Mapping[str, Any], plan: str | None = None) -> tuple[str, str, float] | None:
+    """The partner of ``plan``'s line-up (the baseline, the first plan, by default) most likely to leave: its id,
+    name and exit probability; None without partners or when none ever left (the first in file order on ties)."""
+    plans = summary.get("plans") or {}
+    if not plans:
+        return None
+    stats = plans.get(plan if plan is not None else next(iter(plans))) or {}
+    shares = {q: float(v["exit"]["estimate"]) for q, v in (stats.get("partners") or {}).items()}
+    if not shares or max(shares.values()) <= 0:
+        return None
+    top = max(shares, key=lambda q: (shares[q], -list(shares).index(q)))
+    return top, str(((summary.get("partners") or {}).get(top) or {}).get("name", top)), shares[top]
+
+
+def partner_finding(summary: Mapping[str, Any], drivers: Mapping[str, Any] | None = None) -> str | None:
+    """Who is most likely to leave under the baseline and, from ``drivers.json``, what its possible exit costs,
+    within the evidence: an amount only when its 95% interval excludes zero and it exceeds the materiality, else
+    that the cost is within the noise (or about nothing); None without partners or when none ever leaves.
+
+    Examples
+    --------
+    >>> s = {"plans": {"base": {"partners": {"a": {"exit": {"estimate": 0.2}}}}}, "partners": {"a": {"name": "Acme"}}}
+    >>> partner_finding(s)
+    'Acme is the partner most likely to leave: it leaves in 20% of runs under the Base plan.'
+    """
+    top = most_likely_leaver(summary)
+    if top is None:
+        return None
+    pid, name, share = top
+    base = plan_phrase(next(iter(summary["plans"])))
+    lead = f"{capitalized(name)} is the partner most likely to leave: it leaves in {format_share(share)} of runs under {base}"
+    cost = ((drivers or {}).get("partners") or {}).get(pid)
+    if not cost:
+        return f"{lead}."
+    currency = str(summary.get("currency") or drivers.get("currency") or "")  # type: ignore[union-attr]
+    npv = Evidence.of(cost["npv"], drivers.get("runs"), materiality=drivers.get("materiality"))  # type: ignore[union-attr]
+    if npv.verdict not in ("better", "worse"):
+        return f"{lead}; what its possible exit costs in NPV is {npv.noise()}."
+    low, high = cost["npv"]["ci95"]
+    scale = MoneyScale.of([float(cost["npv"]["mean"]), float(low), float(high)], currency)
+    if npv.verdict == "worse":  # the alliance does better without it: an exit adds NPV
+        return (f"{lead}; its possible exit adds {format_money(-float(cost['npv']['mean']), currency, scale)} of "
+                f"NPV (95% CI {format_money(-float(high), currency, scale)} to "
+                f"{format_money(-float(low), currency, scale)}).")
+    lives = float((cost.get("survival") or {}).get("mean", 0.0))
+    points = format_points(lives)
+    return (f"{lead}; its possible exit costs {format_money(float(cost['npv']['mean']), currency, scale)} of NPV "
+            f"(95% CI {format_money(float(low), currency, scale)} to {format_money(float(high), currency, scale)})"
+            + (f" and {points} of survival" if points != "0 points" and lives > 0 else "") + ".")
 
 
 # --------------------------------------------------------------------------- a sensitivity study's findings

@@ -360,8 +360,8 @@ def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
     for key in kind.required:
         if not study.get(key):
             raise OutputError(f"{path}: has no {key}; {rewrite}")
-    needed = CHARTS[chart].needs
-    if not needed:
+    needed, series = CHARTS[chart].needs, CHARTS[chart].series
+    if not needed and not series:
         return
     entries = study.get(kind.table)
     if not isinstance(entries, dict) or not entries:
@@ -373,6 +373,10 @@ def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
                 value = value.get(part) if isinstance(value, dict) else None
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise OutputError(f"{path}: {kind.table}.{key}.{dotted} is missing; {rewrite}")
+        for name in series:
+            points = entry.get(name) if isinstance(entry, dict) else None
+            if not isinstance(points, list) or not points or not all(isinstance(p, dict) for p in points):
+                raise OutputError(f"{path}: {kind.table}.{key}.{name} is missing; {rewrite}")
 
 
 def read_runs_csv(path: str | os.PathLike[str]) -> dict[str, RunTable]:

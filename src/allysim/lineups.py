@@ -69,6 +69,8 @@ class LineupRecord:
         drop, add = self.lineup & ~lineup, lineup & ~self.lineup
         if (drop | add) & self.left:
             return False
+        if self.checks and self.checks[0][1] and drop | add:
+            return False  # no alliance formed at t = 0: credited to the line-up's first missing partner, its own
         floor, least = model.min_share - SHARE_TOLERANCE, model.min_partners
         for mask, short in reversed(self.checks):  # the last first: an ending's, where line-ups part most often
             mask = mask & ~drop | add

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["partner_rows", "partners_at_end_rows", "has_partners", "most_likely_leaver"]
+__all__ = ["partner_rows", "partners_at_end_rows", "has_partners"]
 
 
 def has_partners(summary: Mapping[str, Any] | None) -> bool:
@@ -52,17 +52,3 @@ def partners_at_end_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         for k in sorted(ends, key=int):
             rows.append({"plan": plan, "partners in at the end": int(k), "share of runs": ends[k]})
     return rows
-
-
-def most_likely_leaver(summary: Mapping[str, Any], plan: str | None = None) -> tuple[str, str, float] | None:
-    """The partner of ``plan``'s line-up (the baseline, the first plan, by default) most likely to leave: its id,
-    name and exit probability; None without partners or when none ever left (the first in file order on ties)."""
-    plans = summary.get("plans") or {}
-    if not plans:
-        return None
-    stats = plans.get(plan if plan is not None else next(iter(plans))) or {}
-    shares = {q: float(v["exit"]["estimate"]) for q, v in (stats.get("partners") or {}).items()}
-    if not shares or max(shares.values()) <= 0:
-        return None
-    top = max(shares, key=lambda q: (shares[q], -list(shares).index(q)))
-    return top, str(((summary.get("partners") or {}).get(top) or {}).get("name", top)), shares[top]

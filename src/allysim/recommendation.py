@@ -50,6 +50,9 @@ def _margin(entry: Mapping[str, Any], currency: str, points: bool) -> str:
            f"{format_money(hi, currency, scale)})"
 
 
+TITLE_NAMES_CHARS = 80  # portfolios named in a title by more characters in all are named by their sizes
+
+
 def recommend(data: Mapping[str, Any], sensitivity: Mapping[str, Any] | None = None) -> Recommendation:
     """What ``optimize.json`` recommends, in words, with the flip and the value of learning from
     ``sensitivity.json`` when given.
@@ -72,6 +75,15 @@ def recommend(data: Mapping[str, Any], sensitivity: Mapping[str, Any] | None = N
     def name(i: int) -> str:
         return portfolio_name(data, i)
 
+    def titled(i: int, j: int | None = None) -> tuple[str, str]:
+        """The portfolios ``i`` (and ``j``) as a title names them: in full, unless the title would then run past
+        two lines of a slide, when a long list of contingencies gives way to its size."""
+        full = (name(i), name(j) if j is not None else "")
+        if sum(len(t) for t in full) <= TITLE_NAMES_CHARS:
+            return full
+        return (portfolio_name(data, i, limit=TITLE_NAMES_CHARS // 2),
+                portfolio_name(data, j, limit=TITLE_NAMES_CHARS // 2) if j is not None else "")
+
     def facts(i: int) -> str:
         p = portfolios[i]
         return (f"expected cost {money(p['cost']['mean'])}, mean NPV {money(p['npv']['mean'])}, survival "
@@ -85,10 +97,10 @@ def recommend(data: Mapping[str, Any], sensitivity: Mapping[str, Any] | None = N
     v = versus.get(objective) if objective in best else versus.get("npv")
     margin = Evidence.of(v[objective if objective in best else "npv"], data.get("runs")) if v else None
     if v is None:
-        headline = f"Recommended portfolio: {name(top)}"
+        headline = f"Recommended portfolio: {titled(top)[0]}"
         rows.append(("Fund", f"{capitalized(name(top))}, the only portfolio: {facts(top)}."))
     elif margin.gain:
-        headline = f"Recommended portfolio: {name(top)}"
+        headline = f"Recommended portfolio: {titled(top)[0]}"
         rows.append(("Fund", f"{capitalized(name(top))} has the highest {what}: {facts(top)}."))
         rows.append(("Margin", f"It beats the runner-up, {name(v['runner_up'])}, by "
                                f"{_margin(v[objective], currency, in_points)} on the same simulated futures "
@@ -96,10 +108,12 @@ def recommend(data: Mapping[str, Any], sensitivity: Mapping[str, Any] | None = N
     else:
         other = name(v["runner_up"])
         if margin.tied:
-            headline = f"{capitalized(name(top))} and {other} about break even on {what}"
+            first, second = titled(top, v["runner_up"])
+            headline = f"{capitalized(first)} and {second} about break even on {what}"
             judged = "about break even (verdict: tied, smaller than the materiality)"
         else:
-            headline = f"No clear winner on {what}: {name(top)} or {other}"
+            first, second = titled(top, v["runner_up"])
+            headline = f"No clear winner on {what}: {first} or {second}"
             judged = f"within the noise (verdict: unclear; {margin.settle()})"
         rows.append(("Fund", f"{capitalized(name(top))} has the highest estimated {what} ({facts(top)}), "
                              f"but not clearly: choose between it and {other} on survival and cost."))

@@ -23,6 +23,7 @@ class Chart:
     name: str
     title: str  # the slide's title when the chart states no finding of its own
     needs: tuple[str, ...] = ()  # per entry of its study's main table, the numbers it draws (dotted paths)
+    series: tuple[str, ...] = ()  # per entry, the lists of points it draws (keys holding a non-empty list)
     on_deck: bool = True  # whether the deck gives it a slide
     sheet: str = "Summary"  # a run's chart: the workbook sheet it is put on (a study's charts go on its sheet)
     when: str = ""  # a key (dotted path) of its JSON that must be filled in for it to be drawn; "": always drawn
@@ -89,7 +90,8 @@ STUDIES: tuple[Study, ...] = (
            Chart("information", "What is worth learning before choosing", on_deck=False,
                  when="value_of_information.inputs"))),
     Study("calibrate", "Calibration", "Calibration", "causes", "cause",
-          (Chart("calibration", "How well each fitted hazard follows the history", ("events",), on_deck=False),),
+          (Chart("calibration", "How well each fitted hazard follows the history", ("events",),
+                 series=("kaplan_meier", "fitted"), on_deck=False),),
           required=("causes",), stem="calibration", simulated=False),
 )
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import study_registry
 from ..errors import AllysimError, OutputError
-from ..findings import leaders, lowest, plan_phrase, winner
+from ..findings import leaders, lowest, partner_finding, plan_phrase, winner
 from ..plotting import theme
 from ..study_registry import CHARTS
 from ..wording import (
@@ -25,7 +25,6 @@ from ..wording import (
     format_health,
     format_money,
     format_percent,
-    format_points,
     format_share,
     format_span,
     median_life,
@@ -296,9 +295,12 @@ def findings(board: Board) -> list[str]:
        with paired confidence intervals from ``compare.json`` when present;
     2. the risk that ends the most alliances in the baseline, and the plan that cuts it most;
     3. from ``value.json``: a contingency that does not pay for itself (else the one worth most); otherwise from
-       ``drivers.json``: the costliest risk; otherwise the downside of the baseline's NPV.
+       ``drivers.json``: the costliest risk; otherwise the downside of the baseline's NPV;
+    4. with partners, the partner most likely to leave and, from ``drivers.json``, what its exit would cost
+       (:func:`allysim.findings.partner_finding`).
     """
-    return [_plan_finding(board), _cause_finding(board), _value_finding(board)]
+    partner = partner_finding(board.summary, board.studies.get("drivers"))
+    return [_plan_finding(board), _cause_finding(board), _value_finding(board)] + ([partner] if partner else [])
 
 
 def _independent(a: Mapping[str, Any], b: Mapping[str, Any], runs: Any, materiality: float = 0.0) -> Evidence:
@@ -579,26 +581,14 @@ def caption(board: Board, chart: str) -> str:
 
 
 def _partners_caption(board: Board) -> str:
-    """Who is most likely to leave, and what its exit would cost (from drivers.json when the folder holds one)."""
-    from ..partner_tables import most_likely_leaver
-
-    lead = ("Left: for each partner, the share of runs in which it is still in (gone from its first exit); right: "
-            "how many partners are in at the end.")
-    top = most_likely_leaver(board.summary)
-    if top is None:
-        return lead
-    pid, name, share = top
-    drivers = board.studies.get("drivers") or {}
-    cost = (drivers.get("partners") or {}).get(pid)
-    if not cost:
-        return (f"{capitalized(name)} leaves in {format_share(share)} of runs under {_plan(board.plans[0])}; "
-                "`allysim drivers` prices what its exit costs.")
-    cur, scale = board.summary.get("currency", ""), money_scale(board)
-    npv, alive = cost["npv"], cost["survival"]
-    lo, hi = (format_money(x, cur, scale) for x in npv["ci95"])
-    return (f"{capitalized(name)} leaves in {format_share(share)} of runs under {_plan(board.plans[0])}; its possible exit costs "
-            f"{format_money(npv['mean'], cur, scale)} of NPV (95% CI {lo} to {hi}) and "
-            f"{format_points(alive['mean'])} of survival under {_plan(str(drivers.get('plan', board.plans[0])))}.")
+    """Who is most likely to leave, and what its exit would cost (from drivers.json when the folder holds one), in
+    the words of :func:`allysim.findings.partner_finding`; how to read the chart otherwise."""
+    drivers = board.studies.get("drivers")
+    said = partner_finding(board.summary, drivers)
+    if said is None:
+        return ("Left: for each partner, the share of runs in which it is still in (gone from its first exit); right: "
+                "how many partners are in at the end.")
+    return said if drivers else f"{said[:-1]}; `allysim drivers` prices what its exit costs."
 
 
 def _study_runs(study: Mapping[str, Any], kind: str = "simulated") -> str:

@@ -4,6 +4,7 @@ tables that continue on further slides."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     pass
 
 __all__ = ["text_width", "cut_middle", "Column", "Cell", "FONT", "SLIDE_W", "SLIDE_H", "MARGIN", "BODY_W",
-           "auto_widths", "fit_words", "heading_size"]
+           "auto_widths", "fit_words", "least_widths", "heading_size", "words"]
 
 # --- text that fits ------------------------------------------------------------------------------------------------
 
@@ -388,8 +389,14 @@ def _plain_table_style(shape: Any) -> None:
     style.text = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"
 
 
+def words(text: str) -> list[str]:
+    """The words a renderer will not break: ``text`` split at spaces and line breaks, never at a no-break space
+    (``thousands\u00a0of\u00a0gold`` is one word, as PowerPoint and LibreOffice lay it out)."""
+    return [w for w in re.split(r"[ \n\t]+", text) if w]
+
+
 def _longest_word(text: str, size: float, bold: bool) -> float:
-    return max((text_width(w, size, bold) for w in text.split()), default=0.0)
+    return max((text_width(w, size, bold) for w in words(text)), default=0.0)
 
 
 def heading_size(columns: Sequence[Column], widths: Sequence[float], size: float, smallest: float = 8.0) -> float:
@@ -401,14 +408,22 @@ def heading_size(columns: Sequence[Column], widths: Sequence[float], size: float
     return size
 
 
+def least_widths(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], size: float,
+                 head_size: float) -> list[float]:
+    """The width, in inches, each column needs for its longest word (heading at ``head_size``, cells at ``size``):
+    narrower, a renderer would break that word."""
+    least = []
+    for j, column in enumerate(columns):
+        longest = [_longest_word(t, size, b) for row in rows for t, _, b in row[j]]
+        least.append(max([_longest_word(column.heading, head_size, True), *longest]) + 2 * CELL_X + 0.02)
+    return least
+
+
 def fit_words(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: float, size: float,
               head_size: float) -> list[Column]:
     """Widen, within ``width``, each column too narrow for its longest word (heading at ``head_size``, cells at
     ``size``), taking the room from the columns that have more than theirs."""
-    least = []
-    for j, column in enumerate(columns):
-        words = [_longest_word(t, size, b) for row in rows for t, _, b in row[j]]
-        least.append(max([_longest_word(column.heading, head_size, True), *words]) + 2 * CELL_X + 0.02)
+    least = least_widths(columns, rows, size, head_size)
     have = [c.width * width for c in columns]
     short = sum(max(m - h, 0.0) for m, h in zip(least, have))
     spare = sum(max(h - m, 0.0) for m, h in zip(least, have))
@@ -428,9 +443,9 @@ def auto_widths(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width
     least, natural = [], []
     for j, column in enumerate(columns):
         texts = [("".join(t for t, _, _ in row[j]), all(b for _, _, b in row[j])) for row in rows]
-        words = [text_width(w, size, bold) for text, bold in texts for w in text.split()]
-        words.append(max(text_width(w, size, True) for w in column.heading.split()))
-        least.append(max(words) + pad)
+        widths = [text_width(w, size, bold) for text, bold in texts for w in words(text)]
+        widths.append(_longest_word(column.heading, size, True))
+        least.append(max(widths) + pad)
         lines = [text_width(text, size, bold) for text, bold in texts] or [0.0]
         natural.append(max(max(lines), text_width(column.heading, size, True) * 0.5) + pad)
     if sum(least) >= width:

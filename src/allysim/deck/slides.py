@@ -83,6 +83,7 @@ from .layout import (
     fit_text,
     fit_title,
     fit_words,
+    least_widths,
     new_slide,
     paginate,
     plain_frame,
@@ -175,10 +176,14 @@ def _summary_slides(deck: _Deck) -> None:
         [0.21, 0.14, 0.125, 0.155, 0.135, 0.105, 0.13]  # "more than 10" fits its column on one line
     columns = [Column(h, w, "left" if j == 0 else "right") for j, (h, w) in enumerate(zip(numbers.headings, shares))]
     table_w = BODY_W - 0.25  # room on the left for each plan's colour
-    # every number and heading word fits its column at the largest size; plan names are cut to fit instead
-    words: list[list[Cell]] = [[[("", INK, False)]] + [[(f"{main} {detail or ''}", INK, True)] for main, detail in row[1:]]
+    # every word of a number, a heading or a plan name fits its column, at the largest size at which they all do
+    # (plan names are cut in their middle to two lines, between words)
+    words: list[list[Cell]] = [[[(row[0][0], INK, True)]] + [[(f"{main} {detail or ''}", INK, True)]
+                                                              for main, detail in row[1:]]
                                for row in numbers.rows.values()]
-    columns = fit_words(columns, words, table_w, 16.0, 14.0)
+    sizes = [s for s in (16.0, 15.0, 14.0, 13.0, 12.0, 11.0) if sum(least_widths(columns, words, s, s - 2)) <= table_w]
+    sizes = sizes or [11.0]
+    columns = fit_words(columns, words, table_w, sizes[0], sizes[0] - 2)
     widths = [c.width * table_w for c in columns]
     top = TITLE_TOP + fit_title("Executive summary")[2] + 0.3
     body = FOOTER_TOP - 0.15 - top
@@ -220,7 +225,7 @@ def _summary_slides(deck: _Deck) -> None:
                       name="Findings"))
 
     # One slide: the table at 16 to 11 pt and the findings at 18 to 13 pt, the table shrinking first.
-    for size in (16.0, 15.0, 14.0, 13.0, 12.0, 11.0):
+    for size in sizes:
         for f_size in np.arange(min(18.0, size + 2), 12.99, -0.5):
             if table_height(size) + 0.3 + findings_height(float(f_size)) <= body:
                 slide, _ = deck.slide("Executive summary")
@@ -231,7 +236,7 @@ def _summary_slides(deck: _Deck) -> None:
     f_size = next((float(f) for f in np.arange(20.0, 12.99, -0.5) if findings_height(float(f)) <= body), 13.0)
     write_findings(slide, top, f_size)
     slide, _ = deck.slide("Key numbers by plan")
-    size = next((s for s in (14.0, 13.0, 12.0, 11.0, 10.5, 10.0) if table_height(s) <= body), 10.0)
+    size = next((s for s in (14.0, 13.0, 12.0, 11.0, 10.5, 10.0) if s <= sizes[0] and table_height(s) <= body), 10.0)
     table(slide, size)
 
 
@@ -409,7 +414,6 @@ def _uncertainty_slide(deck: _Deck, study: Mapping[str, Any]) -> None:
 
 def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
     board, summary = deck.board, deck.board.summary
-    slide, bottom = deck.slide("Method and provenance")
     runs, seed = summary.get("runs"), summary.get("seed")
     rate = summary.get("discount_rate")
     currency = board.currency
@@ -482,15 +486,29 @@ def _method_slide(deck: _Deck, omitted: Sequence[str]) -> None:
              ("Runs per plan", f"{int(runs):,}" if runs else ""), ("Seed", str(seed)),
              ("allysim", str(summary.get("allysim_version", __version__)))]
     facts_h = text_height(len(facts), 11) + 0.1
-    top = bottom + 0.3
+    top = TITLE_TOP + fit_title("Method and provenance (1 of 2)")[2] + 0.3
     room = FOOTER_TOP - 0.2 - facts_h - 0.25 - top
-    size = 16.0
-    while size > 11 and sum(text_height(len(wrap_text(t, BODY_W - 0.3, size)), size) for t in items) + \
-            0.1 * (len(items) - 1) > room:
-        size -= 0.5
-    paragraphs = [[(t, size, INK, False)] for t in items]
-    shape = text_box(slide, MARGIN, top, BODY_W, room, paragraphs, space_after=0.1 * 72, name="Method")
-    _bullets(shape)
+
+    def height(text: str, size: float) -> float:
+        return text_height(len(wrap_text(text, BODY_W - 0.3, size)), size) + 0.1
+
+    # the largest size from 16 pt down to 12 pt at which the items fit one slide; else at 12 pt on as many
+    # slides as they need, "Method and provenance (1 of 2)", the provenance under the last
+    size = next((float(z) for z in np.arange(16.0, 11.99, -0.5) if sum(height(t, float(z)) for t in items) <= room),
+                12.0)
+    pages: list[list[str]] = [[]]
+    used = 0.0
+    for text in items:
+        if pages[-1] and used + height(text, size) > room:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(text)
+        used += height(text, size)
+    for k, page in enumerate(pages):
+        slide, _ = deck.slide("Method and provenance" + (f" ({k + 1} of {len(pages)})" if len(pages) > 1 else ""))
+        paragraphs = [[(t, size, INK, False)] for t in page]
+        shape = text_box(slide, MARGIN, top, BODY_W, room, paragraphs, space_after=0.1 * 72, name="Method")
+        _bullets(shape)
     y = FOOTER_TOP - 0.15 - facts_h
     rows = [[(f"{k}  ", 11, MUTED, True), (v, 11, TEXT, False)] for k, v in facts if v]
     text_box(slide, MARGIN, y, BODY_W, facts_h, rows, name="Provenance")

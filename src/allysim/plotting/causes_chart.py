@@ -26,6 +26,7 @@ from .theme import OTHER_COLOR, RISK_COLORS, SURVIVED_COLOR
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["causes", "MAX_NAMED_RISKS", "MAX_NAMED_ROWS"]
 
@@ -150,7 +151,6 @@ def _cause_bars(container: Axes, groups: list[_Cause]) -> None:
 
 def _cause_stacks(container: Axes, plans: Sequence[str], groups: list[_Cause]) -> None:
     """Draw, per plan, the share surviving (left) and the dissolved share split by risk (right), on one scale."""
-    from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
 
     fig = container.figure
@@ -222,8 +222,12 @@ def _cause_stacks(container: Axes, plans: Sequence[str], groups: list[_Cause]) -
         inches = limit / per_in
         ax.set_xlim(0, limit + room_in * per_in)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_xticks([tick for tick in layout.share_locator(limit, max(1, int(inches / 0.7))).tick_values(0, limit)
-                       if -1e-9 <= tick <= limit + 1e-9])
+        ticks = [tick for tick in layout.share_locator(limit, max(1, int(inches / 0.7))).tick_values(0, limit)
+                 if -1e-9 <= tick <= limit + 1e-9]
+        widest = max(theme.text_width(format_share(t), theme.TICK_SIZE) for t in ticks)
+        if len(ticks) > 1 and (ticks[1] - ticks[0]) / per_in < widest + 0.1:  # too narrow for two: the end alone
+            ticks = ticks[-1:]
+        ax.set_xticks(ticks)
         ax.grid(True, axis="x")
         ax.grid(False, axis="y")
         for side in ("left", "bottom"):
@@ -234,15 +238,39 @@ def _cause_stacks(container: Axes, plans: Sequence[str], groups: list[_Cause]) -
             heading = heading.split(",")[0]  # "Dissolved, by the risk that ended it" -> "Dissolved"
         ax.set_title(heading, loc="left", size=theme.LABEL_SIZE, pad=10)
 
-    legend_size = theme.ANNOTATION_SIZE
-    handles = [Patch(color=g.color, label="\n".join(theme.wrap(f"{g.label} ({format_share(float(g.shares[0]))})",
-                                                               legend_in - 0.55, legend_size, max_lines=3 if len(risks) <= 7 else 2)))
-               for g in risks]
-    if handles:
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(right + 0.3 / width_in, top),
-                   bbox_transform=fig.transFigure, borderaxespad=0, handlelength=1.2, handleheight=1.2,
-                   labelspacing=0.7, fontsize=legend_size, title="Risk (share of baseline runs)",
-                   title_fontsize=legend_size, alignment="left")
+    if risks:
+        _legend(fig, risks, right + 0.3 / width_in, top, container.get_position().y0, legend_in)
+
+
+def _legend(fig: Figure, risks: Sequence[_Cause], x: float, top: float, floor: float, legend_in: float) -> None:
+    """The risks' legend, from ``top`` down to at most ``floor`` (figure fractions): long names take three lines,
+    then two, then one (cut after a word with an ellipsis), and the type shrinks by up to two points, until it fits."""
+    from matplotlib.patches import Patch
+
+    renderer = fig.canvas.get_renderer()
+    trials = [(lines, theme.ANNOTATION_SIZE - smaller, spacing) for smaller in (0, 1, 2) for lines in (3, 2, 1)
+              for spacing in (0.7, 0.4)]
+    for k, (lines, size, spacing) in enumerate(trials):
+        handles = [Patch(color=g.color, label=_named_share(g.label, format_share(float(g.shares[0])),
+                                                           legend_in - 0.55, size, lines)) for g in risks]
+        legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x, top), bbox_transform=fig.transFigure,
+                            borderaxespad=0, handlelength=1.2, handleheight=1.2, labelspacing=spacing, fontsize=size,
+                            title="Risk (share of baseline runs)", title_fontsize=size, alignment="left")
+        if legend.get_window_extent(renderer).y0 >= floor * fig.bbox.height - 0.5 or k == len(trials) - 1:
+            return
+        legend.remove()
+
+
+def _named_share(name: str, share: str, width_in: float, size: float, lines: int) -> str:
+    """A risk's legend entry, ``name (share)`` on at most ``lines`` lines: a name too long loses its last words to
+    an ellipsis, never the share."""
+    words = name.split()
+    for keep in range(len(words), 0, -1):
+        text = " ".join(words[:keep]) + ("" if keep == len(words) else "\u2026") + f" ({share})"
+        wrapped = theme.wrap(text, width_in, size, max_lines=lines)
+        if "\n".join(wrapped).replace("\n", " ") == text:
+            return "\n".join(wrapped)
+    return "\n".join(theme.wrap(f"{name} ({share})", width_in, size, max_lines=lines))
 
 
 def _round_up(share: float) -> float:

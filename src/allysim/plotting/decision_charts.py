@@ -71,6 +71,11 @@ def _legend_geometry(names: Sequence[str]) -> tuple[list[str], int, float]:
     return labels, columns, total * size * 1.45 / 72 + 0.2
 
 
+# The frame leaves 0.45 in under the subtitle for panel headings; these panels have none (a legend or the rings'
+# names instead), so they take back most of it rather than leave a gap under the title
+FRAME_GAP_UNUSED = 0.3
+
+
 def _plans_legend(ax: Axes, handles: Sequence[Any], columns: int) -> None:
     """A legend of the plans above the panels, from the slide's left margin."""
     box, (fig_in, fig_h) = ax.get_position(), ax.figure.get_size_inches()
@@ -170,7 +175,7 @@ def sweep_subtitle(data: Mapping[str, Any]) -> str:
 
 def sweep_body(data: Mapping[str, Any], height_in: float) -> Body:
     """How the sweep chart's panels share a slide's plot area ``height_in`` tall."""
-    return _two_panels(sweep_panels(data), _legend_geometry(list(data["plans"]))[2] + 0.15)
+    return _two_panels(sweep_panels(data), _legend_geometry(list(data["plans"]))[2] - FRAME_GAP_UNUSED)
 
 
 def sweep(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *,
@@ -217,8 +222,8 @@ def sweep(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *,
                 ax_.axvline(x, color=theme.MUTED, linestyle=(0, (4, 3)), linewidth=1.2)
         label = str(data.get("parameter_label") or data["parameter"])
         unit = currency.axis(scale)
+        _shared_xlabel(axes, capitalized(label))
         for ax_, panel in zip(axes, shown):
-            ax_.set_xlabel(capitalized(label))
             if not _numeric(values):
                 ax_.set_xticks(xs, [_value_text(v) for v in values])
             ax_.margins(x=0.02)
@@ -229,6 +234,22 @@ def sweep(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None, *,
                 ax_.set_ylabel(f"Mean NPV{f' ({unit})' if unit else ''}")
         _plans_legend(axes[0], handles, columns)
     return returned(axes, single)
+
+
+def _shared_xlabel(axes: Sequence[Axes], label: str) -> None:
+    """The swept parameter named once, centred under every panel (each panel sweeps the same one), shortened after a
+    word if it is wider than the panels together."""
+    fig = axes[0].figure
+    first, last = axes[0].get_position(), axes[-1].get_position()
+    room_in = (last.x1 - first.x0) * fig.get_size_inches()[0]
+    size = theme.LABEL_SIZE
+    text = theme.cut_after_words(label, lambda t: theme.text_width(t, size) <= room_in)
+    for ax_ in axes[1:]:
+        ax_.set_xlabel("")
+    axes[0].set_xlabel(text, size=size, ha="center", va="top")
+    below_in = (theme.TICK_SIZE * 1.3 + 9) / 72  # under the tick labels, as matplotlib would place it
+    axes[0].xaxis.set_label_coords(((first.x0 + last.x1) / 2 - first.x0) / first.width,
+                                   -below_in / (first.height * fig.get_size_inches()[1]))
 
 
 def _sweep_series(entries: Sequence[Mapping[str, Any]], panel: str, factor: float
@@ -302,9 +323,18 @@ def _y(portfolio: Mapping[str, Any], objective: str, scale: MoneyScale) -> float
             "p_loss": lambda: 100 * npv["p_loss"]["estimate"]}[objective]()
 
 
+MAX_TITLE_CHARS = 160  # about three lines of a slide's title
+
+
 def frontier_title(data: Mapping[str, Any]) -> str:
     """The recommendation by the study's objective in words, within the evidence: a winner only when its paired
-    margin over the runner-up excludes a tie."""
+    margin over the runner-up excludes a tie. Portfolios named by long lists of contingencies give way to their
+    sizes when the title would not fit a slide in three lines."""
+    title = _frontier_title(data, compact=False)
+    return title if len(title) <= MAX_TITLE_CHARS else _frontier_title(data, compact=True)
+
+
+def _frontier_title(data: Mapping[str, Any], compact: bool) -> str:
     key = _objective(data) if "npv" in frontier_panels(data) else "survival"
     what, _star, points = _OBJECTIVE_WORDS[key]
     best = data["best"][key]
@@ -318,6 +348,11 @@ def frontier_title(data: Mapping[str, Any]) -> str:
     sizes = [len(data["portfolios"][i]["contingencies"]) for i in (best, versus["runner_up"])]
     if " of the " in subject and " of the " in other:  # two unnamed sets: their sizes say more than a count twice
         subject, other = f"The starred portfolio ({sizes[0]} contingencies)", f"one of {sizes[1]}"
+    elif compact:  # the scenario's plans and short names stay; long lists of contingencies give way to sizes
+        if not subject.startswith("The ") and len(subject) > 40:
+            subject = f"The starred portfolio ({sizes[0]} contingencies)"
+        if not other.startswith("the ") and len(other) > 40:
+            other = f"a portfolio of {sizes[1]} contingencies"
     if versus.get(f"clear_{key}"):
         amount = format_points(margin.mean) if points else format_money(margin.mean, str(data.get("currency") or ""))
         named = other.startswith("the ")  # a plan of the scenario: worth naming; another set: see the chart
@@ -348,7 +383,7 @@ def _ring_labels(data: Mapping[str, Any]) -> bool:
 
 def frontier_body(data: Mapping[str, Any], height_in: float) -> Body:
     """How the frontier chart's panels share a slide's plot area ``height_in`` tall."""
-    top = 0.2 if _ring_labels(data) else _legend_geometry(list(data.get("plans") or {}))[2] + 0.15
+    top = (0.2 if _ring_labels(data) else _legend_geometry(list(data.get("plans") or {}))[2]) - FRAME_GAP_UNUSED
     return _two_panels(frontier_panels(data), top)
 
 

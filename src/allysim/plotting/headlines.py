@@ -35,6 +35,7 @@ from ..wording import (
     median_life,
 )
 from . import layout
+from .partners_chart import MAX_PANELS
 
 __all__ = ["Headline", "survival", "npv", "health", "causes", "partners"]
 
@@ -261,8 +262,12 @@ def partners(exit_shares: Mapping[str, Mapping[str, float]], at_end: Mapping[str
     names = dict(partner_names or {})
     span = format_span(horizon, time_unit)
     many = f"{runs:,} simulated alliances" if runs else "simulated alliances"
-    subtitle = (f"Left: share of {many} in which each partner is still in, over the {span} life (gone from its "
-                f"first exit); right: how many partners are in at the end")
+    if len({q for shares in exit_shares.values() for q in shares}) > MAX_PANELS:  # ranked rows, not panels
+        subtitle = (f"Left: share of {many} in which each partner is gone by the end of the {span} life, a dot per "
+                    f"plan, the most likely to leave on top; right: how many partners are in at the end")
+    else:
+        subtitle = (f"Left: share of {many} in which each partner is still in, over the {span} life (gone from its "
+                    f"first exit); right: how many partners are in at the end")
     shares = exit_shares[base]
     if not shares or max(shares.values()) <= 0:
         return Headline(f"No partner left in any run within the {span} life", subtitle)

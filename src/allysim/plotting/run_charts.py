@@ -272,8 +272,8 @@ def _npv_row(ax: Axes, index: int, name: str | None, edges: np.ndarray, shares: 
     ax.stairs(shares, edges, color=color, linewidth=1.4)
     top = peak * (1.25 if n_plans == 1 else 1.5 if n_plans <= 4 else 1.8)
     text_in = ((size if name else 0.0) * 1.2 * under + numbers_size * 1.25) / 72 + 0.04
-    if row_in > 1.5 * text_in:  # the histogram and its lines stay under the text above them
-        top = max(top, peak * 1.06 * row_in / (row_in - text_in))
+    # the histogram and its lines stay under the text above them, keeping at least a third of the row
+    top = max(top, peak * 1.06 * row_in / max(row_in - text_in, row_in / 3))
     ax.set_ylim(0, top)
     ax.set_yticks([])
     ax.grid(False)
@@ -290,8 +290,9 @@ def _npv_row(ax: Axes, index: int, name: str | None, edges: np.ndarray, shares: 
             y_in = -size * 1.2 / 72
         else:
             x_in = theme.text_width(name, size, "bold") + 0.25
-    ax.text(0.0, 1.0, numbers, ha="left", va="top", size=numbers_size, color=theme.TEXT,
-            transform=offset_copy(ax.transAxes, fig=ax.figure, x=x_in, y=y_in, units="inches"))
+    ax.text(0.0, 1.0, numbers, ha="left", va="top", size=numbers_size, color=theme.TEXT, zorder=7,
+            transform=offset_copy(ax.transAxes, fig=ax.figure, x=x_in, y=y_in, units="inches"),
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.9})  # no line runs through it
 
 
 def _tails(ax: Axes, values: np.ndarray, xlim: tuple[float, float]) -> None:
@@ -406,13 +407,18 @@ def health(
         strip = 0.36 if dissolved is not None else 0.0  # inches under each panel
         ncols, panel_h = _health_grid(n, (right - left) * _width_in, (top - bottom) * height_in, strip)
         nrows = math.ceil(n / ncols)
-        gs = fig.add_gridspec(nrows, ncols, left=left, right=right, bottom=bottom, top=top,
-                              wspace=0.06 if ncols <= 2 else 0.15, hspace=0.5 if nrows > 1 else 0)
         panel_in = (right - left) * _width_in / ncols
         number_in = 0.0 if resilience is None else max(theme.text_width(f"{'average ' if n <= 3 else ''}{format_health(r)}", size)
                                                         for r in resilience.values())
-        names = theme.distinct_labels([theme.plan_label(p) for p in plans], panel_in - number_in - 0.2, size,
-                                      "bold")
+        labels = [theme.plan_label(p) for p in plans]
+        names = theme.distinct_labels(labels, panel_in - number_in - 0.2, size, "bold")
+        key_top = top  # the key stays where it is; wrapped names take a line from the panels
+        wrapped = n > 1 and names != labels and nrows == 1  # narrow panels side by side: names on two lines
+        if wrapped:
+            names = theme.distinct_labels(labels, panel_in - number_in - 0.2, size, "bold", max_lines=2)
+            top -= size * 1.2 / 72 / height_in
+        gs = fig.add_gridspec(nrows, ncols, left=left, right=right, bottom=bottom, top=top,
+                              wspace=0.06 if ncols <= 2 else 0.15, hspace=0.5 if nrows > 1 else 0)
         axes: list[Axes] = []
         for i, plan in enumerate(plans):
             row, col = divmod(i, ncols)
@@ -449,7 +455,7 @@ def health(
         axes[0].set_yticks([0, 0.25, 0.5, 0.75, 1.0] if panel_h >= 1.3 else [0, 0.5, 1.0] if panel_h >= 0.55
                            else [0, 1.0])
         axes[0].xaxis.set_major_locator(layout.time_locator(horizon, time_unit, {1: 12, 2: 10}.get(ncols, 5)))
-        _health_legend(container, dissolve_below, shaded, dissolved is not None, left, top)
+        _health_legend(container, dissolve_below, shaded, dissolved is not None, left, key_top)
     return container
 
 
@@ -512,8 +518,12 @@ def _dissolved_strip(panel: Axes, t: np.ndarray, share: np.ndarray, strip_in: fl
     ax.set_yticks([])
     ax.grid(False)
     ax.spines["left"].set_visible(False)
-    ax.text(1.0, 1.04, f"{format_share(float(share[-1]))} dissolved by the end", transform=ax.transAxes,
-            ha="right", va="bottom", size=theme.ANNOTATION_SIZE - 2.5, color=theme.TEXT)
+    note = f"{format_share(float(share[-1]))} dissolved by the end"
+    width_in = box.width * panel.figure.get_size_inches()[0]
+    size = next((z for z in (theme.ANNOTATION_SIZE - 2.5, theme.ANNOTATION_SIZE - 3.5, theme.ANNOTATION_SIZE - 4.5)
+                 if theme.text_width("100% dissolved by the end", z) <= width_in - 0.05),
+                theme.ANNOTATION_SIZE - 4.5)  # within its panel, one size in every panel
+    ax.text(1.0, 1.04, note, transform=ax.transAxes, ha="right", va="bottom", size=size, color=theme.TEXT)
     if first:
         ax.set_ylabel("Gone", rotation=0, ha="right", va="center", size=theme.ANNOTATION_SIZE - 1.5, labelpad=6)
     if xlabel:
@@ -542,10 +552,18 @@ def _health_legend(container: Axes, dissolve_below: float, shaded: Mapping[str, 
     handles += [Patch(facecolor="none", edgecolor=color, hatch=hatch, linewidth=0,
                       label=f"Runs in {state.replace('_', ' ')}")
                 for state, (color, hatch) in zip(shaded, _ENV_STYLES)]
-    size = theme.ANNOTATION_SIZE - 0.5
-    fig.legend(handles=handles, loc="lower left", ncols=math.ceil(len(handles) / 2) if shaded else len(handles),
-               bbox_to_anchor=(left, top + 0.25 / fig.get_size_inches()[1]), bbox_transform=fig.transFigure,
-               borderaxespad=0, handlelength=1.6, columnspacing=1.0, fontsize=size)
+    # one line (two with an environment), at a smaller size or on two lines when the chart is too narrow for it
+    width = container.get_position().x1 * fig.bbox.width
+    trials = [(theme.ANNOTATION_SIZE - 0.5, 1), (theme.ANNOTATION_SIZE - 2, 1), (theme.ANNOTATION_SIZE - 2, 2)]
+    for k, (size, lines) in enumerate(trials):
+        legend = fig.legend(handles=handles, loc="lower left",
+                            ncols=math.ceil(len(handles) / max(lines, 2 if shaded else 1)),
+                            bbox_to_anchor=(left, top + 0.25 / fig.get_size_inches()[1]),
+                            bbox_transform=fig.transFigure, borderaxespad=0, handlelength=1.6, columnspacing=1.0,
+                            fontsize=size)
+        if legend.get_window_extent(fig.canvas.get_renderer()).x1 <= width or k == len(trials) - 1:
+            return
+        legend.remove()
 
 
 _ENV_STYLES = [("#8a8f98", "////"), ("#b5651d", "\\\\\\\\"), ("#5b7a99", "...."), ("#7a5b99", "xxxx")]

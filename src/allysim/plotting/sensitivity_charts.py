@@ -10,11 +10,12 @@ with the deck and the console), and :mod:`allysim.plotting.render` frames them o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..findings import plan_phrase, ranked_inputs, sensitivity_findings
-from ..wording import capitalized, format_amount, format_money, format_share
+from ..wording import MoneyScale, capitalized, format_amount, format_money, format_share
 from . import theme
 from .layout import horizon_span
 from .panels import Body, given, returned
@@ -63,6 +64,9 @@ def sensitivity_subtitle(data: Mapping[str, Any]) -> str:
             f"uncertain; {data.get('runs', 0):,} paired runs each")
 
 
+LABEL_PAD = 9.0  # points between a row's label and the axis line
+
+
 def _tornado_labels(data: Mapping[str, Any]) -> list[str]:
     return [_label(capitalized(e["label"]), LABEL_IN, theme.TICK_SIZE) for _, e in ranked_inputs(data)[:SHOWN]]
 
@@ -70,7 +74,7 @@ def _tornado_labels(data: Mapping[str, Any]) -> list[str]:
 def sensitivity_body(data: Mapping[str, Any], height_in: float) -> Body:
     """How the tornado's panels share a slide's plot area ``height_in`` tall."""
     lines = [line for label in _tornado_labels(data) for line in label.split("\n")]
-    left_in = 0.45 + max((theme.text_width(t, theme.TICK_SIZE) for t in lines), default=1.0)
+    left_in = 0.45 + LABEL_PAD / 72 + max((theme.text_width(t, theme.TICK_SIZE) for t in lines), default=1.0)
     shown = sensitivity_panels(data)
     return Body(widths=(0.65, 0.35) if len(shown) == 2 else (1.0,), left_in=left_in, right_in=0.45, gap_in=0.5,
                 top_in=0.5)
@@ -99,6 +103,8 @@ def sensitivity(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
     ranked = ranked_inputs(data)[:SHOWN]
     ys = list(range(len(ranked)))[::-1]
     labels = _tornado_labels(data)
+    # the end labels share one unit and one number of decimals, as every amount shown together does
+    ends = MoneyScale.of([e["npv"][q] for _, e in ranked for q in ("at_p10", "at_p90")])
     with theme.style():
         for k, (ax_, panel) in enumerate(zip(axes, shown)):
             centre = data["npv"]["mean"] if panel == "npv" else data["survival"]["estimate"]
@@ -108,7 +114,7 @@ def sensitivity(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
                 ax_.barh(y, hi - centre, left=centre, color=HIGH, height=0.6)
                 if panel == "npv":
                     for value, color in ((lo, LOW), (hi, HIGH)):
-                        ax_.annotate(_signed(value), (value, y), xytext=(4 if value >= centre else -4, 0),
+                        ax_.annotate(ends.number(value), (value, y), xytext=(4 if value >= centre else -4, 0),
                                      textcoords="offset points", ha="left" if value >= centre else "right",
                                      va="center", size=theme.ANNOTATION_SIZE, color=color)
             ax_.axvline(centre, color=theme.INK, linewidth=1.0)
@@ -124,6 +130,9 @@ def sensitivity(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
                 ax_.xaxis.set_major_formatter(_share_ticks())
                 ax_.set_xlabel(f"Survival to {horizon_span(data)}")
             ax_.set_yticks(ys, labels if k == 0 else [""] * len(ys))
+            # the labels clear of the axis line, and of each other: two lines each in a row's height
+            row_pt = ax_.get_position().height * ax_.figure.get_size_inches()[1] * 72 / max(len(ys), 1)
+            ax_.tick_params(axis="y", length=0, pad=LABEL_PAD, labelsize=min(theme.TICK_SIZE, row_pt / 2.6))
             ax_.grid(axis="x")
             ax_.grid(axis="y", visible=False)
         axes[0].legend(handles=[Patch(color=LOW, label="Input at its P10 (low)"),
@@ -203,9 +212,9 @@ def switch_body(data: Mapping[str, Any], height_in: float) -> Body:
     """How the switch chart's panels share a slide's plot area ``height_in`` tall."""
     n = max(1, len(switch_panels(data)))
     rows = 1 if n <= 3 or height_in < 4.0 else 2
-    return Body(widths=(1.0,) * n, left_in=1.5, right_in=0.45, gap_in=0.8 if n <= 4 or rows > 1 else 0.65,
-                top_in=0.6 if rows > 1 else 0.75,
-                rows=rows, row_gap_in=0.75)
+    # one difference axis for every panel, its numbers on the left of each row only: narrow gaps, wide panels
+    return Body(widths=(1.0,) * n, left_in=1.5, right_in=0.45, gap_in=0.3, top_in=0.75 if rows > 1 else 0.9,
+                rows=rows, row_gap_in=0.85)
 
 
 def switch(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> Any:
@@ -235,6 +244,13 @@ def switch(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None) -> 
                 ax_.set_ylabel("")
             elif per_row < len(axes):
                 ax_.set_ylabel(f"Difference ({data['currency']})" if data.get("currency") else "Difference")
+        # one scale for every input, so that the panels compare: the numbers on the first panel of each row
+        low = min(a.get_ylim()[0] for a in axes)
+        high = max(a.get_ylim()[1] for a in axes)
+        for k, ax_ in enumerate(axes):
+            ax_.set_ylim(low, high)
+            if k % per_row:
+                ax_.tick_params(axis="y", labelleft=False)
     return returned(axes, single)
 
 
@@ -260,20 +276,32 @@ def switch_axes(entry: Mapping[str, Any], ax: Axes, plan: str, against: str, cur
                     textcoords="offset points",
                     color=theme.PLAN_COLORS[2], size=theme.ANNOTATION_SIZE)
     width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
-    # "Partner withdraws ...: rate per month": the input above the panel, what is pinned under its axis
-    name, _, what = str(entry["label"]).rpartition(": ")
-    ax.set_title(_label(capitalized(name or what), width_in, theme.ANNOTATION_SIZE, lines=2), loc="left",
+    # "rate per month of Partner withdraws ...": the risk or contingency above the panel (up to three lines), what
+    # is pinned under its axis
+    name, what = _input_parts(str(entry["label"]))
+    ax.set_title(_label(capitalized(name or what), width_in - 0.15, theme.ANNOTATION_SIZE, lines=3), loc="left",
                  size=theme.ANNOTATION_SIZE)
     ax.yaxis.set_major_formatter(_money_ticks())
     ax.xaxis.set_major_formatter(_money_ticks())
     ax.set_ylabel(f"Difference in mean NPV ({currency})" if currency else "Difference in mean NPV")  # which: subtitle
-    pinned = (what if name else "value") + (f" ({currency})" if money and currency else "")
+    pinned = (capitalized(what) if name else "Value") + (f" ({currency})" if money and currency else "")
     label_size = next((s for s in (theme.TICK_SIZE, theme.TICK_SIZE - 1.5, theme.TICK_SIZE - 3)
                        if theme.text_width(pinned, s) <= width_in), theme.TICK_SIZE - 3)
     ax.set_xlabel(_label(pinned, width_in, label_size, lines=1), size=label_size)
     ax.set_xticks(_spaced_ticks(min(x), max(x), width_in))
     ax.set_xlim(min(x) - 0.04 * (max(x) - min(x)), max(x) + 0.04 * (max(x) - min(x)))
     return ax
+
+
+def _input_parts(label: str) -> tuple[str, str]:
+    """An input's label as (what it belongs to, what of it is pinned): ``rate per month of Partner exit`` and the
+    older ``Partner exit: rate per month`` both give ``("Partner exit", "rate per month")``; ``("", label)`` when
+    neither form fits."""
+    name, _, what = label.rpartition(": ")
+    if name:
+        return name, what
+    found = re.match(r"(.+?) of (?=[A-Z0-9])(.+)", label)
+    return (found.group(2), found.group(1)) if found else ("", label)
 
 
 # --------------------------------------------------------------------------- value of information
@@ -315,7 +343,7 @@ def information_body(data: Mapping[str, Any], height_in: float) -> Body:
     """The chart's one panel, with room on the left for the inputs' names."""
     lines = [line for label, _ in _information_rows(data)
              for line in _label(label, LABEL_IN, theme.TICK_SIZE).split("\n")]
-    left_in = 0.45 + max((theme.text_width(t, theme.TICK_SIZE) for t in lines), default=1.0)
+    left_in = 0.45 + LABEL_PAD / 72 + max((theme.text_width(t, theme.TICK_SIZE) for t in lines), default=1.0)
     return Body(widths=(1.0,), left_in=left_in, right_in=0.9, gap_in=0.5, top_in=0.2)
 
 
@@ -334,12 +362,14 @@ def information(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
     ax_ = axes[0]
     rows = _information_rows(data)
     ys = list(range(len(rows)))[::-1]
+    amounts = MoneyScale.of([v for _, v in rows])  # one unit and one number of decimals for every bar
     with theme.style():
         for y, (k, (_label_text, value)) in zip(ys, enumerate(rows)):
             ax_.barh(y, value, color=TOTAL if k == 0 else LOW, height=0.6)
-            ax_.annotate(_signed(value), (value, y), xytext=(4, 0), textcoords="offset points", ha="left",
+            ax_.annotate(amounts.number(value), (value, y), xytext=(4, 0), textcoords="offset points", ha="left",
                          va="center", size=theme.ANNOTATION_SIZE, color=TOTAL if k == 0 else LOW)
         ax_.set_yticks(ys, [_label(label, LABEL_IN, theme.TICK_SIZE) for label, _ in rows])
+        ax_.tick_params(axis="y", length=0, pad=LABEL_PAD)
         ax_.set_xlim(0.0, max([v for _, v in rows] + [1e-12]) * 1.18)
         ax_.xaxis.set_major_locator(_few_ticks())
         ax_.xaxis.set_major_formatter(_money_ticks())

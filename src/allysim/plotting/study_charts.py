@@ -331,6 +331,9 @@ def _names_list(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+MAX_TITLE_CHARS = 160  # about three lines of a slide's title
+
+
 def risk_drivers_title(drivers: Mapping[str, Any]) -> str:
     """Name the risk that costs the most NPV, and the one that costs the most survival if it is another, only when
     what each costs is clear of the noise (its 95% interval excludes zero); risks whose costs are within the noise
@@ -340,8 +343,9 @@ def risk_drivers_title(drivers: Mapping[str, Any]) -> str:
     currency = Currency.parse(str(drivers.get("currency") or ""))
     runs = drivers.get("runs")
     short = short_names([r.name for r in rows], kit.TITLE_NAME)
-    money = _leaders(rows, "npv") if "npv" in shown else []
-    lives = _leaders(rows, "survival") if "survival" in shown else []
+    drawn = _shown_risks(rows, MAX_DRIVER_ROWS)  # the title names and counts only risks the chart shows
+    money = _leaders(drawn, "npv") if "npv" in shown else []
+    lives = _leaders(drawn, "survival") if "survival" in shown else []
     lives = [r for r in lives if format_points(r.survival.mean / 100) != "0 points"]
     life_words = ""
     if lives:
@@ -349,7 +353,7 @@ def risk_drivers_title(drivers: Mapping[str, Any]) -> str:
                       if len(lives) == 1 else
                       f"{_names_list([short[r.name] for r in lives[:3]])} cost the most survival, within the noise "
                       "of each other" if len(lives) <= 3 else
-                      f"{len(lives)} risks cost about as much survival, within the noise of each other")
+                      f"the {len(lives)} that cost the most survival are within the noise of each other")
     if not money:
         top = rows[0]
         if "npv" not in shown:
@@ -374,6 +378,12 @@ def risk_drivers_title(drivers: Mapping[str, Any]) -> str:
         lead = (f"{_names_list([short[r.name] for r in money])} cost the most NPV, {low} to {amount} each, within "
                 "the noise of each other")
     else:
+        low = format_money(min(r.npv.mean for r in money), currency, scale)
+        lead = f"The {len(money)} costliest risks each cost {low} to {amount} of NPV, within the noise of each other"
+    # long names in two lists make a title no slide holds: the lists give way to counts, survival's first
+    if len(lives) > 1 and len(f"{lead}; {life_words}") > MAX_TITLE_CHARS:
+        life_words = f"the {len(lives)} that cost the most survival are within the noise of each other"
+    if 1 < len(money) <= 3 and len(f"{lead}; {life_words}" if life_words else lead) > MAX_TITLE_CHARS:
         low = format_money(min(r.npv.mean for r in money), currency, scale)
         lead = f"The {len(money)} costliest risks each cost {low} to {amount} of NPV, within the noise of each other"
     return f"{lead}; {life_words}" if life_words else lead

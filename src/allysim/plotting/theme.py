@@ -251,7 +251,7 @@ def cut_after_words(text: str, fits: Callable[[str], bool]) -> str:
         kept = words[:k]
         while len(kept) > 1 and kept[-1].lower() in DANGLING_WORDS:
             kept = kept[:-1]
-        cut = " ".join(kept).rstrip(" ,;:-") + ELLIPSIS
+        cut = " ".join(kept).rstrip(" ,;:-" + ELLIPSIS) + ELLIPSIS  # one ellipsis, never "……"
         if fits(cut):
             return cut
     while len(text) > 1 and not fits(text + ELLIPSIS):

@@ -18,8 +18,10 @@ from ..errors import RegisterError
 from ..outputs import claim_file, write_bytes
 from ..scenario import load_scenario, parse_scenario
 from ..scenario.yamlio import Locations, format_path, load_yaml, shorten
+from ..text import FORMULA_START
 from .export import Tables, scenario_tables, write_register
 from .layout import SHEETS
+from .reading import cell_value
 
 __all__ = ["export_register", "write_csv_register", "facts"]
 
@@ -43,6 +45,8 @@ def export_register(source: str | Path, out: str | Path, force: bool = False) ->
         raise RegisterError([locations.error((key,), "a register has no place for this; keep the scenario in "
                                                       "YAML, or remove it to export", key=True) for key in left_out])
     xlsx = out.suffix.lower() == ".xlsx"
+    if not xlsx:
+        _no_formulas(data, locations)
     _claim(out, tables, xlsx, force)
     with tempfile.TemporaryDirectory(prefix="allysim-export-") as scratch:
         trial = Path(scratch) / ("register.xlsx" if xlsx else "register")
@@ -61,6 +65,20 @@ def reimport(register: Path) -> Any:
         return parse_scenario(import_register(register), source="<register>")
     except RegisterError:
         return None
+
+
+def _no_formulas(data: Any, locations: Locations, path: tuple = ()) -> None:
+    """Refuse text that a spreadsheet opening a CSV file would run as a formula (an .xlsx holds it as text)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _no_formulas(value, locations, path + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            _no_formulas(value, locations, path + (i,))
+    elif isinstance(data, str) and data.startswith(FORMULA_START) and isinstance(cell_value(data), str):
+        raise RegisterError(locations.error(path, f"starts with {data[0]!r}, which a spreadsheet opening the CSV "
+                                                  "file would run as a formula; export to FILE.xlsx instead (its "
+                                                  "cells hold text as text), or change the text"))
 
 
 def _claim(out: Path, tables: Tables, xlsx: bool, force: bool) -> None:
