@@ -897,17 +897,31 @@ def silent_server() -> Iterator[str]:
 
 def test_a_bad_or_silent_scheduler_address_is_one_line(quick, silent_server, monkeypatch):
     pytest.importorskip("dask.distributed")
+    import http.server
+    import threading
+
     from allysim import executors
 
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)  # an HTTP server where the scheduler should be
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    http_address = f"tcp://127.0.0.1:{web.server_address[1]}"
     monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 1.0)
     args = ("run", str(quick), "--runs", "20", "--quiet", "--format", "none", "--executor", "dask", "--scheduler")
-    for address, code, phrase in [
-        ("foo://bar:1", 2, "--scheduler foo://bar:1: not a scheduler address (unknown address scheme 'foo'"),
-        ("not an address", 2, "--scheduler not an address: not a scheduler address"),
-        (silent_server, 1, f"the Dask scheduler at {silent_server} accepted the connection but did not answer"),
-    ]:
-        got, output = cli_run(*args, address, "--out", "/nonexistent/never-written")
-        assert got == code and output.count("\n") == 1 and phrase in output, output
+    try:
+        for address, code, phrase in [
+            ("foo://bar:1", 2, "--scheduler foo://bar:1: not a scheduler address (unknown address scheme 'foo'"),
+            ("not an address", 2, "--scheduler not an address: not a scheduler address"),
+            (silent_server, 1, f"the Dask scheduler at {silent_server} accepted the connection but did not answer"),
+            (http_address, 1, f"the Dask scheduler at {http_address} "),
+        ]:
+            got, output = cli_run(*args, address, "--out", "/nonexistent/never-written")
+            assert got == code and output.count("\n") == 1 and phrase in output, output
+    finally:
+        web.shutdown()
 
 
 def test_workers_lost_by_a_dask_cluster_are_one_line(quick, monkeypatch):
