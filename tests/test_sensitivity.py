@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from scipy.optimize import brentq
+from scipy.special import stdtrit
 
 import allysim
 from allysim.cli import cli
@@ -233,7 +234,6 @@ def test_a_difference_that_crosses_zero_twice_has_two_switches_each_with_its_int
     assert entry["switch"] == switches[0]
     values = [d["value"] for d in entry["difference"]]
     curve = [_middling(v) for v in values]
-    res = study.results
     for switch, (a, b) in zip(switches, ((0.01, 0.5), (0.5, 1.5))):
         exact = brentq(_middling, a, b)
         # the study interpolates linearly between the levels it simulated: the same interpolation of the exact curve
@@ -241,11 +241,9 @@ def test_a_difference_that_crosses_zero_twice_has_two_switches_each_with_its_int
         interpolated = values[k] + (values[k + 1] - values[k]) * curve[k] / (curve[k] - curve[k + 1])
         assert abs(interpolated - exact) < 0.01 * exact  # the refinement of both brackets leaves little error
         # standard error of the crossing: that of the mean difference at the bracket over the curve's slope there
-        level = study.levels["risks.crash.rate"][k]
-        diff = res.plans[f"plan | risks.crash.rate @ {level:.6g}"].npv - \
-            res.plans[f"against | risks.crash.rate @ {level:.6g}"].npv
+        lo, hi = entry["difference"][k]["npv"]["ci95"]  # the paired t-interval of the mean difference there
         slope = (curve[k + 1] - curve[k]) / (values[k + 1] - values[k])
-        se = float(np.std(diff, ddof=1)) / math.sqrt(runs) / abs(slope)
+        se = (hi - lo) / 2 / stdtrit(runs - 1, 0.975) / abs(slope)
         assert abs(switch["value"] - interpolated) < 4 * se, (switch, interpolated, se)
         lo, hi = switch["ci95"]
         assert lo is not None and hi is not None and lo < switch["value"] < hi and hi - lo < 8 * se
@@ -271,3 +269,74 @@ def test_crossings_are_found_in_order_with_their_directions() -> None:
     assert _crossings(x, np.array([-1.0, 1.0, 1.0, -1.0, -1.0, -1.0])) == [(0.5, 1, (0, 1)), (2.5, -1, (2, 3))]
     assert _crossings(x, np.array([-1.0, 0.0, 2.0, 1.0, 0.0, 1.0])) == [(1.0, 1, (0, 2))]  # touching 0 is no crossing
     assert _crossings(x, np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])) == []
+
+
+MANY = """
+    allysim: 1
+    name: many uncertain rates
+    horizon: 10
+    alliance: {value_rate: 1}
+    risks:
+""" + "".join(f"""      - id: r{i}
+        rate: {{uniform: {{low: {0.01 * (i + 1)}, high: {0.1 + 0.04 * i}}}}}
+        impact: {{health: 0.05}}
+""" for i in range(4)) + """      - id: crash
+        rate: {uniform: {low: 0.02, high: 0.3}}
+        impact: {fatal: 1}
+    contingencies:
+      - id: shield
+        trigger: {on: crash}
+        effect: {reduce_impact: 1}
+        cost: {setup: 3}
+    correlations:
+      - {between: [risks.r0.rate, risks.crash.rate], rho: 0.5}
+    plans: {none: [], shield: [shield]}
+"""
+
+
+def test_the_inputs_simulated_a_few_at_a_time_give_the_numbers_of_one_simulation_of_every_variant(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pinned variants are simulated a batch of inputs at a time and dropped (memory independent of inputs x
+    runs): each input's findings are exactly those computed straightforwardly from one simulation of every variant,
+    for any batch size and any number of workers."""
+    import allysim.sensitivities as module
+    from allysim.results import Variant
+    from allysim.runner import simulate_variants
+    from allysim.stats import mean_ci, paired
+    from allysim.verdicts import judged
+
+    scenario = scenario_from_yaml(MANY)
+    runs, seed = 100, 11
+    calls: list[int] = []
+    real = module.simulate_variants
+
+    def counted(scenario, variants, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        calls.append(len(variants))
+        return real(scenario, variants, *args, **kwargs)
+
+    monkeypatch.setattr(module, "simulate_variants", counted)
+    monkeypatch.setattr(module, "BATCH_BYTES", 1)  # one input at a time
+    study = sensitivity(scenario, runs=runs, seed=seed)
+    data = study.to_dict()
+    # one input's pinned variants at most in any simulation after the main sample's
+    assert max(calls[1:]) <= len(module.LEVELS) * 2 and len(calls) >= 1 + len(scenario.uncertain)
+    monkeypatch.setattr(module, "BATCH_BYTES", 2**40)  # every input at once
+    assert json.dumps(sensitivity(scenario, runs=runs, seed=seed, workers=2).to_dict()) == json.dumps(data)
+    # the reference: every variant, at every level the study ended with, simulated together once
+    sides = {"plan": ("shield",), "against": ()}
+    variants = {f"{side} | {path} @ {q:.6g}": Variant(ids, pins=((path, q),))
+                for path, qs in study.levels.items() for q in qs for side, ids in sides.items()}
+    every = simulate_variants(scenario, variants, runs=runs, seed=seed, health_bands=False).plans
+    assert data["sharing"]["replications"] == runs * (len(variants) + 2)
+    for path, entry in data["inputs"].items():
+        low, high = every[f"plan | {path} @ 0.1"], every[f"plan | {path} @ 0.9"]
+        assert entry["npv"]["at_p10"] == mean_ci(low.npv)[0] and entry["npv"]["at_p90"] == mean_ci(high.npv)[0]
+        assert entry["npv"]["swing"] == paired(high.npv, low.npv)
+        assert entry["survival"]["at_p90"] == float(np.mean(high.cause < 0))
+        assert [d["level"] for d in entry["difference"]] == study.levels[path]
+        for point in entry["difference"]:
+            q = point["level"]
+            diff = every[f"plan | {path} @ {q:.6g}"].npv - every[f"against | {path} @ {q:.6g}"].npv
+            assert point["npv"] == judged(paired(diff, 0.0), runs, study.materiality.value)
+        assert (entry["difference"], entry["switches"]) == study._difference(path, every)
+    assert any(len(qs) > len(module.LEVELS) for qs in study.levels.values())  # a refinement was simulated too

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import logging
 import multiprocessing
 import os
 import signal
@@ -51,7 +52,7 @@ class Job:
     exhaustive: bool = False
     layout: Layout | None = None  # fixed across scenarios that must share streams (sweeps); else the scenario's
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
-    _compiled: dict[str, CompiledPlan] = field(default_factory=dict, repr=False)
+    _compiled: dict[Any, CompiledPlan] = field(default_factory=dict, repr=False)
     _masks: dict[tuple, list] = field(default_factory=dict, repr=False)
 
     @property
@@ -62,10 +63,15 @@ class Job:
         """Variant ``name`` compiled for the engine, once per process (with shadows when paths are shared)."""
         if name not in self._compiled:
             v = self.variants[name]
-            self._compiled[name] = CompiledPlan(self.scenario, v.contingencies, removed_risks=v.removed_risks,
-                                                layout=self.layout or sources(self.scenario),
-                                                event_budget=self.event_budget, health_path=self.health_path,
-                                                hold_environment=v.hold_environment, shadows=self.shared)
+            # variants that differ only in their pins (a sensitivity study's levels) compile alike: every run sets
+            # every uncertain parameter from its own draws, so they share one compiled plan
+            kind = ("compiled", tuple(v.contingencies), tuple(v.removed_risks), bool(v.hold_environment))
+            if kind not in self._compiled:
+                self._compiled[kind] = CompiledPlan(self.scenario, v.contingencies, removed_risks=v.removed_risks,
+                                                    layout=self.layout or sources(self.scenario),
+                                                    event_budget=self.event_budget, health_path=self.health_path,
+                                                    hold_environment=v.hold_environment, shadows=self.shared)
+            self._compiled[name] = self._compiled[kind]
         return self._compiled[name]
 
     def __getstate__(self) -> dict:
@@ -265,6 +271,9 @@ class DaskExecutor:
             raise UsageError("--executor dask needs dask.distributed: pip install 'allysim[dask]'") from None
         self._cluster = None
         self.address = address
+        # dask's own log lines (a chunk being gathered again, a worker restarting) would come between allysim's
+        # lines: what matters reaches the user as one line of allysim's, so they are silenced while this lives
+        self._levels = _silence("distributed")
         try:
             if address == "local":
                 self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
@@ -281,33 +290,115 @@ class DaskExecutor:
                                "and that this machine can reach it") from None
 
     def map(self, job: Job, ranges: Ranges) -> Iterator[tuple[int, Chunk]]:
+        """Every range's chunk, as each completes. Chunks lost with their workers (a worker restarted by its nanny,
+        every worker killed: the job's copies went with them) are submitted again, up to :data:`RETRIES` times,
+        and give the same numbers wherever they run; a chunk that kills its workers (``KilledWorker``), a lost
+        scheduler or a cluster with no workers for :data:`NO_WORKERS` seconds is one line."""
         from dask.distributed import as_completed
+        from distributed.client import FutureCancelledError
 
-        futures: dict[Any, int] = {}
+        futures: dict[Any, tuple[int, int]] = {}
+        todo, rounds = list(ranges), 0
+        watch = _Watch(self.client, lambda: list(futures))
         try:
-            shared = self.client.scatter(job, broadcast=True, timeout=CONNECT_TIMEOUT)
-            futures = {self.client.submit(_run_chunk, shared, start, stop, pure=False): start
-                       for start, stop in ranges}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+            while todo:
+                if not self.client.nthreads():  # none now (all lost, none back yet): wait for some, not forever
+                    try:
+                        self.client.wait_for_workers(1, timeout=NO_WORKERS)
+                    except TimeoutError:
+                        raise self._idle(NO_WORKERS) from None
+                shared = self.client.scatter(job, broadcast=True, timeout=CONNECT_TIMEOUT)
+                futures = {self.client.submit(_run_chunk, shared, start, stop, pure=False): (start, stop)
+                           for start, stop in todo}
+                lost = []
+                for future in as_completed(futures):
+                    try:
+                        chunk = future.result()
+                    except FutureCancelledError:
+                        if watch.idle is not None:
+                            raise
+                        lost.append(futures[future])
+                        continue
+                    yield futures[future][0], chunk
+                todo, rounds = sorted(lost), rounds + 1
+                if todo and rounds > RETRIES:
+                    raise ClusterError(f"the Dask cluster at {self.address} lost its workers {rounds} times while "
+                                       "simulating; check that its workers are running and have memory enough, then "
+                                       "continue with --resume")
         except (AllysimError, KeyboardInterrupt, GeneratorExit):
             self.client.cancel(list(futures))
             raise
         except BaseException as exc:  # workers killed, restarted by their nanny, the scheduler gone, tasks cancelled
             self.client.cancel(list(futures))
+            if watch.idle is not None:
+                raise self._idle(watch.idle) from None
             raise ClusterError(f"the Dask cluster at {self.address} failed while simulating ({type(exc).__name__}"
                                f"{': ' + str(exc)[:160] if str(exc) else ''}); check that its workers are running "
                                "and have memory enough, then continue with --resume") from None
+        finally:
+            watch.stop()
+
+    def _idle(self, seconds: float) -> ClusterError:
+        return ClusterError(f"the Dask cluster at {self.address} has had no workers for {seconds:.0f} s; start some "
+                            "(dask worker ADDRESS), then continue with --resume")
 
     def close(self, cancel: bool = False) -> None:
         client = getattr(self, "client", None)
-        if client is not None:
-            client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        try:
+            if client is not None:
+                client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+        finally:
+            for name, level in getattr(self, "_levels", {}).items():
+                logging.getLogger(name).setLevel(level)
+
+
+def _silence(prefix: str) -> dict[str, int]:
+    """Silence the logger ``prefix`` and every logger below it; their levels before, to restore."""
+    names = [prefix, *(name for name in logging.root.manager.loggerDict if name.startswith(prefix + "."))]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    return levels
 
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler and hear its answer
+RETRIES = 3  # times the chunks lost with their workers are submitted again
+NO_WORKERS = 60.0  # seconds a cluster may have no workers while chunks wait, before the run stops
+POLL = 2.0  # seconds between two looks at the cluster's workers
+
+
+class _Watch:
+    """A thread that looks at the cluster's workers while chunks wait: with none for :data:`NO_WORKERS` seconds
+    (every ``dask worker`` killed, none coming back), it cancels the chunks, and ``idle`` says for how long. Without
+    it, the tasks would wait for workers forever."""
+
+    def __init__(self, client: Any, futures: Any) -> None:
+        self.idle: float | None = None
+        self._client, self._futures, self._stop = client, futures, threading.Event()
+        self._thread = threading.Thread(target=self._run, name="allysim-dask-watch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        since = None
+        while not self._stop.wait(POLL):
+            try:
+                workers = len(self._client.nthreads())
+            except Exception:  # noqa: BLE001 - the scheduler gone: the chunks fail on their own
+                return
+            now = time.monotonic()
+            since = None if workers else (since or now)
+            if since is not None and now - since >= NO_WORKERS:
+                self.idle = now - since
+                try:
+                    self._client.cancel(self._futures(), reason="no workers")
+                except Exception:  # noqa: BLE001 - as above
+                    pass
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def _connect(client: Any, address: str) -> Any:

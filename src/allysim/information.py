@@ -22,7 +22,10 @@ EVPI, the value of learning every uncertain parameter together, is the same with
 spline in each plus, for up to :data:`PAIRS_UP_TO` parameters, a tensor-product spline for each pair, one penalty
 weight for all, chosen by generalised cross-validation, and never less than the largest EVPPI (learning everything is
 worth at least learning any one part; the joint fit's own noise may put it a little below). Interactions of three or
-more parameters are not fitted; beyond :data:`PAIRS_UP_TO` parameters the fit is additive.
+more parameters are not fitted; beyond :data:`PAIRS_UP_TO` parameters the fit is additive. Its size is bounded: at
+most :data:`JOINT_COLUMNS` basis functions (the fit's matrices are that size squared), so beyond 92 parameters each
+spline has fewer intervals (down to one: a cubic in the parameter's ranks), and beyond 300 only the 300 parameters
+of largest EVPPI enter the joint fit.
 
 Memory does not grow with parameters x runs beyond the draws themselves: the regressions are accumulated over
 chunks of runs (cross-products of the basis, then the fitted values a chunk at a time).
@@ -37,12 +40,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["value_of_information", "evppi", "GAMMA", "KNOTS", "PAIR_KNOTS", "PAIRS_UP_TO"]
+__all__ = ["value_of_information", "evppi", "GAMMA", "JOINT_COLUMNS", "KNOTS", "PAIR_KNOTS", "PAIRS_UP_TO"]
 
 KNOTS = 20  # intervals of the one-parameter spline (23 cubic B-splines)
 JOINT_KNOTS = 10  # intervals of each parameter's spline in the joint fit
 PAIR_KNOTS = 2  # intervals of each side of a pair's tensor-product spline (5 x 5 functions)
 PAIRS_UP_TO = 8  # parameters up to which the joint fit has every pair's interaction
+JOINT_COLUMNS = 1200  # basis functions of the joint fit at most: its matrices hold 1200 x 1200 numbers (12 MB)
 CHUNK = 4096  # runs per chunk of the design matrix
 LAMBDAS = np.logspace(-8, 5, 27)  # penalty weights tried, times the number of runs
 GAMMA = 1.4  # each degree of freedom counted 1.4 times in GCV, against overfitting (Kim and Gu 2004; mgcv gamma)
@@ -175,7 +179,7 @@ def value_of_information(npv: Mapping[str, np.ndarray], params: np.ndarray,
     if d == 1:
         total = inputs[paths[0]]["evppi"]
     else:
-        terms = [_Term((j,), JOINT_KNOTS) for j in range(d)]
+        terms = _joint_terms([inputs[path]["evppi"] for path in paths])
         if d <= PAIRS_UP_TO:
             terms += [_Term(pair, PAIR_KNOTS) for pair in combinations(range(d), 2)]
         # learning every input is worth at least learning any one (as in theory): the joint fit's own noise may
@@ -188,4 +192,28 @@ def value_of_information(npv: Mapping[str, np.ndarray], params: np.ndarray,
                       "parameters (Strong, Oakley and Brennan 2014): a penalised cubic regression spline on each "
                       "parameter's ranks, its penalty chosen by generalised cross-validation, for each EVPPI; for "
                       "the EVPI an additive spline in every parameter plus a tensor-product spline for every pair"
-                      + ("" if d <= PAIRS_UP_TO else f" (pairs only up to {PAIRS_UP_TO} parameters: additive here)")}
+                      + ("" if d <= PAIRS_UP_TO else f" (pairs only up to {PAIRS_UP_TO} parameters: additive here)")
+                      + _bounded(d)}
+
+
+def _joint_knots(d: int) -> int:
+    return min(JOINT_KNOTS, max(1, JOINT_COLUMNS // d - 3))
+
+
+def _joint_terms(evppis: Sequence[float]) -> list[_Term]:
+    """Each parameter's spline in the joint fit, at most :data:`JOINT_COLUMNS` functions in all: fewer intervals
+    when there are many parameters (one at least), and only the parameters of largest EVPPI beyond that."""
+    knots = _joint_knots(len(evppis))
+    kept = sorted(range(len(evppis)), key=lambda j: (-evppis[j], j))[:JOINT_COLUMNS // (knots + 3)]
+    return [_Term((j,), knots) for j in sorted(kept)]
+
+
+def _bounded(d: int) -> str:
+    """The method's words on the joint fit's size bound, when it applies."""
+    knots = _joint_knots(d)
+    if knots == JOINT_KNOTS:
+        return ""
+    kept = min(d, JOINT_COLUMNS // (knots + 3))
+    return (f"; with {d} parameters each joint spline has {knots} interval{'s' if knots > 1 else ''}"
+            + (f" and only the {kept} of largest EVPPI enter the joint fit" if kept < d else "")
+            + f" (at most {JOINT_COLUMNS} basis functions)")

@@ -29,7 +29,7 @@ from .stats import Z95, mean_ci, wilson
 from .streams import Layout
 from .uncertainty import Draws
 
-__all__ = ["RunOptions", "Variant", "simulate", "simulate_variants", "resolve_seed", "default_workers", "chunk_ranges"]
+__all__ = ["RunOptions", "Variant", "simulate", "simulate_variants", "open_executor", "resolve_seed", "default_workers", "chunk_ranges"]
 
 Progress = Callable[[int], None]
 Store = dict[str, PlanRuns] | SharedStore  # where chunks are put back: whole arrays, or shared paths
@@ -208,7 +208,8 @@ def _model_digest(scenario: Scenario) -> str:
 
 
 def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options: RunOptions | None = None, *,
-                      health_bands: bool = True, layout: Layout | None = None, **settings: Any) -> Results:
+                      health_bands: bool = True, layout: Layout | None = None, executor: Executor | None = None,
+                      **settings: Any) -> Results:
     """Simulate named variants of one scenario on the same replications (paired).
 
     In each replication, only the variants whose paths can differ are simulated; the others are derived exactly
@@ -220,7 +221,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
     a previous, interrupted call with the same arguments left (see :mod:`allysim.checkpoint`). With
     ``health_bands=False`` no health path is kept (faster; the results then have no health bands). ``layout`` fixes
     where each random source reads its uniforms: versions of one scenario with different parameter values (a sweep)
-    share streams only with one layout for all of them (:func:`allysim.streams.shared_layout`).
+    share streams only with one layout for all of them (:func:`allysim.streams.shared_layout`). ``executor`` (from
+    :func:`open_executor`) runs the chunks on workers the caller keeps across several calls and closes itself.
     """
     options = RunOptions.of(options, **settings).resolve(scenario)
     runs, seed, workers, precision = int(options.runs or 0), int(options.seed or 0), int(options.workers or 1), \
@@ -254,7 +256,7 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
         for (first, last), chunk in sorted(keeper.start(options.resume).items()):
             _place(store, first, chunk)
             covered.append((first, last))
-    pool = make_executor(options.executor, workers, options.scheduler)
+    pool = executor or make_executor(options.executor, workers, options.scheduler)
     try:
         done = 0
         target = runs if precision is None else min(runs, FIRST_BATCH)
@@ -270,7 +272,8 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
     except BaseException:  # an interrupt or an error: stop the workers now rather than let them finish their chunks
         pool.close(cancel=True)
         raise
-    pool.close()
+    if executor is None:
+        pool.close()
     if keeper is not None and not options.keep_checkpoint:
         keeper.finish()
     plans = {key: p.head(done) for key, p in store.items()}
@@ -281,6 +284,12 @@ def simulate_variants(scenario: Scenario, variants: dict[str, Variant], options:
     if precision is not None:
         results.precision = _precision_report(results, precision, runs)
     return results
+
+
+def open_executor(options: RunOptions) -> Executor:
+    """The workers ``options`` (resolved) ask for, to be kept across several :func:`simulate_variants` calls and
+    closed by the caller: ``close()``, or ``close(cancel=True)`` when abandoning."""
+    return make_executor(options.executor, int(options.workers or 1), options.scheduler)
 
 
 def chunk_ranges(start: int, stop: int, workers: int) -> list[tuple[int, int]]:

@@ -18,24 +18,32 @@ For a scenario with uncertain parameters (SPEC section 8), per input:
 - ``value_of_information``: over the plans compared (``plans``, default all), what learning each input (EVPPI), and
   every input together (EVPI), before choosing would be worth in expected NPV (:mod:`allysim.information`), from
   the main sample's paired runs.
+
+Memory does not grow with the number of inputs times the runs: the main sample is simulated first, then the pinned
+variants a few inputs at a time (:data:`BATCH_BYTES` of arrays at most, one input at least), each input's findings
+computed from its variants' runs and those runs dropped before the next inputs are simulated. Every variant's numbers
+depend only on (seed, replication, source) and its own pins, so the findings are the very numbers one simulation of
+every variant at once would give. What remains of size inputs x runs is the main sample's draws of the inputs, which
+the variance shares and the value of information read (8 bytes per input and run).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from .analysis import provenance
+from .engine import GRID_POINTS
 from .errors import UsageError
-from .results import Results, Variant
-from .runner import RunOptions, simulate_variants
+from .results import PlanRuns, Results, Variant, sum_sharing
+from .runner import RunOptions, chunk_ranges, open_executor, simulate_variants
 from .scenario import Scenario
 from .scenario.paths import ParameterPath
 from .scenario.uncertain import quantiles
-from .stats import mean_ci, paired
+from .stats import HEALTH_BINS, mean_ci, paired
 from .verdicts import Materiality, judged, materiality_for
 
 __all__ = ["BOOTSTRAP", "LEVELS", "REFINE", "Sensitivity", "sensitivity"]
@@ -43,14 +51,15 @@ __all__ = ["BOOTSTRAP", "LEVELS", "REFINE", "Sensitivity", "sensitivity"]
 LEVELS = (0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95)  # quantile levels at which each input is pinned
 REFINE = 3  # extra levels inside a bracket where the difference changes sign
 BOOTSTRAP = 400  # resamples of replications for the switch point's interval
+BATCH_BYTES = 64 * 2**20  # the pinned variants' arrays simulated at once, at most (one input's at least)
 
 
 def _name(path: str, side: str, level: float) -> str:
     return f"{side} | {path} @ {level:.6g}"
 
 
-def _alive(results: Results, name: str) -> np.ndarray:
-    return (results.plans[name].cause < 0).astype(float)
+def _alive(runs: PlanRuns) -> np.ndarray:
+    return (runs.cause < 0).astype(float)
 
 
 @dataclass
@@ -60,11 +69,13 @@ class Sensitivity:
     scenario: Scenario
     plan: str
     against: str | None
-    results: Results  # the main sample and every pinned variant, on the same replications
+    results: Results  # the main sample: the plan, against and the plans compared, with every input uncertain
     levels: dict[str, list[float]] = field(default_factory=dict)  # per input, the levels simulated, sorted
     seed: int = 0
     compared: tuple[str, ...] = ()  # the plans whose choice the value of information is about, the first the base
     materiality_option: float | None = None  # --materiality / materiality=, over the scenario's
+    pinned: dict[str, dict[str, Any]] = field(default_factory=dict)  # per input, what its pinned variants showed
+    pinned_sharing: list[dict[str, Any]] = field(default_factory=list)  # the pinned simulations' ``sharing``
 
     @property
     def materiality(self) -> Materiality:
@@ -81,23 +92,14 @@ class Sensitivity:
         shares = _variance_shares(self)
         for path, item in self.scenario.uncertain.items():
             p10, p90 = quantiles(item, (0.1, 0.9))
-            low, high = _name(path, "plan", 0.1), _name(path, "plan", 0.9)
-            npv10, npv90 = mean_ci(res.plans[low].npv), mean_ci(res.plans[high].npv)
-            s10, s90 = float(_alive(res, low).mean()), float(_alive(res, high).mean())
+            found = self.pinned[path]
             entry: dict[str, Any] = {
                 "label": ParameterPath.parse(path).label(self.scenario), "p10": p10, "p90": p90,
-                "npv": {"at_p10": npv10[0], "at_p90": npv90[0], "ci95_at_p10": [npv10[2], npv10[3]],
-                        "ci95_at_p90": [npv90[2], npv90[3]],
-                        "swing": paired(res.plans[high].npv, res.plans[low].npv)},
-                "survival": {"at_p10": s10, "at_p90": s90,
-                             "swing": paired(_alive(res, high), _alive(res, low))},
+                "npv": found["npv"], "survival": found["survival"],
                 "variance_share": {"npv": shares[path]["npv"][0], "survival": shares[path]["survival"][0]},
                 "variance_share_ci95": {"npv": shares[path]["npv"][1], "survival": shares[path]["survival"][1]},
+                "difference": found["difference"], "switches": found["switches"],
             }
-            if self.against is not None:
-                entry["difference"], entry["switches"] = self._difference(path)
-            else:
-                entry["difference"], entry["switches"] = [], []
             entry["switch"] = entry["switches"][0] if entry["switches"] else None
             inputs[path] = entry
         ranked = sorted(inputs, key=lambda p: -abs(inputs[p]["npv"]["at_p90"] - inputs[p]["npv"]["at_p10"]))
@@ -111,7 +113,8 @@ class Sensitivity:
             "npv": {"mean": mean_ci(main.npv)[0], "ci95": list(mean_ci(main.npv)[2:])},
             "survival": {"estimate": float((main.cause < 0).mean())},
             "inputs": {p: inputs[p] for p in ranked},
-            "p_better": None, "sharing": res.sharing(), "materiality": self.materiality.to_dict(),
+            "p_better": None, "sharing": sum_sharing([res.sharing(), *self.pinned_sharing]),
+            "materiality": self.materiality.to_dict(),
             "value_of_information": self._information(),
         }
         if self.against is not None:
@@ -132,18 +135,34 @@ class Sensitivity:
         npv = {name: res.plans[_name("", f"compared {name}", -1)].npv for name in self.compared}
         return value_of_information(npv, res.params, list(self.scenario.uncertain))
 
-    def _difference(self, path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        res, item = self.results, self.scenario.uncertain[path]
+    def _findings(self, path: str, plans: dict[str, PlanRuns]) -> dict[str, Any]:
+        """What ``path``'s pinned variants (``plans``, by name) show: its swings, and its difference curve and
+        switches when there is a plan to compare with."""
+        low, high = plans[_name(path, "plan", 0.1)], plans[_name(path, "plan", 0.9)]
+        npv10, npv90 = mean_ci(low.npv), mean_ci(high.npv)
+        found: dict[str, Any] = {
+            "npv": {"at_p10": npv10[0], "at_p90": npv90[0], "ci95_at_p10": [npv10[2], npv10[3]],
+                    "ci95_at_p90": [npv90[2], npv90[3]], "swing": paired(high.npv, low.npv)},
+            "survival": {"at_p10": float(_alive(low).mean()), "at_p90": float(_alive(high).mean()),
+                         "swing": paired(_alive(high), _alive(low))},
+            "difference": [], "switches": []}
+        if self.against is not None:
+            found["difference"], found["switches"] = self._difference(path, plans)
+        return found
+
+    def _difference(self, path: str, plans: dict[str, PlanRuns]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        item = self.scenario.uncertain[path]
         levels = self.levels[path]
+        runs = self.results.runs
         values = np.asarray(quantiles(item, levels), dtype=float)
-        diffs = np.column_stack([res.plans[_name(path, "plan", q)].npv - res.plans[_name(path, "against", q)].npv
+        diffs = np.column_stack([plans[_name(path, "plan", q)].npv - plans[_name(path, "against", q)].npv
                                  for q in levels])  # (runs, levels)
         curve = []
         for k, q in enumerate(levels):
-            alive = _alive(res, _name(path, "plan", q)) - _alive(res, _name(path, "against", q))
+            alive = _alive(plans[_name(path, "plan", q)]) - _alive(plans[_name(path, "against", q)])
             curve.append({"value": float(values[k]), "level": q,
-                          "npv": judged(paired(diffs[:, k], 0.0), res.runs, self.materiality.value),
-                          "survival": judged(paired(alive, 0.0), res.runs)})
+                          "npv": judged(paired(diffs[:, k], 0.0), runs, self.materiality.value),
+                          "survival": judged(paired(alive, 0.0), runs)})
         found = _crossings(values, diffs.mean(axis=0))
         if not found:
             return curve, []
@@ -255,40 +274,69 @@ def sensitivity(scenario: Scenario, plan: str | None = None, against: str | None
     theirs = scenario.ordered(sets[against]) if against is not None else None
     sides = {"plan": mine} if theirs is None else {"plan": mine, "against": theirs}
 
-    def variants(levels: dict[str, list[float]], main: bool) -> dict[str, Variant]:
-        out = {_name("", side, -1): Variant(ids) for side, ids in sides.items()} if main else {}
-        if main:  # the same as the sides where they are the same plans: simulated once
-            out.update({_name("", f"compared {name}", -1): Variant(scenario.ordered(sets[name]))
-                        for name in compared})
-        for path, qs in levels.items():
-            for q in qs:
-                for side, ids in sides.items():
-                    out[_name(path, side, q)] = Variant(ids, pins=((path, q),))
-        return out
+    def pinned(levels: dict[str, list[float]]) -> dict[str, Variant]:
+        return {_name(path, side, q): Variant(ids, pins=((path, q),))
+                for path, qs in levels.items() for q in qs for side, ids in sides.items()}
 
+    main = {_name("", side, -1): Variant(ids) for side, ids in sides.items()}
+    # the same as the sides where they are the same plans: simulated once
+    main.update({_name("", f"compared {name}", -1): Variant(scenario.ordered(sets[name])) for name in compared})
     levels = {path: list(LEVELS) if theirs is not None else [0.1, 0.9] for path in scenario.uncertain}
-    results = simulate_variants(scenario, variants(levels, True), run, health_bands=False)
-    study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0), tuple(compared), materiality)
-    if theirs is not None:
-        extra = _refinements(study)
-        if extra:
-            more = simulate_variants(scenario, variants(extra, False), run, health_bands=False)
-            results.plans.update(more.plans)
-            results.variants.update(more.variants)
-            for path, qs in extra.items():
-                study.levels[path] = sorted(study.levels[path] + qs)
+    pool = open_executor(run)  # one set of workers for every simulation of the study
+    try:
+        results = simulate_variants(scenario, main, run, health_bands=False, executor=pool)
+        if run.precision is not None:  # the pinned variants run on the replications the main sample needed
+            run = replace(run, runs=results.runs, precision=None)
+        study = Sensitivity(scenario, plan, against, results, levels, int(run.seed or 0), tuple(compared),
+                            materiality)
+        size = _input_bytes(scenario, results.runs, len(LEVELS if theirs is not None else (0.1, 0.9)) * len(sides),
+                            int(run.workers or 1))
+        for batch in _batches(list(levels), max(1, BATCH_BYTES // size)):
+            group = {path: levels[path] for path in batch}
+            found = simulate_variants(scenario, pinned(group), run, health_bands=False, executor=pool)
+            study.pinned_sharing.append(found.sharing())
+            plans = dict(found.plans)
+            extra = _refinements(group, plans) if theirs is not None else {}
+            if extra:
+                more = simulate_variants(scenario, pinned(extra), run, health_bands=False, executor=pool)
+                study.pinned_sharing.append(more.sharing())
+                plans.update(more.plans)
+                for path, qs in extra.items():
+                    study.levels[path] = sorted(study.levels[path] + qs)
+            for path in batch:
+                study.pinned[path] = study._findings(path, plans)
+            del found, plans  # these inputs' runs go before the next inputs are simulated
+    except BaseException:
+        pool.close(cancel=True)
+        raise
+    pool.close()
     return study
 
 
-def _refinements(study: Sensitivity) -> dict[str, list[float]]:
+def _input_bytes(scenario: Scenario, runs: int, variants: int, workers: int) -> int:
+    """About the memory one input's pinned variants take: their arrays, and in a worker the draws of every input
+    for a chunk of each."""
+    per_run = 8 * 8 + 16 + 4 * len(scenario.risks) + 16 * len(scenario.contingencies) + 24 * len(scenario.partners)
+    states = 0 if scenario.environment is None else len(scenario.environment.states)
+    fixed = 8 * GRID_POINTS * (HEALTH_BINS + states)  # a variant's histograms
+    chunk = chunk_ranges(0, runs, workers)[0]
+    draws = 32 * (chunk[1] - chunk[0]) * len(scenario.uncertain)  # a chunk's draws, as Python floats
+    return variants * (fixed + runs * (per_run + 8 * states) + draws)
+
+
+def _batches(paths: list[str], size: int) -> list[list[str]]:
+    return [paths[k:k + size] for k in range(0, len(paths), size)]
+
+
+def _refinements(levels: dict[str, list[float]], plans: dict[str, PlanRuns]) -> dict[str, list[float]]:
     """Extra levels inside every bracket where each input's mean difference changes sign."""
-    res, out = study.results, {}
-    for path, levels in study.levels.items():
-        means = np.array([float(np.mean(res.plans[_name(path, "plan", q)].npv
-                                        - res.plans[_name(path, "against", q)].npv)) for q in levels])
+    out = {}
+    for path, qs in levels.items():
+        means = np.array([float(np.mean(plans[_name(path, "plan", q)].npv - plans[_name(path, "against", q)].npv))
+                          for q in qs])
         extra = []
-        for _at, _direction, (a, b) in _crossings(np.asarray(levels, dtype=float), means):
-            extra += [levels[a] + (levels[b] - levels[a]) * j / (REFINE + 1) for j in range(1, REFINE + 1)]
+        for _at, _direction, (a, b) in _crossings(np.asarray(qs, dtype=float), means):
+            extra += [qs[a] + (qs[b] - qs[a]) * j / (REFINE + 1) for j in range(1, REFINE + 1)]
         if extra:
             out[path] = extra
     return out

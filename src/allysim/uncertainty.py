@@ -45,6 +45,7 @@ class Draws:
     _chol: np.ndarray | None = field(init=False)
     _cov: np.ndarray | None = field(init=False)
     _last: tuple[tuple[int, int, int], np.ndarray, np.ndarray] | None = field(init=False, default=None)
+    _raw: tuple[tuple[int, int, int], np.ndarray] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.paths = [u.path for u in self.items]
@@ -70,10 +71,14 @@ class Draws:
 
         from .streams import parameter_uniforms
 
-        n = stop - start
-        u = np.empty((n, len(self.items)))
-        for k, path in enumerate(self.paths):
-            u[:, k] = parameter_uniforms(seed, "param:" + path, start, stop)
+        key = (seed, start, stop)
+        if self._raw is not None and self._raw[0] == key:  # the same worlds again (another pinned variant)
+            u = self._raw[1].copy()
+        else:
+            u = np.empty((stop - start, len(self.items)))
+            for k, path in enumerate(self.paths):
+                u[:, k] = parameter_uniforms(seed, "param:" + path, start, stop)
+            self._raw = (key, u.copy())
         pinned = dict(pins)
         if self._linked:
             cols = [self.index(p) for p in self._linked]
