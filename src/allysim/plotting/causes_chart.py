@@ -243,7 +243,7 @@ def _cause_stacks(container: Axes, plans: Sequence[str], groups: list[_Cause]) -
 
 
 def _legend(fig: Figure, risks: Sequence[_Cause], x: float, top: float, floor: float, legend_in: float) -> None:
-    """The risks' legend, from ``top`` down to at most ``floor`` (figure fractions): long names take three lines,
+    """The causes' legend (risks and partners' exits), from ``top`` down to at most ``floor`` (figure fractions): long names take three lines,
     then two, then one (cut after a word with an ellipsis), and the type shrinks by up to two points, until it fits."""
     from matplotlib.patches import Patch
 
@@ -255,7 +255,7 @@ def _legend(fig: Figure, risks: Sequence[_Cause], x: float, top: float, floor: f
                                                            legend_in - 0.55, size, lines)) for g in risks]
         legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x, top), bbox_transform=fig.transFigure,
                             borderaxespad=0, handlelength=1.2, handleheight=1.2, labelspacing=spacing, fontsize=size,
-                            title="Risk (share of baseline runs)", title_fontsize=size, alignment="left")
+                            title="Cause (share of baseline runs)", title_fontsize=size, alignment="left")
         if legend.get_window_extent(renderer).y0 >= floor * fig.bbox.height - 0.5 or k == len(trials) - 1:
             return
         legend.remove()

@@ -215,7 +215,7 @@ def causes(end_causes: Mapping[str, Mapping[str, float]], evidence: Mapping[str,
     share = float(end_causes[base].get(top, 0.0)) if top else 0.0
     span = f" within the {format_span(horizon, time_unit)} life" if horizon is not None else ""
     many = f"{runs:,} simulated alliances" if runs else "simulated alliances"
-    subtitle = f"How {many} ended{span}: dissolved by a risk, or survived"
+    subtitle = f"How {many} ended{span}: dissolved, by the cause that ended it, or survived"
     if environment_note:
         subtitle += f". {environment_note[0].upper()}{environment_note[1:]}"
     if top is None or share <= 0:
