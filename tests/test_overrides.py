@@ -7,6 +7,7 @@ import math
 import pickle
 import re
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -319,3 +320,27 @@ def test_docs_deciding_lists_every_parameter_path():
     missing = [s.pattern for s in SHAPES
                if f"`{s.pattern}`" not in text and f"`.{'.'.join(s.parts[3:])}`" not in text]
     assert missing == []
+
+
+SHIPPED = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_a_label_has_no_capital_after_its_first_word_but_the_users_own_names(path: Path) -> None:
+    """A parameter's label reads inside a sentence: a capital after its first word belongs to a name the user
+    capitalised inside a name (an acronym, a partner), never to a sentence-like name's first word ('rate per month
+    of A partner withdraws'); a name that is a proper noun is quoted whole ('share of Northwind (parent)')."""
+    s = allysim.load_scenario(path)
+    inner = {w for x in (*s.risks, *s.contingencies, *s.partners, s)
+             for w in re.findall(r"[^\W\d_][\w']*", str(getattr(x, "label", None) or x.name))[1:]}
+    paths = ([f"risks.{r.id}.rate" for r in s.risks] + [f"contingencies.{c.id}.success" for c in s.contingencies]
+             + [f"partners.{q.id}.share" for q in s.partners])
+    for text in paths:
+        label = ParameterPath.parse(text).label(s)
+        for word in re.findall(r"[^\W\d_][\w']*", label)[1:]:
+            assert not word[:1].isupper() or (len(word) > 1 and word.isupper()) or word in inner or word in [
+                q.label.split()[0] for q in s.partners if len(q.label.split()) == 1
+                or q.label.split()[1].startswith("(")], (text, label)
+    for q in s.partners:
+        if len(q.label.split()) == 1 or q.label.split()[1].startswith("("):  # "Northwind (parent)": a name
+            assert ParameterPath.parse(f"partners.{q.id}.share").label(s) == f"share of {q.label}"

@@ -340,3 +340,19 @@ def test_the_inputs_simulated_a_few_at_a_time_give_the_numbers_of_one_simulation
             assert point["npv"] == judged(paired(diff, 0.0), runs, study.materiality.value)
         assert (entry["difference"], entry["switches"]) == study._difference(path, every)
     assert any(len(qs) > len(module.LEVELS) for qs in study.levels.values())  # a refinement was simulated too
+
+
+@pytest.mark.parametrize("name, inside", [("A crash ends it", "a crash ends it"),
+                                          ("EU sanctions hit the JV", "EU sanctions hit the JV")])
+def test_the_findings_quote_a_risk_name_as_it_reads_inside_a_sentence(name: str, inside: str) -> None:
+    """Inside a sentence a risk's name loses only the capital that started it: never 'rate per year of A crash',
+    never 'eu sanctions hit the jv' (the user's acronyms and names stay as written)."""
+    from allysim.findings import sensitivity_findings
+
+    text = SHIELD.replace("- id: crash\n", f"- id: crash\n        name: {name}\n")
+    data = sensitivity(scenario_from_yaml(text), runs=1500, seed=9).to_dict()
+    assert data["inputs"]["risks.crash.rate"]["label"] == f"rate per year of {inside}"
+    words = sensitivity_findings(data)
+    for sentence in [words["switch"], *words["bullets"]]:
+        if "crash" in sentence.lower() or "sanctions" in sentence.lower():
+            assert f"of {inside}" in sentence, sentence

@@ -388,7 +388,7 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"moving": [p for p, _ in moving], "flips": [p for p, _ in flips]}
     if moving:
         _, e = moving[0]
-        out["headline"] = (f"{e['label']} moves {plan}'s NPV most: {_money(e['npv']['at_p10'], currency)} at its "
+        out["headline"] = (f"{capitalized(e['label'])} moves {plan}'s NPV most: {_money(e['npv']['at_p10'], currency)} at its "
                            f"P10, {_money(e['npv']['at_p90'], currency)} at its P90")
     else:
         out["headline"] = f"No uncertain input moves {plan}'s NPV beyond the noise of these runs"
@@ -399,18 +399,18 @@ def sensitivity_findings(data: Mapping[str, Any]) -> dict[str, Any]:
         sw = e["switch"]
         lo, hi = sw["ci95"]
         if lo is None and hi is None:
-            out["switch"] = (f"The choice between {plan} and {against} may flip with {e['label'].lower()}, but these "
+            out["switch"] = (f"The choice between {plan} and {against} may flip with {e['label']}, but these "
                              "runs cannot tell where: run more")
             out["bullets"] = _bullets(data, moving, flips, out["switch"])
             return out
         if len(_switches(e)) > 1:  # every range in which each plan is better, never only the first crossing
-            out["switch"] = capitalized(f"as {e['label'].lower()} varies, {_ranges(e, plan, against)}")
+            out["switch"] = capitalized(f"as {e['label']} varies, {_ranges(e, plan, against)}")
             out["bullets"] = _bullets(data, moving, flips, out["switch"])
             return out
         between = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
                    f"{format_amount(hi) if hi is not None else 'above the range'}")
         better_above = sw.get("direction") == "plan better above"
-        out["switch"] = (f"If {e['label'].lower()} is {'above' if better_above else 'below'} "
+        out["switch"] = (f"If {e['label']} is {'above' if better_above else 'below'} "
                          f"{format_amount(sw['value'])}, "
                          f"{plan} beats {against}; {'below' if better_above else 'above'} it, {against} does "
                          f"({between})")
@@ -494,7 +494,7 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
     if flips:
         for _, e in flips[:2]:
             if len(_switches(e)) > 1:
-                out.append(f"The choice depends on {e['label'].lower()}: {_ranges(e, plan, against)}; its range "
+                out.append(f"The choice depends on {e['label']}: {_ranges(e, plan, against)}; its range "
                            f"runs from {_pair(e['p10'], e['p90'], ' (P10) to ')} (P90).")
                 continue
             sw = e["switch"]
@@ -502,7 +502,7 @@ def _bullets(data: Mapping[str, Any], moving: list, flips: list, no_flip: str) -
             side = "above" if sw.get("direction") == "plan better above" else "below"
             where = (f"95% interval {format_amount(lo) if lo is not None else 'below the range'} to "
                      f"{format_amount(hi) if hi is not None else 'above the range'}")
-            out.append(f"The choice depends on {e['label'].lower()}: {plan} beats {against} only {side} "
+            out.append(f"The choice depends on {e['label']}: {plan} beats {against} only {side} "
                        f"{format_amount(sw['value'])} ({where}); its range runs from "
                        f"{_pair(e['p10'], e['p90'], ' (P10) to ')} (P90).")
     else:

@@ -220,6 +220,6 @@ def _sensitivity_rows(study: Mapping[str, Any] | None) -> tuple[str, str, list[s
     if worth <= 0:
         return flip, ("No single assumption is worth learning before choosing: knowing any of them exactly would "
                       "not change the choice."), []
-    return flip, (f"{label}: knowing it before choosing is worth {format_money(worth, currency, scale)} of expected "
+    return flip, (f"{capitalized(label)}: knowing it before choosing is worth {format_money(worth, currency, scale)} of expected "
                   f"NPV (EVPPI); knowing every uncertain assumption, {format_money(float(info.get('evpi') or 0.0), currency, scale)} "
                   "(EVPI)."), []

@@ -328,7 +328,7 @@ def information_title(data: Mapping[str, Any]) -> str:
     if len(rows) < 2:
         return "No uncertain input to learn about"
     label, value = rows[1]
-    return (f"Knowing {label.lower()} before choosing is worth {_money(value, currency)} of expected NPV; knowing "
+    return (f"Knowing {label} before choosing is worth {_money(value, currency)} of expected NPV; knowing "
             f"every uncertain input, {_money(rows[0][1], currency)}")
 
 

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .yamlio import shorten
 
-__all__ = ["ParameterPath", "PathError", "Range", "Shape", "SHAPES", "PATH_HELP", "Target", "uncertain_shapes"]
+__all__ = ["ParameterPath", "PathError", "Range", "Shape", "SHAPES", "PATH_HELP", "Target", "name_inside", "proper_words",
+           "uncertain_shapes"]
 
 
 class PathError(Exception):
@@ -327,11 +329,13 @@ class ParameterPath:
         return self.shape.parts[-1]
 
     def label(self, scenario: Any) -> str:
-        """The parameter in a reader's words, a noun phrase that reads in a sentence, on an axis and as a row:
-        ``rate per year of One partner buys the other out``, ``health recovery rate``. Surfaces capitalise it
-        where it starts a line."""
+        """The parameter in a reader's words, a noun phrase that reads inside a sentence, on an axis and as a row:
+        ``rate per year of one partner buys the other out``, ``health recovery rate``, ``exit rate per year of
+        Northwind (parent)``. The names it quotes read as :func:`name_inside` has them; surfaces capitalise the
+        label where it starts a line."""
         values = {p: v for p, v in zip(self.shape.parts, self._fill()) if p in _WILD}
-        risks = {r.id: r.label for r in getattr(scenario, "risks", ())}
+        proper = proper_words(scenario)
+        risks = {r.id: name_inside(r.label, proper) for r in getattr(scenario, "risks", ())}
         words = self.shape.words.format(time_unit=getattr(scenario, "time_unit", "time unit"),
                                         **{k: risks.get(v, v) if KEYS.get(k) == "risk" else v
                                            for k, v in values.items() if k != "ID"})
@@ -339,7 +343,7 @@ class ParameterPath:
             return words
         items = getattr(scenario, self.section, ()) or ()
         owner = next((x.label for x in items if getattr(x, "id", None) == values["ID"]), values["ID"])
-        return f"{words} of {owner}"
+        return f"{words} of {name_inside(owner, proper)}"
 
     def locate(self, document: Mapping[str, Any], source: str = "the scenario") -> Target:
         """Where the path lands in a raw scenario document (the file as read): ids looked up, positions and keys
@@ -382,6 +386,45 @@ class ParameterPath:
                 location.append(part)
                 node = node.get(part) if isinstance(node, Mapping) else None
         return Target(canonical, tuple(location), self.shape.replaces)
+
+
+_SENTENCE_START = re.compile(r"[A-Z][a-z]*(?:[-'\u2019][a-z]+)*['\u2019]?")  # A, Partner, Officers', Data-residency; not JV
+_WORD = re.compile(r"[^\W\d_][\w'\u2019]*")
+
+
+def proper_words(scenario: Any) -> frozenset[str]:
+    """The words a scenario writes capitalised where no sentence starts, so they are names: any capitalised word
+    after the first of its scenario's, risks', contingencies' or partners' names, and a partner's first word when
+    the name reads as a name rather than a sentence (``Northwind (parent)``, ``Estmark``)."""
+    names = [str(getattr(scenario, "name", "") or "")]
+    for section in ("risks", "contingencies", "partners"):
+        names += [str(x.label) for x in getattr(scenario, section, ()) or ()]
+    found = {w for name in names for w in _WORD.findall(name)[1:] if w[:1].isupper()}
+    for partner in getattr(scenario, "partners", ()) or ():
+        words = str(partner.label).split()
+        if len(words) == 1 or (len(words) > 1 and not words[1][:1].islower()):
+            found.update(_WORD.findall(words[0])[:1])
+    return frozenset(found)
+
+
+def name_inside(name: str, proper: frozenset[str] = frozenset()) -> str:
+    """A user's name as it reads inside a sentence: written as a sentence (a first word capitalised only because it
+    starts one, then lower-case words or acronyms), its first letter lower-cased; otherwise as the user wrote it: an acronym
+    (``JV general manager leaves``), a one-word name, a name in brackets' company (``Northwind (parent)``) or a
+    first word the scenario capitalises elsewhere (``proper``: ``Contoso sells out`` beside a partner Contoso).
+
+    Examples
+    --------
+    >>> name_inside("A partner withdraws"), name_inside("JV manager leaves"), name_inside("Northwind (parent)")
+    ('a partner withdraws', 'JV manager leaves', 'Northwind (parent)')
+    """
+    words = name.split()
+    rest = [w for w in words[1:] if not (w.isupper() or w[:1].isdigit())]  # acronyms and numbers say nothing
+    if not rest or not rest[0][:1].islower() or not _SENTENCE_START.fullmatch(words[0]):
+        return name
+    if words[0].split("-")[0] in proper or words[0] in proper:
+        return name
+    return name[:1].lower() + name[1:]
 
 
 def _match(spelling: Sequence[str], parts: Sequence[str]) -> tuple[str, ...] | None:
