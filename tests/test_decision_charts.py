@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import sys
 from pathlib import Path
 
@@ -175,3 +176,50 @@ def test_frontier_draws_a_tail_objective_and_says_it_is_the_objective(objective:
     assert len(fig.axes) == 3
     assert {"cvar10": "worst 10%", "p_loss": "losing money"}[objective] in fig.axes[2].get_ylabel()
     assert_readable(fig, f"frontier-{objective}")
+
+
+LONG_NAMES = {"a": "Crisis hotline with a standing escalation path", "b": "Quarterly audit by an outside firm",
+              "c": "IP escrow with an independent agent", "d": "Joint steering board with a rotating chair",
+              "q": "Fabrikam (candidate)"}
+
+
+def make_unnamed(best_ids: list[str], runner_ids: list[str], clear: bool = False, tied: bool = False) -> dict:
+    """Every portfolio of four contingencies and a candidate partner; the best and the runner-up are no plan of
+    the scenario (its one plan funds nothing)."""
+    ids = list(LONG_NAMES)
+    portfolios = [{"contingencies": [c for k, c in enumerate(ids) if mask >> k & 1], "cost": {"mean": 0.1 * mask},
+                   **point(0.4, 10.0)} for mask in range(2 ** len(ids))]
+    best = next(i for i, p in enumerate(portfolios) if p["contingencies"] == best_ids)
+    runner = next(i for i, p in enumerate(portfolios) if p["contingencies"] == runner_ids)
+    margin = {"mean": 0.1, "ci95": [0.05, 0.15] if clear or tied else [-0.8, 1.0]}
+    if tied:
+        margin["verdict"] = "tied"
+    return {**study_head(currency="USD M"), "method": "exact", "candidates": LONG_NAMES, "candidate_partners": ["q"],
+            "budget": None, "frontier": {"npv": [0, best], "survival": [0, best]},
+            "best": {"npv": best, "survival": best, "survival_within_budget": None},
+            "versus_runner_up": {"npv": {"best": best, "runner_up": runner, "npv": margin,
+                                         "clear_npv": clear and not tied}},
+            "plans": {"do_nothing": {"contingencies": [], "index": 0}}, "portfolios": portfolios}
+
+
+@pytest.mark.parametrize("tied", [False, True])
+@pytest.mark.parametrize("best_ids, runner_ids", [(["a", "b", "c", "q"], ["a", "b", "c", "d", "q"]),
+                                                  (["a", "b", "c"], ["b", "c", "d"]),
+                                                  (["a", "b", "q"], ["a", "b", "c", "d", "q"])])
+def test_titles_name_two_unnamed_portfolios_apart_and_in_plain_words(best_ids, runner_ids, tied: bool) -> None:
+    """On the frontier chart and the deck's recommendation, two portfolios that are no plan of the scenario are
+    never named by the same words twice ('3 of the 5 contingencies or 3 of the 5 contingencies'); two that differ
+    by one candidate name it ('..., with or without X'); a candidate partner is never a bare 'candidate'; and two
+    leaders lead 'on expected NPV', never 'on highest expected NPV'."""
+    from allysim.recommendation import recommend
+
+    data = make_unnamed(best_ids, runner_ids, tied=tied)
+    titles = [decision_charts.frontier_title(data), recommend(data).headline]
+    for title in titles:
+        sizes = re.findall(r"\d+ of the \d+ [a-z ]+?(?= and| or|,|$)", title)
+        assert len(sizes) == len(set(sizes)), title
+        assert not re.search(r"\bcandidates?\b(?! partner)", title), title
+        assert "on highest" not in title and title.count("every contingency") <= 1, title
+        if len(set(best_ids) ^ set(runner_ids)) == 1:
+            (extra,) = set(best_ids) ^ set(runner_ids)
+            assert f"with or without {LONG_NAMES[extra]}" in title, title

@@ -132,9 +132,9 @@ def test_lineups_count_contingencies_and_candidate_partners_apart(folder: tuple[
     assert lineup_count(data) == "2 contingencies and 1 candidate partner"
     assert "of 2 contingencies and 1 candidate partner on the same" in frontier_subtitle(data)
     every = next(i for i, p in enumerate(data["portfolios"]) if len(p["contingencies"]) == 3)
-    assert lineup_every(data) == "every contingency and candidate"
-    assert portfolio_name(data, every) == "every contingency and candidate"
-    assert _portfolio_subject(data, every) == "Funding every contingency and candidate"
+    assert lineup_every(data) == "every contingency and candidate partner"
+    assert portfolio_name(data, every) == "every contingency and candidate partner"
+    assert _portfolio_subject(data, every) == "Funding every contingency and candidate partner"
     # without candidate partners (a file written before them, or a scenario without), the words are as before
     plain = {**data, "candidate_partners": []}
     assert lineup_count(plain) == "3 contingencies"
@@ -142,7 +142,7 @@ def test_lineups_count_contingencies_and_candidate_partners_apart(folder: tuple[
 
 
 def test_the_recommendation_names_a_lineup_inside_its_sentences(folder: tuple[Path, Path, str]) -> None:
-    """A generic line-up ("every contingency and candidate", "no contingency") is capitalised only where a sentence
+    """A generic line-up ("every contingency and candidate partner", "no contingency") is capitalised only where a sentence
     starts, never "the runner-up, Every contingency"."""
     from allysim.recommendation import recommend
 

@@ -367,7 +367,7 @@ def test_the_recommendation_names_the_flip_and_what_to_learn_first_from_a_sensit
     from allysim.recommendation import recommend
 
     data = result.to_dict()
-    entry = {"label": "Risk a rate", "p10": 0.1, "p90": 0.3, "rank": 1,
+    entry = {"label": "risk a rate", "p10": 0.1, "p90": 0.3, "rank": 1,
              "npv": {"at_p10": 2.0, "at_p90": 1.0, "swing": {"mean": -1.0, "ci95": [-1.2, -0.8]}},
              "survival": {"at_p10": 0.8, "at_p90": 0.6}, "variance_share": {"npv": 0.5},
              "switch": {"value": 0.24, "ci95": [0.2, 0.28], "direction": "plan better below"}, "difference": []}

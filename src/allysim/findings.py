@@ -14,8 +14,10 @@ numbers), so they name the same winner with the same rounding:
   "(none)"); :func:`portfolio_name`: a portfolio of ``optimize.json`` as the recommendation names it.
 - :func:`cause_names`: what ended an alliance, named once: a risk by its name, a partner's exit as
   ``Northwind's exit`` (never the partner's bare name, as if the partner were a risk).
-- :func:`lineup_count`, :func:`lineup_every`, :func:`lineup_members`: a line-up of ``optimize.json`` holds contingencies and candidate
-  partners: ``7 contingencies and 1 candidate partner``, ``every contingency and candidate``;
+- :func:`lineup_count`, :func:`lineup_every`, :func:`lineup_members`, :func:`portfolio_size`: a line-up of
+  ``optimize.json`` holds contingencies and candidate partners, each kind named and counted apart: ``7 contingencies
+  and 1 candidate partner``, ``every contingency and candidate partner``, ``6 of the 7 contingencies and the
+  candidate partner``; :func:`one_apart`: two portfolios that differ by one candidate, for a title;
   :func:`valued_noun`, :func:`valued_name`: the same for the entries of ``value.json``.
 - :func:`sensitivity_findings`: what a sensitivity study found (which inputs move the result, which flip the
   choice), in the words the sensitivity charts' titles, the console, the deck and the recommendation share.
@@ -39,7 +41,7 @@ from .wording import (
     plan_label,
 )
 
-__all__ = ["cause_names", "exit_words", "partner_words", "lineup_count", "lineup_every", "lineup_members", "valued_noun", "valued_name", "candidate_partners", "plan_phrase", "plan_subject", "Winner", "winner", "lowest", "leaders", "verdict_words", "VERDICT_WORDS", "portfolio_words",
+__all__ = ["cause_names", "exit_words", "partner_words", "lineup_count", "lineup_every", "lineup_members", "portfolio_size", "portfolio_count", "one_apart", "valued_noun", "valued_name", "candidate_partners", "plan_phrase", "plan_subject", "Winner", "winner", "lowest", "leaders", "verdict_words", "VERDICT_WORDS", "portfolio_words",
            "dominated_words", "portfolio_name",
            "ranked_inputs", "sensitivity_findings", "most_likely_leaver", "partner_finding"]
 
@@ -260,19 +262,75 @@ def valued_name(cid: str, item: Mapping[str, Any]) -> str:
 
 def lineup_members(data: Mapping[str, Any]) -> str:
     """What the line-ups of ``optimize.json`` hold, in the plural: ``contingencies``, ``contingencies and
-    candidates`` (``candidates`` when every one is a candidate partner)."""
-    return {"every contingency": "contingencies", "every candidate": "candidates"}.get(
-        lineup_every(data), "contingencies and candidates")
+    candidate partners`` (``candidate partners`` when every one is a candidate partner)."""
+    return {"every contingency": "contingencies", "every candidate partner": "candidate partners"}.get(
+        lineup_every(data), "contingencies and candidate partners")
 
 
 def lineup_every(data: Mapping[str, Any]) -> str:
-    """Every candidate of ``optimize.json``: ``every contingency``, or ``every contingency and candidate`` when
-    some are candidate partners (``every candidate`` when all are)."""
+    """Every candidate of ``optimize.json``: ``every contingency``, or ``every contingency and candidate partner``
+    when some are candidate partners (``every candidate partner`` when all are)."""
     partners = candidate_partners(data)
     if not partners:
         return "every contingency"
-    return "every candidate" if len(partners) == len(data.get("candidates") or {}) else \
-        "every contingency and candidate"
+    return "every candidate partner" if len(partners) == len(data.get("candidates") or {}) else \
+        "every contingency and candidate partner"
+
+
+def portfolio_size(data: Mapping[str, Any], index: int) -> str:
+    """A portfolio of ``optimize.json`` by what it holds of each kind, out of what it could hold: ``5 of the 8
+    contingencies``, ``6 of the 7 contingencies and the candidate partner``, ``all 3 contingencies and 1 of the 2
+    candidate partners`` (a portfolio too long to list in a title).
+
+    Examples
+    --------
+    >>> data = {"candidates": {"a": "A", "b": "B", "q": "Q"}, "candidate_partners": ["q"],
+    ...         "portfolios": [{"contingencies": ["a", "q"]}]}
+    >>> portfolio_size(data, 0)
+    '1 of the 2 contingencies and the candidate partner'
+    """
+    ids = set(data["portfolios"][index]["contingencies"])
+    partners = candidate_partners(data)
+    contingencies = [c for c in data.get("candidates") or {} if c not in partners]
+
+    def counted(held: int, total: int, noun: str, nouns: str) -> str:
+        if not total:
+            return ""
+        if held == total:
+            return f"the {noun}" if total == 1 else f"all {total} {nouns}"
+        return f"no {noun}" if not held else f"{held} of the {total} {nouns}"
+
+    kept = sum(c in ids for c in contingencies)
+    words = [counted(kept, len(contingencies), "contingency", "contingencies")]
+    if any(q in ids for q in partners):
+        words.append(counted(sum(q in ids for q in partners), len(partners), "candidate partner",
+                             "candidate partners"))
+    return " and ".join(w for w in words if w) or "no contingency"
+
+
+def portfolio_count(data: Mapping[str, Any], index: int) -> str:
+    """A portfolio of ``optimize.json`` by how many of each kind it holds: ``6 contingencies and 1 candidate
+    partner``, ``5 contingencies``, ``no contingency``."""
+    ids = list(data["portfolios"][index]["contingencies"])
+    partners = set(candidate_partners(data))
+    n, q = sum(c not in partners for c in ids), sum(c in partners for c in ids)
+    words = [f"{n} contingenc{'y' if n == 1 else 'ies'}" if n else "",
+             f"{q} candidate partner{'' if q == 1 else 's'}" if q else ""]
+    return " and ".join(w for w in words if w) or "no contingency"
+
+
+def one_apart(data: Mapping[str, Any], first: int, second: int) -> tuple[int, str] | None:
+    """When two portfolios of ``optimize.json``, neither a plan of the scenario, differ by one candidate only: the
+    larger of the two and the candidate's name, so a title can say ``every contingency, with or without the
+    hotline`` rather than name two long line-ups; None otherwise."""
+    named = {entry.get("index") for entry in (data.get("plans") or {}).values()}
+    if first in named or second in named:
+        return None
+    a, b = (set(data["portfolios"][i]["contingencies"]) for i in (first, second))
+    if len(a ^ b) != 1:
+        return None
+    (extra,) = a ^ b
+    return (first if extra in a else second), str((data.get("candidates") or {}).get(extra) or extra)
 
 
 def dominated_words(plan: str, by: str, clear: bool) -> str:
@@ -284,13 +342,13 @@ def dominated_words(plan: str, by: str, clear: bool) -> str:
 def portfolio_name(data: Mapping[str, Any], index: int, most: int = 3, limit: int | None = None) -> str:
     """A portfolio of ``optimize.json`` (``data``) in words, to stand inside a sentence (:func:`capitalized` at its
     start): a named plan's phrase, 'no contingency', 'every contingency but X' ('every contingency and candidate
-    but X' with candidate partners), or its candidates' names; longer than ``limit`` characters (a title), its size
-    instead: '5 of the 8 contingencies' ('5 of the 8 contingencies and candidates')."""
+    partner but X' with candidate partners), or its candidates' names; longer than ``limit`` characters (a title), its size
+    instead (:func:`portfolio_size`: '5 of the 8 contingencies', '6 of the 7 contingencies and the candidate
+    partner')."""
     text = _portfolio_name(data, index, most)
-    ids = list(data["portfolios"][index]["contingencies"])
     named = any(entry.get("index") == index for entry in (data.get("plans") or {}).values())
     if limit is not None and len(text) > limit and not named:
-        return f"{len(ids)} of the {len(data.get('candidates') or {})} {lineup_members(data)}"
+        return portfolio_size(data, index)
     return text
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .findings import plan_phrase, portfolio_name
+from .findings import one_apart, plan_phrase, portfolio_count, portfolio_name
 from .wording import Evidence, MoneyScale, capitalized, format_money, format_points, format_share, share_interval
 
 __all__ = ["Recommendation", "recommend", "OBJECTIVE_WORDS"]
@@ -107,13 +107,25 @@ def recommend(data: Mapping[str, Any], sensitivity: Mapping[str, Any] | None = N
                                f"(verdict: better), and does better in {format_share(v['p_better'])} of them."))
     else:
         other = name(v["runner_up"])
+        first, second = titled(top, v["runner_up"])
+        apart = one_apart(data, top, v["runner_up"])
+        if apart is not None:  # two line-ups one candidate apart: name the larger once, and the one that differs
+            larger, extra = portfolio_name(data, apart[0], limit=TITLE_NAMES_CHARS), apart[1]
+        sized = (first, second) != (name(top), name(v["runner_up"])) and not any(
+            entry.get("index") in (top, v["runner_up"]) for entry in (data.get("plans") or {}).values())
+        counts = [portfolio_count(data, i) for i in (top, v["runner_up"])]
+        two = (f"two portfolios of {counts[0]} each" if counts[0] == counts[1] else
+               f"two portfolios, one of {counts[0]} and one of {counts[1]}")  # two long unnamed line-ups
+        comma = "," if " and " in first + second else ""
         if margin.tied:
-            first, second = titled(top, v["runner_up"])
-            headline = f"{capitalized(first)} and {second} about break even on {what}"
+            headline = (f"{capitalized(larger)} does about as well on {what} with or without {extra}"
+                        if apart is not None else f"{capitalized(two)} about break even on {what}" if sized
+                        else f"{capitalized(first)}{comma} and {second}{comma} about break even on {what}")
             judged = "about break even (verdict: tied, smaller than the materiality)"
         else:
-            first, second = titled(top, v["runner_up"])
-            headline = f"No clear winner on {what}: {first} or {second}"
+            headline = (f"No clear winner on {what}: {larger}, with or without {extra}" if apart is not None else
+                        f"No clear winner on {what} between {two}" if sized else
+                        f"No clear winner on {what}: {first}{comma} or {second}")
             judged = f"within the noise (verdict: unclear; {margin.settle()})"
         rows.append(("Fund", f"{capitalized(name(top))} has the highest estimated {what} ({facts(top)}), "
                              f"but not clearly: choose between it and {other} on survival and cost."))

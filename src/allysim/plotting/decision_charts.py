@@ -14,7 +14,15 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..findings import lineup_count, lineup_every, lineup_members, plan_phrase, plan_subject
+from ..findings import (
+    lineup_count,
+    lineup_every,
+    one_apart,
+    plan_phrase,
+    plan_subject,
+    portfolio_count,
+    portfolio_size,
+)
 from ..wording import (
     Currency,
     Evidence,
@@ -289,7 +297,7 @@ def _portfolio_subject(data: Mapping[str, Any], index: int) -> str:
         return f"Funding {lineup_every(data)} but {_list([named(c) for c in missing])}"
     if len(ids) <= 2:
         return f"Funding {_list([named(c) for c in ids])}"
-    return f"Funding {len(ids)} of the {len(names)} {lineup_members(data)}"
+    return f"Funding {portfolio_size(data, index)}"
 
 
 def frontier_panels(data: Mapping[str, Any]) -> tuple[str, ...]:
@@ -312,6 +320,9 @@ _OBJECTIVE_WORDS = {"npv": ("the highest expected NPV", "Best NPV", False),
                     "survival": ("the highest survival", "Best survival", True),
                     "cvar10": ("the best mean NPV in the worst 10% of runs", "Best worst 10%", False),
                     "p_loss": ("the fewest runs losing money", "Fewest losses", True)}
+# per objective: what two portfolios within the noise of each other lead on
+_LEAD_WORDS = {"npv": "expected NPV", "survival": "survival", "cvar10": "mean NPV in the worst 10% of runs",
+               "p_loss": "the fewest runs losing money"}
 
 
 def _y(portfolio: Mapping[str, Any], objective: str, scale: MoneyScale) -> float:
@@ -345,21 +356,30 @@ def _frontier_title(data: Mapping[str, Any], compact: bool) -> str:
     other = _portfolio_subject(data, versus["runner_up"])
     other = other[:1].lower() + other[1:]  # "the Full plan", "funding every contingency but ..."
     margin = Evidence.of(versus[key])
-    sizes = [len(data["portfolios"][i]["contingencies"]) for i in (best, versus["runner_up"])]
+    counts = [portfolio_count(data, i) for i in (best, versus["runner_up"])]
+    apart = one_apart(data, best, versus["runner_up"])
+    choose = f"choose on {'survival or cost' if key != 'survival' else 'NPV or cost'}"
+    if apart is not None and not versus.get(f"clear_{key}"):  # one candidate apart: name it, not two line-ups
+        larger = _portfolio_subject(data, apart[0])
+        if compact and len(larger) > 60:
+            larger = f"Funding {portfolio_size(data, apart[0])}"
+        return f"{larger}, with or without {apart[1]}, leads on {_LEAD_WORDS[key]} within the noise: {choose}"
+    another = "another of the same size" if counts[0] == counts[1] else f"one of {counts[1]}"
     if " of the " in subject and " of the " in other:  # two unnamed sets: their sizes say more than a count twice
-        subject, other = f"The starred portfolio ({sizes[0]} {lineup_members(data)})", f"one of {sizes[1]}"
+        subject, other = f"The starred portfolio ({counts[0]})", another
     elif compact:  # the scenario's plans and short names stay; long lists of contingencies give way to sizes
         if not subject.startswith("The ") and len(subject) > 40:
-            subject = f"The starred portfolio ({sizes[0]} {lineup_members(data)})"
+            subject = f"The starred portfolio ({counts[0]})"
         if not other.startswith("the ") and len(other) > 40:
-            other = f"a portfolio of {sizes[1]} {lineup_members(data)}"
+            other = another if subject.startswith("The starred") else f"a portfolio of {counts[1]}"
     if versus.get(f"clear_{key}"):
         amount = format_points(margin.mean) if points else format_money(margin.mean, str(data.get("currency") or ""))
         named = other.startswith("the ")  # a plan of the scenario: worth naming; another set: see the chart
         return (f"{subject} gives {what}, {amount} {'fewer' if key == 'p_loss' else 'more'} than the next best"
                 + (f", {other}" if named else " portfolio"))
-    return (f"{subject} and {other} lead on {what.removeprefix('the ')} within the noise of each other: choose "
-            f"on {'survival or cost' if key != 'survival' else 'NPV or cost'}")
+    if other.startswith("the ") and " and " in subject:  # "the Full plan and funding every contingency and ..."
+        subject, other = capitalized(other), subject[:1].lower() + subject[1:]
+    return f"{subject} and {other} lead on {_LEAD_WORDS[key]} within the noise of each other: {choose}"
 
 
 def frontier_subtitle(data: Mapping[str, Any]) -> str:
