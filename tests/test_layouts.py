@@ -23,7 +23,7 @@ from allysim.folder import load_output  # noqa: E402
 from allysim.plotting import theme  # noqa: E402
 from allysim.plotting.render import chart_drawers  # noqa: E402
 
-from chart_helpers import assert_readable  # noqa: E402
+from chart_helpers import assert_readable, make_output  # noqa: E402
 
 LONG = Path(__file__).resolve().parent / "data" / "long_consortium.yaml"
 SIZES = {"slide": None, "deck picture": (theme.WIDTH_IN, 4.3), "brief": (10.0, 6.36)}
@@ -325,3 +325,51 @@ def test_survival_bars_never_read_0_when_they_are_not() -> None:
     from allysim.wording import signed_points
 
     assert [signed_points(p) for p in (0.4, -0.3, 0.01, 0.0, 12.6)] == ["+<1", "\u2212<1", "0", "0", "+13"]
+
+
+def test_the_briefs_charts_hold_every_text_inside_them_at_the_size_the_brief_draws_them(tmp_path: Path) -> None:
+    """The brief draws its charts in half a page's width: each chart's text, its provenance footer ("... seed 1 ·
+    200 runs · allysim 0.1.0") included, stays inside the chart at the size the brief asks for (a footer once ran
+    off the survival chart's right edge and read "allys"); and the page's own footer never runs into its mark."""
+    import json
+
+    import matplotlib.pyplot as plt
+
+    make_output(tmp_path, n_plans=3)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    summary["scenario"] = "Eight-partner battery recycling research consortium with a long name"
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    board = deck.load_board(tmp_path)
+    sizes: list[tuple[str, tuple[float, float]]] = []
+    asked = type(board).chart
+
+    def chart(self, name, draw_missing=False, size=None):
+        if size is not None:
+            sizes.append((name, size))
+        return asked(self, name, draw_missing, size)
+
+    type(board).chart = chart
+    try:
+        page = deck.draw_brief(board)
+    finally:
+        type(board).chart = asked
+    assert {name for name, _ in sizes} == {"survival", "npv"}  # side by side, each in half the page
+    data = load_output(tmp_path)
+    for name, size in sizes:
+        with theme.drawn_at(*size):
+            fig = chart_drawers(data, titled=False, size=size)[name]()
+        fig.canvas.draw()
+        width, height = fig.get_size_inches()
+        texts = [*fig.texts, *(t for ax in fig.axes for t in (*ax.texts, ax.xaxis.label, ax.yaxis.label))]
+        texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
+        assert any(t.get_gid() == "provenance" for t in texts)
+        for text in texts:
+            x0, y0, x1, y1 = _extent(text, fig)
+            assert -0.01 <= x0 and x1 <= width + 0.01 and -0.01 <= y0 and y1 <= height + 0.01, (name, size,
+                                                                                               text.get_text())
+        plt.close(fig)
+    page.canvas.draw()
+    footer = [t for t in page.texts if t.get_position()[1] < 0.1 and t.get_text().strip()]
+    boxes = sorted(_extent(t, page) for t in footer)
+    assert len(boxes) == 2 and boxes[0][2] < boxes[1][0], [t.get_text() for t in footer]
+    plt.close(page)

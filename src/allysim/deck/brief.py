@@ -224,12 +224,11 @@ class _Page:
         self.y = footer_top
 
     def footer(self, board: Board) -> None:
-        text = board.data.provenance.text()
-        line = theme.wrap(text, self.width, 8, max_lines=1)[0]
+        mark = "allysim deck \u00b7 one-page brief"
+        line, size = theme.footer_line(board.data.provenance, self.width - theme.text_width(mark, 8) - 0.3, 8)
         self.rule(PAGE_H - MARGIN - 0.05)
-        self.text(MARGIN, PAGE_H - MARGIN + 0.02, line, 8, color=theme.FAINT)
-        self.text(PAGE_W - MARGIN, PAGE_H - MARGIN + 0.02, "allysim deck \u00b7 one-page brief", 8,
-                  color=theme.FAINT, ha="right")
+        self.text(MARGIN, PAGE_H - MARGIN + 0.02, line, size, color=theme.FAINT)
+        self.text(PAGE_W - MARGIN, PAGE_H - MARGIN + 0.02, mark, 8, color=theme.FAINT, ha="right")
 
 
 def _column_widths(table: Any, width: float, size: float, gap: float) -> list[float]:

@@ -11,6 +11,7 @@ so ``allysim report`` reproduces ``allysim run``'s pictures.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
@@ -352,9 +353,27 @@ def frame(fig: Figure, title: str, subtitle: str = "", provenance: Provenance | 
         y_in += len(sub_lines) * SUBTITLE_SIZE * 1.2 / 72
 
     if provenance is not None:
-        fig.text(x, FOOTER_Y / height_in, provenance.text(), size=FOOTER_SIZE, color=FAINT,
-                 ha="left", va="bottom", gid="provenance")
+        line, size = footer_line(provenance, width_in - MARGIN_LEFT - MARGIN_RIGHT)
+        fig.text(x, FOOTER_Y / height_in, line, size=size, color=FAINT, ha="left", va="bottom", gid="provenance")
     return 1 - (y_in + 0.45) / height_in
+
+
+FOOTER_MIN_SIZE = 8.0
+
+
+def footer_line(provenance: Provenance, width_in: float, size: float = FOOTER_SIZE) -> tuple[str, float]:
+    """The provenance footer fitted to ``width_in`` inches, and its size: from ``size`` down to 8 pt, then the
+    scenario's name shortened, the hash, seed, runs and version kept whole; cut at the end only when even they do
+    not fit."""
+    text = provenance.text()
+    while size > FOOTER_MIN_SIZE and text_width(text, size) > width_in:
+        size -= 0.5
+    if text_width(text, size) <= width_in or not provenance.scenario:
+        return _shorten(text, width_in, size, "normal"), size
+    rest = dataclasses.replace(provenance, scenario="").text()
+    room = width_in - text_width(f" \u00b7 {rest}", size)
+    name = cut_after_words(provenance.scenario, lambda t: text_width(t, size) <= room) if room > 0.6 else ""
+    return _shorten(f"{name} \u00b7 {rest}" if name else rest, width_in, size, "normal"), size
 
 
 UNTITLED_TRIM = MARGIN_TOP - 0.12  # an untitled chart starts with its subtitle 0.12 in from the top
