@@ -373,3 +373,45 @@ def test_the_briefs_charts_hold_every_text_inside_them_at_the_size_the_brief_dra
     boxes = sorted(_extent(t, page) for t in footer)
     assert len(boxes) == 2 and boxes[0][2] < boxes[1][0], [t.get_text() for t in footer]
     plt.close(page)
+
+
+ATOP = Path(__file__).resolve().parents[1] / "examples" / "data" / "atop_defense_spells.csv"
+
+
+@pytest.mark.parametrize("causes", [2, 3, 4, 6])
+def test_calibration_panels_keep_their_labels_apart(tmp_path: Path, causes: int) -> None:
+    """Each cause's panel of the calibration chart, with its tick labels, axis labels and heading, keeps clear of
+    every other panel's (the ages of one panel once ran into the next panel's percentages)."""
+    import csv
+    import json
+
+    import matplotlib.pyplot as plt
+
+    from allysim.plotting.render import draw_study_chart
+
+    names = ["war", "regime change", "renegotiation of the treaty", "a member state ceased to exist",
+             "great power pressure", "other"][:causes]
+    with ATOP.open() as source, (tmp_path / "history.csv").open("w", newline="") as out:
+        rows = csv.DictReader(source)
+        writer = csv.writer(out)
+        writer.writerow(["id", "start", "end", "ended", "cause"])
+        for k, row in enumerate(rows):
+            writer.writerow([row["id"], row["start"], row["end"], row["ended"],
+                             names[k % causes] if row["ended"] == "1" else ""])
+    done = CliRunner().invoke(cli, ["calibrate", str(tmp_path / "history.csv"), "--out", str(tmp_path / "out"),
+                                    "--format", "none", "--quiet"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    data = json.loads((tmp_path / "out" / "calibration.json").read_text())
+    fig = draw_study_chart("calibration", data)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    panels = [ax for ax in fig.axes if ax.lines]
+    assert len(panels) == causes
+    boxes = [ax.get_tightbbox(renderer) for ax in panels]
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i], boxes[j]
+            apart = a.x1 <= b.x0 or b.x1 <= a.x0 or a.y1 <= b.y0 or b.y1 <= a.y0
+            assert apart, (causes, panels[i].get_title(loc="left"), panels[j].get_title(loc="left"))
+        assert boxes[i].x0 >= 0 and boxes[i].x1 <= fig.bbox.x1, panels[i].get_title(loc="left")
+    plt.close(fig)

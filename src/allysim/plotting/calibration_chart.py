@@ -90,7 +90,15 @@ def calibration(data: Mapping[str, Any], ax: Axes | Sequence[Axes] | None = None
     several = len(data["causes"]) > 1
     for axis, name in zip(axes, names):
         _panel(axis, data["causes"][name], name if several else "", str(data["time_unit"]))
-    axes[0].set_ylabel("Still going")
+    left = min(axis.get_position().x0 for axis in axes)
+    bottom = min(axis.get_position().y0 for axis in axes)
+    for axis in axes:  # every panel shares the 0-100% scale, read off the first panel of its row
+        if axis.get_position().x0 > left + 1e-6:
+            axis.tick_params(labelleft=False)
+        else:
+            axis.set_ylabel("Still going")
+        if axis.get_position().y0 > bottom + 1e-6:  # a top row: the bottom row names the ages
+            axis.set_xlabel("")
     if legend:
         handles, labels = axes[0].get_legend_handles_labels()
         box = axes[0].get_position()
@@ -107,10 +115,17 @@ LEGEND_IN = 0.42  # the legend row above the panels
 PANEL_TITLE_IN = 0.38
 
 
+PER_ROW = 3  # more causes than this take two rows: a panel keeps room for its AIC note and its axis
+
+
 def calibration_body(data: Mapping[str, Any], height_in: float) -> Body:
-    """One panel per cause shown, side by side, with the models' legend (and the causes' headings) above them."""
-    return Body(widths=(1.0,) * len(_shown(data)), left_in=1.0, right_in=0.45, gap_in=0.6,
-                top_in=LEGEND_IN + (PANEL_TITLE_IN if len(data["causes"]) > 1 else 0.0))
+    """One panel per cause shown, side by side (three to a row, in two rows for four to six), with the models'
+    legend (and the causes' headings) above them; the gap between two panels clears the last age of one and the
+    first of the next (only the first panel of a row labels the shared 0-100% scale)."""
+    count = len(_shown(data))
+    return Body(widths=(1.0,) * count, left_in=1.0, right_in=0.45, gap_in=0.5,
+                top_in=LEGEND_IN + (PANEL_TITLE_IN if len(data["causes"]) > 1 else 0.0),
+                rows=1 if count <= PER_ROW else 2, row_gap_in=0.4)
 
 
 def _panel(ax: Axes, cause: Mapping[str, Any], title: str, time_unit: str) -> None:
@@ -130,16 +145,23 @@ def _panel(ax: Axes, cause: Mapping[str, Any], title: str, time_unit: str) -> No
         ax.plot([p["time"] for p in fitted], [p[model] for p in fitted], color=color, linestyle=dash, linewidth=3.4 if chosen else 2.0,
                 label=label)
         aics.append(f"{label}: {cause['models'][model]['aic']:,.0f}" + ("  (chosen)" if chosen else ""))
+    short = ax.get_position().height * ax.figure.get_size_inches()[1] < 2.0  # a panel of two rows: a smaller note
     ax.text(0.03, 0.04, "\n".join(aics), transform=ax.transAxes, ha="left", va="bottom",
-            fontsize=theme.ANNOTATION_SIZE, color=theme.TEXT, linespacing=1.35,
+            fontsize=theme.ANNOTATION_SIZE - (2.5 if short else 0.0), color=theme.TEXT, linespacing=1.2 if short else 1.35,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 2})
     ax.set_ylim(0, 1.02)
     ax.set_xlim(0, horizon)
     ax.yaxis.set_major_formatter(_percent())
     ax.set_xlabel(f"Age ({plural(time_unit)})")
     ax.grid(True, axis="both")
-    if title:
-        ax.set_title(f"{title} ({cause['events']:,} endings)", pad=8)
+    if title:  # as long as its panel is wide, the count kept whole
+        fig = ax.figure
+        width_in = ax.get_position().width * fig.get_size_inches()[0]
+        count = f" ({cause['events']:,} endings)"
+        size = theme.LABEL_SIZE
+        room = width_in - theme.text_width(count, size, "bold")
+        name = theme.cut_after_words(title, lambda t: theme.text_width(t, size, "bold") <= room)
+        ax.set_title(name + count, pad=8, size=size)
 
 
 def _percent() -> Any:
