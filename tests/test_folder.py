@@ -114,3 +114,17 @@ def test_the_method_slide_names_each_study_by_its_title(tmp_path):
     texts = " ".join(shape.text_frame.text for slide in Presentation(str(out / "deck.pptx")).slides
                      for shape in slide.shapes if shape.has_text_frame)
     assert "Risk drivers (drivers.json): 60 runs, seed 2, as the run." in texts
+
+
+def test_a_value_json_without_its_verdicts_is_refused_not_judged_by_the_chart(tmp_path: Path) -> None:
+    """The contingency value chart colours each bar by the verdict value.json records; a file without one (written
+    before verdicts were recorded) asks for a rerun rather than have the chart judge the effect itself."""
+    from allysim.folder import check_study
+
+    entry = {"name": "Hotline", "cost": 1.0, "shapley_npv": 2.0, "shapley_npv_ci95": [1.0, 3.0],
+             "shapley_survival": 0.1, "shapley_survival_ci95": [0.05, 0.15]}
+    study = {"plan": "full", "contingencies": {"hotline": entry}}
+    with pytest.raises(OutputError, match=r"contingencies\.hotline\.shapley_verdict is missing; rerun `allysim value`"):
+        check_study("contingency_value", study, tmp_path / "value.json")
+    check_study("contingency_value", {**study, "contingencies": {"hotline": {**entry, "shapley_verdict": "better"}}},
+                tmp_path / "value.json")

@@ -222,10 +222,26 @@ def test_no_module_reads_another_modules_private_names():
 def test_the_pictures_read_the_folder_and_never_the_simulation_or_a_fit():
     """Charts, deck and brief draw what an output folder holds: they import neither the simulation, nor the studies,
     nor the calibration's fitting (its curves are in calibration.json), nor the summaries of runs (folder.py hands
-    those over)."""
+    those over), nor the verdicts (the studies' JSON records them)."""
     computing = ("allysim.engine", "allysim.life", "allysim.membership", "allysim.runner", "allysim.sharing",
                  "allysim.studies", "allysim.sweeps", "allysim.portfolios", "allysim.sensitivities",
-                 "allysim.information", "allysim.calibration", "allysim.history", "allysim.analysis")
+                 "allysim.information", "allysim.calibration", "allysim.history", "allysim.analysis",
+                 "allysim.verdicts")
     wrong = sorted(f"{a} -> {b}" for a, targets in graph().items()
                    if a.startswith(("allysim.plotting", "allysim.deck")) for b in targets if b in computing)
     assert wrong == []
+
+
+def test_the_pictures_take_no_summary_of_numbers_from_stats():
+    """From stats.py the charts and the deck take only the shape of a survival curve and the widening of an
+    interval by a second error: never a function that summarises runs (the NPV chart once computed its P10, P50,
+    P90 and mean when summary.json held one as null; now it leaves that mark out)."""
+    allowed = {"CURVE_POINTS", "SurvivalCurve", "widened_interval"}
+    taken = set()
+    for name, path in modules().items():
+        if not name.startswith(("allysim.plotting", "allysim.deck")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] == "stats":
+                taken |= {f"{name}: {a.name}" for a in node.names if a.name not in allowed}
+    assert sorted(taken) == []

@@ -70,7 +70,9 @@ def test_each_run_chart_draws_on_the_given_axes_and_returns_it_without_a_new_fig
     draw = {
         "survival": lambda: run_charts.survival({p: survival_curve(life[p], alive[p], 10) for p in life}, horizon=10,
                                                 ax=ax),
-        "npv": lambda: run_charts.npv({"a": [1.0, 2.0, 5.0], "b": [2.0, 3.0, 4.0]}, currency="USD", ax=ax),
+        "npv": lambda: run_charts.npv({"a": [1.0, 2.0, 5.0], "b": [2.0, 3.0, 4.0]}, currency="USD", ax=ax,
+                                      stats={"a": {"mean": 2.7, "p10": 1.2, "p50": 2.0, "p90": 4.4},
+                                             "b": {"mean": 3.0, "p10": 2.2, "p50": 3.0, "p90": 3.8}}),
         "health": lambda: run_charts.health(np.linspace(0, 10, 11), {"a": _bands(0.6), "b": _bands(0.7)},
                                             dissolve_below=0.2, ax=ax),
         "causes": lambda: causes({"a": {"r": 0.3, "survived": 0.7}, "b": {"r": 0.1, "survived": 0.9}}, ax=ax),
@@ -161,7 +163,9 @@ def test_the_npv_axis_holds_p1_to_p99_not_the_end_of_a_heavy_tail() -> None:
     rng = np.random.default_rng(3)
     values = {"a": rng.normal(10.0, 2.0, 2000), "b": np.concatenate([rng.normal(11.0, 2.0, 1990),
                                                                      -rng.pareto(0.8, 10) * 1e3 - 100.0])}
-    ax = run_charts.npv(values, currency="USD")
+    marks = {p: {"mean": float(np.mean(v)), **{f"p{q}": float(np.percentile(v, q)) for q in (10, 50, 90)}}
+             for p, v in values.items()}
+    ax = run_charts.npv(values, currency="USD", stats=marks)
     lo, hi = ax.figure.axes[1].get_xlim()
     assert lo > float(np.min(values["b"])) and lo <= min(np.percentile(v, 1) for v in values.values())
     assert hi >= max(np.percentile(v, 99) for v in values.values())
@@ -233,3 +237,15 @@ def test_untitled_charts_fill_the_figure_and_keep_their_title_for_the_deck(folde
         subtitle = next(t for t in fig.texts if t.get_gid() == "subtitle")
         assert subtitle.get_position()[1] > 0.9, name  # no empty band where the title was
         plt.close(fig)
+
+
+def test_an_npv_mark_the_summary_holds_as_null_is_left_out_not_computed() -> None:
+    """The chart quotes summary.json's marks; one it holds as null (JSON for NaN) is shown as absent (a dash, no
+    line), never computed from the runs by the chart."""
+    values = {"a": [1.0, 2.0, 5.0, 7.0]}
+    ax = run_charts.npv(values, currency="USD", stats={"a": {"mean": 3.75, "p10": 1.3, "p50": 3.5, "p90": None}})
+    texts = [t.get_text() for a in ax.figure.axes for t in a.texts]
+    assert any("P90 \u2014" in t and "P10 1.3" in t for t in texts), texts
+    row = next(a for a in ax.figure.axes if a.texts and any("P10" in t.get_text() for t in a.texts))
+    marked = {round(float(line.get_xdata()[0]), 6) for line in row.lines if len(line.get_xdata()) == 2}
+    assert 1.3 in marked and 3.5 in marked and not any(x > 5 for x in marked)

@@ -38,7 +38,7 @@ from .outputs import RUNS_COLUMNS
 from .stats import SurvivalCurve, dissolved_share, paired, survival_curve
 from .study_registry import CHARTS, RUN_FILES, STUDIES, study_of_chart
 from .text import markup, plain_data, shorten
-from .verdicts import default_materiality
+from .verdicts import VERDICT_NAMES, default_materiality
 from .wording import Evidence, Provenance
 
 __all__ = ["BANDS", "HealthBands", "OutputData", "RunTable", "load_output", "load_studies", "read_runs_csv",
@@ -360,8 +360,8 @@ def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
     for key in kind.required:
         if not study.get(key):
             raise OutputError(f"{path}: has no {key}; {rewrite}")
-    needed, series = CHARTS[chart].needs, CHARTS[chart].series
-    if not needed and not series:
+    needed, series, verdicts = CHARTS[chart].needs, CHARTS[chart].series, CHARTS[chart].verdicts
+    if not needed and not series and not verdicts:
         return
     entries = study.get(kind.table)
     if not isinstance(entries, dict) or not entries:
@@ -376,6 +376,9 @@ def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
         for name in series:
             points = entry.get(name) if isinstance(entry, dict) else None
             if not isinstance(points, list) or not points or not all(isinstance(p, dict) for p in points):
+                raise OutputError(f"{path}: {kind.table}.{key}.{name} is missing; {rewrite}")
+        for name in verdicts:  # decided when the study was run: a chart never judges an effect itself
+            if (entry.get(name) if isinstance(entry, dict) else None) not in VERDICT_NAMES:
                 raise OutputError(f"{path}: {kind.table}.{key}.{name} is missing; {rewrite}")
 
 

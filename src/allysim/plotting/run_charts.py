@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..stats import CURVE_POINTS, SurvivalCurve, quantile_marks
+from ..stats import CURVE_POINTS, SurvivalCurve
 from ..wording import Currency, MoneyScale, format_health, format_number, format_share, plural
 from . import layout, theme
 from .causes_chart import MAX_NAMED_RISKS, MAX_NAMED_ROWS, causes
@@ -144,8 +144,8 @@ def npv_limits(data: Mapping[str, np.ndarray], marks: Mapping[str, Mapping[str, 
     pooled = [d for d in data.values() if len(d)]
     lo = min((float(np.percentile(d, TAIL[0])) for d in pooled), default=-1.0)
     hi = max((float(np.percentile(d, TAIL[1])) for d in pooled), default=1.0)
-    lo = min(lo, *(min(m["p10"], m["mean"]) for m in marks.values()))
-    hi = max(hi, *(max(m["p90"], m["mean"]) for m in marks.values()))
+    lo = min([lo, *(m[k] for m in marks.values() for k in ("p10", "mean") if k in m)])
+    hi = max([hi, *(m[k] for m in marks.values() for k in ("p90", "mean") if k in m)])
     if hi - lo <= 1e-12 * max(abs(hi), 1.0):
         lo, hi = lo - max(abs(lo) * 0.1, 1.0), hi + max(abs(hi) * 0.1, 1.0)
     pad = 0.04 * (hi - lo)
@@ -156,7 +156,7 @@ def npv(
     values: Mapping[str, ArrayLike],
     *,
     currency: str | Currency = "",
-    stats: Mapping[str, Mapping[str, float]] | None = None,
+    stats: Mapping[str, Mapping[str, float | None]],
     ax: Axes | None = None,
 ) -> Axes:
     """Draw each plan's NPV distribution: a histogram per plan (left) and the S-curves (right), P10, P50, P90
@@ -171,30 +171,29 @@ def npv(
     currency
         The scenario's display currency, e.g. ``USD``, ``USD M`` (amounts already in millions) or ``gold``.
     stats
-        Per plan, ``mean``, ``p10``, ``p50`` and ``p90`` as quoted and marked (``summary.json``'s ``npv``);
-        computed from ``values`` when omitted.
+        Per plan, ``mean``, ``p10``, ``p50`` and ``p90`` as quoted and marked (``summary.json``'s ``npv``); a mark
+        missing or null (JSON for NaN) is left out, its number shown as a dash: the chart computes none.
     ax
         The box to draw in (hidden; the panels are laid out inside it); by default the body of a new slide.
 
     Examples
     --------
-    >>> ax = npv({"a": [1.0, 2.0, 4.0]}, currency="USD")
+    >>> ax = npv({"a": [1.0, 2.0, 4.0]}, currency="USD", stats={"a": {"mean": 2.3, "p10": 1.2, "p50": 2.0,
+    ...                                                                  "p90": 3.6}})
     """
     from matplotlib.ticker import FuncFormatter
 
     plans = list(values)
     data = {p: np.sort(np.asarray(values[p], dtype=float)) for p in plans}
-    marks = {p: quantile_marks(data[p]) for p in plans}
-    for p in plans:  # quote the summary's numbers; compute only what it lacks (JSON null for NaN)
-        given = stats[p] if stats is not None else {}
-        marks[p].update({k: float(given[k]) for k in marks[p] if given.get(k) is not None})
+    marks = {p: {k: float(v) for k in MARKS if (v := (stats.get(p) or {}).get(k)) is not None and math.isfinite(v)}
+             for p in plans}  # the summary's numbers, quoted; a mark it lacks is not drawn
     xlim = npv_limits(data, marks)
     axis_scale = MoneyScale.of([xlim[0], xlim[1]], currency)
     unit = Currency.parse(currency).axis(axis_scale)
     xlabel = f"NPV ({unit})" if unit else "NPV"
     ticks = FuncFormatter(lambda v, _pos: format_number(v / axis_scale.factor, 6, trim=True))
     # One unit and one number of decimals for every label of the chart, as in the title.
-    label_scale = MoneyScale.of([m[k] for m in marks.values() for k in ("p10", "p50", "p90", "mean")], currency)
+    label_scale = MoneyScale.of([v for m in marks.values() for v in m.values()], currency)
     size = theme.ANNOTATION_SIZE if len(plans) <= 4 else theme.ANNOTATION_SIZE - 1.5
     names = theme.distinct_labels([theme.plan_label(p) for p in plans], 2.6, size, "bold")
 
@@ -232,8 +231,11 @@ def npv(
     return container
 
 
+MARKS = ("p10", "p50", "p90", "mean")
+
+
 def _numbers(marks: Mapping[str, float], scale: MoneyScale) -> str:
-    return "   ".join(f"{label} {scale.number(marks[key])}"
+    return "   ".join(f"{label} {scale.number(marks[key]) if key in marks else chr(0x2014)}"
                       for label, key in (("P10", "p10"), ("P50", "p50"), ("P90", "p90"), ("Mean", "mean")))
 
 
@@ -280,9 +282,11 @@ def _npv_row(ax: Axes, index: int, name: str | None, edges: np.ndarray, shares: 
     ax.spines["left"].set_visible(False)
     ax.plot([0, 0], [0, peak * 1.06], color=theme.SPINE, linewidth=0.9, zorder=1)  # break-even
     for key, style in (("p10", (0, (3, 2))), ("p50", "-"), ("p90", (0, (3, 2)))):
-        ax.plot([marks[key]] * 2, [0, peak * 1.06], color=ink, linewidth=1.6, linestyle=style, zorder=3)
-    ax.plot([marks["mean"]], [0], marker="D", markersize=7.5, color=ink, markeredgecolor="white",
-            markeredgewidth=1.2, clip_on=False, zorder=6)
+        if key in marks:
+            ax.plot([marks[key]] * 2, [0, peak * 1.06], color=ink, linewidth=1.6, linestyle=style, zorder=3)
+    if "mean" in marks:
+        ax.plot([marks["mean"]], [0], marker="D", markersize=7.5, color=ink, markeredgecolor="white",
+                markeredgewidth=1.2, clip_on=False, zorder=6)
     x_in = y_in = 0.0
     if name is not None:
         ax.text(0.0, 1.0, name, transform=ax.transAxes, ha="left", va="top", size=size, weight="bold", color=ink)
@@ -328,12 +332,13 @@ def _s_curves(ax: Axes, plans: Sequence[str], names: Sequence[str], data: Mappin
         else:
             x = values[np.minimum((probabilities * len(values)).astype(int), len(values) - 1)]
             ax.plot(x, probabilities, color=color, linewidth=width, label=names[i], zorder=3 + len(plans) - i)
-        ax.plot([marks[plan]["p10"], marks[plan]["p50"], marks[plan]["p90"]], [0.1, 0.5, 0.9], "o",
-                color=color, markersize=7, markeredgecolor="white", markeredgewidth=1.2,
-                zorder=4 + 2 * len(plans))
-        at = float(np.searchsorted(values, marks[plan]["mean"], side="right")) / len(values)
-        ax.plot([marks[plan]["mean"]], [at], "D", color=color, markersize=7, markeredgecolor="white",
-                markeredgewidth=1.2, zorder=4 + 2 * len(plans))
+        shown = [(marks[plan][k], level) for k, level in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)) if k in marks[plan]]
+        ax.plot([x for x, _ in shown], [y for _, y in shown], "o", color=color, markersize=7,
+                markeredgecolor="white", markeredgewidth=1.2, zorder=4 + 2 * len(plans))
+        if "mean" in marks[plan]:  # the mean's diamond sits on the plan's S-curve
+            at = float(np.searchsorted(values, marks[plan]["mean"], side="right")) / len(values)
+            ax.plot([marks[plan]["mean"]], [at], "D", color=color, markersize=7, markeredgecolor="white",
+                    markeredgewidth=1.2, zorder=4 + 2 * len(plans))
     ax.set_xlim(*xlim)
     ax.set_ylim(0, 1.0)
     ax.set_yticks([0.0, 0.1, 0.5, 0.9, 1.0], ["0%", "P10", "P50", "P90", "100%"])
