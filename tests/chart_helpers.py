@@ -224,9 +224,12 @@ def make_values(n: int = 6, sampled: bool = False, seed: int = 6, money: float =
         contingencies[cid] = entry
     total_npv = sum(c["shapley_npv"] for c in contingencies.values())
     total_survival = sum(c["shapley_survival"] for c in contingencies.values())
-    return {**study_head(), "plan": "full", "method": "permutation" if sampled else "exact",
-            "total": {"npv": _interval(rng, total_npv, money), "survival": _interval(rng, total_survival, 0.05)},
-            "contingencies": contingencies}
+    from allysim.folder import with_verdicts  # the verdicts a folder's value.json hands the charts
+
+    return with_verdicts({**study_head(), "plan": "full", "method": "permutation" if sampled else "exact",
+                          "total": {"npv": _interval(rng, total_npv, money),
+                                    "survival": _interval(rng, total_survival, 0.05)},
+                          "contingencies": contingencies})
 
 
 def make_drivers(n_risks: int = 8, seed: int = 7, money: float = 1e6) -> dict[str, Any]:

@@ -116,15 +116,18 @@ def test_the_method_slide_names_each_study_by_its_title(tmp_path):
     assert "Risk drivers (drivers.json): 60 runs, seed 2, as the run." in texts
 
 
-def test_a_value_json_without_its_verdicts_is_refused_not_judged_by_the_chart(tmp_path: Path) -> None:
-    """The contingency value chart colours each bar by the verdict value.json records; a file without one (written
-    before verdicts were recorded) asks for a rerun rather than have the chart judge the effect itself."""
-    from allysim.folder import check_study
 
-    entry = {"name": "Hotline", "cost": 1.0, "shapley_npv": 2.0, "shapley_npv_ci95": [1.0, 3.0],
-             "shapley_survival": 0.1, "shapley_survival_ci95": [0.05, 0.15]}
-    study = {"plan": "full", "contingencies": {"hotline": entry}}
-    with pytest.raises(OutputError, match=r"contingencies\.hotline\.shapley_verdict is missing; rerun `allysim value`"):
-        check_study("contingency_value", study, tmp_path / "value.json")
-    check_study("contingency_value", {**study, "contingencies": {"hotline": {**entry, "shapley_verdict": "better"}}},
-                tmp_path / "value.json")
+def test_a_value_json_without_its_verdicts_is_judged_once_as_the_folder_is_read(tmp_path: Path) -> None:
+    """The contingency value chart colours each bar by the verdict value.json records; a file written before
+    verdicts were recorded gets them from the reader (the interval widened by the sampling error, against the
+    materiality), so the chart never judges an effect itself; a recorded verdict is kept as written."""
+    from allysim.folder import with_verdicts
+
+    def entry(mean: float, ci: list[float], se: float | None = None) -> dict:
+        return {"shapley_npv": mean, "shapley_npv_ci95": ci, **({"shapley_npv_sampling_se": se} if se else {})}
+
+    study = {"materiality": {"value": 0.5}, "contingencies": {
+        "pays": entry(2.0, [1.0, 3.0]), "noise": entry(2.0, [1.0, 3.0], se=1.0), "small": entry(0.2, [0.1, 0.3]),
+        "kept": {**entry(2.0, [1.0, 3.0]), "shapley_verdict": "unclear"}}}
+    judged = {c: e["shapley_verdict"] for c, e in with_verdicts(study)["contingencies"].items()}
+    assert judged == {"pays": "better", "noise": "unclear", "small": "tied", "kept": "unclear"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # chart_helpers sits beside this file
 
 from allysim import wording  # noqa: E402
-from allysim.folder import load_output  # noqa: E402
+from allysim.folder import load_output, with_verdicts  # noqa: E402
 from allysim.plotting import layout, run_charts, study_charts, theme, value_charts  # noqa: E402
 from allysim.plotting.render import draw_charts, draw_study_chart  # noqa: E402
 from allysim.stats import survival_curve  # noqa: E402
@@ -524,18 +525,22 @@ def test_study_titles_say_so_when_nothing_helps() -> None:
 
     def contingency(net: float, cost: float, survival: float) -> dict:
         return {"name": "", "cost": cost, "npv": {"mean": net}, "survival": {"mean": survival}, "shapley_npv": net,
-                "shapley_survival": survival, "shapley_survival_ci95": [survival / 2, survival * 1.5]}
+                "shapley_npv_ci95": [net - 0.05, net + 0.05], "shapley_survival": survival,
+                "shapley_survival_ci95": [survival / 2, survival * 1.5]}
+
+    def judged(values: dict) -> dict:  # the verdicts the folder's reader hands the chart
+        return with_verdicts(copy.deepcopy(values))
 
     values = {**study_head(currency="USD M"), "plan": "full",
               "contingencies": {"office": contingency(-1.0, 2.0, 0.02), "audit": contingency(-0.2, 0.5, 0.05)}}
-    assert study_charts.contingency_value_title(values) == ("No contingency pays for itself in NPV; Audit adds the "
-                                                          "most survival, 5 points")
+    assert study_charts.contingency_value_title(judged(values)) == ("No contingency pays for itself in NPV; Audit "
+                                                                    "adds the most survival, 5 points")
     values["contingencies"]["hotline"] = contingency(0.8, 0.0, 0.0)
-    assert study_charts.contingency_value_title(values) == ("Hotline adds USD 0.80M of NPV at no cost; 2 of 3 do not "
-                                                          "pay for themselves")
+    assert study_charts.contingency_value_title(judged(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 2 of 3 "
+                                                                    "do not pay for themselves")
     values["contingencies"]["audit"]["shapley_npv_ci95"] = [-0.5, 0.1]  # its interval holds break-even
-    assert study_charts.contingency_value_title(values) == ("Hotline adds USD 0.80M of NPV at no cost; 1 of 3 does "
-                                                                "not pay for itself and 1 is within the noise")
+    assert study_charts.contingency_value_title(judged(values)) == ("Hotline adds USD 0.80M of NPV at no cost; 1 of 3 "
+                                                                    "does not pay for itself and 1 is within the noise")
     drivers = {**study_head(), "plan": "do_nothing",
                "risks": {"merger": {"npv": {"mean": -2e5, "ci95": [-3e5, -1e5]},
                                     "survival": {"mean": 0.0, "ci95": [0.0, 0.0]}}}}

@@ -35,10 +35,10 @@ from .analysis import partners_still_in
 from .errors import AllysimError, OutputError
 from .files import open_input
 from .outputs import RUNS_COLUMNS
-from .stats import SurvivalCurve, dissolved_share, paired, survival_curve
+from .stats import SurvivalCurve, dissolved_share, paired, survival_curve, widened_interval
 from .study_registry import CHARTS, RUN_FILES, STUDIES, study_of_chart
 from .text import markup, plain_data, shorten
-from .verdicts import VERDICT_NAMES, default_materiality
+from .verdicts import default_materiality, verdict
 from .wording import Evidence, Provenance
 
 __all__ = ["BANDS", "HealthBands", "OutputData", "RunTable", "load_output", "load_studies", "read_runs_csv",
@@ -272,8 +272,27 @@ def load_studies(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
             study = read_json(path, command=kind.name)
             for chart in kind.charts:
                 check_study(chart.name, study, path)
-            studies[kind.name] = study
+            studies[kind.name] = with_verdicts(study) if kind.name == "value" else study
     return studies
+
+
+def with_verdicts(study: dict[str, Any]) -> dict[str, Any]:
+    """``value.json`` with each net value's verdict, as ``allysim value`` records it: a file written before verdicts
+    were recorded is judged here, once, as the study would have judged it (its interval widened by any sampling
+    error over random orders, against its materiality), so that no chart or slide judges an effect itself."""
+    material = float((study.get("materiality") or {}).get("value") or 0.0)
+    for entry in (study.get("contingencies") or {}).values():
+        if not isinstance(entry, dict) or entry.get("shapley_verdict") is not None:
+            continue
+        mean, ci = float(entry["shapley_npv"]), entry.get("shapley_npv_ci95") or [None, None]
+        if len(ci) != 2 or None in ci:
+            continue  # no interval to judge: the words say what a bare estimate lets them (wording.Evidence)
+        lo, hi = float(ci[0]), float(ci[1])
+        se = entry.get("shapley_npv_sampling_se")
+        if isinstance(se, (int, float)) and se > 0:
+            lo, hi = widened_interval(mean, (lo, hi), float(se))
+        entry["shapley_verdict"] = verdict(mean, lo, hi, material)
+    return study
 
 
 def folder_seed(folder: str | os.PathLike[str]) -> int | None:
@@ -360,8 +379,8 @@ def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
     for key in kind.required:
         if not study.get(key):
             raise OutputError(f"{path}: has no {key}; {rewrite}")
-    needed, series, verdicts = CHARTS[chart].needs, CHARTS[chart].series, CHARTS[chart].verdicts
-    if not needed and not series and not verdicts:
+    needed, series = CHARTS[chart].needs, CHARTS[chart].series
+    if not needed and not series:
         return
     entries = study.get(kind.table)
     if not isinstance(entries, dict) or not entries:
@@ -376,9 +395,6 @@ def check_study(chart: str, study: Mapping[str, Any], path: Path) -> None:
         for name in series:
             points = entry.get(name) if isinstance(entry, dict) else None
             if not isinstance(points, list) or not points or not all(isinstance(p, dict) for p in points):
-                raise OutputError(f"{path}: {kind.table}.{key}.{name} is missing; {rewrite}")
-        for name in verdicts:  # decided when the study was run: a chart never judges an effect itself
-            if (entry.get(name) if isinstance(entry, dict) else None) not in VERDICT_NAMES:
                 raise OutputError(f"{path}: {kind.table}.{key}.{name} is missing; {rewrite}")
 
 

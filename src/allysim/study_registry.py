@@ -24,7 +24,6 @@ class Chart:
     title: str  # the slide's title when the chart states no finding of its own
     needs: tuple[str, ...] = ()  # per entry of its study's main table, the numbers it draws (dotted paths)
     series: tuple[str, ...] = ()  # per entry, the lists of points it draws (keys holding a non-empty list)
-    verdicts: tuple[str, ...] = ()  # per entry, the verdicts its colours say (keys holding a verdict's name)
     on_deck: bool = True  # whether the deck gives it a slide
     sheet: str = "Summary"  # a run's chart: the workbook sheet it is put on (a study's charts go on its sheet)
     when: str = ""  # a key (dotted path) of its JSON that must be filled in for it to be drawn; "": always drawn
@@ -75,7 +74,7 @@ STUDIES: tuple[Study, ...] = (
           required=("baseline",)),
     Study("value", "Contingency values", "Value", "contingencies", "contingency",
           (Chart("contingency_value", "What each contingency is worth against its cost",
-                 ("cost", "shapley_npv", "shapley_survival"), verdicts=("shapley_verdict",)),)),
+                 ("cost", "shapley_npv", "shapley_survival")),)),
     Study("drivers", "Risk drivers", "Drivers", "risks", "risk",
           (Chart("risk_drivers", "What each risk costs", ("npv.mean", "survival.mean")),)),
     Study("optimize", "Portfolio search", "Optimize", "portfolios", "portfolio",

@@ -26,12 +26,11 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Verdict", "VerdictName", "VERDICT_NAMES", "verdict", "judge", "judged", "settling_runs", "default_materiality",
+__all__ = ["Verdict", "VerdictName", "verdict", "judge", "judged", "settling_runs", "default_materiality",
            "materiality_for", "Materiality",
            "MAX_SETTLING_RUNS", "DEFAULT_SHARE"]
 
 VerdictName = Literal["better", "worse", "tied", "unclear"]
-VERDICT_NAMES: tuple[VerdictName, ...] = ("better", "worse", "tied", "unclear")
 MAX_SETTLING_RUNS = 100_000_000  # beyond this, no practical number of runs settles a difference
 DEFAULT_SHARE = 0.01  # the default materiality: this share of the baseline plan's mean |NPV|
 

@@ -44,7 +44,7 @@ class _Contingency:
     cost: float
     net: Estimate  # what it adds to the plan's NPV after its own cost (its fair share), with the 95% interval
     survival: Estimate  # what it adds to survival, in points
-    decided: str  # the verdict value.json records beside its net value (allysim.verdicts, when the study ran)
+    decided: str | None  # the verdict value.json records beside its net value (allysim.verdicts, when it ran)
     materiality: float = 0.0
 
     @property
@@ -55,9 +55,9 @@ class _Contingency:
     @property
     def verdict(self) -> str:
         """``pays``, ``loses``, ``tied`` (about break even) or ``even`` (within the noise): the net value's verdict
-        (:mod:`allysim.verdicts`) as ``value.json`` records it (:func:`allysim.folder.check_study` refuses a file
-        without it)."""
-        return {"better": "pays", "worse": "loses", "tied": "tied"}.get(self.decided, "even")
+        (:mod:`allysim.verdicts`) as ``value.json`` records it (:func:`allysim.folder.with_verdicts` judges an
+        older file's when the folder is read); a net value without an interval reads as within the noise."""
+        return {"better": "pays", "worse": "loses", "tied": "tied"}.get(self.decided or "unclear", "even")
 
     def evidence(self, runs: Any) -> Evidence:
         """The net value as a sentence may judge it."""
@@ -92,7 +92,7 @@ def _contingency_rows(values: Mapping[str, Any]) -> list[_Contingency]:
                                       c.get("shapley_npv_sampling_se")),
                          survival=_widened(float(c["shapley_survival"]), c.get("shapley_survival_ci95"),
                                            c.get("shapley_survival_sampling_se"), factor=100.0),
-                         decided=str(c.get("shapley_verdict")),
+                         decided=c.get("shapley_verdict"),
                          materiality=float((values.get("materiality") or {}).get("value") or 0.0))
             for cid, c in values["contingencies"].items()]
     order = sorted(range(len(rows)), key=lambda i: (-rows[i].net.mean, i))
