@@ -111,7 +111,6 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     """
     values = values or [None] * len(models)
     n, count = stop - start, len(models)
-    everything = (1 << len(models[0].contingency_ids)) - 1
     # fewest removed risks first: a path with a risk can stand for the variant without it, not the converse; then
     # the most partners first: a line-up with fewer ends where it falls short, an ending of the larger one's path
     order = sorted(range(count), key=lambda k: (bin(masks[k].removed).count("1"), -bin(masks[k].lineup).count("1")))
@@ -121,133 +120,193 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     outcomes: list[Outcome] = []
     shares: dict[int, dict[int, float]] = {}
     for i, rep in enumerate(range(start, stop)):
-        todo = np.ones(count, dtype=bool)  # by position in order: the variants no path stands for yet
-        while True:
-            first = int(todo.argmax())
-            if not todo[first]:
-                break
+        column = _Column(cover)
+        while column.todo:
+            todo = column.todo
+            first = (todo & -todo).bit_length() - 1  # the first variant, in order, that no path stands for yet
             k = order[first]
             model = models[k]
             outcome = model.run(seed, rep, None if values[k] is None else values[k][i])
             simulated[k, i] = True
             record = outcome.lineup
             if record is None:
-                _place(outcome, first, cover, todo, outcomes, source[:, i], everything)
+                _place(outcome, first, cover, column, outcomes)
                 continue
             outcome.lineup = None
             # shares added up, by mask: one cache per replication and world (their draws are the same)
             totals = shares.setdefault(cover.world_of[first], {})
-            _place(outcome, first, cover, todo, outcomes, source[:, i], everything, record, model, totals)
+            _place(outcome, first, cover, column, outcomes, record, model, totals)
             # then each ending of the path (a membership check its line-up passed): the outcome of the line-ups
             # that fall short there, if any is still to stand for
-            waiting: set[int] | None = None  # the line-ups with variants still to stand for, in this world
+            waiting: list[int] | None = None  # the line-ups with variants still to stand for, in this world
             for ending in record.endings:
                 if waiting is None:
-                    waiting = set(cover.lineup[todo & cover.world[cover.world_of[first]]].tolist())
+                    left = column.todo & cover.world[cover.world_of[first]]
+                    waiting = [x for x, these in cover.lineups.items() if these & left]
                 if not waiting:
                     break
                 lineups = [x for x in waiting if ending.record.stands_for(x, model, totals)]
                 if lineups:
-                    _place(ending.outcome(model), first, cover, todo, outcomes, source[:, i], everything,
-                           ending.record, model, totals, lineups)
+                    _place(ending.outcome(model), first, cover, column, outcomes, ending.record, model, totals,
+                           lineups)
                     waiting = None
+        source[:, i] = column.rows()
         shares.clear()
     table = _Table(outcomes, grid=models[0].grid if models[0].health_path else None)
     names = [str(k) for k in range(count)] if names is None else list(names)
     return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
 
 
-def _place(outcome: Outcome, first: int, cover: _Cover, todo: np.ndarray, outcomes: list[Outcome],
-           source: np.ndarray, everything: int, record: LineupRecord | None = None, model: CompiledPlan | None = None,
+def _place(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcomes: list[Outcome],
+           record: LineupRecord | None = None, model: CompiledPlan | None = None,
            totals: dict[int, float] | None = None, lineups: list[int] | None = None) -> None:
     """Stand ``outcome`` (simulated for the variant at position ``first``, or an ending of its path) for every variant
-    not yet stood for that it is the outcome of (``source``: this replication's column; ``todo`` updated), and with
-    a line-up ``record``, for the variants of other line-ups (``lineups``, if given, the only ones) it stands for.
-    """
+    not yet stood for that it is the outcome of (``column``: this replication's), and with a line-up ``record``, for
+    the variants of other line-ups (``lineups``, if given, the only ones) it stands for."""
     acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
     occurred = _bits(outcome.occurrences)
     if outcome.exit_attempts:
         occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
-    positions = cover.covered(todo, first, acted, everything & ~_bits(outcome.shadow_worked), occurred,
-                              0 if record is None else record.left)
-    if not len(positions):
+    found = cover.covered(column.todo, first, acted, _bits(outcome.shadow_worked), occurred,
+                          0 if record is None else record.left)
+    if not found:
         return
     if record is None:
-        rows = np.full(len(positions), len(outcomes), dtype=np.int32)
+        column.stand(found, len(outcomes))
         outcomes.append(outcome)
-    else:
-        assert model is not None and totals is not None
-        rows = np.full(len(positions), -1, dtype=np.int32)
-        found = cover.lineup[positions]
-        own = cover.masks[first].lineup
-        for other in set(found.tolist()) if lineups is None else lineups:
-            these = found == other
-            if lineups is None and other == own:  # the path's own line-up
-                rows[these] = len(outcomes)
-                outcomes.append(outcome)
-            elif (lineups is not None or record.stands_for(other, model, totals)) and these.any():
-                rows[these] = len(outcomes)
-                outcome.lineup = None
-                outcomes.append(record.derive(outcome, other, model, totals))
-        keep = rows >= 0
-        positions, rows = positions[keep], rows[keep]
-    source[cover.index[positions]] = rows
-    todo[positions] = False
-
-
-_LOW = (1 << 62) - 1
+        return
+    assert model is not None and totals is not None
+    own = cover.masks[first].lineup
+    for other in cover.lineups_in(found) if lineups is None else lineups:
+        these = found & cover.lineups[other]
+        if not these:
+            continue
+        if lineups is None and other == own:  # the path's own line-up
+            column.stand(these, len(outcomes))
+            outcomes.append(outcome)
+        elif lineups is not None or record.stands_for(other, model, totals):
+            column.stand(these, len(outcomes))
+            outcomes.append(record.derive(outcome, other, model, totals))
 
 
 class _Cover:
-    """The variants, in the order they are simulated, as arrays: which of them a simulated path stands for.
+    """The variants, in the order they are simulated, as bit sets of their positions: which of them a simulated
+    path stands for.
 
     Variant ``v`` may take the path of ``u`` when (module docstring) they live in one world, acted(u) <=
-    contingencies(v) <= allowed(u), removed(u) <= removed(v), no risk or partner of removed(v) occurred in u's
-    path, and no candidate partner in one line-up and not the other tried to leave (the line-ups' membership
-    checks are then compared by the caller, :class:`allysim.membership.LineupRecord`). Bit masks of up to 62 bits
-    are compared as numpy integers, larger ones one by one."""
+    contingencies(v), no contingency of v is a shadow that worked in u's path, removed(u) <= removed(v), no risk or
+    partner of removed(v) occurred in u's path, and no candidate partner in one line-up and not the other tried to
+    leave (the line-ups' membership checks are then compared by the caller,
+    :class:`allysim.lineups.LineupRecord`). Each condition is one AND per bit of the path's masks: bit ``p`` of
+    ``contingency[j]`` is set when the variant at position ``p`` holds contingency ``j``, and so on."""
 
     def __init__(self, masks: Sequence[Masks], order: list[int]) -> None:
         masks = [masks[k] for k in order]
+        self.masks, self.index = masks, order
         worlds: dict[Hashable, int] = {}
-        world = np.array([worlds.setdefault(m.world, len(worlds)) for m in masks], dtype=np.int64)
-        self.world = [world == w for w in range(len(worlds))]  # by world: which variants live in it
-        self.world_of = world.tolist()
-        fields = [[m.contingencies for m in masks], [m.removed for m in masks], [m.lineup for m in masks]]
-        self.small = all(x < 1 << 62 for field in fields for x in field)
-        kind = np.int64 if self.small else object
-        self.contingencies, self.removed, self.lineup = (np.array(f, dtype=kind) for f in fields)
-        self.any_removed = any(fields[1])
-        self.index = np.array(order, dtype=np.int64)  # position -> variant
-        self.masks = masks
+        self.world_of = [worlds.setdefault(m.world, len(worlds)) for m in masks]
+        self.world = _sets(self.world_of, len(worlds))  # by world: the positions of the variants living in it
+        self.contingency = _columns([m.contingencies for m in masks])
+        self.removed = _columns([m.removed for m in masks])
+        self.partner = _columns([m.lineup for m in masks])
+        self.removable = 0  # the risks and partners some variant removes
+        for m in masks:
+            self.removable |= m.removed
+        self.lineups: dict[int, int] = {}  # by line-up: the positions of its variants
+        for p, m in enumerate(masks):
+            self.lineups[m.lineup] = self.lineups.get(m.lineup, 0) | 1 << p
+        self.all = (1 << len(masks)) - 1
 
-    def covered(self, todo: np.ndarray, first: int, acted: int, allowed: int, occurred: int,
-                left: int) -> np.ndarray:
-        """The positions of the variants not yet stood for that the path of the variant at ``first`` stands for
-        (``left``: the partners that tried to leave in it, ghosts included)."""
-        gone, lineup = self.masks[first].removed, self.masks[first].lineup
-        if not self.small:
-            return np.array([j for j in todo.nonzero()[0].tolist() if self._takes(self.masks[j], self.masks[first], acted,
-                                                                                   allowed, occurred, left)],
-                            dtype=np.int64)
-        c = self.contingencies
-        # the variants' masks hold bits 0 to 61 only, so higher bits of the path's change nothing
-        allowed, occurred, left = allowed & _LOW, occurred & _LOW, left & _LOW
+    def covered(self, todo: int, first: int, acted: int, worked: int, occurred: int, left: int) -> int:
+        """The positions (bits) of the variants not yet stood for that the path of the variant at ``first`` stands
+        for (``worked``: the shadows that worked in it; ``left``: the partners that tried to leave in it, ghosts
+        included)."""
+        u = self.masks[first]
         ok = todo & self.world[self.world_of[first]]
-        ok &= (c & acted == acted)
-        ok &= (c & ~allowed == 0)
-        if self.any_removed:
-            r = self.removed
-            ok &= (r & gone == gone) & (r & occurred == 0)
+        ok = _all(ok, self.contingency, acted)
+        ok = _none(ok, self.contingency, worked)
+        if self.removable:
+            ok = _all(ok, self.removed, u.removed)
+            ok = _none(ok, self.removed, occurred & self.removable)
         if left:
-            ok &= ((self.lineup ^ lineup) & left == 0)
-        return ok.nonzero()[0]
+            ok = _all(ok, self.partner, left & u.lineup)
+            ok = _none(ok, self.partner, left & ~u.lineup)
+        return ok
 
-    @staticmethod
-    def _takes(v: Masks, u: Masks, acted: int, allowed: int, occurred: int, left: int) -> bool:
-        return v.world == u.world and not (acted & ~v.contingencies or v.contingencies & ~allowed
-                                           or u.removed & ~v.removed or v.removed & occurred
-                                           or (v.lineup ^ u.lineup) & left)
+    def lineups_in(self, found: int) -> list[int]:
+        """The line-ups of the variants at positions ``found``, in order of position."""
+        if found.bit_count() < len(self.lineups):
+            return list(dict.fromkeys(self.masks[p].lineup for p in _positions(found)))
+        return [x for x, these in self.lineups.items() if these & found]
+
+
+class _Column:
+    """One replication's placing: the variants (bits by position) no path stands for yet, and which outcome
+    stands for the others."""
+
+    __slots__ = ("cover", "todo", "placed")
+
+    def __init__(self, cover: _Cover) -> None:
+        self.cover, self.todo, self.placed = cover, cover.all, []
+
+    def stand(self, positions: int, row: int) -> None:
+        self.placed.append((positions, row))
+        self.todo &= ~positions
+
+    def rows(self) -> list[int]:
+        """The outcome row of each variant, by variant."""
+        index = self.cover.index
+        rows = [0] * len(index)
+        for positions, row in self.placed:
+            for p in _positions(positions):
+                rows[index[p]] = row
+        return rows
+
+
+def _positions(bits: int) -> Iterator[int]:
+    while bits:
+        low = bits & -bits
+        yield low.bit_length() - 1
+        bits ^= low
+
+
+def _sets(keys: Sequence[int], count: int) -> list[int]:
+    """For each key value below ``count``, the positions holding it, as a bit set."""
+    sets = [0] * count
+    for p, key in enumerate(keys):
+        sets[key] |= 1 << p
+    return sets
+
+
+def _columns(masks: Sequence[int]) -> list[int]:
+    """For each bit ``j``, the positions of the masks holding it, as a bit set."""
+    width = max((m.bit_length() for m in masks), default=0)
+    flags = np.zeros((width, len(masks)), dtype=bool)
+    for p, mask in enumerate(masks):
+        for j in _positions(mask):
+            flags[j, p] = True
+    return [int.from_bytes(np.packbits(row, bitorder="little").tobytes(), "little") for row in flags]
+
+
+def _all(ok: int, columns: list[int], bits: int) -> int:
+    """``ok`` less the positions lacking any bit of ``bits``."""
+    while bits and ok:
+        low = bits & -bits
+        j = low.bit_length() - 1
+        ok &= columns[j] if j < len(columns) else 0
+        bits ^= low
+    return ok
+
+
+def _none(ok: int, columns: list[int], bits: int) -> int:
+    """``ok`` less the positions holding any bit of ``bits``."""
+    while bits and ok:
+        low = bits & -bits
+        j = low.bit_length() - 1
+        if j < len(columns):
+            ok &= ~columns[j]
+        bits ^= low
+    return ok
 
 
 class _Table:
