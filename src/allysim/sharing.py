@@ -15,6 +15,10 @@ so many variants share one path, and that can be known from a single simulation:
    partners falls short at a check the path passed, that line-up ends there (:mod:`allysim.lineups`: its value,
    candidates' costs and tenures are redone from the path's record, to the same bits).
 
+5. Where a variant still to stand for parts from the path being simulated, the life is copied there and the copy
+   goes on as that variant's path (:mod:`allysim.forking`, :class:`_Forks`): its first part is not simulated
+   again.
+
 So a variant ``u`` simulated in replication ``i`` stands, in that replication, for every variant ``v`` with
 
     acted(u)  <=  contingencies(v)  <=  contingencies(u) + shadows of u that never worked
@@ -28,13 +32,15 @@ same activations) added up in the engine's order, so that the derived numbers ar
 ``exhaustive=True`` simulates every variant in full instead: the reference the tests hold sharing to.
 
 The engine's runaway guard (its event budget) counts the events of the simulated plans: a variant derived from a
-shared path is not itself checked against the budget.
+shared path is not itself checked against the budget, and a copy goes on with the count of the path it was copied
+from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +48,7 @@ from .engine import GRID_POINTS, CompiledPlan, Outcome
 from .life import health_matrix
 from .lineups import LineupRecord
 from .membership import lineups_share_paths
-from .results import HEALTH_BINS, PlanRuns, health_bins, partner_arrays
+from .results import HEALTH_BINS, PlanRuns, column, health_bins, matrix, partner_arrays
 
 __all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive", "SharedChunk", "SharedStore", "DerivedRuns"]
 
@@ -119,42 +125,56 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     simulated = np.zeros((count, n), dtype=bool)
     outcomes: list[Outcome] = []
     shares: dict[int, dict[int, float]] = {}
+    forks = _Forks(cover, models, values)
     for i, rep in enumerate(range(start, stop)):
         column = _Column(cover)
+        forks.column, forks.i = column, i
         while column.todo:
             todo = column.todo
             first = (todo & -todo).bit_length() - 1  # the first variant, in order, that no path stands for yet
             k = order[first]
-            model = models[k]
-            outcome = model.run(seed, rep, None if values[k] is None else values[k][i])
+            forks.position = first
+            outcome = models[k].run(seed, rep, None if values[k] is None else values[k][i], forks)
             simulated[k, i] = True
-            record = outcome.lineup
-            if record is None:
-                _place(outcome, first, cover, column, outcomes)
-                continue
-            outcome.lineup = None
-            # shares added up, by mask: one cache per replication and world (their draws are the same)
-            totals = shares.setdefault(cover.world_of[first], {})
-            _place(outcome, first, cover, column, outcomes, record, model, totals)
-            # then each ending of the path (a membership check its line-up passed): the outcome of the line-ups
-            # that fall short there, if any is still to stand for
-            waiting: list[int] | None = None  # the line-ups with variants still to stand for, in this world
-            for ending in record.endings:
-                if waiting is None:
-                    left = column.todo & cover.world[cover.world_of[first]]
-                    waiting = [x for x, these in cover.lineups.items() if these & left]
-                if not waiting:
-                    break
-                lineups = [x for x in waiting if ending.record.stands_for(x, model, totals)]
-                if lineups:
-                    _place(ending.outcome(model), first, cover, column, outcomes, ending.record, model, totals,
-                           lineups)
-                    waiting = None
+            _stand(outcome, first, cover, column, outcomes, shares, models[k])
+            while forks.pending:  # copies of the path for line-ups without a candidate that tried to leave
+                life, position = forks.pending.pop()
+                if not column.todo >> position & 1:
+                    continue  # meanwhile stood for
+                forks.position = position
+                outcome = life.resume()
+                simulated[order[position], i] = True
+                _stand(outcome, position, cover, column, outcomes, shares, models[order[position]])
         source[:, i] = column.rows()
         shares.clear()
     table = _Table(outcomes, grid=models[0].grid if models[0].health_path else None)
     names = [str(k) for k in range(count)] if names is None else list(names)
     return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
+
+
+def _stand(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcomes: list[Outcome],
+           shares: dict[int, dict[int, float]], model: CompiledPlan) -> None:
+    """Stand a path simulated for the variant at position ``first`` for every variant it is the outcome of, and
+    each of its endings (a membership check its line-up passed) for the line-ups that fall short there."""
+    record = outcome.lineup
+    if record is None:
+        _place(outcome, first, cover, column, outcomes)
+        return
+    outcome.lineup = None
+    # shares added up, by mask: one cache per replication and world (their draws are the same)
+    totals = shares.setdefault(cover.world_of[first], {})
+    _place(outcome, first, cover, column, outcomes, record, model, totals)
+    waiting: list[int] | None = None  # the line-ups with variants still to stand for, in this world
+    for ending in record.endings:
+        if waiting is None:
+            left = column.todo & cover.world[cover.world_of[first]]
+            waiting = [x for x, these in cover.lineups.items() if these & left]
+        if not waiting:
+            break
+        lineups = [x for x in waiting if ending.record.stands_for(x, model, totals)]
+        if lineups:
+            _place(ending.outcome(model), first, cover, column, outcomes, ending.record, model, totals, lineups)
+            waiting = None
 
 
 def _place(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcomes: list[Outcome],
@@ -240,6 +260,46 @@ class _Cover:
         return [x for x, these in self.lineups.items() if these & found]
 
 
+class _Forks:
+    """Where a path puts its copies (:meth:`allysim.lineups.RecordingLife.fork` and the others): at a candidate
+    partner's first exit, the path of the line-up without it; at a contingency's first action, the path of the plan
+    without it, or with it where it is a shadow; each if no path stands yet for that variant (with the same risks and
+    world: else the copy would live that path again). ``position``: the variant whose path is running; ``column``, ``i``: this
+    replication's."""
+
+    def __init__(self, cover: _Cover, models: Sequence[CompiledPlan], values: Values) -> None:
+        self.cover, self.models, self.values = cover, models, values
+        self.variants: dict[tuple, int] = {}
+        for p, m in enumerate(cover.masks):
+            self.variants.setdefault((cover.world_of[p], m.removed, m.contingencies, m.lineup), p)
+        self.pending: list[tuple[Any, int]] = []
+        self.position, self.target, self.i = -1, -1, 0
+        self.column: _Column | None = None
+
+    @property
+    def contingencies(self) -> int:
+        """The contingencies of the running variant, as bits."""
+        return self.cover.masks[self.position].contingencies
+
+    def model_for(self, *, lineup: int | None = None, contingencies: int | None = None) -> CompiledPlan | None:
+        """The model of the running variant with line-up ``lineup`` or contingencies ``contingencies`` instead,
+        holding this replication's draws, or None when there is no such variant or a path stands for it."""
+        cover, p = self.cover, self.position
+        w, u = cover.world_of[p], cover.masks[p]
+        target = self.variants.get((w, u.removed, u.contingencies if contingencies is None else contingencies,
+                                    u.lineup if lineup is None else lineup))
+        if target is None or not self.column.todo >> target & 1:
+            return None  # no such variant, or a path stands for it: the copy's path is that one
+        k = self.cover.index[target]
+        model = self.models[k]
+        model.set_values(None if self.values[k] is None else self.values[k][self.i])
+        self.target = target
+        return model
+
+    def add(self, life: Any) -> None:
+        self.pending.append((life, self.target))
+
+
 class _Column:
     """One replication's placing: the variants (bits by position) no path stands for yet, and which outcome
     stands for the others."""
@@ -321,37 +381,46 @@ class _Table:
               "partners_end", "exits")
 
     def __init__(self, outcomes: list[Outcome] | None = None, grid: list[float] | None = None,
-                 **arrays: np.ndarray) -> None:
+                 parts: list[_Table] | None = None, **arrays: np.ndarray) -> None:
         self.health = self.env_grid = None  # only while a chunk's histograms are made
+        self._parts = parts  # tables whose rows these are, one after the other: each array joined when first read
         if outcomes is None:
-            for name in self.FIELDS:
-                setattr(self, name, arrays[name])
+            for name, array in arrays.items():
+                setattr(self, name, array)
             return
-        floats = ("lifetime", "value", "risk_cost", "min_health", "resilience")
-        for name in floats:
-            setattr(self, name, np.array([getattr(o, name) for o in outcomes], dtype=float))
-        rows = len(outcomes)
-        self.cause = np.array([o.cause for o in outcomes], dtype=np.int16)
-        self.occurrences = np.array([o.occurrences for o in outcomes], dtype=np.int32).reshape(rows, -1)
+        for name in ("lifetime", "value", "risk_cost", "min_health", "resilience"):
+            setattr(self, name, column(outcomes, name, float))
+        self.cause = column(outcomes, "cause", np.int16)
+        self.occurrences = matrix(outcomes, "occurrences", np.int32)
         # one of each pair below is 0 (in the plan, or a shadow), so the sum is exact
-        self.activations = (np.array([o.activations for o in outcomes], dtype=np.int32)
-                            + np.array([o.shadow_activations for o in outcomes], dtype=np.int32)).reshape(rows, -1)
-        self.successes = np.array([o.successes for o in outcomes], dtype=np.int32).reshape(rows, -1)
-        self.costs = (np.array([o.costs for o in outcomes], dtype=float)
-                      + np.array([o.shadow_costs for o in outcomes], dtype=float)).reshape(rows, -1)
+        self.activations = matrix(outcomes, "activations", np.int32) + matrix(outcomes, "shadow_activations", np.int32)
+        self.successes = matrix(outcomes, "successes", np.int32)
+        self.costs = matrix(outcomes, "costs", float) + matrix(outcomes, "shadow_costs", float)
         self.health = health_matrix(outcomes, grid) if grid is not None else None
-        self.env_time = np.array([o.env_time for o in outcomes], dtype=float).reshape(rows, -1)
+        self.env_time = matrix(outcomes, "env_time", float)
         self.env_grid = np.array([o.env_grid for o in outcomes], dtype=np.int64) if grid is not None else None
-        self.env_state = np.array([o.env_state for o in outcomes], dtype=np.int16)
+        self.env_state = column(outcomes, "env_state", np.int16)
         for name, array in partner_arrays(outcomes).items():
             setattr(self, name, array)
 
     def __len__(self) -> int:
         return len(self.lifetime)
 
+    def __getattr__(self, name: str) -> np.ndarray:  # an array of joined tables, not joined yet
+        parts = self.__dict__.get("_parts")
+        if parts is None or name not in self.FIELDS:
+            raise AttributeError(name)
+        array = np.concatenate([getattr(t, name) for t in parts])
+        for t in parts:  # the parts belong to this table: each array is kept once
+            t.__dict__.pop(name, None)
+        setattr(self, name, array)
+        return array
+
     @classmethod
     def concat(cls, tables: list[_Table]) -> _Table:
-        return cls(**{name: np.concatenate([getattr(t, name) for t in tables]) for name in cls.FIELDS})
+        """The rows of ``tables``, one after the other (a study reads a few arrays: each is joined when read). The
+        tables handed over belong to the new one."""
+        return cls(parts=tables)
 
     @classmethod
     def of_plans(cls, plans: list[PlanRuns]) -> _Table:
@@ -378,15 +447,18 @@ class _Table:
             if name == "costs":
                 return np.where(inside, self.costs[rows], 0.0)
             return np.where(inside, getattr(self, name)[rows], 0).astype(np.int32)
-        if name == "contingency_cost":  # column by column, not via the costs matrix: npv needs only this
+        if name == "contingency_cost":
             total = np.zeros(len(rows))
-            for j in range(self.costs.shape[1]):  # one by one in file order, as the engine adds them: the same bits
-                if contingencies >> j & 1:
-                    total = total + self.costs[rows, j]
+            if contingencies:
+                costs = self.costs[rows]
+                for j in range(costs.shape[1]):  # one by one in file order, as the engine adds them: the same bits
+                    if contingencies >> j & 1:
+                        total = total + costs[:, j]
             if self.partner_costs.shape[1]:  # the candidate partners' costs, added up first, then added (engine)
                 paid = np.zeros(len(rows))
-                for k in range(self.partner_costs.shape[1]):
-                    paid = paid + self.partner_costs[rows, k]
+                partner_costs = self.partner_costs[rows]
+                for k in range(partner_costs.shape[1]):
+                    paid = paid + partner_costs[:, k]
                 total = total + paid
             return total
         if name == "npv":  # from arrays made here and dropped, so that reading npv keeps npv alone
