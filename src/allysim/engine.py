@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Callable
+from typing import Any, Callable
 
 from .compiled import ContingencySpec, EnvironmentSpec, RiskSpec
-from .life import GRID_POINTS, Life, Outcome
+from .life import GRID_POINTS, Life
 from .lineups import RecordingLife
 from .membership import PartneredLife, PartnerSpec, lineups_share_paths
+from .outcome import Outcome
 from .scenario import Scenario
 from .scenario.paths import ParameterPath
 from .streams import Layout, Streams, sources
@@ -89,20 +90,42 @@ class CompiledPlan:
         self.environment = None if scenario.environment is None else \
             EnvironmentSpec(scenario, scenario.environment, self.layout, hold_environment)
         self.setters = [self._setter(path) for path in scenario.uncertain]
+        self._counterparts: dict[int, tuple[CompiledPlan, dict[int, object]]] = {}
         # what simulates one replication: a line-up's path kept for other line-ups, a life with partners, or one body
         self.life = (RecordingLife if self.recording else PartneredLife) if self.partners else Life
 
-    def run(self, seed: int, replication: int, values: Sequence[float] | None = None) -> Outcome:
+    def run(self, seed: int, replication: int, values: Sequence[float] | None = None, forks: Any = None) -> Outcome:
         """Simulate replication ``replication`` of root seed ``seed``.
 
         ``values`` are this replication's draws of the scenario's uncertain parameters, in
         ``scenario.uncertain`` order (see :class:`allysim.uncertainty.Draws`); without them every uncertain
-        parameter keeps its median.
+        parameter keeps its median. ``forks``: where a shared path puts its copies for the variants that part from
+        it (:mod:`allysim.sharing`), if anywhere.
         """
+        self.set_values(values)
+        life = self.life(self, Streams(self.layout, seed, replication), replication)
+        if forks is not None and self.shadows:
+            life.forks = forks
+        return life.run()
+
+    def counterparts(self, other: CompiledPlan) -> dict[int, object]:
+        """By id of each spec of this plan (risks, contingencies followed, partners), the one of ``other`` with its
+        index: ``other`` is the same scenario compiled for another variant (:meth:`allysim.life.Life.copy`)."""
+        known = self._counterparts.get(id(other))
+        if known is None or known[0] is not other:
+            assert len(self.followed) == len(other.followed) and len(self.risks) == len(other.risks)
+            pairs = {}
+            for mine, theirs in zip([*self.risks, *self.followed, *self.partners],
+                                    [*other.risks, *other.followed, *other.partners]):
+                pairs[id(mine)] = theirs
+            known = self._counterparts[id(other)] = (other, pairs)
+        return known[1]
+
+    def set_values(self, values: Sequence[float] | None) -> None:
+        """Put one replication's draws of the uncertain parameters where the simulation reads them."""
         if values is not None:
             for setter, value in zip(self.setters, values):
                 setter(value)
-        return self.life(self, Streams(self.layout, seed, replication), replication).run()
 
     # ------------------------------------------------------------------ uncertain parameters (SPEC section 8)
 

@@ -54,6 +54,7 @@ class Job:
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _compiled: dict[Any, CompiledPlan] = field(default_factory=dict, repr=False)
     _masks: dict[tuple, list] = field(default_factory=dict, repr=False)
+    _layout: Layout | None = field(default=None, repr=False)  # the scenario's, made once per process
 
     @property
     def shared(self) -> bool:
@@ -68,16 +69,26 @@ class Job:
             kind = ("compiled", tuple(v.contingencies), tuple(v.removed_risks), bool(v.hold_environment))
             if kind not in self._compiled:
                 self._compiled[kind] = CompiledPlan(self.scenario, v.contingencies, removed_risks=v.removed_risks,
-                                                    layout=self.layout or sources(self.scenario),
+                                                    layout=self.streams_layout(),
                                                     event_budget=self.event_budget, health_path=self.health_path,
                                                     hold_environment=v.hold_environment, shadows=self.shared)
             self._compiled[name] = self._compiled[kind]
         return self._compiled[name]
 
+    def streams_layout(self) -> Layout:
+        """The random sources every variant reads: ``layout`` if fixed, else the scenario's, one object for all
+        (each replication's uniforms are drawn once and read by every variant simulated on it)."""
+        if self.layout is not None:
+            return self.layout
+        if self._layout is None:
+            self._layout = sources(self.scenario)
+        return self._layout
+
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state["_compiled"] = {}  # compiled plans hold closures; each process compiles its own, once
         state["_masks"] = {}
+        state["_layout"] = None
         return state
 
     def run(self, start: int, stop: int) -> Chunk:

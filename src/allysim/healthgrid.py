@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 if TYPE_CHECKING:
-    from .life import Outcome
+    from .outcome import Outcome
 
 __all__ = ["health_matrix"]
 

@@ -35,82 +35,26 @@ from __future__ import annotations
 
 import math
 from array import array
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import simpy
-from simpy.events import NORMAL
 
 from .errors import SimulationError
+from .events import Call, Clock
+from .forking import Forking
 from .healthgrid import health_matrix
+from .outcome import Outcome
 from .streams import Streams
 
 if TYPE_CHECKING:  # the engine imports this module, not the converse
     from .compiled import ContingencySpec, EnvironmentSpec, Quantity, RiskSpec
     from .engine import CompiledPlan
 
-__all__ = ["Life", "Outcome", "GRID_POINTS", "health_matrix"]
+__all__ = ["Life", "Product", "GRID_POINTS", "health_matrix"]
 
 GRID_POINTS = 101
 
 _expm1, _log1p, _isfinite = math.expm1, math.log1p, math.isfinite
-_NONE: tuple = ()  # the partner fields of an Outcome without partners
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What one replication produced (not frozen: one is made per replication, four times faster so)."""
-
-    lifetime: float
-    cause: int  # index of the risk that ended the alliance, or -1 if it survived
-    npv: float
-    value: float
-    risk_cost: float
-    contingency_cost: float
-    min_health: float
-    resilience: float
-    occurrences: list[int]
-    activations: list[int]
-    successes: list[int]
-    costs: list[float]  # present value of what each contingency cost (0 for those not in the plan)
-    health: array[float]  # the health path on the model's grid, kept compactly (empty when not kept): health_matrix
-    env_time: list[float]  # time spent in each environment state over the life (empty without an environment)
-    env_state: int  # the environment's state when the run ended, -1 without an environment
-    env_grid: list[int]  # the environment's state at each point of the grid, to the horizon (empty when not kept)
-    # with shadows: for each contingency not in the plan, what it would have cost and how often it would have
-    # activated on this path, and whether any of those activations would have worked (then the path would differ)
-    shadow_activations: list[int] | None = None
-    shadow_costs: list[float] | None = None
-    shadow_worked: list[bool] | None = None
-    # with partners (SPEC section 12), one entry per partner of the scenario, in file order (empty without partners)
-    partner_costs: Sequence[float] = _NONE  # present value of what each candidate partner in the plan cost
-    partner_exit: Sequence[float] = _NONE  # when each partner first left (inf: never)
-    partner_tenure: Sequence[float] = _NONE  # each partner's time in the alliance over the life
-    exit_attempts: Sequence[int] = _NONE  # each partner's exits, retained or not (for path sharing)
-    partners_end: int = 0  # partners in the alliance when the run ended
-    exits: str = ""  # the exits in order, id@time;id@time
-    lineup: Any = None  # with shadows and candidate partners: allysim.membership.LineupRecord, for path sharing
-
-
-class _Clock(simpy.Environment):
-    """SimPy's environment. A subclass only so that creating one (once per replication) skips binding the event
-    shortcuts (``env.timeout``, ``env.process``, ...) to the instance, which the engine does not use."""
-
-
-class Call(simpy.Event):
-    """A SimPy event that calls ``callback(event)`` at ``now + delay``: a ``Timeout`` without its checks (the engine
-    never schedules into the past), with an optional ``risk`` riding along for arrivals."""
-
-    def __init__(self, env: simpy.Environment, delay: float, callback: Callable[[simpy.Event], None],
-                 risk: _RiskState | None = None) -> None:
-        self.env = env
-        self.callbacks = [callback]
-        self._value = None
-        self._ok = True
-        self.risk = risk
-        env.schedule(self, NORMAL, delay)
-
-
 class Product:
     """The product of the factors in force, kept up to date in O(1) per change.
 
@@ -141,6 +85,11 @@ class Product:
         else:
             self.nonzero /= factor
 
+    def copy(self) -> Product:
+        new = Product.__new__(Product)
+        new.nonzero, new.zeros = self.nonzero, self.zeros
+        return new
+
 
 class _RiskState(Product):
     """A risk during one replication: the product of its escalations and rate factors in force (a
@@ -158,6 +107,21 @@ class _RiskState(Product):
         self.pending: Call | None = None  # the scheduled arrival; a rescheduled risk's earlier one is void
         self.count = 0
 
+    def copy(self) -> _RiskState:
+        """A copy with no pending arrival (see :meth:`Life.copy`)."""
+        new = _RiskState.__new__(_RiskState)
+        new.spec, new.nonzero, new.zeros, new.env, new.budget, new.mark, new.pending, new.count = \
+            self.spec, self.nonzero, self.zeros, self.env, self.budget, self.mark, None, self.count
+        return new
+
+    def holds(self, event: Call) -> bool:
+        """Whether ``event`` is this risk's pending arrival (an earlier one, rescheduled since, is void)."""
+        return self.pending is event
+
+    def hand_over(self, copy: _RiskState, event: Call, call: Call) -> None:
+        """``call``, the copy of ``event`` (which this holds), is the pending arrival of ``copy``."""
+        copy.pending = call
+
     @property
     def rate(self) -> float:
         hazard = self.spec.hazard
@@ -165,12 +129,13 @@ class _RiskState(Product):
         return hazard * self.value * self.env if hazard else 0.0
 
 
-class Life:
-    """The state of one alliance through one replication."""
+class Life(Forking):
+    """The state of one alliance through one replication (copyable where a variant parts from its path:
+    :class:`allysim.forking.Forking`)."""
 
     def __init__(self, model: CompiledPlan, streams: Streams, replication: int) -> None:
         self.m, self.streams, self.replication = model, streams, replication
-        self.env = _Clock()
+        self.env = Clock()
         self.t = 0.0
         self.h = model.h0
         self.value_factor = Product()
@@ -210,6 +175,11 @@ class Life:
             state.pending = None
 
     def run(self) -> Outcome:
+        self.begin()
+        return self.conclude()
+
+    def begin(self) -> None:
+        """t = 0: the environment's path, the partners, each risk's first arrival, the reviews and the horizon."""
         m = self.m
         env = self.env
         if m.environment is not None:
@@ -233,18 +203,22 @@ class Life:
                 continue
             state.pending = Call(env, wait, arrive, state)
         for c in m.reviewers:  # each review schedules the next one
-            Call(env, c.reviews[0], lambda _e, c=c: self._review(c, 0))
+            Call(env, c.reviews[0], self._review_due, (c, 0))
         Call(env, horizon, self._horizon)
-        env.run(until=self.ended)
+
+    def conclude(self) -> Outcome:
+        """The events from here to the end of the life, and its accounts."""
+        m = self.m
+        self.env.run(until=self.ended)
         # Events still scheduled (arrivals after a dissolution, factors that would end later) hold callbacks that
         # refer back to this Life, and so does each risk's pending arrival: reference cycles that only the garbage
         # collector would free, at up to a third of the run time in a process holding many objects (a study's
         # outcomes). Broken here, a replication is freed by reference counting alone, and the executor pauses the
         # collector while a chunk runs. SimPy has no public way to drop scheduled events.
-        env._queue.clear()
+        self.env.clear()
         self.drop_pending()
         if self.alive:
-            self.advance(horizon)
+            self.advance(m.horizon)
         lifetime = self.t
         if self.env_state >= 0:
             self.env_time[self.env_state] += lifetime - self.env_since
@@ -299,7 +273,7 @@ class Life:
             for ps, factor in zip(self.pstates, spec.exit_factors[first]):
                 ps.env = factor
         for t, to in path[1:]:
-            Call(self.env, t, lambda _e, to=to: self._switch(to))
+            Call(self.env, t, self._switch, to)
 
     def environment_path(self, spec: EnvironmentSpec) -> list[tuple[float, int]]:
         """(time, state) pairs from t = 0 up to the horizon, from the environment's own stream only."""
@@ -340,8 +314,10 @@ class Life:
                     "under environment.transitions (they are per time unit).")
         return path
 
-    def _switch(self, to: int) -> None:
-        """The environment enters state ``to``: value and the risks whose multiplier changes follow at once."""
+    def _switch(self, event: Call) -> None:
+        """The environment enters state ``event.data``: value and the risks whose multiplier changes follow at
+        once."""
+        to = event.data
         if not self.alive:
             return
         now, spec = self.env.now, self.m.environment
@@ -397,7 +373,7 @@ class Life:
         state.budget = max(0.0, state.budget - spent)
 
     def _arrive(self, event: Call) -> None:
-        state = event.risk
+        state = event.data
         if event is not state.pending or not self.alive:
             return  # rescheduled since (a rate changed), or the alliance has ended
         spec = state.spec
@@ -468,16 +444,24 @@ class Life:
 
     def occur(self, risk: RiskSpec) -> None:
         self.advance(self.env.now)
-        u = self.u
         before = self.h
         # 1. contingencies on this risk with no delay activate; delayed ones activate and act later
         keep, acting = 1.0, None
         if risk.on_risk:
+            seen = None if self.forks is None else self.successes[:]
             acting = []
             for c in risk.on_risk:
                 if self.trigger(c):
                     keep *= 1.0 - c.reduce
                     acting.append(c)
+            if seen is not None and seen != self.successes:
+                self.fork_triggered(risk.on_risk, seen, (risk.index, before))
+        self.hit(risk, before, keep, acting)
+
+    def hit(self, risk: RiskSpec, before: float, keep: float, acting: list | None) -> None:
+        """Steps 2 to 6 of an occurrence of ``risk``, once the contingencies on it have activated (``keep``: the
+        share of the impact left by those that reduce it; ``acting``: those that worked)."""
+        u = self.u
         # 2. the occurrence hits, scaled by every successful reduce_impact; min_health is the low point right
         #    after a hit, before steps 3, 5 and 6 lift health again. (Draws written out: q.value for a constant,
         #    else q.fn of the next uniform of its stream; x if x > 0.0 else 0.0 is max(0.0, x), bit for bit.)
@@ -510,6 +494,13 @@ class Life:
         if risk.fatal > 0.0:
             fatal = u(risk.fatal_source) < risk.fatal * keep
         pulled = self.pull(risk, keep) if risk.pulls else None  # partners it makes leave, drawn with fatal
+        if pulled and self.forks is not None:
+            self.fork_pulled(risk, before, fatal, pulled)
+        self.settle(risk, before, fatal, pulled)
+
+    def settle(self, risk: RiskSpec, before: float, fatal: bool, pulled: list | None) -> None:
+        """Steps 5 and 6 of an occurrence of ``risk`` (``before``: health before it hit; ``fatal``: drawn;
+        ``pulled``: the partners it makes leave)."""
         # 5. about to dissolve: on-dissolution contingencies try to rescue
         if (fatal or self.h < self.m.floor) and not self.rescue():
             self.dissolve(risk.index)
@@ -529,7 +520,10 @@ class Life:
             if before >= c.threshold > after:
                 crossed = [c] if crossed is None else crossed + [c]
         if crossed:
+            seen = None if self.forks is None else self.successes[:]
             acting = [c for c in crossed if self.trigger(c)]
+            if seen is not None and seen != self.successes:
+                self.fork_triggered(crossed, seen, None)
             for c in acting:
                 self.apply(c)
         if self.hwatch:
@@ -562,6 +556,9 @@ class Life:
             self.successes[j] += 1
         return worked
 
+    def _review_due(self, event: Call) -> None:
+        self._review(*event.data)
+
     def _review(self, c: ContingencySpec, k: int) -> None:
         """Review ``k`` of ``c`` (SPEC section 13): if the alliance is alive and the condition holds, activate.
 
@@ -572,7 +569,7 @@ class Life:
             return
         now = self.env.now
         if k + 1 < len(c.reviews):
-            Call(self.env, c.reviews[k + 1] - now, lambda _e: self._review(c, k + 1))
+            Call(self.env, c.reviews[k + 1] - now, self._review_due, (c, k + 1))
         self._count_event(c.id)
         health, disc = self.peek(now)
         if c.review_below is not None and not health < c.review_below:
@@ -604,11 +601,19 @@ class Life:
         return 1.0 - (1.0 - self.h) * (1.0 - self.rho * i_rho), self.disc * (1.0 - self.delta * i_delta)
 
     def act_later(self, c: ContingencySpec, worked: bool) -> None:
-        Call(self.env, self.draw(c.delay), lambda _e: self._delayed(c, worked))
+        Call(self.env, self.draw(c.delay), self._delayed, (c, worked))
 
-    def _delayed(self, c: ContingencySpec, worked: bool) -> None:
+    def drop_delayed(self, j: int) -> None:
+        """Forget the pending actions of contingency ``j`` (a shadow now, in a copy: allysim.forking)."""
+        self.env.hold([entry for entry in self.env.pending() if not (
+            type(entry[3]) is Call and entry[3].callbacks[0].__func__ is Life._delayed and entry[3].data[0].index == j)])
+
+    def _delayed(self, event: Call) -> None:
+        c, worked = event.data
         if not self.alive:
             return
+        if worked and self.forks is not None and self.successes[c.index] == 1:
+            self.fork_delayed(c)  # its first action: the path without it, copied here (allysim.lineups)
         self._count_event(c.id)
         if worked:
             self.advance(self.env.now)
@@ -649,16 +654,19 @@ class Life:
     start_partners = partner_outcome = partner_environment = pull = exit = add_exit_factor = health_moved = \
         members = start_partners
 
+
+    # ------------------------------------------------------------------ a copy, for path sharing
+
     # ------------------------------------------------------------------ factors that last a while
 
     def add_value_factor(self, factor: float, duration: float) -> None:
         self.value_factor.add(factor)
-        Call(self.env, duration, lambda _e: self._end_value_factor(factor))
+        Call(self.env, duration, self._end_value_factor, factor)
 
-    def _end_value_factor(self, factor: float) -> None:
+    def _end_value_factor(self, event: Call) -> None:
         if self.alive:
             self.advance(self.env.now)
-            self.value_factor.remove(factor)
+            self.value_factor.remove(event.data)
 
     def add_rate_factor(self, target: int, factor: float, duration: float | None) -> None:
         state = self.states[target]
@@ -666,9 +674,10 @@ class Life:
         state.add(factor)
         self._schedule(state)
         if duration is not None:
-            Call(self.env, duration, lambda _e: self._end_rate_factor(state, factor))
+            Call(self.env, duration, self._end_rate_factor, (state, factor))
 
-    def _end_rate_factor(self, state: _RiskState, factor: float) -> None:
+    def _end_rate_factor(self, event: Call) -> None:
+        state, factor = event.data
         if self.alive:
             self._rescale(state)
             state.remove(factor)

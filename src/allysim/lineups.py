@@ -19,6 +19,9 @@ same operations in the same order as a simulation of that line-up, so the same b
 And where a line-up passes a membership check that a line-up with fewer partners or shares would not, the smaller
 line-up's alliance ends there, on the same path: each such check is kept as an :class:`Ending`, the outcome had the
 alliance dissolved at that moment, which stands for the smaller line-ups (built only when one needs it).
+
+And where a line-up parts from a path, at its candidate's first attempt to leave, the life is copied there and the
+copy goes on as that line-up's path (:meth:`RecordingLife.fork`, :mod:`allysim.forking`).
 """
 
 from __future__ import annotations
@@ -27,11 +30,14 @@ import math
 from dataclasses import fields
 from typing import TYPE_CHECKING
 
-from .life import Outcome
+from .life import Life
 from .membership import SHARE_TOLERANCE, PartneredLife
+from .outcome import Outcome
 
 if TYPE_CHECKING:
+    from .compiled import RiskSpec
     from .engine import CompiledPlan
+    from .membership import PartnerState
     from .streams import Streams
 
 __all__ = ["LineupRecord", "Ending", "RecordingLife"]
@@ -43,7 +49,7 @@ assert [f.name for f in fields(Outcome)] == [
     "lifetime", "cause", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience", "occurrences",
     "activations", "successes", "costs", "health", "env_time", "env_state", "env_grid", "shadow_activations",
     "shadow_costs", "shadow_worked", "partner_costs", "partner_exit", "partner_tenure", "exit_attempts",
-    "partners_end", "exits", "lineup"], "allysim.life.Outcome changed: update LineupRecord.derive"
+    "partners_end", "exits", "lineup"], "allysim.outcome.Outcome changed: update LineupRecord.derive"
 
 
 class LineupRecord:
@@ -121,7 +127,7 @@ def _total(mask: int, model: CompiledPlan, totals: dict[int, float]) -> float:
 class Ending:
     """The path had its alliance dissolved at a membership check its line-up passed, credited to the partner
     leaving: what a line-up falling short there lives (module docstring). The state at that moment is kept, and the
-    :class:`~allysim.life.Outcome` made from it only when a line-up needs it (:meth:`outcome`), by
+    :class:`~allysim.outcome.Outcome` made from it only when a line-up needs it (:meth:`outcome`), by
     :meth:`allysim.life.Life.run`'s and :meth:`~allysim.membership.PartneredLife.partner_outcome`'s closing
     accounts, operation for operation."""
 
@@ -208,6 +214,62 @@ class RecordingLife(PartneredLife):
                 self.lineup |= 1 << spec.k
                 if spec.candidate:
                     self.candidates |= 1 << spec.k
+
+    # ------------------------------------------------------------------ copies: where another variant parts
+
+    def fork(self, ps: PartnerState, occurrence: tuple | None) -> None:
+        """Candidate ``ps``, in this line-up, tries to leave for the first time: up to here the line-up without it
+        lived this very path (it would have been a ghost, followed alike, and every membership check had the same
+        verdict, or that line-up ended at one, an :class:`Ending` of this path). So, if that variant is still to
+        stand for (``self.forks``), a copy of this life becomes its path (:meth:`leave`) and goes on from here by
+        itself: the prefix is not simulated again. ``occurrence``: when a risk pulls it out, the rest of that
+        occurrence (:meth:`resume`)."""
+        k = ps.spec.k
+        bit = 1 << k
+        m = self.m
+        floor, least, totals = m.min_share - SHARE_TOLERANCE, m.min_partners, {}
+        for mask, short in self.checks:
+            mask &= ~bit
+            if (mask.bit_count() < least or _total(mask, m, totals) < floor) != short:
+                return
+        model = self.forks.model_for(lineup=self.lineup & ~bit)
+        if model is not None:
+            new = self.copy(model)
+            new.leave(k)
+            new.resumption = None if occurrence is None else ("pulled", occurrence)
+            self.forks.add(new)
+
+    def fork_pulled(self, risk: RiskSpec, before: float, fatal: bool, pulled: list[PartnerState]) -> None:
+        """An occurrence of ``risk`` pulls partners out: a copy (:meth:`fork`) for each candidate among them leaving
+        for the first time, holding what is left of the occurrence for the others."""
+        for ps in pulled:
+            if ps.spec.candidate and not ps.attempts:
+                self.fork(ps, (risk.index, before, fatal, [q.spec.k for q in pulled if q is not ps]))
+
+    def copy_into(self, new: Life, mapping: dict[int, object], specs: dict[int, object]) -> None:
+        super().copy_into(new, mapping, specs)
+        new.stretches = self.stretches[:]
+        new.endings = []  # this path's endings stand for the smaller line-ups up to here
+
+    def leave(self, k: int) -> None:
+        """This copy as the path of its line-up, the same but for candidate ``k``, out of it (a ghost there,
+        leaving now): the membership checks and stretches without it, the shares and value with the line-up's
+        own shares (the same operations in the same order as :meth:`advance`, so the same bits)."""
+        bit = 1 << k
+        model = self.m
+        self.pstates[k].inside = False
+        self.ghost_left(self.pstates[k])
+        self.lineup &= ~bit
+        self.candidates &= ~bit
+        self.checks = [(mask & ~bit, short) for mask, short in self.checks]
+        st, value, rate, totals = self.stretches, 0.0, model.value_rate, {}
+        for i in range(0, len(st), 4):
+            st[i] &= ~bit
+            vr = rate * _total(st[i], model, totals)
+            if vr:
+                value += vr * st[i + 1] * st[i + 2] * st[i + 3]
+        self.value_pv = value
+        self._refresh_shares()
 
     def checked(self, short: bool, cause: int) -> None:
         """A membership check (``cause``: the partner leaving, -1 at t = 0): its verdict, and when the line-up

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Callable
 
 from .compiled import Quantity
 from .errors import SimulationError
-from .life import Call, Life, Product
+from .events import Call
+from .life import Life, Product
 
 if TYPE_CHECKING:
     from .compiled import ContingencySpec, RiskSpec
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from .scenario import Partner, Scenario
     from .streams import Layout, Streams
 
-__all__ = ["PartnerSpec", "PartneredLife", "SHARE_TOLERANCE", "lineups_share_paths"]
+__all__ = ["PartnerSpec", "PartnerState", "PartneredLife", "SHARE_TOLERANCE", "lineups_share_paths"]
 
 # shares are added in floating point (0.7 + 0.1 is 0.7999999999999999): a sum this close to min_share meets it
 SHARE_TOLERANCE = 1e-9
@@ -129,6 +130,25 @@ class PartnerState(Product):
         self.first = _INF  # when it first left
         self.attempts = 0  # exits, retained or not
 
+    def copy(self) -> PartnerState:
+        new = PartnerState.__new__(PartnerState)
+        new.spec, new.nonzero, new.zeros, new.inside, new.ghost, new.env, new.below, new.spread = \
+            self.spec, self.nonzero, self.zeros, self.inside, self.ghost, self.env, self.below, self.spread
+        new.budget, new.mark, new.pending, new.cross, new.since, new.tenure, new.first, new.attempts = \
+            self.budget, self.mark, None, None, self.since, self.tenure, self.first, self.attempts
+        return new
+
+    def holds(self, event: Call) -> bool:
+        """Whether ``event`` is this partner's pending exit or climb back over x (earlier ones are void)."""
+        return self.pending is event or self.cross is event
+
+    def hand_over(self, copy: PartnerState, event: Call, call: Call) -> None:
+        """``call``, the copy of ``event`` (which this holds), is pending in ``copy`` as ``event`` is here."""
+        if self.pending is event:
+            copy.pending = call
+        else:
+            copy.cross = call
+
     @property
     def rate(self) -> float:
         spec = self.spec
@@ -145,6 +165,23 @@ class PartneredLife(Life):
         super().drop_pending()
         for ps in self.pstates:  # a partner's pending exit and climb back over x call back into this Life
             ps.pending = ps.cross = None
+
+    def copy_into(self, new: Life, mapping: dict[int, object], specs: dict[int, object]) -> None:
+        pstates = new.pstates = []
+        for ps in self.pstates:
+            mapping[id(ps)] = copy = ps.copy()
+            copy.spec = specs[id(ps.spec)]
+            pstates.append(copy)
+        new.hwatch = [mapping[id(ps)] for ps in self.hwatch]
+        new.exit_log = self.exit_log[:]
+        if self.checks is not None:
+            new.checks = self.checks[:]
+
+    def fork(self, ps: PartnerState, occurrence: tuple | None) -> None:
+        """A candidate's first exit: only a path kept for other line-ups is copied there (allysim.lineups)."""
+
+    def fork_pulled(self, risk: RiskSpec, before: float, fatal: bool, pulled: list[PartnerState]) -> None:
+        """Partners pulled out by an occurrence: only a path kept for other line-ups is copied there."""
 
     def __init__(self, model: CompiledPlan, streams: Streams, replication: int) -> None:
         super().__init__(model, streams, replication)
@@ -183,7 +220,7 @@ class PartneredLife(Life):
         self.health_moved()
 
     def partner_outcome(self, contingency_cost: float) -> dict:
-        """The partners' part of the :class:`~allysim.life.Outcome`, and the contingency cost with the candidates'
+        """The partners' part of the :class:`~allysim.outcome.Outcome`, and the contingency cost with the candidates'
         costs added (after the contingencies', one by one in file order, as :mod:`allysim.sharing` adds them)."""
         end = self.t
         costs = [0.0] * len(self.pstates)
@@ -251,15 +288,17 @@ class PartneredLife(Life):
             wait = curve.arrival(now, ps.budget, rate) - now
         if now + wait > self.m.horizon:
             return
-        ps.pending = Call(self.env, wait, self._exit_due, ps)  # type: ignore[arg-type]
+        ps.pending = Call(self.env, wait, self._exit_due, ps)
 
     def _exit_due(self, event: Call) -> None:
-        ps: PartnerState = event.risk  # type: ignore[assignment]
+        ps: PartnerState = event.data
         if event is not ps.pending or not self.alive:
             return
         if ps.ghost:  # a ghost would leave here: the path with it in parts from this one (allysim.lineups)
             self.ghost_left(ps)
             return
+        if self.forks is not None and ps.spec.candidate and not ps.attempts:
+            self.fork(ps, None)  # the path without this candidate, copied here (allysim.lineups)
         self._count_event(ps.spec.id)
         self.advance(self.env.now)
         ps.pending = None
@@ -283,10 +322,10 @@ class PartneredLife(Life):
             if below and self.rho > 0.0 and x < 1.0:
                 wait = _log((1.0 - h) / (1.0 - x)) / self.rho
                 if self.env.now + wait <= self.m.horizon:
-                    ps.cross = Call(self.env, wait, self._climbed, ps)  # type: ignore[arg-type]
+                    ps.cross = Call(self.env, wait, self._climbed, ps)
 
     def _climbed(self, event: Call) -> None:
-        ps: PartnerState = event.risk  # type: ignore[assignment]
+        ps: PartnerState = event.data
         if event is not ps.cross or not self.alive or not (ps.inside or ps.ghost):
             return
         if ps.inside:
@@ -305,9 +344,10 @@ class PartneredLife(Life):
         if follow:
             self._schedule_exit(ps)
         if duration is not None:
-            Call(self.env, duration, lambda _e: self._end_exit_factor(ps, factor))
+            Call(self.env, duration, self._end_exit_factor, (ps, factor))
 
-    def _end_exit_factor(self, ps: PartnerState, factor: float) -> None:
+    def _end_exit_factor(self, event: Call) -> None:
+        ps, factor = event.data
         if self.alive:
             follow = ps.inside or ps.ghost
             if follow:
@@ -401,7 +441,7 @@ class PartneredLife(Life):
             if worked is None or c.shadow:
                 continue
             if c.delayed:
-                Call(self.env, self.draw(c.delay), lambda _e, c=c, worked=worked: self._after_exit(c, ps, worked))
+                Call(self.env, self.draw(c.delay), self._after_exit, (c, ps, worked))
             elif worked:
                 self._act_on_exit(c, ps)
         self._watch(before, watch)
@@ -422,7 +462,11 @@ class PartneredLife(Life):
         after = self.h
         crossed = [c for c in self.m.watchers if before >= c.threshold > after]
         if crossed:
-            for c in [c for c in crossed if self.trigger(c)]:
+            seen = None if self.forks is None else self.successes[:]
+            acting = [c for c in crossed if self.trigger(c)]
+            if seen is not None and seen != self.successes:
+                self.fork_triggered(crossed, seen, None)
+            for c in acting:
                 self.apply(c)
         self.health_moved()
 
@@ -437,7 +481,8 @@ class PartneredLife(Life):
             self._refresh_shares()
             self._schedule_exit(ps)
 
-    def _after_exit(self, c: ContingencySpec, ps: PartnerState, worked: bool) -> None:
+    def _after_exit(self, event: Call) -> None:
+        c, ps, worked = event.data
         if not self.alive:
             return
         self._count_event(c.id)

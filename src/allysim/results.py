@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
+from itertools import chain
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +24,7 @@ from .stats import HEALTH_BINS, health_bins
 if TYPE_CHECKING:
     from .scenario import Scenario
 
-__all__ = ["Variant", "PlanRuns", "Results", "sharing_of", "sum_sharing"]
+__all__ = ["Variant", "PlanRuns", "Results", "sharing_of", "sum_sharing", "column", "matrix"]
 
 _FLOATS = ("lifetime", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience")
 
@@ -109,17 +111,17 @@ class PlanRuns:
             cells = health_bins(health) + np.arange(GRID_POINTS) * HEALTH_BINS
             hist = np.bincount(cells.ravel(), minlength=GRID_POINTS * HEALTH_BINS).reshape(GRID_POINTS, HEALTH_BINS)
         return cls(
-            cause=np.array([o.cause for o in outcomes], dtype=np.int16),
-            occurrences=np.array([o.occurrences for o in outcomes], dtype=np.int32),
-            activations=np.array([o.activations for o in outcomes], dtype=np.int32).reshape(len(outcomes), -1),
-            successes=np.array([o.successes for o in outcomes], dtype=np.int32).reshape(len(outcomes), -1),
-            costs=np.array([o.costs for o in outcomes], dtype=float).reshape(len(outcomes), -1),
+            cause=column(outcomes, "cause", np.int16),
+            occurrences=matrix(outcomes, "occurrences", np.int32),
+            activations=matrix(outcomes, "activations", np.int32),
+            successes=matrix(outcomes, "successes", np.int32),
+            costs=matrix(outcomes, "costs", float),
             health_hist=hist,
-            env_time=np.array([o.env_time for o in outcomes], dtype=float).reshape(len(outcomes), -1),
-            env_state=np.array([o.env_state for o in outcomes], dtype=np.int16),
+            env_time=matrix(outcomes, "env_time", float),
+            env_state=column(outcomes, "env_state", np.int16),
             env_hist=_env_hist(outcomes),
             **partner_arrays(outcomes),
-            **{name: np.array([getattr(o, name) for o in outcomes], dtype=float) for name in _FLOATS},
+            **{name: column(outcomes, name, float) for name in _FLOATS},
         )
 
     @classmethod
@@ -151,12 +153,24 @@ class PlanRuns:
                         **{name: getattr(self, name)[:n] for name in self.per_run()})
 
 
+def column(outcomes: list[Outcome], name: str, dtype: type | np.dtype) -> np.ndarray:
+    """Field ``name`` of each outcome, as one array (runs,)."""
+    return np.fromiter(map(attrgetter(name), outcomes), dtype=dtype, count=len(outcomes))
+
+
+def matrix(outcomes: list[Outcome], name: str, dtype: type | np.dtype) -> np.ndarray:
+    """List field ``name`` of each outcome (one length for all), as one array (runs, length)."""
+    get = attrgetter(name)
+    n = len(outcomes)
+    width = len(get(outcomes[0])) if n else 0
+    return np.fromiter(chain.from_iterable(map(get, outcomes)), dtype=dtype, count=n * width).reshape(n, width)
+
+
 def partner_arrays(outcomes: list[Outcome]) -> dict[str, np.ndarray]:
     """The partner arrays of ``outcomes`` (SPEC section 12): (runs, partners), or (runs, 0) without partners."""
     n = len(outcomes)
-    out = {name: np.array([getattr(o, name) for o in outcomes], dtype=float).reshape(n, -1)
-           for name in ("partner_costs", "partner_exit", "partner_tenure")}
-    out["partners_end"] = np.array([o.partners_end for o in outcomes], dtype=np.int16).reshape(n)
+    out = {name: matrix(outcomes, name, float) for name in ("partner_costs", "partner_exit", "partner_tenure")}
+    out["partners_end"] = column(outcomes, "partners_end", np.int16)
     exits = np.empty(n, dtype=object)
     exits[:] = [o.exits for o in outcomes]
     out["exits"] = exits

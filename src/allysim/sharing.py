@@ -15,6 +15,10 @@ so many variants share one path, and that can be known from a single simulation:
    partners falls short at a check the path passed, that line-up ends there (:mod:`allysim.lineups`: its value,
    candidates' costs and tenures are redone from the path's record, to the same bits).
 
+5. Where a variant still to stand for parts from the path being simulated, the life is copied there and the copy
+   goes on as that variant's path (:mod:`allysim.forking`, :class:`_Forks`): its first part is not simulated
+   again.
+
 So a variant ``u`` simulated in replication ``i`` stands, in that replication, for every variant ``v`` with
 
     acted(u)  <=  contingencies(v)  <=  contingencies(u) + shadows of u that never worked
@@ -28,13 +32,15 @@ same activations) added up in the engine's order, so that the derived numbers ar
 ``exhaustive=True`` simulates every variant in full instead: the reference the tests hold sharing to.
 
 The engine's runaway guard (its event budget) counts the events of the simulated plans: a variant derived from a
-shared path is not itself checked against the budget.
+shared path is not itself checked against the budget, and a copy goes on with the count of the path it was copied
+from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +48,7 @@ from .engine import GRID_POINTS, CompiledPlan, Outcome
 from .life import health_matrix
 from .lineups import LineupRecord
 from .membership import lineups_share_paths
-from .results import HEALTH_BINS, PlanRuns, health_bins, partner_arrays
+from .results import HEALTH_BINS, PlanRuns, column, health_bins, matrix, partner_arrays
 
 __all__ = ["Masks", "masks_of", "simulate_shared", "simulate_exhaustive", "SharedChunk", "SharedStore", "DerivedRuns"]
 
@@ -111,7 +117,6 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     """
     values = values or [None] * len(models)
     n, count = stop - start, len(models)
-    everything = (1 << len(models[0].contingency_ids)) - 1
     # fewest removed risks first: a path with a risk can stand for the variant without it, not the converse; then
     # the most partners first: a line-up with fewer ends where it falls short, an ending of the larger one's path
     order = sorted(range(count), key=lambda k: (bin(masks[k].removed).count("1"), -bin(masks[k].lineup).count("1")))
@@ -120,134 +125,248 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     simulated = np.zeros((count, n), dtype=bool)
     outcomes: list[Outcome] = []
     shares: dict[int, dict[int, float]] = {}
+    forks = _Forks(cover, models, values)
     for i, rep in enumerate(range(start, stop)):
-        todo = np.ones(count, dtype=bool)  # by position in order: the variants no path stands for yet
-        while True:
-            first = int(todo.argmax())
-            if not todo[first]:
-                break
+        column = _Column(cover)
+        forks.column, forks.i = column, i
+        while column.todo:
+            todo = column.todo
+            first = (todo & -todo).bit_length() - 1  # the first variant, in order, that no path stands for yet
             k = order[first]
-            model = models[k]
-            outcome = model.run(seed, rep, None if values[k] is None else values[k][i])
+            forks.position = first
+            outcome = models[k].run(seed, rep, None if values[k] is None else values[k][i], forks)
             simulated[k, i] = True
-            record = outcome.lineup
-            if record is None:
-                _place(outcome, first, cover, todo, outcomes, source[:, i], everything)
-                continue
-            outcome.lineup = None
-            # shares added up, by mask: one cache per replication and world (their draws are the same)
-            totals = shares.setdefault(cover.world_of[first], {})
-            _place(outcome, first, cover, todo, outcomes, source[:, i], everything, record, model, totals)
-            # then each ending of the path (a membership check its line-up passed): the outcome of the line-ups
-            # that fall short there, if any is still to stand for
-            waiting: set[int] | None = None  # the line-ups with variants still to stand for, in this world
-            for ending in record.endings:
-                if waiting is None:
-                    waiting = set(cover.lineup[todo & cover.world[cover.world_of[first]]].tolist())
-                if not waiting:
-                    break
-                lineups = [x for x in waiting if ending.record.stands_for(x, model, totals)]
-                if lineups:
-                    _place(ending.outcome(model), first, cover, todo, outcomes, source[:, i], everything,
-                           ending.record, model, totals, lineups)
-                    waiting = None
+            _stand(outcome, first, cover, column, outcomes, shares, models[k])
+            while forks.pending:  # copies of the path for line-ups without a candidate that tried to leave
+                life, position = forks.pending.pop()
+                if not column.todo >> position & 1:
+                    continue  # meanwhile stood for
+                forks.position = position
+                outcome = life.resume()
+                simulated[order[position], i] = True
+                _stand(outcome, position, cover, column, outcomes, shares, models[order[position]])
+        source[:, i] = column.rows()
         shares.clear()
     table = _Table(outcomes, grid=models[0].grid if models[0].health_path else None)
     names = [str(k) for k in range(count)] if names is None else list(names)
     return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
 
 
-def _place(outcome: Outcome, first: int, cover: _Cover, todo: np.ndarray, outcomes: list[Outcome],
-           source: np.ndarray, everything: int, record: LineupRecord | None = None, model: CompiledPlan | None = None,
+def _stand(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcomes: list[Outcome],
+           shares: dict[int, dict[int, float]], model: CompiledPlan) -> None:
+    """Stand a path simulated for the variant at position ``first`` for every variant it is the outcome of, and
+    each of its endings (a membership check its line-up passed) for the line-ups that fall short there."""
+    record = outcome.lineup
+    if record is None:
+        _place(outcome, first, cover, column, outcomes)
+        return
+    outcome.lineup = None
+    # shares added up, by mask: one cache per replication and world (their draws are the same)
+    totals = shares.setdefault(cover.world_of[first], {})
+    _place(outcome, first, cover, column, outcomes, record, model, totals)
+    waiting: list[int] | None = None  # the line-ups with variants still to stand for, in this world
+    for ending in record.endings:
+        if waiting is None:
+            left = column.todo & cover.world[cover.world_of[first]]
+            waiting = [x for x, these in cover.lineups.items() if these & left]
+        if not waiting:
+            break
+        lineups = [x for x in waiting if ending.record.stands_for(x, model, totals)]
+        if lineups:
+            _place(ending.outcome(model), first, cover, column, outcomes, ending.record, model, totals, lineups)
+            waiting = None
+
+
+def _place(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcomes: list[Outcome],
+           record: LineupRecord | None = None, model: CompiledPlan | None = None,
            totals: dict[int, float] | None = None, lineups: list[int] | None = None) -> None:
     """Stand ``outcome`` (simulated for the variant at position ``first``, or an ending of its path) for every variant
-    not yet stood for that it is the outcome of (``source``: this replication's column; ``todo`` updated), and with
-    a line-up ``record``, for the variants of other line-ups (``lineups``, if given, the only ones) it stands for.
-    """
+    not yet stood for that it is the outcome of (``column``: this replication's), and with a line-up ``record``, for
+    the variants of other line-ups (``lineups``, if given, the only ones) it stands for."""
     acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
     occurred = _bits(outcome.occurrences)
     if outcome.exit_attempts:
         occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
-    positions = cover.covered(todo, first, acted, everything & ~_bits(outcome.shadow_worked), occurred,
-                              0 if record is None else record.left)
-    if not len(positions):
+    found = cover.covered(column.todo, first, acted, _bits(outcome.shadow_worked), occurred,
+                          0 if record is None else record.left)
+    if not found:
         return
     if record is None:
-        rows = np.full(len(positions), len(outcomes), dtype=np.int32)
+        column.stand(found, len(outcomes))
         outcomes.append(outcome)
-    else:
-        assert model is not None and totals is not None
-        rows = np.full(len(positions), -1, dtype=np.int32)
-        found = cover.lineup[positions]
-        own = cover.masks[first].lineup
-        for other in set(found.tolist()) if lineups is None else lineups:
-            these = found == other
-            if lineups is None and other == own:  # the path's own line-up
-                rows[these] = len(outcomes)
-                outcomes.append(outcome)
-            elif (lineups is not None or record.stands_for(other, model, totals)) and these.any():
-                rows[these] = len(outcomes)
-                outcome.lineup = None
-                outcomes.append(record.derive(outcome, other, model, totals))
-        keep = rows >= 0
-        positions, rows = positions[keep], rows[keep]
-    source[cover.index[positions]] = rows
-    todo[positions] = False
-
-
-_LOW = (1 << 62) - 1
+        return
+    assert model is not None and totals is not None
+    own = cover.masks[first].lineup
+    for other in cover.lineups_in(found) if lineups is None else lineups:
+        these = found & cover.lineups[other]
+        if not these:
+            continue
+        if lineups is None and other == own:  # the path's own line-up
+            column.stand(these, len(outcomes))
+            outcomes.append(outcome)
+        elif lineups is not None or record.stands_for(other, model, totals):
+            column.stand(these, len(outcomes))
+            outcomes.append(record.derive(outcome, other, model, totals))
 
 
 class _Cover:
-    """The variants, in the order they are simulated, as arrays: which of them a simulated path stands for.
+    """The variants, in the order they are simulated, as bit sets of their positions: which of them a simulated
+    path stands for.
 
     Variant ``v`` may take the path of ``u`` when (module docstring) they live in one world, acted(u) <=
-    contingencies(v) <= allowed(u), removed(u) <= removed(v), no risk or partner of removed(v) occurred in u's
-    path, and no candidate partner in one line-up and not the other tried to leave (the line-ups' membership
-    checks are then compared by the caller, :class:`allysim.membership.LineupRecord`). Bit masks of up to 62 bits
-    are compared as numpy integers, larger ones one by one."""
+    contingencies(v), no contingency of v is a shadow that worked in u's path, removed(u) <= removed(v), no risk or
+    partner of removed(v) occurred in u's path, and no candidate partner in one line-up and not the other tried to
+    leave (the line-ups' membership checks are then compared by the caller,
+    :class:`allysim.lineups.LineupRecord`). Each condition is one AND per bit of the path's masks: bit ``p`` of
+    ``contingency[j]`` is set when the variant at position ``p`` holds contingency ``j``, and so on."""
 
     def __init__(self, masks: Sequence[Masks], order: list[int]) -> None:
         masks = [masks[k] for k in order]
+        self.masks, self.index = masks, order
         worlds: dict[Hashable, int] = {}
-        world = np.array([worlds.setdefault(m.world, len(worlds)) for m in masks], dtype=np.int64)
-        self.world = [world == w for w in range(len(worlds))]  # by world: which variants live in it
-        self.world_of = world.tolist()
-        fields = [[m.contingencies for m in masks], [m.removed for m in masks], [m.lineup for m in masks]]
-        self.small = all(x < 1 << 62 for field in fields for x in field)
-        kind = np.int64 if self.small else object
-        self.contingencies, self.removed, self.lineup = (np.array(f, dtype=kind) for f in fields)
-        self.any_removed = any(fields[1])
-        self.index = np.array(order, dtype=np.int64)  # position -> variant
-        self.masks = masks
+        self.world_of = [worlds.setdefault(m.world, len(worlds)) for m in masks]
+        self.world = _sets(self.world_of, len(worlds))  # by world: the positions of the variants living in it
+        self.contingency = _columns([m.contingencies for m in masks])
+        self.removed = _columns([m.removed for m in masks])
+        self.partner = _columns([m.lineup for m in masks])
+        self.removable = 0  # the risks and partners some variant removes
+        for m in masks:
+            self.removable |= m.removed
+        self.lineups: dict[int, int] = {}  # by line-up: the positions of its variants
+        for p, m in enumerate(masks):
+            self.lineups[m.lineup] = self.lineups.get(m.lineup, 0) | 1 << p
+        self.all = (1 << len(masks)) - 1
 
-    def covered(self, todo: np.ndarray, first: int, acted: int, allowed: int, occurred: int,
-                left: int) -> np.ndarray:
-        """The positions of the variants not yet stood for that the path of the variant at ``first`` stands for
-        (``left``: the partners that tried to leave in it, ghosts included)."""
-        gone, lineup = self.masks[first].removed, self.masks[first].lineup
-        if not self.small:
-            return np.array([j for j in todo.nonzero()[0].tolist() if self._takes(self.masks[j], self.masks[first], acted,
-                                                                                   allowed, occurred, left)],
-                            dtype=np.int64)
-        c = self.contingencies
-        # the variants' masks hold bits 0 to 61 only, so higher bits of the path's change nothing
-        allowed, occurred, left = allowed & _LOW, occurred & _LOW, left & _LOW
+    def covered(self, todo: int, first: int, acted: int, worked: int, occurred: int, left: int) -> int:
+        """The positions (bits) of the variants not yet stood for that the path of the variant at ``first`` stands
+        for (``worked``: the shadows that worked in it; ``left``: the partners that tried to leave in it, ghosts
+        included)."""
+        u = self.masks[first]
         ok = todo & self.world[self.world_of[first]]
-        ok &= (c & acted == acted)
-        ok &= (c & ~allowed == 0)
-        if self.any_removed:
-            r = self.removed
-            ok &= (r & gone == gone) & (r & occurred == 0)
+        ok = _all(ok, self.contingency, acted)
+        ok = _none(ok, self.contingency, worked)
+        if self.removable:
+            ok = _all(ok, self.removed, u.removed)
+            ok = _none(ok, self.removed, occurred & self.removable)
         if left:
-            ok &= ((self.lineup ^ lineup) & left == 0)
-        return ok.nonzero()[0]
+            ok = _all(ok, self.partner, left & u.lineup)
+            ok = _none(ok, self.partner, left & ~u.lineup)
+        return ok
 
-    @staticmethod
-    def _takes(v: Masks, u: Masks, acted: int, allowed: int, occurred: int, left: int) -> bool:
-        return v.world == u.world and not (acted & ~v.contingencies or v.contingencies & ~allowed
-                                           or u.removed & ~v.removed or v.removed & occurred
-                                           or (v.lineup ^ u.lineup) & left)
+    def lineups_in(self, found: int) -> list[int]:
+        """The line-ups of the variants at positions ``found``, in order of position."""
+        if found.bit_count() < len(self.lineups):
+            return list(dict.fromkeys(self.masks[p].lineup for p in _positions(found)))
+        return [x for x, these in self.lineups.items() if these & found]
+
+
+class _Forks:
+    """Where a path puts its copies (:meth:`allysim.lineups.RecordingLife.fork` and the others): at a candidate
+    partner's first exit, the path of the line-up without it; at a contingency's first action, the path of the plan
+    without it, or with it where it is a shadow; each if no path stands yet for that variant (with the same risks and
+    world: else the copy would live that path again). ``position``: the variant whose path is running; ``column``, ``i``: this
+    replication's."""
+
+    def __init__(self, cover: _Cover, models: Sequence[CompiledPlan], values: Values) -> None:
+        self.cover, self.models, self.values = cover, models, values
+        self.variants: dict[tuple, int] = {}
+        for p, m in enumerate(cover.masks):
+            self.variants.setdefault((cover.world_of[p], m.removed, m.contingencies, m.lineup), p)
+        self.pending: list[tuple[Any, int]] = []
+        self.position, self.target, self.i = -1, -1, 0
+        self.column: _Column | None = None
+
+    @property
+    def contingencies(self) -> int:
+        """The contingencies of the running variant, as bits."""
+        return self.cover.masks[self.position].contingencies
+
+    def model_for(self, *, lineup: int | None = None, contingencies: int | None = None) -> CompiledPlan | None:
+        """The model of the running variant with line-up ``lineup`` or contingencies ``contingencies`` instead,
+        holding this replication's draws, or None when there is no such variant or a path stands for it."""
+        cover, p = self.cover, self.position
+        w, u = cover.world_of[p], cover.masks[p]
+        target = self.variants.get((w, u.removed, u.contingencies if contingencies is None else contingencies,
+                                    u.lineup if lineup is None else lineup))
+        if target is None or not self.column.todo >> target & 1:
+            return None  # no such variant, or a path stands for it: the copy's path is that one
+        k = self.cover.index[target]
+        model = self.models[k]
+        model.set_values(None if self.values[k] is None else self.values[k][self.i])
+        self.target = target
+        return model
+
+    def add(self, life: Any) -> None:
+        self.pending.append((life, self.target))
+
+
+class _Column:
+    """One replication's placing: the variants (bits by position) no path stands for yet, and which outcome
+    stands for the others."""
+
+    __slots__ = ("cover", "todo", "placed")
+
+    def __init__(self, cover: _Cover) -> None:
+        self.cover, self.todo, self.placed = cover, cover.all, []
+
+    def stand(self, positions: int, row: int) -> None:
+        self.placed.append((positions, row))
+        self.todo &= ~positions
+
+    def rows(self) -> list[int]:
+        """The outcome row of each variant, by variant."""
+        index = self.cover.index
+        rows = [0] * len(index)
+        for positions, row in self.placed:
+            for p in _positions(positions):
+                rows[index[p]] = row
+        return rows
+
+
+def _positions(bits: int) -> Iterator[int]:
+    while bits:
+        low = bits & -bits
+        yield low.bit_length() - 1
+        bits ^= low
+
+
+def _sets(keys: Sequence[int], count: int) -> list[int]:
+    """For each key value below ``count``, the positions holding it, as a bit set."""
+    sets = [0] * count
+    for p, key in enumerate(keys):
+        sets[key] |= 1 << p
+    return sets
+
+
+def _columns(masks: Sequence[int]) -> list[int]:
+    """For each bit ``j``, the positions of the masks holding it, as a bit set."""
+    width = max((m.bit_length() for m in masks), default=0)
+    flags = np.zeros((width, len(masks)), dtype=bool)
+    for p, mask in enumerate(masks):
+        for j in _positions(mask):
+            flags[j, p] = True
+    return [int.from_bytes(np.packbits(row, bitorder="little").tobytes(), "little") for row in flags]
+
+
+def _all(ok: int, columns: list[int], bits: int) -> int:
+    """``ok`` less the positions lacking any bit of ``bits``."""
+    while bits and ok:
+        low = bits & -bits
+        j = low.bit_length() - 1
+        ok &= columns[j] if j < len(columns) else 0
+        bits ^= low
+    return ok
+
+
+def _none(ok: int, columns: list[int], bits: int) -> int:
+    """``ok`` less the positions holding any bit of ``bits``."""
+    while bits and ok:
+        low = bits & -bits
+        j = low.bit_length() - 1
+        if j < len(columns):
+            ok &= ~columns[j]
+        bits ^= low
+    return ok
 
 
 class _Table:
@@ -262,37 +381,46 @@ class _Table:
               "partners_end", "exits")
 
     def __init__(self, outcomes: list[Outcome] | None = None, grid: list[float] | None = None,
-                 **arrays: np.ndarray) -> None:
+                 parts: list[_Table] | None = None, **arrays: np.ndarray) -> None:
         self.health = self.env_grid = None  # only while a chunk's histograms are made
+        self._parts = parts  # tables whose rows these are, one after the other: each array joined when first read
         if outcomes is None:
-            for name in self.FIELDS:
-                setattr(self, name, arrays[name])
+            for name, array in arrays.items():
+                setattr(self, name, array)
             return
-        floats = ("lifetime", "value", "risk_cost", "min_health", "resilience")
-        for name in floats:
-            setattr(self, name, np.array([getattr(o, name) for o in outcomes], dtype=float))
-        rows = len(outcomes)
-        self.cause = np.array([o.cause for o in outcomes], dtype=np.int16)
-        self.occurrences = np.array([o.occurrences for o in outcomes], dtype=np.int32).reshape(rows, -1)
+        for name in ("lifetime", "value", "risk_cost", "min_health", "resilience"):
+            setattr(self, name, column(outcomes, name, float))
+        self.cause = column(outcomes, "cause", np.int16)
+        self.occurrences = matrix(outcomes, "occurrences", np.int32)
         # one of each pair below is 0 (in the plan, or a shadow), so the sum is exact
-        self.activations = (np.array([o.activations for o in outcomes], dtype=np.int32)
-                            + np.array([o.shadow_activations for o in outcomes], dtype=np.int32)).reshape(rows, -1)
-        self.successes = np.array([o.successes for o in outcomes], dtype=np.int32).reshape(rows, -1)
-        self.costs = (np.array([o.costs for o in outcomes], dtype=float)
-                      + np.array([o.shadow_costs for o in outcomes], dtype=float)).reshape(rows, -1)
+        self.activations = matrix(outcomes, "activations", np.int32) + matrix(outcomes, "shadow_activations", np.int32)
+        self.successes = matrix(outcomes, "successes", np.int32)
+        self.costs = matrix(outcomes, "costs", float) + matrix(outcomes, "shadow_costs", float)
         self.health = health_matrix(outcomes, grid) if grid is not None else None
-        self.env_time = np.array([o.env_time for o in outcomes], dtype=float).reshape(rows, -1)
+        self.env_time = matrix(outcomes, "env_time", float)
         self.env_grid = np.array([o.env_grid for o in outcomes], dtype=np.int64) if grid is not None else None
-        self.env_state = np.array([o.env_state for o in outcomes], dtype=np.int16)
+        self.env_state = column(outcomes, "env_state", np.int16)
         for name, array in partner_arrays(outcomes).items():
             setattr(self, name, array)
 
     def __len__(self) -> int:
         return len(self.lifetime)
 
+    def __getattr__(self, name: str) -> np.ndarray:  # an array of joined tables, not joined yet
+        parts = self.__dict__.get("_parts")
+        if parts is None or name not in self.FIELDS:
+            raise AttributeError(name)
+        array = np.concatenate([getattr(t, name) for t in parts])
+        for t in parts:  # the parts belong to this table: each array is kept once
+            t.__dict__.pop(name, None)
+        setattr(self, name, array)
+        return array
+
     @classmethod
     def concat(cls, tables: list[_Table]) -> _Table:
-        return cls(**{name: np.concatenate([getattr(t, name) for t in tables]) for name in cls.FIELDS})
+        """The rows of ``tables``, one after the other (a study reads a few arrays: each is joined when read). The
+        tables handed over belong to the new one."""
+        return cls(parts=tables)
 
     @classmethod
     def of_plans(cls, plans: list[PlanRuns]) -> _Table:
@@ -319,15 +447,18 @@ class _Table:
             if name == "costs":
                 return np.where(inside, self.costs[rows], 0.0)
             return np.where(inside, getattr(self, name)[rows], 0).astype(np.int32)
-        if name == "contingency_cost":  # column by column, not via the costs matrix: npv needs only this
+        if name == "contingency_cost":
             total = np.zeros(len(rows))
-            for j in range(self.costs.shape[1]):  # one by one in file order, as the engine adds them: the same bits
-                if contingencies >> j & 1:
-                    total = total + self.costs[rows, j]
+            if contingencies:
+                costs = self.costs[rows]
+                for j in range(costs.shape[1]):  # one by one in file order, as the engine adds them: the same bits
+                    if contingencies >> j & 1:
+                        total = total + costs[:, j]
             if self.partner_costs.shape[1]:  # the candidate partners' costs, added up first, then added (engine)
                 paid = np.zeros(len(rows))
-                for k in range(self.partner_costs.shape[1]):
-                    paid = paid + self.partner_costs[rows, k]
+                partner_costs = self.partner_costs[rows]
+                for k in range(partner_costs.shape[1]):
+                    paid = paid + partner_costs[:, k]
                 total = total + paid
             return total
         if name == "npv":  # from arrays made here and dropped, so that reading npv keeps npv alone

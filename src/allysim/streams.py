@@ -177,6 +177,14 @@ class Streams:
             self._pos += list(layout.keyed_offsets)
             self._end = self._end + tuple(o + size for o, (_, size) in zip(layout.keyed_offsets, layout.keyed))
 
+    def copy(self) -> Streams:
+        """These streams as they stand, read on apart: each source at the same place (the blocks are only read)."""
+        new = Streams.__new__(Streams)
+        new._block, new._pos, new._end, new._pages = self._block, self._pos[:], self._end, dict(self._pages)
+        new._seed, new._replication, new._keys, new._first_keyed = self._seed, self._replication, self._keys, \
+            self._first_keyed
+        return new
+
     def u(self, source: int) -> float:
         """The next uniform of ``source`` (an index into the layout)."""
         k = self._pos[source]

@@ -1,0 +1,82 @@
+"""The SimPy events of one replication: its clock (:class:`Clock`) and the one kind of event it schedules
+(:class:`Call`).
+
+Every event of a life calls one of the life's methods with the data it carries, never a closure, so that a life's
+pending events can be copied onto another life (:mod:`allysim.forking`); the clock hands its queue over for that,
+and nothing else reaches into SimPy.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from typing import Any, Callable
+
+import simpy
+from simpy.events import NORMAL
+
+__all__ = ["Clock", "Call", "Entry"]
+
+_push = heapq.heappush
+
+Entry = tuple  # (time, priority, number, event): a pending event as SimPy queues it
+
+
+class Clock(simpy.Environment):
+    """SimPy's environment. A subclass so that creating one (once per replication) skips binding the event
+    shortcuts (``env.timeout``, ``env.process``, ...) to the instance, which the engine does not use, and so that a
+    life's pending events can be read and replaced (:meth:`pending`, :meth:`hold`)."""
+
+    def pending(self) -> list[Entry]:
+        """The events scheduled and not processed yet, as SimPy keeps them (a heap)."""
+        return self._queue
+
+    def hold(self, entries: list[Entry]) -> None:
+        """Replace the pending events by ``entries``, in any order."""
+        heapq.heapify(entries)
+        self._queue = entries
+
+    def clear(self) -> None:
+        """Forget every pending event."""
+        self._queue.clear()
+
+    def later(self) -> Clock:
+        """A clock at this one's time with nothing pending, numbering its events after every event of this one
+        (the order of simultaneous events is the order they were scheduled in; a gap in the numbers changes
+        nothing)."""
+        new = Clock(self._now)
+        new._eid = itertools.count(next(self._eid))
+        return new
+
+    def ended(self, like: simpy.Event) -> simpy.Event:
+        """An event of this clock in the state ``like`` is in: pending, triggered, or triggered and processed."""
+        event = simpy.Event(self)
+        if like.triggered:
+            event._ok, event._value = True, None
+            if like.callbacks is None:
+                event.callbacks = None
+        return event
+
+
+class Call(simpy.Event):
+    """A SimPy event that calls ``callback(event)`` at ``now + delay``: a ``Timeout`` without its checks (the engine
+    never schedules into the past), with ``data`` riding along (the risk of an arrival, the factor that ends, ...).
+
+    ``callback`` is always a method of the life that scheduled it, and ``data`` holds everything else the call
+    needs, never a closure: so a life's pending events can be copied onto another (:meth:`copy`)."""
+
+    def __init__(self, env: simpy.Environment, delay: float, callback: Callable[[simpy.Event], None],
+                 data: Any = None) -> None:
+        self.env = env
+        self.callbacks = [callback]
+        self._value = None
+        self._ok = True
+        self.data = data
+        _push(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # env.schedule, written out
+
+    def copy(self, env: Clock, callback: Callable[[simpy.Event], None], data: Any) -> Call:
+        """This event, pending on ``env`` (the caller queues it at the same place), calling ``callback`` with
+        ``data``."""
+        new = Call.__new__(Call)
+        new.env, new.callbacks, new._value, new._ok, new.data = env, [callback], None, True, data
+        return new

@@ -1,0 +1,145 @@
+"""Copies of a life, where a variant parts from its path (:class:`Forking`, for path sharing: allysim.sharing).
+
+A variant that lives a simulated path up to some moment and parts from it there need not be simulated from t = 0:
+a copy of the life at that moment, made a life of the variant's plan, goes on by itself and lives the variant's
+path. A copy is made at an event's start, or where the rest of the event is known (a step of an occurrence), so
+that the rest is done as the variant does it (:meth:`Forking.resume`):
+
+- a contingency's first success, acting at once (on a risk, on crossing a health threshold): the variant with it
+  flipped (in the plan, or a shadow) lived the path up to there (:meth:`Forking.fork_triggered`);
+- a delayed contingency's first action: the variant without it (:meth:`Forking.fork_delayed`);
+- with candidate partners, a candidate's first attempt to leave: the line-up without it
+  (:meth:`allysim.lineups.RecordingLife.fork`).
+
+A copy has its own clock holding a copy of every pending event (void ones, rescheduled since, left out), its own
+streams at the same places, its own state; each spec it reads is the counterpart in the variant's compiled plan
+(:meth:`allysim.engine.CompiledPlan.counterparts`). So the same operations run in the same order as in a simulation
+of the variant, and the numbers are the same bits (tests/test_forks.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .compiled import ContingencySpec
+    from .engine import CompiledPlan
+    from .outcome import Outcome
+
+__all__ = ["Forking"]
+
+
+class Forking:
+    """What makes a :class:`allysim.life.Life` copyable where a variant parts from its path (module docstring)."""
+
+    forks: Any = None  # with shared paths, where copies of this path go (allysim.sharing): None, no copies
+    resumption: tuple | None = None  # a copy made during an event: what is left of that event (resume)
+
+    def copy(self, model: CompiledPlan) -> Any:
+        """This life as it stands, as a life of ``model`` (the same scenario compiled for another variant, its
+        specs read by index) that goes on by itself: its own clock holding a copy of each pending event (calling
+        the copy, its data mapped onto the copy's state and ``model``'s specs), its own streams at the same places
+        and its own state."""
+        specs = self.m.counterparts(model)
+        mapping: dict[int, Any] = {}  # by id of each state object, its copy
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.m = model
+        new.resumption = None  # what is left of the event is the caller's to say
+        new.streams = self.streams.copy()
+        new.u = new.streams.u
+        new.env = env = self.env.later()
+        new.ended = ended = env.ended(self.ended)
+        new.value_factor = self.value_factor.copy()
+        new.activation_pv, new.activations, new.successes = self.activation_pv[:], self.activations[:], \
+            self.successes[:]
+        new.env_time, new.env_grid, new.health_path = self.env_time[:], self.env_grid[:], self.health_path[:]
+        states = new.states = []
+        for state in self.states:
+            mapping[id(state)] = copy = state.copy()  # nothing pending: handed over below, from the queue
+            copy.spec = specs[id(state.spec)]
+            states.append(copy)
+        self.copy_into(new, mapping, specs)
+        get, spec, entries, bound = mapping.get, specs.get, [], {}
+        for when, priority, number, event in self.env.pending():
+            if event is self.ended:
+                entries.append((when, priority, number, ended))
+                continue
+            func = event.callbacks[0].__func__
+            callback = bound.get(func)
+            if callback is None:
+                callback = bound[func] = func.__get__(new)
+            data = event.data
+            if type(data) is tuple:
+                call = event.copy(env, callback, tuple([get(id(x)) or spec(id(x), x) for x in data]))
+            elif getattr(data, "holds", None) is None:  # a number, or a spec
+                call = event.copy(env, callback, spec(id(data), data))
+            elif data.holds(event):
+                mine = get(id(data))
+                call = event.copy(env, callback, mine)
+                data.hand_over(mine, event, call)
+            else:
+                continue  # void: rescheduled since, it would do nothing
+            entries.append((when, priority, number, call))
+        env.hold(entries)
+        return new
+
+    def copy_into(self, new: Any, mapping: dict[int, Any], specs: dict[int, Any]) -> None:
+        """Hook: copy the state a subclass adds (``mapping``: by id of each state object copied, its copy;
+        ``specs``: by id of each spec of this life's model, its counterpart in the copy's). A state with pending
+        events has none in its copy: each pending event's copy is handed over to it (``hand_over``) as the queue
+        is copied."""
+
+    def fork_triggered(self, triggered: list[ContingencySpec], seen: list[int], occurrence: tuple | None) -> None:
+        """Contingencies ``triggered`` have just activated at once (``seen``: the successes before): each that
+        worked for the first time and acts at once (no delay) is where the variant with it flipped (in the plan
+        or a shadow) parts from this path, which it lived up to here. A copy for that variant, if no path stands
+        for it yet (``self.forks``), holding the rest of the event: steps 2 to 6 of an occurrence
+        (``occurrence``: the risk's index and health before the hit), or else the end of step 6."""
+        successes = self.successes
+        for c in triggered:
+            j = c.index
+            if c.delayed or seen[j] or successes[j] != 1:
+                continue
+            model = self.forks.model_for(contingencies=self.forks.contingencies ^ 1 << j)
+            if model is not None:
+                new = self.copy(model)
+                new.resumption = ("triggered", [c.index for c in triggered], seen, occurrence)
+                self.forks.add(new)
+
+    def fork_delayed(self, c: ContingencySpec) -> None:
+        """Contingency ``c`` of the plan, delayed, is about to act for the first time: up to here the variant
+        without it (a shadow there, which never acts) lived this path. A copy for it, if no path stands for it
+        yet, without ``c``'s pending actions, going on after this event."""
+        model = self.forks.model_for(contingencies=self.forks.contingencies & ~(1 << c.index))
+        if model is not None:
+            new = self.copy(model)
+            new.drop_delayed(c.index)
+            self.forks.add(new)
+
+    def resume(self) -> Outcome:
+        """Go on from where this copy was made (:meth:`fork_triggered`, :meth:`fork_delayed`, and for partners
+        :meth:`allysim.lineups.RecordingLife.fork`) to the end of the life."""
+        if self.resumption is not None:
+            kind, data = self.resumption[0], self.resumption[1:]
+            m = self.m
+            if kind == "pulled":  # step 5 of an occurrence that pulled partners out
+                index, before, fatal, others = data[0]
+                self.settle(m.risks[index], before, fatal, [self.pstates[k] for k in others] or None)
+            else:
+                indices, seen, occurrence = data
+                successes, followed = self.successes, m.followed
+                acting = [c for c in (followed[j] for j in indices)
+                          if successes[c.index] > seen[c.index] and not c.shadow and not c.delayed]
+                if occurrence is not None:  # as step 1 of an occurrence ends
+                    keep = 1.0
+                    for c in acting:
+                        keep *= 1.0 - c.reduce
+                    index, before = occurrence
+                    self.hit(m.risks[index], before, keep, acting)
+                else:  # as step 6 ends
+                    for c in acting:
+                        self.apply(c)
+                    if self.hwatch:
+                        self.health_moved()
+        return self.conclude()
