@@ -108,7 +108,7 @@ class _RiskState(Product):
         self.count = 0
 
     def copy(self) -> _RiskState:
-        """A copy with no pending arrival (see :meth:`Life.copy`)."""
+        """A copy with no pending arrival (see :meth:`allysim.forking.Forking.copy`)."""
         new = _RiskState.__new__(_RiskState)
         new.spec, new.nonzero, new.zeros, new.env, new.budget, new.mark, new.pending, new.count = \
             self.spec, self.nonzero, self.zeros, self.env, self.budget, self.mark, None, self.count
