@@ -110,7 +110,7 @@ class CompiledPlan:
 
     def counterparts(self, other: CompiledPlan) -> dict[int, object]:
         """By id of each spec of this plan (risks, contingencies followed, partners), the one of ``other`` with its
-        index: ``other`` is the same scenario compiled for another variant (:meth:`allysim.life.Life.copy`)."""
+        index: ``other`` is the same scenario compiled for another variant (:meth:`allysim.forking.Forking.copy`)."""
         known = self._counterparts.get(id(other))
         if known is None or known[0] is not other:
             assert len(self.followed) == len(other.followed) and len(self.risks) == len(other.risks)

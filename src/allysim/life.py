@@ -520,14 +520,19 @@ class Life(Forking):
             if before >= c.threshold > after:
                 crossed = [c] if crossed is None else crossed + [c]
         if crossed:
-            seen = None if self.forks is None else self.successes[:]
-            acting = [c for c in crossed if self.trigger(c)]
-            if seen is not None and seen != self.successes:
-                self.fork_triggered(crossed, seen, None)
-            for c in acting:
-                self.apply(c)
+            self.act_on_crossed(crossed)
         if self.hwatch:
             self.health_moved()
+
+    def act_on_crossed(self, crossed: list[ContingencySpec]) -> None:
+        """Step 6 for thresholds ``crossed`` downward: all activate before any acts (after an occurrence, or a
+        partner's own exit); where one works for the first time, a variant parts from this path (forking)."""
+        seen = None if self.forks is None else self.successes[:]
+        acting = [c for c in crossed if self.trigger(c)]
+        if seen is not None and seen != self.successes:
+            self.fork_triggered(crossed, seen, None)
+        for c in acting:
+            self.apply(c)
 
     def draw(self, q: Quantity) -> float:
         return q.value if q.source < 0 else q.fn(self.u(q.source))

@@ -131,6 +131,7 @@ class PartnerState(Product):
         self.attempts = 0  # exits, retained or not
 
     def copy(self) -> PartnerState:
+        """A copy with nothing pending (see :meth:`allysim.forking.Forking.copy`)."""
         new = PartnerState.__new__(PartnerState)
         new.spec, new.nonzero, new.zeros, new.inside, new.ghost, new.env, new.below, new.spread = \
             self.spec, self.nonzero, self.zeros, self.inside, self.ghost, self.env, self.below, self.spread
@@ -462,12 +463,7 @@ class PartneredLife(Life):
         after = self.h
         crossed = [c for c in self.m.watchers if before >= c.threshold > after]
         if crossed:
-            seen = None if self.forks is None else self.successes[:]
-            acting = [c for c in crossed if self.trigger(c)]
-            if seen is not None and seen != self.successes:
-                self.fork_triggered(crossed, seen, None)
-            for c in acting:
-                self.apply(c)
+            self.act_on_crossed(crossed)
         self.health_moved()
 
     def _act_on_exit(self, c: ContingencySpec, ps: PartnerState) -> None:

@@ -297,6 +297,7 @@ class _Forks:
         return model
 
     def add(self, life: Any) -> None:
+        """Keep ``life``, a copy made a life of the model :meth:`model_for` last returned, to go on later."""
         self.pending.append((life, self.target))
 
 
