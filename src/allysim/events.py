@@ -33,8 +33,9 @@ class Clock(simpy.Environment):
 
     def hold(self, entries: list[Entry]) -> None:
         """Replace the pending events by ``entries``, in any order."""
-        heapq.heapify(entries)
-        self._queue = entries
+        queue = self._queue  # the same list: a loop running on this clock holds it
+        queue[:] = entries
+        heapq.heapify(queue)
 
     def clear(self) -> None:
         """Forget every pending event."""
@@ -44,9 +45,24 @@ class Clock(simpy.Environment):
         """A clock at this one's time with nothing pending, numbering its events after every event of this one
         (the order of simultaneous events is the order they were scheduled in; a gap in the numbers changes
         nothing)."""
-        new = Clock(self._now)
-        new._eid = itertools.count(next(self._eid))
+        new = Clock.__new__(Clock)  # Environment.__init__, written out
+        new._now, new._queue, new._eid, new._active_proc = self._now, [], itertools.count(next(self._eid)), None
         return new
+
+    def run_until(self, ended: simpy.Event) -> None:
+        """Process events in order until ``ended`` is: ``run(until=ended)`` without SimPy's checks, which the
+        engine's events never need (every one is a :class:`Call` or ``ended``, none fails, the horizon is always
+        pending). One loop, no method call per event: the hot loop of every study."""
+        if ended.callbacks is None:
+            return  # processed already
+        queue, pop = self._queue, heapq.heappop
+        while True:
+            self._now, _, _, event = pop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            if event is ended:
+                return
+            for callback in callbacks:
+                callback(event)
 
     def ended(self, like: simpy.Event) -> simpy.Event:
         """An event of this clock in the state ``like`` is in: pending, triggered, or triggered and processed."""

@@ -55,6 +55,8 @@ __all__ = ["Life", "Product", "GRID_POINTS", "health_matrix"]
 GRID_POINTS = 101
 
 _expm1, _log1p, _isfinite = math.expm1, math.log1p, math.isfinite
+_NO_SHADOWS = (None, None, None)  # an Outcome's shadow fields without shadows
+_NO_PARTNERS = ((), (), (), (), 0, "", None)  # its partner fields without partners (allysim.outcome's defaults)
 class Product:
     """The product of the factors in force, kept up to date in O(1) per change.
 
@@ -209,7 +211,7 @@ class Life(Forking):
     def conclude(self) -> Outcome:
         """The events from here to the end of the life, and its accounts."""
         m = self.m
-        self.env.run(until=self.ended)
+        self.env.run_until(self.ended)
         # Events still scheduled (arrivals after a dissolution, factors that would end later) hold callbacks that
         # refer back to this Life, and so does each risk's pending arrival: reference cycles that only the garbage
         # collector would free, at up to a third of the run time in a process holding many objects (a study's
@@ -230,28 +232,26 @@ class Life(Forking):
             # added one by one in file order (not sum(), which compensates on Python >= 3.12), so that a variant
             # derived from a shared path adds up its costs to the same bits (allysim.sharing)
             cont_cost += costs[c.index]
-        extra = self.partner_outcome(cont_cost) if m.partners else None
-        if extra is not None:
-            cont_cost = extra["contingency_cost"]
+        partners = _NO_PARTNERS
+        if m.partners:
+            cont_cost, partners = self.partner_outcome(cont_cost)
         cost = self.risk_cost + cont_cost
-        shadow = None
+        shadow = _NO_SHADOWS
         if m.shadows:
+            activations, successes, activation_pv, alive_pv = self.activations, self.successes, self.activation_pv, \
+                self.alive_pv
             shadow = ([0] * n, [0.0] * n, [False] * n)
             for c in m.shadowed:
-                shadow[0][c.index] = self.activations[c.index]
-                shadow[1][c.index] = c.setup + c.per_time * self.alive_pv + self.activation_pv[c.index]
-                shadow[2][c.index] = self.successes[c.index] > 0
-                self.activations[c.index] = self.successes[c.index] = 0
-        return Outcome(
-            lifetime=lifetime, cause=self.cause, npv=self.value_pv - cost, value=self.value_pv,
-            risk_cost=self.risk_cost, contingency_cost=cont_cost, min_health=self.min_h,
-            resilience=self.area / m.horizon, occurrences=[s.count for s in self.states],
-            activations=self.activations, successes=self.successes, costs=costs, health=self.health_path,
-            env_time=self.env_time, env_state=self.env_state, env_grid=self.env_grid,
-            **({} if shadow is None else
-               {"shadow_activations": shadow[0], "shadow_costs": shadow[1], "shadow_worked": shadow[2]}),
-            **({} if extra is None else extra["outcome"]),
-        )
+                j = c.index
+                shadow[0][j] = activations[j]
+                shadow[1][j] = c.setup + c.per_time * alive_pv + activation_pv[j]
+                shadow[2][j] = successes[j] > 0
+                activations[j] = successes[j] = 0
+        # Outcome's fields in order (allysim.outcome), positional: one is made per path
+        return Outcome(lifetime, self.cause, self.value_pv - cost, self.value_pv, self.risk_cost, cont_cost,
+                       self.min_h, self.area / m.horizon, [s.count for s in self.states], self.activations,
+                       self.successes, costs, self.health_path, self.env_time, self.env_state, self.env_grid,
+                       *shadow, *partners)
 
     # ------------------------------------------------------------------ the shared environment
 

@@ -90,10 +90,11 @@ class LineupRecord:
         simulation of it (:meth:`RecordingLife.advance`, :meth:`allysim.membership.PartneredLife.partner_outcome`),
         so the same bits."""
         drop, add = self.lineup & ~lineup, lineup & ~self.lineup
-        value, rate, st = 0.0, model.value_rate, self.stretches
+        value, rate, st, known = 0.0, model.value_rate, self.stretches, totals.get
         for i in range(0, self.size, 4):
             mask = st[i] & ~drop | add
-            vr = rate * _total(mask, model, totals)
+            total = known(mask)  # _total, its cache read here
+            vr = rate * (_total(mask, model, totals) if total is None else total)
             if vr:
                 value += vr * st[i + 1] * st[i + 2] * st[i + 3]
         costs, tenure = list(outcome.partner_costs), list(outcome.partner_tenure)
@@ -291,8 +292,8 @@ class RecordingLife(PartneredLife):
         m = self.m
         return bin(rest).count("1") < m.min_partners or _total(rest, m, {}) < m.min_share - SHARE_TOLERANCE
 
-    def partner_outcome(self, contingency_cost: float) -> dict:
-        out = super().partner_outcome(contingency_cost)
+    def record(self) -> LineupRecord:
+        """This path's :class:`LineupRecord`, as the life ends."""
         costs = [0.0] * len(self.pstates)
         left = self.ghosts_left
         for ps in self.pstates:
@@ -301,9 +302,7 @@ class RecordingLife(PartneredLife):
                 costs[spec.k] = spec.setup + spec.per_time * self.alive_pv  # as partner_outcome, were it in
             if ps.attempts:
                 left |= 1 << spec.k
-        out["outcome"]["lineup"] = LineupRecord(self.lineup, left, self.checks, self.stretches, len(self.stretches),
-                                                costs, self.endings)
-        return out
+        return LineupRecord(self.lineup, left, self.checks, self.stretches, len(self.stretches), costs, self.endings)
 
     def advance(self, now: float) -> None:
         """:meth:`allysim.life.Life.advance`, operation for operation, keeping each stretch's value integral."""

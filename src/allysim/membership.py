@@ -220,29 +220,37 @@ class PartneredLife(Life):
                 self._schedule_exit(ps)
         self.health_moved()
 
-    def partner_outcome(self, contingency_cost: float) -> dict:
-        """The partners' part of the :class:`~allysim.outcome.Outcome`, and the contingency cost with the candidates'
-        costs added (after the contingencies', one by one in file order, as :mod:`allysim.sharing` adds them)."""
-        end = self.t
-        costs = [0.0] * len(self.pstates)
+    def partner_outcome(self, contingency_cost: float) -> tuple[float, tuple]:
+        """The contingency cost with the candidates' costs added (after the contingencies', one by one in file
+        order, as :mod:`allysim.sharing` adds them), and the partner fields of the
+        :class:`~allysim.outcome.Outcome`, in order (partner_costs to lineup)."""
+        end, alive_pv = self.t, self.alive_pv
+        costs, first, tenure, attempts = [], [], [], []
         paid = 0.0
-        for ps in self.pstates:
+        for ps in self.pstates:  # file order: k is the position
             spec = ps.spec
             if spec.candidate and spec.inside:
-                costs[spec.k] = spec.setup + spec.per_time * self.alive_pv
-                paid += costs[spec.k]
+                cost = spec.setup + spec.per_time * alive_pv
+                paid += cost
+                costs.append(cost)
+            else:
+                costs.append(0.0)
             if ps.inside:
                 ps.tenure += end - ps.since
-        ids = [ps.spec.id for ps in self.pstates]
-        return {"contingency_cost": contingency_cost + paid, "outcome": {
-            "partner_costs": costs, "partner_exit": [ps.first for ps in self.pstates],
-            "partner_tenure": [ps.tenure for ps in self.pstates], "exit_attempts": [ps.attempts for ps in self.pstates],
-            "partners_end": sum(1 for ps in self.pstates if ps.inside),
-            "exits": ";".join(f"{ids[k]}@{t:.6g}" for k, t in self.exit_log)}}
+            first.append(ps.first)
+            tenure.append(ps.tenure)
+            attempts.append(ps.attempts)
+        pstates = self.pstates
+        exits = ";".join([f"{pstates[k].spec.id}@{t:.6g}" for k, t in self.exit_log])
+        return contingency_cost + paid, (costs, first, tenure, attempts, self.mask.bit_count(), exits, self.record())
+
+    def record(self) -> object:
+        """The outcome's ``lineup``: None here (:class:`allysim.lineups.RecordingLife` keeps one)."""
+        return None
 
     def members(self) -> int:
         """The partners in the alliance now."""
-        return sum(1 for ps in self.pstates if ps.inside)
+        return self.mask.bit_count()
 
     # ------------------------------------------------------------------ the exit hazard
 
@@ -422,7 +430,7 @@ class PartneredLife(Life):
                 other.spread *= other.spec.contagion
                 self._schedule_exit(other)
         cause = len(m.risks) + k
-        members = sum(1 for q in self.pstates if q.inside)
+        members = self.mask.bit_count()  # the partners still in (_refresh_shares)
         if spec.required:
             self.dissolve(cause)  # whatever the line-up
             return

@@ -305,8 +305,8 @@ def _simulate(scenario: Scenario, portfolios: Sequence[tuple[str, ...]],
     for p in portfolios:
         runs_ = results.plans[",".join(p) or "-"]
         # arrays gathered for this portfolio alone (a copy when not derived from shared paths), then let go by it
-        out[p] = Outcomes(npv=_own(runs_, "npv"), alive=(runs_.cause < 0).astype(float),
-                          cost=_own(runs_, "contingency_cost"))
+        cost = _own(runs_, "contingency_cost")  # first: npv reads it
+        out[p] = Outcomes(npv=_own(runs_, "npv"), alive=(runs_.cause < 0).astype(float), cost=cost)
         for name in ("npv", "cause", "contingency_cost"):
             if isinstance(runs_, DerivedRuns):
                 vars(runs_).pop(name, None)

@@ -408,6 +408,13 @@ class _Table:
         return len(self.lifetime)
 
     def __getattr__(self, name: str) -> np.ndarray:  # an array of joined tables, not joined yet
+        if name == "paid":  # each row's candidate partners' costs, added up in file order as the engine does
+            partner_costs = self.partner_costs
+            paid = np.zeros(len(partner_costs))
+            for k in range(partner_costs.shape[1]):
+                paid = paid + partner_costs[:, k]
+            self.paid = paid
+            return paid
         parts = self.__dict__.get("_parts")
         if parts is None or name not in self.FIELDS:
             raise AttributeError(name)
@@ -456,11 +463,7 @@ class _Table:
                     if contingencies >> j & 1:
                         total = total + costs[:, j]
             if self.partner_costs.shape[1]:  # the candidate partners' costs, added up first, then added (engine)
-                paid = np.zeros(len(rows))
-                partner_costs = self.partner_costs[rows]
-                for k in range(partner_costs.shape[1]):
-                    paid = paid + partner_costs[:, k]
-                total = total + paid
+                total = total + self.paid[rows]
             return total
         if name == "npv":  # from arrays made here and dropped, so that reading npv keeps npv alone
             cost = vars(runs).get("contingency_cost")
