@@ -133,8 +133,8 @@ class Ending:
     accounts, operation for operation."""
 
     __slots__ = ("record", "cause", "t", "value_pv", "risk_cost", "alive_pv", "activation_pv", "activations",
-                 "successes", "min_h", "area", "env_time", "env_state", "env_grid", "counts", "partners", "exits",
-                 "exit_count", "health")
+                 "successes", "min_h", "area", "env_time", "env_state", "env_grid", "counts", "first", "tenure",
+                 "attempts", "inside", "exits", "exit_count", "health")
 
     def __init__(self, life: RecordingLife, cause: int) -> None:
         end = life.t
@@ -147,15 +147,16 @@ class Ending:
         if self.env_state >= 0:
             self.env_time[self.env_state] += end - life.env_since
         self.counts = [s.count for s in life.states]
-        # (first exit, tenure to now, in, exits tried)
-        self.partners = [(ps.first, ps.tenure + (end - ps.since) if ps.inside else ps.tenure, ps.inside, ps.attempts)
-                         for ps in life.pstates]
+        # each partner's first exit, tenure to now and exits tried; the partners in, as bits
+        first, tenure, attempts = self.first, self.tenure, self.attempts = [], [], []
+        for ps in life.pstates:
+            first.append(ps.first)
+            tenure.append(ps.tenure + (end - ps.since) if ps.inside else ps.tenure)
+            attempts.append(ps.attempts)
+        left = life.ghosts_left | life.tried
+        self.inside = life.mask
         self.exits, self.exit_count = life.exit_log, len(life.exit_log)  # the log only grows: its first entries
         self.health = life.health_path[:]
-        left = life.ghosts_left
-        for ps in life.pstates:
-            if ps.attempts:
-                left |= 1 << ps.spec.k
         self.record = LineupRecord(life.lineup, left, life.checks + [(life.mask, True)], life.stretches,
                                    len(life.stretches), None, [])
 
@@ -182,21 +183,18 @@ class Ending:
         activations, successes = self.activations, self.successes
         shadow = ([0] * n, [0.0] * n, [False] * n)
         for c in model.shadowed:
-            shadow[0][c.index] = activations[c.index]
-            shadow[1][c.index] = c.setup + c.per_time * alive_pv + self.activation_pv[c.index]
-            shadow[2][c.index] = successes[c.index] > 0
-            activations[c.index] = successes[c.index] = 0
-        ids = [spec.id for spec in model.partners]
-        return Outcome(
-            lifetime=end, cause=self.cause, npv=self.value_pv - (self.risk_cost + cont_cost), value=self.value_pv,
-            risk_cost=self.risk_cost, contingency_cost=cont_cost, min_health=self.min_h,
-            resilience=self.area / model.horizon, occurrences=self.counts, activations=activations,
-            successes=successes, costs=costs, health=self.health, env_time=self.env_time, env_state=self.env_state,
-            env_grid=self.env_grid, shadow_activations=shadow[0], shadow_costs=shadow[1], shadow_worked=shadow[2],
-            partner_costs=pcosts, partner_exit=[p[0] for p in self.partners],
-            partner_tenure=[p[1] for p in self.partners], exit_attempts=[p[3] for p in self.partners],
-            partners_end=sum(1 for p in self.partners if p[2]),
-            exits=";".join(f"{ids[k]}@{t:.6g}" for k, t in self.exits[:self.exit_count]), lineup=self.record)
+            j = c.index
+            shadow[0][j] = activations[j]
+            shadow[1][j] = c.setup + c.per_time * alive_pv + self.activation_pv[j]
+            shadow[2][j] = successes[j] > 0
+            activations[j] = successes[j] = 0
+        partners = model.partners
+        exits = ";".join([f"{partners[k].id}@{t:.6g}" for k, t in self.exits[:self.exit_count]])
+        # Outcome's fields in order (allysim.outcome), positional
+        return Outcome(end, self.cause, self.value_pv - (self.risk_cost + cont_cost), self.value_pv, self.risk_cost,
+                       cont_cost, self.min_h, self.area / model.horizon, self.counts, activations, successes, costs,
+                       self.health, self.env_time, self.env_state, self.env_grid, *shadow, pcosts, self.first,
+                       self.tenure, self.attempts, self.inside.bit_count(), exits, self.record)
 
 
 class RecordingLife(PartneredLife):
@@ -282,27 +280,21 @@ class RecordingLife(PartneredLife):
     def could_fall_short(self) -> bool:
         """Whether a line-up without some of this one's candidates (those that have not tried to leave) would fall
         short now: without all of them is the likeliest, as a sum of shares only grows with its terms."""
-        droppable = self.candidates
-        for ps in self.pstates:
-            if ps.attempts:
-                droppable &= ~(1 << ps.spec.k)
+        droppable = self.candidates & ~self.tried
         if not droppable:
             return False
         rest = self.mask & ~droppable
         m = self.m
-        return bin(rest).count("1") < m.min_partners or _total(rest, m, {}) < m.min_share - SHARE_TOLERANCE
+        return rest.bit_count() < m.min_partners or _total(rest, m, {}) < m.min_share - SHARE_TOLERANCE
 
     def record(self) -> LineupRecord:
         """This path's :class:`LineupRecord`, as the life ends."""
         costs = [0.0] * len(self.pstates)
-        left = self.ghosts_left
         for ps in self.pstates:
             spec = ps.spec
             if spec.ghost:
                 costs[spec.k] = spec.setup + spec.per_time * self.alive_pv  # as partner_outcome, were it in
-            if ps.attempts:
-                left |= 1 << spec.k
-        return LineupRecord(self.lineup, left, self.checks, self.stretches, len(self.stretches), costs, self.endings)
+        return LineupRecord(self.lineup, self.ghosts_left | self.tried, self.checks, self.stretches, len(self.stretches), costs, self.endings)
 
     def advance(self, now: float) -> None:
         """:meth:`allysim.life.Life.advance`, operation for operation, keeping each stretch's value integral."""

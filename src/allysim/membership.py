@@ -193,6 +193,7 @@ class PartneredLife(Life):
         self.shares = 0.0
         self.mask = 0  # the partners in, as bits (k: 1 << k)
         self.ghosts_left = 0  # the ghosts that would have tried to leave, as bits
+        self.tried = 0  # the partners that tried to leave (attempts > 0), as bits
         self.checks: list[tuple[int, bool]] | None = None  # allysim.lineups: each membership check and its verdict
 
     # ------------------------------------------------------------------ the start and the end
@@ -394,6 +395,7 @@ class PartneredLife(Life):
         m, now, k = self.m, self.env.now, ps.spec.k
         before = self.h
         ps.attempts += 1
+        self.tried |= 1 << k
         for c in m.retainers:
             if c.exit_partner >= 0 and c.exit_partner != k:
                 continue
