@@ -90,6 +90,15 @@ class Call(simpy.Event):
         self.data = data
         _push(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # env.schedule, written out
 
+    @classmethod
+    def at(cls, env: simpy.Environment, when: float, callback: Callable[[simpy.Event], None],
+           data: Any = None) -> Call:
+        """A call at time ``when`` (never before now): for a time worked out ahead, to the bit."""
+        new = cls.__new__(cls)
+        new.env, new.callbacks, new._value, new._ok, new.data = env, [callback], None, True, data
+        _push(env._queue, (when, NORMAL, next(env._eid), new))
+        return new
+
     def copy(self, env: Clock, callback: Callable[[simpy.Event], None], data: Any) -> Call:
         """This event, pending on ``env`` (the caller queues it at the same place), calling ``callback`` with
         ``data``."""

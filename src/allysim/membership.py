@@ -10,7 +10,11 @@ unit-exponential budget drawn from its own stream, spent at its current hazard; 
 falls below or climbs back over ``health_below.x``, another partner leaves, an escalation or rate factor starts or
 ends, the environment changes state), the unspent budget is rescheduled at the new hazard. Health falls only at
 events, and between events it recovers as ``1 - gap exp(-rho t)``, so the moment it climbs back over ``x`` is
-``ln(gap / (1 - x)) / rho`` after the last event: an event is scheduled exactly then, and nothing ticks.
+``ln(gap / (1 - x)) / rho`` after the last event, and nothing ticks. That moment is not an event of its own: the
+partner's next exit is worked out over both stretches at once (the budget spent at the hazard below ``x`` up to the
+climb, the rest at the hazard above it: :meth:`PartneredLife._place_exit`), and the climb is taken into the
+partner's state when it is next looked at (:meth:`PartneredLife._climb`), by the very operations an event at that
+moment would run, so the numbers are the same bits.
 
 At an exit, in SPEC 12's order (:meth:`PartneredLife.exit`): ``on: exit`` contingencies with ``retain`` try, in file
 order, until one works; otherwise the partner leaves (its share stops counting, ``on_exit`` hits, the others take the
@@ -109,8 +113,8 @@ class PartnerState(Product):
     """A partner during one replication: the product of its escalations and rate factors in force (a
     :class:`~allysim.life.Product`), whether it is in, its exit budget and pending exit, and its bookkeeping."""
 
-    __slots__ = ("spec", "inside", "ghost", "env", "below", "spread", "budget", "mark", "pending", "cross", "since",
-                 "tenure", "first", "attempts")
+    __slots__ = ("spec", "inside", "ghost", "env", "below", "spread", "budget", "mark", "pending", "due", "cross",
+                 "since", "tenure", "first", "attempts")
 
     def __init__(self, spec: PartnerSpec) -> None:
         self.spec = spec
@@ -119,12 +123,13 @@ class PartnerState(Product):
         self.inside = False
         self.ghost = False  # followed as if in, never acting (allysim.lineups): until it would first try to leave
         self.env = 1.0  # the environment state's exit factor
-        self.below = False  # health is below spec.x: the hazard takes spec.factor
+        self.below = False  # health is below spec.x from mark on: the hazard takes spec.factor, until cross
         self.spread = 1.0  # contagion ** exits so far
         self.budget = 0.0
         self.mark = 0.0
         self.pending: Call | None = None
-        self.cross: Call | None = None  # the moment health climbs back over spec.x
+        self.due = _INF  # when the pending exit is
+        self.cross = _INF  # when health climbs back over spec.x, if below (inf: not before the horizon)
         self.since = 0.0  # when it last joined
         self.tenure = 0.0
         self.first = _INF  # when it first left
@@ -135,20 +140,17 @@ class PartnerState(Product):
         new = PartnerState.__new__(PartnerState)
         new.spec, new.nonzero, new.zeros, new.inside, new.ghost, new.env, new.below, new.spread = \
             self.spec, self.nonzero, self.zeros, self.inside, self.ghost, self.env, self.below, self.spread
-        new.budget, new.mark, new.pending, new.cross, new.since, new.tenure, new.first, new.attempts = \
-            self.budget, self.mark, None, None, self.since, self.tenure, self.first, self.attempts
+        new.budget, new.mark, new.pending, new.due, new.cross, new.since, new.tenure, new.first, new.attempts = \
+            self.budget, self.mark, None, self.due, self.cross, self.since, self.tenure, self.first, self.attempts
         return new
 
     def holds(self, event: Call) -> bool:
-        """Whether ``event`` is this partner's pending exit or climb back over x (earlier ones are void)."""
-        return self.pending is event or self.cross is event
+        """Whether ``event`` is this partner's pending exit (earlier ones are void)."""
+        return self.pending is event
 
     def hand_over(self, copy: PartnerState, event: Call, call: Call) -> None:
-        """``call``, the copy of ``event`` (which this holds), is pending in ``copy`` as ``event`` is here."""
-        if self.pending is event:
-            copy.pending = call
-        else:
-            copy.cross = call
+        """``call``, the copy of ``event`` (which this holds), is the pending exit of ``copy``."""
+        copy.pending = call
 
     @property
     def rate(self) -> float:
@@ -164,8 +166,8 @@ class PartneredLife(Life):
 
     def drop_pending(self) -> None:
         super().drop_pending()
-        for ps in self.pstates:  # a partner's pending exit and climb back over x call back into this Life
-            ps.pending = ps.cross = None
+        for ps in self.pstates:  # a partner's pending exit calls back into this Life
+            ps.pending = None
 
     def copy_into(self, new: Life, mapping: dict[int, object], specs: dict[int, object]) -> None:
         pstates = new.pstates = []
@@ -268,7 +270,14 @@ class PartneredLife(Life):
 
     def _rescale_exit(self, ps: PartnerState) -> None:
         """Spend the budget used so far at the old hazard; the caller changes the hazard, then reschedules."""
-        spec, now = ps.spec, self.env._now
+        now = self.env._now
+        if ps.cross <= now:  # health climbed back over x since: that change of hazard first
+            self._climb(ps)
+        ps.budget = self._spent(ps, now)
+
+    def _spent(self, ps: PartnerState, now: float) -> float:
+        """The budget left at ``now``, spent from ``mark`` at the hazard in force since."""
+        spec = ps.spec
         rate = spec.rate  # ps.rate, written out (the hot path of every change of hazard)
         if rate and (ps.inside or ps.ghost):
             rate = rate * (spec.factor if ps.below else 1.0) * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env
@@ -276,29 +285,63 @@ class PartneredLife(Life):
             rate = 0.0
         spent = rate * (now - ps.mark) if spec.curve is None else spec.curve.spent(ps.mark, now, rate)
         budget = ps.budget - spent
-        ps.budget = budget if budget > 0.0 else 0.0  # max(0.0, budget), bit for bit
+        return budget if budget > 0.0 else 0.0  # max(0.0, budget), bit for bit
+
+    def _climb(self, ps: PartnerState) -> None:
+        """Health climbed back over x at ``ps.cross``: the budget spent below x up to then, the hazard above from
+        then (what an event at that moment would do, done when the partner is next looked at)."""
+        cross = ps.cross
+        ps.budget = self._spent(ps, cross)
+        ps.mark, ps.below, ps.cross = cross, False, _INF
 
     def _schedule_exit(self, ps: PartnerState) -> None:
-        ps.pending = None
+        """Schedule the partner's next exit from now: its budget is up to date (:meth:`_rescale_exit`)."""
         now = self.env._now
+        if ps.cross <= now:
+            self._climb(ps)
         ps.mark = now
+        self._place_exit(ps)
+
+    def _place_exit(self, ps: PartnerState, keep: bool = False) -> None:
+        """Schedule the exit that spends the budget from ``mark``: at the hazard below x until health climbs back
+        over it (``cross``), then at the hazard above x. With ``keep``, a pending exit already at that time stays."""
+        pending, ps.pending = ps.pending, None
         spec = ps.spec
         rate = spec.rate  # ps.rate, written out
         if not rate or not (ps.inside or ps.ghost):
             return
-        rate = rate * (spec.factor if ps.below else 1.0) * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env
+        start, budget, curve, horizon = ps.mark, ps.budget, spec.curve, self.m.horizon
+        rate = rate * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env  # above x (x 1.0: the same bits)
+        if ps.below:
+            below = spec.rate * spec.factor * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env
+            cross = ps.cross
+            if below > 0.0:
+                if not math.isfinite(below):
+                    raise SimulationError(self._runaway(spec.id, f"the exit hazard of partner '{spec.id}' overflowed"))
+                wait = budget / below if curve is None else curve.arrival(start, budget, below) - start
+                if start + wait < cross:  # it leaves before health climbs back
+                    if start + wait <= horizon:
+                        self._exit_at(ps, start + wait, pending if keep else None)
+                    return
+            if cross == _INF:
+                return
+            budget = self._spent(ps, cross)  # as at the climb (_climb)
+            start = cross
         if rate <= 0.0:
             return
         if not math.isfinite(rate):
-            raise SimulationError(self._runaway(ps.spec.id, f"the exit hazard of partner '{ps.spec.id}' overflowed"))
-        curve = ps.spec.curve
-        if curve is None:
-            wait = ps.budget / rate
-        else:  # a hazard by age: the time t at which rate (H(t) - H(now)) spends the budget
-            wait = curve.arrival(now, ps.budget, rate) - now
-        if now + wait > self.m.horizon:
+            raise SimulationError(self._runaway(spec.id, f"the exit hazard of partner '{spec.id}' overflowed"))
+        # a hazard by age: the time t at which rate (H(t) - H(start)) spends the budget
+        wait = budget / rate if curve is None else curve.arrival(start, budget, rate) - start
+        if start + wait <= horizon:
+            self._exit_at(ps, start + wait, pending if keep else None)
+
+    def _exit_at(self, ps: PartnerState, when: float, pending: Call | None) -> None:
+        if pending is not None and ps.due == when:
+            ps.pending = pending  # already there
             return
-        ps.pending = Call(self.env, wait, self._exit_due, ps)
+        ps.pending = Call.at(self.env, when, self._exit_due, ps)
+        ps.due = when
 
     def _exit_due(self, event: Call) -> None:
         ps: PartnerState = event.data
@@ -311,39 +354,35 @@ class PartneredLife(Life):
             self.fork(ps, None)  # the path without this candidate, copied here (allysim.lineups)
         self._count_event(ps.spec.id)
         self.advance(self.env.now)
+        if ps.cross <= self.env._now:
+            self._climb(ps)
         ps.pending = None
         ps.budget = -_log1p(-self.u(ps.spec.source))  # for the next exit, should this one be retained
         self.exit(ps, watch=True)
 
     def health_moved(self) -> None:
         """Health changed at this event: each partner whose factor applies below x follows, and the moment health
-        climbs back over x is scheduled (closed form; never, without recovery)."""
-        h = self.h
+        climbs back over x is worked out (closed form; never, without recovery), its exit scheduled with it."""
+        h, now, horizon = self.h, self.env._now, self.m.horizon
         for ps in self.hwatch:
             if not (ps.inside or ps.ghost):
                 continue
+            if ps.cross <= now:
+                self._climb(ps)
             x = ps.spec.x
             below = h < x
-            if below != ps.below:
-                self._rescale_exit(ps)
-                ps.below = below
-                self._schedule_exit(ps)
-            ps.cross = None
+            cross = _INF
             if below and self.rho > 0.0 and x < 1.0:
                 wait = _log((1.0 - h) / (1.0 - x)) / self.rho
-                if self.env.now + wait <= self.m.horizon:
-                    ps.cross = Call(self.env, wait, self._climbed, ps)
-
-    def _climbed(self, event: Call) -> None:
-        ps: PartnerState = event.data
-        if event is not ps.cross or not self.alive or not (ps.inside or ps.ghost):
-            return
-        if ps.inside:
-            self._count_event(ps.spec.id)
-        ps.cross = None
-        self._rescale_exit(ps)
-        ps.below = False
-        self._schedule_exit(ps)
+                if now + wait <= horizon:
+                    cross = now + wait
+            if below != ps.below:
+                self._rescale_exit(ps)
+                ps.below, ps.cross = below, cross
+                self._schedule_exit(ps)
+            elif cross != ps.cross:  # still below, climbing back at another time: the same budget, spent anew
+                ps.cross = cross
+                self._place_exit(ps, keep=True)
 
     def add_exit_factor(self, k: int, factor: float, duration: float | None) -> None:
         ps = self.pstates[k]
@@ -409,7 +448,7 @@ class PartneredLife(Life):
         # the partner leaves
         if ps.pending is not None:
             ps.pending = None
-        ps.inside, ps.cross = False, None
+        ps.inside, ps.cross = False, _INF
         ps.tenure += now - ps.since
         if ps.first == _INF:
             ps.first = now
@@ -460,7 +499,7 @@ class PartneredLife(Life):
     def ghost_left(self, ps: PartnerState) -> None:
         """A ghost (allysim.lineups) would try to leave now: from here it is followed no more."""
         ps.ghost = False
-        ps.pending = ps.cross = None
+        ps.pending, ps.cross = None, _INF
         self.ghosts_left |= 1 << ps.spec.k
 
     def checked(self, short: bool, cause: int) -> None:
