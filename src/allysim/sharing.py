@@ -121,7 +121,7 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     # the most partners first: a line-up with fewer ends where it falls short, an ending of the larger one's path
     order = sorted(range(count), key=lambda k: (bin(masks[k].removed).count("1"), -bin(masks[k].lineup).count("1")))
     cover = _Cover(masks, order)
-    source = np.empty((count, n), dtype=np.int32)  # which simulated outcome stands for variant k in replication i
+    columns: list[list[int]] = []  # by replication: which simulated outcome stands for each variant
     simulated = np.zeros((count, n), dtype=bool)
     outcomes: list[Outcome] = []
     shares: dict[int, dict[int, float]] = {}
@@ -145,8 +145,9 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
                 outcome = life.resume()
                 simulated[order[position], i] = True
                 _stand(outcome, position, cover, column, outcomes, shares, models[order[position]])
-        source[:, i] = column.rows()
+        columns.append(column.rows())
         shares.clear()
+    source = np.array(columns, dtype=np.int32).reshape(n, count).T.copy()  # (variants, replications)
     table = _Table(outcomes, grid=models[0].grid if models[0].health_path else None)
     names = [str(k) for k in range(count)] if names is None else list(names)
     return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
@@ -453,26 +454,26 @@ class _Table:
         if name in ("costs", "activations", "successes"):
             inside = np.array([bool(contingencies >> j & 1) for j in range(self.costs.shape[1])], dtype=bool)
             if name == "costs":
-                return np.where(inside, self.costs[rows], 0.0)
-            return np.where(inside, getattr(self, name)[rows], 0).astype(np.int32)
+                return np.where(inside, self.costs.take(rows, axis=0), 0.0)
+            return np.where(inside, getattr(self, name).take(rows, axis=0), 0).astype(np.int32)
         if name == "contingency_cost":
             total = np.zeros(len(rows))
             if contingencies:
-                costs = self.costs[rows]
+                costs = self.costs.take(rows, axis=0)  # take: a row gather, faster than indexing
                 for j in range(costs.shape[1]):  # one by one in file order, as the engine adds them: the same bits
                     if contingencies >> j & 1:
                         total = total + costs[:, j]
             if self.partner_costs.shape[1]:  # the candidate partners' costs, added up first, then added (engine)
-                total = total + self.paid[rows]
+                total = total + self.paid.take(rows)
             return total
         if name == "npv":  # from arrays made here and dropped, so that reading npv keeps npv alone
             cost = vars(runs).get("contingency_cost")
             if cost is None:
                 cost = self.gather("contingency_cost", rows, contingencies, runs)
-            return self.value[rows] - (self.risk_cost[rows] + cost)
+            return self.value.take(rows) - (self.risk_cost.take(rows) + cost)
         if name not in self.FIELDS:
             raise AttributeError(name)
-        return getattr(self, name)[rows]
+        return getattr(self, name).take(rows, axis=0)
 
 
 class DerivedRuns(PlanRuns):
@@ -560,12 +561,17 @@ class SharedStore(Mapping[str, PlanRuns]):
         self.health_hist: np.ndarray | None = None
         self.env_hist: np.ndarray | None = None
         self._views: dict[str, DerivedRuns] = {}
+        self._where = {name: k for k, name in enumerate(names)}
 
     def place(self, first: int, chunk: Mapping[str, PlanRuns]) -> None:
         """Keep a chunk of replications ``first, first + 1, ...`` (a :class:`SharedChunk`, or whole variants)."""
         if not isinstance(chunk, SharedChunk):
             chunk = SharedChunk.of_plans({name: chunk[name] for name in self.names}, self.contingencies)
-        order = [chunk.names.index(name) for name in self.names]
+        if chunk.names == self.names:
+            order: Any = slice(None)
+        else:
+            where = {name: k for k, name in enumerate(chunk.names)}
+            order = [where[name] for name in self.names]
         stop = first + chunk.runs
         self.rows[:, first:stop] = chunk.rows[order] + self.filled
         self.simulated[:, first:stop] = chunk.simulated[order]
@@ -580,7 +586,7 @@ class SharedStore(Mapping[str, PlanRuns]):
         if name not in self._views:
             if len(self.tables) > 1:
                 self.tables = [_Table.concat(self.tables)]
-            k = self.names.index(name)
+            k = self._where[name]
             health, env = _hists(self.health_hist, self.env_hist, k, self.tables[0])
             self._views[name] = DerivedRuns(self.tables[0], self.rows[k], self.contingencies[k], self.simulated[k],
                                             health, env)
