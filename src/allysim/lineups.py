@@ -72,17 +72,29 @@ class LineupRecord:
         """Whether this path is also the path of ``lineup``: no candidate in one line-up and not the other tried to
         leave, and every membership check has the same verdict with that line-up in. ``model`` is the plan
         simulated (holding this replication's shares and min_share); ``totals`` caches shares added up by mask."""
-        drop, add = self.lineup & ~lineup, lineup & ~self.lineup
-        if (drop | add) & self.left:
-            return False
-        if self.checks and self.checks[0][1] and drop | add:
-            return False  # no alliance formed at t = 0: credited to the line-up's first missing partner, its own
-        floor, least = model.min_share - SHARE_TOLERANCE, model.min_partners
-        for mask, short in reversed(self.checks):  # the last first: an ending's, where line-ups part most often
-            mask = mask & ~drop | add
-            if (bin(mask).count("1") < least or _total(mask, model, totals) < floor) != short:
-                return False
-        return True
+        return bool(self.standing([lineup], model, totals))
+
+    def standing(self, lineups: list[int], model: CompiledPlan, totals: dict[int, float]) -> list[int]:
+        """The line-ups of ``lineups`` this path is also the path of (:meth:`stands_for`), in their order."""
+        own, left, checks = self.lineup, self.left, self.checks
+        unformed = bool(checks) and checks[0][1]  # no alliance formed at t = 0: credited to its first missing partner
+        floor, least, known = model.min_share - SHARE_TOLERANCE, model.min_partners, totals.get
+        order = checks[::-1]  # the last first: an ending's, where line-ups part most often
+        out = []
+        for lineup in lineups:
+            drop, add = own & ~lineup, lineup & ~own
+            if (drop | add) & left or (unformed and drop | add):
+                continue
+            for mask, short in order:
+                mask = mask & ~drop | add
+                total = known(mask)
+                if total is None:
+                    total = _total(mask, model, totals)
+                if (mask.bit_count() < least or total < floor) != short:
+                    break
+            else:
+                out.append(lineup)
+        return out
 
     def derive(self, outcome: Outcome, lineup: int, model: CompiledPlan, totals: dict[int, float]) -> Outcome:
         """The outcome of ``lineup`` on this path (which :meth:`stands_for` it): the value with its shares, its

@@ -172,7 +172,7 @@ def _stand(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcome
             waiting = [x for x, these in cover.lineups.items() if these & left]
         if not waiting:
             break
-        lineups = [x for x in waiting if ending.record.stands_for(x, model, totals)]
+        lineups = ending.record.standing(waiting, model, totals)
         if lineups:
             _place(ending.outcome(model), first, cover, column, outcomes, ending.record, model, totals, lineups)
             waiting = None
@@ -198,16 +198,20 @@ def _place(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcome
         return
     assert model is not None and totals is not None
     own = cover.masks[first].lineup
-    for other in cover.lineups_in(found) if lineups is None else lineups:
+    if lineups is None:
+        others = cover.lineups_in(found)
+        rest = [x for x in others if x != own]
+        lineups = record.standing(rest, model, totals) if rest else rest
+        if own in others:  # the path's own line-up first, then the others it stands for, in order of position
+            these = found & cover.lineups[own]
+            column.stand(these, len(outcomes))
+            outcomes.append(outcome)
+    for other in lineups:
         these = found & cover.lineups[other]
         if not these:
             continue
-        if lineups is None and other == own:  # the path's own line-up
-            column.stand(these, len(outcomes))
-            outcomes.append(outcome)
-        elif lineups is not None or record.stands_for(other, model, totals):
-            column.stand(these, len(outcomes))
-            outcomes.append(record.derive(outcome, other, model, totals))
+        column.stand(these, len(outcomes))
+        outcomes.append(record.derive(outcome, other, model, totals))
 
 
 class _Cover:
