@@ -54,11 +54,9 @@ class Forking:
         new.activation_pv, new.activations, new.successes = self.activation_pv[:], self.activations[:], \
             self.successes[:]
         new.env_time, new.env_grid, new.health_path = self.env_time[:], self.env_grid[:], self.health_path[:]
-        states = new.states = []
-        for state in self.states:
-            mapping[id(state)] = copy = state.copy()  # nothing pending: handed over below, from the queue
-            copy.spec = specs[id(state.spec)]
-            states.append(copy)
+        # each state reads the spec at its position in model (nothing pending: handed over below, from the queue)
+        states = new.states = [state.copy(spec) for state, spec in zip(self.states, model.risks)]
+        mapping.update(zip(map(id, self.states), states))
         self.copy_into(new, mapping, specs)
         get, spec, entries, bound = mapping.get, specs.get, [], {}
         for when, priority, number, event in self.env.pending():

@@ -109,11 +109,12 @@ class _RiskState(Product):
         self.pending: Call | None = None  # the scheduled arrival; a rescheduled risk's earlier one is void
         self.count = 0
 
-    def copy(self) -> _RiskState:
-        """A copy with no pending arrival (see :meth:`allysim.forking.Forking.copy`)."""
+    def copy(self, spec: RiskSpec | None = None) -> _RiskState:
+        """A copy with no pending arrival, reading ``spec`` if given (see :meth:`allysim.forking.Forking.copy`)."""
         new = _RiskState.__new__(_RiskState)
         new.spec, new.nonzero, new.zeros, new.env, new.budget, new.mark, new.pending, new.count = \
-            self.spec, self.nonzero, self.zeros, self.env, self.budget, self.mark, None, self.count
+            self.spec if spec is None else spec, self.nonzero, self.zeros, self.env, self.budget, self.mark, None, \
+            self.count
         return new
 
     def holds(self, event: Call) -> bool:

@@ -135,11 +135,12 @@ class PartnerState(Product):
         self.first = _INF  # when it first left
         self.attempts = 0  # exits, retained or not
 
-    def copy(self) -> PartnerState:
-        """A copy with nothing pending (see :meth:`allysim.forking.Forking.copy`)."""
+    def copy(self, spec: PartnerSpec | None = None) -> PartnerState:
+        """A copy with nothing pending, reading ``spec`` if given (see :meth:`allysim.forking.Forking.copy`)."""
         new = PartnerState.__new__(PartnerState)
         new.spec, new.nonzero, new.zeros, new.inside, new.ghost, new.env, new.below, new.spread = \
-            self.spec, self.nonzero, self.zeros, self.inside, self.ghost, self.env, self.below, self.spread
+            self.spec if spec is None else spec, self.nonzero, self.zeros, self.inside, self.ghost, self.env, \
+            self.below, self.spread
         new.budget, new.mark, new.pending, new.due, new.cross, new.since, new.tenure, new.first, new.attempts = \
             self.budget, self.mark, None, self.due, self.cross, self.since, self.tenure, self.first, self.attempts
         return new
@@ -170,12 +171,9 @@ class PartneredLife(Life):
             ps.pending = None
 
     def copy_into(self, new: Life, mapping: dict[int, object], specs: dict[int, object]) -> None:
-        pstates = new.pstates = []
-        for ps in self.pstates:
-            mapping[id(ps)] = copy = ps.copy()
-            copy.spec = specs[id(ps.spec)]
-            pstates.append(copy)
-        new.hwatch = [mapping[id(ps)] for ps in self.hwatch]
+        pstates = new.pstates = [ps.copy(spec) for ps, spec in zip(self.pstates, new.m.partners)]  # by position
+        mapping.update(zip(map(id, self.pstates), pstates))
+        new.hwatch = [pstates[ps.spec.k] for ps in self.hwatch]
         new.exit_log = self.exit_log[:]
         if self.checks is not None:
             new.checks = self.checks[:]
