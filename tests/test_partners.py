@@ -164,6 +164,34 @@ def test_retention_thins_the_exits():
     check_sample_mean(p.activations[:, 0].astype(float), attempts, "retention attempts")
 
 
+def test_a_partner_pulled_out_and_retained_keeps_its_exit_clock_running():
+    # a's own exits: rate lam until b leaves (at rate nu), then c lam (contagion); a risk pulls a out at rate mu and
+    # every exit of a is retained. The pulls must leave a's own exit process alone: its own attempts (activations
+    # of keep less the pulls) average lam E[min(tau, T)] + c lam E[(T - tau)+], tau ~ Exp(nu). (A pull that
+    # restarted a's exit clock when no own exit was due before the horizon lost the time since, 6 SE low here.)
+    lam, mu, nu, c, horizon = 0.1, 3.0, 0.15, 10.0, 10.0
+    s = scenario_from_yaml(f"""
+        allysim: 1
+        name: pulled and retained
+        horizon: {horizon}
+        alliance: {{min_partners: 1}}
+        partners:
+          - {{id: a, exit: {{rate: {lam}, contagion: {c}}}}}
+          - {{id: b, exit: {{rate: {nu}}}}}
+        risks:
+          - {{id: pull, rate: {mu}, impact: {{exit: {{a: 1}}}}}}
+        contingencies:
+          - id: keep
+            trigger: {{on: exit, partner: a}}
+            success: 1
+            effect: {{retain: true}}
+        """)
+    p = allysim.simulate(s, runs=40_000, seed=SEED, workers=1).plans["default"]
+    own = (p.activations[:, 0] - p.occurrences[:, 0]).astype(float)
+    before = (1 - math.exp(-nu * horizon)) / nu
+    check_sample_mean(own, lam * before + c * lam * (horizon - before), "own exit attempts of a pulled partner")
+
+
 def test_value_is_the_shares_still_in():
     v, s1, s2, l1, l2, horizon = 10.0, 0.6, 0.4, 0.2, 0.05, 8.0
     s = scenario_from_yaml(f"""

@@ -439,8 +439,8 @@ class PartneredLife(Life):
             worked = self.activate(c, self.disc)
             if worked and not c.shadow:
                 self.apply(c)
-                if ps.pending is None:
-                    self._schedule_exit(ps)
+                if watch and ps.pending is None:  # its own exit, retained: its next one, from a new budget (a
+                    self._schedule_exit(ps)      # partner pulled out and retained keeps its exit clock running)
                 self._watch(before, watch)
                 return
         # the partner leaves
