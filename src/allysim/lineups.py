@@ -219,6 +219,9 @@ class RecordingLife(PartneredLife):
         self.checks = []
         self.stretches: list = []
         self.endings: list[Ending] = []
+        # shares added up, by mask (_total): this replication's, so a copy shares the cache (of one world: the same
+        # shares, whichever variant's specs it reads)
+        self.totals: dict[int, float] = {}
         self.lineup = self.candidates = 0
         for spec in model.partners:
             if spec.inside:
@@ -238,7 +241,7 @@ class RecordingLife(PartneredLife):
         k = ps.spec.k
         bit = 1 << k
         m = self.m
-        floor, least, totals = m.min_share - SHARE_TOLERANCE, m.min_partners, {}
+        floor, least, totals = m.min_share - SHARE_TOLERANCE, m.min_partners, self.totals
         for mask, short in self.checks:
             mask &= ~bit
             if (mask.bit_count() < least or _total(mask, m, totals) < floor) != short:
@@ -273,7 +276,7 @@ class RecordingLife(PartneredLife):
         self.lineup &= ~bit
         self.candidates &= ~bit
         self.checks = [(mask & ~bit, short) for mask, short in self.checks]
-        st, value, rate, totals = self.stretches, 0.0, model.value_rate, {}
+        st, value, rate, totals = self.stretches, 0.0, model.value_rate, self.totals
         for i in range(0, len(st), 4):
             st[i] &= ~bit
             vr = rate * _total(st[i], model, totals)
@@ -297,7 +300,7 @@ class RecordingLife(PartneredLife):
             return False
         rest = self.mask & ~droppable
         m = self.m
-        return rest.bit_count() < m.min_partners or _total(rest, m, {}) < m.min_share - SHARE_TOLERANCE
+        return rest.bit_count() < m.min_partners or _total(rest, m, self.totals) < m.min_share - SHARE_TOLERANCE
 
     def record(self) -> LineupRecord:
         """This path's :class:`LineupRecord`, as the life ends."""
