@@ -268,7 +268,7 @@ class PartneredLife(Life):
 
     def _rescale_exit(self, ps: PartnerState) -> None:
         """Spend the budget used so far at the old hazard; the caller changes the hazard, then reschedules."""
-        now = self.env._now
+        now = self.env.now
         if ps.cross <= now:  # health climbed back over x since: that change of hazard first
             self._climb(ps)
         ps.budget = self._spent(ps, now)
@@ -294,7 +294,7 @@ class PartneredLife(Life):
 
     def _schedule_exit(self, ps: PartnerState) -> None:
         """Schedule the partner's next exit from now: its budget is up to date (:meth:`_rescale_exit`)."""
-        now = self.env._now
+        now = self.env.now
         if ps.cross <= now:
             self._climb(ps)
         ps.mark = now
@@ -352,7 +352,7 @@ class PartneredLife(Life):
             self.fork(ps, None)  # the path without this candidate, copied here (allysim.lineups)
         self._count_event(ps.spec.id)
         self.advance(self.env.now)
-        if ps.cross <= self.env._now:
+        if ps.cross <= self.env.now:
             self._climb(ps)
         ps.pending = None
         ps.budget = -_log1p(-self.u(ps.spec.source))  # for the next exit, should this one be retained
@@ -361,7 +361,7 @@ class PartneredLife(Life):
     def health_moved(self) -> None:
         """Health changed at this event: each partner whose factor applies below x follows, and the moment health
         climbs back over x is worked out (closed form; never, without recovery), its exit scheduled with it."""
-        h, now, horizon = self.h, self.env._now, self.m.horizon
+        h, now, horizon = self.h, self.env.now, self.m.horizon
         for ps in self.hwatch:
             if not (ps.inside or ps.ghost):
                 continue
