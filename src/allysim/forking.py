@@ -9,7 +9,9 @@ that the rest is done as the variant does it (:meth:`Forking.resume`):
   flipped (in the plan, or a shadow) lived the path up to there (:meth:`Forking.fork_triggered`);
 - a delayed contingency's first action: the variant without it (:meth:`Forking.fork_delayed`);
 - with candidate partners, a candidate's first attempt to leave: the line-up without it
-  (:meth:`allysim.lineups.RecordingLife.fork`).
+  (:meth:`allysim.lineups.RecordingLife.fork`);
+- at a partner's own exit, an ``on: exit`` contingency's first success (a retention, or one that acts at once or
+  after its delay): the variant with it flipped (:meth:`Forking.fork_exit`).
 
 A copy has its own clock holding a copy of every pending event (void ones, rescheduled since, left out), its own
 streams at the same places, its own state; each spec it reads is the counterpart in the variant's compiled plan
@@ -115,6 +117,16 @@ class Forking:
             new.drop_delayed(c.index)
             self.forks.add(new)
 
+    def fork_exit(self, c: ContingencySpec, resumption: tuple) -> None:
+        """An ``on: exit`` contingency ``c`` has just worked for the first time at a partner's own exit: the variant
+        with it flipped (in the plan or a shadow) lived this path up to here. A copy for it, if no path stands for it
+        yet, holding the rest of the exit (``resumption``: where in the exit, see :meth:`resume`)."""
+        model = self.forks.model_for(contingencies=self.forks.contingencies ^ 1 << c.index)
+        if model is not None:
+            new = self.copy(model)
+            new.resumption = resumption
+            self.forks.add(new)
+
     def resume(self) -> Outcome:
         """Go on from where this copy was made (:meth:`fork_triggered`, :meth:`fork_delayed`, and for partners
         :meth:`allysim.lineups.RecordingLife.fork`) to the end of the life."""
@@ -124,6 +136,22 @@ class Forking:
             if kind == "pulled":  # step 5 of an occurrence that pulled partners out
                 index, before, fatal, others = data[0]
                 self.settle(m.risks[index], before, fatal, [self.pstates[k] for k in others] or None)
+            elif kind == "retain":  # a partner's own exit, as retain contingency i has just activated and worked
+                k, before, i = data
+                c, ps = m.retainers[i], self.pstates[k]
+                if c.shadow:  # it kept the partner on the path copied: here the next ones try
+                    self.retain(ps, True, before, i + 1)
+                else:
+                    self.retained(c, ps, True, before)
+            elif kind == "follow":  # a partner's own exit, as on: exit contingency i has just activated and worked
+                k, before, i = data
+                c, ps = m.exit_watchers[i], self.pstates[k]
+                if not c.shadow:  # a shadow on the path copied: here it acts
+                    if c.delayed:  # each earlier activation (all failed) drew a delay here, none as a shadow
+                        for _ in range(self.activations[c.index] - 1):
+                            self.draw(c.delay)
+                    self.act_after_exit(c, ps, True)
+                self.follow_exit(ps, True, before, i + 1)
             else:
                 indices, seen, occurrence = data
                 successes, followed = self.successes, m.followed

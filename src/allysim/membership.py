@@ -429,21 +429,38 @@ class PartneredLife(Life):
     def exit(self, ps: PartnerState, watch: bool) -> None:
         """Partner ``ps`` decides to leave (its own exit, or pulled by a risk's occurrence: ``watch=False``, the
         occurrence then runs step 6 for both)."""
-        m, now, k = self.m, self.env.now, ps.spec.k
-        before = self.h
         ps.attempts += 1
-        self.tried |= 1 << k
-        for c in m.retainers:
+        self.tried |= 1 << ps.spec.k
+        self.retain(ps, watch, self.h, 0)
+
+    def retain(self, ps: PartnerState, watch: bool, before: float, start: int) -> None:
+        """The ``retain`` contingencies from position ``start`` try, in file order, until one works; else the partner
+        leaves (``before``: health before the exit). At its own exit, where one works for the first time, the variant
+        with it flipped parts from this path (a copy: :meth:`fork_exit`)."""
+        k, retainers = ps.spec.k, self.m.retainers
+        for i in range(start, len(retainers)):
+            c = retainers[i]
             if c.exit_partner >= 0 and c.exit_partner != k:
                 continue
             worked = self.activate(c, self.disc)
+            if worked and watch and self.forks is not None and self.successes[c.index] == 1:
+                self.fork_exit(c, ("retain", k, before, i))
             if worked and not c.shadow:
-                self.apply(c)
-                if watch and ps.pending is None:  # its own exit, retained: its next one, from a new budget (a
-                    self._schedule_exit(ps)      # partner pulled out and retained keeps its exit clock running)
-                self._watch(before, watch)
+                self.retained(c, ps, watch, before)
                 return
-        # the partner leaves
+        self.depart(ps, watch, before)
+
+    def retained(self, c: ContingencySpec, ps: PartnerState, watch: bool, before: float) -> None:
+        """``c`` keeps the partner."""
+        self.apply(c)
+        if watch and ps.pending is None:  # its own exit, retained: its next one, from a new budget (a partner
+            self._schedule_exit(ps)      # pulled out and retained keeps its exit clock running)
+        self._watch(before, watch)
+
+    def depart(self, ps: PartnerState, watch: bool, before: float) -> None:
+        """The partner leaves: its share, on_exit, contagion, the membership checks, a rescue, then the other
+        ``on: exit`` contingencies."""
+        m, now, k = self.m, self.env.now, ps.spec.k
         if ps.pending is not None:
             ps.pending = None
         ps.inside, ps.cross = False, _INF
@@ -482,17 +499,33 @@ class PartneredLife(Life):
         if self.h < m.floor and not self.rescue():
             self.dissolve(cause)
             return
-        for c in m.exit_watchers:
+        self.follow_exit(ps, watch, before, 0)
+
+    def follow_exit(self, ps: PartnerState, watch: bool, before: float, start: int) -> None:
+        """The other ``on: exit`` contingencies from position ``start``, then step 6. At its own exit, where one
+        works for the first time and acts at once (or is a shadow: in the variant with it, it acts), the variant
+        with it flipped parts from this path (a delayed one's first action is a place of its own:
+        :meth:`allysim.forking.Forking.fork_delayed`)."""
+        k, watchers = ps.spec.k, self.m.exit_watchers
+        for i in range(start, len(watchers)):
+            c = watchers[i]
             if c.exit_partner >= 0 and c.exit_partner != k:
                 continue
             worked = self.activate(c, self.disc)
+            if worked and watch and self.forks is not None and self.successes[c.index] == 1 and (
+                    c.shadow or not c.delayed):
+                self.fork_exit(c, ("follow", k, before, i))
             if worked is None or c.shadow:
                 continue
-            if c.delayed:
-                Call(self.env, self.draw(c.delay), self._after_exit, (c, ps, worked))
-            elif worked:
-                self._act_on_exit(c, ps)
+            self.act_after_exit(c, ps, worked)
         self._watch(before, watch)
+
+    def act_after_exit(self, c: ContingencySpec, ps: PartnerState, worked: bool) -> None:
+        """An ``on: exit`` contingency other than ``retain`` has activated: it acts, now or after its delay."""
+        if c.delayed:
+            Call(self.env, self.draw(c.delay), self._after_exit, (c, ps, worked))
+        elif worked:
+            self._act_on_exit(c, ps)
 
     def ghost_left(self, ps: PartnerState) -> None:
         """A ghost (allysim.lineups) would try to leave now: from here it is followed no more."""
