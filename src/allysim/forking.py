@@ -11,7 +11,7 @@ that the rest is done as the variant does it (:meth:`Forking.resume`):
 - with candidate partners, a candidate's first attempt to leave: the line-up without it
   (:meth:`allysim.lineups.RecordingLife.fork`);
 - at a partner's own exit, an ``on: exit`` contingency's first success (a retention, or one that acts at once or
-  after its delay): the variant with it flipped (:meth:`Forking.fork_exit`).
+  after its delay), and a rescue's first success: the variant with it flipped (:meth:`Forking.fork_worked`).
 
 A copy has its own clock holding a copy of every pending event (void ones, rescheduled since, left out), its own
 streams at the same places, its own state; each spec it reads is the counterpart in the variant's compiled plan
@@ -117,10 +117,10 @@ class Forking:
             new.drop_delayed(c.index)
             self.forks.add(new)
 
-    def fork_exit(self, c: ContingencySpec, resumption: tuple) -> None:
-        """An ``on: exit`` contingency ``c`` has just worked for the first time at a partner's own exit: the variant
-        with it flipped (in the plan or a shadow) lived this path up to here. A copy for it, if no path stands for it
-        yet, holding the rest of the exit (``resumption``: where in the exit, see :meth:`resume`)."""
+    def fork_worked(self, c: ContingencySpec, resumption: tuple) -> None:
+        """Contingency ``c`` has just worked for the first time, mid-event (an ``on: exit`` one at a partner's own
+        exit, a rescue): the variant with it flipped (in the plan or a shadow) lived this path up to here. A copy for
+        it, if no path stands for it yet, holding the rest of the event (``resumption``: see :meth:`resume`)."""
         model = self.forks.model_for(contingencies=self.forks.contingencies ^ 1 << c.index)
         if model is not None:
             new = self.copy(model)
@@ -136,6 +136,27 @@ class Forking:
             if kind == "pulled":  # step 5 of an occurrence that pulled partners out
                 index, before, fatal, others = data[0]
                 self.settle(m.risks[index], before, fatal, [self.pstates[k] for k in others] or None)
+            elif kind == "rescue":  # as on-dissolution contingency i has just activated and worked
+                then, i = data
+                c = m.rescuers[i]
+                if c.shadow:  # it rescued the alliance on the path copied: here the next ones try
+                    standing = self.rescue(then, i + 1)
+                else:
+                    self.rescued(c)
+                    standing = True
+                if then[0] == "occurrence":  # step 5 of an occurrence, then its pulled exits and step 6
+                    index, before, pulled = then[1:]
+                    if standing:
+                        self.rescued_from(m.risks[index], before, None if pulled is None else
+                                          [self.pstates[k] for k in pulled])
+                    else:
+                        self.dissolve(index)
+                else:  # a partner's own exit, after the membership checks
+                    k, before = then[1:]
+                    if standing:
+                        self.follow_exit(self.pstates[k], True, before, 0)
+                    else:
+                        self.dissolve(len(m.risks) + k)
             elif kind == "retain":  # a partner's own exit, as retain contingency i has just activated and worked
                 k, before, i = data
                 c, ps = m.retainers[i], self.pstates[k]

@@ -503,9 +503,14 @@ class Life(Forking):
         """Steps 5 and 6 of an occurrence of ``risk`` (``before``: health before it hit; ``fatal``: drawn;
         ``pulled``: the partners it makes leave)."""
         # 5. about to dissolve: on-dissolution contingencies try to rescue
-        if (fatal or self.h < self.m.floor) and not self.rescue():
+        if (fatal or self.h < self.m.floor) and not self.rescue(
+                ("occurrence", risk.index, before, None if pulled is None else [ps.spec.k for ps in pulled])):
             self.dissolve(risk.index)
             return
+        self.rescued_from(risk, before, pulled)
+
+    def rescued_from(self, risk: RiskSpec, before: float, pulled: list | None) -> None:
+        """Step 6 of an occurrence of ``risk``, and the exits it pulls first, once the alliance stands (step 5)."""
         if pulled:  # SPEC 12: each exit as a partner's exit, in file order, while the alliance stands
             for ps in pulled:
                 if ps.inside:
@@ -637,14 +642,25 @@ class Life(Forking):
             for target, factor, duration in c.exit_factors:
                 self.add_exit_factor(target, factor, duration)
 
-    def rescue(self) -> bool:
-        for c in self.m.rescuers:
+    def rescue(self, then: tuple | None = None, start: int = 0) -> bool:
+        """On-dissolution contingencies from position ``start`` try, in file order, until one works: True if one
+        rescued the alliance. Where one works for the first time, the variant with it flipped parts from this path:
+        a copy that goes on as ``then`` says (the rest of the event: :meth:`allysim.forking.Forking.resume`)."""
+        rescuers = self.m.rescuers
+        for i in range(start, len(rescuers)):
+            c = rescuers[i]
             worked = self.activate(c, self.disc)
+            if worked and then is not None and self.forks is not None and self.successes[c.index] == 1:
+                self.fork_worked(c, ("rescue", then, i))
             if worked and not c.shadow:
-                self.h = max(self.h, c.rescue)  # validation holds rescue_health >= dissolve_below
-                self.apply(c)
+                self.rescued(c)
                 return True
         return False
+
+    def rescued(self, c: ContingencySpec) -> None:
+        """``c`` rescues the alliance."""
+        self.h = max(self.h, c.rescue)  # validation holds rescue_health >= dissolve_below
+        self.apply(c)
 
     def dissolve(self, cause: int) -> None:
         self.alive = False

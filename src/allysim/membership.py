@@ -436,7 +436,7 @@ class PartneredLife(Life):
     def retain(self, ps: PartnerState, watch: bool, before: float, start: int) -> None:
         """The ``retain`` contingencies from position ``start`` try, in file order, until one works; else the partner
         leaves (``before``: health before the exit). At its own exit, where one works for the first time, the variant
-        with it flipped parts from this path (a copy: :meth:`fork_exit`)."""
+        with it flipped parts from this path (a copy: :meth:`~allysim.forking.Forking.fork_worked`)."""
         k, retainers = ps.spec.k, self.m.retainers
         for i in range(start, len(retainers)):
             c = retainers[i]
@@ -444,7 +444,7 @@ class PartneredLife(Life):
                 continue
             worked = self.activate(c, self.disc)
             if worked and watch and self.forks is not None and self.successes[c.index] == 1:
-                self.fork_exit(c, ("retain", k, before, i))
+                self.fork_worked(c, ("retain", k, before, i))
             if worked and not c.shadow:
                 self.retained(c, ps, watch, before)
                 return
@@ -496,7 +496,7 @@ class PartneredLife(Life):
         if short:
             self.dissolve(cause)  # the alliance cannot stand without it: no rescue
             return
-        if self.h < m.floor and not self.rescue():
+        if self.h < m.floor and not self.rescue(("exit", k, before) if watch else None):
             self.dissolve(cause)
             return
         self.follow_exit(ps, watch, before, 0)
@@ -514,7 +514,7 @@ class PartneredLife(Life):
             worked = self.activate(c, self.disc)
             if worked and watch and self.forks is not None and self.successes[c.index] == 1 and (
                     c.shadow or not c.delayed):
-                self.fork_exit(c, ("follow", k, before, i))
+                self.fork_worked(c, ("follow", k, before, i))
             if worked is None or c.shadow:
                 continue
             self.act_after_exit(c, ps, worked)
