@@ -155,7 +155,8 @@ def test_every_kind_of_copy_gives_the_exhaustive_bits(monkeypatch: pytest.Monkey
     monkeypatch.setattr(lineups.RecordingLife, "fork_delayed", counted("fork_delayed"))
     monkeypatch.setattr(lineups.RecordingLife, "fork_triggered", counted(
         "fork_triggered", lambda args: "on a risk" if args[2] is not None else "on a threshold"))
-    monkeypatch.setattr(lineups.RecordingLife, "fork_worked", counted("fork_worked", lambda args: args[1][0]))
+    monkeypatch.setattr(lineups.RecordingLife, "fork_worked", counted(
+        "fork_worked", lambda args: args[1][0] + (" pulled" if args[1][0] != "rescue" and args[1][5] else "")))
     own = counted("fork", lambda args: "pulled" if args[1] is not None else "own exit")
     monkeypatch.setattr(membership.PartneredLife, "fork", own)
     monkeypatch.setattr(lineups.RecordingLife, "fork", own)
@@ -168,7 +169,8 @@ def test_every_kind_of_copy_gives_the_exhaustive_bits(monkeypatch: pytest.Monkey
     shared = allysim.simulate_variants(s, variants, runs=runs, seed=SEED, workers=1)
     exhaustive = allysim.simulate_variants(s, variants, runs=runs, seed=SEED, workers=1, exhaustive=True)
     assert_identical(shared, exhaustive)
-    for kind in ("own exit", "pulled", "on a risk", "on a threshold", "fork_delayed", "retain", "follow", "rescue"):
+    for kind in ("own exit", "pulled", "on a risk", "on a threshold", "fork_delayed", "retain", "retain pulled",
+                 "follow", "rescue"):
         assert made.get(kind, 0) > 0, (kind, made)
     simulated = shared.sharing()["simulated"]
     assert simulated < 0.5 * len(variants) * runs

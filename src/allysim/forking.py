@@ -127,6 +127,13 @@ class Forking:
             new.resumption = resumption
             self.forks.add(new)
 
+    def after_pulled(self, then: tuple | None) -> None:
+        """After an exit pulled by an occurrence (``then``: the occurrence and the partners it pulls next; None
+        for a partner's own exit), the rest of the occurrence, while the alliance stands."""
+        if then is not None and self.alive:
+            index, before, rest = then[1:]
+            self.rescued_from(self.m.risks[index], before, [self.pstates[k] for k in rest])
+
     def resume(self) -> Outcome:
         """Go on from where this copy was made (:meth:`fork_triggered`, :meth:`fork_delayed`, and for partners
         :meth:`allysim.lineups.RecordingLife.fork`) to the end of the life."""
@@ -157,22 +164,24 @@ class Forking:
                         self.follow_exit(self.pstates[k], True, before, 0)
                     else:
                         self.dissolve(len(m.risks) + k)
-            elif kind == "retain":  # a partner's own exit, as retain contingency i has just activated and worked
-                k, before, i = data
+            elif kind == "retain":  # a partner's exit, as retain contingency i has just activated and worked
+                k, before, i, watch, then = data
                 c, ps = m.retainers[i], self.pstates[k]
                 if c.shadow:  # it kept the partner on the path copied: here the next ones try
-                    self.retain(ps, True, before, i + 1)
+                    self.retain(ps, watch, before, i + 1, then)
                 else:
-                    self.retained(c, ps, True, before)
-            elif kind == "follow":  # a partner's own exit, as on: exit contingency i has just activated and worked
-                k, before, i = data
+                    self.retained(c, ps, watch, before)
+                self.after_pulled(then)
+            elif kind == "follow":  # a partner's exit, as on: exit contingency i has just activated and worked
+                k, before, i, watch, then = data
                 c, ps = m.exit_watchers[i], self.pstates[k]
                 if not c.shadow:  # a shadow on the path copied: here it acts
                     if c.delayed:  # each earlier activation (all failed) drew a delay here, none as a shadow
                         for _ in range(self.activations[c.index] - 1):
                             self.draw(c.delay)
                     self.act_after_exit(c, ps, True)
-                self.follow_exit(ps, True, before, i + 1)
+                self.follow_exit(ps, watch, before, i + 1, then)
+                self.after_pulled(then)
             else:
                 indices, seen, occurrence = data
                 successes, followed = self.successes, m.followed

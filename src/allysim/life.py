@@ -512,9 +512,11 @@ class Life(Forking):
     def rescued_from(self, risk: RiskSpec, before: float, pulled: list | None) -> None:
         """Step 6 of an occurrence of ``risk``, and the exits it pulls first, once the alliance stands (step 5)."""
         if pulled:  # SPEC 12: each exit as a partner's exit, in file order, while the alliance stands
-            for ps in pulled:
-                if ps.inside:
-                    self.exit(ps, watch=False)
+            for n, ps in enumerate(pulled):
+                if ps.inside:  # what is left of the occurrence after this exit, for a copy made during it
+                    then = None if self.forks is None else \
+                        ("pulled", risk.index, before, [q.spec.k for q in pulled[n + 1:]])
+                    self.exit(ps, False, then)
                     if not self.alive:
                         return
         # 6. every health_below threshold this occurrence crossed downward, and still under, as one set: all of

@@ -426,14 +426,14 @@ class PartneredLife(Life):
                 self.ghost_left(ps)  # pulled: the same draw as in, and the path with it in parts from here
         return out
 
-    def exit(self, ps: PartnerState, watch: bool) -> None:
+    def exit(self, ps: PartnerState, watch: bool, then: tuple | None = None) -> None:
         """Partner ``ps`` decides to leave (its own exit, or pulled by a risk's occurrence: ``watch=False``, the
-        occurrence then runs step 6 for both)."""
+        occurrence then runs step 6 for both, and ``then`` says what is left of it for a copy made meanwhile)."""
         ps.attempts += 1
         self.tried |= 1 << ps.spec.k
-        self.retain(ps, watch, self.h, 0)
+        self.retain(ps, watch, self.h, 0, then)
 
-    def retain(self, ps: PartnerState, watch: bool, before: float, start: int) -> None:
+    def retain(self, ps: PartnerState, watch: bool, before: float, start: int, then: tuple | None = None) -> None:
         """The ``retain`` contingencies from position ``start`` try, in file order, until one works; else the partner
         leaves (``before``: health before the exit). At its own exit, where one works for the first time, the variant
         with it flipped parts from this path (a copy: :meth:`~allysim.forking.Forking.fork_worked`)."""
@@ -443,12 +443,12 @@ class PartneredLife(Life):
             if c.exit_partner >= 0 and c.exit_partner != k:
                 continue
             worked = self.activate(c, self.disc)
-            if worked and watch and self.forks is not None and self.successes[c.index] == 1:
-                self.fork_worked(c, ("retain", k, before, i))
+            if worked and (watch or then is not None) and self.forks is not None and self.successes[c.index] == 1:
+                self.fork_worked(c, ("retain", k, before, i, watch, then))
             if worked and not c.shadow:
                 self.retained(c, ps, watch, before)
                 return
-        self.depart(ps, watch, before)
+        self.depart(ps, watch, before, then)
 
     def retained(self, c: ContingencySpec, ps: PartnerState, watch: bool, before: float) -> None:
         """``c`` keeps the partner."""
@@ -457,7 +457,7 @@ class PartneredLife(Life):
             self._schedule_exit(ps)      # pulled out and retained keeps its exit clock running)
         self._watch(before, watch)
 
-    def depart(self, ps: PartnerState, watch: bool, before: float) -> None:
+    def depart(self, ps: PartnerState, watch: bool, before: float, then: tuple | None = None) -> None:
         """The partner leaves: its share, on_exit, contagion, the membership checks, a rescue, then the other
         ``on: exit`` contingencies."""
         m, now, k = self.m, self.env.now, ps.spec.k
@@ -499,9 +499,10 @@ class PartneredLife(Life):
         if self.h < m.floor and not self.rescue(("exit", k, before) if watch else None):
             self.dissolve(cause)
             return
-        self.follow_exit(ps, watch, before, 0)
+        self.follow_exit(ps, watch, before, 0, then)
 
-    def follow_exit(self, ps: PartnerState, watch: bool, before: float, start: int) -> None:
+    def follow_exit(self, ps: PartnerState, watch: bool, before: float, start: int,
+                    then: tuple | None = None) -> None:
         """The other ``on: exit`` contingencies from position ``start``, then step 6. At its own exit, where one
         works for the first time and acts at once (or is a shadow: in the variant with it, it acts), the variant
         with it flipped parts from this path (a delayed one's first action is a place of its own:
@@ -512,9 +513,9 @@ class PartneredLife(Life):
             if c.exit_partner >= 0 and c.exit_partner != k:
                 continue
             worked = self.activate(c, self.disc)
-            if worked and watch and self.forks is not None and self.successes[c.index] == 1 and (
-                    c.shadow or not c.delayed):
-                self.fork_worked(c, ("follow", k, before, i))
+            if worked and (watch or then is not None) and self.forks is not None and self.successes[c.index] == 1 \
+                    and (c.shadow or not c.delayed):
+                self.fork_worked(c, ("follow", k, before, i, watch, then))
             if worked is None or c.shadow:
                 continue
             self.act_after_exit(c, ps, worked)
