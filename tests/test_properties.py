@@ -378,7 +378,8 @@ def test_the_floor_check_runs_here_and_catches_a_rescue_that_leaves_health_down(
         allysim.simulate(scenario, runs=20, seed=1, workers=1)
     assert checked[0] > 0  # simulate ran in this process, so the patched engine was the one checked
 
-    def cancel_only(life: engine.Life) -> bool:  # a rescue that cancels the dissolution and lifts nothing
+    def cancel_only(life: engine.Life, then: tuple | None = None, start: int = 0) -> bool:  # a rescue that
+        # cancels the dissolution and lifts nothing
         return True
 
     with mock.patch.object(engine.Life, "rescue", cancel_only), alive_above_the_floor(), \

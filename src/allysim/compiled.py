@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Protocol
 
+from .errors import SimulationError
 from .scenario import Contingency, Environment, Scenario
 from .streams import Layout
 
@@ -130,6 +131,47 @@ class EnvironmentSpec:
         self.exit_factors = [[state.exit_factor(p.id) for p in scenario.partners] for state in env.states.values()]
         self.value = [state.value for state in env.states.values()]
         self.hold = hold  # the environment stays in its initial state (the drivers' "without the environment")
+
+    def path(self, u: Callable[[int], float], horizon: float, budget: int, where: str,
+             time_unit: str) -> list[tuple[float, int]]:
+        """(time, state) pairs from t = 0 up to ``horizon``, from the environment's own stream only (``u``: a
+        replication's next uniform of a source; ``where``: the replication, for the message of a runaway path)."""
+        source = self.source
+        state = self.start
+        if state < 0:
+            draw, state = u(source), 0
+            for share in self.shares:  # the first state whose cumulative share exceeds the draw
+                if draw < share:
+                    break
+                draw -= share
+                state += 1
+            state = min(state, len(self.shares) - 1)
+            while self.shares[state] <= 0.0:  # rounding at the top end never lands on a state with no share
+                state -= 1
+        path = [(0.0, state)]
+        t = 0.0
+        while not self.hold and self.leave[state] > 0.0:
+            t += -math.log1p(-u(source)) / self.leave[state]
+            if t >= horizon:
+                break
+            exits = self.exits[state]
+            if len(exits) == 1:
+                state = exits[0][0]
+            else:  # the next state in proportion to the rates out of this one
+                draw = u(source) * self.leave[state]
+                for to, rate in exits:
+                    if rate > 0.0:  # rounding at the top end falls to the last exit that can be taken
+                        state = to
+                        if draw < rate:
+                            break
+                        draw -= rate
+            path.append((t, state))
+            if len(path) > budget:
+                raise SimulationError(
+                    f"{where} stopped at t = {t:.4g} {time_unit}s: the environment changed state more than "
+                    f"{budget:,} times before the horizon. Check the rates under environment.transitions (they are "
+                    "per time unit).")
+        return path
 
     def transition_setter(self, origin_name: str, to_name: str) -> Callable[[float], None]:
         """A setter of the uncertain rate ``environment.transitions.FROM.TO``."""

@@ -258,7 +258,8 @@ class Life(Forking):
 
     def start_environment(self, spec: EnvironmentSpec) -> None:
         """Draw the environment's whole path, enter its first state and schedule every change of state."""
-        path = self.environment_path(spec)
+        m = self.m
+        path = spec.path(self.u, m.horizon, m.event_budget, f"replication {self.replication}", m.scenario.time_unit)
         self.env_time = [0.0] * len(spec.names)
         if self.m.health_path:  # the state at each grid time, for charts: the path is known to the horizon
             k, last = 0, len(path) - 1
@@ -275,45 +276,6 @@ class Life(Forking):
                 ps.env = factor
         for t, to in path[1:]:
             Call(self.env, t, self._switch, to)
-
-    def environment_path(self, spec: EnvironmentSpec) -> list[tuple[float, int]]:
-        """(time, state) pairs from t = 0 up to the horizon, from the environment's own stream only."""
-        source, u = spec.source, self.u
-        state = spec.start
-        if state < 0:
-            draw, state = u(source), 0
-            for share in spec.shares:  # the first state whose cumulative share exceeds the draw
-                if draw < share:
-                    break
-                draw -= share
-                state += 1
-            state = min(state, len(spec.shares) - 1)
-            while spec.shares[state] <= 0.0:  # rounding at the top end never lands on a state with no share
-                state -= 1
-        path = [(0.0, state)]
-        t, budget = 0.0, self.m.event_budget
-        while not spec.hold and spec.leave[state] > 0.0:
-            t += -math.log1p(-u(source)) / spec.leave[state]
-            if t >= self.m.horizon:
-                break
-            exits = spec.exits[state]
-            if len(exits) == 1:
-                state = exits[0][0]
-            else:  # the next state in proportion to the rates out of this one
-                draw = u(source) * spec.leave[state]
-                for to, rate in exits:
-                    if rate > 0.0:  # rounding at the top end falls to the last exit that can be taken
-                        state = to
-                        if draw < rate:
-                            break
-                        draw -= rate
-            path.append((t, state))
-            if len(path) > budget:
-                raise SimulationError(
-                    f"replication {self.replication} stopped at t = {t:.4g} {self.m.scenario.time_unit}s: the "
-                    f"environment changed state more than {budget:,} times before the horizon. Check the rates "
-                    "under environment.transitions (they are per time unit).")
-        return path
 
     def _switch(self, event: Call) -> None:
         """The environment enters state ``event.data``: value and the risks whose multiplier changes follow at
@@ -678,8 +640,6 @@ class Life(Forking):
     start_partners = partner_outcome = partner_environment = pull = exit = add_exit_factor = health_moved = \
         members = start_partners
 
-
-    # ------------------------------------------------------------------ a copy, for path sharing
 
     # ------------------------------------------------------------------ factors that last a while
 
