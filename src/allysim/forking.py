@@ -10,8 +10,9 @@ that the rest is done as the variant does it (:meth:`Forking.resume`):
 - a delayed contingency's first action: the variant without it (:meth:`Forking.fork_delayed`);
 - with candidate partners, a candidate's first attempt to leave: the line-up without it
   (:meth:`allysim.lineups.RecordingLife.fork`);
-- at a partner's own exit, an ``on: exit`` contingency's first success (a retention, or one that acts at once or
-  after its delay), and a rescue's first success: the variant with it flipped (:meth:`Forking.fork_worked`).
+- at a partner's exit (its own, or pulled out by a risk), an ``on: exit`` contingency's first success (a
+  retention, or one that acts at once or, as a shadow, after its delay), and a rescue's first success: the variant
+  with it flipped (:meth:`Forking.fork_worked`).
 
 A copy has its own clock holding a copy of every pending event (void ones, rescheduled since, left out), its own
 streams at the same places, its own state; each spec it reads is the counterpart in the variant's compiled plan
@@ -118,8 +119,8 @@ class Forking:
             self.forks.add(new)
 
     def fork_worked(self, c: ContingencySpec, resumption: tuple) -> None:
-        """Contingency ``c`` has just worked for the first time, mid-event (an ``on: exit`` one at a partner's own
-        exit, a rescue): the variant with it flipped (in the plan or a shadow) lived this path up to here. A copy for
+        """Contingency ``c`` has just worked for the first time, mid-event (an ``on: exit`` one at a partner's exit,
+        a rescue): the variant with it flipped (in the plan or a shadow) lived this path up to here. A copy for
         it, if no path stands for it yet, holding the rest of the event (``resumption``: see :meth:`resume`)."""
         model = self.forks.model_for(contingencies=self.forks.contingencies ^ 1 << c.index)
         if model is not None:

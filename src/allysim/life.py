@@ -477,7 +477,7 @@ class Life(Forking):
             for n, ps in enumerate(pulled):
                 if ps.inside:  # what is left of the occurrence after this exit, for a copy made during it
                     then = None if self.forks is None else \
-                        ("pulled", risk.index, before, [q.spec.k for q in pulled[n + 1:]])
+                        ("rest of occurrence", risk.index, before, [q.spec.k for q in pulled[n + 1:]])
                     self.exit(ps, False, then)
                     if not self.alive:
                         return

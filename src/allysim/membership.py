@@ -315,7 +315,7 @@ class PartneredLife(Life):
             cross = ps.cross
             if below > 0.0:
                 if not math.isfinite(below):
-                    raise SimulationError(self._runaway(spec.id, f"the exit hazard of partner '{spec.id}' overflowed"))
+                    raise self._overflowed(spec)
                 wait = budget / below if curve is None else curve.arrival(start, budget, below) - start
                 if start + wait < cross:  # it leaves before health climbs back
                     if start + wait <= horizon:
@@ -328,11 +328,14 @@ class PartneredLife(Life):
         if rate <= 0.0:
             return
         if not math.isfinite(rate):
-            raise SimulationError(self._runaway(spec.id, f"the exit hazard of partner '{spec.id}' overflowed"))
+            raise self._overflowed(spec)
         # a hazard by age: the time t at which rate (H(t) - H(start)) spends the budget
         wait = budget / rate if curve is None else curve.arrival(start, budget, rate) - start
         if start + wait <= horizon:
             self._exit_at(ps, start + wait, pending if keep else None)
+
+    def _overflowed(self, spec: PartnerSpec) -> SimulationError:
+        return SimulationError(self._runaway(spec.id, f"the exit hazard of partner '{spec.id}' overflowed"))
 
     def _exit_at(self, ps: PartnerState, when: float, pending: Call | None) -> None:
         if pending is not None and ps.due == when:
@@ -435,8 +438,9 @@ class PartneredLife(Life):
 
     def retain(self, ps: PartnerState, watch: bool, before: float, start: int, then: tuple | None = None) -> None:
         """The ``retain`` contingencies from position ``start`` try, in file order, until one works; else the partner
-        leaves (``before``: health before the exit). At its own exit, where one works for the first time, the variant
-        with it flipped parts from this path (a copy: :meth:`~allysim.forking.Forking.fork_worked`)."""
+        leaves (``before``: health before the exit). Where one works for the first time (at the partner's own exit,
+        or one pulled out with ``then`` given), the variant with it flipped parts from this path (a copy:
+        :meth:`~allysim.forking.Forking.fork_worked`)."""
         k, retainers = ps.spec.k, self.m.retainers
         for i in range(start, len(retainers)):
             c = retainers[i]
@@ -503,10 +507,10 @@ class PartneredLife(Life):
 
     def follow_exit(self, ps: PartnerState, watch: bool, before: float, start: int,
                     then: tuple | None = None) -> None:
-        """The other ``on: exit`` contingencies from position ``start``, then step 6. At its own exit, where one
-        works for the first time and acts at once (or is a shadow: in the variant with it, it acts), the variant
-        with it flipped parts from this path (a delayed one's first action is a place of its own:
-        :meth:`allysim.forking.Forking.fork_delayed`)."""
+        """The other ``on: exit`` contingencies from position ``start``, then step 6. Where one works for the first
+        time (as in :meth:`retain`) and acts at once, or is a shadow (in the variant with it, it acts), the variant
+        with it flipped parts from this path. A delayed one in the plan parts from it only at its first action, where
+        no copy is made: that variant is simulated apart."""
         k, watchers = ps.spec.k, self.m.exit_watchers
         for i in range(start, len(watchers)):
             c = watchers[i]

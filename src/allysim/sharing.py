@@ -413,13 +413,6 @@ class _Table:
         return len(self.lifetime)
 
     def __getattr__(self, name: str) -> np.ndarray:  # an array of joined tables, not joined yet
-        if name == "paid":  # each row's candidate partners' costs, added up in file order as the engine does
-            partner_costs = self.partner_costs
-            paid = np.zeros(len(partner_costs))
-            for k in range(partner_costs.shape[1]):
-                paid = paid + partner_costs[:, k]
-            self.paid = paid
-            return paid
         parts = self.__dict__.get("_parts")
         if parts is None or name not in self.FIELDS:
             raise AttributeError(name)
@@ -428,6 +421,17 @@ class _Table:
             t.__dict__.pop(name, None)
         setattr(self, name, array)
         return array
+
+    def paid(self) -> np.ndarray:
+        """Each row's candidate partners' costs, added up in file order as the engine adds them (made once)."""
+        paid = self.__dict__.get("_paid")
+        if paid is None:
+            partner_costs = self.partner_costs
+            paid = np.zeros(len(partner_costs))
+            for k in range(partner_costs.shape[1]):
+                paid = paid + partner_costs[:, k]
+            self._paid = paid
+        return paid
 
     @classmethod
     def concat(cls, tables: list[_Table]) -> _Table:
@@ -468,7 +472,7 @@ class _Table:
                     if contingencies >> j & 1:
                         total = total + costs[:, j]
             if self.partner_costs.shape[1]:  # the candidate partners' costs, added up first, then added (engine)
-                total = total + self.paid.take(rows)
+                total = total + self.paid().take(rows)
             return total
         if name == "npv":  # from arrays made here and dropped, so that reading npv keeps npv alone
             cost = vars(runs).get("contingency_cost")
