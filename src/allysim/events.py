@@ -25,7 +25,12 @@ Entry = tuple  # (time, priority, number, event): a pending event as SimPy queue
 class Clock(simpy.Environment):
     """SimPy's environment. A subclass so that creating one (once per replication) skips binding the event
     shortcuts (``env.timeout``, ``env.process``, ...) to the instance, which the engine does not use, and so that a
-    life's pending events can be read and replaced (:meth:`pending`, :meth:`hold`)."""
+    life's pending events can be read and replaced (:meth:`pending`, :meth:`hold`).
+
+    ``now`` is a plain attribute here, kept equal to SimPy's ``_now`` by :meth:`run_until`, the only loop the engine
+    runs: every event reads it a few times, and SimPy's property costs a function call per read."""
+
+    now: float = 0.0  # the time; set on the instance once the clock moves, shadowing SimPy's property
 
     def pending(self) -> list[Entry]:
         """The events scheduled and not processed yet, as SimPy keeps them (a heap)."""
@@ -47,6 +52,7 @@ class Clock(simpy.Environment):
         nothing)."""
         new = Clock.__new__(Clock)  # Environment.__init__, written out
         new._now, new._queue, new._eid, new._active_proc = self._now, [], itertools.count(next(self._eid)), None
+        new.now = self.now
         return new
 
     def run_until(self, ended: simpy.Event) -> None:
@@ -57,7 +63,8 @@ class Clock(simpy.Environment):
             return  # processed already
         queue, pop = self._queue, heapq.heappop
         while True:
-            self._now, _, _, event = pop(queue)
+            now, _, _, event = pop(queue)
+            self._now = self.now = now
             callbacks, event.callbacks = event.callbacks, None
             if event is ended:
                 return
@@ -88,7 +95,7 @@ class Call(simpy.Event):
         self._value = None
         self._ok = True
         self.data = data
-        _push(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # env.schedule, written out
+        _push(env._queue, (env.now + delay, NORMAL, next(env._eid), self))  # env.schedule, written out
 
     @classmethod
     def at(cls, env: simpy.Environment, when: float, callback: Callable[[simpy.Event], None],
