@@ -98,6 +98,8 @@ def _bits(flags: Sequence) -> int:  # noqa: ANN001 - counts or booleans
 
 Values = Sequence[Sequence[Sequence[float]] | None]
 
+_KNOWN = 65536  # entries a cover's caches hold at most (_Cover.covered)
+
 
 def simulate_exhaustive(models: Sequence[CompiledPlan], seed: int, start: int, stop: int,
                         values: Values | None = None) -> list[PlanRuns]:
@@ -188,8 +190,8 @@ def _place(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcome
     occurred = _bits(outcome.occurrences)
     if outcome.exit_attempts:
         occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
-    found = cover.covered(column.todo, first, acted, _bits(outcome.shadow_worked), occurred,
-                          0 if record is None else record.left)
+    found, lineups_here = cover.covered(column.todo, first, acted, _bits(outcome.shadow_worked), occurred,
+                                        0 if record is None else record.left)
     if not found:
         return
     if record is None:
@@ -199,7 +201,7 @@ def _place(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcome
     assert model is not None and totals is not None
     own = cover.masks[first].lineup
     if lineups is None:
-        others = cover.lineups_in(found)
+        others = [x for x, these in lineups_here if these & found]
         rest = [x for x in others if x != own]
         lineups = record.standing(rest, model, totals) if rest else rest
         if own in others:  # the path's own line-up first, then the others it stands for, in order of position
@@ -241,28 +243,40 @@ class _Cover:
         for p, m in enumerate(masks):
             self.lineups[m.lineup] = self.lineups.get(m.lineup, 0) | 1 << p
         self.all = (1 << len(masks)) - 1
+        self._plans: dict[tuple, int] = {}  # what a path's contingencies allow, by (world, acted, worked)
+        self._lineups: dict[tuple, tuple[int, list]] = {}  # what its line-up allows, by (line-up, left)
 
-    def covered(self, todo: int, first: int, acted: int, worked: int, occurred: int, left: int) -> int:
+    def covered(self, todo: int, first: int, acted: int, worked: int, occurred: int, left: int) -> tuple[int, list]:
         """The positions (bits) of the variants not yet stood for that the path of the variant at ``first`` stands
         for (``worked``: the shadows that worked in it; ``left``: the partners that tried to leave in it, ghosts
-        included)."""
-        u = self.masks[first]
-        ok = todo & self.world[self.world_of[first]]
-        ok = _all(ok, self.contingency, acted)
-        ok = _none(ok, self.contingency, worked)
-        if self.removable:
-            ok = _all(ok, self.removed, u.removed)
-            ok = _none(ok, self.removed, occurred & self.removable)
-        if left:
-            ok = _all(ok, self.partner, left & u.lineup)
-            ok = _none(ok, self.partner, left & ~u.lineup)
-        return ok
+        included), and the line-ups that may have variants among them, each with the positions of its variants, in
+        order of first position.
 
-    def lineups_in(self, found: int) -> list[int]:
-        """The line-ups of the variants at positions ``found``, in order of position."""
-        if found.bit_count() < len(self.lineups):
-            return list(dict.fromkeys(self.masks[p].lineup for p in _positions(found)))
-        return [x for x, these in self.lineups.items() if these & found]
+        Paths of other replications meet the same conditions, so what the contingencies allow (by world, ``acted``
+        and ``worked``) and what the line-ups allow (by line-up and ``left``) are each kept once worked out."""
+        w = self.world_of[first]
+        ok = self._plans.get((w, acted, worked))
+        if ok is None:
+            ok = _none(_all(self.world[w], self.contingency, acted), self.contingency, worked)
+            self._plans[w, acted, worked] = _kept(self._plans, ok)
+        ok &= todo
+        if self.removable:
+            ok = _all(ok, self.removed, self.masks[first].removed)
+            ok = _none(ok, self.removed, occurred & self.removable)
+        lineup = self.masks[first].lineup
+        known = self._lineups.get((lineup, left))
+        if known is None:
+            keep = _none(_all(self.all, self.partner, left & lineup), self.partner, left & ~lineup)
+            known = (keep, [(x, these) for x, these in self.lineups.items() if these & keep])
+            self._lineups[lineup, left] = _kept(self._lineups, known)
+        return ok & known[0], known[1]
+
+
+def _kept(cache: dict, value: Any) -> Any:
+    """``value``, about to be kept in ``cache``: a cache at :data:`_KNOWN` entries starts over (bounded memory)."""
+    if len(cache) >= _KNOWN:
+        cache.clear()
+    return value
 
 
 class _Forks:
