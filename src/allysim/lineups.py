@@ -44,12 +44,12 @@ __all__ = ["LineupRecord", "Ending", "RecordingLife"]
 
 _expm1 = math.expm1
 
-# LineupRecord.derive builds an Outcome field by field, in this order
+# Ending.outcome builds an Outcome field by field, in this order
 assert [f.name for f in fields(Outcome)] == [
     "lifetime", "cause", "npv", "value", "risk_cost", "contingency_cost", "min_health", "resilience", "occurrences",
     "activations", "successes", "costs", "health", "env_time", "env_state", "env_grid", "shadow_activations",
     "shadow_costs", "shadow_worked", "partner_costs", "partner_exit", "partner_tenure", "exit_attempts",
-    "partners_end", "exits", "lineup"], "allysim.outcome.Outcome changed: update LineupRecord.derive"
+    "partners_end", "exits", "lineup"], "allysim.outcome.Outcome changed: update Ending.outcome"
 
 
 class LineupRecord:
@@ -96,11 +96,12 @@ class LineupRecord:
                 out.append(lineup)
         return out
 
-    def derive(self, outcome: Outcome, lineup: int, model: CompiledPlan, totals: dict[int, float]) -> Outcome:
-        """The outcome of ``lineup`` on this path (which :meth:`stands_for` it): the value with its shares, its
-        candidates' costs and tenures, its partners at the end; the same operations in the same order as a
-        simulation of it (:meth:`RecordingLife.advance`, :meth:`allysim.membership.PartneredLife.partner_outcome`),
-        so the same bits."""
+    def derive(self, outcome: Outcome, lineup: int, model: CompiledPlan,
+               totals: dict[int, float]) -> tuple[float, list[float], list[float], int]:
+        """What the outcome of ``lineup`` on this path (which :meth:`stands_for` it) has of its own, all else being
+        ``outcome``'s: the value with its shares, its candidates' costs and tenures, its partners at the end; the same
+        operations in the same order as a simulation of it (:meth:`RecordingLife.advance`,
+        :meth:`allysim.membership.PartneredLife.partner_outcome`), so the same bits."""
         drop, add = self.lineup & ~lineup, lineup & ~self.lineup
         value, rate, st, known = 0.0, model.value_rate, self.stretches, totals.get
         for i in range(0, self.size, 4):
@@ -116,12 +117,7 @@ class LineupRecord:
                 costs[k] = tenure[k] = 0.0
             elif add >> k & 1:
                 costs[k], tenure[k] = ghost_costs[k], outcome.lifetime
-        o = outcome  # every field as it is but these (dataclasses.replace, written out: a third of the time)
-        return Outcome(o.lifetime, o.cause, o.npv, value, o.risk_cost, o.contingency_cost, o.min_health,
-                       o.resilience, o.occurrences, o.activations, o.successes, o.costs, o.health, o.env_time,
-                       o.env_state, o.env_grid, o.shadow_activations, o.shadow_costs, o.shadow_worked, costs,
-                       o.partner_exit, tenure, o.exit_attempts,
-                       o.partners_end + bin(add).count("1") - bin(drop).count("1"), o.exits, None)
+        return value, costs, tenure, outcome.partners_end + add.bit_count() - drop.bit_count()
 
 
 def _total(mask: int, model: CompiledPlan, totals: dict[int, float]) -> float:

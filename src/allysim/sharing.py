@@ -125,7 +125,7 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     cover = _Cover(masks, order)
     columns: list[list[int]] = []  # by replication: which simulated outcome stands for each variant
     simulated = np.zeros((count, n), dtype=bool)
-    outcomes: list[Outcome] = []
+    rows = _Rows()  # the table's rows, as they are placed
     shares: dict[int, dict[int, float]] = {}
     forks = _Forks(cover, models, values)
     for i, rep in enumerate(range(start, stop)):
@@ -138,7 +138,7 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
             forks.position = first
             outcome = models[k].run(seed, rep, None if values[k] is None else values[k][i], forks)
             simulated[k, i] = True
-            _stand(outcome, first, cover, column, outcomes, shares, models[k])
+            _stand(outcome, first, cover, column, rows, shares, models[k])
             while forks.pending:  # copies of the path for line-ups without a candidate that tried to leave
                 life, position = forks.pending.pop()
                 if not column.todo >> position & 1:
@@ -146,27 +146,27 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
                 forks.position = position
                 outcome = life.resume()
                 simulated[order[position], i] = True
-                _stand(outcome, position, cover, column, outcomes, shares, models[order[position]])
+                _stand(outcome, position, cover, column, rows, shares, models[order[position]])
         columns.append(column.rows())
         shares.clear()
     source = np.array(columns, dtype=np.int32).reshape(n, count).T.copy()  # (variants, replications)
-    table = _Table(outcomes, grid=models[0].grid if models[0].health_path else None)
+    table = _Table(rows, grid=models[0].grid if models[0].health_path else None)
     names = [str(k) for k in range(count)] if names is None else list(names)
     return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
 
 
-def _stand(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcomes: list[Outcome],
+def _stand(outcome: Outcome, first: int, cover: _Cover, column: _Column, rows: _Rows,
            shares: dict[int, dict[int, float]], model: CompiledPlan) -> None:
     """Stand a path simulated for the variant at position ``first`` for every variant it is the outcome of, and
     each of its endings (a membership check its line-up passed) for the line-ups that fall short there."""
     record = outcome.lineup
     if record is None:
-        _place(outcome, first, cover, column, outcomes)
+        _place(outcome, first, cover, column, rows)
         return
     outcome.lineup = None
     # shares added up, by mask: one cache per replication and world (their draws are the same)
     totals = shares.setdefault(cover.world_of[first], {})
-    _place(outcome, first, cover, column, outcomes, record, model, totals)
+    _place(outcome, first, cover, column, rows, record, model, totals)
     waiting: list[int] | None = None  # the line-ups with variants still to stand for, in this world
     for ending in record.endings:
         if waiting is None:
@@ -176,11 +176,11 @@ def _stand(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcome
             break
         lineups = ending.record.standing(waiting, model, totals)
         if lineups:
-            _place(ending.outcome(model), first, cover, column, outcomes, ending.record, model, totals, lineups)
+            _place(ending.outcome(model), first, cover, column, rows, ending.record, model, totals, lineups)
             waiting = None
 
 
-def _place(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcomes: list[Outcome],
+def _place(outcome: Outcome, first: int, cover: _Cover, column: _Column, rows: _Rows,
            record: LineupRecord | None = None, model: CompiledPlan | None = None,
            totals: dict[int, float] | None = None, lineups: list[int] | None = None) -> None:
     """Stand ``outcome`` (simulated for the variant at position ``first``, or an ending of its path) for every variant
@@ -195,8 +195,7 @@ def _place(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcome
     if not found:
         return
     if record is None:
-        column.stand(found, len(outcomes))
-        outcomes.append(outcome)
+        column.stand(found, rows.add(outcome))
         return
     assert model is not None and totals is not None
     own = cover.masks[first].lineup
@@ -206,14 +205,15 @@ def _place(outcome: Outcome, first: int, cover: _Cover, column: _Column, outcome
         lineups = record.standing(rest, model, totals) if rest else rest
         if own in others:  # the path's own line-up first, then the others it stands for, in order of position
             these = found & cover.lineups[own]
-            column.stand(these, len(outcomes))
-            outcomes.append(outcome)
+            column.stand(these, rows.add(outcome))
+    base = -1  # the outcome's place among the simulated ones, once it has one
     for other in lineups:
         these = found & cover.lineups[other]
         if not these:
             continue
-        column.stand(these, len(outcomes))
-        outcomes.append(record.derive(outcome, other, model, totals))
+        if base < 0:
+            base = rows.simulated(outcome)
+        column.stand(these, rows.derive(base, *record.derive(outcome, other, model, totals)))
 
 
 class _Cover:
@@ -389,6 +389,49 @@ def _none(ok: int, columns: list[int], bits: int) -> int:
     return ok
 
 
+class _Rows:
+    """A chunk's rows as they are placed (:func:`_place`), for its :class:`_Table`: each is the outcome of a simulated
+    path (or of one of its endings), or derived from such an outcome for another line-up, which is kept as what
+    differs (:meth:`allysim.lineups.LineupRecord.derive`) and made into arrays with the others."""
+
+    __slots__ = ("outcomes", "source", "derived", "values", "costs", "tenure", "ends")
+
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []  # the outcomes the rows are made from
+        self.source: list[int] = []  # by row, its outcome's place in outcomes
+        self.derived: list[int] = []  # the derived rows, and in the lists below what each has of its own
+        self.values: list[float] = []
+        self.costs: list[list[float]] = []
+        self.tenure: list[list[float]] = []
+        self.ends: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def add(self, outcome: Outcome) -> int:
+        """A row of ``outcome``: its number."""
+        self.source.append(self.simulated(outcome))
+        return len(self.source) - 1
+
+    def simulated(self, outcome: Outcome) -> int:
+        """The place of ``outcome`` among the outcomes the rows are made from (added, unless it was last)."""
+        outcomes = self.outcomes
+        if not outcomes or outcomes[-1] is not outcome:
+            outcomes.append(outcome)
+        return len(outcomes) - 1
+
+    def derive(self, base: int, value: float, costs: list[float], tenure: list[float], end: int) -> int:
+        """A row of the outcome at ``base`` but for these (another line-up's, on its path): its number."""
+        row = len(self.source)
+        self.source.append(base)
+        self.derived.append(row)
+        self.values.append(value)
+        self.costs.append(costs)
+        self.tenure.append(tenure)
+        self.ends.append(end)
+        return row
+
+
 class _Table:
     """Simulated outcomes as arrays, one row per simulated path, from which every variant's arrays are gathered.
 
@@ -400,14 +443,15 @@ class _Table:
               "successes", "costs", "env_time", "env_state", "partner_costs", "partner_exit", "partner_tenure",
               "partners_end", "exits")
 
-    def __init__(self, outcomes: list[Outcome] | None = None, grid: list[float] | None = None,
+    def __init__(self, rows: _Rows | None = None, grid: list[float] | None = None,
                  parts: list[_Table] | None = None, **arrays: np.ndarray) -> None:
         self.health = self.env_grid = None  # only while a chunk's histograms are made
         self._parts = parts  # tables whose rows these are, one after the other: each array joined when first read
-        if outcomes is None:
+        if rows is None:
             for name, array in arrays.items():
                 setattr(self, name, array)
             return
+        outcomes = rows.outcomes
         for name in ("lifetime", "value", "risk_cost", "min_health", "resilience"):
             setattr(self, name, column(outcomes, name, float))
         self.cause = column(outcomes, "cause", np.int16)
@@ -422,6 +466,17 @@ class _Table:
         self.env_state = column(outcomes, "env_state", np.int16)
         for name, array in partner_arrays(outcomes).items():
             setattr(self, name, array)
+        if rows.derived:  # each row from its outcome's, then what a derived row has of its own
+            source = np.array(rows.source, dtype=np.intp)
+            for name in (*self.FIELDS, "health", "env_grid"):
+                array = getattr(self, name)
+                if array is not None:
+                    setattr(self, name, array.take(source, axis=0))
+            derived = np.array(rows.derived, dtype=np.intp)
+            self.value[derived] = rows.values
+            self.partner_costs[derived] = rows.costs
+            self.partner_tenure[derived] = rows.tenure
+            self.partners_end[derived] = rows.ends
 
     def __len__(self) -> int:
         return len(self.lifetime)

@@ -112,6 +112,17 @@ class Uniform(_Base):
     def _ppf(self, u: float) -> float:
         return self.low + u * (self.high - self.low)
 
+    def sampler(self, lo: float = -math.inf, hi: float = math.inf) -> Sampler:
+        if self.clip is not None:
+            return super().sampler(lo, hi)
+        low, span = self.low, self.high - self.low  # read once, not per draw
+
+        def bounded(u: float) -> float:  # _ppf then clipped to [lo, hi] as _Clipped does, in one call per draw
+            x = low + u * span
+            x = x if x > lo else lo
+            return x if x < hi else hi
+        return bounded
+
     def mean(self) -> float:
         return (self.low + self.high) / 2
 
