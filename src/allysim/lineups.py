@@ -97,11 +97,12 @@ class LineupRecord:
         return out
 
     def derive(self, outcome: Outcome, lineup: int, model: CompiledPlan,
-               totals: dict[int, float]) -> tuple[float, list[float], list[float], int]:
+               totals: dict[int, float]) -> tuple[float, list[tuple[int, float, float]], int]:
         """What the outcome of ``lineup`` on this path (which :meth:`stands_for` it) has of its own, all else being
-        ``outcome``'s: the value with its shares, its candidates' costs and tenures, its partners at the end; the same
-        operations in the same order as a simulation of it (:meth:`RecordingLife.advance`,
-        :meth:`allysim.membership.PartneredLife.partner_outcome`), so the same bits."""
+        ``outcome``'s: the value with its shares; the cost and tenure of each partner in one line-up and not the
+        other, as ``(k, cost, tenure)``; its partners at the end. The same operations in the same order as a
+        simulation of it (:meth:`RecordingLife.advance`, :meth:`allysim.membership.PartneredLife.partner_outcome`),
+        so the same bits."""
         drop, add = self.lineup & ~lineup, lineup & ~self.lineup
         value, rate, st, known = 0.0, model.value_rate, self.stretches, totals.get
         for i in range(0, self.size, 4):
@@ -110,14 +111,15 @@ class LineupRecord:
             vr = rate * (_total(mask, model, totals) if total is None else total)
             if vr:
                 value += vr * st[i + 1] * st[i + 2] * st[i + 3]
-        costs, tenure = list(outcome.partner_costs), list(outcome.partner_tenure)
-        ghost_costs = self.ghost_costs or ()
-        for k in range(len(costs)):
-            if drop >> k & 1:
-                costs[k] = tenure[k] = 0.0
-            elif add >> k & 1:
-                costs[k], tenure[k] = ghost_costs[k], outcome.lifetime
-        return value, costs, tenure, outcome.partners_end + add.bit_count() - drop.bit_count()
+        changes = []
+        bits = drop | add
+        while bits:
+            low = bits & -bits
+            k = low.bit_length() - 1
+            bits ^= low
+            # out of the line-up: nothing paid, no tenure; in it, a ghost here: what it would have cost, the whole life
+            changes.append((k, 0.0, 0.0) if drop & low else (k, self.ghost_costs[k], outcome.lifetime))
+        return value, changes, outcome.partners_end + add.bit_count() - drop.bit_count()
 
 
 def _total(mask: int, model: CompiledPlan, totals: dict[int, float]) -> float:

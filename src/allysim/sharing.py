@@ -394,16 +394,15 @@ class _Rows:
     path (or of one of its endings), or derived from such an outcome for another line-up, which is kept as what
     differs (:meth:`allysim.lineups.LineupRecord.derive`) and made into arrays with the others."""
 
-    __slots__ = ("outcomes", "source", "derived", "values", "costs", "tenure", "ends")
+    __slots__ = ("outcomes", "source", "derived", "values", "ends", "cells")
 
     def __init__(self) -> None:
         self.outcomes: list[Outcome] = []  # the outcomes the rows are made from
         self.source: list[int] = []  # by row, its outcome's place in outcomes
         self.derived: list[int] = []  # the derived rows, and in the lists below what each has of its own
         self.values: list[float] = []
-        self.costs: list[list[float]] = []
-        self.tenure: list[list[float]] = []
         self.ends: list[int] = []
+        self.cells: list[tuple[int, int, float, float]] = []  # (row, partner, cost, tenure), where it differs
 
     def __len__(self) -> int:
         return len(self.source)
@@ -420,15 +419,16 @@ class _Rows:
             outcomes.append(outcome)
         return len(outcomes) - 1
 
-    def derive(self, base: int, value: float, costs: list[float], tenure: list[float], end: int) -> int:
-        """A row of the outcome at ``base`` but for these (another line-up's, on its path): its number."""
+    def derive(self, base: int, value: float, changes: list[tuple[int, float, float]], end: int) -> int:
+        """A row of the outcome at ``base`` but for these (:meth:`allysim.lineups.LineupRecord.derive`): its
+        number."""
         row = len(self.source)
         self.source.append(base)
         self.derived.append(row)
         self.values.append(value)
-        self.costs.append(costs)
-        self.tenure.append(tenure)
         self.ends.append(end)
+        for k, cost, tenure in changes:
+            self.cells.append((row, k, cost, tenure))
         return row
 
 
@@ -474,9 +474,11 @@ class _Table:
                     setattr(self, name, array.take(source, axis=0))
             derived = np.array(rows.derived, dtype=np.intp)
             self.value[derived] = rows.values
-            self.partner_costs[derived] = rows.costs
-            self.partner_tenure[derived] = rows.tenure
             self.partners_end[derived] = rows.ends
+            if rows.cells:
+                row, k, cost, tenure = zip(*rows.cells)
+                self.partner_costs[row, k] = cost
+                self.partner_tenure[row, k] = tenure
 
     def __len__(self) -> int:
         return len(self.lifetime)
