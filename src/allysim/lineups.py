@@ -198,8 +198,7 @@ class Ending:
             shadow[1][j] = c.setup + c.per_time * alive_pv + self.activation_pv[j]
             shadow[2][j] = successes[j] > 0
             activations[j] = successes[j] = 0
-        partners = model.partners
-        exits = ";".join([f"{partners[k].id}@{t:.6g}" for k, t in self.exits[:self.exit_count]])
+        exits = ";".join(self.exits[:self.exit_count])
         # Outcome's fields in order (allysim.outcome), positional
         return Outcome(end, self.cause, self.value_pv - (self.risk_cost + cont_cost), self.value_pv, self.risk_cost,
                        cont_cost, self.min_h, self.area / model.horizon, self.counts, activations, successes, costs,

@@ -189,7 +189,7 @@ class PartneredLife(Life):
         self.pstates = [PartnerState(spec) for spec in model.partners]
         self.hwatch = [ps for ps in self.pstates if ps.spec.x is not None]
         self.exits_so_far = 0
-        self.exit_log: list[tuple[int, float]] = []
+        self.exit_log: list[str] = []  # each exit as the outcome's exits text words it, "id@t"
         self.shares = 0.0
         self.mask = 0  # the partners in, as bits (k: 1 << k)
         self.ghosts_left = 0  # the ghosts that would have tried to leave, as bits
@@ -241,9 +241,8 @@ class PartneredLife(Life):
             first.append(ps.first)
             tenure.append(ps.tenure)
             attempts.append(ps.attempts)
-        pstates = self.pstates
-        exits = ";".join([f"{pstates[k].spec.id}@{t:.6g}" for k, t in self.exit_log])
-        return contingency_cost + paid, (costs, first, tenure, attempts, self.mask.bit_count(), exits, self.record())
+        return contingency_cost + paid, (costs, first, tenure, attempts, self.mask.bit_count(), ";".join(self.exit_log),
+                                         self.record())
 
     def record(self) -> object:
         """The outcome's ``lineup``: None here (:class:`allysim.lineups.RecordingLife` keeps one)."""
@@ -471,7 +470,7 @@ class PartneredLife(Life):
         ps.tenure += now - ps.since
         if ps.first == _INF:
             ps.first = now
-        self.exit_log.append((k, now))
+        self.exit_log.append(f"{ps.spec.id}@{now:.6g}")  # worded once: copies made later share it
         self.exits_so_far += 1
         self._refresh_shares()
         spec = ps.spec
