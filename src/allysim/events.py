@@ -57,8 +57,9 @@ class Clock(simpy.Environment):
 
     def run_until(self, ended: simpy.Event) -> None:
         """Process events in order until ``ended`` is: ``run(until=ended)`` without SimPy's checks, which the
-        engine's events never need (every one is a :class:`Call` or ``ended``, none fails, the horizon is always
-        pending). One loop, no method call per event: the hot loop of every study."""
+        engine's events never need (every one is a :class:`Call` or ``ended``, none fails, and ``ended`` is always
+        queued: at the horizon, :meth:`stop_at`, if not before). One loop, no method call per event: the hot loop of
+        every study."""
         if ended.callbacks is None:
             return  # processed already
         queue, pop = self._queue, heapq.heappop
@@ -70,6 +71,11 @@ class Clock(simpy.Environment):
                 return
             for callback in callbacks:
                 callback(event)
+
+    def stop_at(self, when: float, ended: simpy.Event) -> None:
+        """Stop :meth:`run_until` ``ended`` at time ``when`` (after the events already scheduled then), should nothing
+        trigger ``ended`` before: ``ended`` itself is queued there, untriggered, and the loop stops as it meets it."""
+        _push(self._queue, (when, NORMAL, next(self._eid), ended))
 
     def ended(self, like: simpy.Event) -> simpy.Event:
         """An event of this clock in the state ``like`` is in: pending, triggered, or triggered and processed."""

@@ -207,7 +207,7 @@ class Life(Forking):
             state.pending = Call(env, wait, arrive, state)
         for c in m.reviewers:  # each review schedules the next one
             Call(env, c.reviews[0], self._review_due, (c, 0))
-        Call(env, horizon, self._horizon)
+        env.stop_at(horizon, self.ended)  # alive at the horizon: the run stops there, the life not ended by anything
 
     def conclude(self) -> Outcome:
         """The events from here to the end of the life, and its accounts."""
@@ -298,10 +298,6 @@ class Life(Forking):
             self.partner_environment(spec.exit_factors[to])
 
     # ------------------------------------------------------------------ the end of the run
-
-    def _horizon(self, _event: simpy.Event) -> None:
-        if not self.ended.triggered:
-            self.ended.succeed()
 
     def _schedule(self, state: _RiskState) -> None:
         """Schedule the risk's next arrival from its budget at its current rate (none beyond the horizon)."""
