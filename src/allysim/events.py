@@ -72,6 +72,19 @@ class Clock(simpy.Environment):
             for callback in callbacks:
                 callback(event)
 
+    def step(self) -> None:
+        """Process the next event: SimPy's ``step`` as :meth:`run_until` does it (``now`` kept), for driving a life an
+        event at a time. An end event met again once processed (queued at the horizon, triggered before: see
+        :meth:`stop_at`) does nothing."""
+        try:
+            now, _, _, event = heapq.heappop(self._queue)
+        except IndexError:
+            raise simpy.core.EmptySchedule() from None
+        self._now = self.now = now
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks or ():
+            callback(event)
+
     def stop_at(self, when: float, ended: simpy.Event) -> None:
         """Stop :meth:`run_until` ``ended`` at time ``when`` (after the events already scheduled then), should nothing
         trigger ``ended`` before: ``ended`` itself is queued there, untriggered, and the loop stops as it meets it."""
