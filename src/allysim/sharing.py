@@ -99,6 +99,7 @@ def _bits(flags: Sequence) -> int:  # noqa: ANN001 - counts or booleans
 Values = Sequence[Sequence[Sequence[float]] | None]
 
 _KNOWN = 65536  # entries a cover's caches hold at most (_Cover.covered)
+_ROWS_AT_ONCE = 1024  # rows of a chunk made into arrays at once
 
 
 def simulate_exhaustive(models: Sequence[CompiledPlan], seed: int, start: int, stop: int,
@@ -125,7 +126,8 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     cover = _Cover(masks, order)
     columns: list[list[int]] = []  # by replication: which simulated outcome stands for each variant
     simulated = np.zeros((count, n), dtype=bool)
-    rows = _Rows()  # the table's rows, as they are placed
+    grid = models[0].grid if models[0].health_path else None
+    rows, tables = _Rows(0), []  # the rows being placed; those placed, made into tables a few thousand at a time
     shares: dict[int, dict[int, float]] = {}
     forks = _Forks(cover, models, values)
     for i, rep in enumerate(range(start, stop)):
@@ -149,8 +151,13 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
                 _stand(outcome, position, cover, column, rows, shares, models[order[position]])
         columns.append(column.rows())
         shares.clear()
+        if len(rows) >= _ROWS_AT_ONCE:  # into arrays while the outcomes are fresh in memory, and let go of
+            tables.append(_Table(rows, grid))
+            rows = _Rows(rows.first + len(rows))
+    if len(rows) or not tables:
+        tables.append(_Table(rows, grid))
     source = np.array(columns, dtype=np.int32).reshape(n, count).T.copy()  # (variants, replications)
-    table = _Table(rows, grid=models[0].grid if models[0].health_path else None)
+    table = _Table.joined(tables)
     names = [str(k) for k in range(count)] if names is None else list(names)
     return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
 
@@ -394,12 +401,13 @@ class _Rows:
     path (or of one of its endings), or derived from such an outcome for another line-up, which is kept as what
     differs (:meth:`allysim.lineups.LineupRecord.derive`) and made into arrays with the others."""
 
-    __slots__ = ("outcomes", "source", "derived", "values", "ends", "cells")
+    __slots__ = ("first", "outcomes", "source", "derived", "values", "ends", "cells")
 
-    def __init__(self) -> None:
+    def __init__(self, first: int) -> None:
+        self.first = first  # the number of the first row (rows are numbered across a chunk's tables)
         self.outcomes: list[Outcome] = []  # the outcomes the rows are made from
         self.source: list[int] = []  # by row, its outcome's place in outcomes
-        self.derived: list[int] = []  # the derived rows, and in the lists below what each has of its own
+        self.derived: list[int] = []  # the derived rows (from 0 here), and in the lists below what each has of its own
         self.values: list[float] = []
         self.ends: list[int] = []
         self.cells: list[tuple[int, int, float, float]] = []  # (row, partner, cost, tenure), where it differs
@@ -410,7 +418,7 @@ class _Rows:
     def add(self, outcome: Outcome) -> int:
         """A row of ``outcome``: its number."""
         self.source.append(self.simulated(outcome))
-        return len(self.source) - 1
+        return self.first + len(self.source) - 1
 
     def simulated(self, outcome: Outcome) -> int:
         """The place of ``outcome`` among the outcomes the rows are made from (added, unless it was last)."""
@@ -429,7 +437,7 @@ class _Rows:
         self.ends.append(end)
         for k, cost, tenure in changes:
             self.cells.append((row, k, cost, tenure))
-        return row
+        return self.first + row
 
 
 class _Table:
@@ -503,6 +511,17 @@ class _Table:
                 paid = paid + partner_costs[:, k]
             self._paid = paid
         return paid
+
+    @classmethod
+    def joined(cls, tables: list[_Table]) -> _Table:
+        """The rows of ``tables``, one after the other, joined now (a chunk's, made a few thousand rows at a time)."""
+        if len(tables) == 1:
+            return tables[0]
+        new = cls(**{name: np.concatenate([getattr(t, name) for t in tables]) for name in cls.FIELDS})
+        for name in ("health", "env_grid"):
+            if tables[0].__dict__.get(name) is not None:
+                setattr(new, name, np.concatenate([getattr(t, name) for t in tables]))
+        return new
 
     @classmethod
     def concat(cls, tables: list[_Table]) -> _Table:
