@@ -105,7 +105,7 @@ class Call(simpy.Event):
     never schedules into the past), with ``data`` riding along (the risk of an arrival, the factor that ends, ...).
 
     ``callback`` is always a method of the life that scheduled it, and ``data`` holds everything else the call
-    needs, never a closure: so a life's pending events can be copied onto another (:meth:`copy`)."""
+    needs, never a closure: so a life's pending events can be copied onto another (:meth:`allysim.forking.Forking.copy`)."""
 
     def __init__(self, env: simpy.Environment, delay: float, callback: Callable[[simpy.Event], None],
                  data: Any = None) -> None:
@@ -123,11 +123,4 @@ class Call(simpy.Event):
         new = cls.__new__(cls)
         new.env, new.callbacks, new._value, new._ok, new.data = env, [callback], None, True, data
         _push(env._queue, (when, NORMAL, next(env._eid), new))
-        return new
-
-    def copy(self, env: Clock, callback: Callable[[simpy.Event], None], data: Any) -> Call:
-        """This event, pending on ``env`` (the caller queues it at the same place), calling ``callback`` with
-        ``data``."""
-        new = Call.__new__(Call)
-        new.env, new.callbacks, new._value, new._ok, new.data = env, [callback], None, True, data
         return new

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .events import Call
+
 if TYPE_CHECKING:
     from .compiled import ContingencySpec
     from .engine import CompiledPlan
@@ -61,35 +63,42 @@ class Forking:
         states = new.states = [state.copy(spec) for state, spec in zip(self.states, model.risks)]
         mapping.update(zip(map(id, self.states), states))
         self.copy_into(new, mapping, specs)
-        get, spec, entries, bound = mapping.get, specs.get, [], {}
-        for when, priority, number, event in self.env.pending():
-            if event is self.ended:
-                entries.append((when, priority, number, ended))
+        get, spec, entries, bound, mine = mapping.get, specs.get, [], {}, self.ended
+        new_call = Call.__new__
+        for entry in self.env.pending():
+            event = entry[3]
+            if event is mine:
+                entries.append((entry[0], entry[1], entry[2], ended))
                 continue
             func = event.callbacks[0].__func__
             callback = bound.get(func)
             if callback is None:
                 callback = bound[func] = func.__get__(new)
             data = event.data
+            holder = None
             if type(data) is tuple:
-                call = event.copy(env, callback, tuple([get(id(x)) or spec(id(x), x) for x in data]))
-            elif getattr(data, "holds", None) is None:  # a number, or a spec
-                call = event.copy(env, callback, spec(id(data), data))
-            elif data.holds(event):
-                mine = get(id(data))
-                call = event.copy(env, callback, mine)
-                data.hand_over(mine, event, call)
+                data = tuple([get(id(x)) or spec(id(x), x) for x in data])
             else:
-                continue  # void: rescheduled since, it would do nothing
-            entries.append((when, priority, number, call))
+                holder = get(id(data))
+                if holder is None:  # a number, or a spec
+                    data = spec(id(data), data)
+                elif data.pending is not event:
+                    continue  # void: rescheduled since, it would do nothing
+                else:
+                    data = holder
+            call = new_call(Call)  # a Call already queued (here, below): one per pending event of every copy
+            call.env, call.callbacks, call._value, call._ok, call.data = env, [callback], None, True, data
+            if holder is not None:
+                holder.pending = call
+            entries.append((entry[0], entry[1], entry[2], call))
         env.hold(entries)
         return new
 
     def copy_into(self, new: Any, mapping: dict[int, Any], specs: dict[int, Any]) -> None:
         """Hook: copy the state a subclass adds (``mapping``: by id of each state object copied, its copy;
-        ``specs``: by id of each spec of this life's model, its counterpart in the copy's). A state with pending
-        events has none in its copy: each pending event's copy is handed over to it (``hand_over``) as the queue
-        is copied."""
+        ``specs``: by id of each spec of this life's model, its counterpart in the copy's). A state has no pending
+        event in its copy: a state's event is the one it holds as ``pending`` (others, rescheduled since, are void),
+        and its copy is set as the copy's ``pending`` as the queue is copied."""
 
     def fork_triggered(self, triggered: list[ContingencySpec], seen: list[int], occurrence: tuple | None) -> None:
         """Contingencies ``triggered`` have just activated at once (``seen``: the successes before): each that

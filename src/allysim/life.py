@@ -117,14 +117,6 @@ class _RiskState(Product):
             self.count
         return new
 
-    def holds(self, event: Call) -> bool:
-        """Whether ``event`` is this risk's pending arrival (an earlier one, rescheduled since, is void)."""
-        return self.pending is event
-
-    def hand_over(self, copy: _RiskState, event: Call, call: Call) -> None:
-        """``call``, the copy of ``event`` (which this holds), is the pending arrival of ``copy``."""
-        copy.pending = call
-
     @property
     def rate(self) -> float:
         hazard = self.spec.hazard

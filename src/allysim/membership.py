@@ -145,14 +145,6 @@ class PartnerState(Product):
             self.budget, self.mark, None, self.due, self.cross, self.since, self.tenure, self.first, self.attempts
         return new
 
-    def holds(self, event: Call) -> bool:
-        """Whether ``event`` is this partner's pending exit (earlier ones are void)."""
-        return self.pending is event
-
-    def hand_over(self, copy: PartnerState, event: Call, call: Call) -> None:
-        """``call``, the copy of ``event`` (which this holds), is the pending exit of ``copy``."""
-        copy.pending = call
-
     @property
     def rate(self) -> float:
         spec = self.spec
