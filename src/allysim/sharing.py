@@ -194,9 +194,11 @@ def _place(outcome: Outcome, first: int, cover: _Cover, column: _Column, rows: _
     not yet stood for that it is the outcome of (``column``: this replication's), and with a line-up ``record``, for
     the variants of other line-ups (``lineups``, if given, the only ones) it stands for."""
     acted = _bits(outcome.successes)  # shadows' successes are reported apart, in shadow_worked
-    occurred = _bits(outcome.occurrences)
-    if outcome.exit_attempts:
-        occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
+    occurred = 0  # the risks and partners that occurred (exits tried), read only where some variant removes one
+    if cover.removable:
+        occurred = _bits(outcome.occurrences)
+        if outcome.exit_attempts:
+            occurred |= _bits(outcome.exit_attempts) << len(outcome.occurrences)
     found, lineups_here = cover.covered(column.todo, first, acted, _bits(outcome.shadow_worked), occurred,
                                         0 if record is None else record.left)
     if not found:
