@@ -320,7 +320,9 @@ class _Forks:
             return None  # no such variant, or a path stands for it: the copy's path is that one
         k = self.cover.index[target]
         model = self.models[k]
-        model.set_values(None if self.values[k] is None else self.values[k][self.i])
+        values = self.values[k]
+        if values is not None:
+            model.set_values(values[self.i])
         self.target = target
         return model
 
