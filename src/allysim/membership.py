@@ -299,41 +299,39 @@ class PartneredLife(Life):
         rate = spec.rate  # ps.rate, written out
         if not rate or not (ps.inside or ps.ghost):
             return
-        start, budget, curve, horizon = ps.mark, ps.budget, spec.curve, self.m.horizon
-        rate = rate * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env  # above x (x 1.0: the same bits)
+        start, budget, curve, when = ps.mark, ps.budget, spec.curve, _INF
         if ps.below:
-            below = spec.rate * spec.factor * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env
+            below = rate * spec.factor * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env
             cross = ps.cross
             if below > 0.0:
                 if not math.isfinite(below):
                     raise self._overflowed(spec)
                 wait = budget / below if curve is None else curve.arrival(start, budget, below) - start
                 if start + wait < cross:  # it leaves before health climbs back
-                    if start + wait <= horizon:
-                        self._exit_at(ps, start + wait, pending if keep else None)
+                    when = start + wait
+            if when == _INF:
+                if cross == _INF:
                     return
-            if cross == _INF:
+                budget = self._spent(ps, cross)  # as at the climb (_climb)
+                start = cross
+        if when == _INF:  # above x
+            rate = rate * ps.spread * (0.0 if ps.zeros else ps.nonzero) * ps.env  # (x 1.0: the same bits)
+            if rate <= 0.0:
                 return
-            budget = self._spent(ps, cross)  # as at the climb (_climb)
-            start = cross
-        if rate <= 0.0:
+            if not math.isfinite(rate):
+                raise self._overflowed(spec)
+            # a hazard by age: the time t at which rate (H(t) - H(start)) spends the budget
+            when = start + (budget / rate if curve is None else curve.arrival(start, budget, rate) - start)
+        if when > self.m.horizon:
             return
-        if not math.isfinite(rate):
-            raise self._overflowed(spec)
-        # a hazard by age: the time t at which rate (H(t) - H(start)) spends the budget
-        wait = budget / rate if curve is None else curve.arrival(start, budget, rate) - start
-        if start + wait <= horizon:
-            self._exit_at(ps, start + wait, pending if keep else None)
-
-    def _overflowed(self, spec: PartnerSpec) -> SimulationError:
-        return SimulationError(self._runaway(spec.id, f"the exit hazard of partner '{spec.id}' overflowed"))
-
-    def _exit_at(self, ps: PartnerState, when: float, pending: Call | None) -> None:
-        if pending is not None and ps.due == when:
+        if keep and pending is not None and ps.due == when:
             ps.pending = pending  # already there
             return
         ps.pending = Call.at(self.env, when, self._exit_due, ps)
         ps.due = when
+
+    def _overflowed(self, spec: PartnerSpec) -> SimulationError:
+        return SimulationError(self._runaway(spec.id, f"the exit hazard of partner '{spec.id}' overflowed"))
 
     def _exit_due(self, event: Call) -> None:
         ps: PartnerState = event.data

@@ -125,7 +125,7 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     order = sorted(range(count), key=lambda k: (bin(masks[k].removed).count("1"), -bin(masks[k].lineup).count("1")))
     cover = _Cover(masks, order)
     columns: list[list[int]] = []  # by replication: which simulated outcome stands for each variant
-    simulated = np.zeros((count, n), dtype=bool)
+    simulated: list[int] = []  # the variant and replication (k * n + i) of each path simulated
     grid = models[0].grid if models[0].health_path else None
     rows, tables = _Rows(0), []  # the rows being placed; those placed, made into tables a few thousand at a time
     shares: dict[int, dict[int, float]] = {}
@@ -139,15 +139,15 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
             k = order[first]
             forks.position = first
             outcome = models[k].run(seed, rep, None if values[k] is None else values[k][i], forks)
-            simulated[k, i] = True
+            simulated.append(k * n + i)
             _stand(outcome, first, cover, column, rows, shares, models[k])
-            while forks.pending:  # copies of the path for line-ups without a candidate that tried to leave
+            while forks.pending:  # copies of the path, where other variants part from it
                 life, position = forks.pending.pop()
                 if not column.todo >> position & 1:
                     continue  # meanwhile stood for
                 forks.position = position
                 outcome = life.resume()
-                simulated[order[position], i] = True
+                simulated.append(order[position] * n + i)
                 _stand(outcome, position, cover, column, rows, shares, models[order[position]])
         columns.append(column.rows())
         shares.clear()
@@ -159,7 +159,9 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     source = np.array(columns, dtype=np.int32).reshape(n, count).T.copy()  # (variants, replications)
     table = _Table.joined(tables)
     names = [str(k) for k in range(count)] if names is None else list(names)
-    return SharedChunk(names, table, source, simulated, [m.contingencies for m in masks])
+    paths = np.zeros(count * n, dtype=bool)
+    paths[simulated] = True
+    return SharedChunk(names, table, source, paths.reshape(count, n), [m.contingencies for m in masks])
 
 
 def _stand(outcome: Outcome, first: int, cover: _Cover, column: _Column, rows: _Rows,
