@@ -224,7 +224,7 @@ def test_the_pictures_read_the_folder_and_never_the_simulation_or_a_fit():
     nor the calibration's fitting (its curves are in calibration.json), nor the summaries of runs (folder.py hands
     those over), nor the verdicts (the studies' JSON records them)."""
     computing = ("allysim.engine", "allysim.life", "allysim.membership", "allysim.runner", "allysim.sharing",
-                 "allysim.studies", "allysim.sweeps", "allysim.portfolios", "allysim.sensitivities",
+                 "allysim.pathtables", "allysim.studies", "allysim.sweeps", "allysim.portfolios", "allysim.sensitivities",
                  "allysim.information", "allysim.calibration", "allysim.history", "allysim.analysis",
                  "allysim.verdicts")
     wrong = sorted(f"{a} -> {b}" for a, targets in graph().items()
