@@ -63,11 +63,11 @@ class Forking:
         states = new.states = [state.copy(spec) for state, spec in zip(self.states, model.risks)]
         mapping.update(zip(map(id, self.states), states))
         self.copy_into(new, mapping, specs)
-        get, spec, entries, bound, mine = mapping.get, specs.get, [], {}, self.ended
+        get, spec, entries, bound, old_end = mapping.get, specs.get, [], {}, self.ended
         new_call = Call.__new__
         for entry in self.env.pending():
             event = entry[3]
-            if event is mine:
+            if event is old_end:
                 entries.append((entry[0], entry[1], entry[2], ended))
                 continue
             func = event.callbacks[0].__func__

@@ -137,7 +137,7 @@ class Table:
 
     @classmethod
     def joined(cls, tables: list[Table]) -> Table:
-        """The rows of ``tables``, one after the other, joined now (a chunk's, made a few thousand rows at a time)."""
+        """The rows of ``tables``, one after the other, joined now (a chunk's, made about a thousand rows at a time)."""
         if len(tables) == 1:
             return tables[0]
         new = cls(**{name: np.concatenate([getattr(t, name) for t in tables]) for name in cls.FIELDS})

@@ -128,7 +128,7 @@ def simulate_shared(models: Sequence[CompiledPlan], masks: Sequence[Masks], seed
     columns: list[list[int]] = []  # by replication: which simulated outcome stands for each variant
     simulated: list[int] = []  # the variant and replication (k * n + i) of each path simulated
     grid = models[0].grid if models[0].health_path else None
-    rows, tables = Rows(0), []  # the rows being placed; those placed, made into tables a few thousand at a time
+    rows, tables = Rows(0), []  # the rows being placed; those placed, made into tables about a thousand at a time
     shares: dict[int, dict[int, float]] = {}
     forks = _Forks(cover, models, values)
     for i, rep in enumerate(range(start, stop)):

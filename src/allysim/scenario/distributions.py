@@ -113,7 +113,7 @@ class Uniform(_Base):
         return self.low + u * (self.high - self.low)
 
     def sampler(self, lo: float = -math.inf, hi: float = math.inf) -> Sampler:
-        if self.clip is not None:
+        if self.clip is not None or lo == -math.inf and hi == math.inf:
             return super().sampler(lo, hi)
         low, span = self.low, self.high - self.low  # read once, not per draw
 
