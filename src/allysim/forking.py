@@ -145,8 +145,8 @@ class Forking:
             self.rescued_from(self.m.risks[index], before, [self.pstates[k] for k in rest])
 
     def resume(self) -> Outcome:
-        """Go on from where this copy was made (:meth:`fork_triggered`, :meth:`fork_delayed`, and for partners
-        :meth:`allysim.lineups.RecordingLife.fork`) to the end of the life."""
+        """Go on from where this copy was made (:meth:`fork_triggered`, :meth:`fork_delayed`, :meth:`fork_worked`,
+        and for partners :meth:`allysim.lineups.RecordingLife.fork`) to the end of the life."""
         if self.resumption is not None:
             kind, data = self.resumption[0], self.resumption[1:]
             m = self.m

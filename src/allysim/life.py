@@ -57,6 +57,8 @@ GRID_POINTS = 101
 _expm1, _log1p, _isfinite = math.expm1, math.log1p, math.isfinite
 _NO_SHADOWS = (None, None, None)  # an Outcome's shadow fields without shadows
 _NO_PARTNERS = ((), (), (), (), 0, "", None)  # its partner fields without partners (allysim.outcome's defaults)
+
+
 class Product:
     """The product of the factors in force, kept up to date in O(1) per change.
 
@@ -627,7 +629,6 @@ class Life(Forking):
 
     start_partners = partner_outcome = partner_environment = pull = exit = add_exit_factor = health_moved = \
         members = start_partners
-
 
     # ------------------------------------------------------------------ factors that last a while
 

@@ -68,14 +68,11 @@ class LineupRecord:
         self.lineup, self.left, self.checks, self.stretches, self.size = lineup, left, checks, stretches, size
         self.ghost_costs, self.endings = ghost_costs, endings
 
-    def stands_for(self, lineup: int, model: CompiledPlan, totals: dict[int, float]) -> bool:
-        """Whether this path is also the path of ``lineup``: no candidate in one line-up and not the other tried to
-        leave, and every membership check has the same verdict with that line-up in. ``model`` is the plan
-        simulated (holding this replication's shares and min_share); ``totals`` caches shares added up by mask."""
-        return bool(self.standing([lineup], model, totals))
-
     def standing(self, lineups: list[int], model: CompiledPlan, totals: dict[int, float]) -> list[int]:
-        """The line-ups of ``lineups`` this path is also the path of (:meth:`stands_for`), in their order."""
+        """The line-ups of ``lineups`` this path is also the path of, in their order: no candidate in one line-up and
+        not the other tried to leave, and every membership check has the same verdict with that line-up in.
+        ``model`` is the plan simulated (holding this replication's shares and min_share); ``totals`` caches shares
+        added up by mask."""
         own, left, checks = self.lineup, self.left, self.checks
         unformed = bool(checks) and checks[0][1]  # no alliance formed at t = 0: credited to its first missing partner
         floor, least, known = model.min_share - SHARE_TOLERANCE, model.min_partners, totals.get
@@ -98,7 +95,7 @@ class LineupRecord:
 
     def derive(self, outcome: Outcome, lineup: int, model: CompiledPlan,
                totals: dict[int, float]) -> tuple[float, list[tuple[int, float, float]], int]:
-        """What the outcome of ``lineup`` on this path (which :meth:`stands_for` it) has of its own, all else being
+        """What the outcome of ``lineup`` on this path (which it stands for: :meth:`standing`) has of its own, all else being
         ``outcome``'s: the value with its shares; the cost and tenure of each partner in one line-up and not the
         other, as ``(k, cost, tenure)``; its partners at the end. The same operations in the same order as a
         simulation of it (:meth:`RecordingLife.advance`, :meth:`allysim.membership.PartneredLife.partner_outcome`),
